@@ -1,0 +1,658 @@
+package aws
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"sort"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/appautoscaling"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// TLSPolicy is the listener policy of every load balancer: TLS 1.3 and 1.2
+// only, forward-secret ciphers (ELB's recommended policy).
+const TLSPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+// maxZones is how many availability zones a region's network spans.
+const maxZones = 3
+
+// containerName is the name of the API container in the task definition.
+const containerName = "api"
+
+// RegionalCompute is one region's serving stamp: a VPC across up to three
+// availability zones, an ECS Fargate service in its private subnets, and an
+// internet-facing Application Load Balancer in front, autoscaled between a
+// minimum and a maximum.
+type RegionalCompute struct {
+	pulumi.ResourceState
+
+	VpcID                 pulumi.StringOutput      `pulumi:"vpcId"`
+	PrivateSubnetIDs      pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
+	TaskSecurityGroupID   pulumi.StringOutput      `pulumi:"taskSecurityGroupId"`
+	TaskRoleName          pulumi.StringOutput      `pulumi:"taskRoleName"`
+	ClusterName           pulumi.StringOutput      `pulumi:"clusterName"`
+	ServiceName           pulumi.StringOutput      `pulumi:"serviceName"`
+	LoadBalancerArn       pulumi.StringOutput      `pulumi:"loadBalancerArn"`
+	LoadBalancerArnSuffix pulumi.StringOutput      `pulumi:"loadBalancerArnSuffix"`
+	LoadBalancerDNSName   pulumi.StringOutput      `pulumi:"loadBalancerDnsName"`
+	LoadBalancerZoneID    pulumi.StringOutput      `pulumi:"loadBalancerZoneId"`
+	TargetGroupArnSuffix  pulumi.StringOutput      `pulumi:"targetGroupArnSuffix"`
+}
+
+// RegionalComputeArgs configures a RegionalCompute. Zero values mean the
+// documented default of the matching mobile-backend config key.
+type RegionalComputeArgs struct {
+	Region         string             // required: the region of the provider passed to the component
+	CIDR           string             // required: the VPC range, /16 to /24
+	CertificateArn pulumi.StringInput // required: a validated ACM certificate in this region
+
+	Image              string
+	ContainerPort      int
+	CPU                int // Fargate CPU units
+	Memory             int // MiB
+	MinInstances       int
+	MaxInstances       int
+	CPUTargetPercent   int
+	HealthCheck        spec.HealthCheck
+	LogRetentionDays   int
+	SingleNATGateway   bool // one NAT gateway instead of one per zone
+	DeletionProtection bool // load-balancer deletion protection (on in production)
+	// Environment is added to the container's environment, next to REGION,
+	// STACK, ENVIRONMENT and PORT.
+	Environment pulumi.StringMapInput
+	// StackName and EnvironmentName are passed to the container.
+	StackName, EnvironmentName string
+}
+
+func (a *RegionalComputeArgs) defaults() error {
+	d := spec.Defaults()
+	if a.Region == "" || a.CIDR == "" || a.CertificateArn == nil {
+		return fmt.Errorf("Region, CIDR and CertificateArn are required")
+	}
+	setDefault(&a.Image, d.Image)
+	setDefault(&a.ContainerPort, d.ContainerPort)
+	setDefault(&a.CPU, d.CPU)
+	setDefault(&a.Memory, d.Memory)
+	setDefault(&a.MinInstances, d.MinInstances)
+	setDefault(&a.MaxInstances, d.MaxInstances)
+	setDefault(&a.CPUTargetPercent, d.CPUTargetPercent)
+	setDefault(&a.HealthCheck.Path, d.HealthCheck.Path)
+	setDefault(&a.HealthCheck.IntervalSeconds, d.HealthCheck.IntervalSeconds)
+	setDefault(&a.HealthCheck.FailureThreshold, d.HealthCheck.FailureThreshold)
+	setDefault(&a.LogRetentionDays, d.LogRetentionDays)
+	return nil
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// NewRegionalCompute builds one region's stamp. Pass the region's provider in
+// opts; every child inherits it.
+func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeArgs, opts ...pulumi.ResourceOption) (*RegionalCompute, error) {
+	c := &RegionalCompute{}
+	if err := ctx.RegisterComponentResource("mobile-backend:aws:RegionalCompute", name, c, opts...); err != nil {
+		return nil, err
+	}
+	if err := args.defaults(); err != nil {
+		return nil, fmt.Errorf("compute %s: %w", name, err)
+	}
+	child := pulumi.Parent(c)
+
+	net, err := newNetwork(ctx, name, args, child)
+	if err != nil {
+		return nil, fmt.Errorf("compute %s: network: %w", name, err)
+	}
+	account, err := aws.GetCallerIdentity(ctx, nil, child)
+	if err != nil {
+		return nil, fmt.Errorf("compute %s: caller identity: %w", name, err)
+	}
+
+	// Security groups: the load balancer takes 443 and 80 from the internet
+	// and talks only to the tasks' port; the tasks take only that port, from
+	// the load balancer, and reach out only over HTTPS (image pulls, AWS APIs).
+	albSG, err := ec2.NewSecurityGroup(ctx, name+"-alb-sg", &ec2.SecurityGroupArgs{
+		VpcId:       net.vpc.ID(),
+		Description: pulumi.String("Internet-facing load balancer: HTTPS and HTTP-to-HTTPS redirect"),
+		Tags:        nameTag(name + "-alb"),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	taskSG, err := ec2.NewSecurityGroup(ctx, name+"-task-sg", &ec2.SecurityGroupArgs{
+		VpcId:       net.vpc.ID(),
+		Description: pulumi.String("API tasks: container port from the load balancer only"),
+		Tags:        nameTag(name + "-task"),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	for _, port := range []int{443, 80} {
+		if _, err := vpc.NewSecurityGroupIngressRule(ctx, fmt.Sprintf("%s-alb-in-%d", name, port), &vpc.SecurityGroupIngressRuleArgs{
+			SecurityGroupId: albSG.ID(),
+			Description:     pulumi.Sprintf("port %d from the internet", port),
+			IpProtocol:      pulumi.String("tcp"),
+			FromPort:        pulumi.Int(port),
+			ToPort:          pulumi.Int(port),
+			CidrIpv4:        pulumi.String("0.0.0.0/0"),
+		}, child); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-alb-out-tasks", &vpc.SecurityGroupEgressRuleArgs{
+		SecurityGroupId:           albSG.ID(),
+		Description:               pulumi.String("to the API tasks"),
+		IpProtocol:                pulumi.String("tcp"),
+		FromPort:                  pulumi.Int(args.ContainerPort),
+		ToPort:                    pulumi.Int(args.ContainerPort),
+		ReferencedSecurityGroupId: taskSG.ID(),
+	}, child); err != nil {
+		return nil, err
+	}
+	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-task-in-alb", &vpc.SecurityGroupIngressRuleArgs{
+		SecurityGroupId:           taskSG.ID(),
+		Description:               pulumi.String("from the load balancer"),
+		IpProtocol:                pulumi.String("tcp"),
+		FromPort:                  pulumi.Int(args.ContainerPort),
+		ToPort:                    pulumi.Int(args.ContainerPort),
+		ReferencedSecurityGroupId: albSG.ID(),
+	}, child); err != nil {
+		return nil, err
+	}
+	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-task-out-https", &vpc.SecurityGroupEgressRuleArgs{
+		SecurityGroupId: taskSG.ID(),
+		Description:     pulumi.String("HTTPS to AWS APIs and the image registry"),
+		IpProtocol:      pulumi.String("tcp"),
+		FromPort:        pulumi.Int(443),
+		ToPort:          pulumi.Int(443),
+		CidrIpv4:        pulumi.String("0.0.0.0/0"),
+	}, child); err != nil {
+		return nil, err
+	}
+
+	// Load balancer, target group and listeners.
+	alb, err := lb.NewLoadBalancer(ctx, name+"-alb", &lb.LoadBalancerArgs{
+		Name:                     pulumi.String(fit(name, 32)),
+		Internal:                 pulumi.Bool(false),
+		LoadBalancerType:         pulumi.String("application"),
+		SecurityGroups:           pulumi.StringArray{albSG.ID()},
+		Subnets:                  net.publicSubnetIDs(),
+		DropInvalidHeaderFields:  pulumi.Bool(true),
+		EnableDeletionProtection: pulumi.Bool(args.DeletionProtection),
+		EnableHttp2:              pulumi.Bool(true),
+		IdleTimeout:              pulumi.Int(60),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	tg, err := lb.NewTargetGroup(ctx, name+"-tg", &lb.TargetGroupArgs{
+		// A name prefix, not a name: a target group is replaced (create, then
+		// delete) when its port changes, and a fixed name would collide.
+		NamePrefix:          pulumi.String("api-"),
+		Port:                pulumi.Int(args.ContainerPort),
+		Protocol:            pulumi.String("HTTP"),
+		TargetType:          pulumi.String("ip"),
+		VpcId:               net.vpc.ID(),
+		DeregistrationDelay: pulumi.Int(30),
+		HealthCheck: &lb.TargetGroupHealthCheckArgs{
+			Enabled:            pulumi.Bool(true),
+			Path:               pulumi.String(args.HealthCheck.Path),
+			Protocol:           pulumi.String("HTTP"),
+			Port:               pulumi.String("traffic-port"),
+			Matcher:            pulumi.String("200-399"),
+			Interval:           pulumi.Int(args.HealthCheck.IntervalSeconds),
+			Timeout:            pulumi.Int(5),
+			HealthyThreshold:   pulumi.Int(2),
+			UnhealthyThreshold: pulumi.Int(max(2, args.HealthCheck.FailureThreshold)), // ELB allows 2-10
+		},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	https, err := lb.NewListener(ctx, name+"-https", &lb.ListenerArgs{
+		LoadBalancerArn: alb.Arn,
+		Port:            pulumi.Int(443),
+		Protocol:        pulumi.String("HTTPS"),
+		SslPolicy:       pulumi.String(TLSPolicy),
+		CertificateArn:  args.CertificateArn,
+		DefaultActions: lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
+			Type:           pulumi.String("forward"),
+			TargetGroupArn: tg.Arn,
+		}},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
+		LoadBalancerArn: alb.Arn,
+		Port:            pulumi.Int(80),
+		Protocol:        pulumi.String("HTTP"),
+		DefaultActions: lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
+			Type: pulumi.String("redirect"),
+			Redirect: &lb.ListenerDefaultActionRedirectArgs{
+				Protocol:   pulumi.String("HTTPS"),
+				Port:       pulumi.String("443"),
+				StatusCode: pulumi.String("HTTP_301"),
+			},
+		}},
+	}, child); err != nil {
+		return nil, err
+	}
+
+	// Logs, roles, cluster, task and service.
+	logs, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.Sprintf("/mobile-backend/%s/%s/api", args.StackName, args.Region),
+		RetentionInDays: pulumi.Int(args.LogRetentionDays),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	execRole, err := iam.NewRole(ctx, name+"-exec-role", &iam.RoleArgs{
+		Description:      pulumi.String("ECS agent: pull the API image and write its logs"),
+		AssumeRolePolicy: pulumi.String(assumeRoleFor("ecs-tasks.amazonaws.com", account.AccountId)),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := iam.NewRolePolicy(ctx, name+"-exec-policy", &iam.RolePolicyArgs{
+		Role: execRole.ID(),
+		Policy: logs.Arn.ApplyT(func(arn string) string {
+			return Policy(executionStatements(arn, args.Image)...)
+		}).(pulumi.StringOutput),
+	}, child); err != nil {
+		return nil, err
+	}
+	taskRole, err := iam.NewRole(ctx, name+"-task-role", &iam.RoleArgs{
+		Description:      pulumi.String("API tasks: only the permissions the application is granted"),
+		AssumeRolePolicy: pulumi.String(assumeRoleFor("ecs-tasks.amazonaws.com", account.AccountId)),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	cluster, err := ecs.NewCluster(ctx, name+"-cluster", &ecs.ClusterArgs{
+		Settings: ecs.ClusterSettingArray{&ecs.ClusterSettingArgs{
+			Name:  pulumi.String("containerInsights"),
+			Value: pulumi.String("enabled"),
+		}},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	env := args.Environment
+	if env == nil {
+		env = pulumi.StringMap{}
+	}
+	containers := pulumi.All(logs.Name, env).ApplyT(func(v []any) (string, error) {
+		return containerDefinitions(args, v[0].(string), v[1].(map[string]string))
+	}).(pulumi.StringOutput)
+	task, err := ecs.NewTaskDefinition(ctx, name+"-task", &ecs.TaskDefinitionArgs{
+		Family:                  pulumi.String(name + "-api"),
+		RequiresCompatibilities: pulumi.StringArray{pulumi.String("FARGATE")},
+		NetworkMode:             pulumi.String("awsvpc"),
+		Cpu:                     pulumi.String(fmt.Sprint(args.CPU)),
+		Memory:                  pulumi.String(fmt.Sprint(args.Memory)),
+		ExecutionRoleArn:        execRole.Arn,
+		TaskRoleArn:             taskRole.Arn,
+		ContainerDefinitions:    containers,
+		RuntimePlatform: &ecs.TaskDefinitionRuntimePlatformArgs{
+			OperatingSystemFamily: pulumi.String("LINUX"),
+			CpuArchitecture:       pulumi.String("X86_64"),
+		},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := ecs.NewService(ctx, name+"-api", &ecs.ServiceArgs{
+		Cluster:                         cluster.Arn,
+		TaskDefinition:                  task.Arn,
+		LaunchType:                      pulumi.String("FARGATE"),
+		DesiredCount:                    pulumi.Int(args.MinInstances),
+		DeploymentMinimumHealthyPercent: pulumi.Int(100),
+		DeploymentMaximumPercent:        pulumi.Int(200),
+		DeploymentCircuitBreaker: &ecs.ServiceDeploymentCircuitBreakerArgs{
+			Enable:   pulumi.Bool(true),
+			Rollback: pulumi.Bool(true),
+		},
+		HealthCheckGracePeriodSeconds: pulumi.Int(60),
+		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
+			Subnets:        net.privateSubnetIDs(),
+			SecurityGroups: pulumi.StringArray{taskSG.ID()},
+			AssignPublicIp: pulumi.Bool(false),
+		},
+		LoadBalancers: ecs.ServiceLoadBalancerArray{&ecs.ServiceLoadBalancerArgs{
+			TargetGroupArn: tg.Arn,
+			ContainerName:  pulumi.String(containerName),
+			ContainerPort:  pulumi.Int(args.ContainerPort),
+		}},
+		PropagateTags:        pulumi.String("SERVICE"),
+		EnableEcsManagedTags: pulumi.Bool(true),
+	}, child,
+		// The target group must be attached to the load balancer first.
+		pulumi.DependsOn([]pulumi.Resource{https}),
+		// Autoscaling owns the running count after creation.
+		pulumi.IgnoreChanges([]string{"desiredCount"}))
+	if err != nil {
+		return nil, err
+	}
+
+	resourceID := pulumi.Sprintf("service/%s/%s", cluster.Name, svc.Name)
+	target, err := appautoscaling.NewTarget(ctx, name+"-scaling", &appautoscaling.TargetArgs{
+		ServiceNamespace:  pulumi.String("ecs"),
+		ScalableDimension: pulumi.String("ecs:service:DesiredCount"),
+		ResourceId:        resourceID,
+		MinCapacity:       pulumi.Int(args.MinInstances),
+		MaxCapacity:       pulumi.Int(args.MaxInstances),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := appautoscaling.NewPolicy(ctx, name+"-cpu-tracking", &appautoscaling.PolicyArgs{
+		PolicyType:        pulumi.String("TargetTrackingScaling"),
+		ServiceNamespace:  target.ServiceNamespace,
+		ScalableDimension: target.ScalableDimension,
+		ResourceId:        target.ResourceId,
+		TargetTrackingScalingPolicyConfiguration: &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs{
+			PredefinedMetricSpecification: &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs{
+				PredefinedMetricType: pulumi.String("ECSServiceAverageCPUUtilization"),
+			},
+			TargetValue: pulumi.Float64(float64(args.CPUTargetPercent)),
+			// Scale out fast, scale in slowly: a region that takes over a
+			// failed region's traffic must not shed capacity between waves.
+			ScaleOutCooldown: pulumi.Int(60),
+			ScaleInCooldown:  pulumi.Int(300),
+		},
+	}, child); err != nil {
+		return nil, err
+	}
+
+	c.VpcID = net.vpc.ID().ToStringOutput()
+	c.PrivateSubnetIDs = net.privateSubnetIDs().ToStringArrayOutput()
+	c.TaskSecurityGroupID = taskSG.ID().ToStringOutput()
+	c.TaskRoleName = taskRole.Name
+	c.ClusterName = cluster.Name
+	c.ServiceName = svc.Name
+	c.LoadBalancerArn = alb.Arn
+	c.LoadBalancerArnSuffix = alb.ArnSuffix
+	c.LoadBalancerDNSName = alb.DnsName
+	c.LoadBalancerZoneID = alb.ZoneId
+	c.TargetGroupArnSuffix = tg.ArnSuffix
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"vpcId":                 c.VpcID,
+		"privateSubnetIds":      c.PrivateSubnetIDs,
+		"taskSecurityGroupId":   c.TaskSecurityGroupID,
+		"taskRoleName":          c.TaskRoleName,
+		"clusterName":           c.ClusterName,
+		"serviceName":           c.ServiceName,
+		"loadBalancerArn":       c.LoadBalancerArn,
+		"loadBalancerArnSuffix": c.LoadBalancerArnSuffix,
+		"loadBalancerDnsName":   c.LoadBalancerDNSName,
+		"loadBalancerZoneId":    c.LoadBalancerZoneID,
+		"targetGroupArnSuffix":  c.TargetGroupArnSuffix,
+	})
+}
+
+// network is a region's VPC: public subnets for the load balancer and NAT,
+// private subnets for the tasks (and, later, the database).
+type network struct {
+	vpc            *ec2.Vpc
+	publicSubnets  []*ec2.Subnet
+	privateSubnets []*ec2.Subnet
+}
+
+func (n *network) publicSubnetIDs() pulumi.StringArray  { return subnetIDs(n.publicSubnets) }
+func (n *network) privateSubnetIDs() pulumi.StringArray { return subnetIDs(n.privateSubnets) }
+
+func subnetIDs(subnets []*ec2.Subnet) pulumi.StringArray {
+	ids := pulumi.StringArray{}
+	for _, s := range subnets {
+		ids = append(ids, s.ID())
+	}
+	return ids
+}
+
+func newNetwork(ctx *pulumi.Context, name string, args RegionalComputeArgs, child pulumi.ResourceOrInvokeOption) (*network, error) {
+	azs, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{
+		State: pulumi.StringRef("available"),
+		// Only the region's own zones: no Local Zones or Wavelength Zones.
+		Filters: []aws.GetAvailabilityZonesFilter{{Name: "opt-in-status", Values: []string{"opt-in-not-required"}}},
+	}, child)
+	if err != nil {
+		return nil, fmt.Errorf("availability zones: %w", err)
+	}
+	zones := append([]string(nil), azs.Names...)
+	sort.Strings(zones)
+	if len(zones) < 2 {
+		return nil, fmt.Errorf("region %s reports %d availability zones; a load balancer needs two", args.Region, len(zones))
+	}
+	if len(zones) > maxZones {
+		zones = zones[:maxZones]
+	}
+	plan, err := subnetPlan(args.CIDR, len(zones))
+	if err != nil {
+		return nil, err
+	}
+
+	v, err := ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
+		CidrBlock:          pulumi.String(args.CIDR),
+		EnableDnsHostnames: pulumi.Bool(true),
+		EnableDnsSupport:   pulumi.Bool(true),
+		Tags:               nameTag(name),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	n := &network{vpc: v}
+	igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{VpcId: v.ID(), Tags: nameTag(name)}, child)
+	if err != nil {
+		return nil, err
+	}
+	publicRT, err := ec2.NewRouteTable(ctx, name+"-public-rt", &ec2.RouteTableArgs{
+		VpcId:  v.ID(),
+		Routes: ec2.RouteTableRouteArray{&ec2.RouteTableRouteArgs{CidrBlock: pulumi.String("0.0.0.0/0"), GatewayId: igw.ID()}},
+		Tags:   nameTag(name + "-public"),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	var nats []*ec2.NatGateway
+	for i, zone := range zones {
+		pub, err := ec2.NewSubnet(ctx, fmt.Sprintf("%s-public-%s", name, zone), &ec2.SubnetArgs{
+			VpcId:               v.ID(),
+			AvailabilityZone:    pulumi.String(zone),
+			CidrBlock:           pulumi.String(plan.public[i]),
+			MapPublicIpOnLaunch: pulumi.Bool(false), // nothing here needs a public IP of its own
+			Tags:                nameTag(fmt.Sprintf("%s-public-%s", name, zone)),
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		priv, err := ec2.NewSubnet(ctx, fmt.Sprintf("%s-private-%s", name, zone), &ec2.SubnetArgs{
+			VpcId:            v.ID(),
+			AvailabilityZone: pulumi.String(zone),
+			CidrBlock:        pulumi.String(plan.private[i]),
+			Tags:             nameTag(fmt.Sprintf("%s-private-%s", name, zone)),
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		n.publicSubnets = append(n.publicSubnets, pub)
+		n.privateSubnets = append(n.privateSubnets, priv)
+		if _, err := ec2.NewRouteTableAssociation(ctx, fmt.Sprintf("%s-public-%s", name, zone), &ec2.RouteTableAssociationArgs{
+			SubnetId: pub.ID(), RouteTableId: publicRT.ID(),
+		}, child); err != nil {
+			return nil, err
+		}
+		if args.SingleNATGateway && i > 0 {
+			continue
+		}
+		eip, err := ec2.NewEip(ctx, fmt.Sprintf("%s-nat-%s", name, zone), &ec2.EipArgs{
+			Domain: pulumi.String("vpc"),
+			Tags:   nameTag(fmt.Sprintf("%s-nat-%s", name, zone)),
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		nat, err := ec2.NewNatGateway(ctx, fmt.Sprintf("%s-nat-%s", name, zone), &ec2.NatGatewayArgs{
+			AllocationId: eip.AllocationId,
+			SubnetId:     pub.ID(),
+			Tags:         nameTag(fmt.Sprintf("%s-nat-%s", name, zone)),
+		}, child, pulumi.DependsOn([]pulumi.Resource{igw}))
+		if err != nil {
+			return nil, err
+		}
+		nats = append(nats, nat)
+	}
+	for i, zone := range zones {
+		nat := nats[0]
+		if i < len(nats) {
+			nat = nats[i] // each zone egresses through its own NAT gateway
+		}
+		rt, err := ec2.NewRouteTable(ctx, fmt.Sprintf("%s-private-%s", name, zone), &ec2.RouteTableArgs{
+			VpcId:  v.ID(),
+			Routes: ec2.RouteTableRouteArray{&ec2.RouteTableRouteArgs{CidrBlock: pulumi.String("0.0.0.0/0"), NatGatewayId: nat.ID()}},
+			Tags:   nameTag(fmt.Sprintf("%s-private-%s", name, zone)),
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := ec2.NewRouteTableAssociation(ctx, fmt.Sprintf("%s-private-%s", name, zone), &ec2.RouteTableAssociationArgs{
+			SubnetId: n.privateSubnets[i].ID(), RouteTableId: rt.ID(),
+		}, child); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+// subnets is the address plan of one VPC.
+type subnets struct{ public, private []string }
+
+// subnetPlan splits a VPC range: its first quarter holds the small public
+// subnets (a sixteenth each: load balancer nodes and NAT gateways need few
+// addresses), the other three quarters one private subnet per zone, where the
+// tasks take an address each. A /16 gives /20 public and /18 private subnets.
+func subnetPlan(cidr string, zones int) (subnets, error) {
+	p, err := netip.ParsePrefix(cidr)
+	if err != nil || p.Bits() > 24 {
+		return subnets{}, fmt.Errorf("VPC range %q must be an IPv4 /16 to /24", cidr)
+	}
+	var s subnets
+	for i := 0; i < zones; i++ {
+		s.public = append(s.public, subnet(p, 4, i))
+		s.private = append(s.private, subnet(p, 2, i+1))
+	}
+	return s, nil
+}
+
+// subnet is the index-th block of prefix p lengthened by newBits (like
+// Terraform's cidrsubnet).
+func subnet(p netip.Prefix, newBits, index int) string {
+	bits := p.Bits() + newBits
+	base := p.Masked().Addr().As4()
+	n := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
+	n += uint32(index) << (32 - bits)
+	addr := netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
+	return netip.PrefixFrom(addr, bits).String()
+}
+
+// privateECR matches a private ECR image reference: account, region, repository.
+var privateECR = regexp.MustCompile(`^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+)`)
+
+// executionStatements are the ECS agent's permissions: write to the task's
+// log group and, for a private ECR image, pull from that one repository.
+func executionStatements(logGroupArn, image string) []Statement {
+	st := []Statement{{
+		Sid:      "WriteTaskLogs",
+		Effect:   "Allow",
+		Action:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+		Resource: []string{logGroupArn + ":*"},
+	}}
+	if m := privateECR.FindStringSubmatch(image); m != nil {
+		st = append(st,
+			Statement{Sid: "EcrAuth", Effect: "Allow", Action: []string{"ecr:GetAuthorizationToken"}, Resource: []string{"*"}}, // the API has no resource-level permission
+			Statement{Sid: "PullApiImage", Effect: "Allow",
+				Action:   []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"},
+				Resource: []string{fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s", m[2], m[1], m[3])}},
+		)
+	}
+	return st
+}
+
+type containerDefinition struct {
+	Name             string           `json:"name"`
+	Image            string           `json:"image"`
+	Essential        bool             `json:"essential"`
+	PortMappings     []portMapping    `json:"portMappings"`
+	Environment      []keyValue       `json:"environment"`
+	LogConfiguration logConfiguration `json:"logConfiguration"`
+	StopTimeout      int              `json:"stopTimeout"`
+	Ulimits          []ulimit         `json:"ulimits,omitempty"`
+}
+
+type portMapping struct {
+	ContainerPort int    `json:"containerPort"`
+	Protocol      string `json:"protocol"`
+}
+
+type keyValue struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type logConfiguration struct {
+	LogDriver string            `json:"logDriver"`
+	Options   map[string]string `json:"options"`
+}
+
+type ulimit struct {
+	Name      string `json:"name"`
+	SoftLimit int    `json:"softLimit"`
+	HardLimit int    `json:"hardLimit"`
+}
+
+// containerDefinitions is the task's container list as ECS expects it.
+func containerDefinitions(args RegionalComputeArgs, logGroup string, extra map[string]string) (string, error) {
+	env := map[string]string{
+		"REGION":      args.Region,
+		"STACK":       args.StackName,
+		"ENVIRONMENT": args.EnvironmentName,
+		"PORT":        fmt.Sprint(args.ContainerPort),
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	var kv []keyValue
+	for _, k := range spec.SortedKeys(env) {
+		kv = append(kv, keyValue{Name: k, Value: env[k]})
+	}
+	b, err := json.Marshal([]containerDefinition{{
+		Name:         containerName,
+		Image:        args.Image,
+		Essential:    true,
+		PortMappings: []portMapping{{ContainerPort: args.ContainerPort, Protocol: "tcp"}},
+		Environment:  kv,
+		LogConfiguration: logConfiguration{LogDriver: "awslogs", Options: map[string]string{
+			"awslogs-group":         logGroup,
+			"awslogs-region":        args.Region,
+			"awslogs-stream-prefix": containerName,
+		}},
+		// Deregistration takes 30 s; give in-flight requests that long to finish.
+		StopTimeout: 30,
+		Ulimits:     []ulimit{{Name: "nofile", SoftLimit: 65536, HardLimit: 65536}},
+	}})
+	return string(b), err
+}

@@ -1,0 +1,176 @@
+package aws
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/wafv2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// ManagedRuleGroups are the AWS managed rule groups every web ACL runs, in
+// evaluation order: IP reputation first (cheapest, drops known bad sources),
+// then the core rule set, known bad inputs (Log4j and friends) and SQL
+// injection.
+var ManagedRuleGroups = []string{
+	"AWSManagedRulesAmazonIpReputationList",
+	"AWSManagedRulesCommonRuleSet",
+	"AWSManagedRulesKnownBadInputsRuleSet",
+	"AWSManagedRulesSQLiRuleSet",
+}
+
+// RateWindowSeconds is the window the rate limit counts over (WAF's default
+// and the unit of mobile-backend:rateLimit).
+const RateWindowSeconds = 300
+
+// WebFirewall is a regional WAF in front of one load balancer: managed rule
+// groups, a per-client-IP rate limit, an optional geo-block, metrics on every
+// rule, and logs with the Authorization header redacted.
+type WebFirewall struct {
+	pulumi.ResourceState
+
+	ACLArn       pulumi.StringOutput `pulumi:"aclArn"`
+	ACLName      pulumi.StringOutput `pulumi:"aclName"`
+	LogGroupName pulumi.StringOutput `pulumi:"logGroupName"`
+}
+
+// WebFirewallArgs configures a WebFirewall. Zero values mean the documented
+// default of the matching mobile-backend config key.
+type WebFirewallArgs struct {
+	LoadBalancerArn  pulumi.StringInput // required
+	Mode             spec.WAFMode       // block (default) or count
+	RateLimit        int                // requests per 5 minutes per client IP
+	GeoBlock         []string           // country codes to block; none by default
+	LogRetentionDays int
+}
+
+// NewWebFirewall builds the web ACL, its logging and its association. Pass
+// the region's provider in opts.
+func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts ...pulumi.ResourceOption) (*WebFirewall, error) {
+	w := &WebFirewall{}
+	if err := ctx.RegisterComponentResource("mobile-backend:aws:WebFirewall", name, w, opts...); err != nil {
+		return nil, err
+	}
+	if args.LoadBalancerArn == nil {
+		return nil, fmt.Errorf("waf %s: LoadBalancerArn is required", name)
+	}
+	d := spec.Defaults()
+	setDefault(&args.Mode, d.WAF.Mode)
+	setDefault(&args.RateLimit, d.WAF.RateLimit)
+	setDefault(&args.LogRetentionDays, d.LogRetentionDays)
+	child := pulumi.Parent(w)
+
+	acl, err := wafv2.NewWebAcl(ctx, name+"-acl", &wafv2.WebAclArgs{
+		Description:   pulumi.Sprintf("mobile-backend %s: managed rules, rate limit, geo-block", name),
+		Scope:         pulumi.String("REGIONAL"),
+		DefaultAction: &wafv2.WebAclDefaultActionArgs{Allow: &wafv2.WebAclDefaultActionAllowArgs{}},
+		Rules:         webACLRules(name, args),
+		VisibilityConfig: &wafv2.WebAclVisibilityConfigArgs{
+			CloudwatchMetricsEnabled: pulumi.Bool(true),
+			MetricName:               pulumi.String(metricName(name, "acl")),
+			SampledRequestsEnabled:   pulumi.Bool(true),
+		},
+	}, child)
+	if err != nil {
+		return nil, fmt.Errorf("waf %s: %w", name, err)
+	}
+	// WAF only delivers to log groups whose name starts with aws-waf-logs-.
+	logs, err := cloudwatch.NewLogGroup(ctx, name+"-waf-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String("aws-waf-logs-" + name),
+		RetentionInDays: pulumi.Int(args.LogRetentionDays),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := wafv2.NewWebAclLoggingConfiguration(ctx, name+"-waf-logging", &wafv2.WebAclLoggingConfigurationArgs{
+		ResourceArn:           acl.Arn,
+		LogDestinationConfigs: pulumi.StringArray{logs.Arn},
+		// Bearer tokens must never reach the logs.
+		RedactedFields: wafv2.WebAclLoggingConfigurationRedactedFieldArray{
+			&wafv2.WebAclLoggingConfigurationRedactedFieldArgs{
+				SingleHeader: &wafv2.WebAclLoggingConfigurationRedactedFieldSingleHeaderArgs{Name: pulumi.String("authorization")},
+			},
+		},
+	}, child); err != nil {
+		return nil, err
+	}
+	if _, err := wafv2.NewWebAclAssociation(ctx, name+"-waf-association", &wafv2.WebAclAssociationArgs{
+		ResourceArn: args.LoadBalancerArn,
+		WebAclArn:   acl.Arn,
+	}, child); err != nil {
+		return nil, err
+	}
+
+	w.ACLArn = acl.Arn
+	w.ACLName = acl.Name
+	w.LogGroupName = logs.Name
+	return w, ctx.RegisterResourceOutputs(w, pulumi.Map{"aclArn": w.ACLArn, "aclName": w.ACLName, "logGroupName": w.LogGroupName})
+}
+
+// webACLRules are the ACL's rules in priority order.
+func webACLRules(name string, args WebFirewallArgs) wafv2.WebAclRuleArray {
+	visibility := func(rule string) *wafv2.WebAclRuleVisibilityConfigArgs {
+		return &wafv2.WebAclRuleVisibilityConfigArgs{
+			CloudwatchMetricsEnabled: pulumi.Bool(true),
+			MetricName:               pulumi.String(metricName(name, rule)),
+			SampledRequestsEnabled:   pulumi.Bool(true),
+		}
+	}
+	// In count mode every rule only counts: custom rules through their action,
+	// managed groups through the override action.
+	action := &wafv2.WebAclRuleActionArgs{Block: &wafv2.WebAclRuleActionBlockArgs{}}
+	override := &wafv2.WebAclRuleOverrideActionArgs{None: &wafv2.WebAclRuleOverrideActionNoneArgs{}}
+	if args.Mode == spec.WAFCount {
+		action = &wafv2.WebAclRuleActionArgs{Count: &wafv2.WebAclRuleActionCountArgs{}}
+		override = &wafv2.WebAclRuleOverrideActionArgs{Count: &wafv2.WebAclRuleOverrideActionCountArgs{}}
+	}
+
+	var rules wafv2.WebAclRuleArray
+	if len(args.GeoBlock) > 0 {
+		rules = append(rules, &wafv2.WebAclRuleArgs{
+			Name:     pulumi.String("geo-block"),
+			Priority: pulumi.Int(0),
+			Action:   action,
+			Statement: &wafv2.WebAclRuleStatementArgs{
+				GeoMatchStatement: &wafv2.WebAclRuleStatementGeoMatchStatementArgs{
+					CountryCodes: pulumi.ToStringArray(args.GeoBlock),
+				},
+			},
+			VisibilityConfig: visibility("geo-block"),
+		})
+	}
+	rules = append(rules, &wafv2.WebAclRuleArgs{
+		Name:     pulumi.String("rate-limit"),
+		Priority: pulumi.Int(1),
+		Action:   action,
+		Statement: &wafv2.WebAclRuleStatementArgs{
+			RateBasedStatement: &wafv2.WebAclRuleStatementRateBasedStatementArgs{
+				Limit:               pulumi.Int(args.RateLimit),
+				AggregateKeyType:    pulumi.String("IP"),
+				EvaluationWindowSec: pulumi.Int(RateWindowSeconds),
+			},
+		},
+		VisibilityConfig: visibility("rate-limit"),
+	})
+	for i, group := range ManagedRuleGroups {
+		rules = append(rules, &wafv2.WebAclRuleArgs{
+			Name:           pulumi.String(group),
+			Priority:       pulumi.Int(10 + i),
+			OverrideAction: override,
+			Statement: &wafv2.WebAclRuleStatementArgs{
+				ManagedRuleGroupStatement: &wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs{
+					VendorName: pulumi.String("AWS"),
+					Name:       pulumi.String(group),
+				},
+			},
+			VisibilityConfig: visibility(group),
+		})
+	}
+	return rules
+}
+
+// metricName is a CloudWatch metric name for a rule: letters, digits, hyphens
+// and underscores, at most 128 characters.
+func metricName(name, rule string) string { return fit(name+"-"+rule, 128) }

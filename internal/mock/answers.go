@@ -1,0 +1,193 @@
+package mock
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// Account is the AWS account id the mock answers with.
+const Account = "123456789012"
+
+// hash is a short deterministic suffix, standing in for the random parts of
+// real identifiers.
+func hash(parts ...string) string {
+	sum := sha256.Sum256([]byte(strings.Join(parts, "/")))
+	return hex.EncodeToString(sum[:])
+}
+
+// awsIDPrefix is the id prefix EC2 and friends use for each type.
+var awsIDPrefix = map[string]string{
+	"aws:ec2/vpc:Vpc":                                           "vpc",
+	"aws:ec2/subnet:Subnet":                                     "subnet",
+	"aws:ec2/securityGroup:SecurityGroup":                       "sg",
+	"aws:ec2/internetGateway:InternetGateway":                   "igw",
+	"aws:ec2/natGateway:NatGateway":                             "nat",
+	"aws:ec2/eip:Eip":                                           "eipalloc",
+	"aws:ec2/routeTable:RouteTable":                             "rtb",
+	"aws:ec2/flowLog:FlowLog":                                   "fl",
+	"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
+	"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":   "sgr",
+	"aws:route53/healthCheck:HealthCheck":                       "hc",
+}
+
+// answer returns the id and state a provider would return on create: the
+// inputs plus the computed properties a component reads.
+func answer(typ, name, region string, in resource.PropertyMap) (string, resource.PropertyMap) {
+	out := in.Copy()
+	h := hash(typ, name, region)
+	set := func(k, v string) {
+		if _, ok := out[resource.PropertyKey(k)]; !ok {
+			out[resource.PropertyKey(k)] = resource.NewProperty(v)
+		}
+	}
+	str := func(k string) string {
+		if v, ok := in[resource.PropertyKey(k)]; ok && v.IsString() {
+			return v.StringValue()
+		}
+		return ""
+	}
+	if strings.HasPrefix(typ, "pulumi:providers:") {
+		return name + "-" + h[:8], out
+	}
+
+	// Auto-naming: like the engine, a resource without an explicit name gets
+	// its logical name plus a random suffix (here a stable one); a name
+	// prefix gets a suffix of its own.
+	physical := str("name")
+	if physical == "" {
+		if p := str("namePrefix"); p != "" {
+			physical = p + h[:20]
+		} else {
+			physical = name + "-" + h[:7]
+		}
+		set("name", physical)
+	}
+
+	id := physical
+	if p, ok := awsIDPrefix[typ]; ok {
+		id = p + "-" + h[:17]
+	}
+	parts := strings.Split(typ, ":")
+	if parts[0] == "aws" {
+		service := strings.SplitN(parts[1], "/", 2)[0]
+		set("arn", fmt.Sprintf("arn:aws:%s:%s:%s:%s/%s", service, region, Account, strings.ToLower(parts[2]), physical))
+	}
+
+	switch typ {
+	case "aws:lb/loadBalancer:LoadBalancer":
+		suffix := "app/" + physical + "/" + h[:16]
+		set("arn", fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/%s", region, Account, suffix))
+		set("arnSuffix", suffix)
+		set("dnsName", fmt.Sprintf("%s-%d.%s.elb.amazonaws.com", physical, 1000000000+int(h[0])*1000, region))
+		set("zoneId", albZoneID(region))
+	case "aws:lb/targetGroup:TargetGroup":
+		suffix := "targetgroup/" + physical + "/" + h[:16]
+		set("arn", fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:%s", region, Account, suffix))
+		set("arnSuffix", suffix)
+	case "aws:lb/listener:Listener":
+		set("arn", fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:listener/app/%s", region, Account, h[:16]))
+	case "aws:acm/certificate:Certificate":
+		names := []string{str("domainName")}
+		if sans, ok := in["subjectAlternativeNames"]; ok && sans.IsArray() {
+			for _, s := range sans.ArrayValue() {
+				if s.IsString() {
+					names = append(names, s.StringValue())
+				}
+			}
+		}
+		var opts []resource.PropertyValue
+		for _, n := range names {
+			// ACM's validation record depends on the domain and the account
+			// only, so every region's certificate asks for the same record.
+			t := hash("acm", n)
+			opts = append(opts, resource.NewProperty(resource.PropertyMap{
+				"domainName":          resource.NewProperty(n),
+				"resourceRecordName":  resource.NewProperty("_" + t[:32] + "." + n + "."),
+				"resourceRecordType":  resource.NewProperty("CNAME"),
+				"resourceRecordValue": resource.NewProperty("_" + t[32:64] + ".acm-validations.aws."),
+			}))
+		}
+		out["domainValidationOptions"] = resource.NewProperty(opts)
+		set("arn", fmt.Sprintf("arn:aws:acm:%s:%s:certificate/%s", region, Account, uuid(h)))
+	case "aws:acm/certificateValidation:CertificateValidation":
+		id = str("certificateArn")
+	case "aws:route53/zone:Zone":
+		zone := "Z" + strings.ToUpper(h[:20])
+		set("zoneId", zone)
+		out["nameServers"] = resource.NewProperty([]resource.PropertyValue{
+			resource.NewProperty("ns-1.awsdns-01.org"), resource.NewProperty("ns-2.awsdns-02.net"),
+		})
+		id = zone
+	case "aws:route53/record:Record":
+		set("fqdn", str("name"))
+		id = fmt.Sprintf("%s_%s_%s", str("zoneId"), str("name"), str("type"))
+	case "aws:ecs/cluster:Cluster":
+		set("arn", fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", region, Account, physical))
+	case "aws:ecs/taskDefinition:TaskDefinition":
+		set("arn", fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s:1", region, Account, str("family")))
+		set("revision", "1")
+	case "aws:cloudwatch/logGroup:LogGroup":
+		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", region, Account, physical))
+	case "aws:iam/role:Role":
+		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:iam::%s:role/%s", Account, physical))
+	case "aws:wafv2/webAcl:WebAcl":
+		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:wafv2:%s:%s:regional/webacl/%s/%s", region, Account, physical, uuid(h)))
+		set("capacity", "700")
+	case "aws:ec2/eip:Eip":
+		set("allocationId", id)
+		set("publicIp", fmt.Sprintf("203.0.113.%d", 1+int(h[1])%250))
+	}
+	return id, out
+}
+
+// uuid formats a hash like the UUIDs in ACM and WAF ARNs.
+func uuid(h string) string {
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// albZoneID is the canonical hosted zone of load balancers in a region (what
+// Route 53 alias records point at); the mock uses one plausible value.
+func albZoneID(region string) string {
+	return "Z" + strings.ToUpper(hash("elb", region)[:13])
+}
+
+// availabilityZones are the zones the mock reports per region; most regions
+// have three or more, us-west-1 only two for new accounts.
+func availabilityZones(region string) []string {
+	if region == "us-west-1" {
+		return []string{"us-west-1a", "us-west-1c"}
+	}
+	return []string{region + "a", region + "b", region + "c", region + "d"}
+}
+
+func invoke(token, region string, args resource.PropertyMap) (resource.PropertyMap, error) {
+	str := func(k string) string {
+		if v, ok := args[resource.PropertyKey(k)]; ok && v.IsString() {
+			return v.StringValue()
+		}
+		return ""
+	}
+	switch token {
+	case "aws:index/getAvailabilityZones:getAvailabilityZones":
+		var names, ids []resource.PropertyValue
+		for i, z := range availabilityZones(region) {
+			names = append(names, resource.NewProperty(z))
+			ids = append(ids, resource.NewProperty(fmt.Sprintf("%s-az%d", strings.ReplaceAll(region, "-", "")[:4], i+1)))
+		}
+		return resource.PropertyMap{"names": resource.NewProperty(names), "zoneIds": resource.NewProperty(ids), "id": resource.NewProperty(region)}, nil
+	case "aws:route53/getZone:getZone":
+		name := strings.TrimSuffix(str("name"), ".")
+		zone := "Z" + strings.ToUpper(hash("zone", name)[:20])
+		return resource.PropertyMap{
+			"zoneId": resource.NewProperty(zone), "id": resource.NewProperty(zone),
+			"name": resource.NewProperty(name), "arn": resource.NewProperty("arn:aws:route53:::hostedzone/" + zone),
+		}, nil
+	case "aws:index/getCallerIdentity:getCallerIdentity":
+		return resource.PropertyMap{"accountId": resource.NewProperty(Account), "id": resource.NewProperty(Account)}, nil
+	}
+	return nil, fmt.Errorf("mock: no answer for invoke %s", token)
+}

@@ -1,0 +1,209 @@
+package plan
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
+
+	"github.com/mobile-backend/mobile-backend/internal/mock"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/stacks"
+)
+
+// Result is one offline run of the program.
+type Result struct {
+	Config   *Config
+	Spec     spec.Spec
+	Recorder *mock.Recorder
+	Outputs  map[string]any
+}
+
+// Run validates the config and runs the program under the recording mock.
+// A config problem is a *spec.Error and nothing is registered.
+func Run(cfg *Config) (*Result, error) {
+	s, err := spec.Load(cfg.Stack, cfg.Lookup)
+	if err != nil {
+		return nil, err
+	}
+	if err := stacks.Supported(s.Cloud); err != nil {
+		return nil, err
+	}
+	rec := mock.NewRecorder(cfg.Project, cfg.Stack)
+	var exported pulumi.Map
+	err = pulumi.RunErr(func(ctx *pulumi.Context) error {
+		var err error
+		exported, err = stacks.Program(ctx)
+		return err
+	}, rec.RunOption(), func(ri *pulumi.RunInfo) {
+		ri.Config = cfg.Values
+		ri.ConfigSecretKeys = cfg.Secrets
+	})
+	if err != nil {
+		return nil, err
+	}
+	outputs := map[string]any{}
+	for k, v := range exported {
+		res, err := internals.UnsafeAwaitOutput(context.Background(), pulumi.ToOutput(v))
+		if err != nil {
+			return nil, fmt.Errorf("output %s: %w", k, err)
+		}
+		if res.Secret {
+			outputs[k] = "[secret]"
+		} else {
+			outputs[k] = res.Value
+		}
+	}
+	return &Result{Config: cfg, Spec: s, Recorder: rec, Outputs: outputs}, nil
+}
+
+// Document is the plan's JSON form. Later slices add top-level fields; the
+// ones here keep their names and meaning.
+type Document struct {
+	Project   string           `json:"project"`
+	Stack     string           `json:"stack"`
+	Cloud     spec.Cloud       `json:"cloud"`
+	Topology  spec.Topology    `json:"topology"`
+	Regions   []DocumentRegion `json:"regions"`
+	Resources []DocumentEntry  `json:"resources"`
+	Outputs   map[string]any   `json:"outputs"`
+}
+
+// DocumentRegion is one region of the stack and its role.
+type DocumentRegion struct {
+	Name string    `json:"name"`
+	Role spec.Role `json:"role"`
+}
+
+// DocumentEntry is one registered resource.
+type DocumentEntry struct {
+	URN     string         `json:"urn"`
+	Type    string         `json:"type"`
+	Name    string         `json:"name"`
+	Parent  string         `json:"parent"`
+	Region  string         `json:"region"`
+	Inputs  map[string]any `json:"inputs"`
+	Protect bool           `json:"protect"`
+}
+
+// Document returns the JSON form of the result.
+func (r *Result) Document() Document {
+	d := Document{
+		Project: r.Config.Project, Stack: r.Config.Stack,
+		Cloud: r.Spec.Cloud, Topology: r.Spec.Topology,
+		Outputs: r.Outputs,
+	}
+	for _, reg := range r.Spec.Regions {
+		d.Regions = append(d.Regions, DocumentRegion{Name: reg.Name, Role: reg.Role})
+	}
+	for _, res := range r.Recorder.Resources() {
+		d.Resources = append(d.Resources, DocumentEntry{
+			URN: res.URN, Type: res.Type, Name: res.Name, Parent: res.Parent,
+			Region: res.Region, Inputs: res.Inputs, Protect: res.Protect,
+		})
+	}
+	return d
+}
+
+// WriteJSON writes the document, indented; the same config gives the same bytes.
+func (r *Result) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r.Document())
+}
+
+// WriteTree writes the resources grouped by region (global first, then the
+// regions in stack order), each as a tree of components and their children.
+func (r *Result) WriteTree(w io.Writer) error {
+	resources := r.Recorder.Resources()
+	groups := map[string][]*mock.Resource{}
+	byURN := map[string]*mock.Resource{}
+	custom := 0
+	for _, res := range resources {
+		byURN[res.URN] = res
+		if res.Custom {
+			custom++
+		}
+	}
+	// A global service's resource (an IAM role, say) is shown inside the
+	// regional component that made it, so each region reads as one stamp.
+	display := map[string]string{}
+	for _, res := range resources {
+		region := res.Region
+		for p := byURN[res.Parent]; region == "" && p != nil; p = byURN[p.Parent] {
+			region = p.Region
+		}
+		display[res.URN] = region
+		groups[region] = append(groups[region], res)
+	}
+	s := r.Spec
+	fmt.Fprintf(w, "%s/%s: %s %s, %d regions, %d resources (%d components)\n",
+		r.Config.Project, r.Config.Stack, s.Cloud, s.Topology, len(s.Regions), custom, len(resources)-custom)
+
+	order := []struct{ region, title string }{{"", "global"}}
+	known := map[string]bool{"": true}
+	for _, reg := range s.Regions {
+		order = append(order, struct{ region, title string }{reg.Name, reg.Name + " (" + string(reg.Role) + ")"})
+		known[reg.Name] = true
+	}
+	for _, region := range spec.SortedKeys(groups) {
+		if !known[region] {
+			order = append(order, struct{ region, title string }{region, region})
+		}
+	}
+	for _, g := range order {
+		members := groups[g.region]
+		if len(members) == 0 {
+			continue
+		}
+		n := 0
+		for _, m := range members {
+			if m.Custom {
+				n++
+			}
+		}
+		fmt.Fprintf(w, "\n%s: %d resources\n", g.title, n)
+		children := map[string][]*mock.Resource{}
+		var roots []*mock.Resource
+		for _, m := range members {
+			if _, ok := byURN[m.Parent]; ok && display[m.Parent] == g.region {
+				children[m.Parent] = append(children[m.Parent], m)
+			} else {
+				roots = append(roots, m)
+			}
+		}
+		var walk func(list []*mock.Resource, depth int)
+		walk = func(list []*mock.Resource, depth int) {
+			sort.Slice(list, func(i, j int) bool {
+				if list[i].Type != list[j].Type {
+					return list[i].Type < list[j].Type
+				}
+				return list[i].Name < list[j].Name
+			})
+			for _, m := range list {
+				mark := ""
+				if m.Custom && m.Region == "" && g.region != "" {
+					mark += "  (global service)"
+				}
+				if m.Protect {
+					mark += "  [protected]"
+				}
+				fmt.Fprintf(w, "%s%s  %s%s\n", strings.Repeat("  ", depth+1), m.Type, m.Name, mark)
+				walk(children[m.URN], depth+1)
+			}
+		}
+		walk(roots, 0)
+	}
+
+	fmt.Fprintln(w, "\nOutputs:")
+	for _, k := range spec.SortedKeys(r.Outputs) {
+		b, _ := json.Marshal(r.Outputs[k])
+		fmt.Fprintf(w, "  %s: %s\n", k, b)
+	}
+	return nil
+}

@@ -1,0 +1,175 @@
+package spec
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
+// Field is one config key of the project: its Pulumi.yaml type, default and
+// description, and how it lands in the Spec. This table is the source of the
+// defaults; Pulumi.yaml declares the same keys and a test holds it to this
+// table, so the two cannot drift apart.
+type Field struct {
+	Key  string // without the "mobile-backend:" namespace
+	Type string // Pulumi.yaml type: string, integer, boolean, array (of strings) or object
+	// Default as Pulumi.yaml declares it; nil when the key is required or its
+	// default is derived from other keys (the Doc says which).
+	Default  any
+	Required bool
+	Doc      string
+	set      func(s *Spec, raw string) error
+}
+
+func str[T ~string](key string, def T, doc string, p func(*Spec) *T) Field {
+	f := Field{Key: key, Type: "string", Doc: doc, set: func(s *Spec, raw string) error {
+		*p(s) = T(raw)
+		return nil
+	}}
+	if def != "" {
+		f.Default = string(def)
+	}
+	return f
+}
+
+func required(f Field) Field {
+	f.Required = true
+	return f
+}
+
+func integer(key string, def int, doc string, p func(*Spec) *int) Field {
+	return Field{Key: key, Type: "integer", Default: def, Doc: doc, set: func(s *Spec, raw string) error {
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", raw)
+		}
+		*p(s) = n
+		return nil
+	}}
+}
+
+func boolean(key string, def bool, doc string, p func(*Spec) *bool) Field {
+	return Field{Key: key, Type: "boolean", Default: def, Doc: doc, set: func(s *Spec, raw string) error {
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", raw)
+		}
+		*p(s) = b
+		return nil
+	}}
+}
+
+func list(key string, def []string, doc string, p func(*Spec) *[]string) Field {
+	f := Field{Key: key, Type: "array", Doc: doc, set: func(s *Spec, raw string) error {
+		var v []string
+		if err := json.Unmarshal([]byte(raw), &v); err != nil {
+			return fmt.Errorf("must be a list of strings, got %s", raw)
+		}
+		*p(s) = v
+		return nil
+	}}
+	if def != nil {
+		f.Default = def
+	}
+	return f
+}
+
+func object(key, doc string, p func(*Spec) *map[string]string) Field {
+	return Field{Key: key, Type: "object", Default: map[string]string{}, Doc: doc, set: func(s *Spec, raw string) error {
+		var v map[string]string
+		if err := json.Unmarshal([]byte(raw), &v); err != nil {
+			return fmt.Errorf("must be a map of strings to strings, got %s", raw)
+		}
+		*p(s) = v
+		return nil
+	}}
+}
+
+// Fields is every config key the program reads, in the order the README and
+// Pulumi.yaml list them.
+var Fields = []Field{
+	required(str("cloud", Cloud(""), "Cloud to deploy to: aws, gcp or azure.",
+		func(s *Spec) *Cloud { return &s.Cloud })),
+	required(str("topology", Topology(""), "active-active (every region serves) or active-passive (the first region serves, the others are warm standbys).",
+		func(s *Spec) *Topology { return &s.Topology })),
+	required(list("regions", nil, "Ordered region names of the cloud, at least two; the first is the primary (database writer, and the serving region in active-passive).",
+		func(s *Spec) *[]string { return &s.RegionNames })),
+	required(str("domain", "", "Public API hostname, e.g. api.example.com.",
+		func(s *Spec) *string { return &s.Domain })),
+	str("environment", "", "Environment name; prod or production turns on production protections. Default: the stack name.",
+		func(s *Spec) *string { return &s.Environment }),
+
+	str("image", "public.ecr.aws/nginx/nginx:stable", "Container image of the API. The default is a placeholder that answers on / so a first deploy goes healthy.",
+		func(s *Spec) *string { return &s.Image }),
+	integer("containerPort", 80, "Port the container listens on.",
+		func(s *Spec) *int { return &s.ContainerPort }),
+	integer("cpu", 512, "CPU per instance in units of 1/1024 vCPU (AWS Fargate sizes: 256, 512, 1024, 2048, 4096, 8192, 16384).",
+		func(s *Spec) *int { return &s.CPU }),
+	integer("memory", 1024, "Memory per instance in MiB; must be a size Fargate allows for the CPU.",
+		func(s *Spec) *int { return &s.Memory }),
+	integer("minInstances", 2, "Autoscaling minimum per serving region.",
+		func(s *Spec) *int { return &s.MinInstances }),
+	integer("maxInstances", 10, "Autoscaling maximum per region.",
+		func(s *Spec) *int { return &s.MaxInstances }),
+	integer("standbyMinInstances", 1, "Autoscaling minimum of a warm standby region in active-passive (at least 1, so the standby passes its health check).",
+		func(s *Spec) *int { return &s.StandbyMinInstances }),
+	integer("cpuTargetPercent", 60, "Average CPU utilisation that target-tracking autoscaling holds (10-90).",
+		func(s *Spec) *int { return &s.CPUTargetPercent }),
+
+	str("healthCheckPath", "/", "HTTP path that answers 2xx/3xx when a region is healthy.",
+		func(s *Spec) *string { return &s.HealthCheck.Path }),
+	integer("healthCheckInterval", 10, "Seconds between health checks (AWS Route 53 allows 10 or 30).",
+		func(s *Spec) *int { return &s.HealthCheck.IntervalSeconds }),
+	integer("healthCheckFailureThreshold", 3, "Consecutive failed checks before a region is taken out of DNS (1-10).",
+		func(s *Spec) *int { return &s.HealthCheck.FailureThreshold }),
+	integer("dnsTtl", 60, "TTL in seconds of the non-alias DNS records this stack writes (alias records use the target's TTL).",
+		func(s *Spec) *int { return &s.DNSTTL }),
+	str("dnsZone", "", "Hosted zone that holds the domain. Default: the domain without its first label (api.example.com -> example.com).",
+		func(s *Spec) *string { return &s.DNSZone }),
+	boolean("createDnsZone", false, "Create the hosted zone instead of looking up an existing one (then delegate to its name servers).",
+		func(s *Spec) *bool { return &s.CreateZone }),
+
+	str("wafMode", WAFBlock, "What the WAF does with matching requests: block, or count for a staged rollout.",
+		func(s *Spec) *WAFMode { return &s.WAF.Mode }),
+	integer("rateLimit", 2000, "Requests per 5 minutes per client IP before the WAF blocks it.",
+		func(s *Spec) *int { return &s.WAF.RateLimit }),
+	list("geoBlock", []string{}, "ISO 3166-1 alpha-2 country codes the WAF blocks, e.g. [\"KP\"].",
+		func(s *Spec) *[]string { return &s.WAF.GeoBlock }),
+	list("alertEmails", []string{}, "E-mail addresses that receive alerts.",
+		func(s *Spec) *[]string { return &s.AlertEmails }),
+	integer("rtoSeconds", 600, "Recovery time objective: how long a regional failure may interrupt service.",
+		func(s *Spec) *int { return &s.Objectives.RTOSeconds }),
+	integer("rpoSeconds", 900, "Recovery point objective: how much recent data a regional failure may lose.",
+		func(s *Spec) *int { return &s.Objectives.RPOSeconds }),
+	object("tags", "Extra tags/labels on every resource (the program adds app, stack, environment and managed-by).",
+		func(s *Spec) *map[string]string { return &s.Tags }),
+
+	list("vpcCidrs", nil, "Private IPv4 range of each region's network, one per region, /16 to /24, non-overlapping. Default: 10.<index>.0.0/16.",
+		func(s *Spec) *[]string { return &s.VPCCIDRs }),
+	boolean("singleNatGateway", false, "One NAT gateway per region instead of one per zone (cheaper, but a zone failure cuts the region's egress).",
+		func(s *Spec) *bool { return &s.SingleNATGateway }),
+	integer("logRetentionDays", 30, "Retention of the stack's log groups, in days (a value CloudWatch Logs accepts).",
+		func(s *Spec) *int { return &s.LogRetentionDays }),
+	boolean("protect", true, "Pulumi protect on stateful resources, so that a destroy or a rename cannot delete data.",
+		func(s *Spec) *bool { return &s.Protect }),
+}
+
+// Defaults is the spec with every key at its documented default and nothing
+// derived yet.
+func Defaults() Spec {
+	var s Spec
+	for _, f := range Fields {
+		if f.Default == nil {
+			continue
+		}
+		raw := fmt.Sprint(f.Default)
+		if f.Type == "array" || f.Type == "object" {
+			b, _ := json.Marshal(f.Default) // a []string or map[string]string always marshals
+			raw = string(b)
+		}
+		if err := f.set(&s, raw); err != nil {
+			panic(fmt.Sprintf("default of %s does not parse: %v", f.Key, err)) // a programming error in the table
+		}
+	}
+	return s
+}

@@ -1,0 +1,155 @@
+package spec
+
+// Region is one region of a cloud: its API name and where it is. The
+// coordinates (the metro area, to a tenth of a degree) let later checks reason
+// about distance between regions; they are not used for routing.
+type Region struct {
+	Name string
+	City string
+	Lat  float64
+	Lon  float64
+}
+
+// Regions lists the current public regions of each cloud (commercial
+// partitions only: AWS GovCloud and China, and Azure sovereign clouds, need
+// their own accounts and are out of scope). Checked against each provider's
+// published region list in November 2026; add new regions here.
+var Regions = map[Cloud][]Region{
+	AWS: {
+		{"us-east-1", "N. Virginia", 38.9, -77.4},
+		{"us-east-2", "Ohio", 40.0, -83.0},
+		{"us-west-1", "N. California", 37.4, -121.9},
+		{"us-west-2", "Oregon", 45.8, -119.7},
+		{"ca-central-1", "Montreal", 45.5, -73.6},
+		{"ca-west-1", "Calgary", 51.0, -114.1},
+		{"mx-central-1", "Queretaro", 20.6, -100.4},
+		{"sa-east-1", "Sao Paulo", -23.5, -46.6},
+		{"eu-west-1", "Ireland", 53.3, -6.3},
+		{"eu-west-2", "London", 51.5, -0.1},
+		{"eu-west-3", "Paris", 48.9, 2.4},
+		{"eu-central-1", "Frankfurt", 50.1, 8.7},
+		{"eu-central-2", "Zurich", 47.4, 8.5},
+		{"eu-north-1", "Stockholm", 59.3, 18.1},
+		{"eu-south-1", "Milan", 45.5, 9.2},
+		{"eu-south-2", "Spain", 41.6, -0.9},
+		{"il-central-1", "Tel Aviv", 32.1, 34.8},
+		{"me-south-1", "Bahrain", 26.1, 50.6},
+		{"me-central-1", "UAE", 24.5, 54.4},
+		{"af-south-1", "Cape Town", -33.9, 18.4},
+		{"ap-east-1", "Hong Kong", 22.3, 114.2},
+		{"ap-east-2", "Taipei", 25.0, 121.6},
+		{"ap-south-1", "Mumbai", 19.1, 72.9},
+		{"ap-south-2", "Hyderabad", 17.4, 78.5},
+		{"ap-southeast-1", "Singapore", 1.4, 103.8},
+		{"ap-southeast-2", "Sydney", -33.9, 151.2},
+		{"ap-southeast-3", "Jakarta", -6.2, 106.8},
+		{"ap-southeast-4", "Melbourne", -37.8, 145.0},
+		{"ap-southeast-5", "Malaysia", 3.1, 101.7},
+		{"ap-southeast-6", "New Zealand", -36.8, 174.8},
+		{"ap-southeast-7", "Thailand", 13.8, 100.5},
+		{"ap-northeast-1", "Tokyo", 35.7, 139.7},
+		{"ap-northeast-2", "Seoul", 37.6, 127.0},
+		{"ap-northeast-3", "Osaka", 34.7, 135.5},
+	},
+	GCP: {
+		{"us-central1", "Iowa", 41.3, -95.9},
+		{"us-east1", "South Carolina", 33.2, -80.0},
+		{"us-east4", "N. Virginia", 39.0, -77.5},
+		{"us-east5", "Columbus", 40.0, -83.0},
+		{"us-south1", "Dallas", 32.8, -96.8},
+		{"us-west1", "Oregon", 45.6, -121.2},
+		{"us-west2", "Los Angeles", 34.1, -118.2},
+		{"us-west3", "Salt Lake City", 40.8, -111.9},
+		{"us-west4", "Las Vegas", 36.2, -115.1},
+		{"northamerica-northeast1", "Montreal", 45.5, -73.6},
+		{"northamerica-northeast2", "Toronto", 43.7, -79.4},
+		{"northamerica-south1", "Queretaro", 20.6, -100.4},
+		{"southamerica-east1", "Sao Paulo", -23.5, -46.6},
+		{"southamerica-west1", "Santiago", -33.4, -70.7},
+		{"europe-west1", "Belgium", 50.4, 3.8},
+		{"europe-west2", "London", 51.5, -0.1},
+		{"europe-west3", "Frankfurt", 50.1, 8.7},
+		{"europe-west4", "Netherlands", 53.4, 6.8},
+		{"europe-west6", "Zurich", 47.4, 8.5},
+		{"europe-west8", "Milan", 45.5, 9.2},
+		{"europe-west9", "Paris", 48.9, 2.4},
+		{"europe-west10", "Berlin", 52.5, 13.4},
+		{"europe-west12", "Turin", 45.1, 7.7},
+		{"europe-central2", "Warsaw", 52.2, 21.0},
+		{"europe-north1", "Finland", 60.6, 27.2},
+		{"europe-north2", "Stockholm", 59.3, 18.1},
+		{"europe-southwest1", "Madrid", 40.4, -3.7},
+		{"me-west1", "Tel Aviv", 32.1, 34.8},
+		{"me-central1", "Doha", 25.3, 51.5},
+		{"me-central2", "Dammam", 26.4, 50.1},
+		{"africa-south1", "Johannesburg", -26.2, 28.0},
+		{"asia-east1", "Taiwan", 24.1, 120.5},
+		{"asia-east2", "Hong Kong", 22.3, 114.2},
+		{"asia-northeast1", "Tokyo", 35.7, 139.7},
+		{"asia-northeast2", "Osaka", 34.7, 135.5},
+		{"asia-northeast3", "Seoul", 37.6, 127.0},
+		{"asia-south1", "Mumbai", 19.1, 72.9},
+		{"asia-south2", "Delhi", 28.6, 77.2},
+		{"asia-southeast1", "Singapore", 1.4, 103.8},
+		{"asia-southeast2", "Jakarta", -6.2, 106.8},
+		{"australia-southeast1", "Sydney", -33.9, 151.2},
+		{"australia-southeast2", "Melbourne", -37.8, 145.0},
+	},
+	Azure: {
+		{"eastus", "Virginia", 37.4, -79.4},
+		{"eastus2", "Virginia", 36.7, -78.4},
+		{"centralus", "Iowa", 41.6, -93.6},
+		{"northcentralus", "Illinois", 41.9, -87.6},
+		{"southcentralus", "Texas", 29.4, -98.5},
+		{"westcentralus", "Wyoming", 41.6, -104.8},
+		{"westus", "California", 37.8, -122.4},
+		{"westus2", "Washington", 47.2, -119.9},
+		{"westus3", "Arizona", 33.4, -112.1},
+		{"canadacentral", "Toronto", 43.7, -79.4},
+		{"canadaeast", "Quebec City", 46.8, -71.2},
+		{"mexicocentral", "Queretaro", 20.6, -100.4},
+		{"brazilsouth", "Sao Paulo", -23.5, -46.6},
+		{"chilecentral", "Santiago", -33.4, -70.7},
+		{"northeurope", "Ireland", 53.3, -6.3},
+		{"westeurope", "Netherlands", 52.4, 4.9},
+		{"uksouth", "London", 51.5, -0.1},
+		{"ukwest", "Cardiff", 51.5, -3.2},
+		{"francecentral", "Paris", 48.9, 2.4},
+		{"germanywestcentral", "Frankfurt", 50.1, 8.7},
+		{"switzerlandnorth", "Zurich", 47.4, 8.5},
+		{"norwayeast", "Oslo", 59.9, 10.8},
+		{"swedencentral", "Gavle", 60.7, 17.1},
+		{"polandcentral", "Warsaw", 52.2, 21.0},
+		{"italynorth", "Milan", 45.5, 9.2},
+		{"spaincentral", "Madrid", 40.4, -3.7},
+		{"israelcentral", "Israel", 31.8, 35.0},
+		{"uaenorth", "Dubai", 25.3, 55.3},
+		{"qatarcentral", "Doha", 25.3, 51.5},
+		{"southafricanorth", "Johannesburg", -26.2, 28.0},
+		{"centralindia", "Pune", 18.5, 73.9},
+		{"southindia", "Chennai", 13.1, 80.3},
+		{"westindia", "Mumbai", 19.1, 72.9},
+		{"eastasia", "Hong Kong", 22.3, 114.2},
+		{"southeastasia", "Singapore", 1.3, 103.8},
+		{"japaneast", "Tokyo", 35.7, 139.8},
+		{"japanwest", "Osaka", 34.7, 135.5},
+		{"koreacentral", "Seoul", 37.6, 127.0},
+		{"koreasouth", "Busan", 35.2, 129.1},
+		{"australiaeast", "New South Wales", -33.9, 151.2},
+		{"australiasoutheast", "Victoria", -37.8, 145.0},
+		{"australiacentral", "Canberra", -35.3, 149.1},
+		{"newzealandnorth", "Auckland", -36.8, 174.8},
+		{"indonesiacentral", "Jakarta", -6.2, 106.8},
+		{"malaysiawest", "Kuala Lumpur", 3.1, 101.7},
+	},
+}
+
+// LookupRegion returns the named region of a cloud.
+func LookupRegion(c Cloud, name string) (Region, bool) {
+	for _, r := range Regions[c] {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Region{}, false
+}

@@ -1,0 +1,259 @@
+// Package spec is the cloud-neutral description of one stack: what the
+// program reads from Pulumi config, with defaults applied and every value
+// validated before any resource is registered.
+//
+// The steps are separate, as in the Kubernetes API types: Defaults gives the
+// documented default of every key, Load overlays the stack's config and derives
+// what depends on other keys, and validate returns every problem at once, each
+// naming its config key.
+package spec
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Namespace is the Pulumi project name and so the prefix of every config key.
+const Namespace = "mobile-backend"
+
+// Cloud names a supported cloud.
+type Cloud string
+
+// The supported clouds.
+const (
+	AWS   Cloud = "aws"
+	GCP   Cloud = "gcp"
+	Azure Cloud = "azure"
+)
+
+// Topology is how the regions share traffic.
+type Topology string
+
+const (
+	// ActiveActive: every region serves; writes go to the primary's database
+	// (or a multi-writer store).
+	ActiveActive Topology = "active-active"
+	// ActivePassive: the primary serves; the others are warm standbys that
+	// take over when the primary fails its health check.
+	ActivePassive Topology = "active-passive"
+)
+
+// WAFMode is what the web firewall does with a request that matches a rule.
+type WAFMode string
+
+const (
+	// WAFBlock blocks matching requests (the default).
+	WAFBlock WAFMode = "block"
+	// WAFCount only counts them, for a staged rollout of new rules.
+	WAFCount WAFMode = "count"
+)
+
+// Role is what a region does in its topology.
+type Role string
+
+const (
+	// Primary is the first region: the database writer, and the only serving
+	// region in active-passive.
+	Primary Role = "primary"
+	// Active is a serving, non-writer region in active-active.
+	Active Role = "active"
+	// Standby is a warm standby in active-passive.
+	Standby Role = "standby"
+)
+
+// RegionSpec is one region of the stack with its derived settings.
+type RegionSpec struct {
+	Name  string
+	Index int    // position in mobile-backend:regions; 0 is the primary
+	Role  Role   // primary, active or standby
+	CIDR  string // the region's VPC / virtual network range
+}
+
+// Serving reports whether the region receives traffic in normal operation.
+func (r RegionSpec) Serving() bool { return r.Role != Standby }
+
+// HealthCheck is how every cloud probes a region.
+type HealthCheck struct {
+	Path             string // HTTP path that answers 2xx/3xx when the region is healthy
+	IntervalSeconds  int    // seconds between probes
+	FailureThreshold int    // consecutive failures before a region is unhealthy
+}
+
+// WAF configures every web firewall of the stack.
+type WAF struct {
+	Mode      WAFMode
+	RateLimit int      // requests per 5 minutes per client IP
+	GeoBlock  []string // ISO 3166-1 alpha-2 country codes to block
+}
+
+// Objectives are the stack's resilience targets.
+type Objectives struct {
+	RTOSeconds int // recovery time objective
+	RPOSeconds int // recovery point objective (data-loss window)
+}
+
+// Spec is one stack's validated configuration.
+type Spec struct {
+	Stack       string // the Pulumi stack name
+	Cloud       Cloud
+	Topology    Topology
+	RegionNames []string // as configured; Regions holds the derived per-region view
+	Regions     []RegionSpec
+	Domain      string
+	Environment string
+
+	Image               string
+	ContainerPort       int
+	CPU                 int // CPU units, 1024 = one vCPU
+	Memory              int // MiB
+	MinInstances        int
+	MaxInstances        int
+	StandbyMinInstances int
+	CPUTargetPercent    int
+
+	HealthCheck HealthCheck
+	DNSTTL      int
+	DNSZone     string
+	CreateZone  bool
+
+	WAF         WAF
+	AlertEmails []string
+	Objectives  Objectives
+	Tags        map[string]string
+
+	VPCCIDRs         []string
+	SingleNATGateway bool
+	LogRetentionDays int
+	Protect          bool
+}
+
+// Primary is the first region: the writer, and the serving region in active-passive.
+func (s Spec) Primary() RegionSpec { return s.Regions[0] }
+
+// Production reports whether this stack is a production environment, which
+// turns on the protections that get in the way of tearing down test stacks
+// (load-balancer deletion protection, for one).
+func (s Spec) Production() bool {
+	return s.Environment == "prod" || s.Environment == "production"
+}
+
+// MinInstancesFor is the autoscaling floor of a region: the standby minimum
+// for a warm standby, the normal minimum otherwise.
+func (s Spec) MinInstancesFor(r RegionSpec) int {
+	if r.Role == Standby {
+		return s.StandbyMinInstances
+	}
+	return s.MinInstances
+}
+
+// StandardTags is the tag/label set every taggable resource carries: the
+// user's tags plus the ones this program owns (which win on a clash).
+func (s Spec) StandardTags() map[string]string {
+	t := map[string]string{}
+	for k, v := range s.Tags {
+		t[k] = v
+	}
+	t["app"] = Namespace
+	t["stack"] = s.Stack
+	t["environment"] = s.Environment
+	t["managed-by"] = "pulumi"
+	return t
+}
+
+// Error is a configuration error: every problem found, each naming its key.
+type Error struct {
+	Problems []string
+}
+
+func (e *Error) Error() string {
+	return "invalid configuration:\n  - " + strings.Join(e.Problems, "\n  - ")
+}
+
+// problems collects validation messages, each prefixed with its full key.
+type problems []string
+
+func (p *problems) add(key, format string, args ...any) {
+	*p = append(*p, Namespace+":"+key+": "+fmt.Sprintf(format, args...))
+}
+
+// Load builds the spec of a stack from its config: lookup returns the raw
+// value of a key (without the namespace) as Pulumi passes it to the program
+// (arrays and objects as JSON) and whether the key is set.
+func Load(stack string, lookup func(key string) (string, bool)) (Spec, error) {
+	s := Defaults()
+	s.Stack = stack
+	var errs problems
+	for _, f := range Fields {
+		raw, ok := lookup(f.Key)
+		if !ok {
+			continue
+		}
+		if err := f.set(&s, raw); err != nil {
+			errs.add(f.Key, "%v", err)
+		}
+	}
+	s.derive()
+	errs = append(errs, s.validate()...)
+	if len(errs) > 0 {
+		return Spec{}, &Error{Problems: errs}
+	}
+	return s, nil
+}
+
+// derive fills the settings whose default depends on other keys.
+func (s *Spec) derive() {
+	if s.Environment == "" {
+		s.Environment = s.Stack
+	}
+	if s.DNSZone == "" && s.Domain != "" {
+		s.DNSZone = parentZone(s.Domain)
+	}
+	cidrs := s.VPCCIDRs
+	if len(cidrs) == 0 {
+		cidrs = make([]string, len(s.RegionNames))
+		for i := range cidrs {
+			cidrs[i] = DefaultCIDR(i)
+		}
+	}
+	s.Regions = nil
+	for i, name := range s.RegionNames {
+		r := RegionSpec{Name: name, Index: i, Role: Primary}
+		if i > 0 {
+			r.Role = Active
+			if s.Topology == ActivePassive {
+				r.Role = Standby
+			}
+		}
+		if i < len(cidrs) {
+			r.CIDR = cidrs[i]
+		}
+		s.Regions = append(s.Regions, r)
+	}
+}
+
+// DefaultCIDR is the network range of the i-th region when
+// mobile-backend:vpcCidrs is not set: 10.i.0.0/16, so regions never overlap
+// and can be peered later.
+func DefaultCIDR(i int) string { return fmt.Sprintf("10.%d.0.0/16", i) }
+
+// parentZone is the DNS zone a hostname most likely lives in: the name without
+// its first label (api.example.com -> example.com), or the name itself when it
+// has only two labels.
+func parentZone(domain string) string {
+	labels := strings.Split(domain, ".")
+	if len(labels) <= 2 {
+		return domain
+	}
+	return strings.Join(labels[1:], ".")
+}
+
+// SortedKeys returns a map's keys in order, for deterministic output.
+func SortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

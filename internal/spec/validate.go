@@ -1,0 +1,275 @@
+package spec
+
+import (
+	"fmt"
+	"net/mail"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+var (
+	hostLabel   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
+	envName     = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
+)
+
+// cloudWatchRetentionDays are the only retention periods CloudWatch Logs accepts
+// (PutRetentionPolicy API reference).
+var cloudWatchRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// fargateMemory lists, for each Fargate CPU size, the memory sizes (MiB) it
+// accepts (Amazon ECS developer guide, "Task CPU and memory").
+var fargateMemory = map[int][]int{
+	256:   {512, 1024, 2048},
+	512:   steps(1024, 4096, 1024),
+	1024:  steps(2048, 8192, 1024),
+	2048:  steps(4096, 16384, 1024),
+	4096:  steps(8192, 30720, 1024),
+	8192:  steps(16384, 61440, 4096),
+	16384: steps(32768, 122880, 8192),
+}
+
+func steps(from, to, step int) []int {
+	var v []int
+	for n := from; n <= to; n += step {
+		v = append(v, n)
+	}
+	return v
+}
+
+// validate returns every problem of a derived spec.
+func (s Spec) validate() problems {
+	var p problems
+	s.validateShape(&p)
+	switch s.Cloud {
+	case AWS:
+		s.validateAWS(&p)
+	}
+	return p
+}
+
+// validateShape checks what holds for every cloud.
+func (s Spec) validateShape(p *problems) {
+	cloudOK := slices.Contains([]Cloud{AWS, GCP, Azure}, s.Cloud)
+	switch {
+	case s.Cloud == "":
+		p.add("cloud", "required; one of aws, gcp, azure")
+	case !cloudOK:
+		p.add("cloud", "%q is not a supported cloud; one of aws, gcp, azure", s.Cloud)
+	}
+	switch s.Topology {
+	case ActiveActive, ActivePassive:
+	case "":
+		p.add("topology", "required; one of active-active, active-passive")
+	default:
+		p.add("topology", "%q is not a topology; one of active-active, active-passive", s.Topology)
+	}
+
+	if len(s.RegionNames) < 2 {
+		p.add("regions", "at least two regions are needed to survive the loss of one, got %d", len(s.RegionNames))
+	}
+	seen := map[string]int{}
+	for i, r := range s.RegionNames {
+		key := fmt.Sprintf("regions[%d]", i)
+		if first, dup := seen[r]; dup {
+			p.add(key, "%q is listed twice (also regions[%d])", r, first)
+			continue
+		}
+		seen[r] = i
+		if _, ok := LookupRegion(s.Cloud, r); cloudOK && !ok {
+			p.add(key, "%q is not a%s %s region; see internal/spec/regions.go for the list", r, article(s.Cloud), cloudTitle(s.Cloud))
+		}
+	}
+
+	domainOK := false
+	if s.Domain == "" {
+		p.add("domain", "required: the public API hostname, e.g. api.example.com")
+	} else if err := checkHostname(s.Domain); err != nil {
+		p.add("domain", "%q %v", s.Domain, err)
+	} else {
+		domainOK = true
+	}
+	if domainOK && s.DNSZone != "" {
+		if err := checkHostname(s.DNSZone); err != nil {
+			p.add("dnsZone", "%q %v", s.DNSZone, err)
+		} else if s.Domain != s.DNSZone && !strings.HasSuffix(s.Domain, "."+s.DNSZone) {
+			p.add("dnsZone", "%q does not contain the domain %q", s.DNSZone, s.Domain)
+		}
+	}
+	if !envName.MatchString(s.Environment) {
+		p.add("environment", "%q must be 1 to 20 lowercase letters, digits or hyphens, starting with a letter", s.Environment)
+	}
+
+	if strings.TrimSpace(s.Image) == "" {
+		p.add("image", "must not be empty")
+	}
+	if s.ContainerPort < 1 || s.ContainerPort > 65535 {
+		p.add("containerPort", "%d is not a TCP port (1-65535)", s.ContainerPort)
+	}
+	if s.CPU <= 0 {
+		p.add("cpu", "%d must be positive", s.CPU)
+	}
+	if s.Memory <= 0 {
+		p.add("memory", "%d must be positive", s.Memory)
+	}
+	if s.MinInstances < 1 {
+		p.add("minInstances", "%d must be at least 1", s.MinInstances)
+	}
+	if s.MaxInstances < s.MinInstances {
+		p.add("maxInstances", "%d is below minInstances (%d)", s.MaxInstances, s.MinInstances)
+	}
+	if s.StandbyMinInstances < 1 {
+		p.add("standbyMinInstances", "%d must be at least 1: a standby with no instance fails its health check and cannot take over", s.StandbyMinInstances)
+	} else if s.StandbyMinInstances > s.MaxInstances {
+		p.add("standbyMinInstances", "%d is above maxInstances (%d)", s.StandbyMinInstances, s.MaxInstances)
+	}
+	if s.CPUTargetPercent < 10 || s.CPUTargetPercent > 90 {
+		p.add("cpuTargetPercent", "%d must be between 10 and 90", s.CPUTargetPercent)
+	}
+
+	if !strings.HasPrefix(s.HealthCheck.Path, "/") || len(s.HealthCheck.Path) > 255 || strings.ContainsAny(s.HealthCheck.Path, " \t\n") {
+		p.add("healthCheckPath", "%q must be a URL path starting with / (at most 255 characters, no spaces)", s.HealthCheck.Path)
+	}
+	if s.HealthCheck.IntervalSeconds <= 0 {
+		p.add("healthCheckInterval", "%d must be positive", s.HealthCheck.IntervalSeconds)
+	}
+	if s.HealthCheck.FailureThreshold <= 0 {
+		p.add("healthCheckFailureThreshold", "%d must be positive", s.HealthCheck.FailureThreshold)
+	}
+	if s.DNSTTL < 1 || s.DNSTTL > 86400 {
+		p.add("dnsTtl", "%d must be between 1 and 86400 seconds", s.DNSTTL)
+	}
+
+	switch s.WAF.Mode {
+	case WAFBlock, WAFCount:
+	default:
+		p.add("wafMode", "%q is not a WAF mode; one of block, count", s.WAF.Mode)
+	}
+	if s.WAF.RateLimit <= 0 {
+		p.add("rateLimit", "%d must be positive", s.WAF.RateLimit)
+	}
+	for i, c := range s.WAF.GeoBlock {
+		if !countryCode.MatchString(c) {
+			p.add(fmt.Sprintf("geoBlock[%d]", i), "%q is not an ISO 3166-1 alpha-2 country code (two capital letters, e.g. KP)", c)
+		}
+	}
+	for i, e := range s.AlertEmails {
+		if a, err := mail.ParseAddress(e); err != nil || a.Address != e || !strings.Contains(e[strings.LastIndex(e, "@")+1:], ".") {
+			p.add(fmt.Sprintf("alertEmails[%d]", i), "%q is not an e-mail address", e)
+		}
+	}
+	if s.Objectives.RTOSeconds <= 0 {
+		p.add("rtoSeconds", "%d must be positive", s.Objectives.RTOSeconds)
+	}
+	if s.Objectives.RPOSeconds <= 0 {
+		p.add("rpoSeconds", "%d must be positive", s.Objectives.RPOSeconds)
+	}
+	for _, k := range SortedKeys(s.Tags) {
+		if k == "" || len(k) > 63 {
+			p.add("tags", "key %q must be 1 to 63 characters", k)
+		}
+		if len(s.Tags[k]) > 63 {
+			p.add("tags."+k, "value must be at most 63 characters (the strictest cloud's label limit)")
+		}
+	}
+	s.validateCIDRs(p)
+}
+
+func (s Spec) validateCIDRs(p *problems) {
+	if len(s.VPCCIDRs) > 0 && len(s.VPCCIDRs) != len(s.RegionNames) {
+		p.add("vpcCidrs", "has %d entries for %d regions; give one per region or none", len(s.VPCCIDRs), len(s.RegionNames))
+	}
+	var prefixes []netip.Prefix
+	for i, c := range s.VPCCIDRs {
+		key := fmt.Sprintf("vpcCidrs[%d]", i)
+		pfx, err := netip.ParsePrefix(c)
+		switch {
+		case err != nil || !pfx.Addr().Is4():
+			p.add(key, "%q is not an IPv4 CIDR block", c)
+			continue
+		case pfx.Masked() != pfx:
+			p.add(key, "%q has host bits set; did you mean %s?", c, pfx.Masked())
+			continue
+		case !pfx.Addr().IsPrivate():
+			p.add(key, "%q is not a private (RFC 1918) range", c)
+			continue
+		case pfx.Bits() < 16 || pfx.Bits() > 24:
+			p.add(key, "%q must be a /16 to /24 (AWS VPC limits, and room for six subnets)", c)
+			continue
+		}
+		for j, q := range prefixes {
+			if q.IsValid() && q.Overlaps(pfx) {
+				p.add(key, "%q overlaps vpcCidrs[%d] (%s)", c, j, q)
+			}
+		}
+		prefixes = append(prefixes, pfx)
+	}
+}
+
+// validateAWS checks the limits of the AWS services the stack uses.
+func (s Spec) validateAWS(p *problems) {
+	if mem, ok := fargateMemory[s.CPU]; !ok {
+		if s.CPU > 0 {
+			p.add("cpu", "%d is not a Fargate CPU size; one of 256, 512, 1024, 2048, 4096, 8192, 16384", s.CPU)
+		}
+	} else if s.Memory > 0 && !slices.Contains(mem, s.Memory) {
+		p.add("memory", "%d MiB is not a Fargate memory size for cpu %d; allowed: %s", s.Memory, s.CPU, ints(mem))
+	}
+	// Route 53 health checks: RequestInterval 10 or 30, FailureThreshold 1-10.
+	if s.HealthCheck.IntervalSeconds > 0 && s.HealthCheck.IntervalSeconds != 10 && s.HealthCheck.IntervalSeconds != 30 {
+		p.add("healthCheckInterval", "%d is not allowed by Route 53; one of 10, 30", s.HealthCheck.IntervalSeconds)
+	}
+	if s.HealthCheck.FailureThreshold > 10 {
+		p.add("healthCheckFailureThreshold", "%d is not allowed by Route 53; 1 to 10", s.HealthCheck.FailureThreshold)
+	}
+	// WAFv2 rate-based rules: limit 10 to 2,000,000,000 per evaluation window.
+	if s.WAF.RateLimit > 0 && (s.WAF.RateLimit < 10 || s.WAF.RateLimit > 2_000_000_000) {
+		p.add("rateLimit", "%d is not allowed by AWS WAF; 10 to 2000000000", s.WAF.RateLimit)
+	}
+	if !slices.Contains(cloudWatchRetentionDays, s.LogRetentionDays) {
+		p.add("logRetentionDays", "%d is not a CloudWatch Logs retention; one of %s", s.LogRetentionDays, ints(cloudWatchRetentionDays))
+	}
+	for _, k := range SortedKeys(s.Tags) {
+		if strings.HasPrefix(strings.ToLower(k), "aws:") {
+			p.add("tags", "key %q uses the reserved aws: prefix", k)
+		}
+	}
+}
+
+// checkHostname reports why a name is not a lowercase DNS hostname.
+func checkHostname(h string) error {
+	if len(h) > 253 {
+		return fmt.Errorf("is longer than 253 characters")
+	}
+	labels := strings.Split(h, ".")
+	if len(labels) < 2 {
+		return fmt.Errorf("is not a fully qualified hostname (e.g. api.example.com)")
+	}
+	for _, l := range labels {
+		if !hostLabel.MatchString(l) {
+			return fmt.Errorf("is not a valid hostname: label %q must be 1 to 63 lowercase letters, digits or inner hyphens", l)
+		}
+	}
+	return nil
+}
+
+func ints(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = fmt.Sprint(n)
+	}
+	return strings.Join(s, ", ")
+}
+
+func cloudTitle(c Cloud) string {
+	return map[Cloud]string{AWS: "AWS", GCP: "Google Cloud", Azure: "Azure"}[c]
+}
+
+func article(c Cloud) string {
+	if c == AWS || c == Azure {
+		return "n"
+	}
+	return ""
+}
