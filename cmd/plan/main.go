@@ -12,67 +12,11 @@
 package main
 
 import (
-	"errors"
-	"flag"
-	"fmt"
 	"os"
 
 	"github.com/mobile-backend/mobile-backend/internal/plan"
-	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:]))
-}
-
-func run(args []string) int {
-	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
-	stack := fs.String("stack", "", "stack name; reads Pulumi.<stack>.yaml")
-	configFile := fs.String("config-file", "", "stack config file to use instead of Pulumi.<stack>.yaml")
-	project := fs.String("project-file", "Pulumi.yaml", "project file")
-	format := fs.String("format", "tree", "output format: tree or json")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *stack == "" && *configFile == "" {
-		fmt.Fprintln(os.Stderr, "plan: give --stack NAME or --config-file PATH")
-		return 2
-	}
-	if *format != "tree" && *format != "json" {
-		fmt.Fprintf(os.Stderr, "plan: --format %q: one of tree, json\n", *format)
-		return 2
-	}
-	file := *configFile
-	if file == "" {
-		file = "Pulumi." + *stack + ".yaml"
-	}
-	if *stack == "" {
-		*stack = plan.StackName(file)
-	}
-	if _, err := os.Stat(file); err != nil {
-		fmt.Fprintf(os.Stderr, "plan: %v\n", err)
-		return 2
-	}
-
-	cfg, err := plan.LoadConfig(*project, file, *stack)
-	if err == nil {
-		var res *plan.Result
-		if res, err = plan.Run(cfg); err == nil {
-			if *format == "json" {
-				err = res.WriteJSON(os.Stdout)
-			} else {
-				err = res.WriteTree(os.Stdout)
-			}
-		}
-	}
-	var cfgErr *spec.Error
-	switch {
-	case errors.As(err, &cfgErr):
-		fmt.Fprintf(os.Stderr, "error: %s: %v\n", file, err)
-		return 2
-	case err != nil:
-		fmt.Fprintf(os.Stderr, "error: %v\n", err)
-		return 1
-	}
-	return 0
+	os.Exit(plan.Main(os.Args[1:], os.Stdout, os.Stderr))
 }

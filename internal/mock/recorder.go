@@ -23,6 +23,7 @@ import (
 // Resource is one registered resource as the engine would have seen it.
 type Resource struct {
 	URN      string
+	ID       string // what the mock answered as the physical id
 	Type     string
 	Name     string
 	Parent   string // parent URN; the stack for top-level resources
@@ -153,7 +154,7 @@ func (m *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		m.providers[urn] = region
 	}
 	m.resources[urn] = &Resource{
-		URN: urn, Type: args.TypeToken, Name: args.Name, Parent: parent, Region: region,
+		URN: urn, ID: id, Type: args.TypeToken, Name: args.Name, Parent: parent, Region: region,
 		Custom: args.Custom, Provider: args.Provider, Protect: protect,
 		DependsOn: deps, IgnoreChanges: ignore,
 		Inputs:       Plain(args.Inputs),

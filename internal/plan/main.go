@@ -1,0 +1,73 @@
+package plan
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// Exit statuses of the plan command.
+const (
+	ExitOK          = 0
+	ExitFailure     = 1 // anything but a configuration error
+	ExitConfigError = 2 // the message names the config key
+)
+
+// Main is the plan command: it parses args, plans the stack and writes the
+// tree or JSON to stdout and errors to stderr, returning the exit status.
+func Main(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	stack := fs.String("stack", "", "stack name; reads Pulumi.<stack>.yaml")
+	configFile := fs.String("config-file", "", "stack config file to use instead of Pulumi.<stack>.yaml")
+	project := fs.String("project-file", "Pulumi.yaml", "project file")
+	format := fs.String("format", "tree", "output format: tree or json")
+	if err := fs.Parse(args); err != nil {
+		return ExitConfigError
+	}
+	if *stack == "" && *configFile == "" {
+		fmt.Fprintln(stderr, "plan: give --stack NAME or --config-file PATH")
+		return ExitConfigError
+	}
+	if *format != "tree" && *format != "json" {
+		fmt.Fprintf(stderr, "plan: --format %q: one of tree, json\n", *format)
+		return ExitConfigError
+	}
+	file := *configFile
+	if file == "" {
+		file = "Pulumi." + *stack + ".yaml"
+	}
+	if *stack == "" {
+		*stack = StackName(file)
+	}
+	if _, err := os.Stat(file); err != nil {
+		fmt.Fprintf(stderr, "plan: %v\n", err)
+		return ExitConfigError
+	}
+
+	cfg, err := LoadConfig(*project, file, *stack)
+	if err == nil {
+		var res *Result
+		if res, err = Run(cfg); err == nil {
+			if *format == "json" {
+				err = res.WriteJSON(stdout)
+			} else {
+				err = res.WriteTree(stdout)
+			}
+		}
+	}
+	var cfgErr *spec.Error
+	switch {
+	case errors.As(err, &cfgErr):
+		fmt.Fprintf(stderr, "error: %s: %v\n", file, err)
+		return ExitConfigError
+	case err != nil:
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		return ExitFailure
+	}
+	return ExitOK
+}

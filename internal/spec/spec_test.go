@@ -1,0 +1,74 @@
+package spec
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func lookupOf(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestLoadDerivesRolesCIDRsZoneAndEnvironment(t *testing.T) {
+	s, err := Load("staging", lookupOf(map[string]string{
+		"cloud": "aws", "topology": "active-passive", "domain": "api.eu.example.com",
+		"regions": `["eu-west-1","eu-central-1","eu-north-1"]`,
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, []RegionSpec{
+		{Name: "eu-west-1", Index: 0, Role: Primary, CIDR: "10.0.0.0/16"},
+		{Name: "eu-central-1", Index: 1, Role: Standby, CIDR: "10.1.0.0/16"},
+		{Name: "eu-north-1", Index: 2, Role: Standby, CIDR: "10.2.0.0/16"},
+	}, s.Regions)
+	assert.Equal(t, "eu.example.com", s.DNSZone)
+	assert.Equal(t, "staging", s.Environment)
+	assert.False(t, s.Production())
+	assert.Equal(t, 1, s.MinInstancesFor(s.Regions[1]))
+	assert.Equal(t, 2, s.MinInstancesFor(s.Regions[0]))
+	assert.Equal(t, map[string]string{"app": "mobile-backend", "stack": "staging", "environment": "staging", "managed-by": "pulumi"}, s.StandardTags())
+}
+
+func TestActiveActiveRegionsAllServe(t *testing.T) {
+	s, err := Load("prod", lookupOf(map[string]string{
+		"cloud": "aws", "topology": "active-active", "domain": "api.example.com",
+		"regions": `["us-east-1","eu-west-1"]`, "tags": `{"stack":"spoofed","team":"a"}`,
+	}))
+	require.NoError(t, err)
+	assert.True(t, s.Regions[1].Serving())
+	assert.Equal(t, Active, s.Regions[1].Role)
+	assert.True(t, s.Production())
+	assert.Equal(t, "prod", s.StandardTags()["stack"], "the program's own tags win over user tags")
+	assert.Equal(t, "a", s.StandardTags()["team"])
+}
+
+func TestDefaultCIDRsNeverOverlap(t *testing.T) {
+	seen := []netip.Prefix{}
+	for i := 0; i < 64; i++ {
+		p := netip.MustParsePrefix(DefaultCIDR(i))
+		for _, q := range seen {
+			assert.False(t, p.Overlaps(q), "%s overlaps %s", p, q)
+		}
+		seen = append(seen, p)
+	}
+}
+
+func TestRegionTablesHaveNoDuplicates(t *testing.T) {
+	for cloud, regions := range Regions {
+		names := map[string]bool{}
+		for _, r := range regions {
+			assert.False(t, names[r.Name], "%s lists %s twice", cloud, r.Name)
+			names[r.Name] = true
+			assert.True(t, r.Lat >= -90 && r.Lat <= 90 && r.Lon >= -180 && r.Lon <= 180, r.Name)
+		}
+	}
+}
+
+func TestFargateMemoryTableMatchesPublishedRanges(t *testing.T) {
+	assert.Equal(t, []int{512, 1024, 2048}, fargateMemory[256])
+	assert.Equal(t, 2048, fargateMemory[1024][0])
+	assert.Equal(t, 8192, fargateMemory[1024][len(fargateMemory[1024])-1])
+	assert.Equal(t, 122880, fargateMemory[16384][len(fargateMemory[16384])-1])
+}

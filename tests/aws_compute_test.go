@@ -1,0 +1,277 @@
+package tests
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	awsc "github.com/mobile-backend/mobile-backend/components/aws"
+	"github.com/mobile-backend/mobile-backend/internal/mock"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+const (
+	typeCompute      = "mobile-backend:aws:RegionalCompute"
+	typeSubnet       = "aws:ec2/subnet:Subnet"
+	typeNAT          = "aws:ec2/natGateway:NatGateway"
+	typeIngress      = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	typeEgress       = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+	typeSG           = "aws:ec2/securityGroup:SecurityGroup"
+	typeALB          = "aws:lb/loadBalancer:LoadBalancer"
+	typeTargetGroup  = "aws:lb/targetGroup:TargetGroup"
+	typeListener     = "aws:lb/listener:Listener"
+	typeService      = "aws:ecs/service:Service"
+	typeCluster      = "aws:ecs/cluster:Cluster"
+	typeTaskDef      = "aws:ecs/taskDefinition:TaskDefinition"
+	typeScaling      = "aws:appautoscaling/target:Target"
+	typeScalingPol   = "aws:appautoscaling/policy:Policy"
+	typeRolePolicy   = "aws:iam/rolePolicy:RolePolicy"
+	typeRole         = "aws:iam/role:Role"
+	typeLogGroup     = "aws:cloudwatch/logGroup:LogGroup"
+	typeVpc          = "aws:ec2/vpc:Vpc"
+	typeAWSProvider  = "pulumi:providers:aws"
+	testCertificate  = "arn:aws:acm:eu-west-1:123456789012:certificate/test"
+	testPrivateImage = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mobile/api:1.4.2"
+)
+
+// computeIn builds one RegionalCompute in a region and returns the recorder
+// and the component.
+func computeIn(t *testing.T, region string, args awsc.RegionalComputeArgs) (*mock.Recorder, *mock.Resource) {
+	t.Helper()
+	args.Region = region
+	args.CertificateArn = pulumi.String(testCertificate)
+	if args.CIDR == "" {
+		args.CIDR = "10.4.0.0/16"
+	}
+	rec := runComponent(t, region, func(ctx *pulumi.Context, inRegion pulumi.ResourceOption) error {
+		_, err := awsc.NewRegionalCompute(ctx, "test-"+region, args, inRegion)
+		return err
+	})
+	return rec, one(t, rec.OfType(typeCompute), "compute component")
+}
+
+func TestRegionalComputeSpansThreeZonesWithTasksInPrivateSubnets(t *testing.T) {
+	rec, c := computeIn(t, "eu-west-1", awsc.RegionalComputeArgs{})
+
+	vpc := one(t, under(rec, c, typeVpc), "vpc")
+	assert.Equal(t, "10.4.0.0/16", vpc.Str("cidrBlock"))
+	assert.True(t, vpc.Bool("enableDnsHostnames"))
+
+	cidrs := map[string]string{}
+	for _, s := range under(rec, c, typeSubnet) {
+		cidrs[s.Name] = s.Str("cidrBlock")
+		assert.Equal(t, "eu-west-1", s.Region, "subnets use the region's provider")
+		assert.False(t, s.Bool("mapPublicIpOnLaunch"), "no subnet hands out public IPs")
+	}
+	assert.Equal(t, map[string]string{
+		"test-eu-west-1-public-eu-west-1a":  "10.4.0.0/20",
+		"test-eu-west-1-public-eu-west-1b":  "10.4.16.0/20",
+		"test-eu-west-1-public-eu-west-1c":  "10.4.32.0/20",
+		"test-eu-west-1-private-eu-west-1a": "10.4.64.0/18",
+		"test-eu-west-1-private-eu-west-1b": "10.4.128.0/18",
+		"test-eu-west-1-private-eu-west-1c": "10.4.192.0/18",
+	}, cidrs, "three of the region's four zones, public /20s and private /18s")
+	assert.Len(t, under(rec, c, typeNAT), 3, "one NAT gateway per zone by default")
+
+	svc := one(t, under(rec, c, typeService), "service")
+	assert.Equal(t, "FARGATE", svc.Str("launchType"))
+	assert.Equal(t, false, svc.Get("networkConfiguration.assignPublicIp"))
+	assert.Equal(t, 3, svc.Len("networkConfiguration.subnets"))
+	for _, id := range svc.Get("networkConfiguration.subnets").([]any) {
+		assert.Contains(t, privateSubnetIDs(rec, c), id, "tasks run in the private subnets only")
+	}
+	assert.Equal(t, true, svc.Get("deploymentCircuitBreaker.enable"))
+	assert.Equal(t, true, svc.Get("deploymentCircuitBreaker.rollback"))
+	assert.Equal(t, []string{"desiredCount"}, svc.IgnoreChanges, "autoscaling owns the running count")
+	assert.Equal(t, "api", svc.Str("loadBalancers.0.containerName"))
+	assert.Equal(t, 80, svc.Int("loadBalancers.0.containerPort"))
+
+	cluster := one(t, under(rec, c, typeCluster), "cluster")
+	assert.Equal(t, "containerInsights", cluster.Str("settings.0.name"))
+	assert.Equal(t, "enabled", cluster.Str("settings.0.value"))
+}
+
+func privateSubnetIDs(rec *mock.Recorder, c *mock.Resource) []any {
+	var ids []any
+	for _, s := range under(rec, c, typeSubnet) {
+		if strings.Contains(s.Name, "-private-") {
+			ids = append(ids, s.ID)
+		}
+	}
+	return ids
+}
+
+func TestRegionalComputeUsesTheZonesARegionHas(t *testing.T) {
+	// us-west-1 offers new accounts two zones.
+	rec, c := computeIn(t, "us-west-1", awsc.RegionalComputeArgs{SingleNATGateway: true})
+	assert.Len(t, under(rec, c, typeSubnet), 4)
+	nat := one(t, under(rec, c, typeNAT), "single NAT gateway")
+	assert.Equal(t, "us-west-1", nat.Region)
+	calls := rec.Calls()
+	require.NotEmpty(t, calls)
+	assert.Equal(t, "aws:index/getAvailabilityZones:getAvailabilityZones", calls[0].Token)
+	assert.Equal(t, "us-west-1", calls[0].Region, "the zone lookup goes through the region's provider")
+}
+
+func TestSecurityGroupsAllowOnlyHTTPSAndHTTPFromTheInternetAndThePortFromTheLoadBalancer(t *testing.T) {
+	rec, c := computeIn(t, "eu-west-1", awsc.RegionalComputeArgs{ContainerPort: 8080})
+	sgID := map[string]any{}
+	for _, sg := range under(rec, c, typeSG) {
+		sgID[sg.Name] = sg.ID
+	}
+	albSG, taskSG := sgID["test-eu-west-1-alb-sg"], sgID["test-eu-west-1-task-sg"]
+	require.NotNil(t, albSG)
+	require.NotNil(t, taskSG)
+
+	type rule struct {
+		Group, Peer any
+		From, To    int
+	}
+	var ingress, egress []rule
+	for _, r := range under(rec, c, typeIngress) {
+		peer := r.Get("referencedSecurityGroupId")
+		if peer == nil {
+			peer = r.Get("cidrIpv4")
+		}
+		ingress = append(ingress, rule{r.Get("securityGroupId"), peer, r.Int("fromPort"), r.Int("toPort")})
+		assert.Equal(t, "tcp", r.Str("ipProtocol"))
+	}
+	for _, r := range under(rec, c, typeEgress) {
+		peer := r.Get("referencedSecurityGroupId")
+		if peer == nil {
+			peer = r.Get("cidrIpv4")
+		}
+		egress = append(egress, rule{r.Get("securityGroupId"), peer, r.Int("fromPort"), r.Int("toPort")})
+	}
+	assert.ElementsMatch(t, []rule{
+		{albSG, "0.0.0.0/0", 443, 443},
+		{albSG, "0.0.0.0/0", 80, 80},
+		{taskSG, albSG, 8080, 8080},
+	}, ingress)
+	assert.ElementsMatch(t, []rule{
+		{albSG, taskSG, 8080, 8080},
+		{taskSG, "0.0.0.0/0", 443, 443},
+	}, egress)
+}
+
+func TestLoadBalancerTerminatesTLS12PlusAndRedirectsHTTP(t *testing.T) {
+	rec, c := computeIn(t, "eu-west-1", awsc.RegionalComputeArgs{
+		DeletionProtection: true,
+		HealthCheck:        spec.HealthCheck{Path: "/healthz", IntervalSeconds: 30, FailureThreshold: 1},
+	})
+	alb := one(t, under(rec, c, typeALB), "alb")
+	assert.Equal(t, "application", alb.Str("loadBalancerType"))
+	assert.False(t, alb.Bool("internal"))
+	assert.True(t, alb.Bool("dropInvalidHeaderFields"))
+	assert.True(t, alb.Bool("enableDeletionProtection"))
+	assert.LessOrEqual(t, len(alb.Str("name")), 32)
+	assert.Equal(t, 3, alb.Len("subnets"))
+
+	listeners := map[int]*mock.Resource{}
+	for _, l := range under(rec, c, typeListener) {
+		listeners[l.Int("port")] = l
+	}
+	require.Len(t, listeners, 2)
+	https := listeners[443]
+	assert.Equal(t, "HTTPS", https.Str("protocol"))
+	assert.Equal(t, "ELBSecurityPolicy-TLS13-1-2-2021-06", https.Str("sslPolicy"))
+	assert.Equal(t, testCertificate, https.Str("certificateArn"))
+	assert.Equal(t, "forward", https.Str("defaultActions.0.type"))
+	http := listeners[80]
+	assert.Equal(t, "redirect", http.Str("defaultActions.0.type"))
+	assert.Equal(t, "HTTPS", http.Str("defaultActions.0.redirect.protocol"))
+	assert.Equal(t, "443", http.Str("defaultActions.0.redirect.port"))
+	assert.Equal(t, "HTTP_301", http.Str("defaultActions.0.redirect.statusCode"))
+
+	tg := one(t, under(rec, c, typeTargetGroup), "target group")
+	assert.Equal(t, "ip", tg.Str("targetType"))
+	assert.Equal(t, "/healthz", tg.Str("healthCheck.path"))
+	assert.Equal(t, 30, tg.Int("healthCheck.interval"))
+	assert.Equal(t, 2, tg.Int("healthCheck.unhealthyThreshold"), "ELB's minimum, though the DNS threshold is 1")
+	assert.Equal(t, "200-399", tg.Str("healthCheck.matcher"))
+}
+
+func TestTaskRunsTheImageWithItsRegionAndLeastPrivilegeRoles(t *testing.T) {
+	rec, c := computeIn(t, "eu-west-1", awsc.RegionalComputeArgs{
+		Image: testPrivateImage, CPU: 1024, Memory: 2048, ContainerPort: 8080, LogRetentionDays: 90,
+		StackName: "test", EnvironmentName: "qa",
+		Environment: pulumi.StringMap{"ROLE": pulumi.String("primary")},
+	})
+	task := one(t, under(rec, c, typeTaskDef), "task definition")
+	assert.Equal(t, "1024", task.Str("cpu"))
+	assert.Equal(t, "2048", task.Str("memory"))
+	assert.Equal(t, "awsvpc", task.Str("networkMode"))
+	assert.Equal(t, []any{"FARGATE"}, task.Get("requiresCompatibilities"))
+
+	var containers []struct {
+		Name             string
+		Image            string
+		PortMappings     []struct{ ContainerPort int }
+		Environment      []struct{ Name, Value string }
+		LogConfiguration struct {
+			LogDriver string
+			Options   map[string]string
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(task.Str("containerDefinitions")), &containers))
+	require.Len(t, containers, 1)
+	ct := containers[0]
+	assert.Equal(t, testPrivateImage, ct.Image)
+	assert.Equal(t, 8080, ct.PortMappings[0].ContainerPort)
+	env := map[string]string{}
+	for _, e := range ct.Environment {
+		env[e.Name] = e.Value
+	}
+	assert.Equal(t, map[string]string{"REGION": "eu-west-1", "STACK": "test", "ENVIRONMENT": "qa", "PORT": "8080", "ROLE": "primary"}, env)
+	assert.Equal(t, "awslogs", ct.LogConfiguration.LogDriver)
+	assert.Equal(t, "eu-west-1", ct.LogConfiguration.Options["awslogs-region"])
+	assert.Equal(t, "/mobile-backend/test/eu-west-1/api", ct.LogConfiguration.Options["awslogs-group"])
+
+	logs := one(t, under(rec, c, typeLogGroup), "log group")
+	assert.Equal(t, 90, logs.Int("retentionInDays"))
+
+	var policy awsc.PolicyDocument
+	require.NoError(t, json.Unmarshal([]byte(one(t, under(rec, c, typeRolePolicy), "exec policy").Str("policy")), &policy))
+	resources := map[string][]string{}
+	for _, st := range policy.Statement {
+		resources[st.Sid] = st.Resource
+		assert.NotContains(t, st.Action, "*")
+	}
+	assert.Equal(t, map[string][]string{
+		"WriteTaskLogs": {"arn:aws:logs:eu-west-1:123456789012:log-group:/mobile-backend/test/eu-west-1/api:*"},
+		"EcrAuth":       {"*"},
+		"PullApiImage":  {"arn:aws:ecr:eu-west-1:123456789012:repository/mobile/api"},
+	}, resources)
+	for _, role := range under(rec, c, typeRole) {
+		assert.Contains(t, role.Str("assumeRolePolicy"), `"aws:SourceAccount":"123456789012"`, role.Name)
+		assert.Contains(t, role.Str("assumeRolePolicy"), `"Service":"ecs-tasks.amazonaws.com"`, role.Name)
+	}
+}
+
+func TestAutoscalingTracksCPUBetweenMinAndMax(t *testing.T) {
+	rec, c := computeIn(t, "eu-west-1", awsc.RegionalComputeArgs{MinInstances: 3, MaxInstances: 12, CPUTargetPercent: 55})
+	target := one(t, under(rec, c, typeScaling), "scalable target")
+	assert.Equal(t, 3, target.Int("minCapacity"))
+	assert.Equal(t, 12, target.Int("maxCapacity"))
+	assert.Equal(t, "ecs:service:DesiredCount", target.Str("scalableDimension"))
+	assert.Regexp(t, `^service/test-eu-west-1-cluster-[0-9a-f]+/test-eu-west-1-api-[0-9a-f]+$`, target.Str("resourceId"))
+	pol := one(t, under(rec, c, typeScalingPol), "policy")
+	assert.Equal(t, "TargetTrackingScaling", pol.Str("policyType"))
+	assert.Equal(t, "ECSServiceAverageCPUUtilization", pol.Str("targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType"))
+	assert.Equal(t, 55, pol.Int("targetTrackingScalingPolicyConfiguration.targetValue"))
+	svc := one(t, under(rec, c, typeService), "service")
+	assert.Equal(t, 3, svc.Int("desiredCount"))
+}
+
+func TestRegionalComputeRequiresItsInputs(t *testing.T) {
+	rec := mock.NewRecorder("mobile-backend", "test")
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		_, err := awsc.NewRegionalCompute(ctx, "bad", awsc.RegionalComputeArgs{Region: "eu-west-1"})
+		return err
+	}, rec.RunOption())
+	assert.ErrorContains(t, err, "compute bad: Region, CIDR and CertificateArn are required")
+}

@@ -1,0 +1,131 @@
+// Package tests runs the program, its components and the offline plan under
+// the project's one recording mock (internal/mock) and asserts the values
+// that matter. It is a single test package on purpose: each test binary links
+// the cloud SDKs (~250 MB).
+package tests
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/require"
+
+	awsc "github.com/mobile-backend/mobile-backend/components/aws"
+	"github.com/mobile-backend/mobile-backend/internal/mock"
+	"github.com/mobile-backend/mobile-backend/internal/plan"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+const projectFile = "../Pulumi.yaml"
+
+// contract is a stack config with only the four keys every stack must set.
+func contract(cloud, topology string, regions ...string) map[string]any {
+	return map[string]any{
+		"cloud":    cloud,
+		"topology": topology,
+		"regions":  regions,
+		"domain":   "api.example.com",
+	}
+}
+
+// with returns a copy of a config with more keys set.
+func with(cfg map[string]any, kv ...any) map[string]any {
+	out := map[string]any{}
+	for k, v := range cfg {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i].(string)] = kv[i+1]
+	}
+	return out
+}
+
+// writeStack writes a stack file (JSON is YAML) with the given project keys.
+func writeStack(t testing.TB, stack string, cfg map[string]any) string {
+	t.Helper()
+	qualified := map[string]any{}
+	for k, v := range cfg {
+		qualified[spec.Namespace+":"+k] = v
+	}
+	b, err := json.Marshal(map[string]any{"config": qualified})
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "Pulumi."+stack+".yaml")
+	require.NoError(t, os.WriteFile(path, b, 0o600))
+	return path
+}
+
+// planConfig plans a stack from config, exactly as cmd/plan does.
+func planConfig(t testing.TB, stack string, cfg map[string]any) (*plan.Result, error) {
+	t.Helper()
+	c, err := plan.LoadConfig(projectFile, writeStack(t, stack, cfg), stack)
+	if err != nil {
+		return nil, err
+	}
+	return plan.Run(c)
+}
+
+// mustPlan plans a stack from config and fails the test on any error.
+func mustPlan(t testing.TB, stack string, cfg map[string]any) *plan.Result {
+	t.Helper()
+	res, err := planConfig(t, stack, cfg)
+	require.NoError(t, err)
+	return res
+}
+
+// planFile plans a committed stack file.
+func planFile(t testing.TB, file string) *plan.Result {
+	t.Helper()
+	c, err := plan.LoadConfig(projectFile, file, plan.StackName(file))
+	require.NoError(t, err)
+	res, err := plan.Run(c)
+	require.NoError(t, err, file)
+	return res
+}
+
+// runMain runs the plan command and returns its exit status and output.
+func runMain(args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	code := plan.Main(append([]string{"--project-file", projectFile}, args...), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// runComponent runs a program that builds components directly, under the
+// same recording mock, with an explicit provider for one region.
+func runComponent(t testing.TB, region string, body func(ctx *pulumi.Context, inRegion pulumi.ResourceOption) error) *mock.Recorder {
+	t.Helper()
+	rec := mock.NewRecorder("mobile-backend", "test")
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		p, err := awsc.NewProvider(ctx, "aws-"+region, region, map[string]string{"stack": "test"})
+		if err != nil {
+			return err
+		}
+		return body(ctx, pulumi.Provider(p))
+	}, rec.RunOption())
+	require.NoError(t, err)
+	return rec
+}
+
+// under returns the resources of a type below a component (at any depth).
+func under(rec *mock.Recorder, component *mock.Resource, typ string) []*mock.Resource {
+	var out []*mock.Resource
+	for _, r := range rec.OfType(typ) {
+		for p := rec.ByURN(r.Parent); p != nil; p = rec.ByURN(p.Parent) {
+			if p.URN == component.URN {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// one returns the only element of a list, failing otherwise.
+func one(t testing.TB, rs []*mock.Resource, what string) *mock.Resource {
+	t.Helper()
+	require.Len(t, rs, 1, what)
+	return rs[0]
+}

@@ -1,0 +1,133 @@
+package tests
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mobile-backend/mobile-backend/internal/plan"
+)
+
+// diverseAWSRegions spreads a stack over continents, in stack order.
+var diverseAWSRegions = []string{"us-east-1", "eu-west-1", "ap-southeast-1", "us-west-2", "eu-central-1", "ap-northeast-1", "sa-east-1", "ca-central-1"}
+
+func committedStacks(t *testing.T) []string {
+	files, err := filepath.Glob("../Pulumi.*.yaml")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	return files
+}
+
+func TestEveryCommittedStackPlansDeterministically(t *testing.T) {
+	for _, file := range committedStacks(t) {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			code, first, stderr := runMain("--config-file", file, "--format", "json")
+			require.Equal(t, plan.ExitOK, code, stderr)
+			_, second, _ := runMain("--config-file", file, "--format", "json")
+			assert.Equal(t, first, second, "the same config gives the same bytes")
+
+			var doc plan.Document
+			require.NoError(t, json.Unmarshal([]byte(first), &doc))
+			assert.Equal(t, "mobile-backend", doc.Project)
+			assert.Equal(t, plan.StackName(file), doc.Stack)
+			assert.GreaterOrEqual(t, len(doc.Regions), 2)
+			assert.Equal(t, "primary", string(doc.Regions[0].Role))
+			assert.NotEmpty(t, doc.Resources)
+			assert.Contains(t, doc.Outputs, "globalEndpoint")
+
+			code, tree, _ := runMain("--config-file", file)
+			require.Equal(t, plan.ExitOK, code)
+			for _, r := range doc.Regions {
+				assert.Contains(t, tree, fmt.Sprintf("\n%s (%s): ", r.Name, r.Role), "the tree has a section per region")
+			}
+		})
+	}
+}
+
+func TestProdIsActiveActiveOnThreeRegionsWithProductionProtections(t *testing.T) {
+	res := planFile(t, "../Pulumi.prod.yaml")
+	assert.Equal(t, "aws", string(res.Spec.Cloud))
+	assert.Equal(t, "active-active", string(res.Spec.Topology))
+	assert.Len(t, res.Spec.Regions, 3)
+	assert.Len(t, apiRecords(res), 3)
+	for _, alb := range res.Recorder.OfType(typeALB) {
+		assert.True(t, alb.Bool("enableDeletionProtection"), "prod load balancers are deletion-protected")
+	}
+	staging := planFile(t, "../Pulumi.staging.yaml")
+	for _, alb := range staging.Recorder.OfType(typeALB) {
+		assert.False(t, alb.Bool("enableDeletionProtection"), "staging can be torn down")
+	}
+	for _, acl := range staging.Recorder.OfType(typeACL) {
+		assert.NotNil(t, acl.Get("rules.0.action.count"), "staging stages WAF rules in count mode")
+	}
+}
+
+func TestContractKeysAlonePlanForTwoToEightRegionsInEitherTopology(t *testing.T) {
+	for _, topology := range []string{"active-active", "active-passive"} {
+		for n := 2; n <= 8; n++ {
+			t.Run(fmt.Sprintf("%s/%d", topology, n), func(t *testing.T) {
+				regions := diverseAWSRegions[:n]
+				res := mustPlan(t, "min", contract("aws", topology, regions...))
+				assert.Len(t, res.Recorder.OfType(typeHealthCheck), n, "one health check per region")
+				assert.Len(t, res.Recorder.OfType(typeALB), n)
+				assert.Len(t, res.Recorder.OfType(typeACLAssoc), n, "a WAF on every load balancer")
+				vpcs := map[string]string{}
+				for _, v := range res.Recorder.OfType(typeVpc) {
+					vpcs[v.Region] = v.Str("cidrBlock")
+				}
+				for i, r := range regions {
+					assert.Equal(t, fmt.Sprintf("10.%d.0.0/16", i), vpcs[r], "default CIDRs follow the region index")
+				}
+				want := n
+				if topology == "active-passive" {
+					want = 2
+				}
+				assert.Len(t, apiRecords(res), want)
+			})
+		}
+	}
+}
+
+func TestEveryResourceUsesAnExplicitProviderOfItsRegion(t *testing.T) {
+	res := planFile(t, "../Pulumi.prod.yaml")
+	providers := map[string]string{}
+	for _, p := range res.Recorder.OfType(typeAWSProvider) {
+		providers[p.URN] = p.Str("region")
+		assert.NotContains(t, p.Name, "default", "no default provider is ever created")
+		assert.Equal(t, "pulumi", p.Get("defaultTags.tags.managed-by"))
+		assert.Equal(t, "prod", p.Get("defaultTags.tags.stack"))
+		assert.Equal(t, "mobile-platform", p.Get("defaultTags.tags.team"), "user tags reach every resource")
+	}
+	assert.Len(t, providers, 4, "one per region and one global")
+	for _, r := range res.Recorder.Resources() {
+		if !r.Custom || r.Type == typeAWSProvider {
+			continue
+		}
+		urn := r.Provider[:strings.LastIndex(r.Provider, "::")]
+		region, ok := providers[urn]
+		require.True(t, ok, "%s %s uses an explicit provider", r.Type, r.Name)
+		if r.Region != "" {
+			assert.Equal(t, region, r.Region, "%s %s", r.Type, r.Name)
+		}
+	}
+	// The regional stamp's resources all use that region's provider.
+	for _, c := range res.Recorder.OfType(typeCompute) {
+		for _, r := range under(res.Recorder, c, typeSubnet) {
+			assert.Equal(t, c.Region, r.Region)
+		}
+	}
+}
+
+func TestNoSecretOrDefaultProviderLeaksIntoThePlan(t *testing.T) {
+	code, out, _ := runMain("--config-file", "../Pulumi.prod.yaml", "--format", "json")
+	require.Equal(t, plan.ExitOK, code)
+	assert.NotContains(t, out, "default_6_", "no resource falls back to a default provider")
+	var buf bytes.Buffer
+	require.NoError(t, json.Indent(&buf, []byte(out), "", " "), "the plan is valid JSON")
+}
