@@ -38,31 +38,44 @@ const (
 	testPrivateImage = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mobile/api:1.4.2"
 )
 
-// computeIn builds one RegionalCompute in a region and returns the recorder
-// and the component.
-func computeIn(t *testing.T, region string, args awsc.RegionalComputeArgs) (*mock.Recorder, *mock.Resource) {
+// computeIn builds a region's network and one RegionalCompute on it, and
+// returns the recorder and the two components.
+func computeIn(t *testing.T, region string, args awsc.RegionalComputeArgs, netArgs ...awsc.RegionalNetworkArgs) (*mock.Recorder, *mock.Resource) {
 	t.Helper()
+	na := awsc.RegionalNetworkArgs{CIDR: "10.4.0.0/16"}
+	if len(netArgs) > 0 {
+		na = netArgs[0]
+	}
+	na.Region = region
 	args.Region = region
 	args.CertificateArn = pulumi.String(testCertificate)
-	if args.CIDR == "" {
-		args.CIDR = "10.4.0.0/16"
-	}
 	rec := runComponent(t, region, func(ctx *pulumi.Context, inRegion pulumi.ResourceOption) error {
-		_, err := awsc.NewRegionalCompute(ctx, "test-"+region, args, inRegion)
+		net, err := awsc.NewRegionalNetwork(ctx, "test-"+region, na, inRegion)
+		if err != nil {
+			return err
+		}
+		args.Network = net
+		_, err = awsc.NewRegionalCompute(ctx, "test-"+region, args, inRegion)
 		return err
 	})
 	return rec, one(t, rec.OfType(typeCompute), "compute component")
 }
 
+// network returns the network component of a recorder.
+func network(t *testing.T, rec *mock.Recorder) *mock.Resource {
+	return one(t, rec.OfType("mobile-backend:aws:RegionalNetwork"), "network component")
+}
+
 func TestRegionalComputeSpansThreeZonesWithTasksInPrivateSubnets(t *testing.T) {
 	rec, c := computeIn(t, "eu-west-1", awsc.RegionalComputeArgs{})
+	n := network(t, rec)
 
-	vpc := one(t, under(rec, c, typeVpc), "vpc")
+	vpc := one(t, under(rec, n, typeVpc), "vpc")
 	assert.Equal(t, "10.4.0.0/16", vpc.Str("cidrBlock"))
 	assert.True(t, vpc.Bool("enableDnsHostnames"))
 
 	cidrs := map[string]string{}
-	for _, s := range under(rec, c, typeSubnet) {
+	for _, s := range under(rec, n, typeSubnet) {
 		cidrs[s.Name] = s.Str("cidrBlock")
 		assert.Equal(t, "eu-west-1", s.Region, "subnets use the region's provider")
 		assert.False(t, s.Bool("mapPublicIpOnLaunch"), "no subnet hands out public IPs")
@@ -75,14 +88,14 @@ func TestRegionalComputeSpansThreeZonesWithTasksInPrivateSubnets(t *testing.T) {
 		"test-eu-west-1-private-eu-west-1b": "10.4.128.0/18",
 		"test-eu-west-1-private-eu-west-1c": "10.4.192.0/18",
 	}, cidrs, "three of the region's four zones, public /20s and private /18s")
-	assert.Len(t, under(rec, c, typeNAT), 3, "one NAT gateway per zone by default")
+	assert.Len(t, under(rec, n, typeNAT), 3, "one NAT gateway per zone by default")
 
 	svc := one(t, under(rec, c, typeService), "service")
 	assert.Equal(t, "FARGATE", svc.Str("launchType"))
 	assert.Equal(t, false, svc.Get("networkConfiguration.assignPublicIp"))
 	assert.Equal(t, 3, svc.Len("networkConfiguration.subnets"))
 	for _, id := range svc.Get("networkConfiguration.subnets").([]any) {
-		assert.Contains(t, privateSubnetIDs(rec, c), id, "tasks run in the private subnets only")
+		assert.Contains(t, privateSubnetIDs(rec, n), id, "tasks run in the private subnets only")
 	}
 	assert.Equal(t, true, svc.Get("deploymentCircuitBreaker.enable"))
 	assert.Equal(t, true, svc.Get("deploymentCircuitBreaker.rollback"))
@@ -107,9 +120,10 @@ func privateSubnetIDs(rec *mock.Recorder, c *mock.Resource) []any {
 
 func TestRegionalComputeUsesTheZonesARegionHas(t *testing.T) {
 	// us-west-1 offers new accounts two zones.
-	rec, c := computeIn(t, "us-west-1", awsc.RegionalComputeArgs{SingleNATGateway: true})
-	assert.Len(t, under(rec, c, typeSubnet), 4)
-	nat := one(t, under(rec, c, typeNAT), "single NAT gateway")
+	rec, _ := computeIn(t, "us-west-1", awsc.RegionalComputeArgs{}, awsc.RegionalNetworkArgs{CIDR: "10.9.0.0/16", SingleNATGateway: true})
+	n := network(t, rec)
+	assert.Len(t, under(rec, n, typeSubnet), 4)
+	nat := one(t, under(rec, n, typeNAT), "single NAT gateway")
 	assert.Equal(t, "us-west-1", nat.Region)
 	calls := rec.Calls()
 	require.NotEmpty(t, calls)
@@ -120,7 +134,7 @@ func TestRegionalComputeUsesTheZonesARegionHas(t *testing.T) {
 func TestSecurityGroupsAllowOnlyHTTPSAndHTTPFromTheInternetAndThePortFromTheLoadBalancer(t *testing.T) {
 	rec, c := computeIn(t, "eu-west-1", awsc.RegionalComputeArgs{ContainerPort: 8080})
 	sgID := map[string]any{}
-	for _, sg := range under(rec, c, typeSG) {
+	for _, sg := range under(rec, network(t, rec), typeSG) {
 		sgID[sg.Name] = sg.ID
 	}
 	albSG, taskSG := sgID["test-eu-west-1-alb-sg"], sgID["test-eu-west-1-task-sg"]
@@ -273,5 +287,5 @@ func TestRegionalComputeRequiresItsInputs(t *testing.T) {
 		_, err := awsc.NewRegionalCompute(ctx, "bad", awsc.RegionalComputeArgs{Region: "eu-west-1"})
 		return err
 	}, rec.RunOption())
-	assert.ErrorContains(t, err, "compute bad: Region, CIDR and CertificateArn are required")
+	assert.ErrorContains(t, err, "compute bad: Region, Network and CertificateArn are required")
 }

@@ -155,7 +155,7 @@ func TestReadmeGivesTheTwoCommandsAndEveryKey(t *testing.T) {
 	assert.Contains(t, readme, "go run ./cmd/plan --stack prod")
 	assert.Contains(t, readme, "go test ./...")
 	for _, f := range spec.Fields {
-		assert.Contains(t, readme, "| `"+f.Key+"` |", "README documents %s", f.Key)
+		assert.True(t, strings.Contains(readme, "| `"+f.Key+"` |"), "README documents %s in its table of keys", f.Key)
 	}
 	ci, err := os.ReadFile("../.ci/run")
 	require.NoError(t, err)

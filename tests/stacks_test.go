@@ -105,8 +105,14 @@ func TestEveryResourceUsesAnExplicitProviderOfItsRegion(t *testing.T) {
 		assert.Equal(t, "mobile-platform", p.Get("defaultTags.tags.team"), "user tags reach every resource")
 	}
 	assert.Len(t, providers, 4, "one per region and one global")
+	for _, p := range res.Recorder.Resources() {
+		if strings.HasPrefix(p.Type, "pulumi:providers:") && p.Type != typeAWSProvider {
+			providers[p.URN] = ""
+			assert.NotContains(t, p.Name, "default")
+		}
+	}
 	for _, r := range res.Recorder.Resources() {
-		if !r.Custom || r.Type == typeAWSProvider {
+		if !r.Custom || strings.HasPrefix(r.Type, "pulumi:providers:") {
 			continue
 		}
 		urn := r.Provider[:strings.LastIndex(r.Provider, "::")]

@@ -3,14 +3,11 @@ package aws
 import (
 	"encoding/json"
 	"fmt"
-	"net/netip"
 	"regexp"
-	"sort"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/appautoscaling"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
@@ -24,16 +21,13 @@ import (
 // only, forward-secret ciphers (ELB's recommended policy).
 const TLSPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
-// maxZones is how many availability zones a region's network spans.
-const maxZones = 3
-
 // containerName is the name of the API container in the task definition.
 const containerName = "api"
 
-// RegionalCompute is one region's serving stamp: a VPC across up to three
-// availability zones, an ECS Fargate service in its private subnets, and an
-// internet-facing Application Load Balancer in front, autoscaled between a
-// minimum and a maximum.
+// RegionalCompute is one region's serving stamp: an ECS Fargate service in
+// the private subnets of the region's network, and an internet-facing
+// Application Load Balancer in front, autoscaled between a minimum and a
+// maximum.
 type RegionalCompute struct {
 	pulumi.ResourceState
 
@@ -54,7 +48,7 @@ type RegionalCompute struct {
 // documented default of the matching mobile-backend config key.
 type RegionalComputeArgs struct {
 	Region         string             // required: the region of the provider passed to the component
-	CIDR           string             // required: the VPC range, /16 to /24
+	Network        *RegionalNetwork   // required: the region's network
 	CertificateArn pulumi.StringInput // required: a validated ACM certificate in this region
 
 	Image              string
@@ -66,8 +60,12 @@ type RegionalComputeArgs struct {
 	CPUTargetPercent   int
 	HealthCheck        spec.HealthCheck
 	LogRetentionDays   int
-	SingleNATGateway   bool // one NAT gateway instead of one per zone
-	DeletionProtection bool // load-balancer deletion protection (on in production)
+	LogKeyArn          pulumi.StringInput // KMS key of the task log group; CloudWatch's default encryption if nil
+	DeletionProtection bool               // load-balancer deletion protection (on in production)
+	// TaskPolicy is an IAM policy document (JSON) for the task role: what the
+	// application may do (read its database secret, use its table...). None
+	// by default: the role starts with no permissions.
+	TaskPolicy pulumi.StringInput
 	// Environment is added to the container's environment, next to REGION,
 	// STACK, ENVIRONMENT and PORT.
 	Environment pulumi.StringMapInput
@@ -77,8 +75,8 @@ type RegionalComputeArgs struct {
 
 func (a *RegionalComputeArgs) defaults() error {
 	d := spec.Defaults()
-	if a.Region == "" || a.CIDR == "" || a.CertificateArn == nil {
-		return fmt.Errorf("Region, CIDR and CertificateArn are required")
+	if a.Region == "" || a.Network == nil || a.CertificateArn == nil {
+		return fmt.Errorf("Region, Network and CertificateArn are required")
 	}
 	setDefault(&a.Image, d.Image)
 	setDefault(&a.ContainerPort, d.ContainerPort)
@@ -113,37 +111,20 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	}
 	child := pulumi.Parent(c)
 
-	net, err := newNetwork(ctx, name, args, child)
-	if err != nil {
-		return nil, fmt.Errorf("compute %s: network: %w", name, err)
-	}
+	net := args.Network
 	account, err := aws.GetCallerIdentity(ctx, nil, child)
 	if err != nil {
 		return nil, fmt.Errorf("compute %s: caller identity: %w", name, err)
 	}
 
-	// Security groups: the load balancer takes 443 and 80 from the internet
-	// and talks only to the tasks' port; the tasks take only that port, from
-	// the load balancer, and reach out only over HTTPS (image pulls, AWS APIs).
-	albSG, err := ec2.NewSecurityGroup(ctx, name+"-alb-sg", &ec2.SecurityGroupArgs{
-		VpcId:       net.vpc.ID(),
-		Description: pulumi.String("Internet-facing load balancer: HTTPS and HTTP-to-HTTPS redirect"),
-		Tags:        nameTag(name + "-alb"),
-	}, child)
-	if err != nil {
-		return nil, err
-	}
-	taskSG, err := ec2.NewSecurityGroup(ctx, name+"-task-sg", &ec2.SecurityGroupArgs{
-		VpcId:       net.vpc.ID(),
-		Description: pulumi.String("API tasks: container port from the load balancer only"),
-		Tags:        nameTag(name + "-task"),
-	}, child)
-	if err != nil {
-		return nil, err
-	}
+	// Security group rules: the load balancer takes 443 and 80 from the
+	// internet and talks only to the tasks' port; the tasks take only that
+	// port, from the load balancer, and reach out only over HTTPS (image
+	// pulls, AWS APIs). Stateful components add their own rules.
+	albSG, taskSG := net.LoadBalancerSecurityGroupID, net.TaskSecurityGroupID
 	for _, port := range []int{443, 80} {
 		if _, err := vpc.NewSecurityGroupIngressRule(ctx, fmt.Sprintf("%s-alb-in-%d", name, port), &vpc.SecurityGroupIngressRuleArgs{
-			SecurityGroupId: albSG.ID(),
+			SecurityGroupId: albSG,
 			Description:     pulumi.Sprintf("port %d from the internet", port),
 			IpProtocol:      pulumi.String("tcp"),
 			FromPort:        pulumi.Int(port),
@@ -154,27 +135,27 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		}
 	}
 	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-alb-out-tasks", &vpc.SecurityGroupEgressRuleArgs{
-		SecurityGroupId:           albSG.ID(),
+		SecurityGroupId:           albSG,
 		Description:               pulumi.String("to the API tasks"),
 		IpProtocol:                pulumi.String("tcp"),
 		FromPort:                  pulumi.Int(args.ContainerPort),
 		ToPort:                    pulumi.Int(args.ContainerPort),
-		ReferencedSecurityGroupId: taskSG.ID(),
+		ReferencedSecurityGroupId: taskSG,
 	}, child); err != nil {
 		return nil, err
 	}
 	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-task-in-alb", &vpc.SecurityGroupIngressRuleArgs{
-		SecurityGroupId:           taskSG.ID(),
+		SecurityGroupId:           taskSG,
 		Description:               pulumi.String("from the load balancer"),
 		IpProtocol:                pulumi.String("tcp"),
 		FromPort:                  pulumi.Int(args.ContainerPort),
 		ToPort:                    pulumi.Int(args.ContainerPort),
-		ReferencedSecurityGroupId: albSG.ID(),
+		ReferencedSecurityGroupId: albSG,
 	}, child); err != nil {
 		return nil, err
 	}
 	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-task-out-https", &vpc.SecurityGroupEgressRuleArgs{
-		SecurityGroupId: taskSG.ID(),
+		SecurityGroupId: taskSG,
 		Description:     pulumi.String("HTTPS to AWS APIs and the image registry"),
 		IpProtocol:      pulumi.String("tcp"),
 		FromPort:        pulumi.Int(443),
@@ -189,8 +170,8 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		Name:                     pulumi.String(fit(name, 32)),
 		Internal:                 pulumi.Bool(false),
 		LoadBalancerType:         pulumi.String("application"),
-		SecurityGroups:           pulumi.StringArray{albSG.ID()},
-		Subnets:                  net.publicSubnetIDs(),
+		SecurityGroups:           pulumi.StringArray{albSG},
+		Subnets:                  net.PublicSubnetIDs,
 		DropInvalidHeaderFields:  pulumi.Bool(true),
 		EnableDeletionProtection: pulumi.Bool(args.DeletionProtection),
 		EnableHttp2:              pulumi.Bool(true),
@@ -206,7 +187,7 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		Port:                pulumi.Int(args.ContainerPort),
 		Protocol:            pulumi.String("HTTP"),
 		TargetType:          pulumi.String("ip"),
-		VpcId:               net.vpc.ID(),
+		VpcId:               net.VpcID,
 		DeregistrationDelay: pulumi.Int(30),
 		HealthCheck: &lb.TargetGroupHealthCheckArgs{
 			Enabled:            pulumi.Bool(true),
@@ -257,6 +238,7 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	logs, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
 		Name:            pulumi.Sprintf("/mobile-backend/%s/%s/api", args.StackName, args.Region),
 		RetentionInDays: pulumi.Int(args.LogRetentionDays),
+		KmsKeyId:        args.LogKeyArn,
 	}, child)
 	if err != nil {
 		return nil, err
@@ -282,6 +264,14 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	}, child)
 	if err != nil {
 		return nil, err
+	}
+	if args.TaskPolicy != nil {
+		if _, err := iam.NewRolePolicy(ctx, name+"-task-policy", &iam.RolePolicyArgs{
+			Role:   taskRole.ID(),
+			Policy: args.TaskPolicy,
+		}, child); err != nil {
+			return nil, err
+		}
 	}
 	cluster, err := ecs.NewCluster(ctx, name+"-cluster", &ecs.ClusterArgs{
 		Settings: ecs.ClusterSettingArray{&ecs.ClusterSettingArgs{
@@ -329,8 +319,8 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		},
 		HealthCheckGracePeriodSeconds: pulumi.Int(60),
 		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
-			Subnets:        net.privateSubnetIDs(),
-			SecurityGroups: pulumi.StringArray{taskSG.ID()},
+			Subnets:        net.PrivateSubnetIDs,
+			SecurityGroups: pulumi.StringArray{taskSG},
 			AssignPublicIp: pulumi.Bool(false),
 		},
 		LoadBalancers: ecs.ServiceLoadBalancerArray{&ecs.ServiceLoadBalancerArgs{
@@ -379,9 +369,6 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		return nil, err
 	}
 
-	c.VpcID = net.vpc.ID().ToStringOutput()
-	c.PrivateSubnetIDs = net.privateSubnetIDs().ToStringArrayOutput()
-	c.TaskSecurityGroupID = taskSG.ID().ToStringOutput()
 	c.TaskRoleName = taskRole.Name
 	c.ClusterName = cluster.Name
 	c.ServiceName = svc.Name
@@ -391,9 +378,6 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	c.LoadBalancerZoneID = alb.ZoneId
 	c.TargetGroupArnSuffix = tg.ArnSuffix
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"vpcId":                 c.VpcID,
-		"privateSubnetIds":      c.PrivateSubnetIDs,
-		"taskSecurityGroupId":   c.TaskSecurityGroupID,
 		"taskRoleName":          c.TaskRoleName,
 		"clusterName":           c.ClusterName,
 		"serviceName":           c.ServiceName,
@@ -403,170 +387,6 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		"loadBalancerZoneId":    c.LoadBalancerZoneID,
 		"targetGroupArnSuffix":  c.TargetGroupArnSuffix,
 	})
-}
-
-// network is a region's VPC: public subnets for the load balancer and NAT,
-// private subnets for the tasks (and, later, the database).
-type network struct {
-	vpc            *ec2.Vpc
-	publicSubnets  []*ec2.Subnet
-	privateSubnets []*ec2.Subnet
-}
-
-func (n *network) publicSubnetIDs() pulumi.StringArray  { return subnetIDs(n.publicSubnets) }
-func (n *network) privateSubnetIDs() pulumi.StringArray { return subnetIDs(n.privateSubnets) }
-
-func subnetIDs(subnets []*ec2.Subnet) pulumi.StringArray {
-	ids := pulumi.StringArray{}
-	for _, s := range subnets {
-		ids = append(ids, s.ID())
-	}
-	return ids
-}
-
-func newNetwork(ctx *pulumi.Context, name string, args RegionalComputeArgs, child pulumi.ResourceOrInvokeOption) (*network, error) {
-	azs, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{
-		State: pulumi.StringRef("available"),
-		// Only the region's own zones: no Local Zones or Wavelength Zones.
-		Filters: []aws.GetAvailabilityZonesFilter{{Name: "opt-in-status", Values: []string{"opt-in-not-required"}}},
-	}, child)
-	if err != nil {
-		return nil, fmt.Errorf("availability zones: %w", err)
-	}
-	zones := append([]string(nil), azs.Names...)
-	sort.Strings(zones)
-	if len(zones) < 2 {
-		return nil, fmt.Errorf("region %s reports %d availability zones; a load balancer needs two", args.Region, len(zones))
-	}
-	if len(zones) > maxZones {
-		zones = zones[:maxZones]
-	}
-	plan, err := subnetPlan(args.CIDR, len(zones))
-	if err != nil {
-		return nil, err
-	}
-
-	v, err := ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
-		CidrBlock:          pulumi.String(args.CIDR),
-		EnableDnsHostnames: pulumi.Bool(true),
-		EnableDnsSupport:   pulumi.Bool(true),
-		Tags:               nameTag(name),
-	}, child)
-	if err != nil {
-		return nil, err
-	}
-	n := &network{vpc: v}
-	igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{VpcId: v.ID(), Tags: nameTag(name)}, child)
-	if err != nil {
-		return nil, err
-	}
-	publicRT, err := ec2.NewRouteTable(ctx, name+"-public-rt", &ec2.RouteTableArgs{
-		VpcId:  v.ID(),
-		Routes: ec2.RouteTableRouteArray{&ec2.RouteTableRouteArgs{CidrBlock: pulumi.String("0.0.0.0/0"), GatewayId: igw.ID()}},
-		Tags:   nameTag(name + "-public"),
-	}, child)
-	if err != nil {
-		return nil, err
-	}
-	var nats []*ec2.NatGateway
-	for i, zone := range zones {
-		pub, err := ec2.NewSubnet(ctx, fmt.Sprintf("%s-public-%s", name, zone), &ec2.SubnetArgs{
-			VpcId:               v.ID(),
-			AvailabilityZone:    pulumi.String(zone),
-			CidrBlock:           pulumi.String(plan.public[i]),
-			MapPublicIpOnLaunch: pulumi.Bool(false), // nothing here needs a public IP of its own
-			Tags:                nameTag(fmt.Sprintf("%s-public-%s", name, zone)),
-		}, child)
-		if err != nil {
-			return nil, err
-		}
-		priv, err := ec2.NewSubnet(ctx, fmt.Sprintf("%s-private-%s", name, zone), &ec2.SubnetArgs{
-			VpcId:            v.ID(),
-			AvailabilityZone: pulumi.String(zone),
-			CidrBlock:        pulumi.String(plan.private[i]),
-			Tags:             nameTag(fmt.Sprintf("%s-private-%s", name, zone)),
-		}, child)
-		if err != nil {
-			return nil, err
-		}
-		n.publicSubnets = append(n.publicSubnets, pub)
-		n.privateSubnets = append(n.privateSubnets, priv)
-		if _, err := ec2.NewRouteTableAssociation(ctx, fmt.Sprintf("%s-public-%s", name, zone), &ec2.RouteTableAssociationArgs{
-			SubnetId: pub.ID(), RouteTableId: publicRT.ID(),
-		}, child); err != nil {
-			return nil, err
-		}
-		if args.SingleNATGateway && i > 0 {
-			continue
-		}
-		eip, err := ec2.NewEip(ctx, fmt.Sprintf("%s-nat-%s", name, zone), &ec2.EipArgs{
-			Domain: pulumi.String("vpc"),
-			Tags:   nameTag(fmt.Sprintf("%s-nat-%s", name, zone)),
-		}, child)
-		if err != nil {
-			return nil, err
-		}
-		nat, err := ec2.NewNatGateway(ctx, fmt.Sprintf("%s-nat-%s", name, zone), &ec2.NatGatewayArgs{
-			AllocationId: eip.AllocationId,
-			SubnetId:     pub.ID(),
-			Tags:         nameTag(fmt.Sprintf("%s-nat-%s", name, zone)),
-		}, child, pulumi.DependsOn([]pulumi.Resource{igw}))
-		if err != nil {
-			return nil, err
-		}
-		nats = append(nats, nat)
-	}
-	for i, zone := range zones {
-		nat := nats[0]
-		if i < len(nats) {
-			nat = nats[i] // each zone egresses through its own NAT gateway
-		}
-		rt, err := ec2.NewRouteTable(ctx, fmt.Sprintf("%s-private-%s", name, zone), &ec2.RouteTableArgs{
-			VpcId:  v.ID(),
-			Routes: ec2.RouteTableRouteArray{&ec2.RouteTableRouteArgs{CidrBlock: pulumi.String("0.0.0.0/0"), NatGatewayId: nat.ID()}},
-			Tags:   nameTag(fmt.Sprintf("%s-private-%s", name, zone)),
-		}, child)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := ec2.NewRouteTableAssociation(ctx, fmt.Sprintf("%s-private-%s", name, zone), &ec2.RouteTableAssociationArgs{
-			SubnetId: n.privateSubnets[i].ID(), RouteTableId: rt.ID(),
-		}, child); err != nil {
-			return nil, err
-		}
-	}
-	return n, nil
-}
-
-// subnets is the address plan of one VPC.
-type subnets struct{ public, private []string }
-
-// subnetPlan splits a VPC range: its first quarter holds the small public
-// subnets (a sixteenth each: load balancer nodes and NAT gateways need few
-// addresses), the other three quarters one private subnet per zone, where the
-// tasks take an address each. A /16 gives /20 public and /18 private subnets.
-func subnetPlan(cidr string, zones int) (subnets, error) {
-	p, err := netip.ParsePrefix(cidr)
-	if err != nil || p.Bits() > 24 {
-		return subnets{}, fmt.Errorf("VPC range %q must be an IPv4 /16 to /24", cidr)
-	}
-	var s subnets
-	for i := 0; i < zones; i++ {
-		s.public = append(s.public, subnet(p, 4, i))
-		s.private = append(s.private, subnet(p, 2, i+1))
-	}
-	return s, nil
-}
-
-// subnet is the index-th block of prefix p lengthened by newBits (like
-// Terraform's cidrsubnet).
-func subnet(p netip.Prefix, newBits, index int) string {
-	bits := p.Bits() + newBits
-	base := p.Masked().Addr().As4()
-	n := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
-	n += uint32(index) << (32 - bits)
-	addr := netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
-	return netip.PrefixFrom(addr, bits).String()
 }
 
 // privateECR matches a private ECR image reference: account, region, repository.

@@ -15,7 +15,7 @@ type PolicyDocument struct {
 type Statement struct {
 	Sid       string                       `json:"Sid,omitempty"`
 	Effect    string                       `json:"Effect"`
-	Principal map[string]any               `json:"Principal,omitempty"`
+	Principal any                          `json:"Principal,omitempty"` // "*" or a map such as {"Service": "..."}
 	Action    []string                     `json:"Action"`
 	Resource  []string                     `json:"Resource,omitempty"`
 	Condition map[string]map[string]string `json:"Condition,omitempty"`

@@ -25,8 +25,8 @@ var ManagedRuleGroups = []string{
 // and the unit of mobile-backend:rateLimit).
 const RateWindowSeconds = 300
 
-// WebFirewall is a regional WAF in front of one load balancer: managed rule
-// groups, a per-client-IP rate limit, an optional geo-block, metrics on every
+// WebFirewall is a WAF in front of one load balancer (or, with scope
+// CLOUDFRONT, one distribution): managed rule groups, a per-client-IP rate limit, an optional geo-block, metrics on every
 // rule, and logs with the Authorization header redacted.
 type WebFirewall struct {
 	pulumi.ResourceState
@@ -39,7 +39,11 @@ type WebFirewall struct {
 // WebFirewallArgs configures a WebFirewall. Zero values mean the documented
 // default of the matching mobile-backend config key.
 type WebFirewallArgs struct {
-	LoadBalancerArn  pulumi.StringInput // required
+	// Scope is REGIONAL (default: in front of a load balancer) or CLOUDFRONT
+	// (for a distribution; then the provider must be in us-east-1).
+	Scope            string
+	LoadBalancerArn  pulumi.StringInput // required for REGIONAL: the load balancer to protect
+	LogKeyArn        pulumi.StringInput // KMS key of the log group; CloudWatch's default encryption if nil
 	Mode             spec.WAFMode       // block (default) or count
 	RateLimit        int                // requests per 5 minutes per client IP
 	GeoBlock         []string           // country codes to block; none by default
@@ -53,7 +57,11 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:WebFirewall", name, w, opts...); err != nil {
 		return nil, err
 	}
-	if args.LoadBalancerArn == nil {
+	setDefault(&args.Scope, "REGIONAL")
+	switch {
+	case args.Scope != "REGIONAL" && args.Scope != "CLOUDFRONT":
+		return nil, fmt.Errorf("waf %s: Scope %q is not REGIONAL or CLOUDFRONT", name, args.Scope)
+	case args.Scope == "REGIONAL" && args.LoadBalancerArn == nil:
 		return nil, fmt.Errorf("waf %s: LoadBalancerArn is required", name)
 	}
 	d := spec.Defaults()
@@ -64,7 +72,7 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 
 	acl, err := wafv2.NewWebAcl(ctx, name+"-acl", &wafv2.WebAclArgs{
 		Description:   pulumi.Sprintf("mobile-backend %s: managed rules, rate limit, geo-block", name),
-		Scope:         pulumi.String("REGIONAL"),
+		Scope:         pulumi.String(args.Scope),
 		DefaultAction: &wafv2.WebAclDefaultActionArgs{Allow: &wafv2.WebAclDefaultActionAllowArgs{}},
 		Rules:         webACLRules(name, args),
 		VisibilityConfig: &wafv2.WebAclVisibilityConfigArgs{
@@ -80,6 +88,7 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 	logs, err := cloudwatch.NewLogGroup(ctx, name+"-waf-logs", &cloudwatch.LogGroupArgs{
 		Name:            pulumi.String("aws-waf-logs-" + name),
 		RetentionInDays: pulumi.Int(args.LogRetentionDays),
+		KmsKeyId:        args.LogKeyArn,
 	}, child)
 	if err != nil {
 		return nil, err
@@ -96,11 +105,14 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 	}, child); err != nil {
 		return nil, err
 	}
-	if _, err := wafv2.NewWebAclAssociation(ctx, name+"-waf-association", &wafv2.WebAclAssociationArgs{
-		ResourceArn: args.LoadBalancerArn,
-		WebAclArn:   acl.Arn,
-	}, child); err != nil {
-		return nil, err
+	// A distribution names its ACL itself; a load balancer is associated.
+	if args.Scope == "REGIONAL" {
+		if _, err := wafv2.NewWebAclAssociation(ctx, name+"-waf-association", &wafv2.WebAclAssociationArgs{
+			ResourceArn: args.LoadBalancerArn,
+			WebAclArn:   acl.Arn,
+		}, child); err != nil {
+			return nil, err
+		}
 	}
 
 	w.ACLArn = acl.Arn

@@ -12,6 +12,10 @@ import (
 // Account is the AWS account id the mock answers with.
 const Account = "123456789012"
 
+// MockPassword is what every generated password is under the mock: tests
+// search the plan for it to prove that no secret leaks in plain text.
+const MockPassword = "mock-generated-password-9f8e7d6c5b4a"
+
 // hash is a short deterministic suffix, standing in for the random parts of
 // real identifiers.
 func hash(parts ...string) string {
@@ -137,6 +141,57 @@ func answer(typ, name, region string, in resource.PropertyMap) (string, resource
 	case "aws:wafv2/webAcl:WebAcl":
 		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:wafv2:%s:%s:regional/webacl/%s/%s", region, Account, physical, uuid(h)))
 		set("capacity", "700")
+	case "random:index/randomPassword:RandomPassword":
+		// Providers return generated secrets as secrets; so does the mock.
+		out["result"] = resource.MakeSecret(resource.NewProperty(MockPassword))
+		id = "none"
+	case "aws:kms/key:Key":
+		keyID := uuid(h)
+		out["keyId"] = resource.NewProperty(keyID)
+		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:kms:%s:%s:key/%s", region, Account, keyID))
+		id = keyID
+	case "aws:kms/alias:Alias":
+		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:kms:%s:%s:%s", region, Account, physical))
+	case "aws:rds/globalCluster:GlobalCluster":
+		id = str("globalClusterIdentifier")
+		set("endpoint", id+".global-"+h[:12]+".global.rds.amazonaws.com")
+		set("arn", fmt.Sprintf("arn:aws:rds::%s:global-cluster:%s", Account, id))
+	case "aws:rds/cluster:Cluster":
+		id = str("clusterIdentifier")
+		set("endpoint", fmt.Sprintf("%s.cluster-%s.%s.rds.amazonaws.com", id, h[:12], region))
+		set("readerEndpoint", fmt.Sprintf("%s.cluster-ro-%s.%s.rds.amazonaws.com", id, h[:12], region))
+		set("clusterResourceId", "cluster-"+strings.ToUpper(h[:26]))
+		set("arn", fmt.Sprintf("arn:aws:rds:%s:%s:cluster:%s", region, Account, id))
+	case "aws:rds/clusterInstance:ClusterInstance":
+		id = str("identifier")
+		set("arn", fmt.Sprintf("arn:aws:rds:%s:%s:db:%s", region, Account, id))
+	case "aws:secretsmanager/secret:Secret":
+		set("arn", fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", region, Account, physical, h[:6]))
+		id = fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", region, Account, physical, h[:6])
+	case "aws:dynamodb/table:Table":
+		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", region, Account, physical))
+		set("streamArn", fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s/stream/2026-11-25T00:00:00.000", region, Account, physical))
+	case "aws:s3/bucketV2:BucketV2":
+		name := str("bucket")
+		if name == "" {
+			name = physical
+		}
+		id = name
+		set("bucket", name)
+		out["arn"] = resource.NewProperty("arn:aws:s3:::" + name)
+		set("bucketRegionalDomainName", fmt.Sprintf("%s.s3.%s.amazonaws.com", name, region))
+	case "aws:cloudfront/distribution:Distribution":
+		id = "E" + strings.ToUpper(h[:13])
+		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:cloudfront::%s:distribution/%s", Account, id))
+		set("domainName", "d"+h[:13]+".cloudfront.net")
+		set("hostedZoneId", "Z2FDTNDATAQYW2") // CloudFront's fixed alias zone
+	case "aws:cloudfront/originAccessControl:OriginAccessControl":
+		id = "E" + strings.ToUpper(h[:13])
+	case "aws:sns/topic:Topic":
+		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:sns:%s:%s:%s", region, Account, physical))
+		id = fmt.Sprintf("arn:aws:sns:%s:%s:%s", region, Account, physical)
+	case "aws:cloudwatch/dashboard:Dashboard":
+		id = str("dashboardName")
 	case "aws:ec2/eip:Eip":
 		set("allocationId", id)
 		set("publicIp", fmt.Sprintf("203.0.113.%d", 1+int(h[1])%250))

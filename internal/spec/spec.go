@@ -126,6 +126,37 @@ type Spec struct {
 	SingleNATGateway bool
 	LogRetentionDays int
 	Protect          bool
+
+	Database     Database
+	SessionTable bool
+	Storage      Storage
+	Alarms       Alarms
+}
+
+// Database configures the global relational database.
+type Database struct {
+	EngineVersion       string // Aurora PostgreSQL version
+	InstanceClass       string
+	Instances           int // per region
+	BackupRetentionDays int
+	Name                string
+}
+
+// Storage configures the replicated object storage and its edge cache.
+type Storage struct {
+	NoncurrentVersionDays int    // days a replaced or deleted object version is kept
+	StaticHostname        string // the edge cache's hostname
+}
+
+// Alarms are the thresholds of the per-region alerts.
+type Alarms struct {
+	ErrorRatePercent          int // load-balancer 5xx responses, percent of requests
+	LatencyP99Ms              int // p99 target response time
+	CPUPercent                int // service CPU utilisation
+	MemoryPercent             int // service memory utilisation
+	DatabaseLagMs             int // Aurora global replication lag
+	StorageReplicationSeconds int // S3 replication latency
+	WAFBlockedRequests        int // blocked requests per 5 minutes
 }
 
 // Primary is the first region: the writer, and the serving region in active-passive.
@@ -208,6 +239,9 @@ func (s *Spec) derive() {
 	}
 	if s.DNSZone == "" && s.Domain != "" {
 		s.DNSZone = parentZone(s.Domain)
+	}
+	if s.Storage.StaticHostname == "" && s.Domain != "" {
+		s.Storage.StaticHostname = "static." + s.Domain
 	}
 	cidrs := s.VPCCIDRs
 	if len(cidrs) == 0 {

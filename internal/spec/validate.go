@@ -13,6 +13,9 @@ var (
 	hostLabel   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
 	envName     = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
+	dbName      = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+	dbVersion   = regexp.MustCompile(`^[0-9]{2}\.[0-9]+$`)
+	dbClass     = regexp.MustCompile(`^db\.(r[0-9]+[a-z]*|x[0-9]+[a-z]*)\.[0-9]*x?large$`)
 )
 
 // cloudWatchRetentionDays are the only retention periods CloudWatch Logs accepts
@@ -175,6 +178,46 @@ func (s Spec) validateShape(p *problems) {
 		}
 	}
 	s.validateCIDRs(p)
+
+	if s.Database.Instances < 1 {
+		p.add("dbInstances", "%d must be at least 1", s.Database.Instances)
+	} else if s.Production() && s.Database.Instances < 2 {
+		p.add("dbInstances", "%d is too few for production (environment %q): at least 2, so a zone failure does not stop the database", s.Database.Instances, s.Environment)
+	}
+	if !dbName.MatchString(s.Database.Name) {
+		p.add("dbName", "%q must start with a letter and hold only lowercase letters, digits and underscores (at most 63)", s.Database.Name)
+	}
+	if s.Storage.NoncurrentVersionDays < 1 {
+		p.add("noncurrentVersionDays", "%d must be at least 1", s.Storage.NoncurrentVersionDays)
+	}
+	if domainOK && s.Storage.StaticHostname != "" {
+		if err := checkHostname(s.Storage.StaticHostname); err != nil {
+			p.add("staticHostname", "%q %v", s.Storage.StaticHostname, err)
+		} else if s.DNSZone != "" && !strings.HasSuffix(s.Storage.StaticHostname, "."+s.DNSZone) {
+			p.add("staticHostname", "%q is not in the zone %q", s.Storage.StaticHostname, s.DNSZone)
+		}
+	}
+	for _, a := range []struct {
+		key   string
+		value int
+	}{
+		{"alarmErrorRatePercent", s.Alarms.ErrorRatePercent}, {"alarmLatencyP99Ms", s.Alarms.LatencyP99Ms},
+		{"alarmCpuPercent", s.Alarms.CPUPercent}, {"alarmMemoryPercent", s.Alarms.MemoryPercent},
+		{"alarmDbReplicationLagMs", s.Alarms.DatabaseLagMs}, {"alarmStorageReplicationSeconds", s.Alarms.StorageReplicationSeconds},
+		{"alarmWafBlockedRequests", s.Alarms.WAFBlockedRequests},
+	} {
+		if a.value <= 0 {
+			p.add(a.key, "%d must be positive", a.value)
+		}
+	}
+	for _, k := range []struct {
+		key   string
+		value int
+	}{{"alarmErrorRatePercent", s.Alarms.ErrorRatePercent}, {"alarmCpuPercent", s.Alarms.CPUPercent}, {"alarmMemoryPercent", s.Alarms.MemoryPercent}} {
+		if k.value > 100 {
+			p.add(k.key, "%d is a percentage: at most 100", k.value)
+		}
+	}
 }
 
 func (s Spec) validateCIDRs(p *problems) {
@@ -230,6 +273,15 @@ func (s Spec) validateAWS(p *problems) {
 	}
 	if !slices.Contains(cloudWatchRetentionDays, s.LogRetentionDays) {
 		p.add("logRetentionDays", "%d is not a CloudWatch Logs retention; one of %s", s.LogRetentionDays, ints(cloudWatchRetentionDays))
+	}
+	if !dbVersion.MatchString(s.Database.EngineVersion) {
+		p.add("dbEngineVersion", "%q is not an Aurora PostgreSQL version (major.minor, e.g. 16.6)", s.Database.EngineVersion)
+	}
+	if !dbClass.MatchString(s.Database.InstanceClass) {
+		p.add("dbInstanceClass", "%q is not a memory-optimized instance class (e.g. db.r6g.large, db.r7g.2xlarge): Aurora global databases do not support burstable classes", s.Database.InstanceClass)
+	}
+	if s.Database.BackupRetentionDays < 7 || s.Database.BackupRetentionDays > 35 {
+		p.add("dbBackupRetentionDays", "%d must be between 7 (the project's floor) and 35 (Aurora's maximum)", s.Database.BackupRetentionDays)
 	}
 	for _, k := range SortedKeys(s.Tags) {
 		if strings.HasPrefix(strings.ToLower(k), "aws:") {

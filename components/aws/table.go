@@ -1,0 +1,92 @@
+package aws
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// TableRegion is one region of the global table and its key.
+type TableRegion struct {
+	Name   string
+	KeyArn pulumi.StringInput
+}
+
+// GlobalTableArgs configures a GlobalTable.
+type GlobalTableArgs struct {
+	Regions []TableRegion // required, in stack order: the table is created in the first
+	Protect bool          // Pulumi protect on the table
+}
+
+// GlobalTable is the DynamoDB global table for session and device data:
+// on-demand, a replica in every region (every replica takes writes, last
+// writer wins), point-in-time recovery and KMS encryption with each region's
+// key, a stream of new and old images, deletion protection. Items carry a
+// partition key pk, a sort key sk and an optional expiresAt (epoch seconds)
+// after which DynamoDB deletes them.
+type GlobalTable struct {
+	pulumi.ResourceState
+
+	Name pulumi.StringOutput `pulumi:"name"`
+	Arn  pulumi.StringOutput `pulumi:"arn"`
+}
+
+// NewGlobalTable builds the table. Pass the primary region's provider in opts.
+func NewGlobalTable(ctx *pulumi.Context, name string, args GlobalTableArgs, opts ...pulumi.ResourceOption) (*GlobalTable, error) {
+	t := &GlobalTable{}
+	if err := ctx.RegisterComponentResource("mobile-backend:aws:GlobalTable", name, t, opts...); err != nil {
+		return nil, err
+	}
+	if len(args.Regions) < 2 {
+		return nil, fmt.Errorf("table %s: at least two Regions are required", name)
+	}
+	var replicas dynamodb.TableReplicaTypeArray
+	for _, r := range args.Regions[1:] {
+		replicas = append(replicas, &dynamodb.TableReplicaTypeArgs{
+			RegionName:          pulumi.String(r.Name),
+			KmsKeyArn:           r.KeyArn,
+			PointInTimeRecovery: pulumi.Bool(true),
+			PropagateTags:       pulumi.Bool(true),
+		})
+	}
+	table, err := dynamodb.NewTable(ctx, name, &dynamodb.TableArgs{
+		BillingMode: pulumi.String("PAY_PER_REQUEST"),
+		HashKey:     pulumi.String("pk"),
+		RangeKey:    pulumi.String("sk"),
+		Attributes: dynamodb.TableAttributeArray{
+			&dynamodb.TableAttributeArgs{Name: pulumi.String("pk"), Type: pulumi.String("S")},
+			&dynamodb.TableAttributeArgs{Name: pulumi.String("sk"), Type: pulumi.String("S")},
+		},
+		Ttl:                       &dynamodb.TableTtlArgs{AttributeName: pulumi.String("expiresAt"), Enabled: pulumi.Bool(true)},
+		PointInTimeRecovery:       &dynamodb.TablePointInTimeRecoveryArgs{Enabled: pulumi.Bool(true)},
+		ServerSideEncryption:      &dynamodb.TableServerSideEncryptionArgs{Enabled: pulumi.Bool(true), KmsKeyArn: args.Regions[0].KeyArn},
+		StreamEnabled:             pulumi.Bool(true), // global tables replicate through the stream
+		StreamViewType:            pulumi.String("NEW_AND_OLD_IMAGES"),
+		DeletionProtectionEnabled: pulumi.Bool(true),
+		Replicas:                  replicas,
+	}, pulumi.Parent(t), pulumi.Protect(args.Protect))
+	if err != nil {
+		return nil, fmt.Errorf("table %s: %w", name, err)
+	}
+	t.Name = table.Name
+	t.Arn = table.Arn
+	return t, ctx.RegisterResourceOutputs(t, pulumi.Map{"name": t.Name, "arn": t.Arn})
+}
+
+// TaskStatements let a region's tasks read and write the table through that
+// region's replica.
+func (t *GlobalTable) TaskStatements(region string) pulumi.AnyOutput {
+	return t.Arn.ApplyT(func(arn string) []Statement {
+		local := replaceRegion(arn, region)
+		return []Statement{{Sid: "SessionTable", Effect: "Allow",
+			Action: []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+				"dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"},
+			Resource: []string{local, local + "/index/*"}}}
+	}).(pulumi.AnyOutput)
+}
+
+// Environment tells a region's tasks where the table is.
+func (t *GlobalTable) Environment() pulumi.StringMap {
+	return pulumi.StringMap{"SESSION_TABLE": t.Name}
+}
