@@ -225,7 +225,7 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		"globalEndpoint": pulumi.String("https://" + s.Domain),
 		"regions":        regions,
 		"topology":       pulumi.String(s.Topology),
-		"staticEndpoint": pulumi.Sprintf("https://%s", storage.StaticHostname),
+		"staticHostname": storage.StaticHostname,
 		"database": pulumi.Map{
 			"writerEndpoint":  db.WriterEndpoint,
 			"readerEndpoints": db.ReaderEndpoints,

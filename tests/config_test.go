@@ -108,6 +108,14 @@ func TestBadConfigsExitTwoWithTheKeyNamed(t *testing.T) {
 		{"wrong type", with(base, "cpu", "lots"), "mobile-backend:cpu: must be of type integer"},
 		{"typo in a key", with(base, "region", []string{"us-east-1"}), "mobile-backend:region: not a config key of mobile-backend"},
 		{"reserved tag", with(base, "tags", map[string]string{"aws:owner": "me"}), `mobile-backend:tags: key "aws:owner" uses the reserved aws: prefix`},
+		{"one database instance in prod", with(base, "environment", "prod", "dbInstances", 1), `mobile-backend:dbInstances: 1 is too few for production (environment "prod")`},
+		{"burstable database class", with(base, "dbInstanceClass", "db.t4g.medium"), `mobile-backend:dbInstanceClass: "db.t4g.medium" is not a memory-optimized instance class`},
+		{"short backup retention", with(base, "dbBackupRetentionDays", 3), "mobile-backend:dbBackupRetentionDays: 3 must be between 7"},
+		{"engine version", with(base, "dbEngineVersion", "sixteen"), `mobile-backend:dbEngineVersion: "sixteen" is not an Aurora PostgreSQL version`},
+		{"database name", with(base, "dbName", "App-DB"), `mobile-backend:dbName: "App-DB" must start with a letter`},
+		{"static host outside the zone", with(base, "staticHostname", "cdn.example.org"), `mobile-backend:staticHostname: "cdn.example.org" is not in the zone "example.com"`},
+		{"alarm percentage", with(base, "alarmCpuPercent", 150), "mobile-backend:alarmCpuPercent: 150 is a percentage: at most 100"},
+		{"alarm threshold", with(base, "alarmDbReplicationLagMs", 0), "mobile-backend:alarmDbReplicationLagMs: 0 must be positive"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

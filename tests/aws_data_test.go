@@ -1,0 +1,583 @@
+package tests
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	awsc "github.com/mobile-backend/mobile-backend/components/aws"
+	"github.com/mobile-backend/mobile-backend/internal/mock"
+	"github.com/mobile-backend/mobile-backend/internal/plan"
+)
+
+const (
+	typeKey           = "aws:kms/key:Key"
+	typeGlobalCluster = "aws:rds/globalCluster:GlobalCluster"
+	typeDBCluster     = "aws:rds/cluster:Cluster"
+	typeDBInstance    = "aws:rds/clusterInstance:ClusterInstance"
+	typeDBParams      = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+	typeSecret        = "aws:secretsmanager/secret:Secret"
+	typeTable         = "aws:dynamodb/table:Table"
+	typeBucket        = "aws:s3/bucketV2:BucketV2"
+	typeBucketSSE     = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
+	typeBucketPAB     = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+	typeBucketOwner   = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+	typeBucketVersion = "aws:s3/bucketVersioningV2:BucketVersioningV2"
+	typeBucketLife    = "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"
+	typeBucketPolicy  = "aws:s3/bucketPolicy:BucketPolicy"
+	typeReplication   = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+	typeDistribution  = "aws:cloudfront/distribution:Distribution"
+	typeAlarm         = "aws:cloudwatch/metricAlarm:MetricAlarm"
+	typeComposite     = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+	typeDashboard     = "aws:cloudwatch/dashboard:Dashboard"
+	typeTopic         = "aws:sns/topic:Topic"
+	typeSubscription  = "aws:sns/topicSubscription:TopicSubscription"
+)
+
+// keyArns maps each region to its customer-managed key's ARN.
+func keyArns(res *plan.Result) map[string]string {
+	out := map[string]string{}
+	for _, k := range res.Recorder.OfType(typeKey) {
+		out[k.Region] = k.Outputs["arn"].(string)
+	}
+	return out
+}
+
+func TestEveryRegionHasItsOwnRotatingProtectedKey(t *testing.T) {
+	res := mustPlan(t, "keys", contract("aws", "active-passive", "eu-west-1", "eu-central-1"))
+	keys := res.Recorder.OfType(typeKey)
+	regions := map[string]bool{}
+	for _, k := range keys {
+		regions[k.Region] = true
+		assert.True(t, k.Bool("enableKeyRotation"), k.Name)
+		assert.Equal(t, awsc.KeyDeletionWindowDays, k.Int("deletionWindowInDays"))
+		assert.True(t, k.Protect, "%s is protected", k.Name)
+		var policy awsc.PolicyDocument
+		require.NoError(t, json.Unmarshal([]byte(k.Str("policy")), &policy))
+		services := map[string]bool{}
+		for _, st := range policy.Statement {
+			if p, ok := st.Principal.(map[string]any); ok && p["Service"] != nil {
+				services[p["Service"].(string)] = true
+				assert.NotEmpty(t, st.Condition, "a service uses the key only on this account's behalf")
+			}
+		}
+		assert.True(t, services["logs."+k.Region+".amazonaws.com"], "the region's CloudWatch Logs may use its key")
+	}
+	assert.Equal(t, map[string]bool{"eu-west-1": true, "eu-central-1": true, "us-east-1": true}, regions,
+		"us-east-1 gets a key for the global alarm topic and edge WAF logs even when it serves no traffic")
+}
+
+func TestGlobalDatabaseWritesInThePrimaryAndReplicatesEncryptedToEveryRegion(t *testing.T) {
+	regions := []string{"us-east-1", "eu-west-1", "ap-southeast-1", "us-west-2"}
+	res := mustPlan(t, "db", with(contract("aws", "active-active", regions...), "dbBackupRetentionDays", 14, "dbInstances", 3))
+	keys := keyArns(res)
+
+	global := one(t, res.Recorder.OfType(typeGlobalCluster), "global cluster")
+	assert.Equal(t, "aurora-postgresql", global.Str("engine"))
+	assert.Equal(t, "16.6", global.Str("engineVersion"))
+	assert.True(t, global.Bool("storageEncrypted"))
+	assert.True(t, global.Bool("deletionProtection"))
+	assert.True(t, global.Protect)
+
+	clusters := map[string]*mock.Resource{}
+	for _, c := range res.Recorder.OfType(typeDBCluster) {
+		clusters[c.Region] = c
+		assert.Equal(t, global.ID, c.Str("globalClusterIdentifier"))
+		assert.Equal(t, keys[c.Region], c.Str("kmsKeyId"), "each cluster uses its own region's key")
+		assert.True(t, c.Bool("storageEncrypted"))
+		assert.Equal(t, 14, c.Int("backupRetentionPeriod"))
+		assert.True(t, c.Bool("copyTagsToSnapshot"))
+		assert.True(t, c.Bool("iamDatabaseAuthenticationEnabled"))
+		assert.Equal(t, []any{"postgresql"}, c.Get("enabledCloudwatchLogsExports"))
+		assert.True(t, c.Bool("deletionProtection"))
+		assert.False(t, c.Bool("skipFinalSnapshot"))
+		assert.Equal(t, c.Str("clusterIdentifier")+"-final", c.Str("finalSnapshotIdentifier"))
+		assert.True(t, c.Protect, "%s is protected", c.Name)
+	}
+	require.Len(t, clusters, 4)
+	writer := clusters["us-east-1"]
+	assert.Equal(t, awsc.MasterUsername, writer.Str("masterUsername"))
+	assert.Equal(t, "[secret]", writer.Get("masterPassword"), "the password is a secret end to end")
+	for _, r := range regions[1:] {
+		c := clusters[r]
+		assert.Nil(t, c.Get("masterPassword"), "secondaries take the writer's credentials")
+		assert.True(t, c.Bool("enableGlobalWriteForwarding"), "active-active secondaries forward writes")
+		assert.Contains(t, c.IgnoreChanges, "replicationSourceIdentifier")
+		assert.NotEmpty(t, c.DependsOn, "a secondary joins after the writer has instances")
+	}
+
+	perRegion := map[string]int{}
+	for _, i := range res.Recorder.OfType(typeDBInstance) {
+		perRegion[i.Region]++
+		assert.Equal(t, "db.r6g.large", i.Str("instanceClass"))
+		assert.False(t, i.Bool("publiclyAccessible"))
+		assert.True(t, i.Bool("performanceInsightsEnabled"))
+		assert.Equal(t, keys[i.Region], i.Str("performanceInsightsKmsKeyId"))
+	}
+	assert.Equal(t, map[string]int{"us-east-1": 3, "eu-west-1": 3, "ap-southeast-1": 3, "us-west-2": 3}, perRegion)
+
+	for _, p := range res.Recorder.OfType(typeDBParams) {
+		assert.Equal(t, "aurora-postgresql16", p.Str("family"))
+		assert.Equal(t, "rds.force_ssl", p.Str("parameters.0.name"))
+		assert.Equal(t, "1", p.Str("parameters.0.value"), "TLS is forced in transit")
+	}
+
+	secret := one(t, res.Recorder.OfType(typeSecret), "master secret")
+	assert.Equal(t, "us-east-1", secret.Region)
+	assert.Equal(t, keys["us-east-1"], secret.Str("kmsKeyId"))
+	assert.True(t, secret.Protect)
+	replicas := map[string]string{}
+	for i := 0; i < secret.Len("replicas"); i++ {
+		replicas[secret.Str(fmt.Sprintf("replicas.%d.region", i))] = secret.Str(fmt.Sprintf("replicas.%d.kmsKeyId", i))
+	}
+	assert.Equal(t, map[string]string{"eu-west-1": keys["eu-west-1"], "ap-southeast-1": keys["ap-southeast-1"], "us-west-2": keys["us-west-2"]}, replicas)
+}
+
+func TestActivePassiveSecondariesDoNotForwardWrites(t *testing.T) {
+	res := mustPlan(t, "db", contract("aws", "active-passive", "us-east-2", "us-west-2"))
+	for _, c := range res.Recorder.OfType(typeDBCluster) {
+		if c.Region == "us-west-2" {
+			assert.False(t, c.Bool("enableGlobalWriteForwarding"))
+		}
+	}
+}
+
+func TestDatabaseIsReachableOnlyFromTheTasksOnItsPort(t *testing.T) {
+	res := mustPlan(t, "db", contract("aws", "active-active", "us-east-1", "eu-west-1"))
+	taskSG := map[string]string{}
+	dbSG := map[string]string{}
+	for _, sg := range res.Recorder.OfType(typeSG) {
+		switch {
+		case strings.HasSuffix(sg.Name, "-task-sg"):
+			taskSG[sg.Region] = sg.ID
+		case strings.HasPrefix(sg.Name, "db-db-"):
+			dbSG[sg.Region] = sg.ID
+		}
+	}
+	require.Len(t, dbSG, 2)
+	for _, c := range res.Recorder.OfType(typeDBCluster) {
+		assert.Equal(t, []any{dbSG[c.Region]}, c.Get("vpcSecurityGroupIds"))
+	}
+	for _, r := range res.Recorder.OfType(typeIngress) {
+		if r.Str("securityGroupId") == dbSG[r.Region] {
+			assert.Equal(t, taskSG[r.Region], r.Str("referencedSecurityGroupId"))
+			assert.Equal(t, awsc.PostgresPort, r.Int("fromPort"))
+			assert.Equal(t, awsc.PostgresPort, r.Int("toPort"))
+			assert.Nil(t, r.Get("cidrIpv4"), "never an address range")
+		}
+	}
+}
+
+func TestTasksGetTheWriterAndTheirLocalReaderAndLeastPrivilegeGrants(t *testing.T) {
+	res := mustPlan(t, "app", contract("aws", "active-active", "us-east-1", "eu-west-1"))
+	global := one(t, res.Recorder.OfType(typeGlobalCluster), "global cluster")
+	readers := map[string]string{}
+	resourceIDs := map[string]string{}
+	for _, c := range res.Recorder.OfType(typeDBCluster) {
+		readers[c.Region] = c.Outputs["readerEndpoint"].(string)
+		resourceIDs[c.Region] = c.Outputs["clusterResourceId"].(string)
+	}
+	buckets := map[string]string{}
+	for _, b := range res.Recorder.OfType(typeBucket) {
+		buckets[b.Region] = b.Str("bucket")
+	}
+	table := one(t, res.Recorder.OfType(typeTable), "table")
+	for _, task := range res.Recorder.OfType(typeTaskDef) {
+		var containers []struct {
+			Environment []struct{ Name, Value string }
+		}
+		require.NoError(t, json.Unmarshal([]byte(task.Str("containerDefinitions")), &containers))
+		env := map[string]string{}
+		for _, e := range containers[0].Environment {
+			env[e.Name] = e.Value
+		}
+		assert.Equal(t, global.Outputs["endpoint"], env["DB_WRITER_HOST"], "writes go to the global writer endpoint")
+		assert.Equal(t, readers[task.Region], env["DB_READER_HOST"], "reads stay in the region")
+		assert.Equal(t, "app", env["DB_USER"])
+		assert.Equal(t, buckets[task.Region], env["UPLOADS_BUCKET"])
+		assert.Equal(t, table.Outputs["name"], env["SESSION_TABLE"])
+		assert.NotContains(t, env, "DB_PASSWORD", "tasks authenticate with IAM, not the master password")
+	}
+	for _, p := range res.Recorder.OfType(typeRolePolicy) {
+		if !strings.HasSuffix(p.Name, "-task-policy") {
+			continue
+		}
+		var doc awsc.PolicyDocument
+		require.NoError(t, json.Unmarshal([]byte(p.Str("policy")), &doc))
+		region := strings.TrimSuffix(strings.TrimPrefix(p.Name, "app-"), "-task-policy")
+		grants := map[string][]string{}
+		for _, st := range doc.Statement {
+			grants[st.Sid] = st.Resource
+			assert.NotContains(t, st.Action, "*")
+			assert.NotContains(t, st.Resource, "*", st.Sid)
+		}
+		assert.Equal(t, []string{fmt.Sprintf("arn:aws:rds-db:%s:%s:dbuser:%s/app", region, mock.Account, resourceIDs[region])}, grants["ConnectWithIAM"])
+		assert.Equal(t, []string{"arn:aws:s3:::" + buckets[region] + "/*"}, grants["Uploads"])
+		assert.Equal(t, []string{keyArns(res)[region]}, grants["UploadsKey"])
+		tableArn := fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", region, mock.Account, table.Outputs["name"])
+		assert.Equal(t, []string{tableArn, tableArn + "/index/*"}, grants["SessionTable"], "the local replica only")
+	}
+}
+
+func TestSessionTableIsAGlobalTableWithAReplicaInEveryRegion(t *testing.T) {
+	res := mustPlan(t, "sessions", contract("aws", "active-active", "us-east-1", "eu-west-1", "ap-northeast-1"))
+	keys := keyArns(res)
+	table := one(t, res.Recorder.OfType(typeTable), "table")
+	assert.Equal(t, "us-east-1", table.Region)
+	assert.Equal(t, "PAY_PER_REQUEST", table.Str("billingMode"))
+	assert.Equal(t, true, table.Get("pointInTimeRecovery.enabled"))
+	assert.Equal(t, true, table.Get("serverSideEncryption.enabled"))
+	assert.Equal(t, keys["us-east-1"], table.Str("serverSideEncryption.kmsKeyArn"))
+	assert.True(t, table.Bool("streamEnabled"))
+	assert.Equal(t, "NEW_AND_OLD_IMAGES", table.Str("streamViewType"))
+	assert.True(t, table.Bool("deletionProtectionEnabled"))
+	assert.True(t, table.Protect)
+	replicas := map[string]string{}
+	for i := 0; i < table.Len("replicas"); i++ {
+		p := fmt.Sprintf("replicas.%d.", i)
+		replicas[table.Str(p+"regionName")] = table.Str(p + "kmsKeyArn")
+		assert.Equal(t, true, table.Get(p+"pointInTimeRecovery"))
+	}
+	assert.Equal(t, map[string]string{"eu-west-1": keys["eu-west-1"], "ap-northeast-1": keys["ap-northeast-1"]}, replicas)
+
+	off := mustPlan(t, "sessions", with(contract("aws", "active-active", "us-east-1", "eu-west-1"), "sessionTable", false))
+	assert.Empty(t, off.Recorder.OfType(typeTable))
+}
+
+func TestUploadBucketsAreVersionedEncryptedPrivateAndTLSOnly(t *testing.T) {
+	res := mustPlan(t, "up", with(contract("aws", "active-passive", "eu-west-1", "eu-central-1"), "noncurrentVersionDays", 45))
+	keys := keyArns(res)
+	buckets := res.Recorder.OfType(typeBucket)
+	require.Len(t, buckets, 2)
+	for _, b := range buckets {
+		assert.True(t, b.Protect, "%s is protected", b.Name)
+		assert.False(t, b.Bool("forceDestroy"))
+		assert.Equal(t, fmt.Sprintf("up-%s-uploads-%s", b.Region, mock.Account), b.Str("bucket"))
+	}
+	for _, sse := range res.Recorder.OfType(typeBucketSSE) {
+		assert.Equal(t, "aws:kms", sse.Str("rules.0.applyServerSideEncryptionByDefault.sseAlgorithm"))
+		assert.Equal(t, keys[sse.Region], sse.Str("rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId"))
+		assert.True(t, sse.Bool("rules.0.bucketKeyEnabled"))
+	}
+	for _, pab := range res.Recorder.OfType(typeBucketPAB) {
+		for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
+			assert.True(t, pab.Bool(k), k)
+		}
+	}
+	for _, o := range res.Recorder.OfType(typeBucketOwner) {
+		assert.Equal(t, "BucketOwnerEnforced", o.Str("rule.objectOwnership"))
+	}
+	for _, v := range res.Recorder.OfType(typeBucketVersion) {
+		assert.Equal(t, "Enabled", v.Str("versioningConfiguration.status"))
+	}
+	for _, l := range res.Recorder.OfType(typeBucketLife) {
+		assert.Equal(t, 45, l.Int("rules.0.noncurrentVersionExpiration.noncurrentDays"))
+		assert.Equal(t, 7, l.Int("rules.1.abortIncompleteMultipartUpload.daysAfterInitiation"))
+	}
+	policies := res.Recorder.OfType(typeBucketPolicy)
+	require.Len(t, policies, 2)
+	for _, p := range policies {
+		var doc awsc.PolicyDocument
+		require.NoError(t, json.Unmarshal([]byte(p.Str("policy")), &doc))
+		assert.Equal(t, "Deny", doc.Statement[0].Effect)
+		assert.Equal(t, "*", doc.Statement[0].Principal)
+		assert.Equal(t, map[string]map[string]string{"Bool": {"aws:SecureTransport": "false"}}, doc.Statement[0].Condition)
+	}
+}
+
+func TestStorageReplicatesPerTopologyWithReplicationTimeControl(t *testing.T) {
+	for _, tc := range []struct {
+		topology string
+		sources  []string
+	}{
+		{"active-passive", []string{"us-east-1"}},
+		{"active-active", []string{"us-east-1", "eu-west-1", "ap-south-1"}},
+	} {
+		t.Run(tc.topology, func(t *testing.T) {
+			regions := []string{"us-east-1", "eu-west-1", "ap-south-1"}
+			res := mustPlan(t, "rep", contract("aws", tc.topology, regions...))
+			keys := keyArns(res)
+			bucketRegion := map[string]string{}
+			for _, b := range res.Recorder.OfType(typeBucket) {
+				bucketRegion[b.Outputs["arn"].(string)] = b.Region
+			}
+			configs := res.Recorder.OfType(typeReplication)
+			var sources []string
+			for _, c := range configs {
+				sources = append(sources, c.Region)
+				dests := map[string]bool{}
+				for i := 0; i < c.Len("rules"); i++ {
+					p := fmt.Sprintf("rules.%d.", i)
+					dst := bucketRegion[c.Str(p+"destination.bucket")]
+					dests[dst] = true
+					assert.NotEqual(t, c.Region, dst)
+					assert.Equal(t, "Enabled", c.Str(p+"status"))
+					assert.Equal(t, "Enabled", c.Str(p+"deleteMarkerReplication.status"))
+					assert.Equal(t, "Enabled", c.Str(p+"sourceSelectionCriteria.sseKmsEncryptedObjects.status"))
+					assert.Equal(t, keys[dst], c.Str(p+"destination.encryptionConfiguration.replicaKmsKeyId"), "replicas use the destination's key")
+					assert.Equal(t, "Enabled", c.Str(p+"destination.replicationTime.status"))
+					assert.Equal(t, 15, c.Int(p+"destination.replicationTime.time.minutes"))
+					assert.Equal(t, "Enabled", c.Str(p+"destination.metrics.status"))
+					assert.Equal(t, 15, c.Int(p+"destination.metrics.eventThreshold.minutes"))
+					if tc.topology == "active-active" {
+						assert.Equal(t, "Enabled", c.Str(p+"sourceSelectionCriteria.replicaModifications.status"), "bidirectional sync")
+					} else {
+						assert.Nil(t, c.Get(p+"sourceSelectionCriteria.replicaModifications"))
+					}
+				}
+				assert.Len(t, dests, len(regions)-1, "every other region")
+			}
+			assert.ElementsMatch(t, tc.sources, sources)
+
+			role := one(t, filter(res.Recorder.OfType(typeRolePolicy), func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "-replication") }), "replication policy")
+			var doc awsc.PolicyDocument
+			require.NoError(t, json.Unmarshal([]byte(role.Str("policy")), &doc))
+			for _, st := range doc.Statement {
+				assert.NotContains(t, st.Resource, "*", st.Sid)
+				for _, a := range st.Action {
+					assert.NotContains(t, a, "*", st.Sid)
+				}
+			}
+		})
+	}
+}
+
+func filter(rs []*mock.Resource, keep func(*mock.Resource) bool) []*mock.Resource {
+	var out []*mock.Resource
+	for _, r := range rs {
+		if keep(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func TestEdgeCacheFailsOverFromThePrimaryBucketAndIsHTTPSOnlyBehindAWAF(t *testing.T) {
+	res := mustPlan(t, "edge", with(contract("aws", "active-active", "eu-west-1", "eu-central-1", "us-east-1"), "geoBlock", []string{"KP"}))
+	dist := one(t, res.Recorder.OfType(typeDistribution), "distribution")
+	assert.Equal(t, "", dist.Region, "CloudFront is global")
+	assert.Equal(t, []any{"static.api.example.com"}, dist.Get("aliases"))
+	origins := map[string]string{}
+	for i := 0; i < dist.Len("origins"); i++ {
+		p := fmt.Sprintf("origins.%d.", i)
+		origins[dist.Str(p+"originId")] = dist.Str(p + "domainName")
+		assert.NotEmpty(t, dist.Str(p+"originAccessControlId"), "buckets are read through origin access control")
+		assert.Equal(t, "/static", dist.Str(p+"originPath"))
+	}
+	assert.Regexp(t, `\.s3\.eu-west-1\.amazonaws\.com$`, origins["primary"])
+	assert.Regexp(t, `\.s3\.eu-central-1\.amazonaws\.com$`, origins["secondary"])
+	assert.Equal(t, "primary", dist.Str("originGroups.0.members.0.originId"))
+	assert.Equal(t, "secondary", dist.Str("originGroups.0.members.1.originId"))
+	assert.Equal(t, []any{500.0, 502.0, 503.0, 504.0}, dist.Get("originGroups.0.failoverCriteria.statusCodes"))
+	assert.Equal(t, "buckets", dist.Str("defaultCacheBehavior.targetOriginId"))
+	assert.Equal(t, "https-only", dist.Str("defaultCacheBehavior.viewerProtocolPolicy"))
+	assert.Equal(t, "TLSv1.2_2021", dist.Str("viewerCertificate.minimumProtocolVersion"))
+	assert.Equal(t, "sni-only", dist.Str("viewerCertificate.sslSupportMethod"))
+	assert.Regexp(t, `^arn:aws:acm:us-east-1:`, dist.Str("viewerCertificate.acmCertificateArn"), "CloudFront certificates live in us-east-1")
+	assert.Equal(t, "blacklist", dist.Str("restrictions.geoRestriction.restrictionType"))
+	assert.Equal(t, []any{"KP"}, dist.Get("restrictions.geoRestriction.locations"))
+
+	var edgeACL *mock.Resource
+	for _, acl := range res.Recorder.OfType(typeACL) {
+		if acl.Str("scope") == "CLOUDFRONT" {
+			edgeACL = acl
+		}
+	}
+	require.NotNil(t, edgeACL, "the edge cache has its own CLOUDFRONT-scope WAF")
+	assert.Equal(t, edgeACL.Outputs["arn"], dist.Str("webAclId"))
+	assert.Equal(t, "geo-block", edgeACL.Str("rules.0.name"))
+
+	// Only this distribution may read the origin buckets' static content.
+	for _, p := range res.Recorder.OfType(typeBucketPolicy) {
+		var doc awsc.PolicyDocument
+		require.NoError(t, json.Unmarshal([]byte(p.Str("policy")), &doc))
+		if p.Region == "us-east-1" {
+			assert.Len(t, doc.Statement, 1, "not an origin: TLS-only deny, nothing else")
+			continue
+		}
+		require.Len(t, doc.Statement, 2, p.Region)
+		assert.Equal(t, map[string]any{"Service": "cloudfront.amazonaws.com"}, doc.Statement[1].Principal)
+		assert.Equal(t, dist.Outputs["arn"], doc.Statement[1].Condition["StringEquals"]["AWS:SourceArn"])
+		assert.Regexp(t, `/static/\*$`, doc.Statement[1].Resource[0])
+	}
+	var alias []string
+	for _, r := range res.Recorder.OfType(typeRecord) {
+		if r.Str("name") == "static.api.example.com" {
+			alias = append(alias, r.Str("type"))
+			assert.Equal(t, dist.Outputs["domainName"], r.Str("aliases.0.name"))
+			assert.Equal(t, "Z2FDTNDATAQYW2", r.Str("aliases.0.zoneId"))
+		}
+	}
+	assert.ElementsMatch(t, []string{"A", "AAAA"}, alias)
+	assert.Equal(t, "static.api.example.com", res.Outputs["staticHostname"])
+}
+
+func TestEveryRegionAlarmsToItsOwnEncryptedTopic(t *testing.T) {
+	regions := []string{"us-west-2", "eu-west-1"}
+	res := mustPlan(t, "mon", with(contract("aws", "active-passive", regions...),
+		"alertEmails", []string{"oncall@example.com", "sre@example.com"}, "alarmErrorRatePercent", 2, "alarmLatencyP99Ms", 750,
+		"alarmDbReplicationLagMs", 3000, "alarmStorageReplicationSeconds", 600, "alarmWafBlockedRequests", 500))
+	keys := keyArns(res)
+	topics := map[string]string{}
+	for _, tp := range res.Recorder.OfType(typeTopic) {
+		topics[tp.Region] = tp.Outputs["arn"].(string)
+		assert.Equal(t, keys[tp.Region], tp.Str("kmsMasterKeyId"), "the topic is encrypted with its region's key")
+	}
+	assert.Len(t, topics, 3, "each region, plus us-east-1 for the Route 53 health-check alarms")
+	subs := map[string][]string{}
+	for _, s := range res.Recorder.OfType(typeSubscription) {
+		assert.Equal(t, "email", s.Str("protocol"))
+		subs[s.Region] = append(subs[s.Region], s.Str("endpoint"))
+	}
+	for region := range topics {
+		assert.ElementsMatch(t, []string{"oncall@example.com", "sre@example.com"}, subs[region])
+	}
+
+	type alarm struct {
+		Namespace, Metric, Stat string
+		Threshold               float64
+	}
+	byRegion := map[string]map[string]alarm{}
+	for _, a := range res.Recorder.OfType(typeAlarm) {
+		if byRegion[a.Region] == nil {
+			byRegion[a.Region] = map[string]alarm{}
+		}
+		stat := a.Str("statistic") + a.Str("extendedStatistic")
+		byRegion[a.Region][a.Str("name")] = alarm{a.Str("namespace"), a.Str("metricName"), stat, a.Get("threshold").(float64)}
+		assert.Equal(t, []any{topics[a.Region]}, a.Get("alarmActions"), "%s notifies its region's topic", a.Name)
+		assert.Equal(t, []any{topics[a.Region]}, a.Get("okActions"))
+	}
+	primary, standby := byRegion["us-west-2"], byRegion["eu-west-1"]
+	assert.Equal(t, alarm{"AWS/ApplicationELB", "TargetResponseTime", "p99", 0.75}, primary["mon-us-west-2-p99-latency"])
+	assert.Equal(t, alarm{"AWS/ApplicationELB", "UnHealthyHostCount", "Maximum", 0}, primary["mon-us-west-2-unhealthy-hosts"])
+	assert.Equal(t, alarm{"AWS/ApplicationELB", "HealthyHostCount", "Minimum", 1}, primary["mon-us-west-2-no-healthy-hosts"])
+	assert.Equal(t, alarm{"AWS/ECS", "CPUUtilization", "Average", 85}, primary["mon-us-west-2-cpu"])
+	assert.Equal(t, alarm{"AWS/ECS", "MemoryUtilization", "Average", 85}, primary["mon-us-west-2-memory"])
+	assert.Equal(t, alarm{"AWS/WAFV2", "BlockedRequests", "Sum", 500}, primary["mon-us-west-2-waf-blocked"])
+	assert.Equal(t, alarm{"AWS/S3", "ReplicationLatency", "Maximum", 600}, primary["mon-us-west-2-s3-replication-latency-eu-west-1"])
+	assert.Equal(t, alarm{"AWS/S3", "OperationsFailedReplication", "Sum", 0}, primary["mon-us-west-2-s3-replication-failed-eu-west-1"])
+	assert.NotContains(t, primary, "mon-us-west-2-db-replication-lag", "the writer has no lag")
+	assert.Equal(t, alarm{"AWS/RDS", "AuroraGlobalDBReplicationLag", "Maximum", 3000}, standby["mon-eu-west-1-db-replication-lag"])
+	assert.Equal(t, 2.0, primary["mon-us-west-2-5xx-rate"].Threshold)
+	for _, region := range regions {
+		assert.Equal(t, alarm{"AWS/Route53", "HealthCheckStatus", "Minimum", 1}, byRegion["us-east-1"]["mon-"+region+"-health-check"],
+			"Route 53 health-check metrics live in us-east-1")
+	}
+
+	rate := res.Recorder.Named(typeAlarm, "mon-us-west-2-5xx-rate")
+	require.NotNil(t, rate)
+	assert.Equal(t, "100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests", rate.Str("metricQueries.3.expression"))
+
+	composites := res.Recorder.OfType(typeComposite)
+	require.Len(t, composites, 2)
+	for _, c := range composites {
+		prefix := "mon-" + c.Region
+		assert.Equal(t, fmt.Sprintf("ALARM(%q) OR ALARM(%q)", prefix+"-no-healthy-hosts", prefix+"-5xx-rate"), c.Str("alarmRule"))
+		assert.Equal(t, []any{topics[c.Region]}, c.Get("alarmActions"))
+	}
+}
+
+func TestDashboardHasARowPerRegionBuiltFromTypedValues(t *testing.T) {
+	regions := []string{"us-east-1", "eu-west-1", "ap-southeast-2"}
+	res := mustPlan(t, "dash", contract("aws", "active-active", regions...))
+	dash := one(t, res.Recorder.OfType(typeDashboard), "dashboard")
+	assert.Equal(t, "us-east-1", dash.Region, "the dashboard lives in the primary region")
+	var body awsc.Dashboard
+	require.NoError(t, json.Unmarshal([]byte(dash.Str("dashboardBody")), &body), "the body is valid JSON")
+	require.Len(t, body.Widgets, len(regions)*len(awsc.DashboardRowTitles))
+
+	titles := map[string][]string{}
+	for _, w := range body.Widgets {
+		title := w.Properties.Title
+		if w.Type == "text" {
+			title = strings.SplitN(strings.TrimPrefix(w.Properties.Markdown, "### "), "\n", 2)[0]
+		}
+		region := strings.SplitN(title, " ", 2)[0]
+		titles[region] = append(titles[region], title[strings.Index(title, ": ")+2:])
+		assert.Equal(t, 6*indexOf(regions, region), w.Y, "one row per region")
+		if w.Type == "metric" {
+			assert.NotEmpty(t, w.Properties.Metrics, title)
+			if !strings.HasSuffix(title, "health check") {
+				assert.Equal(t, region, w.Properties.Region, title)
+			}
+		}
+	}
+	for _, r := range regions {
+		assert.Equal(t, awsc.DashboardRowTitles, titles[r], r)
+	}
+	// The database lag widget of a secondary reads its own cluster's metric.
+	var lag *awsc.Widget
+	for i, w := range body.Widgets {
+		if w.Properties.Title == "eu-west-1 (active): database replication lag" {
+			lag = &body.Widgets[i]
+		}
+	}
+	require.NotNil(t, lag)
+	assert.Equal(t, []any{"AWS/RDS", "AuroraGlobalDBReplicationLag", "DBClusterIdentifier", "dash-db-eu-west-1"}, lag.Properties.Metrics[0])
+	assert.Regexp(t, `^https://us-east-1\.console\.aws\.amazon\.com/cloudwatch/home\?region=us-east-1#dashboards:name=dash-mobile-backend$`, res.Outputs["dashboardUrl"])
+}
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestFourRegionActiveActiveHasOneOfEachPerNonPrimaryRegion(t *testing.T) {
+	regions := []string{"us-east-1", "eu-west-1", "ap-southeast-1", "sa-east-1"}
+	res := mustPlan(t, "four", contract("aws", "active-active", regions...))
+	secondaries := 0
+	for _, c := range res.Recorder.OfType(typeDBCluster) {
+		if c.Get("masterUsername") == nil {
+			secondaries++
+		}
+	}
+	assert.Equal(t, 3, secondaries)
+	assert.Len(t, res.Recorder.OfType(typeBucket), 4)
+	for _, r := range regions {
+		assert.Len(t, res.Recorder.InRegion(typeComposite, r), 1, "one alarm set per region: %s", r)
+		assert.NotNil(t, res.Recorder.Named(typeAlarm, "four-"+r+"-5xx-rate"), r)
+	}
+}
+
+func TestThePasswordNeverAppearsInPlainText(t *testing.T) {
+	for _, file := range committedStacks(t) {
+		code, out, stderr := runMain("--config-file", file, "--format", "json")
+		require.Equal(t, plan.ExitOK, code, stderr)
+		assert.NotContains(t, out, mock.MockPassword, file)
+		assert.Contains(t, out, `"masterPassword": "[secret]"`, file)
+		code, tree, _ := runMain("--config-file", file)
+		require.Equal(t, plan.ExitOK, code)
+		assert.NotContains(t, tree, mock.MockPassword)
+	}
+	// The secret version carries the password too, still as a secret.
+	res := planFile(t, "../Pulumi.prod.yaml")
+	version := one(t, res.Recorder.OfType("aws:secretsmanager/secretVersion:SecretVersion"), "secret version")
+	assert.Equal(t, "[secret]", version.Get("secretString"))
+}
+
+func TestStatefulResourcesAreProtectedUnlessConfigSaysOtherwise(t *testing.T) {
+	stateful := []string{typeGlobalCluster, typeDBCluster, typeTable, typeKey, typeBucket, typeSecret}
+	on := mustPlan(t, "p", contract("aws", "active-active", "us-east-1", "eu-west-1"))
+	off := mustPlan(t, "p", with(contract("aws", "active-active", "us-east-1", "eu-west-1"), "protect", false))
+	for _, typ := range stateful {
+		require.NotEmpty(t, on.Recorder.OfType(typ), typ)
+		for _, r := range on.Recorder.OfType(typ) {
+			assert.True(t, r.Protect, "%s %s", typ, r.Name)
+		}
+		for _, r := range off.Recorder.OfType(typ) {
+			assert.False(t, r.Protect, "%s %s", typ, r.Name)
+		}
+	}
+	// Deletion protection stays on either way: protect guards the state, deletion protection the cloud.
+	for _, c := range off.Recorder.OfType(typeDBCluster) {
+		assert.True(t, c.Bool("deletionProtection"))
+	}
+}
