@@ -551,11 +551,13 @@ func TestThePasswordNeverAppearsInPlainText(t *testing.T) {
 	for _, file := range committedStacks(t) {
 		code, out, stderr := runMain("--config-file", file, "--format", "json")
 		require.Equal(t, plan.ExitOK, code, stderr)
-		assert.NotContains(t, out, mock.MockPassword, file)
-		assert.Contains(t, out, `"masterPassword": "[secret]"`, file)
+		assert.False(t, strings.Contains(out, mock.MockPassword), "%s leaks the generated password", file)
+		if strings.Contains(out, `"cloud": "aws"`) {
+			assert.True(t, strings.Contains(out, `"masterPassword": "[secret]"`), file)
+		}
 		code, tree, _ := runMain("--config-file", file)
 		require.Equal(t, plan.ExitOK, code)
-		assert.NotContains(t, tree, mock.MockPassword)
+		assert.False(t, strings.Contains(tree, mock.MockPassword), file)
 	}
 	// The secret version carries the password too, still as a secret.
 	res := planFile(t, "../Pulumi.prod.yaml")

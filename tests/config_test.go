@@ -76,7 +76,7 @@ func TestBadConfigsExitTwoWithTheKeyNamed(t *testing.T) {
 		want string // the key and the gist of the message
 	}{
 		{"unknown cloud", with(base, "cloud", "ibm"), `mobile-backend:cloud: "ibm" is not a supported cloud; one of aws, gcp, azure`},
-		{"cloud not built yet", with(base, "cloud", "gcp", "regions", []string{"us-east1", "europe-west1"}), `mobile-backend:cloud: "gcp" is not supported yet`},
+		{"cloud not built yet", with(base, "cloud", "azure", "regions", []string{"eastus", "westeurope"}), `mobile-backend:cloud: "azure" is not supported yet`},
 		{"missing cloud", with(base, "cloud", ""), "mobile-backend:cloud: required"},
 		{"unknown topology", with(base, "topology", "active-sideways"), `mobile-backend:topology: "active-sideways" is not a topology; one of active-active, active-passive`},
 		{"one region", with(base, "regions", []string{"us-east-1"}), "mobile-backend:regions: at least two regions"},
@@ -121,7 +121,7 @@ func TestBadConfigsExitTwoWithTheKeyNamed(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := runMain("--config-file", writeStack(t, "bad", tc.cfg))
 			assert.Equal(t, plan.ExitConfigError, code)
-			assert.Contains(t, stderr, tc.want)
+			assert.True(t, strings.Contains(stderr, tc.want), "stderr %q does not name %q", stderr, tc.want)
 			assert.Empty(t, stdout, "nothing is planned for a bad config")
 			assert.NotContains(t, stderr, "goroutine", "a config mistake never shows a Go stack trace")
 		})

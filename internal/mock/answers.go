@@ -72,6 +72,9 @@ func answer(typ, name, region string, in resource.PropertyMap) (string, resource
 	}
 
 	id := physical
+	if parts := strings.Split(typ, ":"); parts[0] == "gcp" {
+		return gcpAnswer(typ, physical, region, h, in, out)
+	}
 	if p, ok := awsIDPrefix[typ]; ok {
 		id = p + "-" + h[:17]
 	}
@@ -234,6 +237,19 @@ func invoke(token, region string, args resource.PropertyMap) (resource.PropertyM
 			ids = append(ids, resource.NewProperty(fmt.Sprintf("%s-az%d", strings.ReplaceAll(region, "-", "")[:4], i+1)))
 		}
 		return resource.PropertyMap{"names": resource.NewProperty(names), "zoneIds": resource.NewProperty(ids), "id": resource.NewProperty(region)}, nil
+	case "gcp:organizations/getProject:getProject":
+		return resource.PropertyMap{
+			"number": resource.NewProperty(GCPProjectNumber), "projectId": resource.NewProperty(orDefault(str("projectId"), GCPProject)),
+			"name": resource.NewProperty(GCPProject), "id": resource.NewProperty("projects/" + GCPProject),
+		}, nil
+	case "gcp:dns/getManagedZone:getManagedZone":
+		name := str("name")
+		return resource.PropertyMap{
+			"name": resource.NewProperty(name), "id": resource.NewProperty("projects/" + GCPProject + "/managedZones/" + name),
+			"dnsName":     resource.NewProperty(strings.ReplaceAll(name, "-", ".") + "."),
+			"nameServers": resource.NewProperty([]resource.PropertyValue{resource.NewProperty("ns-cloud-a1.googledomains.com.")}),
+			"visibility":  resource.NewProperty("public"),
+		}, nil
 	case "aws:route53/getZone:getZone":
 		name := strings.TrimSuffix(str("name"), ".")
 		zone := "Z" + strings.ToUpper(hash("zone", name)[:20])
@@ -245,4 +261,100 @@ func invoke(token, region string, args resource.PropertyMap) (resource.PropertyM
 		return resource.PropertyMap{"accountId": resource.NewProperty(Account), "id": resource.NewProperty(Account)}, nil
 	}
 	return nil, fmt.Errorf("mock: no answer for invoke %s", token)
+}
+
+// GCPProject and GCPProjectNumber are the project the mock answers with.
+const (
+	GCPProject       = "mock-project"
+	GCPProjectNumber = "123456789012"
+)
+
+// gcpCollections are the Compute Engine collections in resource ids.
+var gcpCollections = map[string]string{
+	"gcp:compute/backendService:BackendService":                         "backendServices",
+	"gcp:compute/backendBucket:BackendBucket":                           "backendBuckets",
+	"gcp:compute/uRLMap:URLMap":                                         "urlMaps",
+	"gcp:compute/globalAddress:GlobalAddress":                           "addresses",
+	"gcp:compute/managedSslCertificate:ManagedSslCertificate":           "sslCertificates",
+	"gcp:compute/sSLPolicy:SSLPolicy":                                   "sslPolicies",
+	"gcp:compute/targetHttpsProxy:TargetHttpsProxy":                     "targetHttpsProxies",
+	"gcp:compute/targetHttpProxy:TargetHttpProxy":                       "targetHttpProxies",
+	"gcp:compute/globalForwardingRule:GlobalForwardingRule":             "forwardingRules",
+	"gcp:compute/securityPolicy:SecurityPolicy":                         "securityPolicies",
+	"gcp:compute/network:Network":                                       "networks",
+	"gcp:compute/subnetwork:Subnetwork":                                 "subnetworks",
+	"gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup": "networkEndpointGroups",
+}
+
+// gcpAnswer answers for a Google Cloud resource: ids in the API's
+// projects/... form, self links, and the computed properties components read.
+func gcpAnswer(typ, physical, region, h string, in, out resource.PropertyMap) (string, resource.PropertyMap) {
+	set := func(k, v string) {
+		if _, ok := out[resource.PropertyKey(k)]; !ok {
+			out[resource.PropertyKey(k)] = resource.NewProperty(v)
+		}
+	}
+	str := func(k string) string {
+		if v, ok := in[resource.PropertyKey(k)]; ok && v.IsString() {
+			return v.StringValue()
+		}
+		return ""
+	}
+	id := physical
+	if c, ok := gcpCollections[typ]; ok {
+		scope := "global"
+		if region != "" {
+			scope = "regions/" + region
+		}
+		id = fmt.Sprintf("projects/%s/%s/%s/%s", GCPProject, scope, c, physical)
+		set("selfLink", "https://www.googleapis.com/compute/v1/"+id)
+	}
+	switch typ {
+	case "gcp:serviceaccount/account:Account":
+		email := fmt.Sprintf("%s@%s.iam.gserviceaccount.com", str("accountId"), GCPProject)
+		set("email", email)
+		set("member", "serviceAccount:"+email)
+		id = fmt.Sprintf("projects/%s/serviceAccounts/%s", GCPProject, email)
+	case "gcp:compute/globalAddress:GlobalAddress":
+		if str("purpose") == "VPC_PEERING" {
+			set("address", "10.250.0.0")
+		} else {
+			set("address", fmt.Sprintf("203.0.113.%d", 1+int(h[2])%250))
+		}
+	case "gcp:cloudrunv2/service:Service":
+		set("uri", fmt.Sprintf("https://%s-%s.a.run.app", physical, h[:10]))
+	case "gcp:sql/databaseInstance:DatabaseInstance":
+		set("privateIpAddress", fmt.Sprintf("10.250.%d.%d", int(h[0])%200, 2+int(h[1])%200))
+		set("connectionName", fmt.Sprintf("%s:%s:%s", GCPProject, region, physical))
+	case "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig":
+		check := physical
+		set("uptimeCheckId", check)
+		id = fmt.Sprintf("projects/%s/uptimeCheckConfigs/%s", GCPProject, check)
+		out["name"] = resource.NewProperty(id)
+	case "gcp:monitoring/notificationChannel:NotificationChannel", "gcp:monitoring/alertPolicy:AlertPolicy":
+		kind := "notificationChannels"
+		if strings.HasSuffix(typ, "AlertPolicy") {
+			kind = "alertPolicies"
+		}
+		id = fmt.Sprintf("projects/%s/%s/%d", GCPProject, kind, 1000000+int(h[3])*997)
+		out["name"] = resource.NewProperty(id)
+	case "gcp:pubsub/topic:Topic":
+		id = fmt.Sprintf("projects/%s/topics/%s", GCPProject, physical)
+	case "gcp:workflows/workflow:Workflow":
+		id = fmt.Sprintf("projects/%s/locations/%s/workflows/%s", GCPProject, region, physical)
+	case "gcp:monitoring/dashboard:Dashboard":
+		id = fmt.Sprintf("projects/%s/dashboards/%s", GCPProjectNumber, h[:12])
+	case "gcp:storage/bucket:Bucket":
+		set("url", "gs://"+physical)
+	case "gcp:spanner/instance:Instance", "gcp:spanner/database:Database", "gcp:sql/database:Database":
+		// Their name is the id the other resources reference.
+	}
+	return id, out
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }

@@ -137,16 +137,18 @@ func (m *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	region := ""
-	if strings.HasPrefix(args.TypeToken, "pulumi:providers:") {
+	switch {
+	case strings.HasPrefix(args.TypeToken, "pulumi:providers:"):
 		region = providerRegion(args.Inputs)
-	} else if args.Custom {
+	case strings.HasPrefix(args.TypeToken, "gcp:"):
+		// A Google Cloud provider's region is only a default: a resource is
+		// regional when it names a region, global otherwise.
+		region = gcpRegion(args.Inputs)
+	case args.Custom:
 		region = m.providers[providerURN(args.Provider)]
-	}
-	if loc, ok := args.Inputs["location"]; ok && loc.IsString() {
-		region = loc.StringValue()
-	}
-	if isGlobal(args.TypeToken, args.Inputs) {
-		region = ""
+		if isGlobal(args.TypeToken, args.Inputs) {
+			region = ""
+		}
 	}
 
 	id, outputs := answer(args.TypeToken, args.Name, region, args.Inputs)
@@ -193,6 +195,18 @@ func providerURN(ref string) string {
 func providerRegion(inputs resource.PropertyMap) string {
 	for _, k := range []resource.PropertyKey{"region", "location"} {
 		if v, ok := inputs[k]; ok && v.IsString() {
+			return v.StringValue()
+		}
+	}
+	return ""
+}
+
+// gcpRegion is the region a Google Cloud resource names in its region or
+// location input ("us-central1"), or "" for a global or multi-region one
+// ("US", no location).
+func gcpRegion(inputs resource.PropertyMap) string {
+	for _, k := range []resource.PropertyKey{"region", "location"} {
+		if v, ok := inputs[k]; ok && v.IsString() && strings.Contains(v.StringValue(), "-") && strings.ToLower(v.StringValue()) == v.StringValue() {
 			return v.StringValue()
 		}
 	}

@@ -131,6 +131,41 @@ type Spec struct {
 	SessionTable bool
 	Storage      Storage
 	Alarms       Alarms
+
+	GCP GoogleCloud
+}
+
+// GoogleCloud holds the Google Cloud settings.
+type GoogleCloud struct {
+	Project  string // project id; empty means the provider's ambient project
+	Database string // auto, spanner or cloudsql
+	// SpannerConfig is the multi-region configuration as configured (empty
+	// means choose); Spanner is the resolved one when Spanner is in use.
+	SpannerConfig   string
+	Spanner         SpannerConfig
+	SpannerMinUnits int // processing units, autoscaling floor
+	SpannerMaxUnits int // processing units, autoscaling ceiling
+	CloudSQLTier    string
+	Concurrency     int // requests per Cloud Run instance
+}
+
+// GCP database engines.
+const (
+	EngineAuto     = "auto"
+	EngineSpanner  = "spanner"
+	EngineCloudSQL = "cloudsql"
+)
+
+// GCPEngine is the database engine a GCP stack uses: what config says, or
+// Spanner for active-active and Cloud SQL for active-passive.
+func (s Spec) GCPEngine() string {
+	if s.GCP.Database != EngineAuto && s.GCP.Database != "" {
+		return s.GCP.Database
+	}
+	if s.Topology == ActiveActive {
+		return EngineSpanner
+	}
+	return EngineCloudSQL
 }
 
 // Database configures the global relational database.

@@ -14,6 +14,10 @@ var (
 	countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
 	envName     = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
 	dbName      = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+	gcpProject  = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
+	gcpLabelKey = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
+	gcpLabelVal = regexp.MustCompile(`^[a-z0-9_-]{0,63}$`)
+	sqlTier     = regexp.MustCompile(`^db-(custom-[0-9]+-[0-9]+|perf-optimized-N-[0-9]+|n1-(standard|highmem)-[0-9]+)$`)
 	dbVersion   = regexp.MustCompile(`^[0-9]{2}\.[0-9]+$`)
 	dbClass     = regexp.MustCompile(`^db\.(r[0-9]+[a-z]*|x[0-9]+[a-z]*)\.[0-9]*x?large$`)
 )
@@ -42,13 +46,16 @@ func steps(from, to, step int) []int {
 	return v
 }
 
-// validate returns every problem of a derived spec.
-func (s Spec) validate() problems {
+// validate returns every problem of a derived spec, and resolves the
+// choices that validation makes (the Spanner configuration).
+func (s *Spec) validate() problems {
 	var p problems
 	s.validateShape(&p)
 	switch s.Cloud {
 	case AWS:
 		s.validateAWS(&p)
+	case GCP:
+		s.validateGCP(&p)
 	}
 	return p
 }
@@ -324,4 +331,70 @@ func article(c Cloud) string {
 		return "n"
 	}
 	return ""
+}
+
+// cloudRunMemoryLimit is the most memory (MiB) a Cloud Run instance may have
+// for its CPU count (Cloud Run documentation, "Configure memory limits").
+var cloudRunMemoryLimit = map[int]int{1: 4096, 2: 8192, 4: 16384, 8: 32768}
+
+// CloudRunCPU maps CPU units (1024 per vCPU) to the Cloud Run CPU count that
+// holds them: 1, 2, 4 or 8 (Cloud Run needs a whole CPU to serve concurrent
+// requests).
+func CloudRunCPU(units int) int {
+	for _, n := range []int{1, 2, 4, 8} {
+		if units <= n*1024 {
+			return n
+		}
+	}
+	return 8
+}
+
+// validateGCP checks the limits of the Google Cloud services the stack uses.
+func (s *Spec) validateGCP(p *problems) {
+	if s.GCP.Project != "" && !gcpProject.MatchString(s.GCP.Project) {
+		p.add("gcpProject", "%q is not a project id (6 to 30 lowercase letters, digits or hyphens, starting with a letter)", s.GCP.Project)
+	}
+	switch s.GCP.Database {
+	case EngineAuto, EngineSpanner, EngineCloudSQL:
+	default:
+		p.add("gcpDatabase", "%q is not a database choice; one of auto, spanner, cloudsql", s.GCP.Database)
+	}
+	if s.GCPEngine() == EngineSpanner && len(s.RegionNames) >= 2 {
+		c, err := ChooseSpannerConfig(s.GCP.SpannerConfig, s.RegionNames)
+		key := "regions"
+		if s.GCP.SpannerConfig != "" {
+			key = "spannerConfig"
+		}
+		if err != nil {
+			p.add(key, "%v", err)
+		}
+		s.GCP.Spanner = c
+	}
+	if s.GCP.SpannerMinUnits < 1000 || s.GCP.SpannerMinUnits%1000 != 0 {
+		p.add("spannerMinProcessingUnits", "%d must be a multiple of 1000 and at least 1000 (multi-region instances)", s.GCP.SpannerMinUnits)
+	}
+	if s.GCP.SpannerMaxUnits < s.GCP.SpannerMinUnits || s.GCP.SpannerMaxUnits%1000 != 0 {
+		p.add("spannerMaxProcessingUnits", "%d must be a multiple of 1000 and at least spannerMinProcessingUnits (%d)", s.GCP.SpannerMaxUnits, s.GCP.SpannerMinUnits)
+	}
+	if !sqlTier.MatchString(s.GCP.CloudSQLTier) {
+		p.add("cloudSqlTier", "%q is not a Cloud SQL tier (e.g. db-custom-2-7680)", s.GCP.CloudSQLTier)
+	}
+	if s.GCP.Concurrency < 1 || s.GCP.Concurrency > 1000 {
+		p.add("concurrency", "%d must be between 1 and 1000 (Cloud Run's limit)", s.GCP.Concurrency)
+	}
+	if s.CPU > 8*1024 {
+		p.add("cpu", "%d is more than Cloud Run's 8 vCPU (8192)", s.CPU)
+	} else if s.CPU > 0 && s.Memory > 0 {
+		cpus := CloudRunCPU(s.CPU)
+		if s.Memory < 512 || s.Memory > cloudRunMemoryLimit[cpus] {
+			p.add("memory", "%d MiB is outside what Cloud Run allows with %d vCPU: 512 to %d", s.Memory, cpus, cloudRunMemoryLimit[cpus])
+		}
+	}
+	for _, k := range SortedKeys(s.Tags) {
+		if !gcpLabelKey.MatchString(k) {
+			p.add("tags", "key %q is not a Google Cloud label key (lowercase letters, digits, _ and -, starting with a letter)", k)
+		} else if !gcpLabelVal.MatchString(s.Tags[k]) {
+			p.add("tags."+k, "value %q is not a Google Cloud label value (lowercase letters, digits, _ and -)", s.Tags[k])
+		}
+	}
 }

@@ -1,0 +1,184 @@
+package gcp
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/cloudrunv2"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/serviceaccount"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// RuntimeRoles are the project roles every API service account gets: write
+// its logs, metrics and traces. Access to data is granted on the data
+// resources themselves.
+var RuntimeRoles = []string{"roles/logging.logWriter", "roles/monitoring.metricWriter", "roles/cloudtrace.agent"}
+
+// RegionalCompute is one region's Cloud Run service: its own service
+// account, ingress only from the load balancer, startup and liveness probes
+// on the health path, and the serverless network endpoint group that puts it
+// behind the global load balancer.
+type RegionalCompute struct {
+	pulumi.ResourceState
+
+	ServiceName         pulumi.StringOutput `pulumi:"serviceName"`
+	ServiceAccountEmail pulumi.StringOutput `pulumi:"serviceAccountEmail"`
+	EndpointGroupID     pulumi.StringOutput `pulumi:"endpointGroupId"`
+}
+
+// RegionalComputeArgs configures a RegionalCompute. Zero values mean the
+// documented default of the matching mobile-backend config key.
+type RegionalComputeArgs struct {
+	Region  string // required: the region of the provider passed in opts
+	Project string // required: for the project IAM bindings
+
+	Image         string
+	ContainerPort int
+	CPU           int // CPU units (1024 per vCPU), rounded up to Cloud Run's 1, 2, 4 or 8
+	Memory        int // MiB
+	MinInstances  int
+	MaxInstances  int
+	Concurrency   int
+	HealthPath    string
+	// Network and Subnet give the service direct VPC egress to private
+	// ranges (the Cloud SQL private IPs); empty for none.
+	Network, Subnet pulumi.StringInput
+	Environment     pulumi.StringMap
+	// IAMDatabaseUser tells the service its Cloud SQL IAM user (DB_USER):
+	// its service account's email without ".gserviceaccount.com".
+	IAMDatabaseUser bool
+	StackName       string
+	EnvironmentName string
+}
+
+// NewRegionalCompute builds the service. Pass the region's provider in opts.
+func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeArgs, opts ...pulumi.ResourceOption) (*RegionalCompute, error) {
+	c := &RegionalCompute{}
+	if err := ctx.RegisterComponentResource("mobile-backend:gcp:RegionalCompute", name, c, opts...); err != nil {
+		return nil, err
+	}
+	if args.Region == "" || args.Project == "" {
+		return nil, fmt.Errorf("compute %s: Region and Project are required", name)
+	}
+	d := spec.Defaults()
+	setDefault(&args.Image, d.Image)
+	setDefault(&args.ContainerPort, d.ContainerPort)
+	setDefault(&args.CPU, d.CPU)
+	setDefault(&args.Memory, d.Memory)
+	setDefault(&args.MinInstances, d.MinInstances)
+	setDefault(&args.MaxInstances, d.MaxInstances)
+	setDefault(&args.Concurrency, d.GCP.Concurrency)
+	setDefault(&args.HealthPath, d.HealthCheck.Path)
+	child := pulumi.Parent(c)
+
+	sa, err := serviceaccount.NewAccount(ctx, name+"-api", &serviceaccount.AccountArgs{
+		AccountId:   pulumi.String(resourceName(name+"-api", 30)),
+		DisplayName: pulumi.Sprintf("mobile-backend API in %s", args.Region),
+	}, child)
+	if err != nil {
+		return nil, fmt.Errorf("compute %s: %w", name, err)
+	}
+	member := pulumi.Sprintf("serviceAccount:%s", sa.Email)
+	for _, role := range RuntimeRoles {
+		if _, err := projects.NewIAMMember(ctx, fmt.Sprintf("%s-%s", name, role[len("roles/"):]), &projects.IAMMemberArgs{
+			Project: pulumi.String(args.Project), Role: pulumi.String(role), Member: member,
+		}, child); err != nil {
+			return nil, err
+		}
+	}
+
+	env := cloudrunv2.ServiceTemplateContainerEnvArray{}
+	base := map[string]string{"REGION": args.Region, "STACK": args.StackName, "ENVIRONMENT": args.EnvironmentName}
+	for _, k := range spec.SortedKeys(base) {
+		env = append(env, &cloudrunv2.ServiceTemplateContainerEnvArgs{Name: pulumi.String(k), Value: pulumi.String(base[k])})
+	}
+	for _, k := range spec.SortedKeys(map[string]pulumi.StringInput(args.Environment)) {
+		env = append(env, &cloudrunv2.ServiceTemplateContainerEnvArgs{Name: pulumi.String(k), Value: args.Environment[k]})
+	}
+	if args.IAMDatabaseUser {
+		env = append(env, &cloudrunv2.ServiceTemplateContainerEnvArgs{Name: pulumi.String("DB_USER"), Value: sa.Email.ApplyT(func(e string) string {
+			return strings.TrimSuffix(e, ".gserviceaccount.com")
+		}).(pulumi.StringOutput)})
+	}
+	probe := &cloudrunv2.ServiceTemplateContainerStartupProbeHttpGetArgs{Path: pulumi.String(args.HealthPath), Port: pulumi.Int(args.ContainerPort)}
+	template := &cloudrunv2.ServiceTemplateArgs{
+		ServiceAccount:                sa.Email,
+		MaxInstanceRequestConcurrency: pulumi.Int(args.Concurrency),
+		Timeout:                       pulumi.String("60s"),
+		Scaling: &cloudrunv2.ServiceTemplateScalingArgs{
+			MinInstanceCount: pulumi.Int(args.MinInstances),
+			MaxInstanceCount: pulumi.Int(args.MaxInstances),
+		},
+		Containers: cloudrunv2.ServiceTemplateContainerArray{&cloudrunv2.ServiceTemplateContainerArgs{
+			Image: pulumi.String(args.Image),
+			Ports: cloudrunv2.ServiceTemplateContainerPortArray{&cloudrunv2.ServiceTemplateContainerPortArgs{ContainerPort: pulumi.Int(args.ContainerPort), Name: pulumi.String("http1")}},
+			Resources: &cloudrunv2.ServiceTemplateContainerResourcesArgs{
+				Limits: pulumi.StringMap{
+					"cpu":    pulumi.String(fmt.Sprint(spec.CloudRunCPU(args.CPU))),
+					"memory": pulumi.String(fmt.Sprintf("%dMi", args.Memory)),
+				},
+				StartupCpuBoost: pulumi.Bool(true),
+			},
+			Envs: env,
+			StartupProbe: &cloudrunv2.ServiceTemplateContainerStartupProbeArgs{
+				HttpGet: probe, PeriodSeconds: pulumi.Int(5), TimeoutSeconds: pulumi.Int(3), FailureThreshold: pulumi.Int(12),
+			},
+			LivenessProbe: &cloudrunv2.ServiceTemplateContainerLivenessProbeArgs{
+				HttpGet:       &cloudrunv2.ServiceTemplateContainerLivenessProbeHttpGetArgs{Path: pulumi.String(args.HealthPath), Port: pulumi.Int(args.ContainerPort)},
+				PeriodSeconds: pulumi.Int(10), TimeoutSeconds: pulumi.Int(3), FailureThreshold: pulumi.Int(3),
+			},
+		}},
+	}
+	if args.Network != nil && args.Subnet != nil {
+		template.VpcAccess = &cloudrunv2.ServiceTemplateVpcAccessArgs{
+			Egress: pulumi.String("PRIVATE_RANGES_ONLY"),
+			NetworkInterfaces: cloudrunv2.ServiceTemplateVpcAccessNetworkInterfaceArray{
+				&cloudrunv2.ServiceTemplateVpcAccessNetworkInterfaceArgs{Network: args.Network, Subnetwork: args.Subnet},
+			},
+		}
+	}
+	svc, err := cloudrunv2.NewService(ctx, name+"-api", &cloudrunv2.ServiceArgs{
+		Name:     pulumi.String(resourceName(name+"-api", 49)),
+		Location: pulumi.String(args.Region),
+		// Only the load balancer (and so Cloud Armor) reaches the service.
+		Ingress:  pulumi.String("INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"),
+		Template: template,
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	// The load balancer does not authenticate to Cloud Run, so invocations
+	// are open to all callers; ingress keeps them to the load balancer's.
+	if _, err := cloudrunv2.NewServiceIamMember(ctx, name+"-invoker", &cloudrunv2.ServiceIamMemberArgs{
+		Name: svc.Name, Location: pulumi.String(args.Region),
+		Role: pulumi.String("roles/run.invoker"), Member: pulumi.String("allUsers"),
+	}, child); err != nil {
+		return nil, err
+	}
+	neg, err := compute.NewRegionNetworkEndpointGroup(ctx, name+"-neg", &compute.RegionNetworkEndpointGroupArgs{
+		Name:                pulumi.String(resourceName(name+"-neg", 63)),
+		Region:              pulumi.String(args.Region),
+		NetworkEndpointType: pulumi.String("SERVERLESS"),
+		CloudRun:            &compute.RegionNetworkEndpointGroupCloudRunArgs{Service: svc.Name},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	c.ServiceName = svc.Name
+	c.ServiceAccountEmail = sa.Email
+	c.EndpointGroupID = neg.ID().ToStringOutput()
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"serviceName": c.ServiceName, "serviceAccountEmail": c.ServiceAccountEmail, "endpointGroupId": c.EndpointGroupID,
+	})
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}

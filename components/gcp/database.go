@@ -1,0 +1,302 @@
+package gcp
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/secretmanager"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/spanner"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/sql"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// SpannerVersionRetention is how far back point-in-time recovery reaches (7
+// days, Spanner's maximum).
+const SpannerVersionRetention = "7d"
+
+// PostgresVersion is the Cloud SQL engine.
+const PostgresVersion = "POSTGRES_16"
+
+// CloudSQLAdmin is Cloud SQL's built-in administrative user; its password is
+// generated and kept in Secret Manager. Applications use IAM users.
+const CloudSQLAdmin = "mobile_admin"
+
+// DatabaseRegion is one region of the database.
+type DatabaseRegion struct {
+	Name     string
+	Provider *gcp.Provider
+}
+
+// GlobalDatabaseArgs configures a GlobalDatabase. Zero values mean the
+// documented default of the matching mobile-backend config key.
+type GlobalDatabaseArgs struct {
+	Engine  string           // required: spec.EngineSpanner or spec.EngineCloudSQL
+	Regions []DatabaseRegion // required, in stack order: Cloud SQL's primary is the first
+	Project string           // required: for IAM bindings
+	Name    string           // database name
+
+	// Spanner
+	SpannerConfig      spec.SpannerConfig
+	MinUnits, MaxUnits int
+	CPUTargetPercent   int
+
+	// Cloud SQL
+	NetworkID           pulumi.StringInput // required for Cloud SQL: private IP only
+	DependsOn           []pulumi.Resource  // the private services connection
+	Tier                string
+	BackupRetentionDays int
+	RandomProvider      pulumi.ProviderResource
+
+	Protect bool
+}
+
+// GlobalDatabase is the stack's database on Google Cloud: a Spanner instance
+// on a multi-region configuration that serves every region (every region
+// reads locally, writes are synchronous across regions, RPO zero), or Cloud
+// SQL for PostgreSQL with a regional high-availability primary and a
+// cross-region read replica in every other region.
+type GlobalDatabase struct {
+	pulumi.ResourceState
+
+	Engine   string
+	Instance pulumi.StringOutput `pulumi:"instance"` // Spanner instance or Cloud SQL primary
+	Database pulumi.StringOutput `pulumi:"database"`
+
+	hosts    map[string]pulumi.StringOutput // Cloud SQL: the private IP serving reads in each region
+	writer   pulumi.StringOutput
+	spannerD *spanner.Database
+	replicas map[string]pulumi.StringOutput // Cloud SQL instance name per region
+}
+
+// NewGlobalDatabase builds the database. Pass the primary region's provider in opts.
+func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs, opts ...pulumi.ResourceOption) (*GlobalDatabase, error) {
+	g := &GlobalDatabase{Engine: args.Engine, hosts: map[string]pulumi.StringOutput{}, replicas: map[string]pulumi.StringOutput{}}
+	if err := ctx.RegisterComponentResource("mobile-backend:gcp:GlobalDatabase", name, g, opts...); err != nil {
+		return nil, err
+	}
+	d := spec.Defaults()
+	setDefault(&args.Name, d.Database.Name)
+	setDefault(&args.MinUnits, d.GCP.SpannerMinUnits)
+	setDefault(&args.MaxUnits, d.GCP.SpannerMaxUnits)
+	setDefault(&args.CPUTargetPercent, 65)
+	setDefault(&args.Tier, d.GCP.CloudSQLTier)
+	setDefault(&args.BackupRetentionDays, d.Database.BackupRetentionDays)
+	if len(args.Regions) < 2 || args.Project == "" {
+		return nil, fmt.Errorf("database %s: two Regions and Project are required", name)
+	}
+	var err error
+	switch args.Engine {
+	case spec.EngineSpanner:
+		err = g.spanner(ctx, name, args)
+	case spec.EngineCloudSQL:
+		err = g.cloudSQL(ctx, name, args)
+	default:
+		err = fmt.Errorf("unknown engine %q", args.Engine)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %w", name, err)
+	}
+	return g, ctx.RegisterResourceOutputs(g, pulumi.Map{"instance": g.Instance, "database": g.Database})
+}
+
+func (g *GlobalDatabase) spanner(ctx *pulumi.Context, name string, args GlobalDatabaseArgs) error {
+	if args.SpannerConfig.Name == "" {
+		return fmt.Errorf("a Spanner configuration is required")
+	}
+	child := pulumi.Parent(g)
+	inst, err := spanner.NewInstance(ctx, name, &spanner.InstanceArgs{
+		Name:        pulumi.String(resourceName(name, 30)),
+		Config:      pulumi.String(args.SpannerConfig.Name),
+		DisplayName: pulumi.String(resourceName(name, 30)),
+		AutoscalingConfig: &spanner.InstanceAutoscalingConfigArgs{
+			AutoscalingLimits: &spanner.InstanceAutoscalingConfigAutoscalingLimitsArgs{
+				MinProcessingUnits: pulumi.Int(args.MinUnits),
+				MaxProcessingUnits: pulumi.Int(args.MaxUnits),
+			},
+			AutoscalingTargets: &spanner.InstanceAutoscalingConfigAutoscalingTargetsArgs{
+				HighPriorityCpuUtilizationPercent: pulumi.Int(args.CPUTargetPercent),
+				StorageUtilizationPercent:         pulumi.Int(90),
+			},
+		},
+		ForceDestroy: pulumi.Bool(false),
+	}, child, pulumi.Protect(args.Protect))
+	if err != nil {
+		return err
+	}
+	db, err := spanner.NewDatabase(ctx, name+"-"+args.Name, &spanner.DatabaseArgs{
+		Instance:               inst.Name,
+		Name:                   pulumi.String(args.Name),
+		VersionRetentionPeriod: pulumi.String(SpannerVersionRetention),
+		DeletionProtection:     pulumi.Bool(true),
+		EnableDropProtection:   pulumi.Bool(true),
+	}, child, pulumi.Protect(args.Protect))
+	if err != nil {
+		return err
+	}
+	g.spannerD = db
+	g.Instance = inst.Name
+	g.Database = db.Name
+	return nil
+}
+
+func (g *GlobalDatabase) cloudSQL(ctx *pulumi.Context, name string, args GlobalDatabaseArgs) error {
+	if args.NetworkID == nil || args.RandomProvider == nil {
+		return fmt.Errorf("Cloud SQL needs NetworkID and RandomProvider")
+	}
+	child := pulumi.Parent(g)
+	settings := func(primary bool) *sql.DatabaseInstanceSettingsArgs {
+		s := &sql.DatabaseInstanceSettingsArgs{
+			Tier:                      pulumi.String(args.Tier),
+			Edition:                   pulumi.String("ENTERPRISE"),
+			AvailabilityType:          pulumi.String("REGIONAL"), // a standby in a second zone
+			DiskType:                  pulumi.String("PD_SSD"),
+			DiskAutoresize:            pulumi.Bool(true),
+			DeletionProtectionEnabled: pulumi.Bool(true),
+			IpConfiguration: &sql.DatabaseInstanceSettingsIpConfigurationArgs{
+				Ipv4Enabled:    pulumi.Bool(false),
+				PrivateNetwork: args.NetworkID,
+				SslMode:        pulumi.String("ENCRYPTED_ONLY"),
+			},
+			DatabaseFlags: sql.DatabaseInstanceSettingsDatabaseFlagArray{
+				&sql.DatabaseInstanceSettingsDatabaseFlagArgs{Name: pulumi.String("cloudsql.iam_authentication"), Value: pulumi.String("on")},
+			},
+			InsightsConfig: &sql.DatabaseInstanceSettingsInsightsConfigArgs{QueryInsightsEnabled: pulumi.Bool(true)},
+		}
+		if primary {
+			s.BackupConfiguration = &sql.DatabaseInstanceSettingsBackupConfigurationArgs{
+				Enabled:                     pulumi.Bool(true),
+				PointInTimeRecoveryEnabled:  pulumi.Bool(true),
+				StartTime:                   pulumi.String("03:00"),
+				TransactionLogRetentionDays: pulumi.Int(min(args.BackupRetentionDays, 7)), // Cloud SQL keeps at most 7 days of logs
+				BackupRetentionSettings: &sql.DatabaseInstanceSettingsBackupConfigurationBackupRetentionSettingsArgs{
+					RetainedBackups: pulumi.Int(args.BackupRetentionDays),
+					RetentionUnit:   pulumi.String("COUNT"),
+				},
+			}
+		}
+		return s
+	}
+	primary := args.Regions[0]
+	primaryOpts := []pulumi.ResourceOption{child, pulumi.Provider(primary.Provider), pulumi.Protect(args.Protect)}
+	if len(args.DependsOn) > 0 {
+		primaryOpts = append(primaryOpts, pulumi.DependsOn(args.DependsOn))
+	}
+	writer, err := sql.NewDatabaseInstance(ctx, name+"-"+primary.Name, &sql.DatabaseInstanceArgs{
+		Name:               pulumi.String(resourceName(name+"-"+primary.Name, 84)),
+		Region:             pulumi.String(primary.Name),
+		DatabaseVersion:    pulumi.String(PostgresVersion),
+		DeletionProtection: pulumi.Bool(true),
+		Settings:           settings(true),
+	}, primaryOpts...)
+	if err != nil {
+		return err
+	}
+	g.writer = writer.PrivateIpAddress
+	g.hosts[primary.Name] = writer.PrivateIpAddress
+	g.replicas[primary.Name] = writer.Name
+	for _, r := range args.Regions[1:] {
+		replica, err := sql.NewDatabaseInstance(ctx, name+"-"+r.Name, &sql.DatabaseInstanceArgs{
+			Name:               pulumi.String(resourceName(name+"-"+r.Name, 84)),
+			Region:             pulumi.String(r.Name),
+			DatabaseVersion:    pulumi.String(PostgresVersion),
+			MasterInstanceName: writer.Name,
+			ReplicaConfiguration: &sql.DatabaseInstanceReplicaConfigurationArgs{
+				FailoverTarget: pulumi.Bool(false),
+			},
+			DeletionProtection: pulumi.Bool(true),
+			Settings:           settings(false),
+		}, child, pulumi.Provider(r.Provider), pulumi.Protect(args.Protect))
+		if err != nil {
+			return err
+		}
+		g.hosts[r.Name] = replica.PrivateIpAddress
+		g.replicas[r.Name] = replica.Name
+	}
+	db, err := sql.NewDatabase(ctx, name+"-"+args.Name, &sql.DatabaseArgs{
+		Instance: writer.Name, Name: pulumi.String(args.Name),
+	}, child, pulumi.Provider(primary.Provider))
+	if err != nil {
+		return err
+	}
+	password, err := random.NewRandomPassword(ctx, name+"-admin-password", &random.RandomPasswordArgs{
+		Length: pulumi.Int(40), Special: pulumi.Bool(false),
+	}, child, pulumi.Provider(args.RandomProvider))
+	if err != nil {
+		return err
+	}
+	if _, err := sql.NewUser(ctx, name+"-admin", &sql.UserArgs{
+		Instance: writer.Name, Name: pulumi.String(CloudSQLAdmin), Password: password.Result,
+	}, child, pulumi.Provider(primary.Provider)); err != nil {
+		return err
+	}
+	var replicas secretmanager.SecretReplicationUserManagedReplicaArray
+	for _, r := range args.Regions {
+		replicas = append(replicas, &secretmanager.SecretReplicationUserManagedReplicaArgs{Location: pulumi.String(r.Name)})
+	}
+	secret, err := secretmanager.NewSecret(ctx, name+"-admin", &secretmanager.SecretArgs{
+		SecretId: pulumi.String(resourceName(name+"-admin", 255)),
+		// A copy in every region: the credentials survive the loss of any one.
+		Replication: &secretmanager.SecretReplicationArgs{
+			UserManaged: &secretmanager.SecretReplicationUserManagedArgs{Replicas: replicas},
+		},
+	}, child, pulumi.Provider(primary.Provider), pulumi.Protect(args.Protect))
+	if err != nil {
+		return err
+	}
+	if _, err := secretmanager.NewSecretVersion(ctx, name+"-admin", &secretmanager.SecretVersionArgs{
+		Secret: secret.ID(), SecretData: password.Result,
+	}, child, pulumi.Provider(primary.Provider)); err != nil {
+		return err
+	}
+	g.Instance = writer.Name
+	g.Database = db.Name
+	return nil
+}
+
+// Environment is what a region's service needs to reach the database.
+func (g *GlobalDatabase) Environment(region, project string) pulumi.StringMap {
+	if g.Engine == spec.EngineSpanner {
+		return pulumi.StringMap{"SPANNER_INSTANCE": g.Instance, "SPANNER_DATABASE": g.Database, "GOOGLE_CLOUD_PROJECT": pulumi.String(project)}
+	}
+	return pulumi.StringMap{
+		"DB_WRITER_HOST": g.writer, "DB_READER_HOST": g.hosts[region],
+		"DB_NAME": g.Database, "DB_IAM_AUTH": pulumi.String("true"),
+	}
+}
+
+// GrantTo lets a region's service account use the database: Spanner's
+// database user role on the database, or Cloud SQL's client and instance
+// user roles with an IAM database user of its own.
+func (g *GlobalDatabase) GrantTo(ctx *pulumi.Context, name, project string, email pulumi.StringOutput) (pulumi.StringOutput, error) {
+	member := pulumi.Sprintf("serviceAccount:%s", email)
+	child := pulumi.Parent(g)
+	if g.Engine == spec.EngineSpanner {
+		_, err := spanner.NewDatabaseIAMMember(ctx, name, &spanner.DatabaseIAMMemberArgs{
+			Instance: g.Instance, Database: g.Database, Role: pulumi.String("roles/spanner.databaseUser"), Member: member,
+		}, child)
+		return email, err
+	}
+	for _, role := range []string{"roles/cloudsql.client", "roles/cloudsql.instanceUser"} {
+		if _, err := projects.NewIAMMember(ctx, name+"-"+strings.TrimPrefix(role, "roles/cloudsql."), &projects.IAMMemberArgs{
+			Project: pulumi.String(project), Role: pulumi.String(role), Member: member,
+		}, child); err != nil {
+			return pulumi.StringOutput{}, err
+		}
+	}
+	// Cloud SQL names an IAM service-account user without ".gserviceaccount.com".
+	user := email.ApplyT(func(e string) string { return strings.TrimSuffix(e, ".gserviceaccount.com") }).(pulumi.StringOutput)
+	_, err := sql.NewUser(ctx, name, &sql.UserArgs{
+		Instance: g.Instance, Name: user, Type: pulumi.String("CLOUD_IAM_SERVICE_ACCOUNT"),
+	}, child)
+	return user, err
+}
+
+// ReplicaInstance is the Cloud SQL instance serving a region (for alerts).
+func (g *GlobalDatabase) ReplicaInstance(region string) pulumi.StringOutput {
+	return g.replicas[region]
+}

@@ -1,0 +1,234 @@
+package gcp
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// LoadBalancerRegion is one region's backend.
+type LoadBalancerRegion struct {
+	Name            string
+	Role            spec.Role
+	EndpointGroupID pulumi.StringInput // the region's serverless NEG
+}
+
+// LoadBalancerArgs configures a LoadBalancer.
+type LoadBalancerArgs struct {
+	Domain           string               // required: the API hostname
+	Topology         spec.Topology        // required
+	Regions          []LoadBalancerRegion // required, in stack order
+	SecurityPolicyID pulumi.StringInput   // required: the Cloud Armor policy on every backend service
+	// StaticHostname and StaticBucketID route the edge cache's hostname to a
+	// CDN-enabled backend bucket; empty for none.
+	StaticHostname string
+	StaticBucketID pulumi.StringInput
+	// HealthCheck tunes outlier detection: serverless endpoint groups take no
+	// active health checks, so a region is ejected after FailureThreshold
+	// consecutive 5xx answers, evaluated every IntervalSeconds.
+	HealthCheck spec.HealthCheck
+}
+
+// LoadBalancer is the global external Application Load Balancer
+// (EXTERNAL_MANAGED): one anycast IP, a Google-managed certificate for the
+// API hostname, each regional hostname and the static hostname, TLS 1.2+, an
+// HTTP-to-HTTPS redirect, request logging, and Cloud Armor on every backend
+// service.
+//
+// Active-active: the API hostname's backend service holds every region's
+// endpoint group, so each request goes to the nearest healthy region and
+// outlier detection ejects a failing one. Active-passive: the API hostname is
+// served by the primary's backend service only; Failover switches the URL
+// map to the standby's when the primary fails. Each region's hostname always
+// reaches that region.
+type LoadBalancer struct {
+	pulumi.ResourceState
+
+	IPAddress pulumi.StringOutput `pulumi:"ipAddress"`
+	URLMapID  pulumi.StringOutput `pulumi:"urlMapId"`
+	// URLMapSelfLink and BackendSelfLinks (per region) are what a failover
+	// rewrites.
+	URLMapSelfLink   pulumi.StringOutput    `pulumi:"urlMapSelfLink"`
+	BackendSelfLinks pulumi.StringMapOutput `pulumi:"backendSelfLinks"`
+	// BackendServiceNames maps each backend service to its name, "api" for
+	// the API hostname's, for monitoring.
+	BackendServiceNames pulumi.StringMapOutput `pulumi:"backendServiceNames"`
+}
+
+// NewLoadBalancer builds the load balancer. Pass the primary region's provider in opts.
+func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, opts ...pulumi.ResourceOption) (*LoadBalancer, error) {
+	lb := &LoadBalancer{}
+	if err := ctx.RegisterComponentResource("mobile-backend:gcp:LoadBalancer", name, lb, opts...); err != nil {
+		return nil, err
+	}
+	if args.Domain == "" || len(args.Regions) < 2 || args.SecurityPolicyID == nil {
+		return nil, fmt.Errorf("load balancer %s: Domain, two Regions and SecurityPolicyID are required", name)
+	}
+	d := spec.Defaults()
+	setDefault(&args.HealthCheck.IntervalSeconds, d.HealthCheck.IntervalSeconds)
+	setDefault(&args.HealthCheck.FailureThreshold, d.HealthCheck.FailureThreshold)
+	child := pulumi.Parent(lb)
+
+	backend := func(bname string, negs ...pulumi.StringInput) (*compute.BackendService, error) {
+		var backends compute.BackendServiceBackendArray
+		for _, n := range negs {
+			backends = append(backends, &compute.BackendServiceBackendArgs{Group: n})
+		}
+		return compute.NewBackendService(ctx, bname, &compute.BackendServiceArgs{
+			Name:                pulumi.String(resourceName(bname, 63)),
+			LoadBalancingScheme: pulumi.String("EXTERNAL_MANAGED"),
+			Backends:            backends,
+			SecurityPolicy:      args.SecurityPolicyID,
+			LogConfig:           &compute.BackendServiceLogConfigArgs{Enable: pulumi.Bool(true), SampleRate: pulumi.Float64(1)},
+			OutlierDetection: &compute.BackendServiceOutlierDetectionArgs{
+				ConsecutiveErrors:          pulumi.Int(args.HealthCheck.FailureThreshold),
+				EnforcingConsecutiveErrors: pulumi.Int(100),
+				Interval:                   &compute.BackendServiceOutlierDetectionIntervalArgs{Seconds: pulumi.Int(args.HealthCheck.IntervalSeconds)},
+				BaseEjectionTime:           &compute.BackendServiceOutlierDetectionBaseEjectionTimeArgs{Seconds: pulumi.Int(30)},
+				MaxEjectionPercent:         pulumi.Int(100),
+			},
+		}, child)
+	}
+
+	regional := map[string]*compute.BackendService{}
+	selfLinks, names := pulumi.StringMap{}, pulumi.StringMap{}
+	var all []pulumi.StringInput
+	for _, r := range args.Regions {
+		bs, err := backend(fmt.Sprintf("%s-%s", name, r.Name), r.EndpointGroupID)
+		if err != nil {
+			return nil, fmt.Errorf("load balancer %s: backend %s: %w", name, r.Name, err)
+		}
+		regional[r.Name] = bs
+		selfLinks[r.Name] = bs.SelfLink
+		names[r.Name] = bs.Name
+		all = append(all, r.EndpointGroupID)
+	}
+	apiService := regional[args.Regions[0].Name].ID()
+	if args.Topology == spec.ActiveActive {
+		bs, err := backend(name+"-api", all...)
+		if err != nil {
+			return nil, err
+		}
+		apiService = bs.ID()
+		names["api"] = bs.Name
+	} else {
+		names["api"] = regional[args.Regions[0].Name].Name
+	}
+
+	hosts := []string{args.Domain}
+	var rules compute.URLMapHostRuleArray
+	var matchers compute.URLMapPathMatcherArray
+	for _, r := range args.Regions {
+		host := RegionalHostname(r.Name, args.Domain)
+		hosts = append(hosts, host)
+		rules = append(rules, &compute.URLMapHostRuleArgs{Hosts: pulumi.StringArray{pulumi.String(host)}, PathMatcher: pulumi.String(r.Name)})
+		matchers = append(matchers, &compute.URLMapPathMatcherArgs{Name: pulumi.String(r.Name), DefaultService: regional[r.Name].ID()})
+	}
+	if args.StaticHostname != "" && args.StaticBucketID != nil {
+		hosts = append(hosts, args.StaticHostname)
+		rules = append(rules, &compute.URLMapHostRuleArgs{Hosts: pulumi.StringArray{pulumi.String(args.StaticHostname)}, PathMatcher: pulumi.String("static")})
+		matchers = append(matchers, &compute.URLMapPathMatcherArgs{Name: pulumi.String("static"), DefaultService: args.StaticBucketID})
+	}
+	mapOpts := []pulumi.ResourceOption{child}
+	if args.Topology == spec.ActivePassive {
+		// Failover rewrites the default service; the next deployment must
+		// not silently fail back to a region that may still be down.
+		mapOpts = append(mapOpts, pulumi.IgnoreChanges([]string{"defaultService"}))
+	}
+	urlMap, err := compute.NewURLMap(ctx, name, &compute.URLMapArgs{
+		Name:           pulumi.String(resourceName(name, 63)),
+		DefaultService: apiService,
+		HostRules:      rules,
+		PathMatchers:   matchers,
+	}, mapOpts...)
+	if err != nil {
+		return nil, err
+	}
+
+	ip, err := compute.NewGlobalAddress(ctx, name+"-ip", &compute.GlobalAddressArgs{
+		Name:        pulumi.String(resourceName(name+"-ip", 63)),
+		AddressType: pulumi.String("EXTERNAL"),
+		IpVersion:   pulumi.String("IPV4"),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := compute.NewManagedSslCertificate(ctx, name+"-cert", &compute.ManagedSslCertificateArgs{
+		Name:    pulumi.String(resourceName(name+"-cert", 63)),
+		Managed: &compute.ManagedSslCertificateManagedArgs{Domains: pulumi.ToStringArray(hosts)},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	tls, err := compute.NewSSLPolicy(ctx, name+"-tls", &compute.SSLPolicyArgs{
+		Name:          pulumi.String(resourceName(name+"-tls", 63)),
+		Profile:       pulumi.String("MODERN"),
+		MinTlsVersion: pulumi.String("TLS_1_2"),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	https, err := compute.NewTargetHttpsProxy(ctx, name+"-https", &compute.TargetHttpsProxyArgs{
+		Name:            pulumi.String(resourceName(name+"-https", 63)),
+		UrlMap:          urlMap.ID(),
+		SslCertificates: pulumi.StringArray{cert.ID()},
+		SslPolicy:       tls.ID(),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := compute.NewGlobalForwardingRule(ctx, name+"-https", &compute.GlobalForwardingRuleArgs{
+		Name:                pulumi.String(resourceName(name+"-https", 63)),
+		IpAddress:           ip.Address,
+		IpProtocol:          pulumi.String("TCP"),
+		PortRange:           pulumi.String("443"),
+		LoadBalancingScheme: pulumi.String("EXTERNAL_MANAGED"),
+		Target:              https.ID(),
+	}, child); err != nil {
+		return nil, err
+	}
+	redirect, err := compute.NewURLMap(ctx, name+"-redirect", &compute.URLMapArgs{
+		Name: pulumi.String(resourceName(name+"-redirect", 63)),
+		DefaultUrlRedirect: &compute.URLMapDefaultUrlRedirectArgs{
+			HttpsRedirect:        pulumi.Bool(true),
+			RedirectResponseCode: pulumi.String("MOVED_PERMANENTLY_DEFAULT"),
+			StripQuery:           pulumi.Bool(false),
+		},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	httpProxy, err := compute.NewTargetHttpProxy(ctx, name+"-http", &compute.TargetHttpProxyArgs{
+		Name:   pulumi.String(resourceName(name+"-http", 63)),
+		UrlMap: redirect.ID(),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := compute.NewGlobalForwardingRule(ctx, name+"-http", &compute.GlobalForwardingRuleArgs{
+		Name:                pulumi.String(resourceName(name+"-http", 63)),
+		IpAddress:           ip.Address,
+		IpProtocol:          pulumi.String("TCP"),
+		PortRange:           pulumi.String("80"),
+		LoadBalancingScheme: pulumi.String("EXTERNAL_MANAGED"),
+		Target:              httpProxy.ID(),
+	}, child); err != nil {
+		return nil, err
+	}
+
+	lb.IPAddress = ip.Address
+	lb.URLMapID = urlMap.ID().ToStringOutput()
+	lb.URLMapSelfLink = urlMap.SelfLink
+	lb.BackendSelfLinks = selfLinks.ToStringMapOutput()
+	lb.BackendServiceNames = names.ToStringMapOutput()
+	return lb, ctx.RegisterResourceOutputs(lb, pulumi.Map{
+		"ipAddress": lb.IPAddress, "urlMapId": lb.URLMapID, "urlMapSelfLink": lb.URLMapSelfLink,
+		"backendSelfLinks": lb.BackendSelfLinks, "backendServiceNames": lb.BackendServiceNames,
+	})
+}
+
+// RegionalHostname is the per-region hostname used by canaries and debugging.
+func RegionalHostname(region, domain string) string { return region + "." + domain }

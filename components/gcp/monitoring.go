@@ -1,0 +1,362 @@
+package gcp
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/monitoring"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// UptimeCheckerRegions are where uptime checks probe from (Cloud Monitoring
+// needs at least three).
+var UptimeCheckerRegions = []string{"USA", "EUROPE", "ASIA_PACIFIC"}
+
+// UptimePeriod is how often each uptime check runs (the shortest period
+// Cloud Monitoring offers).
+const UptimePeriod = "60s"
+
+// MonitoredRegion is what Monitoring watches in one region.
+type MonitoredRegion struct {
+	Name         string
+	Role         spec.Role
+	ServiceName  pulumi.StringInput // Cloud Run
+	MaxInstances int
+	// SQLInstance is the region's Cloud SQL instance (empty with Spanner).
+	SQLInstance pulumi.StringInput
+}
+
+// MonitoringArgs configures Monitoring. Zero thresholds mean the documented
+// default of the matching mobile-backend config key.
+type MonitoringArgs struct {
+	Project    string // required
+	Domain     string // required
+	HealthPath string
+	Regions    []MonitoredRegion // required, in stack order
+	Emails     []string
+	Thresholds spec.Alarms
+	// BackendService is the API hostname's backend service (for the load
+	// balancer's metrics); SpannerInstance is set when Spanner is in use;
+	// Bucket is the upload bucket.
+	BackendService  pulumi.StringInput
+	SpannerInstance pulumi.StringInput
+	Bucket          pulumi.StringInput
+}
+
+// Monitoring is the stack's alerting and dashboard on Cloud Monitoring:
+// e-mail channels, uptime checks of the API hostname and each regional
+// hostname from three continents, alert policies (uptime, 5xx ratio, p99
+// latency, Cloud Run saturation, database CPU and replica lag, storage
+// replication), and one dashboard with a row per region.
+type Monitoring struct {
+	pulumi.ResourceState
+
+	// UptimeCheckIDs maps "api" and each region to its uptime check.
+	UptimeCheckIDs pulumi.StringMapOutput `pulumi:"uptimeCheckIds"`
+	DashboardID    pulumi.StringOutput    `pulumi:"dashboardId"`
+
+	checks   map[string]pulumi.StringOutput
+	channels pulumi.StringArray
+}
+
+// UptimeCheck is the id of the uptime check of "api" or a region.
+func (m *Monitoring) UptimeCheck(key string) pulumi.StringOutput { return m.checks[key] }
+
+// NewMonitoring builds the checks, alerts and dashboard. Pass the primary
+// region's provider in opts.
+func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts ...pulumi.ResourceOption) (*Monitoring, error) {
+	m := &Monitoring{checks: map[string]pulumi.StringOutput{}}
+	if err := ctx.RegisterComponentResource("mobile-backend:gcp:Monitoring", name, m, opts...); err != nil {
+		return nil, err
+	}
+	if args.Project == "" || args.Domain == "" || len(args.Regions) == 0 {
+		return nil, fmt.Errorf("monitoring %s: Project, Domain and Regions are required", name)
+	}
+	d := spec.Defaults()
+	setDefault(&args.HealthPath, d.HealthCheck.Path)
+	t := &args.Thresholds
+	setDefault(&t.ErrorRatePercent, d.Alarms.ErrorRatePercent)
+	setDefault(&t.LatencyP99Ms, d.Alarms.LatencyP99Ms)
+	setDefault(&t.CPUPercent, d.Alarms.CPUPercent)
+	setDefault(&t.DatabaseLagMs, d.Alarms.DatabaseLagMs)
+	setDefault(&t.StorageReplicationSeconds, d.Alarms.StorageReplicationSeconds)
+	child := pulumi.Parent(m)
+
+	for i, e := range args.Emails {
+		ch, err := monitoring.NewNotificationChannel(ctx, fmt.Sprintf("%s-email-%d", name, i), &monitoring.NotificationChannelArgs{
+			DisplayName: pulumi.Sprintf("mobile-backend alerts: %s", e),
+			Type:        pulumi.String("email"),
+			Labels:      pulumi.StringMap{"email_address": pulumi.String(e)},
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		m.channels = append(m.channels, ch.Name)
+	}
+
+	hosts := map[string]string{"api": args.Domain}
+	keys := []string{"api"}
+	for _, r := range args.Regions {
+		hosts[r.Name] = RegionalHostname(r.Name, args.Domain)
+		keys = append(keys, r.Name)
+	}
+	ids := pulumi.StringMap{}
+	for _, k := range keys {
+		check, err := monitoring.NewUptimeCheckConfig(ctx, fmt.Sprintf("%s-%s", name, k), &monitoring.UptimeCheckConfigArgs{
+			DisplayName: pulumi.Sprintf("%s %s", name, hosts[k]),
+			Period:      pulumi.String(UptimePeriod),
+			Timeout:     pulumi.String("10s"),
+			HttpCheck: &monitoring.UptimeCheckConfigHttpCheckArgs{
+				Path: pulumi.String(args.HealthPath), Port: pulumi.Int(443),
+				UseSsl: pulumi.Bool(true), ValidateSsl: pulumi.Bool(true), RequestMethod: pulumi.String("GET"),
+				AcceptedResponseStatusCodes: monitoring.UptimeCheckConfigHttpCheckAcceptedResponseStatusCodeArray{
+					&monitoring.UptimeCheckConfigHttpCheckAcceptedResponseStatusCodeArgs{StatusClass: pulumi.String("STATUS_CLASS_2XX")},
+					&monitoring.UptimeCheckConfigHttpCheckAcceptedResponseStatusCodeArgs{StatusClass: pulumi.String("STATUS_CLASS_3XX")},
+				},
+			},
+			MonitoredResource: &monitoring.UptimeCheckConfigMonitoredResourceArgs{
+				Type:   pulumi.String("uptime_url"),
+				Labels: pulumi.StringMap{"host": pulumi.String(hosts[k]), "project_id": pulumi.String(args.Project)},
+			},
+			SelectedRegions: pulumi.ToStringArray(UptimeCheckerRegions),
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		m.checks[k] = check.UptimeCheckId
+		ids[k] = check.UptimeCheckId
+		if _, err := m.alert(ctx, fmt.Sprintf("%s-%s-uptime", name, k), hosts[k]+" fails its uptime check", UptimeFailureCondition(check.UptimeCheckId)); err != nil {
+			return nil, err
+		}
+	}
+
+	lb := pulumi.Sprintf(`resource.type="https_lb_rule" AND resource.label.backend_target_name="%s"`, args.BackendService)
+	conditions := []struct {
+		key, title string
+		cond       *monitoring.AlertPolicyConditionConditionThresholdArgs
+	}{
+		{"5xx-ratio", fmt.Sprintf("5xx responses above %d%% of requests", t.ErrorRatePercent), &monitoring.AlertPolicyConditionConditionThresholdArgs{
+			Filter:            pulumi.Sprintf(`metric.type="loadbalancing.googleapis.com/https/request_count" AND metric.label.response_code_class="500" AND %s`, lb),
+			DenominatorFilter: pulumi.Sprintf(`metric.type="loadbalancing.googleapis.com/https/request_count" AND %s`, lb),
+			Aggregations:      sum("60s"),
+			DenominatorAggregations: monitoring.AlertPolicyConditionConditionThresholdDenominatorAggregationArray{&monitoring.AlertPolicyConditionConditionThresholdDenominatorAggregationArgs{
+				AlignmentPeriod: pulumi.String("60s"), PerSeriesAligner: pulumi.String("ALIGN_RATE"), CrossSeriesReducer: pulumi.String("REDUCE_SUM"),
+			}},
+			Comparison: pulumi.String("COMPARISON_GT"), ThresholdValue: pulumi.Float64(float64(t.ErrorRatePercent) / 100), Duration: pulumi.String("300s"),
+		}},
+		{"p99-latency", fmt.Sprintf("p99 latency above %d ms", t.LatencyP99Ms), &monitoring.AlertPolicyConditionConditionThresholdArgs{
+			Filter: pulumi.Sprintf(`metric.type="loadbalancing.googleapis.com/https/total_latencies" AND %s`, lb),
+			Aggregations: monitoring.AlertPolicyConditionConditionThresholdAggregationArray{&monitoring.AlertPolicyConditionConditionThresholdAggregationArgs{
+				AlignmentPeriod: pulumi.String("60s"), PerSeriesAligner: pulumi.String("ALIGN_PERCENTILE_99"),
+			}},
+			Comparison: pulumi.String("COMPARISON_GT"), ThresholdValue: pulumi.Float64(float64(t.LatencyP99Ms)), Duration: pulumi.String("300s"),
+		}},
+	}
+	if args.SpannerInstance != nil {
+		conditions = append(conditions, struct {
+			key, title string
+			cond       *monitoring.AlertPolicyConditionConditionThresholdArgs
+		}{"spanner-cpu", fmt.Sprintf("Spanner high-priority CPU above %d%%", t.CPUPercent), &monitoring.AlertPolicyConditionConditionThresholdArgs{
+			Filter:       pulumi.Sprintf(`metric.type="spanner.googleapis.com/instance/cpu/utilization_by_priority" AND metric.label.priority="high" AND resource.type="spanner_instance" AND resource.label.instance_id="%s"`, args.SpannerInstance),
+			Aggregations: mean("300s"),
+			Comparison:   pulumi.String("COMPARISON_GT"), ThresholdValue: pulumi.Float64(float64(t.CPUPercent) / 100), Duration: pulumi.String("600s"),
+		}})
+	}
+	if args.Bucket != nil {
+		conditions = append(conditions, struct {
+			key, title string
+			cond       *monitoring.AlertPolicyConditionConditionThresholdArgs
+		}{"storage-replication", fmt.Sprintf("turbo replication slower than %d s", t.StorageReplicationSeconds), &monitoring.AlertPolicyConditionConditionThresholdArgs{
+			Filter:       pulumi.Sprintf(`metric.type="storage.googleapis.com/replication/turbo_max_delay" AND resource.type="gcs_bucket" AND resource.label.bucket_name="%s"`, args.Bucket),
+			Aggregations: max60(),
+			Comparison:   pulumi.String("COMPARISON_GT"), ThresholdValue: pulumi.Float64(float64(t.StorageReplicationSeconds)), Duration: pulumi.String("300s"),
+		}})
+	}
+	for _, r := range args.Regions {
+		run := pulumi.Sprintf(`resource.type="cloud_run_revision" AND resource.label.service_name="%s"`, r.ServiceName)
+		conditions = append(conditions, struct {
+			key, title string
+			cond       *monitoring.AlertPolicyConditionConditionThresholdArgs
+		}{r.Name + "-saturation", fmt.Sprintf("%s runs at 90%% of its %d instances", r.Name, r.MaxInstances), &monitoring.AlertPolicyConditionConditionThresholdArgs{
+			Filter:       pulumi.Sprintf(`metric.type="run.googleapis.com/container/instance_count" AND %s`, run),
+			Aggregations: monitoring.AlertPolicyConditionConditionThresholdAggregationArray{&monitoring.AlertPolicyConditionConditionThresholdAggregationArgs{AlignmentPeriod: pulumi.String("60s"), PerSeriesAligner: pulumi.String("ALIGN_MAX"), CrossSeriesReducer: pulumi.String("REDUCE_SUM")}},
+			Comparison:   pulumi.String("COMPARISON_GT"), ThresholdValue: pulumi.Float64(0.9 * float64(r.MaxInstances)), Duration: pulumi.String("300s"),
+		}})
+		if r.SQLInstance == nil {
+			continue
+		}
+		sqlDB := pulumi.Sprintf(`resource.type="cloudsql_database" AND resource.label.database_id="%s:%s"`, args.Project, r.SQLInstance)
+		conditions = append(conditions, struct {
+			key, title string
+			cond       *monitoring.AlertPolicyConditionConditionThresholdArgs
+		}{r.Name + "-sql-cpu", fmt.Sprintf("Cloud SQL CPU in %s above %d%%", r.Name, t.CPUPercent), &monitoring.AlertPolicyConditionConditionThresholdArgs{
+			Filter: pulumi.Sprintf(`metric.type="cloudsql.googleapis.com/database/cpu/utilization" AND %s`, sqlDB), Aggregations: mean("300s"),
+			Comparison: pulumi.String("COMPARISON_GT"), ThresholdValue: pulumi.Float64(float64(t.CPUPercent) / 100), Duration: pulumi.String("600s"),
+		}})
+		if r.Role != spec.Primary {
+			conditions = append(conditions, struct {
+				key, title string
+				cond       *monitoring.AlertPolicyConditionConditionThresholdArgs
+			}{r.Name + "-replica-lag", fmt.Sprintf("Cloud SQL replica in %s more than %d ms behind", r.Name, t.DatabaseLagMs), &monitoring.AlertPolicyConditionConditionThresholdArgs{
+				Filter: pulumi.Sprintf(`metric.type="cloudsql.googleapis.com/database/replication/replica_lag" AND %s`, sqlDB), Aggregations: max60(),
+				Comparison: pulumi.String("COMPARISON_GT"), ThresholdValue: pulumi.Float64(float64(t.DatabaseLagMs) / 1000), Duration: pulumi.String("120s"),
+			}})
+		}
+	}
+	for _, c := range conditions {
+		if _, err := m.alert(ctx, fmt.Sprintf("%s-%s", name, c.key), c.title, c.cond); err != nil {
+			return nil, err
+		}
+	}
+
+	body := pulumi.All(args.BackendService, serviceNames(args.Regions)).ApplyT(func(v []any) (string, error) {
+		return DashboardJSON(args.Regions, args.Domain, v[0].(string), v[1].([]string))
+	}).(pulumi.StringOutput)
+	dash, err := monitoring.NewDashboard(ctx, name+"-dashboard", &monitoring.DashboardArgs{DashboardJson: body}, child)
+	if err != nil {
+		return nil, err
+	}
+	m.UptimeCheckIDs = ids.ToStringMapOutput()
+	m.DashboardID = dash.ID().ToStringOutput()
+	return m, ctx.RegisterResourceOutputs(m, pulumi.Map{"uptimeCheckIds": m.UptimeCheckIDs, "dashboardId": m.DashboardID})
+}
+
+// UptimeFailureCondition fires when an uptime check fails from more than one
+// checker region for a minute.
+func UptimeFailureCondition(checkID pulumi.StringInput) *monitoring.AlertPolicyConditionConditionThresholdArgs {
+	return &monitoring.AlertPolicyConditionConditionThresholdArgs{
+		Filter: pulumi.Sprintf(`metric.type="monitoring.googleapis.com/uptime_check/check_passed" AND metric.label.check_id="%s" AND resource.type="uptime_url"`, checkID),
+		Aggregations: monitoring.AlertPolicyConditionConditionThresholdAggregationArray{&monitoring.AlertPolicyConditionConditionThresholdAggregationArgs{
+			AlignmentPeriod: pulumi.String("60s"), PerSeriesAligner: pulumi.String("ALIGN_NEXT_OLDER"),
+			CrossSeriesReducer: pulumi.String("REDUCE_COUNT_FALSE"), GroupByFields: pulumi.StringArray{pulumi.String("resource.label.host")},
+		}},
+		Comparison: pulumi.String("COMPARISON_GT"), ThresholdValue: pulumi.Float64(1), Duration: pulumi.String("60s"),
+	}
+}
+
+func (m *Monitoring) alert(ctx *pulumi.Context, name, title string, cond *monitoring.AlertPolicyConditionConditionThresholdArgs) (*monitoring.AlertPolicy, error) {
+	return monitoring.NewAlertPolicy(ctx, name, &monitoring.AlertPolicyArgs{
+		DisplayName:          pulumi.String(name),
+		Combiner:             pulumi.String("OR"),
+		Conditions:           monitoring.AlertPolicyConditionArray{&monitoring.AlertPolicyConditionArgs{DisplayName: pulumi.String(title), ConditionThreshold: cond}},
+		NotificationChannels: m.channels,
+		Documentation:        &monitoring.AlertPolicyDocumentationArgs{Content: pulumi.String(title), MimeType: pulumi.String("text/markdown")},
+	}, pulumi.Parent(m))
+}
+
+func sum(period string) monitoring.AlertPolicyConditionConditionThresholdAggregationArray {
+	return monitoring.AlertPolicyConditionConditionThresholdAggregationArray{&monitoring.AlertPolicyConditionConditionThresholdAggregationArgs{
+		AlignmentPeriod: pulumi.String(period), PerSeriesAligner: pulumi.String("ALIGN_RATE"), CrossSeriesReducer: pulumi.String("REDUCE_SUM"),
+	}}
+}
+
+func mean(period string) monitoring.AlertPolicyConditionConditionThresholdAggregationArray {
+	return monitoring.AlertPolicyConditionConditionThresholdAggregationArray{&monitoring.AlertPolicyConditionConditionThresholdAggregationArgs{
+		AlignmentPeriod: pulumi.String(period), PerSeriesAligner: pulumi.String("ALIGN_MEAN"),
+	}}
+}
+
+func max60() monitoring.AlertPolicyConditionConditionThresholdAggregationArray {
+	return monitoring.AlertPolicyConditionConditionThresholdAggregationArray{&monitoring.AlertPolicyConditionConditionThresholdAggregationArgs{
+		AlignmentPeriod: pulumi.String("60s"), PerSeriesAligner: pulumi.String("ALIGN_MAX"),
+	}}
+}
+
+func serviceNames(regions []MonitoredRegion) pulumi.StringArrayOutput {
+	var names pulumi.StringArray
+	for _, r := range regions {
+		names = append(names, r.ServiceName)
+	}
+	return names.ToStringArrayOutput()
+}
+
+// GCPDashboard is a Cloud Monitoring dashboard with a mosaic layout.
+type GCPDashboard struct {
+	DisplayName  string       `json:"displayName"`
+	MosaicLayout MosaicLayout `json:"mosaicLayout"`
+}
+
+// MosaicLayout is a 48-column grid of tiles.
+type MosaicLayout struct {
+	Columns int    `json:"columns"`
+	Tiles   []Tile `json:"tiles"`
+}
+
+// Tile places one chart.
+type Tile struct {
+	XPos   int    `json:"xPos"`
+	YPos   int    `json:"yPos"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+	Widget Widget `json:"widget"`
+}
+
+// Widget is a chart of one or more time series.
+type Widget struct {
+	Title   string  `json:"title"`
+	XyChart XyChart `json:"xyChart"`
+}
+
+// XyChart holds the chart's data sets.
+type XyChart struct {
+	DataSets []DataSet `json:"dataSets"`
+}
+
+// DataSet is one time-series query.
+type DataSet struct {
+	TimeSeriesQuery TimeSeriesQuery `json:"timeSeriesQuery"`
+	PlotType        string          `json:"plotType"`
+}
+
+// TimeSeriesQuery filters and aligns one metric.
+type TimeSeriesQuery struct {
+	TimeSeriesFilter TimeSeriesFilter `json:"timeSeriesFilter"`
+}
+
+// TimeSeriesFilter is a Monitoring filter with its aggregation.
+type TimeSeriesFilter struct {
+	Filter      string      `json:"filter"`
+	Aggregation Aggregation `json:"aggregation"`
+}
+
+// Aggregation aligns and reduces a series.
+type Aggregation struct {
+	AlignmentPeriod    string   `json:"alignmentPeriod"`
+	PerSeriesAligner   string   `json:"perSeriesAligner"`
+	CrossSeriesReducer string   `json:"crossSeriesReducer,omitempty"`
+	GroupByFields      []string `json:"groupByFields,omitempty"`
+}
+
+// DashboardRowTitles are the charts of every region's row, left to right.
+var DashboardRowTitles = []string{"requests", "5xx", "p99 latency", "instances", "uptime"}
+
+// DashboardJSON is the dashboard: one row per region (Cloud Run metrics are
+// per region; the load balancer's are split by the serving region).
+func DashboardJSON(regions []MonitoredRegion, domain, backendService string, services []string) (string, error) {
+	d := GCPDashboard{DisplayName: "mobile-backend", MosaicLayout: MosaicLayout{Columns: 48}}
+	for i, r := range regions {
+		lb := fmt.Sprintf(`resource.type="https_lb_rule" AND resource.label.backend_target_name="%s" AND resource.label.region="%s"`, backendService, r.Name)
+		charts := []struct{ filter, aligner string }{
+			{`metric.type="loadbalancing.googleapis.com/https/request_count" AND ` + lb, "ALIGN_RATE"},
+			{`metric.type="loadbalancing.googleapis.com/https/request_count" AND metric.label.response_code_class="500" AND ` + lb, "ALIGN_RATE"},
+			{`metric.type="loadbalancing.googleapis.com/https/total_latencies" AND ` + lb, "ALIGN_PERCENTILE_99"},
+			{fmt.Sprintf(`metric.type="run.googleapis.com/container/instance_count" AND resource.type="cloud_run_revision" AND resource.label.service_name="%s"`, services[i]), "ALIGN_MAX"},
+			{fmt.Sprintf(`metric.type="monitoring.googleapis.com/uptime_check/check_passed" AND resource.type="uptime_url" AND resource.label.host="%s"`, RegionalHostname(r.Name, domain)), "ALIGN_FRACTION_TRUE"},
+		}
+		for j, c := range charts {
+			d.MosaicLayout.Tiles = append(d.MosaicLayout.Tiles, Tile{
+				XPos: j * 9, YPos: i * 4, Width: 9, Height: 4,
+				Widget: Widget{
+					Title: fmt.Sprintf("%s (%s): %s", r.Name, r.Role, DashboardRowTitles[j]),
+					XyChart: XyChart{DataSets: []DataSet{{PlotType: "LINE", TimeSeriesQuery: TimeSeriesQuery{TimeSeriesFilter: TimeSeriesFilter{
+						Filter: c.filter, Aggregation: Aggregation{AlignmentPeriod: "60s", PerSeriesAligner: c.aligner},
+					}}}}},
+				},
+			})
+		}
+	}
+	b, err := json.Marshal(d)
+	return string(b), err
+}

@@ -1,0 +1,119 @@
+package gcp
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// PreconfiguredRules are the Cloud Armor preconfigured WAF rule sets every
+// policy evaluates: SQL injection, cross-site scripting, local and remote
+// file inclusion, remote code execution, scanner detection, protocol attacks
+// and the Log4j CVE (cve-canary).
+var PreconfiguredRules = []string{
+	"sqli-v33-stable", "xss-v33-stable", "lfi-v33-stable", "rfi-v33-stable",
+	"rce-v33-stable", "scannerdetection-v33-stable", "protocolattack-v33-stable", "cve-canary",
+}
+
+// RateLimitIntervalSeconds is the window of the per-IP rate limit (one of
+// the intervals Cloud Armor accepts), matching mobile-backend:rateLimit's unit.
+const RateLimitIntervalSeconds = 300
+
+// DefaultRulePriority is the priority of the mandatory catch-all rule.
+const DefaultRulePriority = 2147483647
+
+// WebFirewallArgs configures a WebFirewall. Zero values mean the documented
+// default of the matching mobile-backend config key.
+type WebFirewallArgs struct {
+	Mode      spec.WAFMode // block (default) or count: every rule in preview
+	RateLimit int          // requests per 5 minutes per client IP
+	GeoBlock  []string     // countries to refuse
+}
+
+// WebFirewall is a Cloud Armor security policy: the preconfigured WAF rules,
+// a rate-based ban per client IP, an optional geo-block, adaptive protection
+// (layer-7 DDoS defense) and verbose logging. Attach it to every backend
+// service of the load balancer.
+type WebFirewall struct {
+	pulumi.ResourceState
+
+	PolicyID pulumi.StringOutput `pulumi:"policyId"`
+}
+
+// NewWebFirewall builds the policy. Pass the primary region's provider in opts.
+func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts ...pulumi.ResourceOption) (*WebFirewall, error) {
+	w := &WebFirewall{}
+	if err := ctx.RegisterComponentResource("mobile-backend:gcp:WebFirewall", name, w, opts...); err != nil {
+		return nil, err
+	}
+	d := spec.Defaults()
+	setDefault(&args.Mode, d.WAF.Mode)
+	setDefault(&args.RateLimit, d.WAF.RateLimit)
+	preview := pulumi.Bool(args.Mode == spec.WAFCount)
+	all := &compute.SecurityPolicyRuleMatchArgs{
+		VersionedExpr: pulumi.String("SRC_IPS_V1"),
+		Config:        &compute.SecurityPolicyRuleMatchConfigArgs{SrcIpRanges: pulumi.StringArray{pulumi.String("*")}},
+	}
+	expr := func(e string) *compute.SecurityPolicyRuleMatchArgs {
+		return &compute.SecurityPolicyRuleMatchArgs{Expr: &compute.SecurityPolicyRuleMatchExprArgs{Expression: pulumi.String(e)}}
+	}
+
+	var rules compute.SecurityPolicyRuleTypeArray
+	if len(args.GeoBlock) > 0 {
+		var conds []string
+		for _, c := range args.GeoBlock {
+			conds = append(conds, fmt.Sprintf("origin.region_code == '%s'", c))
+		}
+		rules = append(rules, &compute.SecurityPolicyRuleTypeArgs{
+			Description: pulumi.String("geo-block"), Priority: pulumi.Int(100),
+			Action: pulumi.String("deny(403)"), Preview: preview, Match: expr(strings.Join(conds, " || ")),
+		})
+	}
+	rules = append(rules, &compute.SecurityPolicyRuleTypeArgs{
+		Description: pulumi.String("rate-limit"), Priority: pulumi.Int(200),
+		Action: pulumi.String("rate_based_ban"), Preview: preview, Match: all,
+		RateLimitOptions: &compute.SecurityPolicyRuleRateLimitOptionsArgs{
+			ConformAction: pulumi.String("allow"),
+			ExceedAction:  pulumi.String("deny(429)"),
+			EnforceOnKey:  pulumi.String("IP"),
+			RateLimitThreshold: &compute.SecurityPolicyRuleRateLimitOptionsRateLimitThresholdArgs{
+				Count: pulumi.Int(args.RateLimit), IntervalSec: pulumi.Int(RateLimitIntervalSeconds),
+			},
+			BanDurationSec: pulumi.Int(600),
+		},
+	})
+	for i, set := range PreconfiguredRules {
+		rules = append(rules, &compute.SecurityPolicyRuleTypeArgs{
+			Description: pulumi.String(set), Priority: pulumi.Int(1000 + i),
+			Action: pulumi.String("deny(403)"), Preview: preview,
+			Match: expr(fmt.Sprintf("evaluatePreconfiguredWaf('%s', {'sensitivity': 1})", set)),
+		})
+	}
+	rules = append(rules, &compute.SecurityPolicyRuleTypeArgs{
+		Description: pulumi.String("default: allow"), Priority: pulumi.Int(DefaultRulePriority),
+		Action: pulumi.String("allow"), Match: all,
+	})
+	policy, err := compute.NewSecurityPolicy(ctx, name, &compute.SecurityPolicyArgs{
+		Name:        pulumi.String(resourceName(name, 63)),
+		Description: pulumi.Sprintf("mobile-backend %s: WAF rules, rate limit, geo-block", name),
+		Type:        pulumi.String("CLOUD_ARMOR"),
+		Rules:       rules,
+		AdaptiveProtectionConfig: &compute.SecurityPolicyAdaptiveProtectionConfigArgs{
+			Layer7DdosDefenseConfig: &compute.SecurityPolicyAdaptiveProtectionConfigLayer7DdosDefenseConfigArgs{
+				Enable: pulumi.Bool(true), RuleVisibility: pulumi.String("STANDARD"),
+			},
+		},
+		AdvancedOptionsConfig: &compute.SecurityPolicyAdvancedOptionsConfigArgs{
+			LogLevel: pulumi.String("VERBOSE"), JsonParsing: pulumi.String("STANDARD"),
+		},
+	}, pulumi.Parent(w))
+	if err != nil {
+		return nil, fmt.Errorf("cloud armor %s: %w", name, err)
+	}
+	w.PolicyID = policy.ID().ToStringOutput()
+	return w, ctx.RegisterResourceOutputs(w, pulumi.Map{"policyId": w.PolicyID})
+}

@@ -1,0 +1,185 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/organizations"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	gcpc "github.com/mobile-backend/mobile-backend/components/gcp"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// GCP deploys the mobile backend on Google Cloud:
+//
+//	clients ─▶ Cloud DNS: api.<domain>, <region>.<domain>, static.<domain> ─▶ one anycast IP
+//	        ─▶ global external Application Load Balancer (TLS 1.2+, Cloud Armor on every backend service)
+//	             active-active:  one backend service over every region's serverless NEG (nearest healthy region)
+//	             active-passive: the primary's backend service; Failover switches to the standby's
+//	        ─▶ per region: Cloud Run (own service account, ingress from the load balancer only)
+//	             ├─▶ Spanner multi-region instance (active-active) or Cloud SQL primary + cross-region replicas
+//	             └─▶ dual-region Cloud Storage bucket (turbo replication), Cloud CDN for static.<domain>
+//	Cloud Monitoring: uptime checks, alert policies ─▶ e-mail; one dashboard, a row per region
+func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
+	providers := map[string]*gcp.Provider{}
+	for _, r := range s.Regions {
+		labels := s.StandardTags()
+		labels["region"] = r.Name
+		p, err := gcpc.NewProvider(ctx, "gcp-"+r.Name, s.GCP.Project, r.Name, labels)
+		if err != nil {
+			return nil, err
+		}
+		providers[r.Name] = p
+	}
+	primary := s.Primary()
+	inPrimary := pulumi.Provider(providers[primary.Name])
+	randomProvider, err := random.NewProvider(ctx, "random", nil)
+	if err != nil {
+		return nil, err
+	}
+	// The provider's project (from config, or the ambient one) and its number.
+	var projectID *string
+	if s.GCP.Project != "" {
+		projectID = &s.GCP.Project
+	}
+	proj, err := organizations.LookupProject(ctx, &organizations.LookupProjectArgs{ProjectId: projectID}, inPrimary)
+	if err != nil {
+		return nil, fmt.Errorf("gcp project: %w", err)
+	}
+	project := *proj.ProjectId
+	engine := s.GCPEngine()
+
+	var netRegions []gcpc.NetworkRegion
+	var dbRegions []gcpc.DatabaseRegion
+	for _, r := range s.Regions {
+		netRegions = append(netRegions, gcpc.NetworkRegion{Name: r.Name, CIDR: r.CIDR, Provider: providers[r.Name]})
+		dbRegions = append(dbRegions, gcpc.DatabaseRegion{Name: r.Name, Provider: providers[r.Name]})
+	}
+	network, err := gcpc.NewNetwork(ctx, s.Stack+"-net", gcpc.NetworkArgs{Regions: netRegions, PrivateServices: engine == spec.EngineCloudSQL}, inPrimary)
+	if err != nil {
+		return nil, err
+	}
+	db, err := gcpc.NewGlobalDatabase(ctx, s.Stack+"-db", gcpc.GlobalDatabaseArgs{
+		Engine: engine, Regions: dbRegions, Project: project, Name: s.Database.Name,
+		SpannerConfig: s.GCP.Spanner, MinUnits: s.GCP.SpannerMinUnits, MaxUnits: s.GCP.SpannerMaxUnits,
+		NetworkID: network.NetworkID, DependsOn: network.Peering(), Tier: s.GCP.CloudSQLTier,
+		BackupRetentionDays: s.Database.BackupRetentionDays, RandomProvider: randomProvider, Protect: s.Protect,
+	}, inPrimary)
+	if err != nil {
+		return nil, err
+	}
+	storage, err := gcpc.NewReplicatedStorage(ctx, s.Stack+"-uploads", gcpc.ReplicatedStorageArgs{
+		Regions: s.RegionNames, NoncurrentVersionDays: s.Storage.NoncurrentVersionDays, Protect: s.Protect, ProjectNumber: proj.Number,
+	}, inPrimary)
+	if err != nil {
+		return nil, err
+	}
+	armor, err := gcpc.NewWebFirewall(ctx, s.Stack+"-armor", gcpc.WebFirewallArgs{
+		Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock,
+	}, inPrimary)
+	if err != nil {
+		return nil, err
+	}
+
+	var lbRegions []gcpc.LoadBalancerRegion
+	var monitored []gcpc.MonitoredRegion
+	regions := pulumi.Map{}
+	for _, r := range s.Regions {
+		name := s.Stack + "-" + r.Name
+		env := db.Environment(r.Name, project)
+		env["ROLE"] = pulumi.String(r.Role)
+		env["UPLOADS_BUCKET"] = storage.BucketName
+		args := gcpc.RegionalComputeArgs{
+			Region: r.Name, Project: project, Image: s.Image, ContainerPort: s.ContainerPort,
+			CPU: s.CPU, Memory: s.Memory, MinInstances: s.MinInstancesFor(r), MaxInstances: s.MaxInstances,
+			Concurrency: s.GCP.Concurrency, HealthPath: s.HealthCheck.Path, Environment: env,
+			StackName: s.Stack, EnvironmentName: s.Environment,
+		}
+		if engine == spec.EngineCloudSQL {
+			args.Network, args.Subnet = network.NetworkID, network.Subnet(r.Name)
+			args.IAMDatabaseUser = true
+		}
+		compute, err := gcpc.NewRegionalCompute(ctx, name, args, pulumi.Provider(providers[r.Name]))
+		if err != nil {
+			return nil, fmt.Errorf("region %s: %w", r.Name, err)
+		}
+		if _, err := db.GrantTo(ctx, name+"-db-access", project, compute.ServiceAccountEmail); err != nil {
+			return nil, err
+		}
+		if err := storage.GrantTo(ctx, name+"-uploads-access", compute.ServiceAccountEmail); err != nil {
+			return nil, err
+		}
+		lbRegions = append(lbRegions, gcpc.LoadBalancerRegion{Name: r.Name, Role: r.Role, EndpointGroupID: compute.EndpointGroupID})
+		m := gcpc.MonitoredRegion{Name: r.Name, Role: r.Role, ServiceName: compute.ServiceName, MaxInstances: s.MaxInstances}
+		if engine == spec.EngineCloudSQL {
+			m.SQLInstance = db.ReplicaInstance(r.Name)
+		}
+		monitored = append(monitored, m)
+		regions[r.Name] = pulumi.Map{
+			"role":     pulumi.String(r.Role),
+			"endpoint": pulumi.String("https://" + gcpc.RegionalHostname(r.Name, s.Domain)),
+			"service":  compute.ServiceName,
+		}
+	}
+
+	lb, err := gcpc.NewLoadBalancer(ctx, s.Stack+"-lb", gcpc.LoadBalancerArgs{
+		Domain: s.Domain, Topology: s.Topology, Regions: lbRegions, SecurityPolicyID: armor.PolicyID,
+		StaticHostname: s.Storage.StaticHostname, StaticBucketID: storage.BackendBucketID, HealthCheck: s.HealthCheck,
+	}, inPrimary)
+	if err != nil {
+		return nil, err
+	}
+	zone, err := gcpc.ManagedZone(ctx, s.Stack+"-zone", gcpc.ManagedZoneArgs{DNSName: s.DNSZone, Create: s.CreateZone, Protect: s.Protect}, providers[primary.Name])
+	if err != nil {
+		return nil, err
+	}
+	hostnames := []string{s.Domain}
+	for _, r := range s.Regions {
+		hostnames = append(hostnames, gcpc.RegionalHostname(r.Name, s.Domain))
+	}
+	hostnames = append(hostnames, s.Storage.StaticHostname)
+	if err := gcpc.Records(ctx, s.Stack+"-dns", gcpc.RecordsArgs{Zone: zone, Hostnames: hostnames, IPAddress: lb.IPAddress, TTL: s.DNSTTL}, inPrimary); err != nil {
+		return nil, err
+	}
+	monArgs := gcpc.MonitoringArgs{
+		Project: project, Domain: s.Domain, HealthPath: s.HealthCheck.Path, Regions: monitored,
+		Emails: s.AlertEmails, Thresholds: s.Alarms, Bucket: storage.BucketName,
+		BackendService: lb.BackendServiceNames.MapIndex(pulumi.String("api")),
+	}
+	if engine == spec.EngineSpanner {
+		monArgs.SpannerInstance = db.Instance
+	}
+	mon, err := gcpc.NewMonitoring(ctx, s.Stack+"-monitoring", monArgs, inPrimary)
+	if err != nil {
+		return nil, err
+	}
+	if s.Topology == spec.ActivePassive {
+		standby := s.Regions[1].Name
+		if _, err := gcpc.NewFailover(ctx, s.Stack+"-failover", gcpc.FailoverArgs{
+			Project: project, ProjectNumber: proj.Number, StandbyRegion: standby,
+			URLMapSelfLink:         lb.URLMapSelfLink,
+			StandbyBackendSelfLink: lb.BackendSelfLinks.MapIndex(pulumi.String(standby)),
+			PrimaryCheckID:         mon.UptimeCheck(primary.Name),
+		}, pulumi.Provider(providers[standby])); err != nil {
+			return nil, err
+		}
+	}
+
+	database := pulumi.Map{"engine": pulumi.String(engine), "instance": db.Instance, "database": db.Database}
+	if engine == spec.EngineSpanner {
+		database["spannerConfig"] = pulumi.String(s.GCP.Spanner.Name)
+	}
+	return pulumi.Map{
+		"globalEndpoint": pulumi.String("https://" + s.Domain),
+		"regions":        regions,
+		"topology":       pulumi.String(s.Topology),
+		"ipAddress":      lb.IPAddress,
+		"database":       database,
+		"bucket":         storage.BucketName,
+		"bucketRegions":  pulumi.ToStringArray(storage.Placement.Regions[:]),
+		"staticHostname": pulumi.String(s.Storage.StaticHostname),
+		"dashboardId":    mon.DashboardID,
+	}, nil
+}
