@@ -1,0 +1,465 @@
+package tests
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	gcpc "github.com/mobile-backend/mobile-backend/components/gcp"
+	"github.com/mobile-backend/mobile-backend/internal/mock"
+	"github.com/mobile-backend/mobile-backend/internal/plan"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+const (
+	typeRun          = "gcp:cloudrunv2/service:Service"
+	typeRunInvoker   = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
+	typeNEG          = "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup"
+	typeBackend      = "gcp:compute/backendService:BackendService"
+	typeBackendBkt   = "gcp:compute/backendBucket:BackendBucket"
+	typeURLMap       = "gcp:compute/uRLMap:URLMap"
+	typeArmor        = "gcp:compute/securityPolicy:SecurityPolicy"
+	typeGCPCert      = "gcp:compute/managedSslCertificate:ManagedSslCertificate"
+	typeSSLPolicy    = "gcp:compute/sSLPolicy:SSLPolicy"
+	typeFwdRule      = "gcp:compute/globalForwardingRule:GlobalForwardingRule"
+	typeHTTPSProxy   = "gcp:compute/targetHttpsProxy:TargetHttpsProxy"
+	typeSpanner      = "gcp:spanner/instance:Instance"
+	typeSpannerDB    = "gcp:spanner/database:Database"
+	typeSQL          = "gcp:sql/databaseInstance:DatabaseInstance"
+	typeGCSBucket    = "gcp:storage/bucket:Bucket"
+	typeUptime       = "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig"
+	typeAlertPolicy  = "gcp:monitoring/alertPolicy:AlertPolicy"
+	typeChannel      = "gcp:monitoring/notificationChannel:NotificationChannel"
+	typeGCPDashboard = "gcp:monitoring/dashboard:Dashboard"
+	typeWorkflow     = "gcp:workflows/workflow:Workflow"
+	typeTrigger      = "gcp:eventarc/trigger:Trigger"
+	typeRecordSet    = "gcp:dns/recordSet:RecordSet"
+	typeGCPProvider  = "pulumi:providers:gcp"
+)
+
+// negIDs maps each region to its serverless endpoint group's id.
+func negIDs(res *plan.Result) map[string]string {
+	out := map[string]string{}
+	for _, n := range res.Recorder.OfType(typeNEG) {
+		out[n.Region] = n.ID
+	}
+	return out
+}
+
+// backends maps each backend service's logical name to the endpoint groups it holds.
+func backends(res *plan.Result) map[string][]any {
+	out := map[string][]any{}
+	for _, b := range res.Recorder.OfType(typeBackend) {
+		var groups []any
+		for i := 0; i < b.Len("backends"); i++ {
+			groups = append(groups, b.Get(fmt.Sprintf("backends.%d.group", i)))
+		}
+		out[b.Name] = groups
+	}
+	return out
+}
+
+func TestGCPActiveActiveSendsEachClientToTheNearestHealthyRegion(t *testing.T) {
+	regions := []string{"us-central1", "us-east1", "us-west1"}
+	res := mustPlan(t, "g", with(contract("gcp", "active-active", regions...), "healthCheckFailureThreshold", 5, "healthCheckInterval", 30))
+	negs := negIDs(res)
+	bs := backends(res)
+	assert.Equal(t, []any{negs["us-central1"], negs["us-east1"], negs["us-west1"]}, bs["g-lb-api"], "one backend service over every region")
+	for _, r := range regions {
+		assert.Equal(t, []any{negs[r]}, bs["g-lb-"+r], "each region's hostname reaches that region only")
+	}
+	armor := one(t, res.Recorder.OfType(typeArmor), "security policy")
+	for _, b := range res.Recorder.OfType(typeBackend) {
+		assert.Equal(t, "EXTERNAL_MANAGED", b.Str("loadBalancingScheme"))
+		assert.Equal(t, armor.ID, b.Str("securityPolicy"), "Cloud Armor on %s", b.Name)
+		assert.Equal(t, true, b.Get("logConfig.enable"))
+		assert.Equal(t, 5, b.Int("outlierDetection.consecutiveErrors"))
+		assert.Equal(t, 30, b.Int("outlierDetection.interval.seconds"))
+		assert.Equal(t, 100, b.Int("outlierDetection.maxEjectionPercent"))
+	}
+
+	urlMap := res.Recorder.Named(typeURLMap, "g-lb")
+	require.NotNil(t, urlMap)
+	apiBackend := res.Recorder.Named(typeBackend, "g-lb-api")
+	assert.Equal(t, apiBackend.ID, urlMap.Str("defaultService"))
+	assert.Empty(t, urlMap.IgnoreChanges, "active-active never rewrites the URL map")
+	hosts := map[string]string{}
+	matchers := map[string]string{}
+	for i := 0; i < urlMap.Len("hostRules"); i++ {
+		hosts[urlMap.Str(fmt.Sprintf("hostRules.%d.hosts.0", i))] = urlMap.Str(fmt.Sprintf("hostRules.%d.pathMatcher", i))
+	}
+	for i := 0; i < urlMap.Len("pathMatchers"); i++ {
+		matchers[urlMap.Str(fmt.Sprintf("pathMatchers.%d.name", i))] = urlMap.Str(fmt.Sprintf("pathMatchers.%d.defaultService", i))
+	}
+	for _, r := range regions {
+		assert.Equal(t, res.Recorder.Named(typeBackend, "g-lb-"+r).ID, matchers[hosts[r+".api.example.com"]])
+	}
+	assert.Equal(t, one(t, res.Recorder.OfType(typeBackendBkt), "backend bucket").ID, matchers[hosts["static.api.example.com"]])
+
+	cert := one(t, res.Recorder.OfType(typeGCPCert), "certificate")
+	assert.Equal(t, []any{"api.example.com", "us-central1.api.example.com", "us-east1.api.example.com", "us-west1.api.example.com", "static.api.example.com"}, cert.Get("managed.domains"))
+	ssl := one(t, res.Recorder.OfType(typeSSLPolicy), "SSL policy")
+	assert.Equal(t, "TLS_1_2", ssl.Str("minTlsVersion"))
+	assert.Equal(t, "MODERN", ssl.Str("profile"))
+	proxy := one(t, res.Recorder.OfType(typeHTTPSProxy), "https proxy")
+	assert.Equal(t, ssl.ID, proxy.Str("sslPolicy"))
+	ports := map[string]string{}
+	for _, f := range res.Recorder.OfType(typeFwdRule) {
+		ports[f.Str("portRange")] = f.Str("target")
+		assert.Equal(t, "EXTERNAL_MANAGED", f.Str("loadBalancingScheme"))
+	}
+	assert.Equal(t, proxy.ID, ports["443"])
+	redirect := res.Recorder.Named(typeURLMap, "g-lb-redirect")
+	require.NotNil(t, redirect)
+	assert.Equal(t, true, redirect.Get("defaultUrlRedirect.httpsRedirect"))
+	assert.NotEmpty(t, ports["80"])
+
+	ip := one(t, res.Recorder.OfType("gcp:compute/globalAddress:GlobalAddress"), "address").Outputs["address"]
+	names := map[string]bool{}
+	for _, rec := range res.Recorder.OfType(typeRecordSet) {
+		names[rec.Str("name")] = true
+		assert.Equal(t, []any{ip}, rec.Get("rrdatas"))
+		assert.Equal(t, "example-com", rec.Str("managedZone"))
+	}
+	assert.Len(t, names, 5, "api, three regional hostnames, static")
+}
+
+func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverWorkflowSwitches(t *testing.T) {
+	res := mustPlan(t, "p", contract("gcp", "active-passive", "europe-west1", "europe-west4", "us-east1"))
+	urlMap := res.Recorder.Named(typeURLMap, "p-lb")
+	require.NotNil(t, urlMap)
+	primaryBackend := res.Recorder.Named(typeBackend, "p-lb-europe-west1")
+	standbyBackend := res.Recorder.Named(typeBackend, "p-lb-europe-west4")
+	assert.Equal(t, primaryBackend.ID, urlMap.Str("defaultService"), "only the primary serves the API hostname")
+	assert.Nil(t, res.Recorder.Named(typeBackend, "p-lb-api"), "no backend service spans regions")
+	assert.Equal(t, []string{"defaultService"}, urlMap.IgnoreChanges, "a deployment never silently fails back")
+
+	var primaryCheck *mock.Resource
+	for _, u := range res.Recorder.OfType(typeUptime) {
+		if u.Str("monitoredResource.labels.host") == "europe-west1.api.example.com" {
+			primaryCheck = u
+		}
+	}
+	require.NotNil(t, primaryCheck)
+	down := res.Recorder.Named(typeAlertPolicy, "p-failover-primary-down")
+	require.NotNil(t, down)
+	assert.Contains(t, down.Str("conditions.0.conditionThreshold.filter"), fmt.Sprintf(`metric.label.check_id="%s"`, primaryCheck.Outputs["uptimeCheckId"]))
+	channel := res.Recorder.Named(typeChannel, "p-failover")
+	require.NotNil(t, channel)
+	assert.Equal(t, "pubsub", channel.Str("type"))
+	assert.Equal(t, []any{channel.Outputs["name"]}, down.Get("notificationChannels"))
+
+	wf := one(t, res.Recorder.OfType(typeWorkflow), "workflow")
+	assert.Equal(t, "europe-west4", wf.Region, "the automation runs in the standby region")
+	src := wf.Str("sourceContents")
+	assert.Contains(t, src, urlMap.Outputs["selfLink"].(string))
+	assert.Contains(t, src, `"defaultService":"`+standbyBackend.Outputs["selfLink"].(string)+`"`)
+	assert.Contains(t, src, `${alert.incident.state != \"open\"}`, "a closed incident does not switch")
+	var parsed map[string]any
+	require.NoError(t, json.Unmarshal([]byte(src), &parsed), "the workflow source is valid JSON")
+
+	trigger := one(t, res.Recorder.OfType(typeTrigger), "trigger")
+	assert.Equal(t, wf.ID, trigger.Str("destination.workflow"))
+	assert.Equal(t, "google.cloud.pubsub.topic.v1.messagePublished", trigger.Str("matchingCriterias.0.value"))
+	assert.Equal(t, channel.Str("labels.topic"), trigger.Str("transport.pubsub.topic"))
+
+	mins := map[string]int{}
+	for _, run := range res.Recorder.OfType(typeRun) {
+		mins[run.Region] = run.Int("template.scaling.minInstanceCount")
+	}
+	assert.Equal(t, map[string]int{"europe-west1": 2, "europe-west4": 1, "us-east1": 1}, mins, "standbys stay warm at the standby minimum")
+}
+
+func TestCloudRunIsReachableOnlyThroughTheLoadBalancer(t *testing.T) {
+	res := mustPlan(t, "run", with(contract("gcp", "active-active", "us-central1", "us-east1"),
+		"cpu", 1536, "memory", 3072, "concurrency", 40, "healthCheckPath", "/healthz", "containerPort", 8080))
+	emails := map[string]bool{}
+	for _, run := range res.Recorder.OfType(typeRun) {
+		assert.Equal(t, run.Region, run.Str("location"))
+		assert.Equal(t, "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER", run.Str("ingress"))
+		assert.Equal(t, "2", run.Str("template.containers.0.resources.limits.cpu"), "1.5 vCPU rounds up to Cloud Run's 2")
+		assert.Equal(t, "3072Mi", run.Str("template.containers.0.resources.limits.memory"))
+		assert.Equal(t, 40, run.Int("template.maxInstanceRequestConcurrency"))
+		assert.Equal(t, "/healthz", run.Str("template.containers.0.startupProbe.httpGet.path"))
+		assert.Equal(t, "/healthz", run.Str("template.containers.0.livenessProbe.httpGet.path"))
+		assert.Equal(t, 8080, run.Int("template.containers.0.ports.0.containerPort"))
+		env := map[string]any{}
+		for i := 0; i < run.Len("template.containers.0.envs"); i++ {
+			env[run.Str(fmt.Sprintf("template.containers.0.envs.%d.name", i))] = run.Get(fmt.Sprintf("template.containers.0.envs.%d.value", i))
+		}
+		assert.Equal(t, run.Region, env["REGION"])
+		assert.Equal(t, "run-db", env["SPANNER_INSTANCE"])
+		sa := run.Str("template.serviceAccount")
+		assert.False(t, emails[sa], "every region has its own service account")
+		emails[sa] = true
+	}
+	require.Len(t, emails, 2)
+	for _, inv := range res.Recorder.OfType(typeRunInvoker) {
+		assert.Equal(t, "roles/run.invoker", inv.Str("role"))
+	}
+	for _, m := range res.Recorder.OfType("gcp:projects/iAMMember:IAMMember") {
+		assert.Contains(t, []string{"roles/logging.logWriter", "roles/monitoring.metricWriter", "roles/cloudtrace.agent"}, m.Str("role"), "no broad project role")
+	}
+	for _, n := range res.Recorder.OfType(typeNEG) {
+		assert.Equal(t, "SERVERLESS", n.Str("networkEndpointType"))
+		assert.Equal(t, n.Region, n.Str("region"))
+	}
+}
+
+func TestCloudArmorRunsThePreconfiguredRulesARateBanAndAdaptiveProtection(t *testing.T) {
+	for _, mode := range []string{"block", "count"} {
+		t.Run(mode, func(t *testing.T) {
+			res := mustPlan(t, "armor", with(contract("gcp", "active-active", "europe-west1", "europe-west4"),
+				"wafMode", mode, "rateLimit", 900, "geoBlock", []string{"KP", "IR"}))
+			p := one(t, res.Recorder.OfType(typeArmor), "policy")
+			assert.Equal(t, "CLOUD_ARMOR", p.Str("type"))
+			assert.Equal(t, true, p.Get("adaptiveProtectionConfig.layer7DdosDefenseConfig.enable"))
+			assert.Equal(t, "VERBOSE", p.Str("advancedOptionsConfig.logLevel"))
+			byDesc := map[string]*struct {
+				priority int
+				action   string
+				expr     string
+				preview  bool
+			}{}
+			for i := 0; i < p.Len("rules"); i++ {
+				k := fmt.Sprintf("rules.%d.", i)
+				byDesc[p.Str(k+"description")] = &struct {
+					priority int
+					action   string
+					expr     string
+					preview  bool
+				}{p.Int(k + "priority"), p.Str(k + "action"), p.Str(k + "match.expr.expression"), p.Bool(k + "preview")}
+			}
+			for i, set := range gcpc.PreconfiguredRules {
+				r := byDesc[set]
+				require.NotNil(t, r, set)
+				assert.Equal(t, 1000+i, r.priority)
+				assert.Equal(t, "deny(403)", r.action)
+				assert.Equal(t, fmt.Sprintf("evaluatePreconfiguredWaf('%s', {'sensitivity': 1})", set), r.expr)
+				assert.Equal(t, mode == "count", r.preview)
+			}
+			assert.Equal(t, "origin.region_code == 'KP' || origin.region_code == 'IR'", byDesc["geo-block"].expr)
+			assert.Equal(t, "rate_based_ban", byDesc["rate-limit"].action)
+			for i := 0; i < p.Len("rules"); i++ {
+				if p.Str(fmt.Sprintf("rules.%d.description", i)) == "rate-limit" {
+					assert.Equal(t, 900, p.Int(fmt.Sprintf("rules.%d.rateLimitOptions.rateLimitThreshold.count", i)))
+					assert.Equal(t, 300, p.Int(fmt.Sprintf("rules.%d.rateLimitOptions.rateLimitThreshold.intervalSec", i)))
+					assert.Equal(t, "IP", p.Str(fmt.Sprintf("rules.%d.rateLimitOptions.enforceOnKey", i)))
+				}
+			}
+			assert.Equal(t, gcpc.DefaultRulePriority, byDesc["default: allow"].priority)
+		})
+	}
+}
+
+func TestGCPDatabaseEnginePerTopology(t *testing.T) {
+	aa := mustPlan(t, "db", contract("gcp", "active-active", "us-central1", "us-east1", "us-west1"))
+	inst := one(t, aa.Recorder.OfType(typeSpanner), "spanner instance")
+	assert.Equal(t, "nam6", inst.Str("config"), "the smallest configuration serving all three regions")
+	assert.Equal(t, 1000, inst.Int("autoscalingConfig.autoscalingLimits.minProcessingUnits"))
+	assert.Equal(t, 5000, inst.Int("autoscalingConfig.autoscalingLimits.maxProcessingUnits"))
+	assert.True(t, inst.Protect)
+	db := one(t, aa.Recorder.OfType(typeSpannerDB), "spanner database")
+	assert.Equal(t, "7d", db.Str("versionRetentionPeriod"))
+	assert.True(t, db.Bool("deletionProtection"))
+	assert.True(t, db.Bool("enableDropProtection"))
+	assert.True(t, db.Protect)
+	assert.Empty(t, aa.Recorder.OfType(typeSQL))
+	assert.Equal(t, map[string]any{"engine": "spanner", "instance": "db-db", "database": "app", "spannerConfig": "nam6"}, aa.Outputs["database"])
+
+	ap := mustPlan(t, "db", with(contract("gcp", "active-passive", "us-east1", "us-west1", "europe-west1"), "dbBackupRetentionDays", 14))
+	assert.Empty(t, ap.Recorder.OfType(typeSpanner))
+	instances := map[string]*mock.Resource{}
+	for _, i := range ap.Recorder.OfType(typeSQL) {
+		instances[i.Region] = i
+		assert.Equal(t, "POSTGRES_16", i.Str("databaseVersion"))
+		assert.True(t, i.Bool("deletionProtection"))
+		assert.True(t, i.Bool("settings.deletionProtectionEnabled"))
+		assert.Equal(t, false, i.Get("settings.ipConfiguration.ipv4Enabled"), "private IP only")
+		assert.Equal(t, "ENCRYPTED_ONLY", i.Str("settings.ipConfiguration.sslMode"))
+		assert.Equal(t, "REGIONAL", i.Str("settings.availabilityType"))
+		assert.True(t, i.Protect)
+	}
+	require.Len(t, instances, 3)
+	primary := instances["us-east1"]
+	assert.Nil(t, primary.Get("masterInstanceName"))
+	assert.True(t, primary.Bool("settings.backupConfiguration.pointInTimeRecoveryEnabled"))
+	assert.Equal(t, 14, primary.Int("settings.backupConfiguration.backupRetentionSettings.retainedBackups"))
+	assert.Equal(t, 7, primary.Int("settings.backupConfiguration.transactionLogRetentionDays"))
+	for _, r := range []string{"us-west1", "europe-west1"} {
+		assert.Equal(t, primary.Str("name"), instances[r].Str("masterInstanceName"), "a cross-region replica in %s", r)
+	}
+	assert.NotEmpty(t, primary.DependsOn, "waits for the private services connection")
+
+	// Either engine for either topology.
+	spannerAP := mustPlan(t, "db", with(contract("gcp", "active-passive", "europe-west1", "europe-west4"), "gcpDatabase", "spanner"))
+	assert.Equal(t, "eur3", one(t, spannerAP.Recorder.OfType(typeSpanner), "spanner").Str("config"))
+	sqlAA := mustPlan(t, "db", with(contract("gcp", "active-active", "southamerica-east1", "us-east1"), "gcpDatabase", "cloudsql"))
+	assert.Len(t, sqlAA.Recorder.OfType(typeSQL), 2)
+}
+
+func TestBucketIsDualRegionWithTurboReplication(t *testing.T) {
+	res := mustPlan(t, "b", with(contract("gcp", "active-passive", "europe-west1", "us-east1", "europe-west3"), "noncurrentVersionDays", 60))
+	b := one(t, res.Recorder.OfType(typeGCSBucket), "bucket")
+	assert.Equal(t, "EU", b.Str("location"))
+	assert.Equal(t, []any{"EUROPE-WEST1", "EUROPE-WEST3"}, b.Get("customPlacementConfig.dataLocations"), "the primary and the next stack region on its continent")
+	assert.Equal(t, "ASYNC_TURBO", b.Str("rpo"))
+	assert.Equal(t, true, b.Get("versioning.enabled"))
+	assert.True(t, b.Bool("uniformBucketLevelAccess"))
+	assert.Equal(t, "enforced", b.Str("publicAccessPrevention"))
+	assert.Equal(t, gcpc.SoftDeleteSeconds, b.Int("softDeletePolicy.retentionDurationSeconds"))
+	assert.Equal(t, 60, b.Int("lifecycleRules.0.condition.daysSinceNoncurrentTime"))
+	assert.True(t, b.Protect)
+	assert.Equal(t, "", b.Region, "a dual-region bucket is not in one region")
+	bb := one(t, res.Recorder.OfType(typeBackendBkt), "backend bucket")
+	assert.True(t, bb.Bool("enableCdn"))
+	assert.Equal(t, b.Outputs["name"], bb.Str("bucketName"))
+}
+
+func TestDualRegionPairing(t *testing.T) {
+	for _, tc := range []struct {
+		regions  []string
+		location string
+		pair     [2]string
+		inStack  bool
+	}{
+		{[]string{"us-central1", "us-east1"}, "US", [2]string{"us-central1", "us-east1"}, true},
+		{[]string{"asia-northeast1", "europe-west1", "asia-northeast2"}, "ASIA", [2]string{"asia-northeast1", "asia-northeast2"}, true},
+		{[]string{"europe-west2", "us-east4", "us-west1"}, "US", [2]string{"us-east4", "us-west1"}, true},
+		{[]string{"southamerica-east1", "us-east1"}, "US", [2]string{"us-east1", "us-east4"}, false},
+		{[]string{"me-west1", "africa-south1"}, "EU", [2]string{"europe-central2", "europe-west10"}, false},
+	} {
+		got := gcpc.ChooseDualRegion(tc.regions)
+		assert.Equal(t, gcpc.DualRegion{Location: tc.location, Regions: tc.pair, InStack: tc.inStack}, got, "%v", tc.regions)
+	}
+}
+
+func TestGCPMonitoringChecksEveryHostnameAndAlerts(t *testing.T) {
+	regions := []string{"us-central1", "us-east1"}
+	res := mustPlan(t, "m", with(contract("gcp", "active-passive", regions...), "alertEmails", []string{"a@example.com", "b@example.com"}, "healthCheckPath", "/healthz"))
+	channels := res.Recorder.OfType(typeChannel)
+	var emails []any
+	for _, c := range channels {
+		if c.Str("type") == "email" {
+			emails = append(emails, c.Get("labels.email_address"))
+		}
+	}
+	assert.ElementsMatch(t, []any{"a@example.com", "b@example.com"}, emails)
+	hosts := map[string]bool{}
+	for _, u := range res.Recorder.OfType(typeUptime) {
+		hosts[u.Str("monitoredResource.labels.host")] = true
+		assert.Equal(t, "/healthz", u.Str("httpCheck.path"))
+		assert.True(t, u.Bool("httpCheck.useSsl"))
+		assert.True(t, u.Bool("httpCheck.validateSsl"))
+		assert.Equal(t, "60s", u.Str("period"))
+		assert.Equal(t, []any{"USA", "EUROPE", "ASIA_PACIFIC"}, u.Get("selectedRegions"), "several checker regions")
+	}
+	assert.Equal(t, map[string]bool{"api.example.com": true, "us-central1.api.example.com": true, "us-east1.api.example.com": true}, hosts)
+
+	metrics := map[string]string{}
+	for _, a := range res.Recorder.OfType(typeAlertPolicy) {
+		metrics[a.Name] = a.Str("conditions.0.conditionThreshold.filter")
+	}
+	for name, metric := range map[string]string{
+		"m-monitoring-api-uptime":           "monitoring.googleapis.com/uptime_check/check_passed",
+		"m-monitoring-5xx-ratio":            "loadbalancing.googleapis.com/https/request_count",
+		"m-monitoring-p99-latency":          "loadbalancing.googleapis.com/https/total_latencies",
+		"m-monitoring-us-east1-saturation":  "run.googleapis.com/container/instance_count",
+		"m-monitoring-us-central1-sql-cpu":  "cloudsql.googleapis.com/database/cpu/utilization",
+		"m-monitoring-us-east1-replica-lag": "cloudsql.googleapis.com/database/replication/replica_lag",
+		"m-monitoring-storage-replication":  "storage.googleapis.com/replication/turbo_max_delay",
+		"m-monitoring-us-central1-uptime":   "monitoring.googleapis.com/uptime_check/check_passed",
+		"m-failover-primary-down":           "monitoring.googleapis.com/uptime_check/check_passed",
+	} {
+		assert.Contains(t, metrics[name], `metric.type="`+metric+`"`, name)
+	}
+	assert.NotContains(t, metrics, "m-monitoring-us-central1-replica-lag", "the primary has no lag")
+
+	dash := one(t, res.Recorder.OfType(typeGCPDashboard), "dashboard")
+	var body gcpc.GCPDashboard
+	require.NoError(t, json.Unmarshal([]byte(dash.Str("dashboardJson")), &body))
+	require.Len(t, body.MosaicLayout.Tiles, len(regions)*len(gcpc.DashboardRowTitles))
+	for i, tile := range body.MosaicLayout.Tiles {
+		region := regions[i/len(gcpc.DashboardRowTitles)]
+		assert.True(t, strings.HasPrefix(tile.Widget.Title, region+" "), tile.Widget.Title)
+		assert.Equal(t, 4*(i/len(gcpc.DashboardRowTitles)), tile.YPos)
+	}
+}
+
+func TestGCPProvidersAreExplicitAndLabelled(t *testing.T) {
+	res := planFile(t, "../Pulumi.gcp-prod.yaml")
+	providers := map[string]string{}
+	for _, p := range res.Recorder.OfType(typeGCPProvider) {
+		providers[p.URN] = p.Str("region")
+		assert.Equal(t, "prod", p.Get("defaultLabels.environment"))
+		assert.Equal(t, "mobile-platform", p.Get("defaultLabels.team"))
+		assert.Equal(t, false, p.Get("addTerraformAttributionLabel"))
+	}
+	assert.Len(t, providers, 3)
+	for _, r := range res.Recorder.Resources() {
+		if !r.Custom || strings.HasPrefix(r.Type, "pulumi:providers:") || !strings.HasPrefix(r.Type, "gcp:") {
+			continue
+		}
+		_, ok := providers[r.Provider[:strings.LastIndex(r.Provider, "::")]]
+		assert.True(t, ok, "%s %s uses an explicit provider", r.Type, r.Name)
+	}
+}
+
+func TestGCPContractKeysAlonePlan(t *testing.T) {
+	anyRegions := []string{"europe-west1", "us-east1", "asia-southeast1", "southamerica-east1", "australia-southeast1", "me-west1", "africa-south1", "northamerica-northeast1"}
+	for n := 2; n <= 8; n++ {
+		t.Run(fmt.Sprintf("active-passive/%d", n), func(t *testing.T) {
+			res := mustPlan(t, "ap", contract("gcp", "active-passive", anyRegions[:n]...))
+			assert.Len(t, res.Recorder.OfType(typeRun), n)
+			assert.Len(t, res.Recorder.OfType(typeSQL), n)
+			assert.Len(t, res.Recorder.OfType(typeWorkflow), 1)
+		})
+	}
+	for _, regions := range [][]string{
+		{"us-central1", "us-east1"}, {"europe-west1", "europe-west4"}, {"asia-northeast1", "asia-northeast2"},
+		{"us-central1", "europe-west1", "asia-east1"},
+		{"us-central1", "us-east1", "europe-west1", "europe-west4", "asia-east1", "asia-southeast1"},
+	} {
+		t.Run("active-active/"+strings.Join(regions, "+"), func(t *testing.T) {
+			res := mustPlan(t, "aa", contract("gcp", "active-active", regions...))
+			inst := one(t, res.Recorder.OfType(typeSpanner), "spanner")
+			c, err := spec.ChooseSpannerConfig("", regions)
+			require.NoError(t, err)
+			assert.Equal(t, c.Name, inst.Str("config"))
+			assert.Len(t, backends(res)["aa-lb-api"], len(regions))
+		})
+	}
+}
+
+func TestBadGCPConfigsNameTheKey(t *testing.T) {
+	base := contract("gcp", "active-active", "us-central1", "us-east1")
+	for _, tc := range []struct {
+		name string
+		cfg  map[string]any
+		want string
+	}{
+		{"unknown region", with(base, "regions", []string{"us-central1", "us-central9"}), `mobile-backend:regions[1]: "us-central9" is not a Google Cloud region`},
+		{"AWS region", with(base, "regions", []string{"us-central1", "us-east-1"}), `mobile-backend:regions[1]: "us-east-1" is not a Google Cloud region`},
+		{"one region", with(base, "regions", []string{"us-central1"}), "mobile-backend:regions: at least two regions"},
+		{"no Spanner configuration covers", with(base, "regions", []string{"us-central1", "australia-southeast1"}), "mobile-backend:regions: no Spanner multi-region configuration serves all of us-central1, australia-southeast1; choose regions one of these covers, or set mobile-backend:gcpDatabase to cloudsql: nam3 (us-east4, us-east1);"},
+		{"configuration does not cover", with(base, "spannerConfig", "eur3"), `mobile-backend:spannerConfig: "eur3" does not serve all of us-central1, us-east1`},
+		{"unknown configuration", with(base, "spannerConfig", "nam99"), `mobile-backend:spannerConfig: "nam99" is not a known multi-region configuration`},
+		{"database choice", with(base, "gcpDatabase", "bigtable"), `mobile-backend:gcpDatabase: "bigtable" is not a database choice`},
+		{"processing units", with(base, "spannerMinProcessingUnits", 1500), "mobile-backend:spannerMinProcessingUnits: 1500 must be a multiple of 1000"},
+		{"memory for CPU", with(base, "cpu", 1024, "memory", 8192), "mobile-backend:memory: 8192 MiB is outside what Cloud Run allows with 1 vCPU: 512 to 4096"},
+		{"label", with(base, "tags", map[string]string{"Team": "x"}), `mobile-backend:tags: key "Team" is not a Google Cloud label key`},
+		{"project id", with(base, "gcpProject", "My Project"), `mobile-backend:gcpProject: "My Project" is not a project id`},
+		{"concurrency", with(base, "concurrency", 5000), "mobile-backend:concurrency: 5000 must be between 1 and 1000"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runMain("--config-file", writeStack(t, "bad", tc.cfg))
+			assert.Equal(t, plan.ExitConfigError, code)
+			assert.True(t, strings.Contains(stderr, tc.want), "stderr %q does not name %q", stderr, tc.want)
+			assert.Empty(t, stdout)
+		})
+	}
+}
