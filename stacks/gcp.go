@@ -94,7 +94,7 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		args := gcpc.RegionalComputeArgs{
 			Region: r.Name, Project: project, Image: s.Image, ContainerPort: s.ContainerPort,
 			CPU: s.CPU, Memory: s.Memory, MinInstances: s.MinInstancesFor(r), MaxInstances: s.MaxInstances,
-			Concurrency: s.GCP.Concurrency, HealthPath: s.HealthCheck.Path, Environment: env,
+			Concurrency: s.Concurrency, HealthPath: s.HealthCheck.Path, Environment: env,
 			StackName: s.Stack, EnvironmentName: s.Environment,
 		}
 		if engine == spec.EngineCloudSQL {

@@ -47,10 +47,10 @@ var ErrNotSupported = errors.New("not supported yet")
 // Supported returns a configuration error for a cloud this version cannot
 // deploy, naming the key.
 func Supported(c spec.Cloud) error {
-	if c == spec.AWS || c == spec.GCP {
+	if c == spec.AWS || c == spec.GCP || c == spec.Azure {
 		return nil
 	}
-	return &spec.Error{Problems: []string{fmt.Sprintf("%s:cloud: %q is %v: aws and gcp can be deployed in this version", spec.Namespace, c, ErrNotSupported)}}
+	return &spec.Error{Problems: []string{fmt.Sprintf("%s:cloud: %q is %v: aws, gcp and azure can be deployed in this version", spec.Namespace, c, ErrNotSupported)}}
 }
 
 // Deploy builds the stack the spec describes and returns its outputs: the
@@ -59,8 +59,11 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if err := Supported(s.Cloud); err != nil {
 		return nil, err
 	}
-	if s.Cloud == spec.GCP {
+	switch s.Cloud {
+	case spec.GCP:
 		return GCP(ctx, s)
+	case spec.Azure:
+		return Azure(ctx, s)
 	}
 	return AWS(ctx, s)
 }

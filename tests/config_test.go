@@ -76,7 +76,6 @@ func TestBadConfigsExitTwoWithTheKeyNamed(t *testing.T) {
 		want string // the key and the gist of the message
 	}{
 		{"unknown cloud", with(base, "cloud", "ibm"), `mobile-backend:cloud: "ibm" is not a supported cloud; one of aws, gcp, azure`},
-		{"cloud not built yet", with(base, "cloud", "azure", "regions", []string{"eastus", "westeurope"}), `mobile-backend:cloud: "azure" is not supported yet`},
 		{"missing cloud", with(base, "cloud", ""), "mobile-backend:cloud: required"},
 		{"unknown topology", with(base, "topology", "active-sideways"), `mobile-backend:topology: "active-sideways" is not a topology; one of active-active, active-passive`},
 		{"one region", with(base, "regions", []string{"us-east-1"}), "mobile-backend:regions: at least two regions"},

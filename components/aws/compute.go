@@ -85,9 +85,7 @@ func (a *RegionalComputeArgs) defaults() error {
 	setDefault(&a.MinInstances, d.MinInstances)
 	setDefault(&a.MaxInstances, d.MaxInstances)
 	setDefault(&a.CPUTargetPercent, d.CPUTargetPercent)
-	setDefault(&a.HealthCheck.Path, d.HealthCheck.Path)
-	setDefault(&a.HealthCheck.IntervalSeconds, d.HealthCheck.IntervalSeconds)
-	setDefault(&a.HealthCheck.FailureThreshold, d.HealthCheck.FailureThreshold)
+	a.HealthCheck = a.HealthCheck.WithDefaults()
 	setDefault(&a.LogRetentionDays, d.LogRetentionDays)
 	return nil
 }

@@ -85,10 +85,7 @@ func NewLatencyDNS(ctx *pulumi.Context, name string, args LatencyDNSArgs, opts .
 	if args.Topology != spec.ActiveActive && args.Topology != spec.ActivePassive {
 		return nil, fmt.Errorf("dns %s: unknown topology %q", name, args.Topology)
 	}
-	defaults := spec.Defaults()
-	setDefault(&args.HealthCheck.Path, defaults.HealthCheck.Path)
-	setDefault(&args.HealthCheck.IntervalSeconds, defaults.HealthCheck.IntervalSeconds)
-	setDefault(&args.HealthCheck.FailureThreshold, defaults.HealthCheck.FailureThreshold)
+	args.HealthCheck = args.HealthCheck.WithDefaults()
 	child := pulumi.Parent(d)
 
 	checks := pulumi.StringMap{}

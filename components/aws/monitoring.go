@@ -69,15 +69,8 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 	if args.Stack == "" || len(args.Regions) == 0 || args.Global == nil {
 		return nil, fmt.Errorf("monitoring %s: Stack, Regions and Global are required", name)
 	}
-	d := spec.Defaults().Alarms
+	args.Thresholds = args.Thresholds.WithDefaults()
 	t := &args.Thresholds
-	setDefault(&t.ErrorRatePercent, d.ErrorRatePercent)
-	setDefault(&t.LatencyP99Ms, d.LatencyP99Ms)
-	setDefault(&t.CPUPercent, d.CPUPercent)
-	setDefault(&t.MemoryPercent, d.MemoryPercent)
-	setDefault(&t.DatabaseLagMs, d.DatabaseLagMs)
-	setDefault(&t.StorageReplicationSeconds, d.StorageReplicationSeconds)
-	setDefault(&t.WAFBlockedRequests, d.WAFBlockedRequests)
 	child := pulumi.Parent(m)
 
 	topics := map[string]*sns.Topic{}

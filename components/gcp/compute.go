@@ -71,7 +71,7 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	setDefault(&args.Memory, d.Memory)
 	setDefault(&args.MinInstances, d.MinInstances)
 	setDefault(&args.MaxInstances, d.MaxInstances)
-	setDefault(&args.Concurrency, d.GCP.Concurrency)
+	setDefault(&args.Concurrency, d.Concurrency)
 	setDefault(&args.HealthPath, d.HealthCheck.Path)
 	child := pulumi.Parent(c)
 

@@ -67,9 +67,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 	if args.Domain == "" || len(args.Regions) < 2 || args.SecurityPolicyID == nil {
 		return nil, fmt.Errorf("load balancer %s: Domain, two Regions and SecurityPolicyID are required", name)
 	}
-	d := spec.Defaults()
-	setDefault(&args.HealthCheck.IntervalSeconds, d.HealthCheck.IntervalSeconds)
-	setDefault(&args.HealthCheck.FailureThreshold, d.HealthCheck.FailureThreshold)
+	args.HealthCheck = args.HealthCheck.WithDefaults()
 	child := pulumi.Parent(lb)
 
 	backend := func(bname string, negs ...pulumi.StringInput) (*compute.BackendService, error) {

@@ -74,14 +74,9 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 	if args.Project == "" || args.Domain == "" || len(args.Regions) == 0 {
 		return nil, fmt.Errorf("monitoring %s: Project, Domain and Regions are required", name)
 	}
-	d := spec.Defaults()
-	setDefault(&args.HealthPath, d.HealthCheck.Path)
+	setDefault(&args.HealthPath, spec.Defaults().HealthCheck.Path)
+	args.Thresholds = args.Thresholds.WithDefaults()
 	t := &args.Thresholds
-	setDefault(&t.ErrorRatePercent, d.Alarms.ErrorRatePercent)
-	setDefault(&t.LatencyP99Ms, d.Alarms.LatencyP99Ms)
-	setDefault(&t.CPUPercent, d.Alarms.CPUPercent)
-	setDefault(&t.DatabaseLagMs, d.Alarms.DatabaseLagMs)
-	setDefault(&t.StorageReplicationSeconds, d.Alarms.StorageReplicationSeconds)
 	child := pulumi.Parent(m)
 
 	for i, e := range args.Emails {

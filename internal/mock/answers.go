@@ -38,22 +38,31 @@ var awsIDPrefix = map[string]string{
 	"aws:route53/healthCheck:HealthCheck":                       "hc",
 }
 
+// props reads a resource's inputs and fills in the outputs they lack.
+type props struct{ in, out resource.PropertyMap }
+
+// str is a string input, or "".
+func (p props) str(k string) string {
+	if v, ok := p.in[resource.PropertyKey(k)]; ok && v.IsString() {
+		return v.StringValue()
+	}
+	return ""
+}
+
+// set adds a string output unless the inputs already hold it.
+func (p props) set(k, v string) {
+	if _, ok := p.out[resource.PropertyKey(k)]; !ok {
+		p.out[resource.PropertyKey(k)] = resource.NewProperty(v)
+	}
+}
+
 // answer returns the id and state a provider would return on create: the
 // inputs plus the computed properties a component reads.
 func answer(typ, name, region string, in resource.PropertyMap) (string, resource.PropertyMap) {
 	out := in.Copy()
 	h := hash(typ, name, region)
-	set := func(k, v string) {
-		if _, ok := out[resource.PropertyKey(k)]; !ok {
-			out[resource.PropertyKey(k)] = resource.NewProperty(v)
-		}
-	}
-	str := func(k string) string {
-		if v, ok := in[resource.PropertyKey(k)]; ok && v.IsString() {
-			return v.StringValue()
-		}
-		return ""
-	}
+	p := props{in, out}
+	set, str := p.set, p.str
 	if strings.HasPrefix(typ, "pulumi:providers:") {
 		return name + "-" + h[:8], out
 	}
@@ -73,7 +82,9 @@ func answer(typ, name, region string, in resource.PropertyMap) (string, resource
 
 	id := physical
 	if parts := strings.Split(typ, ":"); parts[0] == "gcp" {
-		return gcpAnswer(typ, physical, region, h, in, out)
+		return gcpAnswer(typ, physical, region, h, p)
+	} else if parts[0] == "azure-native" {
+		return azureAnswer(typ, name, region, h, p)
 	}
 	if p, ok := awsIDPrefix[typ]; ok {
 		id = p + "-" + h[:17]
@@ -223,12 +234,7 @@ func availabilityZones(region string) []string {
 }
 
 func invoke(token, region string, args resource.PropertyMap) (resource.PropertyMap, error) {
-	str := func(k string) string {
-		if v, ok := args[resource.PropertyKey(k)]; ok && v.IsString() {
-			return v.StringValue()
-		}
-		return ""
-	}
+	str := props{in: args}.str
 	switch token {
 	case "aws:index/getAvailabilityZones:getAvailabilityZones":
 		var names, ids []resource.PropertyValue
@@ -249,6 +255,23 @@ func invoke(token, region string, args resource.PropertyMap) (resource.PropertyM
 			"dnsName":     resource.NewProperty(strings.ReplaceAll(name, "-", ".") + "."),
 			"nameServers": resource.NewProperty([]resource.PropertyValue{resource.NewProperty("ns-cloud-a1.googledomains.com.")}),
 			"visibility":  resource.NewProperty("public"),
+		}, nil
+	case "azure-native:authorization:getClientConfig":
+		return resource.PropertyMap{
+			"clientId": resource.NewProperty(uuid(hash("client"))), "objectId": resource.NewProperty(uuid(hash("object"))),
+			"subscriptionId": resource.NewProperty(AzureSubscription), "tenantId": resource.NewProperty(uuid(hash("tenant"))),
+		}, nil
+	case "azure-native:operationalinsights:getSharedKeys":
+		return resource.PropertyMap{
+			"primarySharedKey":   resource.MakeSecret(resource.NewProperty("mock-primary-shared-key")),
+			"secondarySharedKey": resource.MakeSecret(resource.NewProperty("mock-secondary-shared-key")),
+		}, nil
+	case "azure-native:network:getZone":
+		name := str("zoneName")
+		return resource.PropertyMap{
+			"id":   resource.NewProperty(fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/dnszones/%s", AzureSubscription, str("resourceGroupName"), name)),
+			"name": resource.NewProperty(name), "location": resource.NewProperty("global"),
+			"nameServers": resource.NewProperty([]resource.PropertyValue{resource.NewProperty("ns1-01.azure-dns.com.")}),
 		}, nil
 	case "aws:route53/getZone:getZone":
 		name := strings.TrimSuffix(str("name"), ".")
@@ -288,18 +311,8 @@ var gcpCollections = map[string]string{
 
 // gcpAnswer answers for a Google Cloud resource: ids in the API's
 // projects/... form, self links, and the computed properties components read.
-func gcpAnswer(typ, physical, region, h string, in, out resource.PropertyMap) (string, resource.PropertyMap) {
-	set := func(k, v string) {
-		if _, ok := out[resource.PropertyKey(k)]; !ok {
-			out[resource.PropertyKey(k)] = resource.NewProperty(v)
-		}
-	}
-	str := func(k string) string {
-		if v, ok := in[resource.PropertyKey(k)]; ok && v.IsString() {
-			return v.StringValue()
-		}
-		return ""
-	}
+func gcpAnswer(typ, physical, region, h string, p props) (string, resource.PropertyMap) {
+	set, str, out := p.set, p.str, p.out
 	id := physical
 	if c, ok := gcpCollections[typ]; ok {
 		scope := "global"
@@ -357,4 +370,93 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// AzureSubscription is the subscription the mock answers with.
+const AzureSubscription = "00000000-0000-4000-8000-000000000001"
+
+// azureNameKeys maps a type to the input that holds its name, where it is
+// not <type>Name.
+var azureNameKeys = map[string]string{
+	"azure-native:cdn:AFDEndpoint":            "endpointName",
+	"azure-native:cdn:AFDOriginGroup":         "originGroupName",
+	"azure-native:cdn:AFDOrigin":              "originName",
+	"azure-native:cdn:AFDCustomDomain":        "customDomainName",
+	"azure-native:insights:Component":         "resourceName",
+	"azure-native:storage:StorageAccount":     "accountName",
+	"azure-native:app:ManagedEnvironment":     "environmentName",
+	"azure-native:network:Policy":             "policyName",
+	"azure-native:network:Zone":               "zoneName",
+	"azure-native:network:PrivateZone":        "privateZoneName",
+	"azure-native:network:RecordSet":          "relativeRecordSetName",
+	"azure-native:insights:DiagnosticSetting": "name",
+	"azure-native:insights:MetricAlert":       "ruleName",
+}
+
+// azureAnswer answers for an Azure resource: an ARM id from its resource
+// group and name, and the computed properties components read.
+func azureAnswer(typ, logical, region, h string, p props) (string, resource.PropertyMap) {
+	parts := strings.Split(typ, ":")
+	kind := parts[2]
+	key, ok := azureNameKeys[typ]
+	if !ok {
+		key = strings.ToLower(kind[:1]) + kind[1:] + "Name"
+	}
+	name := p.str(key)
+	if name == "" {
+		name = logical + "-" + h[:7]
+	}
+	p.set("name", name)
+	rg := p.str("resourceGroupName")
+	id := fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.%s/%s/%s", AzureSubscription, rg, strings.ToUpper(parts[1][:1])+parts[1][1:], strings.ToLower(kind[:1])+kind[1:]+"s", name)
+	if typ == "azure-native:resources:ResourceGroup" {
+		id = fmt.Sprintf("/subscriptions/%s/resourceGroups/%s", AzureSubscription, name)
+	}
+	nested := func(path []string, v resource.PropertyValue) {
+		m := p.out
+		for _, k := range path[:len(path)-1] {
+			next, ok := m[resource.PropertyKey(k)]
+			if !ok || !next.IsObject() {
+				next = resource.NewProperty(resource.PropertyMap{})
+				m[resource.PropertyKey(k)] = next
+			}
+			m = next.ObjectValue()
+		}
+		m[resource.PropertyKey(path[len(path)-1])] = v
+	}
+	switch typ {
+	case "azure-native:app:ContainerApp":
+		nested([]string{"configuration", "ingress", "fqdn"}, resource.NewProperty(fmt.Sprintf("%s.%s.%s.azurecontainerapps.io", name, h[:10], region)))
+		nested([]string{"identity", "principalId"}, resource.NewProperty(uuid(hash("principal", name))))
+		p.set("latestRevisionFqdn", fmt.Sprintf("%s--%s.%s.%s.azurecontainerapps.io", name, h[:7], h[:10], region))
+	case "azure-native:operationalinsights:Workspace":
+		p.set("customerId", uuid(hash("workspace", name)))
+	case "azure-native:cdn:Profile":
+		p.set("frontDoorId", uuid(hash("frontdoor", name)))
+	case "azure-native:cdn:AFDEndpoint":
+		p.set("hostName", fmt.Sprintf("%s-%s.z01.azurefd.net", name, h[:16]))
+	case "azure-native:cdn:AFDCustomDomain":
+		nested([]string{"validationProperties", "validationToken"}, resource.NewProperty(h[:32]))
+	case "azure-native:sql:Server":
+		p.set("fullyQualifiedDomainName", name+".database.windows.net")
+	case "azure-native:storage:ObjectReplicationPolicy":
+		policy := p.str("objectReplicationPolicyId")
+		if policy == "default" || policy == "" {
+			policy = uuid(hash("orp", name, logical))
+		}
+		p.out["policyId"] = resource.NewProperty(policy)
+		if rules, ok := p.out["rules"]; ok && rules.IsArray() {
+			for i, r := range rules.ArrayValue() {
+				if r.IsObject() {
+					if _, ok := r.ObjectValue()["ruleId"]; !ok {
+						r.ObjectValue()["ruleId"] = resource.NewProperty(uuid(hash("rule", policy, fmt.Sprint(i))))
+					}
+				}
+			}
+		}
+	case "azure-native:insights:Component":
+		p.set("instrumentationKey", uuid(hash("ikey", name)))
+		p.set("connectionString", "InstrumentationKey="+uuid(hash("ikey", name)))
+	}
+	return id, p.out
 }

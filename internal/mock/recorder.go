@@ -149,6 +149,13 @@ func (m *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		if isGlobal(args.TypeToken, args.Inputs) {
 			region = ""
 		}
+		// An Azure resource says where it is: a region, or "global".
+		if loc, ok := args.Inputs["location"]; ok && loc.IsString() && strings.HasPrefix(args.TypeToken, "azure-native:") {
+			region = strings.ToLower(loc.StringValue())
+			if region == "global" {
+				region = ""
+			}
+		}
 	}
 
 	id, outputs := answer(args.TypeToken, args.Name, region, args.Inputs)

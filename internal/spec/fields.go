@@ -170,6 +170,17 @@ var Fields = []Field{
 	str("staticHostname", "", "Hostname of the edge cache for static content. Default: static.<domain>.",
 		func(s *Spec) *string { return &s.Storage.StaticHostname }),
 
+	str("azureSqlAdminLogin", "", "Microsoft Entra login (group name) that administers the Azure SQL servers. Default: the deploying identity.",
+		func(s *Spec) *string { return &s.Azure.SQLAdminLogin }),
+	str("azureSqlAdminObjectId", "", "Object id of that Entra principal. Default: the deploying identity's.",
+		func(s *Spec) *string { return &s.Azure.SQLAdminObjectID }),
+	str("azureSqlSku", "GP_Gen5_2", "Azure SQL database SKU (General Purpose or Business Critical, which support zone redundancy).",
+		func(s *Spec) *string { return &s.Azure.SQLSku }),
+	str("azureDnsResourceGroup", "", "Resource group of the Azure DNS zone. Default: the stack's global resource group (<stack>-global).",
+		func(s *Spec) *string { return &s.Azure.DNSResourceGroup }),
+	integer("azureFailoverGraceMinutes", 60, "Minutes the SQL failover group waits before an automatic failover that may lose data (60 or more).",
+		func(s *Spec) *int { return &s.Azure.FailoverGraceMinutes }),
+
 	integer("alarmErrorRatePercent", 5, "Alert when 5xx responses exceed this percentage of a region's requests.",
 		func(s *Spec) *int { return &s.Alarms.ErrorRatePercent }),
 	integer("alarmLatencyP99Ms", 1000, "Alert when a region's p99 response time exceeds this many milliseconds.",
@@ -194,8 +205,8 @@ var Fields = []Field{
 		func(s *Spec) *int { return &s.GCP.SpannerMaxUnits }),
 	str("cloudSqlTier", "db-custom-2-7680", "Cloud SQL machine tier of the primary and its replicas.",
 		func(s *Spec) *string { return &s.GCP.CloudSQLTier }),
-	integer("concurrency", 80, "Concurrent requests per Cloud Run instance (1-1000).",
-		func(s *Spec) *int { return &s.GCP.Concurrency }),
+	integer("concurrency", 80, "Concurrent requests per instance on Cloud Run and Azure Container Apps (1-1000); the Container Apps HTTP scale rule scales out at this load.",
+		func(s *Spec) *int { return &s.Concurrency }),
 
 	integer("alarmWafBlockedRequests", 1000, "Alert when a region's WAF blocks more than this many requests in 5 minutes.",
 		func(s *Spec) *int { return &s.Alarms.WAFBlockedRequests }),

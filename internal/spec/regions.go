@@ -153,3 +153,16 @@ func LookupRegion(c Cloud, name string) (Region, bool) {
 	}
 	return Region{}, false
 }
+
+// azureRegionsWithoutZones are the Azure regions in the table that have no
+// availability zones (Azure documentation, "Azure regions with availability
+// zone support"): zone-redundant services fall back to their regional form
+// there.
+var azureRegionsWithoutZones = map[string]bool{
+	"westcentralus": true, "northcentralus": true, "westus": true, "canadaeast": true, "ukwest": true,
+	"southindia": true, "westindia": true, "japanwest": true, "koreasouth": true,
+	"australiasoutheast": true, "australiacentral": true,
+}
+
+// AzureHasZones reports whether an Azure region has availability zones.
+func AzureHasZones(region string) bool { return !azureRegionsWithoutZones[region] }

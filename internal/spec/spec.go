@@ -111,6 +111,7 @@ type Spec struct {
 	MaxInstances        int
 	StandbyMinInstances int
 	CPUTargetPercent    int
+	Concurrency         int // concurrent requests per instance (Cloud Run, Container Apps)
 
 	HealthCheck HealthCheck
 	DNSTTL      int
@@ -132,7 +133,24 @@ type Spec struct {
 	Storage      Storage
 	Alarms       Alarms
 
-	GCP GoogleCloud
+	GCP   GoogleCloud
+	Azure AzureSettings
+}
+
+// AzureSettings holds the Azure settings.
+type AzureSettings struct {
+	// SQLAdminLogin and SQLAdminObjectID name the Microsoft Entra principal
+	// (a group, ideally) that administers the SQL servers; empty means the
+	// identity that runs the deployment.
+	SQLAdminLogin    string
+	SQLAdminObjectID string
+	SQLSku           string // database SKU, e.g. GP_Gen5_2
+	// DNSResourceGroup holds the Azure DNS zone; empty means the stack's
+	// global resource group.
+	DNSResourceGroup string
+	// FailoverGraceMinutes is how long the failover group waits before an
+	// automatic failover that may lose data.
+	FailoverGraceMinutes int
 }
 
 // GoogleCloud holds the Google Cloud settings.
@@ -146,7 +164,6 @@ type GoogleCloud struct {
 	SpannerMinUnits int // processing units, autoscaling floor
 	SpannerMaxUnits int // processing units, autoscaling ceiling
 	CloudSQLTier    string
-	Concurrency     int // requests per Cloud Run instance
 }
 
 // GCP database engines.
@@ -181,6 +198,35 @@ type Database struct {
 type Storage struct {
 	NoncurrentVersionDays int    // days a replaced or deleted object version is kept
 	StaticHostname        string // the edge cache's hostname
+}
+
+// WithDefaults fills every zero field with its documented default.
+func (h HealthCheck) WithDefaults() HealthCheck {
+	d := Defaults().HealthCheck
+	fill(&h.Path, d.Path)
+	fill(&h.IntervalSeconds, d.IntervalSeconds)
+	fill(&h.FailureThreshold, d.FailureThreshold)
+	return h
+}
+
+// WithDefaults fills every zero threshold with its documented default.
+func (a Alarms) WithDefaults() Alarms {
+	d := Defaults().Alarms
+	fill(&a.ErrorRatePercent, d.ErrorRatePercent)
+	fill(&a.LatencyP99Ms, d.LatencyP99Ms)
+	fill(&a.CPUPercent, d.CPUPercent)
+	fill(&a.MemoryPercent, d.MemoryPercent)
+	fill(&a.DatabaseLagMs, d.DatabaseLagMs)
+	fill(&a.StorageReplicationSeconds, d.StorageReplicationSeconds)
+	fill(&a.WAFBlockedRequests, d.WAFBlockedRequests)
+	return a
+}
+
+func fill[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
 }
 
 // Alarms are the thresholds of the per-region alerts.

@@ -17,6 +17,8 @@ var (
 	gcpProject  = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
 	gcpLabelKey = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
 	gcpLabelVal = regexp.MustCompile(`^[a-z0-9_-]{0,63}$`)
+	azureSQLSku = regexp.MustCompile(`^(GP|BC)_(Gen5|Fsv2|DC)_[0-9]+$`)
+	objectID    = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 	sqlTier     = regexp.MustCompile(`^db-(custom-[0-9]+-[0-9]+|perf-optimized-N-[0-9]+|n1-(standard|highmem)-[0-9]+)$`)
 	dbVersion   = regexp.MustCompile(`^[0-9]{2}\.[0-9]+$`)
 	dbClass     = regexp.MustCompile(`^db\.(r[0-9]+[a-z]*|x[0-9]+[a-z]*)\.[0-9]*x?large$`)
@@ -56,6 +58,8 @@ func (s *Spec) validate() problems {
 		s.validateAWS(&p)
 	case GCP:
 		s.validateGCP(&p)
+	case Azure:
+		s.validateAzure(&p)
 	}
 	return p
 }
@@ -379,8 +383,8 @@ func (s *Spec) validateGCP(p *problems) {
 	if !sqlTier.MatchString(s.GCP.CloudSQLTier) {
 		p.add("cloudSqlTier", "%q is not a Cloud SQL tier (e.g. db-custom-2-7680)", s.GCP.CloudSQLTier)
 	}
-	if s.GCP.Concurrency < 1 || s.GCP.Concurrency > 1000 {
-		p.add("concurrency", "%d must be between 1 and 1000 (Cloud Run's limit)", s.GCP.Concurrency)
+	if s.Concurrency < 1 || s.Concurrency > 1000 {
+		p.add("concurrency", "%d must be between 1 and 1000 (Cloud Run's limit)", s.Concurrency)
 	}
 	if s.CPU > 8*1024 {
 		p.add("cpu", "%d is more than Cloud Run's 8 vCPU (8192)", s.CPU)
@@ -395,6 +399,41 @@ func (s *Spec) validateGCP(p *problems) {
 			p.add("tags", "key %q is not a Google Cloud label key (lowercase letters, digits, _ and -, starting with a letter)", k)
 		} else if !gcpLabelVal.MatchString(s.Tags[k]) {
 			p.add("tags."+k, "value %q is not a Google Cloud label value (lowercase letters, digits, _ and -)", s.Tags[k])
+		}
+	}
+}
+
+// validateAzure checks the limits of the Azure services the stack uses.
+func (s Spec) validateAzure(p *problems) {
+	// Container Apps (consumption): 0.25 to 4 vCPU in steps of 0.25, with
+	// twice as many GiB of memory.
+	if s.CPU > 0 && (s.CPU%256 != 0 || s.CPU > 4096) {
+		p.add("cpu", "%d is not a Container Apps size: a multiple of 256 (0.25 vCPU) up to 4096", s.CPU)
+	} else if s.CPU > 0 && s.Memory != 2*s.CPU {
+		p.add("memory", "%d MiB does not match cpu %d: Container Apps give 2 GiB per vCPU, so memory must be %d", s.Memory, s.CPU, 2*s.CPU)
+	}
+	// Front Door health probes run every 5 to 255 seconds.
+	if s.HealthCheck.IntervalSeconds > 0 && (s.HealthCheck.IntervalSeconds < 5 || s.HealthCheck.IntervalSeconds > 255) {
+		p.add("healthCheckInterval", "%d is not allowed by Front Door; 5 to 255 seconds", s.HealthCheck.IntervalSeconds)
+	}
+	if s.Concurrency < 1 || s.Concurrency > 1000 {
+		p.add("concurrency", "%d must be between 1 and 1000", s.Concurrency)
+	}
+	if !azureSQLSku.MatchString(s.Azure.SQLSku) {
+		p.add("azureSqlSku", "%q is not a zone-redundant vCore SKU (GP_Gen5_2, BC_Gen5_4, ...)", s.Azure.SQLSku)
+	}
+	if s.Azure.FailoverGraceMinutes < 60 {
+		p.add("azureFailoverGraceMinutes", "%d is below Azure's minimum of 60 minutes for automatic failover", s.Azure.FailoverGraceMinutes)
+	}
+	if s.Azure.SQLAdminObjectID != "" && !objectID.MatchString(s.Azure.SQLAdminObjectID) {
+		p.add("azureSqlAdminObjectId", "%q is not an object id (a lowercase GUID)", s.Azure.SQLAdminObjectID)
+	}
+	if (s.Azure.SQLAdminObjectID == "") != (s.Azure.SQLAdminLogin == "") {
+		p.add("azureSqlAdminLogin", "set azureSqlAdminLogin and azureSqlAdminObjectId together, or neither")
+	}
+	for _, k := range SortedKeys(s.Tags) {
+		if strings.ContainsAny(k, "<>%&\\?/") {
+			p.add("tags", "key %q has a character Azure refuses in tag names (<>%%&\\?/)", k)
 		}
 	}
 }

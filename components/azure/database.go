@@ -1,0 +1,263 @@
+package azure
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
+	"github.com/pulumi/pulumi-azure-native-sdk/sql/v2"
+	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// SQLPrivateZone is the private DNS zone of Azure SQL private endpoints.
+const SQLPrivateZone = "privatelink.database.windows.net"
+
+// DatabaseRegion is one region of the database.
+type DatabaseRegion struct {
+	Name              string
+	Provider          *azurenative.Provider
+	ResourceGroup     pulumi.StringInput
+	VirtualNetworkID  pulumi.StringInput // linked to the region's private DNS zone
+	EndpointsSubnetID pulumi.StringInput // where the private endpoints live
+}
+
+// SQLAdmin is the Microsoft Entra principal that administers the servers.
+type SQLAdmin struct {
+	Login, ObjectID, TenantID, PrincipalType string
+}
+
+// GlobalDatabaseArgs configures a GlobalDatabase. Zero values mean the
+// documented default of the matching mobile-backend config key.
+type GlobalDatabaseArgs struct {
+	Regions      []DatabaseRegion // required, in stack order: the primary holds the writable database
+	Stack        string           // required
+	Subscription string           // required: makes server names unique
+	Admin        SQLAdmin         // required
+	Name         string
+	Sku          string
+	// BackupRetentionDays is the point-in-time restore window (1-35).
+	BackupRetentionDays int
+	GraceMinutes        int
+	Tags                pulumi.StringMap
+	Protect             bool
+}
+
+// GlobalDatabase is Azure SQL across regions: a logical server per region
+// (Microsoft Entra-only authentication, TLS 1.2, public network access off,
+// reached through private endpoints), the database on the primary (zone
+// redundant where the region has zones, geo-redundant backups, PITR), a
+// geo-secondary in every other region, and an auto-failover group with the
+// second region whose listeners follow the writer.
+type GlobalDatabase struct {
+	pulumi.ResourceState
+
+	// ReadWriteEndpoint and ReadOnlyEndpoint are the failover group's
+	// listeners: they always name the current primary and secondary.
+	ReadWriteEndpoint pulumi.StringOutput `pulumi:"readWriteEndpoint"`
+	ReadOnlyEndpoint  pulumi.StringOutput `pulumi:"readOnlyEndpoint"`
+	FailoverGroupName pulumi.StringOutput `pulumi:"failoverGroupName"`
+	PrimaryDatabaseID pulumi.StringOutput `pulumi:"primaryDatabaseId"`
+
+	serverFQDN map[string]pulumi.StringOutput
+}
+
+// ServerName is a region's logical server name: globally unique, lowercase,
+// at most 63 characters.
+func ServerName(stack, region, subscription string) string {
+	return resourceName(fmt.Sprintf("%s-%s-sql-%s", stack, region, shortHash(subscription)), 63)
+}
+
+// FailoverGroupName is the failover group's name, which is also the DNS name
+// of its listeners.
+func FailoverGroupName(stack, subscription string) string {
+	return resourceName(fmt.Sprintf("%s-fog-%s", stack, shortHash(subscription)), 63)
+}
+
+// NewGlobalDatabase builds the servers, databases and failover group. Pass
+// the global provider in opts.
+func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs, opts ...pulumi.ResourceOption) (*GlobalDatabase, error) {
+	g := &GlobalDatabase{serverFQDN: map[string]pulumi.StringOutput{}}
+	if err := ctx.RegisterComponentResource("mobile-backend:azure:GlobalDatabase", name, g, opts...); err != nil {
+		return nil, err
+	}
+	if len(args.Regions) < 2 || args.Stack == "" || args.Subscription == "" || args.Admin.ObjectID == "" {
+		return nil, fmt.Errorf("database %s: two Regions, Stack, Subscription and Admin are required", name)
+	}
+	d := spec.Defaults()
+	setDefault(&args.Name, d.Database.Name)
+	setDefault(&args.Sku, d.Azure.SQLSku)
+	setDefault(&args.BackupRetentionDays, d.Database.BackupRetentionDays)
+	setDefault(&args.GraceMinutes, d.Azure.FailoverGraceMinutes)
+	setDefault(&args.Admin.PrincipalType, "Group")
+	child := pulumi.Parent(g)
+
+	servers := map[string]*sql.Server{}
+	for _, r := range args.Regions {
+		srv, err := sql.NewServer(ctx, fmt.Sprintf("%s-%s", name, r.Name), &sql.ServerArgs{
+			ServerName:          pulumi.String(ServerName(args.Stack, r.Name, args.Subscription)),
+			ResourceGroupName:   r.ResourceGroup,
+			Location:            pulumi.String(r.Name),
+			Version:             pulumi.String("12.0"),
+			MinimalTlsVersion:   pulumi.String("1.2"),
+			PublicNetworkAccess: pulumi.String("Disabled"),
+			Identity:            &sql.ResourceIdentityArgs{Type: pulumi.String("SystemAssigned")},
+			Administrators: &sql.ServerExternalAdministratorArgs{
+				AdministratorType:         pulumi.String("ActiveDirectory"),
+				AzureADOnlyAuthentication: pulumi.Bool(true),
+				Login:                     pulumi.String(args.Admin.Login),
+				Sid:                       pulumi.String(args.Admin.ObjectID),
+				TenantId:                  pulumi.String(args.Admin.TenantID),
+				PrincipalType:             pulumi.String(args.Admin.PrincipalType),
+			},
+			Tags: args.Tags,
+		}, child, pulumi.Provider(r.Provider), pulumi.Protect(args.Protect))
+		if err != nil {
+			return nil, fmt.Errorf("database %s: server %s: %w", name, r.Name, err)
+		}
+		servers[r.Name] = srv
+		g.serverFQDN[r.Name] = srv.FullyQualifiedDomainName
+	}
+
+	primary := args.Regions[0]
+	zoneRedundant := func(region string) pulumi.BoolInput { return pulumi.Bool(spec.AzureHasZones(region)) }
+	db, err := sql.NewDatabase(ctx, fmt.Sprintf("%s-%s-%s", name, primary.Name, args.Name), &sql.DatabaseArgs{
+		DatabaseName:                     pulumi.String(args.Name),
+		ServerName:                       servers[primary.Name].Name,
+		ResourceGroupName:                primary.ResourceGroup,
+		Location:                         pulumi.String(primary.Name),
+		Sku:                              &sql.SkuArgs{Name: pulumi.String(args.Sku)},
+		ZoneRedundant:                    zoneRedundant(primary.Name),
+		RequestedBackupStorageRedundancy: pulumi.String("Geo"),
+		Tags:                             args.Tags,
+	}, child, pulumi.Provider(primary.Provider), pulumi.Protect(args.Protect))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sql.NewBackupShortTermRetentionPolicy(ctx, fmt.Sprintf("%s-%s-pitr", name, primary.Name), &sql.BackupShortTermRetentionPolicyArgs{
+		ServerName: servers[primary.Name].Name, DatabaseName: db.Name, ResourceGroupName: primary.ResourceGroup,
+		PolicyName:                pulumi.String("default"),
+		RetentionDays:             pulumi.Int(args.BackupRetentionDays),
+		DiffBackupIntervalInHours: pulumi.Int(12),
+	}, child, pulumi.Provider(primary.Provider)); err != nil {
+		return nil, err
+	}
+	var secondaryOfGroup pulumi.Resource
+	for i, r := range args.Regions[1:] {
+		sec, err := sql.NewDatabase(ctx, fmt.Sprintf("%s-%s-%s", name, r.Name, args.Name), &sql.DatabaseArgs{
+			DatabaseName:      pulumi.String(args.Name),
+			ServerName:        servers[r.Name].Name,
+			ResourceGroupName: r.ResourceGroup,
+			Location:          pulumi.String(r.Name),
+			CreateMode:        pulumi.String("Secondary"),
+			SecondaryType:     pulumi.String("Geo"),
+			SourceDatabaseId:  db.ID(),
+			Sku:               &sql.SkuArgs{Name: pulumi.String(args.Sku)},
+			ZoneRedundant:     zoneRedundant(r.Name),
+			Tags:              args.Tags,
+		}, child, pulumi.Provider(r.Provider), pulumi.Protect(args.Protect))
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			secondaryOfGroup = sec
+		}
+	}
+	// A failover group pairs two servers: the primary and the second region.
+	fogName := FailoverGroupName(args.Stack, args.Subscription)
+	fog, err := sql.NewFailoverGroup(ctx, name+"-fog", &sql.FailoverGroupArgs{
+		FailoverGroupName: pulumi.String(fogName),
+		ServerName:        servers[primary.Name].Name,
+		ResourceGroupName: primary.ResourceGroup,
+		PartnerServers:    sql.PartnerInfoArray{&sql.PartnerInfoArgs{Id: servers[args.Regions[1].Name].ID()}},
+		ReadWriteEndpoint: &sql.FailoverGroupReadWriteEndpointArgs{
+			FailoverPolicy:                         pulumi.String("Automatic"),
+			FailoverWithDataLossGracePeriodMinutes: pulumi.Int(args.GraceMinutes),
+		},
+		ReadOnlyEndpoint: &sql.FailoverGroupReadOnlyEndpointArgs{FailoverPolicy: pulumi.String("Enabled")},
+		Databases:        pulumi.StringArray{db.ID()},
+		Tags:             args.Tags,
+	}, child, pulumi.Provider(primary.Provider), pulumi.DependsOn([]pulumi.Resource{secondaryOfGroup}))
+	if err != nil {
+		return nil, err
+	}
+
+	// Private connectivity: in every region, a private DNS zone linked to
+	// the region's network and private endpoints for the region's own server
+	// and the failover group's two servers (the listeners resolve to them).
+	for _, r := range args.Regions {
+		in := pulumi.Provider(r.Provider)
+		zone, err := network.NewPrivateZone(ctx, fmt.Sprintf("%s-%s-dns", name, r.Name), &network.PrivateZoneArgs{
+			PrivateZoneName: pulumi.String(SQLPrivateZone), ResourceGroupName: r.ResourceGroup,
+			Location: pulumi.String("Global"), Tags: args.Tags,
+		}, child, in)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := network.NewVirtualNetworkLink(ctx, fmt.Sprintf("%s-%s-dns-link", name, r.Name), &network.VirtualNetworkLinkArgs{
+			PrivateZoneName: zone.Name, ResourceGroupName: r.ResourceGroup, Location: pulumi.String("Global"),
+			VirtualNetwork:      &network.SubResourceArgs{Id: r.VirtualNetworkID},
+			RegistrationEnabled: pulumi.Bool(false),
+		}, child, in); err != nil {
+			return nil, err
+		}
+		for _, target := range uniq(r.Name, primary.Name, args.Regions[1].Name) {
+			peName := resourceName(fmt.Sprintf("%s-%s-to-%s", name, r.Name, target), 80)
+			pe, err := network.NewPrivateEndpoint(ctx, peName, &network.PrivateEndpointArgs{
+				PrivateEndpointName: pulumi.String(peName), ResourceGroupName: r.ResourceGroup, Location: pulumi.String(r.Name),
+				Subnet: &network.SubnetTypeArgs{Id: r.EndpointsSubnetID},
+				PrivateLinkServiceConnections: network.PrivateLinkServiceConnectionArray{&network.PrivateLinkServiceConnectionArgs{
+					Name: pulumi.String(peName), PrivateLinkServiceId: servers[target].ID(), GroupIds: pulumi.StringArray{pulumi.String("sqlServer")},
+				}},
+				Tags: args.Tags,
+			}, child, in)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := network.NewPrivateDnsZoneGroup(ctx, peName, &network.PrivateDnsZoneGroupArgs{
+				PrivateDnsZoneGroupName: pulumi.String("default"), PrivateEndpointName: pe.Name, ResourceGroupName: r.ResourceGroup,
+				PrivateDnsZoneConfigs: network.PrivateDnsZoneConfigArray{&network.PrivateDnsZoneConfigArgs{
+					Name: pulumi.String("sql"), PrivateDnsZoneId: zone.ID(),
+				}},
+			}, child, in); err != nil {
+				return nil, err
+			}
+		}
+	}
+
+	g.ReadWriteEndpoint = pulumi.String(fogName + ".database.windows.net").ToStringOutput()
+	g.ReadOnlyEndpoint = pulumi.String(fogName + ".secondary.database.windows.net").ToStringOutput()
+	g.FailoverGroupName = fog.Name
+	g.PrimaryDatabaseID = db.ID().ToStringOutput()
+	return g, ctx.RegisterResourceOutputs(g, pulumi.Map{
+		"readWriteEndpoint": g.ReadWriteEndpoint, "readOnlyEndpoint": g.ReadOnlyEndpoint,
+		"failoverGroupName": g.FailoverGroupName, "primaryDatabaseId": g.PrimaryDatabaseID,
+	})
+}
+
+// Environment is what a region's app needs: the failover group's listeners
+// for writes and for reads, or the region's own server for local reads in
+// regions outside the group. Apps authenticate with their managed identity.
+func (g *GlobalDatabase) Environment(region, database string, inGroup bool) pulumi.StringMap {
+	reader := g.ReadOnlyEndpoint
+	if !inGroup {
+		reader = g.serverFQDN[region]
+	}
+	return pulumi.StringMap{
+		"DB_WRITER_HOST": g.ReadWriteEndpoint, "DB_READER_HOST": reader,
+		"DB_NAME": pulumi.String(database), "DB_AUTH": pulumi.String("ActiveDirectoryManagedIdentity"),
+	}
+}
+
+func uniq(items ...string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range items {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

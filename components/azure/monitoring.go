@@ -1,0 +1,296 @@
+package azure
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
+	"github.com/pulumi/pulumi-azure-native-sdk/portal/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// WebTestLocations are where availability tests run: US, Europe and Asia
+// (Application Insights location ids).
+var WebTestLocations = []string{"us-va-ash-azr", "emea-nl-ams-azr", "apac-sg-sin-azr"}
+
+// MonitoredRegion is what Monitoring watches in one region.
+type MonitoredRegion struct {
+	Name          string
+	Role          spec.Role
+	ResourceGroup pulumi.StringInput
+	WorkspaceID   pulumi.StringInput // the region's Log Analytics workspace
+	AppID         pulumi.StringInput // the container app
+	DatabaseID    pulumi.StringInput // the region's database (primary or geo-secondary)
+}
+
+// MonitoringArgs configures Monitoring. Zero thresholds mean the documented
+// default of the matching mobile-backend config key.
+type MonitoringArgs struct {
+	Stack         string             // required
+	Domain        string             // required
+	ResourceGroup pulumi.StringInput // required: the global resource group
+	Regions       []MonitoredRegion  // required, in stack order
+	FrontDoorID   pulumi.StringInput // required: the Front Door profile
+	HealthPath    string
+	Emails        []string
+	Thresholds    spec.Alarms
+	Tags          pulumi.StringMap
+}
+
+// Monitoring is the stack's alerting on Azure Monitor: workspace-based
+// Application Insights per region, diagnostic settings that send Front Door
+// (with its WAF log) and SQL logs to Log Analytics, an action group with the
+// alert e-mails, metric alerts, standard availability tests on the API
+// hostname and each regional hostname, and a portal dashboard with a row per
+// region.
+type Monitoring struct {
+	pulumi.ResourceState
+
+	ActionGroupID pulumi.StringOutput `pulumi:"actionGroupId"`
+	DashboardID   pulumi.StringOutput `pulumi:"dashboardId"`
+}
+
+// NewMonitoring builds it. Pass the global provider in opts.
+func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts ...pulumi.ResourceOption) (*Monitoring, error) {
+	m := &Monitoring{}
+	if err := ctx.RegisterComponentResource("mobile-backend:azure:Monitoring", name, m, opts...); err != nil {
+		return nil, err
+	}
+	if args.Stack == "" || args.Domain == "" || args.ResourceGroup == nil || len(args.Regions) == 0 || args.FrontDoorID == nil {
+		return nil, fmt.Errorf("monitoring %s: Stack, Domain, ResourceGroup, Regions and FrontDoorID are required", name)
+	}
+	setDefault(&args.HealthPath, spec.Defaults().HealthCheck.Path)
+	args.Thresholds = args.Thresholds.WithDefaults()
+	t := args.Thresholds
+	child := pulumi.Parent(m)
+	primary := args.Regions[0]
+
+	var receivers insights.EmailReceiverArray
+	for i, e := range args.Emails {
+		receivers = append(receivers, &insights.EmailReceiverArgs{
+			Name: pulumi.Sprintf("email-%d", i), EmailAddress: pulumi.String(e), UseCommonAlertSchema: pulumi.Bool(true),
+		})
+	}
+	group, err := insights.NewActionGroup(ctx, name+"-alerts", &insights.ActionGroupArgs{
+		ActionGroupName:   pulumi.String(resourceName(name+"-alerts", 260)),
+		ResourceGroupName: args.ResourceGroup,
+		Location:          pulumi.String("Global"),
+		GroupShortName:    pulumi.String("mbalerts"), // at most 12 characters
+		Enabled:           pulumi.Bool(true),
+		EmailReceivers:    receivers,
+		Tags:              args.Tags,
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+
+	alert := func(aname, description string, scope pulumi.StringInput, namespace, metric, operator string, threshold float64, aggregation string, severity int) error {
+		_, err := insights.NewMetricAlert(ctx, aname, &insights.MetricAlertArgs{
+			RuleName:            pulumi.String(resourceName(aname, 260)),
+			ResourceGroupName:   args.ResourceGroup,
+			Location:            pulumi.String("global"),
+			Description:         pulumi.String(description),
+			Severity:            pulumi.Int(severity),
+			Enabled:             pulumi.Bool(true),
+			Scopes:              pulumi.StringArray{scope},
+			EvaluationFrequency: pulumi.String("PT1M"),
+			WindowSize:          pulumi.String("PT5M"),
+			AutoMitigate:        pulumi.Bool(true),
+			Criteria: &insights.MetricAlertSingleResourceMultipleMetricCriteriaArgs{
+				OdataType: pulumi.String("Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria"),
+				AllOf: insights.MetricCriteriaArray{&insights.MetricCriteriaArgs{
+					CriterionType: pulumi.String("StaticThresholdCriterion"), Name: pulumi.String(metric),
+					MetricName: pulumi.String(metric), MetricNamespace: pulumi.String(namespace),
+					Operator: pulumi.String(operator), Threshold: pulumi.Float64(threshold), TimeAggregation: pulumi.String(aggregation),
+				}},
+			},
+			Actions: insights.MetricAlertActionArray{&insights.MetricAlertActionArgs{ActionGroupId: group.ID()}},
+			Tags:    args.Tags,
+		}, child)
+		return err
+	}
+	fdNS := "Microsoft.Cdn/profiles"
+	if err := alert(name+"-origin-health", "Front Door sees fewer than 80% of origins healthy", args.FrontDoorID, fdNS, "OriginHealthPercentage", "LessThan", 80, "Average", 1); err != nil {
+		return nil, err
+	}
+	if err := alert(name+"-5xx", fmt.Sprintf("5xx responses above %d%%", t.ErrorRatePercent), args.FrontDoorID, fdNS, "Percentage5XX", "GreaterThan", float64(t.ErrorRatePercent), "Average", 2); err != nil {
+		return nil, err
+	}
+	if err := alert(name+"-latency", fmt.Sprintf("total latency above %d ms", t.LatencyP99Ms), args.FrontDoorID, fdNS, "TotalLatency", "GreaterThan", float64(t.LatencyP99Ms), "Average", 3); err != nil {
+		return nil, err
+	}
+	if _, err := insights.NewDiagnosticSetting(ctx, name+"-frontdoor-logs", &insights.DiagnosticSettingArgs{
+		Name: pulumi.String("to-log-analytics"), ResourceUri: args.FrontDoorID, WorkspaceId: primary.WorkspaceID,
+		Logs: insights.LogSettingsArray{
+			&insights.LogSettingsArgs{Category: pulumi.String("FrontDoorAccessLog"), Enabled: pulumi.Bool(true)},
+			&insights.LogSettingsArgs{Category: pulumi.String("FrontDoorHealthProbeLog"), Enabled: pulumi.Bool(true)},
+			&insights.LogSettingsArgs{Category: pulumi.String("FrontDoorWebApplicationFirewallLog"), Enabled: pulumi.Bool(true)},
+		},
+		Metrics: insights.MetricSettingsArray{&insights.MetricSettingsArgs{Category: pulumi.String("AllMetrics"), Enabled: pulumi.Bool(true)}},
+	}, child); err != nil {
+		return nil, err
+	}
+
+	for _, r := range args.Regions {
+		rn := fmt.Sprintf("%s-%s", name, r.Name)
+		if _, err := insights.NewComponent(ctx, rn+"-insights", &insights.ComponentArgs{
+			ResourceName:        pulumi.String(resourceName(rn+"-insights", 255)),
+			ResourceGroupName:   r.ResourceGroup,
+			Location:            pulumi.String(r.Name),
+			Kind:                pulumi.String("web"),
+			ApplicationType:     pulumi.String("web"),
+			WorkspaceResourceId: r.WorkspaceID,
+			IngestionMode:       pulumi.String("LogAnalytics"),
+			Tags:                args.Tags,
+		}, child); err != nil {
+			return nil, err
+		}
+		if err := alert(rn+"-restarts", "API containers restarting in "+r.Name, r.AppID, "Microsoft.App/containerApps", "RestartCount", "GreaterThan", 0, "Total", 2); err != nil {
+			return nil, err
+		}
+		if r.DatabaseID != nil {
+			if err := alert(rn+"-sql-cpu", fmt.Sprintf("SQL CPU in %s above %d%%", r.Name, t.CPUPercent), r.DatabaseID, "Microsoft.Sql/servers/databases", "cpu_percent", "GreaterThan", float64(t.CPUPercent), "Average", 2); err != nil {
+				return nil, err
+			}
+			if _, err := insights.NewDiagnosticSetting(ctx, rn+"-sql-logs", &insights.DiagnosticSettingArgs{
+				Name: pulumi.String("to-log-analytics"), ResourceUri: r.DatabaseID, WorkspaceId: r.WorkspaceID,
+				Logs:    insights.LogSettingsArray{&insights.LogSettingsArgs{CategoryGroup: pulumi.String("allLogs"), Enabled: pulumi.Bool(true)}},
+				Metrics: insights.MetricSettingsArray{&insights.MetricSettingsArgs{Category: pulumi.String("Basic"), Enabled: pulumi.Bool(true)}},
+			}, child); err != nil {
+				return nil, err
+			}
+		}
+	}
+
+	// Availability tests live in the primary's Application Insights.
+	tests, err := insights.NewComponent(ctx, name+"-availability", &insights.ComponentArgs{
+		ResourceName: pulumi.String(resourceName(name+"-availability", 255)), ResourceGroupName: args.ResourceGroup,
+		Location: pulumi.String(primary.Name), Kind: pulumi.String("web"), ApplicationType: pulumi.String("web"),
+		WorkspaceResourceId: primary.WorkspaceID, IngestionMode: pulumi.String("LogAnalytics"), Tags: args.Tags,
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	hosts := []string{args.Domain}
+	for _, r := range args.Regions {
+		hosts = append(hosts, RegionalHostname(r.Name, args.Domain))
+	}
+	var locations insights.WebTestGeolocationArray
+	for _, l := range WebTestLocations {
+		locations = append(locations, &insights.WebTestGeolocationArgs{Location: pulumi.String(l)})
+	}
+	for _, h := range hosts {
+		testName := resourceName(name+"-"+h, 64)
+		tags := pulumi.All(tests.ID().ToStringOutput(), args.Tags).ApplyT(func(v []any) map[string]string {
+			out := map[string]string{"hidden-link:" + v[0].(string): "Resource"} // ties the test to its Application Insights
+			for k, val := range v[1].(map[string]string) {
+				out[k] = val
+			}
+			return out
+		}).(pulumi.StringMapOutput)
+		test, err := insights.NewWebTest(ctx, testName, &insights.WebTestArgs{
+			WebTestName: pulumi.String(testName), SyntheticMonitorId: pulumi.String(testName),
+			ResourceGroupName: args.ResourceGroup, Location: pulumi.String(primary.Name),
+			Kind: insights.WebTestKindStandard, WebTestKind: insights.WebTestKindStandard,
+			Enabled: pulumi.Bool(true), Frequency: pulumi.Int(300), Timeout: pulumi.Int(30), RetryEnabled: pulumi.Bool(true),
+			Locations: locations,
+			Request: &insights.WebTestPropertiesRequestArgs{
+				RequestUrl: pulumi.String("https://" + h + args.HealthPath), HttpVerb: pulumi.String("GET"),
+			},
+			ValidationRules: &insights.WebTestPropertiesValidationRulesArgs{
+				ExpectedHttpStatusCode: pulumi.Int(200), SSLCheck: pulumi.Bool(true), SSLCertRemainingLifetimeCheck: pulumi.Int(7),
+			},
+			Tags: tags,
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := insights.NewMetricAlert(ctx, testName+"-alert", &insights.MetricAlertArgs{
+			RuleName: pulumi.String(testName + "-alert"), ResourceGroupName: args.ResourceGroup, Location: pulumi.String("global"),
+			Description: pulumi.String(h + " fails its availability test from two or more locations"),
+			Severity:    pulumi.Int(1), Enabled: pulumi.Bool(true),
+			Scopes:              pulumi.StringArray{test.ID(), tests.ID()},
+			EvaluationFrequency: pulumi.String("PT1M"), WindowSize: pulumi.String("PT5M"),
+			Criteria: &insights.WebtestLocationAvailabilityCriteriaArgs{
+				OdataType:           pulumi.String("Microsoft.Azure.Monitor.WebtestLocationAvailabilityCriteria"),
+				WebTestId:           test.ID(),
+				ComponentId:         tests.ID(),
+				FailedLocationCount: pulumi.Float64(2),
+			},
+			Actions: insights.MetricAlertActionArray{&insights.MetricAlertActionArgs{ActionGroupId: group.ID()}},
+			Tags:    args.Tags,
+		}, child); err != nil {
+			return nil, err
+		}
+	}
+
+	lens, err := DashboardLens(args.Regions, args.Domain)
+	if err != nil {
+		return nil, err
+	}
+	dash, err := portal.NewDashboard(ctx, name+"-dashboard", &portal.DashboardArgs{
+		DashboardName: pulumi.String(resourceName(name+"-dashboard", 160)), ResourceGroupName: args.ResourceGroup,
+		Location:   pulumi.String(primary.Name),
+		Properties: &portal.DashboardPropertiesWithProvisioningStateArgs{Lenses: portal.DashboardLensArray{lens}},
+		Tags:       args.Tags,
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	m.ActionGroupID = group.ID().ToStringOutput()
+	m.DashboardID = dash.ID().ToStringOutput()
+	return m, ctx.RegisterResourceOutputs(m, pulumi.Map{"actionGroupId": m.ActionGroupID, "dashboardId": m.DashboardID})
+}
+
+// DashboardPart is one tile of the portal dashboard: a markdown part.
+type DashboardPart struct {
+	Title   string `json:"title"`
+	Content string `json:"content"`
+}
+
+// DashboardRowTitles are the tiles of every region's row, left to right.
+var DashboardRowTitles = []string{"entry", "compute", "database", "availability"}
+
+// DashboardParts is the dashboard's content: a row per region.
+func DashboardParts(regions []MonitoredRegion, domain string) [][]DashboardPart {
+	var rows [][]DashboardPart
+	for _, r := range regions {
+		host := RegionalHostname(r.Name, domain)
+		rows = append(rows, []DashboardPart{
+			{Title: fmt.Sprintf("%s (%s): entry", r.Name, r.Role), Content: fmt.Sprintf("Front Door origin for %s; own hostname https://%s", r.Name, host)},
+			{Title: fmt.Sprintf("%s (%s): compute", r.Name, r.Role), Content: "Container App `api`: replicas, restarts, CPU and memory in its Application Insights and Log Analytics workspace."},
+			{Title: fmt.Sprintf("%s (%s): database", r.Name, r.Role), Content: "Azure SQL " + map[bool]string{true: "primary (failover group read-write listener)", false: "geo-secondary"}[r.Role == spec.Primary]},
+			{Title: fmt.Sprintf("%s (%s): availability", r.Name, r.Role), Content: fmt.Sprintf("Availability test of https://%s from %d locations", host, len(WebTestLocations))},
+		})
+	}
+	return rows
+}
+
+// DashboardLens lays the parts out, one row of 4 tiles (each 4 columns wide)
+// per region.
+func DashboardLens(regions []MonitoredRegion, domain string) (*portal.DashboardLensArgs, error) {
+	var parts portal.DashboardPartsArray
+	for i, row := range DashboardParts(regions, domain) {
+		for j, p := range row {
+			b, err := json.Marshal(map[string]any{"content": map[string]any{"settings": p}})
+			if err != nil {
+				return nil, err
+			}
+			var settings map[string]any
+			if err := json.Unmarshal(b, &settings); err != nil {
+				return nil, err
+			}
+			parts = append(parts, &portal.DashboardPartsArgs{
+				Position: &portal.DashboardPartsPositionArgs{X: pulumi.Int(j * 4), Y: pulumi.Int(i * 3), ColSpan: pulumi.Int(4), RowSpan: pulumi.Int(3)},
+				Metadata: &portal.DashboardPartMetadataArgs{
+					Type:     pulumi.String("Extension/HubsExtension/PartType/MarkdownPart"),
+					Inputs:   pulumi.Array{},
+					Settings: pulumi.ToMap(settings),
+				},
+			})
+		}
+	}
+	return &portal.DashboardLensArgs{Order: pulumi.Int(0), Parts: parts}, nil
+}

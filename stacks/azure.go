@@ -1,0 +1,220 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
+	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
+	"github.com/pulumi/pulumi-azure-native-sdk/resources/v2"
+	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	azc "github.com/mobile-backend/mobile-backend/components/azure"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// StorageBlobDataContributor is the built-in role that lets an app read and
+// write blobs (and nothing else on the account).
+const StorageBlobDataContributor = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+
+// Azure deploys the mobile backend on Azure:
+//
+//	clients ─▶ Azure DNS: api.<domain>, <region>.<domain>, static.<domain> ─▶ Front Door Premium (WAF policy)
+//	             active-active:  one origin group, every region at priority 1: lowest-latency healthy region
+//	             active-passive: the primary at priority 1, the others at 2: they serve only when it fails
+//	        ─▶ per region: Container Apps (zone-redundant environment in its own virtual network)
+//	             ├─▶ Azure SQL: primary database, geo-secondaries, auto-failover group (listeners follow the writer)
+//	             └─▶ storage account (GZRS), object replication from the primary; /static/* cached at the edge
+//	Azure Monitor: Application Insights, availability tests, metric alerts ─▶ action group; a portal dashboard
+func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
+	global, err := azc.NewProvider(ctx, "azure-global", "")
+	if err != nil {
+		return nil, err
+	}
+	providers := map[string]*azurenative.Provider{}
+	for _, r := range s.Regions {
+		if providers[r.Name], err = azc.NewProvider(ctx, "azure-"+r.Name, r.Name); err != nil {
+			return nil, err
+		}
+	}
+	client, err := authorization.GetClientConfig(ctx, pulumi.Provider(global))
+	if err != nil {
+		return nil, fmt.Errorf("azure identity: %w", err)
+	}
+	primary := s.Primary()
+	tags := azc.Tags(s.StandardTags())
+
+	globalRG, err := resources.NewResourceGroup(ctx, s.Stack+"-global", &resources.ResourceGroupArgs{
+		ResourceGroupName: pulumi.String(s.Stack + "-global"), Location: pulumi.String(primary.Name), Tags: tags,
+	}, pulumi.Provider(global))
+	if err != nil {
+		return nil, err
+	}
+	rgs := map[string]*resources.ResourceGroup{}
+	for _, r := range s.Regions {
+		regional := s.StandardTags()
+		regional["region"] = r.Name
+		if rgs[r.Name], err = resources.NewResourceGroup(ctx, s.Stack+"-"+r.Name, &resources.ResourceGroupArgs{
+			ResourceGroupName: pulumi.String(s.Stack + "-" + r.Name), Location: pulumi.String(r.Name), Tags: azc.Tags(regional),
+		}, pulumi.Provider(providers[r.Name])); err != nil {
+			return nil, err
+		}
+	}
+
+	// DNS zone: looked up, or created with the stack.
+	dnsRG := pulumi.StringInput(globalRG.Name)
+	if s.Azure.DNSResourceGroup != "" {
+		dnsRG = pulumi.String(s.Azure.DNSResourceGroup)
+	}
+	var zoneID pulumi.StringOutput
+	if s.CreateZone {
+		zone, err := network.NewZone(ctx, s.Stack+"-zone", &network.ZoneArgs{
+			ZoneName: pulumi.String(s.DNSZone), ResourceGroupName: dnsRG, Location: pulumi.String("global"), ZoneType: network.ZoneTypePublic, Tags: tags,
+		}, pulumi.Provider(global), pulumi.Protect(s.Protect))
+		if err != nil {
+			return nil, err
+		}
+		zoneID = zone.ID().ToStringOutput()
+	} else {
+		rg := s.Azure.DNSResourceGroup
+		if rg == "" {
+			rg = s.Stack + "-global"
+		}
+		zone, err := network.LookupZone(ctx, &network.LookupZoneArgs{ResourceGroupName: rg, ZoneName: s.DNSZone}, pulumi.Provider(global))
+		if err != nil {
+			return nil, fmt.Errorf("azure dns zone %s in %s (set mobile-backend:createDnsZone or azureDnsResourceGroup): %w", s.DNSZone, rg, err)
+		}
+		zoneID = pulumi.String(zone.Id).ToStringOutput()
+	}
+
+	profile, err := azc.NewFrontDoorProfile(ctx, s.Stack+"-fd", globalRG.Name, tags, pulumi.Provider(global))
+	if err != nil {
+		return nil, err
+	}
+
+	// Serving stamps. The database's listener names are known before it
+	// exists, so the apps get them in their environment.
+	computes := map[string]*azc.RegionalCompute{}
+	regions := pulumi.Map{}
+	fog := azc.FailoverGroupName(s.Stack, client.SubscriptionId)
+	for i, r := range s.Regions {
+		env := pulumi.StringMap{
+			"ROLE":              pulumi.String(r.Role),
+			"DB_WRITER_HOST":    pulumi.String(fog + ".database.windows.net"),
+			"DB_READER_HOST":    pulumi.String(fog + ".secondary.database.windows.net"),
+			"DB_NAME":           pulumi.String(s.Database.Name),
+			"DB_AUTH":           pulumi.String("ActiveDirectoryManagedIdentity"),
+			"UPLOADS_ACCOUNT":   pulumi.String(azc.AccountName(s.Stack, r.Name, client.SubscriptionId)),
+			"UPLOADS_CONTAINER": pulumi.String(azc.UploadsContainer),
+		}
+		if i >= 2 {
+			// Outside the failover group: read from the region's own geo-secondary.
+			env["DB_READER_HOST"] = pulumi.String(azc.ServerName(s.Stack, r.Name, client.SubscriptionId) + ".database.windows.net")
+		}
+		c, err := azc.NewRegionalCompute(ctx, s.Stack+"-"+r.Name, azc.RegionalComputeArgs{
+			Region: r.Name, ResourceGroup: rgs[r.Name].Name, CIDR: r.CIDR, Tags: tags, FrontDoorID: profile.FrontDoorId,
+			Image: s.Image, ContainerPort: s.ContainerPort, CPU: s.CPU, Memory: s.Memory,
+			MinInstances: s.MinInstancesFor(r), MaxInstances: s.MaxInstances, Concurrency: s.Concurrency,
+			HealthPath: s.HealthCheck.Path, LogRetentionDays: s.LogRetentionDays, Environment: env,
+			StackName: s.Stack, EnvironmentName: s.Environment,
+		}, pulumi.Provider(providers[r.Name]))
+		if err != nil {
+			return nil, fmt.Errorf("region %s: %w", r.Name, err)
+		}
+		computes[r.Name] = c
+		regions[r.Name] = pulumi.Map{
+			"role":     pulumi.String(r.Role),
+			"endpoint": pulumi.String("https://" + azc.RegionalHostname(r.Name, s.Domain)),
+			"app":      c.AppFQDN,
+		}
+	}
+
+	// Data: SQL with a failover group, storage with object replication.
+	var dbRegions []azc.DatabaseRegion
+	var storageRegions []azc.StorageRegion
+	for _, r := range s.Regions {
+		c := computes[r.Name]
+		dbRegions = append(dbRegions, azc.DatabaseRegion{Name: r.Name, Provider: providers[r.Name], ResourceGroup: rgs[r.Name].Name,
+			VirtualNetworkID: c.VirtualNetworkID, EndpointsSubnetID: c.EndpointsSubnetID})
+		storageRegions = append(storageRegions, azc.StorageRegion{Name: r.Name, Provider: providers[r.Name], ResourceGroup: rgs[r.Name].Name, AppsSubnetID: c.AppsSubnetID})
+	}
+	admin := azc.SQLAdmin{Login: s.Azure.SQLAdminLogin, ObjectID: s.Azure.SQLAdminObjectID, TenantID: client.TenantId}
+	if admin.ObjectID == "" {
+		admin = azc.SQLAdmin{Login: "deployer", ObjectID: client.ObjectId, TenantID: client.TenantId, PrincipalType: "Application"}
+	}
+	db, err := azc.NewGlobalDatabase(ctx, s.Stack+"-db", azc.GlobalDatabaseArgs{
+		Regions: dbRegions, Stack: s.Stack, Subscription: client.SubscriptionId, Admin: admin,
+		Name: s.Database.Name, Sku: s.Azure.SQLSku, BackupRetentionDays: s.Database.BackupRetentionDays,
+		GraceMinutes: s.Azure.FailoverGraceMinutes, Tags: tags, Protect: s.Protect,
+	}, pulumi.Provider(global))
+	if err != nil {
+		return nil, err
+	}
+	storage, err := azc.NewReplicatedStorage(ctx, s.Stack+"-uploads", azc.ReplicatedStorageArgs{
+		Regions: storageRegions, Stack: s.Stack, Subscription: client.SubscriptionId, Tags: tags, Protect: s.Protect,
+	}, pulumi.Provider(global))
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range s.Regions {
+		// Each app may use its own region's blobs, and nothing else on the account.
+		if _, err := authorization.NewRoleAssignment(ctx, s.Stack+"-"+r.Name+"-blob-access", &authorization.RoleAssignmentArgs{
+			PrincipalId:      computes[r.Name].IdentityPrincipalID,
+			PrincipalType:    pulumi.String("ServicePrincipal"),
+			RoleDefinitionId: pulumi.Sprintf("/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/%s", client.SubscriptionId, StorageBlobDataContributor),
+			Scope:            storage.Account(r.Name).ID(),
+		}, pulumi.Provider(providers[r.Name])); err != nil {
+			return nil, err
+		}
+	}
+
+	// Global entry: WAF policy and Front Door routing.
+	waf, err := azc.NewWebFirewall(ctx, s.Stack+"-waf", azc.WebFirewallArgs{
+		ResourceGroup: globalRG.Name, Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock, Tags: tags,
+	}, pulumi.Provider(global))
+	if err != nil {
+		return nil, err
+	}
+	var origins []azc.FrontDoorOrigin
+	for _, r := range s.Regions {
+		origins = append(origins, azc.FrontDoorOrigin{Region: r.Name, HostName: computes[r.Name].AppFQDN})
+	}
+	fd, err := azc.NewFrontDoor(ctx, s.Stack+"-edge", azc.FrontDoorArgs{
+		Profile: profile, ResourceGroup: globalRG.Name, Domain: s.Domain, Topology: s.Topology, Origins: origins,
+		HealthCheck: s.HealthCheck, ZoneName: s.DNSZone, ZoneID: zoneID, ZoneResourceGroup: dnsRG, TTL: s.DNSTTL,
+		StaticHostname: s.Storage.StaticHostname,
+		Static:         &azc.StaticOrigin{Region: primary.Name, HostName: storage.BlobHost(primary.Name), AccountID: storage.Account(primary.Name).ID()},
+		WAFPolicyID:    waf.PolicyID,
+	}, pulumi.Provider(global))
+	if err != nil {
+		return nil, err
+	}
+
+	var monitored []azc.MonitoredRegion
+	for i, r := range s.Regions {
+		m := azc.MonitoredRegion{Name: r.Name, Role: r.Role, ResourceGroup: rgs[r.Name].Name,
+			WorkspaceID: computes[r.Name].WorkspaceID, AppID: computes[r.Name].AppID}
+		if i == 0 {
+			m.DatabaseID = db.PrimaryDatabaseID
+		}
+		monitored = append(monitored, m)
+	}
+	mon, err := azc.NewMonitoring(ctx, s.Stack+"-monitoring", azc.MonitoringArgs{
+		Stack: s.Stack, Domain: s.Domain, ResourceGroup: globalRG.Name, Regions: monitored, FrontDoorID: profile.ID(),
+		HealthPath: s.HealthCheck.Path, Emails: s.AlertEmails, Thresholds: s.Alarms, Tags: tags,
+	}, pulumi.Provider(global))
+	if err != nil {
+		return nil, err
+	}
+
+	return pulumi.Map{
+		"globalEndpoint":    pulumi.String("https://" + s.Domain),
+		"regions":           regions,
+		"topology":          pulumi.String(s.Topology),
+		"frontDoorEndpoint": fd.EndpointHostName,
+		"database":          pulumi.Map{"readWriteEndpoint": db.ReadWriteEndpoint, "readOnlyEndpoint": db.ReadOnlyEndpoint, "failoverGroup": db.FailoverGroupName},
+		"storageAccounts":   storage.AccountNames,
+		"staticHostname":    pulumi.String(s.Storage.StaticHostname),
+		"dashboardId":       mon.DashboardID,
+	}, nil
+}
