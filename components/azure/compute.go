@@ -122,7 +122,7 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		EnvironmentName:   pulumi.String(resourceName(name+"-env", 60)),
 		ResourceGroupName: rg,
 		Location:          pulumi.String(args.Region),
-		ZoneRedundant:     pulumi.Bool(true),
+		ZoneRedundant:     pulumi.Bool(spec.AzureHasZones(args.Region)), // zone-redundant wherever the region has zones
 		VnetConfiguration: &app.VnetConfigurationArgs{InfrastructureSubnetId: appsSubnet, Internal: pulumi.Bool(false)},
 		AppLogsConfiguration: &app.AppLogsConfigurationArgs{
 			Destination: pulumi.String("log-analytics"),

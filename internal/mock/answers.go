@@ -406,7 +406,7 @@ func azureAnswer(typ, logical, region, h string, p props) (string, resource.Prop
 	if name == "" {
 		name = logical + "-" + h[:7]
 	}
-	p.set("name", name)
+	p.out["name"] = resource.NewProperty(name) // Azure names come from the <type>Name input, not auto-naming
 	rg := p.str("resourceGroupName")
 	id := fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.%s/%s/%s", AzureSubscription, rg, strings.ToUpper(parts[1][:1])+parts[1][1:], strings.ToLower(kind[:1])+kind[1:]+"s", name)
 	if typ == "azure-native:resources:ResourceGroup" {

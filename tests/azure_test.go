@@ -1,0 +1,399 @@
+package tests
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	azc "github.com/mobile-backend/mobile-backend/components/azure"
+	"github.com/mobile-backend/mobile-backend/internal/mock"
+	"github.com/mobile-backend/mobile-backend/internal/plan"
+)
+
+const (
+	typeAFDOrigin      = "azure-native:cdn:AFDOrigin"
+	typeAFDOriginGroup = "azure-native:cdn:AFDOriginGroup"
+	typeAFDDomain      = "azure-native:cdn:AFDCustomDomain"
+	typeAFDRoute       = "azure-native:cdn:Route"
+	typeAFDSecurity    = "azure-native:cdn:SecurityPolicy"
+	typeAFDEndpoint    = "azure-native:cdn:AFDEndpoint"
+	typeAzWAF          = "azure-native:network:Policy"
+	typeAzRecord       = "azure-native:network:RecordSet"
+	typeContainerApp   = "azure-native:app:ContainerApp"
+	typeAppEnv         = "azure-native:app:ManagedEnvironment"
+	typeVNet           = "azure-native:network:VirtualNetwork"
+	typeSQLServer      = "azure-native:sql:Server"
+	typeSQLDatabase    = "azure-native:sql:Database"
+	typeFailoverGroup  = "azure-native:sql:FailoverGroup"
+	typeSQLRetention   = "azure-native:sql:BackupShortTermRetentionPolicy"
+	typePrivateEP      = "azure-native:network:PrivateEndpoint"
+	typeStorageAcct    = "azure-native:storage:StorageAccount"
+	typeBlobProps      = "azure-native:storage:BlobServiceProperties"
+	typeBlobContainer  = "azure-native:storage:BlobContainer"
+	typeObjReplication = "azure-native:storage:ObjectReplicationPolicy"
+	typeRoleAssignment = "azure-native:authorization:RoleAssignment"
+	typeMetricAlert    = "azure-native:insights:MetricAlert"
+	typeWebTest        = "azure-native:insights:WebTest"
+	typeDiagnostic     = "azure-native:insights:DiagnosticSetting"
+	typeActionGroup    = "azure-native:insights:ActionGroup"
+	typePortalDash     = "azure-native:portal:Dashboard"
+	typeAzProvider     = "pulumi:providers:azure-native"
+)
+
+// appHosts maps each region to its container app's ingress FQDN.
+func appHosts(res *plan.Result) map[string]string {
+	out := map[string]string{}
+	for _, a := range res.Recorder.OfType(typeContainerApp) {
+		out[a.Region] = a.Out("configuration.ingress.fqdn").(string)
+	}
+	return out
+}
+
+func apiOriginPriorities(t *testing.T, res *plan.Result) map[string]int {
+	hosts := appHosts(res)
+	region := map[string]string{}
+	for r, h := range hosts {
+		region[h] = r
+	}
+	out := map[string]int{}
+	for _, o := range res.Recorder.OfType(typeAFDOrigin) {
+		if o.Str("originGroupName") == "api" {
+			assert.Equal(t, o.Str("hostName"), o.Str("originHostHeader"))
+			assert.True(t, o.Bool("enforceCertificateNameCheck"))
+			out[region[o.Str("hostName")]] = o.Int("priority")
+		}
+	}
+	return out
+}
+
+func TestAzureActiveActiveSendsClientsToTheLowestLatencyHealthyRegion(t *testing.T) {
+	res := mustPlan(t, "az", with(contract("azure", "active-active", "eastus2", "westeurope", "southeastasia"), "healthCheckPath", "/healthz", "healthCheckInterval", 30))
+	assert.Equal(t, map[string]int{"eastus2": 1, "westeurope": 1, "southeastasia": 1}, apiOriginPriorities(t, res), "equal priority: latency decides")
+	api := res.Recorder.Named(typeAFDOriginGroup, "az-edge-api")
+	require.NotNil(t, api)
+	assert.Equal(t, "/healthz", api.Str("healthProbeSettings.probePath"))
+	assert.Equal(t, "Https", api.Str("healthProbeSettings.probeProtocol"))
+	assert.Equal(t, 30, api.Int("healthProbeSettings.probeIntervalInSeconds"))
+	assert.Equal(t, azc.SampleSize, api.Int("loadBalancingSettings.sampleSize"))
+	assert.Equal(t, azc.SuccessfulSamples, api.Int("loadBalancingSettings.successfulSamplesRequired"))
+	assert.Equal(t, azc.AdditionalLatencyMs, api.Int("loadBalancingSettings.additionalLatencyInMilliseconds"))
+}
+
+func TestAzureActivePassiveServesFromThePrimaryUntilItsProbesFail(t *testing.T) {
+	res := mustPlan(t, "az", contract("azure", "active-passive", "northeurope", "westeurope", "uksouth"))
+	assert.Equal(t, map[string]int{"northeurope": 1, "westeurope": 2, "uksouth": 2}, apiOriginPriorities(t, res))
+	mins := map[string]int{}
+	for _, a := range res.Recorder.OfType(typeContainerApp) {
+		mins[a.Region] = a.Int("template.scale.minReplicas")
+	}
+	assert.Equal(t, map[string]int{"northeurope": 2, "westeurope": 1, "uksouth": 1}, mins, "standbys stay warm")
+}
+
+func TestFrontDoorIsHTTPSOnlyWithManagedCertificatesDNSAndTheWAFOnEveryDomain(t *testing.T) {
+	res := mustPlan(t, "fd", contract("azure", "active-active", "eastus2", "westus3"))
+	endpoint := one(t, res.Recorder.OfType(typeAFDEndpoint), "endpoint")
+	domains := map[string]*mock.Resource{}
+	for _, d := range res.Recorder.OfType(typeAFDDomain) {
+		domains[d.Str("hostName")] = d
+		assert.Equal(t, "ManagedCertificate", d.Str("tlsSettings.certificateType"))
+		assert.Equal(t, "TLS12", d.Str("tlsSettings.minimumTlsVersion"))
+	}
+	hosts := []string{"api.example.com", "eastus2.api.example.com", "westus3.api.example.com", "static.api.example.com"}
+	for _, h := range hosts {
+		require.NotNil(t, domains[h], h)
+	}
+	cnames, txts := map[string]any{}, map[string]any{}
+	for _, r := range res.Recorder.OfType(typeAzRecord) {
+		switch r.Str("recordType") {
+		case "CNAME":
+			cnames[r.Str("relativeRecordSetName")] = r.Get("cnameRecord.cname")
+		case "TXT":
+			txts[r.Str("relativeRecordSetName")] = r.Get("txtRecords.0.value.0")
+		}
+		assert.Equal(t, "example.com", r.Str("zoneName"))
+	}
+	for _, h := range hosts {
+		rel := strings.TrimSuffix(h, ".example.com")
+		assert.Equal(t, endpoint.Outputs["hostName"], cnames[rel], h)
+		assert.Equal(t, domains[h].Out("validationProperties.validationToken"), txts["_dnsauth."+rel], "%s validates its certificate", h)
+	}
+	for _, r := range res.Recorder.OfType(typeAFDRoute) {
+		assert.Equal(t, "HttpsOnly", r.Str("forwardingProtocol"), r.Name)
+		assert.Equal(t, "Enabled", r.Str("httpsRedirect"), r.Name)
+	}
+	static := res.Recorder.Named(typeAFDRoute, "fd-edge-static")
+	require.NotNil(t, static)
+	assert.Equal(t, []any{"/static/*"}, static.Get("patternsToMatch"))
+	assert.Equal(t, "/uploads", static.Str("originPath"))
+	assert.Equal(t, "IgnoreQueryString", static.Str("cacheConfiguration.queryStringCachingBehavior"))
+	staticOrigin := res.Recorder.Named(typeAFDOrigin, "fd-edge-static")
+	require.NotNil(t, staticOrigin)
+	assert.Equal(t, "blob", staticOrigin.Str("sharedPrivateLinkResource.groupId"), "storage is reached over Private Link")
+
+	policy := one(t, res.Recorder.OfType(typeAFDSecurity), "security policy")
+	waf := one(t, res.Recorder.OfType(typeAzWAF), "WAF policy")
+	assert.Equal(t, waf.ID, policy.Str("parameters.wafPolicy.id"))
+	var attached []any
+	for i := 0; i < policy.Len("parameters.associations.0.domains"); i++ {
+		attached = append(attached, policy.Get(fmt.Sprintf("parameters.associations.0.domains.%d.id", i)))
+	}
+	want := []any{endpoint.ID}
+	for _, h := range hosts {
+		want = append(want, domains[h].ID)
+	}
+	assert.ElementsMatch(t, want, attached, "the WAF covers every domain")
+}
+
+func TestAzureWAFPolicyRunsTheManagedRuleSetsARateLimitAndTheGeoBlock(t *testing.T) {
+	for mode, want := range map[string]string{"block": "Prevention", "count": "Detection"} {
+		res := mustPlan(t, "waf", with(contract("azure", "active-active", "eastus2", "westus3"), "wafMode", mode, "rateLimit", 600, "geoBlock", []string{"KP"}))
+		p := one(t, res.Recorder.OfType(typeAzWAF), "policy")
+		assert.Equal(t, want, p.Str("policySettings.mode"))
+		assert.Equal(t, "Enabled", p.Str("policySettings.requestBodyCheck"))
+		assert.Equal(t, "Premium_AzureFrontDoor", p.Str("sku.name"))
+		assert.Equal(t, "", p.Region, "a Front Door WAF policy is global")
+		assert.Equal(t, "Microsoft_DefaultRuleSet", p.Str("managedRules.managedRuleSets.0.ruleSetType"))
+		assert.Equal(t, "2.1", p.Str("managedRules.managedRuleSets.0.ruleSetVersion"))
+		assert.Equal(t, "Microsoft_BotManagerRuleSet", p.Str("managedRules.managedRuleSets.1.ruleSetType"))
+		rules := map[string]string{}
+		for i := 0; i < p.Len("customRules.rules"); i++ {
+			rules[p.Str(fmt.Sprintf("customRules.rules.%d.name", i))] = fmt.Sprintf("customRules.rules.%d.", i)
+		}
+		rate := rules["RateLimitPerClientIP"]
+		assert.Equal(t, "RateLimitRule", p.Str(rate+"ruleType"))
+		assert.Equal(t, 600, p.Int(rate+"rateLimitThreshold"))
+		assert.Equal(t, azc.RateLimitMinutes, p.Int(rate+"rateLimitDurationInMinutes"))
+		geo := rules["GeoBlock"]
+		assert.Equal(t, "GeoMatch", p.Str(geo+"matchConditions.0.operator"))
+		assert.Equal(t, []any{"KP"}, p.Get(geo+"matchConditions.0.matchValue"))
+	}
+}
+
+func TestContainerAppsScaleOnHTTPAndProbeTheHealthPath(t *testing.T) {
+	res := mustPlan(t, "ca", with(contract("azure", "active-active", "eastus2", "westus"), "healthCheckPath", "/healthz", "concurrency", 50, "containerPort", 8080))
+	envs := map[string]*mock.Resource{}
+	for _, e := range res.Recorder.OfType(typeAppEnv) {
+		envs[e.Region] = e
+		assert.Equal(t, "log-analytics", e.Str("appLogsConfiguration.destination"))
+		assert.Equal(t, "[secret]", e.Get("appLogsConfiguration.logAnalyticsConfiguration.sharedKey"))
+	}
+	assert.True(t, envs["eastus2"].Bool("zoneRedundant"))
+	assert.False(t, envs["westus"].Bool("zoneRedundant"), "westus has no availability zones")
+	profile := one(t, res.Recorder.OfType("azure-native:cdn:Profile"), "profile")
+	for _, a := range res.Recorder.OfType(typeContainerApp) {
+		assert.Equal(t, true, a.Get("configuration.ingress.external"))
+		assert.Equal(t, false, a.Get("configuration.ingress.allowInsecure"), "HTTPS only")
+		assert.Equal(t, 8080, a.Int("configuration.ingress.targetPort"))
+		assert.Equal(t, "SystemAssigned", a.Str("identity.type"))
+		assert.Equal(t, 0.5, a.Get("template.containers.0.resources.cpu"))
+		assert.Equal(t, "1Gi", a.Str("template.containers.0.resources.memory"))
+		assert.Equal(t, "50", a.Str("template.scale.rules.0.http.metadata.concurrentRequests"))
+		assert.Equal(t, 10, a.Int("template.scale.maxReplicas"))
+		kinds := map[string]string{}
+		for i := 0; i < a.Len("template.containers.0.probes"); i++ {
+			kinds[a.Str(fmt.Sprintf("template.containers.0.probes.%d.type", i))] = a.Str(fmt.Sprintf("template.containers.0.probes.%d.httpGet.path", i))
+		}
+		assert.Equal(t, map[string]string{"Startup": "/healthz", "Liveness": "/healthz", "Readiness": "/healthz"}, kinds)
+		env := map[string]any{}
+		for i := 0; i < a.Len("template.containers.0.env"); i++ {
+			env[a.Str(fmt.Sprintf("template.containers.0.env.%d.name", i))] = a.Get(fmt.Sprintf("template.containers.0.env.%d.value", i))
+		}
+		assert.Equal(t, profile.Outputs["frontDoorId"], env["FRONT_DOOR_ID"], "the app checks X-Azure-FDID against it")
+		assert.Equal(t, a.Region, env["REGION"])
+		assert.True(t, strings.HasSuffix(env["DB_WRITER_HOST"].(string), ".database.windows.net"))
+	}
+	for _, v := range res.Recorder.OfType(typeVNet) {
+		assert.Equal(t, "apps", v.Str("subnets.0.name"))
+		assert.Regexp(t, `/23$`, v.Str("subnets.0.addressPrefix"), "a consumption environment needs a /23")
+	}
+}
+
+func TestAzureSQLFailsOverAutomaticallyToTheSecondRegion(t *testing.T) {
+	res := mustPlan(t, "sql", with(contract("azure", "active-active", "eastus2", "westeurope", "southeastasia"), "azureFailoverGraceMinutes", 120, "dbBackupRetentionDays", 14))
+	servers := map[string]*mock.Resource{}
+	for _, s := range res.Recorder.OfType(typeSQLServer) {
+		servers[s.Region] = s
+		assert.Equal(t, "1.2", s.Str("minimalTlsVersion"))
+		assert.Equal(t, "Disabled", s.Str("publicNetworkAccess"))
+		assert.Equal(t, true, s.Get("administrators.azureADOnlyAuthentication"), "Microsoft Entra-only")
+		assert.True(t, s.Protect)
+	}
+	require.Len(t, servers, 3)
+	dbs := map[string]*mock.Resource{}
+	for _, d := range res.Recorder.OfType(typeSQLDatabase) {
+		dbs[d.Region] = d
+		assert.True(t, d.Protect)
+		assert.Equal(t, "GP_Gen5_2", d.Str("sku.name"))
+	}
+	primary := dbs["eastus2"]
+	assert.True(t, primary.Bool("zoneRedundant"))
+	assert.Equal(t, "Geo", primary.Str("requestedBackupStorageRedundancy"))
+	for _, r := range []string{"westeurope", "southeastasia"} {
+		assert.Equal(t, "Secondary", dbs[r].Str("createMode"))
+		assert.Equal(t, "Geo", dbs[r].Str("secondaryType"))
+		assert.Equal(t, primary.ID, dbs[r].Str("sourceDatabaseId"))
+	}
+	assert.Equal(t, 14, one(t, res.Recorder.OfType(typeSQLRetention), "retention").Int("retentionDays"))
+	fog := one(t, res.Recorder.OfType(typeFailoverGroup), "failover group")
+	assert.Equal(t, "Automatic", fog.Str("readWriteEndpoint.failoverPolicy"))
+	assert.Equal(t, 120, fog.Int("readWriteEndpoint.failoverWithDataLossGracePeriodMinutes"))
+	assert.Equal(t, servers["westeurope"].ID, fog.Str("partnerServers.0.id"))
+	assert.Equal(t, []any{primary.ID}, fog.Get("databases"))
+	db := res.Outputs["database"].(map[string]any)
+	assert.Equal(t, fog.Str("failoverGroupName")+".database.windows.net", db["readWriteEndpoint"])
+	assert.Equal(t, fog.Str("failoverGroupName")+".secondary.database.windows.net", db["readOnlyEndpoint"])
+	// Every region reaches its own server and the group's two over private endpoints.
+	perRegion := map[string]int{}
+	for _, pe := range res.Recorder.OfType(typePrivateEP) {
+		perRegion[pe.Region]++
+		assert.Equal(t, []any{"sqlServer"}, pe.Get("privateLinkServiceConnections.0.groupIds"))
+	}
+	assert.Equal(t, map[string]int{"eastus2": 2, "westeurope": 2, "southeastasia": 3}, perRegion)
+}
+
+func TestAzureStorageIsPrivateVersionedAndReplicatedFromThePrimary(t *testing.T) {
+	res := mustPlan(t, "st", contract("azure", "active-passive", "eastus2", "westus", "westeurope", "northeurope"))
+	ids := map[string]string{}
+	for _, a := range res.Recorder.OfType(typeStorageAcct) {
+		ids[a.Region] = a.ID
+		assert.LessOrEqual(t, len(a.Str("accountName")), 24)
+		assert.Regexp(t, `^[a-z0-9]{3,24}$`, a.Str("accountName"))
+		assert.Equal(t, "StorageV2", a.Str("kind"))
+		assert.Equal(t, "TLS1_2", a.Str("minimumTlsVersion"))
+		assert.True(t, a.Bool("enableHttpsTrafficOnly"))
+		assert.False(t, a.Bool("allowBlobPublicAccess"))
+		assert.False(t, a.Bool("allowSharedKeyAccess"))
+		assert.Equal(t, "Deny", a.Str("networkRuleSet.defaultAction"))
+		assert.True(t, a.Protect)
+		want := "Standard_GZRS"
+		if a.Region == "westus" {
+			want = "Standard_GRS" // no availability zones there
+		}
+		assert.Equal(t, want, a.Str("sku.name"), a.Region)
+	}
+	for _, p := range res.Recorder.OfType(typeBlobProps) {
+		assert.True(t, p.Bool("isVersioningEnabled"))
+		assert.Equal(t, true, p.Get("changeFeed.enabled"))
+		assert.Equal(t, azc.SoftDeleteDays, p.Int("deleteRetentionPolicy.days"))
+	}
+	for _, c := range res.Recorder.OfType(typeBlobContainer) {
+		assert.Equal(t, "None", c.Str("publicAccess"))
+	}
+	pairs := map[string]bool{}
+	for _, p := range res.Recorder.OfType(typeObjReplication) {
+		assert.Equal(t, ids["eastus2"], p.Str("sourceAccount"), "replication runs from the primary")
+		pairs[p.Str("destinationAccount")] = true
+	}
+	assert.Equal(t, map[string]bool{ids["westus"]: true, ids["westeurope"]: true}, pairs, "to the first two other regions")
+	for _, ra := range res.Recorder.OfType(typeRoleAssignment) {
+		assert.Contains(t, ra.Str("roleDefinitionId"), "ba92f5b4-2d11-453d-a403-e96b0029c9fe", "Storage Blob Data Contributor only")
+		assert.Equal(t, ids[ra.Region], ra.Str("scope"), "on the app's own region's account")
+	}
+}
+
+func TestAzureMonitoringAlertsAndTestsEveryHostname(t *testing.T) {
+	res := mustPlan(t, "mon", with(contract("azure", "active-active", "eastus2", "westeurope"), "alertEmails", []string{"a@example.com"}, "alarmErrorRatePercent", 3))
+	group := one(t, res.Recorder.OfType(typeActionGroup), "action group")
+	assert.Equal(t, "a@example.com", group.Str("emailReceivers.0.emailAddress"))
+	assert.LessOrEqual(t, len(group.Str("groupShortName")), 12)
+	metrics := map[string]float64{}
+	for _, a := range res.Recorder.OfType(typeMetricAlert) {
+		assert.Equal(t, []any{group.ID}, []any{a.Get("actions.0.actionGroupId")})
+		if m := a.Str("criteria.allOf.0.metricName"); m != "" {
+			metrics[m] = a.Get("criteria.allOf.0.threshold").(float64)
+		}
+	}
+	assert.Equal(t, 80.0, metrics["OriginHealthPercentage"])
+	assert.Equal(t, 3.0, metrics["Percentage5XX"])
+	assert.Equal(t, 1000.0, metrics["TotalLatency"])
+	assert.Equal(t, 85.0, metrics["cpu_percent"])
+	assert.Contains(t, metrics, "RestartCount")
+	urls := map[string]bool{}
+	for _, w := range res.Recorder.OfType(typeWebTest) {
+		urls[w.Str("request.requestUrl")] = true
+		assert.Equal(t, 3, w.Len("locations"))
+		assert.True(t, w.Bool("validationRules.sSLCheck") || w.Get("validationRules.sslCheck") == true)
+		hidden := false
+		for k := range w.Get("tags").(map[string]any) {
+			hidden = hidden || strings.HasPrefix(k, "hidden-link:")
+		}
+		assert.True(t, hidden, "tied to its Application Insights")
+	}
+	assert.Equal(t, map[string]bool{"https://api.example.com/": true, "https://eastus2.api.example.com/": true, "https://westeurope.api.example.com/": true}, urls)
+	fdLogs := res.Recorder.Named(typeDiagnostic, "mon-monitoring-frontdoor-logs")
+	require.NotNil(t, fdLogs)
+	var categories []any
+	for i := 0; i < fdLogs.Len("logs"); i++ {
+		categories = append(categories, fdLogs.Get(fmt.Sprintf("logs.%d.category", i)))
+	}
+	assert.Contains(t, categories, "FrontDoorWebApplicationFirewallLog")
+	dash := one(t, res.Recorder.OfType(typePortalDash), "dashboard")
+	assert.Equal(t, 2*len(azc.DashboardRowTitles), dash.Len("properties.lenses.0.parts"), "a row per region")
+}
+
+func TestAzureContractKeysAlonePlanForTwoToEightRegions(t *testing.T) {
+	regions := []string{"eastus2", "westeurope", "southeastasia", "westus", "uksouth", "japaneast", "australiaeast", "brazilsouth"}
+	for _, topology := range []string{"active-active", "active-passive"} {
+		for n := 2; n <= 8; n++ {
+			t.Run(fmt.Sprintf("%s/%d", topology, n), func(t *testing.T) {
+				res := mustPlan(t, "az", contract("azure", topology, regions[:n]...))
+				assert.Len(t, res.Recorder.OfType(typeContainerApp), n)
+				assert.Len(t, res.Recorder.OfType(typeSQLServer), n)
+				assert.Len(t, res.Recorder.OfType(typeFailoverGroup), 1)
+				assert.Len(t, apiOriginPriorities(t, res), n)
+			})
+		}
+	}
+}
+
+func TestAzureProvidersAreExplicitAndResourcesTagged(t *testing.T) {
+	res := planFile(t, "../Pulumi.azure-prod.yaml")
+	providers := map[string]bool{}
+	for _, p := range res.Recorder.OfType(typeAzProvider) {
+		providers[p.URN] = true
+	}
+	assert.Len(t, providers, 4, "one per region and a global one")
+	for _, r := range res.Recorder.Resources() {
+		if !r.Custom || !strings.HasPrefix(r.Type, "azure-native:") {
+			continue
+		}
+		assert.True(t, providers[r.Provider[:strings.LastIndex(r.Provider, "::")]], "%s %s uses an explicit provider", r.Type, r.Name)
+		if tags, ok := r.Get("tags").(map[string]any); ok {
+			assert.Equal(t, "prod", tags["environment"], "%s %s", r.Type, r.Name)
+			assert.Equal(t, "mobile-platform", tags["team"], "%s %s", r.Type, r.Name)
+		}
+	}
+	for _, typ := range []string{typeContainerApp, typeSQLServer, typeStorageAcct, typeAzWAF, "azure-native:cdn:Profile"} {
+		for _, r := range res.Recorder.OfType(typ) {
+			assert.NotNil(t, r.Get("tags"), "%s %s carries the standard tags", typ, r.Name)
+		}
+	}
+}
+
+func TestBadAzureConfigsNameTheKey(t *testing.T) {
+	base := contract("azure", "active-active", "eastus2", "westeurope")
+	for _, tc := range []struct {
+		name string
+		cfg  map[string]any
+		want string
+	}{
+		{"unknown region", with(base, "regions", []string{"eastus2", "east-us"}), `mobile-backend:regions[1]: "east-us" is not an Azure region`},
+		{"CPU step", with(base, "cpu", 300, "memory", 600), "mobile-backend:cpu: 300 is not a Container Apps size"},
+		{"memory ratio", with(base, "cpu", 1024, "memory", 4096), "mobile-backend:memory: 4096 MiB does not match cpu 1024"},
+		{"probe interval", with(base, "healthCheckInterval", 2), "mobile-backend:healthCheckInterval: 2 is not allowed by Front Door; 5 to 255 seconds"},
+		{"SQL SKU", with(base, "azureSqlSku", "S0"), `mobile-backend:azureSqlSku: "S0" is not a zone-redundant vCore SKU`},
+		{"grace period", with(base, "azureFailoverGraceMinutes", 30), "mobile-backend:azureFailoverGraceMinutes: 30 is below Azure's minimum of 60"},
+		{"admin half set", with(base, "azureSqlAdminLogin", "dba"), "mobile-backend:azureSqlAdminLogin: set azureSqlAdminLogin and azureSqlAdminObjectId together"},
+		{"admin object id", with(base, "azureSqlAdminLogin", "dba", "azureSqlAdminObjectId", "not-a-guid"), `mobile-backend:azureSqlAdminObjectId: "not-a-guid" is not an object id`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runMain("--config-file", writeStack(t, "bad", tc.cfg))
+			assert.Equal(t, plan.ExitConfigError, code)
+			assert.True(t, strings.Contains(stderr, tc.want), "stderr %q does not name %q", stderr, tc.want)
+			assert.Empty(t, stdout)
+		})
+	}
+}
