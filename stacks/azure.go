@@ -199,8 +199,13 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		}
 		monitored = append(monitored, m)
 	}
+	watch := append([]pulumi.StringInput{}, db.DatabaseIDs...)
+	for _, r := range s.Regions {
+		watch = append(watch, storage.Account(r.Name).ID())
+	}
 	mon, err := azc.NewMonitoring(ctx, s.Stack+"-monitoring", azc.MonitoringArgs{
-		Stack: s.Stack, Domain: s.Domain, ResourceGroup: globalRG.Name, Regions: monitored, FrontDoorID: profile.ID(),
+		HealthWatch: watch,
+		Stack:       s.Stack, Domain: s.Domain, ResourceGroup: globalRG.Name, Regions: monitored, FrontDoorID: profile.ID(),
 		HealthPath: s.HealthCheck.Path, Emails: s.AlertEmails, Thresholds: s.Alarms, Tags: tags,
 	}, pulumi.Provider(global))
 	if err != nil {

@@ -330,6 +330,10 @@ func TestAzureMonitoringAlertsAndTestsEveryHostname(t *testing.T) {
 		categories = append(categories, fdLogs.Get(fmt.Sprintf("logs.%d.category", i)))
 	}
 	assert.Contains(t, categories, "FrontDoorWebApplicationFirewallLog")
+	health := one(t, res.Recorder.OfType("azure-native:insights:ActivityLogAlert"), "resource health alert")
+	assert.Equal(t, "ResourceHealth", health.Str("condition.allOf.0.equals"))
+	assert.Equal(t, 4, health.Len("scopes"), "both databases and both storage accounts")
+	assert.Equal(t, group.ID, health.Str("actions.actionGroups.0.actionGroupId"))
 	dash := one(t, res.Recorder.OfType(typePortalDash), "dashboard")
 	assert.Equal(t, 2*len(azc.DashboardRowTitles), dash.Len("properties.lenses.0.parts"), "a row per region")
 }

@@ -60,6 +60,9 @@ type GlobalDatabase struct {
 	FailoverGroupName pulumi.StringOutput `pulumi:"failoverGroupName"`
 	PrimaryDatabaseID pulumi.StringOutput `pulumi:"primaryDatabaseId"`
 
+	// DatabaseIDs are every region's database: the primary and the geo-secondaries.
+	DatabaseIDs []pulumi.StringInput
+
 	serverFQDN map[string]pulumi.StringOutput
 }
 
@@ -135,6 +138,7 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 	if err != nil {
 		return nil, err
 	}
+	g.DatabaseIDs = append(g.DatabaseIDs, db.ID())
 	if _, err := sql.NewBackupShortTermRetentionPolicy(ctx, fmt.Sprintf("%s-%s-pitr", name, primary.Name), &sql.BackupShortTermRetentionPolicyArgs{
 		ServerName: servers[primary.Name].Name, DatabaseName: db.Name, ResourceGroupName: primary.ResourceGroup,
 		PolicyName:                pulumi.String("default"),
@@ -160,6 +164,7 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 		if err != nil {
 			return nil, err
 		}
+		g.DatabaseIDs = append(g.DatabaseIDs, sec.ID())
 		if i == 0 {
 			secondaryOfGroup = sec
 		}

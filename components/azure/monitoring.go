@@ -37,6 +37,10 @@ type MonitoringArgs struct {
 	Emails        []string
 	Thresholds    spec.Alarms
 	Tags          pulumi.StringMap
+	// HealthWatch are resources whose Resource Health is alerted on: the
+	// SQL databases (primary and geo-secondaries) and the storage accounts,
+	// the closest signal Azure Monitor gives for their replication.
+	HealthWatch []pulumi.StringInput
 }
 
 // Monitoring is the stack's alerting on Azure Monitor: workspace-based
@@ -220,6 +224,32 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 				FailedLocationCount: pulumi.Float64(2),
 			},
 			Actions: insights.MetricAlertActionArray{&insights.MetricAlertActionArgs{ActionGroupId: group.ID()}},
+			Tags:    args.Tags,
+		}, child); err != nil {
+			return nil, err
+		}
+	}
+
+	if len(args.HealthWatch) > 0 {
+		var scopes pulumi.StringArray
+		for _, id := range args.HealthWatch {
+			scopes = append(scopes, id)
+		}
+		if _, err := insights.NewActivityLogAlert(ctx, name+"-data-health", &insights.ActivityLogAlertArgs{
+			ActivityLogAlertName: pulumi.String(resourceName(name+"-data-health", 260)),
+			ResourceGroupName:    args.ResourceGroup,
+			Location:             pulumi.String("Global"),
+			Description:          pulumi.String("A database replica or storage account is degraded or unavailable"),
+			Enabled:              pulumi.Bool(true),
+			Scopes:               scopes,
+			Condition: &insights.AlertRuleAllOfConditionArgs{AllOf: insights.AlertRuleAnyOfOrLeafConditionArray{
+				&insights.AlertRuleAnyOfOrLeafConditionArgs{Field: pulumi.String("category"), Equals: pulumi.String("ResourceHealth")},
+				&insights.AlertRuleAnyOfOrLeafConditionArgs{AnyOf: insights.AlertRuleLeafConditionArray{
+					&insights.AlertRuleLeafConditionArgs{Field: pulumi.String("properties.currentHealthStatus"), Equals: pulumi.String("Unavailable")},
+					&insights.AlertRuleLeafConditionArgs{Field: pulumi.String("properties.currentHealthStatus"), Equals: pulumi.String("Degraded")},
+				}},
+			}},
+			Actions: &insights.ActionListArgs{ActionGroups: insights.ActionGroupTypeArray{&insights.ActionGroupTypeArgs{ActionGroupId: group.ID()}}},
 			Tags:    args.Tags,
 		}, child); err != nil {
 			return nil, err
