@@ -8,12 +8,13 @@ import (
 	"os"
 
 	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/policies"
 )
 
 // Exit statuses of the plan command.
 const (
 	ExitOK          = 0
-	ExitFailure     = 1 // anything but a configuration error
+	ExitFailure     = 1 // a mandatory policy violation, or anything but a configuration error
 	ExitConfigError = 2 // the message names the config key
 )
 
@@ -49,6 +50,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return ExitConfigError
 	}
 
+	failed := false
 	cfg, err := LoadConfig(*project, file, *stack)
 	if err == nil {
 		var res *Result
@@ -58,6 +60,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			} else {
 				err = res.WriteTree(stdout)
 			}
+			failed = policies.Failed(res.Policies)
 		}
 	}
 	var cfgErr *spec.Error
@@ -67,6 +70,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return ExitConfigError
 	case err != nil:
 		fmt.Fprintf(stderr, "error: %v\n", err)
+		return ExitFailure
+	case failed:
+		fmt.Fprintf(stderr, "error: %s: a mandatory policy failed; see the policies in the plan\n", file)
 		return ExitFailure
 	}
 	return ExitOK

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/policies"
 	"github.com/mobile-backend/mobile-backend/stacks"
 )
 
@@ -22,6 +23,8 @@ type Result struct {
 	Spec     spec.Spec
 	Recorder *mock.Recorder
 	Outputs  map[string]any
+	// Policies are the policy violations of the planned resources.
+	Policies []policies.Violation
 }
 
 // Run validates the config and runs the program under the recording mock.
@@ -59,7 +62,8 @@ func Run(cfg *Config) (*Result, error) {
 			outputs[k] = res.Value
 		}
 	}
-	return &Result{Config: cfg, Spec: s, Recorder: rec, Outputs: outputs}, nil
+	violations := policies.Evaluate(policies.Stack{Spec: s, Resources: rec.Resources()}, policies.All)
+	return &Result{Config: cfg, Spec: s, Recorder: rec, Outputs: outputs, Policies: violations}, nil
 }
 
 // Document is the plan's JSON form. Later slices add top-level fields; the
@@ -72,6 +76,8 @@ type Document struct {
 	Regions   []DocumentRegion `json:"regions"`
 	Resources []DocumentEntry  `json:"resources"`
 	Outputs   map[string]any   `json:"outputs"`
+	// Policies lists every violation (empty when all pass).
+	Policies []policies.Violation `json:"policies"`
 }
 
 // DocumentRegion is one region of the stack and its role.
@@ -96,7 +102,8 @@ func (r *Result) Document() Document {
 	d := Document{
 		Project: r.Config.Project, Stack: r.Config.Stack,
 		Cloud: r.Spec.Cloud, Topology: r.Spec.Topology,
-		Outputs: r.Outputs,
+		Outputs:  r.Outputs,
+		Policies: append([]policies.Violation{}, r.Policies...),
 	}
 	for _, reg := range r.Spec.Regions {
 		d.Regions = append(d.Regions, DocumentRegion{Name: reg.Name, Role: reg.Role})
@@ -198,6 +205,18 @@ func (r *Result) WriteTree(w io.Writer) error {
 			}
 		}
 		walk(roots, 0)
+	}
+
+	fmt.Fprintf(w, "\nPolicies: %d checked, %d violations\n", len(policies.All), len(r.Policies))
+	for _, v := range r.Policies {
+		where := v.Resource
+		if res := r.Recorder.ByURN(v.Resource); res != nil {
+			where = res.Type + " " + res.Name
+		}
+		if where == "" {
+			where = "stack"
+		}
+		fmt.Fprintf(w, "  [%s] %s: %s: %s\n", v.Severity, v.Policy, where, v.Message)
 	}
 
 	fmt.Fprintln(w, "\nOutputs:")

@@ -141,6 +141,10 @@ var Fields = []Field{
 		func(s *Spec) *int { return &s.Objectives.RTOSeconds }),
 	integer("rpoSeconds", 900, "Recovery point objective: how much recent data a regional failure may lose.",
 		func(s *Spec) *int { return &s.Objectives.RPOSeconds }),
+	list("allowedRegions", []string{}, "Regions the stack may use (data residency); empty allows all. The policy check fails a stack that uses another.",
+		func(s *Spec) *[]string { return &s.AllowedRegions }),
+	integer("minRegionDistanceKm", 500, "Minimum great-circle distance between any two of the stack's regions; the policy check fails closer ones.",
+		func(s *Spec) *int { return &s.MinRegionDistanceKm }),
 	object("tags", "Extra tags/labels on every resource (the program adds app, stack, environment and managed-by).",
 		func(s *Spec) *map[string]string { return &s.Tags }),
 

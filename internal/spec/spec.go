@@ -123,6 +123,13 @@ type Spec struct {
 	Objectives  Objectives
 	Tags        map[string]string
 
+	// AllowedRegions restricts where the stack may run (data residency);
+	// empty allows every region of the cloud.
+	AllowedRegions []string
+	// MinRegionDistanceKm is how far apart every two regions must be, so
+	// that one disaster cannot take out two of them.
+	MinRegionDistanceKm int
+
 	VPCCIDRs         []string
 	SingleNATGateway bool
 	LogRetentionDays int

@@ -189,6 +189,14 @@ func (s Spec) validateShape(p *problems) {
 		}
 	}
 	s.validateCIDRs(p)
+	for i, r := range s.AllowedRegions {
+		if _, ok := LookupRegion(s.Cloud, r); cloudOK && !ok {
+			p.add(fmt.Sprintf("allowedRegions[%d]", i), "%q is not a%s %s region", r, article(s.Cloud), cloudTitle(s.Cloud))
+		}
+	}
+	if s.MinRegionDistanceKm < 0 {
+		p.add("minRegionDistanceKm", "%d must not be negative", s.MinRegionDistanceKm)
+	}
 
 	if s.Database.Instances < 1 {
 		p.add("dbInstances", "%d must be at least 1", s.Database.Instances)

@@ -1,0 +1,223 @@
+package tests
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mobile-backend/mobile-backend/internal/plan"
+	"github.com/mobile-backend/mobile-backend/policies"
+)
+
+// graph is a planned stack as the policies see it.
+func graph(res *plan.Result) policies.Stack {
+	return policies.Stack{Spec: res.Spec, Resources: res.Recorder.Resources()}
+}
+
+// mutated is a copy of a stack where the first resource of a type whose name
+// contains a fragment has one input changed (nil deletes it).
+func mutated(t *testing.T, s policies.Stack, typ, nameHas, path string, value any) policies.Stack {
+	t.Helper()
+	out := policies.Stack{Spec: s.Spec}
+	done := false
+	for _, r := range s.Resources {
+		if !done && r.Type == typ && strings.Contains(r.Name, nameHas) {
+			clone := *r
+			b, err := json.Marshal(r.Inputs)
+			require.NoError(t, err)
+			clone.Inputs = nil // a fresh map: unmarshalling into the shared one would change the original
+			require.NoError(t, json.Unmarshal(b, &clone.Inputs))
+			setPath(clone.Inputs, path, value)
+			r, done = &clone, true
+		}
+		out.Resources = append(out.Resources, r)
+	}
+	require.True(t, done, "no %s named *%s*", typ, nameHas)
+	return out
+}
+
+func setPath(m map[string]any, path string, value any) {
+	parts := strings.Split(path, ".")
+	var cur any = m
+	for i, p := range parts {
+		last := i == len(parts)-1
+		switch c := cur.(type) {
+		case map[string]any:
+			if last {
+				if value == nil {
+					delete(c, p)
+				} else {
+					c[p] = value
+				}
+				return
+			}
+			cur = c[p]
+		case []any:
+			var idx int
+			for _, ch := range p {
+				idx = idx*10 + int(ch-'0')
+			}
+			if idx >= len(c) {
+				return
+			}
+			if last {
+				c[idx] = value
+				return
+			}
+			cur = c[idx]
+		}
+	}
+}
+
+// violations of one policy.
+func violations(s policies.Stack, p policies.Policy) []policies.Violation {
+	return policies.Evaluate(s, []policies.Policy{p})
+}
+
+func TestEveryCommittedStackPassesEveryMandatoryPolicy(t *testing.T) {
+	for _, file := range committedStacks(t) {
+		res := planFile(t, file)
+		for _, v := range res.Policies {
+			assert.NotEqual(t, policies.Mandatory, v.Severity, "%s: %s: %s", file, v.Policy, v.Message)
+		}
+		code, out, _ := runMain("--config-file", file, "--format", "json")
+		assert.Equal(t, plan.ExitOK, code, file)
+		var doc struct {
+			Policies []policies.Violation `json:"policies"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(out), &doc))
+		assert.Equal(t, len(res.Policies), len(doc.Policies), "the plan's JSON lists the violations")
+	}
+}
+
+func TestEachPolicyCatchesItsViolation(t *testing.T) {
+	aws := graph(planFile(t, "../Pulumi.prod.yaml"))
+	gcp := graph(planFile(t, "../Pulumi.gcp-prod.yaml"))
+	gcpAP := graph(planFile(t, "../Pulumi.gcp-staging.yaml"))
+	az := graph(planFile(t, "../Pulumi.azure-prod.yaml"))
+	cases := []struct {
+		name   string
+		policy policies.Policy
+		pass   policies.Stack
+		fail   policies.Stack
+		want   string
+	}{
+		{"AWS listener TLS", policies.TLSEverywhere, aws, mutated(t, aws, typeListener, "-https", "sslPolicy", "ELBSecurityPolicy-2016-08"), "allows TLS older than 1.2"},
+		{"AWS HTTP serves content", policies.TLSEverywhere, aws, mutated(t, aws, typeListener, "-http", "defaultActions.0.type", "forward"), "instead of redirecting"},
+		{"CloudFront TLS", policies.TLSEverywhere, aws, mutated(t, aws, typeDistribution, "", "viewerCertificate.minimumProtocolVersion", "TLSv1"), "older than TLS 1.2"},
+		{"GCP SSL policy", policies.TLSEverywhere, gcp, mutated(t, gcp, typeSSLPolicy, "", "minTlsVersion", "TLS_1_0"), "no SSL policy with TLS 1.2"},
+		{"Azure custom domain", policies.TLSEverywhere, az, mutated(t, az, typeAFDDomain, "api.example.com", "tlsSettings.minimumTlsVersion", "TLS10"), "older than 1.2"},
+		{"Azure SQL TLS", policies.TLSEverywhere, az, mutated(t, az, typeSQLServer, "", "minimalTlsVersion", "1.0"), "SQL server accepts TLS"},
+		{"S3 public access block", policies.NoPublicObjectStorage, aws, mutated(t, aws, typeBucketPAB, "", "blockPublicPolicy", false), "no full public access block"},
+		{"GCS public access", policies.NoPublicObjectStorage, gcp, mutated(t, gcp, typeGCSBucket, "", "publicAccessPrevention", "inherited"), "public access prevention"},
+		{"Azure blob public", policies.NoPublicObjectStorage, az, mutated(t, az, typeStorageAcct, "", "allowBlobPublicAccess", true), "allows public blob access"},
+		{"Aurora public", policies.DatabaseNotPublic, aws, mutated(t, aws, typeDBInstance, "", "publiclyAccessible", true), "not explicitly private"},
+		{"Cloud SQL public IP", policies.DatabaseNotPublic, gcpAP, mutated(t, gcpAP, typeSQL, "", "settings.ipConfiguration.ipv4Enabled", true), "public IP"},
+		{"Azure SQL public", policies.DatabaseNotPublic, az, mutated(t, az, typeSQLServer, "", "publicNetworkAccess", "Enabled"), "public network access"},
+		{"SSH open to the world", policies.NoOpenIngress, aws, mutated(t, aws, typeIngress, "alb-in-443", "fromPort", 22.0), "opens port 22-443"},
+		{"tasks open to the world", policies.NoOpenIngress, aws, mutated(t, aws, typeIngress, "task-in-alb", "cidrIpv4", "0.0.0.0/0"), "to the internet"},
+		{"Azure storage network", policies.NoOpenIngress, az, mutated(t, az, typeStorageAcct, "", "networkRuleSet.defaultAction", "Allow"), "admits every network"},
+		{"ALB without WAF", policies.WAFOnEveryEntry, aws, mutated(t, aws, typeACLAssoc, "", "resourceArn", "arn:aws:elasticloadbalancing:other"), "load balancer has no web ACL"},
+		{"web ACL without SQLi rules", policies.WAFOnEveryEntry, aws, mutated(t, aws, typeACL, "us-east-1", "rules.4.statement.managedRuleGroupStatement.name", "Other"), "AWSManagedRulesSQLiRuleSet"},
+		{"backend without Armor", policies.WAFOnEveryEntry, gcp, mutated(t, gcp, typeBackend, "lb-api", "securityPolicy", nil), "no Cloud Armor policy"},
+		{"Azure domain without WAF", policies.WAFOnEveryEntry, az, mutated(t, az, typeAFDSecurity, "", "parameters.associations.0.domains.1.id", "other"), "Front Door domain has no WAF policy"},
+		{"prod WAF counting", policies.WAFEnforcing, aws, mutated(t, aws, typeACL, "us-east-1", "rules.0.action", map[string]any{"count": map[string]any{}}), "only counts"},
+		{"GCP Armor preview", policies.WAFEnforcing, gcp, mutated(t, gcp, typeArmor, "", "rules.0.preview", true), "only counts"},
+		{"Azure WAF detection", policies.WAFEnforcing, az, mutated(t, az, typeAzWAF, "", "policySettings.mode", "Detection"), "only counts"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Empty(t, violations(tc.pass, tc.policy), "the committed stack passes %s", tc.policy.Name)
+			vs := violations(tc.fail, tc.policy)
+			require.NotEmpty(t, vs, "the mutated stack violates %s", tc.policy.Name)
+			assert.Contains(t, vs[0].Message, tc.want)
+			assert.Equal(t, tc.policy.Name, vs[0].Policy)
+		})
+	}
+}
+
+func TestWAFCountModeIsAdvisoryOutsideProductionAndMandatoryInIt(t *testing.T) {
+	staging := planFile(t, "../Pulumi.staging.yaml")
+	vs := violations(graph(staging), policies.WAFEnforcing)
+	require.NotEmpty(t, vs)
+	for _, v := range vs {
+		assert.Equal(t, policies.Advisory, v.Severity)
+	}
+	prodCounting := mustPlan(t, "prod", with(contract("aws", "active-active", "us-east-1", "eu-west-1"), "wafMode", "count", "alertEmails", []string{"a@example.com"}))
+	vs = violations(graph(prodCounting), policies.WAFEnforcing)
+	require.NotEmpty(t, vs)
+	assert.Equal(t, policies.Mandatory, vs[0].Severity)
+	code, _, stderr := runMain("--config-file", writeStack(t, "prod", with(contract("aws", "active-active", "us-east-1", "eu-west-1"), "wafMode", "count")))
+	assert.Equal(t, plan.ExitFailure, code, "a mandatory violation fails the plan")
+	assert.Contains(t, stderr, "a mandatory policy failed")
+}
+
+func TestDefaultProvidersAreRefused(t *testing.T) {
+	aws := graph(planFile(t, "../Pulumi.prod.yaml"))
+	assert.Empty(t, violations(aws, policies.ExplicitProviders))
+	var bad policies.Stack
+	bad.Spec = aws.Spec
+	replaced := false
+	for _, r := range aws.Resources {
+		if r.Type == typeVpc && !replaced {
+			replaced = true
+			clone := *r
+			clone.Provider = "urn:pulumi:prod::mobile-backend::pulumi:providers:aws::default_6_83_4::id"
+			r = &clone
+		}
+		bad.Resources = append(bad.Resources, r)
+	}
+	vs := violations(bad, policies.ExplicitProviders)
+	require.Len(t, vs, 1)
+	assert.Equal(t, "resource uses the default provider", vs[0].Message)
+}
+
+func TestRegionsMustBeAllowedAndFarEnoughApart(t *testing.T) {
+	ok := mustPlan(t, "r", with(contract("aws", "active-passive", "eu-west-1", "eu-central-1"), "allowedRegions", []string{"eu-west-1", "eu-central-1"}))
+	assert.Empty(t, violations(graph(ok), policies.RegionsAllowedAndApart))
+
+	outside := mustPlan(t, "r", with(contract("aws", "active-passive", "eu-west-1", "us-east-1"), "allowedRegions", []string{"eu-west-1", "eu-central-1"}))
+	vs := violations(graph(outside), policies.RegionsAllowedAndApart)
+	require.Len(t, vs, 1)
+	assert.Equal(t, "region us-east-1 is not in allowedRegions (eu-west-1, eu-central-1)", vs[0].Message)
+
+	close := mustPlan(t, "r", contract("gcp", "active-passive", "europe-west1", "europe-west4"))
+	vs = violations(graph(close), policies.RegionsAllowedAndApart)
+	require.Len(t, vs, 1)
+	assert.Regexp(t, `^europe-west1 and europe-west4 are 3\d\d km apart, closer than minRegionDistanceKm \(500\)$`, vs[0].Message)
+	relaxed := mustPlan(t, "r", with(contract("gcp", "active-passive", "europe-west1", "europe-west4"), "minRegionDistanceKm", 300))
+	assert.Empty(t, violations(graph(relaxed), policies.RegionsAllowedAndApart))
+}
+
+func TestEveryRegionMustBeServedCheckedAndAlerted(t *testing.T) {
+	for _, file := range []string{"../Pulumi.prod.yaml", "../Pulumi.gcp-prod.yaml", "../Pulumi.azure-prod.yaml"} {
+		assert.Empty(t, violations(graph(planFile(t, file)), policies.EveryRegionServedAndWatched), file)
+	}
+	aws := graph(planFile(t, "../Pulumi.prod.yaml"))
+	var without policies.Stack
+	without.Spec = aws.Spec
+	for _, r := range aws.Resources {
+		if r.Type == typeHealthCheck && strings.Contains(r.Name, "eu-west-1") {
+			continue // drop one region's health check
+		}
+		without.Resources = append(without.Resources, r)
+	}
+	vs := violations(without, policies.EveryRegionServedAndWatched)
+	require.Len(t, vs, 1)
+	assert.Equal(t, "region eu-west-1 has no Route 53 health check on its load balancer", vs[0].Message)
+
+	gcp := graph(planFile(t, "../Pulumi.gcp-prod.yaml"))
+	vs = violations(mutated(t, gcp, typeUptime, "us-west1", "monitoredResource.labels.host", "elsewhere.example.com"), policies.EveryRegionServedAndWatched)
+	require.Len(t, vs, 1)
+	assert.Equal(t, "region us-west1 has no uptime check", vs[0].Message)
+}
+
+func TestPlanTreePrintsPolicyResults(t *testing.T) {
+	code, tree, _ := runMain("--config-file", "../Pulumi.staging.yaml")
+	require.Equal(t, plan.ExitOK, code, "advisory violations do not fail the plan")
+	assert.Contains(t, tree, "Policies: 9 checked,")
+	assert.Contains(t, tree, "[advisory] waf-enforcing: aws:wafv2/webAcl:WebAcl staging-us-west-2-acl: web ACL rules rate-limit,")
+}
