@@ -39,6 +39,10 @@ func TestPulumiYamlDeclaresEveryKeyWithTheSpecTypeAndDefault(t *testing.T) {
 		want, _ := json.Marshal(f.Default)
 		got, _ := json.Marshal(decl.Default)
 		assert.JSONEq(t, string(want), string(got), "default of %s", f.Key)
+		// The engine refuses a stack that lacks a declared key with no
+		// default (the real CLI caught this once): only the contract keys
+		// may go without one.
+		assert.Equal(t, f.Required, decl.Default == nil, "%s: only required keys lack a default", f.Key)
 	}
 	for k := range proj.Config {
 		if !strings.Contains(k, ":") {

@@ -13,8 +13,8 @@ import (
 type Field struct {
 	Key  string // without the "mobile-backend:" namespace
 	Type string // Pulumi.yaml type: string, integer, boolean, array (of strings) or object
-	// Default as Pulumi.yaml declares it; nil when the key is required or its
-	// default is derived from other keys (the Doc says which).
+	// Default as Pulumi.yaml declares it; nil when the key is required. An
+	// empty default means "derived from other keys" (the Doc says how).
 	Default  any
 	Required bool
 	Doc      string
@@ -22,18 +22,18 @@ type Field struct {
 }
 
 func str[T ~string](key string, def T, doc string, p func(*Spec) *T) Field {
-	f := Field{Key: key, Type: "string", Doc: doc, set: func(s *Spec, raw string) error {
+	// Every optional key has a default in Pulumi.yaml, even an empty one that
+	// means "derived from other keys": the engine refuses a stack that lacks
+	// a declared key with no default.
+	return Field{Key: key, Type: "string", Doc: doc, Default: string(def), set: func(s *Spec, raw string) error {
 		*p(s) = T(raw)
 		return nil
 	}}
-	if def != "" {
-		f.Default = string(def)
-	}
-	return f
 }
 
 func required(f Field) Field {
 	f.Required = true
+	f.Default = nil
 	return f
 }
 
@@ -68,9 +68,10 @@ func list(key string, def []string, doc string, p func(*Spec) *[]string) Field {
 		*p(s) = v
 		return nil
 	}}
-	if def != nil {
-		f.Default = def
+	if def == nil {
+		def = []string{}
 	}
+	f.Default = def
 	return f
 }
 
@@ -92,7 +93,7 @@ var Fields = []Field{
 		func(s *Spec) *Cloud { return &s.Cloud })),
 	required(str("topology", Topology(""), "active-active (every region serves) or active-passive (the first region serves, the others are warm standbys).",
 		func(s *Spec) *Topology { return &s.Topology })),
-	required(list("regions", nil, "Ordered region names of the cloud, at least two; the first is the primary (database writer, and the serving region in active-passive).",
+	required(list("regions", []string{}, "Ordered region names of the cloud, at least two; the first is the primary (database writer, and the serving region in active-passive).",
 		func(s *Spec) *[]string { return &s.RegionNames })),
 	required(str("domain", "", "Public API hostname, e.g. api.example.com.",
 		func(s *Spec) *string { return &s.Domain })),
