@@ -102,6 +102,9 @@ var All = []Policy{
 	ExplicitProviders,
 	RegionsAllowedAndApart,
 	EveryRegionServedAndWatched,
+	NoWildcardIAM,
+	BackupsAndProtection,
+	StandardTags,
 }
 
 func violation(r *mock.Resource, format string, args ...any) Violation {

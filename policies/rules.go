@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -500,3 +501,165 @@ func hasPrefix(s string, prefixes []string) bool {
 	}
 	return false
 }
+
+// NoWildcardIAM: no identity may do everything to everything.
+var NoWildcardIAM = Policy{
+	Name:        "no-wildcard-iam",
+	Description: "No IAM policy grants every action on every resource, and no identity gets an owner or editor role.",
+	Severity:    Mandatory,
+	Check: func(s Stack) []Violation {
+		var vs []Violation
+		for _, typ := range []string{"aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy"} {
+			for _, p := range s.OfType(typ) {
+				var doc struct {
+					Statement []struct {
+						Effect   string
+						Action   any
+						Resource any
+					}
+				}
+				if err := json.Unmarshal([]byte(p.Str("policy")), &doc); err != nil {
+					vs = append(vs, violation(p, "policy is not valid JSON: %v", err))
+					continue
+				}
+				for _, st := range doc.Statement {
+					if st.Effect == "Allow" && anyIs(st.Action, "*") && anyIs(st.Resource, "*") {
+						vs = append(vs, violation(p, "a statement allows * on *"))
+					}
+				}
+			}
+		}
+		for _, typ := range []string{"gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMBinding:IAMBinding"} {
+			for _, m := range s.OfType(typ) {
+				if r := m.Str("role"); r == "roles/owner" || r == "roles/editor" {
+					vs = append(vs, violation(m, "grants %s", r))
+				}
+			}
+		}
+		for _, a := range s.OfType("azure-native:authorization:RoleAssignment") {
+			// Owner and Contributor (built-in role definition ids).
+			for _, broad := range []string{"8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "b24988ac-6180-42a0-ab88-20f7382dd24c"} {
+				if strings.HasSuffix(a.Str("roleDefinitionId"), broad) {
+					vs = append(vs, violation(a, "assigns the Owner or Contributor role"))
+				}
+			}
+		}
+		return vs
+	},
+}
+
+// anyIs reports whether an IAM Action or Resource (a string or a list) is or
+// holds want.
+func anyIs(v any, want string) bool {
+	switch x := v.(type) {
+	case string:
+		return x == want
+	case []any:
+		for _, e := range x {
+			if e == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// statefulTypes hold data a destroy or a replacement would lose.
+var statefulTypes = []string{
+	"aws:rds/globalCluster:GlobalCluster", "aws:rds/cluster:Cluster", "aws:dynamodb/table:Table",
+	"aws:kms/key:Key", "aws:s3/bucketV2:BucketV2", "aws:secretsmanager/secret:Secret",
+	"gcp:spanner/instance:Instance", "gcp:spanner/database:Database", "gcp:sql/databaseInstance:DatabaseInstance",
+	"gcp:storage/bucket:Bucket", "gcp:secretmanager/secret:Secret",
+	"azure-native:sql:Server", "azure-native:sql:Database", "azure-native:storage:StorageAccount",
+}
+
+// BackupsAndProtection: stateful resources keep backups, refuse deletion
+// and carry Pulumi protect.
+var BackupsAndProtection = Policy{
+	Name:        "backups-and-protection",
+	Description: "Databases keep backups with point-in-time recovery and deletion protection; every stateful resource carries Pulumi protect.",
+	Severity:    Mandatory,
+	Check: func(s Stack) []Violation {
+		var vs []Violation
+		if s.Spec.Protect {
+			for _, typ := range statefulTypes {
+				for _, r := range s.OfType(typ) {
+					if !r.Protect {
+						vs = append(vs, violation(r, "stateful resource is not protected"))
+					}
+				}
+			}
+		}
+		for _, c := range s.OfType("aws:rds/cluster:Cluster") {
+			if c.Int("backupRetentionPeriod") < 7 || !c.Bool("deletionProtection") || c.Bool("skipFinalSnapshot") {
+				vs = append(vs, violation(c, "cluster keeps under 7 days of backups, lacks deletion protection or skips its final snapshot"))
+			}
+		}
+		for _, t := range s.OfType("aws:dynamodb/table:Table") {
+			if t.Get("pointInTimeRecovery.enabled") != true || !t.Bool("deletionProtectionEnabled") {
+				vs = append(vs, violation(t, "table lacks point-in-time recovery or deletion protection"))
+			}
+		}
+		for _, d := range s.OfType("gcp:spanner/database:Database") {
+			if !d.Bool("deletionProtection") || d.Str("versionRetentionPeriod") == "" {
+				vs = append(vs, violation(d, "Spanner database lacks deletion protection or a version retention period"))
+			}
+		}
+		for _, i := range s.OfType("gcp:sql/databaseInstance:DatabaseInstance") {
+			if !i.Bool("deletionProtection") {
+				vs = append(vs, violation(i, "Cloud SQL instance lacks deletion protection"))
+			}
+			if i.Get("masterInstanceName") == nil && i.Get("settings.backupConfiguration.pointInTimeRecoveryEnabled") != true {
+				vs = append(vs, violation(i, "Cloud SQL primary lacks point-in-time recovery"))
+			}
+		}
+		if len(s.OfType("azure-native:sql:Database")) > 0 && len(s.OfType("azure-native:sql:BackupShortTermRetentionPolicy")) == 0 {
+			vs = append(vs, violation(nil, "Azure SQL has no short-term (point-in-time) retention policy"))
+		}
+		return vs
+	},
+}
+
+// StandardTags: every resource that takes tags or labels carries the stack's set.
+var StandardTags = Policy{
+	Name:        "standard-tags",
+	Description: "Every taggable resource carries the standard tags (app, stack, environment, managed-by), on AWS and Google Cloud through each provider's defaults.",
+	Severity:    Mandatory,
+	Check: func(s Stack) []Violation {
+		var vs []Violation
+		want := s.Spec.StandardTags()
+		missing := func(r *mock.Resource, tags any) {
+			m, _ := tags.(map[string]any)
+			for _, k := range []string{"app", "stack", "environment", "managed-by"} {
+				if v, ok := m[k]; !ok || (v != want[k] && v != gcpLabel(want[k])) {
+					vs = append(vs, violation(r, "lacks the standard tag %s=%s", k, want[k]))
+					return
+				}
+			}
+		}
+		for _, p := range s.OfType("pulumi:providers:aws") {
+			missing(p, p.Get("defaultTags.tags"))
+		}
+		for _, p := range s.OfType("pulumi:providers:gcp") {
+			missing(p, p.Get("defaultLabels"))
+		}
+		for _, r := range s.Resources {
+			if r.Custom && strings.HasPrefix(r.Type, "azure-native:") {
+				if _, takes := r.Inputs["tags"]; takes || azureTaggable[r.Type] {
+					missing(r, r.Get("tags"))
+				}
+			}
+		}
+		return vs
+	},
+}
+
+// azureTaggable are the Azure types this project creates that take tags.
+var azureTaggable = map[string]bool{
+	"azure-native:resources:ResourceGroup": true, "azure-native:app:ContainerApp": true, "azure-native:app:ManagedEnvironment": true,
+	"azure-native:sql:Server": true, "azure-native:sql:Database": true, "azure-native:storage:StorageAccount": true,
+	"azure-native:cdn:Profile": true, "azure-native:network:Policy": true, "azure-native:network:VirtualNetwork": true,
+}
+
+// gcpLabel is a tag value as Google Cloud labels carry it (lowercase).
+func gcpLabel(v string) string { return strings.ToLower(v) }

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -127,6 +128,13 @@ func TestEachPolicyCatchesItsViolation(t *testing.T) {
 		{"prod WAF counting", policies.WAFEnforcing, aws, mutated(t, aws, typeACL, "us-east-1", "rules.0.action", map[string]any{"count": map[string]any{}}), "only counts"},
 		{"GCP Armor preview", policies.WAFEnforcing, gcp, mutated(t, gcp, typeArmor, "", "rules.0.preview", true), "only counts"},
 		{"Azure WAF detection", policies.WAFEnforcing, az, mutated(t, az, typeAzWAF, "", "policySettings.mode", "Detection"), "only counts"},
+		{"AWS * on *", policies.NoWildcardIAM, aws, mutated(t, aws, typeRolePolicy, "task-policy", "policy", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":["*"]}]}`), "allows * on *"},
+		{"GCP owner", policies.NoWildcardIAM, gcp, mutated(t, gcp, "gcp:projects/iAMMember:IAMMember", "", "role", "roles/owner"), "grants roles/owner"},
+		{"Aurora backups", policies.BackupsAndProtection, aws, mutated(t, aws, typeDBCluster, "", "backupRetentionPeriod", 1.0), "under 7 days of backups"},
+		{"DynamoDB PITR", policies.BackupsAndProtection, aws, mutated(t, aws, typeTable, "", "pointInTimeRecovery.enabled", false), "point-in-time recovery"},
+		{"Cloud SQL PITR", policies.BackupsAndProtection, gcpAP, mutated(t, gcpAP, typeSQL, "europe-west1", "settings.backupConfiguration.pointInTimeRecoveryEnabled", false), "lacks point-in-time recovery"},
+		{"AWS default tags", policies.StandardTags, aws, mutated(t, aws, typeAWSProvider, "eu-west-1", "defaultTags.tags.stack", "other"), "standard tag stack=prod"},
+		{"Azure tags", policies.StandardTags, az, mutated(t, az, typeContainerApp, "", "tags.environment", "dev"), "standard tag environment=prod"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -218,6 +226,24 @@ func TestEveryRegionMustBeServedCheckedAndAlerted(t *testing.T) {
 func TestPlanTreePrintsPolicyResults(t *testing.T) {
 	code, tree, _ := runMain("--config-file", "../Pulumi.staging.yaml")
 	require.Equal(t, plan.ExitOK, code, "advisory violations do not fail the plan")
-	assert.Contains(t, tree, "Policies: 9 checked,")
+	assert.Contains(t, tree, fmt.Sprintf("Policies: %d checked,", len(policies.All)))
 	assert.Contains(t, tree, "[advisory] waf-enforcing: aws:wafv2/webAcl:WebAcl staging-us-west-2-acl: web ACL rules rate-limit,")
+}
+
+func TestStatefulResourcesMustBeProtected(t *testing.T) {
+	aws := graph(planFile(t, "../Pulumi.prod.yaml"))
+	assert.Empty(t, violations(aws, policies.BackupsAndProtection))
+	var bad policies.Stack
+	bad.Spec = aws.Spec
+	for _, r := range aws.Resources {
+		if r.Type == typeBucket {
+			clone := *r
+			clone.Protect = false
+			r = &clone
+		}
+		bad.Resources = append(bad.Resources, r)
+	}
+	vs := violations(bad, policies.BackupsAndProtection)
+	require.Len(t, vs, 3, "each region's bucket")
+	assert.Equal(t, "stateful resource is not protected", vs[0].Message)
 }
