@@ -6,12 +6,12 @@
 package aws
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mobile-backend/mobile-backend/internal/names"
 )
 
 // GlobalRegion is where the global services' regional parts live: Route 53
@@ -37,21 +37,9 @@ func NewProvider(ctx *pulumi.Context, name, region string, tags map[string]strin
 	return p, nil
 }
 
-// fit shortens a physical name to a provider's length limit, replacing the
-// tail with a short hash of the whole name so distinct long names stay
-// distinct (an ALB or target group name is at most 32 characters).
-func fit(name string, max int) string {
-	if len(name) <= max {
-		return name
-	}
-	sum := sha256.Sum256([]byte(name))
-	h := hex.EncodeToString(sum[:])[:6]
-	head := name[:max-len(h)-1]
-	for len(head) > 0 && head[len(head)-1] == '-' {
-		head = head[:len(head)-1]
-	}
-	return head + "-" + h
-}
+// fit shortens a physical name to a provider's length limit (an ALB or
+// target group name is at most 32 characters) without losing uniqueness.
+func fit(name string, max int) string { return names.Fit(name, max) }
 
 // nameTag is the Name tag that makes a console listing readable.
 func nameTag(name string) pulumi.StringMap {

@@ -7,14 +7,12 @@
 package azure
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"regexp"
-	"strings"
 
 	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mobile-backend/mobile-backend/internal/names"
 )
 
 // NewProvider returns an explicit azure-native provider; an empty location
@@ -41,40 +39,15 @@ func Tags(tags map[string]string) pulumi.StringMap {
 	return t
 }
 
-var notName = regexp.MustCompile(`[^a-z0-9-]+`)
-
 // resourceName makes an Azure resource name: lowercase letters, digits and
-// hyphens, starting with a letter, at most max characters; a name that is
-// too long keeps its head and gets a short hash of the whole.
-func resourceName(name string, max int) string {
-	n := strings.Trim(notName.ReplaceAllString(strings.ToLower(name), "-"), "-")
-	if n == "" || n[0] < 'a' || n[0] > 'z' {
-		n = "mb-" + n
-	}
-	if len(n) <= max {
-		return n
-	}
-	return strings.TrimRight(n[:max-7], "-") + "-" + shortHash(n)
-}
+// hyphens, starting with a letter, at most max characters.
+func resourceName(name string, max int) string { return names.DNSLabel(name, max) }
 
 // compactName is a name of lowercase letters and digits only (storage
 // accounts, WAF policies), at most max characters, unique through a hash.
-func compactName(name string, max int) string {
-	n := regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(strings.ToLower(name), "")
-	if n == "" || n[0] < 'a' || n[0] > 'z' {
-		n = "mb" + n
-	}
-	h := shortHash(name)
-	if len(n)+len(h) <= max {
-		return n + h
-	}
-	return n[:max-len(h)] + h
-}
+func compactName(name string, max int) string { return names.Compact(name, max) }
 
-func shortHash(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])[:6]
-}
+func shortHash(s string) string { return names.Hash(s) }
 
 func setDefault[T comparable](v *T, def T) {
 	var zero T

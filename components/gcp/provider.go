@@ -6,14 +6,14 @@
 package gcp
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"regexp"
 	"strings"
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mobile-backend/mobile-backend/internal/names"
 )
 
 // NewProvider returns an explicit Google Cloud provider for one region of a
@@ -51,21 +51,7 @@ func Label(s string) string {
 	return s
 }
 
-var notName = regexp.MustCompile(`[^a-z0-9-]+`)
-
 // resourceName makes a Google Cloud resource name: lowercase letters, digits
 // and hyphens, starting with a letter, at most max characters (63 for most
-// resources, 30 for service account ids, 49 for Cloud Run services); a name
-// that is too long keeps its head and gets a short hash of the whole.
-func resourceName(name string, max int) string {
-	n := strings.Trim(notName.ReplaceAllString(strings.ToLower(name), "-"), "-")
-	if n == "" || n[0] < 'a' || n[0] > 'z' {
-		n = "mb-" + n
-	}
-	if len(n) <= max {
-		return n
-	}
-	sum := sha256.Sum256([]byte(n))
-	h := hex.EncodeToString(sum[:])[:6]
-	return strings.TrimRight(n[:max-7], "-") + "-" + h
-}
+// resources, 30 for service account ids, 49 for Cloud Run services).
+func resourceName(name string, max int) string { return names.DNSLabel(name, max) }
