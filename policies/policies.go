@@ -107,6 +107,15 @@ var All = []Policy{
 	StandardTags,
 }
 
+// Pending are written and tested but not yet run by the plan: the
+// resilience check would fail every stack that keeps the default objectives
+// on a design that cannot meet them (an Azure SQL failover group waits at
+// least an hour; Cloud SQL promotion is an operator step), and what the
+// defaults should be per cloud is still open.
+var Pending = []Policy{
+	ResilienceWithinObjectives,
+}
+
 func violation(r *mock.Resource, format string, args ...any) Violation {
 	urn := ""
 	if r != nil {

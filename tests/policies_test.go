@@ -247,3 +247,44 @@ func TestStatefulResourcesMustBeProtected(t *testing.T) {
 	require.Len(t, vs, 3, "each region's bucket")
 	assert.Equal(t, "stateful resource is not protected", vs[0].Message)
 }
+
+func TestResilienceBudgetOfEachCommittedStack(t *testing.T) {
+	for file, want := range map[string][2]int{
+		"../Pulumi.prod.yaml":          {150, 900},  // 10 s × 3 detection + 60 s alias TTL + 60 s Aurora failover; RTC 15 min
+		"../Pulumi.staging.yaml":       {270, 900},  // + 60 s scale-out cooldown + 60 s task start for the standby
+		"../Pulumi.gcp-prod.yaml":      {30, 900},   // outlier detection 10 s × 3; Spanner synchronous; turbo 15 min
+		"../Pulumi.gcp-staging.yaml":   {1110, 900}, // 180 s detection + 30 s workflow + 300 s propagation + 600 s promotion
+		"../Pulumi.azure-prod.yaml":    {3700, 3600},
+		"../Pulumi.azure-staging.yaml": {3760, 3600},
+	} {
+		res := planFile(t, file)
+		assert.Equal(t, want[0], res.Resilience.RTO.Computed, "%s RTO: %+v", file, res.Resilience.RTO.Terms)
+		assert.Equal(t, want[1], res.Resilience.RPO.Computed, "%s RPO: %+v", file, res.Resilience.RPO.Terms)
+		assert.Empty(t, violations(graph(res), policies.ResilienceWithinObjectives), "%s meets its objectives", file)
+	}
+	code, out, _ := runMain("--config-file", "../Pulumi.prod.yaml", "--format", "json")
+	require.Equal(t, plan.ExitOK, code)
+	var doc plan.Document
+	require.NoError(t, json.Unmarshal([]byte(out), &doc))
+	assert.Equal(t, 600, doc.Resilience.RTO.Objective)
+	assert.Equal(t, []policies.Term{
+		{Name: "Route 53 health check detection (interval × threshold)", Seconds: 30},
+		{Name: "DNS alias TTL", Seconds: 60},
+		{Name: "Aurora global failover", Seconds: 60},
+	}, doc.Resilience.RTO.Terms)
+}
+
+func TestSlowerDetectionRaisesTheRTOAndPastTheObjectiveFailsThePolicy(t *testing.T) {
+	base := contract("aws", "active-active", "us-east-1", "eu-west-1")
+	fast := mustPlan(t, "r", base)
+	slow := mustPlan(t, "r", with(base, "healthCheckInterval", 30, "healthCheckFailureThreshold", 10))
+	assert.Equal(t, 150, fast.Resilience.RTO.Computed)
+	assert.Equal(t, 420, slow.Resilience.RTO.Computed, "30 s × 10 failures = 300 s to detect")
+	assert.Empty(t, violations(graph(slow), policies.ResilienceWithinObjectives))
+
+	strict := mustPlan(t, "r", with(base, "healthCheckInterval", 30, "healthCheckFailureThreshold", 10, "rtoSeconds", 400))
+	vs := violations(graph(strict), policies.ResilienceWithinObjectives)
+	require.Len(t, vs, 1)
+	assert.True(t, strings.HasPrefix(vs[0].Message, "computed RTO 420 s exceeds mobile-backend:rtoSeconds (400 s): Route 53 health check detection (interval × threshold) 300 s"), vs[0].Message)
+	assert.Equal(t, policies.Mandatory, vs[0].Severity)
+}

@@ -25,6 +25,8 @@ type Result struct {
 	Outputs  map[string]any
 	// Policies are the policy violations of the planned resources.
 	Policies []policies.Violation
+	// Resilience is the recovery the planned resources imply.
+	Resilience policies.Budget
 }
 
 // Run validates the config and runs the program under the recording mock.
@@ -62,8 +64,11 @@ func Run(cfg *Config) (*Result, error) {
 			outputs[k] = res.Value
 		}
 	}
-	violations := policies.Evaluate(policies.Stack{Spec: s, Resources: rec.Resources()}, policies.All)
-	return &Result{Config: cfg, Spec: s, Recorder: rec, Outputs: outputs, Policies: violations}, nil
+	graph := policies.Stack{Spec: s, Resources: rec.Resources()}
+	return &Result{
+		Config: cfg, Spec: s, Recorder: rec, Outputs: outputs,
+		Policies: policies.Evaluate(graph, policies.All), Resilience: policies.ComputeBudget(graph),
+	}, nil
 }
 
 // Document is the plan's JSON form. Later slices add top-level fields; the
@@ -78,6 +83,8 @@ type Document struct {
 	Outputs   map[string]any   `json:"outputs"`
 	// Policies lists every violation (empty when all pass).
 	Policies []policies.Violation `json:"policies"`
+	// Resilience is the computed recovery budget against the objectives.
+	Resilience policies.Budget `json:"resilience"`
 }
 
 // DocumentRegion is one region of the stack and its role.
@@ -102,8 +109,9 @@ func (r *Result) Document() Document {
 	d := Document{
 		Project: r.Config.Project, Stack: r.Config.Stack,
 		Cloud: r.Spec.Cloud, Topology: r.Spec.Topology,
-		Outputs:  r.Outputs,
-		Policies: append([]policies.Violation{}, r.Policies...),
+		Outputs:    r.Outputs,
+		Policies:   append([]policies.Violation{}, r.Policies...),
+		Resilience: r.Resilience,
 	}
 	for _, reg := range r.Spec.Regions {
 		d.Regions = append(d.Regions, DocumentRegion{Name: reg.Name, Role: reg.Role})
@@ -207,6 +215,15 @@ func (r *Result) WriteTree(w io.Writer) error {
 		walk(roots, 0)
 	}
 
+	for _, f := range []struct {
+		name string
+		fig  policies.Figure
+	}{{"RTO", r.Resilience.RTO}, {"RPO", r.Resilience.RPO}} {
+		fmt.Fprintf(w, "\nResilience %s: %d s computed, objective %d s\n", f.name, f.fig.Computed, f.fig.Objective)
+		for _, t := range f.fig.Terms {
+			fmt.Fprintf(w, "  %-58s %6d s\n", t.Name, t.Seconds)
+		}
+	}
 	fmt.Fprintf(w, "\nPolicies: %d checked, %d violations\n", len(policies.All), len(r.Policies))
 	for _, v := range r.Policies {
 		where := v.Resource

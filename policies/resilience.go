@@ -1,0 +1,217 @@
+package policies
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// Service figures the budget adds to what the recorded resources say. Each
+// is either a provider's published number (named so) or an estimate (named
+// so), and never a measurement of this project's.
+const (
+	// ELBAliasTTLSeconds: Route 53 answers alias records to a load balancer
+	// with the load balancer's record TTL, 60 seconds (Route 53 docs, "Value/route traffic to").
+	ELBAliasTTLSeconds = 60
+	// AuroraGlobalFailoverSeconds: Aurora global database cross-region
+	// failover, "typically under a minute" (Aurora docs, managed failover).
+	AuroraGlobalFailoverSeconds = 60
+	// AuroraGlobalRPOSeconds: Aurora global database replication lag,
+	// "typically under a second" (Aurora docs).
+	AuroraGlobalRPOSeconds = 1
+	// DynamoDBGlobalTablesRPOSeconds: global tables replicate "typically
+	// within one second" (DynamoDB docs).
+	DynamoDBGlobalTablesRPOSeconds = 1
+	// TaskStartSeconds: an estimate of how long a new Fargate task or
+	// Container Apps replica takes to pull its image and start.
+	TaskStartSeconds = 60
+	// SpannerFailoverSeconds: multi-region Spanner replicates synchronously
+	// and elects a new leader by itself; no operator step (Spanner docs).
+	SpannerFailoverSeconds = 0
+	// CloudSQLPromotionSeconds: an estimate for an operator promoting a
+	// cross-region replica (a manual step).
+	CloudSQLPromotionSeconds = 600
+	// CloudSQLReplicaRPOSeconds: an estimate of asynchronous replica lag
+	// under normal load.
+	CloudSQLReplicaRPOSeconds = 60
+	// GCSTurboRPOSeconds: turbo replication's objective, 15 minutes (Cloud
+	// Storage docs, "Turbo replication").
+	GCSTurboRPOSeconds = 900
+	// GCSDefaultRPOSeconds: default dual-region replication, "within 12
+	// hours" for all objects (Cloud Storage docs).
+	GCSDefaultRPOSeconds = 12 * 3600
+	// FailoverWorkflowSeconds: an estimate for Pub/Sub, Eventarc and the
+	// workflow that switches the URL map.
+	FailoverWorkflowSeconds = 30
+	// LoadBalancerPropagationSeconds: an estimate for a global load
+	// balancer configuration change to reach every front end ("several
+	// minutes" in Google's docs).
+	LoadBalancerPropagationSeconds = 300
+	// AzureSQLFailoverSeconds: an estimate for the failover group to switch
+	// roles once its grace period is over.
+	AzureSQLFailoverSeconds = 60
+	// AzureSQLGeoReplicationRPOSeconds: Azure SQL's business-continuity
+	// objective for geo-replication, 5 seconds (Azure SQL docs).
+	AzureSQLGeoReplicationRPOSeconds = 5
+	// ObjectReplicationRPOSeconds: Azure publishes no objective for object
+	// replication; the budget allows an hour.
+	ObjectReplicationRPOSeconds = 3600
+)
+
+// Term is one contribution to a figure.
+type Term struct {
+	Name    string `json:"name"`
+	Seconds int    `json:"seconds"`
+}
+
+// Figure is a computed recovery figure against its objective. RTO adds its
+// terms (they happen one after another); RPO is the largest (the worst data
+// store decides how much is lost).
+type Figure struct {
+	Objective int    `json:"objective"`
+	Computed  int    `json:"computed"`
+	Terms     []Term `json:"terms"`
+}
+
+// Budget is what the configured resources imply for losing a region.
+type Budget struct {
+	RTO Figure `json:"rtoSeconds"`
+	RPO Figure `json:"rpoSeconds"`
+}
+
+// ComputeBudget reads the recorded resources (not the config's intent) and
+// returns the recovery time and data-loss window they imply.
+func ComputeBudget(s Stack) Budget {
+	var rto, rpo []Term
+	standby := s.Spec.Topology == spec.ActivePassive
+	switch s.Spec.Cloud {
+	case spec.AWS:
+		detect := 0
+		for _, hc := range s.OfType("aws:route53/healthCheck:HealthCheck") {
+			detect = max(detect, hc.Int("requestInterval")*hc.Int("failureThreshold"))
+		}
+		rto = append(rto, Term{"Route 53 health check detection (interval × threshold)", detect}, Term{"DNS alias TTL", ELBAliasTTLSeconds})
+		if len(s.OfType("aws:rds/globalCluster:GlobalCluster")) > 0 {
+			rto = append(rto, Term{"Aurora global failover", AuroraGlobalFailoverSeconds})
+			rpo = append(rpo, Term{"Aurora global replication", AuroraGlobalRPOSeconds})
+		}
+		if standby {
+			cooldown := 0
+			for _, p := range s.OfType("aws:appautoscaling/policy:Policy") {
+				cooldown = max(cooldown, p.Int("targetTrackingScalingPolicyConfiguration.scaleOutCooldown"))
+			}
+			rto = append(rto, Term{"standby scale-out (cooldown + task start)", cooldown + TaskStartSeconds})
+		}
+		for _, t := range s.OfType("aws:dynamodb/table:Table") {
+			if t.Len("replicas") > 0 {
+				rpo = append(rpo, Term{"DynamoDB global table", DynamoDBGlobalTablesRPOSeconds})
+				break
+			}
+		}
+		rtc := 0
+		for _, c := range s.OfType("aws:s3/bucketReplicationConfig:BucketReplicationConfig") {
+			for i := 0; i < c.Len("rules"); i++ {
+				rtc = max(rtc, 60*c.Int(fmt.Sprintf("rules.%d.destination.replicationTime.time.minutes", i)))
+			}
+		}
+		if rtc > 0 {
+			rpo = append(rpo, Term{"S3 Replication Time Control", rtc})
+		}
+	case spec.GCP:
+		if standby {
+			detect := 0
+			for _, a := range s.OfType("gcp:monitoring/alertPolicy:AlertPolicy") {
+				if strings.HasSuffix(a.Name, "-primary-down") {
+					detect = 60 + seconds(a.Str("conditions.0.conditionThreshold.duration")) +
+						seconds(a.Str("conditions.0.conditionThreshold.aggregations.0.alignmentPeriod"))
+				}
+			}
+			rto = append(rto, Term{"uptime check and alert (period + duration + alignment)", detect},
+				Term{"failover workflow", FailoverWorkflowSeconds}, Term{"load balancer propagation", LoadBalancerPropagationSeconds})
+		} else {
+			detect := 0
+			for _, b := range s.OfType("gcp:compute/backendService:BackendService") {
+				detect = max(detect, b.Int("outlierDetection.interval.seconds")*b.Int("outlierDetection.consecutiveErrors"))
+			}
+			rto = append(rto, Term{"outlier detection (interval × consecutive errors)", detect})
+		}
+		if len(s.OfType("gcp:spanner/instance:Instance")) > 0 {
+			rto = append(rto, Term{"Spanner leader failover", SpannerFailoverSeconds})
+			rpo = append(rpo, Term{"Spanner synchronous replication", 0})
+		}
+		if len(s.OfType("gcp:sql/databaseInstance:DatabaseInstance")) > 0 {
+			rto = append(rto, Term{"Cloud SQL replica promotion (operator)", CloudSQLPromotionSeconds})
+			rpo = append(rpo, Term{"Cloud SQL cross-region replica", CloudSQLReplicaRPOSeconds})
+		}
+		for _, b := range s.OfType("gcp:storage/bucket:Bucket") {
+			if b.Str("rpo") == "ASYNC_TURBO" {
+				rpo = append(rpo, Term{"Cloud Storage turbo replication", GCSTurboRPOSeconds})
+			} else {
+				rpo = append(rpo, Term{"Cloud Storage default replication", GCSDefaultRPOSeconds})
+			}
+		}
+	case spec.Azure:
+		detect := 0
+		for _, g := range s.OfType("azure-native:cdn:AFDOriginGroup") {
+			if g.Str("originGroupName") == "api" {
+				detect = g.Int("healthProbeSettings.probeIntervalInSeconds") * g.Int("loadBalancingSettings.sampleSize")
+			}
+		}
+		rto = append(rto, Term{"Front Door probes (interval × sample size)", detect})
+		for _, f := range s.OfType("azure-native:sql:FailoverGroup") {
+			rto = append(rto, Term{"SQL failover group (grace period + switch)", 60*f.Int("readWriteEndpoint.failoverWithDataLossGracePeriodMinutes") + AzureSQLFailoverSeconds})
+			rpo = append(rpo, Term{"SQL geo-replication", AzureSQLGeoReplicationRPOSeconds})
+		}
+		if standby {
+			rto = append(rto, Term{"standby scale-out (replica start)", TaskStartSeconds})
+		}
+		if len(s.OfType("azure-native:storage:ObjectReplicationPolicy")) > 0 {
+			rpo = append(rpo, Term{"storage object replication (no published objective)", ObjectReplicationRPOSeconds})
+		}
+	}
+	b := Budget{RTO: Figure{Objective: s.Spec.Objectives.RTOSeconds, Terms: rto}, RPO: Figure{Objective: s.Spec.Objectives.RPOSeconds, Terms: rpo}}
+	for _, t := range rto {
+		b.RTO.Computed += t.Seconds
+	}
+	for _, t := range rpo {
+		b.RPO.Computed = max(b.RPO.Computed, t.Seconds)
+	}
+	return b
+}
+
+// seconds parses a duration such as "60s".
+func seconds(d string) int {
+	n, _ := strconv.Atoi(strings.TrimSuffix(d, "s"))
+	return n
+}
+
+// ResilienceWithinObjectives: the recovery the resources imply meets the
+// stack's objectives.
+var ResilienceWithinObjectives = Policy{
+	Name:        "resilience-within-objectives",
+	Description: "The recovery time and data-loss window computed from the resources are within rtoSeconds and rpoSeconds.",
+	Severity:    Mandatory,
+	Check: func(s Stack) []Violation {
+		b := ComputeBudget(s)
+		var vs []Violation
+		for _, f := range []struct {
+			name, key string
+			fig       Figure
+		}{{"RTO", "rtoSeconds", b.RTO}, {"RPO", "rpoSeconds", b.RPO}} {
+			if f.fig.Computed > f.fig.Objective {
+				vs = append(vs, violation(nil, "computed %s %d s exceeds %s:%s (%d s): %s", f.name, f.fig.Computed, spec.Namespace, f.key, f.fig.Objective, describe(f.fig.Terms)))
+			}
+		}
+		return vs
+	},
+}
+
+func describe(terms []Term) string {
+	var parts []string
+	for _, t := range terms {
+		parts = append(parts, fmt.Sprintf("%s %d s", t.Name, t.Seconds))
+	}
+	return strings.Join(parts, ", ")
+}
