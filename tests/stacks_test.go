@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -136,4 +137,45 @@ func TestNoSecretOrDefaultProviderLeaksIntoThePlan(t *testing.T) {
 	assert.NotContains(t, out, "default_6_", "no resource falls back to a default provider")
 	var buf bytes.Buffer
 	require.NoError(t, json.Indent(&buf, []byte(out), "", " "), "the plan is valid JSON")
+}
+
+func TestReadmeDiagramsAreWhatThePlanPrintsToday(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	readme := string(b)
+	found := 0
+	for _, block := range strings.Split(readme, "<!-- diagram:")[1:] {
+		stack := block[:strings.Index(block, " -->")]
+		body := block[strings.Index(block, "```mermaid\n")+len("```mermaid\n") : strings.Index(block, "```\n<!-- /diagram -->")]
+		code, out, stderr := runMain("--stack", stack, "--config-file", "../Pulumi."+stack+".yaml", "--format", "mermaid")
+		require.Equal(t, plan.ExitOK, code, stderr)
+		assert.Equal(t, out, body, "README diagram of %s is stale: regenerate it with go run ./cmd/plan --stack %s --format mermaid", stack, stack)
+		found++
+	}
+	assert.Equal(t, 3, found, "the README shows the prod stack of each cloud")
+}
+
+func TestDiagramsDrawEveryRegionAndStandbysDashed(t *testing.T) {
+	for _, tc := range []struct {
+		cfg      map[string]any
+		standbys int
+	}{
+		{contract("aws", "active-passive", "us-west-2", "us-east-1", "eu-west-1"), 2},
+		{contract("gcp", "active-active", "us-central1", "us-east1"), 0},
+		{contract("azure", "active-passive", "northeurope", "westeurope"), 1},
+	} {
+		file := writeStack(t, "d", tc.cfg)
+		code, mermaid, _ := runMain("--config-file", file, "--format", "mermaid")
+		require.Equal(t, plan.ExitOK, code)
+		code, dot, _ := runMain("--config-file", file, "--format", "dot")
+		require.Equal(t, plan.ExitOK, code)
+		for _, r := range tc.cfg["regions"].([]string) {
+			assert.Contains(t, mermaid, "subgraph "+strings.ReplaceAll(r, "-", "_"))
+			assert.Contains(t, dot, "subgraph cluster_"+strings.ReplaceAll(r, "-", "_"))
+		}
+		assert.Equal(t, tc.standbys, strings.Count(mermaid, "stroke-dasharray"), "standbys are dashed")
+		assert.Equal(t, tc.standbys, strings.Count(dot, "style=dashed;"))
+		assert.True(t, strings.HasPrefix(mermaid, "flowchart TB\n"))
+		assert.True(t, strings.HasPrefix(dot, "digraph "))
+	}
 }

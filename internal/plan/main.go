@@ -26,7 +26,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	stack := fs.String("stack", "", "stack name; reads Pulumi.<stack>.yaml")
 	configFile := fs.String("config-file", "", "stack config file to use instead of Pulumi.<stack>.yaml")
 	project := fs.String("project-file", "Pulumi.yaml", "project file")
-	format := fs.String("format", "tree", "output format: tree or json")
+	format := fs.String("format", "tree", "output format: tree, json, mermaid or dot")
 	if err := fs.Parse(args); err != nil {
 		return ExitConfigError
 	}
@@ -34,8 +34,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "plan: give --stack NAME or --config-file PATH")
 		return ExitConfigError
 	}
-	if *format != "tree" && *format != "json" {
-		fmt.Fprintf(stderr, "plan: --format %q: one of tree, json\n", *format)
+	switch *format {
+	case "tree", "json", "mermaid", "dot":
+	default:
+		fmt.Fprintf(stderr, "plan: --format %q: one of tree, json, mermaid, dot\n", *format)
 		return ExitConfigError
 	}
 	file := *configFile
@@ -55,9 +57,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		var res *Result
 		if res, err = Run(cfg); err == nil {
-			if *format == "json" {
+			switch *format {
+			case "json":
 				err = res.WriteJSON(stdout)
-			} else {
+			case "mermaid":
+				res.Diagram().WriteMermaid(stdout)
+			case "dot":
+				res.Diagram().WriteDot(stdout)
+			default:
 				err = res.WriteTree(stdout)
 			}
 			failed = policies.Failed(res.Policies)
