@@ -113,9 +113,7 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		}
 		c, err := azc.NewRegionalCompute(ctx, s.Stack+"-"+r.Name, azc.RegionalComputeArgs{
 			Region: r.Name, ResourceGroup: rgs[r.Name].Name, CIDR: r.CIDR, Tags: tags, FrontDoorID: profile.FrontDoorId,
-			Image: s.Image, ContainerPort: s.ContainerPort, CPU: s.CPU, Memory: s.Memory,
-			MinInstances: s.MinInstancesFor(r), MaxInstances: s.MaxInstances, Concurrency: s.Concurrency,
-			HealthPath: s.HealthCheck.Path, LogRetentionDays: s.LogRetentionDays, Environment: env,
+			Workload: s.WorkloadFor(r), HealthPath: s.HealthCheck.Path, LogRetentionDays: s.LogRetentionDays, Environment: env,
 			StackName: s.Stack, EnvironmentName: s.Environment,
 		}, pulumi.Provider(providers[r.Name]))
 		if err != nil {

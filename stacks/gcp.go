@@ -92,9 +92,8 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		env["ROLE"] = pulumi.String(r.Role)
 		env["UPLOADS_BUCKET"] = storage.BucketName
 		args := gcpc.RegionalComputeArgs{
-			Region: r.Name, Project: project, Image: s.Image, ContainerPort: s.ContainerPort,
-			CPU: s.CPU, Memory: s.Memory, MinInstances: s.MinInstancesFor(r), MaxInstances: s.MaxInstances,
-			Concurrency: s.Concurrency, HealthPath: s.HealthCheck.Path, Environment: env,
+			Region: r.Name, Project: project, Workload: s.WorkloadFor(r),
+			HealthPath: s.HealthCheck.Path, Environment: env,
 			StackName: s.Stack, EnvironmentName: s.Environment,
 		}
 		if engine == spec.EngineCloudSQL {

@@ -132,7 +132,7 @@ func TestRegionalComputeUsesTheZonesARegionHas(t *testing.T) {
 }
 
 func TestSecurityGroupsAllowOnlyHTTPSAndHTTPFromTheInternetAndThePortFromTheLoadBalancer(t *testing.T) {
-	rec, c := computeIn(t, "eu-west-1", awsc.RegionalComputeArgs{ContainerPort: 8080})
+	rec, c := computeIn(t, "eu-west-1", awsc.RegionalComputeArgs{Workload: spec.Workload{ContainerPort: 8080}})
 	sgID := map[string]any{}
 	for _, sg := range under(rec, network(t, rec), typeSG) {
 		sgID[sg.Name] = sg.ID
@@ -211,8 +211,9 @@ func TestLoadBalancerTerminatesTLS12PlusAndRedirectsHTTP(t *testing.T) {
 
 func TestTaskRunsTheImageWithItsRegionAndLeastPrivilegeRoles(t *testing.T) {
 	rec, c := computeIn(t, "eu-west-1", awsc.RegionalComputeArgs{
-		Image: testPrivateImage, CPU: 1024, Memory: 2048, ContainerPort: 8080, LogRetentionDays: 90,
-		StackName: "test", EnvironmentName: "qa",
+		Workload:         spec.Workload{Image: testPrivateImage, CPU: 1024, Memory: 2048, ContainerPort: 8080},
+		LogRetentionDays: 90,
+		StackName:        "test", EnvironmentName: "qa",
 		Environment: pulumi.StringMap{"ROLE": pulumi.String("primary")},
 	})
 	task := one(t, under(rec, c, typeTaskDef), "task definition")
@@ -267,7 +268,7 @@ func TestTaskRunsTheImageWithItsRegionAndLeastPrivilegeRoles(t *testing.T) {
 }
 
 func TestAutoscalingTracksCPUBetweenMinAndMax(t *testing.T) {
-	rec, c := computeIn(t, "eu-west-1", awsc.RegionalComputeArgs{MinInstances: 3, MaxInstances: 12, CPUTargetPercent: 55})
+	rec, c := computeIn(t, "eu-west-1", awsc.RegionalComputeArgs{Workload: spec.Workload{MinInstances: 3, MaxInstances: 12}, CPUTargetPercent: 55})
 	target := one(t, under(rec, c, typeScaling), "scalable target")
 	assert.Equal(t, 3, target.Int("minCapacity"))
 	assert.Equal(t, 12, target.Int("maxCapacity"))

@@ -55,7 +55,7 @@ func NewCertificates(ctx *pulumi.Context, name string, args CertificatesArgs, op
 	if args.Domain == "" || args.ZoneID == nil || len(args.Regions) == 0 {
 		return nil, fmt.Errorf("certificates %s: Domain, ZoneID and Regions are required", name)
 	}
-	setDefault(&args.TTL, spec.Defaults().DNSTTL)
+	spec.Default(&args.TTL, spec.Defaults().DNSTTL)
 	child := pulumi.Parent(c)
 
 	record := func(rname string, opt acm.CertificateDomainValidationOptionOutput) (*route53.Record, error) {

@@ -51,12 +51,7 @@ type RegionalComputeArgs struct {
 	Network        *RegionalNetwork   // required: the region's network
 	CertificateArn pulumi.StringInput // required: a validated ACM certificate in this region
 
-	Image              string
-	ContainerPort      int
-	CPU                int // Fargate CPU units
-	Memory             int // MiB
-	MinInstances       int
-	MaxInstances       int
+	spec.Workload      // CPU and Memory must be a Fargate size; Concurrency is unused
 	CPUTargetPercent   int
 	HealthCheck        spec.HealthCheck
 	LogRetentionDays   int
@@ -78,23 +73,11 @@ func (a *RegionalComputeArgs) defaults() error {
 	if a.Region == "" || a.Network == nil || a.CertificateArn == nil {
 		return fmt.Errorf("Region, Network and CertificateArn are required")
 	}
-	setDefault(&a.Image, d.Image)
-	setDefault(&a.ContainerPort, d.ContainerPort)
-	setDefault(&a.CPU, d.CPU)
-	setDefault(&a.Memory, d.Memory)
-	setDefault(&a.MinInstances, d.MinInstances)
-	setDefault(&a.MaxInstances, d.MaxInstances)
-	setDefault(&a.CPUTargetPercent, d.CPUTargetPercent)
+	a.Workload = a.Workload.WithDefaults()
+	spec.Default(&a.CPUTargetPercent, d.CPUTargetPercent)
 	a.HealthCheck = a.HealthCheck.WithDefaults()
-	setDefault(&a.LogRetentionDays, d.LogRetentionDays)
+	spec.Default(&a.LogRetentionDays, d.LogRetentionDays)
 	return nil
-}
-
-func setDefault[T comparable](v *T, def T) {
-	var zero T
-	if *v == zero {
-		*v = def
-	}
 }
 
 // NewRegionalCompute builds one region's stamp. Pass the region's provider in

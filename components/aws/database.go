@@ -83,11 +83,11 @@ func (a *GlobalDatabaseArgs) defaults() error {
 		return fmt.Errorf("at least two Regions, Account and RandomProvider are required")
 	}
 	d := spec.Defaults()
-	setDefault(&a.EngineVersion, d.Database.EngineVersion)
-	setDefault(&a.InstanceClass, d.Database.InstanceClass)
-	setDefault(&a.Instances, d.Database.Instances)
-	setDefault(&a.BackupRetentionDays, d.Database.BackupRetentionDays)
-	setDefault(&a.DatabaseName, d.Database.Name)
+	spec.Default(&a.EngineVersion, d.Database.EngineVersion)
+	spec.Default(&a.InstanceClass, d.Database.InstanceClass)
+	spec.Default(&a.Instances, d.Database.Instances)
+	spec.Default(&a.BackupRetentionDays, d.Database.BackupRetentionDays)
+	spec.Default(&a.DatabaseName, d.Database.Name)
 	return nil
 }
 

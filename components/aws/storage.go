@@ -87,7 +87,7 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 	if len(args.Regions) < 2 || args.Account == "" || args.Stack == "" {
 		return nil, fmt.Errorf("storage %s: at least two Regions, Account and Stack are required", name)
 	}
-	setDefault(&args.NoncurrentVersionDays, spec.Defaults().Storage.NoncurrentVersionDays)
+	spec.Default(&args.NoncurrentVersionDays, spec.Defaults().Storage.NoncurrentVersionDays)
 	child := pulumi.Parent(st)
 
 	names := pulumi.StringMap{}

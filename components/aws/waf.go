@@ -57,7 +57,7 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:WebFirewall", name, w, opts...); err != nil {
 		return nil, err
 	}
-	setDefault(&args.Scope, "REGIONAL")
+	spec.Default(&args.Scope, "REGIONAL")
 	switch {
 	case args.Scope != "REGIONAL" && args.Scope != "CLOUDFRONT":
 		return nil, fmt.Errorf("waf %s: Scope %q is not REGIONAL or CLOUDFRONT", name, args.Scope)
@@ -65,9 +65,9 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 		return nil, fmt.Errorf("waf %s: LoadBalancerArn is required", name)
 	}
 	d := spec.Defaults()
-	setDefault(&args.Mode, d.WAF.Mode)
-	setDefault(&args.RateLimit, d.WAF.RateLimit)
-	setDefault(&args.LogRetentionDays, d.LogRetentionDays)
+	spec.Default(&args.Mode, d.WAF.Mode)
+	spec.Default(&args.RateLimit, d.WAF.RateLimit)
+	spec.Default(&args.LogRetentionDays, d.LogRetentionDays)
 	child := pulumi.Parent(w)
 
 	acl, err := wafv2.NewWebAcl(ctx, name+"-acl", &wafv2.WebAclArgs{

@@ -41,13 +41,7 @@ type RegionalComputeArgs struct {
 	// FRONT_DOOR_ID and must refuse requests whose X-Azure-FDID header differs.
 	FrontDoorID pulumi.StringInput
 
-	Image            string
-	ContainerPort    int
-	CPU              int // CPU units, 1024 per vCPU, in steps of 256
-	Memory           int // MiB, twice the CPU in GiB
-	MinInstances     int
-	MaxInstances     int
-	Concurrency      int
+	spec.Workload    // CPU in steps of 256 units; Memory twice the CPU in GiB
 	HealthPath       string
 	LogRetentionDays int
 	Environment      pulumi.StringMap
@@ -65,15 +59,9 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		return nil, fmt.Errorf("compute %s: Region, ResourceGroup and CIDR are required", name)
 	}
 	d := spec.Defaults()
-	setDefault(&args.Image, d.Image)
-	setDefault(&args.ContainerPort, d.ContainerPort)
-	setDefault(&args.CPU, d.CPU)
-	setDefault(&args.Memory, d.Memory)
-	setDefault(&args.MinInstances, d.MinInstances)
-	setDefault(&args.MaxInstances, d.MaxInstances)
-	setDefault(&args.Concurrency, d.Concurrency)
-	setDefault(&args.HealthPath, d.HealthCheck.Path)
-	setDefault(&args.LogRetentionDays, d.LogRetentionDays)
+	args.Workload = args.Workload.WithDefaults()
+	spec.Default(&args.HealthPath, d.HealthCheck.Path)
+	spec.Default(&args.LogRetentionDays, d.LogRetentionDays)
 	appsRange, endpointsRange, err := subnetPlan(args.CIDR)
 	if err != nil {
 		return nil, fmt.Errorf("compute %s: %w", name, err)

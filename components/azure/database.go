@@ -89,11 +89,11 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 		return nil, fmt.Errorf("database %s: two Regions, Stack, Subscription and Admin are required", name)
 	}
 	d := spec.Defaults()
-	setDefault(&args.Name, d.Database.Name)
-	setDefault(&args.Sku, d.Azure.SQLSku)
-	setDefault(&args.BackupRetentionDays, d.Database.BackupRetentionDays)
-	setDefault(&args.GraceMinutes, d.Azure.FailoverGraceMinutes)
-	setDefault(&args.Admin.PrincipalType, "Group")
+	spec.Default(&args.Name, d.Database.Name)
+	spec.Default(&args.Sku, d.Azure.SQLSku)
+	spec.Default(&args.BackupRetentionDays, d.Database.BackupRetentionDays)
+	spec.Default(&args.GraceMinutes, d.Azure.FailoverGraceMinutes)
+	spec.Default(&args.Admin.PrincipalType, "Group")
 	child := pulumi.Parent(g)
 
 	servers := map[string]*sql.Server{}

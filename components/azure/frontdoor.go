@@ -94,7 +94,7 @@ func NewFrontDoor(ctx *pulumi.Context, name string, args FrontDoorArgs, opts ...
 		return nil, fmt.Errorf("front door %s: Profile, ResourceGroup, Domain, two Origins, ZoneID and WAFPolicyID are required", name)
 	}
 	args.HealthCheck = args.HealthCheck.WithDefaults()
-	setDefault(&args.TTL, spec.Defaults().DNSTTL)
+	spec.Default(&args.TTL, spec.Defaults().DNSTTL)
 	child := pulumi.Parent(fd)
 	rg, profile := args.ResourceGroup, args.Profile.Name
 

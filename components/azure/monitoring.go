@@ -65,7 +65,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 	if args.Stack == "" || args.Domain == "" || args.ResourceGroup == nil || len(args.Regions) == 0 || args.FrontDoorID == nil {
 		return nil, fmt.Errorf("monitoring %s: Stack, Domain, ResourceGroup, Regions and FrontDoorID are required", name)
 	}
-	setDefault(&args.HealthPath, spec.Defaults().HealthCheck.Path)
+	spec.Default(&args.HealthPath, spec.Defaults().HealthCheck.Path)
 	args.Thresholds = args.Thresholds.WithDefaults()
 	t := args.Thresholds
 	child := pulumi.Parent(m)

@@ -48,10 +48,3 @@ func resourceName(name string, max int) string { return names.DNSLabel(name, max
 func compactName(name string, max int) string { return names.Compact(name, max) }
 
 func shortHash(s string) string { return names.Hash(s) }
-
-func setDefault[T comparable](v *T, def T) {
-	var zero T
-	if *v == zero {
-		*v = def
-	}
-}

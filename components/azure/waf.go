@@ -50,8 +50,8 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 		return nil, fmt.Errorf("waf %s: ResourceGroup is required", name)
 	}
 	d := spec.Defaults()
-	setDefault(&args.Mode, d.WAF.Mode)
-	setDefault(&args.RateLimit, d.WAF.RateLimit)
+	spec.Default(&args.Mode, d.WAF.Mode)
+	spec.Default(&args.RateLimit, d.WAF.RateLimit)
 	mode := "Prevention"
 	if args.Mode == spec.WAFCount {
 		mode = "Detection"

@@ -36,13 +36,7 @@ type RegionalComputeArgs struct {
 	Region  string // required: the region of the provider passed in opts
 	Project string // required: for the project IAM bindings
 
-	Image         string
-	ContainerPort int
-	CPU           int // CPU units (1024 per vCPU), rounded up to Cloud Run's 1, 2, 4 or 8
-	Memory        int // MiB
-	MinInstances  int
-	MaxInstances  int
-	Concurrency   int
+	spec.Workload // CPU is rounded up to Cloud Run's 1, 2, 4 or 8 vCPU
 	HealthPath    string
 	// Network and Subnet give the service direct VPC egress to private
 	// ranges (the Cloud SQL private IPs); empty for none.
@@ -65,14 +59,8 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		return nil, fmt.Errorf("compute %s: Region and Project are required", name)
 	}
 	d := spec.Defaults()
-	setDefault(&args.Image, d.Image)
-	setDefault(&args.ContainerPort, d.ContainerPort)
-	setDefault(&args.CPU, d.CPU)
-	setDefault(&args.Memory, d.Memory)
-	setDefault(&args.MinInstances, d.MinInstances)
-	setDefault(&args.MaxInstances, d.MaxInstances)
-	setDefault(&args.Concurrency, d.Concurrency)
-	setDefault(&args.HealthPath, d.HealthCheck.Path)
+	args.Workload = args.Workload.WithDefaults()
+	spec.Default(&args.HealthPath, d.HealthCheck.Path)
 	child := pulumi.Parent(c)
 
 	sa, err := serviceaccount.NewAccount(ctx, name+"-api", &serviceaccount.AccountArgs{
@@ -174,11 +162,4 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"serviceName": c.ServiceName, "serviceAccountEmail": c.ServiceAccountEmail, "endpointGroupId": c.EndpointGroupID,
 	})
-}
-
-func setDefault[T comparable](v *T, def T) {
-	var zero T
-	if *v == zero {
-		*v = def
-	}
 }

@@ -80,12 +80,12 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 		return nil, err
 	}
 	d := spec.Defaults()
-	setDefault(&args.Name, d.Database.Name)
-	setDefault(&args.MinUnits, d.GCP.SpannerMinUnits)
-	setDefault(&args.MaxUnits, d.GCP.SpannerMaxUnits)
-	setDefault(&args.CPUTargetPercent, 65)
-	setDefault(&args.Tier, d.GCP.CloudSQLTier)
-	setDefault(&args.BackupRetentionDays, d.Database.BackupRetentionDays)
+	spec.Default(&args.Name, d.Database.Name)
+	spec.Default(&args.MinUnits, d.GCP.SpannerMinUnits)
+	spec.Default(&args.MaxUnits, d.GCP.SpannerMaxUnits)
+	spec.Default(&args.CPUTargetPercent, 65)
+	spec.Default(&args.Tier, d.GCP.CloudSQLTier)
+	spec.Default(&args.BackupRetentionDays, d.Database.BackupRetentionDays)
 	if len(args.Regions) < 2 || args.Project == "" {
 		return nil, fmt.Errorf("database %s: two Regions and Project are required", name)
 	}

@@ -74,7 +74,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 	if args.Project == "" || args.Domain == "" || len(args.Regions) == 0 {
 		return nil, fmt.Errorf("monitoring %s: Project, Domain and Regions are required", name)
 	}
-	setDefault(&args.HealthPath, spec.Defaults().HealthCheck.Path)
+	spec.Default(&args.HealthPath, spec.Defaults().HealthCheck.Path)
 	args.Thresholds = args.Thresholds.WithDefaults()
 	t := &args.Thresholds
 	child := pulumi.Parent(m)

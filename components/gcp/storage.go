@@ -127,7 +127,7 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 	if len(args.Regions) < 2 {
 		return nil, fmt.Errorf("storage %s: at least two Regions are required", name)
 	}
-	setDefault(&args.NoncurrentVersionDays, spec.Defaults().Storage.NoncurrentVersionDays)
+	spec.Default(&args.NoncurrentVersionDays, spec.Defaults().Storage.NoncurrentVersionDays)
 	child := pulumi.Parent(st)
 	st.Placement = ChooseDualRegion(args.Regions)
 	bucket, err := storage.NewBucket(ctx, Label(name), &storage.BucketArgs{

@@ -51,8 +51,8 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 		return nil, err
 	}
 	d := spec.Defaults()
-	setDefault(&args.Mode, d.WAF.Mode)
-	setDefault(&args.RateLimit, d.WAF.RateLimit)
+	spec.Default(&args.Mode, d.WAF.Mode)
+	spec.Default(&args.RateLimit, d.WAF.RateLimit)
 	preview := pulumi.Bool(args.Mode == spec.WAFCount)
 	all := &compute.SecurityPolicyRuleMatchArgs{
 		VersionedExpr: pulumi.String("SRC_IPS_V1"),

@@ -103,15 +103,9 @@ type Spec struct {
 	Domain      string
 	Environment string
 
-	Image               string
-	ContainerPort       int
-	CPU                 int // CPU units, 1024 = one vCPU
-	Memory              int // MiB
-	MinInstances        int
-	MaxInstances        int
+	Workload
 	StandbyMinInstances int
 	CPUTargetPercent    int
-	Concurrency         int // concurrent requests per instance (Cloud Run, Container Apps)
 
 	HealthCheck HealthCheck
 	DNSTTL      int
@@ -210,26 +204,28 @@ type Storage struct {
 // WithDefaults fills every zero field with its documented default.
 func (h HealthCheck) WithDefaults() HealthCheck {
 	d := Defaults().HealthCheck
-	fill(&h.Path, d.Path)
-	fill(&h.IntervalSeconds, d.IntervalSeconds)
-	fill(&h.FailureThreshold, d.FailureThreshold)
+	Default(&h.Path, d.Path)
+	Default(&h.IntervalSeconds, d.IntervalSeconds)
+	Default(&h.FailureThreshold, d.FailureThreshold)
 	return h
 }
 
 // WithDefaults fills every zero threshold with its documented default.
 func (a Alarms) WithDefaults() Alarms {
 	d := Defaults().Alarms
-	fill(&a.ErrorRatePercent, d.ErrorRatePercent)
-	fill(&a.LatencyP99Ms, d.LatencyP99Ms)
-	fill(&a.CPUPercent, d.CPUPercent)
-	fill(&a.MemoryPercent, d.MemoryPercent)
-	fill(&a.DatabaseLagMs, d.DatabaseLagMs)
-	fill(&a.StorageReplicationSeconds, d.StorageReplicationSeconds)
-	fill(&a.WAFBlockedRequests, d.WAFBlockedRequests)
+	Default(&a.ErrorRatePercent, d.ErrorRatePercent)
+	Default(&a.LatencyP99Ms, d.LatencyP99Ms)
+	Default(&a.CPUPercent, d.CPUPercent)
+	Default(&a.MemoryPercent, d.MemoryPercent)
+	Default(&a.DatabaseLagMs, d.DatabaseLagMs)
+	Default(&a.StorageReplicationSeconds, d.StorageReplicationSeconds)
+	Default(&a.WAFBlockedRequests, d.WAFBlockedRequests)
 	return a
 }
 
-func fill[T comparable](v *T, def T) {
+// Default sets *v to def when *v is its type's zero value: how every
+// component fills the arguments a caller left out.
+func Default[T comparable](v *T, def T) {
 	var zero T
 	if *v == zero {
 		*v = def
@@ -257,13 +253,42 @@ func (s Spec) Production() bool {
 	return s.Environment == "prod" || s.Environment == "production"
 }
 
-// MinInstancesFor is the autoscaling floor of a region: the standby minimum
-// for a warm standby, the normal minimum otherwise.
-func (s Spec) MinInstancesFor(r RegionSpec) int {
+// Workload is the container every region runs, in the shape each cloud's
+// compute component takes it. Zero values mean the config key's default.
+type Workload struct {
+	Image         string
+	ContainerPort int
+	CPU           int // CPU units, 1024 = one vCPU
+	Memory        int // MiB
+	MinInstances  int
+	MaxInstances  int
+	// Concurrency is the concurrent requests per instance that Cloud Run and
+	// Container Apps scale on; AWS ignores it (the ALB balances per request
+	// and ECS scales on CPU).
+	Concurrency int
+}
+
+// WithDefaults fills every zero field with its documented default.
+func (w Workload) WithDefaults() Workload {
+	d := Defaults().Workload
+	Default(&w.Image, d.Image)
+	Default(&w.ContainerPort, d.ContainerPort)
+	Default(&w.CPU, d.CPU)
+	Default(&w.Memory, d.Memory)
+	Default(&w.MinInstances, d.MinInstances)
+	Default(&w.MaxInstances, d.MaxInstances)
+	Default(&w.Concurrency, d.Concurrency)
+	return w
+}
+
+// WorkloadFor is the workload of one region: a warm standby keeps the
+// standby minimum, every other region the normal one.
+func (s Spec) WorkloadFor(r RegionSpec) Workload {
+	w := s.Workload
 	if r.Role == Standby {
-		return s.StandbyMinInstances
+		w.MinInstances = s.StandbyMinInstances
 	}
-	return s.MinInstances
+	return w
 }
 
 // StandardTags is the tag/label set every taggable resource carries: the

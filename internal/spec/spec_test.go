@@ -26,8 +26,9 @@ func TestLoadDerivesRolesCIDRsZoneAndEnvironment(t *testing.T) {
 	assert.Equal(t, "eu.example.com", s.DNSZone)
 	assert.Equal(t, "staging", s.Environment)
 	assert.False(t, s.Production())
-	assert.Equal(t, 1, s.MinInstancesFor(s.Regions[1]))
-	assert.Equal(t, 2, s.MinInstancesFor(s.Regions[0]))
+	assert.Equal(t, 1, s.WorkloadFor(s.Regions[1]).MinInstances)
+	assert.Equal(t, 2, s.WorkloadFor(s.Regions[0]).MinInstances)
+	assert.Equal(t, s.MaxInstances, s.WorkloadFor(s.Regions[1]).MaxInstances, "a standby scales as far as any region")
 	assert.Equal(t, map[string]string{"app": "mobile-backend", "stack": "staging", "environment": "staging", "managed-by": "pulumi"}, s.StandardTags())
 }
 
@@ -71,4 +72,17 @@ func TestFargateMemoryTableMatchesPublishedRanges(t *testing.T) {
 	assert.Equal(t, 2048, fargateMemory[1024][0])
 	assert.Equal(t, 8192, fargateMemory[1024][len(fargateMemory[1024])-1])
 	assert.Equal(t, 122880, fargateMemory[16384][len(fargateMemory[16384])-1])
+}
+
+func TestWorkloadDefaultsFillOnlyWhatIsLeftOut(t *testing.T) {
+	w := Workload{Image: "registry.example.com/api:1.2.3", MinInstances: 3}.WithDefaults()
+	assert.Equal(t, "registry.example.com/api:1.2.3", w.Image, "a set value is kept")
+	assert.Equal(t, 3, w.MinInstances, "a set value is kept")
+	assert.Equal(t, 512, w.CPU, "the cpu key's default")
+	assert.Equal(t, 1024, w.Memory, "the memory key's default")
+	assert.Equal(t, Defaults().ContainerPort, w.ContainerPort)
+	assert.Equal(t, Defaults().MaxInstances, w.MaxInstances)
+	assert.Equal(t, Defaults().Concurrency, w.Concurrency)
+	assert.NotZero(t, w.ContainerPort)
+	assert.NotZero(t, w.Concurrency)
 }
