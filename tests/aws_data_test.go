@@ -39,13 +39,7 @@ const (
 )
 
 // keyArns maps each region to its customer-managed key's ARN.
-func keyArns(res *plan.Result) map[string]string {
-	out := map[string]string{}
-	for _, k := range res.Recorder.OfType(typeKey) {
-		out[k.Region] = k.Outputs["arn"].(string)
-	}
-	return out
-}
+func keyArns(res *plan.Result) map[string]string { return byRegion(res, typeKey, "arn") }
 
 func TestEveryRegionHasItsOwnRotatingProtectedKey(t *testing.T) {
 	res := mustPlan(t, "keys", contract("aws", "active-passive", "eu-west-1", "eu-central-1"))

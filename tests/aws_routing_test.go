@@ -38,13 +38,7 @@ func apiRecords(res *plan.Result) map[string]*mock.Resource {
 }
 
 // albDNSNames maps each region to its load balancer's DNS name.
-func albDNSNames(res *plan.Result) map[string]string {
-	out := map[string]string{}
-	for _, r := range res.Recorder.OfType(typeALB) {
-		out[r.Region] = r.Outputs["dnsName"].(string)
-	}
-	return out
-}
+func albDNSNames(res *plan.Result) map[string]string { return byRegion(res, typeALB, "dnsName") }
 
 func TestActiveActiveRoutesEachClientToTheLowestLatencyHealthyRegion(t *testing.T) {
 	regions := []string{"us-east-1", "eu-west-1", "ap-southeast-1"}

@@ -45,11 +45,7 @@ const (
 
 // appHosts maps each region to its container app's ingress FQDN.
 func appHosts(res *plan.Result) map[string]string {
-	out := map[string]string{}
-	for _, a := range res.Recorder.OfType(typeContainerApp) {
-		out[a.Region] = a.Out("configuration.ingress.fqdn").(string)
-	}
-	return out
+	return byRegion(res, typeContainerApp, "configuration.ingress.fqdn")
 }
 
 func apiOriginPriorities(t *testing.T, res *plan.Result) map[string]int {

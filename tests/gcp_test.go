@@ -42,13 +42,7 @@ const (
 )
 
 // negIDs maps each region to its serverless endpoint group's id.
-func negIDs(res *plan.Result) map[string]string {
-	out := map[string]string{}
-	for _, n := range res.Recorder.OfType(typeNEG) {
-		out[n.Region] = n.ID
-	}
-	return out
-}
+func negIDs(res *plan.Result) map[string]string { return byRegion(res, typeNEG, "id") }
 
 // backends maps each backend service's logical name to the endpoint groups it holds.
 func backends(res *plan.Result) map[string][]any {

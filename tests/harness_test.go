@@ -123,6 +123,20 @@ func under(rec *mock.Recorder, component *mock.Resource, typ string) []*mock.Res
 	return out
 }
 
+// byRegion maps each region to an output of the plan's one resource of a
+// type there (the id when output is "id").
+func byRegion(res *plan.Result, typ, output string) map[string]string {
+	out := map[string]string{}
+	for _, r := range res.Recorder.OfType(typ) {
+		if output == "id" {
+			out[r.Region] = r.ID
+		} else {
+			out[r.Region] = r.Out(output).(string)
+		}
+	}
+	return out
+}
+
 // one returns the only element of a list, failing otherwise.
 func one(t testing.TB, rs []*mock.Resource, what string) *mock.Resource {
 	t.Helper()
