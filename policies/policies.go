@@ -55,9 +55,20 @@ type Policy struct {
 	Name        string
 	Description string
 	Severity    Severity
+	// SeverityIn, when set, is the severity for a given stack (a rule that
+	// only advises outside production).
+	SeverityIn func(spec.Spec) Severity
 	// Check returns the violations; a violation with no severity takes the
 	// policy's.
 	Check func(Stack) []Violation
+}
+
+// SeverityFor is the policy's severity for a stack.
+func (p Policy) SeverityFor(s spec.Spec) Severity {
+	if p.SeverityIn != nil {
+		return p.SeverityIn(s)
+	}
+	return p.Severity
 }
 
 // Evaluate runs every policy and returns the violations in a stable order.
@@ -105,14 +116,6 @@ var All = []Policy{
 	NoWildcardIAM,
 	BackupsAndProtection,
 	StandardTags,
-}
-
-// Pending are written and tested but not yet run by the plan: the
-// resilience check would fail every stack that keeps the default objectives
-// on a design that cannot meet them (an Azure SQL failover group waits at
-// least an hour; Cloud SQL promotion is an operator step), and what the
-// defaults should be per cloud is still open.
-var Pending = []Policy{
 	ResilienceWithinObjectives,
 }
 

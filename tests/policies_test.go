@@ -288,3 +288,17 @@ func TestSlowerDetectionRaisesTheRTOAndPastTheObjectiveFailsThePolicy(t *testing
 	assert.True(t, strings.HasPrefix(vs[0].Message, "computed RTO 420 s exceeds mobile-backend:rtoSeconds (400 s): Route 53 health check detection (interval × threshold) 300 s"), vs[0].Message)
 	assert.Equal(t, policies.Mandatory, vs[0].Severity)
 }
+
+func TestAnAzureStackOnTheDefaultObjectivesFailsThePlanNamingTheKey(t *testing.T) {
+	// A failover group waits out its grace period (an hour by default): a
+	// stack meets the default 600 s RTO only when it says it accepts more.
+	file := writeStack(t, "az", contract("azure", "active-active", "northeurope", "westeurope"))
+	code, out, _ := runMain("--config-file", file, "--format", "tree")
+	assert.Equal(t, plan.ExitFailure, code)
+	assert.Contains(t, out, "exceeds mobile-backend:rtoSeconds (600 s)")
+	assert.Contains(t, out, "SQL failover group (grace period + switch) 3660 s")
+
+	accepted := writeStack(t, "az", with(contract("azure", "active-active", "northeurope", "westeurope"), "rtoSeconds", 3900, "rpoSeconds", 3600))
+	code, _, stderr := runMain("--config-file", accepted, "--format", "tree")
+	assert.Equal(t, plan.ExitOK, code, stderr)
+}
