@@ -259,13 +259,15 @@ var WAFOnEveryEntry = Policy{
 		for _, sp := range s.OfType("azure-native:cdn:SecurityPolicy") {
 			for i := 0; i < sp.Len("parameters.associations"); i++ {
 				for j := 0; j < sp.Len(fmt.Sprintf("parameters.associations.%d.domains", i)); j++ {
-					covered[sp.Str(fmt.Sprintf("parameters.associations.%d.domains.%d.id", i, j))] = true
+					for _, t := range targets(sp, fmt.Sprintf("parameters.associations.%d.domains.%d.id", i, j)) {
+						covered[t] = true
+					}
 				}
 			}
 		}
 		for _, typ := range []string{"azure-native:cdn:AFDEndpoint", "azure-native:cdn:AFDCustomDomain"} {
 			for _, d := range s.OfType(typ) {
-				if !covered[d.ID] {
+				if !covered[d.ID] && !covered[d.URN] {
 					vs = append(vs, violation(d, "Front Door domain has no WAF policy"))
 				}
 			}
@@ -295,11 +297,9 @@ var WAFEnforcing = Policy{
 	Name:        "waf-enforcing",
 	Description: "WAFs block rather than count; count/detection mode is advisory outside production and fails production stacks.",
 	Severity:    Advisory,
+	SeverityIn:  productionMandatory,
 	Check: func(s Stack) []Violation {
-		severity := Advisory
-		if s.Spec.Production() {
-			severity = Mandatory
-		}
+		severity := productionMandatory(s.Spec)
 		var vs []Violation
 		flag := func(r *mock.Resource, what string) {
 			v := violation(r, "%s only counts matching requests (environment %q)", what, s.Spec.Environment)
@@ -337,6 +337,13 @@ var WAFEnforcing = Policy{
 		}
 		return vs
 	},
+}
+
+func productionMandatory(s spec.Spec) Severity {
+	if s.Production() {
+		return Mandatory
+	}
+	return Advisory
 }
 
 // ExplicitProviders: no resource relies on an ambient default provider.
@@ -464,7 +471,9 @@ var EveryRegionServedAndWatched = Policy{
 			}
 			for _, o := range s.OfType("azure-native:cdn:AFDOrigin") {
 				if groups[o.Str("originGroupName")] {
-					probed[o.Str("hostName")] = true
+					for _, t := range targets(o, "hostName") {
+						probed[t] = true
+					}
 				}
 			}
 			alerted := map[string]bool{}
@@ -474,14 +483,15 @@ var EveryRegionServedAndWatched = Policy{
 				}
 			}
 			apps := map[string]string{}
+			appURNs := map[string]string{}
 			for _, a := range s.OfType("azure-native:app:ContainerApp") {
-				apps[a.Region] = a.ID
+				apps[a.Region], appURNs[a.Region] = a.ID, a.URN
 			}
 			for _, r := range s.Spec.RegionNames {
 				if !compute[r] {
 					missing(r, "container app")
 				}
-				if !probed[hosts[r]] {
+				if !probed[hosts[r]] && !probed[appURNs[r]] {
 					missing(r, "Front Door health probe")
 				}
 				if !alerted[apps[r]] {
@@ -491,6 +501,17 @@ var EveryRegionServedAndWatched = Policy{
 		}
 		return vs
 	},
+}
+
+// targets are what the input at a path points at: its value, or, while the
+// engine has not computed it (a first preview), the resources its top-level
+// input's property dependencies name.
+func targets(r *mock.Resource, path string) []string {
+	v := r.Str(path)
+	if !mock.Unresolved(v) {
+		return []string{v}
+	}
+	return r.PropertyDeps[strings.SplitN(path, ".", 2)[0]]
 }
 
 func hasPrefix(s string, prefixes []string) bool {
@@ -517,6 +538,9 @@ var NoWildcardIAM = Policy{
 						Action   any
 						Resource any
 					}
+				}
+				if mock.Unresolved(p.Str("policy")) {
+					continue // built from values a preview does not know yet; checked once they are
 				}
 				if err := json.Unmarshal([]byte(p.Str("policy")), &doc); err != nil {
 					vs = append(vs, violation(p, "policy is not valid JSON: %v", err))

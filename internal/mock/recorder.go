@@ -33,6 +33,9 @@ type Resource struct {
 	Protect  bool
 	// DependsOn are the URNs of explicit dependencies.
 	DependsOn []string
+	// PropertyDeps are, per top-level input, the URNs of the resources its
+	// value came from: the one join that holds before any id is known.
+	PropertyDeps map[string][]string
 	// IgnoreChanges are the input paths the engine will not diff.
 	IgnoreChanges []string
 	// Inputs are the registered inputs as plain JSON values: secrets are the
@@ -125,39 +128,22 @@ func (m *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	rpc := args.RegisterRPC
 	parent := ""
 	var deps, ignore []string
+	propDeps := map[string][]string{}
 	protect := false
 	if rpc != nil {
 		parent = rpc.GetParent()
 		deps = rpc.GetDependencies()
 		ignore = rpc.GetIgnoreChanges()
 		protect = rpc.GetProtect()
+		for k, d := range rpc.GetPropertyDependencies() {
+			propDeps[k] = d.GetUrns()
+		}
 	}
 	urn := m.urn(parent, args.TypeToken, args.Name)
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	region := ""
-	switch {
-	case strings.HasPrefix(args.TypeToken, "pulumi:providers:"):
-		region = providerRegion(args.Inputs)
-	case strings.HasPrefix(args.TypeToken, "gcp:"):
-		// A Google Cloud provider's region is only a default: a resource is
-		// regional when it names a region, global otherwise.
-		region = gcpRegion(args.Inputs)
-	case args.Custom:
-		region = m.providers[providerURN(args.Provider)]
-		if isGlobal(args.TypeToken, args.Inputs) {
-			region = ""
-		}
-		// An Azure resource says where it is: a region, or "global".
-		if loc, ok := args.Inputs["location"]; ok && loc.IsString() && strings.HasPrefix(args.TypeToken, "azure-native:") {
-			region = strings.ToLower(loc.StringValue())
-			if region == "global" {
-				region = ""
-			}
-		}
-	}
-
+	region := regionOf(args.TypeToken, args.Custom, args.Inputs, m.providers[providerURN(args.Provider)])
 	id, outputs := answer(args.TypeToken, args.Name, region, args.Inputs)
 	if strings.HasPrefix(args.TypeToken, "pulumi:providers:") {
 		m.providers[urn] = region
@@ -165,7 +151,7 @@ func (m *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	m.resources[urn] = &Resource{
 		URN: urn, ID: id, Type: args.TypeToken, Name: args.Name, Parent: parent, Region: region,
 		Custom: args.Custom, Provider: args.Provider, Protect: protect,
-		DependsOn: deps, IgnoreChanges: ignore,
+		DependsOn: deps, IgnoreChanges: ignore, PropertyDeps: propDeps,
 		Inputs:       Plain(args.Inputs),
 		Outputs:      Plain(outputs),
 		secretInputs: args.Inputs.ContainsSecrets(),
@@ -181,6 +167,34 @@ func (m *Recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) 
 	m.calls = append(m.calls, Call{Token: args.Token, Region: region})
 	m.mu.Unlock()
 	return invoke(args.Token, region, args.Args)
+}
+
+// regionOf is the region a resource is in: its provider's, unless it is a
+// global service; a Google Cloud resource's own region input; an Azure
+// resource's location.
+func regionOf(typ string, custom bool, inputs resource.PropertyMap, providerRegion string) string {
+	region := ""
+	switch {
+	case strings.HasPrefix(typ, "pulumi:providers:"):
+		region = regionInput(inputs)
+	case strings.HasPrefix(typ, "gcp:"):
+		// A Google Cloud provider's region is only a default: a resource is
+		// regional when it names a region, global otherwise.
+		region = gcpRegion(inputs)
+	case custom:
+		region = providerRegion
+		if isGlobal(typ, inputs) {
+			region = ""
+		}
+		// An Azure resource says where it is: a region, or "global".
+		if loc, ok := inputs["location"]; ok && loc.IsString() && strings.HasPrefix(typ, "azure-native:") {
+			region = strings.ToLower(loc.StringValue())
+			if region == "global" {
+				region = ""
+			}
+		}
+	}
+	return region
 }
 
 func (m *Recorder) urn(parent, typ, name string) string {
@@ -199,7 +213,7 @@ func providerURN(ref string) string {
 	return ref
 }
 
-func providerRegion(inputs resource.PropertyMap) string {
+func regionInput(inputs resource.PropertyMap) string {
 	for _, k := range []resource.PropertyKey{"region", "location"} {
 		if v, ok := inputs[k]; ok && v.IsString() {
 			return v.StringValue()
