@@ -153,7 +153,7 @@ func TestPlanCommandUsage(t *testing.T) {
 
 	code, _, stderr = runMain("--config-file", "../Pulumi.prod.yaml", "--format", "yaml")
 	assert.Equal(t, plan.ExitConfigError, code)
-	assert.Contains(t, stderr, `--format "yaml": one of tree, json, mermaid, dot`)
+	assert.Contains(t, stderr, `--format "yaml": one of tree, json, summary, mermaid, dot`)
 
 	code, _, _ = runMain("--stack", "no-such-stack")
 	assert.Equal(t, plan.ExitConfigError, code)

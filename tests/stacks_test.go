@@ -180,3 +180,25 @@ func TestDiagramsDrawEveryRegionAndStandbysDashed(t *testing.T) {
 		assert.True(t, strings.HasPrefix(dot, "digraph "))
 	}
 }
+
+func TestSummaryShowsWhatEachRegionAddsAndTheReplicationPaths(t *testing.T) {
+	code, out, stderr := runMain("--config-file", "../Pulumi.prod.yaml", "--format", "summary")
+	require.Equal(t, plan.ExitOK, code, stderr)
+	assert.Contains(t, out, "| billable kind | global | us-east-1 | eu-west-1 | ap-southeast-1 |\n")
+	assert.Contains(t, out, "| `aws:lb/loadBalancer:LoadBalancer` | · | 1 | 1 | 1 |\n", "one load balancer per region")
+	assert.Contains(t, out, "| `aws:ec2/natGateway:NatGateway` | · | 3 | 3 | 3 |\n", "a NAT gateway per zone")
+	assert.NotContains(t, out, "aws:iam/role:Role", "identities cost nothing of their own")
+	assert.Contains(t, out, "- database: us-east-1 → eu-west-1 (Aurora global, async ~1 s)\n")
+	assert.Contains(t, out, "- storage: us-east-1 → ap-southeast-1 (S3 RTC 15 min)\n")
+	assert.Contains(t, out, "| RTO | 150 s | 600 s |\n")
+
+	// A third region adds its stamp to the table and a replication path.
+	two := mustPlan(t, "s", contract("aws", "active-active", "us-east-1", "eu-west-1"))
+	three := mustPlan(t, "s", contract("aws", "active-active", "us-east-1", "eu-west-1", "ap-northeast-1"))
+	var a, b bytes.Buffer
+	two.WriteSummary(&a)
+	three.WriteSummary(&b)
+	assert.NotContains(t, a.String(), "→ ap-northeast-1")
+	assert.Contains(t, b.String(), "- database: us-east-1 → ap-northeast-1 (Aurora global, async ~1 s)\n")
+	assert.Contains(t, b.String(), "| `aws:ecs/service:Service` | · | 1 | 1 | 1 |\n")
+}

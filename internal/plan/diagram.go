@@ -34,11 +34,14 @@ type DiagramData struct {
 	Kind, Label string
 }
 
-// DiagramEdge is a replication path.
+// DiagramEdge is a replication path between two regions' data stores.
 type DiagramEdge struct {
-	From, To string // node ids
+	From, To string // regions
+	Kind     string // "db" or "store"
 	Label    string
 }
+
+func (e DiagramEdge) nodes() (from, to string) { return nodeID(e.From, e.Kind), nodeID(e.To, e.Kind) }
 
 func nodeID(parts ...string) string {
 	return strings.NewReplacer("-", "_", ".", "_", " ", "_").Replace(strings.Join(parts, "_"))
@@ -95,7 +98,7 @@ func (r *Result) Diagram() Diagram {
 	if db != "" {
 		mode := map[spec.Cloud]string{spec.AWS: "Aurora global, async ~1 s", spec.GCP: "Cloud SQL replica, async", spec.Azure: "geo-replication, async"}[s.Cloud]
 		for _, reg := range s.Regions[1:] {
-			d.Edges = append(d.Edges, DiagramEdge{nodeID(primary, "db"), nodeID(reg.Name, "db"), mode})
+			d.Edges = append(d.Edges, DiagramEdge{primary, reg.Name, "db", mode})
 		}
 	}
 	// Storage replication as recorded.
@@ -106,7 +109,7 @@ func (r *Result) Diagram() Diagram {
 	for _, c := range r.Recorder.OfType("aws:s3/bucketReplicationConfig:BucketReplicationConfig") {
 		for i := 0; i < c.Len("rules"); i++ {
 			to := regionOf[c.Str(fmt.Sprintf("rules.%d.destination.bucket", i))]
-			d.Edges = append(d.Edges, DiagramEdge{nodeID(c.Region, "store"), nodeID(to, "store"),
+			d.Edges = append(d.Edges, DiagramEdge{c.Region, to, "store",
 				fmt.Sprintf("S3 RTC %d min", c.Int(fmt.Sprintf("rules.%d.destination.replicationTime.time.minutes", i)))})
 		}
 	}
@@ -116,10 +119,14 @@ func (r *Result) Diagram() Diagram {
 	}
 	for _, p := range r.Recorder.OfType("azure-native:storage:ObjectReplicationPolicy") {
 		if strings.HasSuffix(p.Name, "-dst") {
-			d.Edges = append(d.Edges, DiagramEdge{nodeID(accounts[p.Str("sourceAccount")], "store"), nodeID(accounts[p.Str("destinationAccount")], "store"), "object replication"})
+			d.Edges = append(d.Edges, DiagramEdge{accounts[p.Str("sourceAccount")], accounts[p.Str("destinationAccount")], "store", "object replication"})
 		}
 	}
-	sort.SliceStable(d.Edges, func(i, j int) bool { return d.Edges[i].From+d.Edges[i].To < d.Edges[j].From+d.Edges[j].To })
+	sort.SliceStable(d.Edges, func(i, j int) bool {
+		fi, ti := d.Edges[i].nodes()
+		fj, tj := d.Edges[j].nodes()
+		return fi+ti < fj+tj
+	})
 	return d
 }
 
@@ -153,7 +160,8 @@ func (d Diagram) WriteMermaid(w io.Writer) {
 		}
 	}
 	for _, e := range d.Edges {
-		fmt.Fprintf(w, "  %s -- %q --> %s\n", e.From, e.Label, e.To)
+		from, to := e.nodes()
+		fmt.Fprintf(w, "  %s -- %q --> %s\n", from, e.Label, to)
 	}
 	fmt.Fprintf(w, "  monitoring[%q] -.- entry\n", d.Monitor)
 }
@@ -183,7 +191,8 @@ func (d Diagram) WriteDot(w io.Writer) {
 		}
 	}
 	for _, e := range d.Edges {
-		fmt.Fprintf(w, "  %s -> %s [label=%q];\n", e.From, e.To, e.Label)
+		from, to := e.nodes()
+		fmt.Fprintf(w, "  %s -> %s [label=%q];\n", from, to, e.Label)
 	}
 	fmt.Fprintf(w, "  monitoring [label=%q, shape=note];\n  monitoring -> entry [style=dotted, dir=none];\n}\n", d.Monitor)
 }

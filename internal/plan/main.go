@@ -26,7 +26,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	stack := fs.String("stack", "", "stack name; reads Pulumi.<stack>.yaml")
 	configFile := fs.String("config-file", "", "stack config file to use instead of Pulumi.<stack>.yaml")
 	project := fs.String("project-file", "Pulumi.yaml", "project file")
-	format := fs.String("format", "tree", "output format: tree, json, mermaid or dot")
+	format := fs.String("format", "tree", "output format: tree, json, summary (Markdown), mermaid or dot")
 	if err := fs.Parse(args); err != nil {
 		return ExitConfigError
 	}
@@ -35,9 +35,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return ExitConfigError
 	}
 	switch *format {
-	case "tree", "json", "mermaid", "dot":
+	case "tree", "json", "summary", "mermaid", "dot":
 	default:
-		fmt.Fprintf(stderr, "plan: --format %q: one of tree, json, mermaid, dot\n", *format)
+		fmt.Fprintf(stderr, "plan: --format %q: one of tree, json, summary, mermaid, dot\n", *format)
 		return ExitConfigError
 	}
 	file := *configFile
@@ -60,6 +60,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			switch *format {
 			case "json":
 				err = res.WriteJSON(stdout)
+			case "summary":
+				res.WriteSummary(stdout)
 			case "mermaid":
 				res.Diagram().WriteMermaid(stdout)
 			case "dot":
