@@ -117,6 +117,7 @@ var All = []Policy{
 	BackupsAndProtection,
 	StandardTags,
 	ResilienceWithinObjectives,
+	DataReachesEveryRegion,
 }
 
 func violation(r *mock.Resource, format string, args ...any) Violation {

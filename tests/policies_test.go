@@ -133,6 +133,14 @@ func TestEachPolicyCatchesItsViolation(t *testing.T) {
 		{"Aurora backups", policies.BackupsAndProtection, aws, mutated(t, aws, typeDBCluster, "", "backupRetentionPeriod", 1.0), "under 7 days of backups"},
 		{"DynamoDB PITR", policies.BackupsAndProtection, aws, mutated(t, aws, typeTable, "", "pointInTimeRecovery.enabled", false), "point-in-time recovery"},
 		{"Cloud SQL PITR", policies.BackupsAndProtection, gcpAP, mutated(t, gcpAP, typeSQL, "europe-west1", "settings.backupConfiguration.pointInTimeRecoveryEnabled", false), "lacks point-in-time recovery"},
+		{"Aurora region left out", policies.DataReachesEveryRegion, aws, mutated(t, aws, typeDBCluster, "eu-west-1", "globalClusterIdentifier", nil), "region eu-west-1 has no Aurora global database member"},
+		{"DynamoDB replica missing", policies.DataReachesEveryRegion, aws, mutated(t, aws, typeTable, "", "replicas.0.regionName", "us-west-1"), "has no DynamoDB global table replica"},
+		{"S3 not replicated", policies.DataReachesEveryRegion, aws, mutated(t, aws, typeReplication, "us-east-1", "rules.0.destination.bucket", "arn:aws:s3:::elsewhere"), "has no S3 replication from the primary"},
+		{"Spanner config too small", policies.DataReachesEveryRegion, gcp, mutated(t, gcp, typeSpanner, "", "config", "nam11"), "has no readable replica in us-west1"},
+		{"Cloud SQL replica missing", policies.DataReachesEveryRegion, gcpAP, mutated(t, gcpAP, typeSQL, "europe-north1", "masterInstanceName", nil), "region europe-north1 has no Cloud SQL cross-region replica"},
+		{"GCS placement", policies.DataReachesEveryRegion, gcp, mutated(t, gcp, typeGCSBucket, "", "customPlacementConfig.dataLocations", []any{"US-CENTRAL1", "US-WEST1"}), "does not include us-east1"},
+		{"Azure SQL secondary missing", policies.DataReachesEveryRegion, az, mutated(t, az, typeSQLDatabase, "westeurope", "createMode", "Default"), "region westeurope has no SQL geo-secondary"},
+		{"Azure storage not replicated", policies.DataReachesEveryRegion, az, mutated(t, az, typeObjReplication, "westeurope-dst", "destinationAccount", "other"), "region westeurope has no object replication"},
 		{"AWS default tags", policies.StandardTags, aws, mutated(t, aws, typeAWSProvider, "eu-west-1", "defaultTags.tags.stack", "other"), "standard tag stack=prod"},
 		{"Azure tags", policies.StandardTags, az, mutated(t, az, typeContainerApp, "", "tags.environment", "dev"), "standard tag environment=prod"},
 	}
@@ -301,4 +309,15 @@ func TestAnAzureStackOnTheDefaultObjectivesFailsThePlanNamingTheKey(t *testing.T
 	accepted := writeStack(t, "az", with(contract("azure", "active-active", "northeurope", "westeurope"), "rtoSeconds", 3900, "rpoSeconds", 3600))
 	code, _, stderr := runMain("--config-file", accepted, "--format", "tree")
 	assert.Equal(t, plan.ExitOK, code, stderr)
+}
+
+func TestAFourthAzureRegionGetsNoObjectReplicationAndThePlanSaysSo(t *testing.T) {
+	// Object replication goes from the primary to at most two accounts
+	// (azure.MaxReplicationDestinations): a fourth region would serve
+	// without the uploads, so the plan refuses it.
+	res := mustPlan(t, "az4", with(contract("azure", "active-active", "eastus2", "westeurope", "southeastasia", "australiaeast"), "rtoSeconds", 3900, "rpoSeconds", 3600))
+	vs := violations(graph(res), policies.DataReachesEveryRegion)
+	require.Len(t, vs, 1)
+	assert.Equal(t, "region australiaeast has no object replication from the primary's storage account", vs[0].Message)
+	assert.True(t, policies.Failed(res.Policies))
 }
