@@ -118,6 +118,8 @@ var All = []Policy{
 	StandardTags,
 	ResilienceWithinObjectives,
 	DataReachesEveryRegion,
+	WAFAndLoadBalancerLogging,
+	AlertsRouted,
 }
 
 func violation(r *mock.Resource, format string, args ...any) Violation {

@@ -161,6 +161,7 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 			LogRetentionDays:   s.LogRetentionDays,
 			LogKeyArn:          keys[r.Name],
 			DeletionProtection: s.Production(),
+			Protect:            s.Protect,
 			StackName:          s.Stack,
 			EnvironmentName:    s.Environment,
 			Environment:        env,

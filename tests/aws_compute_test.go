@@ -290,3 +290,53 @@ func TestRegionalComputeRequiresItsInputs(t *testing.T) {
 	}, rec.RunOption())
 	assert.ErrorContains(t, err, "compute bad: Region, Network and CertificateArn are required")
 }
+
+func TestLoadBalancerWritesAccessLogsToAPrivateRegionalBucket(t *testing.T) {
+	rec, c := computeIn(t, "eu-west-1", awsc.RegionalComputeArgs{LogRetentionDays: 90, Protect: true})
+	alb := one(t, under(rec, c, typeALB), "alb")
+	bucket := one(t, under(rec, c, typeBucket), "access-log bucket")
+	assert.True(t, alb.Bool("accessLogs.enabled"))
+	assert.Equal(t, bucket.Str("bucket"), alb.Str("accessLogs.bucket"))
+	assert.Equal(t, "alb", alb.Str("accessLogs.prefix"))
+	assert.Equal(t, "test-eu-west-1-alb-logs-"+mock.Account, bucket.Str("bucket"))
+	assert.True(t, bucket.Protect)
+	assert.Equal(t, "eu-west-1", bucket.Region, "ELB writes only to a bucket in its own region")
+	policy := one(t, under(rec, c, typeBucketPolicy), "bucket policy")
+	assert.Contains(t, alb.DependsOn, policy.URN, "ELB checks that it may write when logging is turned on")
+
+	sse := one(t, under(rec, c, typeBucketSSE), "encryption")
+	assert.Equal(t, "AES256", sse.Str("rules.0.applyServerSideEncryptionByDefault.sseAlgorithm"), "the only encryption ELB log delivery supports")
+	life := one(t, under(rec, c, typeBucketLife), "lifecycle")
+	assert.Equal(t, 90, life.Int("rules.0.expiration.days"), "logs kept logRetentionDays")
+	pab := one(t, under(rec, c, typeBucketPAB), "public access block")
+	assert.True(t, pab.Bool("restrictPublicBuckets"))
+
+	var doc awsc.PolicyDocument
+	require.NoError(t, json.Unmarshal([]byte(policy.Str("policy")), &doc))
+	require.Len(t, doc.Statement, 3)
+	asked := false
+	for _, call := range rec.Calls() {
+		if call.Token == "aws:elb/getServiceAccount:getServiceAccount" {
+			assert.Equal(t, "eu-west-1", call.Region, "the region's own ELB account")
+			asked = true
+		}
+	}
+	require.True(t, asked, "eu-west-1 has a regional ELB account")
+	assert.Equal(t, "ELBAccountWrites", doc.Statement[0].Sid)
+	assert.Regexp(t, `^arn:aws:iam::\d{12}:root$`, doc.Statement[0].Principal.(map[string]any)["AWS"])
+	assert.Equal(t, map[string]any{"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}, doc.Statement[1].Principal)
+	for _, st := range doc.Statement[:2] {
+		assert.Equal(t, []string{"s3:PutObject"}, st.Action)
+		assert.Equal(t, []string{"arn:aws:s3:::test-eu-west-1-alb-logs-" + mock.Account + "/alb/AWSLogs/" + mock.Account + "/*"}, st.Resource)
+	}
+	assert.Equal(t, "DenyInsecureTransport", doc.Statement[2].Sid)
+
+	// A region opened since 2022 has no ELB account: only the service writes.
+	rec, c = computeIn(t, "eu-central-2", awsc.RegionalComputeArgs{})
+	require.NoError(t, json.Unmarshal([]byte(one(t, under(rec, c, typeBucketPolicy), "policy").Str("policy")), &doc))
+	require.Len(t, doc.Statement, 2)
+	assert.Equal(t, map[string]any{"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}, doc.Statement[0].Principal)
+	for _, call := range rec.Calls() {
+		assert.NotEqual(t, "aws:elb/getServiceAccount:getServiceAccount", call.Token, "the provider refuses regions without an ELB account")
+	}
+}

@@ -176,7 +176,7 @@ func TestTasksGetTheWriterAndTheirLocalReaderAndLeastPrivilegeGrants(t *testing.
 		resourceIDs[c.Region] = c.Outputs["clusterResourceId"].(string)
 	}
 	buckets := map[string]string{}
-	for _, b := range res.Recorder.OfType(typeBucket) {
+	for _, b := range uploads(res.Recorder.OfType(typeBucket)) {
 		buckets[b.Region] = b.Str("bucket")
 	}
 	table := one(t, res.Recorder.OfType(typeTable), "table")
@@ -245,34 +245,34 @@ func TestSessionTableIsAGlobalTableWithAReplicaInEveryRegion(t *testing.T) {
 func TestUploadBucketsAreVersionedEncryptedPrivateAndTLSOnly(t *testing.T) {
 	res := mustPlan(t, "up", with(contract("aws", "active-passive", "eu-west-1", "eu-central-1"), "noncurrentVersionDays", 45))
 	keys := keyArns(res)
-	buckets := res.Recorder.OfType(typeBucket)
+	buckets := uploads(res.Recorder.OfType(typeBucket))
 	require.Len(t, buckets, 2)
 	for _, b := range buckets {
 		assert.True(t, b.Protect, "%s is protected", b.Name)
 		assert.False(t, b.Bool("forceDestroy"))
 		assert.Equal(t, fmt.Sprintf("up-%s-uploads-%s", b.Region, mock.Account), b.Str("bucket"))
 	}
-	for _, sse := range res.Recorder.OfType(typeBucketSSE) {
+	for _, sse := range uploads(res.Recorder.OfType(typeBucketSSE)) {
 		assert.Equal(t, "aws:kms", sse.Str("rules.0.applyServerSideEncryptionByDefault.sseAlgorithm"))
 		assert.Equal(t, keys[sse.Region], sse.Str("rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId"))
 		assert.True(t, sse.Bool("rules.0.bucketKeyEnabled"))
 	}
-	for _, pab := range res.Recorder.OfType(typeBucketPAB) {
+	for _, pab := range uploads(res.Recorder.OfType(typeBucketPAB)) {
 		for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
 			assert.True(t, pab.Bool(k), k)
 		}
 	}
-	for _, o := range res.Recorder.OfType(typeBucketOwner) {
+	for _, o := range uploads(res.Recorder.OfType(typeBucketOwner)) {
 		assert.Equal(t, "BucketOwnerEnforced", o.Str("rule.objectOwnership"))
 	}
-	for _, v := range res.Recorder.OfType(typeBucketVersion) {
+	for _, v := range uploads(res.Recorder.OfType(typeBucketVersion)) {
 		assert.Equal(t, "Enabled", v.Str("versioningConfiguration.status"))
 	}
-	for _, l := range res.Recorder.OfType(typeBucketLife) {
+	for _, l := range uploads(res.Recorder.OfType(typeBucketLife)) {
 		assert.Equal(t, 45, l.Int("rules.0.noncurrentVersionExpiration.noncurrentDays"))
 		assert.Equal(t, 7, l.Int("rules.1.abortIncompleteMultipartUpload.daysAfterInitiation"))
 	}
-	policies := res.Recorder.OfType(typeBucketPolicy)
+	policies := uploads(res.Recorder.OfType(typeBucketPolicy))
 	require.Len(t, policies, 2)
 	for _, p := range policies {
 		var doc awsc.PolicyDocument
@@ -340,6 +340,12 @@ func TestStorageReplicatesPerTopologyWithReplicationTimeControl(t *testing.T) {
 	}
 }
 
+// uploads are the resources of the upload buckets (not the load balancers'
+// access-log buckets).
+func uploads(rs []*mock.Resource) []*mock.Resource {
+	return filter(rs, func(r *mock.Resource) bool { return strings.Contains(r.URN, "ReplicatedStorage$") })
+}
+
 func filter(rs []*mock.Resource, keep func(*mock.Resource) bool) []*mock.Resource {
 	var out []*mock.Resource
 	for _, r := range rs {
@@ -386,7 +392,7 @@ func TestEdgeCacheFailsOverFromThePrimaryBucketAndIsHTTPSOnlyBehindAWAF(t *testi
 	assert.Equal(t, "geo-block", edgeACL.Str("rules.0.name"))
 
 	// Only this distribution may read the origin buckets' static content.
-	for _, p := range res.Recorder.OfType(typeBucketPolicy) {
+	for _, p := range uploads(res.Recorder.OfType(typeBucketPolicy)) {
 		var doc awsc.PolicyDocument
 		require.NoError(t, json.Unmarshal([]byte(p.Str("policy")), &doc))
 		if p.Region == "us-east-1" {
@@ -534,7 +540,7 @@ func TestFourRegionActiveActiveHasOneOfEachPerNonPrimaryRegion(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 3, secondaries)
-	assert.Len(t, res.Recorder.OfType(typeBucket), 4)
+	assert.Len(t, uploads(res.Recorder.OfType(typeBucket)), 4)
 	for _, r := range regions {
 		assert.Len(t, res.Recorder.InRegion(typeComposite, r), 1, "one alarm set per region: %s", r)
 		assert.NotNil(t, res.Recorder.Named(typeAlarm, "four-"+r+"-5xx-rate"), r)

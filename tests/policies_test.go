@@ -141,6 +141,14 @@ func TestEachPolicyCatchesItsViolation(t *testing.T) {
 		{"GCS placement", policies.DataReachesEveryRegion, gcp, mutated(t, gcp, typeGCSBucket, "", "customPlacementConfig.dataLocations", []any{"US-CENTRAL1", "US-WEST1"}), "does not include us-east1"},
 		{"Azure SQL secondary missing", policies.DataReachesEveryRegion, az, mutated(t, az, typeSQLDatabase, "westeurope", "createMode", "Default"), "region westeurope has no SQL geo-secondary"},
 		{"Azure storage not replicated", policies.DataReachesEveryRegion, az, mutated(t, az, typeObjReplication, "westeurope-dst", "destinationAccount", "other"), "region westeurope has no object replication"},
+		{"ALB without access logs", policies.WAFAndLoadBalancerLogging, aws, mutated(t, aws, typeALB, "us-east-1", "accessLogs.enabled", false), "writes no access logs"},
+		{"web ACL not logged", policies.WAFAndLoadBalancerLogging, aws, mutated(t, aws, "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", "eu-west-1", "resourceArn", "arn:aws:wafv2:other"), "web ACL has no logging configuration"},
+		{"backend service not logged", policies.WAFAndLoadBalancerLogging, gcp, mutated(t, gcp, typeBackend, "lb-api", "logConfig.enable", false), "does not log requests"},
+		{"Front Door WAF log off", policies.WAFAndLoadBalancerLogging, az, mutated(t, az, "azure-native:insights:DiagnosticSetting", "frontdoor-logs", "logs.2.enabled", false), "does not send FrontDoorWebApplicationFirewallLog"},
+		{"SNS topic without subscriber", policies.AlertsRouted, aws, mutated(t, aws, "aws:sns/topicSubscription:TopicSubscription", "eu-west-1", "topic", "arn:aws:sns:other"), "alarm topic has no subscriber"},
+		{"alarm without action", policies.AlertsRouted, aws, mutated(t, aws, "aws:cloudwatch/compositeAlarm:CompositeAlarm", "", "alarmActions", []any{}), "alarm notifies nobody"},
+		{"GCP alert without channel", policies.AlertsRouted, gcp, mutated(t, gcp, "gcp:monitoring/alertPolicy:AlertPolicy", "5xx", "notificationChannels", []any{}), "no notification channel"},
+		{"Azure action group without receiver", policies.AlertsRouted, az, mutated(t, az, "azure-native:insights:ActionGroup", "", "emailReceivers", []any{}), "action group has no receiver"},
 		{"AWS default tags", policies.StandardTags, aws, mutated(t, aws, typeAWSProvider, "eu-west-1", "defaultTags.tags.stack", "other"), "standard tag stack=prod"},
 		{"Azure tags", policies.StandardTags, az, mutated(t, az, typeContainerApp, "", "tags.environment", "dev"), "standard tag environment=prod"},
 	}
@@ -244,7 +252,7 @@ func TestStatefulResourcesMustBeProtected(t *testing.T) {
 	var bad policies.Stack
 	bad.Spec = aws.Spec
 	for _, r := range aws.Resources {
-		if r.Type == typeBucket {
+		if r.Type == typeBucket && strings.Contains(r.Name, "uploads") {
 			clone := *r
 			clone.Protect = false
 			r = &clone
@@ -320,4 +328,17 @@ func TestAFourthAzureRegionGetsNoObjectReplicationAndThePlanSaysSo(t *testing.T)
 	require.Len(t, vs, 1)
 	assert.Equal(t, "region australiaeast has no object replication from the primary's storage account", vs[0].Message)
 	assert.True(t, policies.Failed(res.Policies))
+}
+
+func TestUnroutedAlertsAreAdvisoryOutsideProductionAndMandatoryInIt(t *testing.T) {
+	base := contract("aws", "active-active", "us-east-1", "eu-west-1")
+	for env, want := range map[string]policies.Severity{"dev": policies.Advisory, "prod": policies.Mandatory} {
+		res := mustPlan(t, "alerts", with(base, "environment", env))
+		vs := violations(graph(res), policies.AlertsRouted)
+		require.Len(t, vs, 2, "one topic per region, none subscribed")
+		assert.Equal(t, want, vs[0].Severity, env)
+		assert.Equal(t, "alarm topic has no subscriber (set alertEmails)", vs[0].Message)
+		routed := mustPlan(t, "alerts", with(base, "environment", env, "alertEmails", []string{"oncall@example.com"}))
+		assert.Empty(t, violations(graph(routed), policies.AlertsRouted))
+	}
 }

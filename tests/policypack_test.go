@@ -158,8 +158,8 @@ func TestPolicyPackProjectFileIsAGoPack(t *testing.T) {
 func TestPolicyPackAdaptsEveryRuleWithItsSeverityForTheStack(t *testing.T) {
 	prod, staging := planFile(t, "../Pulumi.prod.yaml"), planFile(t, "../Pulumi.staging.yaml")
 	for _, tc := range []struct {
-		pack    policyx.PolicyPack
-		wafMode policyx.EnforcementLevel
+		pack     policyx.PolicyPack
+		prodOnly policyx.EnforcementLevel
 	}{
 		{packFor(t, graph(prod), "prod"), policyx.EnforcementLevelMandatory},
 		{packFor(t, graph(staging), "staging"), policyx.EnforcementLevelAdvisory},
@@ -169,8 +169,8 @@ func TestPolicyPackAdaptsEveryRuleWithItsSeverityForTheStack(t *testing.T) {
 			assert.Equal(t, policies.All[i].Name, p.Name())
 			assert.Equal(t, policies.All[i].Description, p.Description())
 			switch p.Name() {
-			case policies.WAFEnforcing.Name:
-				assert.Equal(t, tc.wafMode, p.EnforcementLevel(), "count mode fails production only")
+			case policies.WAFEnforcing.Name, policies.AlertsRouted.Name:
+				assert.Equal(t, tc.prodOnly, p.EnforcementLevel(), "%s fails production only", p.Name())
 			default:
 				assert.Equal(t, policyx.EnforcementLevelMandatory, p.EnforcementLevel(), p.Name())
 			}

@@ -57,6 +57,10 @@ type RegionalComputeArgs struct {
 	LogRetentionDays   int
 	LogKeyArn          pulumi.StringInput // KMS key of the task log group; CloudWatch's default encryption if nil
 	DeletionProtection bool               // load-balancer deletion protection (on in production)
+	// AccessLogDays is how long the load balancer's access logs are kept
+	// (default: logRetentionDays); Protect puts Pulumi protect on their bucket.
+	AccessLogDays int
+	Protect       bool
 	// TaskPolicy is an IAM policy document (JSON) for the task role: what the
 	// application may do (read its database secret, use its table...). None
 	// by default: the role starts with no permissions.
@@ -77,6 +81,7 @@ func (a *RegionalComputeArgs) defaults() error {
 	spec.Default(&a.CPUTargetPercent, d.CPUTargetPercent)
 	a.HealthCheck = a.HealthCheck.WithDefaults()
 	spec.Default(&a.LogRetentionDays, d.LogRetentionDays)
+	spec.Default(&a.AccessLogDays, a.LogRetentionDays)
 	return nil
 }
 
@@ -146,7 +151,11 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		return nil, err
 	}
 
-	// Load balancer, target group and listeners.
+	// Load balancer (with its access logs), target group and listeners.
+	accessLogs, logPolicy, err := accessLogBucket(ctx, name, args.Region, account.AccountId, args.AccessLogDays, args.Protect, child)
+	if err != nil {
+		return nil, fmt.Errorf("compute %s: access logs: %w", name, err)
+	}
 	alb, err := lb.NewLoadBalancer(ctx, name+"-alb", &lb.LoadBalancerArgs{
 		Name:                     pulumi.String(fit(name, 32)),
 		Internal:                 pulumi.Bool(false),
@@ -157,7 +166,10 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		EnableDeletionProtection: pulumi.Bool(args.DeletionProtection),
 		EnableHttp2:              pulumi.Bool(true),
 		IdleTimeout:              pulumi.Int(60),
-	}, child)
+		AccessLogs: &lb.LoadBalancerAccessLogsArgs{
+			Bucket: accessLogs.Bucket, Prefix: pulumi.String(AccessLogPrefix), Enabled: pulumi.Bool(true),
+		},
+	}, child, pulumi.DependsOn([]pulumi.Resource{logPolicy}))
 	if err != nil {
 		return nil, err
 	}

@@ -310,12 +310,17 @@ func replicationPolicy(buckets, keys []string) string {
 	)
 }
 
+// denyInsecureTransport refuses every request to a bucket that does not use TLS.
+func denyInsecureTransport(bucketArn string) Statement {
+	return Statement{Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*",
+		Action: []string{"s3:*"}, Resource: []string{bucketArn, bucketArn + "/*"},
+		Condition: map[string]map[string]string{"Bool": {"aws:SecureTransport": "false"}}}
+}
+
 // bucketPolicy denies every request that does not use TLS and, for the edge
 // cache's origin buckets, lets only that distribution read static content.
 func bucketPolicy(bucketArn, distributionArn string, origin bool) string {
-	st := []Statement{{Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*",
-		Action: []string{"s3:*"}, Resource: []string{bucketArn, bucketArn + "/*"},
-		Condition: map[string]map[string]string{"Bool": {"aws:SecureTransport": "false"}}}}
+	st := []Statement{denyInsecureTransport(bucketArn)}
 	if origin && distributionArn != "" {
 		st = append(st, Statement{Sid: "EdgeCacheReadsStaticContent", Effect: "Allow",
 			Principal: map[string]any{"Service": "cloudfront.amazonaws.com"},

@@ -243,6 +243,13 @@ func invoke(token, region string, args resource.PropertyMap) (resource.PropertyM
 			ids = append(ids, resource.NewProperty(fmt.Sprintf("%s-az%d", strings.ReplaceAll(region, "-", "")[:4], i+1)))
 		}
 		return resource.PropertyMap{"names": resource.NewProperty(names), "zoneIds": resource.NewProperty(ids), "id": resource.NewProperty(region)}, nil
+	case "aws:elb/getServiceAccount:getServiceAccount":
+		// A stand-in for the region's Elastic Load Balancing account.
+		var account string
+		for _, c := range hash("elb", region)[:12] {
+			account += fmt.Sprint(int(c) % 10)
+		}
+		return resource.PropertyMap{"arn": resource.NewProperty("arn:aws:iam::" + account + ":root"), "id": resource.NewProperty(account)}, nil
 	case "gcp:organizations/getProject:getProject":
 		return resource.PropertyMap{
 			"number": resource.NewProperty(GCPProjectNumber), "projectId": resource.NewProperty(orDefault(str("projectId"), GCPProject)),

@@ -1,0 +1,107 @@
+package aws
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/elb"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mobile-backend/mobile-backend/internal/names"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// ELBLogDeliveryPrincipal is the service that writes load-balancer access
+// logs in the regions AWS opened since August 2022 (Elastic Load Balancing
+// docs, "Enable access logs", step 2).
+const ELBLogDeliveryPrincipal = "logdelivery.elasticloadbalancing.amazonaws.com"
+
+// elbAccountRegions are the regions where access logs are written by a
+// regional Elastic Load Balancing account, which the provider's
+// elb.GetServiceAccount returns (it refuses the other regions).
+var elbAccountRegions = map[string]bool{
+	"us-east-1": true, "us-east-2": true, "us-west-1": true, "us-west-2": true, "af-south-1": true,
+	"ap-east-1": true, "ap-south-1": true, "ap-northeast-1": true, "ap-northeast-2": true, "ap-northeast-3": true,
+	"ap-southeast-1": true, "ap-southeast-2": true, "ap-southeast-3": true, "ca-central-1": true,
+	"eu-central-1": true, "eu-west-1": true, "eu-west-2": true, "eu-west-3": true, "eu-south-1": true,
+	"eu-north-1": true, "me-south-1": true, "sa-east-1": true,
+}
+
+// AccessLogPrefix is where in its bucket a load balancer writes.
+const AccessLogPrefix = "alb"
+
+// accessLogBucket makes the bucket a region's load balancer writes its access
+// logs to: private, TLS-only, versioned, expiring logs after retentionDays.
+// Its encryption is SSE-S3, the only one ELB log delivery supports (so it is
+// the one bucket of the stack without the region's KMS key). The returned
+// resource is the bucket policy, which must exist before the load balancer
+// turns logging on (ELB checks that it may write).
+func accessLogBucket(ctx *pulumi.Context, name, region, account string, retentionDays int, protect bool, child pulumi.ResourceOrInvokeOption) (*s3.BucketV2, pulumi.Resource, error) {
+	bucketName := names.Fit(strings.ToLower(fmt.Sprintf("%s-alb-logs-%s", name, account)), 63)
+	bucket, err := s3.NewBucketV2(ctx, name+"-alb-logs", &s3.BucketV2Args{
+		Bucket:       pulumi.String(bucketName),
+		ForceDestroy: pulumi.Bool(false),
+	}, child, pulumi.Protect(protect))
+	if err != nil {
+		return nil, nil, err
+	}
+	id := name + "-alb-logs"
+	if _, err := s3.NewBucketPublicAccessBlock(ctx, id, &s3.BucketPublicAccessBlockArgs{
+		Bucket: bucket.ID(), BlockPublicAcls: pulumi.Bool(true), BlockPublicPolicy: pulumi.Bool(true),
+		IgnorePublicAcls: pulumi.Bool(true), RestrictPublicBuckets: pulumi.Bool(true),
+	}, child); err != nil {
+		return nil, nil, err
+	}
+	if _, err := s3.NewBucketOwnershipControls(ctx, id, &s3.BucketOwnershipControlsArgs{
+		Bucket: bucket.ID(),
+		Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
+	}, child); err != nil {
+		return nil, nil, err
+	}
+	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, id, &s3.BucketServerSideEncryptionConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
+			ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
+				SseAlgorithm: pulumi.String("AES256"),
+			},
+		}},
+	}, child); err != nil {
+		return nil, nil, err
+	}
+	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, id, &s3.BucketLifecycleConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules: s3.BucketLifecycleConfigurationV2RuleArray{&s3.BucketLifecycleConfigurationV2RuleArgs{
+			Id:         pulumi.String("expire-access-logs"),
+			Status:     pulumi.String("Enabled"),
+			Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
+			Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(retentionDays)},
+		}},
+	}, child); err != nil {
+		return nil, nil, err
+	}
+
+	writers := map[string]any{"ELBLogDeliveryWrites": map[string]any{"Service": ELBLogDeliveryPrincipal}}
+	if elbAccountRegions[region] {
+		elbAccount, err := elb.GetServiceAccount(ctx, &elb.GetServiceAccountArgs{}, child)
+		if err != nil {
+			return nil, nil, fmt.Errorf("ELB service account of %s: %w", region, err)
+		}
+		writers["ELBAccountWrites"] = map[string]any{"AWS": elbAccount.Arn}
+	}
+	policy := bucket.Arn.ApplyT(func(arn string) string {
+		var statements []Statement
+		for _, sid := range spec.SortedKeys(writers) {
+			statements = append(statements, Statement{
+				Sid: sid, Effect: "Allow", Principal: writers[sid], Action: []string{"s3:PutObject"},
+				Resource: []string{fmt.Sprintf("%s/%s/AWSLogs/%s/*", arn, AccessLogPrefix, account)},
+			})
+		}
+		return Policy(append(statements, denyInsecureTransport(arn))...)
+	}).(pulumi.StringOutput)
+	p, err := s3.NewBucketPolicy(ctx, id, &s3.BucketPolicyArgs{Bucket: bucket.ID(), Policy: policy}, child)
+	if err != nil {
+		return nil, nil, err
+	}
+	return bucket, p, nil
+}
