@@ -120,6 +120,7 @@ var All = []Policy{
 	DataReachesEveryRegion,
 	WAFAndLoadBalancerLogging,
 	AlertsRouted,
+	CustomerManagedKeys,
 }
 
 func violation(r *mock.Resource, format string, args ...any) Violation {

@@ -593,8 +593,9 @@ var statefulTypes = []string{
 	"aws:rds/globalCluster:GlobalCluster", "aws:rds/cluster:Cluster", "aws:dynamodb/table:Table",
 	"aws:kms/key:Key", "aws:s3/bucketV2:BucketV2", "aws:secretsmanager/secret:Secret",
 	"gcp:spanner/instance:Instance", "gcp:spanner/database:Database", "gcp:sql/databaseInstance:DatabaseInstance",
-	"gcp:storage/bucket:Bucket", "gcp:secretmanager/secret:Secret",
+	"gcp:storage/bucket:Bucket", "gcp:secretmanager/secret:Secret", "gcp:kms/keyRing:KeyRing", "gcp:kms/cryptoKey:CryptoKey",
 	"azure-native:sql:Server", "azure-native:sql:Database", "azure-native:storage:StorageAccount",
+	"azure-native:keyvault:Vault", "azure-native:keyvault:Key",
 }
 
 // BackupsAndProtection: stateful resources keep backups, refuse deletion

@@ -140,16 +140,26 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if admin.ObjectID == "" {
 		admin = azc.SQLAdmin{Login: "deployer", ObjectID: client.ObjectId, TenantID: client.TenantId, PrincipalType: "Application"}
 	}
+	var keyRegions []azc.KeyRegion
+	for _, r := range s.Regions {
+		keyRegions = append(keyRegions, azc.KeyRegion{Name: r.Name, Provider: providers[r.Name], ResourceGroup: rgs[r.Name].Name})
+	}
+	keys, err := azc.NewEncryptionKeys(ctx, s.Stack+"-keys", azc.EncryptionKeysArgs{
+		Regions: keyRegions, Stack: s.Stack, Subscription: client.SubscriptionId, TenantID: client.TenantId, Tags: tags, Protect: s.Protect,
+	}, pulumi.Provider(global))
+	if err != nil {
+		return nil, err
+	}
 	db, err := azc.NewGlobalDatabase(ctx, s.Stack+"-db", azc.GlobalDatabaseArgs{
 		Regions: dbRegions, Stack: s.Stack, Subscription: client.SubscriptionId, Admin: admin,
 		Name: s.Database.Name, Sku: s.Azure.SQLSku, BackupRetentionDays: s.Database.BackupRetentionDays,
-		GraceMinutes: s.Azure.FailoverGraceMinutes, Tags: tags, Protect: s.Protect,
+		GraceMinutes: s.Azure.FailoverGraceMinutes, Keys: keys, Tags: tags, Protect: s.Protect,
 	}, pulumi.Provider(global))
 	if err != nil {
 		return nil, err
 	}
 	storage, err := azc.NewReplicatedStorage(ctx, s.Stack+"-uploads", azc.ReplicatedStorageArgs{
-		Regions: storageRegions, Stack: s.Stack, Subscription: client.SubscriptionId, Tags: tags, Protect: s.Protect,
+		Regions: storageRegions, Stack: s.Stack, Subscription: client.SubscriptionId, Keys: keys, Tags: tags, Protect: s.Protect,
 	}, pulumi.Provider(global))
 	if err != nil {
 		return nil, err

@@ -57,6 +57,25 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		netRegions = append(netRegions, gcpc.NetworkRegion{Name: r.Name, CIDR: r.CIDR, Provider: providers[r.Name]})
 		dbRegions = append(dbRegions, gcpc.DatabaseRegion{Name: r.Name, Provider: providers[r.Name]})
 	}
+	// Customer-managed keys where the data lives: the bucket's multi-region,
+	// and Spanner's configuration or each Cloud SQL instance's region.
+	placement := gcpc.ChooseDualRegion(s.RegionNames)
+	users := map[string][]string{gcpc.KMSLocation(placement.Location): {gcpc.StorageService}}
+	if engine == spec.EngineSpanner {
+		if loc := s.GCP.Spanner.KMSLocation; loc != "" {
+			users[loc] = append(users[loc], "spanner.googleapis.com")
+		}
+	} else {
+		for _, r := range s.RegionNames {
+			users[r] = append(users[r], "sqladmin.googleapis.com")
+		}
+	}
+	keyArgs := gcpc.EncryptionKeysArgs{Stack: s.Stack, Project: project, Users: users, Protect: s.Protect}
+	keys, err := gcpc.NewEncryptionKeys(ctx, s.Stack+"-keys", keyArgs, inPrimary)
+	if err != nil {
+		return nil, err
+	}
+
 	network, err := gcpc.NewNetwork(ctx, s.Stack+"-net", gcpc.NetworkArgs{Regions: netRegions, PrivateServices: engine == spec.EngineCloudSQL}, inPrimary)
 	if err != nil {
 		return nil, err
@@ -66,12 +85,14 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		SpannerConfig: s.GCP.Spanner, MinUnits: s.GCP.SpannerMinUnits, MaxUnits: s.GCP.SpannerMaxUnits,
 		NetworkID: network.NetworkID, DependsOn: network.Peering(), Tier: s.GCP.CloudSQLTier,
 		BackupRetentionDays: s.Database.BackupRetentionDays, RandomProvider: randomProvider, Protect: s.Protect,
+		KeyIDs: keys.All(),
 	}, inPrimary)
 	if err != nil {
 		return nil, err
 	}
 	storage, err := gcpc.NewReplicatedStorage(ctx, s.Stack+"-uploads", gcpc.ReplicatedStorageArgs{
 		Regions: s.RegionNames, NoncurrentVersionDays: s.Storage.NoncurrentVersionDays, Protect: s.Protect, ProjectNumber: proj.Number,
+		KeyID: keys.Key(gcpc.KMSLocation(placement.Location)),
 	}, inPrimary)
 	if err != nil {
 		return nil, err

@@ -285,6 +285,9 @@ func TestAzureStorageIsPrivateVersionedAndReplicatedFromThePrimary(t *testing.T)
 	}
 	assert.Equal(t, map[string]bool{ids["westus"]: true, ids["westeurope"]: true}, pairs, "to the first two other regions")
 	for _, ra := range res.Recorder.OfType(typeRoleAssignment) {
+		if !strings.HasSuffix(ra.Name, "-blob-access") {
+			continue // the keys' grants are tested with the keys
+		}
 		assert.Contains(t, ra.Str("roleDefinitionId"), "ba92f5b4-2d11-453d-a403-e96b0029c9fe", "Storage Blob Data Contributor only")
 		assert.Equal(t, ids[ra.Region], ra.Str("scope"), "on the app's own region's account")
 	}
@@ -396,4 +399,60 @@ func TestBadAzureConfigsNameTheKey(t *testing.T) {
 			assert.Empty(t, stdout)
 		})
 	}
+}
+
+func TestAzureDataIsEncryptedWithEachRegionsRotatingKeyVaultKey(t *testing.T) {
+	res := planFile(t, "../Pulumi.azure-prod.yaml")
+	vaults := map[string]*mock.Resource{}
+	for _, v := range res.Recorder.OfType("azure-native:keyvault:Vault") {
+		vaults[v.Region] = v
+		assert.True(t, v.Bool("properties.enablePurgeProtection"), "customer-managed keys require purge protection")
+		assert.True(t, v.Bool("properties.enableSoftDelete"))
+		assert.True(t, v.Bool("properties.enableRbacAuthorization"))
+		assert.Equal(t, "Deny", v.Str("properties.networkAcls.defaultAction"))
+		assert.Equal(t, "AzureServices", v.Str("properties.networkAcls.bypass"))
+		assert.LessOrEqual(t, len(v.Str("vaultName")), 24)
+		assert.True(t, v.Protect)
+	}
+	require.Len(t, vaults, 3)
+	keys := map[string]*mock.Resource{}
+	for _, k := range res.Recorder.OfType("azure-native:keyvault:Key") {
+		keys[k.Region] = k
+		assert.Equal(t, "RSA", k.Str("properties.kty"))
+		assert.Equal(t, 3072, k.Int("properties.keySize"))
+		assert.Equal(t, "P90D", k.Str("properties.rotationPolicy.lifetimeActions.0.trigger.timeAfterCreate"))
+		assert.Equal(t, "Rotate", k.Str("properties.rotationPolicy.lifetimeActions.0.action.type"))
+	}
+	identities := byRegion(res, "azure-native:managedidentity:UserAssignedIdentity", "id")
+
+	for _, srv := range res.Recorder.OfType(typeSQLServer) {
+		assert.Equal(t, keys[srv.Region].Outputs["keyUriWithVersion"], srv.Str("keyId"), "TDE protector: the region's key")
+		assert.Equal(t, identities[srv.Region], srv.Str("primaryUserAssignedIdentityId"))
+		assert.Equal(t, "SystemAssigned,UserAssigned", srv.Str("identity.type"))
+	}
+	serverKeys := map[string]int{}
+	for _, sk := range res.Recorder.OfType("azure-native:sql:ServerKey") {
+		serverKeys[sk.Region]++
+		assert.Equal(t, "AzureKeyVault", sk.Str("serverKeyType"))
+		assert.Equal(t, azc.ServerKeyName(sk.Str("uri")), sk.Str("keyName"))
+	}
+	assert.Equal(t, map[string]int{"eastus2": 2, "westeurope": 2, "southeastasia": 2}, serverKeys, "every server holds the other regions' keys, so geo-secondaries can seed and fail over")
+	assert.Equal(t, "kv1_data_abc", azc.ServerKeyName("https://kv1.vault.azure.net/keys/data/abc"))
+
+	for _, a := range res.Recorder.OfType(typeStorageAcct) {
+		assert.Equal(t, "Microsoft.Keyvault", a.Str("encryption.keySource"))
+		assert.Equal(t, "data", a.Str("encryption.keyVaultProperties.keyName"))
+		assert.Equal(t, vaults[a.Region].Out("properties.vaultUri"), a.Str("encryption.keyVaultProperties.keyVaultUri"))
+		assert.Nil(t, a.Get("encryption.keyVaultProperties.keyVersion"), "versionless: the account follows rotation")
+		assert.Equal(t, identities[a.Region], a.Str("encryption.encryptionIdentity.encryptionUserAssignedIdentity"))
+	}
+
+	grants := 0
+	for _, ra := range res.Recorder.OfType(typeRoleAssignment) {
+		if strings.Contains(ra.Str("scope"), "/vaults/") {
+			grants++
+			assert.True(t, strings.HasSuffix(ra.Str("roleDefinitionId"), azc.KeyVaultCryptoServiceEncryptionUser), "wrap and unwrap only")
+		}
+	}
+	assert.Equal(t, 9, grants, "each region's identity on each region's vault")
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/plan"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/policies"
 )
 
 const (
@@ -456,4 +457,59 @@ func TestBadGCPConfigsNameTheKey(t *testing.T) {
 			assert.Empty(t, stdout)
 		})
 	}
+}
+
+func TestGCPDataIsEncryptedWithRotatingKeysOnlyItsServiceAgentsMayUse(t *testing.T) {
+	const keyType, grantType = "gcp:kms/cryptoKey:CryptoKey", "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember"
+	keyOf := func(res *plan.Result) map[string]string { // location -> key id
+		out := map[string]string{}
+		for _, ring := range res.Recorder.OfType("gcp:kms/keyRing:KeyRing") {
+			out[ring.Str("location")] = ring.ID + "/cryptoKeys/data"
+			assert.True(t, ring.Protect, "a key ring cannot be deleted anyway")
+		}
+		for _, k := range res.Recorder.OfType(keyType) {
+			assert.Equal(t, "7776000s", k.Str("rotationPeriod"), "rotates every 90 days")
+			assert.Equal(t, "ENCRYPT_DECRYPT", k.Str("purpose"))
+			assert.True(t, k.Protect, "destroying a key destroys the data")
+		}
+		return out
+	}
+	grants := func(res *plan.Result) map[string][]string { // key id -> members
+		out := map[string][]string{}
+		for _, g := range res.Recorder.OfType(grantType) {
+			assert.Equal(t, "roles/cloudkms.cryptoKeyEncrypterDecrypter", g.Str("role"))
+			out[g.Str("cryptoKeyId")] = append(out[g.Str("cryptoKeyId")], g.Str("member"))
+		}
+		return out
+	}
+
+	// Spanner: one key in the configuration's KMS location; the bucket's key
+	// in the multi-region of its dual-region.
+	aa := mustPlan(t, "k", contract("gcp", "active-active", "us-central1", "us-east1", "us-west1"))
+	keys := keyOf(aa)
+	require.Len(t, keys, 2)
+	assert.Equal(t, keys["nam6"], one(t, aa.Recorder.OfType(typeSpannerDB), "database").Str("encryptionConfig.kmsKeyName"))
+	assert.Equal(t, keys["us"], one(t, aa.Recorder.OfType(typeGCSBucket), "bucket").Str("encryption.defaultKmsKeyName"))
+	g := grants(aa)
+	assert.Equal(t, []string{"serviceAccount:service-" + mock.GCPProjectNumber + "@gcp-sa-spanner.iam.gserviceaccount.com"}, g[keys["nam6"]], "only Spanner's agent uses Spanner's key")
+	assert.Equal(t, []string{"serviceAccount:service-" + mock.GCPProjectNumber + "@gs-project-accounts.iam.gserviceaccount.com"}, g[keys["us"]], "only Cloud Storage's agent uses the bucket's key")
+
+	// Cloud SQL: each instance with a key of its own region; a European bucket's key in "europe".
+	ap := mustPlan(t, "k", contract("gcp", "active-passive", "europe-west1", "europe-west4"))
+	keys = keyOf(ap)
+	require.Len(t, keys, 3)
+	for _, i := range ap.Recorder.OfType(typeSQL) {
+		assert.Equal(t, keys[i.Str("region")], i.Str("encryptionKeyName"), i.Name)
+		assert.Equal(t, []string{"serviceAccount:service-" + mock.GCPProjectNumber + "@gcp-sa-cloud-sql.iam.gserviceaccount.com"}, grants(ap)[keys[i.Str("region")]])
+	}
+	assert.Equal(t, keys["europe"], one(t, ap.Recorder.OfType(typeGCSBucket), "bucket").Str("encryption.defaultKmsKeyName"))
+	assert.Equal(t, "EU", one(t, ap.Recorder.OfType(typeGCSBucket), "bucket").Str("location"))
+
+	// A Spanner configuration with no Cloud KMS location of its name cannot
+	// take a single key with this SDK: the plan says so instead of deploying
+	// Google-managed encryption silently.
+	eu := mustPlan(t, "k", contract("gcp", "active-active", "europe-west1", "europe-west4"))
+	vs := violations(graph(eu), policies.CustomerManagedKeys)
+	require.Len(t, vs, 1)
+	assert.Equal(t, "Spanner database is not encrypted with a customer-managed key", vs[0].Message)
 }

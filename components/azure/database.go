@@ -2,6 +2,7 @@ package azure
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/sql/v2"
@@ -40,8 +41,12 @@ type GlobalDatabaseArgs struct {
 	// BackupRetentionDays is the point-in-time restore window (1-35).
 	BackupRetentionDays int
 	GraceMinutes        int
-	Tags                pulumi.StringMap
-	Protect             bool
+	// Keys, when set, encrypt every server's databases (TDE) with the
+	// region's customer-managed key; each server also holds the other
+	// regions' keys, so geo-secondaries can be seeded and fail over.
+	Keys    *EncryptionKeys
+	Tags    pulumi.StringMap
+	Protect bool
 }
 
 // GlobalDatabase is Azure SQL across regions: a logical server per region
@@ -98,6 +103,15 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 
 	servers := map[string]*sql.Server{}
 	for _, r := range args.Regions {
+		identity := &sql.ResourceIdentityArgs{Type: pulumi.String("SystemAssigned")}
+		var keyID, primaryIdentity pulumi.StringPtrInput
+		serverOpts := []pulumi.ResourceOption{child, pulumi.Provider(r.Provider), pulumi.Protect(args.Protect)}
+		if args.Keys != nil {
+			rk := args.Keys.Region(r.Name)
+			identity = &sql.ResourceIdentityArgs{Type: pulumi.String("SystemAssigned,UserAssigned"), UserAssignedIdentities: pulumi.StringArray{rk.IdentityID}}
+			keyID, primaryIdentity = rk.KeyVersion, rk.IdentityID
+			serverOpts = append(serverOpts, pulumi.DependsOn(args.Keys.Ready))
+		}
 		srv, err := sql.NewServer(ctx, fmt.Sprintf("%s-%s", name, r.Name), &sql.ServerArgs{
 			ServerName:          pulumi.String(ServerName(args.Stack, r.Name, args.Subscription)),
 			ResourceGroupName:   r.ResourceGroup,
@@ -105,7 +119,11 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 			Version:             pulumi.String("12.0"),
 			MinimalTlsVersion:   pulumi.String("1.2"),
 			PublicNetworkAccess: pulumi.String("Disabled"),
-			Identity:            &sql.ResourceIdentityArgs{Type: pulumi.String("SystemAssigned")},
+			Identity:            identity,
+			// TDE protector: the region's key (the version in use; Key Vault
+			// keeps older versions for what they encrypted).
+			KeyId:                         keyID,
+			PrimaryUserAssignedIdentityId: primaryIdentity,
 			Administrators: &sql.ServerExternalAdministratorArgs{
 				AdministratorType:         pulumi.String("ActiveDirectory"),
 				AzureADOnlyAuthentication: pulumi.Bool(true),
@@ -115,12 +133,32 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 				PrincipalType:             pulumi.String(args.Admin.PrincipalType),
 			},
 			Tags: args.Tags,
-		}, child, pulumi.Provider(r.Provider), pulumi.Protect(args.Protect))
+		}, serverOpts...)
 		if err != nil {
 			return nil, fmt.Errorf("database %s: server %s: %w", name, r.Name, err)
 		}
 		servers[r.Name] = srv
 		g.serverFQDN[r.Name] = srv.FullyQualifiedDomainName
+	}
+
+	var serverKeys []pulumi.Resource
+	if args.Keys != nil {
+		for _, r := range args.Regions {
+			for _, other := range args.Regions {
+				if other.Name == r.Name {
+					continue
+				}
+				uri := args.Keys.Region(other.Name).KeyVersion
+				sk, err := sql.NewServerKey(ctx, fmt.Sprintf("%s-%s-key-%s", name, r.Name, other.Name), &sql.ServerKeyArgs{
+					ServerName: servers[r.Name].Name, ResourceGroupName: r.ResourceGroup,
+					ServerKeyType: pulumi.String("AzureKeyVault"), Uri: uri, KeyName: uri.ApplyT(ServerKeyName).(pulumi.StringOutput),
+				}, child, pulumi.Provider(r.Provider))
+				if err != nil {
+					return nil, err
+				}
+				serverKeys = append(serverKeys, sk)
+			}
+		}
 	}
 
 	primary := args.Regions[0]
@@ -160,7 +198,7 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 			Sku:               &sql.SkuArgs{Name: pulumi.String(args.Sku)},
 			ZoneRedundant:     zoneRedundant(r.Name),
 			Tags:              args.Tags,
-		}, child, pulumi.Provider(r.Provider), pulumi.Protect(args.Protect))
+		}, child, pulumi.Provider(r.Provider), pulumi.Protect(args.Protect), pulumi.DependsOn(serverKeys))
 		if err != nil {
 			return nil, err
 		}
@@ -265,4 +303,17 @@ func uniq(items ...string) []string {
 		}
 	}
 	return out
+}
+
+// ServerKeyName is the name Azure SQL requires for a Key Vault key:
+// "<vault>_<key>_<version>" from "https://<vault>.vault.azure.net/keys/<key>/<version>".
+func ServerKeyName(uri string) string {
+	rest := strings.TrimPrefix(uri, "https://")
+	host, path, _ := strings.Cut(rest, "/")
+	vault, _, _ := strings.Cut(host, ".")
+	parts := strings.Split(strings.Trim(path, "/"), "/") // keys, <key>, <version>
+	if len(parts) != 3 {
+		return uri
+	}
+	return vault + "_" + parts[1] + "_" + parts[2]
 }

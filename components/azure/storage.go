@@ -36,8 +36,11 @@ type ReplicatedStorageArgs struct {
 	Regions      []StorageRegion // required, in stack order: the primary replicates to the others
 	Stack        string          // required
 	Subscription string          // required: makes account names unique
-	Tags         pulumi.StringMap
-	Protect      bool
+	// Keys, when set, encrypt each account with its region's
+	// customer-managed key (versionless: the account follows rotation).
+	Keys    *EncryptionKeys
+	Tags    pulumi.StringMap
+	Protect bool
 }
 
 // Replication is one object replication path.
@@ -96,6 +99,19 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 		if r.AppsSubnetID != nil {
 			rules.VirtualNetworkRules = storage.VirtualNetworkRuleArray{&storage.VirtualNetworkRuleArgs{VirtualNetworkResourceId: r.AppsSubnetID}}
 		}
+		var identity *storage.IdentityArgs
+		var encryption *storage.EncryptionArgs
+		accountOpts := []pulumi.ResourceOption{child, in, pulumi.Protect(args.Protect)}
+		if args.Keys != nil {
+			rk := args.Keys.Region(r.Name)
+			identity = &storage.IdentityArgs{Type: pulumi.String("UserAssigned"), UserAssignedIdentities: pulumi.StringArray{rk.IdentityID}}
+			encryption = &storage.EncryptionArgs{
+				KeySource:          pulumi.String("Microsoft.Keyvault"),
+				KeyVaultProperties: &storage.KeyVaultPropertiesArgs{KeyName: pulumi.String(rk.KeyName), KeyVaultUri: rk.VaultURI},
+				EncryptionIdentity: &storage.EncryptionIdentityArgs{EncryptionUserAssignedIdentity: rk.IdentityID},
+			}
+			accountOpts = append(accountOpts, pulumi.DependsOn(args.Keys.Ready))
+		}
 		acct, err := storage.NewStorageAccount(ctx, fmt.Sprintf("%s-%s", name, r.Name), &storage.StorageAccountArgs{
 			AccountName:                  pulumi.String(AccountName(args.Stack, r.Name, args.Subscription)),
 			ResourceGroupName:            r.ResourceGroup,
@@ -109,8 +125,10 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 			AllowCrossTenantReplication:  pulumi.Bool(false),
 			DefaultToOAuthAuthentication: pulumi.Bool(true),
 			NetworkRuleSet:               rules,
+			Identity:                     identity,
+			Encryption:                   encryption,
 			Tags:                         args.Tags,
-		}, child, in, pulumi.Protect(args.Protect))
+		}, accountOpts...)
 		if err != nil {
 			return nil, fmt.Errorf("storage %s: account %s: %w", name, r.Name, err)
 		}

@@ -52,6 +52,13 @@ type GlobalDatabaseArgs struct {
 	BackupRetentionDays int
 	RandomProvider      pulumi.ProviderResource
 
+	// KeyIDs are the customer-managed Cloud KMS keys by location: Cloud SQL
+	// takes the key of each instance's region; Spanner the key of its
+	// configuration's KMS location (spec.SpannerConfig.KMSLocation). A
+	// missing key leaves Google-managed encryption, which the
+	// customer-managed-keys policy refuses.
+	KeyIDs map[string]pulumi.StringOutput
+
 	Protect bool
 }
 
@@ -134,6 +141,7 @@ func (g *GlobalDatabase) spanner(ctx *pulumi.Context, name string, args GlobalDa
 		VersionRetentionPeriod: pulumi.String(SpannerVersionRetention),
 		DeletionProtection:     pulumi.Bool(true),
 		EnableDropProtection:   pulumi.Bool(true),
+		EncryptionConfig:       spannerEncryption(args.KeyIDs, args.SpannerConfig.KMSLocation),
 	}, child, pulumi.Protect(args.Protect))
 	if err != nil {
 		return err
@@ -191,6 +199,7 @@ func (g *GlobalDatabase) cloudSQL(ctx *pulumi.Context, name string, args GlobalD
 		Region:             pulumi.String(primary.Name),
 		DatabaseVersion:    pulumi.String(PostgresVersion),
 		DeletionProtection: pulumi.Bool(true),
+		EncryptionKeyName:  keyOf(args.KeyIDs, primary.Name),
 		Settings:           settings(true),
 	}, primaryOpts...)
 	if err != nil {
@@ -209,6 +218,7 @@ func (g *GlobalDatabase) cloudSQL(ctx *pulumi.Context, name string, args GlobalD
 				FailoverTarget: pulumi.Bool(false),
 			},
 			DeletionProtection: pulumi.Bool(true),
+			EncryptionKeyName:  keyOf(args.KeyIDs, r.Name),
 			Settings:           settings(false),
 		}, child, pulumi.Provider(r.Provider), pulumi.Protect(args.Protect))
 		if err != nil {
@@ -299,4 +309,19 @@ func (g *GlobalDatabase) GrantTo(ctx *pulumi.Context, name, project string, emai
 // ReplicaInstance is the Cloud SQL instance serving a region (for alerts).
 func (g *GlobalDatabase) ReplicaInstance(region string) pulumi.StringOutput {
 	return g.replicas[region]
+}
+
+// keyOf is the key of a location, or nil (Google-managed encryption).
+func keyOf(keys map[string]pulumi.StringOutput, location string) pulumi.StringPtrInput {
+	if k, ok := keys[location]; ok && location != "" {
+		return k
+	}
+	return nil
+}
+
+func spannerEncryption(keys map[string]pulumi.StringOutput, location string) spanner.DatabaseEncryptionConfigPtrInput {
+	if k := keyOf(keys, location); k != nil {
+		return &spanner.DatabaseEncryptionConfigArgs{KmsKeyName: keys[location]}
+	}
+	return nil
 }

@@ -103,6 +103,15 @@ type ReplicatedStorageArgs struct {
 	// ProjectNumber lets Cloud CDN's cache-fill service account read the
 	// private bucket; empty builds no edge cache.
 	ProjectNumber string
+	// KeyID is the customer-managed Cloud KMS key of the bucket's location
+	// (KMSLocation of the placement); nil leaves Google-managed encryption.
+	KeyID pulumi.StringInput
+}
+
+// KMSLocation is the Cloud KMS location of a bucket location: the
+// multi-region a dual-region belongs to.
+func KMSLocation(bucketLocation string) string {
+	return map[string]string{"US": "us", "EU": "europe", "ASIA": "asia"}[bucketLocation]
 }
 
 // ReplicatedStorage is the upload bucket: a configurable dual-region over
@@ -141,6 +150,7 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 		PublicAccessPrevention:   pulumi.String("enforced"),
 		SoftDeletePolicy:         &storage.BucketSoftDeletePolicyArgs{RetentionDurationSeconds: pulumi.Int(SoftDeleteSeconds)},
 		ForceDestroy:             pulumi.Bool(false),
+		Encryption:               bucketEncryption(args.KeyID),
 		LifecycleRules: storage.BucketLifecycleRuleArray{
 			&storage.BucketLifecycleRuleArgs{
 				Action:    &storage.BucketLifecycleRuleActionArgs{Type: pulumi.String("Delete")},
@@ -196,4 +206,11 @@ func (st *ReplicatedStorage) GrantTo(ctx *pulumi.Context, name string, email pul
 		Member: pulumi.Sprintf("serviceAccount:%s", email),
 	}, pulumi.Parent(st))
 	return err
+}
+
+func bucketEncryption(key pulumi.StringInput) storage.BucketEncryptionPtrInput {
+	if key == nil {
+		return nil
+	}
+	return &storage.BucketEncryptionArgs{DefaultKmsKeyName: key}
 }

@@ -250,6 +250,9 @@ func invoke(token, region string, args resource.PropertyMap) (resource.PropertyM
 			account += fmt.Sprint(int(c) % 10)
 		}
 		return resource.PropertyMap{"arn": resource.NewProperty("arn:aws:iam::" + account + ":root"), "id": resource.NewProperty(account)}, nil
+	case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":
+		email := fmt.Sprintf("service-%s@gs-project-accounts.iam.gserviceaccount.com", GCPProjectNumber)
+		return resource.PropertyMap{"emailAddress": resource.NewProperty(email), "member": resource.NewProperty("serviceAccount:" + email), "id": resource.NewProperty(email)}, nil
 	case "gcp:organizations/getProject:getProject":
 		return resource.PropertyMap{
 			"number": resource.NewProperty(GCPProjectNumber), "projectId": resource.NewProperty(orDefault(str("projectId"), GCPProject)),
@@ -366,6 +369,13 @@ func gcpAnswer(typ, physical, region, h string, p props) (string, resource.Prope
 		id = fmt.Sprintf("projects/%s/dashboards/%s", GCPProjectNumber, h[:12])
 	case "gcp:storage/bucket:Bucket":
 		set("url", "gs://"+physical)
+	case "gcp:kms/keyRing:KeyRing":
+		id = fmt.Sprintf("projects/%s/locations/%s/keyRings/%s", GCPProject, str("location"), physical)
+	case "gcp:kms/cryptoKey:CryptoKey":
+		id = str("keyRing") + "/cryptoKeys/" + physical
+	case "gcp:projects/serviceIdentity:ServiceIdentity":
+		agent := map[string]string{"sqladmin.googleapis.com": "gcp-sa-cloud-sql", "spanner.googleapis.com": "gcp-sa-spanner"}[str("service")]
+		set("email", fmt.Sprintf("service-%s@%s.iam.gserviceaccount.com", GCPProjectNumber, orDefault(agent, "gcp-sa-"+strings.SplitN(str("service"), ".", 2)[0])))
 	case "gcp:spanner/instance:Instance", "gcp:spanner/database:Database", "gcp:sql/database:Database":
 		// Their name is the id the other resources reference.
 	}
@@ -385,19 +395,20 @@ const AzureSubscription = "00000000-0000-4000-8000-000000000001"
 // azureNameKeys maps a type to the input that holds its name, where it is
 // not <type>Name.
 var azureNameKeys = map[string]string{
-	"azure-native:cdn:AFDEndpoint":            "endpointName",
-	"azure-native:cdn:AFDOriginGroup":         "originGroupName",
-	"azure-native:cdn:AFDOrigin":              "originName",
-	"azure-native:cdn:AFDCustomDomain":        "customDomainName",
-	"azure-native:insights:Component":         "resourceName",
-	"azure-native:storage:StorageAccount":     "accountName",
-	"azure-native:app:ManagedEnvironment":     "environmentName",
-	"azure-native:network:Policy":             "policyName",
-	"azure-native:network:Zone":               "zoneName",
-	"azure-native:network:PrivateZone":        "privateZoneName",
-	"azure-native:network:RecordSet":          "relativeRecordSetName",
-	"azure-native:insights:DiagnosticSetting": "name",
-	"azure-native:insights:MetricAlert":       "ruleName",
+	"azure-native:cdn:AFDEndpoint":                      "endpointName",
+	"azure-native:cdn:AFDOriginGroup":                   "originGroupName",
+	"azure-native:cdn:AFDOrigin":                        "originName",
+	"azure-native:cdn:AFDCustomDomain":                  "customDomainName",
+	"azure-native:insights:Component":                   "resourceName",
+	"azure-native:storage:StorageAccount":               "accountName",
+	"azure-native:app:ManagedEnvironment":               "environmentName",
+	"azure-native:network:Policy":                       "policyName",
+	"azure-native:network:Zone":                         "zoneName",
+	"azure-native:network:PrivateZone":                  "privateZoneName",
+	"azure-native:network:RecordSet":                    "relativeRecordSetName",
+	"azure-native:insights:DiagnosticSetting":           "name",
+	"azure-native:insights:MetricAlert":                 "ruleName",
+	"azure-native:managedidentity:UserAssignedIdentity": "resourceName",
 }
 
 // azureAnswer answers for an Azure resource: an ARM id from its resource
@@ -461,6 +472,16 @@ func azureAnswer(typ, logical, region, h string, p props) (string, resource.Prop
 				}
 			}
 		}
+	case "azure-native:managedidentity:UserAssignedIdentity":
+		p.set("principalId", uuid(hash("principal", name)))
+		p.set("clientId", uuid(hash("client", name)))
+		id = strings.Replace(id, "/userAssignedIdentitys/", "/userAssignedIdentities/", 1)
+	case "azure-native:keyvault:Vault":
+		nested([]string{"properties", "vaultUri"}, resource.NewProperty(fmt.Sprintf("https://%s.vault.azure.net/", name)))
+	case "azure-native:keyvault:Key":
+		uri := fmt.Sprintf("https://%s.vault.azure.net/keys/%s", p.str("vaultName"), name)
+		p.set("keyUri", uri)
+		p.set("keyUriWithVersion", uri+"/"+h[:32])
 	case "azure-native:insights:Component":
 		p.set("instrumentationKey", uuid(hash("ikey", name)))
 		p.set("connectionString", "InstrumentationKey="+uuid(hash("ikey", name)))

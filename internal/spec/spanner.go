@@ -12,6 +12,11 @@ import (
 type SpannerConfig struct {
 	Name    string
 	Regions []string
+	// KMSLocation is the Cloud KMS location of the same name, where one
+	// exists (Cloud KMS "Locations" page): a database on a multi-region
+	// configuration takes a single customer-managed key only from there,
+	// since pulumi-gcp v7.38 has no kmsKeyNames. Empty: none is listed.
+	KMSLocation string
 }
 
 // SpannerConfigs are the base multi-region configurations this project can
@@ -20,19 +25,19 @@ type SpannerConfig struct {
 // added; one not listed cannot be selected, so that a typo never reaches the
 // API.
 var SpannerConfigs = []SpannerConfig{
-	{"nam3", []string{"us-east4", "us-east1"}},
-	{"nam6", []string{"us-central1", "us-east1", "us-west1", "us-west2"}},
-	{"nam7", []string{"us-central1", "us-east4"}},
-	{"nam8", []string{"us-west2", "us-west1"}},
-	{"nam11", []string{"us-central1", "us-east1"}},
-	{"nam14", []string{"us-east4", "northamerica-northeast1"}},
-	{"nam15", []string{"us-south1", "us-east4"}},
-	{"eur3", []string{"europe-west1", "europe-west4"}},
-	{"eur5", []string{"europe-west2", "europe-west1"}},
-	{"eur6", []string{"europe-west4", "europe-west3"}},
-	{"asia1", []string{"asia-northeast1", "asia-northeast2"}},
-	{"nam-eur-asia1", []string{"us-central1", "europe-west1", "asia-east1"}},
-	{"nam-eur-asia3", []string{"us-central1", "us-east1", "europe-west1", "europe-west4", "asia-east1", "asia-southeast1"}},
+	{"nam3", []string{"us-east4", "us-east1"}, "nam3"},
+	{"nam6", []string{"us-central1", "us-east1", "us-west1", "us-west2"}, "nam6"},
+	{"nam7", []string{"us-central1", "us-east4"}, "nam7"},
+	{"nam8", []string{"us-west2", "us-west1"}, "nam8"},
+	{"nam11", []string{"us-central1", "us-east1"}, "nam11"},
+	{"nam14", []string{"us-east4", "northamerica-northeast1"}, ""},
+	{"nam15", []string{"us-south1", "us-east4"}, ""},
+	{"eur3", []string{"europe-west1", "europe-west4"}, ""},
+	{"eur5", []string{"europe-west2", "europe-west1"}, ""},
+	{"eur6", []string{"europe-west4", "europe-west3"}, ""},
+	{"asia1", []string{"asia-northeast1", "asia-northeast2"}, ""},
+	{"nam-eur-asia1", []string{"us-central1", "europe-west1", "asia-east1"}, ""},
+	{"nam-eur-asia3", []string{"us-central1", "us-east1", "europe-west1", "europe-west4", "asia-east1", "asia-southeast1"}, ""},
 }
 
 // Covers reports whether every region serves reads from this configuration.
