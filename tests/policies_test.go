@@ -161,6 +161,8 @@ func TestEachPolicyCatchesItsViolation(t *testing.T) {
 		{"Azure SQL on service-managed TDE", policies.CustomerManagedKeys, az, mutated(t, az, typeSQLServer, "", "keyId", nil), "SQL server (TDE) is not encrypted"},
 		{"Azure storage on Microsoft keys", policies.CustomerManagedKeys, az, mutated(t, az, typeStorageAcct, "", "encryption.keySource", "Microsoft.Storage"), "storage account is not encrypted"},
 		{"Key Vault key without rotation", policies.CustomerManagedKeys, az, mutated(t, az, "azure-native:keyvault:Key", "", "properties.rotationPolicy", nil), "Key Vault key does not rotate"},
+		{"Azure Owner", policies.NoWildcardIAM, az, mutated(t, az, typeRoleAssignment, "eastus2-blob-access", "roleDefinitionId", "/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"), "assigns the Owner or Contributor role"},
+		{"GCP default labels", policies.StandardTags, gcp, mutated(t, gcp, "pulumi:providers:gcp", "us-east1", "defaultLabels.environment", "dev"), "standard tag environment=prod"},
 		{"AWS default tags", policies.StandardTags, aws, mutated(t, aws, typeAWSProvider, "eu-west-1", "defaultTags.tags.stack", "other"), "standard tag stack=prod"},
 		{"Azure tags", policies.StandardTags, az, mutated(t, az, typeContainerApp, "", "tags.environment", "dev"), "standard tag environment=prod"},
 	}
