@@ -137,6 +137,7 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	// Serving stamps: compute behind a firewall in every region.
 	var endpoints []awsc.Endpoint
 	var monitored []awsc.MonitoredRegion
+	loadBalancers := map[string]pulumi.StringOutput{}
 	regions := pulumi.Map{}
 	for _, r := range s.Regions {
 		name := s.Stack + "-" + r.Name
@@ -181,6 +182,7 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		if err != nil {
 			return nil, fmt.Errorf("region %s: %w", r.Name, err)
 		}
+		loadBalancers[r.Name] = compute.LoadBalancerArn
 		endpoints = append(endpoints, awsc.Endpoint{
 			Region: r.Name, Role: r.Role,
 			DNSName: compute.LoadBalancerDNSName, ZoneID: compute.LoadBalancerZoneID,
@@ -208,6 +210,18 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	}
 	for i := range monitored {
 		monitored[i].HealthCheckID = dns.HealthCheckIDs.MapIndex(pulumi.String(monitored[i].Name))
+	}
+	if s.DDoSProtection {
+		shielded := []awsc.ShieldedResource{{Name: "edge", Arn: pulumi.Sprintf("arn:aws:cloudfront::%s:distribution/%s", account, storage.DistributionID)}}
+		for _, r := range s.Regions {
+			shielded = append(shielded, awsc.ShieldedResource{
+				Name: r.Name + "-alb", Arn: loadBalancers[r.Name],
+				HealthCheckArn: pulumi.Sprintf("arn:aws:route53:::healthcheck/%s", dns.HealthCheckIDs.MapIndex(pulumi.String(r.Name))),
+			})
+		}
+		if _, err := awsc.NewDDoSProtection(ctx, s.Stack+"-shield", awsc.DDoSProtectionArgs{Stack: s.Stack, Resources: shielded}, pulumi.Provider(global)); err != nil {
+			return nil, err
+		}
 	}
 	monitoring, err := awsc.NewMonitoring(ctx, s.Stack+"-monitoring", awsc.MonitoringArgs{
 		Stack: s.Stack, Regions: monitored, Global: global, GlobalKeyArn: keys[awsc.GlobalRegion],

@@ -97,6 +97,19 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	computes := map[string]*azc.RegionalCompute{}
 	regions := pulumi.Map{}
 	fog := azc.FailoverGroupName(s.Stack, client.SubscriptionId)
+	// One DDoS Protection plan covers every virtual network of the stack (a
+	// plan protects networks in any region of the tenant).
+	var ddosPlan pulumi.StringInput
+	if s.DDoSProtection {
+		plan, err := network.NewDdosProtectionPlan(ctx, s.Stack+"-ddos", &network.DdosProtectionPlanArgs{
+			DdosProtectionPlanName: pulumi.String(s.Stack + "-ddos"), ResourceGroupName: rgs[primary.Name].Name,
+			Location: pulumi.String(primary.Name), Tags: tags,
+		}, pulumi.Provider(providers[primary.Name]))
+		if err != nil {
+			return nil, err
+		}
+		ddosPlan = plan.ID()
+	}
 	for i, r := range s.Regions {
 		env := pulumi.StringMap{
 			"ROLE":              pulumi.String(r.Role),
@@ -112,7 +125,7 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 			env["DB_READER_HOST"] = pulumi.String(azc.ServerName(s.Stack, r.Name, client.SubscriptionId) + ".database.windows.net")
 		}
 		c, err := azc.NewRegionalCompute(ctx, s.Stack+"-"+r.Name, azc.RegionalComputeArgs{
-			Region: r.Name, ResourceGroup: rgs[r.Name].Name, CIDR: r.CIDR, Tags: tags, FrontDoorID: profile.FrontDoorId,
+			Region: r.Name, ResourceGroup: rgs[r.Name].Name, CIDR: r.CIDR, Tags: tags, FrontDoorID: profile.FrontDoorId, DDoSPlanID: ddosPlan,
 			Workload: s.WorkloadFor(r), HealthPath: s.HealthCheck.Path, LogRetentionDays: s.LogRetentionDays, Environment: env,
 			StackName: s.Stack, EnvironmentName: s.Environment,
 		}, pulumi.Provider(providers[r.Name]))

@@ -104,6 +104,16 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	if s.DDoSProtection {
+		var regions []gcpc.DDoSRegion
+		for _, r := range s.Regions {
+			regions = append(regions, gcpc.DDoSRegion{Name: r.Name, Provider: providers[r.Name]})
+		}
+		if _, err := gcpc.NewNetworkDDoSProtection(ctx, s.Stack+"-ddos", gcpc.NetworkDDoSProtectionArgs{Stack: s.Stack, Project: project, Regions: regions}, inPrimary); err != nil {
+			return nil, err
+		}
+	}
+
 	var lbRegions []gcpc.LoadBalancerRegion
 	var monitored []gcpc.MonitoredRegion
 	regions := pulumi.Map{}

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/plan"
 )
 
@@ -201,4 +202,67 @@ func TestSummaryShowsWhatEachRegionAddsAndTheReplicationPaths(t *testing.T) {
 	assert.NotContains(t, a.String(), "→ ap-northeast-1")
 	assert.Contains(t, b.String(), "- database: us-east-1 → ap-northeast-1 (Aurora global, async ~1 s)\n")
 	assert.Contains(t, b.String(), "| `aws:ecs/service:Service` | · | 1 | 1 | 1 |\n")
+}
+
+func TestPaidDDoSProtectionIsOffByDefaultAndCoversEveryEntryPointWhenOn(t *testing.T) {
+	const (
+		shieldType, shieldHC, shieldGroup = "aws:shield/protection:Protection", "aws:shield/protectionHealthCheckAssociation:ProtectionHealthCheckAssociation", "aws:shield/protectionGroup:ProtectionGroup"
+		armorNetwork, edgeService, tier   = "gcp:compute/regionSecurityPolicy:RegionSecurityPolicy", "gcp:compute/networkEdgeSecurityService:NetworkEdgeSecurityService", "gcp:compute/projectCloudArmorTier:ProjectCloudArmorTier"
+		ddosPlan, vnet                    = "azure-native:network:DdosProtectionPlan", "azure-native:network:VirtualNetwork"
+	)
+	awsCfg := contract("aws", "active-active", "us-east-1", "eu-west-1")
+	off := mustPlan(t, "d", awsCfg)
+	assert.Empty(t, off.Recorder.OfType(shieldType), "Shield Advanced has a subscription fee: off unless asked for")
+	on := mustPlan(t, "d", with(awsCfg, "ddosProtection", true))
+	protected := map[string]bool{}
+	for _, p := range on.Recorder.OfType(shieldType) {
+		protected[p.Str("resourceArn")] = true
+		assert.Empty(t, p.Region, "Shield Advanced is managed from us-east-1 for every region")
+	}
+	for _, lb := range on.Recorder.OfType(typeALB) {
+		assert.True(t, protected[lb.Outputs["arn"].(string)], "load balancer in %s is protected", lb.Region)
+	}
+	dist := one(t, on.Recorder.OfType(typeDistribution), "distribution")
+	assert.True(t, protected["arn:aws:cloudfront::"+mock.Account+":distribution/"+dist.ID], "the edge cache is protected")
+	assert.Len(t, protected, 3)
+	checks := map[string]bool{}
+	for _, hc := range on.Recorder.OfType(typeHealthCheck) {
+		checks["arn:aws:route53:::healthcheck/"+hc.ID] = true
+	}
+	assocs := on.Recorder.OfType(shieldHC)
+	require.Len(t, assocs, 2, "health-based detection for each load balancer")
+	for _, a := range assocs {
+		assert.True(t, checks[a.Str("healthCheckArn")], a.Str("healthCheckArn"))
+	}
+	group := one(t, on.Recorder.OfType(shieldGroup), "protection group")
+	assert.Equal(t, "MAX", group.Str("aggregation"))
+	assert.Equal(t, 3, group.Len("members"))
+	assert.Empty(t, on.Recorder.OfType("aws:shield/subscription:Subscription"), "the one-year subscription is the account's own decision")
+
+	gcpCfg := contract("gcp", "active-active", "us-central1", "us-east1")
+	assert.Empty(t, mustPlan(t, "d", gcpCfg).Recorder.OfType(armorNetwork))
+	g := mustPlan(t, "d", with(gcpCfg, "ddosProtection", true))
+	assert.Equal(t, "CA_ENTERPRISE_PAYGO", one(t, g.Recorder.OfType(tier), "tier").Str("cloudArmorTier"))
+	networkPolicies := byRegion(g, armorNetwork, "selfLink")
+	assert.Len(t, networkPolicies, 2)
+	for _, p := range g.Recorder.OfType(armorNetwork) {
+		assert.Equal(t, "CLOUD_ARMOR_NETWORK", p.Str("type"))
+		assert.Equal(t, "ADVANCED", p.Str("ddosProtectionConfig.ddosProtection"))
+	}
+	for _, e := range g.Recorder.OfType(edgeService) {
+		assert.Equal(t, networkPolicies[e.Str("region")], e.Str("securityPolicy"), "the region's edge uses the region's policy")
+	}
+
+	azCfg := with(contract("azure", "active-active", "northeurope", "westeurope"), "rtoSeconds", 3900, "rpoSeconds", 3600)
+	for _, n := range mustPlan(t, "d", azCfg).Recorder.OfType(vnet) {
+		assert.False(t, n.Bool("enableDdosProtection"))
+	}
+	a := mustPlan(t, "d", with(azCfg, "ddosProtection", true))
+	plan := one(t, a.Recorder.OfType(ddosPlan), "one plan for every network")
+	vnets := a.Recorder.OfType(vnet)
+	require.Len(t, vnets, 2)
+	for _, n := range vnets {
+		assert.True(t, n.Bool("enableDdosProtection"))
+		assert.Equal(t, plan.ID, n.Str("ddosProtectionPlan.id"))
+	}
 }

@@ -40,6 +40,9 @@ type RegionalComputeArgs struct {
 	// FrontDoorID is the Front Door profile's id: the app receives it as
 	// FRONT_DOOR_ID and must refuse requests whose X-Azure-FDID header differs.
 	FrontDoorID pulumi.StringInput
+	// DDoSPlanID, when set, puts the virtual network under that Azure DDoS
+	// Protection plan.
+	DDoSPlanID pulumi.StringInput
 
 	spec.Workload    // CPU in steps of 256 units; Memory twice the CPU in GiB
 	HealthPath       string
@@ -85,11 +88,17 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		ResourceGroupName: rg, WorkspaceName: ws.Name,
 	}, child)
 
+	var ddosPlan *network.SubResourceArgs
+	if args.DDoSPlanID != nil {
+		ddosPlan = &network.SubResourceArgs{Id: args.DDoSPlanID}
+	}
 	vnet, err := network.NewVirtualNetwork(ctx, name+"-vnet", &network.VirtualNetworkArgs{
-		VirtualNetworkName: pulumi.String(resourceName(name+"-vnet", 64)),
-		ResourceGroupName:  rg,
-		Location:           pulumi.String(args.Region),
-		AddressSpace:       &network.AddressSpaceArgs{AddressPrefixes: pulumi.StringArray{pulumi.String(args.CIDR)}},
+		VirtualNetworkName:   pulumi.String(resourceName(name+"-vnet", 64)),
+		DdosProtectionPlan:   ddosPlan,
+		EnableDdosProtection: pulumi.Bool(args.DDoSPlanID != nil),
+		ResourceGroupName:    rg,
+		Location:             pulumi.String(args.Region),
+		AddressSpace:         &network.AddressSpaceArgs{AddressPrefixes: pulumi.StringArray{pulumi.String(args.CIDR)}},
 		Subnets: network.SubnetTypeArray{
 			// A consumption-only Container Apps environment needs an empty,
 			// undelegated /23.

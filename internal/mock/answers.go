@@ -314,6 +314,8 @@ var gcpCollections = map[string]string{
 	"gcp:compute/targetHttpProxy:TargetHttpProxy":                       "targetHttpProxies",
 	"gcp:compute/globalForwardingRule:GlobalForwardingRule":             "forwardingRules",
 	"gcp:compute/securityPolicy:SecurityPolicy":                         "securityPolicies",
+	"gcp:compute/regionSecurityPolicy:RegionSecurityPolicy":             "securityPolicies",
+	"gcp:compute/networkEdgeSecurityService:NetworkEdgeSecurityService": "networkEdgeSecurityServices",
 	"gcp:compute/network:Network":                                       "networks",
 	"gcp:compute/subnetwork:Subnetwork":                                 "subnetworks",
 	"gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup": "networkEndpointGroups",

@@ -243,7 +243,7 @@ func isGlobal(typ string, inputs resource.PropertyMap) bool {
 	}
 	module := strings.SplitN(parts[1], "/", 2)[0]
 	switch module {
-	case "iam", "cloudfront", "budgets", "organizations", "globalaccelerator":
+	case "iam", "cloudfront", "budgets", "organizations", "globalaccelerator", "shield":
 		return true
 	case "route53":
 		return !strings.HasPrefix(strings.SplitN(parts[1], "/", 2)[1], "resolver")

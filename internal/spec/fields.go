@@ -136,6 +136,8 @@ var Fields = []Field{
 		func(s *Spec) *int { return &s.WAF.RateLimit }),
 	list("geoBlock", []string{}, "ISO 3166-1 alpha-2 country codes the WAF blocks, e.g. [\"KP\"].",
 		func(s *Spec) *[]string { return &s.WAF.GeoBlock }),
+	boolean("ddosProtection", false, "Paid DDoS protection on top of the WAF's rate limits: AWS Shield Advanced protections (the account must already subscribe), Google Cloud advanced network DDoS protection (Cloud Armor Enterprise), an Azure DDoS Protection plan on every virtual network. Each has a subscription fee.",
+		func(s *Spec) *bool { return &s.DDoSProtection }),
 	list("alertEmails", []string{}, "E-mail addresses that receive alerts.",
 		func(s *Spec) *[]string { return &s.AlertEmails }),
 	integer("rtoSeconds", 600, "Recovery time objective: how long a regional failure may interrupt service.",

@@ -112,10 +112,12 @@ type Spec struct {
 	DNSZone     string
 	CreateZone  bool
 
-	WAF         WAF
-	AlertEmails []string
-	Objectives  Objectives
-	Tags        map[string]string
+	WAF WAF
+	// DDoSProtection turns on each cloud's paid DDoS protection.
+	DDoSProtection bool
+	AlertEmails    []string
+	Objectives     Objectives
+	Tags           map[string]string
 
 	// AllowedRegions restricts where the stack may run (data residency);
 	// empty allows every region of the cloud.
