@@ -231,6 +231,14 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	if s.MonthlyBudget > 0 {
+		if _, err := awsc.NewCostBudget(ctx, s.Stack+"-budget", awsc.CostBudgetArgs{
+			Stack: s.Stack, MonthlyUSD: s.MonthlyBudget, Emails: s.AlertEmails,
+		}, pulumi.Provider(global)); err != nil {
+			return nil, err
+		}
+	}
+
 	outputs := pulumi.Map{
 		"globalEndpoint": pulumi.String("https://" + s.Domain),
 		"regions":        regions,

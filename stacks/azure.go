@@ -232,6 +232,18 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.MonthlyBudget > 0 {
+		groups := []string{s.Stack + "-global"}
+		for _, r := range s.Regions {
+			groups = append(groups, s.Stack+"-"+r.Name)
+		}
+		if _, err := azc.NewCostBudget(ctx, s.Stack+"-budget", azc.CostBudgetArgs{
+			Stack: s.Stack, Subscription: client.SubscriptionId, ResourceGroups: groups, MonthlyUSD: s.MonthlyBudget,
+			Emails: s.AlertEmails, ActionGroupID: mon.ActionGroupID,
+		}, pulumi.Provider(global)); err != nil {
+			return nil, err
+		}
+	}
 
 	return pulumi.Map{
 		"globalEndpoint":    pulumi.String("https://" + s.Domain),

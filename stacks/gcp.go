@@ -185,6 +185,14 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.MonthlyBudget > 0 {
+		if _, err := gcpc.NewCostBudget(ctx, s.Stack+"-budget", gcpc.CostBudgetArgs{
+			Stack: s.Stack, BillingAccount: s.GCP.BillingAccount, ProjectNumber: proj.Number, MonthlyUSD: s.MonthlyBudget,
+			Channels: mon.Channels(),
+		}, inPrimary); err != nil {
+			return nil, err
+		}
+	}
 	if s.Topology == spec.ActivePassive {
 		standby := s.Regions[1].Name
 		if _, err := gcpc.NewFailover(ctx, s.Stack+"-failover", gcpc.FailoverArgs{

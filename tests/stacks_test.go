@@ -266,3 +266,64 @@ func TestPaidDDoSProtectionIsOffByDefaultAndCoversEveryEntryPointWhenOn(t *testi
 		assert.Equal(t, plan.ID, n.Str("ddosProtectionPlan.id"))
 	}
 }
+
+func TestEveryCommittedStackHasAMonthlyBudgetAlertingAtTheSameThresholds(t *testing.T) {
+	want := []string{"50 actual", "80 actual", "100 actual", "100 forecast"}
+	// AWS Budgets, over the resources tagged with the stack.
+	b := one(t, planFile(t, "../Pulumi.prod.yaml").Recorder.OfType("aws:budgets/budget:Budget"), "budget")
+	assert.Equal(t, "20000", b.Str("limitAmount"))
+	assert.Equal(t, "USD", b.Str("limitUnit"))
+	assert.Equal(t, "MONTHLY", b.Str("timeUnit"))
+	assert.Equal(t, []any{"user:stack$prod"}, b.Get("costFilters.0.values"))
+	var got []string
+	for i := 0; i < b.Len("notifications"); i++ {
+		n := fmt.Sprintf("notifications.%d.", i)
+		kind := map[string]string{"ACTUAL": "actual", "FORECASTED": "forecast"}[b.Str(n+"notificationType")]
+		got = append(got, fmt.Sprintf("%d %s", b.Int(n+"threshold"), kind))
+		assert.Equal(t, []any{"oncall@example.com"}, b.Get(n+"subscriberEmailAddresses"))
+	}
+	assert.Equal(t, want, got)
+
+	// A Cloud Billing budget on the project, the stack's label, to its channels.
+	g := planFile(t, "../Pulumi.gcp-prod.yaml")
+	gb := one(t, g.Recorder.OfType("gcp:billing/budget:Budget"), "budget")
+	assert.Equal(t, "000000-000000-000000", gb.Str("billingAccount"))
+	assert.Equal(t, "15000", gb.Str("amount.specifiedAmount.units"))
+	assert.Equal(t, []any{"projects/" + mock.GCPProjectNumber}, gb.Get("budgetFilter.projects"))
+	assert.Equal(t, "gcp-prod", gb.Str("budgetFilter.labels.stack"))
+	got = nil
+	for i := 0; i < gb.Len("thresholdRules"); i++ {
+		r := fmt.Sprintf("thresholdRules.%d.", i)
+		kind := map[string]string{"CURRENT_SPEND": "actual", "FORECASTED_SPEND": "forecast"}[gb.Str(r+"spendBasis")]
+		got = append(got, fmt.Sprintf("%.0f %s", 100*gb.Get(r+"thresholdPercent").(float64), kind))
+	}
+	assert.Equal(t, want, got)
+	channel := one(t, g.Recorder.OfType("gcp:monitoring/notificationChannel:NotificationChannel"), "channel")
+	assert.Equal(t, []any{channel.Outputs["name"]}, gb.Get("allUpdatesRule.monitoringNotificationChannels"))
+
+	// A Cost Management budget on the subscription, the stack's resource groups.
+	a := planFile(t, "../Pulumi.azure-prod.yaml")
+	ab := one(t, a.Recorder.OfType("azure-native:consumption:Budget"), "budget")
+	assert.Equal(t, 15000, ab.Int("amount"))
+	assert.Equal(t, "/subscriptions/"+mock.AzureSubscription, ab.Str("scope"))
+	assert.Equal(t, []any{"azure-prod-global", "azure-prod-eastus2", "azure-prod-westeurope", "azure-prod-southeastasia"}, ab.Get("filter.dimensions.values"))
+	assert.Regexp(t, `^\d{4}-\d{2}-01T00:00:00Z$`, ab.Str("timePeriod.startDate"), "the first of the month")
+	assert.Contains(t, ab.IgnoreChanges, "timePeriod.startDate")
+	got = nil
+	for _, k := range []string{"Actual50", "Actual80", "Actual100", "Forecasted100"} {
+		n := "notifications." + k + "."
+		got = append(got, fmt.Sprintf("%d %s", ab.Int(n+"threshold"), map[string]string{"Actual": "actual", "Forecasted": "forecast"}[ab.Str(n+"thresholdType")]))
+		assert.Equal(t, one(t, a.Recorder.OfType("azure-native:insights:ActionGroup"), "group").ID, ab.Str(n+"contactGroups.0"))
+	}
+	assert.Equal(t, want, got)
+
+	// No budget unless asked for; a budget needs someone to tell, and on
+	// Google Cloud the billing account.
+	assert.Empty(t, mustPlan(t, "b", contract("aws", "active-active", "us-east-1", "eu-west-1")).Recorder.OfType("aws:budgets/budget:Budget"))
+	_, err := planConfig(t, "b", with(contract("aws", "active-active", "us-east-1", "eu-west-1"), "monthlyBudget", 100))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "mobile-backend:alertEmails: a monthlyBudget needs at least one address to alert")
+	_, err = planConfig(t, "b", with(contract("gcp", "active-active", "us-central1", "us-east1"), "monthlyBudget", 100, "alertEmails", []string{"a@example.com"}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "mobile-backend:gcpBillingAccount: a monthlyBudget on Google Cloud is set on the billing account")
+}

@@ -10,6 +10,15 @@ import (
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
 
+// Channels are the e-mail notification channels, at most the first five
+// (what a billing budget accepts).
+func (m *Monitoring) Channels() pulumi.StringArray {
+	if len(m.channels) > 5 {
+		return m.channels[:5]
+	}
+	return m.channels
+}
+
 // UptimeCheckerRegions are where uptime checks probe from (Cloud Monitoring
 // needs at least three).
 var UptimeCheckerRegions = []string{"USA", "EUROPE", "ASIA_PACIFIC"}

@@ -115,9 +115,11 @@ type Spec struct {
 	WAF WAF
 	// DDoSProtection turns on each cloud's paid DDoS protection.
 	DDoSProtection bool
-	AlertEmails    []string
-	Objectives     Objectives
-	Tags           map[string]string
+	// MonthlyBudget is the stack's monthly cost budget in US dollars (0: none).
+	MonthlyBudget int
+	AlertEmails   []string
+	Objectives    Objectives
+	Tags          map[string]string
 
 	// AllowedRegions restricts where the stack may run (data residency);
 	// empty allows every region of the cloud.
@@ -167,6 +169,8 @@ type GoogleCloud struct {
 	SpannerMinUnits int // processing units, autoscaling floor
 	SpannerMaxUnits int // processing units, autoscaling ceiling
 	CloudSQLTier    string
+	// BillingAccount pays for the project; the budget is set on it.
+	BillingAccount string
 }
 
 // GCP database engines.
@@ -244,6 +248,16 @@ type Alarms struct {
 	StorageReplicationSeconds int // S3 replication latency
 	WAFBlockedRequests        int // blocked requests per 5 minutes
 }
+
+// BudgetAlert is one budget threshold: a percentage of the monthly budget,
+// of actual spend or of the month's forecast.
+type BudgetAlert struct {
+	Percent  int
+	Forecast bool
+}
+
+// BudgetAlerts are the thresholds every cloud's budget alerts at.
+var BudgetAlerts = []BudgetAlert{{50, false}, {80, false}, {100, false}, {100, true}}
 
 // Primary is the first region: the writer, and the serving region in active-passive.
 func (s Spec) Primary() RegionSpec { return s.Regions[0] }

@@ -174,6 +174,12 @@ func (s Spec) validateShape(p *problems) {
 			p.add(fmt.Sprintf("alertEmails[%d]", i), "%q is not an e-mail address", e)
 		}
 	}
+	switch {
+	case s.MonthlyBudget < 0:
+		p.add("monthlyBudget", "%d must be 0 (no budget) or a positive number of US dollars", s.MonthlyBudget)
+	case s.MonthlyBudget > 0 && len(s.AlertEmails) == 0:
+		p.add("alertEmails", "a monthlyBudget needs at least one address to alert")
+	}
 	if s.Objectives.RTOSeconds <= 0 {
 		p.add("rtoSeconds", "%d must be positive", s.Objectives.RTOSeconds)
 	}
@@ -362,9 +368,18 @@ func CloudRunCPU(units int) int {
 }
 
 // validateGCP checks the limits of the Google Cloud services the stack uses.
+// gcpBillingAccount is a Cloud Billing account id.
+var gcpBillingAccount = regexp.MustCompile(`^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$`)
+
 func (s *Spec) validateGCP(p *problems) {
 	if s.GCP.Project != "" && !gcpProject.MatchString(s.GCP.Project) {
 		p.add("gcpProject", "%q is not a project id (6 to 30 lowercase letters, digits or hyphens, starting with a letter)", s.GCP.Project)
+	}
+	switch {
+	case s.GCP.BillingAccount != "" && !gcpBillingAccount.MatchString(s.GCP.BillingAccount):
+		p.add("gcpBillingAccount", "%q is not a billing account id (XXXXXX-XXXXXX-XXXXXX, hexadecimal)", s.GCP.BillingAccount)
+	case s.MonthlyBudget > 0 && s.GCP.BillingAccount == "":
+		p.add("gcpBillingAccount", "a monthlyBudget on Google Cloud is set on the billing account: name it")
 	}
 	switch s.GCP.Database {
 	case EngineAuto, EngineSpanner, EngineCloudSQL:

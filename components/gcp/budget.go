@@ -1,0 +1,64 @@
+package gcp
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/billing"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// CostBudgetArgs configures CostBudget.
+type CostBudgetArgs struct {
+	Stack          string // required: the stack label the budget counts
+	BillingAccount string // required
+	ProjectNumber  string // required
+	MonthlyUSD     int    // required, positive
+	// Channels are the Cloud Monitoring notification channels (at most 5)
+	// that hear every threshold.
+	Channels pulumi.StringArrayInput
+}
+
+// CostBudget is a Cloud Billing budget on the project's resources labelled
+// with the stack, alerting at spec.BudgetAlerts to the stack's channels.
+type CostBudget struct {
+	pulumi.ResourceState
+}
+
+// NewCostBudget builds it. Pass the primary region's provider in opts; the
+// deploying identity needs Billing Account Costs Manager on the account.
+func NewCostBudget(ctx *pulumi.Context, name string, args CostBudgetArgs, opts ...pulumi.ResourceOption) (*CostBudget, error) {
+	b := &CostBudget{}
+	if err := ctx.RegisterComponentResource("mobile-backend:gcp:CostBudget", name, b, opts...); err != nil {
+		return nil, err
+	}
+	if args.Stack == "" || args.BillingAccount == "" || args.ProjectNumber == "" || args.MonthlyUSD <= 0 {
+		return nil, fmt.Errorf("budget %s: Stack, BillingAccount, ProjectNumber and a positive MonthlyUSD are required", name)
+	}
+	var rules billing.BudgetThresholdRuleArray
+	for _, a := range spec.BudgetAlerts {
+		basis := "CURRENT_SPEND"
+		if a.Forecast {
+			basis = "FORECASTED_SPEND"
+		}
+		rules = append(rules, &billing.BudgetThresholdRuleArgs{ThresholdPercent: pulumi.Float64(float64(a.Percent) / 100), SpendBasis: pulumi.String(basis)})
+	}
+	if _, err := billing.NewBudget(ctx, name, &billing.BudgetArgs{
+		BillingAccount: pulumi.String(args.BillingAccount),
+		DisplayName:    pulumi.String(args.Stack + " monthly"),
+		Amount: &billing.BudgetAmountArgs{SpecifiedAmount: &billing.BudgetAmountSpecifiedAmountArgs{
+			CurrencyCode: pulumi.String("USD"), Units: pulumi.String(fmt.Sprint(args.MonthlyUSD)),
+		}},
+		BudgetFilter: &billing.BudgetBudgetFilterArgs{
+			Projects:       pulumi.StringArray{pulumi.String("projects/" + args.ProjectNumber)},
+			Labels:         pulumi.StringMap{"stack": pulumi.String(Label(args.Stack))},
+			CalendarPeriod: pulumi.String("MONTH"),
+		},
+		ThresholdRules: rules,
+		AllUpdatesRule: &billing.BudgetAllUpdatesRuleArgs{MonitoringNotificationChannels: args.Channels},
+	}, pulumi.Parent(b)); err != nil {
+		return nil, err
+	}
+	return b, ctx.RegisterResourceOutputs(b, pulumi.Map{})
+}
