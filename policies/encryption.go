@@ -39,6 +39,7 @@ var CustomerManagedKeys = Policy{
 		needs("aws:sns/topic:Topic", "kmsMasterKeyId", "SNS topic")
 		needs("aws:secretsmanager/secret:Secret", "kmsKeyId", "secret")
 		needs("aws:cloudwatch/logGroup:LogGroup", "kmsKeyId", "log group")
+		needs("aws:backup/vault:Vault", "kmsKeyArn", "backup vault")
 		accessLogBuckets := map[string]bool{}
 		for _, lb := range s.OfType("aws:lb/loadBalancer:LoadBalancer") {
 			for _, t := range targets(lb, "accessLogs.bucket") {

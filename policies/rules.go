@@ -591,7 +591,7 @@ func anyIs(v any, want string) bool {
 // statefulTypes hold data a destroy or a replacement would lose.
 var statefulTypes = []string{
 	"aws:rds/globalCluster:GlobalCluster", "aws:rds/cluster:Cluster", "aws:dynamodb/table:Table",
-	"aws:kms/key:Key", "aws:s3/bucketV2:BucketV2", "aws:secretsmanager/secret:Secret",
+	"aws:kms/key:Key", "aws:s3/bucketV2:BucketV2", "aws:secretsmanager/secret:Secret", "aws:backup/vault:Vault",
 	"gcp:spanner/instance:Instance", "gcp:spanner/database:Database", "gcp:sql/databaseInstance:DatabaseInstance",
 	"gcp:storage/bucket:Bucket", "gcp:secretmanager/secret:Secret", "gcp:kms/keyRing:KeyRing", "gcp:kms/cryptoKey:CryptoKey",
 	"azure-native:sql:Server", "azure-native:sql:Database", "azure-native:storage:StorageAccount",

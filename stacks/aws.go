@@ -231,6 +231,22 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	// Daily backups of the data stores, copied to the second region's vault.
+	var backupRegions []awsc.BackupRegion
+	for _, r := range s.Regions {
+		backupRegions = append(backupRegions, awsc.BackupRegion{Name: r.Name, Provider: providers[r.Name], KeyArn: keys[r.Name]})
+	}
+	backedUp := pulumi.StringArray{db.ClusterArn(primary.Name)}
+	if table != nil {
+		backedUp = append(backedUp, table.Arn)
+	}
+	if _, err := awsc.NewCrossRegionBackup(ctx, s.Stack+"-backup", awsc.CrossRegionBackupArgs{
+		Stack: s.Stack, Account: account, Regions: backupRegions, Resources: backedUp,
+		RetentionDays: s.Backup.CopyRetentionDays, VaultLock: s.Backup.VaultLock, Protect: s.Protect,
+	}, pulumi.Provider(providers[primary.Name])); err != nil {
+		return nil, err
+	}
+
 	if s.MonthlyBudget > 0 {
 		if _, err := awsc.NewCostBudget(ctx, s.Stack+"-budget", awsc.CostBudgetArgs{
 			Stack: s.Stack, MonthlyUSD: s.MonthlyBudget, Emails: s.AlertEmails,

@@ -167,6 +167,7 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		Regions: dbRegions, Stack: s.Stack, Subscription: client.SubscriptionId, Admin: admin,
 		Name: s.Database.Name, Sku: s.Azure.SQLSku, BackupRetentionDays: s.Database.BackupRetentionDays,
 		GraceMinutes: s.Azure.FailoverGraceMinutes, Keys: keys, Tags: tags, Protect: s.Protect,
+		LongTermRetentionWeeks: (s.Backup.CopyRetentionDays + 6) / 7,
 	}, pulumi.Provider(global))
 	if err != nil {
 		return nil, err

@@ -85,6 +85,7 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		SpannerConfig: s.GCP.Spanner, MinUnits: s.GCP.SpannerMinUnits, MaxUnits: s.GCP.SpannerMaxUnits,
 		NetworkID: network.NetworkID, DependsOn: network.Peering(), Tier: s.GCP.CloudSQLTier,
 		BackupRetentionDays: s.Database.BackupRetentionDays, RandomProvider: randomProvider, Protect: s.Protect,
+		BackupLocation: s.Regions[1].Name, RetainedBackups: s.Backup.CopyRetentionDays,
 		KeyIDs: keys.All(),
 	}, inPrimary)
 	if err != nil {

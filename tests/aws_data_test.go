@@ -583,3 +583,46 @@ func TestStatefulResourcesAreProtectedUnlessConfigSaysOtherwise(t *testing.T) {
 		assert.True(t, c.Bool("deletionProtection"))
 	}
 }
+
+func TestDataIsBackedUpDailyAndCopiedToTheSecondRegionsVault(t *testing.T) {
+	res := mustPlan(t, "bk", with(contract("aws", "active-passive", "us-west-2", "us-east-1", "eu-west-1"), "backupCopyRetentionDays", 90))
+	keys := keyArns(res)
+	vaults := map[string]*mock.Resource{}
+	for _, v := range res.Recorder.OfType("aws:backup/vault:Vault") {
+		vaults[v.Region] = v
+		assert.Equal(t, keys[v.Region], v.Str("kmsKeyArn"), "each vault under its region's key")
+		assert.True(t, v.Protect)
+		assert.False(t, v.Bool("forceDestroy"))
+	}
+	require.Len(t, vaults, 3, "a vault in every region")
+	assert.Empty(t, res.Recorder.OfType("aws:backup/vaultLockConfiguration:VaultLockConfiguration"), "the lock is opt-in: it cannot be undone")
+
+	plan := one(t, res.Recorder.OfType("aws:backup/plan:Plan"), "plan")
+	assert.Equal(t, "us-west-2", plan.Region)
+	assert.Equal(t, vaults["us-west-2"].Str("name"), plan.Str("rules.0.targetVaultName"))
+	assert.Equal(t, "cron(0 3 * * ? *)", plan.Str("rules.0.schedule"), "daily")
+	assert.Equal(t, 90, plan.Int("rules.0.lifecycle.deleteAfter"))
+	assert.Equal(t, vaults["us-east-1"].Outputs["arn"], plan.Str("rules.0.copyActions.0.destinationVaultArn"), "copied to the second region")
+	assert.Equal(t, 90, plan.Int("rules.0.copyActions.0.lifecycle.deleteAfter"))
+
+	sel := one(t, res.Recorder.OfType("aws:backup/selection:Selection"), "selection")
+	var primaryCluster string
+	for _, c := range res.Recorder.OfType(typeDBCluster) {
+		if c.Region == "us-west-2" {
+			primaryCluster = c.Outputs["arn"].(string)
+		}
+	}
+	table := one(t, res.Recorder.OfType(typeTable), "table")
+	assert.ElementsMatch(t, []any{primaryCluster, table.Outputs["arn"]}, sel.Get("resources"), "the writer cluster and the session table")
+	role := one(t, filter(res.Recorder.OfType(typeRole), func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "-backup-role") }), "backup role")
+	assert.Equal(t, role.Outputs["arn"], sel.Str("iamRoleArn"))
+	assert.Contains(t, role.Str("assumeRolePolicy"), `"Service":"backup.amazonaws.com"`)
+
+	locked := mustPlan(t, "bk", with(contract("aws", "active-active", "us-east-1", "eu-west-1"), "backupVaultLock", true))
+	locks := locked.Recorder.OfType("aws:backup/vaultLockConfiguration:VaultLockConfiguration")
+	require.Len(t, locks, 2)
+	for _, l := range locks {
+		assert.Equal(t, 3, l.Int("changeableForDays"), "compliance mode after three days")
+		assert.Equal(t, 35, l.Int("minRetentionDays"))
+	}
+}

@@ -456,3 +456,14 @@ func TestAzureDataIsEncryptedWithEachRegionsRotatingKeyVaultKey(t *testing.T) {
 	}
 	assert.Equal(t, 9, grants, "each region's identity on each region's vault")
 }
+
+func TestAzureKeepsWeeklyLongTermBackupsAndPointInTimeRestoreOfBlobs(t *testing.T) {
+	res := mustPlan(t, "ltr", with(contract("azure", "active-active", "northeurope", "westeurope"), "rtoSeconds", 3900, "rpoSeconds", 3600, "backupCopyRetentionDays", 90))
+	ltr := one(t, res.Recorder.OfType("azure-native:sql:LongTermRetentionPolicy"), "long-term retention")
+	assert.Equal(t, "P13W", ltr.Str("weeklyRetention"), "90 days rounded up to whole weeks, in geo-redundant storage")
+	assert.Equal(t, "northeurope", ltr.Region, "on the primary database")
+	for _, p := range res.Recorder.OfType("azure-native:storage:BlobServiceProperties") {
+		assert.True(t, p.Bool("restorePolicy.enabled"))
+		assert.Equal(t, 6, p.Int("restorePolicy.days"), "a day short of the 7 days of soft delete")
+	}
+}

@@ -283,7 +283,8 @@ func TestGCPDatabaseEnginePerTopology(t *testing.T) {
 	primary := instances["us-east1"]
 	assert.Nil(t, primary.Get("masterInstanceName"))
 	assert.True(t, primary.Bool("settings.backupConfiguration.pointInTimeRecoveryEnabled"))
-	assert.Equal(t, 14, primary.Int("settings.backupConfiguration.backupRetentionSettings.retainedBackups"))
+	assert.Equal(t, 35, primary.Int("settings.backupConfiguration.backupRetentionSettings.retainedBackups"), "backupCopyRetentionDays daily backups")
+	assert.Equal(t, "us-west1", primary.Str("settings.backupConfiguration.location"), "backups kept outside the primary region")
 	assert.Equal(t, 7, primary.Int("settings.backupConfiguration.transactionLogRetentionDays"))
 	for _, r := range []string{"us-west1", "europe-west1"} {
 		assert.Equal(t, primary.Str("name"), instances[r].Str("masterInstanceName"), "a cross-region replica in %s", r)

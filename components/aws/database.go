@@ -76,6 +76,7 @@ type GlobalDatabase struct {
 	readers            map[string]pulumi.StringOutput
 	secrets            map[string]pulumi.StringOutput
 	clusterIDs         map[string]pulumi.StringOutput
+	clusterArns        map[string]pulumi.StringOutput
 }
 
 func (a *GlobalDatabaseArgs) defaults() error {
@@ -99,6 +100,7 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 		readers:            map[string]pulumi.StringOutput{},
 		secrets:            map[string]pulumi.StringOutput{},
 		clusterIDs:         map[string]pulumi.StringOutput{},
+		clusterArns:        map[string]pulumi.StringOutput{},
 	}
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:GlobalDatabase", name, g, opts...); err != nil {
 		return nil, err
@@ -247,6 +249,7 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 		}
 		g.readers[r.Name] = cluster.ReaderEndpoint
 		g.clusterIDs[r.Name] = cluster.ClusterIdentifier
+		g.clusterArns[r.Name] = cluster.Arn
 		g.clusterResourceIDs[r.Name] = cluster.ClusterResourceId
 		readers[r.Name] = cluster.ReaderEndpoint
 		clusterIDs[r.Name] = cluster.ClusterIdentifier
@@ -314,6 +317,9 @@ func (g *GlobalDatabase) Environment(region, database string) pulumi.StringMap {
 
 // ClusterID is the identifier of a region's cluster (for alarms).
 func (g *GlobalDatabase) ClusterID(region string) pulumi.StringOutput { return g.clusterIDs[region] }
+
+// ClusterArn is a region's cluster ARN.
+func (g *GlobalDatabase) ClusterArn(region string) pulumi.StringOutput { return g.clusterArns[region] }
 
 // TaskStatements are the permissions a region's tasks need: connect as
 // AppDatabaseUser with IAM authentication to the region's cluster (reads

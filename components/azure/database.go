@@ -41,6 +41,10 @@ type GlobalDatabaseArgs struct {
 	// BackupRetentionDays is the point-in-time restore window (1-35).
 	BackupRetentionDays int
 	GraceMinutes        int
+	// LongTermRetentionWeeks keeps a weekly full backup of the primary
+	// database this many weeks, in geo-redundant (paired-region) storage;
+	// zero keeps none.
+	LongTermRetentionWeeks int
 	// Keys, when set, encrypt every server's databases (TDE) with the
 	// region's customer-managed key; each server also holds the other
 	// regions' keys, so geo-secondaries can be seeded and fail over.
@@ -184,6 +188,15 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 		DiffBackupIntervalInHours: pulumi.Int(12),
 	}, child, pulumi.Provider(primary.Provider)); err != nil {
 		return nil, err
+	}
+	if args.LongTermRetentionWeeks > 0 {
+		if _, err := sql.NewLongTermRetentionPolicy(ctx, fmt.Sprintf("%s-%s-ltr", name, primary.Name), &sql.LongTermRetentionPolicyArgs{
+			ServerName: servers[primary.Name].Name, DatabaseName: db.Name, ResourceGroupName: primary.ResourceGroup,
+			PolicyName:      pulumi.String("default"),
+			WeeklyRetention: pulumi.String(fmt.Sprintf("P%dW", args.LongTermRetentionWeeks)),
+		}, child, pulumi.Provider(primary.Provider)); err != nil {
+			return nil, err
+		}
 	}
 	var secondaryOfGroup pulumi.Resource
 	for i, r := range args.Regions[1:] {

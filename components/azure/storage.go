@@ -140,6 +140,9 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 			ChangeFeed:                     &storage.ChangeFeedArgs{Enabled: pulumi.Bool(true)},
 			DeleteRetentionPolicy:          &storage.DeleteRetentionPolicyArgs{Enabled: pulumi.Bool(true), Days: pulumi.Int(SoftDeleteDays)},
 			ContainerDeleteRetentionPolicy: &storage.DeleteRetentionPolicyArgs{Enabled: pulumi.Bool(true), Days: pulumi.Int(SoftDeleteDays)},
+			// Point-in-time restore of block blobs, a day short of soft
+			// delete as Azure requires.
+			RestorePolicy: &storage.RestorePolicyPropertiesArgs{Enabled: pulumi.Bool(true), Days: pulumi.Int(SoftDeleteDays - 1)},
 		}, child, in)
 		if err != nil {
 			return nil, err

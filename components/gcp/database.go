@@ -50,7 +50,14 @@ type GlobalDatabaseArgs struct {
 	DependsOn           []pulumi.Resource  // the private services connection
 	Tier                string
 	BackupRetentionDays int
-	RandomProvider      pulumi.ProviderResource
+	// BackupLocation is where Cloud SQL stores its daily backups: a region
+	// other than the primary's, so losing the primary region loses no
+	// backup. Empty: the primary's own (multi-)region, Cloud SQL's default.
+	BackupLocation string
+	// RetainedBackups is how many daily backups are kept (at most 365);
+	// zero keeps BackupRetentionDays of them.
+	RetainedBackups int
+	RandomProvider  pulumi.ProviderResource
 
 	// KeyIDs are the customer-managed Cloud KMS keys by location: Cloud SQL
 	// takes the key of each instance's region; Spanner the key of its
@@ -182,9 +189,10 @@ func (g *GlobalDatabase) cloudSQL(ctx *pulumi.Context, name string, args GlobalD
 				StartTime:                   pulumi.String("03:00"),
 				TransactionLogRetentionDays: pulumi.Int(min(args.BackupRetentionDays, 7)), // Cloud SQL keeps at most 7 days of logs
 				BackupRetentionSettings: &sql.DatabaseInstanceSettingsBackupConfigurationBackupRetentionSettingsArgs{
-					RetainedBackups: pulumi.Int(args.BackupRetentionDays),
+					RetainedBackups: pulumi.Int(min(max(args.RetainedBackups, args.BackupRetentionDays), 365)),
 					RetentionUnit:   pulumi.String("COUNT"),
 				},
+				Location: backupLocation(args.BackupLocation),
 			}
 		}
 		return s
@@ -324,4 +332,11 @@ func spannerEncryption(keys map[string]pulumi.StringOutput, location string) spa
 		return &spanner.DatabaseEncryptionConfigArgs{KmsKeyName: keys[location]}
 	}
 	return nil
+}
+
+func backupLocation(l string) pulumi.StringPtrInput {
+	if l == "" {
+		return nil
+	}
+	return pulumi.String(l)
 }

@@ -117,6 +117,7 @@ type Spec struct {
 	DDoSProtection bool
 	// MonthlyBudget is the stack's monthly cost budget in US dollars (0: none).
 	MonthlyBudget int
+	Backup        Backup
 	AlertEmails   []string
 	Objectives    Objectives
 	Tags          map[string]string
@@ -247,6 +248,12 @@ type Alarms struct {
 	DatabaseLagMs             int // Aurora global replication lag
 	StorageReplicationSeconds int // S3 replication latency
 	WAFBlockedRequests        int // blocked requests per 5 minutes
+}
+
+// Backup configures the backups kept outside the primary region.
+type Backup struct {
+	CopyRetentionDays int
+	VaultLock         bool
 }
 
 // BudgetAlert is one budget threshold: a percentage of the monthly budget,

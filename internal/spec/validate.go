@@ -180,6 +180,9 @@ func (s Spec) validateShape(p *problems) {
 	case s.MonthlyBudget > 0 && len(s.AlertEmails) == 0:
 		p.add("alertEmails", "a monthlyBudget needs at least one address to alert")
 	}
+	if s.Backup.CopyRetentionDays < 1 || s.Backup.CopyRetentionDays > 3650 {
+		p.add("backupCopyRetentionDays", "%d must be between 1 and 3650", s.Backup.CopyRetentionDays)
+	}
 	if s.Objectives.RTOSeconds <= 0 {
 		p.add("rtoSeconds", "%d must be positive", s.Objectives.RTOSeconds)
 	}
