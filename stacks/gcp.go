@@ -186,6 +186,11 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, err := gcpc.NewCentralLogs(ctx, s.Stack+"-logs", gcpc.CentralLogsArgs{
+		Stack: s.Stack, Project: project, Location: primary.Name, RetentionDays: s.LogRetentionDays, Protect: s.Protect,
+	}, inPrimary); err != nil {
+		return nil, err
+	}
 	if s.MonthlyBudget > 0 {
 		if _, err := gcpc.NewCostBudget(ctx, s.Stack+"-budget", gcpc.CostBudgetArgs{
 			Stack: s.Stack, BillingAccount: s.GCP.BillingAccount, ProjectNumber: proj.Number, MonthlyUSD: s.MonthlyBudget,

@@ -233,7 +233,7 @@ func TestTaskRunsTheImageWithItsRegionAndLeastPrivilegeRoles(t *testing.T) {
 		}
 	}
 	require.NoError(t, json.Unmarshal([]byte(task.Str("containerDefinitions")), &containers))
-	require.Len(t, containers, 1)
+	require.Len(t, containers, 2, "the API and its tracing sidecar")
 	ct := containers[0]
 	assert.Equal(t, testPrivateImage, ct.Image)
 	assert.Equal(t, 8080, ct.PortMappings[0].ContainerPort)
@@ -241,7 +241,20 @@ func TestTaskRunsTheImageWithItsRegionAndLeastPrivilegeRoles(t *testing.T) {
 	for _, e := range ct.Environment {
 		env[e.Name] = e.Value
 	}
-	assert.Equal(t, map[string]string{"REGION": "eu-west-1", "STACK": "test", "ENVIRONMENT": "qa", "PORT": "8080", "ROLE": "primary"}, env)
+	assert.Equal(t, map[string]string{
+		"REGION": "eu-west-1", "STACK": "test", "ENVIRONMENT": "qa", "PORT": "8080", "ROLE": "primary",
+		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4317", "OTEL_SERVICE_NAME": "test-api",
+		"OTEL_RESOURCE_ATTRIBUTES": "cloud.region=eu-west-1,deployment.environment=qa", "OTEL_PROPAGATORS": "tracecontext,xray",
+	}, env)
+	sidecar := containers[1]
+	assert.Equal(t, "otel-collector", sidecar.Name)
+	assert.Equal(t, awsc.CollectorImage, sidecar.Image)
+	assert.Empty(t, sidecar.PortMappings, "listens on localhost only")
+	require.Len(t, sidecar.Environment, 1)
+	assert.Contains(t, sidecar.Environment[0].Value, "exporters: [awsxray]", "exports traces to X-Ray")
+	assert.Contains(t, sidecar.Environment[0].Value, "region: eu-west-1")
+	assert.Contains(t, sidecar.Environment[0].Value, "endpoint: 127.0.0.1:4317")
+	assert.Equal(t, "otel-collector", sidecar.LogConfiguration.Options["awslogs-stream-prefix"])
 	assert.Equal(t, "awslogs", ct.LogConfiguration.LogDriver)
 	assert.Equal(t, "eu-west-1", ct.LogConfiguration.Options["awslogs-region"])
 	assert.Equal(t, "/mobile-backend/test/eu-west-1/api", ct.LogConfiguration.Options["awslogs-group"])
@@ -250,7 +263,16 @@ func TestTaskRunsTheImageWithItsRegionAndLeastPrivilegeRoles(t *testing.T) {
 	assert.Equal(t, 90, logs.Int("retentionInDays"))
 
 	var policy awsc.PolicyDocument
-	require.NoError(t, json.Unmarshal([]byte(one(t, under(rec, c, typeRolePolicy), "exec policy").Str("policy")), &policy))
+	byName := func(suffix string) *mock.Resource {
+		return one(t, filter(under(rec, c, typeRolePolicy), func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, suffix) }), suffix)
+	}
+	var tracing awsc.PolicyDocument
+	require.NoError(t, json.Unmarshal([]byte(byName("-tracing-policy").Str("policy")), &tracing))
+	require.Len(t, tracing.Statement, 1)
+	for _, a := range tracing.Statement[0].Action {
+		assert.True(t, strings.HasPrefix(a, "xray:"), "X-Ray only: %s", a)
+	}
+	require.NoError(t, json.Unmarshal([]byte(byName("-exec-policy").Str("policy")), &policy))
 	resources := map[string][]string{}
 	for _, st := range policy.Statement {
 		resources[st.Sid] = st.Resource

@@ -498,7 +498,13 @@ func TestDashboardHasARowPerRegionBuiltFromTypedValues(t *testing.T) {
 		}
 		region := strings.SplitN(title, " ", 2)[0]
 		titles[region] = append(titles[region], title[strings.Index(title, ": ")+2:])
-		assert.Equal(t, 6*indexOf(regions, region), w.Y, "one row per region")
+		if w.Width == 24 {
+			assert.Equal(t, 8*indexOf(regions, region)+6, w.Y, "the links line under the region's graphs")
+			assert.Contains(t, w.Properties.Markdown, "https://"+region+".console.aws.amazon.com/cloudwatch/home?region="+region+"#xray:traces/query")
+			assert.Contains(t, w.Properties.Markdown, "#logsV2:logs-insights")
+		} else {
+			assert.Equal(t, 8*indexOf(regions, region), w.Y, "one row per region")
+		}
 		if w.Type == "metric" {
 			assert.NotEmpty(t, w.Properties.Metrics, title)
 			if !strings.HasSuffix(title, "health check") {

@@ -335,6 +335,20 @@ func TestAzureMonitoringAlertsAndTestsEveryHostname(t *testing.T) {
 	assert.Equal(t, group.ID, health.Str("actions.actionGroups.0.actionGroupId"))
 	dash := one(t, res.Recorder.OfType(typePortalDash), "dashboard")
 	assert.Equal(t, 2*len(azc.DashboardRowTitles), dash.Len("properties.lenses.0.parts"), "a row per region")
+	insightsIDs := byRegion(res, "azure-native:insights:Component", "id")
+	links := 0
+	for i := 0; i < dash.Len("properties.lenses.0.parts"); i++ {
+		settings := fmt.Sprintf("properties.lenses.0.parts.%d.metadata.settings.content.settings.", i)
+		title := dash.Str(settings + "title")
+		if !strings.HasSuffix(title, ": traces and logs") {
+			continue
+		}
+		links++
+		region := strings.SplitN(title, " ", 2)[0]
+		assert.Contains(t, dash.Str(settings+"content"), "https://portal.azure.com/#@/resource"+insightsIDs[region]+"/applicationMap", region)
+		assert.Contains(t, dash.Str(settings+"content"), azc.AllLogsFunction)
+	}
+	assert.Equal(t, 2, links, "a traces-and-logs link per region")
 }
 
 func TestAzureContractKeysAlonePlanForTwoToEightRegions(t *testing.T) {
@@ -465,5 +479,22 @@ func TestAzureKeepsWeeklyLongTermBackupsAndPointInTimeRestoreOfBlobs(t *testing.
 	for _, p := range res.Recorder.OfType("azure-native:storage:BlobServiceProperties") {
 		assert.True(t, p.Bool("restorePolicy.enabled"))
 		assert.Equal(t, 6, p.Int("restorePolicy.days"), "a day short of the 7 days of soft delete")
+	}
+}
+
+func TestAzureReadsEveryRegionsLogsFromOneFunctionAndSamplesTraces(t *testing.T) {
+	res := planFile(t, "../Pulumi.azure-prod.yaml")
+	search := one(t, res.Recorder.OfType("azure-native:operationalinsights:SavedSearch"), "saved function")
+	assert.Equal(t, azc.AllLogsFunction, search.Str("functionAlias"))
+	workspaces := byRegion(res, "azure-native:operationalinsights:Workspace", "id")
+	require.Len(t, workspaces, 3)
+	for region, id := range workspaces {
+		assert.Contains(t, search.Str("query"), fmt.Sprintf("workspace(%q).ContainerAppConsoleLogs_CL", id), region)
+	}
+	assert.True(t, strings.HasPrefix(workspaces["eastus2"], "/subscriptions/"+mock.AzureSubscription+"/resourceGroups/"+search.Str("resourceGroupName")+"/"), "saved in the primary's workspace")
+	for _, c := range res.Recorder.OfType("azure-native:insights:Component") {
+		if !strings.HasSuffix(c.Name, "-availability") {
+			assert.Equal(t, 25, c.Int("samplingPercentage"), c.Name)
+		}
 	}
 }

@@ -383,6 +383,11 @@ func TestGCPMonitoringChecksEveryHostnameAndAlerts(t *testing.T) {
 		region := regions[i/len(gcpc.DashboardRowTitles)]
 		assert.True(t, strings.HasPrefix(tile.Widget.Title, region+" "), tile.Widget.Title)
 		assert.Equal(t, 4*(i/len(gcpc.DashboardRowTitles)), tile.YPos)
+		assert.LessOrEqual(t, tile.XPos+tile.Width, 48, "inside the 48-column grid")
+		if tile.Widget.Text != nil {
+			assert.Contains(t, tile.Widget.Text.Content, "https://console.cloud.google.com/traces/list?project="+mock.GCPProject)
+			assert.Contains(t, tile.Widget.Text.Content, "service_name=%22"+"m-"+region, "the region's own service's logs")
+		}
 	}
 }
 
@@ -513,4 +518,25 @@ func TestGCPDataIsEncryptedWithRotatingKeysOnlyItsServiceAgentsMayUse(t *testing
 	vs := violations(graph(eu), policies.CustomerManagedKeys)
 	require.Len(t, vs, 1)
 	assert.Equal(t, "Spanner database is not encrypted with a customer-managed key", vs[0].Message)
+}
+
+func TestEveryRegionsLogsReachOneLogBucketAndTracesCloudTrace(t *testing.T) {
+	res := mustPlan(t, "lg", with(contract("gcp", "active-active", "us-central1", "us-east1"), "logRetentionDays", 90))
+	bucket := one(t, res.Recorder.OfType("gcp:logging/projectBucketConfig:ProjectBucketConfig"), "log bucket")
+	assert.Equal(t, "us-central1", bucket.Str("location"), "kept in the primary region")
+	assert.Equal(t, 90, bucket.Int("retentionDays"), "logRetentionDays")
+	sink := one(t, res.Recorder.OfType("gcp:logging/projectSink:ProjectSink"), "sink")
+	assert.Equal(t, "logging.googleapis.com/projects/"+mock.GCPProject+"/locations/us-central1/buckets/"+bucket.Str("bucketId"), sink.Str("destination"))
+	assert.Contains(t, sink.Str("filter"), `resource.type="cloud_run_revision" AND resource.labels.service_name=~"^lg-"`, "every region's services")
+	assert.Contains(t, sink.Str("filter"), `resource.type="http_load_balancer"`, "and the load balancer's requests")
+	for _, s := range res.Recorder.OfType(typeRun) {
+		assert.True(t, strings.HasPrefix(s.Str("name"), "lg-"), "the filter's prefix matches %s", s.Str("name"))
+	}
+	traced := 0
+	for _, m := range res.Recorder.OfType("gcp:projects/iAMMember:IAMMember") {
+		if m.Str("role") == "roles/cloudtrace.agent" {
+			traced++
+		}
+	}
+	assert.Equal(t, 2, traced, "each region's service account writes traces")
 }

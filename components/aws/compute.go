@@ -24,6 +24,43 @@ const TLSPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 // containerName is the name of the API container in the task definition.
 const containerName = "api"
 
+// collectorName is the tracing sidecar's container.
+const collectorName = "otel-collector"
+
+// CollectorImage is the AWS Distro for OpenTelemetry collector the tasks
+// run next to the API (pinned: raise it deliberately).
+const CollectorImage = "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0"
+
+// collectorConfig receives OTLP on localhost and exports traces to X-Ray in
+// the task's region, and nothing else (so the task role needs X-Ray only).
+const collectorConfig = `receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:4317
+      http:
+        endpoint: 127.0.0.1:4318
+processors:
+  batch:
+exporters:
+  awsxray:
+    region: %s
+service:
+  pipelines:
+    traces:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [awsxray]
+`
+
+// tracingStatements let the collector send traces to X-Ray. X-Ray has no
+// resource-level permissions: these actions only take "*".
+var tracingStatements = []Statement{{
+	Sid: "SendTracesToXRay", Effect: "Allow",
+	Action:   []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"},
+	Resource: []string{"*"},
+}}
+
 // RegionalCompute is one region's serving stamp: an ECS Fargate service in
 // the private subnets of the region's network, and an internet-facing
 // Application Load Balancer in front, autoscaled between a minimum and a
@@ -258,6 +295,12 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	if err != nil {
 		return nil, err
 	}
+	if _, err := iam.NewRolePolicy(ctx, name+"-tracing-policy", &iam.RolePolicyArgs{
+		Role:   taskRole.ID(),
+		Policy: pulumi.String(Policy(tracingStatements...)),
+	}, child); err != nil {
+		return nil, err
+	}
 	if args.TaskPolicy != nil {
 		if _, err := iam.NewRolePolicy(ctx, name+"-task-policy", &iam.RolePolicyArgs{
 			Role:   taskRole.ID(),
@@ -409,6 +452,7 @@ type containerDefinition struct {
 	Name             string           `json:"name"`
 	Image            string           `json:"image"`
 	Essential        bool             `json:"essential"`
+	Command          []string         `json:"command,omitempty"`
 	PortMappings     []portMapping    `json:"portMappings"`
 	Environment      []keyValue       `json:"environment"`
 	LogConfiguration logConfiguration `json:"logConfiguration"`
@@ -444,6 +488,11 @@ func containerDefinitions(args RegionalComputeArgs, logGroup string, extra map[s
 		"STACK":       args.StackName,
 		"ENVIRONMENT": args.EnvironmentName,
 		"PORT":        fmt.Sprint(args.ContainerPort),
+		// OpenTelemetry SDKs read these: traces go to the sidecar.
+		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4317",
+		"OTEL_SERVICE_NAME":           args.StackName + "-api",
+		"OTEL_RESOURCE_ATTRIBUTES":    "cloud.region=" + args.Region + ",deployment.environment=" + args.EnvironmentName,
+		"OTEL_PROPAGATORS":            "tracecontext,xray",
 	}
 	for k, v := range extra {
 		env[k] = v
@@ -452,6 +501,7 @@ func containerDefinitions(args RegionalComputeArgs, logGroup string, extra map[s
 	for _, k := range spec.SortedKeys(env) {
 		kv = append(kv, keyValue{Name: k, Value: env[k]})
 	}
+	collectorEnv := []keyValue{{Name: "AOT_CONFIG_CONTENT", Value: fmt.Sprintf(collectorConfig, args.Region)}}
 	b, err := json.Marshal([]containerDefinition{{
 		Name:         containerName,
 		Image:        args.Image,
@@ -466,6 +516,21 @@ func containerDefinitions(args RegionalComputeArgs, logGroup string, extra map[s
 		// Deregistration takes 30 s; give in-flight requests that long to finish.
 		StopTimeout: 30,
 		Ulimits:     []ulimit{{Name: "nofile", SoftLimit: 65536, HardLimit: 65536}},
+	}, {
+		// The tracing sidecar: the API sends OpenTelemetry traces to it on
+		// localhost; it forwards them to X-Ray. Not essential: the API keeps
+		// serving if it stops.
+		Name:         collectorName,
+		Image:        CollectorImage,
+		Essential:    false,
+		PortMappings: []portMapping{},
+		Environment:  collectorEnv,
+		LogConfiguration: logConfiguration{LogDriver: "awslogs", Options: map[string]string{
+			"awslogs-group":         logGroup,
+			"awslogs-region":        args.Region,
+			"awslogs-stream-prefix": collectorName,
+		}},
+		StopTimeout: 10,
 	}})
 	return string(b), err
 }

@@ -356,8 +356,12 @@ type WidgetProperties struct {
 	Markdown string  `json:"markdown,omitempty"`
 }
 
-// DashboardRowTitles are the widgets of every row, left to right.
-var DashboardRowTitles = []string{"requests", "5xx", "p99 latency", "healthy hosts", "database replication lag", "storage replication latency", "WAF allowed/blocked", "health check"}
+// DashboardRowTitles are the widgets of every row, left to right; the last,
+// a full-width line under the graphs, links to the region's traces and logs.
+var DashboardRowTitles = []string{"requests", "5xx", "p99 latency", "healthy hosts", "database replication lag", "storage replication latency", "WAF allowed/blocked", "health check", "traces and logs"}
+
+// dashboardRowHeight is a region's graphs (6) and its links line (2).
+const dashboardRowHeight = 8
 
 // DashboardBody is the dashboard JSON: one row per region with the widgets
 // of DashboardRowTitles, each 3 of the 24 columns wide.
@@ -405,19 +409,29 @@ func DashboardBody(rows []DashboardRegion) (string, error) {
 			title := fmt.Sprintf("%s (%s): %s", r.Name, role, DashboardRowTitles[j])
 			if len(w.metrics) == 0 {
 				// A metric widget needs a metric: say why there is none.
-				d.Widgets = append(d.Widgets, Widget{Type: "text", X: j * 3, Y: i * 6, Width: 3, Height: 6,
+				d.Widgets = append(d.Widgets, Widget{Type: "text", X: j * 3, Y: i * dashboardRowHeight, Width: 3, Height: 6,
 					Properties: WidgetProperties{Markdown: "### " + title + "\n\nNothing replicates into this region: it holds the writer."}})
 				continue
 			}
 			d.Widgets = append(d.Widgets, Widget{
-				Type: "metric", X: j * 3, Y: i * 6, Width: 3, Height: 6,
+				Type: "metric", X: j * 3, Y: i * dashboardRowHeight, Width: 3, Height: 6,
 				Properties: WidgetProperties{
 					Title:  title,
 					Region: w.region, View: "timeSeries", Stat: w.stat, Period: 60, Metrics: w.metrics,
 				},
 			})
 		}
+		d.Widgets = append(d.Widgets, linksWidget(i, r.Name, role))
 	}
 	b, err := json.Marshal(d)
 	return string(b), err
+}
+
+// linksWidget is a region's line of links to its X-Ray traces and its logs.
+func linksWidget(row int, region, role string) Widget {
+	console := fmt.Sprintf("https://%s.console.aws.amazon.com", region)
+	return Widget{Type: "text", X: 0, Y: row*dashboardRowHeight + 6, Width: 24, Height: 2, Properties: WidgetProperties{
+		Markdown: fmt.Sprintf("### %s (%s): %s\n\n[X-Ray traces](%s/cloudwatch/home?region=%s#xray:traces/query) · [service map](%s/cloudwatch/home?region=%s#xray:service-map/map) · [Logs Insights](%s/cloudwatch/home?region=%s#logsV2:logs-insights)",
+			region, role, DashboardRowTitles[len(DashboardRowTitles)-1], console, region, console, region, console, region),
+	}}
 }

@@ -1,15 +1,21 @@
 package azure
 
 import (
-	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
+	"github.com/pulumi/pulumi-azure-native-sdk/operationalinsights/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/portal/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
+
+// TraceSamplingPercent is the share of requests Application Insights keeps
+// (ingestion sampling): enough to see every kind of failure, a quarter of the
+// cost of keeping everything.
+const TraceSamplingPercent = 25.0
 
 // WebTestLocations are where availability tests run: US, Europe and Asia
 // (Application Insights location ids).
@@ -137,9 +143,15 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 		return nil, err
 	}
 
+	// Each region logs to its own workspace (data stays in its region); one
+	// saved function in the primary's workspace reads them all.
+	if err := crossWorkspaceLogs(ctx, name, args, child); err != nil {
+		return nil, err
+	}
+	var traceLinks []pulumi.StringOutput
 	for _, r := range args.Regions {
 		rn := fmt.Sprintf("%s-%s", name, r.Name)
-		if _, err := insights.NewComponent(ctx, rn+"-insights", &insights.ComponentArgs{
+		component, err := insights.NewComponent(ctx, rn+"-insights", &insights.ComponentArgs{
 			ResourceName:        pulumi.String(resourceName(rn+"-insights", 255)),
 			ResourceGroupName:   r.ResourceGroup,
 			Location:            pulumi.String(r.Name),
@@ -147,10 +159,13 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 			ApplicationType:     pulumi.String("web"),
 			WorkspaceResourceId: r.WorkspaceID,
 			IngestionMode:       pulumi.String("LogAnalytics"),
+			SamplingPercentage:  pulumi.Float64(TraceSamplingPercent),
 			Tags:                args.Tags,
-		}, child); err != nil {
+		}, child)
+		if err != nil {
 			return nil, err
 		}
+		traceLinks = append(traceLinks, pulumi.Sprintf("[Traces: transaction search](https://portal.azure.com/#@/resource%s/searchV1) · [application map](https://portal.azure.com/#@/resource%s/applicationMap) · logs: `%s` in the primary's workspace, every region", component.ID(), component.ID(), AllLogsFunction))
 		if err := alert(rn+"-restarts", "API containers restarting in "+r.Name, r.AppID, "Microsoft.App/containerApps", "RestartCount", "GreaterThan", 0, "Total", 2); err != nil {
 			return nil, err
 		}
@@ -256,7 +271,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 		}
 	}
 
-	lens, err := DashboardLens(args.Regions, args.Domain)
+	lens, err := DashboardLens(args.Regions, args.Domain, traceLinks)
 	if err != nil {
 		return nil, err
 	}
@@ -281,7 +296,7 @@ type DashboardPart struct {
 }
 
 // DashboardRowTitles are the tiles of every region's row, left to right.
-var DashboardRowTitles = []string{"entry", "compute", "database", "availability"}
+var DashboardRowTitles = []string{"entry", "compute", "database", "availability", "traces and logs"}
 
 // DashboardParts is the dashboard's content: a row per region.
 func DashboardParts(regions []MonitoredRegion, domain string) [][]DashboardPart {
@@ -293,34 +308,80 @@ func DashboardParts(regions []MonitoredRegion, domain string) [][]DashboardPart 
 			{Title: fmt.Sprintf("%s (%s): compute", r.Name, r.Role), Content: "Container App `api`: replicas, restarts, CPU and memory in its Application Insights and Log Analytics workspace."},
 			{Title: fmt.Sprintf("%s (%s): database", r.Name, r.Role), Content: "Azure SQL " + map[bool]string{true: "primary (failover group read-write listener)", false: "geo-secondary"}[r.Role == spec.Primary]},
 			{Title: fmt.Sprintf("%s (%s): availability", r.Name, r.Role), Content: fmt.Sprintf("Availability test of https://%s from %d locations", host, len(WebTestLocations))},
+			{Title: fmt.Sprintf("%s (%s): traces and logs", r.Name, r.Role)}, // content: the region's links (DashboardLens)
 		})
 	}
 	return rows
 }
 
-// DashboardLens lays the parts out, one row of 4 tiles (each 4 columns wide)
-// per region.
-func DashboardLens(regions []MonitoredRegion, domain string) (*portal.DashboardLensArgs, error) {
+// DashboardLens lays the parts out, one row of tiles (each 4 columns wide)
+// per region; links are each region's traces-and-logs content.
+func DashboardLens(regions []MonitoredRegion, domain string, links []pulumi.StringOutput) (*portal.DashboardLensArgs, error) {
 	var parts portal.DashboardPartsArray
 	for i, row := range DashboardParts(regions, domain) {
 		for j, p := range row {
-			b, err := json.Marshal(map[string]any{"content": map[string]any{"settings": p}})
-			if err != nil {
-				return nil, err
-			}
-			var settings map[string]any
-			if err := json.Unmarshal(b, &settings); err != nil {
-				return nil, err
+			var content pulumi.StringInput = pulumi.String(p.Content)
+			if j == len(row)-1 && i < len(links) {
+				content = links[i]
 			}
 			parts = append(parts, &portal.DashboardPartsArgs{
 				Position: &portal.DashboardPartsPositionArgs{X: pulumi.Int(j * 4), Y: pulumi.Int(i * 3), ColSpan: pulumi.Int(4), RowSpan: pulumi.Int(3)},
 				Metadata: &portal.DashboardPartMetadataArgs{
-					Type:     pulumi.String("Extension/HubsExtension/PartType/MarkdownPart"),
-					Inputs:   pulumi.Array{},
-					Settings: pulumi.ToMap(settings),
+					Type:   pulumi.String("Extension/HubsExtension/PartType/MarkdownPart"),
+					Inputs: pulumi.Array{},
+					Settings: pulumi.Map{"content": pulumi.Map{"settings": pulumi.Map{
+						"title": pulumi.String(p.Title), "content": content,
+					}}},
 				},
 			})
 		}
 	}
 	return &portal.DashboardLensArgs{Order: pulumi.Int(0), Parts: parts}, nil
+}
+
+// AllLogsFunction is the name of the saved function that unions every
+// region's container logs: `stack_logs | where TimeGenerated > ago(1h)`.
+const AllLogsFunction = "stack_logs"
+
+// crossWorkspaceLogs saves, in the primary region's workspace, a function
+// over every region's Container Apps console and system logs.
+func crossWorkspaceLogs(ctx *pulumi.Context, name string, args MonitoringArgs, child pulumi.ResourceOption) error {
+	var ids []any
+	for _, r := range args.Regions {
+		ids = append(ids, r.WorkspaceID)
+	}
+	query := pulumi.All(ids...).ApplyT(func(v []any) string {
+		var tables []string
+		for _, id := range v {
+			for _, t := range []string{"ContainerAppConsoleLogs_CL", "ContainerAppSystemLogs_CL"} {
+				tables = append(tables, fmt.Sprintf("workspace(%q).%s", id, t))
+			}
+		}
+		return "union withsource=SourceTable isfuzzy=true " + strings.Join(tables, ", ")
+	}).(pulumi.StringOutput)
+	primary := pulumi.ToOutput(args.Regions[0].WorkspaceID).ApplyT(func(v any) []string {
+		id := fmt.Sprint(v)
+		rg, ws := between(id, "/resourceGroups/", "/"), id[strings.LastIndex(id, "/")+1:]
+		return []string{rg, ws}
+	}).(pulumi.StringArrayOutput)
+	_, err := operationalinsights.NewSavedSearch(ctx, name+"-all-regions-logs", &operationalinsights.SavedSearchArgs{
+		ResourceGroupName: primary.Index(pulumi.Int(0)), WorkspaceName: primary.Index(pulumi.Int(1)),
+		SavedSearchId: pulumi.String(AllLogsFunction),
+		Category:      pulumi.String("mobile-backend"), DisplayName: pulumi.String("Logs of every region of " + args.Stack),
+		FunctionAlias: pulumi.String(AllLogsFunction), Query: query,
+	}, child)
+	return err
+}
+
+// between is the part of s after the first start and before the next end.
+func between(s, start, end string) string {
+	i := strings.Index(s, start)
+	if i < 0 {
+		return ""
+	}
+	rest := s[i+len(start):]
+	if j := strings.Index(rest, end); j >= 0 {
+		return rest[:j]
+	}
+	return rest
 }

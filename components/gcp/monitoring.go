@@ -3,6 +3,7 @@ package gcp
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/monitoring"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -216,7 +217,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 	}
 
 	body := pulumi.All(args.BackendService, serviceNames(args.Regions)).ApplyT(func(v []any) (string, error) {
-		return DashboardJSON(args.Regions, args.Domain, v[0].(string), v[1].([]string))
+		return DashboardJSON(args.Regions, args.Domain, v[0].(string), args.Project, v[1].([]string))
 	}).(pulumi.StringOutput)
 	dash, err := monitoring.NewDashboard(ctx, name+"-dashboard", &monitoring.DashboardArgs{DashboardJson: body}, child)
 	if err != nil {
@@ -297,10 +298,17 @@ type Tile struct {
 	Widget Widget `json:"widget"`
 }
 
-// Widget is a chart of one or more time series.
+// Widget is a chart of one or more time series, or a text.
 type Widget struct {
-	Title   string  `json:"title"`
-	XyChart XyChart `json:"xyChart"`
+	Title   string   `json:"title"`
+	XyChart *XyChart `json:"xyChart,omitempty"`
+	Text    *Text    `json:"text,omitempty"`
+}
+
+// Text is a Markdown text widget.
+type Text struct {
+	Content string `json:"content"`
+	Format  string `json:"format"`
 }
 
 // XyChart holds the chart's data sets.
@@ -333,12 +341,13 @@ type Aggregation struct {
 	GroupByFields      []string `json:"groupByFields,omitempty"`
 }
 
-// DashboardRowTitles are the charts of every region's row, left to right.
-var DashboardRowTitles = []string{"requests", "5xx", "p99 latency", "instances", "uptime"}
+// DashboardRowTitles are the tiles of every region's row, left to right:
+// five charts and the links to the region's traces and logs.
+var DashboardRowTitles = []string{"requests", "5xx", "p99 latency", "instances", "uptime", "traces and logs"}
 
 // DashboardJSON is the dashboard: one row per region (Cloud Run metrics are
 // per region; the load balancer's are split by the serving region).
-func DashboardJSON(regions []MonitoredRegion, domain, backendService string, services []string) (string, error) {
+func DashboardJSON(regions []MonitoredRegion, domain, backendService, project string, services []string) (string, error) {
 	d := GCPDashboard{DisplayName: "mobile-backend", MosaicLayout: MosaicLayout{Columns: 48}}
 	for i, r := range regions {
 		lb := fmt.Sprintf(`resource.type="https_lb_rule" AND resource.label.backend_target_name="%s" AND resource.label.region="%s"`, backendService, r.Name)
@@ -351,15 +360,25 @@ func DashboardJSON(regions []MonitoredRegion, domain, backendService string, ser
 		}
 		for j, c := range charts {
 			d.MosaicLayout.Tiles = append(d.MosaicLayout.Tiles, Tile{
-				XPos: j * 9, YPos: i * 4, Width: 9, Height: 4,
+				XPos: j * 8, YPos: i * 4, Width: 8, Height: 4,
 				Widget: Widget{
 					Title: fmt.Sprintf("%s (%s): %s", r.Name, r.Role, DashboardRowTitles[j]),
-					XyChart: XyChart{DataSets: []DataSet{{PlotType: "LINE", TimeSeriesQuery: TimeSeriesQuery{TimeSeriesFilter: TimeSeriesFilter{
+					XyChart: &XyChart{DataSets: []DataSet{{PlotType: "LINE", TimeSeriesQuery: TimeSeriesQuery{TimeSeriesFilter: TimeSeriesFilter{
 						Filter: c.filter, Aggregation: Aggregation{AlignmentPeriod: "60s", PerSeriesAligner: c.aligner},
 					}}}}},
 				},
 			})
 		}
+		// Cloud Trace and Logs Explorer, filtered to the region's service.
+		console := "https://console.cloud.google.com"
+		d.MosaicLayout.Tiles = append(d.MosaicLayout.Tiles, Tile{
+			XPos: len(charts) * 8, YPos: i * 4, Width: 8, Height: 4,
+			Widget: Widget{
+				Title: fmt.Sprintf("%s (%s): %s", r.Name, r.Role, DashboardRowTitles[len(charts)]),
+				Text: &Text{Format: "MARKDOWN", Content: fmt.Sprintf("[Traces](%s/traces/list?project=%s) · [Logs](%s/logs/query;query=%s?project=%s)",
+					console, project, console, url.PathEscape(fmt.Sprintf(`resource.type="cloud_run_revision" resource.labels.service_name="%s"`, services[i])), project)},
+			},
+		})
 	}
 	b, err := json.Marshal(d)
 	return string(b), err

@@ -1,0 +1,61 @@
+package gcp
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/logging"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// CentralLogsArgs configures CentralLogs.
+type CentralLogsArgs struct {
+	Stack         string // required: the services' name prefix
+	Project       string // required
+	Location      string // required: where the log bucket keeps the logs (the primary region)
+	RetentionDays int    // required
+	Protect       bool
+}
+
+// CentralLogs collects every region's logs of the stack in one log bucket:
+// the Cloud Run services' request and application logs and the load
+// balancer's request logs (with Cloud Armor's decisions), kept
+// RetentionDays. Cloud Run's traces go to Cloud Trace through each service
+// account's cloudtrace.agent role (RuntimeRoles).
+type CentralLogs struct {
+	pulumi.ResourceState
+
+	BucketName pulumi.StringOutput `pulumi:"bucketName"`
+}
+
+// NewCentralLogs builds the bucket and the sink. Pass the primary region's provider in opts.
+func NewCentralLogs(ctx *pulumi.Context, name string, args CentralLogsArgs, opts ...pulumi.ResourceOption) (*CentralLogs, error) {
+	c := &CentralLogs{}
+	if err := ctx.RegisterComponentResource("mobile-backend:gcp:CentralLogs", name, c, opts...); err != nil {
+		return nil, err
+	}
+	if args.Stack == "" || args.Project == "" || args.Location == "" || args.RetentionDays <= 0 {
+		return nil, fmt.Errorf("logs %s: Stack, Project, Location and RetentionDays are required", name)
+	}
+	child := pulumi.Parent(c)
+	bucketID := resourceName(args.Stack+"-logs", 100)
+	bucket, err := logging.NewProjectBucketConfig(ctx, name, &logging.ProjectBucketConfigArgs{
+		Project: pulumi.String(args.Project), Location: pulumi.String(args.Location), BucketId: pulumi.String(bucketID),
+		RetentionDays: pulumi.Int(args.RetentionDays),
+		Description:   pulumi.String("Logs of every region of " + args.Stack),
+	}, child, pulumi.Protect(args.Protect))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := logging.NewProjectSink(ctx, name, &logging.ProjectSinkArgs{
+		Name:        pulumi.String(resourceName(args.Stack+"-central-logs", 100)),
+		Project:     pulumi.String(args.Project),
+		Destination: pulumi.String(fmt.Sprintf("logging.googleapis.com/projects/%s/locations/%s/buckets/%s", args.Project, args.Location, bucketID)),
+		Filter: pulumi.String(fmt.Sprintf(`(resource.type="cloud_run_revision" AND resource.labels.service_name=~"^%s-") OR `+
+			`(resource.type="http_load_balancer" AND resource.labels.forwarding_rule_name=~"^%s-")`, args.Stack, args.Stack)),
+		UniqueWriterIdentity: pulumi.Bool(true),
+	}, child, pulumi.DependsOn([]pulumi.Resource{bucket})); err != nil {
+		return nil, err
+	}
+	c.BucketName = pulumi.String(bucketID).ToStringOutput()
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"bucketName": c.BucketName})
+}
