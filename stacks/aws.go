@@ -26,7 +26,9 @@ import (
 // active-passive, the writer in the primary).
 func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	// Providers: one per region, one global (us-east-1), one for generated secrets.
-	global, err := awsc.NewProvider(ctx, "aws-global", awsc.GlobalRegion, s.StandardTags())
+	globalTags := s.StandardTags()
+	globalTags["region"] = awsc.GlobalRegion // global services' resources are managed from there
+	global, err := awsc.NewProvider(ctx, "aws-global", awsc.GlobalRegion, globalTags)
 	if err != nil {
 		return nil, err
 	}

@@ -59,6 +59,9 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if err := Supported(s.Cloud); err != nil {
 		return nil, err
 	}
+	if err := ctx.RegisterStackTransformation(costAllocation(s)); err != nil {
+		return nil, err
+	}
 	switch s.Cloud {
 	case spec.GCP:
 		return GCP(ctx, s)

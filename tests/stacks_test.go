@@ -327,3 +327,65 @@ func TestEveryCommittedStackHasAMonthlyBudgetAlertingAtTheSameThresholds(t *test
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "mobile-backend:gcpBillingAccount: a monthlyBudget on Google Cloud is set on the billing account")
 }
+
+func TestEveryTaggableResourceCarriesTheCostAllocationTags(t *testing.T) {
+	for _, file := range committedStacks(t) {
+		res := planFile(t, file)
+		byURN := map[string]*mock.Resource{}
+		for _, r := range res.Recorder.Resources() {
+			byURN[r.URN] = r
+		}
+		tagged := 0
+		for _, r := range res.Recorder.Resources() {
+			if !r.Custom || strings.HasPrefix(r.Type, "pulumi:providers:") || strings.HasPrefix(r.Type, "random:") {
+				continue
+			}
+			key := "tags"
+			if strings.HasPrefix(r.Type, "gcp:") {
+				key = "labels"
+				if r.Get("userLabels") != nil || r.Type == "gcp:monitoring/notificationChannel:NotificationChannel" {
+					key = "userLabels"
+				}
+			}
+			own, ok := r.Get(key).(map[string]any)
+			if !ok {
+				continue // the type takes no tags
+			}
+			tagged++
+			effective := map[string]any{}
+			if p := byURN[r.Provider[:strings.LastIndex(r.Provider, "::")]]; p != nil {
+				defaults, _ := p.Get("defaultTags.tags").(map[string]any)
+				if strings.HasPrefix(r.Type, "gcp:") {
+					defaults, _ = p.Get("defaultLabels").(map[string]any)
+				}
+				for k, v := range defaults {
+					effective[k] = v
+				}
+			}
+			for k, v := range own {
+				effective[k] = v
+			}
+			for _, k := range []string{"stack", "environment", "component"} {
+				assert.NotEmpty(t, effective[k], "%s: %s %s lacks %s", file, r.Type, r.Name, k)
+			}
+			located := r.Region != "" && (!strings.HasPrefix(r.Type, "azure-native:") || r.Get("location") != nil)
+			if located {
+				assert.NotEmpty(t, effective["region"], "%s: %s %s lacks region", file, r.Type, r.Name)
+			}
+		}
+		assert.Greater(t, tagged, 10, file)
+	}
+	// The component is the one that made the resource.
+	res := planFile(t, "../Pulumi.prod.yaml")
+	for _, lb := range res.Recorder.OfType(typeALB) {
+		assert.Equal(t, "regional-compute", lb.Get("tags.component"))
+	}
+	for _, v := range res.Recorder.OfType(typeVpc) {
+		assert.Equal(t, "regional-network", v.Get("tags.component"))
+	}
+	az := planFile(t, "../Pulumi.azure-prod.yaml")
+	for _, a := range az.Recorder.OfType(typeStorageAcct) {
+		assert.Equal(t, "replicated-storage", a.Get("tags.component"))
+		assert.Equal(t, a.Region, a.Get("tags.region"))
+	}
+}

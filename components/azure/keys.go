@@ -86,12 +86,18 @@ func NewEncryptionKeys(ctx *pulumi.Context, name string, args EncryptionKeysArgs
 	for _, r := range args.Regions {
 		in := pulumi.Provider(r.Provider)
 		rn := fmt.Sprintf("%s-%s", name, r.Name)
+		// Registered by token, so the stack's tag transformation does not see
+		// its typed arguments: it gets its cost-allocation tags here.
+		tags := pulumi.StringMap{"component": pulumi.String("encryption-keys"), "region": pulumi.String(r.Name)}
+		for k, v := range args.Tags {
+			tags[k] = v
+		}
 		var id userAssignedIdentity
 		if err := ctx.RegisterResource("azure-native:managedidentity:UserAssignedIdentity", rn+"-identity", pulumi.Map{
 			"resourceName":      pulumi.String(resourceName(rn+"-encryption", 128)),
 			"resourceGroupName": r.ResourceGroup,
 			"location":          pulumi.String(r.Name),
-			"tags":              args.Tags,
+			"tags":              tags,
 		}, &id, child, in); err != nil {
 			return nil, err
 		}
