@@ -140,6 +140,7 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	var endpoints []awsc.Endpoint
 	var monitored []awsc.MonitoredRegion
 	loadBalancers := map[string]pulumi.StringOutput{}
+	var logRegions []awsc.LogRegion
 	regions := pulumi.Map{}
 	for _, r := range s.Regions {
 		name := s.Stack + "-" + r.Name
@@ -185,6 +186,7 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 			return nil, fmt.Errorf("region %s: %w", r.Name, err)
 		}
 		loadBalancers[r.Name] = compute.LoadBalancerArn
+		logRegions = append(logRegions, awsc.LogRegion{Name: r.Name, Provider: providers[r.Name], KeyArn: keys[r.Name], LogGroupName: compute.LogGroupName})
 		endpoints = append(endpoints, awsc.Endpoint{
 			Region: r.Name, Role: r.Role,
 			DNSName: compute.LoadBalancerDNSName, ZoneID: compute.LoadBalancerZoneID,
@@ -230,6 +232,14 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		Emails: s.AlertEmails, Thresholds: s.Alarms, Replications: storage.Replications,
 	}, pulumi.Provider(global))
 	if err != nil {
+		return nil, err
+	}
+
+	// Every region's task logs, collected in one bucket in the primary region.
+	if _, err := awsc.NewCentralLogs(ctx, s.Stack+"-logs", awsc.CentralLogsArgs{
+		Stack: s.Stack, Account: account, Regions: logRegions, BucketKeyArn: keys[primary.Name],
+		RetentionDays: s.LogRetentionDays, Protect: s.Protect,
+	}, pulumi.Provider(providers[primary.Name])); err != nil {
 		return nil, err
 	}
 

@@ -632,3 +632,33 @@ func TestDataIsBackedUpDailyAndCopiedToTheSecondRegionsVault(t *testing.T) {
 		assert.Equal(t, 35, l.Int("minRetentionDays"))
 	}
 }
+
+func TestEveryRegionsTaskLogsReachOneBucketInThePrimaryRegion(t *testing.T) {
+	res := mustPlan(t, "lg", with(contract("aws", "active-active", "us-east-1", "eu-west-1"), "logRetentionDays", 90))
+	keys := keyArns(res)
+	bucket := one(t, filter(res.Recorder.OfType(typeBucket), func(r *mock.Resource) bool { return strings.Contains(r.URN, "CentralLogs$") }), "central log bucket")
+	assert.Equal(t, "us-east-1", bucket.Region)
+	assert.True(t, bucket.Protect)
+	sse := one(t, filter(res.Recorder.OfType(typeBucketSSE), func(r *mock.Resource) bool { return strings.Contains(r.URN, "CentralLogs$") }), "encryption")
+	assert.Equal(t, keys["us-east-1"], sse.Str("rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId"))
+	life := one(t, filter(res.Recorder.OfType(typeBucketLife), func(r *mock.Resource) bool { return strings.Contains(r.URN, "CentralLogs$") }), "lifecycle")
+	assert.Equal(t, 90, life.Int("rules.0.expiration.days"))
+
+	for _, s := range res.Recorder.OfType("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream") {
+		assert.Equal(t, bucket.Outputs["arn"], s.Str("extendedS3Configuration.bucketArn"), "%s ships to the primary's bucket", s.Region)
+		assert.Equal(t, "regions/"+s.Region+"/", s.Str("extendedS3Configuration.prefix"))
+		assert.Equal(t, keys[s.Region], s.Str("serverSideEncryption.keyArn"), "the stream is encrypted with its region's key")
+		assert.Equal(t, "GZIP", s.Str("extendedS3Configuration.compressionFormat"))
+	}
+	filters := res.Recorder.OfType("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter")
+	require.Len(t, filters, 2)
+	for _, f := range filters {
+		assert.Equal(t, "/mobile-backend/lg/"+f.Region+"/api", f.Str("logGroup"), "the tasks' own log group")
+		assert.Equal(t, "", f.Str("filterPattern"), "every event")
+	}
+	for _, p := range filter(res.Recorder.OfType(typeRolePolicy), func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "-delivery") }) {
+		var doc awsc.PolicyDocument
+		require.NoError(t, json.Unmarshal([]byte(p.Str("policy")), &doc))
+		assert.Equal(t, []string{bucket.Outputs["arn"].(string) + "/regions/" + strings.TrimSuffix(strings.TrimPrefix(p.Name, "lg-logs-"), "-delivery") + "/*"}, doc.Statement[0].Resource, "each stream writes its own region's prefix only")
+	}
+}

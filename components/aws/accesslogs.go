@@ -32,52 +32,16 @@ var elbAccountRegions = map[string]bool{
 const AccessLogPrefix = "alb"
 
 // accessLogBucket makes the bucket a region's load balancer writes its access
-// logs to: private, TLS-only, versioned, expiring logs after retentionDays.
+// logs to: private, TLS-only, expiring logs after retentionDays.
 // Its encryption is SSE-S3, the only one ELB log delivery supports (so it is
 // the one bucket of the stack without the region's KMS key). The returned
 // resource is the bucket policy, which must exist before the load balancer
 // turns logging on (ELB checks that it may write).
 func accessLogBucket(ctx *pulumi.Context, name, region, account string, retentionDays int, protect bool, child pulumi.ResourceOrInvokeOption) (*s3.BucketV2, pulumi.Resource, error) {
-	bucketName := names.Fit(strings.ToLower(fmt.Sprintf("%s-alb-logs-%s", name, account)), 63)
-	bucket, err := s3.NewBucketV2(ctx, name+"-alb-logs", &s3.BucketV2Args{
-		Bucket:       pulumi.String(bucketName),
-		ForceDestroy: pulumi.Bool(false),
-	}, child, pulumi.Protect(protect))
-	if err != nil {
-		return nil, nil, err
-	}
 	id := name + "-alb-logs"
-	if _, err := s3.NewBucketPublicAccessBlock(ctx, id, &s3.BucketPublicAccessBlockArgs{
-		Bucket: bucket.ID(), BlockPublicAcls: pulumi.Bool(true), BlockPublicPolicy: pulumi.Bool(true),
-		IgnorePublicAcls: pulumi.Bool(true), RestrictPublicBuckets: pulumi.Bool(true),
-	}, child); err != nil {
-		return nil, nil, err
-	}
-	if _, err := s3.NewBucketOwnershipControls(ctx, id, &s3.BucketOwnershipControlsArgs{
-		Bucket: bucket.ID(),
-		Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
-	}, child); err != nil {
-		return nil, nil, err
-	}
-	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, id, &s3.BucketServerSideEncryptionConfigurationV2Args{
-		Bucket: bucket.ID(),
-		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
-			ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
-				SseAlgorithm: pulumi.String("AES256"),
-			},
-		}},
-	}, child); err != nil {
-		return nil, nil, err
-	}
-	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, id, &s3.BucketLifecycleConfigurationV2Args{
-		Bucket: bucket.ID(),
-		Rules: s3.BucketLifecycleConfigurationV2RuleArray{&s3.BucketLifecycleConfigurationV2RuleArgs{
-			Id:         pulumi.String("expire-access-logs"),
-			Status:     pulumi.String("Enabled"),
-			Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
-			Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(retentionDays)},
-		}},
-	}, child); err != nil {
+	bucketName := names.Fit(strings.ToLower(fmt.Sprintf("%s-alb-logs-%s", name, account)), 63)
+	bucket, err := logBucket(ctx, id, bucketName, nil, retentionDays, protect, child)
+	if err != nil {
 		return nil, nil, err
 	}
 
@@ -104,4 +68,53 @@ func accessLogBucket(ctx *pulumi.Context, name, region, account string, retentio
 		return nil, nil, err
 	}
 	return bucket, p, nil
+}
+
+// logBucket is a private bucket that keeps logs retentionDays: public access
+// blocked, owner-enforced, encrypted with keyArn (SSE-S3 when nil), expiring
+// objects. Its policy is the caller's (it must deny insecure transport).
+func logBucket(ctx *pulumi.Context, id, bucketName string, keyArn pulumi.StringInput, retentionDays int, protect bool, child pulumi.ResourceOrInvokeOption) (*s3.BucketV2, error) {
+	bucket, err := s3.NewBucketV2(ctx, id, &s3.BucketV2Args{
+		Bucket:       pulumi.String(bucketName),
+		ForceDestroy: pulumi.Bool(false),
+	}, child, pulumi.Protect(protect))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s3.NewBucketPublicAccessBlock(ctx, id, &s3.BucketPublicAccessBlockArgs{
+		Bucket: bucket.ID(), BlockPublicAcls: pulumi.Bool(true), BlockPublicPolicy: pulumi.Bool(true),
+		IgnorePublicAcls: pulumi.Bool(true), RestrictPublicBuckets: pulumi.Bool(true),
+	}, child); err != nil {
+		return nil, err
+	}
+	if _, err := s3.NewBucketOwnershipControls(ctx, id, &s3.BucketOwnershipControlsArgs{
+		Bucket: bucket.ID(),
+		Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
+	}, child); err != nil {
+		return nil, err
+	}
+	sse := &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{SseAlgorithm: pulumi.String("AES256")}
+	if keyArn != nil {
+		sse = &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{SseAlgorithm: pulumi.String("aws:kms"), KmsMasterKeyId: keyArn}
+	}
+	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, id, &s3.BucketServerSideEncryptionConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
+			ApplyServerSideEncryptionByDefault: sse, BucketKeyEnabled: pulumi.Bool(keyArn != nil),
+		}},
+	}, child); err != nil {
+		return nil, err
+	}
+	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, id, &s3.BucketLifecycleConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules: s3.BucketLifecycleConfigurationV2RuleArray{&s3.BucketLifecycleConfigurationV2RuleArgs{
+			Id:         pulumi.String("expire-logs"),
+			Status:     pulumi.String("Enabled"),
+			Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
+			Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(retentionDays)},
+		}},
+	}, child); err != nil {
+		return nil, err
+	}
+	return bucket, nil
 }

@@ -74,6 +74,7 @@ type RegionalCompute struct {
 	TaskRoleName          pulumi.StringOutput      `pulumi:"taskRoleName"`
 	ClusterName           pulumi.StringOutput      `pulumi:"clusterName"`
 	ServiceName           pulumi.StringOutput      `pulumi:"serviceName"`
+	LogGroupName          pulumi.StringOutput      `pulumi:"logGroupName"`
 	LoadBalancerArn       pulumi.StringOutput      `pulumi:"loadBalancerArn"`
 	LoadBalancerArnSuffix pulumi.StringOutput      `pulumi:"loadBalancerArnSuffix"`
 	LoadBalancerDNSName   pulumi.StringOutput      `pulumi:"loadBalancerDnsName"`
@@ -408,6 +409,7 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	c.TaskRoleName = taskRole.Name
 	c.ClusterName = cluster.Name
 	c.ServiceName = svc.Name
+	c.LogGroupName = logs.Name
 	c.LoadBalancerArn = alb.Arn
 	c.LoadBalancerArnSuffix = alb.ArnSuffix
 	c.LoadBalancerDNSName = alb.DnsName
