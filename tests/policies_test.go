@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/plan"
 	"github.com/mobile-backend/mobile-backend/policies"
 )
@@ -354,5 +355,63 @@ func TestUnroutedAlertsAreAdvisoryOutsideProductionAndMandatoryInIt(t *testing.T
 		assert.Equal(t, "alarm topic has no subscriber (set alertEmails)", vs[0].Message)
 		routed := mustPlan(t, "alerts", with(base, "environment", env, "alertEmails", []string{"oncall@example.com"}))
 		assert.Empty(t, violations(graph(routed), policies.AlertsRouted))
+	}
+}
+
+// without is a copy of a stack without the resources keep rejects.
+func without(s policies.Stack, drop func(*mock.Resource) bool) policies.Stack {
+	out := policies.Stack{Spec: s.Spec}
+	for _, r := range s.Resources {
+		if !drop(r) {
+			out.Resources = append(out.Resources, r)
+		}
+	}
+	return out
+}
+
+func TestEveryCloudHasAViolatingCaseForTheRulesThatJoinResources(t *testing.T) {
+	gcp := graph(planFile(t, "../Pulumi.gcp-prod.yaml"))
+	az := graph(planFile(t, "../Pulumi.azure-prod.yaml"))
+
+	// Azure: a region whose container app has no metric alert.
+	vs := violations(without(az, func(r *mock.Resource) bool {
+		return r.Type == "azure-native:insights:MetricAlert" && strings.Contains(r.Name, "westeurope")
+	}), policies.EveryRegionServedAndWatched)
+	require.Len(t, vs, 1)
+	assert.Equal(t, "region westeurope has no metric alert", vs[0].Message)
+
+	// Azure: no point-in-time retention policy.
+	vs = violations(without(az, func(r *mock.Resource) bool { return r.Type == typeSQLRetention }), policies.BackupsAndProtection)
+	require.Len(t, vs, 1)
+	assert.Equal(t, "Azure SQL has no short-term (point-in-time) retention policy", vs[0].Message)
+
+	// Google Cloud: a firewall rule open to the internet.
+	open := gcp
+	open.Resources = append(append([]*mock.Resource{}, gcp.Resources...), &mock.Resource{
+		URN: "urn:pulumi:gcp-prod::mobile-backend::gcp:compute/firewall:Firewall::ssh", Type: "gcp:compute/firewall:Firewall", Name: "ssh", Custom: true,
+		Inputs: map[string]any{"direction": "INGRESS", "sourceRanges": []any{"0.0.0.0/0"}},
+	})
+	assert.Empty(t, violations(gcp, policies.NoOpenIngress))
+	vs = violations(open, policies.NoOpenIngress)
+	require.Len(t, vs, 1)
+	assert.Equal(t, "firewall rule admits the internet", vs[0].Message)
+
+	// Google Cloud and Azure: a resource on a default provider.
+	for _, s := range []policies.Stack{gcp, az} {
+		var victim *mock.Resource
+		for _, r := range s.Resources {
+			if r.Custom && r.Provider != "" && !strings.HasPrefix(r.Type, "pulumi:providers:") {
+				victim = r
+				break
+			}
+		}
+		require.NotNil(t, victim)
+		clone := *victim
+		clone.Provider = "urn:pulumi:x::mobile-backend::pulumi:providers:x::default_1_0_0::id"
+		bad := without(s, func(r *mock.Resource) bool { return r == victim })
+		bad.Resources = append(bad.Resources, &clone)
+		vs = violations(bad, policies.ExplicitProviders)
+		require.Len(t, vs, 1, s.Spec.Cloud)
+		assert.Equal(t, "resource uses the default provider", vs[0].Message)
 	}
 }
