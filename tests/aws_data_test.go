@@ -662,3 +662,23 @@ func TestEveryRegionsTaskLogsReachOneBucketInThePrimaryRegion(t *testing.T) {
 		assert.Equal(t, []string{bucket.Outputs["arn"].(string) + "/regions/" + strings.TrimSuffix(strings.TrimPrefix(p.Name, "lg-logs-"), "-delivery") + "/*"}, doc.Statement[0].Resource, "each stream writes its own region's prefix only")
 	}
 }
+
+func TestLogShippingRolesTrustOnlyThisAccountsServices(t *testing.T) {
+	res := mustPlan(t, "lg", contract("aws", "active-active", "us-east-1", "eu-west-1"))
+	roles := filter(res.Recorder.OfType(typeRole), func(r *mock.Resource) bool { return strings.Contains(r.URN, "CentralLogs$") })
+	require.Len(t, roles, 4, "a delivery and a shipping role per region")
+	for _, r := range roles {
+		policy := r.Str("assumeRolePolicy")
+		switch {
+		case strings.HasSuffix(r.Name, "-delivery"):
+			assert.Contains(t, policy, `"Service":"firehose.amazonaws.com"`)
+			assert.Contains(t, policy, `"sts:ExternalId":"`+mock.Account+`"`)
+		case strings.HasSuffix(r.Name, "-shipping"):
+			region := strings.TrimSuffix(strings.TrimPrefix(r.Name, "lg-logs-"), "-shipping")
+			assert.Contains(t, policy, `"Service":"logs.`+region+`.amazonaws.com"`)
+			assert.Contains(t, policy, `"aws:SourceArn":"arn:aws:logs:`+region+`:`+mock.Account+`:*"`)
+		default:
+			t.Errorf("unexpected role %s", r.Name)
+		}
+	}
+}

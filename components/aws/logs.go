@@ -74,8 +74,12 @@ func NewCentralLogs(ctx *pulumi.Context, name string, args CentralLogsArgs, opts
 		prefix := "regions/" + r.Name + "/"
 		// Firehose writes the region's prefix, with the bucket's key.
 		delivery, err := iam.NewRole(ctx, rn+"-delivery", &iam.RoleArgs{
-			Name:             pulumi.String(fit(args.Stack+"-"+r.Name+"-log-delivery", 64)),
-			AssumeRolePolicy: pulumi.String(assumeRoleFor("firehose.amazonaws.com", args.Account)),
+			Name: pulumi.String(fit(args.Stack+"-"+r.Name+"-log-delivery", 64)),
+			// Firehose's documented guard: the account as external id.
+			AssumeRolePolicy: pulumi.String(Policy(Statement{
+				Effect: "Allow", Principal: map[string]any{"Service": "firehose.amazonaws.com"}, Action: []string{"sts:AssumeRole"},
+				Condition: map[string]map[string]string{"StringEquals": {"sts:ExternalId": args.Account}},
+			})),
 		}, child)
 		if err != nil {
 			return nil, err
@@ -115,8 +119,12 @@ func NewCentralLogs(ctx *pulumi.Context, name string, args CentralLogsArgs, opts
 		}
 		// CloudWatch Logs puts the log group's events into the stream.
 		shipping, err := iam.NewRole(ctx, rn+"-shipping", &iam.RoleArgs{
-			Name:             pulumi.String(fit(args.Stack+"-"+r.Name+"-log-shipping", 64)),
-			AssumeRolePolicy: pulumi.String(assumeRoleFor("logs."+r.Name+".amazonaws.com", args.Account)),
+			Name: pulumi.String(fit(args.Stack+"-"+r.Name+"-log-shipping", 64)),
+			// CloudWatch Logs' documented guard: only this account's log groups in this region.
+			AssumeRolePolicy: pulumi.String(Policy(Statement{
+				Effect: "Allow", Principal: map[string]any{"Service": "logs." + r.Name + ".amazonaws.com"}, Action: []string{"sts:AssumeRole"},
+				Condition: map[string]map[string]string{"StringLike": {"aws:SourceArn": fmt.Sprintf("arn:aws:logs:%s:%s:*", r.Name, args.Account)}},
+			})),
 		}, child)
 		if err != nil {
 			return nil, err
