@@ -253,7 +253,7 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		backedUp = append(backedUp, table.Arn)
 	}
 	if _, err := awsc.NewCrossRegionBackup(ctx, s.Stack+"-backup", awsc.CrossRegionBackupArgs{
-		Stack: s.Stack, Account: account, Regions: backupRegions, Resources: backedUp,
+		Stack: s.Stack, Regions: backupRegions, Resources: backedUp,
 		RetentionDays: s.Backup.CopyRetentionDays, VaultLock: s.Backup.VaultLock, Protect: s.Protect,
 	}, pulumi.Provider(providers[primary.Name])); err != nil {
 		return nil, err

@@ -26,7 +26,6 @@ type BackupRegion struct {
 // CrossRegionBackupArgs configures CrossRegionBackup.
 type CrossRegionBackupArgs struct {
 	Stack   string         // required
-	Account string         // required: the trust policy's confused-deputy guard
 	Regions []BackupRegion // required, at least two: backups are taken in the first, copied to the second
 	// Resources are the ARNs backed up daily (the primary's Aurora cluster,
 	// the DynamoDB table).
@@ -52,8 +51,8 @@ func NewCrossRegionBackup(ctx *pulumi.Context, name string, args CrossRegionBack
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:CrossRegionBackup", name, b, opts...); err != nil {
 		return nil, err
 	}
-	if args.Stack == "" || args.Account == "" || len(args.Regions) < 2 || args.Resources == nil || args.RetentionDays <= 0 {
-		return nil, fmt.Errorf("backup %s: Stack, Account, two Regions, Resources and RetentionDays are required", name)
+	if args.Stack == "" || len(args.Regions) < 2 || args.Resources == nil || args.RetentionDays <= 0 {
+		return nil, fmt.Errorf("backup %s: Stack, two Regions, Resources and RetentionDays are required", name)
 	}
 	child := pulumi.Parent(b)
 	vaults := map[string]*backup.Vault{}
@@ -83,8 +82,12 @@ func NewCrossRegionBackup(ctx *pulumi.Context, name string, args CrossRegionBack
 	}
 
 	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
-		Name:             pulumi.String(fit(args.Stack+"-backup", 64)),
-		AssumeRolePolicy: pulumi.String(assumeRoleFor("backup.amazonaws.com", args.Account)),
+		Name: pulumi.String(fit(args.Stack+"-backup", 64)),
+		// AWS Backup's documented trust policy (it names no confused-deputy
+		// condition key for the role it assumes).
+		AssumeRolePolicy: pulumi.String(Policy(Statement{
+			Effect: "Allow", Principal: map[string]any{"Service": "backup.amazonaws.com"}, Action: []string{"sts:AssumeRole"},
+		})),
 	}, child)
 	if err != nil {
 		return nil, err
