@@ -340,11 +340,14 @@ func TestStorageReplicatesPerTopologyWithReplicationTimeControl(t *testing.T) {
 	}
 }
 
+// madeBy are the resources a component of a kind made (directly).
+func madeBy(rs []*mock.Resource, kind string) []*mock.Resource {
+	return filter(rs, func(r *mock.Resource) bool { return strings.Contains(r.URN, ":"+kind+"$") })
+}
+
 // uploads are the resources of the upload buckets (not the load balancers'
 // access-log buckets).
-func uploads(rs []*mock.Resource) []*mock.Resource {
-	return filter(rs, func(r *mock.Resource) bool { return strings.Contains(r.URN, "ReplicatedStorage$") })
-}
+func uploads(rs []*mock.Resource) []*mock.Resource { return madeBy(rs, "ReplicatedStorage") }
 
 func filter(rs []*mock.Resource, keep func(*mock.Resource) bool) []*mock.Resource {
 	var out []*mock.Resource
@@ -636,12 +639,12 @@ func TestDataIsBackedUpDailyAndCopiedToTheSecondRegionsVault(t *testing.T) {
 func TestEveryRegionsTaskLogsReachOneBucketInThePrimaryRegion(t *testing.T) {
 	res := mustPlan(t, "lg", with(contract("aws", "active-active", "us-east-1", "eu-west-1"), "logRetentionDays", 90))
 	keys := keyArns(res)
-	bucket := one(t, filter(res.Recorder.OfType(typeBucket), func(r *mock.Resource) bool { return strings.Contains(r.URN, "CentralLogs$") }), "central log bucket")
+	bucket := one(t, madeBy(res.Recorder.OfType(typeBucket), "CentralLogs"), "central log bucket")
 	assert.Equal(t, "us-east-1", bucket.Region)
 	assert.True(t, bucket.Protect)
-	sse := one(t, filter(res.Recorder.OfType(typeBucketSSE), func(r *mock.Resource) bool { return strings.Contains(r.URN, "CentralLogs$") }), "encryption")
+	sse := one(t, madeBy(res.Recorder.OfType(typeBucketSSE), "CentralLogs"), "encryption")
 	assert.Equal(t, keys["us-east-1"], sse.Str("rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId"))
-	life := one(t, filter(res.Recorder.OfType(typeBucketLife), func(r *mock.Resource) bool { return strings.Contains(r.URN, "CentralLogs$") }), "lifecycle")
+	life := one(t, madeBy(res.Recorder.OfType(typeBucketLife), "CentralLogs"), "lifecycle")
 	assert.Equal(t, 90, life.Int("rules.0.expiration.days"))
 
 	for _, s := range res.Recorder.OfType("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream") {
@@ -665,7 +668,7 @@ func TestEveryRegionsTaskLogsReachOneBucketInThePrimaryRegion(t *testing.T) {
 
 func TestLogShippingRolesTrustOnlyThisAccountsServices(t *testing.T) {
 	res := mustPlan(t, "lg", contract("aws", "active-active", "us-east-1", "eu-west-1"))
-	roles := filter(res.Recorder.OfType(typeRole), func(r *mock.Resource) bool { return strings.Contains(r.URN, "CentralLogs$") })
+	roles := madeBy(res.Recorder.OfType(typeRole), "CentralLogs")
 	require.Len(t, roles, 4, "a delivery and a shipping role per region")
 	for _, r := range roles {
 		policy := r.Str("assumeRolePolicy")

@@ -358,15 +358,9 @@ func TestUnroutedAlertsAreAdvisoryOutsideProductionAndMandatoryInIt(t *testing.T
 	}
 }
 
-// without is a copy of a stack without the resources keep rejects.
+// without is a copy of a stack without the resources drop picks.
 func without(s policies.Stack, drop func(*mock.Resource) bool) policies.Stack {
-	out := policies.Stack{Spec: s.Spec}
-	for _, r := range s.Resources {
-		if !drop(r) {
-			out.Resources = append(out.Resources, r)
-		}
-	}
-	return out
+	return policies.Stack{Spec: s.Spec, Resources: filter(s.Resources, func(r *mock.Resource) bool { return !drop(r) })}
 }
 
 func TestEveryCloudHasAViolatingCaseForTheRulesThatJoinResources(t *testing.T) {
