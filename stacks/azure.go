@@ -92,11 +92,6 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	// Serving stamps. The database's listener names are known before it
-	// exists, so the apps get them in their environment.
-	computes := map[string]*azc.RegionalCompute{}
-	regions := pulumi.Map{}
-	fog := azc.FailoverGroupName(s.Stack, client.SubscriptionId)
 	// One DDoS Protection plan covers every virtual network of the stack (a
 	// plan protects networks in any region of the tenant).
 	var ddosPlan pulumi.StringInput
@@ -110,52 +105,31 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		}
 		ddosPlan = plan.ID()
 	}
-	for i, r := range s.Regions {
-		env := pulumi.StringMap{
-			"ROLE":              pulumi.String(r.Role),
-			"DB_WRITER_HOST":    pulumi.String(fog + ".database.windows.net"),
-			"DB_READER_HOST":    pulumi.String(fog + ".secondary.database.windows.net"),
-			"DB_NAME":           pulumi.String(s.Database.Name),
-			"DB_AUTH":           pulumi.String("ActiveDirectoryManagedIdentity"),
-			"UPLOADS_ACCOUNT":   pulumi.String(azc.AccountName(s.Stack, r.Name, client.SubscriptionId)),
-			"UPLOADS_CONTAINER": pulumi.String(azc.UploadsContainer),
-		}
-		if i >= 2 {
-			// Outside the failover group: read from the region's own geo-secondary.
-			env["DB_READER_HOST"] = pulumi.String(azc.ServerName(s.Stack, r.Name, client.SubscriptionId) + ".database.windows.net")
-		}
-		c, err := azc.NewRegionalCompute(ctx, s.Stack+"-"+r.Name, azc.RegionalComputeArgs{
-			Region: r.Name, ResourceGroup: rgs[r.Name].Name, CIDR: r.CIDR, Tags: tags, FrontDoorID: profile.FrontDoorId, DDoSPlanID: ddosPlan,
-			Workload: s.WorkloadFor(r), HealthPath: s.HealthCheck.Path, LogRetentionDays: s.LogRetentionDays, Environment: env,
-			StackName: s.Stack, EnvironmentName: s.Environment,
-		}, pulumi.Provider(providers[r.Name]))
-		if err != nil {
+	// Networks first: the data tier's private endpoints and the apps both
+	// live in them.
+	networks := map[string]*azc.Network{}
+	for _, r := range s.Regions {
+		if networks[r.Name], err = azc.NewNetwork(ctx, s.Stack+"-"+r.Name, azc.NetworkArgs{
+			Region: r.Name, ResourceGroup: rgs[r.Name].Name, CIDR: r.CIDR, Tags: tags, DDoSPlanID: ddosPlan,
+		}, pulumi.Provider(providers[r.Name])); err != nil {
 			return nil, fmt.Errorf("region %s: %w", r.Name, err)
-		}
-		computes[r.Name] = c
-		regions[r.Name] = pulumi.Map{
-			"role":     pulumi.String(r.Role),
-			"endpoint": pulumi.String("https://" + azc.RegionalHostname(r.Name, s.Domain)),
-			"app":      c.AppFQDN,
 		}
 	}
 
 	// Data: SQL with a failover group, storage with object replication.
 	var dbRegions []azc.DatabaseRegion
 	var storageRegions []azc.StorageRegion
+	var keyRegions []azc.KeyRegion
 	for _, r := range s.Regions {
-		c := computes[r.Name]
+		n := networks[r.Name]
 		dbRegions = append(dbRegions, azc.DatabaseRegion{Name: r.Name, Provider: providers[r.Name], ResourceGroup: rgs[r.Name].Name,
-			VirtualNetworkID: c.VirtualNetworkID, EndpointsSubnetID: c.EndpointsSubnetID})
-		storageRegions = append(storageRegions, azc.StorageRegion{Name: r.Name, Provider: providers[r.Name], ResourceGroup: rgs[r.Name].Name, AppsSubnetID: c.AppsSubnetID})
+			VirtualNetworkID: n.VirtualNetworkID, EndpointsSubnetID: n.EndpointsSubnetID})
+		storageRegions = append(storageRegions, azc.StorageRegion{Name: r.Name, Provider: providers[r.Name], ResourceGroup: rgs[r.Name].Name, AppsSubnetID: n.AppsSubnetID})
+		keyRegions = append(keyRegions, azc.KeyRegion{Name: r.Name, Provider: providers[r.Name], ResourceGroup: rgs[r.Name].Name})
 	}
 	admin := azc.SQLAdmin{Login: s.Azure.SQLAdminLogin, ObjectID: s.Azure.SQLAdminObjectID, TenantID: client.TenantId}
 	if admin.ObjectID == "" {
 		admin = azc.SQLAdmin{Login: "deployer", ObjectID: client.ObjectId, TenantID: client.TenantId, PrincipalType: "Application"}
-	}
-	var keyRegions []azc.KeyRegion
-	for _, r := range s.Regions {
-		keyRegions = append(keyRegions, azc.KeyRegion{Name: r.Name, Provider: providers[r.Name], ResourceGroup: rgs[r.Name].Name})
 	}
 	keys, err := azc.NewEncryptionKeys(ctx, s.Stack+"-keys", azc.EncryptionKeysArgs{
 		Regions: keyRegions, Stack: s.Stack, Subscription: client.SubscriptionId, TenantID: client.TenantId, Tags: tags, Protect: s.Protect,
@@ -177,6 +151,32 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	}, pulumi.Provider(global))
 	if err != nil {
 		return nil, err
+	}
+
+	// Serving stamps, built from the data tier's outputs: the failover
+	// group's listeners (or, outside the group, the region's own server) and
+	// the region's storage account.
+	computes := map[string]*azc.RegionalCompute{}
+	regions := pulumi.Map{}
+	for i, r := range s.Regions {
+		env := db.Environment(r.Name, s.Database.Name, i < 2)
+		env["ROLE"] = pulumi.String(r.Role)
+		env["UPLOADS_ACCOUNT"] = storage.Account(r.Name).Name
+		env["UPLOADS_CONTAINER"] = pulumi.String(azc.UploadsContainer)
+		c, err := azc.NewRegionalCompute(ctx, s.Stack+"-"+r.Name, azc.RegionalComputeArgs{
+			Region: r.Name, ResourceGroup: rgs[r.Name].Name, AppsSubnetID: networks[r.Name].AppsSubnetID, Tags: tags, FrontDoorID: profile.FrontDoorId,
+			Workload: s.WorkloadFor(r), HealthPath: s.HealthCheck.Path, LogRetentionDays: s.LogRetentionDays, Environment: env,
+			StackName: s.Stack, EnvironmentName: s.Environment,
+		}, pulumi.Provider(providers[r.Name]))
+		if err != nil {
+			return nil, fmt.Errorf("region %s: %w", r.Name, err)
+		}
+		computes[r.Name] = c
+		regions[r.Name] = pulumi.Map{
+			"role":     pulumi.String(r.Role),
+			"endpoint": pulumi.String("https://" + azc.RegionalHostname(r.Name, s.Domain)),
+			"app":      c.AppFQDN,
+		}
 	}
 	for _, r := range s.Regions {
 		// Each app may use its own region's blobs, and nothing else on the account.
@@ -215,7 +215,7 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	var monitored []azc.MonitoredRegion
 	for i, r := range s.Regions {
 		m := azc.MonitoredRegion{Name: r.Name, Role: r.Role, ResourceGroup: rgs[r.Name].Name,
-			WorkspaceID: computes[r.Name].WorkspaceID, AppID: computes[r.Name].AppID}
+			WorkspaceID: computes[r.Name].WorkspaceID, WorkspaceName: computes[r.Name].WorkspaceName, AppID: computes[r.Name].AppID}
 		if i == 0 {
 			m.DatabaseID = db.PrimaryDatabaseID
 		}
@@ -234,9 +234,9 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		return nil, err
 	}
 	if s.MonthlyBudget > 0 {
-		groups := []string{s.Stack + "-global"}
+		groups := pulumi.StringArray{globalRG.Name}
 		for _, r := range s.Regions {
-			groups = append(groups, s.Stack+"-"+r.Name)
+			groups = append(groups, rgs[r.Name].Name)
 		}
 		if _, err := azc.NewCostBudget(ctx, s.Stack+"-budget", azc.CostBudgetArgs{
 			Stack: s.Stack, Subscription: client.SubscriptionId, ResourceGroups: groups, MonthlyUSD: s.MonthlyBudget,

@@ -51,6 +51,16 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	project := *proj.ProjectId
 	engine := s.GCPEngine()
 
+	// Every API the stack calls is enabled first, and each resource waits
+	// for its own (a disabled API refuses every call).
+	apis, err := gcpc.NewAPIs(ctx, s.Stack+"-apis", gcpc.APIsArgs{Project: project, Services: googleAPIs(s)}, inPrimary)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.RegisterStackTransformation(apis.WaitFor); err != nil {
+		return nil, err
+	}
+
 	var netRegions []gcpc.NetworkRegion
 	var dbRegions []gcpc.DatabaseRegion
 	for _, r := range s.Regions {
@@ -93,7 +103,8 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	}
 	storage, err := gcpc.NewReplicatedStorage(ctx, s.Stack+"-uploads", gcpc.ReplicatedStorageArgs{
 		Regions: s.RegionNames, NoncurrentVersionDays: s.Storage.NoncurrentVersionDays, Protect: s.Protect, ProjectNumber: proj.Number,
-		KeyID: keys.Key(gcpc.KMSLocation(placement.Location)),
+		RandomProvider: randomProvider,
+		KeyID:          keys.Key(gcpc.KMSLocation(placement.Location)),
 	}, inPrimary)
 	if err != nil {
 		return nil, err
@@ -123,24 +134,31 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		env := db.Environment(r.Name, project)
 		env["ROLE"] = pulumi.String(r.Role)
 		env["UPLOADS_BUCKET"] = storage.BucketName
+		// The identity first: the data tier grants it access (and makes its
+		// database user) before the service that runs as it starts.
+		identity, err := gcpc.NewWorkloadIdentity(ctx, name, gcpc.WorkloadIdentityArgs{Region: r.Name, Project: project}, pulumi.Provider(providers[r.Name]))
+		if err != nil {
+			return nil, fmt.Errorf("region %s: %w", r.Name, err)
+		}
+		dbUser, err := db.GrantTo(ctx, name+"-db-access", project, identity.Email)
+		if err != nil {
+			return nil, err
+		}
+		if err := storage.GrantTo(ctx, name+"-uploads-access", identity.Email); err != nil {
+			return nil, err
+		}
 		args := gcpc.RegionalComputeArgs{
-			Region: r.Name, Project: project, Workload: s.WorkloadFor(r),
+			Region: r.Name, Project: project, ServiceAccountEmail: identity.Email, Workload: s.WorkloadFor(r),
 			HealthPath: s.HealthCheck.Path, Environment: env,
 			StackName: s.Stack, EnvironmentName: s.Environment,
 		}
 		if engine == spec.EngineCloudSQL {
 			args.Network, args.Subnet = network.NetworkID, network.Subnet(r.Name)
-			args.IAMDatabaseUser = true
+			env["DB_USER"] = dbUser // the Cloud SQL IAM user, once it exists
 		}
 		compute, err := gcpc.NewRegionalCompute(ctx, name, args, pulumi.Provider(providers[r.Name]))
 		if err != nil {
 			return nil, fmt.Errorf("region %s: %w", r.Name, err)
-		}
-		if _, err := db.GrantTo(ctx, name+"-db-access", project, compute.ServiceAccountEmail); err != nil {
-			return nil, err
-		}
-		if err := storage.GrantTo(ctx, name+"-uploads-access", compute.ServiceAccountEmail); err != nil {
-			return nil, err
 		}
 		lbRegions = append(lbRegions, gcpc.LoadBalancerRegion{Name: r.Name, Role: r.Role, EndpointGroupID: compute.EndpointGroupID})
 		m := gcpc.MonitoredRegion{Name: r.Name, Role: r.Role, ServiceName: compute.ServiceName, MaxInstances: s.MaxInstances}
@@ -193,7 +211,8 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	}
 	if s.MonthlyBudget > 0 {
 		if _, err := gcpc.NewCostBudget(ctx, s.Stack+"-budget", gcpc.CostBudgetArgs{
-			Stack: s.Stack, BillingAccount: s.GCP.BillingAccount, ProjectNumber: proj.Number, MonthlyUSD: s.MonthlyBudget,
+			Stack: s.Stack, BillingAccount: s.GCP.BillingAccount, ProjectNumber: proj.Number, QuotaProject: project, MonthlyUSD: s.MonthlyBudget,
+			Labels:   s.StandardTags(),
 			Channels: mon.Channels(),
 		}, inPrimary); err != nil {
 			return nil, err
@@ -226,4 +245,24 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		"staticHostname": pulumi.String(s.Storage.StaticHostname),
 		"dashboardId":    mon.DashboardID,
 	}, nil
+}
+
+// googleAPIs are the APIs a stack's resources call.
+func googleAPIs(s spec.Spec) []string {
+	apis := []string{
+		"cloudkms.googleapis.com", "cloudresourcemanager.googleapis.com", "compute.googleapis.com", "dns.googleapis.com",
+		"iam.googleapis.com", "logging.googleapis.com", "monitoring.googleapis.com", "run.googleapis.com", "storage.googleapis.com",
+	}
+	if s.GCPEngine() == spec.EngineSpanner {
+		apis = append(apis, "spanner.googleapis.com")
+	} else {
+		apis = append(apis, "secretmanager.googleapis.com", "servicenetworking.googleapis.com", "sqladmin.googleapis.com")
+	}
+	if s.Topology == spec.ActivePassive {
+		apis = append(apis, "eventarc.googleapis.com", "pubsub.googleapis.com", "workflows.googleapis.com")
+	}
+	if s.MonthlyBudget > 0 {
+		apis = append(apis, "billingbudgets.googleapis.com")
+	}
+	return apis
 }

@@ -394,13 +394,22 @@ func TestGCPMonitoringChecksEveryHostnameAndAlerts(t *testing.T) {
 func TestGCPProvidersAreExplicitAndLabelled(t *testing.T) {
 	res := planFile(t, "../Pulumi.gcp-prod.yaml")
 	providers := map[string]string{}
+	regional := 0
 	for _, p := range res.Recorder.OfType(typeGCPProvider) {
 		providers[p.URN] = p.Str("region")
 		assert.Equal(t, "prod", p.Get("defaultLabels.environment"))
 		assert.Equal(t, "mobile-platform", p.Get("defaultLabels.team"))
 		assert.Equal(t, false, p.Get("addTerraformAttributionLabel"))
+		if p.Str("region") != "" {
+			regional++
+			continue
+		}
+		// The budget's own provider bills the Budget API to the project.
+		assert.Equal(t, mock.GCPProject, p.Str("billingProject"), p.Name)
+		assert.Equal(t, true, p.Get("userProjectOverride"), p.Name)
 	}
-	assert.Len(t, providers, 3)
+	assert.Equal(t, 3, regional, "one provider per region")
+	assert.Len(t, providers, 4, "and the budget's quota provider")
 	for _, r := range res.Recorder.Resources() {
 		if !r.Custom || strings.HasPrefix(r.Type, "pulumi:providers:") || !strings.HasPrefix(r.Type, "gcp:") {
 			continue

@@ -207,8 +207,13 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 			SkipFinalSnapshot:                pulumi.Bool(false),
 			FinalSnapshotIdentifier:          pulumi.String(fit(id+"-final", 255)),
 		}
+		// AWS upgrades minor versions in place; a member that kept diffing
+		// engineVersion would try to go back (rds.GlobalCluster's SDK doc:
+		// "use ignoreChanges for engineVersion on the associated clusters").
+		ignored := []string{"engineVersion"}
 		clusterOpts := []pulumi.ResourceOption{child, in, pulumi.Protect(args.Protect)}
 		if i == 0 {
+			clusterOpts = append(clusterOpts, pulumi.IgnoreChanges(ignored))
 			clusterArgs.DatabaseName = pulumi.String(args.DatabaseName)
 			clusterArgs.MasterUsername = pulumi.String(MasterUsername)
 			clusterArgs.MasterPassword = password.Result
@@ -219,7 +224,7 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 			clusterOpts = append(clusterOpts, pulumi.DependsOn(primaryInstances),
 				// After a switchover AWS rewrites the replication source; the
 				// program must not fight it.
-				pulumi.IgnoreChanges([]string{"replicationSourceIdentifier", "globalClusterIdentifier"}))
+				pulumi.IgnoreChanges(append(ignored, "replicationSourceIdentifier", "globalClusterIdentifier")))
 		}
 		cluster, err := rds.NewCluster(ctx, id, clusterArgs, clusterOpts...)
 		if err != nil {
@@ -239,7 +244,7 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 				AutoMinorVersionUpgrade:     pulumi.Bool(true),
 				// RDS spreads a cluster's instances over the subnet group's zones.
 				PromotionTier: pulumi.Int(n - 1),
-			}, child, in)
+			}, child, in, pulumi.IgnoreChanges([]string{"engineVersion"})) // follows the cluster's in-place upgrades
 			if err != nil {
 				return nil, err
 			}

@@ -248,7 +248,7 @@ type alarms struct {
 // Percentile statistics (p99) go to ExtendedStatistic, the rest to Statistic.
 func (a alarms) metric(suffix, description, namespace, metric, stat string, dims pulumi.StringMap,
 	comparison string, threshold float64, period, periods int, missing string,
-) (string, error) {
+) (pulumi.StringOutput, error) {
 	name := fit(a.prefix+"-"+suffix, 255)
 	args := &cloudwatch.MetricAlarmArgs{
 		Name:               pulumi.String(name),
@@ -269,13 +269,17 @@ func (a alarms) metric(suffix, description, namespace, metric, stat string, dims
 	} else {
 		args.Statistic = pulumi.String(stat)
 	}
-	_, err := cloudwatch.NewMetricAlarm(a.ctx, name, args, a.opts...)
-	return name, err
+	alarm, err := cloudwatch.NewMetricAlarm(a.ctx, name, args, a.opts...)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	// The output, not the name: a composite alarm naming it then waits for it.
+	return alarm.Name, nil
 }
 
 // errorRate alarms on the share of requests answered with a 5xx, by the
 // targets or by the load balancer itself, over 3 of 5 minutes.
-func (a alarms) errorRate(lb pulumi.StringMap, percent float64) (string, error) {
+func (a alarms) errorRate(lb pulumi.StringMap, percent float64) (pulumi.StringOutput, error) {
 	name := fit(a.prefix+"-5xx-rate", 255)
 	q := func(id, metric string) *cloudwatch.MetricAlarmMetricQueryArgs {
 		return &cloudwatch.MetricAlarmMetricQueryArgs{
@@ -286,7 +290,7 @@ func (a alarms) errorRate(lb pulumi.StringMap, percent float64) (string, error) 
 			},
 		}
 	}
-	_, err := cloudwatch.NewMetricAlarm(a.ctx, name, &cloudwatch.MetricAlarmArgs{
+	alarm, err := cloudwatch.NewMetricAlarm(a.ctx, name, &cloudwatch.MetricAlarmArgs{
 		Name:               pulumi.String(name),
 		AlarmDescription:   pulumi.Sprintf("5xx responses above %v%% of requests", percent),
 		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
@@ -308,7 +312,10 @@ func (a alarms) errorRate(lb pulumi.StringMap, percent float64) (string, error) 
 		AlarmActions: pulumi.Array{a.topic},
 		OkActions:    pulumi.Array{a.topic},
 	}, a.opts...)
-	return name, err
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	return alarm.Name, nil
 }
 
 // DashboardRegion is one row of the dashboard, with resolved identifiers.

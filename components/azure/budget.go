@@ -12,11 +12,11 @@ import (
 
 // CostBudgetArgs configures CostBudget.
 type CostBudgetArgs struct {
-	Stack          string   // required
-	Subscription   string   // required: the budget's scope
-	ResourceGroups []string // required: the stack's resource groups, the budget's filter
-	MonthlyUSD     int      // required, positive (in the billing currency)
-	Emails         []string // required
+	Stack          string             // required
+	Subscription   string             // required: the budget's scope
+	ResourceGroups pulumi.StringArray // required: the stack's resource groups (their outputs), the budget's filter
+	MonthlyUSD     int                // required, positive (in the billing currency)
+	Emails         []string           // required
 	ActionGroupID  pulumi.StringInput
 }
 
@@ -63,7 +63,7 @@ func NewCostBudget(ctx *pulumi.Context, name string, args CostBudgetArgs, opts .
 			StartDate: pulumi.String(time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).Format(time.RFC3339)),
 		},
 		Filter: &consumption.BudgetFilterArgs{Dimensions: &consumption.BudgetComparisonExpressionArgs{
-			Name: pulumi.String("ResourceGroupName"), Operator: pulumi.String("In"), Values: pulumi.ToStringArray(args.ResourceGroups),
+			Name: pulumi.String("ResourceGroupName"), Operator: pulumi.String("In"), Values: args.ResourceGroups,
 		}},
 		Notifications: notes,
 	}, pulumi.Parent(b), pulumi.IgnoreChanges([]string{"timePeriod.startDate"})); err != nil {

@@ -2,10 +2,8 @@ package azure
 
 import (
 	"fmt"
-	"net/netip"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/app/v2"
-	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/operationalinsights/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -13,10 +11,10 @@ import (
 )
 
 // RegionalCompute is one region's serving stamp on Azure: a Log Analytics
-// workspace, a virtual network (a /23 for the Container Apps environment, a
-// /24 for private endpoints), a zone-redundant Container Apps environment in
-// it, and the API's container app with a system-assigned identity, HTTPS-only
-// external ingress, probes on the health path and an HTTP scale rule.
+// workspace, a zone-redundant Container Apps environment in the region's
+// Network, and the API's container app with a system-assigned identity,
+// HTTPS-only external ingress, probes on the health path and an HTTP scale
+// rule.
 type RegionalCompute struct {
 	pulumi.ResourceState
 
@@ -24,9 +22,7 @@ type RegionalCompute struct {
 	AppID               pulumi.StringOutput `pulumi:"appId"`
 	EnvironmentID       pulumi.StringOutput `pulumi:"environmentId"`
 	WorkspaceID         pulumi.StringOutput `pulumi:"workspaceId"`
-	VirtualNetworkID    pulumi.StringOutput `pulumi:"virtualNetworkId"`
-	AppsSubnetID        pulumi.StringOutput `pulumi:"appsSubnetId"`
-	EndpointsSubnetID   pulumi.StringOutput `pulumi:"endpointsSubnetId"`
+	WorkspaceName       pulumi.StringOutput `pulumi:"workspaceName"`
 	IdentityPrincipalID pulumi.StringOutput `pulumi:"identityPrincipalId"`
 }
 
@@ -35,14 +31,12 @@ type RegionalCompute struct {
 type RegionalComputeArgs struct {
 	Region        string             // required
 	ResourceGroup pulumi.StringInput // required: the region's resource group
-	CIDR          string             // required: the virtual network's range, /16 to /22
-	Tags          pulumi.StringMap
+	// AppsSubnetID is the Network's subnet delegated to Container Apps. Required.
+	AppsSubnetID pulumi.StringInput
+	Tags         pulumi.StringMap
 	// FrontDoorID is the Front Door profile's id: the app receives it as
 	// FRONT_DOOR_ID and must refuse requests whose X-Azure-FDID header differs.
 	FrontDoorID pulumi.StringInput
-	// DDoSPlanID, when set, puts the virtual network under that Azure DDoS
-	// Protection plan.
-	DDoSPlanID pulumi.StringInput
 
 	spec.Workload    // CPU in steps of 256 units; Memory twice the CPU in GiB
 	HealthPath       string
@@ -58,17 +52,13 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	if err := ctx.RegisterComponentResource("mobile-backend:azure:RegionalCompute", name, c, opts...); err != nil {
 		return nil, err
 	}
-	if args.Region == "" || args.ResourceGroup == nil || args.CIDR == "" {
-		return nil, fmt.Errorf("compute %s: Region, ResourceGroup and CIDR are required", name)
+	if args.Region == "" || args.ResourceGroup == nil || args.AppsSubnetID == nil {
+		return nil, fmt.Errorf("compute %s: Region, ResourceGroup and AppsSubnetID are required", name)
 	}
 	d := spec.Defaults()
 	args.Workload = args.Workload.WithDefaults()
 	spec.Default(&args.HealthPath, d.HealthCheck.Path)
 	spec.Default(&args.LogRetentionDays, d.LogRetentionDays)
-	appsRange, endpointsRange, err := subnetPlan(args.CIDR)
-	if err != nil {
-		return nil, fmt.Errorf("compute %s: %w", name, err)
-	}
 	child := pulumi.Parent(c)
 	rg := args.ResourceGroup
 
@@ -88,39 +78,12 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		ResourceGroupName: rg, WorkspaceName: ws.Name,
 	}, child)
 
-	var ddosPlan *network.SubResourceArgs
-	if args.DDoSPlanID != nil {
-		ddosPlan = &network.SubResourceArgs{Id: args.DDoSPlanID}
-	}
-	vnet, err := network.NewVirtualNetwork(ctx, name+"-vnet", &network.VirtualNetworkArgs{
-		VirtualNetworkName:   pulumi.String(resourceName(name+"-vnet", 64)),
-		DdosProtectionPlan:   ddosPlan,
-		EnableDdosProtection: pulumi.Bool(args.DDoSPlanID != nil),
-		ResourceGroupName:    rg,
-		Location:             pulumi.String(args.Region),
-		AddressSpace:         &network.AddressSpaceArgs{AddressPrefixes: pulumi.StringArray{pulumi.String(args.CIDR)}},
-		Subnets: network.SubnetTypeArray{
-			// A consumption-only Container Apps environment needs an empty,
-			// undelegated /23.
-			&network.SubnetTypeArgs{Name: pulumi.String("apps"), AddressPrefix: pulumi.String(appsRange),
-				// The storage account admits this subnet through a service endpoint.
-				ServiceEndpoints: network.ServiceEndpointPropertiesFormatArray{&network.ServiceEndpointPropertiesFormatArgs{Service: pulumi.String("Microsoft.Storage")}}},
-			&network.SubnetTypeArgs{Name: pulumi.String("endpoints"), AddressPrefix: pulumi.String(endpointsRange),
-				PrivateEndpointNetworkPolicies: pulumi.String("Disabled")},
-		},
-		Tags: args.Tags,
-	}, child)
-	if err != nil {
-		return nil, err
-	}
-	appsSubnet := pulumi.Sprintf("%s/subnets/apps", vnet.ID())
-
 	env, err := app.NewManagedEnvironment(ctx, name+"-env", &app.ManagedEnvironmentArgs{
 		EnvironmentName:   pulumi.String(resourceName(name+"-env", 60)),
 		ResourceGroupName: rg,
 		Location:          pulumi.String(args.Region),
 		ZoneRedundant:     pulumi.Bool(spec.AzureHasZones(args.Region)), // zone-redundant wherever the region has zones
-		VnetConfiguration: &app.VnetConfigurationArgs{InfrastructureSubnetId: appsSubnet, Internal: pulumi.Bool(false)},
+		VnetConfiguration: &app.VnetConfigurationArgs{InfrastructureSubnetId: args.AppsSubnetID, Internal: pulumi.Bool(false)},
 		AppLogsConfiguration: &app.AppLogsConfigurationArgs{
 			Destination: pulumi.String("log-analytics"),
 			LogAnalyticsConfiguration: &app.LogAnalyticsConfigurationArgs{
@@ -208,9 +171,7 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	c.AppID = ca.ID().ToStringOutput()
 	c.EnvironmentID = env.ID().ToStringOutput()
 	c.WorkspaceID = ws.ID().ToStringOutput()
-	c.VirtualNetworkID = vnet.ID().ToStringOutput()
-	c.EndpointsSubnetID = pulumi.Sprintf("%s/subnets/endpoints", vnet.ID())
-	c.AppsSubnetID = appsSubnet
+	c.WorkspaceName = ws.Name
 	c.IdentityPrincipalID = ca.Identity.ApplyT(func(id *app.ManagedServiceIdentityResponse) string {
 		if id == nil || id.PrincipalId == "" {
 			return ""
@@ -219,20 +180,6 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	}).(pulumi.StringOutput)
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"appFqdn": c.AppFQDN, "appId": c.AppID, "environmentId": c.EnvironmentID, "workspaceId": c.WorkspaceID,
-		"virtualNetworkId": c.VirtualNetworkID, "appsSubnetId": c.AppsSubnetID, "endpointsSubnetId": c.EndpointsSubnetID, "identityPrincipalId": c.IdentityPrincipalID,
+		"workspaceName": c.WorkspaceName, "identityPrincipalId": c.IdentityPrincipalID,
 	})
-}
-
-// subnetPlan carves a region's range: the first /23 for the Container Apps
-// environment, the next /24 for private endpoints.
-func subnetPlan(cidr string) (apps, endpoints string, err error) {
-	p, err := netip.ParsePrefix(cidr)
-	if err != nil || !p.Addr().Is4() || p.Bits() > 22 {
-		return "", "", fmt.Errorf("virtual network range %q must be an IPv4 /16 to /22", cidr)
-	}
-	base := p.Masked().Addr().As4()
-	apps = netip.PrefixFrom(netip.AddrFrom4(base), 23).String()
-	base[2] += 2
-	endpoints = netip.PrefixFrom(netip.AddrFrom4(base), 24).String()
-	return apps, endpoints, nil
 }

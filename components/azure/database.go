@@ -282,8 +282,11 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 		}
 	}
 
-	g.ReadWriteEndpoint = pulumi.String(fogName + ".database.windows.net").ToStringOutput()
-	g.ReadOnlyEndpoint = pulumi.String(fogName + ".secondary.database.windows.net").ToStringOutput()
+	// The listeners' names come from the group's name (Azure SQL documents
+	// <group>.database.windows.net and <group>.secondary...); built from the
+	// output, so whatever uses them waits for the group.
+	g.ReadWriteEndpoint = pulumi.Sprintf("%s.database.windows.net", fog.Name)
+	g.ReadOnlyEndpoint = pulumi.Sprintf("%s.secondary.database.windows.net", fog.Name)
 	g.FailoverGroupName = fog.Name
 	g.PrimaryDatabaseID = db.ID().ToStringOutput()
 	return g, ctx.RegisterResourceOutputs(g, pulumi.Map{

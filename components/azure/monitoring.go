@@ -27,6 +27,7 @@ type MonitoredRegion struct {
 	Role          spec.Role
 	ResourceGroup pulumi.StringInput
 	WorkspaceID   pulumi.StringInput // the region's Log Analytics workspace
+	WorkspaceName pulumi.StringInput // its name (the primary's holds the all-regions function)
 	AppID         pulumi.StringInput // the container app
 	DatabaseID    pulumi.StringInput // the region's database (primary or geo-secondary)
 }
@@ -359,29 +360,14 @@ func crossWorkspaceLogs(ctx *pulumi.Context, name string, args MonitoringArgs, c
 		}
 		return "union withsource=SourceTable isfuzzy=true " + strings.Join(tables, ", ")
 	}).(pulumi.StringOutput)
-	primary := pulumi.ToOutput(args.Regions[0].WorkspaceID).ApplyT(func(v any) []string {
-		id := fmt.Sprint(v)
-		rg, ws := between(id, "/resourceGroups/", "/"), id[strings.LastIndex(id, "/")+1:]
-		return []string{rg, ws}
-	}).(pulumi.StringArrayOutput)
+	// The workspace's name and group as given, not parsed from its id: Azure
+	// returns Log Analytics ids in lower case (Azure/azure-rest-api-specs#9633).
+	primary := args.Regions[0]
 	_, err := operationalinsights.NewSavedSearch(ctx, name+"-all-regions-logs", &operationalinsights.SavedSearchArgs{
-		ResourceGroupName: primary.Index(pulumi.Int(0)), WorkspaceName: primary.Index(pulumi.Int(1)),
+		ResourceGroupName: primary.ResourceGroup, WorkspaceName: primary.WorkspaceName,
 		SavedSearchId: pulumi.String(AllLogsFunction),
 		Category:      pulumi.String("mobile-backend"), DisplayName: pulumi.String("Logs of every region of " + args.Stack),
 		FunctionAlias: pulumi.String(AllLogsFunction), Query: query,
 	}, child)
 	return err
-}
-
-// between is the part of s after the first start and before the next end.
-func between(s, start, end string) string {
-	i := strings.Index(s, start)
-	if i < 0 {
-		return ""
-	}
-	rest := s[i+len(start):]
-	if j := strings.Index(rest, end); j >= 0 {
-		return rest[:j]
-	}
-	return rest
 }

@@ -3,6 +3,7 @@ package gcp
 import (
 	"fmt"
 
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/billing"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -14,7 +15,13 @@ type CostBudgetArgs struct {
 	Stack          string // required: the stack label the budget counts
 	BillingAccount string // required
 	ProjectNumber  string // required
-	MonthlyUSD     int    // required, positive
+	// QuotaProject is the project id the Budget API bills its calls to:
+	// the stack's project. Required.
+	QuotaProject string
+	// Labels are the default labels of the budget's provider (the stack's
+	// standard labels, like every other provider of the stack).
+	Labels     map[string]string
+	MonthlyUSD int // required, positive
 	// Channels are the Cloud Monitoring notification channels (at most 5)
 	// that hear every threshold.
 	Channels pulumi.StringArrayInput
@@ -33,8 +40,8 @@ func NewCostBudget(ctx *pulumi.Context, name string, args CostBudgetArgs, opts .
 	if err := ctx.RegisterComponentResource("mobile-backend:gcp:CostBudget", name, b, opts...); err != nil {
 		return nil, err
 	}
-	if args.Stack == "" || args.BillingAccount == "" || args.ProjectNumber == "" || args.MonthlyUSD <= 0 {
-		return nil, fmt.Errorf("budget %s: Stack, BillingAccount, ProjectNumber and a positive MonthlyUSD are required", name)
+	if args.Stack == "" || args.BillingAccount == "" || args.ProjectNumber == "" || args.QuotaProject == "" || args.MonthlyUSD <= 0 {
+		return nil, fmt.Errorf("budget %s: Stack, BillingAccount, ProjectNumber, QuotaProject and a positive MonthlyUSD are required", name)
 	}
 	var rules billing.BudgetThresholdRuleArray
 	for _, a := range spec.BudgetAlerts {
@@ -43,6 +50,21 @@ func NewCostBudget(ctx *pulumi.Context, name string, args CostBudgetArgs, opts .
 			basis = "FORECASTED_SPEND"
 		}
 		rules = append(rules, &billing.BudgetThresholdRuleArgs{ThresholdPercent: pulumi.Float64(float64(a.Percent) / 100), SpendBasis: pulumi.String(basis)})
+	}
+	// The Billing Budget API needs a quota project, which user credentials
+	// (gcloud auth application-default login) do not carry: the budget gets a
+	// provider that bills its calls to the stack's project
+	// (hashicorp/terraform-provider-google#7948; pulumi-gcp billing.Budget doc).
+	labels := pulumi.StringMap{}
+	for k, v := range args.Labels {
+		labels[Label(k)] = pulumi.String(Label(v))
+	}
+	quota, err := gcp.NewProvider(ctx, name+"-quota", &gcp.ProviderArgs{
+		Project: pulumi.String(args.QuotaProject), BillingProject: pulumi.String(args.QuotaProject), DefaultLabels: labels,
+		UserProjectOverride: pulumi.Bool(true), AddTerraformAttributionLabel: pulumi.Bool(false),
+	}, pulumi.Parent(b))
+	if err != nil {
+		return nil, err
 	}
 	if _, err := billing.NewBudget(ctx, name, &billing.BudgetArgs{
 		BillingAccount: pulumi.String(args.BillingAccount),
@@ -57,7 +79,7 @@ func NewCostBudget(ctx *pulumi.Context, name string, args CostBudgetArgs, opts .
 		},
 		ThresholdRules: rules,
 		AllUpdatesRule: &billing.BudgetAllUpdatesRuleArgs{MonitoringNotificationChannels: args.Channels},
-	}, pulumi.Parent(b)); err != nil {
+	}, pulumi.Parent(b), pulumi.Provider(quota)); err != nil {
 		return nil, err
 	}
 	return b, ctx.RegisterResourceOutputs(b, pulumi.Map{})

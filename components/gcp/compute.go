@@ -2,24 +2,16 @@ package gcp
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/cloudrunv2"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/serviceaccount"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
 
-// RuntimeRoles are the project roles every API service account gets: write
-// its logs, metrics and traces. Access to data is granted on the data
-// resources themselves.
-var RuntimeRoles = []string{"roles/logging.logWriter", "roles/monitoring.metricWriter", "roles/cloudtrace.agent"}
-
-// RegionalCompute is one region's Cloud Run service: its own service
-// account, ingress only from the load balancer, startup and liveness probes
+// RegionalCompute is one region's Cloud Run service: running as the
+// region's WorkloadIdentity, ingress only from the load balancer, startup and liveness probes
 // on the health path, and the serverless network endpoint group that puts it
 // behind the global load balancer.
 type RegionalCompute struct {
@@ -34,17 +26,18 @@ type RegionalCompute struct {
 // documented default of the matching mobile-backend config key.
 type RegionalComputeArgs struct {
 	Region  string // required: the region of the provider passed in opts
-	Project string // required: for the project IAM bindings
+	Project string // required
+	// ServiceAccountEmail is the WorkloadIdentity the service runs as. Required.
+	ServiceAccountEmail pulumi.StringInput
 
 	spec.Workload // CPU is rounded up to Cloud Run's 1, 2, 4 or 8 vCPU
 	HealthPath    string
 	// Network and Subnet give the service direct VPC egress to private
 	// ranges (the Cloud SQL private IPs); empty for none.
 	Network, Subnet pulumi.StringInput
+	// Environment is the service's settings; pass the data tier's outputs
+	// (DB_USER from GlobalDatabase.GrantTo) so that the service waits for them.
 	Environment     pulumi.StringMap
-	// IAMDatabaseUser tells the service its Cloud SQL IAM user (DB_USER):
-	// its service account's email without ".gserviceaccount.com".
-	IAMDatabaseUser bool
 	StackName       string
 	EnvironmentName string
 }
@@ -55,29 +48,14 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	if err := ctx.RegisterComponentResource("mobile-backend:gcp:RegionalCompute", name, c, opts...); err != nil {
 		return nil, err
 	}
-	if args.Region == "" || args.Project == "" {
-		return nil, fmt.Errorf("compute %s: Region and Project are required", name)
+	if args.Region == "" || args.Project == "" || args.ServiceAccountEmail == nil {
+		return nil, fmt.Errorf("compute %s: Region, Project and ServiceAccountEmail are required", name)
 	}
 	d := spec.Defaults()
+	spec.Default(&args.Image, spec.DefaultImage(spec.GCP)) // Cloud Run refuses the AWS placeholder's registry
 	args.Workload = args.Workload.WithDefaults()
 	spec.Default(&args.HealthPath, d.HealthCheck.Path)
 	child := pulumi.Parent(c)
-
-	sa, err := serviceaccount.NewAccount(ctx, name+"-api", &serviceaccount.AccountArgs{
-		AccountId:   pulumi.String(resourceName(name+"-api", 30)),
-		DisplayName: pulumi.Sprintf("mobile-backend API in %s", args.Region),
-	}, child)
-	if err != nil {
-		return nil, fmt.Errorf("compute %s: %w", name, err)
-	}
-	member := pulumi.Sprintf("serviceAccount:%s", sa.Email)
-	for _, role := range RuntimeRoles {
-		if _, err := projects.NewIAMMember(ctx, fmt.Sprintf("%s-%s", name, role[len("roles/"):]), &projects.IAMMemberArgs{
-			Project: pulumi.String(args.Project), Role: pulumi.String(role), Member: member,
-		}, child); err != nil {
-			return nil, err
-		}
-	}
 
 	env := cloudrunv2.ServiceTemplateContainerEnvArray{}
 	base := map[string]string{"REGION": args.Region, "STACK": args.StackName, "ENVIRONMENT": args.EnvironmentName}
@@ -87,14 +65,9 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	for _, k := range spec.SortedKeys(map[string]pulumi.StringInput(args.Environment)) {
 		env = append(env, &cloudrunv2.ServiceTemplateContainerEnvArgs{Name: pulumi.String(k), Value: args.Environment[k]})
 	}
-	if args.IAMDatabaseUser {
-		env = append(env, &cloudrunv2.ServiceTemplateContainerEnvArgs{Name: pulumi.String("DB_USER"), Value: sa.Email.ApplyT(func(e string) string {
-			return strings.TrimSuffix(e, ".gserviceaccount.com")
-		}).(pulumi.StringOutput)})
-	}
 	probe := &cloudrunv2.ServiceTemplateContainerStartupProbeHttpGetArgs{Path: pulumi.String(args.HealthPath), Port: pulumi.Int(args.ContainerPort)}
 	template := &cloudrunv2.ServiceTemplateArgs{
-		ServiceAccount:                sa.Email,
+		ServiceAccount:                args.ServiceAccountEmail,
 		MaxInstanceRequestConcurrency: pulumi.Int(args.Concurrency),
 		Timeout:                       pulumi.String("60s"),
 		Scaling: &cloudrunv2.ServiceTemplateScalingArgs{
@@ -157,7 +130,7 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		return nil, err
 	}
 	c.ServiceName = svc.Name
-	c.ServiceAccountEmail = sa.Email
+	c.ServiceAccountEmail = pulumi.ToOutput(args.ServiceAccountEmail).(pulumi.StringOutput)
 	c.EndpointGroupID = neg.ID().ToStringOutput()
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"serviceName": c.ServiceName, "serviceAccountEmail": c.ServiceAccountEmail, "endpointGroupId": c.EndpointGroupID,

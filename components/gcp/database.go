@@ -289,7 +289,9 @@ func (g *GlobalDatabase) Environment(region, project string) pulumi.StringMap {
 
 // GrantTo lets a region's service account use the database: Spanner's
 // database user role on the database, or Cloud SQL's client and instance
-// user roles with an IAM database user of its own.
+// user roles with an IAM database user of its own. It returns the Cloud SQL
+// user's name (DB_USER) as the user's output, so a service given it waits
+// for the user; with Spanner, the account's e-mail.
 func (g *GlobalDatabase) GrantTo(ctx *pulumi.Context, name, project string, email pulumi.StringOutput) (pulumi.StringOutput, error) {
 	member := pulumi.Sprintf("serviceAccount:%s", email)
 	child := pulumi.Parent(g)
@@ -308,10 +310,13 @@ func (g *GlobalDatabase) GrantTo(ctx *pulumi.Context, name, project string, emai
 	}
 	// Cloud SQL names an IAM service-account user without ".gserviceaccount.com".
 	user := email.ApplyT(func(e string) string { return strings.TrimSuffix(e, ".gserviceaccount.com") }).(pulumi.StringOutput)
-	_, err := sql.NewUser(ctx, name, &sql.UserArgs{
+	u, err := sql.NewUser(ctx, name, &sql.UserArgs{
 		Instance: g.Instance, Name: user, Type: pulumi.String("CLOUD_IAM_SERVICE_ACCOUNT"),
 	}, child)
-	return user, err
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	return u.Name, nil
 }
 
 // ReplicaInstance is the Cloud SQL instance serving a region (for alerts).

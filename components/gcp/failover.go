@@ -55,18 +55,22 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 	if err != nil {
 		return nil, err
 	}
-	if _, err := pubsub.NewTopicIAMMember(ctx, name+"-monitoring-publishes", &pubsub.TopicIAMMemberArgs{
-		Topic:  topic.ID(),
-		Role:   pulumi.String("roles/pubsub.publisher"),
-		Member: pulumi.String(fmt.Sprintf("serviceAccount:service-%s@gcp-sa-monitoring-notification.iam.gserviceaccount.com", args.ProjectNumber)),
-	}, child); err != nil {
-		return nil, err
-	}
 	channel, err := monitoring.NewNotificationChannel(ctx, name, &monitoring.NotificationChannelArgs{
 		DisplayName: pulumi.String(name + ": failover trigger"),
 		Type:        pulumi.String("pubsub"),
 		Labels:      pulumi.StringMap{"topic": topic.ID()},
 	}, child)
+	if err != nil {
+		return nil, err
+	}
+	// Google creates Cloud Monitoring's notification agent with the project's
+	// first Pub/Sub channel, so the grant to it waits for the channel
+	// (cloud.google.com/monitoring/support/notification-options#pubsub).
+	publishes, err := pubsub.NewTopicIAMMember(ctx, name+"-monitoring-publishes", &pubsub.TopicIAMMemberArgs{
+		Topic:  topic.ID(),
+		Role:   pulumi.String("roles/pubsub.publisher"),
+		Member: pulumi.String(fmt.Sprintf("serviceAccount:service-%s@gcp-sa-monitoring-notification.iam.gserviceaccount.com", args.ProjectNumber)),
+	}, child, pulumi.DependsOn([]pulumi.Resource{channel}))
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +82,7 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 			ConditionThreshold: UptimeFailureCondition(args.PrimaryCheckID),
 		}},
 		NotificationChannels: pulumi.StringArray{channel.Name},
-	}, child); err != nil {
+	}, child, pulumi.DependsOn([]pulumi.Resource{publishes})); err != nil { // no incident before the agent may publish
 		return nil, err
 	}
 

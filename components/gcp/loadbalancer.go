@@ -6,6 +6,7 @@ import (
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mobile-backend/mobile-backend/internal/names"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
 
@@ -92,7 +93,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 	}
 
 	regional := map[string]*compute.BackendService{}
-	selfLinks, names := pulumi.StringMap{}, pulumi.StringMap{}
+	selfLinks, serviceNames := pulumi.StringMap{}, pulumi.StringMap{}
 	var all []pulumi.StringInput
 	for _, r := range args.Regions {
 		bs, err := backend(fmt.Sprintf("%s-%s", name, r.Name), r.EndpointGroupID)
@@ -101,7 +102,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 		}
 		regional[r.Name] = bs
 		selfLinks[r.Name] = bs.SelfLink
-		names[r.Name] = bs.Name
+		serviceNames[r.Name] = bs.Name
 		all = append(all, r.EndpointGroupID)
 	}
 	apiService := regional[args.Regions[0].Name].ID()
@@ -111,9 +112,9 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 			return nil, err
 		}
 		apiService = bs.ID()
-		names["api"] = bs.Name
+		serviceNames["api"] = bs.Name
 	} else {
-		names["api"] = regional[args.Regions[0].Name].Name
+		serviceNames["api"] = regional[args.Regions[0].Name].Name
 	}
 
 	hosts := []string{args.Domain}
@@ -155,7 +156,10 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 		return nil, err
 	}
 	cert, err := compute.NewManagedSslCertificate(ctx, name+"-cert", &compute.ManagedSslCertificateArgs{
-		Name:    pulumi.String(resourceName(name+"-cert", 63)),
+		// Named after its domains: a change of domains (a new region, another
+		// static host name) is a new certificate, created and attached before
+		// the old one is deleted; Google refuses to delete one a proxy uses.
+		Name:    pulumi.String(names.ForSet(name+"-cert", hosts, 63)),
 		Managed: &compute.ManagedSslCertificateManagedArgs{Domains: pulumi.ToStringArray(hosts)},
 	}, child)
 	if err != nil {
@@ -221,7 +225,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 	lb.URLMapID = urlMap.ID().ToStringOutput()
 	lb.URLMapSelfLink = urlMap.SelfLink
 	lb.BackendSelfLinks = selfLinks.ToStringMapOutput()
-	lb.BackendServiceNames = names.ToStringMapOutput()
+	lb.BackendServiceNames = serviceNames.ToStringMapOutput()
 	return lb, ctx.RegisterResourceOutputs(lb, pulumi.Map{
 		"ipAddress": lb.IPAddress, "urlMapId": lb.URLMapID, "urlMapSelfLink": lb.URLMapSelfLink,
 		"backendSelfLinks": lb.BackendSelfLinks, "backendServiceNames": lb.BackendServiceNames,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/storage"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mobile-backend/mobile-backend/internal/spec"
@@ -103,6 +104,9 @@ type ReplicatedStorageArgs struct {
 	// ProjectNumber lets Cloud CDN's cache-fill service account read the
 	// private bucket; empty builds no edge cache.
 	ProjectNumber string
+	// RandomProvider makes the edge cache's signed URL key (required with
+	// ProjectNumber).
+	RandomProvider pulumi.ProviderResource
 	// KeyID is the customer-managed Cloud KMS key of the bucket's location
 	// (KMSLocation of the placement); nil leaves Google-managed encryption.
 	KeyID pulumi.StringInput
@@ -168,14 +172,6 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 	st.BucketName = bucket.Name
 	st.BackendBucketID = pulumi.String("").ToStringOutput()
 	if args.ProjectNumber != "" {
-		// The bucket stays private; the CDN's cache-fill identity reads it.
-		if _, err := storage.NewBucketIAMMember(ctx, name+"-cdn-fill", &storage.BucketIAMMemberArgs{
-			Bucket: bucket.Name,
-			Role:   pulumi.String("roles/storage.objectViewer"),
-			Member: pulumi.String(fmt.Sprintf("serviceAccount:service-%s@cloud-cdn-fill.iam.gserviceaccount.com", args.ProjectNumber)),
-		}, child); err != nil {
-			return nil, err
-		}
 		bb, err := compute.NewBackendBucket(ctx, name+"-static", &compute.BackendBucketArgs{
 			Name:            pulumi.String(resourceName(name+"-static", 63)),
 			BucketName:      bucket.Name,
@@ -191,6 +187,33 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 			},
 		}, child)
 		if err != nil {
+			return nil, err
+		}
+		// Google creates Cloud CDN's cache-fill agent with a backend bucket's
+		// first signed URL key (cloud.google.com/cdn/docs/using-signed-urls
+		// #configure_permissions): make one, so that the agent exists before
+		// the grant to it. Unsigned requests are still served ("Cloud CDN
+		// does not validate requests [that are] not signed").
+		if args.RandomProvider == nil {
+			return nil, fmt.Errorf("storage %s: RandomProvider is required with ProjectNumber", name)
+		}
+		keyValue, err := random.NewRandomId(ctx, name+"-cdn-key", &random.RandomIdArgs{ByteLength: pulumi.Int(16)},
+			child, pulumi.Provider(args.RandomProvider))
+		if err != nil {
+			return nil, err
+		}
+		key, err := compute.NewBackendBucketSignedUrlKey(ctx, name+"-cdn-key", &compute.BackendBucketSignedUrlKeyArgs{
+			Name: pulumi.String(resourceName(name+"-cdn-key", 63)), KeyValue: keyValue.B64Url, BackendBucket: bb.Name,
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		// The bucket stays private; the CDN's cache-fill identity reads it.
+		if _, err := storage.NewBucketIAMMember(ctx, name+"-cdn-fill", &storage.BucketIAMMemberArgs{
+			Bucket: bucket.Name,
+			Role:   pulumi.String("roles/storage.objectViewer"),
+			Member: pulumi.String(fmt.Sprintf("serviceAccount:service-%s@cloud-cdn-fill.iam.gserviceaccount.com", args.ProjectNumber)),
+		}, child, pulumi.DependsOn([]pulumi.Resource{key})); err != nil {
 			return nil, err
 		}
 		st.BackendBucketID = bb.ID().ToStringOutput()

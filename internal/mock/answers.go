@@ -2,8 +2,10 @@ package mock
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -92,7 +94,11 @@ func answer(typ, name, region string, in resource.PropertyMap) (string, resource
 	parts := strings.Split(typ, ":")
 	if parts[0] == "aws" {
 		service := strings.SplitN(parts[1], "/", 2)[0]
-		set("arn", fmt.Sprintf("arn:aws:%s:%s:%s:%s/%s", service, region, Account, strings.ToLower(parts[2]), physical))
+		arnRegion := region
+		if service == "iam" || service == "route53" || service == "cloudfront" {
+			arnRegion = "" // global services' ARNs name no region
+		}
+		set("arn", fmt.Sprintf("arn:aws:%s:%s:%s:%s/%s", service, arnRegion, Account, strings.ToLower(parts[2]), physical))
 	}
 
 	switch typ {
@@ -150,6 +156,13 @@ func answer(typ, name, region string, in resource.PropertyMap) (string, resource
 		set("revision", "1")
 	case "aws:cloudwatch/logGroup:LogGroup":
 		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", region, Account, physical))
+	case "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm":
+		name := orDefault(str("alarmName"), physical)
+		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s", region, Account, name))
+		id = name
+	case "aws:iam/policy:Policy":
+		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:iam::%s:policy/%s", Account, physical))
+		id = fmt.Sprintf("arn:aws:iam::%s:policy/%s", Account, physical)
 	case "aws:iam/role:Role":
 		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:iam::%s:role/%s", Account, physical))
 	case "aws:wafv2/webAcl:WebAcl":
@@ -159,6 +172,11 @@ func answer(typ, name, region string, in resource.PropertyMap) (string, resource
 		// Providers return generated secrets as secrets; so does the mock.
 		out["result"] = resource.MakeSecret(resource.NewProperty(MockPassword))
 		id = "none"
+	case "random:index/randomId:RandomId":
+		// 16 bytes, base64url without padding, like the provider's b64Url.
+		out["b64Url"] = resource.NewProperty(strings.TrimRight(base64.URLEncoding.EncodeToString([]byte(h[:16])), "="))
+		out["hex"] = resource.NewProperty(h[:32])
+		id = strings.TrimRight(base64.URLEncoding.EncodeToString([]byte(h[:16])), "=")
 	case "aws:kms/key:Key":
 		keyID := uuid(h)
 		out["keyId"] = resource.NewProperty(keyID)
@@ -371,6 +389,8 @@ func gcpAnswer(typ, physical, region, h string, p props) (string, resource.Prope
 		id = fmt.Sprintf("projects/%s/dashboards/%s", GCPProjectNumber, h[:12])
 	case "gcp:storage/bucket:Bucket":
 		set("url", "gs://"+physical)
+	case "gcp:dns/recordSet:RecordSet":
+		id = fmt.Sprintf("projects/%s/managedZones/%s/rrsets/%s/%s", GCPProject, str("managedZone"), physical, str("type"))
 	case "gcp:kms/keyRing:KeyRing":
 		id = fmt.Sprintf("projects/%s/locations/%s/keyRings/%s", GCPProject, str("location"), physical)
 	case "gcp:kms/cryptoKey:CryptoKey":
@@ -413,6 +433,77 @@ var azureNameKeys = map[string]string{
 	"azure-native:managedidentity:UserAssignedIdentity": "resourceName",
 }
 
+// azureIDs are the ARM id shapes Azure returns, per type: the provider
+// namespace and the path below it, where {input} is an input's value. Where
+// Azure is inconsistent the mock is too: Log Analytics and Application
+// Insights ids come back with a lower-case "resourcegroups" segment and
+// namespace (Azure/azure-rest-api-specs#9633,
+// hashicorp/terraform-provider-azurerm#28084), so code that parses ids
+// breaks here as it would in the cloud.
+var azureIDs = map[string]struct{ group, namespace, path string }{
+	"azure-native:operationalinsights:Workspace":        {"resourcegroups", "microsoft.operationalinsights", "workspaces/{name}"},
+	"azure-native:operationalinsights:SavedSearch":      {"resourcegroups", "microsoft.operationalinsights", "workspaces/{workspaceName}/savedSearches/{name}"},
+	"azure-native:insights:Component":                   {"resourceGroups", "microsoft.insights", "components/{name}"},
+	"azure-native:insights:WebTest":                     {"resourceGroups", "microsoft.insights", "webtests/{name}"},
+	"azure-native:insights:MetricAlert":                 {"resourceGroups", "microsoft.insights", "metricalerts/{name}"},
+	"azure-native:insights:ActionGroup":                 {"resourceGroups", "microsoft.insights", "actionGroups/{name}"},
+	"azure-native:insights:ActivityLogAlert":            {"resourceGroups", "microsoft.insights", "activityLogAlerts/{name}"},
+	"azure-native:network:Zone":                         {"resourceGroups", "Microsoft.Network", "dnszones/{name}"},
+	"azure-native:network:RecordSet":                    {"resourceGroups", "Microsoft.Network", "dnszones/{zoneName}/{recordType}/{name}"},
+	"azure-native:network:PrivateZone":                  {"resourceGroups", "Microsoft.Network", "privateDnsZones/{name}"},
+	"azure-native:network:VirtualNetworkLink":           {"resourceGroups", "Microsoft.Network", "privateDnsZones/{privateZoneName}/virtualNetworkLinks/{name}"},
+	"azure-native:network:PrivateDnsZoneGroup":          {"resourceGroups", "Microsoft.Network", "privateEndpoints/{privateEndpointName}/privateDnsZoneGroups/{name}"},
+	"azure-native:network:Policy":                       {"resourceGroups", "Microsoft.Network", "frontdoorWebApplicationFirewallPolicies/{name}"},
+	"azure-native:cdn:AFDEndpoint":                      {"resourceGroups", "Microsoft.Cdn", "profiles/{profileName}/afdEndpoints/{name}"},
+	"azure-native:cdn:AFDOriginGroup":                   {"resourceGroups", "Microsoft.Cdn", "profiles/{profileName}/originGroups/{name}"},
+	"azure-native:cdn:AFDOrigin":                        {"resourceGroups", "Microsoft.Cdn", "profiles/{profileName}/originGroups/{originGroupName}/origins/{name}"},
+	"azure-native:cdn:AFDCustomDomain":                  {"resourceGroups", "Microsoft.Cdn", "profiles/{profileName}/customDomains/{name}"},
+	"azure-native:cdn:Route":                            {"resourceGroups", "Microsoft.Cdn", "profiles/{profileName}/afdEndpoints/{endpointName}/routes/{name}"},
+	"azure-native:cdn:SecurityPolicy":                   {"resourceGroups", "Microsoft.Cdn", "profiles/{profileName}/securityPolicies/{name}"},
+	"azure-native:sql:Database":                         {"resourceGroups", "Microsoft.Sql", "servers/{serverName}/databases/{name}"},
+	"azure-native:sql:FailoverGroup":                    {"resourceGroups", "Microsoft.Sql", "servers/{serverName}/failoverGroups/{name}"},
+	"azure-native:sql:ServerKey":                        {"resourceGroups", "Microsoft.Sql", "servers/{serverName}/keys/{name}"},
+	"azure-native:sql:BackupShortTermRetentionPolicy":   {"resourceGroups", "Microsoft.Sql", "servers/{serverName}/databases/{databaseName}/backupShortTermRetentionPolicies/default"},
+	"azure-native:sql:LongTermRetentionPolicy":          {"resourceGroups", "Microsoft.Sql", "servers/{serverName}/databases/{databaseName}/backupLongTermRetentionPolicies/default"},
+	"azure-native:storage:BlobContainer":                {"resourceGroups", "Microsoft.Storage", "storageAccounts/{accountName}/blobServices/default/containers/{name}"},
+	"azure-native:storage:BlobServiceProperties":        {"resourceGroups", "Microsoft.Storage", "storageAccounts/{accountName}/blobServices/default"},
+	"azure-native:storage:ObjectReplicationPolicy":      {"resourceGroups", "Microsoft.Storage", "storageAccounts/{accountName}/objectReplicationPolicies/{name}"},
+	"azure-native:keyvault:Key":                         {"resourceGroups", "Microsoft.KeyVault", "vaults/{vaultName}/keys/{name}"},
+	"azure-native:managedidentity:UserAssignedIdentity": {"resourceGroups", "Microsoft.ManagedIdentity", "userAssignedIdentities/{name}"},
+}
+
+var azurePlaceholder = regexp.MustCompile(`\{([A-Za-z]+)\}`)
+
+// azureID is the ARM id Azure returns for a resource.
+func azureID(typ, name string, p props) string {
+	sub := "/subscriptions/" + AzureSubscription
+	switch typ {
+	case "azure-native:resources:ResourceGroup":
+		return sub + "/resourceGroups/" + name
+	case "azure-native:authorization:RoleAssignment":
+		// An extension resource: its id hangs below its scope.
+		return p.str("scope") + "/providers/Microsoft.Authorization/roleAssignments/" + uuid(hash("role-assignment", name))
+	case "azure-native:insights:DiagnosticSetting":
+		return strings.ToLower(p.str("resourceUri")) + "/providers/microsoft.insights/diagnosticSettings/" + name
+	}
+	parts := strings.Split(typ, ":")
+	shape, ok := azureIDs[typ]
+	if !ok {
+		kind := parts[2]
+		shape.group = "resourceGroups"
+		shape.namespace = "Microsoft." + strings.ToUpper(parts[1][:1]) + parts[1][1:]
+		shape.path = strings.ToLower(kind[:1]) + kind[1:] + "s/{name}"
+	}
+	path := azurePlaceholder.ReplaceAllStringFunc(shape.path, func(m string) string {
+		key := m[1 : len(m)-1]
+		if key == "name" {
+			return name
+		}
+		return p.str(key)
+	})
+	return fmt.Sprintf("%s/%s/%s/providers/%s/%s", sub, shape.group, p.str("resourceGroupName"), shape.namespace, path)
+}
+
 // azureAnswer answers for an Azure resource: an ARM id from its resource
 // group and name, and the computed properties components read.
 func azureAnswer(typ, logical, region, h string, p props) (string, resource.PropertyMap) {
@@ -427,11 +518,7 @@ func azureAnswer(typ, logical, region, h string, p props) (string, resource.Prop
 		name = logical + "-" + h[:7]
 	}
 	p.out["name"] = resource.NewProperty(name) // Azure names come from the <type>Name input, not auto-naming
-	rg := p.str("resourceGroupName")
-	id := fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.%s/%s/%s", AzureSubscription, rg, strings.ToUpper(parts[1][:1])+parts[1][1:], strings.ToLower(kind[:1])+kind[1:]+"s", name)
-	if typ == "azure-native:resources:ResourceGroup" {
-		id = fmt.Sprintf("/subscriptions/%s/resourceGroups/%s", AzureSubscription, name)
-	}
+	id := azureID(typ, name, p)
 	nested := func(path []string, v resource.PropertyValue) {
 		m := p.out
 		for _, k := range path[:len(path)-1] {
@@ -477,7 +564,6 @@ func azureAnswer(typ, logical, region, h string, p props) (string, resource.Prop
 	case "azure-native:managedidentity:UserAssignedIdentity":
 		p.set("principalId", uuid(hash("principal", name)))
 		p.set("clientId", uuid(hash("client", name)))
-		id = strings.Replace(id, "/userAssignedIdentitys/", "/userAssignedIdentities/", 1)
 	case "azure-native:keyvault:Vault":
 		nested([]string{"properties", "vaultUri"}, resource.NewProperty(fmt.Sprintf("https://%s.vault.azure.net/", name)))
 	case "azure-native:keyvault:Key":

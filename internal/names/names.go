@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"regexp"
+	"sort"
 	"strings"
 )
 
@@ -55,4 +56,21 @@ func Compact(name string, max int) string {
 		n = n[:max-len(h)]
 	}
 	return n + h
+}
+
+// ForSet is a name that changes whenever a set of values does (a managed
+// certificate's domains, say): a prefix fitted to max with a hash of the
+// sorted values, so that a change of the set is a new name, which Pulumi
+// creates before it deletes the old one.
+func ForSet(prefix string, values []string, max int) string {
+	suffix := SetSuffix(values)
+	return DNSLabel(prefix, max-len(suffix)-1) + "-" + suffix
+}
+
+// SetSuffix is the 8-character hash of a set of values, in any order.
+func SetSuffix(values []string) string {
+	sorted := append([]string(nil), values...)
+	sort.Strings(sorted)
+	sum := sha256.Sum256([]byte(strings.Join(sorted, ",")))
+	return hex.EncodeToString(sum[:])[:8]
 }

@@ -100,7 +100,7 @@ var Fields = []Field{
 	str("environment", "", "Environment name; prod or production turns on production protections. Default: the stack name.",
 		func(s *Spec) *string { return &s.Environment }),
 
-	str("image", "public.ecr.aws/nginx/nginx:stable", "Container image of the API. The default is a placeholder that answers on / so a first deploy goes healthy.",
+	str("image", "", "Container image of the API. Default: a placeholder that answers on / so a first deploy goes healthy: public.ecr.aws/nginx/nginx:stable on AWS and Azure, docker.io/library/nginx:stable on Google Cloud (Cloud Run deploys only from Artifact Registry, gcr.io or docker.io).",
 		func(s *Spec) *string { return &s.Image }),
 	integer("containerPort", 80, "Port the container listens on.",
 		func(s *Spec) *int { return &s.ContainerPort }),

@@ -291,10 +291,23 @@ type Workload struct {
 	Concurrency int
 }
 
-// WithDefaults fills every zero field with its documented default.
+// DefaultImage is the placeholder image of a cloud: one that answers on /
+// so that a first deploy goes healthy, from a registry the cloud deploys
+// from (Cloud Run: Artifact Registry, gcr.io or docker.io only,
+// cloud.google.com/run/docs/deploying).
+func DefaultImage(c Cloud) string {
+	if c == GCP {
+		return "docker.io/library/nginx:stable"
+	}
+	return "public.ecr.aws/nginx/nginx:stable"
+}
+
+// WithDefaults fills every zero field with its documented default (the
+// image: DefaultImage of AWS; a component of another cloud sets its own
+// first).
 func (w Workload) WithDefaults() Workload {
 	d := Defaults().Workload
-	Default(&w.Image, d.Image)
+	Default(&w.Image, DefaultImage(AWS))
 	Default(&w.ContainerPort, d.ContainerPort)
 	Default(&w.CPU, d.CPU)
 	Default(&w.Memory, d.Memory)
@@ -372,6 +385,9 @@ func Load(stack string, lookup func(key string) (string, bool)) (Spec, error) {
 func (s *Spec) derive() {
 	if s.Environment == "" {
 		s.Environment = s.Stack
+	}
+	if s.Image == "" {
+		s.Image = DefaultImage(s.Cloud)
 	}
 	if s.DNSZone == "" && s.Domain != "" {
 		s.DNSZone = parentZone(s.Domain)

@@ -118,6 +118,8 @@ func (s Spec) validateShape(p *problems) {
 
 	if strings.TrimSpace(s.Image) == "" {
 		p.add("image", "must not be empty")
+	} else if s.Cloud == GCP && !CloudRunImage(s.Image) {
+		p.add("image", "%q: Cloud Run deploys only from Artifact Registry (REGION-docker.pkg.dev/...), gcr.io or docker.io (docker.io/library/NAME for Docker Hub's official images)", s.Image)
 	}
 	if s.ContainerPort < 1 || s.ContainerPort > 65535 {
 		p.add("containerPort", "%d is not a TCP port (1-65535)", s.ContainerPort)
@@ -463,3 +465,12 @@ func (s Spec) validateAzure(p *problems) {
 		}
 	}
 }
+
+// cloudRunImageHost is where Cloud Run deploys images from: Artifact
+// Registry, Container Registry or Docker Hub ("Expected an image path like
+// … where host is one of [region.]gcr.io, [region-]docker.pkg.dev or
+// docker.io", cloud.google.com/run/docs/deploying).
+var cloudRunImageHost = regexp.MustCompile(`^(([a-z0-9-]+\.)?gcr\.io|[a-z0-9-]+-docker\.pkg\.dev|docker\.io)/`)
+
+// CloudRunImage reports whether Cloud Run can deploy an image.
+func CloudRunImage(image string) bool { return cloudRunImageHost.MatchString(image) }
