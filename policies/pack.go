@@ -67,7 +67,7 @@ func FromAnalyzer(in []policyx.AnalyzerResource) []mock.EngineResource {
 		out = append(out, mock.EngineResource{
 			URN: r.URN, Type: r.Type, Name: r.Name, Parent: r.Parent,
 			Provider: r.Provider.URN, ProviderInputs: resource.ToResourcePropertyMap(r.Provider.Properties),
-			Protect: r.Options.Protect, DependsOn: r.Dependencies, PropertyDeps: r.PropertyDependencies,
+			Protect: r.Options.Protect, IgnoreChanges: r.Options.IgnoreChanges, DependsOn: r.Dependencies, PropertyDeps: r.PropertyDependencies,
 			Properties: resource.ToResourcePropertyMap(r.Properties),
 		})
 	}

@@ -55,6 +55,9 @@ type Policy struct {
 	Name        string
 	Description string
 	Severity    Severity
+	// Source is the document the rule comes from, for rules that encode
+	// what a cloud refuses (a provider constraint).
+	Source string
 	// SeverityIn, when set, is the severity for a given stack (a rule that
 	// only advises outside production).
 	SeverityIn func(spec.Spec) Severity
@@ -102,8 +105,9 @@ func Failed(vs []Violation) bool {
 	return false
 }
 
-// All are the policies every stack is checked against.
-var All = []Policy{
+// All are the policies every stack is checked against: the project's rules,
+// then the provider constraints.
+var All = append([]Policy{
 	TLSEverywhere,
 	NoPublicObjectStorage,
 	DatabaseNotPublic,
@@ -121,7 +125,8 @@ var All = []Policy{
 	WAFAndLoadBalancerLogging,
 	AlertsRouted,
 	CustomerManagedKeys,
-}
+	ExplicitOrdering,
+}, Constraints...)
 
 func violation(r *mock.Resource, format string, args ...any) Violation {
 	urn := ""

@@ -103,7 +103,7 @@ func asEngine(rs []*mock.Resource, preview bool) []policyx.AnalyzerResource {
 		a := policyx.AnalyzerResource{
 			Type: r.Type, URN: r.URN, Name: r.Name, Parent: r.Parent,
 			Properties:   resource.FromResourcePropertyMap(props),
-			Options:      pulumi.ResourceOptions{Protect: r.Protect},
+			Options:      pulumi.ResourceOptions{Protect: r.Protect, IgnoreChanges: r.IgnoreChanges},
 			Dependencies: r.DependsOn, PropertyDependencies: r.PropertyDeps,
 		}
 		if i := strings.LastIndex(r.Provider, "::"); i > 0 {

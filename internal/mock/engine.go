@@ -16,6 +16,7 @@ type EngineResource struct {
 	Provider       string
 	ProviderInputs resource.PropertyMap
 	Protect        bool
+	IgnoreChanges  []string
 	DependsOn      []string
 	PropertyDeps   map[string][]string
 	Properties     resource.PropertyMap
@@ -57,7 +58,7 @@ func FromEngine(project, stack string, in []EngineResource) []*Resource {
 		res := &Resource{
 			URN: r.URN, Type: r.Type, Name: r.Name, Parent: r.Parent, Custom: custom,
 			Region:  regionOf(r.Type, custom, props, region),
-			Protect: r.Protect, DependsOn: r.DependsOn, PropertyDeps: r.PropertyDeps,
+			Protect: r.Protect, IgnoreChanges: r.IgnoreChanges, DependsOn: r.DependsOn, PropertyDeps: r.PropertyDeps,
 			Inputs: Plain(props), Outputs: Plain(props),
 		}
 		if r.Provider != "" {

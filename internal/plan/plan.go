@@ -102,6 +102,11 @@ type DocumentEntry struct {
 	Region  string         `json:"region"`
 	Inputs  map[string]any `json:"inputs"`
 	Protect bool           `json:"protect"`
+	// DependsOn are the URNs the resource waits for, sorted: its explicit
+	// dependencies and the resources whose outputs its inputs consume (its
+	// parent excluded), so a reviewer or a tool can check ordering without
+	// running the program.
+	DependsOn []string `json:"dependsOn"`
 }
 
 // Document returns the JSON form of the result.
@@ -120,6 +125,7 @@ func (r *Result) Document() Document {
 		d.Resources = append(d.Resources, DocumentEntry{
 			URN: res.URN, Type: res.Type, Name: res.Name, Parent: res.Parent,
 			Region: res.Region, Inputs: res.Inputs, Protect: res.Protect,
+			DependsOn: policies.Direct(res),
 		})
 	}
 	return d
