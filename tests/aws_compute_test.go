@@ -67,6 +67,7 @@ func network(t *testing.T, rec *mock.Recorder) *mock.Resource {
 }
 
 func TestRegionalComputeSpansThreeZonesWithTasksInPrivateSubnets(t *testing.T) {
+	t.Parallel()
 	rec, c := computeIn(t, "eu-west-1", awsc.RegionalComputeArgs{})
 	n := network(t, rec)
 
@@ -119,6 +120,7 @@ func privateSubnetIDs(rec *mock.Recorder, c *mock.Resource) []any {
 }
 
 func TestRegionalComputeUsesTheZonesARegionHas(t *testing.T) {
+	t.Parallel()
 	// us-west-1 offers new accounts two zones.
 	rec, _ := computeIn(t, "us-west-1", awsc.RegionalComputeArgs{}, awsc.RegionalNetworkArgs{CIDR: "10.9.0.0/16", SingleNATGateway: true})
 	n := network(t, rec)
@@ -132,6 +134,7 @@ func TestRegionalComputeUsesTheZonesARegionHas(t *testing.T) {
 }
 
 func TestSecurityGroupsAllowOnlyHTTPSAndHTTPFromTheInternetAndThePortFromTheLoadBalancer(t *testing.T) {
+	t.Parallel()
 	rec, c := computeIn(t, "eu-west-1", awsc.RegionalComputeArgs{Workload: spec.Workload{ContainerPort: 8080}})
 	sgID := map[string]any{}
 	for _, sg := range under(rec, network(t, rec), typeSG) {
@@ -173,6 +176,7 @@ func TestSecurityGroupsAllowOnlyHTTPSAndHTTPFromTheInternetAndThePortFromTheLoad
 }
 
 func TestLoadBalancerTerminatesTLS12PlusAndRedirectsHTTP(t *testing.T) {
+	t.Parallel()
 	rec, c := computeIn(t, "eu-west-1", awsc.RegionalComputeArgs{
 		DeletionProtection: true,
 		HealthCheck:        spec.HealthCheck{Path: "/healthz", IntervalSeconds: 30, FailureThreshold: 1},
@@ -210,6 +214,7 @@ func TestLoadBalancerTerminatesTLS12PlusAndRedirectsHTTP(t *testing.T) {
 }
 
 func TestTaskRunsTheImageWithItsRegionAndLeastPrivilegeRoles(t *testing.T) {
+	t.Parallel()
 	rec, c := computeIn(t, "eu-west-1", awsc.RegionalComputeArgs{
 		Workload:         spec.Workload{Image: testPrivateImage, CPU: 1024, Memory: 2048, ContainerPort: 8080},
 		LogRetentionDays: 90,
@@ -290,6 +295,7 @@ func TestTaskRunsTheImageWithItsRegionAndLeastPrivilegeRoles(t *testing.T) {
 }
 
 func TestAutoscalingTracksCPUBetweenMinAndMax(t *testing.T) {
+	t.Parallel()
 	rec, c := computeIn(t, "eu-west-1", awsc.RegionalComputeArgs{Workload: spec.Workload{MinInstances: 3, MaxInstances: 12}, CPUTargetPercent: 55})
 	target := one(t, under(rec, c, typeScaling), "scalable target")
 	assert.Equal(t, 3, target.Int("minCapacity"))
@@ -305,6 +311,7 @@ func TestAutoscalingTracksCPUBetweenMinAndMax(t *testing.T) {
 }
 
 func TestRegionalComputeRequiresItsInputs(t *testing.T) {
+	t.Parallel()
 	rec := mock.NewRecorder("mobile-backend", "test")
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		_, err := awsc.NewRegionalCompute(ctx, "bad", awsc.RegionalComputeArgs{Region: "eu-west-1"})
@@ -314,6 +321,7 @@ func TestRegionalComputeRequiresItsInputs(t *testing.T) {
 }
 
 func TestLoadBalancerWritesAccessLogsToAPrivateRegionalBucket(t *testing.T) {
+	t.Parallel()
 	rec, c := computeIn(t, "eu-west-1", awsc.RegionalComputeArgs{LogRetentionDays: 90, Protect: true})
 	alb := one(t, under(rec, c, typeALB), "alb")
 	bucket := one(t, under(rec, c, typeBucket), "access-log bucket")

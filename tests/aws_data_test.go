@@ -42,6 +42,7 @@ const (
 func keyArns(res *plan.Result) map[string]string { return byRegion(res, typeKey, "arn") }
 
 func TestEveryRegionHasItsOwnRotatingProtectedKey(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "keys", contract("aws", "active-passive", "eu-west-1", "eu-central-1"))
 	keys := res.Recorder.OfType(typeKey)
 	regions := map[string]bool{}
@@ -66,6 +67,7 @@ func TestEveryRegionHasItsOwnRotatingProtectedKey(t *testing.T) {
 }
 
 func TestGlobalDatabaseWritesInThePrimaryAndReplicatesEncryptedToEveryRegion(t *testing.T) {
+	t.Parallel()
 	regions := []string{"us-east-1", "eu-west-1", "ap-southeast-1", "us-west-2"}
 	res := mustPlan(t, "db", with(contract("aws", "active-active", regions...), "dbBackupRetentionDays", 14, "dbInstances", 3))
 	keys := keyArns(res)
@@ -132,6 +134,7 @@ func TestGlobalDatabaseWritesInThePrimaryAndReplicatesEncryptedToEveryRegion(t *
 }
 
 func TestActivePassiveSecondariesDoNotForwardWrites(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "db", contract("aws", "active-passive", "us-east-2", "us-west-2"))
 	for _, c := range res.Recorder.OfType(typeDBCluster) {
 		if c.Region == "us-west-2" {
@@ -141,6 +144,7 @@ func TestActivePassiveSecondariesDoNotForwardWrites(t *testing.T) {
 }
 
 func TestDatabaseIsReachableOnlyFromTheTasksOnItsPort(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "db", contract("aws", "active-active", "us-east-1", "eu-west-1"))
 	taskSG := map[string]string{}
 	dbSG := map[string]string{}
@@ -167,6 +171,7 @@ func TestDatabaseIsReachableOnlyFromTheTasksOnItsPort(t *testing.T) {
 }
 
 func TestTasksGetTheWriterAndTheirLocalReaderAndLeastPrivilegeGrants(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "app", contract("aws", "active-active", "us-east-1", "eu-west-1"))
 	global := one(t, res.Recorder.OfType(typeGlobalCluster), "global cluster")
 	readers := map[string]string{}
@@ -218,6 +223,7 @@ func TestTasksGetTheWriterAndTheirLocalReaderAndLeastPrivilegeGrants(t *testing.
 }
 
 func TestSessionTableIsAGlobalTableWithAReplicaInEveryRegion(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "sessions", contract("aws", "active-active", "us-east-1", "eu-west-1", "ap-northeast-1"))
 	keys := keyArns(res)
 	table := one(t, res.Recorder.OfType(typeTable), "table")
@@ -243,6 +249,7 @@ func TestSessionTableIsAGlobalTableWithAReplicaInEveryRegion(t *testing.T) {
 }
 
 func TestUploadBucketsAreVersionedEncryptedPrivateAndTLSOnly(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "up", with(contract("aws", "active-passive", "eu-west-1", "eu-central-1"), "noncurrentVersionDays", 45))
 	keys := keyArns(res)
 	buckets := uploads(res.Recorder.OfType(typeBucket))
@@ -284,6 +291,7 @@ func TestUploadBucketsAreVersionedEncryptedPrivateAndTLSOnly(t *testing.T) {
 }
 
 func TestStorageReplicatesPerTopologyWithReplicationTimeControl(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		topology string
 		sources  []string
@@ -360,6 +368,7 @@ func filter(rs []*mock.Resource, keep func(*mock.Resource) bool) []*mock.Resourc
 }
 
 func TestEdgeCacheFailsOverFromThePrimaryBucketAndIsHTTPSOnlyBehindAWAF(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "edge", with(contract("aws", "active-active", "eu-west-1", "eu-central-1", "us-east-1"), "geoBlock", []string{"KP"}))
 	dist := one(t, res.Recorder.OfType(typeDistribution), "distribution")
 	assert.Equal(t, "", dist.Region, "CloudFront is global")
@@ -420,6 +429,7 @@ func TestEdgeCacheFailsOverFromThePrimaryBucketAndIsHTTPSOnlyBehindAWAF(t *testi
 }
 
 func TestEveryRegionAlarmsToItsOwnEncryptedTopic(t *testing.T) {
+	t.Parallel()
 	regions := []string{"us-west-2", "eu-west-1"}
 	res := mustPlan(t, "mon", with(contract("aws", "active-passive", regions...),
 		"alertEmails", []string{"oncall@example.com", "sre@example.com"}, "alarmErrorRatePercent", 2, "alarmLatencyP99Ms", 750,
@@ -485,6 +495,7 @@ func TestEveryRegionAlarmsToItsOwnEncryptedTopic(t *testing.T) {
 }
 
 func TestDashboardHasARowPerRegionBuiltFromTypedValues(t *testing.T) {
+	t.Parallel()
 	regions := []string{"us-east-1", "eu-west-1", "ap-southeast-2"}
 	res := mustPlan(t, "dash", contract("aws", "active-active", regions...))
 	dash := one(t, res.Recorder.OfType(typeDashboard), "dashboard")
@@ -540,6 +551,7 @@ func indexOf(list []string, s string) int {
 }
 
 func TestFourRegionActiveActiveHasOneOfEachPerNonPrimaryRegion(t *testing.T) {
+	t.Parallel()
 	regions := []string{"us-east-1", "eu-west-1", "ap-southeast-1", "sa-east-1"}
 	res := mustPlan(t, "four", contract("aws", "active-active", regions...))
 	secondaries := 0
@@ -557,16 +569,18 @@ func TestFourRegionActiveActiveHasOneOfEachPerNonPrimaryRegion(t *testing.T) {
 }
 
 func TestThePasswordNeverAppearsInPlainText(t *testing.T) {
+	t.Parallel()
 	for _, file := range committedStacks(t) {
-		code, out, stderr := runMain("--config-file", file, "--format", "json")
-		require.Equal(t, plan.ExitOK, code, stderr)
-		assert.False(t, strings.Contains(out, mock.MockPassword), "%s leaks the generated password", file)
-		if strings.Contains(out, `"cloud": "aws"`) {
-			assert.True(t, strings.Contains(out, `"masterPassword": "[secret]"`), file)
+		// What the plan command prints: the JSON and the tree of the plan.
+		res := planFile(t, file)
+		var js, tree strings.Builder
+		require.NoError(t, res.WriteJSON(&js))
+		require.NoError(t, res.WriteTree(&tree))
+		assert.False(t, strings.Contains(js.String(), mock.MockPassword), "%s leaks the generated password", file)
+		if strings.Contains(js.String(), `"cloud": "aws"`) {
+			assert.True(t, strings.Contains(js.String(), `"masterPassword": "[secret]"`), file)
 		}
-		code, tree, _ := runMain("--config-file", file)
-		require.Equal(t, plan.ExitOK, code)
-		assert.False(t, strings.Contains(tree, mock.MockPassword), file)
+		assert.False(t, strings.Contains(tree.String(), mock.MockPassword), file)
 	}
 	// The secret version carries the password too, still as a secret.
 	res := planFile(t, "../Pulumi.prod.yaml")
@@ -575,6 +589,7 @@ func TestThePasswordNeverAppearsInPlainText(t *testing.T) {
 }
 
 func TestStatefulResourcesAreProtectedUnlessConfigSaysOtherwise(t *testing.T) {
+	t.Parallel()
 	stateful := []string{typeGlobalCluster, typeDBCluster, typeTable, typeKey, typeBucket, typeSecret}
 	on := mustPlan(t, "p", contract("aws", "active-active", "us-east-1", "eu-west-1"))
 	off := mustPlan(t, "p", with(contract("aws", "active-active", "us-east-1", "eu-west-1"), "protect", false))
@@ -594,6 +609,7 @@ func TestStatefulResourcesAreProtectedUnlessConfigSaysOtherwise(t *testing.T) {
 }
 
 func TestDataIsBackedUpDailyAndCopiedToTheSecondRegionsVault(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "bk", with(contract("aws", "active-passive", "us-west-2", "us-east-1", "eu-west-1"), "backupCopyRetentionDays", 90))
 	keys := keyArns(res)
 	vaults := map[string]*mock.Resource{}
@@ -637,6 +653,7 @@ func TestDataIsBackedUpDailyAndCopiedToTheSecondRegionsVault(t *testing.T) {
 }
 
 func TestEveryRegionsTaskLogsReachOneBucketInThePrimaryRegion(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "lg", with(contract("aws", "active-active", "us-east-1", "eu-west-1"), "logRetentionDays", 90))
 	keys := keyArns(res)
 	bucket := one(t, madeBy(res.Recorder.OfType(typeBucket), "CentralLogs"), "central log bucket")
@@ -667,6 +684,7 @@ func TestEveryRegionsTaskLogsReachOneBucketInThePrimaryRegion(t *testing.T) {
 }
 
 func TestLogShippingRolesTrustOnlyThisAccountsServices(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "lg", contract("aws", "active-active", "us-east-1", "eu-west-1"))
 	roles := madeBy(res.Recorder.OfType(typeRole), "CentralLogs")
 	require.Len(t, roles, 4, "a delivery and a shipping role per region")

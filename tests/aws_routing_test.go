@@ -41,6 +41,7 @@ func apiRecords(res *plan.Result) map[string]*mock.Resource {
 func albDNSNames(res *plan.Result) map[string]string { return byRegion(res, typeALB, "dnsName") }
 
 func TestActiveActiveRoutesEachClientToTheLowestLatencyHealthyRegion(t *testing.T) {
+	t.Parallel()
 	regions := []string{"us-east-1", "eu-west-1", "ap-southeast-1"}
 	res := mustPlan(t, "aa", with(contract("aws", "active-active", regions...), "healthCheckInterval", 30, "healthCheckFailureThreshold", 2, "healthCheckPath", "/healthz"))
 	albs := albDNSNames(res)
@@ -76,6 +77,7 @@ func TestActiveActiveRoutesEachClientToTheLowestLatencyHealthyRegion(t *testing.
 }
 
 func TestActivePassiveRoutesOnlyToPrimaryUntilHealthCheckFails(t *testing.T) {
+	t.Parallel()
 	regions := []string{"us-west-2", "us-east-1", "us-east-2"}
 	res := mustPlan(t, "ap", contract("aws", "active-passive", regions...))
 	albs := albDNSNames(res)
@@ -105,6 +107,7 @@ func TestActivePassiveRoutesOnlyToPrimaryUntilHealthCheckFails(t *testing.T) {
 }
 
 func TestEveryRegionHasItsOwnHostname(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "hosts", contract("aws", "active-passive", "eu-west-1", "eu-central-1"))
 	albs := albDNSNames(res)
 	hosts := map[string]string{}
@@ -129,6 +132,7 @@ func TestEveryRegionHasItsOwnHostname(t *testing.T) {
 }
 
 func TestHostedZoneIsLookedUpUnlessConfigSaysCreate(t *testing.T) {
+	t.Parallel()
 	looked := mustPlan(t, "zone", contract("aws", "active-active", "us-east-1", "us-west-2"))
 	assert.Empty(t, looked.Recorder.OfType(typeZone))
 	var lookups []string
@@ -149,6 +153,7 @@ func TestHostedZoneIsLookedUpUnlessConfigSaysCreate(t *testing.T) {
 }
 
 func TestCertificatesAreRegionalAndShareOneApexValidationRecord(t *testing.T) {
+	t.Parallel()
 	regions := []string{"us-east-1", "eu-west-1", "ap-northeast-1"}
 	res := mustPlan(t, "tls", contract("aws", "active-active", regions...))
 	var certs []*mock.Resource
@@ -187,6 +192,7 @@ func TestCertificatesAreRegionalAndShareOneApexValidationRecord(t *testing.T) {
 }
 
 func TestWebFirewallRunsManagedRulesRateLimitAndGeoBlockInCountMode(t *testing.T) {
+	t.Parallel()
 	rec := runComponent(t, "eu-west-1", func(ctx *pulumi.Context, inRegion pulumi.ResourceOption) error {
 		_, err := awsc.NewWebFirewall(ctx, "test-eu-west-1", awsc.WebFirewallArgs{
 			LoadBalancerArn: pulumi.String("arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/test/1"),
@@ -240,6 +246,7 @@ func TestWebFirewallRunsManagedRulesRateLimitAndGeoBlockInCountMode(t *testing.T
 }
 
 func TestWebFirewallBlocksByDefaultAndSkipsAnEmptyGeoBlock(t *testing.T) {
+	t.Parallel()
 	rec := runComponent(t, "eu-west-1", func(ctx *pulumi.Context, inRegion pulumi.ResourceOption) error {
 		_, err := awsc.NewWebFirewall(ctx, "test", awsc.WebFirewallArgs{LoadBalancerArn: pulumi.String("arn:alb")}, inRegion)
 		return err
@@ -253,6 +260,7 @@ func TestWebFirewallBlocksByDefaultAndSkipsAnEmptyGeoBlock(t *testing.T) {
 }
 
 func TestEveryLoadBalancerIsBehindItsRegionsWAF(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "waf", with(contract("aws", "active-active", "us-east-1", "eu-west-1", "sa-east-1"), "rateLimit", 1200))
 	albs := res.Recorder.OfType(typeALB)
 	assocs := res.Recorder.OfType(typeACLAssoc)

@@ -66,6 +66,7 @@ func apiOriginPriorities(t *testing.T, res *plan.Result) map[string]int {
 }
 
 func TestAzureActiveActiveSendsClientsToTheLowestLatencyHealthyRegion(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "az", with(contract("azure", "active-active", "eastus2", "westeurope", "southeastasia"), "healthCheckPath", "/healthz", "healthCheckInterval", 30))
 	assert.Equal(t, map[string]int{"eastus2": 1, "westeurope": 1, "southeastasia": 1}, apiOriginPriorities(t, res), "equal priority: latency decides")
 	api := res.Recorder.Named(typeAFDOriginGroup, "az-edge-api")
@@ -79,6 +80,7 @@ func TestAzureActiveActiveSendsClientsToTheLowestLatencyHealthyRegion(t *testing
 }
 
 func TestAzureActivePassiveServesFromThePrimaryUntilItsProbesFail(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "az", contract("azure", "active-passive", "northeurope", "westeurope", "uksouth"))
 	assert.Equal(t, map[string]int{"northeurope": 1, "westeurope": 2, "uksouth": 2}, apiOriginPriorities(t, res))
 	mins := map[string]int{}
@@ -89,6 +91,7 @@ func TestAzureActivePassiveServesFromThePrimaryUntilItsProbesFail(t *testing.T) 
 }
 
 func TestFrontDoorIsHTTPSOnlyWithManagedCertificatesDNSAndTheWAFOnEveryDomain(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "fd", contract("azure", "active-active", "eastus2", "westus3"))
 	endpoint := one(t, res.Recorder.OfType(typeAFDEndpoint), "endpoint")
 	domains := map[string]*mock.Resource{}
@@ -144,6 +147,7 @@ func TestFrontDoorIsHTTPSOnlyWithManagedCertificatesDNSAndTheWAFOnEveryDomain(t 
 }
 
 func TestAzureWAFPolicyRunsTheManagedRuleSetsARateLimitAndTheGeoBlock(t *testing.T) {
+	t.Parallel()
 	for mode, want := range map[string]string{"block": "Prevention", "count": "Detection"} {
 		res := mustPlan(t, "waf", with(contract("azure", "active-active", "eastus2", "westus3"), "wafMode", mode, "rateLimit", 600, "geoBlock", []string{"KP"}))
 		p := one(t, res.Recorder.OfType(typeAzWAF), "policy")
@@ -169,6 +173,7 @@ func TestAzureWAFPolicyRunsTheManagedRuleSetsARateLimitAndTheGeoBlock(t *testing
 }
 
 func TestContainerAppsScaleOnHTTPAndProbeTheHealthPath(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "ca", with(contract("azure", "active-active", "eastus2", "westus"), "healthCheckPath", "/healthz", "concurrency", 50, "containerPort", 8080))
 	envs := map[string]*mock.Resource{}
 	for _, e := range res.Recorder.OfType(typeAppEnv) {
@@ -208,6 +213,7 @@ func TestContainerAppsScaleOnHTTPAndProbeTheHealthPath(t *testing.T) {
 }
 
 func TestAzureSQLFailsOverAutomaticallyToTheSecondRegion(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "sql", with(contract("azure", "active-active", "eastus2", "westeurope", "southeastasia"), "azureFailoverGraceMinutes", 120, "dbBackupRetentionDays", 14))
 	servers := map[string]*mock.Resource{}
 	for _, s := range res.Recorder.OfType(typeSQLServer) {
@@ -251,6 +257,7 @@ func TestAzureSQLFailsOverAutomaticallyToTheSecondRegion(t *testing.T) {
 }
 
 func TestAzureStorageIsPrivateVersionedAndReplicatedFromThePrimary(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "st", contract("azure", "active-passive", "eastus2", "westus", "westeurope", "northeurope"))
 	ids := map[string]string{}
 	for _, a := range res.Recorder.OfType(typeStorageAcct) {
@@ -294,6 +301,7 @@ func TestAzureStorageIsPrivateVersionedAndReplicatedFromThePrimary(t *testing.T)
 }
 
 func TestAzureMonitoringAlertsAndTestsEveryHostname(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "mon", with(contract("azure", "active-active", "eastus2", "westeurope"), "alertEmails", []string{"a@example.com"}, "alarmErrorRatePercent", 3))
 	group := one(t, res.Recorder.OfType(typeActionGroup), "action group")
 	assert.Equal(t, "a@example.com", group.Str("emailReceivers.0.emailAddress"))
@@ -351,10 +359,11 @@ func TestAzureMonitoringAlertsAndTestsEveryHostname(t *testing.T) {
 	assert.Equal(t, 2, links, "a traces-and-logs link per region")
 }
 
-func TestAzureContractKeysAlonePlanForTwoToEightRegions(t *testing.T) {
+func TestAzureContractKeysAlonePlanForTwoThreeAndEightRegions(t *testing.T) {
+	t.Parallel()
 	regions := []string{"eastus2", "westeurope", "southeastasia", "westus", "uksouth", "japaneast", "australiaeast", "brazilsouth"}
 	for _, topology := range []string{"active-active", "active-passive"} {
-		for n := 2; n <= 8; n++ {
+		for _, n := range []int{2, 3, 8} { // the boundaries: the fewest, the first beyond a pair, the most
 			t.Run(fmt.Sprintf("%s/%d", topology, n), func(t *testing.T) {
 				res := mustPlan(t, "az", contract("azure", topology, regions[:n]...))
 				assert.Len(t, res.Recorder.OfType(typeContainerApp), n)
@@ -367,6 +376,7 @@ func TestAzureContractKeysAlonePlanForTwoToEightRegions(t *testing.T) {
 }
 
 func TestAzureProvidersAreExplicitAndResourcesTagged(t *testing.T) {
+	t.Parallel()
 	res := planFile(t, "../Pulumi.azure-prod.yaml")
 	providers := map[string]bool{}
 	for _, p := range res.Recorder.OfType(typeAzProvider) {
@@ -391,6 +401,7 @@ func TestAzureProvidersAreExplicitAndResourcesTagged(t *testing.T) {
 }
 
 func TestBadAzureConfigsNameTheKey(t *testing.T) {
+	t.Parallel()
 	base := contract("azure", "active-active", "eastus2", "westeurope")
 	for _, tc := range []struct {
 		name string
@@ -416,6 +427,7 @@ func TestBadAzureConfigsNameTheKey(t *testing.T) {
 }
 
 func TestAzureDataIsEncryptedWithEachRegionsRotatingKeyVaultKey(t *testing.T) {
+	t.Parallel()
 	res := planFile(t, "../Pulumi.azure-prod.yaml")
 	vaults := map[string]*mock.Resource{}
 	for _, v := range res.Recorder.OfType("azure-native:keyvault:Vault") {
@@ -472,6 +484,7 @@ func TestAzureDataIsEncryptedWithEachRegionsRotatingKeyVaultKey(t *testing.T) {
 }
 
 func TestAzureKeepsWeeklyLongTermBackupsAndPointInTimeRestoreOfBlobs(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "ltr", with(contract("azure", "active-active", "northeurope", "westeurope"), "rtoSeconds", 3900, "rpoSeconds", 3600, "backupCopyRetentionDays", 90))
 	ltr := one(t, res.Recorder.OfType("azure-native:sql:LongTermRetentionPolicy"), "long-term retention")
 	assert.Equal(t, "P13W", ltr.Str("weeklyRetention"), "90 days rounded up to whole weeks, in geo-redundant storage")
@@ -483,6 +496,7 @@ func TestAzureKeepsWeeklyLongTermBackupsAndPointInTimeRestoreOfBlobs(t *testing.
 }
 
 func TestAzureReadsEveryRegionsLogsFromOneFunctionAndSamplesTraces(t *testing.T) {
+	t.Parallel()
 	res := planFile(t, "../Pulumi.azure-prod.yaml")
 	search := one(t, res.Recorder.OfType("azure-native:operationalinsights:SavedSearch"), "saved function")
 	assert.Equal(t, azc.AllLogsFunction, search.Str("functionAlias"))

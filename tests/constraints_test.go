@@ -31,6 +31,7 @@ func recorded(rec *mock.Recorder) policies.Stack {
 }
 
 func TestACompositeAlarmNamingItsMembersAsPlainStringsIsCaught(t *testing.T) {
+	t.Parallel()
 	// The shape components/aws/monitoring.go had: the member alarms' names
 	// as Go strings in the rule, so the engine may create the composite first.
 	rec := runComponent(t, "us-east-1", func(ctx *pulumi.Context, in pulumi.ResourceOption) error {
@@ -63,6 +64,7 @@ func TestACompositeAlarmNamingItsMembersAsPlainStringsIsCaught(t *testing.T) {
 }
 
 func TestEveryCompositeAlarmOfProdWaitsForItsMembers(t *testing.T) {
+	t.Parallel()
 	res := planFile(t, "../Pulumi.prod.yaml")
 	g := policies.NewGraph(res.Recorder.Resources())
 	composites := res.Recorder.OfType(typeComposite)
@@ -80,6 +82,7 @@ func TestEveryCompositeAlarmOfProdWaitsForItsMembers(t *testing.T) {
 }
 
 func TestAGrantToTheMonitoringAgentBeforeItsPubSubChannelIsCaught(t *testing.T) {
+	t.Parallel()
 	// The shape components/gcp/failover.go had: the publisher grant to Cloud
 	// Monitoring's notification agent with nothing that makes Google create it.
 	rec := mock.NewRecorder("mobile-backend", "test")
@@ -120,6 +123,7 @@ func TestAGrantToTheMonitoringAgentBeforeItsPubSubChannelIsCaught(t *testing.T) 
 }
 
 func TestTheEdgeCacheFillAgentIsGrantedAfterTheSignedURLKeyThatCreatesIt(t *testing.T) {
+	t.Parallel()
 	res := planFile(t, "../Pulumi.gcp-prod.yaml")
 	g := policies.NewGraph(res.Recorder.Resources())
 	key := one(t, res.Recorder.OfType("gcp:compute/backendBucketSignedUrlKey:BackendBucketSignedUrlKey"), "signed URL key")
@@ -135,6 +139,7 @@ func TestTheEdgeCacheFillAgentIsGrantedAfterTheSignedURLKeyThatCreatesIt(t *test
 }
 
 func TestAzureAppsAreBuiltFromTheDataTiersOutputsNotPredictedNames(t *testing.T) {
+	t.Parallel()
 	res := planFile(t, "../Pulumi.azure-prod.yaml")
 	g := policies.NewGraph(res.Recorder.Resources())
 	fog := one(t, res.Recorder.OfType("azure-native:sql:FailoverGroup"), "failover group")
@@ -152,6 +157,7 @@ func TestAzureAppsAreBuiltFromTheDataTiersOutputsNotPredictedNames(t *testing.T)
 }
 
 func TestContainerAppsEnvironmentsSitOnADelegatedSubnet(t *testing.T) {
+	t.Parallel()
 	res := planFile(t, "../Pulumi.azure-prod.yaml")
 	for _, vnet := range res.Recorder.OfType("azure-native:network:VirtualNetwork") {
 		assert.Equal(t, "apps", vnet.Str("subnets.0.name"))
@@ -166,6 +172,7 @@ func TestContainerAppsEnvironmentsSitOnADelegatedSubnet(t *testing.T) {
 }
 
 func TestGoogleCloudStacksEnableEveryAPIFirstAndKeepItOnAtDestroy(t *testing.T) {
+	t.Parallel()
 	res := planFile(t, "../Pulumi.gcp-staging.yaml")
 	enabled := map[string]bool{}
 	for _, s := range res.Recorder.OfType("gcp:projects/service:Service") {
@@ -190,6 +197,7 @@ func TestGoogleCloudStacksEnableEveryAPIFirstAndKeepItOnAtDestroy(t *testing.T) 
 }
 
 func TestCloudRunRefusesTheAWSPlaceholderSoTheGoogleCloudDefaultIsDockerHub(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "img", contract("gcp", "active-active", "us-central1", "us-east1"))
 	for _, svc := range res.Recorder.OfType(typeRun) {
 		assert.Equal(t, "docker.io/library/nginx:stable", svc.Str("template.containers.0.image"))
@@ -209,6 +217,7 @@ func mustJSON(t *testing.T, res *plan.Result) string {
 }
 
 func TestContractOnlyStacksOfEveryCloudAndTopologyPassTheChecksBeyondTheMocks(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		cloud   string
 		regions []string
@@ -228,6 +237,7 @@ func TestContractOnlyStacksOfEveryCloudAndTopologyPassTheChecksBeyondTheMocks(t 
 }
 
 func TestThePlanJSONListsWhatEachResourceWaitsFor(t *testing.T) {
+	t.Parallel()
 	res := planFile(t, "../Pulumi.prod.yaml")
 	doc := res.Document()
 	byURN := map[string]plan.DocumentEntry{}

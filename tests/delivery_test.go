@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
-	"github.com/mobile-backend/mobile-backend/internal/plan"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/internal/stackfile"
 )
 
 // deployWorkflow is the part of .github/workflows/deploy.yml these tests read.
@@ -29,6 +29,7 @@ type deployWorkflow struct {
 }
 
 func TestDeployWorkflowUpdatesEveryCommittedStackStagingBeforeProd(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("../.github/workflows/deploy.yml")
 	require.NoError(t, err)
 	var wf deployWorkflow
@@ -44,7 +45,7 @@ func TestDeployWorkflowUpdatesEveryCommittedStackStagingBeforeProd(t *testing.T)
 		assert.Equal(t, "${{ matrix.stack }}", j.With["environment"], "each stack in its own GitHub environment")
 		for _, e := range j.Strategy.Matrix.Include {
 			deployed[e.Stack] = job
-			cfg, err := plan.LoadConfig(projectFile, "../Pulumi."+e.Stack+".yaml", e.Stack)
+			cfg, err := stackfile.Load(projectFile, "../Pulumi."+e.Stack+".yaml", e.Stack)
 			require.NoError(t, err, "%s job deploys a stack with no committed file", job)
 			s, err := spec.Load(e.Stack, cfg.Lookup)
 			require.NoError(t, err)
@@ -57,12 +58,13 @@ func TestDeployWorkflowUpdatesEveryCommittedStackStagingBeforeProd(t *testing.T)
 		}
 	}
 	for _, file := range committedStacks(t) {
-		stack := plan.StackName(file)
+		stack := stackfile.StackName(file)
 		assert.Contains(t, deployed, stack, "%s is deployed from main", stack)
 	}
 }
 
 func TestAffectedStacksFollowWhatAChangeTouches(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	git := func(args ...string) string {
 		cmd := exec.Command("git", args...)

@@ -59,6 +59,7 @@ func backends(res *plan.Result) map[string][]any {
 }
 
 func TestGCPActiveActiveSendsEachClientToTheNearestHealthyRegion(t *testing.T) {
+	t.Parallel()
 	regions := []string{"us-central1", "us-east1", "us-west1"}
 	res := mustPlan(t, "g", with(contract("gcp", "active-active", regions...), "healthCheckFailureThreshold", 5, "healthCheckInterval", 30))
 	negs := negIDs(res)
@@ -124,6 +125,7 @@ func TestGCPActiveActiveSendsEachClientToTheNearestHealthyRegion(t *testing.T) {
 }
 
 func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverWorkflowSwitches(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "p", contract("gcp", "active-passive", "europe-west1", "europe-west4", "us-east1"))
 	urlMap := res.Recorder.Named(typeURLMap, "p-lb")
 	require.NotNil(t, urlMap)
@@ -170,6 +172,7 @@ func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverWorkflowSwitches(
 }
 
 func TestCloudRunIsReachableOnlyThroughTheLoadBalancer(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "run", with(contract("gcp", "active-active", "us-central1", "us-east1"),
 		"cpu", 1536, "memory", 3072, "concurrency", 40, "healthCheckPath", "/healthz", "containerPort", 8080))
 	emails := map[string]bool{}
@@ -206,6 +209,7 @@ func TestCloudRunIsReachableOnlyThroughTheLoadBalancer(t *testing.T) {
 }
 
 func TestCloudArmorRunsThePreconfiguredRulesARateBanAndAdaptiveProtection(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"block", "count"} {
 		t.Run(mode, func(t *testing.T) {
 			res := mustPlan(t, "armor", with(contract("gcp", "active-active", "europe-west1", "europe-west4"),
@@ -252,6 +256,7 @@ func TestCloudArmorRunsThePreconfiguredRulesARateBanAndAdaptiveProtection(t *tes
 }
 
 func TestGCPDatabaseEnginePerTopology(t *testing.T) {
+	t.Parallel()
 	aa := mustPlan(t, "db", contract("gcp", "active-active", "us-central1", "us-east1", "us-west1"))
 	inst := one(t, aa.Recorder.OfType(typeSpanner), "spanner instance")
 	assert.Equal(t, "nam6", inst.Str("config"), "the smallest configuration serving all three regions")
@@ -299,6 +304,7 @@ func TestGCPDatabaseEnginePerTopology(t *testing.T) {
 }
 
 func TestBucketIsDualRegionWithTurboReplication(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "b", with(contract("gcp", "active-passive", "europe-west1", "us-east1", "europe-west3"), "noncurrentVersionDays", 60))
 	b := one(t, res.Recorder.OfType(typeGCSBucket), "bucket")
 	assert.Equal(t, "EU", b.Str("location"))
@@ -317,6 +323,7 @@ func TestBucketIsDualRegionWithTurboReplication(t *testing.T) {
 }
 
 func TestDualRegionPairing(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		regions  []string
 		location string
@@ -335,6 +342,7 @@ func TestDualRegionPairing(t *testing.T) {
 }
 
 func TestGCPMonitoringChecksEveryHostnameAndAlerts(t *testing.T) {
+	t.Parallel()
 	regions := []string{"us-central1", "us-east1"}
 	res := mustPlan(t, "m", with(contract("gcp", "active-passive", regions...), "alertEmails", []string{"a@example.com", "b@example.com"}, "healthCheckPath", "/healthz"))
 	channels := res.Recorder.OfType(typeChannel)
@@ -392,6 +400,7 @@ func TestGCPMonitoringChecksEveryHostnameAndAlerts(t *testing.T) {
 }
 
 func TestGCPProvidersAreExplicitAndLabelled(t *testing.T) {
+	t.Parallel()
 	res := planFile(t, "../Pulumi.gcp-prod.yaml")
 	providers := map[string]string{}
 	regional := 0
@@ -420,8 +429,9 @@ func TestGCPProvidersAreExplicitAndLabelled(t *testing.T) {
 }
 
 func TestGCPContractKeysAlonePlan(t *testing.T) {
+	t.Parallel()
 	anyRegions := []string{"europe-west1", "us-east1", "asia-southeast1", "southamerica-east1", "australia-southeast1", "me-west1", "africa-south1", "northamerica-northeast1"}
-	for n := 2; n <= 8; n++ {
+	for _, n := range []int{2, 3, 8} { // the boundaries: the fewest, the first beyond a pair, the most
 		t.Run(fmt.Sprintf("active-passive/%d", n), func(t *testing.T) {
 			res := mustPlan(t, "ap", contract("gcp", "active-passive", anyRegions[:n]...))
 			assert.Len(t, res.Recorder.OfType(typeRun), n)
@@ -446,6 +456,7 @@ func TestGCPContractKeysAlonePlan(t *testing.T) {
 }
 
 func TestBadGCPConfigsNameTheKey(t *testing.T) {
+	t.Parallel()
 	base := contract("gcp", "active-active", "us-central1", "us-east1")
 	for _, tc := range []struct {
 		name string
@@ -475,6 +486,7 @@ func TestBadGCPConfigsNameTheKey(t *testing.T) {
 }
 
 func TestGCPDataIsEncryptedWithRotatingKeysOnlyItsServiceAgentsMayUse(t *testing.T) {
+	t.Parallel()
 	const keyType, grantType = "gcp:kms/cryptoKey:CryptoKey", "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember"
 	keyOf := func(res *plan.Result) map[string]string { // location -> key id
 		out := map[string]string{}
@@ -530,6 +542,7 @@ func TestGCPDataIsEncryptedWithRotatingKeysOnlyItsServiceAgentsMayUse(t *testing
 }
 
 func TestEveryRegionsLogsReachOneLogBucketAndTracesCloudTrace(t *testing.T) {
+	t.Parallel()
 	res := mustPlan(t, "lg", with(contract("gcp", "active-active", "us-central1", "us-east1"), "logRetentionDays", 90))
 	bucket := one(t, res.Recorder.OfType("gcp:logging/projectBucketConfig:ProjectBucketConfig"), "log bucket")
 	assert.Equal(t, "us-central1", bucket.Str("location"), "kept in the primary region")

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -18,6 +19,7 @@ import (
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/plan"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/internal/stackfile"
 )
 
 const projectFile = "../Pulumi.yaml"
@@ -61,7 +63,7 @@ func writeStack(t testing.TB, stack string, cfg map[string]any) string {
 // planConfig plans a stack from config, exactly as cmd/plan does.
 func planConfig(t testing.TB, stack string, cfg map[string]any) (*plan.Result, error) {
 	t.Helper()
-	c, err := plan.LoadConfig(projectFile, writeStack(t, stack, cfg), stack)
+	c, err := stackfile.Load(projectFile, writeStack(t, stack, cfg), stack)
 	if err != nil {
 		return nil, err
 	}
@@ -76,14 +78,31 @@ func mustPlan(t testing.TB, stack string, cfg map[string]any) *plan.Result {
 	return res
 }
 
-// planFile plans a committed stack file.
+// committed caches the plan of each committed stack file: it is computed
+// once per test binary, and tests only read it (mutations work on copies).
+var committed sync.Map // file -> *committedPlan
+
+type committedPlan struct {
+	once sync.Once
+	res  *plan.Result
+	err  error
+}
+
+// planFile plans a committed stack file (once per test binary).
 func planFile(t testing.TB, file string) *plan.Result {
 	t.Helper()
-	c, err := plan.LoadConfig(projectFile, file, plan.StackName(file))
-	require.NoError(t, err)
-	res, err := plan.Run(c)
-	require.NoError(t, err, file)
-	return res
+	v, _ := committed.LoadOrStore(file, &committedPlan{})
+	p := v.(*committedPlan)
+	p.once.Do(func() {
+		c, err := stackfile.Load(projectFile, file, stackfile.StackName(file))
+		if err != nil {
+			p.err = err
+			return
+		}
+		p.res, p.err = plan.Run(c)
+	})
+	require.NoError(t, p.err, file)
+	return p.res
 }
 
 // runMain runs the plan command and returns its exit status and output.

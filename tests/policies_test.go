@@ -80,6 +80,7 @@ func violations(s policies.Stack, p policies.Policy) []policies.Violation {
 }
 
 func TestEveryCommittedStackPassesEveryMandatoryPolicy(t *testing.T) {
+	t.Parallel()
 	for _, file := range committedStacks(t) {
 		res := planFile(t, file)
 		for _, v := range res.Policies {
@@ -96,6 +97,7 @@ func TestEveryCommittedStackPassesEveryMandatoryPolicy(t *testing.T) {
 }
 
 func TestEachPolicyCatchesItsViolation(t *testing.T) {
+	t.Parallel()
 	aws := graph(planFile(t, "../Pulumi.prod.yaml"))
 	gcp := graph(planFile(t, "../Pulumi.gcp-prod.yaml"))
 	gcpAP := graph(planFile(t, "../Pulumi.gcp-staging.yaml"))
@@ -179,6 +181,7 @@ func TestEachPolicyCatchesItsViolation(t *testing.T) {
 }
 
 func TestWAFCountModeIsAdvisoryOutsideProductionAndMandatoryInIt(t *testing.T) {
+	t.Parallel()
 	staging := planFile(t, "../Pulumi.staging.yaml")
 	vs := violations(graph(staging), policies.WAFEnforcing)
 	require.NotEmpty(t, vs)
@@ -195,6 +198,7 @@ func TestWAFCountModeIsAdvisoryOutsideProductionAndMandatoryInIt(t *testing.T) {
 }
 
 func TestDefaultProvidersAreRefused(t *testing.T) {
+	t.Parallel()
 	aws := graph(planFile(t, "../Pulumi.prod.yaml"))
 	assert.Empty(t, violations(aws, policies.ExplicitProviders))
 	var bad policies.Stack
@@ -215,6 +219,7 @@ func TestDefaultProvidersAreRefused(t *testing.T) {
 }
 
 func TestRegionsMustBeAllowedAndFarEnoughApart(t *testing.T) {
+	t.Parallel()
 	ok := mustPlan(t, "r", with(contract("aws", "active-passive", "eu-west-1", "eu-central-1"), "allowedRegions", []string{"eu-west-1", "eu-central-1"}))
 	assert.Empty(t, violations(graph(ok), policies.RegionsAllowedAndApart))
 
@@ -232,6 +237,7 @@ func TestRegionsMustBeAllowedAndFarEnoughApart(t *testing.T) {
 }
 
 func TestEveryRegionMustBeServedCheckedAndAlerted(t *testing.T) {
+	t.Parallel()
 	for _, file := range []string{"../Pulumi.prod.yaml", "../Pulumi.gcp-prod.yaml", "../Pulumi.azure-prod.yaml"} {
 		assert.Empty(t, violations(graph(planFile(t, file)), policies.EveryRegionServedAndWatched), file)
 	}
@@ -255,6 +261,7 @@ func TestEveryRegionMustBeServedCheckedAndAlerted(t *testing.T) {
 }
 
 func TestPlanTreePrintsPolicyResults(t *testing.T) {
+	t.Parallel()
 	code, tree, _ := runMain("--config-file", "../Pulumi.staging.yaml")
 	require.Equal(t, plan.ExitOK, code, "advisory violations do not fail the plan")
 	assert.Contains(t, tree, fmt.Sprintf("Policies: %d checked,", len(policies.All)))
@@ -262,6 +269,7 @@ func TestPlanTreePrintsPolicyResults(t *testing.T) {
 }
 
 func TestStatefulResourcesMustBeProtected(t *testing.T) {
+	t.Parallel()
 	aws := graph(planFile(t, "../Pulumi.prod.yaml"))
 	assert.Empty(t, violations(aws, policies.BackupsAndProtection))
 	var bad policies.Stack
@@ -280,6 +288,7 @@ func TestStatefulResourcesMustBeProtected(t *testing.T) {
 }
 
 func TestResilienceBudgetOfEachCommittedStack(t *testing.T) {
+	t.Parallel()
 	for file, want := range map[string][2]int{
 		"../Pulumi.prod.yaml":          {150, 900},  // 10 s × 3 detection + 60 s alias TTL + 60 s Aurora failover; RTC 15 min
 		"../Pulumi.staging.yaml":       {270, 900},  // + 60 s scale-out cooldown + 60 s task start for the standby
@@ -306,6 +315,7 @@ func TestResilienceBudgetOfEachCommittedStack(t *testing.T) {
 }
 
 func TestSlowerDetectionRaisesTheRTOAndPastTheObjectiveFailsThePolicy(t *testing.T) {
+	t.Parallel()
 	base := contract("aws", "active-active", "us-east-1", "eu-west-1")
 	fast := mustPlan(t, "r", base)
 	slow := mustPlan(t, "r", with(base, "healthCheckInterval", 30, "healthCheckFailureThreshold", 10))
@@ -321,6 +331,7 @@ func TestSlowerDetectionRaisesTheRTOAndPastTheObjectiveFailsThePolicy(t *testing
 }
 
 func TestAnAzureStackOnTheDefaultObjectivesFailsThePlanNamingTheKey(t *testing.T) {
+	t.Parallel()
 	// A failover group waits out its grace period (an hour by default): a
 	// stack meets the default 600 s RTO only when it says it accepts more.
 	file := writeStack(t, "az", contract("azure", "active-active", "northeurope", "westeurope"))
@@ -335,6 +346,7 @@ func TestAnAzureStackOnTheDefaultObjectivesFailsThePlanNamingTheKey(t *testing.T
 }
 
 func TestAFourthAzureRegionGetsNoObjectReplicationAndThePlanSaysSo(t *testing.T) {
+	t.Parallel()
 	// Object replication goes from the primary to at most two accounts
 	// (azure.MaxReplicationDestinations): a fourth region would serve
 	// without the uploads, so the plan refuses it.
@@ -346,6 +358,7 @@ func TestAFourthAzureRegionGetsNoObjectReplicationAndThePlanSaysSo(t *testing.T)
 }
 
 func TestUnroutedAlertsAreAdvisoryOutsideProductionAndMandatoryInIt(t *testing.T) {
+	t.Parallel()
 	base := contract("aws", "active-active", "us-east-1", "eu-west-1")
 	for env, want := range map[string]policies.Severity{"dev": policies.Advisory, "prod": policies.Mandatory} {
 		res := mustPlan(t, "alerts", with(base, "environment", env))
@@ -364,6 +377,7 @@ func without(s policies.Stack, drop func(*mock.Resource) bool) policies.Stack {
 }
 
 func TestEveryCloudHasAViolatingCaseForTheRulesThatJoinResources(t *testing.T) {
+	t.Parallel()
 	gcp := graph(planFile(t, "../Pulumi.gcp-prod.yaml"))
 	az := graph(planFile(t, "../Pulumi.azure-prod.yaml"))
 

@@ -150,12 +150,14 @@ func packFor(t *testing.T, s policies.Stack, stack string) policyx.PolicyPack {
 }
 
 func TestPolicyPackProjectFileIsAGoPack(t *testing.T) {
+	t.Parallel()
 	proj, err := workspace.LoadPolicyPack("../policies/pack/PulumiPolicy.yaml")
 	require.NoError(t, err)
 	assert.Equal(t, "go", proj.Runtime.Name())
 }
 
 func TestPolicyPackAdaptsEveryRuleWithItsSeverityForTheStack(t *testing.T) {
+	t.Parallel()
 	prod, staging := planFile(t, "../Pulumi.prod.yaml"), planFile(t, "../Pulumi.staging.yaml")
 	for _, tc := range []struct {
 		pack     policyx.PolicyPack
@@ -179,6 +181,7 @@ func TestPolicyPackAdaptsEveryRuleWithItsSeverityForTheStack(t *testing.T) {
 }
 
 func TestPolicyPackReportsWhatThePlanReportsAfterAnUpdateAndInAFirstPreview(t *testing.T) {
+	t.Parallel()
 	for _, file := range committedStacks(t) {
 		res := planFile(t, file)
 		pack := packFor(t, graph(res), res.Config.Stack)
@@ -190,6 +193,7 @@ func TestPolicyPackReportsWhatThePlanReportsAfterAnUpdateAndInAFirstPreview(t *t
 }
 
 func TestPolicyPackCatchesABrokenJoinEvenBeforeIdsAreKnown(t *testing.T) {
+	t.Parallel()
 	// Dropping one region's public access block, WAF association or health
 	// check must be caught in a first preview too, where every id is unknown.
 	for _, tc := range []struct{ file, typ, nameHas, policy string }{
@@ -231,6 +235,7 @@ func filterPolicy(vs []policies.Violation, name string) []policies.Violation {
 }
 
 func TestPolicyPackLoadsTheStackConfigTheEngineHandsIt(t *testing.T) {
+	t.Parallel()
 	newCtx := func(cfg map[string]string) *pulumi.Context {
 		ctx, err := pulumi.NewContext(context.Background(), pulumi.RunInfo{Project: "mobile-backend", Stack: "prod", Config: cfg})
 		require.NoError(t, err)

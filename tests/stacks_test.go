@@ -14,6 +14,7 @@ import (
 
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/plan"
+	"github.com/mobile-backend/mobile-backend/internal/stackfile"
 )
 
 // diverseAWSRegions spreads a stack over continents, in stack order.
@@ -27,6 +28,7 @@ func committedStacks(t *testing.T) []string {
 }
 
 func TestEveryCommittedStackPlansDeterministically(t *testing.T) {
+	t.Parallel()
 	for _, file := range committedStacks(t) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			code, first, stderr := runMain("--config-file", file, "--format", "json")
@@ -37,7 +39,7 @@ func TestEveryCommittedStackPlansDeterministically(t *testing.T) {
 			var doc plan.Document
 			require.NoError(t, json.Unmarshal([]byte(first), &doc))
 			assert.Equal(t, "mobile-backend", doc.Project)
-			assert.Equal(t, plan.StackName(file), doc.Stack)
+			assert.Equal(t, stackfile.StackName(file), doc.Stack)
 			assert.GreaterOrEqual(t, len(doc.Regions), 2)
 			assert.Equal(t, "primary", string(doc.Regions[0].Role))
 			assert.NotEmpty(t, doc.Resources)
@@ -53,6 +55,7 @@ func TestEveryCommittedStackPlansDeterministically(t *testing.T) {
 }
 
 func TestProdIsActiveActiveOnThreeRegionsWithProductionProtections(t *testing.T) {
+	t.Parallel()
 	res := planFile(t, "../Pulumi.prod.yaml")
 	assert.Equal(t, "aws", string(res.Spec.Cloud))
 	assert.Equal(t, "active-active", string(res.Spec.Topology))
@@ -70,9 +73,10 @@ func TestProdIsActiveActiveOnThreeRegionsWithProductionProtections(t *testing.T)
 	}
 }
 
-func TestContractKeysAlonePlanForTwoToEightRegionsInEitherTopology(t *testing.T) {
+func TestContractKeysAlonePlanForTwoThreeAndEightRegionsInEitherTopology(t *testing.T) {
+	t.Parallel()
 	for _, topology := range []string{"active-active", "active-passive"} {
-		for n := 2; n <= 8; n++ {
+		for _, n := range []int{2, 3, 8} { // the boundaries: the fewest, the first beyond a pair, the most
 			t.Run(fmt.Sprintf("%s/%d", topology, n), func(t *testing.T) {
 				regions := diverseAWSRegions[:n]
 				res := mustPlan(t, "min", contract("aws", topology, regions...))
@@ -97,6 +101,7 @@ func TestContractKeysAlonePlanForTwoToEightRegionsInEitherTopology(t *testing.T)
 }
 
 func TestEveryResourceUsesAnExplicitProviderOfItsRegion(t *testing.T) {
+	t.Parallel()
 	res := planFile(t, "../Pulumi.prod.yaml")
 	providers := map[string]string{}
 	for _, p := range res.Recorder.OfType(typeAWSProvider) {
@@ -133,6 +138,7 @@ func TestEveryResourceUsesAnExplicitProviderOfItsRegion(t *testing.T) {
 }
 
 func TestNoSecretOrDefaultProviderLeaksIntoThePlan(t *testing.T) {
+	t.Parallel()
 	code, out, _ := runMain("--config-file", "../Pulumi.prod.yaml", "--format", "json")
 	require.Equal(t, plan.ExitOK, code)
 	assert.NotContains(t, out, "default_6_", "no resource falls back to a default provider")
@@ -141,6 +147,7 @@ func TestNoSecretOrDefaultProviderLeaksIntoThePlan(t *testing.T) {
 }
 
 func TestReadmeDiagramsAreWhatThePlanPrintsToday(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("../README.md")
 	require.NoError(t, err)
 	readme := string(b)
@@ -157,6 +164,7 @@ func TestReadmeDiagramsAreWhatThePlanPrintsToday(t *testing.T) {
 }
 
 func TestDiagramsDrawEveryRegionAndStandbysDashed(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		cfg      map[string]any
 		standbys int
@@ -183,6 +191,7 @@ func TestDiagramsDrawEveryRegionAndStandbysDashed(t *testing.T) {
 }
 
 func TestSummaryShowsWhatEachRegionAddsAndTheReplicationPaths(t *testing.T) {
+	t.Parallel()
 	code, out, stderr := runMain("--config-file", "../Pulumi.prod.yaml", "--format", "summary")
 	require.Equal(t, plan.ExitOK, code, stderr)
 	assert.Contains(t, out, "| billable kind | global | us-east-1 | eu-west-1 | ap-southeast-1 |\n")
@@ -205,6 +214,7 @@ func TestSummaryShowsWhatEachRegionAddsAndTheReplicationPaths(t *testing.T) {
 }
 
 func TestPaidDDoSProtectionIsOffByDefaultAndCoversEveryEntryPointWhenOn(t *testing.T) {
+	t.Parallel()
 	const (
 		shieldType, shieldHC, shieldGroup = "aws:shield/protection:Protection", "aws:shield/protectionHealthCheckAssociation:ProtectionHealthCheckAssociation", "aws:shield/protectionGroup:ProtectionGroup"
 		armorNetwork, edgeService, tier   = "gcp:compute/regionSecurityPolicy:RegionSecurityPolicy", "gcp:compute/networkEdgeSecurityService:NetworkEdgeSecurityService", "gcp:compute/projectCloudArmorTier:ProjectCloudArmorTier"
@@ -268,6 +278,7 @@ func TestPaidDDoSProtectionIsOffByDefaultAndCoversEveryEntryPointWhenOn(t *testi
 }
 
 func TestEveryCommittedStackHasAMonthlyBudgetAlertingAtTheSameThresholds(t *testing.T) {
+	t.Parallel()
 	want := []string{"50 actual", "80 actual", "100 actual", "100 forecast"}
 	// AWS Budgets, over the resources tagged with the stack.
 	b := one(t, planFile(t, "../Pulumi.prod.yaml").Recorder.OfType("aws:budgets/budget:Budget"), "budget")
@@ -329,6 +340,7 @@ func TestEveryCommittedStackHasAMonthlyBudgetAlertingAtTheSameThresholds(t *test
 }
 
 func TestEveryTaggableResourceCarriesTheCostAllocationTags(t *testing.T) {
+	t.Parallel()
 	for _, file := range committedStacks(t) {
 		res := planFile(t, file)
 		byURN := map[string]*mock.Resource{}

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/internal/stackfile"
 	"github.com/mobile-backend/mobile-backend/policies"
 )
 
@@ -45,7 +46,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		file = "Pulumi." + *stack + ".yaml"
 	}
 	if *stack == "" {
-		*stack = StackName(file)
+		*stack = stackfile.StackName(file)
 	}
 	if _, err := os.Stat(file); err != nil {
 		fmt.Fprintf(stderr, "plan: %v\n", err)
@@ -53,7 +54,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 
 	failed := false
-	cfg, err := LoadConfig(*project, file, *stack)
+	cfg, err := stackfile.Load(*project, file, *stack)
 	if err == nil {
 		var res *Result
 		if res, err = Run(cfg); err == nil {

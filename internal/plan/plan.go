@@ -13,13 +13,14 @@ import (
 
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/internal/stackfile"
 	"github.com/mobile-backend/mobile-backend/policies"
 	"github.com/mobile-backend/mobile-backend/stacks"
 )
 
 // Result is one offline run of the program.
 type Result struct {
-	Config   *Config
+	Config   *stackfile.Config
 	Spec     spec.Spec
 	Recorder *mock.Recorder
 	Outputs  map[string]any
@@ -31,7 +32,7 @@ type Result struct {
 
 // Run validates the config and runs the program under the recording mock.
 // A config problem is a *spec.Error and nothing is registered.
-func Run(cfg *Config) (*Result, error) {
+func Run(cfg *stackfile.Config) (*Result, error) {
 	s, err := spec.Load(cfg.Stack, cfg.Lookup)
 	if err != nil {
 		return nil, err

@@ -1,8 +1,8 @@
-// Package plan runs the Pulumi program offline: it reads Pulumi.yaml and a
-// stack file with the CLI's own loader (applying the declared defaults as the
-// engine would), runs stacks.Program under the recording mock with that
-// config, and renders what would be deployed as a tree or as JSON.
-package plan
+// Package stackfile reads Pulumi.yaml and a stack file with the CLI's own
+// loader, applying the declared defaults as the engine would, into the config
+// the program receives. It links no cloud SDK, so the config cases that need
+// the loader (types, unknown keys) answer in seconds.
+package stackfile
 
 import (
 	"encoding/json"
@@ -38,12 +38,12 @@ func StackName(stackFile string) string {
 	return strings.TrimSuffix(strings.TrimPrefix(base, "Pulumi."), filepath.Ext(base))
 }
 
-// LoadConfig reads the project and stack files. Values declared in the
+// Load reads the project and stack files. Values declared in the
 // project (defaults of the project's keys, values of other namespaces' keys)
 // come first, and the stack's own values override them. A stack value of the
 // wrong type, or an undeclared key of the project's namespace (a typo would
 // otherwise be silently ignored), is a *spec.Error.
-func LoadConfig(projectFile, stackFile, stack string) (*Config, error) {
+func Load(projectFile, stackFile, stack string) (*Config, error) {
 	proj, err := workspace.LoadProject(projectFile)
 	if err != nil {
 		return nil, &spec.Error{Problems: []string{fmt.Sprintf("%s: %v", projectFile, err)}}

@@ -1,0 +1,266 @@
+package spec_test
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/internal/stackfile"
+)
+
+// The config cases: every bad input is refused with its key named, before
+// anything is registered. They run spec.Load (and, for what the CLI's own
+// loader checks, stackfile.Load) without linking any cloud SDK.
+
+const projectFile = "../../Pulumi.yaml"
+
+type cfg map[string]any
+
+func contract(cloud, topology string, regions ...string) cfg {
+	return cfg{"cloud": cloud, "topology": topology, "regions": regions, "domain": "api.example.com"}
+}
+
+func (c cfg) with(kv ...any) cfg {
+	out := cfg{}
+	for k, v := range c {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i].(string)] = kv[i+1]
+	}
+	return out
+}
+
+// lookup hands values to the spec the way the engine hands config to a
+// program: strings as they are, everything else as JSON.
+func (c cfg) lookup(key string) (string, bool) {
+	v, ok := c[key]
+	if !ok {
+		return "", false
+	}
+	if s, isString := v.(string); isString {
+		return s, true
+	}
+	b, _ := json.Marshal(v)
+	return string(b), true
+}
+
+// problems loads a config and returns its problems (nil when it is valid).
+func problems(t *testing.T, c cfg) []string {
+	t.Helper()
+	_, err := spec.Load("bad", c.lookup)
+	if err == nil {
+		return nil
+	}
+	var e *spec.Error
+	require.True(t, errors.As(err, &e), "a config problem is a *spec.Error, not %T", err)
+	return e.Problems
+}
+
+func TestBadConfigsAreRefusedWithTheKeyNamed(t *testing.T) {
+	t.Parallel()
+	aws := contract("aws", "active-active", "us-east-1", "eu-west-1")
+	gcp := contract("gcp", "active-active", "us-central1", "us-east1")
+	azure := contract("azure", "active-active", "eastus2", "westeurope")
+	cases := []struct {
+		name string
+		cfg  cfg
+		want string // the key and the gist of the message
+	}{
+		{"unknown cloud", aws.with("cloud", "ibm"), `mobile-backend:cloud: "ibm" is not a supported cloud; one of aws, gcp, azure`},
+		{"missing cloud", aws.with("cloud", ""), "mobile-backend:cloud: required"},
+		{"unknown topology", aws.with("topology", "active-sideways"), `mobile-backend:topology: "active-sideways" is not a topology; one of active-active, active-passive`},
+		{"one region", aws.with("regions", []string{"us-east-1"}), "mobile-backend:regions: at least two regions"},
+		{"duplicate region", aws.with("regions", []string{"us-east-1", "eu-west-1", "us-east-1"}), `mobile-backend:regions[2]: "us-east-1" is listed twice`},
+		{"not an AWS region", aws.with("regions", []string{"us-east-1", "us-east-9"}), `mobile-backend:regions[1]: "us-east-9" is not an AWS region`},
+		{"a GCP region on AWS", aws.with("regions", []string{"us-east-1", "europe-west1"}), `mobile-backend:regions[1]: "europe-west1" is not an AWS region`},
+		{"an AWS region on Azure", azure.with("regions", []string{"eastus2", "eu-west-1"}), `mobile-backend:regions[1]: "eu-west-1" is not an Azure region`},
+		{"overlapping CIDRs", aws.with("vpcCidrs", []string{"10.0.0.0/16", "10.0.128.0/17"}), `mobile-backend:vpcCidrs[1]: "10.0.128.0/17" overlaps vpcCidrs[0]`},
+		{"public CIDR", aws.with("vpcCidrs", []string{"10.0.0.0/16", "8.8.0.0/16"}), `mobile-backend:vpcCidrs[1]: "8.8.0.0/16" is not a private`},
+		{"CIDR per region", aws.with("vpcCidrs", []string{"10.0.0.0/16"}), "mobile-backend:vpcCidrs: has 1 entries for 2 regions"},
+		{"Route 53 interval", aws.with("healthCheckInterval", 15), "mobile-backend:healthCheckInterval: 15 is not allowed by Route 53; one of 10, 30"},
+		{"Route 53 threshold", aws.with("healthCheckFailureThreshold", 11), "mobile-backend:healthCheckFailureThreshold: 11 is not allowed by Route 53; 1 to 10"},
+		{"zero threshold", aws.with("healthCheckFailureThreshold", 0), "mobile-backend:healthCheckFailureThreshold: 0 must be positive"},
+		{"Front Door interval", azure.with("healthCheckInterval", 300), "mobile-backend:healthCheckInterval: 300 is not allowed by Front Door; 5 to 255 seconds"},
+		{"malformed domain", aws.with("domain", "api..example.com"), `mobile-backend:domain: "api..example.com" is not a valid hostname`},
+		{"bare domain", aws.with("domain", "localhost"), `mobile-backend:domain: "localhost" is not a fully qualified hostname`},
+		{"zone outside domain", aws.with("dnsZone", "example.org"), `mobile-backend:dnsZone: "example.org" does not contain the domain "api.example.com"`},
+		{"malformed e-mail", aws.with("alertEmails", []string{"oncall@example.com", "oncall"}), `mobile-backend:alertEmails[1]: "oncall" is not an e-mail address`},
+		{"negative minimum", aws.with("minInstances", -1), "mobile-backend:minInstances: -1 must be at least 1"},
+		{"negative cpu", aws.with("cpu", -512), "mobile-backend:cpu: -512 must be positive"},
+		{"max below min", aws.with("minInstances", 5, "maxInstances", 2), "mobile-backend:maxInstances: 2 is below minInstances (5)"},
+		{"standby of zero", aws.with("standbyMinInstances", 0), "mobile-backend:standbyMinInstances: 0 must be at least 1"},
+		{"fargate memory", aws.with("cpu", 256, "memory", 4096), "mobile-backend:memory: 4096 MiB is not a Fargate memory size for cpu 256"},
+		{"fargate cpu", aws.with("cpu", 300), "mobile-backend:cpu: 300 is not a Fargate CPU size"},
+		{"Cloud Run cpu", gcp.with("cpu", 16384, "memory", 32768), "mobile-backend:cpu: 16384 is more than Cloud Run's 8 vCPU (8192)"},
+		{"Cloud Run memory", gcp.with("cpu", 1024, "memory", 8192), "mobile-backend:memory: 8192 MiB is outside what Cloud Run allows with 1 vCPU: 512 to 4096"},
+		{"Cloud Run image", gcp.with("image", "public.ecr.aws/nginx/nginx:stable"), `mobile-backend:image: "public.ecr.aws/nginx/nginx:stable": Cloud Run deploys only from Artifact Registry`},
+		{"Container Apps cpu", azure.with("cpu", 300), "mobile-backend:cpu: 300 is not a Container Apps size"},
+		{"Container Apps memory", azure.with("cpu", 512, "memory", 512), "mobile-backend:memory: 512 MiB does not match cpu 512"},
+		{"WAF mode", aws.with("wafMode", "log"), `mobile-backend:wafMode: "log" is not a WAF mode; one of block, count`},
+		{"WAF rate limit", aws.with("rateLimit", 5), "mobile-backend:rateLimit: 5 is not allowed by AWS WAF; 10 to 2000000000"},
+		{"geo code", aws.with("geoBlock", []string{"KP", "Russia"}), `mobile-backend:geoBlock[1]: "Russia" is not an ISO 3166-1 alpha-2 country code`},
+		{"log retention", aws.with("logRetentionDays", 10), "mobile-backend:logRetentionDays: 10 is not a CloudWatch Logs retention"},
+		{"health path", aws.with("healthCheckPath", "healthz"), `mobile-backend:healthCheckPath: "healthz" must be a URL path`},
+		{"port", aws.with("containerPort", 70000), "mobile-backend:containerPort: 70000 is not a TCP port"},
+		{"reserved tag", aws.with("tags", map[string]string{"aws:owner": "me"}), `mobile-backend:tags: key "aws:owner" uses the reserved aws: prefix`},
+		{"label key", gcp.with("tags", map[string]string{"Team": "a"}), `mobile-backend:tags: key "Team" is not a Google Cloud label key`},
+		{"one database instance in prod", aws.with("environment", "prod", "dbInstances", 1), `mobile-backend:dbInstances: 1 is too few for production (environment "prod")`},
+		{"burstable database class", aws.with("dbInstanceClass", "db.t4g.medium"), `mobile-backend:dbInstanceClass: "db.t4g.medium" is not a memory-optimized instance class`},
+		{"short backup retention", aws.with("dbBackupRetentionDays", 3), "mobile-backend:dbBackupRetentionDays: 3 must be between 7"},
+		{"engine version", aws.with("dbEngineVersion", "sixteen"), `mobile-backend:dbEngineVersion: "sixteen" is not an Aurora PostgreSQL version`},
+		{"database name", aws.with("dbName", "App-DB"), `mobile-backend:dbName: "App-DB" must start with a letter`},
+		{"static host outside the zone", aws.with("staticHostname", "cdn.example.org"), `mobile-backend:staticHostname: "cdn.example.org" is not in the zone "example.com"`},
+		{"alarm percentage", aws.with("alarmCpuPercent", 150), "mobile-backend:alarmCpuPercent: 150 is a percentage: at most 100"},
+		{"alarm threshold", aws.with("alarmDbReplicationLagMs", 0), "mobile-backend:alarmDbReplicationLagMs: 0 must be positive"},
+		{"billing account", gcp.with("monthlyBudget", 100), "mobile-backend:gcpBillingAccount: a monthlyBudget on Google Cloud is set on the billing account: name it"},
+		{"database choice", gcp.with("gcpDatabase", "mysql"), `mobile-backend:gcpDatabase: "mysql" is not a database choice; one of auto, spanner, cloudsql`},
+		{"Spanner units", gcp.with("spannerMinProcessingUnits", 1500), "mobile-backend:spannerMinProcessingUnits: 1500 must be a multiple of 1000"},
+		{"SQL SKU", azure.with("azureSqlSku", "Basic"), `mobile-backend:azureSqlSku: "Basic" is not a zone-redundant vCore SKU`},
+		{"grace period", azure.with("azureFailoverGraceMinutes", 30), "mobile-backend:azureFailoverGraceMinutes: 30 is below Azure's minimum of 60 minutes"},
+		{"admin pair", azure.with("azureSqlAdminLogin", "dba"), "mobile-backend:azureSqlAdminLogin: set azureSqlAdminLogin and azureSqlAdminObjectId together, or neither"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := strings.Join(problems(t, tc.cfg), "\n")
+			assert.Contains(t, got, tc.want)
+		})
+	}
+}
+
+func TestEveryConfigProblemIsReportedAtOnce(t *testing.T) {
+	t.Parallel()
+	c := contract("aws", "active-passive", "us-east-1", "mars-north-1").
+		with("healthCheckInterval", 20, "alertEmails", []string{"not-an-address"}, "minInstances", 0)
+	assert.Equal(t, []string{
+		`mobile-backend:regions[1]: "mars-north-1" is not an AWS region; see internal/spec/regions.go for the list`,
+		"mobile-backend:minInstances: 0 must be at least 1",
+		`mobile-backend:alertEmails[0]: "not-an-address" is not an e-mail address`,
+		"mobile-backend:healthCheckInterval: 20 is not allowed by Route 53; one of 10, 30",
+	}, problems(t, c))
+}
+
+func TestTheFourContractKeysAreEnoughOnEveryCloud(t *testing.T) {
+	t.Parallel()
+	for _, c := range []cfg{
+		contract("aws", "active-passive", "eu-west-1", "eu-central-1"),
+		contract("gcp", "active-active", "us-central1", "us-east1"),
+		contract("azure", "active-passive", "northeurope", "westeurope"),
+	} {
+		assert.Empty(t, problems(t, c), c["cloud"])
+	}
+}
+
+// writeStack writes a stack file (JSON is YAML) with the given project keys.
+func writeStack(t *testing.T, c cfg) string {
+	t.Helper()
+	qualified := map[string]any{}
+	for k, v := range c {
+		qualified[spec.Namespace+":"+k] = v
+	}
+	b, err := json.Marshal(map[string]any{"config": qualified})
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "Pulumi.bad.yaml")
+	require.NoError(t, os.WriteFile(path, b, 0o600))
+	return path
+}
+
+func TestTheCLIsLoaderRefusesWrongTypesAndUnknownKeys(t *testing.T) {
+	t.Parallel()
+	base := contract("aws", "active-active", "us-east-1", "eu-west-1")
+	for _, tc := range []struct {
+		name string
+		cfg  cfg
+		want string
+	}{
+		{"wrong type", base.with("cpu", "lots"), "mobile-backend:cpu: must be of type integer"},
+		{"typo in a key", base.with("region", []string{"us-east-1"}), "mobile-backend:region: not a config key of mobile-backend"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := stackfile.Load(projectFile, writeStack(t, tc.cfg), "bad")
+			var e *spec.Error
+			require.ErrorAs(t, err, &e)
+			assert.Contains(t, strings.Join(e.Problems, "\n"), tc.want)
+		})
+	}
+}
+
+// Under the engine Pulumi.yaml's defaults apply; under Go they are the
+// spec's. A stack with only the contract keys must come out the same both ways.
+func TestDefaultsFromPulumiYamlEqualTheSpecDefaults(t *testing.T) {
+	t.Parallel()
+	c := contract("aws", "active-passive", "eu-west-1", "eu-central-1")
+	loaded, err := stackfile.Load(projectFile, writeStack(t, c), "dev")
+	require.NoError(t, err)
+	viaYaml, err := spec.Load("dev", loaded.Lookup)
+	require.NoError(t, err)
+	viaGo, err := spec.Load("dev", c.lookup)
+	require.NoError(t, err)
+	assert.Equal(t, viaGo, viaYaml)
+	assert.Equal(t, "public.ecr.aws/nginx/nginx:stable", viaYaml.Image)
+	assert.Equal(t, 10, viaYaml.HealthCheck.IntervalSeconds)
+	assert.Equal(t, "dev", viaYaml.Environment, "the environment defaults to the stack name")
+	assert.Equal(t, "example.com", viaYaml.DNSZone)
+}
+
+// The Go table in internal/spec is the source of every key's type, default
+// and description; Pulumi.yaml must declare exactly the same.
+func TestPulumiYamlDeclaresEveryKeyWithTheSpecTypeAndDefault(t *testing.T) {
+	proj, err := workspace.LoadProject(projectFile)
+	require.NoError(t, err, "Pulumi.yaml must pass the CLI's own schema")
+	assert.Equal(t, spec.Namespace, string(proj.Name))
+	require.NotNil(t, proj.Runtime.Options()["buildTarget"], "runtime.options.buildTarget lets pulumi up reuse the binary")
+
+	known := map[string]bool{}
+	for _, f := range spec.Fields {
+		known[f.Key] = true
+		decl, ok := proj.Config[f.Key]
+		if !assert.True(t, ok, "Pulumi.yaml does not declare %s", f.Key) {
+			continue
+		}
+		require.NotNil(t, decl.Type, f.Key)
+		assert.Equal(t, f.Type, *decl.Type, "type of %s", f.Key)
+		assert.Equal(t, f.Doc, decl.Description, "description of %s", f.Key)
+		if f.Type == "array" {
+			require.NotNil(t, decl.Items, f.Key)
+			assert.Equal(t, "string", decl.Items.Type, "item type of %s", f.Key)
+		}
+		want, _ := json.Marshal(f.Default)
+		got, _ := json.Marshal(decl.Default)
+		assert.JSONEq(t, string(want), string(got), "default of %s", f.Key)
+		// The engine refuses a stack that lacks a declared key with no
+		// default (the real CLI caught this once): only the contract keys
+		// may go without one.
+		assert.Equal(t, f.Required, decl.Default == nil, "%s: only required keys lack a default", f.Key)
+	}
+	for k := range proj.Config {
+		if !strings.Contains(k, ":") {
+			assert.True(t, known[k], "Pulumi.yaml declares %s, which the program never reads", k)
+		}
+	}
+	assert.Equal(t, []any{"*"}, proj.Config["pulumi:disable-default-providers"].Value,
+		"every stack must refuse the ambient default providers")
+}
+
+func TestReadmeGivesTheTwoCommandsAndEveryKey(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	readme := string(b)
+	assert.Contains(t, readme, "go run ./cmd/plan --stack prod")
+	assert.Contains(t, readme, "go test ./...")
+	for _, f := range spec.Fields {
+		assert.True(t, strings.Contains(readme, "| `"+f.Key+"` |"), "README documents %s in its table of keys", f.Key)
+	}
+	ci, err := os.ReadFile("../../.ci/run")
+	require.NoError(t, err)
+	assert.Contains(t, string(ci), "go test ./...", "CI runs the README's test command")
+}
