@@ -132,14 +132,21 @@ func runComponent(t testing.TB, region string, body func(ctx *pulumi.Context, in
 func under(rec *mock.Recorder, component *mock.Resource, typ string) []*mock.Resource {
 	var out []*mock.Resource
 	for _, r := range rec.OfType(typ) {
-		for p := rec.ByURN(r.Parent); p != nil; p = rec.ByURN(p.Parent) {
-			if p.URN == component.URN {
-				out = append(out, r)
-				break
-			}
+		if below(rec, r, component) {
+			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// below reports whether a resource is a descendant of a component.
+func below(rec *mock.Recorder, r, component *mock.Resource) bool {
+	for p := rec.ByURN(r.Parent); p != nil; p = rec.ByURN(p.Parent) {
+		if p.URN == component.URN {
+			return true
+		}
+	}
+	return false
 }
 
 // byRegion maps each region to an output of the plan's one resource of a

@@ -18,6 +18,10 @@ const Account = "123456789012"
 // search the plan for it to prove that no secret leaks in plain text.
 const MockPassword = "mock-generated-password-9f8e7d6c5b4a"
 
+// MockSharedKey is what every Log Analytics shared key is under the mock
+// (a secret the Container Apps environment takes as an input).
+const MockSharedKey = "mock-primary-shared-key"
+
 // hash is a short deterministic suffix, standing in for the random parts of
 // real identifiers.
 func hash(parts ...string) string {
@@ -291,7 +295,7 @@ func invoke(token, region string, args resource.PropertyMap) (resource.PropertyM
 		}, nil
 	case "azure-native:operationalinsights:getSharedKeys":
 		return resource.PropertyMap{
-			"primarySharedKey":   resource.MakeSecret(resource.NewProperty("mock-primary-shared-key")),
+			"primarySharedKey":   resource.MakeSecret(resource.NewProperty(MockSharedKey)),
 			"secondarySharedKey": resource.MakeSecret(resource.NewProperty("mock-secondary-shared-key")),
 		}, nil
 	case "azure-native:network:getZone":
