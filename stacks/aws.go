@@ -141,7 +141,7 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	var monitored []awsc.MonitoredRegion
 	loadBalancers := map[string]pulumi.StringOutput{}
 	var logRegions []awsc.LogRegion
-	regions := pulumi.Map{}
+	out := Outputs{Regions: map[string]RegionOutputs{}, DatabaseEngine: "aurora-postgresql", Cloud: pulumi.Map{}}
 	for _, r := range s.Regions {
 		name := s.Stack + "-" + r.Name
 		in := pulumi.Provider(providers[r.Name])
@@ -197,12 +197,9 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 			ClusterName: compute.ClusterName, ServiceName: compute.ServiceName,
 			WebACLName: waf.ACLName, DatabaseClusterID: db.ClusterID(r.Name),
 		})
-		regions[r.Name] = pulumi.Map{
-			"role":           pulumi.String(r.Role),
-			"endpoint":       pulumi.String("https://" + awsc.RegionalHostname(r.Name, s.Domain)),
-			"loadBalancer":   compute.LoadBalancerDNSName,
-			"databaseReader": db.ReaderEndpoints.MapIndex(pulumi.String(r.Name)),
-			"bucket":         storage.Bucket(r.Name),
+		out.Regions[r.Name] = RegionOutputs{
+			Origin: compute.LoadBalancerDNSName, Bucket: storage.Bucket(r.Name),
+			DatabaseReader: db.ReaderEndpoints.MapIndex(pulumi.String(r.Name)),
 		}
 	}
 
@@ -267,22 +264,13 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		}
 	}
 
-	outputs := pulumi.Map{
-		"globalEndpoint": pulumi.String("https://" + s.Domain),
-		"regions":        regions,
-		"topology":       pulumi.String(s.Topology),
-		"staticHostname": storage.StaticHostname,
-		"database": pulumi.Map{
-			"writerEndpoint":  db.WriterEndpoint,
-			"readerEndpoints": db.ReaderEndpoints,
-		},
-		"buckets":      storage.BucketNames,
-		"dashboardUrl": monitoring.DashboardURL,
-	}
+	out.DatabaseWriter = db.WriterEndpoint
+	out.StaticHostname = storage.StaticHostname
+	out.Dashboard, out.DashboardURL = monitoring.DashboardName, monitoring.DashboardURL
 	if table != nil {
-		outputs["sessionTable"] = table.Name
+		out.Cloud["sessionTable"] = table.Name
 	}
-	return outputs, nil
+	return out.Map(s, awsc.RegionalHostname), nil
 }
 
 // policyOf joins the task permissions that components grant (each an output

@@ -157,7 +157,7 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	// group's listeners (or, outside the group, the region's own server) and
 	// the region's storage account.
 	computes := map[string]*azc.RegionalCompute{}
-	regions := pulumi.Map{}
+	out := Outputs{Regions: map[string]RegionOutputs{}, DatabaseEngine: "azure-sql"}
 	for i, r := range s.Regions {
 		env := db.Environment(r.Name, s.Database.Name, i < 2)
 		env["ROLE"] = pulumi.String(r.Role)
@@ -172,11 +172,7 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 			return nil, fmt.Errorf("region %s: %w", r.Name, err)
 		}
 		computes[r.Name] = c
-		regions[r.Name] = pulumi.Map{
-			"role":     pulumi.String(r.Role),
-			"endpoint": pulumi.String("https://" + azc.RegionalHostname(r.Name, s.Domain)),
-			"app":      c.AppFQDN,
-		}
+		out.Regions[r.Name] = RegionOutputs{Origin: c.AppFQDN, Bucket: storage.Account(r.Name).Name, DatabaseReader: env["DB_READER_HOST"]}
 	}
 	for _, r := range s.Regions {
 		// Each app may use its own region's blobs, and nothing else on the account.
@@ -246,14 +242,10 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		}
 	}
 
-	return pulumi.Map{
-		"globalEndpoint":    pulumi.String("https://" + s.Domain),
-		"regions":           regions,
-		"topology":          pulumi.String(s.Topology),
-		"frontDoorEndpoint": fd.EndpointHostName,
-		"database":          pulumi.Map{"readWriteEndpoint": db.ReadWriteEndpoint, "readOnlyEndpoint": db.ReadOnlyEndpoint, "failoverGroup": db.FailoverGroupName},
-		"storageAccounts":   storage.AccountNames,
-		"staticHostname":    pulumi.String(s.Storage.StaticHostname),
-		"dashboardId":       mon.DashboardID,
-	}, nil
+	out.DatabaseWriter = db.ReadWriteEndpoint
+	out.StaticHostname = pulumi.String(s.Storage.StaticHostname)
+	out.Dashboard = mon.DashboardID
+	out.DashboardURL = pulumi.Sprintf("https://portal.azure.com/#@%s/dashboard/arm%s", client.TenantId, mon.DashboardID)
+	out.Cloud = pulumi.Map{"frontDoorEndpoint": fd.EndpointHostName, "failoverGroup": db.FailoverGroupName}
+	return out.Map(s, azc.RegionalHostname), nil
 }

@@ -128,7 +128,7 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 
 	var lbRegions []gcpc.LoadBalancerRegion
 	var monitored []gcpc.MonitoredRegion
-	regions := pulumi.Map{}
+	out := Outputs{Regions: map[string]RegionOutputs{}, DatabaseEngine: string(engine)}
 	for _, r := range s.Regions {
 		name := s.Stack + "-" + r.Name
 		env := db.Environment(r.Name, project)
@@ -166,11 +166,7 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 			m.SQLInstance = db.ReplicaInstance(r.Name)
 		}
 		monitored = append(monitored, m)
-		regions[r.Name] = pulumi.Map{
-			"role":     pulumi.String(r.Role),
-			"endpoint": pulumi.String("https://" + gcpc.RegionalHostname(r.Name, s.Domain)),
-			"service":  compute.ServiceName,
-		}
+		out.Regions[r.Name] = RegionOutputs{Origin: compute.ServiceURI, Bucket: storage.BucketName, DatabaseReader: db.Reader(r.Name, project)}
 	}
 
 	lb, err := gcpc.NewLoadBalancer(ctx, s.Stack+"-lb", gcpc.LoadBalancerArgs{
@@ -230,21 +226,19 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		}
 	}
 
-	database := pulumi.Map{"engine": pulumi.String(engine), "instance": db.Instance, "database": db.Database}
-	if engine == spec.EngineSpanner {
-		database["spannerConfig"] = pulumi.String(s.GCP.Spanner.Name)
+	out.DatabaseWriter = db.Writer(project)
+	out.StaticHostname = pulumi.String(s.Storage.StaticHostname)
+	// The console lists the project's dashboards; the stack's is named after it.
+	out.Dashboard = mon.DashboardID
+	out.DashboardURL = pulumi.String("https://console.cloud.google.com/monitoring/dashboards?project=" + project)
+	out.Cloud = pulumi.Map{
+		"ipAddress":     lb.IPAddress,
+		"bucketRegions": pulumi.ToStringArray(storage.Placement.Regions[:]),
 	}
-	return pulumi.Map{
-		"globalEndpoint": pulumi.String("https://" + s.Domain),
-		"regions":        regions,
-		"topology":       pulumi.String(s.Topology),
-		"ipAddress":      lb.IPAddress,
-		"database":       database,
-		"bucket":         storage.BucketName,
-		"bucketRegions":  pulumi.ToStringArray(storage.Placement.Regions[:]),
-		"staticHostname": pulumi.String(s.Storage.StaticHostname),
-		"dashboardId":    mon.DashboardID,
-	}, nil
+	if engine == spec.EngineSpanner {
+		out.Cloud["spannerConfig"] = pulumi.String(s.GCP.Spanner.Name)
+	}
+	return out.Map(s, gcpc.RegionalHostname), nil
 }
 
 // googleAPIs are the APIs a stack's resources call.

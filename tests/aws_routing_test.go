@@ -125,7 +125,7 @@ func TestEveryRegionHasItsOwnHostname(t *testing.T) {
 		out := regions[region].(map[string]any)
 		assert.Equal(t, role, out["role"])
 		assert.Equal(t, "https://"+region+".api.example.com", out["endpoint"])
-		assert.Equal(t, albs[region], out["loadBalancer"])
+		assert.Equal(t, albs[region], out["origin"], "the region's own load balancer")
 	}
 	assert.Equal(t, "https://api.example.com", res.Outputs["globalEndpoint"])
 	assert.Equal(t, "active-passive", res.Outputs["topology"])

@@ -245,8 +245,13 @@ func TestAzureSQLFailsOverAutomaticallyToTheSecondRegion(t *testing.T) {
 	assert.Equal(t, servers["westeurope"].ID, fog.Str("partnerServers.0.id"))
 	assert.Equal(t, []any{primary.ID}, fog.Get("databases"))
 	db := res.Outputs["database"].(map[string]any)
-	assert.Equal(t, fog.Str("failoverGroupName")+".database.windows.net", db["readWriteEndpoint"])
-	assert.Equal(t, fog.Str("failoverGroupName")+".secondary.database.windows.net", db["readOnlyEndpoint"])
+	assert.Equal(t, "azure-sql", db["engine"])
+	assert.Equal(t, fog.Str("failoverGroupName")+".database.windows.net", db["writerEndpoint"])
+	readers := db["readerEndpoints"].(map[string]any)
+	for _, region := range []string{"eastus2", "westeurope"} {
+		assert.Equal(t, fog.Str("failoverGroupName")+".secondary.database.windows.net", readers[region], "the group's read-only listener")
+	}
+	assert.Equal(t, servers["southeastasia"].Out("fullyQualifiedDomainName"), readers["southeastasia"], "outside the group: the region's own geo-secondary")
 	// Every region reaches its own server and the group's two over private endpoints.
 	perRegion := map[string]int{}
 	for _, pe := range res.Recorder.OfType(typePrivateEP) {

@@ -269,7 +269,10 @@ func TestGCPDatabaseEnginePerTopology(t *testing.T) {
 	assert.True(t, db.Bool("enableDropProtection"))
 	assert.True(t, db.Protect)
 	assert.Empty(t, aa.Recorder.OfType(typeSQL))
-	assert.Equal(t, map[string]any{"engine": "spanner", "instance": "db-db", "database": "app", "spannerConfig": "nam6"}, aa.Outputs["database"])
+	path := "projects/" + mock.GCPProject + "/instances/db-db/databases/app"
+	assert.Equal(t, map[string]any{"engine": "spanner", "writerEndpoint": path,
+		"readerEndpoints": map[string]any{"us-central1": path, "us-east1": path, "us-west1": path}}, aa.Outputs["database"])
+	assert.Equal(t, "nam6", aa.Outputs["cloud"].(map[string]any)["spannerConfig"])
 
 	ap := mustPlan(t, "db", with(contract("gcp", "active-passive", "us-east1", "us-west1", "europe-west1"), "dbBackupRetentionDays", 14))
 	assert.Empty(t, ap.Recorder.OfType(typeSpanner))

@@ -14,7 +14,9 @@ import (
 
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/plan"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
 	"github.com/mobile-backend/mobile-backend/internal/stackfile"
+	"github.com/mobile-backend/mobile-backend/stacks"
 )
 
 // diverseAWSRegions spreads a stack over continents, in stack order.
@@ -436,5 +438,33 @@ func TestEveryTaggableResourceCarriesTheCostAllocationTags(t *testing.T) {
 	for _, a := range az.Recorder.OfType(typeStorageAcct) {
 		assert.Equal(t, "replicated-storage", a.Get("tags.component"))
 		assert.Equal(t, a.Region, a.Get("tags.region"))
+	}
+}
+
+func TestEveryStackExportsTheSameOutputsContract(t *testing.T) {
+	t.Parallel()
+	for _, file := range committedStacks(t) {
+		res := planFile(t, file)
+		assert.Equal(t, stacks.OutputKeys, spec.SortedKeys(res.Outputs), file)
+		regions := res.Outputs["regions"].(map[string]any)
+		db := res.Outputs["database"].(map[string]any)
+		readers := db["readerEndpoints"].(map[string]any)
+		require.Len(t, regions, len(res.Spec.Regions), file)
+		for _, r := range res.Spec.Regions {
+			region := regions[r.Name].(map[string]any)
+			assert.Equal(t, []string{"bucket", "databaseReader", "endpoint", "origin", "role"}, spec.SortedKeys(region), file)
+			assert.Equal(t, string(r.Role), region["role"])
+			assert.Equal(t, "https://"+r.Name+"."+res.Spec.Domain, region["endpoint"])
+			for _, k := range []string{"bucket", "databaseReader", "origin"} {
+				assert.NotEmpty(t, region[k], "%s: %s.%s", file, r.Name, k)
+			}
+			assert.Equal(t, region["databaseReader"], readers[r.Name], "%s: the same reader in both places", file)
+		}
+		assert.Equal(t, []string{"engine", "readerEndpoints", "writerEndpoint"}, spec.SortedKeys(db), file)
+		assert.NotEmpty(t, db["writerEndpoint"], file)
+		assert.Contains(t, []any{"aurora-postgresql", "spanner", "cloudsql", "azure-sql"}, db["engine"], file)
+		assert.Equal(t, "https://"+res.Spec.Domain, res.Outputs["globalEndpoint"])
+		assert.Equal(t, res.Spec.Storage.StaticHostname, res.Outputs["staticHostname"])
+		assert.Regexp(t, `^https://`, res.Outputs["dashboardUrl"], file)
 	}
 }

@@ -18,6 +18,7 @@ type RegionalCompute struct {
 	pulumi.ResourceState
 
 	ServiceName         pulumi.StringOutput `pulumi:"serviceName"`
+	ServiceURI          pulumi.StringOutput `pulumi:"serviceUri"` // the service's own https://…run.app address
 	ServiceAccountEmail pulumi.StringOutput `pulumi:"serviceAccountEmail"`
 	EndpointGroupID     pulumi.StringOutput `pulumi:"endpointGroupId"`
 }
@@ -130,9 +131,10 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		return nil, err
 	}
 	c.ServiceName = svc.Name
+	c.ServiceURI = svc.Uri
 	c.ServiceAccountEmail = pulumi.ToOutput(args.ServiceAccountEmail).(pulumi.StringOutput)
 	c.EndpointGroupID = neg.ID().ToStringOutput()
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"serviceName": c.ServiceName, "serviceAccountEmail": c.ServiceAccountEmail, "endpointGroupId": c.EndpointGroupID,
+		"serviceName": c.ServiceName, "serviceUri": c.ServiceURI, "serviceAccountEmail": c.ServiceAccountEmail, "endpointGroupId": c.EndpointGroupID,
 	})
 }

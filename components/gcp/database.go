@@ -287,6 +287,25 @@ func (g *GlobalDatabase) Environment(region, project string) pulumi.StringMap {
 	}
 }
 
+// Writer is where writes go: the Cloud SQL primary's private address, or the
+// Spanner database's resource path (Spanner has no host of its own).
+func (g *GlobalDatabase) Writer(project string) pulumi.StringOutput {
+	if g.Engine == spec.EngineSpanner {
+		return pulumi.Sprintf("projects/%s/instances/%s/databases/%s", project, g.Instance, g.Database)
+	}
+	return g.writer
+}
+
+// Reader is where a region reads from: its Cloud SQL replica's (or the
+// primary's) private address, or the Spanner database, which every replica
+// of the configuration serves.
+func (g *GlobalDatabase) Reader(region, project string) pulumi.StringOutput {
+	if g.Engine == spec.EngineSpanner {
+		return g.Writer(project)
+	}
+	return g.hosts[region]
+}
+
 // GrantTo lets a region's service account use the database: Spanner's
 // database user role on the database, or Cloud SQL's client and instance
 // user roles with an IAM database user of its own. It returns the Cloud SQL
