@@ -84,7 +84,7 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		Name: s.DNSZone, Create: s.CreateZone, Protect: s.Protect,
 	}, global)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s:dnsZone (or %s:createDnsZone): %w", spec.Namespace, spec.Namespace, err)
 	}
 	certs, err := awsc.NewCertificates(ctx, s.Stack+"-tls", awsc.CertificatesArgs{
 		Domain: s.Domain, ZoneID: zoneID, TTL: s.DNSTTL, Regions: s.RegionNames, Providers: providers,

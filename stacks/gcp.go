@@ -178,7 +178,7 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	}
 	zone, err := gcpc.ManagedZone(ctx, s.Stack+"-zone", gcpc.ManagedZoneArgs{DNSName: s.DNSZone, Create: s.CreateZone, Protect: s.Protect}, providers[primary.Name])
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s:dnsZone (or %s:createDnsZone): %w", spec.Namespace, spec.Namespace, err)
 	}
 	hostnames := []string{s.Domain}
 	for _, r := range s.Regions {

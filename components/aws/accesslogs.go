@@ -8,8 +8,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mobile-backend/mobile-backend/components"
 	"github.com/mobile-backend/mobile-backend/internal/names"
-	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
 
 // ELBLogDeliveryPrincipal is the service that writes load-balancer access
@@ -55,7 +55,7 @@ func accessLogBucket(ctx *pulumi.Context, name, region, account string, retentio
 	}
 	policy := bucket.Arn.ApplyT(func(arn string) string {
 		var statements []Statement
-		for _, sid := range spec.SortedKeys(writers) {
+		for _, sid := range components.SortedKeys(writers) {
 			statements = append(statements, Statement{
 				Sid: sid, Effect: "Allow", Principal: writers[sid], Action: []string{"s3:PutObject"},
 				Resource: []string{fmt.Sprintf("%s/%s/AWSLogs/%s/*", arn, AccessLogPrefix, account)},

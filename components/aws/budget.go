@@ -6,7 +6,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/budgets"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/components"
 )
 
 // CostBudgetArgs configures CostBudget.
@@ -17,7 +17,7 @@ type CostBudgetArgs struct {
 }
 
 // CostBudget is an AWS Budgets cost budget over the resources tagged with the
-// stack, alerting at spec.BudgetAlerts. The tag must be activated as a
+// stack, alerting at components.BudgetAlerts. The tag must be activated as a
 // cost-allocation tag in the billing console (once per account) before AWS
 // counts by it.
 type CostBudget struct {
@@ -34,7 +34,7 @@ func NewCostBudget(ctx *pulumi.Context, name string, args CostBudgetArgs, opts .
 		return nil, fmt.Errorf("budget %s: Stack, a positive MonthlyUSD and Emails are required", name)
 	}
 	var notes budgets.BudgetNotificationArray
-	for _, a := range spec.BudgetAlerts {
+	for _, a := range components.BudgetAlerts {
 		kind := "ACTUAL"
 		if a.Forecast {
 			kind = "FORECASTED"

@@ -8,7 +8,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/components"
 )
 
 // Certificates are the stack's TLS certificates: in every region an ACM
@@ -33,7 +33,7 @@ type Certificates struct {
 type CertificatesArgs struct {
 	Domain  string             // required: the API hostname
 	ZoneID  pulumi.StringInput // required: the hosted zone that holds it
-	TTL     int                // TTL of the validation records; default mobile-backend:dnsTtl's
+	TTL     int                // TTL of the validation records; default components.DefaultDNSTTL
 	Regions []string           // required: regions in stack order; the first writes the shared record
 	// Providers holds the explicit provider of each region.
 	Providers map[string]*aws.Provider
@@ -55,7 +55,7 @@ func NewCertificates(ctx *pulumi.Context, name string, args CertificatesArgs, op
 	if args.Domain == "" || args.ZoneID == nil || len(args.Regions) == 0 {
 		return nil, fmt.Errorf("certificates %s: Domain, ZoneID and Regions are required", name)
 	}
-	spec.Default(&args.TTL, spec.Defaults().DNSTTL)
+	components.Default(&args.TTL, components.DefaultDNSTTL)
 	child := pulumi.Parent(c)
 
 	record := func(rname string, opt acm.CertificateDomainValidationOptionOutput) (*route53.Record, error) {

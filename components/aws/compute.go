@@ -14,7 +14,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/components"
 )
 
 // TLSPolicy is the listener policy of every load balancer: TLS 1.3 and 1.2
@@ -89,12 +89,12 @@ type RegionalComputeArgs struct {
 	Network        *RegionalNetwork   // required: the region's network
 	CertificateArn pulumi.StringInput // required: a validated ACM certificate in this region
 
-	spec.Workload      // CPU and Memory must be a Fargate size; Concurrency is unused
-	CPUTargetPercent   int
-	HealthCheck        spec.HealthCheck
-	LogRetentionDays   int
-	LogKeyArn          pulumi.StringInput // KMS key of the task log group; CloudWatch's default encryption if nil
-	DeletionProtection bool               // load-balancer deletion protection (on in production)
+	components.Workload // CPU and Memory must be a Fargate size; Concurrency is unused
+	CPUTargetPercent    int
+	HealthCheck         components.HealthCheck
+	LogRetentionDays    int
+	LogKeyArn           pulumi.StringInput // KMS key of the task log group; CloudWatch's default encryption if nil
+	DeletionProtection  bool               // load-balancer deletion protection (on in production)
 	// AccessLogDays is how long the load balancer's access logs are kept
 	// (default: logRetentionDays); Protect puts Pulumi protect on their bucket.
 	AccessLogDays int
@@ -111,15 +111,14 @@ type RegionalComputeArgs struct {
 }
 
 func (a *RegionalComputeArgs) defaults() error {
-	d := spec.Defaults()
 	if a.Region == "" || a.Network == nil || a.CertificateArn == nil {
 		return fmt.Errorf("Region, Network and CertificateArn are required")
 	}
 	a.Workload = a.Workload.WithDefaults()
-	spec.Default(&a.CPUTargetPercent, d.CPUTargetPercent)
+	components.Default(&a.CPUTargetPercent, components.DefaultCPUTargetPercent)
 	a.HealthCheck = a.HealthCheck.WithDefaults()
-	spec.Default(&a.LogRetentionDays, d.LogRetentionDays)
-	spec.Default(&a.AccessLogDays, a.LogRetentionDays)
+	components.Default(&a.LogRetentionDays, components.DefaultLogRetentionDays)
+	components.Default(&a.AccessLogDays, a.LogRetentionDays)
 	return nil
 }
 
@@ -500,7 +499,7 @@ func containerDefinitions(args RegionalComputeArgs, logGroup string, extra map[s
 		env[k] = v
 	}
 	var kv []keyValue
-	for _, k := range spec.SortedKeys(env) {
+	for _, k := range components.SortedKeys(env) {
 		kv = append(kv, keyValue{Name: k, Value: env[k]})
 	}
 	collectorEnv := []keyValue{{Name: "AOT_CONFIG_CONTENT", Value: fmt.Sprintf(collectorConfig, args.Region)}}

@@ -13,7 +13,7 @@ import (
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/components"
 )
 
 // PostgresPort is the port of every Aurora PostgreSQL cluster.
@@ -39,9 +39,9 @@ type DatabaseRegion struct {
 // GlobalDatabaseArgs configures a GlobalDatabase. Zero values mean the
 // documented default of the matching mobile-backend config key.
 type GlobalDatabaseArgs struct {
-	Regions  []DatabaseRegion // required, in stack order: the first holds the writer
-	Topology spec.Topology    // active-active turns on write forwarding in the secondaries
-	Account  string           // required: for the IAM authentication resource ARNs
+	Regions  []DatabaseRegion    // required, in stack order: the first holds the writer
+	Topology components.Topology // active-active turns on write forwarding in the secondaries
+	Account  string              // required: for the IAM authentication resource ARNs
 	// RandomProvider generates the master password (explicit, like every provider).
 	RandomProvider pulumi.ProviderResource
 
@@ -83,12 +83,11 @@ func (a *GlobalDatabaseArgs) defaults() error {
 	if len(a.Regions) < 2 || a.Account == "" || a.RandomProvider == nil {
 		return fmt.Errorf("at least two Regions, Account and RandomProvider are required")
 	}
-	d := spec.Defaults()
-	spec.Default(&a.EngineVersion, d.Database.EngineVersion)
-	spec.Default(&a.InstanceClass, d.Database.InstanceClass)
-	spec.Default(&a.Instances, d.Database.Instances)
-	spec.Default(&a.BackupRetentionDays, d.Database.BackupRetentionDays)
-	spec.Default(&a.DatabaseName, d.Database.Name)
+	components.Default(&a.EngineVersion, components.DefaultAuroraVersion)
+	components.Default(&a.InstanceClass, components.DefaultAuroraInstanceClass)
+	components.Default(&a.Instances, components.DefaultAuroraInstances)
+	components.Default(&a.BackupRetentionDays, components.DefaultBackupRetentionDays)
+	components.Default(&a.DatabaseName, components.DefaultDatabaseName)
 	return nil
 }
 
@@ -220,7 +219,7 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 		} else {
 			// Secondaries join once the writer has an instance; with write
 			// forwarding (active-active) they accept writes and forward them.
-			clusterArgs.EnableGlobalWriteForwarding = pulumi.Bool(args.Topology == spec.ActiveActive)
+			clusterArgs.EnableGlobalWriteForwarding = pulumi.Bool(args.Topology == components.ActiveActive)
 			clusterOpts = append(clusterOpts, pulumi.DependsOn(primaryInstances),
 				// After a switchover AWS rewrites the replication source; the
 				// program must not fight it.

@@ -7,7 +7,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/components"
 )
 
 // HostedZoneArgs says which Route 53 zone holds the stack's names.
@@ -35,7 +35,7 @@ func HostedZone(ctx *pulumi.Context, name string, args HostedZoneArgs, provider 
 		PrivateZone: pulumi.BoolRef(false),
 	}, pulumi.Provider(provider))
 	if err != nil {
-		return pulumi.StringOutput{}, fmt.Errorf("hosted zone %s (set mobile-backend:createDnsZone to create it): %w", args.Name, err)
+		return pulumi.StringOutput{}, fmt.Errorf("hosted zone %s (set Create to create it): %w", args.Name, err)
 	}
 	return pulumi.String(z.ZoneId).ToStringOutput(), nil
 }
@@ -43,7 +43,7 @@ func HostedZone(ctx *pulumi.Context, name string, args HostedZoneArgs, provider 
 // Endpoint is one region's public entry point as DNS sees it.
 type Endpoint struct {
 	Region  string
-	Role    spec.Role
+	Role    components.Role
 	DNSName pulumi.StringInput // the load balancer's DNS name
 	ZoneID  pulumi.StringInput // the load balancer's canonical hosted zone
 }
@@ -64,13 +64,13 @@ type LatencyDNS struct {
 
 // LatencyDNSArgs configures LatencyDNS.
 type LatencyDNSArgs struct {
-	Domain    string             // required: the API hostname
-	ZoneID    pulumi.StringInput // required
-	Topology  spec.Topology      // required
-	Endpoints []Endpoint         // required, in stack order: the first is the primary
+	Domain    string              // required: the API hostname
+	ZoneID    pulumi.StringInput  // required
+	Topology  components.Topology // required
+	Endpoints []Endpoint          // required, in stack order: the first is the primary
 	// HealthCheck is probed over HTTPS on each load balancer; zero values mean
 	// the mobile-backend defaults.
-	HealthCheck spec.HealthCheck
+	HealthCheck components.HealthCheck
 }
 
 // NewLatencyDNS builds the routing. Pass the global provider in opts.
@@ -82,7 +82,7 @@ func NewLatencyDNS(ctx *pulumi.Context, name string, args LatencyDNSArgs, opts .
 	if args.Domain == "" || args.ZoneID == nil || len(args.Endpoints) < 2 {
 		return nil, fmt.Errorf("dns %s: Domain, ZoneID and at least two Endpoints are required", name)
 	}
-	if args.Topology != spec.ActiveActive && args.Topology != spec.ActivePassive {
+	if args.Topology != components.ActiveActive && args.Topology != components.ActivePassive {
 		return nil, fmt.Errorf("dns %s: unknown topology %q", name, args.Topology)
 	}
 	args.HealthCheck = args.HealthCheck.WithDefaults()
@@ -121,7 +121,7 @@ func NewLatencyDNS(ctx *pulumi.Context, name string, args LatencyDNSArgs, opts .
 			}},
 		}
 		switch {
-		case args.Topology == spec.ActiveActive:
+		case args.Topology == components.ActiveActive:
 			rec.LatencyRoutingPolicies = route53.RecordLatencyRoutingPolicyArray{
 				&route53.RecordLatencyRoutingPolicyArgs{Region: pulumi.String(ep.Region)},
 			}

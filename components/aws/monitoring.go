@@ -9,13 +9,13 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/components"
 )
 
 // MonitoredRegion is what Monitoring watches in one region.
 type MonitoredRegion struct {
 	Name     string
-	Role     spec.Role
+	Role     components.Role
 	Provider *aws.Provider
 	KeyArn   pulumi.StringInput // encrypts the region's alarm topic
 
@@ -40,7 +40,7 @@ type MonitoringArgs struct {
 	Global       *aws.Provider
 	GlobalKeyArn pulumi.StringInput
 	Emails       []string
-	Thresholds   spec.Alarms
+	Thresholds   components.Alarms
 	// Replications are the storage replication rules to watch, each in its
 	// source region.
 	Replications []Replication
@@ -139,7 +139,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 				return nil, err
 			}
 		}
-		if r.DatabaseClusterID != nil && r.Role != spec.Primary {
+		if r.DatabaseClusterID != nil && r.Role != components.Primary {
 			// Aurora publishes the lag of each secondary cluster in its own region.
 			if _, err := a.metric("db-replication-lag", fmt.Sprintf("database replica more than %d ms behind the writer", t.DatabaseLagMs),
 				"AWS/RDS", "AuroraGlobalDBReplicationLag", "Maximum", pulumi.StringMap{"DBClusterIdentifier": r.DatabaseClusterID},
@@ -209,7 +209,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 	body := refs.ToStringMapOutput().ApplyT(func(v map[string]string) (string, error) {
 		var rows []DashboardRegion
 		for _, r := range args.Regions {
-			row := DashboardRegion{Name: r.Name, Primary: r.Role == spec.Primary,
+			row := DashboardRegion{Name: r.Name, Primary: r.Role == components.Primary,
 				LoadBalancer: v[r.Name+"/lb"], TargetGroup: v[r.Name+"/tg"], HealthCheckID: v[r.Name+"/hc"],
 				WebACL: v[r.Name+"/acl"], DatabaseCluster: v[r.Name+"/db"]}
 			for _, rep := range args.Replications {

@@ -10,7 +10,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/components"
 )
 
 // ReplicationMinutes is S3 Replication Time Control's objective: 99.99% of
@@ -30,10 +30,10 @@ type StorageRegion struct {
 // ReplicatedStorageArgs configures a ReplicatedStorage. Zero values mean the
 // documented default of the matching mobile-backend config key.
 type ReplicatedStorageArgs struct {
-	Regions  []StorageRegion // required, in stack order: the first is the primary
-	Topology spec.Topology   // active-passive replicates from the primary; active-active every bucket to every other
-	Account  string          // required: makes the bucket names globally unique
-	Stack    string          // required: the stack name, for bucket names
+	Regions  []StorageRegion     // required, in stack order: the first is the primary
+	Topology components.Topology // active-passive replicates from the primary; active-active every bucket to every other
+	Account  string              // required: makes the bucket names globally unique
+	Stack    string              // required: the stack name, for bucket names
 
 	NoncurrentVersionDays int
 	Protect               bool // Pulumi protect on the buckets
@@ -87,7 +87,7 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 	if len(args.Regions) < 2 || args.Account == "" || args.Stack == "" {
 		return nil, fmt.Errorf("storage %s: at least two Regions, Account and Stack are required", name)
 	}
-	spec.Default(&args.NoncurrentVersionDays, spec.Defaults().Storage.NoncurrentVersionDays)
+	components.Default(&args.NoncurrentVersionDays, components.DefaultNoncurrentVersionDays)
 	child := pulumi.Parent(st)
 
 	names := pulumi.StringMap{}
@@ -213,7 +213,7 @@ func (st *ReplicatedStorage) Bucket(region string) pulumi.StringOutput {
 // other in active-active (then replica modifications sync back too).
 func (st *ReplicatedStorage) replicate(ctx *pulumi.Context, name string, args ReplicatedStorageArgs, versioned map[string]pulumi.Resource, child pulumi.ResourceOrInvokeOption) error {
 	sources := args.Regions[:1]
-	if args.Topology == spec.ActiveActive {
+	if args.Topology == components.ActiveActive {
 		sources = args.Regions
 	}
 	var bucketArns, keyArns []any
@@ -250,7 +250,7 @@ func (st *ReplicatedStorage) replicate(ctx *pulumi.Context, name string, args Re
 			criteria := &s3.BucketReplicationConfigRuleSourceSelectionCriteriaArgs{
 				SseKmsEncryptedObjects: &s3.BucketReplicationConfigRuleSourceSelectionCriteriaSseKmsEncryptedObjectsArgs{Status: pulumi.String("Enabled")},
 			}
-			if args.Topology == spec.ActiveActive {
+			if args.Topology == components.ActiveActive {
 				criteria.ReplicaModifications = &s3.BucketReplicationConfigRuleSourceSelectionCriteriaReplicaModificationsArgs{Status: pulumi.String("Enabled")}
 			}
 			rules = append(rules, &s3.BucketReplicationConfigRuleArgs{

@@ -7,7 +7,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/wafv2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/components"
 )
 
 // ManagedRuleGroups are the AWS managed rule groups every web ACL runs, in
@@ -22,7 +22,7 @@ var ManagedRuleGroups = []string{
 }
 
 // RateWindowSeconds is the window the rate limit counts over (WAF's default
-// and the unit of mobile-backend:rateLimit).
+// and the unit of RateLimit).
 const RateWindowSeconds = 300
 
 // WebFirewall is a WAF in front of one load balancer (or, with scope
@@ -44,7 +44,7 @@ type WebFirewallArgs struct {
 	Scope            string
 	LoadBalancerArn  pulumi.StringInput // required for REGIONAL: the load balancer to protect
 	LogKeyArn        pulumi.StringInput // KMS key of the log group; CloudWatch's default encryption if nil
-	Mode             spec.WAFMode       // block (default) or count
+	Mode             components.WAFMode // block (default) or count
 	RateLimit        int                // requests per 5 minutes per client IP
 	GeoBlock         []string           // country codes to block; none by default
 	LogRetentionDays int
@@ -57,17 +57,16 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:WebFirewall", name, w, opts...); err != nil {
 		return nil, err
 	}
-	spec.Default(&args.Scope, "REGIONAL")
+	components.Default(&args.Scope, "REGIONAL")
 	switch {
 	case args.Scope != "REGIONAL" && args.Scope != "CLOUDFRONT":
 		return nil, fmt.Errorf("waf %s: Scope %q is not REGIONAL or CLOUDFRONT", name, args.Scope)
 	case args.Scope == "REGIONAL" && args.LoadBalancerArn == nil:
 		return nil, fmt.Errorf("waf %s: LoadBalancerArn is required", name)
 	}
-	d := spec.Defaults()
-	spec.Default(&args.Mode, d.WAF.Mode)
-	spec.Default(&args.RateLimit, d.WAF.RateLimit)
-	spec.Default(&args.LogRetentionDays, d.LogRetentionDays)
+	components.Default(&args.Mode, components.DefaultWAFMode)
+	components.Default(&args.RateLimit, components.DefaultRateLimit)
+	components.Default(&args.LogRetentionDays, components.DefaultLogRetentionDays)
 	child := pulumi.Parent(w)
 
 	acl, err := wafv2.NewWebAcl(ctx, name+"-acl", &wafv2.WebAclArgs{
@@ -134,7 +133,7 @@ func webACLRules(name string, args WebFirewallArgs) wafv2.WebAclRuleArray {
 	// managed groups through the override action.
 	action := &wafv2.WebAclRuleActionArgs{Block: &wafv2.WebAclRuleActionBlockArgs{}}
 	override := &wafv2.WebAclRuleOverrideActionArgs{None: &wafv2.WebAclRuleOverrideActionNoneArgs{}}
-	if args.Mode == spec.WAFCount {
+	if args.Mode == components.WAFCount {
 		action = &wafv2.WebAclRuleActionArgs{Count: &wafv2.WebAclRuleActionCountArgs{}}
 		override = &wafv2.WebAclRuleOverrideActionArgs{Count: &wafv2.WebAclRuleOverrideActionCountArgs{}}
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/pulumi/pulumi-azure-native-sdk/consumption/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/components"
 )
 
 // CostBudgetArgs configures CostBudget.
@@ -21,7 +21,7 @@ type CostBudgetArgs struct {
 }
 
 // CostBudget is a Cost Management budget on the subscription, filtered to
-// the stack's resource groups, alerting at spec.BudgetAlerts to the e-mail
+// the stack's resource groups, alerting at components.BudgetAlerts to the e-mail
 // addresses and the stack's action group.
 type CostBudget struct {
 	pulumi.ResourceState
@@ -38,7 +38,7 @@ func NewCostBudget(ctx *pulumi.Context, name string, args CostBudgetArgs, opts .
 		return nil, fmt.Errorf("budget %s: Stack, Subscription, ResourceGroups, a positive MonthlyUSD and Emails are required", name)
 	}
 	notes := consumption.NotificationMap{}
-	for _, a := range spec.BudgetAlerts {
+	for _, a := range components.BudgetAlerts {
 		kind := "Actual"
 		if a.Forecast {
 			kind = "Forecasted"

@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi-azure-native-sdk/operationalinsights/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mobile-backend/mobile-backend/components"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
 
@@ -38,12 +39,12 @@ type RegionalComputeArgs struct {
 	// FRONT_DOOR_ID and must refuse requests whose X-Azure-FDID header differs.
 	FrontDoorID pulumi.StringInput
 
-	spec.Workload    // CPU in steps of 256 units; Memory twice the CPU in GiB
-	HealthPath       string
-	LogRetentionDays int
-	Environment      pulumi.StringMap
-	StackName        string
-	EnvironmentName  string
+	components.Workload // CPU in steps of 256 units; Memory twice the CPU in GiB
+	HealthPath          string
+	LogRetentionDays    int
+	Environment         pulumi.StringMap
+	StackName           string
+	EnvironmentName     string
 }
 
 // NewRegionalCompute builds the stamp. Pass the region's provider in opts.
@@ -55,10 +56,9 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	if args.Region == "" || args.ResourceGroup == nil || args.AppsSubnetID == nil {
 		return nil, fmt.Errorf("compute %s: Region, ResourceGroup and AppsSubnetID are required", name)
 	}
-	d := spec.Defaults()
 	args.Workload = args.Workload.WithDefaults()
-	spec.Default(&args.HealthPath, d.HealthCheck.Path)
-	spec.Default(&args.LogRetentionDays, d.LogRetentionDays)
+	components.Default(&args.HealthPath, components.DefaultHealthCheck.Path)
+	components.Default(&args.LogRetentionDays, components.DefaultLogRetentionDays)
 	child := pulumi.Parent(c)
 	rg := args.ResourceGroup
 
@@ -108,7 +108,7 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	for k, v := range args.Environment {
 		base[k] = v
 	}
-	for _, k := range spec.SortedKeys(map[string]pulumi.StringInput(base)) {
+	for _, k := range components.SortedKeys(map[string]pulumi.StringInput(base)) {
 		envVars = append(envVars, &app.EnvironmentVarArgs{Name: pulumi.String(k), Value: base[k]})
 	}
 	probe := func(kind string, period, failures int) *app.ContainerAppProbeArgs {

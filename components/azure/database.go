@@ -9,6 +9,7 @@ import (
 	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mobile-backend/mobile-backend/components"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
 
@@ -97,12 +98,11 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 	if len(args.Regions) < 2 || args.Stack == "" || args.Subscription == "" || args.Admin.ObjectID == "" {
 		return nil, fmt.Errorf("database %s: two Regions, Stack, Subscription and Admin are required", name)
 	}
-	d := spec.Defaults()
-	spec.Default(&args.Name, d.Database.Name)
-	spec.Default(&args.Sku, d.Azure.SQLSku)
-	spec.Default(&args.BackupRetentionDays, d.Database.BackupRetentionDays)
-	spec.Default(&args.GraceMinutes, d.Azure.FailoverGraceMinutes)
-	spec.Default(&args.Admin.PrincipalType, "Group")
+	components.Default(&args.Name, components.DefaultDatabaseName)
+	components.Default(&args.Sku, components.DefaultAzureSQLSku)
+	components.Default(&args.BackupRetentionDays, components.DefaultBackupRetentionDays)
+	components.Default(&args.GraceMinutes, components.DefaultFailoverGraceMinutes)
+	components.Default(&args.Admin.PrincipalType, "Group")
 	child := pulumi.Parent(g)
 
 	servers := map[string]*sql.Server{}

@@ -8,7 +8,7 @@ import (
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/components"
 )
 
 // Front Door's latency-based load balancing (Azure Front Door documentation,
@@ -52,12 +52,12 @@ type StaticOrigin struct {
 
 // FrontDoorArgs configures FrontDoor.
 type FrontDoorArgs struct {
-	Profile       *cdn.Profile       // required
-	ResourceGroup pulumi.StringInput // required: the global resource group
-	Domain        string             // required: the API hostname
-	Topology      spec.Topology      // required
-	Origins       []FrontDoorOrigin  // required, in stack order
-	HealthCheck   spec.HealthCheck
+	Profile       *cdn.Profile        // required
+	ResourceGroup pulumi.StringInput  // required: the global resource group
+	Domain        string              // required: the API hostname
+	Topology      components.Topology // required
+	Origins       []FrontDoorOrigin   // required, in stack order
+	HealthCheck   components.HealthCheck
 	// The Azure DNS zone that holds the hostnames.
 	ZoneName          string
 	ZoneID            pulumi.StringInput
@@ -94,7 +94,7 @@ func NewFrontDoor(ctx *pulumi.Context, name string, args FrontDoorArgs, opts ...
 		return nil, fmt.Errorf("front door %s: Profile, ResourceGroup, Domain, two Origins, ZoneID and WAFPolicyID are required", name)
 	}
 	args.HealthCheck = args.HealthCheck.WithDefaults()
-	spec.Default(&args.TTL, spec.Defaults().DNSTTL)
+	components.Default(&args.TTL, components.DefaultDNSTTL)
 	child := pulumi.Parent(fd)
 	rg, profile := args.ResourceGroup, args.Profile.Name
 
@@ -150,7 +150,7 @@ func NewFrontDoor(ctx *pulumi.Context, name string, args FrontDoorArgs, opts ...
 	var apiOrigins []pulumi.Resource
 	for i, o := range args.Origins {
 		priority := 1
-		if args.Topology == spec.ActivePassive && i > 0 {
+		if args.Topology == components.ActivePassive && i > 0 {
 			priority = 2 // standbys take traffic only when the primary is unhealthy
 		}
 		org, err := origin("api-"+o.Region, api, o.HostName, priority)

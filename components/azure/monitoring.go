@@ -9,7 +9,7 @@ import (
 	"github.com/pulumi/pulumi-azure-native-sdk/portal/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/components"
 )
 
 // TraceSamplingPercent is the share of requests Application Insights keeps
@@ -24,7 +24,7 @@ var WebTestLocations = []string{"us-va-ash-azr", "emea-nl-ams-azr", "apac-sg-sin
 // MonitoredRegion is what Monitoring watches in one region.
 type MonitoredRegion struct {
 	Name          string
-	Role          spec.Role
+	Role          components.Role
 	ResourceGroup pulumi.StringInput
 	WorkspaceID   pulumi.StringInput // the region's Log Analytics workspace
 	WorkspaceName pulumi.StringInput // its name (the primary's holds the all-regions function)
@@ -42,7 +42,7 @@ type MonitoringArgs struct {
 	FrontDoorID   pulumi.StringInput // required: the Front Door profile
 	HealthPath    string
 	Emails        []string
-	Thresholds    spec.Alarms
+	Thresholds    components.Alarms
 	Tags          pulumi.StringMap
 	// HealthWatch are resources whose Resource Health is alerted on: the
 	// SQL databases (primary and geo-secondaries) and the storage accounts,
@@ -72,7 +72,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 	if args.Stack == "" || args.Domain == "" || args.ResourceGroup == nil || len(args.Regions) == 0 || args.FrontDoorID == nil {
 		return nil, fmt.Errorf("monitoring %s: Stack, Domain, ResourceGroup, Regions and FrontDoorID are required", name)
 	}
-	spec.Default(&args.HealthPath, spec.Defaults().HealthCheck.Path)
+	components.Default(&args.HealthPath, components.DefaultHealthCheck.Path)
 	args.Thresholds = args.Thresholds.WithDefaults()
 	t := args.Thresholds
 	child := pulumi.Parent(m)
@@ -307,7 +307,7 @@ func DashboardParts(regions []MonitoredRegion, domain string) [][]DashboardPart 
 		rows = append(rows, []DashboardPart{
 			{Title: fmt.Sprintf("%s (%s): entry", r.Name, r.Role), Content: fmt.Sprintf("Front Door origin for %s; own hostname https://%s", r.Name, host)},
 			{Title: fmt.Sprintf("%s (%s): compute", r.Name, r.Role), Content: "Container App `api`: replicas, restarts, CPU and memory in its Application Insights and Log Analytics workspace."},
-			{Title: fmt.Sprintf("%s (%s): database", r.Name, r.Role), Content: "Azure SQL " + map[bool]string{true: "primary (failover group read-write listener)", false: "geo-secondary"}[r.Role == spec.Primary]},
+			{Title: fmt.Sprintf("%s (%s): database", r.Name, r.Role), Content: "Azure SQL " + map[bool]string{true: "primary (failover group read-write listener)", false: "geo-secondary"}[r.Role == components.Primary]},
 			{Title: fmt.Sprintf("%s (%s): availability", r.Name, r.Role), Content: fmt.Sprintf("Availability test of https://%s from %d locations", host, len(WebTestLocations))},
 			{Title: fmt.Sprintf("%s (%s): traces and logs", r.Name, r.Role)}, // content: the region's links (DashboardLens)
 		})

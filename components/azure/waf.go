@@ -6,7 +6,7 @@ import (
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/components"
 )
 
 // ManagedRuleSets are the Front Door managed rule sets every policy runs: the
@@ -18,14 +18,14 @@ var ManagedRuleSets = []struct{ Type, Version string }{
 }
 
 // RateLimitMinutes is the rate limit's window (Front Door allows 1 or 5),
-// matching mobile-backend:rateLimit's unit.
+// matching RateLimit's unit.
 const RateLimitMinutes = 5
 
 // WebFirewallArgs configures a WebFirewall. Zero values mean the documented
 // default of the matching mobile-backend config key.
 type WebFirewallArgs struct {
 	ResourceGroup pulumi.StringInput // required
-	Mode          spec.WAFMode       // block (Prevention, default) or count (Detection)
+	Mode          components.WAFMode // block (Prevention, default) or count (Detection)
 	RateLimit     int
 	GeoBlock      []string
 	Tags          pulumi.StringMap
@@ -49,11 +49,10 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 	if args.ResourceGroup == nil {
 		return nil, fmt.Errorf("waf %s: ResourceGroup is required", name)
 	}
-	d := spec.Defaults()
-	spec.Default(&args.Mode, d.WAF.Mode)
-	spec.Default(&args.RateLimit, d.WAF.RateLimit)
+	components.Default(&args.Mode, components.DefaultWAFMode)
+	components.Default(&args.RateLimit, components.DefaultRateLimit)
 	mode := "Prevention"
-	if args.Mode == spec.WAFCount {
+	if args.Mode == components.WAFCount {
 		mode = "Detection"
 	}
 	var sets network.FrontDoorManagedRuleSetArray

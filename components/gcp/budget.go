@@ -7,7 +7,7 @@ import (
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/billing"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/components"
 )
 
 // CostBudgetArgs configures CostBudget.
@@ -28,7 +28,7 @@ type CostBudgetArgs struct {
 }
 
 // CostBudget is a Cloud Billing budget on the project's resources labelled
-// with the stack, alerting at spec.BudgetAlerts to the stack's channels.
+// with the stack, alerting at components.BudgetAlerts to the stack's channels.
 type CostBudget struct {
 	pulumi.ResourceState
 }
@@ -44,7 +44,7 @@ func NewCostBudget(ctx *pulumi.Context, name string, args CostBudgetArgs, opts .
 		return nil, fmt.Errorf("budget %s: Stack, BillingAccount, ProjectNumber, QuotaProject and a positive MonthlyUSD are required", name)
 	}
 	var rules billing.BudgetThresholdRuleArray
-	for _, a := range spec.BudgetAlerts {
+	for _, a := range components.BudgetAlerts {
 		basis := "CURRENT_SPEND"
 		if a.Forecast {
 			basis = "FORECASTED_SPEND"

@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mobile-backend/mobile-backend/components"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
 
@@ -31,8 +32,8 @@ type RegionalComputeArgs struct {
 	// ServiceAccountEmail is the WorkloadIdentity the service runs as. Required.
 	ServiceAccountEmail pulumi.StringInput
 
-	spec.Workload // CPU is rounded up to Cloud Run's 1, 2, 4 or 8 vCPU
-	HealthPath    string
+	components.Workload // CPU is rounded up to Cloud Run's 1, 2, 4 or 8 vCPU
+	HealthPath          string
 	// Network and Subnet give the service direct VPC egress to private
 	// ranges (the Cloud SQL private IPs); empty for none.
 	Network, Subnet pulumi.StringInput
@@ -52,18 +53,17 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	if args.Region == "" || args.Project == "" || args.ServiceAccountEmail == nil {
 		return nil, fmt.Errorf("compute %s: Region, Project and ServiceAccountEmail are required", name)
 	}
-	d := spec.Defaults()
-	spec.Default(&args.Image, spec.DefaultImage(spec.GCP)) // Cloud Run refuses the AWS placeholder's registry
+	components.Default(&args.Image, components.CloudRunImage) // Cloud Run refuses the AWS placeholder's registry
 	args.Workload = args.Workload.WithDefaults()
-	spec.Default(&args.HealthPath, d.HealthCheck.Path)
+	components.Default(&args.HealthPath, components.DefaultHealthCheck.Path)
 	child := pulumi.Parent(c)
 
 	env := cloudrunv2.ServiceTemplateContainerEnvArray{}
 	base := map[string]string{"REGION": args.Region, "STACK": args.StackName, "ENVIRONMENT": args.EnvironmentName}
-	for _, k := range spec.SortedKeys(base) {
+	for _, k := range components.SortedKeys(base) {
 		env = append(env, &cloudrunv2.ServiceTemplateContainerEnvArgs{Name: pulumi.String(k), Value: pulumi.String(base[k])})
 	}
-	for _, k := range spec.SortedKeys(map[string]pulumi.StringInput(args.Environment)) {
+	for _, k := range components.SortedKeys(map[string]pulumi.StringInput(args.Environment)) {
 		env = append(env, &cloudrunv2.ServiceTemplateContainerEnvArgs{Name: pulumi.String(k), Value: args.Environment[k]})
 	}
 	probe := &cloudrunv2.ServiceTemplateContainerStartupProbeHttpGetArgs{Path: pulumi.String(args.HealthPath), Port: pulumi.Int(args.ContainerPort)}

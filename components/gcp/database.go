@@ -12,7 +12,7 @@ import (
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/components"
 )
 
 // SpannerVersionRetention is how far back point-in-time recovery reaches (7
@@ -35,13 +35,13 @@ type DatabaseRegion struct {
 // GlobalDatabaseArgs configures a GlobalDatabase. Zero values mean the
 // documented default of the matching mobile-backend config key.
 type GlobalDatabaseArgs struct {
-	Engine  string           // required: spec.EngineSpanner or spec.EngineCloudSQL
+	Engine  string           // required: components.EngineSpanner or components.EngineCloudSQL
 	Regions []DatabaseRegion // required, in stack order: Cloud SQL's primary is the first
 	Project string           // required: for IAM bindings
 	Name    string           // database name
 
 	// Spanner
-	SpannerConfig      spec.SpannerConfig
+	SpannerConfig      components.SpannerConfig
 	MinUnits, MaxUnits int
 	CPUTargetPercent   int
 
@@ -61,7 +61,7 @@ type GlobalDatabaseArgs struct {
 
 	// KeyIDs are the customer-managed Cloud KMS keys by location: Cloud SQL
 	// takes the key of each instance's region; Spanner the key of its
-	// configuration's KMS location (spec.SpannerConfig.KMSLocation). A
+	// configuration's KMS location (components.SpannerConfig.KMSLocation). A
 	// missing key leaves Google-managed encryption, which the
 	// customer-managed-keys policy refuses.
 	KeyIDs map[string]pulumi.StringOutput
@@ -93,21 +93,20 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 	if err := ctx.RegisterComponentResource("mobile-backend:gcp:GlobalDatabase", name, g, opts...); err != nil {
 		return nil, err
 	}
-	d := spec.Defaults()
-	spec.Default(&args.Name, d.Database.Name)
-	spec.Default(&args.MinUnits, d.GCP.SpannerMinUnits)
-	spec.Default(&args.MaxUnits, d.GCP.SpannerMaxUnits)
-	spec.Default(&args.CPUTargetPercent, 65)
-	spec.Default(&args.Tier, d.GCP.CloudSQLTier)
-	spec.Default(&args.BackupRetentionDays, d.Database.BackupRetentionDays)
+	components.Default(&args.Name, components.DefaultDatabaseName)
+	components.Default(&args.MinUnits, components.DefaultSpannerMinUnits)
+	components.Default(&args.MaxUnits, components.DefaultSpannerMaxUnits)
+	components.Default(&args.CPUTargetPercent, 65)
+	components.Default(&args.Tier, components.DefaultCloudSQLTier)
+	components.Default(&args.BackupRetentionDays, components.DefaultBackupRetentionDays)
 	if len(args.Regions) < 2 || args.Project == "" {
 		return nil, fmt.Errorf("database %s: two Regions and Project are required", name)
 	}
 	var err error
 	switch args.Engine {
-	case spec.EngineSpanner:
+	case components.EngineSpanner:
 		err = g.spanner(ctx, name, args)
-	case spec.EngineCloudSQL:
+	case components.EngineCloudSQL:
 		err = g.cloudSQL(ctx, name, args)
 	default:
 		err = fmt.Errorf("unknown engine %q", args.Engine)
@@ -278,7 +277,7 @@ func (g *GlobalDatabase) cloudSQL(ctx *pulumi.Context, name string, args GlobalD
 
 // Environment is what a region's service needs to reach the database.
 func (g *GlobalDatabase) Environment(region, project string) pulumi.StringMap {
-	if g.Engine == spec.EngineSpanner {
+	if g.Engine == components.EngineSpanner {
 		return pulumi.StringMap{"SPANNER_INSTANCE": g.Instance, "SPANNER_DATABASE": g.Database, "GOOGLE_CLOUD_PROJECT": pulumi.String(project)}
 	}
 	return pulumi.StringMap{
@@ -290,7 +289,7 @@ func (g *GlobalDatabase) Environment(region, project string) pulumi.StringMap {
 // Writer is where writes go: the Cloud SQL primary's private address, or the
 // Spanner database's resource path (Spanner has no host of its own).
 func (g *GlobalDatabase) Writer(project string) pulumi.StringOutput {
-	if g.Engine == spec.EngineSpanner {
+	if g.Engine == components.EngineSpanner {
 		return pulumi.Sprintf("projects/%s/instances/%s/databases/%s", project, g.Instance, g.Database)
 	}
 	return g.writer
@@ -300,7 +299,7 @@ func (g *GlobalDatabase) Writer(project string) pulumi.StringOutput {
 // primary's) private address, or the Spanner database, which every replica
 // of the configuration serves.
 func (g *GlobalDatabase) Reader(region, project string) pulumi.StringOutput {
-	if g.Engine == spec.EngineSpanner {
+	if g.Engine == components.EngineSpanner {
 		return g.Writer(project)
 	}
 	return g.hosts[region]
@@ -314,7 +313,7 @@ func (g *GlobalDatabase) Reader(region, project string) pulumi.StringOutput {
 func (g *GlobalDatabase) GrantTo(ctx *pulumi.Context, name, project string, email pulumi.StringOutput) (pulumi.StringOutput, error) {
 	member := pulumi.Sprintf("serviceAccount:%s", email)
 	child := pulumi.Parent(g)
-	if g.Engine == spec.EngineSpanner {
+	if g.Engine == components.EngineSpanner {
 		_, err := spanner.NewDatabaseIAMMember(ctx, name, &spanner.DatabaseIAMMemberArgs{
 			Instance: g.Instance, Database: g.Database, Role: pulumi.String("roles/spanner.databaseUser"), Member: member,
 		}, child)

@@ -41,7 +41,7 @@ func ManagedZone(ctx *pulumi.Context, name string, args ManagedZoneArgs, provide
 	}
 	z, err := dns.LookupManagedZone(ctx, &dns.LookupManagedZoneArgs{Name: zoneName}, pulumi.Provider(provider))
 	if err != nil {
-		return pulumi.StringOutput{}, fmt.Errorf("managed zone %s (set mobile-backend:createDnsZone to create it): %w", zoneName, err)
+		return pulumi.StringOutput{}, fmt.Errorf("managed zone %s (set Create to create it): %w", zoneName, err)
 	}
 	return pulumi.String(z.Name).ToStringOutput(), nil
 }

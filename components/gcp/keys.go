@@ -9,8 +9,8 @@ import (
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/storage"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mobile-backend/mobile-backend/components"
 	"github.com/mobile-backend/mobile-backend/internal/names"
-	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
 
 // KeyRotationPeriod is how often Cloud KMS makes a new primary version of
@@ -92,7 +92,7 @@ func NewEncryptionKeys(ctx *pulumi.Context, name string, args EncryptionKeysArgs
 	}
 
 	ids := pulumi.StringMap{}
-	for _, loc := range spec.SortedKeys(args.Users) {
+	for _, loc := range components.SortedKeys(args.Users) {
 		id := name + "-" + loc
 		ring, err := kms.NewKeyRing(ctx, id, &kms.KeyRingArgs{
 			Name: pulumi.String(names.DNSLabel(args.Stack+"-"+loc, 63)), Location: pulumi.String(loc), Project: project,

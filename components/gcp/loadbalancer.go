@@ -6,21 +6,21 @@ import (
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mobile-backend/mobile-backend/components"
 	"github.com/mobile-backend/mobile-backend/internal/names"
-	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
 
 // LoadBalancerRegion is one region's backend.
 type LoadBalancerRegion struct {
 	Name            string
-	Role            spec.Role
+	Role            components.Role
 	EndpointGroupID pulumi.StringInput // the region's serverless NEG
 }
 
 // LoadBalancerArgs configures a LoadBalancer.
 type LoadBalancerArgs struct {
 	Domain           string               // required: the API hostname
-	Topology         spec.Topology        // required
+	Topology         components.Topology  // required
 	Regions          []LoadBalancerRegion // required, in stack order
 	SecurityPolicyID pulumi.StringInput   // required: the Cloud Armor policy on every backend service
 	// StaticHostname and StaticBucketID route the edge cache's hostname to a
@@ -30,7 +30,7 @@ type LoadBalancerArgs struct {
 	// HealthCheck tunes outlier detection: serverless endpoint groups take no
 	// active health checks, so a region is ejected after FailureThreshold
 	// consecutive 5xx answers, evaluated every IntervalSeconds.
-	HealthCheck spec.HealthCheck
+	HealthCheck components.HealthCheck
 }
 
 // LoadBalancer is the global external Application Load Balancer
@@ -106,7 +106,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 		all = append(all, r.EndpointGroupID)
 	}
 	apiService := regional[args.Regions[0].Name].ID()
-	if args.Topology == spec.ActiveActive {
+	if args.Topology == components.ActiveActive {
 		bs, err := backend(name+"-api", all...)
 		if err != nil {
 			return nil, err
@@ -132,7 +132,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 		matchers = append(matchers, &compute.URLMapPathMatcherArgs{Name: pulumi.String("static"), DefaultService: args.StaticBucketID})
 	}
 	mapOpts := []pulumi.ResourceOption{child}
-	if args.Topology == spec.ActivePassive {
+	if args.Topology == components.ActivePassive {
 		// Failover rewrites the default service; the next deployment must
 		// not silently fail back to a region that may still be down.
 		mapOpts = append(mapOpts, pulumi.IgnoreChanges([]string{"defaultService"}))

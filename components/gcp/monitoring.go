@@ -8,7 +8,7 @@ import (
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/monitoring"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/components"
 )
 
 // Channels are the e-mail notification channels, at most the first five
@@ -31,7 +31,7 @@ const UptimePeriod = "60s"
 // MonitoredRegion is what Monitoring watches in one region.
 type MonitoredRegion struct {
 	Name         string
-	Role         spec.Role
+	Role         components.Role
 	ServiceName  pulumi.StringInput // Cloud Run
 	MaxInstances int
 	// SQLInstance is the region's Cloud SQL instance (empty with Spanner).
@@ -46,7 +46,7 @@ type MonitoringArgs struct {
 	HealthPath string
 	Regions    []MonitoredRegion // required, in stack order
 	Emails     []string
-	Thresholds spec.Alarms
+	Thresholds components.Alarms
 	// BackendService is the API hostname's backend service (for the load
 	// balancer's metrics); SpannerInstance is set when Spanner is in use;
 	// Bucket is the upload bucket.
@@ -84,7 +84,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 	if args.Project == "" || args.Domain == "" || len(args.Regions) == 0 {
 		return nil, fmt.Errorf("monitoring %s: Project, Domain and Regions are required", name)
 	}
-	spec.Default(&args.HealthPath, spec.Defaults().HealthCheck.Path)
+	components.Default(&args.HealthPath, components.DefaultHealthCheck.Path)
 	args.Thresholds = args.Thresholds.WithDefaults()
 	t := &args.Thresholds
 	child := pulumi.Parent(m)
@@ -200,7 +200,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 			Filter: pulumi.Sprintf(`metric.type="cloudsql.googleapis.com/database/cpu/utilization" AND %s`, sqlDB), Aggregations: mean("300s"),
 			Comparison: pulumi.String("COMPARISON_GT"), ThresholdValue: pulumi.Float64(float64(t.CPUPercent) / 100), Duration: pulumi.String("600s"),
 		}})
-		if r.Role != spec.Primary {
+		if r.Role != components.Primary {
 			conditions = append(conditions, struct {
 				key, title string
 				cond       *monitoring.AlertPolicyConditionConditionThresholdArgs

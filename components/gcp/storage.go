@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mobile-backend/mobile-backend/components"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
 
@@ -140,7 +141,7 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 	if len(args.Regions) < 2 {
 		return nil, fmt.Errorf("storage %s: at least two Regions are required", name)
 	}
-	spec.Default(&args.NoncurrentVersionDays, spec.Defaults().Storage.NoncurrentVersionDays)
+	components.Default(&args.NoncurrentVersionDays, components.DefaultNoncurrentVersionDays)
 	child := pulumi.Parent(st)
 	st.Placement = ChooseDualRegion(args.Regions)
 	bucket, err := storage.NewBucket(ctx, Label(name), &storage.BucketArgs{

@@ -7,7 +7,7 @@ import (
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/components"
 )
 
 // PreconfiguredRules are the Cloud Armor preconfigured WAF rule sets every
@@ -20,7 +20,7 @@ var PreconfiguredRules = []string{
 }
 
 // RateLimitIntervalSeconds is the window of the per-IP rate limit (one of
-// the intervals Cloud Armor accepts), matching mobile-backend:rateLimit's unit.
+// the intervals Cloud Armor accepts), matching RateLimit's unit.
 const RateLimitIntervalSeconds = 300
 
 // DefaultRulePriority is the priority of the mandatory catch-all rule.
@@ -29,9 +29,9 @@ const DefaultRulePriority = 2147483647
 // WebFirewallArgs configures a WebFirewall. Zero values mean the documented
 // default of the matching mobile-backend config key.
 type WebFirewallArgs struct {
-	Mode      spec.WAFMode // block (default) or count: every rule in preview
-	RateLimit int          // requests per 5 minutes per client IP
-	GeoBlock  []string     // countries to refuse
+	Mode      components.WAFMode // block (default) or count: every rule in preview
+	RateLimit int                // requests per 5 minutes per client IP
+	GeoBlock  []string           // countries to refuse
 }
 
 // WebFirewall is a Cloud Armor security policy: the preconfigured WAF rules,
@@ -50,10 +50,9 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 	if err := ctx.RegisterComponentResource("mobile-backend:gcp:WebFirewall", name, w, opts...); err != nil {
 		return nil, err
 	}
-	d := spec.Defaults()
-	spec.Default(&args.Mode, d.WAF.Mode)
-	spec.Default(&args.RateLimit, d.WAF.RateLimit)
-	preview := pulumi.Bool(args.Mode == spec.WAFCount)
+	components.Default(&args.Mode, components.DefaultWAFMode)
+	components.Default(&args.RateLimit, components.DefaultRateLimit)
+	preview := pulumi.Bool(args.Mode == components.WAFCount)
 	all := &compute.SecurityPolicyRuleMatchArgs{
 		VersionedExpr: pulumi.String("SRC_IPS_V1"),
 		Config:        &compute.SecurityPolicyRuleMatchConfigArgs{SrcIpRanges: pulumi.StringArray{pulumi.String("*")}},

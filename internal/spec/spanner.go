@@ -2,22 +2,14 @@ package spec
 
 import (
 	"fmt"
-	"slices"
+	"github.com/mobile-backend/mobile-backend/components"
 	"strings"
 )
 
 // SpannerConfig is a Spanner multi-region instance configuration and the
 // regions that serve reads from a full replica (read-write and read-only
-// replicas; witness regions hold no readable copy and are left out).
-type SpannerConfig struct {
-	Name    string
-	Regions []string
-	// KMSLocation is the Cloud KMS location of the same name, where one
-	// exists (Cloud KMS "Locations" page): a database on a multi-region
-	// configuration takes a single customer-managed key only from there,
-	// since pulumi-gcp v7.38 has no kmsKeyNames. Empty: none is listed.
-	KMSLocation string
-}
+// SpannerConfig is a Spanner multi-region configuration (components.SpannerConfig).
+type SpannerConfig = components.SpannerConfig
 
 // SpannerConfigs are the base multi-region configurations this project can
 // choose from, transcribed from Spanner's "Regional, dual-region, and
@@ -25,29 +17,19 @@ type SpannerConfig struct {
 // added; one not listed cannot be selected, so that a typo never reaches the
 // API.
 var SpannerConfigs = []SpannerConfig{
-	{"nam3", []string{"us-east4", "us-east1"}, "nam3"},
-	{"nam6", []string{"us-central1", "us-east1", "us-west1", "us-west2"}, "nam6"},
-	{"nam7", []string{"us-central1", "us-east4"}, "nam7"},
-	{"nam8", []string{"us-west2", "us-west1"}, "nam8"},
-	{"nam11", []string{"us-central1", "us-east1"}, "nam11"},
-	{"nam14", []string{"us-east4", "northamerica-northeast1"}, ""},
-	{"nam15", []string{"us-south1", "us-east4"}, ""},
-	{"eur3", []string{"europe-west1", "europe-west4"}, ""},
-	{"eur5", []string{"europe-west2", "europe-west1"}, ""},
-	{"eur6", []string{"europe-west4", "europe-west3"}, ""},
-	{"asia1", []string{"asia-northeast1", "asia-northeast2"}, ""},
-	{"nam-eur-asia1", []string{"us-central1", "europe-west1", "asia-east1"}, ""},
-	{"nam-eur-asia3", []string{"us-central1", "us-east1", "europe-west1", "europe-west4", "asia-east1", "asia-southeast1"}, ""},
-}
-
-// Covers reports whether every region serves reads from this configuration.
-func (c SpannerConfig) Covers(regions []string) bool {
-	for _, r := range regions {
-		if !slices.Contains(c.Regions, r) {
-			return false
-		}
-	}
-	return true
+	{Name: "nam3", Regions: []string{"us-east4", "us-east1"}, KMSLocation: "nam3"},
+	{Name: "nam6", Regions: []string{"us-central1", "us-east1", "us-west1", "us-west2"}, KMSLocation: "nam6"},
+	{Name: "nam7", Regions: []string{"us-central1", "us-east4"}, KMSLocation: "nam7"},
+	{Name: "nam8", Regions: []string{"us-west2", "us-west1"}, KMSLocation: "nam8"},
+	{Name: "nam11", Regions: []string{"us-central1", "us-east1"}, KMSLocation: "nam11"},
+	{Name: "nam14", Regions: []string{"us-east4", "northamerica-northeast1"}, KMSLocation: ""},
+	{Name: "nam15", Regions: []string{"us-south1", "us-east4"}, KMSLocation: ""},
+	{Name: "eur3", Regions: []string{"europe-west1", "europe-west4"}, KMSLocation: ""},
+	{Name: "eur5", Regions: []string{"europe-west2", "europe-west1"}, KMSLocation: ""},
+	{Name: "eur6", Regions: []string{"europe-west4", "europe-west3"}, KMSLocation: ""},
+	{Name: "asia1", Regions: []string{"asia-northeast1", "asia-northeast2"}, KMSLocation: ""},
+	{Name: "nam-eur-asia1", Regions: []string{"us-central1", "europe-west1", "asia-east1"}, KMSLocation: ""},
+	{Name: "nam-eur-asia3", Regions: []string{"us-central1", "us-east1", "europe-west1", "europe-west4", "asia-east1", "asia-southeast1"}, KMSLocation: ""},
 }
 
 // ChooseSpannerConfig returns the named configuration, or, when name is

@@ -10,7 +10,7 @@ package spec
 
 import (
 	"fmt"
-	"sort"
+	"github.com/mobile-backend/mobile-backend/components"
 	"strings"
 )
 
@@ -27,39 +27,32 @@ const (
 	Azure Cloud = "azure"
 )
 
-// Topology is how the regions share traffic.
-type Topology string
+// Topology is how the regions share traffic (components.Topology).
+type Topology = components.Topology
 
+// The topologies.
 const (
-	// ActiveActive: every region serves; writes go to the primary's database
-	// (or a multi-writer store).
-	ActiveActive Topology = "active-active"
-	// ActivePassive: the primary serves; the others are warm standbys that
-	// take over when the primary fails its health check.
-	ActivePassive Topology = "active-passive"
+	ActiveActive  = components.ActiveActive
+	ActivePassive = components.ActivePassive
 )
 
 // WAFMode is what the web firewall does with a request that matches a rule.
-type WAFMode string
+type WAFMode = components.WAFMode
 
+// The WAF modes.
 const (
-	// WAFBlock blocks matching requests (the default).
-	WAFBlock WAFMode = "block"
-	// WAFCount only counts them, for a staged rollout of new rules.
-	WAFCount WAFMode = "count"
+	WAFBlock = components.WAFBlock
+	WAFCount = components.WAFCount
 )
 
 // Role is what a region does in its topology.
-type Role string
+type Role = components.Role
 
+// The roles.
 const (
-	// Primary is the first region: the database writer, and the only serving
-	// region in active-passive.
-	Primary Role = "primary"
-	// Active is a serving, non-writer region in active-active.
-	Active Role = "active"
-	// Standby is a warm standby in active-passive.
-	Standby Role = "standby"
+	Primary = components.Primary
+	Active  = components.Active
+	Standby = components.Standby
 )
 
 // RegionSpec is one region of the stack with its derived settings.
@@ -74,11 +67,7 @@ type RegionSpec struct {
 func (r RegionSpec) Serving() bool { return r.Role != Standby }
 
 // HealthCheck is how every cloud probes a region.
-type HealthCheck struct {
-	Path             string // HTTP path that answers 2xx/3xx when the region is healthy
-	IntervalSeconds  int    // seconds between probes
-	FailureThreshold int    // consecutive failures before a region is unhealthy
-}
+type HealthCheck = components.HealthCheck
 
 // WAF configures every web firewall of the stack.
 type WAF struct {
@@ -177,8 +166,8 @@ type GoogleCloud struct {
 // GCP database engines.
 const (
 	EngineAuto     = "auto"
-	EngineSpanner  = "spanner"
-	EngineCloudSQL = "cloudsql"
+	EngineSpanner  = components.EngineSpanner
+	EngineCloudSQL = components.EngineCloudSQL
 )
 
 // GCPEngine is the database engine a GCP stack uses: what config says, or
@@ -208,47 +197,11 @@ type Storage struct {
 	StaticHostname        string // the edge cache's hostname
 }
 
-// WithDefaults fills every zero field with its documented default.
-func (h HealthCheck) WithDefaults() HealthCheck {
-	d := Defaults().HealthCheck
-	Default(&h.Path, d.Path)
-	Default(&h.IntervalSeconds, d.IntervalSeconds)
-	Default(&h.FailureThreshold, d.FailureThreshold)
-	return h
-}
-
-// WithDefaults fills every zero threshold with its documented default.
-func (a Alarms) WithDefaults() Alarms {
-	d := Defaults().Alarms
-	Default(&a.ErrorRatePercent, d.ErrorRatePercent)
-	Default(&a.LatencyP99Ms, d.LatencyP99Ms)
-	Default(&a.CPUPercent, d.CPUPercent)
-	Default(&a.MemoryPercent, d.MemoryPercent)
-	Default(&a.DatabaseLagMs, d.DatabaseLagMs)
-	Default(&a.StorageReplicationSeconds, d.StorageReplicationSeconds)
-	Default(&a.WAFBlockedRequests, d.WAFBlockedRequests)
-	return a
-}
-
-// Default sets *v to def when *v is its type's zero value: how every
-// component fills the arguments a caller left out.
-func Default[T comparable](v *T, def T) {
-	var zero T
-	if *v == zero {
-		*v = def
-	}
-}
+// Default sets *v to def when *v is its type's zero value.
+func Default[T comparable](v *T, def T) { components.Default(v, def) }
 
 // Alarms are the thresholds of the per-region alerts.
-type Alarms struct {
-	ErrorRatePercent          int // load-balancer 5xx responses, percent of requests
-	LatencyP99Ms              int // p99 target response time
-	CPUPercent                int // service CPU utilisation
-	MemoryPercent             int // service memory utilisation
-	DatabaseLagMs             int // Aurora global replication lag
-	StorageReplicationSeconds int // S3 replication latency
-	WAFBlockedRequests        int // blocked requests per 5 minutes
-}
+type Alarms = components.Alarms
 
 // Backup configures the backups kept outside the primary region.
 type Backup struct {
@@ -258,13 +211,10 @@ type Backup struct {
 
 // BudgetAlert is one budget threshold: a percentage of the monthly budget,
 // of actual spend or of the month's forecast.
-type BudgetAlert struct {
-	Percent  int
-	Forecast bool
-}
+type BudgetAlert = components.BudgetAlert
 
 // BudgetAlerts are the thresholds every cloud's budget alerts at.
-var BudgetAlerts = []BudgetAlert{{50, false}, {80, false}, {100, false}, {100, true}}
+var BudgetAlerts = components.BudgetAlerts
 
 // Primary is the first region: the writer, and the serving region in active-passive.
 func (s Spec) Primary() RegionSpec { return s.Regions[0] }
@@ -276,20 +226,8 @@ func (s Spec) Production() bool {
 	return s.Environment == "prod" || s.Environment == "production"
 }
 
-// Workload is the container every region runs, in the shape each cloud's
-// compute component takes it. Zero values mean the config key's default.
-type Workload struct {
-	Image         string
-	ContainerPort int
-	CPU           int // CPU units, 1024 = one vCPU
-	Memory        int // MiB
-	MinInstances  int
-	MaxInstances  int
-	// Concurrency is the concurrent requests per instance that Cloud Run and
-	// Container Apps scale on; AWS ignores it (the ALB balances per request
-	// and ECS scales on CPU).
-	Concurrency int
-}
+// Workload is the container every region runs.
+type Workload = components.Workload
 
 // DefaultImage is the placeholder image of a cloud: one that answers on /
 // so that a first deploy goes healthy, from a registry the cloud deploys
@@ -297,24 +235,9 @@ type Workload struct {
 // cloud.google.com/run/docs/deploying).
 func DefaultImage(c Cloud) string {
 	if c == GCP {
-		return "docker.io/library/nginx:stable"
+		return components.CloudRunImage
 	}
-	return "public.ecr.aws/nginx/nginx:stable"
-}
-
-// WithDefaults fills every zero field with its documented default (the
-// image: DefaultImage of AWS; a component of another cloud sets its own
-// first).
-func (w Workload) WithDefaults() Workload {
-	d := Defaults().Workload
-	Default(&w.Image, DefaultImage(AWS))
-	Default(&w.ContainerPort, d.ContainerPort)
-	Default(&w.CPU, d.CPU)
-	Default(&w.Memory, d.Memory)
-	Default(&w.MinInstances, d.MinInstances)
-	Default(&w.MaxInstances, d.MaxInstances)
-	Default(&w.Concurrency, d.Concurrency)
-	return w
+	return components.DefaultWorkload.Image
 }
 
 // WorkloadFor is the workload of one region: a warm standby keeps the
@@ -435,11 +358,4 @@ func parentZone(domain string) string {
 }
 
 // SortedKeys returns a map's keys in order, for deterministic output.
-func SortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func SortedKeys[V any](m map[string]V) []string { return components.SortedKeys(m) }
