@@ -1,0 +1,64 @@
+package policies
+
+import ()
+
+// NoPublicObjectStorage: no bucket or container is readable by the public.
+var NoPublicObjectStorage = Policy{
+	Name:        "no-public-object-storage",
+	Description: "Object storage blocks all public access.",
+	Severity:    Mandatory,
+	Check: func(s Stack) []Violation {
+		var vs []Violation
+		blocked := map[string]bool{}
+		for _, b := range s.OfType("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock") {
+			blocked[b.Str("bucket")] = b.Bool("blockPublicAcls") && b.Bool("blockPublicPolicy") && b.Bool("ignorePublicAcls") && b.Bool("restrictPublicBuckets")
+		}
+		for _, b := range s.OfType("aws:s3/bucketV2:BucketV2") {
+			if !blocked[b.ID] {
+				vs = append(vs, violation(b, "bucket has no full public access block"))
+			}
+		}
+		for _, b := range s.OfType("gcp:storage/bucket:Bucket") {
+			if b.Str("publicAccessPrevention") != "enforced" || !b.Bool("uniformBucketLevelAccess") {
+				vs = append(vs, violation(b, "bucket does not enforce public access prevention with uniform access"))
+			}
+		}
+		for _, a := range s.OfType("azure-native:storage:StorageAccount") {
+			if a.Get("allowBlobPublicAccess") != false {
+				vs = append(vs, violation(a, "storage account allows public blob access"))
+			}
+		}
+		for _, c := range s.OfType("azure-native:storage:BlobContainer") {
+			if p := c.Str("publicAccess"); p != "" && p != "None" {
+				vs = append(vs, violation(c, "container allows %s public access", p))
+			}
+		}
+		return vs
+	},
+}
+
+// DatabaseNotPublic: databases have no public endpoint.
+var DatabaseNotPublic = Policy{
+	Name:        "database-not-public",
+	Description: "Databases are reachable from the stack's private networks only.",
+	Severity:    Mandatory,
+	Check: func(s Stack) []Violation {
+		var vs []Violation
+		for _, i := range s.OfType("aws:rds/clusterInstance:ClusterInstance") {
+			if i.Get("publiclyAccessible") != false {
+				vs = append(vs, violation(i, "database instance is not explicitly private"))
+			}
+		}
+		for _, i := range s.OfType("gcp:sql/databaseInstance:DatabaseInstance") {
+			if i.Get("settings.ipConfiguration.ipv4Enabled") != false {
+				vs = append(vs, violation(i, "Cloud SQL instance has a public IP"))
+			}
+		}
+		for _, srv := range s.OfType("azure-native:sql:Server") {
+			if srv.Str("publicNetworkAccess") != "Disabled" {
+				vs = append(vs, violation(srv, "SQL server allows public network access"))
+			}
+		}
+		return vs
+	},
+}
