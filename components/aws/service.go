@@ -1,0 +1,88 @@
+package aws
+
+import (
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/appautoscaling"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// newService builds the cluster, the Fargate service behind the load
+// balancer's target group, and its CPU target-tracking autoscaling.
+func newService(ctx *pulumi.Context, name string, args RegionalComputeArgs, task *ecs.TaskDefinition, lbs *loadBalancer, child pulumi.ResourceOrInvokeOption) (*ecs.Cluster, *ecs.Service, error) {
+	net := args.Network
+	taskSG := net.TaskSecurityGroupID
+	tg, https := lbs.tg, lbs.https
+	cluster, err := ecs.NewCluster(ctx, name+"-cluster", &ecs.ClusterArgs{
+		Settings: ecs.ClusterSettingArray{&ecs.ClusterSettingArgs{
+			Name:  pulumi.String("containerInsights"),
+			Value: pulumi.String("enabled"),
+		}},
+	}, child)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := ecs.NewService(ctx, name+"-api", &ecs.ServiceArgs{
+		Cluster:                         cluster.Arn,
+		TaskDefinition:                  task.Arn,
+		LaunchType:                      pulumi.String("FARGATE"),
+		DesiredCount:                    pulumi.Int(args.MinInstances),
+		DeploymentMinimumHealthyPercent: pulumi.Int(100),
+		DeploymentMaximumPercent:        pulumi.Int(200),
+		DeploymentCircuitBreaker: &ecs.ServiceDeploymentCircuitBreakerArgs{
+			Enable:   pulumi.Bool(true),
+			Rollback: pulumi.Bool(true),
+		},
+		HealthCheckGracePeriodSeconds: pulumi.Int(60),
+		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
+			Subnets:        net.PrivateSubnetIDs,
+			SecurityGroups: pulumi.StringArray{taskSG},
+			AssignPublicIp: pulumi.Bool(false),
+		},
+		LoadBalancers: ecs.ServiceLoadBalancerArray{&ecs.ServiceLoadBalancerArgs{
+			TargetGroupArn: tg.Arn,
+			ContainerName:  pulumi.String(containerName),
+			ContainerPort:  pulumi.Int(args.ContainerPort),
+		}},
+		PropagateTags:        pulumi.String("SERVICE"),
+		EnableEcsManagedTags: pulumi.Bool(true),
+	}, child,
+		// The target group must be attached to the load balancer first.
+		pulumi.DependsOn([]pulumi.Resource{https}),
+		// Autoscaling owns the running count after creation.
+		pulumi.IgnoreChanges([]string{"desiredCount"}))
+	if err != nil {
+		return nil, nil, err
+	}
+
+	resourceID := pulumi.Sprintf("service/%s/%s", cluster.Name, svc.Name)
+	target, err := appautoscaling.NewTarget(ctx, name+"-scaling", &appautoscaling.TargetArgs{
+		ServiceNamespace:  pulumi.String("ecs"),
+		ScalableDimension: pulumi.String("ecs:service:DesiredCount"),
+		ResourceId:        resourceID,
+		MinCapacity:       pulumi.Int(args.MinInstances),
+		MaxCapacity:       pulumi.Int(args.MaxInstances),
+	}, child)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := appautoscaling.NewPolicy(ctx, name+"-cpu-tracking", &appautoscaling.PolicyArgs{
+		PolicyType:        pulumi.String("TargetTrackingScaling"),
+		ServiceNamespace:  target.ServiceNamespace,
+		ScalableDimension: target.ScalableDimension,
+		ResourceId:        target.ResourceId,
+		TargetTrackingScalingPolicyConfiguration: &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs{
+			PredefinedMetricSpecification: &appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs{
+				PredefinedMetricType: pulumi.String("ECSServiceAverageCPUUtilization"),
+			},
+			TargetValue: pulumi.Float64(float64(args.CPUTargetPercent)),
+			// Scale out fast, scale in slowly: a region that takes over a
+			// failed region's traffic must not shed capacity between waves.
+			ScaleOutCooldown: pulumi.Int(60),
+			ScaleInCooldown:  pulumi.Int(300),
+		},
+	}, child); err != nil {
+		return nil, nil, err
+	}
+
+	return cluster, svc, nil
+}
