@@ -47,12 +47,12 @@ type CrossRegionBackup struct {
 
 // NewCrossRegionBackup builds it. Pass the primary region's provider in opts.
 func NewCrossRegionBackup(ctx *pulumi.Context, name string, args CrossRegionBackupArgs, opts ...pulumi.ResourceOption) (*CrossRegionBackup, error) {
+	if args.Stack == "" || len(args.Regions) < 2 || args.Resources == nil || args.RetentionDays <= 0 {
+		return nil, fmt.Errorf("backup %s: Stack, two Regions, Resources and RetentionDays are required", name)
+	}
 	b := &CrossRegionBackup{}
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:CrossRegionBackup", name, b, opts...); err != nil {
 		return nil, err
-	}
-	if args.Stack == "" || len(args.Regions) < 2 || args.Resources == nil || args.RetentionDays <= 0 {
-		return nil, fmt.Errorf("backup %s: Stack, two Regions, Resources and RetentionDays are required", name)
 	}
 	child := pulumi.Parent(b)
 	vaults := map[string]*backup.Vault{}

@@ -26,12 +26,12 @@ type CostBudget struct {
 
 // NewCostBudget builds it. Pass the us-east-1 provider in opts.
 func NewCostBudget(ctx *pulumi.Context, name string, args CostBudgetArgs, opts ...pulumi.ResourceOption) (*CostBudget, error) {
+	if args.Stack == "" || args.MonthlyUSD <= 0 || len(args.Emails) == 0 {
+		return nil, fmt.Errorf("budget %s: Stack, a positive MonthlyUSD and Emails are required", name)
+	}
 	b := &CostBudget{}
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:CostBudget", name, b, opts...); err != nil {
 		return nil, err
-	}
-	if args.Stack == "" || args.MonthlyUSD <= 0 || len(args.Emails) == 0 {
-		return nil, fmt.Errorf("budget %s: Stack, a positive MonthlyUSD and Emails are required", name)
 	}
 	var notes budgets.BudgetNotificationArray
 	for _, a := range components.BudgetAlerts {

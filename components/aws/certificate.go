@@ -48,12 +48,12 @@ func RegionalHostname(region, domain string) string { return region + "." + doma
 // NewCertificates requests and validates the certificates. Pass the global
 // provider in opts: the validation records are Route 53 resources.
 func NewCertificates(ctx *pulumi.Context, name string, args CertificatesArgs, opts ...pulumi.ResourceOption) (*Certificates, error) {
+	if args.Domain == "" || args.ZoneID == nil || len(args.Regions) == 0 {
+		return nil, fmt.Errorf("certificates %s: Domain, ZoneID and Regions are required", name)
+	}
 	c := &Certificates{byRegion: map[string]pulumi.StringOutput{}}
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:Certificates", name, c, opts...); err != nil {
 		return nil, err
-	}
-	if args.Domain == "" || args.ZoneID == nil || len(args.Regions) == 0 {
-		return nil, fmt.Errorf("certificates %s: Domain, ZoneID and Regions are required", name)
 	}
 	components.Default(&args.TTL, components.DefaultDNSTTL)
 	child := pulumi.Parent(c)

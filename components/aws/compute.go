@@ -114,12 +114,12 @@ func (a *RegionalComputeArgs) defaults() error {
 // NewRegionalCompute builds one region's stamp. Pass the region's provider in
 // opts; every child inherits it.
 func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeArgs, opts ...pulumi.ResourceOption) (*RegionalCompute, error) {
+	if err := args.defaults(); err != nil {
+		return nil, fmt.Errorf("compute %s: %w", name, err)
+	}
 	c := &RegionalCompute{}
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:RegionalCompute", name, c, opts...); err != nil {
 		return nil, err
-	}
-	if err := args.defaults(); err != nil {
-		return nil, fmt.Errorf("compute %s: %w", name, err)
 	}
 	child := pulumi.Parent(c)
 

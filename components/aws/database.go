@@ -94,6 +94,9 @@ func (a *GlobalDatabaseArgs) defaults() error {
 // NewGlobalDatabase builds the global database. Pass the global provider in
 // opts; each region's resources use that region's provider.
 func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs, opts ...pulumi.ResourceOption) (*GlobalDatabase, error) {
+	if err := args.defaults(); err != nil {
+		return nil, fmt.Errorf("database %s: %w", name, err)
+	}
 	g := &GlobalDatabase{
 		clusterResourceIDs: map[string]pulumi.StringOutput{},
 		readers:            map[string]pulumi.StringOutput{},
@@ -103,9 +106,6 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 	}
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:GlobalDatabase", name, g, opts...); err != nil {
 		return nil, err
-	}
-	if err := args.defaults(); err != nil {
-		return nil, fmt.Errorf("database %s: %w", name, err)
 	}
 	child := pulumi.Parent(g)
 	primary := args.Regions[0]

@@ -36,12 +36,12 @@ type DDoSProtection struct {
 // NewDDoSProtection builds the protections. Pass the us-east-1 provider in
 // opts: Shield Advanced is managed from there for every region.
 func NewDDoSProtection(ctx *pulumi.Context, name string, args DDoSProtectionArgs, opts ...pulumi.ResourceOption) (*DDoSProtection, error) {
+	if args.Stack == "" || len(args.Resources) == 0 {
+		return nil, fmt.Errorf("ddos %s: Stack and Resources are required", name)
+	}
 	d := &DDoSProtection{}
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:DDoSProtection", name, d, opts...); err != nil {
 		return nil, err
-	}
-	if args.Stack == "" || len(args.Resources) == 0 {
-		return nil, fmt.Errorf("ddos %s: Stack and Resources are required", name)
 	}
 	child := pulumi.Parent(d)
 	var members pulumi.StringArray

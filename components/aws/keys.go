@@ -30,12 +30,12 @@ const KeyDeletionWindowDays = 30
 
 // NewEncryptionKey creates the key and its alias. Pass the region's provider in opts.
 func NewEncryptionKey(ctx *pulumi.Context, name string, args EncryptionKeyArgs, opts ...pulumi.ResourceOption) (*EncryptionKey, error) {
+	if args.Region == "" || args.Account == "" {
+		return nil, fmt.Errorf("key %s: Region and Account are required", name)
+	}
 	k := &EncryptionKey{}
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:EncryptionKey", name, k, opts...); err != nil {
 		return nil, err
-	}
-	if args.Region == "" || args.Account == "" {
-		return nil, fmt.Errorf("key %s: Region and Account are required", name)
 	}
 	child := pulumi.Parent(k)
 	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{

@@ -48,12 +48,12 @@ type CentralLogs struct {
 
 // NewCentralLogs builds it. Pass the primary region's provider in opts.
 func NewCentralLogs(ctx *pulumi.Context, name string, args CentralLogsArgs, opts ...pulumi.ResourceOption) (*CentralLogs, error) {
+	if args.Stack == "" || args.Account == "" || len(args.Regions) == 0 || args.BucketKeyArn == nil || args.RetentionDays <= 0 {
+		return nil, fmt.Errorf("logs %s: Stack, Account, Regions, BucketKeyArn and RetentionDays are required", name)
+	}
 	c := &CentralLogs{}
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:CentralLogs", name, c, opts...); err != nil {
 		return nil, err
-	}
-	if args.Stack == "" || args.Account == "" || len(args.Regions) == 0 || args.BucketKeyArn == nil || args.RetentionDays <= 0 {
-		return nil, fmt.Errorf("logs %s: Stack, Account, Regions, BucketKeyArn and RetentionDays are required", name)
 	}
 	child := pulumi.Parent(c)
 	bucketName := names.Fit(strings.ToLower(fmt.Sprintf("%s-logs-%s", args.Stack, args.Account)), 63)

@@ -62,12 +62,12 @@ type Monitoring struct {
 
 // NewMonitoring builds the alarms and the dashboard. Pass the global provider in opts.
 func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts ...pulumi.ResourceOption) (*Monitoring, error) {
+	if args.Stack == "" || len(args.Regions) == 0 || args.Global == nil {
+		return nil, fmt.Errorf("monitoring %s: Stack, Regions and Global are required", name)
+	}
 	m := &Monitoring{}
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:Monitoring", name, m, opts...); err != nil {
 		return nil, err
-	}
-	if args.Stack == "" || len(args.Regions) == 0 || args.Global == nil {
-		return nil, fmt.Errorf("monitoring %s: Stack, Regions and Global are required", name)
 	}
 	args.Thresholds = args.Thresholds.WithDefaults()
 	t := &args.Thresholds

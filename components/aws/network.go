@@ -52,12 +52,12 @@ type RegionalNetworkArgs struct {
 // NewRegionalNetwork builds a region's network. Pass the region's provider in
 // opts; every child inherits it.
 func NewRegionalNetwork(ctx *pulumi.Context, name string, args RegionalNetworkArgs, opts ...pulumi.ResourceOption) (*RegionalNetwork, error) {
+	if args.Region == "" || args.CIDR == "" {
+		return nil, fmt.Errorf("network %s: Region and CIDR are required", name)
+	}
 	n := &RegionalNetwork{}
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:RegionalNetwork", name, n, opts...); err != nil {
 		return nil, err
-	}
-	if args.Region == "" || args.CIDR == "" {
-		return nil, fmt.Errorf("network %s: Region and CIDR are required", name)
 	}
 	child := pulumi.Parent(n)
 	net, err := newNetwork(ctx, name, args, child)

@@ -80,12 +80,12 @@ func BucketName(stack, region, account string) string {
 // NewReplicatedStorage builds the buckets, their replication and the edge
 // cache. Pass the primary region's provider in opts.
 func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStorageArgs, opts ...pulumi.ResourceOption) (*ReplicatedStorage, error) {
+	if len(args.Regions) < 2 || args.Account == "" || args.Stack == "" {
+		return nil, fmt.Errorf("storage %s: at least two Regions, Account and Stack are required", name)
+	}
 	st := &ReplicatedStorage{buckets: map[string]*s3.BucketV2{}}
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:ReplicatedStorage", name, st, opts...); err != nil {
 		return nil, err
-	}
-	if len(args.Regions) < 2 || args.Account == "" || args.Stack == "" {
-		return nil, fmt.Errorf("storage %s: at least two Regions, Account and Stack are required", name)
 	}
 	components.Default(&args.NoncurrentVersionDays, components.DefaultNoncurrentVersionDays)
 	child := pulumi.Parent(st)

@@ -34,12 +34,12 @@ type GlobalTable struct {
 
 // NewGlobalTable builds the table. Pass the primary region's provider in opts.
 func NewGlobalTable(ctx *pulumi.Context, name string, args GlobalTableArgs, opts ...pulumi.ResourceOption) (*GlobalTable, error) {
+	if len(args.Regions) < 2 {
+		return nil, fmt.Errorf("table %s: at least two Regions are required", name)
+	}
 	t := &GlobalTable{}
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:GlobalTable", name, t, opts...); err != nil {
 		return nil, err
-	}
-	if len(args.Regions) < 2 {
-		return nil, fmt.Errorf("table %s: at least two Regions are required", name)
 	}
 	var replicas dynamodb.TableReplicaTypeArray
 	for _, r := range args.Regions[1:] {

@@ -53,16 +53,16 @@ type WebFirewallArgs struct {
 // NewWebFirewall builds the web ACL, its logging and its association. Pass
 // the region's provider in opts.
 func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts ...pulumi.ResourceOption) (*WebFirewall, error) {
-	w := &WebFirewall{}
-	if err := ctx.RegisterComponentResource("mobile-backend:aws:WebFirewall", name, w, opts...); err != nil {
-		return nil, err
-	}
 	components.Default(&args.Scope, "REGIONAL")
 	switch {
 	case args.Scope != "REGIONAL" && args.Scope != "CLOUDFRONT":
 		return nil, fmt.Errorf("waf %s: Scope %q is not REGIONAL or CLOUDFRONT", name, args.Scope)
 	case args.Scope == "REGIONAL" && args.LoadBalancerArn == nil:
 		return nil, fmt.Errorf("waf %s: LoadBalancerArn is required", name)
+	}
+	w := &WebFirewall{}
+	if err := ctx.RegisterComponentResource("mobile-backend:aws:WebFirewall", name, w, opts...); err != nil {
+		return nil, err
 	}
 	components.Default(&args.Mode, components.DefaultWAFMode)
 	components.Default(&args.RateLimit, components.DefaultRateLimit)

@@ -30,12 +30,12 @@ type CostBudget struct {
 // NewCostBudget builds it. A budget's start date must be the first day of
 // the current month when it is created; later runs keep it (ignoreChanges).
 func NewCostBudget(ctx *pulumi.Context, name string, args CostBudgetArgs, opts ...pulumi.ResourceOption) (*CostBudget, error) {
+	if args.Stack == "" || args.Subscription == "" || len(args.ResourceGroups) == 0 || args.MonthlyUSD <= 0 || len(args.Emails) == 0 {
+		return nil, fmt.Errorf("budget %s: Stack, Subscription, ResourceGroups, a positive MonthlyUSD and Emails are required", name)
+	}
 	b := &CostBudget{}
 	if err := ctx.RegisterComponentResource("mobile-backend:azure:CostBudget", name, b, opts...); err != nil {
 		return nil, err
-	}
-	if args.Stack == "" || args.Subscription == "" || len(args.ResourceGroups) == 0 || args.MonthlyUSD <= 0 || len(args.Emails) == 0 {
-		return nil, fmt.Errorf("budget %s: Stack, Subscription, ResourceGroups, a positive MonthlyUSD and Emails are required", name)
 	}
 	notes := consumption.NotificationMap{}
 	for _, a := range components.BudgetAlerts {

@@ -49,12 +49,12 @@ type RegionalComputeArgs struct {
 
 // NewRegionalCompute builds the stamp. Pass the region's provider in opts.
 func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeArgs, opts ...pulumi.ResourceOption) (*RegionalCompute, error) {
+	if args.Region == "" || args.ResourceGroup == nil || args.AppsSubnetID == nil {
+		return nil, fmt.Errorf("compute %s: Region, ResourceGroup and AppsSubnetID are required", name)
+	}
 	c := &RegionalCompute{}
 	if err := ctx.RegisterComponentResource("mobile-backend:azure:RegionalCompute", name, c, opts...); err != nil {
 		return nil, err
-	}
-	if args.Region == "" || args.ResourceGroup == nil || args.AppsSubnetID == nil {
-		return nil, fmt.Errorf("compute %s: Region, ResourceGroup and AppsSubnetID are required", name)
 	}
 	args.Workload = args.Workload.WithDefaults()
 	components.Default(&args.HealthPath, components.DefaultHealthCheck.Path)

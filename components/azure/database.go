@@ -91,12 +91,12 @@ func FailoverGroupName(stack, subscription string) string {
 // NewGlobalDatabase builds the servers, databases and failover group. Pass
 // the global provider in opts.
 func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs, opts ...pulumi.ResourceOption) (*GlobalDatabase, error) {
+	if len(args.Regions) < 2 || args.Stack == "" || args.Subscription == "" || args.Admin.ObjectID == "" {
+		return nil, fmt.Errorf("database %s: two Regions, Stack, Subscription and Admin are required", name)
+	}
 	g := &GlobalDatabase{serverFQDN: map[string]pulumi.StringOutput{}}
 	if err := ctx.RegisterComponentResource("mobile-backend:azure:GlobalDatabase", name, g, opts...); err != nil {
 		return nil, err
-	}
-	if len(args.Regions) < 2 || args.Stack == "" || args.Subscription == "" || args.Admin.ObjectID == "" {
-		return nil, fmt.Errorf("database %s: two Regions, Stack, Subscription and Admin are required", name)
 	}
 	components.Default(&args.Name, components.DefaultDatabaseName)
 	components.Default(&args.Sku, components.DefaultAzureSQLSku)

@@ -86,12 +86,12 @@ type FrontDoor struct {
 
 // NewFrontDoor builds the routing. Pass the global provider in opts.
 func NewFrontDoor(ctx *pulumi.Context, name string, args FrontDoorArgs, opts ...pulumi.ResourceOption) (*FrontDoor, error) {
+	if args.Profile == nil || args.ResourceGroup == nil || args.Domain == "" || len(args.Origins) < 2 || args.WAFPolicyID == nil || args.ZoneID == nil {
+		return nil, fmt.Errorf("front door %s: Profile, ResourceGroup, Domain, two Origins, ZoneID and WAFPolicyID are required", name)
+	}
 	fd := &FrontDoor{}
 	if err := ctx.RegisterComponentResource("mobile-backend:azure:FrontDoor", name, fd, opts...); err != nil {
 		return nil, err
-	}
-	if args.Profile == nil || args.ResourceGroup == nil || args.Domain == "" || len(args.Origins) < 2 || args.WAFPolicyID == nil || args.ZoneID == nil {
-		return nil, fmt.Errorf("front door %s: Profile, ResourceGroup, Domain, two Origins, ZoneID and WAFPolicyID are required", name)
 	}
 	args.HealthCheck = args.HealthCheck.WithDefaults()
 	components.Default(&args.TTL, components.DefaultDNSTTL)

@@ -73,12 +73,12 @@ type userAssignedIdentity struct {
 // NewEncryptionKeys builds the vaults, keys, identities and grants. Pass the
 // global provider in opts.
 func NewEncryptionKeys(ctx *pulumi.Context, name string, args EncryptionKeysArgs, opts ...pulumi.ResourceOption) (*EncryptionKeys, error) {
+	if len(args.Regions) == 0 || args.Stack == "" || args.Subscription == "" || args.TenantID == "" {
+		return nil, fmt.Errorf("keys %s: Regions, Stack, Subscription and TenantID are required", name)
+	}
 	k := &EncryptionKeys{regions: map[string]RegionKey{}}
 	if err := ctx.RegisterComponentResource("mobile-backend:azure:EncryptionKeys", name, k, opts...); err != nil {
 		return nil, err
-	}
-	if len(args.Regions) == 0 || args.Stack == "" || args.Subscription == "" || args.TenantID == "" {
-		return nil, fmt.Errorf("keys %s: Regions, Stack, Subscription and TenantID are required", name)
 	}
 	child := pulumi.Parent(k)
 	vaults := map[string]*keyvault.Vault{}

@@ -65,12 +65,12 @@ type Monitoring struct {
 
 // NewMonitoring builds it. Pass the global provider in opts.
 func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts ...pulumi.ResourceOption) (*Monitoring, error) {
+	if args.Stack == "" || args.Domain == "" || args.ResourceGroup == nil || len(args.Regions) == 0 || args.FrontDoorID == nil {
+		return nil, fmt.Errorf("monitoring %s: Stack, Domain, ResourceGroup, Regions and FrontDoorID are required", name)
+	}
 	m := &Monitoring{}
 	if err := ctx.RegisterComponentResource("mobile-backend:azure:Monitoring", name, m, opts...); err != nil {
 		return nil, err
-	}
-	if args.Stack == "" || args.Domain == "" || args.ResourceGroup == nil || len(args.Regions) == 0 || args.FrontDoorID == nil {
-		return nil, fmt.Errorf("monitoring %s: Stack, Domain, ResourceGroup, Regions and FrontDoorID are required", name)
 	}
 	components.Default(&args.HealthPath, components.DefaultHealthCheck.Path)
 	args.Thresholds = args.Thresholds.WithDefaults()

@@ -79,12 +79,12 @@ func AccountName(stack, region, subscription string) string {
 
 // NewReplicatedStorage builds the accounts. Pass the global provider in opts.
 func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStorageArgs, opts ...pulumi.ResourceOption) (*ReplicatedStorage, error) {
+	if len(args.Regions) < 2 || args.Stack == "" || args.Subscription == "" {
+		return nil, fmt.Errorf("storage %s: two Regions, Stack and Subscription are required", name)
+	}
 	st := &ReplicatedStorage{accounts: map[string]*storage.StorageAccount{}}
 	if err := ctx.RegisterComponentResource("mobile-backend:azure:ReplicatedStorage", name, st, opts...); err != nil {
 		return nil, err
-	}
-	if len(args.Regions) < 2 || args.Stack == "" || args.Subscription == "" {
-		return nil, fmt.Errorf("storage %s: two Regions, Stack and Subscription are required", name)
 	}
 	child := pulumi.Parent(st)
 	names := pulumi.StringMap{}

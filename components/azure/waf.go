@@ -42,12 +42,12 @@ type WebFirewall struct {
 
 // NewWebFirewall builds the policy. Pass the global provider in opts.
 func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts ...pulumi.ResourceOption) (*WebFirewall, error) {
+	if args.ResourceGroup == nil {
+		return nil, fmt.Errorf("waf %s: ResourceGroup is required", name)
+	}
 	w := &WebFirewall{}
 	if err := ctx.RegisterComponentResource("mobile-backend:azure:WebFirewall", name, w, opts...); err != nil {
 		return nil, err
-	}
-	if args.ResourceGroup == nil {
-		return nil, fmt.Errorf("waf %s: ResourceGroup is required", name)
 	}
 	components.Default(&args.Mode, components.DefaultWAFMode)
 	components.Default(&args.RateLimit, components.DefaultRateLimit)

@@ -36,12 +36,12 @@ type CostBudget struct {
 // NewCostBudget builds it. Pass the primary region's provider in opts; the
 // deploying identity needs Billing Account Costs Manager on the account.
 func NewCostBudget(ctx *pulumi.Context, name string, args CostBudgetArgs, opts ...pulumi.ResourceOption) (*CostBudget, error) {
+	if args.Stack == "" || args.BillingAccount == "" || args.ProjectNumber == "" || args.QuotaProject == "" || args.MonthlyUSD <= 0 {
+		return nil, fmt.Errorf("budget %s: Stack, BillingAccount, ProjectNumber, QuotaProject and a positive MonthlyUSD are required", name)
+	}
 	b := &CostBudget{}
 	if err := ctx.RegisterComponentResource("mobile-backend:gcp:CostBudget", name, b, opts...); err != nil {
 		return nil, err
-	}
-	if args.Stack == "" || args.BillingAccount == "" || args.ProjectNumber == "" || args.QuotaProject == "" || args.MonthlyUSD <= 0 {
-		return nil, fmt.Errorf("budget %s: Stack, BillingAccount, ProjectNumber, QuotaProject and a positive MonthlyUSD are required", name)
 	}
 	var rules billing.BudgetThresholdRuleArray
 	for _, a := range components.BudgetAlerts {

@@ -46,12 +46,12 @@ type RegionalComputeArgs struct {
 
 // NewRegionalCompute builds the service. Pass the region's provider in opts.
 func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeArgs, opts ...pulumi.ResourceOption) (*RegionalCompute, error) {
+	if args.Region == "" || args.Project == "" || args.ServiceAccountEmail == nil {
+		return nil, fmt.Errorf("compute %s: Region, Project and ServiceAccountEmail are required", name)
+	}
 	c := &RegionalCompute{}
 	if err := ctx.RegisterComponentResource("mobile-backend:gcp:RegionalCompute", name, c, opts...); err != nil {
 		return nil, err
-	}
-	if args.Region == "" || args.Project == "" || args.ServiceAccountEmail == nil {
-		return nil, fmt.Errorf("compute %s: Region, Project and ServiceAccountEmail are required", name)
 	}
 	components.Default(&args.Image, components.CloudRunImage) // Cloud Run refuses the AWS placeholder's registry
 	args.Workload = args.Workload.WithDefaults()

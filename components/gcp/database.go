@@ -89,6 +89,12 @@ type GlobalDatabase struct {
 
 // NewGlobalDatabase builds the database. Pass the primary region's provider in opts.
 func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs, opts ...pulumi.ResourceOption) (*GlobalDatabase, error) {
+	if len(args.Regions) < 2 || args.Project == "" {
+		return nil, fmt.Errorf("database %s: two Regions and Project are required", name)
+	}
+	if args.Engine != components.EngineSpanner && args.Engine != components.EngineCloudSQL {
+		return nil, fmt.Errorf("database %s: Engine %q is not %s or %s", name, args.Engine, components.EngineSpanner, components.EngineCloudSQL)
+	}
 	g := &GlobalDatabase{Engine: args.Engine, hosts: map[string]pulumi.StringOutput{}, replicas: map[string]pulumi.StringOutput{}}
 	if err := ctx.RegisterComponentResource("mobile-backend:gcp:GlobalDatabase", name, g, opts...); err != nil {
 		return nil, err
@@ -99,17 +105,12 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 	components.Default(&args.CPUTargetPercent, 65)
 	components.Default(&args.Tier, components.DefaultCloudSQLTier)
 	components.Default(&args.BackupRetentionDays, components.DefaultBackupRetentionDays)
-	if len(args.Regions) < 2 || args.Project == "" {
-		return nil, fmt.Errorf("database %s: two Regions and Project are required", name)
-	}
 	var err error
 	switch args.Engine {
 	case components.EngineSpanner:
 		err = g.spanner(ctx, name, args)
 	case components.EngineCloudSQL:
 		err = g.cloudSQL(ctx, name, args)
-	default:
-		err = fmt.Errorf("unknown engine %q", args.Engine)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", name, err)

@@ -35,12 +35,12 @@ type NetworkDDoSProtection struct {
 
 // NewNetworkDDoSProtection builds it. Pass the primary region's provider in opts.
 func NewNetworkDDoSProtection(ctx *pulumi.Context, name string, args NetworkDDoSProtectionArgs, opts ...pulumi.ResourceOption) (*NetworkDDoSProtection, error) {
+	if args.Stack == "" || len(args.Regions) == 0 {
+		return nil, fmt.Errorf("ddos %s: Stack and Regions are required", name)
+	}
 	d := &NetworkDDoSProtection{}
 	if err := ctx.RegisterComponentResource("mobile-backend:gcp:NetworkDDoSProtection", name, d, opts...); err != nil {
 		return nil, err
-	}
-	if args.Stack == "" || len(args.Regions) == 0 {
-		return nil, fmt.Errorf("ddos %s: Stack and Regions are required", name)
 	}
 	child := pulumi.Parent(d)
 	var project pulumi.StringPtrInput

@@ -42,12 +42,12 @@ type Failover struct {
 
 // NewFailover builds the automation. Pass the standby region's provider in opts.
 func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pulumi.ResourceOption) (*Failover, error) {
+	if args.Project == "" || args.ProjectNumber == "" || args.StandbyRegion == "" || args.URLMapSelfLink == nil || args.StandbyBackendSelfLink == nil || args.PrimaryCheckID == nil {
+		return nil, fmt.Errorf("failover %s: Project, ProjectNumber, StandbyRegion, URLMapSelfLink, StandbyBackendSelfLink and PrimaryCheckID are required", name)
+	}
 	f := &Failover{}
 	if err := ctx.RegisterComponentResource("mobile-backend:gcp:Failover", name, f, opts...); err != nil {
 		return nil, err
-	}
-	if args.Project == "" || args.ProjectNumber == "" || args.StandbyRegion == "" || args.URLMapSelfLink == nil || args.StandbyBackendSelfLink == nil || args.PrimaryCheckID == nil {
-		return nil, fmt.Errorf("failover %s: Project, ProjectNumber, StandbyRegion, URLMapSelfLink, StandbyBackendSelfLink and PrimaryCheckID are required", name)
 	}
 	child := pulumi.Parent(f)
 

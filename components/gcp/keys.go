@@ -51,12 +51,12 @@ type EncryptionKeys struct {
 // NewEncryptionKeys builds the key rings, keys and grants. Pass the primary
 // region's provider in opts.
 func NewEncryptionKeys(ctx *pulumi.Context, name string, args EncryptionKeysArgs, opts ...pulumi.ResourceOption) (*EncryptionKeys, error) {
+	if args.Stack == "" || len(args.Users) == 0 {
+		return nil, fmt.Errorf("keys %s: Stack and Users are required", name)
+	}
 	k := &EncryptionKeys{keys: map[string]pulumi.StringOutput{}}
 	if err := ctx.RegisterComponentResource("mobile-backend:gcp:EncryptionKeys", name, k, opts...); err != nil {
 		return nil, err
-	}
-	if args.Stack == "" || len(args.Users) == 0 {
-		return nil, fmt.Errorf("keys %s: Stack and Users are required", name)
 	}
 	child := pulumi.Parent(k)
 	var project pulumi.StringPtrInput

@@ -61,12 +61,12 @@ type LoadBalancer struct {
 
 // NewLoadBalancer builds the load balancer. Pass the primary region's provider in opts.
 func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, opts ...pulumi.ResourceOption) (*LoadBalancer, error) {
+	if args.Domain == "" || len(args.Regions) < 2 || args.SecurityPolicyID == nil {
+		return nil, fmt.Errorf("load balancer %s: Domain, two Regions and SecurityPolicyID are required", name)
+	}
 	lb := &LoadBalancer{}
 	if err := ctx.RegisterComponentResource("mobile-backend:gcp:LoadBalancer", name, lb, opts...); err != nil {
 		return nil, err
-	}
-	if args.Domain == "" || len(args.Regions) < 2 || args.SecurityPolicyID == nil {
-		return nil, fmt.Errorf("load balancer %s: Domain, two Regions and SecurityPolicyID are required", name)
 	}
 	args.HealthCheck = args.HealthCheck.WithDefaults()
 	child := pulumi.Parent(lb)

@@ -29,12 +29,12 @@ type CentralLogs struct {
 
 // NewCentralLogs builds the bucket and the sink. Pass the primary region's provider in opts.
 func NewCentralLogs(ctx *pulumi.Context, name string, args CentralLogsArgs, opts ...pulumi.ResourceOption) (*CentralLogs, error) {
+	if args.Stack == "" || args.Project == "" || args.Location == "" || args.RetentionDays <= 0 {
+		return nil, fmt.Errorf("logs %s: Stack, Project, Location and RetentionDays are required", name)
+	}
 	c := &CentralLogs{}
 	if err := ctx.RegisterComponentResource("mobile-backend:gcp:CentralLogs", name, c, opts...); err != nil {
 		return nil, err
-	}
-	if args.Stack == "" || args.Project == "" || args.Location == "" || args.RetentionDays <= 0 {
-		return nil, fmt.Errorf("logs %s: Stack, Project, Location and RetentionDays are required", name)
 	}
 	child := pulumi.Parent(c)
 	bucketID := resourceName(args.Stack+"-logs", 100)

@@ -52,12 +52,12 @@ func (n *Network) Subnet(region string) pulumi.StringOutput { return n.subnets[r
 
 // NewNetwork builds the network. Pass the primary region's provider in opts.
 func NewNetwork(ctx *pulumi.Context, name string, args NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
+	if len(args.Regions) == 0 {
+		return nil, fmt.Errorf("network %s: Regions are required", name)
+	}
 	n := &Network{subnets: map[string]pulumi.StringOutput{}}
 	if err := ctx.RegisterComponentResource("mobile-backend:gcp:Network", name, n, opts...); err != nil {
 		return nil, err
-	}
-	if len(args.Regions) == 0 {
-		return nil, fmt.Errorf("network %s: Regions are required", name)
 	}
 	child := pulumi.Parent(n)
 	vpc, err := compute.NewNetwork(ctx, name, &compute.NetworkArgs{

@@ -134,12 +134,12 @@ type ReplicatedStorage struct {
 
 // NewReplicatedStorage builds the bucket. Pass the primary region's provider in opts.
 func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStorageArgs, opts ...pulumi.ResourceOption) (*ReplicatedStorage, error) {
+	if len(args.Regions) < 2 {
+		return nil, fmt.Errorf("storage %s: at least two Regions are required", name)
+	}
 	st := &ReplicatedStorage{}
 	if err := ctx.RegisterComponentResource("mobile-backend:gcp:ReplicatedStorage", name, st, opts...); err != nil {
 		return nil, err
-	}
-	if len(args.Regions) < 2 {
-		return nil, fmt.Errorf("storage %s: at least two Regions are required", name)
 	}
 	components.Default(&args.NoncurrentVersionDays, components.DefaultNoncurrentVersionDays)
 	child := pulumi.Parent(st)
