@@ -7,10 +7,9 @@ import (
 // CustomerManagedKeys: data at rest is encrypted with keys the stack owns,
 // rotated automatically, wherever the service offers that.
 var CustomerManagedKeys = Policy{
-	Name: "customer-managed-keys",
-	Description: "Databases, tables, buckets, secrets, topics and log groups are encrypted with the stack's rotating customer-managed keys " +
-		"(AWS KMS, Cloud KMS, Key Vault); the load balancers' access-log buckets, which ELB can only write with SSE-S3, are the one exception.",
-	Severity: Mandatory,
+	Name:        "customer-managed-keys",
+	Description: "Aurora, DynamoDB (and every replica), S3 (except the ALB access-log buckets, which ELB can only write with SSE-S3), secrets, topics and log groups use KMS keys that rotate; Spanner, Cloud SQL and the bucket use Cloud KMS keys that rotate; SQL TDE and storage accounts use Key Vault keys that rotate.",
+	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		var vs []Violation
 		needs := func(typ, path, what string) {

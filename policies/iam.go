@@ -10,7 +10,7 @@ import (
 // NoWildcardIAM: no identity may do everything to everything.
 var NoWildcardIAM = Policy{
 	Name:        "no-wildcard-iam",
-	Description: "No IAM policy grants every action on every resource, and no identity gets an owner or editor role.",
+	Description: "No AWS statement allows `*` on `*`; no GCP owner/editor binding; no Azure Owner/Contributor assignment.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		var vs []Violation

@@ -7,7 +7,7 @@ import (
 // NoOpenIngress: nothing but a load balancer's 80 and 443 is open to the internet.
 var NoOpenIngress = Policy{
 	Name:        "no-open-ingress",
-	Description: "No security-group or firewall rule admits the internet, except a load balancer's ports 80 and 443.",
+	Description: "Only a load balancer's 80/443 admit the internet; no inline ingress; no open firewall; storage denies by default.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		var vs []Violation

@@ -11,7 +11,7 @@ import (
 // leaves a record someone can query after an incident.
 var WAFAndLoadBalancerLogging = Policy{
 	Name:        "waf-and-load-balancer-logging",
-	Description: "Every load balancer writes access logs and every WAF logs its decisions (ALB access logs and WAFv2 logging; backend-service request logs, which carry Cloud Armor's decisions; Front Door access and WAF logs to Log Analytics).",
+	Description: "ALB access logs on and every web ACL logged; backend services log requests (with Cloud Armor's decisions); Front Door sends its access and WAF logs to Log Analytics.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		var vs []Violation
@@ -62,7 +62,7 @@ var WAFAndLoadBalancerLogging = Policy{
 // a stack may run without a receiver (advisory); a production stack may not.
 var AlertsRouted = Policy{
 	Name:        "alerts-routed",
-	Description: "Every alarm and alert policy notifies a channel that has at least one receiver (alertEmails); mandatory in production.",
+	Description: "Every SNS alarm topic has a subscriber and every alarm an action; every GCP alert policy a notification channel; every Azure action group a receiver and every metric alert an action (set `alertEmails`).",
 	Severity:    Advisory,
 	SeverityIn:  productionMandatory,
 	Check: func(s Stack) []Violation {

@@ -15,7 +15,7 @@ var statefulTypes = []string{
 // and carry Pulumi protect.
 var BackupsAndProtection = Policy{
 	Name:        "backups-and-protection",
-	Description: "Databases keep backups with point-in-time recovery and deletion protection; every stateful resource carries Pulumi protect.",
+	Description: "Aurora ≥7 days of backups, deletion protection and a final snapshot; DynamoDB PITR; Spanner/Cloud SQL deletion protection and PITR; Azure SQL short-term retention; Pulumi `protect` on every stateful resource (when `protect` is on).",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		var vs []Violation

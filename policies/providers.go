@@ -7,7 +7,7 @@ import (
 // ExplicitProviders: no resource relies on an ambient default provider.
 var ExplicitProviders = Policy{
 	Name:        "explicit-providers",
-	Description: "Every resource names an explicit provider (no default provider, no ambient region).",
+	Description: "No resource uses a default provider.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		var vs []Violation

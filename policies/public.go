@@ -5,7 +5,7 @@ import ()
 // NoPublicObjectStorage: no bucket or container is readable by the public.
 var NoPublicObjectStorage = Policy{
 	Name:        "no-public-object-storage",
-	Description: "Object storage blocks all public access.",
+	Description: "S3 public access blocks, GCS public access prevention with uniform access, no public blob access.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		var vs []Violation
@@ -40,7 +40,7 @@ var NoPublicObjectStorage = Policy{
 // DatabaseNotPublic: databases have no public endpoint.
 var DatabaseNotPublic = Policy{
 	Name:        "database-not-public",
-	Description: "Databases are reachable from the stack's private networks only.",
+	Description: "Aurora instances private, Cloud SQL without public IP, Azure SQL public network access disabled.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		var vs []Violation

@@ -11,7 +11,7 @@ import (
 // regions are close enough to fall to one disaster.
 var RegionsAllowedAndApart = Policy{
 	Name:        "regions-allowed-and-apart",
-	Description: "At least two regions, each in the stack's allowed list, each two at least minRegionDistanceKm apart.",
+	Description: "Two or more regions, all in `allowedRegions` (when set), each two at least `minRegionDistanceKm` apart.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		var vs []Violation

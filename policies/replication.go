@@ -15,7 +15,7 @@ import (
 // fails over to.
 var DataReachesEveryRegion = Policy{
 	Name:        "data-reaches-every-region",
-	Description: "Every non-primary region holds a database replica and receives the primary's object storage (on Google Cloud, the dual-region bucket spans the primary and the next region).",
+	Description: "Every non-primary region holds an Aurora member, a DynamoDB replica and S3 replication from the primary; a Spanner configuration with a readable replica in every region or a Cloud SQL replica in each, and a dual-region bucket over the first two regions; an Azure SQL geo-secondary and object replication from the primary.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		var vs []Violation

@@ -11,7 +11,7 @@ import (
 // EveryRegionServedAndWatched: every region has compute, a health check and alerts.
 var EveryRegionServedAndWatched = Policy{
 	Name:        "every-region-served-and-watched",
-	Description: "Every region of the stack runs the API, is health-checked and raises alerts.",
+	Description: "Every region runs the API, is health-checked and raises alerts.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		var vs []Violation

@@ -9,7 +9,7 @@ import (
 // StandardTags: every resource that takes tags or labels carries the stack's set.
 var StandardTags = Policy{
 	Name:        "standard-tags",
-	Description: "Every taggable resource carries the standard tags (app, stack, environment, managed-by), on AWS and Google Cloud through each provider's defaults.",
+	Description: "The standard tags on every AWS and GCP provider's defaults and on every taggable Azure resource.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		var vs []Violation

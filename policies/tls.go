@@ -10,7 +10,7 @@ var tls12ELBPolicies = []string{"ELBSecurityPolicy-TLS13-1-2", "ELBSecurityPolic
 // HTTP only redirects.
 var TLSEverywhere = Policy{
 	Name:        "tls-1-2-https-only",
-	Description: "Public endpoints accept TLS 1.2 or newer only, and plain HTTP only redirects to HTTPS.",
+	Description: "Listeners, distributions, proxies, Front Door domains/routes, storage, SQL and Container Apps accept TLS 1.2+ only; HTTP only redirects.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		var vs []Violation

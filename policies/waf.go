@@ -14,7 +14,7 @@ var awsManagedGroups = []string{"AWSManagedRulesCommonRuleSet", "AWSManagedRules
 // managed rules and a rate limit.
 var WAFOnEveryEntry = Policy{
 	Name:        "waf-on-every-entry",
-	Description: "Every public entry point is behind a WAF with the managed rule sets and a per-client rate limit.",
+	Description: "Every load balancer/distribution/backend service/Front Door domain has a WAF with the managed rules and a rate limit.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		var vs []Violation
@@ -109,7 +109,7 @@ var WAFOnEveryEntry = Policy{
 // staging rules, not in production.
 var WAFEnforcing = Policy{
 	Name:        "waf-enforcing",
-	Description: "WAFs block rather than count; count/detection mode is advisory outside production and fails production stacks.",
+	Description: "No rule only counts (count mode, preview, Detection).",
 	Severity:    Advisory,
 	SeverityIn:  productionMandatory,
 	Check: func(s Stack) []Violation {

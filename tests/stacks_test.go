@@ -185,9 +185,9 @@ func TestNoSecretOrDefaultProviderLeaksIntoThePlan(t *testing.T) {
 	}
 }
 
-func TestReadmeDiagramsAreWhatThePlanPrintsToday(t *testing.T) {
+func TestTheArchitectureDiagramsAreWhatThePlanPrintsToday(t *testing.T) {
 	t.Parallel()
-	b, err := os.ReadFile("../README.md")
+	b, err := os.ReadFile("../docs/architecture.md")
 	require.NoError(t, err)
 	readme := string(b)
 	found := 0
@@ -196,10 +196,10 @@ func TestReadmeDiagramsAreWhatThePlanPrintsToday(t *testing.T) {
 		body := block[strings.Index(block, "```mermaid\n")+len("```mermaid\n") : strings.Index(block, "```\n<!-- /diagram -->")]
 		code, out, stderr := runMain("--stack", stack, "--config-file", "../Pulumi."+stack+".yaml", "--format", "mermaid")
 		require.Equal(t, plan.ExitOK, code, stderr)
-		assert.Equal(t, out, body, "README diagram of %s is stale: regenerate it with go run ./cmd/plan --stack %s --format mermaid", stack, stack)
+		assert.Equal(t, out, body, "docs/architecture.md's diagram of %s is stale: regenerate it with go run ./cmd/plan --stack %s --format mermaid", stack, stack)
 		found++
 	}
-	assert.Equal(t, 3, found, "the README shows the prod stack of each cloud")
+	assert.Equal(t, 3, found, "docs/architecture.md shows the prod stack of each cloud")
 }
 
 func TestDiagramsDrawEveryRegionAndStandbysDashed(t *testing.T) {

@@ -3,6 +3,7 @@ package spec_test
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -251,16 +252,29 @@ func TestPulumiYamlDeclaresEveryKeyWithTheSpecTypeAndDefault(t *testing.T) {
 		"every stack must refuse the ambient default providers")
 }
 
-func TestReadmeGivesTheTwoCommandsAndEveryKey(t *testing.T) {
+var update = flag.Bool("update", false, "rewrite the generated blocks of the docs")
+
+func TestReadmeGivesTheTwoCommandsAndTheConfigurationPageEveryKey(t *testing.T) {
 	b, err := os.ReadFile("../../README.md")
 	require.NoError(t, err)
 	readme := string(b)
 	assert.Contains(t, readme, "go run ./cmd/plan --stack prod")
 	assert.Contains(t, readme, "go test ./...")
-	for _, f := range spec.Fields {
-		assert.True(t, strings.Contains(readme, "| `"+f.Key+"` |"), "README documents %s in its table of keys", f.Key)
-	}
 	ci, err := os.ReadFile("../../.ci/run")
 	require.NoError(t, err)
 	assert.Contains(t, string(ci), "go test ./...", "CI runs the README's test command")
+
+	const page = "../../docs/configuration.md"
+	b, err = os.ReadFile(page)
+	require.NoError(t, err)
+	want, ok := spec.ReplaceGenerated(string(b), "config", spec.ConfigTable())
+	require.True(t, ok, "%s has a generated block", page)
+	if *update {
+		require.NoError(t, os.WriteFile(page, []byte(want), 0o644))
+		return
+	}
+	assert.Equal(t, want, string(b), "%s is stale: go test ./internal/spec -update", page)
+	for _, f := range spec.Fields {
+		assert.Contains(t, string(b), "| `"+f.Key+"` |", "%s documents %s", page, f.Key)
+	}
 }
