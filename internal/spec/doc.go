@@ -31,11 +31,11 @@ func defaultCell(f Field) string {
 // ReplaceGenerated returns text with the generated block named id replaced
 // by content, and whether the block was found. A block is
 //
-//	<!-- generated:id (do not edit; regenerate with go test ./... -update) -->
+//	<!-- generated:id (do not edit; regenerate with go test ./internal/spec ./policies -update) -->
 //	...
 //	<!-- /generated:id -->
 func ReplaceGenerated(text, id, content string) (string, bool) {
-	begin := "<!-- generated:" + id + " (do not edit; regenerate with go test ./... -update) -->"
+	begin := "<!-- generated:" + id + " (do not edit; regenerate with go test ./internal/spec ./policies -update) -->"
 	end := "<!-- /generated:" + id + " -->"
 	i := strings.Index(text, begin)
 	j := strings.Index(text, end)
