@@ -21,24 +21,13 @@ import (
 //	clients ─▶ CloudFront static.<domain> (WAF) ─▶ primary bucket, failing over to the second region's
 //	CloudWatch: alarms per region ─▶ SNS e-mail; one dashboard, a row per region
 //
-// Global pieces are built once; every region gets the same stamp with its own
-// provider and key, differing only by role (the standby minimum in
-// active-passive, the writer in the primary).
+// The regions are built once (provider, key, network), then the global
+// pieces, then the same stamp in every region, then routing, monitoring,
+// logs and backups across them; no region is special but by its role.
 func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
-	// Providers: one per region, one global (us-east-1), one for generated secrets.
-	globalTags := s.StandardTags()
-	globalTags["region"] = awsc.GlobalRegion // global services' resources are managed from there
-	global, err := awsc.NewProvider(ctx, "aws-global", awsc.GlobalRegion, globalTags)
+	global, err := awsc.NewProvider(ctx, "aws-global", awsc.GlobalRegion, tagsIn(s, awsc.GlobalRegion))
 	if err != nil {
 		return nil, err
-	}
-	providers := map[string]*aws.Provider{}
-	for _, r := range s.Regions {
-		tags := s.StandardTags()
-		tags["region"] = r.Name
-		if providers[r.Name], err = awsc.NewProvider(ctx, "aws-"+r.Name, r.Name, tags); err != nil {
-			return nil, err
-		}
 	}
 	randomProvider, err := random.NewProvider(ctx, "random", nil)
 	if err != nil {
@@ -49,37 +38,14 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		return nil, fmt.Errorf("aws account: %w", err)
 	}
 	account := caller.AccountId
-	primary := s.Primary()
-	inPrimary := pulumi.Provider(providers[primary.Name])
 
-	// Per region: a customer-managed key and the network. us-east-1 needs a
-	// key even when it serves no traffic: it holds the health-check alarms'
-	// topic and the edge firewall's logs.
-	keys := map[string]pulumi.StringOutput{}
-	networks := map[string]*awsc.RegionalNetwork{}
-	for _, r := range s.Regions {
-		name := s.Stack + "-" + r.Name
-		in := pulumi.Provider(providers[r.Name])
-		key, err := awsc.NewEncryptionKey(ctx, name, awsc.EncryptionKeyArgs{Region: r.Name, Account: account, Protect: s.Protect}, in)
-		if err != nil {
-			return nil, err
-		}
-		keys[r.Name] = key.KeyArn
-		if networks[r.Name], err = awsc.NewRegionalNetwork(ctx, name, awsc.RegionalNetworkArgs{
-			Region: r.Name, CIDR: r.CIDR, SingleNATGateway: s.SingleNATGateway,
-		}, in); err != nil {
-			return nil, fmt.Errorf("region %s: %w", r.Name, err)
-		}
+	regions, globalKey, err := awsRegions(ctx, s, account, global)
+	if err != nil {
+		return nil, err
 	}
-	if _, ok := keys[awsc.GlobalRegion]; !ok {
-		key, err := awsc.NewEncryptionKey(ctx, s.Stack+"-global", awsc.EncryptionKeyArgs{Region: awsc.GlobalRegion, Account: account, Protect: s.Protect}, pulumi.Provider(global))
-		if err != nil {
-			return nil, err
-		}
-		keys[awsc.GlobalRegion] = key.KeyArn
-	}
+	primary := regions[0]
 
-	// DNS zone and certificates.
+	// Global pieces: DNS zone and certificates, the data tier, the edge cache.
 	zoneID, err := awsc.HostedZone(ctx, s.Stack+"-zone", awsc.HostedZoneArgs{
 		Name: s.DNSZone, Create: s.CreateZone, Protect: s.Protect,
 	}, global)
@@ -87,23 +53,13 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		return nil, fmt.Errorf("%s:dnsZone (or %s:createDnsZone): %w", spec.Namespace, spec.Namespace, err)
 	}
 	certs, err := awsc.NewCertificates(ctx, s.Stack+"-tls", awsc.CertificatesArgs{
-		Domain: s.Domain, ZoneID: zoneID, TTL: s.DNSTTL, Regions: s.RegionNames, Providers: providers,
+		Domain: s.Domain, ZoneID: zoneID, TTL: s.DNSTTL, Regions: regions,
 	}, pulumi.Provider(global))
 	if err != nil {
 		return nil, err
 	}
-
-	// Data tier: global database, global table, replicated storage and its edge cache.
-	var dbRegions []awsc.DatabaseRegion
-	var tableRegions []awsc.TableRegion
-	var storageRegions []awsc.StorageRegion
-	for _, r := range s.Regions {
-		dbRegions = append(dbRegions, awsc.DatabaseRegion{Name: r.Name, Provider: providers[r.Name], Network: networks[r.Name], KeyArn: keys[r.Name]})
-		tableRegions = append(tableRegions, awsc.TableRegion{Name: r.Name, KeyArn: keys[r.Name]})
-		storageRegions = append(storageRegions, awsc.StorageRegion{Name: r.Name, Provider: providers[r.Name], KeyArn: keys[r.Name]})
-	}
 	db, err := awsc.NewGlobalDatabase(ctx, s.Stack+"-db", awsc.GlobalDatabaseArgs{
-		Regions: dbRegions, Topology: s.Topology, Account: account, RandomProvider: randomProvider,
+		Regions: regions, Topology: s.Topology, Account: account, RandomProvider: randomProvider,
 		EngineVersion: s.Database.EngineVersion, InstanceClass: s.Database.InstanceClass,
 		Instances: s.Database.Instances, BackupRetentionDays: s.Database.BackupRetentionDays,
 		DatabaseName: s.Database.Name, Protect: s.Protect,
@@ -113,111 +69,71 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	}
 	var table *awsc.GlobalTable
 	if s.SessionTable {
-		if table, err = awsc.NewGlobalTable(ctx, s.Stack+"-sessions", awsc.GlobalTableArgs{Regions: tableRegions, Protect: s.Protect}, inPrimary); err != nil {
+		if table, err = awsc.NewGlobalTable(ctx, s.Stack+"-sessions", awsc.GlobalTableArgs{Regions: regions, Protect: s.Protect}, primary.In()); err != nil {
 			return nil, err
 		}
 	}
 	edgeWAF, err := awsc.NewWebFirewall(ctx, s.Stack+"-edge", awsc.WebFirewallArgs{
 		Scope: "CLOUDFRONT", Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock,
-		LogRetentionDays: s.LogRetentionDays, LogKeyArn: keys[awsc.GlobalRegion],
+		LogRetentionDays: s.LogRetentionDays, LogKeyArn: globalKey,
 	}, pulumi.Provider(global))
 	if err != nil {
 		return nil, err
 	}
 	storage, err := awsc.NewReplicatedStorage(ctx, s.Stack+"-uploads", awsc.ReplicatedStorageArgs{
-		Regions: storageRegions, Topology: s.Topology, Account: account, Stack: s.Stack,
+		Regions: regions, Topology: s.Topology, Account: account, Stack: s.Stack,
 		NoncurrentVersionDays: s.Storage.NoncurrentVersionDays, Protect: s.Protect,
 		Edge: &awsc.EdgeCacheArgs{
 			Hostname: s.Storage.StaticHostname, ZoneID: zoneID, Provider: global,
 			WebACLArn: edgeWAF.ACLArn, GeoBlock: s.WAF.GeoBlock, TTL: s.DNSTTL,
 		},
-	}, inPrimary)
+	}, primary.In())
 	if err != nil {
 		return nil, err
 	}
 
-	// Serving stamps: compute behind a firewall in every region.
-	var endpoints []awsc.Endpoint
-	var monitored []awsc.MonitoredRegion
-	loadBalancers := map[string]pulumi.StringOutput{}
-	var logRegions []awsc.LogRegion
-	out := Outputs{Regions: map[string]RegionOutputs{}, DatabaseEngine: "aurora-postgresql", Cloud: pulumi.Map{}}
-	for _, r := range s.Regions {
-		name := s.Stack + "-" + r.Name
-		in := pulumi.Provider(providers[r.Name])
+	// The same stamp in every region: compute behind a firewall, wired to
+	// the data tier.
+	var stamps []*awsc.Stamp
+	for i, r := range regions {
 		env := db.Environment(r.Name, s.Database.Name)
 		env["ROLE"] = pulumi.String(r.Role)
 		env["UPLOADS_BUCKET"] = storage.Bucket(r.Name)
-		grants := []any{db.TaskStatements(r.Name, account), storage.TaskStatements(r.Name, keys[r.Name])}
+		grants := []any{db.TaskStatements(r.Name, account), storage.TaskStatements(r.Name, r.KeyArn)}
 		if table != nil {
 			for k, v := range table.Environment() {
 				env[k] = v
 			}
 			grants = append(grants, table.TaskStatements(r.Name))
 		}
-		compute, err := awsc.NewRegionalCompute(ctx, name, awsc.RegionalComputeArgs{
-			Region:             r.Name,
-			Network:            networks[r.Name],
-			CertificateArn:     certs.Arn(r.Name),
-			Workload:           s.WorkloadFor(r),
-			CPUTargetPercent:   s.CPUTargetPercent,
-			HealthCheck:        s.HealthCheck,
-			LogRetentionDays:   s.LogRetentionDays,
-			LogKeyArn:          keys[r.Name],
-			DeletionProtection: s.Production(),
-			Protect:            s.Protect,
-			StackName:          s.Stack,
-			EnvironmentName:    s.Environment,
-			Environment:        env,
-			TaskPolicy:         policyOf(grants),
-		}, in)
-		if err != nil {
-			return nil, fmt.Errorf("region %s: %w", r.Name, err)
-		}
-		waf, err := awsc.NewWebFirewall(ctx, name, awsc.WebFirewallArgs{
-			LoadBalancerArn:  compute.LoadBalancerArn,
-			LogKeyArn:        keys[r.Name],
-			Mode:             s.WAF.Mode,
-			RateLimit:        s.WAF.RateLimit,
-			GeoBlock:         s.WAF.GeoBlock,
-			LogRetentionDays: s.LogRetentionDays,
-		}, in)
-		if err != nil {
-			return nil, fmt.Errorf("region %s: %w", r.Name, err)
-		}
-		loadBalancers[r.Name] = compute.LoadBalancerArn
-		logRegions = append(logRegions, awsc.LogRegion{Name: r.Name, Provider: providers[r.Name], KeyArn: keys[r.Name], LogGroupName: compute.LogGroupName})
-		endpoints = append(endpoints, awsc.Endpoint{
-			Region: r.Name, Role: r.Role,
-			DNSName: compute.LoadBalancerDNSName, ZoneID: compute.LoadBalancerZoneID,
+		stamp, err := awsc.NewStamp(ctx, s.Stack+"-"+r.Name, awsc.StampArgs{
+			Region: r, CertificateArn: certs.Arn(r.Name),
+			Compute: awsc.RegionalComputeArgs{
+				Workload: s.WorkloadFor(s.Regions[i]), CPUTargetPercent: s.CPUTargetPercent, HealthCheck: s.HealthCheck,
+				LogRetentionDays: s.LogRetentionDays, DeletionProtection: s.Production(), Protect: s.Protect,
+				StackName: s.Stack, EnvironmentName: s.Environment, Environment: env, TaskPolicy: policyOf(grants),
+			},
+			Firewall: awsc.WebFirewallArgs{Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock, LogRetentionDays: s.LogRetentionDays},
 		})
-		monitored = append(monitored, awsc.MonitoredRegion{
-			Name: r.Name, Role: r.Role, Provider: providers[r.Name], KeyArn: keys[r.Name],
-			LoadBalancerArnSuffix: compute.LoadBalancerArnSuffix, TargetGroupArnSuffix: compute.TargetGroupArnSuffix,
-			ClusterName: compute.ClusterName, ServiceName: compute.ServiceName,
-			WebACLName: waf.ACLName, DatabaseClusterID: db.ClusterID(r.Name),
-		})
-		out.Regions[r.Name] = RegionOutputs{
-			Origin: compute.LoadBalancerDNSName, Bucket: storage.Bucket(r.Name),
-			DatabaseReader: db.ReaderEndpoints.MapIndex(pulumi.String(r.Name)),
+		if err != nil {
+			return nil, err
 		}
+		stamps = append(stamps, stamp)
 	}
 
+	// Across the stamps: routing, DDoS protection, monitoring, central logs, backups, budget.
 	dns, err := awsc.NewLatencyDNS(ctx, s.Stack+"-dns", awsc.LatencyDNSArgs{
-		Domain: s.Domain, ZoneID: zoneID, Topology: s.Topology, Endpoints: endpoints, HealthCheck: s.HealthCheck,
+		Domain: s.Domain, ZoneID: zoneID, Topology: s.Topology, Endpoints: awsc.Endpoints(stamps), HealthCheck: s.HealthCheck,
 	}, pulumi.Provider(global))
 	if err != nil {
 		return nil, err
 	}
-	for i := range monitored {
-		monitored[i].HealthCheckID = dns.HealthCheckIDs.MapIndex(pulumi.String(monitored[i].Name))
-	}
 	if s.DDoSProtection {
 		shielded := []awsc.ShieldedResource{{Name: "edge", Arn: pulumi.Sprintf("arn:aws:cloudfront::%s:distribution/%s", account, storage.DistributionID)}}
-		for _, r := range s.Regions {
+		for _, st := range stamps {
 			shielded = append(shielded, awsc.ShieldedResource{
-				Name: r.Name + "-alb", Arn: loadBalancers[r.Name],
-				HealthCheckArn: pulumi.Sprintf("arn:aws:route53:::healthcheck/%s", dns.HealthCheckIDs.MapIndex(pulumi.String(r.Name))),
+				Name: st.Name + "-alb", Arn: st.Compute.LoadBalancerArn,
+				HealthCheckArn: pulumi.Sprintf("arn:aws:route53:::healthcheck/%s", dns.HealthCheckIDs.MapIndex(pulumi.String(st.Name))),
 			})
 		}
 		if _, err := awsc.NewDDoSProtection(ctx, s.Stack+"-shield", awsc.DDoSProtectionArgs{Stack: s.Stack, Resources: shielded}, pulumi.Provider(global)); err != nil {
@@ -225,37 +141,29 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		}
 	}
 	monitoring, err := awsc.NewMonitoring(ctx, s.Stack+"-monitoring", awsc.MonitoringArgs{
-		Stack: s.Stack, Regions: monitored, Global: global, GlobalKeyArn: keys[awsc.GlobalRegion],
+		Stack: s.Stack, Regions: awsc.Watched(stamps, dns.HealthCheckIDs, db), Global: global, GlobalKeyArn: globalKey,
 		Emails: s.AlertEmails, Thresholds: s.Alarms, Replications: storage.Replications,
 	}, pulumi.Provider(global))
 	if err != nil {
 		return nil, err
 	}
-
-	// Every region's task logs, collected in one bucket in the primary region.
 	if _, err := awsc.NewCentralLogs(ctx, s.Stack+"-logs", awsc.CentralLogsArgs{
-		Stack: s.Stack, Account: account, Regions: logRegions, BucketKeyArn: keys[primary.Name],
+		Stack: s.Stack, Account: account, Regions: awsc.LogSources(stamps), BucketKeyArn: primary.KeyArn,
 		RetentionDays: s.LogRetentionDays, Protect: s.Protect,
-	}, pulumi.Provider(providers[primary.Name])); err != nil {
+	}, primary.In()); err != nil {
 		return nil, err
 	}
-
 	// Daily backups of the data stores, copied to the second region's vault.
-	var backupRegions []awsc.BackupRegion
-	for _, r := range s.Regions {
-		backupRegions = append(backupRegions, awsc.BackupRegion{Name: r.Name, Provider: providers[r.Name], KeyArn: keys[r.Name]})
-	}
 	backedUp := pulumi.StringArray{db.ClusterArn(primary.Name)}
 	if table != nil {
 		backedUp = append(backedUp, table.Arn)
 	}
 	if _, err := awsc.NewCrossRegionBackup(ctx, s.Stack+"-backup", awsc.CrossRegionBackupArgs{
-		Stack: s.Stack, Regions: backupRegions, Resources: backedUp,
+		Stack: s.Stack, Regions: regions, Resources: backedUp,
 		RetentionDays: s.Backup.CopyRetentionDays, VaultLock: s.Backup.VaultLock, Protect: s.Protect,
-	}, pulumi.Provider(providers[primary.Name])); err != nil {
+	}, primary.In()); err != nil {
 		return nil, err
 	}
-
 	if s.MonthlyBudget > 0 {
 		if _, err := awsc.NewCostBudget(ctx, s.Stack+"-budget", awsc.CostBudgetArgs{
 			Stack: s.Stack, MonthlyUSD: s.MonthlyBudget, Emails: s.AlertEmails,
@@ -264,13 +172,66 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		}
 	}
 
-	out.DatabaseWriter = db.WriterEndpoint
-	out.StaticHostname = storage.StaticHostname
-	out.Dashboard, out.DashboardURL = monitoring.DashboardName, monitoring.DashboardURL
+	out := Outputs{
+		Regions: map[string]RegionOutputs{}, DatabaseEngine: "aurora-postgresql", DatabaseWriter: db.WriterEndpoint,
+		StaticHostname: storage.StaticHostname, Dashboard: monitoring.DashboardName, DashboardURL: monitoring.DashboardURL,
+		Cloud: pulumi.Map{},
+	}
+	for _, st := range stamps {
+		out.Regions[st.Name] = RegionOutputs{
+			Origin: st.Compute.LoadBalancerDNSName, Bucket: storage.Bucket(st.Name),
+			DatabaseReader: db.ReaderEndpoints.MapIndex(pulumi.String(st.Name)),
+		}
+	}
 	if table != nil {
 		out.Cloud["sessionTable"] = table.Name
 	}
 	return out.Map(s, awsc.RegionalHostname), nil
+}
+
+// awsRegions builds each region once: its provider, its customer-managed
+// key and its network. It also returns the key of us-east-1, which exists
+// even when that region serves no traffic: it encrypts the health-check
+// alarms' topic and the edge firewall's logs.
+func awsRegions(ctx *pulumi.Context, s spec.Spec, account string, global *aws.Provider) ([]awsc.Region, pulumi.StringInput, error) {
+	var regions []awsc.Region
+	var globalKey pulumi.StringInput
+	for _, r := range s.Regions {
+		provider, err := awsc.NewProvider(ctx, "aws-"+r.Name, r.Name, tagsIn(s, r.Name))
+		if err != nil {
+			return nil, nil, err
+		}
+		name, in := s.Stack+"-"+r.Name, pulumi.Provider(provider)
+		key, err := awsc.NewEncryptionKey(ctx, name, awsc.EncryptionKeyArgs{Region: r.Name, Account: account, Protect: s.Protect}, in)
+		if err != nil {
+			return nil, nil, err
+		}
+		network, err := awsc.NewRegionalNetwork(ctx, name, awsc.RegionalNetworkArgs{
+			Region: r.Name, CIDR: r.CIDR, SingleNATGateway: s.SingleNATGateway,
+		}, in)
+		if err != nil {
+			return nil, nil, fmt.Errorf("region %s: %w", r.Name, err)
+		}
+		regions = append(regions, awsc.Region{Name: r.Name, Role: r.Role, Provider: provider, KeyArn: key.KeyArn, Network: network})
+		if r.Name == awsc.GlobalRegion {
+			globalKey = key.KeyArn
+		}
+	}
+	if globalKey == nil {
+		key, err := awsc.NewEncryptionKey(ctx, s.Stack+"-global", awsc.EncryptionKeyArgs{Region: awsc.GlobalRegion, Account: account, Protect: s.Protect}, pulumi.Provider(global))
+		if err != nil {
+			return nil, nil, err
+		}
+		globalKey = key.KeyArn
+	}
+	return regions, globalKey, nil
+}
+
+// tagsIn are the stack's standard tags with the region a provider manages.
+func tagsIn(s spec.Spec, region string) map[string]string {
+	tags := s.StandardTags()
+	tags["region"] = region
+	return tags
 }
 
 // policyOf joins the task permissions that components grant (each an output

@@ -3,7 +3,6 @@ package aws
 import (
 	"fmt"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/backup"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -16,17 +15,10 @@ const BackupSchedule = "cron(0 3 * * ? *)"
 // lock: after it, the lock cannot be removed (AWS Backup's minimum is 3).
 const VaultLockChangeableDays = 3
 
-// BackupRegion is a region that holds a backup vault.
-type BackupRegion struct {
-	Name     string
-	Provider *aws.Provider
-	KeyArn   pulumi.StringInput // the region's customer-managed key: encrypts the vault
-}
-
 // CrossRegionBackupArgs configures CrossRegionBackup.
 type CrossRegionBackupArgs struct {
-	Stack   string         // required
-	Regions []BackupRegion // required, at least two: backups are taken in the first, copied to the second
+	Stack   string   // required
+	Regions []Region // required, at least two: backups are taken in the first, copied to the second
 	// Resources are the ARNs backed up daily (the primary's Aurora cluster,
 	// the DynamoDB table).
 	Resources     pulumi.StringArrayInput

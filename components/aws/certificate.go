@@ -3,7 +3,6 @@ package aws
 import (
 	"fmt"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -34,9 +33,7 @@ type CertificatesArgs struct {
 	Domain  string             // required: the API hostname
 	ZoneID  pulumi.StringInput // required: the hosted zone that holds it
 	TTL     int                // TTL of the validation records; default components.DefaultDNSTTL
-	Regions []string           // required: regions in stack order; the first writes the shared record
-	// Providers holds the explicit provider of each region.
-	Providers map[string]*aws.Provider
+	Regions []Region           // required, in stack order; the first writes the shared record
 }
 
 // Arn is the validated certificate of one region.
@@ -72,11 +69,8 @@ func NewCertificates(ctx *pulumi.Context, name string, args CertificatesArgs, op
 
 	var shared *route53.Record
 	arns := pulumi.StringMap{}
-	for _, region := range args.Regions {
-		p, ok := args.Providers[region]
-		if !ok {
-			return nil, fmt.Errorf("certificates %s: no provider for region %s", name, region)
-		}
+	for _, r := range args.Regions {
+		region, p := r.Name, r.Provider
 		regional := RegionalHostname(region, args.Domain)
 		cert, err := acm.NewCertificate(ctx, fmt.Sprintf("%s-%s", name, region), &acm.CertificateArgs{
 			DomainName:              pulumi.String(args.Domain),

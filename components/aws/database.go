@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
@@ -28,18 +27,10 @@ const MasterUsername = "mobile_admin"
 // `CREATE USER app; GRANT rds_iam TO app;`.
 const AppDatabaseUser = "app"
 
-// DatabaseRegion is one region of the global database.
-type DatabaseRegion struct {
-	Name     string
-	Provider *aws.Provider
-	Network  *RegionalNetwork
-	KeyArn   pulumi.StringInput // the region's customer-managed key
-}
-
 // GlobalDatabaseArgs configures a GlobalDatabase. Zero values mean the
 // documented default of the matching mobile-backend config key.
 type GlobalDatabaseArgs struct {
-	Regions  []DatabaseRegion    // required, in stack order: the first holds the writer
+	Regions  []Region            // required, in stack order: the first holds the writer
 	Topology components.Topology // active-active turns on write forwarding in the secondaries
 	Account  string              // required: for the IAM authentication resource ARNs
 	// RandomProvider generates the master password (explicit, like every provider).

@@ -78,12 +78,12 @@ func NewLatencyDNS(ctx *pulumi.Context, name string, args LatencyDNSArgs, opts .
 	if args.Domain == "" || args.ZoneID == nil || len(args.Endpoints) < 2 {
 		return nil, fmt.Errorf("dns %s: Domain, ZoneID and at least two Endpoints are required", name)
 	}
+	if args.Topology != components.ActiveActive && args.Topology != components.ActivePassive {
+		return nil, fmt.Errorf("dns %s: unknown topology %q", name, args.Topology)
+	}
 	d := &LatencyDNS{}
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:LatencyDNS", name, d, opts...); err != nil {
 		return nil, err
-	}
-	if args.Topology != components.ActiveActive && args.Topology != components.ActivePassive {
-		return nil, fmt.Errorf("dns %s: unknown topology %q", name, args.Topology)
 	}
 	args.HealthCheck = args.HealthCheck.WithDefaults()
 	child := pulumi.Parent(d)

@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -20,17 +19,10 @@ const ReplicationMinutes = 15
 // StaticPrefix is the key prefix the edge cache serves from the buckets.
 const StaticPrefix = "static"
 
-// StorageRegion is one region of the replicated storage.
-type StorageRegion struct {
-	Name     string
-	Provider *aws.Provider
-	KeyArn   pulumi.StringInput
-}
-
 // ReplicatedStorageArgs configures a ReplicatedStorage. Zero values mean the
 // documented default of the matching mobile-backend config key.
 type ReplicatedStorageArgs struct {
-	Regions  []StorageRegion     // required, in stack order: the first is the primary
+	Regions  []Region            // required, in stack order: the first is the primary
 	Topology components.Topology // active-passive replicates from the primary; active-active every bucket to every other
 	Account  string              // required: makes the bucket names globally unique
 	Stack    string              // required: the stack name, for bucket names

@@ -7,16 +7,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// TableRegion is one region of the global table and its key.
-type TableRegion struct {
-	Name   string
-	KeyArn pulumi.StringInput
-}
-
 // GlobalTableArgs configures a GlobalTable.
 type GlobalTableArgs struct {
-	Regions []TableRegion // required, in stack order: the table is created in the first
-	Protect bool          // Pulumi protect on the table
+	Regions []Region // required, in stack order: the table is created in the first
+	Protect bool     // Pulumi protect on the table
 }
 
 // GlobalTable is the DynamoDB global table for session and device data:
