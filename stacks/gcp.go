@@ -3,7 +3,6 @@ package stacks
 import (
 	"fmt"
 
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/organizations"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -23,18 +22,17 @@ import (
 //	             └─▶ dual-region Cloud Storage bucket (turbo replication), Cloud CDN for static.<domain>
 //	Cloud Monitoring: uptime checks, alert policies ─▶ e-mail; one dashboard, a row per region
 func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
-	providers := map[string]*gcp.Provider{}
+	// The regions, built once: name, role, provider, subnet range.
+	var regions []gcpc.Region
 	for _, r := range s.Regions {
-		labels := s.StandardTags()
-		labels["region"] = r.Name
-		p, err := gcpc.NewProvider(ctx, "gcp-"+r.Name, s.GCP.Project, r.Name, labels)
+		p, err := gcpc.NewProvider(ctx, "gcp-"+r.Name, s.GCP.Project, r.Name, tagsIn(s, r.Name))
 		if err != nil {
 			return nil, err
 		}
-		providers[r.Name] = p
+		regions = append(regions, gcpc.Region{Name: r.Name, Role: r.Role, Provider: p, CIDR: r.CIDR})
 	}
-	primary := s.Primary()
-	inPrimary := pulumi.Provider(providers[primary.Name])
+	primary := regions[0]
+	inPrimary := primary.In()
 	randomProvider, err := random.NewProvider(ctx, "random", nil)
 	if err != nil {
 		return nil, err
@@ -61,12 +59,6 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	var netRegions []gcpc.NetworkRegion
-	var dbRegions []gcpc.DatabaseRegion
-	for _, r := range s.Regions {
-		netRegions = append(netRegions, gcpc.NetworkRegion{Name: r.Name, CIDR: r.CIDR, Provider: providers[r.Name]})
-		dbRegions = append(dbRegions, gcpc.DatabaseRegion{Name: r.Name, Provider: providers[r.Name]})
-	}
 	// Customer-managed keys where the data lives: the bucket's multi-region,
 	// and Spanner's configuration or each Cloud SQL instance's region.
 	placement := gcpc.ChooseDualRegion(s.RegionNames)
@@ -86,12 +78,12 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	network, err := gcpc.NewNetwork(ctx, s.Stack+"-net", gcpc.NetworkArgs{Regions: netRegions, PrivateServices: engine == spec.EngineCloudSQL}, inPrimary)
+	network, err := gcpc.NewNetwork(ctx, s.Stack+"-net", gcpc.NetworkArgs{Regions: regions, PrivateServices: engine == spec.EngineCloudSQL}, inPrimary)
 	if err != nil {
 		return nil, err
 	}
 	db, err := gcpc.NewGlobalDatabase(ctx, s.Stack+"-db", gcpc.GlobalDatabaseArgs{
-		Engine: engine, Regions: dbRegions, Project: project, Name: s.Database.Name,
+		Engine: engine, Regions: regions, Project: project, Name: s.Database.Name,
 		SpannerConfig: s.GCP.Spanner, MinUnits: s.GCP.SpannerMinUnits, MaxUnits: s.GCP.SpannerMaxUnits,
 		NetworkID: network.NetworkID, DependsOn: network.Peering(), Tier: s.GCP.CloudSQLTier,
 		BackupRetentionDays: s.Database.BackupRetentionDays, RandomProvider: randomProvider, Protect: s.Protect,
@@ -117,66 +109,41 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	}
 
 	if s.DDoSProtection {
-		var regions []gcpc.DDoSRegion
-		for _, r := range s.Regions {
-			regions = append(regions, gcpc.DDoSRegion{Name: r.Name, Provider: providers[r.Name]})
-		}
 		if _, err := gcpc.NewNetworkDDoSProtection(ctx, s.Stack+"-ddos", gcpc.NetworkDDoSProtectionArgs{Stack: s.Stack, Project: project, Regions: regions}, inPrimary); err != nil {
 			return nil, err
 		}
 	}
 
-	var lbRegions []gcpc.LoadBalancerRegion
-	var monitored []gcpc.MonitoredRegion
-	out := Outputs{Regions: map[string]RegionOutputs{}, DatabaseEngine: string(engine)}
-	for _, r := range s.Regions {
-		name := s.Stack + "-" + r.Name
-		env := db.Environment(r.Name, project)
-		env["ROLE"] = pulumi.String(r.Role)
-		env["UPLOADS_BUCKET"] = storage.BucketName
-		// The identity first: the data tier grants it access (and makes its
-		// database user) before the service that runs as it starts.
-		identity, err := gcpc.NewWorkloadIdentity(ctx, name, gcpc.WorkloadIdentityArgs{Region: r.Name, Project: project}, pulumi.Provider(providers[r.Name]))
-		if err != nil {
-			return nil, fmt.Errorf("region %s: %w", r.Name, err)
-		}
-		dbUser, err := db.GrantTo(ctx, name+"-db-access", project, identity.Email)
+	// The same stamp in every region: its identity, granted the data tier,
+	// and the Cloud Run service that runs as it.
+	var stamps []*gcpc.Stamp
+	var sqlNetwork *gcpc.Network
+	if engine == spec.EngineCloudSQL {
+		sqlNetwork = network
+	}
+	for i, r := range regions {
+		stamp, err := gcpc.NewStamp(ctx, s.Stack+"-"+r.Name, gcpc.StampArgs{
+			Region: r, Project: project, Database: db, Storage: storage, Network: sqlNetwork,
+			Compute: gcpc.RegionalComputeArgs{
+				Workload: s.WorkloadFor(s.Regions[i]), HealthPath: s.HealthCheck.Path,
+				Environment: pulumi.StringMap{"ROLE": pulumi.String(r.Role)},
+				StackName:   s.Stack, EnvironmentName: s.Environment,
+			},
+		})
 		if err != nil {
 			return nil, err
 		}
-		if err := storage.GrantTo(ctx, name+"-uploads-access", identity.Email); err != nil {
-			return nil, err
-		}
-		args := gcpc.RegionalComputeArgs{
-			Region: r.Name, Project: project, ServiceAccountEmail: identity.Email, Workload: s.WorkloadFor(r),
-			HealthPath: s.HealthCheck.Path, Environment: env,
-			StackName: s.Stack, EnvironmentName: s.Environment,
-		}
-		if engine == spec.EngineCloudSQL {
-			args.Network, args.Subnet = network.NetworkID, network.Subnet(r.Name)
-			env["DB_USER"] = dbUser // the Cloud SQL IAM user, once it exists
-		}
-		compute, err := gcpc.NewRegionalCompute(ctx, name, args, pulumi.Provider(providers[r.Name]))
-		if err != nil {
-			return nil, fmt.Errorf("region %s: %w", r.Name, err)
-		}
-		lbRegions = append(lbRegions, gcpc.LoadBalancerRegion{Name: r.Name, Role: r.Role, EndpointGroupID: compute.EndpointGroupID})
-		m := gcpc.MonitoredRegion{Name: r.Name, Role: r.Role, ServiceName: compute.ServiceName, MaxInstances: s.MaxInstances}
-		if engine == spec.EngineCloudSQL {
-			m.SQLInstance = db.ReplicaInstance(r.Name)
-		}
-		monitored = append(monitored, m)
-		out.Regions[r.Name] = RegionOutputs{Origin: compute.ServiceURI, Bucket: storage.BucketName, DatabaseReader: db.Reader(r.Name, project)}
+		stamps = append(stamps, stamp)
 	}
 
 	lb, err := gcpc.NewLoadBalancer(ctx, s.Stack+"-lb", gcpc.LoadBalancerArgs{
-		Domain: s.Domain, Topology: s.Topology, Regions: lbRegions, SecurityPolicyID: armor.PolicyID,
+		Domain: s.Domain, Topology: s.Topology, Regions: gcpc.Backends(stamps), SecurityPolicyID: armor.PolicyID,
 		StaticHostname: s.Storage.StaticHostname, StaticBucketID: storage.BackendBucketID, HealthCheck: s.HealthCheck,
 	}, inPrimary)
 	if err != nil {
 		return nil, err
 	}
-	zone, err := gcpc.ManagedZone(ctx, s.Stack+"-zone", gcpc.ManagedZoneArgs{DNSName: s.DNSZone, Create: s.CreateZone, Protect: s.Protect}, providers[primary.Name])
+	zone, err := gcpc.ManagedZone(ctx, s.Stack+"-zone", gcpc.ManagedZoneArgs{DNSName: s.DNSZone, Create: s.CreateZone, Protect: s.Protect}, primary.Provider)
 	if err != nil {
 		return nil, fmt.Errorf("%s:dnsZone (or %s:createDnsZone): %w", spec.Namespace, spec.Namespace, err)
 	}
@@ -189,7 +156,7 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		return nil, err
 	}
 	monArgs := gcpc.MonitoringArgs{
-		Project: project, Domain: s.Domain, HealthPath: s.HealthCheck.Path, Regions: monitored,
+		Project: project, Domain: s.Domain, HealthPath: s.HealthCheck.Path, Regions: gcpc.Watched(stamps, s.MaxInstances),
 		Emails: s.AlertEmails, Thresholds: s.Alarms, Bucket: storage.BucketName,
 		BackendService: lb.BackendServiceNames.MapIndex(pulumi.String("api")),
 	}
@@ -215,17 +182,21 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		}
 	}
 	if s.Topology == spec.ActivePassive {
-		standby := s.Regions[1].Name
+		standby := regions[1]
 		if _, err := gcpc.NewFailover(ctx, s.Stack+"-failover", gcpc.FailoverArgs{
-			Project: project, ProjectNumber: proj.Number, StandbyRegion: standby,
+			Project: project, ProjectNumber: proj.Number, StandbyRegion: standby.Name,
 			URLMapSelfLink:         lb.URLMapSelfLink,
-			StandbyBackendSelfLink: lb.BackendSelfLinks.MapIndex(pulumi.String(standby)),
+			StandbyBackendSelfLink: lb.BackendSelfLinks.MapIndex(pulumi.String(standby.Name)),
 			PrimaryCheckID:         mon.UptimeCheck(primary.Name),
-		}, pulumi.Provider(providers[standby])); err != nil {
+		}, standby.In()); err != nil {
 			return nil, err
 		}
 	}
 
+	out := Outputs{Regions: map[string]RegionOutputs{}, DatabaseEngine: string(engine)}
+	for _, st := range stamps {
+		out.Regions[st.Name] = RegionOutputs{Origin: st.Compute.ServiceURI, Bucket: storage.BucketName, DatabaseReader: db.Reader(st.Name, project)}
+	}
 	out.DatabaseWriter = db.Writer(project)
 	out.StaticHostname = pulumi.String(s.Storage.StaticHostname)
 	// The console lists the project's dashboards; the stack's is named after it.

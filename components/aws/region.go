@@ -23,4 +23,4 @@ type Region struct {
 }
 
 // In is the resource option that places a resource in the region.
-func (r Region) In() pulumi.ResourceOption { return pulumi.Provider(r.Provider) }
+func (r Region) In() pulumi.ResourceOrInvokeOption { return pulumi.Provider(r.Provider) }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/secretmanager"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/spanner"
@@ -26,19 +25,13 @@ const PostgresVersion = "POSTGRES_16"
 // generated and kept in Secret Manager. Applications use IAM users.
 const CloudSQLAdmin = "mobile_admin"
 
-// DatabaseRegion is one region of the database.
-type DatabaseRegion struct {
-	Name     string
-	Provider *gcp.Provider
-}
-
 // GlobalDatabaseArgs configures a GlobalDatabase. Zero values mean the
 // documented default of the matching mobile-backend config key.
 type GlobalDatabaseArgs struct {
-	Engine  string           // required: components.EngineSpanner or components.EngineCloudSQL
-	Regions []DatabaseRegion // required, in stack order: Cloud SQL's primary is the first
-	Project string           // required: for IAM bindings
-	Name    string           // database name
+	Engine  string   // required: components.EngineSpanner or components.EngineCloudSQL
+	Regions []Region // required, in stack order: Cloud SQL's primary is the first
+	Project string   // required: for IAM bindings
+	Name    string   // database name
 
 	// Spanner
 	SpannerConfig      components.SpannerConfig

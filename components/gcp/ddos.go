@@ -3,22 +3,15 @@ package gcp
 import (
 	"fmt"
 
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// DDoSRegion is one region to protect, with its provider.
-type DDoSRegion struct {
-	Name     string
-	Provider *gcp.Provider
-}
-
 // NetworkDDoSProtectionArgs configures NetworkDDoSProtection.
 type NetworkDDoSProtectionArgs struct {
-	Stack   string       // required
-	Project string       // the project whose Cloud Armor tier is raised ("" for the provider's)
-	Regions []DDoSRegion // required
+	Stack   string   // required
+	Project string   // the project whose Cloud Armor tier is raised ("" for the provider's)
+	Regions []Region // required
 }
 
 // NetworkDDoSProtection is Cloud Armor's advanced network DDoS protection:

@@ -3,22 +3,14 @@ package gcp
 import (
 	"fmt"
 
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/servicenetworking"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// NetworkRegion is one region's subnet.
-type NetworkRegion struct {
-	Name     string
-	CIDR     string
-	Provider *gcp.Provider
-}
-
 // NetworkArgs configures a Network.
 type NetworkArgs struct {
-	Regions []NetworkRegion // required
+	Regions []Region // required
 	// PrivateServices peers the network with Google's service producers, so
 	// that Cloud SQL gets private IPs only.
 	PrivateServices bool

@@ -1,0 +1,101 @@
+package gcp
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mobile-backend/mobile-backend/components"
+)
+
+// StampArgs configures a Stamp.
+type StampArgs struct {
+	Region  Region // required
+	Project string // required
+	// Database and Storage grant the region's identity access before its
+	// service starts (and Database makes its Cloud SQL user). Required.
+	Database *GlobalDatabase
+	Storage  *ReplicatedStorage
+	// Network gives the service private egress to Cloud SQL; nil with Spanner.
+	Network *Network
+	// Compute configures the service; Region, Project, ServiceAccountEmail,
+	// Network and Subnet are filled from the stamp, and the data tier's
+	// settings are added to its Environment.
+	Compute RegionalComputeArgs
+}
+
+// Stamp is one region's serving path, the same in every region: the
+// region's identity, granted the data tier, and the Cloud Run service that
+// runs as it. It groups the region's components for the global ones that
+// span regions; it is not a resource of its own, so they keep their names.
+type Stamp struct {
+	Region
+	Identity *WorkloadIdentity
+	Compute  *RegionalCompute
+	// SQLInstance is the Cloud SQL instance serving the region (nil with Spanner).
+	SQLInstance pulumi.StringInput
+}
+
+// NewStamp builds a region's identity, its grants on the data tier and its
+// service, named name, in the region's provider.
+func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) {
+	r := args.Region
+	if r.Name == "" || r.Provider == nil || args.Project == "" || args.Database == nil || args.Storage == nil {
+		return nil, fmt.Errorf("stamp %s: Region, Project, Database and Storage are required", name)
+	}
+	// The identity first: the data tier grants it access (and makes its
+	// database user) before the service that runs as it starts.
+	identity, err := NewWorkloadIdentity(ctx, name, WorkloadIdentityArgs{Region: r.Name, Project: args.Project}, r.In())
+	if err != nil {
+		return nil, fmt.Errorf("region %s: %w", r.Name, err)
+	}
+	dbUser, err := args.Database.GrantTo(ctx, name+"-db-access", args.Project, identity.Email)
+	if err != nil {
+		return nil, err
+	}
+	if err := args.Storage.GrantTo(ctx, name+"-uploads-access", identity.Email); err != nil {
+		return nil, err
+	}
+	c := args.Compute
+	c.Region, c.Project, c.ServiceAccountEmail = r.Name, args.Project, identity.Email
+	env := pulumi.StringMap{}
+	for k, v := range args.Database.Environment(r.Name, args.Project) {
+		env[k] = v
+	}
+	env["UPLOADS_BUCKET"] = args.Storage.BucketName
+	for k, v := range c.Environment {
+		env[k] = v
+	}
+	st := &Stamp{Region: r, Identity: identity}
+	if args.Database.Engine == components.EngineCloudSQL {
+		if args.Network == nil {
+			return nil, fmt.Errorf("stamp %s: Network is required with Cloud SQL", name)
+		}
+		c.Network, c.Subnet = args.Network.NetworkID, args.Network.Subnet(r.Name)
+		env["DB_USER"] = dbUser // the Cloud SQL IAM user, once it exists
+		st.SQLInstance = args.Database.ReplicaInstance(r.Name)
+	}
+	c.Environment = env
+	if st.Compute, err = NewRegionalCompute(ctx, name, c, r.In()); err != nil {
+		return nil, fmt.Errorf("region %s: %w", r.Name, err)
+	}
+	return st, nil
+}
+
+// Backends are the stamps as the load balancer routes to them.
+func Backends(stamps []*Stamp) []LoadBalancerRegion {
+	out := make([]LoadBalancerRegion, 0, len(stamps))
+	for _, s := range stamps {
+		out = append(out, LoadBalancerRegion{Name: s.Name, Role: s.Role, EndpointGroupID: s.Compute.EndpointGroupID})
+	}
+	return out
+}
+
+// Watched are the stamps as Monitoring watches them.
+func Watched(stamps []*Stamp, maxInstances int) []MonitoredRegion {
+	out := make([]MonitoredRegion, 0, len(stamps))
+	for _, s := range stamps {
+		out = append(out, MonitoredRegion{Name: s.Name, Role: s.Role, ServiceName: s.Compute.ServiceName, MaxInstances: maxInstances, SQLInstance: s.SQLInstance})
+	}
+	return out
+}
