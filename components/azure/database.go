@@ -6,7 +6,6 @@ import (
 
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/sql/v2"
-	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mobile-backend/mobile-backend/components"
@@ -16,15 +15,6 @@ import (
 // SQLPrivateZone is the private DNS zone of Azure SQL private endpoints.
 const SQLPrivateZone = "privatelink.database.windows.net"
 
-// DatabaseRegion is one region of the database.
-type DatabaseRegion struct {
-	Name              string
-	Provider          *azurenative.Provider
-	ResourceGroup     pulumi.StringInput
-	VirtualNetworkID  pulumi.StringInput // linked to the region's private DNS zone
-	EndpointsSubnetID pulumi.StringInput // where the private endpoints live
-}
-
 // SQLAdmin is the Microsoft Entra principal that administers the servers.
 type SQLAdmin struct {
 	Login, ObjectID, TenantID, PrincipalType string
@@ -33,10 +23,10 @@ type SQLAdmin struct {
 // GlobalDatabaseArgs configures a GlobalDatabase. Zero values mean the
 // documented default of the matching mobile-backend config key.
 type GlobalDatabaseArgs struct {
-	Regions      []DatabaseRegion // required, in stack order: the primary holds the writable database
-	Stack        string           // required
-	Subscription string           // required: makes server names unique
-	Admin        SQLAdmin         // required
+	Regions      []Region // required, in stack order: the primary holds the writable database
+	Stack        string   // required
+	Subscription string   // required: makes server names unique
+	Admin        SQLAdmin // required
 	Name         string
 	Sku          string
 	// BackupRetentionDays is the point-in-time restore window (1-35).
@@ -74,6 +64,8 @@ type GlobalDatabase struct {
 	DatabaseIDs []pulumi.StringInput
 
 	serverFQDN map[string]pulumi.StringOutput
+	name       string          // the database's name
+	inGroup    map[string]bool // the regions whose servers the failover group pairs
 }
 
 // ServerName is a region's logical server name: globally unique, lowercase,
@@ -94,7 +86,15 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 	if len(args.Regions) < 2 || args.Stack == "" || args.Subscription == "" || args.Admin.ObjectID == "" {
 		return nil, fmt.Errorf("database %s: two Regions, Stack, Subscription and Admin are required", name)
 	}
-	g := &GlobalDatabase{serverFQDN: map[string]pulumi.StringOutput{}}
+	for _, r := range args.Regions {
+		if r.Network == nil {
+			return nil, fmt.Errorf("database %s: region %s has no Network for its private endpoints", name, r.Name)
+		}
+	}
+	components.Default(&args.Name, components.DefaultDatabaseName)
+	g := &GlobalDatabase{serverFQDN: map[string]pulumi.StringOutput{}, name: args.Name,
+		// The failover group pairs the first two regions.
+		inGroup: map[string]bool{args.Regions[0].Name: true, args.Regions[1].Name: true}}
 	if err := ctx.RegisterComponentResource("mobile-backend:azure:GlobalDatabase", name, g, opts...); err != nil {
 		return nil, err
 	}
@@ -253,7 +253,7 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 		}
 		if _, err := network.NewVirtualNetworkLink(ctx, fmt.Sprintf("%s-%s-dns-link", name, r.Name), &network.VirtualNetworkLinkArgs{
 			PrivateZoneName: zone.Name, ResourceGroupName: r.ResourceGroup, Location: pulumi.String("Global"),
-			VirtualNetwork:      &network.SubResourceArgs{Id: r.VirtualNetworkID},
+			VirtualNetwork:      &network.SubResourceArgs{Id: r.Network.VirtualNetworkID},
 			RegistrationEnabled: pulumi.Bool(false),
 		}, child, in); err != nil {
 			return nil, err
@@ -262,7 +262,7 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 			peName := resourceName(fmt.Sprintf("%s-%s-to-%s", name, r.Name, target), 80)
 			pe, err := network.NewPrivateEndpoint(ctx, peName, &network.PrivateEndpointArgs{
 				PrivateEndpointName: pulumi.String(peName), ResourceGroupName: r.ResourceGroup, Location: pulumi.String(r.Name),
-				Subnet: &network.SubnetTypeArgs{Id: r.EndpointsSubnetID},
+				Subnet: &network.SubnetTypeArgs{Id: r.Network.EndpointsSubnetID},
 				PrivateLinkServiceConnections: network.PrivateLinkServiceConnectionArray{&network.PrivateLinkServiceConnectionArgs{
 					Name: pulumi.String(peName), PrivateLinkServiceId: servers[target].ID(), GroupIds: pulumi.StringArray{pulumi.String("sqlServer")},
 				}},
@@ -298,14 +298,14 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 // Environment is what a region's app needs: the failover group's listeners
 // for writes and for reads, or the region's own server for local reads in
 // regions outside the group. Apps authenticate with their managed identity.
-func (g *GlobalDatabase) Environment(region, database string, inGroup bool) pulumi.StringMap {
+func (g *GlobalDatabase) Environment(region string) pulumi.StringMap {
 	reader := g.ReadOnlyEndpoint
-	if !inGroup {
+	if !g.inGroup[region] {
 		reader = g.serverFQDN[region]
 	}
 	return pulumi.StringMap{
 		"DB_WRITER_HOST": g.ReadWriteEndpoint, "DB_READER_HOST": reader,
-		"DB_NAME": pulumi.String(database), "DB_AUTH": pulumi.String("ActiveDirectoryManagedIdentity"),
+		"DB_NAME": pulumi.String(g.name), "DB_AUTH": pulumi.String("ActiveDirectoryManagedIdentity"),
 	}
 }
 

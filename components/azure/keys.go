@@ -5,7 +5,6 @@ import (
 
 	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/keyvault/v2"
-	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -17,19 +16,12 @@ const KeyVaultCryptoServiceEncryptionUser = "e147488a-f6f5-4113-8e2d-b22465e65bf
 // 8601); consumers that name the key without a version follow it.
 const KeyRotationAfter = "P90D"
 
-// KeyRegion is where one region's key lives.
-type KeyRegion struct {
-	Name          string
-	Provider      *azurenative.Provider
-	ResourceGroup pulumi.StringInput
-}
-
 // EncryptionKeysArgs configures EncryptionKeys.
 type EncryptionKeysArgs struct {
-	Regions      []KeyRegion // required
-	Stack        string      // required
-	Subscription string      // required: role definition ids and unique vault names
-	TenantID     string      // required: the vaults' tenant
+	Regions      []Region // required
+	Stack        string   // required
+	Subscription string   // required: role definition ids and unique vault names
+	TenantID     string   // required: the vaults' tenant
 	Tags         pulumi.StringMap
 	Protect      bool
 }

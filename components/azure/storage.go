@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/storage/v2"
-	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mobile-backend/mobile-backend/internal/spec"
@@ -22,20 +21,11 @@ const SoftDeleteDays = 7
 // so a stack of more regions replicates to the first ones after the primary.
 const MaxReplicationDestinations = 2
 
-// StorageRegion is one region's storage account.
-type StorageRegion struct {
-	Name          string
-	Provider      *azurenative.Provider
-	ResourceGroup pulumi.StringInput
-	// AppsSubnetID may reach the account through its network rules.
-	AppsSubnetID pulumi.StringInput
-}
-
 // ReplicatedStorageArgs configures ReplicatedStorage.
 type ReplicatedStorageArgs struct {
-	Regions      []StorageRegion // required, in stack order: the primary replicates to the others
-	Stack        string          // required
-	Subscription string          // required: makes account names unique
+	Regions      []Region // required, in stack order: the primary replicates to the others
+	Stack        string   // required
+	Subscription string   // required: makes account names unique
 	// Keys, when set, encrypt each account with its region's
 	// customer-managed key (versionless: the account follows rotation).
 	Keys    *EncryptionKeys
@@ -96,8 +86,8 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 			sku = "Standard_GRS"
 		}
 		rules := &storage.NetworkRuleSetArgs{DefaultAction: storage.DefaultActionDeny, Bypass: pulumi.String("AzureServices")}
-		if r.AppsSubnetID != nil {
-			rules.VirtualNetworkRules = storage.VirtualNetworkRuleArray{&storage.VirtualNetworkRuleArgs{VirtualNetworkResourceId: r.AppsSubnetID}}
+		if r.Network != nil {
+			rules.VirtualNetworkRules = storage.VirtualNetworkRuleArray{&storage.VirtualNetworkRuleArgs{VirtualNetworkResourceId: r.Network.AppsSubnetID}}
 		}
 		var identity *storage.IdentityArgs
 		var encryption *storage.EncryptionArgs

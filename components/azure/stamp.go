@@ -1,0 +1,92 @@
+package azure
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// StorageBlobDataContributor is the built-in role that lets an app read and
+// write blobs (and nothing else on the account).
+const StorageBlobDataContributor = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+
+// StampArgs configures a Stamp.
+type StampArgs struct {
+	Region       Region             // required, with its Network
+	Subscription pulumi.StringInput // required: for the role definition's id
+	// Database and Storage give the app its settings (the failover group's
+	// listeners, the region's storage account) and Storage its blob role.
+	// Required.
+	Database *GlobalDatabase
+	Storage  *ReplicatedStorage
+	// Compute configures the app; Region, ResourceGroup and AppsSubnetID
+	// are filled from the stamp, and the data tier's settings are added to
+	// its Environment.
+	Compute RegionalComputeArgs
+}
+
+// Stamp is one region's serving path, the same in every region: the
+// container app in the region's network, built from the data tier's
+// outputs, with the blob role on the region's storage account. It groups
+// the region's components for the global ones that span regions; it is not
+// a resource of its own, so they keep their names.
+type Stamp struct {
+	Region
+	Compute *RegionalCompute
+}
+
+// NewStamp builds a region's app and its storage role, named name, in the
+// region's provider.
+func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) {
+	r := args.Region
+	if r.Name == "" || r.Provider == nil || r.ResourceGroup == nil || r.Network == nil || args.Subscription == nil || args.Database == nil || args.Storage == nil {
+		return nil, fmt.Errorf("stamp %s: Region (with Provider, ResourceGroup and Network), Subscription, Database and Storage are required", name)
+	}
+	env := args.Database.Environment(r.Name)
+	env["UPLOADS_ACCOUNT"] = args.Storage.Account(r.Name).Name
+	env["UPLOADS_CONTAINER"] = pulumi.String(UploadsContainer)
+	for k, v := range args.Compute.Environment {
+		env[k] = v
+	}
+	c := args.Compute
+	c.Region, c.ResourceGroup, c.AppsSubnetID, c.Environment = r.Name, r.ResourceGroup, r.Network.AppsSubnetID, env
+	compute, err := NewRegionalCompute(ctx, name, c, r.In())
+	if err != nil {
+		return nil, fmt.Errorf("region %s: %w", r.Name, err)
+	}
+	// The app may use its own region's blobs, and nothing else on the account.
+	if _, err := authorization.NewRoleAssignment(ctx, name+"-blob-access", &authorization.RoleAssignmentArgs{
+		PrincipalId:      compute.IdentityPrincipalID,
+		PrincipalType:    pulumi.String("ServicePrincipal"),
+		RoleDefinitionId: pulumi.Sprintf("/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/%s", args.Subscription, StorageBlobDataContributor),
+		Scope:            args.Storage.Account(r.Name).ID(),
+	}, r.In()); err != nil {
+		return nil, err
+	}
+	return &Stamp{Region: r, Compute: compute}, nil
+}
+
+// Origins are the stamps' apps as Front Door routes to them.
+func Origins(stamps []*Stamp) []FrontDoorOrigin {
+	out := make([]FrontDoorOrigin, 0, len(stamps))
+	for _, s := range stamps {
+		out = append(out, FrontDoorOrigin{Region: s.Name, HostName: s.Compute.AppFQDN})
+	}
+	return out
+}
+
+// Watched are the stamps as Monitoring watches them; the first region's
+// row also watches the primary database.
+func Watched(stamps []*Stamp, db *GlobalDatabase) []MonitoredRegion {
+	out := make([]MonitoredRegion, 0, len(stamps))
+	for i, s := range stamps {
+		m := MonitoredRegion{Name: s.Name, Role: s.Role, ResourceGroup: s.ResourceGroup,
+			WorkspaceID: s.Compute.WorkspaceID, WorkspaceName: s.Compute.WorkspaceName, AppID: s.Compute.AppID}
+		if i == 0 && db != nil {
+			m.DatabaseID = db.PrimaryDatabaseID
+		}
+		out = append(out, m)
+	}
+	return out
+}
