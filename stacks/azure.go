@@ -61,25 +61,15 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if s.Azure.DNSResourceGroup != "" {
 		dnsRG = pulumi.String(s.Azure.DNSResourceGroup)
 	}
-	var zoneID pulumi.StringOutput
-	if s.CreateZone {
-		zone, err := network.NewZone(ctx, s.Stack+"-zone", &network.ZoneArgs{
-			ZoneName: pulumi.String(s.DNSZone), ResourceGroupName: dnsRG, Location: pulumi.String("global"), ZoneType: network.ZoneTypePublic, Tags: tags,
-		}, pulumi.Provider(global), pulumi.Protect(s.Protect))
-		if err != nil {
-			return nil, err
-		}
-		zoneID = zone.ID().ToStringOutput()
-	} else {
-		rg := s.Azure.DNSResourceGroup
-		if rg == "" {
-			rg = s.Stack + "-global"
-		}
-		zone, err := network.LookupZone(ctx, &network.LookupZoneArgs{ResourceGroupName: rg, ZoneName: s.DNSZone}, pulumi.Provider(global))
-		if err != nil {
-			return nil, fmt.Errorf("azure dns zone %s in %s (set mobile-backend:createDnsZone or azureDnsResourceGroup): %w", s.DNSZone, rg, err)
-		}
-		zoneID = pulumi.String(zone.Id).ToStringOutput()
+	lookupGroup := s.Azure.DNSResourceGroup
+	if lookupGroup == "" {
+		lookupGroup = s.Stack + "-global"
+	}
+	zoneID, err := azc.DNSZone(ctx, s.Stack+"-zone", azc.DNSZoneArgs{
+		Name: s.DNSZone, ResourceGroup: dnsRG, LookupGroup: lookupGroup, Create: s.CreateZone, Protect: s.Protect, Tags: tags,
+	}, global)
+	if err != nil {
+		return nil, fmt.Errorf("%s:dnsZone (or %s:createDnsZone, %s:azureDnsResourceGroup): %w", spec.Namespace, spec.Namespace, spec.Namespace, err)
 	}
 
 	profile, err := azc.NewFrontDoorProfile(ctx, s.Stack+"-fd", globalRG.Name, tags, pulumi.Provider(global))
