@@ -37,8 +37,7 @@ var CloudRunImageHost = Policy{
 	Check: func(s Stack) []Violation {
 		var vs []Violation
 		for _, svc := range s.OfType("gcp:cloudrunv2/service:Service") {
-			for i := 0; i < svc.Len("template.containers"); i++ {
-				img := svc.Str(fmt.Sprintf("template.containers.%d.image", i))
+			for _, img := range svc.Strs("template.containers", "image") {
 				if !spec.CloudRunImage(img) && !mock.Unresolved(img) {
 					vs = append(vs, violation(svc, "image %q is not in Artifact Registry, gcr.io or docker.io: Cloud Run refuses it", img))
 				}
@@ -392,8 +391,8 @@ var ReplicationAfterVersioning = Policy{
 		var vs []Violation
 		for _, rc := range s.OfType("aws:s3/bucketReplicationConfig:BucketReplicationConfig") {
 			buckets := []string{rc.Str("bucket")}
-			for i := 0; i < rc.Len("rules"); i++ {
-				buckets = append(buckets, strings.TrimPrefix(rc.Str(fmt.Sprintf("rules.%d.destination.bucket", i)), "arn:aws:s3:::"))
+			for _, arn := range rc.Strs("rules", "destination.bucket") {
+				buckets = append(buckets, strings.TrimPrefix(arn, "arn:aws:s3:::"))
 			}
 			for _, b := range buckets {
 				if mock.Unresolved(b) {
@@ -448,11 +447,7 @@ var ManagedCertificateReplaceable = Policy{
 			if name == "" {
 				continue // auto-named: replaced create-before-delete
 			}
-			var domains []string
-			for i := 0; i < c.Len("managed.domains"); i++ {
-				domains = append(domains, c.Str(fmt.Sprintf("managed.domains.%d", i)))
-			}
-			if !strings.HasSuffix(name, "-"+names.SetSuffix(domains)) {
+			if !strings.HasSuffix(name, "-"+names.SetSuffix(c.Strs("managed.domains", ""))) {
 				vs = append(vs, violation(c, "fixed name %q does not change with its domains: replacing it would delete a certificate in use", name))
 			}
 		}

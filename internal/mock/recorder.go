@@ -75,6 +75,20 @@ func (r *Resource) Len(path string) int {
 	return len(l)
 }
 
+// Strs returns, for each element of the list input at list, the string at
+// field inside it ("" for the element itself): Strs("rules", "destination.bucket").
+func (r *Resource) Strs(list, field string) []string {
+	out := make([]string, r.Len(list))
+	for i := range out {
+		p := fmt.Sprintf("%s.%d", list, i)
+		if field != "" {
+			p += "." + field
+		}
+		out[i] = r.Str(p)
+	}
+	return out
+}
+
 // Out returns the output at a dotted path, or nil.
 func (r *Resource) Out(path string) any { return lookup(r.Outputs, path) }
 
