@@ -26,6 +26,7 @@ var Constraints = []Policy{
 	AuroraGlobalEngineVersion,
 	ManagedCertificateReplaceable,
 	BudgetQuotaProject,
+	LogsDecompressedByFirehose,
 }
 
 // CloudRunImageHost: Cloud Run refuses images from any other registry.
@@ -478,6 +479,43 @@ var BudgetQuotaProject = Policy{
 			p := providers[ref]
 			if p == nil || p.Str("billingProject") == "" || fmt.Sprint(p.Get("userProjectOverride")) != "true" {
 				vs = append(vs, violation(b, "provider has no billingProject with userProjectOverride: the Budget API refuses user credentials without a quota project"))
+			}
+		}
+		return vs
+	},
+}
+
+// LogsDecompressedByFirehose: CloudWatch Logs hands a subscription's records
+// to Firehose gzip-compressed; a stream that does not decompress them writes
+// gzip inside gzip that no query engine reads.
+var LogsDecompressedByFirehose = Policy{
+	Name:        "logs-decompressed-by-firehose",
+	Description: "A Firehose stream fed by a CloudWatch Logs subscription decompresses the records (Decompression processor, GZIP) and extracts the log messages.",
+	Severity:    Mandatory,
+	Source:      "https://docs.aws.amazon.com/firehose/latest/dev/writing-with-cloudwatch-logs.html; https://docs.aws.amazon.com/firehose/latest/dev/Message_extraction.html",
+	Check: func(s Stack) []Violation {
+		streams := map[string]*mock.Resource{}
+		for _, st := range s.OfType("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream") {
+			if arn, ok := st.Out("arn").(string); ok {
+				streams[arn] = st
+			}
+			streams[mock.RefPrefix+st.URN] = st
+		}
+		var vs []Violation
+		for _, f := range s.OfType("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter") {
+			st := streams[f.Str("destinationArn")]
+			if st == nil {
+				continue // not a Firehose destination of this stack
+			}
+			processors := map[string]string{} // type -> its first parameter's value
+			for i, typ := range st.Strs("extendedS3Configuration.processingConfiguration.processors", "type") {
+				processors[typ] = st.Str(fmt.Sprintf("extendedS3Configuration.processingConfiguration.processors.%d.parameters.0.parameterValue", i))
+			}
+			switch {
+			case !st.Bool("extendedS3Configuration.processingConfiguration.enabled") || processors["Decompression"] != "GZIP":
+				vs = append(vs, violation(st, "receives CloudWatch Logs records (gzip-compressed) without decompressing them: the bucket would hold gzip inside gzip"))
+			case processors["CloudWatchLogProcessing"] != "true":
+				vs = append(vs, violation(st, "decompresses CloudWatch Logs records but keeps their JSON envelopes: turn on message extraction"))
 			}
 		}
 		return vs

@@ -319,6 +319,24 @@ func TestABudgetsProviderCarriesAQuotaProject(t *testing.T) {
 	assert.Len(t, check(BudgetQuotaProject, plain, budget(plain)), 1)
 }
 
+func TestLogsReachingFirehoseFromCloudWatchAreDecompressed(t *testing.T) {
+	stream := func(processors ...any) *mock.Resource {
+		return res("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "s", "eu-west-1", map[string]any{
+			"extendedS3Configuration": map[string]any{"processingConfiguration": map[string]any{"enabled": len(processors) > 0, "processors": processors}},
+		}, out("arn", "arn:aws:firehose:eu-west-1:123456789012:deliverystream/s"))
+	}
+	processor := func(typ, name, value string) any {
+		return map[string]any{"type": typ, "parameters": []any{map[string]any{"parameterName": name, "parameterValue": value}}}
+	}
+	filter := res("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter", "f", "eu-west-1",
+		map[string]any{"destinationArn": "arn:aws:firehose:eu-west-1:123456789012:deliverystream/s"})
+	assert.Empty(t, check(LogsDecompressedByFirehose, filter, stream(processor("Decompression", "CompressionFormat", "GZIP"), processor("CloudWatchLogProcessing", "DataMessageExtraction", "true"))))
+	assert.Equal(t, []string{"receives CloudWatch Logs records (gzip-compressed) without decompressing them: the bucket would hold gzip inside gzip"},
+		messages(check(LogsDecompressedByFirehose, filter, stream())))
+	assert.Len(t, check(LogsDecompressedByFirehose, filter, stream(processor("Decompression", "CompressionFormat", "GZIP"))), 1, "envelopes kept")
+	assert.Empty(t, check(LogsDecompressedByFirehose, stream()), "a stream no subscription feeds")
+}
+
 func TestEveryConstraintCitesItsSourceAndIsMandatory(t *testing.T) {
 	var all []string
 	for _, p := range All {

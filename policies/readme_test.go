@@ -25,7 +25,9 @@ func TestThePoliciesPageListsEveryPolicyAndConstraint(t *testing.T) {
 		require.NoError(t, os.WriteFile(page, []byte(want), 0o644))
 		return
 	}
-	assert.Equal(t, want, string(b), "%s is stale: go test ./policies -update", page)
+	if want != string(b) {
+		t.Errorf("%s is stale: go test ./policies -update", page)
+	}
 	for _, p := range All {
 		assert.Contains(t, string(b), "| `"+p.Name+"` |", "%s lacks %s", page, p.Name)
 	}

@@ -112,6 +112,19 @@ func NewCentralLogs(ctx *pulumi.Context, name string, args CentralLogsArgs, opts
 				CompressionFormat: pulumi.String("GZIP"),
 				BufferingInterval: pulumi.Int(300),
 				BufferingSize:     pulumi.Int(5),
+				// Subscription records arrive gzip-compressed, as JSON envelopes of
+				// log events: decompress them, keep each event's message, one per
+				// line, so the bucket holds gzip files of log lines, not gzip in
+				// gzip ("Send CloudWatch Logs to Firehose", Amazon Data Firehose
+				// developer guide; API_Processor: AppendDelimiterToRecord).
+				ProcessingConfiguration: &kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationArgs{
+					Enabled: pulumi.Bool(true),
+					Processors: kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorArray{
+						firehoseProcessor("Decompression", "CompressionFormat", "GZIP"),
+						firehoseProcessor("CloudWatchLogProcessing", "DataMessageExtraction", "true"),
+						firehoseProcessor("AppendDelimiterToRecord", "", ""),
+					},
+				},
 			},
 		}, child, in, pulumi.DependsOn([]pulumi.Resource{deliveryPolicy}))
 		if err != nil {
@@ -150,4 +163,18 @@ func NewCentralLogs(ctx *pulumi.Context, name string, args CentralLogsArgs, opts
 	}
 	c.BucketName = bucket.Bucket
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"bucketName": c.BucketName})
+}
+
+// firehoseProcessor is one step of a delivery stream's processing, with at
+// most one parameter.
+func firehoseProcessor(typ, parameter, value string) *kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorArgs {
+	p := &kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorArgs{Type: pulumi.String(typ)}
+	if parameter != "" {
+		p.Parameters = kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorParameterArray{
+			&kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorParameterArgs{
+				ParameterName: pulumi.String(parameter), ParameterValue: pulumi.String(value),
+			},
+		}
+	}
+	return p
 }
