@@ -83,6 +83,8 @@ func TestBadConfigsAreRefusedWithTheKeyNamed(t *testing.T) {
 		{"duplicate region", aws.with("regions", []string{"us-east-1", "eu-west-1", "us-east-1"}), `mobile-backend:regions[2]: "us-east-1" is listed twice`},
 		{"not an AWS region", aws.with("regions", []string{"us-east-1", "us-east-9"}), `mobile-backend:regions[1]: "us-east-9" is not an AWS region`},
 		{"a GCP region on AWS", aws.with("regions", []string{"us-east-1", "europe-west1"}), `mobile-backend:regions[1]: "europe-west1" is not an AWS region`},
+		{"no Aurora global database", aws.with("regions", []string{"us-east-1", "ca-west-1"}), `mobile-backend:regions[1]: "ca-west-1" has no Aurora PostgreSQL global database`},
+		{"too many Aurora secondaries", aws.with("regions", []string{"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1", "ap-south-1"}), "mobile-backend:regions: 11 secondary regions: an Aurora global database has at most 10"},
 		{"an AWS region on Azure", azure.with("regions", []string{"eastus2", "eu-west-1"}), `mobile-backend:regions[1]: "eu-west-1" is not an Azure region`},
 		{"overlapping CIDRs", aws.with("vpcCidrs", []string{"10.0.0.0/16", "10.0.128.0/17"}), `mobile-backend:vpcCidrs[1]: "10.0.128.0/17" overlaps vpcCidrs[0]`},
 		{"public CIDR", aws.with("vpcCidrs", []string{"10.0.0.0/16", "8.8.0.0/16"}), `mobile-backend:vpcCidrs[1]: "8.8.0.0/16" is not a private`},

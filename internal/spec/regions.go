@@ -166,3 +166,23 @@ var azureRegionsWithoutZones = map[string]bool{
 
 // AzureHasZones reports whether an Azure region has availability zones.
 func AzureHasZones(region string) bool { return !azureRegionsWithoutZones[region] }
+
+// AuroraGlobalRegions are the AWS Regions where an Aurora PostgreSQL global
+// database can have a cluster, transcribed from the Aurora User Guide,
+// "Supported Regions and DB engines for Aurora global databases"
+// (docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.GlobalDatabase.html,
+// the Aurora PostgreSQL table, as published in the awsdocs user-guide
+// snapshot; China and GovCloud left out). A Region AWS adds to that table
+// later is refused until it is added here.
+var AuroraGlobalRegions = map[string]bool{
+	"us-east-1": true, "us-east-2": true, "us-west-1": true, "us-west-2": true, "ca-central-1": true, "sa-east-1": true,
+	"eu-west-1": true, "eu-west-2": true, "eu-west-3": true, "eu-central-1": true, "eu-central-2": true, "eu-north-1": true,
+	"eu-south-1": true, "eu-south-2": true, "me-south-1": true, "me-central-1": true, "af-south-1": true,
+	"ap-east-1": true, "ap-south-1": true, "ap-south-2": true, "ap-southeast-1": true, "ap-southeast-2": true,
+	"ap-southeast-3": true, "ap-northeast-1": true, "ap-northeast-2": true, "ap-northeast-3": true,
+}
+
+// AuroraGlobalMaxSecondaries is how many secondary Regions an Aurora global
+// database may have ("up to 10 secondary AWS Regions", Aurora User Guide,
+// aurora-global-database.configuration.requirements.html).
+const AuroraGlobalMaxSecondaries = 10

@@ -283,6 +283,14 @@ func (s Spec) validateCIDRs(p *problems) {
 
 // validateAWS checks the limits of the AWS services the stack uses.
 func (s Spec) validateAWS(p *problems) {
+	for i, r := range s.RegionNames {
+		if _, known := LookupRegion(AWS, r); known && !AuroraGlobalRegions[r] {
+			p.add(fmt.Sprintf("regions[%d]", i), "%q has no Aurora PostgreSQL global database (Aurora User Guide, \"Supported Regions and DB engines for Aurora global databases\"); the writer and every replica need one: choose a region of internal/spec.AuroraGlobalRegions", r)
+		}
+	}
+	if n := len(s.RegionNames) - 1; n > AuroraGlobalMaxSecondaries {
+		p.add("regions", "%d secondary regions: an Aurora global database has at most %d", n, AuroraGlobalMaxSecondaries)
+	}
 	if mem, ok := fargateMemory[s.CPU]; !ok {
 		if s.CPU > 0 {
 			p.add("cpu", "%d is not a Fargate CPU size; one of 256, 512, 1024, 2048, 4096, 8192, 16384", s.CPU)
