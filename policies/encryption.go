@@ -35,6 +35,11 @@ var CustomerManagedKeys = Policy{
 				}
 			}
 		}
+		for _, r := range s.OfType("aws:dynamodb/tableReplica:TableReplica") {
+			if r.Str("kmsKeyArn") == "" {
+				vs = append(vs, violation(r, "replica in %s is not encrypted with a customer-managed key", r.Region))
+			}
+		}
 		needs("aws:sns/topic:Topic", "kmsMasterKeyId", "SNS topic")
 		needs("aws:secretsmanager/secret:Secret", "kmsKeyId", "secret")
 		needs("aws:cloudwatch/logGroup:LogGroup", "kmsKeyId", "log group")

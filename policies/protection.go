@@ -1,10 +1,8 @@
 package policies
 
-import ()
-
 var statefulTypes = []string{
 	"aws:rds/globalCluster:GlobalCluster", "aws:rds/cluster:Cluster", "aws:dynamodb/table:Table",
-	"aws:kms/key:Key", "aws:s3/bucketV2:BucketV2", "aws:secretsmanager/secret:Secret", "aws:backup/vault:Vault",
+	"aws:dynamodb/tableReplica:TableReplica", "aws:kms/key:Key", "aws:s3/bucketV2:BucketV2", "aws:secretsmanager/secret:Secret", "aws:backup/vault:Vault",
 	"gcp:spanner/instance:Instance", "gcp:spanner/database:Database", "gcp:sql/databaseInstance:DatabaseInstance",
 	"gcp:storage/bucket:Bucket", "gcp:secretmanager/secret:Secret", "gcp:kms/keyRing:KeyRing", "gcp:kms/cryptoKey:CryptoKey",
 	"azure-native:sql:Server", "azure-native:sql:Database", "azure-native:storage:StorageAccount",
@@ -36,6 +34,11 @@ var BackupsAndProtection = Policy{
 		for _, t := range s.OfType("aws:dynamodb/table:Table") {
 			if t.Get("pointInTimeRecovery.enabled") != true || !t.Bool("deletionProtectionEnabled") {
 				vs = append(vs, violation(t, "table lacks point-in-time recovery or deletion protection"))
+			}
+		}
+		for _, r := range s.OfType("aws:dynamodb/tableReplica:TableReplica") {
+			if !r.Bool("pointInTimeRecovery") || !r.Bool("deletionProtectionEnabled") {
+				vs = append(vs, violation(r, "table replica in %s lacks point-in-time recovery or deletion protection", r.Region))
 			}
 		}
 		for _, d := range s.OfType("gcp:spanner/database:Database") {

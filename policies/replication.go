@@ -34,9 +34,12 @@ var DataReachesEveryRegion = Policy{
 			}
 			replicas := map[string]bool{}
 			for _, t := range s.OfType("aws:dynamodb/table:Table") {
-				for i := 0; i < t.Len("replicas"); i++ {
-					replicas[t.Str(fmt.Sprintf("replicas.%d.regionName", i))] = true
+				for _, r := range t.Strs("replicas", "regionName") {
+					replicas[r] = true
 				}
+			}
+			for _, r := range s.OfType("aws:dynamodb/tableReplica:TableReplica") {
+				replicas[r.Region] = true
 			}
 			replicated := s.replicationTargets("aws:s3/bucketV2:BucketV2", "arn", "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
 				func(c *mock.Resource) []string { return targets(c, "bucket") },

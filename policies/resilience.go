@@ -104,11 +104,8 @@ func ComputeBudget(s Stack) Budget {
 			}
 			rto = append(rto, Term{"standby scale-out (cooldown + task start)", cooldown + TaskStartSeconds})
 		}
-		for _, t := range s.OfType("aws:dynamodb/table:Table") {
-			if t.Len("replicas") > 0 {
-				rpo = append(rpo, Term{"DynamoDB global table", DynamoDBGlobalTablesRPOSeconds})
-				break
-			}
+		if len(s.OfType("aws:dynamodb/tableReplica:TableReplica")) > 0 || len(s.OfType("aws:dynamodb/table:Table")) > 0 && s.OfType("aws:dynamodb/table:Table")[0].Len("replicas") > 0 {
+			rpo = append(rpo, Term{"DynamoDB global table", DynamoDBGlobalTablesRPOSeconds})
 		}
 		rtc := 0
 		for _, c := range s.OfType("aws:s3/bucketReplicationConfig:BucketReplicationConfig") {

@@ -137,7 +137,10 @@ func TestEachPolicyCatchesItsViolation(t *testing.T) {
 		{"DynamoDB PITR", policies.BackupsAndProtection, aws, mutated(t, aws, typeTable, "", "pointInTimeRecovery.enabled", false), "point-in-time recovery"},
 		{"Cloud SQL PITR", policies.BackupsAndProtection, gcpAP, mutated(t, gcpAP, typeSQL, "europe-west1", "settings.backupConfiguration.pointInTimeRecoveryEnabled", false), "lacks point-in-time recovery"},
 		{"Aurora region left out", policies.DataReachesEveryRegion, aws, mutated(t, aws, typeDBCluster, "eu-west-1", "globalClusterIdentifier", nil), "region eu-west-1 has no Aurora global database member"},
-		{"DynamoDB replica missing", policies.DataReachesEveryRegion, aws, mutated(t, aws, typeTable, "", "replicas.0.regionName", "us-west-1"), "has no DynamoDB global table replica"},
+		{"DynamoDB replica missing", policies.DataReachesEveryRegion, aws, without(aws, func(r *mock.Resource) bool {
+			return r.Type == typeTableReplica && r.Region == "eu-west-1"
+		}), "has no DynamoDB global table replica"},
+		{"DynamoDB replica deletable", policies.BackupsAndProtection, aws, mutated(t, aws, typeTableReplica, "", "deletionProtectionEnabled", false), "lacks point-in-time recovery or deletion protection"},
 		{"S3 not replicated", policies.DataReachesEveryRegion, aws, mutated(t, aws, typeReplication, "us-east-1", "rules.0.destination.bucket", "arn:aws:s3:::elsewhere"), "has no S3 replication from the primary"},
 		{"Spanner config too small", policies.DataReachesEveryRegion, gcp, mutated(t, gcp, typeSpanner, "", "config", "nam11"), "has no readable replica in us-west1"},
 		{"Cloud SQL replica missing", policies.DataReachesEveryRegion, gcpAP, mutated(t, gcpAP, typeSQL, "europe-north1", "masterInstanceName", nil), "region europe-north1 has no Cloud SQL cross-region replica"},
@@ -154,7 +157,7 @@ func TestEachPolicyCatchesItsViolation(t *testing.T) {
 		{"Azure action group without receiver", policies.AlertsRouted, az, mutated(t, az, "azure-native:insights:ActionGroup", "", "emailReceivers", []any{}), "action group has no receiver"},
 		{"Aurora without its key", policies.CustomerManagedKeys, aws, mutated(t, aws, typeDBCluster, "eu-west-1", "kmsKeyId", nil), "Aurora cluster is not encrypted with a customer-managed key"},
 		{"bucket on SSE-S3", policies.CustomerManagedKeys, aws, mutated(t, aws, typeBucketSSE, "uploads-us-east-1", "rules.0.applyServerSideEncryptionByDefault.sseAlgorithm", "AES256"), "bucket is not encrypted with a customer-managed key"},
-		{"table replica without key", policies.CustomerManagedKeys, aws, mutated(t, aws, typeTable, "", "replicas.0.kmsKeyArn", nil), "is not encrypted with a customer-managed key"},
+		{"table replica without key", policies.CustomerManagedKeys, aws, mutated(t, aws, typeTableReplica, "", "kmsKeyArn", nil), "is not encrypted with a customer-managed key"},
 		{"log group without key", policies.CustomerManagedKeys, aws, mutated(t, aws, typeLogGroup, "", "kmsKeyId", nil), "log group is not encrypted"},
 		{"KMS key without rotation", policies.CustomerManagedKeys, aws, mutated(t, aws, typeKey, "", "enableKeyRotation", false), "KMS key does not rotate"},
 		{"Spanner on Google-managed keys", policies.CustomerManagedKeys, gcp, mutated(t, gcp, typeSpannerDB, "", "encryptionConfig", nil), "Spanner database is not encrypted with a customer-managed key"},

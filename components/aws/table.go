@@ -16,7 +16,9 @@ type GlobalTableArgs struct {
 // GlobalTable is the DynamoDB global table for session and device data:
 // on-demand, a replica in every region (every replica takes writes, last
 // writer wins), point-in-time recovery and KMS encryption with each region's
-// key, a stream of new and old images, deletion protection. Items carry a
+// key, a stream of new and old images, deletion protection on the table and
+// on every replica (dynamodb.TableReplica resources: the inline replica type
+// of pulumi-aws v6.83.4 has no deletion protection). Items carry a
 // partition key pk, a sort key sk and an optional expiresAt (epoch seconds)
 // after which DynamoDB deletes them.
 type GlobalTable struct {
@@ -35,15 +37,6 @@ func NewGlobalTable(ctx *pulumi.Context, name string, args GlobalTableArgs, opts
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:GlobalTable", name, t, opts...); err != nil {
 		return nil, err
 	}
-	var replicas dynamodb.TableReplicaTypeArray
-	for _, r := range args.Regions[1:] {
-		replicas = append(replicas, &dynamodb.TableReplicaTypeArgs{
-			RegionName:          pulumi.String(r.Name),
-			KmsKeyArn:           r.KeyArn,
-			PointInTimeRecovery: pulumi.Bool(true),
-			PropagateTags:       pulumi.Bool(true),
-		})
-	}
 	table, err := dynamodb.NewTable(ctx, name, &dynamodb.TableArgs{
 		BillingMode: pulumi.String("PAY_PER_REQUEST"),
 		HashKey:     pulumi.String("pk"),
@@ -58,10 +51,23 @@ func NewGlobalTable(ctx *pulumi.Context, name string, args GlobalTableArgs, opts
 		StreamEnabled:             pulumi.Bool(true), // global tables replicate through the stream
 		StreamViewType:            pulumi.String("NEW_AND_OLD_IMAGES"),
 		DeletionProtectionEnabled: pulumi.Bool(true),
-		Replicas:                  replicas,
-	}, pulumi.Parent(t), pulumi.Protect(args.Protect))
+	}, pulumi.Parent(t), pulumi.Protect(args.Protect),
+		// The replicas are resources of their own (the TableReplica SDK doc:
+		// "use ignoreChanges for replica in the associated Table").
+		pulumi.IgnoreChanges([]string{"replicas"}))
 	if err != nil {
 		return nil, fmt.Errorf("table %s: %w", name, err)
+	}
+	for _, r := range args.Regions[1:] {
+		// A replica is created in its own region's provider, from the table's ARN.
+		if _, err := dynamodb.NewTableReplica(ctx, name+"-"+r.Name, &dynamodb.TableReplicaArgs{
+			GlobalTableArn:            table.Arn,
+			KmsKeyArn:                 r.KeyArn,
+			PointInTimeRecovery:       pulumi.Bool(true),
+			DeletionProtectionEnabled: pulumi.Bool(true),
+		}, pulumi.Parent(t), pulumi.Provider(r.Provider), pulumi.Protect(args.Protect)); err != nil {
+			return nil, fmt.Errorf("table %s: replica %s: %w", name, r.Name, err)
+		}
 	}
 	t.Name = table.Name
 	t.Arn = table.Arn
