@@ -113,7 +113,8 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 				LogRetentionDays: s.LogRetentionDays, DeletionProtection: s.Production(), Protect: s.Protect,
 				StackName: s.Stack, EnvironmentName: s.Environment, Environment: env, TaskPolicy: policyOf(grants),
 			},
-			Firewall: awsc.WebFirewallArgs{Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock, LogRetentionDays: s.LogRetentionDays},
+			Firewall: awsc.WebFirewallArgs{Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock, LogRetentionDays: s.LogRetentionDays,
+				LargeBodyRegex: largeBodyRegex(s)},
 		})
 		if err != nil {
 			return nil, err
@@ -244,4 +245,13 @@ func policyOf(grants []any) pulumi.StringOutput {
 		}
 		return awsc.Policy(all...)
 	}).(pulumi.StringOutput)
+}
+
+// largeBodyRegex is the WAF's expression of the paths that may take large
+// bodies, or "" when none is configured.
+func largeBodyRegex(s spec.Spec) string {
+	if len(s.WAF.LargeBodyPaths) == 0 {
+		return ""
+	}
+	return spec.LargeBodyRegex(s.WAF.LargeBodyPaths)
 }

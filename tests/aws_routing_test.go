@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -282,4 +283,44 @@ func TestEveryLoadBalancerIsBehindItsRegionsWAF(t *testing.T) {
 		}
 		assert.True(t, found, "load balancer %s has a WAF", alb.Name)
 	}
+}
+
+func TestBodiesOver8KBAreBlockedExceptOnTheConfiguredPaths(t *testing.T) {
+	t.Parallel()
+	rule := func(acl *mock.Resource, name string) string {
+		for i := 0; i < acl.Len("rules"); i++ {
+			if acl.Str(fmt.Sprintf("rules.%d.name", i)) == name {
+				return fmt.Sprintf("rules.%d.", i)
+			}
+		}
+		return ""
+	}
+	// By default the core rule set blocks every body over 8 KB: no override, no extra rule.
+	plain := mustPlan(t, "body", contract("aws", "active-active", "us-east-1", "eu-west-1"))
+	for _, acl := range plain.Recorder.OfType(typeACL) {
+		crs := rule(acl, "AWSManagedRulesCommonRuleSet")
+		require.NotEmpty(t, crs)
+		assert.Nil(t, acl.Get(crs+"statement.managedRuleGroupStatement.ruleActionOverrides"), acl.Name)
+		assert.Empty(t, rule(acl, "body-size-outside-large-body-paths"), acl.Name)
+	}
+
+	res := mustPlan(t, "body", with(contract("aws", "active-active", "us-east-1", "eu-west-1"), "wafLargeBodyPaths", []string{"/v1/media", "/v1/backup"}))
+	regional := 0
+	for _, acl := range res.Recorder.OfType(typeACL) {
+		if acl.Str("scope") != "REGIONAL" {
+			assert.Empty(t, rule(acl, "body-size-outside-large-body-paths"), "the edge cache serves static GETs: no exception")
+			continue
+		}
+		regional++
+		crs := rule(acl, "AWSManagedRulesCommonRuleSet")
+		assert.Equal(t, "SizeRestrictions_BODY", acl.Str(crs+"statement.managedRuleGroupStatement.ruleActionOverrides.0.name"))
+		assert.NotNil(t, acl.Get(crs+"statement.managedRuleGroupStatement.ruleActionOverrides.0.actionToUse.count"), "the managed rule only labels")
+		body := rule(acl, "body-size-outside-large-body-paths")
+		require.NotEmpty(t, body, acl.Name)
+		assert.NotNil(t, acl.Get(body+"action.block"), "and the stack's rule blocks")
+		assert.Equal(t, "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body", acl.Str(body+"statement.andStatement.statements.0.labelMatchStatement.key"))
+		assert.Equal(t, `^(/v1/media|/v1/backup)(/|$)`, acl.Str(body+"statement.andStatement.statements.1.notStatement.statements.0.regexMatchStatement.regexString"))
+		assert.Greater(t, acl.Int(body+"priority"), acl.Int(crs+"priority"), "after the label is set")
+	}
+	assert.Equal(t, 2, regional)
 }

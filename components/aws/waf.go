@@ -48,7 +48,18 @@ type WebFirewallArgs struct {
 	RateLimit        int                // requests per 5 minutes per client IP
 	GeoBlock         []string           // country codes to block; none by default
 	LogRetentionDays int
+	// LargeBodyRegex, when set, is a regular expression of the URL paths
+	// whose request bodies may exceed 8 KB: the core rule set's
+	// SizeRestrictions_BODY then only counts (it labels the request), and a
+	// rule after the managed groups blocks a labelled request on any other
+	// path. Empty: every body over 8 KB is blocked.
+	LargeBodyRegex string
 }
+
+// bodySizeLabel is the label the core rule set puts on a request whose body
+// is over 8 KB (AWS WAF developer guide, "Core rule set (CRS) managed rule
+// group": SizeRestrictions_BODY).
+const bodySizeLabel = "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body"
 
 // NewWebFirewall builds the web ACL, its logging and its association. Pass
 // the region's provider in opts.
@@ -166,17 +177,55 @@ func webACLRules(name string, args WebFirewallArgs) wafv2.WebAclRuleArray {
 		VisibilityConfig: visibility("rate-limit"),
 	})
 	for i, group := range ManagedRuleGroups {
-		rules = append(rules, &wafv2.WebAclRuleArgs{
-			Name:           pulumi.String(group),
-			Priority:       pulumi.Int(10 + i),
-			OverrideAction: override,
-			Statement: &wafv2.WebAclRuleStatementArgs{
-				ManagedRuleGroupStatement: &wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs{
-					VendorName: pulumi.String("AWS"),
-					Name:       pulumi.String(group),
+		statement := &wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs{
+			VendorName: pulumi.String("AWS"),
+			Name:       pulumi.String(group),
+		}
+		if group == "AWSManagedRulesCommonRuleSet" && args.LargeBodyRegex != "" {
+			statement.RuleActionOverrides = wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideArray{
+				&wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideArgs{
+					Name: pulumi.String("SizeRestrictions_BODY"),
+					ActionToUse: &wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideActionToUseArgs{
+						Count: &wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideActionToUseCountArgs{},
+					},
 				},
-			},
+			}
+		}
+		rules = append(rules, &wafv2.WebAclRuleArgs{
+			Name:             pulumi.String(group),
+			Priority:         pulumi.Int(10 + i),
+			OverrideAction:   override,
+			Statement:        &wafv2.WebAclRuleStatementArgs{ManagedRuleGroupStatement: statement},
 			VisibilityConfig: visibility(group),
+		})
+	}
+	if args.LargeBodyRegex != "" {
+		// Oversized bodies stay blocked everywhere but on the named paths:
+		// AND(labelled by SizeRestrictions_BODY, NOT(path matches)), three
+		// levels, the most a typed rule may nest (wafv2.WebAcl ruleJson doc).
+		rules = append(rules, &wafv2.WebAclRuleArgs{
+			Name:     pulumi.String("body-size-outside-large-body-paths"),
+			Priority: pulumi.Int(20),
+			Action:   action,
+			Statement: &wafv2.WebAclRuleStatementArgs{AndStatement: &wafv2.WebAclRuleStatementAndStatementArgs{
+				Statements: wafv2.WebAclRuleStatementArray{
+					&wafv2.WebAclRuleStatementArgs{LabelMatchStatement: &wafv2.WebAclRuleStatementLabelMatchStatementArgs{
+						Scope: pulumi.String("LABEL"), Key: pulumi.String(bodySizeLabel),
+					}},
+					&wafv2.WebAclRuleStatementArgs{NotStatement: &wafv2.WebAclRuleStatementNotStatementArgs{
+						Statements: wafv2.WebAclRuleStatementArray{&wafv2.WebAclRuleStatementArgs{
+							RegexMatchStatement: &wafv2.WebAclRuleStatementRegexMatchStatementArgs{
+								RegexString:  pulumi.String(args.LargeBodyRegex),
+								FieldToMatch: &wafv2.WebAclRuleStatementRegexMatchStatementFieldToMatchArgs{UriPath: &wafv2.WebAclRuleStatementRegexMatchStatementFieldToMatchUriPathArgs{}},
+								TextTransformations: wafv2.WebAclRuleStatementRegexMatchStatementTextTransformationArray{
+									&wafv2.WebAclRuleStatementRegexMatchStatementTextTransformationArgs{Priority: pulumi.Int(0), Type: pulumi.String("NONE")},
+								},
+							},
+						}},
+					}},
+				},
+			}},
+			VisibilityConfig: visibility("body-size"),
 		})
 	}
 	return rules

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -85,6 +86,8 @@ func TestBadConfigsAreRefusedWithTheKeyNamed(t *testing.T) {
 		{"a GCP region on AWS", aws.with("regions", []string{"us-east-1", "europe-west1"}), `mobile-backend:regions[1]: "europe-west1" is not an AWS region`},
 		{"no Aurora global database", aws.with("regions", []string{"us-east-1", "ca-west-1"}), `mobile-backend:regions[1]: "ca-west-1" has no Aurora PostgreSQL global database`},
 		{"too many Aurora secondaries", aws.with("regions", []string{"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1", "ap-south-1"}), "mobile-backend:regions: 11 secondary regions: an Aurora global database has at most 10"},
+		{"large-body path", aws.with("wafLargeBodyPaths", []string{"/v1/media", "media"}), `mobile-backend:wafLargeBodyPaths[1]: "media" must be a URL path prefix below /`},
+		{"large-body paths off AWS", gcp.with("wafLargeBodyPaths", []string{"/v1/media"}), "mobile-backend:wafLargeBodyPaths: applies to AWS stacks only"},
 		{"an AWS region on Azure", azure.with("regions", []string{"eastus2", "eu-west-1"}), `mobile-backend:regions[1]: "eu-west-1" is not an Azure region`},
 		{"overlapping CIDRs", aws.with("vpcCidrs", []string{"10.0.0.0/16", "10.0.128.0/17"}), `mobile-backend:vpcCidrs[1]: "10.0.128.0/17" overlaps vpcCidrs[0]`},
 		{"public CIDR", aws.with("vpcCidrs", []string{"10.0.0.0/16", "8.8.0.0/16"}), `mobile-backend:vpcCidrs[1]: "8.8.0.0/16" is not a private`},
@@ -137,6 +140,17 @@ func TestBadConfigsAreRefusedWithTheKeyNamed(t *testing.T) {
 			got := strings.Join(problems(t, tc.cfg), "\n")
 			assert.Contains(t, got, tc.want)
 		})
+	}
+}
+
+func TestTheLargeBodyExpressionMatchesThePrefixesAndNothingElse(t *testing.T) {
+	t.Parallel()
+	re := regexp.MustCompile(spec.LargeBodyRegex([]string{"/v1/media", "/v2/up.load/"}))
+	for path, want := range map[string]bool{
+		"/v1/media": true, "/v1/media/": true, "/v1/media/abc": true, "/v2/up.load/x": true,
+		"/v1/mediaX": false, "/v1": false, "/x/v1/media": false, "/v2/upXload/x": false, "/": false,
+	} {
+		assert.Equal(t, want, re.MatchString(path), path)
 	}
 }
 

@@ -137,6 +137,8 @@ var Fields = []Field{
 		func(s *Spec) *int { return &s.WAF.RateLimit }),
 	list("geoBlock", []string{}, "ISO 3166-1 alpha-2 country codes the WAF blocks, e.g. [\"KP\"].",
 		func(s *Spec) *[]string { return &s.WAF.GeoBlock }),
+	list("wafLargeBodyPaths", []string{}, "URL path prefixes (e.g. /v1/media) whose requests may carry bodies over 8 KB. AWS only: the core rule set blocks every body over 8 KB at the load balancer; with paths set, its body-size rule only counts and a rule of the stack blocks oversized bodies on every other path.",
+		func(s *Spec) *[]string { return &s.WAF.LargeBodyPaths }),
 	boolean("ddosProtection", false, "Paid DDoS protection on top of the WAF's rate limits: AWS Shield Advanced protections (the account must already subscribe), Google Cloud advanced network DDoS protection (Cloud Armor Enterprise), an Azure DDoS Protection plan on every virtual network. Each has a subscription fee.",
 		func(s *Spec) *bool { return &s.DDoSProtection }),
 	integer("monthlyBudget", 0, "Monthly cost budget of the stack in US dollars; alerts at 50%, 80% and 100% of actual spend and 100% of forecast go to alertEmails. 0: no budget.",

@@ -74,6 +74,9 @@ type WAF struct {
 	Mode      WAFMode
 	RateLimit int      // requests per 5 minutes per client IP
 	GeoBlock  []string // ISO 3166-1 alpha-2 country codes to block
+	// LargeBodyPaths are the URL path prefixes whose request bodies may
+	// exceed the core rule set's 8 KB (AWS).
+	LargeBodyPaths []string
 }
 
 // Objectives are the stack's resilience targets.

@@ -281,8 +281,32 @@ func (s Spec) validateCIDRs(p *problems) {
 	}
 }
 
+// largeBodyPath is a URL path prefix the WAF rule's regular expression can
+// hold without escaping beyond dots.
+var largeBodyPath = regexp.MustCompile(`^/[A-Za-z0-9/_.~-]*$`)
+
+// LargeBodyRegex is the regular expression of the URL paths under any of
+// the prefixes: the prefix itself, or it followed by "/".
+func LargeBodyRegex(prefixes []string) string {
+	var alts []string
+	for _, p := range prefixes {
+		alts = append(alts, strings.ReplaceAll(strings.TrimSuffix(p, "/"), ".", `\.`))
+	}
+	return "^(" + strings.Join(alts, "|") + ")(/|$)"
+}
+
 // validateAWS checks the limits of the AWS services the stack uses.
 func (s Spec) validateAWS(p *problems) {
+	for i, path := range s.WAF.LargeBodyPaths {
+		if !largeBodyPath.MatchString(path) || path == "/" {
+			p.add(fmt.Sprintf("wafLargeBodyPaths[%d]", i), "%q must be a URL path prefix below / (letters, digits, / _ . ~ -)", path)
+		}
+	}
+	// AWS WAF regex match statements take at most 512 characters (pulumi-aws
+	// wafv2 RegexMatchStatement doc comment).
+	if re := LargeBodyRegex(s.WAF.LargeBodyPaths); len(s.WAF.LargeBodyPaths) > 0 && len(re) > 512 {
+		p.add("wafLargeBodyPaths", "the paths make a %d-character expression: AWS WAF takes at most 512", len(re))
+	}
 	for i, r := range s.RegionNames {
 		if _, known := LookupRegion(AWS, r); known && !AuroraGlobalRegions[r] {
 			p.add(fmt.Sprintf("regions[%d]", i), "%q has no Aurora PostgreSQL global database (Aurora User Guide, \"Supported Regions and DB engines for Aurora global databases\"); the writer and every replica need one: choose a region of internal/spec.AuroraGlobalRegions", r)
@@ -385,6 +409,7 @@ func CloudRunCPU(units int) int {
 var gcpBillingAccount = regexp.MustCompile(`^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$`)
 
 func (s *Spec) validateGCP(p *problems) {
+	awsOnly(p, "wafLargeBodyPaths", len(s.WAF.LargeBodyPaths) > 0)
 	if s.GCP.Project != "" && !gcpProject.MatchString(s.GCP.Project) {
 		p.add("gcpProject", "%q is not a project id (6 to 30 lowercase letters, digits or hyphens, starting with a letter)", s.GCP.Project)
 	}
@@ -441,6 +466,7 @@ func (s *Spec) validateGCP(p *problems) {
 
 // validateAzure checks the limits of the Azure services the stack uses.
 func (s Spec) validateAzure(p *problems) {
+	awsOnly(p, "wafLargeBodyPaths", len(s.WAF.LargeBodyPaths) > 0)
 	// Container Apps (consumption): 0.25 to 4 vCPU in steps of 0.25, with
 	// twice as many GiB of memory.
 	if s.CPU > 0 && (s.CPU%256 != 0 || s.CPU > 4096) {
@@ -482,3 +508,10 @@ var cloudRunImageHost = regexp.MustCompile(`^(([a-z0-9-]+\.)?gcr\.io|[a-z0-9-]+-
 
 // CloudRunImage reports whether Cloud Run can deploy an image.
 func CloudRunImage(image string) bool { return cloudRunImageHost.MatchString(image) }
+
+// awsOnly refuses a key that only AWS stacks read, when set on another cloud.
+func awsOnly(p *problems, key string, set bool) {
+	if set {
+		p.add(key, "applies to AWS stacks only (the AWS core rule set's 8 KB body limit); remove it")
+	}
+}
