@@ -195,7 +195,13 @@ func TestTasksGetTheWriterAndTheirLocalReaderAndLeastPrivilegeGrants(t *testing.
 		for _, e := range containers[0].Environment {
 			env[e.Name] = e.Value
 		}
-		assert.Equal(t, global.Outputs["endpoint"], env["DB_WRITER_HOST"], "writes go to the global writer endpoint")
+		if task.Region == "us-east-1" {
+			assert.Equal(t, global.Outputs["endpoint"], env["DB_WRITER_HOST"], "the writer's region writes to the global writer endpoint")
+			assert.Equal(t, "false", env["DB_WRITE_FORWARDING"])
+		} else {
+			assert.Equal(t, readers[task.Region], env["DB_WRITER_HOST"], "a secondary writes through its own cluster (write forwarding)")
+			assert.Equal(t, "true", env["DB_WRITE_FORWARDING"])
+		}
 		assert.Equal(t, readers[task.Region], env["DB_READER_HOST"], "reads stay in the region")
 		assert.Equal(t, "app", env["DB_USER"])
 		assert.Equal(t, buckets[task.Region], env["UPLOADS_BUCKET"])
@@ -706,5 +712,68 @@ func TestLogShippingRolesTrustOnlyThisAccountsServices(t *testing.T) {
 		default:
 			t.Errorf("unexpected role %s", r.Name)
 		}
+	}
+}
+
+// The write path of every serving region, end to end in the plan: the host
+// in the task's environment is a cluster of the task's own region, which
+// the task's security group reaches on the PostgreSQL port and its role may
+// connect to with IAM, and a secondary's cluster forwards writes.
+func TestEveryServingRegionHasAWritePathItsTasksCanReach(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		topology string
+		serving  []string
+	}{
+		{"active-active", []string{"us-east-1", "eu-west-1", "ap-southeast-1"}},
+		{"active-passive", []string{"us-east-1"}},
+	} {
+		t.Run(tc.topology, func(t *testing.T) {
+			res := mustPlan(t, "wp", contract("aws", tc.topology, "us-east-1", "eu-west-1", "ap-southeast-1"))
+			global := one(t, res.Recorder.OfType(typeGlobalCluster), "global cluster")
+			clusters := map[string]*mock.Resource{}
+			for _, c := range res.Recorder.OfType(typeDBCluster) {
+				clusters[c.Region] = c
+			}
+			taskSG, dbSG := map[string]string{}, map[string]string{}
+			for _, sg := range res.Recorder.OfType(typeSG) {
+				switch {
+				case strings.HasSuffix(sg.Name, "-task-sg"):
+					taskSG[sg.Region] = sg.ID
+				case strings.HasPrefix(sg.Name, "wp-db-"):
+					dbSG[sg.Region] = sg.ID
+				}
+			}
+			for _, region := range tc.serving {
+				var env map[string]string
+				for _, task := range res.Recorder.InRegion(typeTaskDef, region) {
+					var containers []struct{ Environment []struct{ Name, Value string } }
+					require.NoError(t, json.Unmarshal([]byte(task.Str("containerDefinitions")), &containers))
+					env = map[string]string{}
+					for _, e := range containers[0].Environment {
+						env[e.Name] = e.Value
+					}
+				}
+				require.NotNil(t, env, region)
+				local := clusters[region]
+				if region == "us-east-1" {
+					assert.Equal(t, global.Outputs["endpoint"], env["DB_WRITER_HOST"], "the writer region: the global writer endpoint, which resolves to its own network")
+				} else {
+					assert.Equal(t, local.Outputs["readerEndpoint"], env["DB_WRITER_HOST"], "%s writes through its own cluster", region)
+					assert.True(t, local.Bool("enableGlobalWriteForwarding"), "%s's cluster forwards writes to the writer", region)
+				}
+				reachable := false
+				for _, r := range res.Recorder.InRegion(typeIngress, region) {
+					reachable = reachable || r.Str("securityGroupId") == dbSG[region] && r.Str("referencedSecurityGroupId") == taskSG[region] && r.Int("fromPort") == awsc.PostgresPort
+				}
+				assert.True(t, reachable, "%s's tasks reach their cluster on %d", region, awsc.PostgresPort)
+				connect := fmt.Sprintf("arn:aws:rds-db:%s:%s:dbuser:%s/app", region, mock.Account, local.Outputs["clusterResourceId"])
+				granted := false
+				for _, p := range res.Recorder.OfType(typeRolePolicy) { // IAM is global: the role's name says its region
+					granted = granted || p.Name == "wp-"+region+"-task-policy" && strings.Contains(p.Str("policy"), connect)
+				}
+				assert.True(t, granted, "%s's tasks may connect to their cluster with IAM", region)
+			}
+		})
 	}
 }

@@ -65,9 +65,12 @@ type GlobalDatabase struct {
 
 	clusterResourceIDs map[string]pulumi.StringOutput
 	readers            map[string]pulumi.StringOutput
-	secrets            map[string]pulumi.StringOutput
-	clusterIDs         map[string]pulumi.StringOutput
-	clusterArns        map[string]pulumi.StringOutput
+	// forwarding are the regions whose cluster forwards writes to the writer
+	// (the secondaries of an active-active database).
+	forwarding  map[string]bool
+	secrets     map[string]pulumi.StringOutput
+	clusterIDs  map[string]pulumi.StringOutput
+	clusterArns map[string]pulumi.StringOutput
 }
 
 func (a *GlobalDatabaseArgs) defaults() error {
@@ -94,6 +97,10 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 		secrets:            map[string]pulumi.StringOutput{},
 		clusterIDs:         map[string]pulumi.StringOutput{},
 		clusterArns:        map[string]pulumi.StringOutput{},
+		forwarding:         map[string]bool{},
+	}
+	for _, r := range args.Regions[1:] {
+		g.forwarding[r.Name] = args.Topology == components.ActiveActive
 	}
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:GlobalDatabase", name, g, opts...); err != nil {
 		return nil, err
@@ -300,13 +307,27 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 // global writer endpoint and the local reader endpoint. The tasks connect as
 // AppDatabaseUser with IAM authentication; they never see the master secret.
 func (g *GlobalDatabase) Environment(region, database string) pulumi.StringMap {
+	// The global writer endpoint resolves to private addresses in the
+	// writer's network, which no other region's tasks can reach. A secondary
+	// of an active-active database forwards writes instead: "write forwarding
+	// applies to sessions connected to the secondary cluster" (Aurora User
+	// Guide, "Using write forwarding in an Aurora PostgreSQL global
+	// database"), in the SESSION consistency mode by default
+	// (apg_write_forward.consistency_mode). So its tasks write through their
+	// own cluster's reader endpoint, reachable in their network and covered
+	// by their rds-db:connect grant.
+	writer, forwarding := pulumi.StringInput(g.WriterEndpoint), "false"
+	if g.forwarding[region] {
+		writer, forwarding = g.readers[region], "true"
+	}
 	return pulumi.StringMap{
-		"DB_WRITER_HOST": g.WriterEndpoint,
-		"DB_READER_HOST": g.readers[region],
-		"DB_PORT":        pulumi.String(fmt.Sprint(PostgresPort)),
-		"DB_NAME":        pulumi.String(database),
-		"DB_USER":        pulumi.String(AppDatabaseUser),
-		"DB_IAM_AUTH":    pulumi.String("true"),
+		"DB_WRITER_HOST":      writer,
+		"DB_WRITE_FORWARDING": pulumi.String(forwarding),
+		"DB_READER_HOST":      g.readers[region],
+		"DB_PORT":             pulumi.String(fmt.Sprint(PostgresPort)),
+		"DB_NAME":             pulumi.String(database),
+		"DB_USER":             pulumi.String(AppDatabaseUser),
+		"DB_IAM_AUTH":         pulumi.String("true"),
 	}
 }
 
