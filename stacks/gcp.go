@@ -174,7 +174,7 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	}
 	if s.MonthlyBudget > 0 {
 		if _, err := gcpc.NewCostBudget(ctx, s.Stack+"-budget", gcpc.CostBudgetArgs{
-			Stack: s.Stack, BillingAccount: s.GCP.BillingAccount, ProjectNumber: proj.Number, QuotaProject: project, MonthlyUSD: s.MonthlyBudget,
+			Stack: s.Stack, BillingAccount: s.GCP.BillingAccount, ProjectNumber: proj.Number, QuotaProject: project, MonthlyAmount: s.MonthlyBudget,
 			Labels:   s.StandardTags(),
 			Channels: mon.Channels(),
 		}, inPrimary); err != nil {

@@ -339,6 +339,7 @@ func TestEveryCommittedStackHasAMonthlyBudgetAlertingAtTheSameThresholds(t *test
 	gb := one(t, g.Recorder.OfType("gcp:billing/budget:Budget"), "budget")
 	assert.Equal(t, "000000-000000-000000", gb.Str("billingAccount"))
 	assert.Equal(t, "15000", gb.Str("amount.specifiedAmount.units"))
+	assert.Nil(t, gb.Get("amount.specifiedAmount.currencyCode"), "the billing account's own currency: the API refuses any other")
 	assert.Equal(t, []any{"projects/" + mock.GCPProjectNumber}, gb.Get("budgetFilter.projects"))
 	assert.Equal(t, "gcp-prod", gb.Str("budgetFilter.labels.stack"))
 	got = nil

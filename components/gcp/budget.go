@@ -20,8 +20,8 @@ type CostBudgetArgs struct {
 	QuotaProject string
 	// Labels are the default labels of the budget's provider (the stack's
 	// standard labels, like every other provider of the stack).
-	Labels     map[string]string
-	MonthlyUSD int // required, positive
+	Labels        map[string]string
+	MonthlyAmount int // required, positive: in the billing account's currency
 	// Channels are the Cloud Monitoring notification channels (at most 5)
 	// that hear every threshold.
 	Channels pulumi.StringArrayInput
@@ -36,8 +36,8 @@ type CostBudget struct {
 // NewCostBudget builds it. Pass the primary region's provider in opts; the
 // deploying identity needs Billing Account Costs Manager on the account.
 func NewCostBudget(ctx *pulumi.Context, name string, args CostBudgetArgs, opts ...pulumi.ResourceOption) (*CostBudget, error) {
-	if args.Stack == "" || args.BillingAccount == "" || args.ProjectNumber == "" || args.QuotaProject == "" || args.MonthlyUSD <= 0 {
-		return nil, fmt.Errorf("budget %s: Stack, BillingAccount, ProjectNumber, QuotaProject and a positive MonthlyUSD are required", name)
+	if args.Stack == "" || args.BillingAccount == "" || args.ProjectNumber == "" || args.QuotaProject == "" || args.MonthlyAmount <= 0 {
+		return nil, fmt.Errorf("budget %s: Stack, BillingAccount, ProjectNumber, QuotaProject and a positive MonthlyAmount are required", name)
 	}
 	b := &CostBudget{}
 	if err := ctx.RegisterComponentResource("mobile-backend:gcp:CostBudget", name, b, opts...); err != nil {
@@ -70,7 +70,10 @@ func NewCostBudget(ctx *pulumi.Context, name string, args CostBudgetArgs, opts .
 		BillingAccount: pulumi.String(args.BillingAccount),
 		DisplayName:    pulumi.String(args.Stack + " monthly"),
 		Amount: &billing.BudgetAmountArgs{SpecifiedAmount: &billing.BudgetAmountSpecifiedAmountArgs{
-			CurrencyCode: pulumi.String("USD"), Units: pulumi.String(fmt.Sprint(args.MonthlyUSD)),
+			// No currency: the Budget API takes the billing account's and
+			// refuses any other ("If specified, it must match the currency of
+			// the billing account", billing.Budget SDK doc).
+			Units: pulumi.String(fmt.Sprint(args.MonthlyAmount)),
 		}},
 		BudgetFilter: &billing.BudgetBudgetFilterArgs{
 			Projects:       pulumi.StringArray{pulumi.String("projects/" + args.ProjectNumber)},

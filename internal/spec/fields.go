@@ -141,7 +141,7 @@ var Fields = []Field{
 		func(s *Spec) *[]string { return &s.WAF.LargeBodyPaths }),
 	boolean("ddosProtection", false, "Paid DDoS protection on top of the WAF's rate limits: AWS Shield Advanced protections (the account must already subscribe), Google Cloud advanced network DDoS protection (Cloud Armor Enterprise), an Azure DDoS Protection plan on every virtual network. Each has a subscription fee.",
 		func(s *Spec) *bool { return &s.DDoSProtection }),
-	integer("monthlyBudget", 0, "Monthly cost budget of the stack in US dollars; alerts at 50%, 80% and 100% of actual spend and 100% of forecast go to alertEmails. 0: no budget.",
+	integer("monthlyBudget", 0, "Monthly cost budget of the stack, in US dollars on AWS, in the billing account's currency on Google Cloud and Azure; alerts at 50%, 80% and 100% of actual spend and 100% of forecast go to alertEmails. 0: no budget.",
 		func(s *Spec) *int { return &s.MonthlyBudget }),
 	str("gcpBillingAccount", "", "Google Cloud billing account that pays for the project (XXXXXX-XXXXXX-XXXXXX); needed for monthlyBudget on Google Cloud.",
 		func(s *Spec) *string { return &s.GCP.BillingAccount }),
