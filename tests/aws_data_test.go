@@ -58,7 +58,9 @@ func TestEveryRegionHasItsOwnRotatingProtectedKey(t *testing.T) {
 		for _, st := range policy.Statement {
 			if p, ok := st.Principal.(map[string]any); ok && p["Service"] != nil {
 				services[p["Service"].(string)] = true
-				assert.NotEmpty(t, st.Condition, "a service uses the key only on this account's behalf")
+				if p["Service"] != "cloudwatch.amazonaws.com" { // CloudWatch's documented statement has no condition
+					assert.NotEmpty(t, st.Condition, "a service uses the key only on this account's behalf")
+				}
 			}
 		}
 		assert.True(t, services["logs."+k.Region+".amazonaws.com"], "the region's CloudWatch Logs may use its key")
@@ -288,7 +290,8 @@ func TestUploadBucketsAreVersionedEncryptedPrivateAndTLSOnly(t *testing.T) {
 	}
 	for _, l := range uploads(res.Recorder.OfType(typeBucketLife)) {
 		assert.Equal(t, 45, l.Int("rules.0.noncurrentVersionExpiration.noncurrentDays"))
-		assert.Equal(t, 7, l.Int("rules.1.abortIncompleteMultipartUpload.daysAfterInitiation"))
+		assert.Equal(t, true, l.Get("rules.1.expiration.expiredObjectDeleteMarker"), "lone delete markers go too")
+		assert.Equal(t, 7, l.Int("rules.2.abortIncompleteMultipartUpload.daysAfterInitiation"))
 	}
 	policies := uploads(res.Recorder.OfType(typeBucketPolicy))
 	require.Len(t, policies, 2)
@@ -690,7 +693,13 @@ func TestEveryRegionsTaskLogsReachOneBucketInThePrimaryRegion(t *testing.T) {
 	for _, p := range filter(res.Recorder.OfType(typeRolePolicy), func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "-delivery") }) {
 		var doc awsc.PolicyDocument
 		require.NoError(t, json.Unmarshal([]byte(p.Str("policy")), &doc))
-		assert.Equal(t, []string{bucket.Outputs["arn"].(string) + "/regions/" + strings.TrimSuffix(strings.TrimPrefix(p.Name, "lg-logs-"), "-delivery") + "/*"}, doc.Statement[0].Resource, "each stream writes its own region's prefix only")
+		region := strings.TrimSuffix(strings.TrimPrefix(p.Name, "lg-logs-"), "-delivery")
+		arn := bucket.Outputs["arn"].(string)
+		assert.Equal(t, []string{arn + "/regions/" + region + "/*", arn + "/errors/" + region + "/*"}, doc.Statement[0].Resource,
+			"each stream writes its own region's prefix and its error prefix only")
+		stream := res.Recorder.InRegion("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", region)
+		require.Len(t, stream, 1)
+		assert.Equal(t, "errors/"+region+"/", stream[0].Str("extendedS3Configuration.errorOutputPrefix"), "failed records land where the role may write")
 	}
 }
 
@@ -747,7 +756,9 @@ func TestEveryServingRegionHasAWritePathItsTasksCanReach(t *testing.T) {
 			for _, region := range tc.serving {
 				var env map[string]string
 				for _, task := range res.Recorder.InRegion(typeTaskDef, region) {
-					var containers []struct{ Environment []struct{ Name, Value string } }
+					var containers []struct {
+						Environment []struct{ Name, Value string }
+					}
 					require.NoError(t, json.Unmarshal([]byte(task.Str("containerDefinitions")), &containers))
 					env = map[string]string{}
 					for _, e := range containers[0].Environment {

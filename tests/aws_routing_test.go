@@ -253,6 +253,8 @@ func TestWebFirewallBlocksByDefaultAndSkipsAnEmptyGeoBlock(t *testing.T) {
 		return err
 	})
 	acl := one(t, rec.OfType(typeACL), "web ACL")
+	assert.Equal(t, acl.Str("visibilityConfig.metricName"), acl.Str("name"),
+		"named like its metric: the WAF alarm and dashboard address the WebACL dimension by the ACL's name")
 	assert.Equal(t, 5, acl.Len("rules"))
 	assert.Equal(t, "rate-limit", acl.Str("rules.0.name"))
 	assert.NotNil(t, acl.Get("rules.0.action.block"))

@@ -126,7 +126,11 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 		DatabaseName:            pulumi.String(args.DatabaseName),
 		StorageEncrypted:        pulumi.Bool(true),
 		DeletionProtection:      pulumi.Bool(true),
-	}, child, inPrimary, pulumi.Protect(args.Protect))
+	}, child, inPrimary, pulumi.Protect(args.Protect),
+		// Minor versions move in place (instances upgrade automatically, the
+		// global cluster follows); a major upgrade is a global-cluster
+		// operation (docs/aws.md). Either way the program must not try to go back.
+		pulumi.IgnoreChanges([]string{"engineVersion"}))
 	if err != nil {
 		return nil, fmt.Errorf("database %s: global cluster: %w", name, err)
 	}

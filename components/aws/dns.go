@@ -100,7 +100,7 @@ func NewLatencyDNS(ctx *pulumi.Context, name string, args LatencyDNSArgs, opts .
 			FailureThreshold: pulumi.Int(args.HealthCheck.FailureThreshold),
 			MeasureLatency:   pulumi.Bool(true),
 			EnableSni:        pulumi.Bool(true),
-			ReferenceName:    pulumi.String(fit(ep.Region, 64)),
+			ReferenceName:    pulumi.String(fit(ep.Region, 27)), // the provider's limit
 			Tags:             nameTag(fmt.Sprintf("%s-%s", name, ep.Region)),
 		}, child)
 		if err != nil {

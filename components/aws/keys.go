@@ -65,15 +65,17 @@ func NewEncryptionKey(ctx *pulumi.Context, name string, args EncryptionKeyArgs, 
 // region's log groups) and CloudFront (reading encrypted static assets
 // through origin access control).
 func keyPolicy(region, account string) string {
-	sourceAccount := map[string]map[string]string{"StringEquals": {"aws:SourceAccount": account}}
 	return Policy(
 		Statement{Sid: "AccountAdministersKeyThroughIAM", Effect: "Allow",
 			Principal: map[string]any{"AWS": "arn:aws:iam::" + account + ":root"},
 			Action:    []string{"kms:*"}, Resource: []string{"*"}},
+		// As CloudWatch's documented key policy for alarms publishing to an
+		// encrypted SNS topic has it: no condition, since it is not documented
+		// that CloudWatch sends aws:SourceAccount to KMS, and a refused key
+		// would silently drop every alarm notification.
 		Statement{Sid: "CloudWatchAlarmsPublishToEncryptedTopics", Effect: "Allow",
 			Principal: map[string]any{"Service": "cloudwatch.amazonaws.com"},
-			Action:    []string{"kms:Decrypt", "kms:GenerateDataKey*"}, Resource: []string{"*"},
-			Condition: sourceAccount},
+			Action:    []string{"kms:Decrypt", "kms:GenerateDataKey*"}, Resource: []string{"*"}},
 		Statement{Sid: "CloudWatchLogsEncryptLogGroups", Effect: "Allow",
 			Principal: map[string]any{"Service": "logs." + region + ".amazonaws.com"},
 			Action:    []string{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"},

@@ -71,7 +71,7 @@ func NewCentralLogs(ctx *pulumi.Context, name string, args CentralLogsArgs, opts
 	for _, r := range args.Regions {
 		in := pulumi.Provider(r.Provider)
 		rn := name + "-" + r.Name
-		prefix := "regions/" + r.Name + "/"
+		prefix, errorPrefix := "regions/"+r.Name+"/", "errors/"+r.Name+"/"
 		// Firehose writes the region's prefix, with the bucket's key.
 		delivery, err := iam.NewRole(ctx, rn+"-delivery", &iam.RoleArgs{
 			Name: pulumi.String(fit(args.Stack+"-"+r.Name+"-log-delivery", 64)),
@@ -88,7 +88,10 @@ func NewCentralLogs(ctx *pulumi.Context, name string, args CentralLogsArgs, opts
 			Role: delivery.ID(),
 			Policy: pulumi.All(bucket.Arn, args.BucketKeyArn).ApplyT(func(v []any) string {
 				return Policy(
-					Statement{Sid: "WriteRegionPrefix", Effect: "Allow", Action: []string{"s3:PutObject", "s3:AbortMultipartUpload"}, Resource: []string{v[0].(string) + "/" + prefix + "*"}},
+					// Its region's prefix, and its error prefix: records that fail
+					// processing go there, and a refused write would lose them.
+					Statement{Sid: "WriteRegionPrefix", Effect: "Allow", Action: []string{"s3:PutObject", "s3:AbortMultipartUpload"},
+						Resource: []string{v[0].(string) + "/" + prefix + "*", v[0].(string) + "/" + errorPrefix + "*"}},
 					Statement{Sid: "LocateBucket", Effect: "Allow", Action: []string{"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"}, Resource: []string{v[0].(string)}},
 					Statement{Sid: "EncryptWithBucketKey", Effect: "Allow", Action: []string{"kms:GenerateDataKey", "kms:Decrypt"}, Resource: []string{v[1].(string)}},
 				)
@@ -107,7 +110,7 @@ func NewCentralLogs(ctx *pulumi.Context, name string, args CentralLogsArgs, opts
 				RoleArn:           delivery.Arn,
 				BucketArn:         bucket.Arn,
 				Prefix:            pulumi.String(prefix),
-				ErrorOutputPrefix: pulumi.String("errors/" + r.Name + "/"),
+				ErrorOutputPrefix: pulumi.String(errorPrefix),
 				KmsKeyArn:         args.BucketKeyArn,
 				CompressionFormat: pulumi.String("GZIP"),
 				BufferingInterval: pulumi.Int(300),

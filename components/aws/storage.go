@@ -144,6 +144,14 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 					},
 				},
 				&s3.BucketLifecycleConfigurationV2RuleArgs{
+					// A delete leaves a marker; once its versions have expired
+					// the marker is alone and is removed too.
+					Id:         pulumi.String("remove-expired-delete-markers"),
+					Status:     pulumi.String("Enabled"),
+					Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
+					Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{ExpiredObjectDeleteMarker: pulumi.Bool(true)},
+				},
+				&s3.BucketLifecycleConfigurationV2RuleArgs{
 					Id:     pulumi.String("abort-incomplete-uploads"),
 					Status: pulumi.String("Enabled"),
 					Filter: &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
@@ -220,17 +228,19 @@ func (st *ReplicatedStorage) replicate(ctx *pulumi.Context, name string, args Re
 	if err != nil {
 		return err
 	}
-	if _, err := iam.NewRolePolicy(ctx, name+"-replication", &iam.RolePolicyArgs{
+	rolePolicy, err := iam.NewRolePolicy(ctx, name+"-replication", &iam.RolePolicyArgs{
 		Role: role.ID(),
 		Policy: pulumi.All(pulumi.All(bucketArns...), pulumi.All(keyArns...)).ApplyT(func(v []any) string {
 			return replicationPolicy(strs(v[0].([]any)), strs(v[1].([]any)))
 		}).(pulumi.StringOutput),
-	}, child); err != nil {
+	}, child)
+	if err != nil {
 		return err
 	}
 	for _, src := range sources {
 		var rules s3.BucketReplicationConfigRuleArray
-		var deps []pulumi.Resource
+		// Replication starts once the role may replicate and both sides keep versions.
+		deps := []pulumi.Resource{rolePolicy}
 		for _, r := range args.Regions {
 			deps = append(deps, versioned[r.Name])
 		}

@@ -81,6 +81,10 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 	child := pulumi.Parent(w)
 
 	acl, err := wafv2.NewWebAcl(ctx, name+"-acl", &wafv2.WebAclArgs{
+		// Named like its metric: CloudWatch's AWS/WAFV2 metrics carry the
+		// ACL's metric name in their WebACL dimension, which the alarms and
+		// the dashboard address by the ACL's name.
+		Name:          pulumi.String(metricName(name, "acl")),
 		Description:   pulumi.Sprintf("mobile-backend %s: managed rules, rate limit, geo-block", name),
 		Scope:         pulumi.String(args.Scope),
 		DefaultAction: &wafv2.WebAclDefaultActionArgs{Allow: &wafv2.WebAclDefaultActionAllowArgs{}},

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -151,6 +152,20 @@ func TestTheLargeBodyExpressionMatchesThePrefixesAndNothingElse(t *testing.T) {
 		"/v1/mediaX": false, "/v1": false, "/x/v1/media": false, "/v2/upXload/x": false, "/": false,
 	} {
 		assert.Equal(t, want, re.MatchString(path), path)
+	}
+}
+
+func TestAStackNameThatCannotNameResourcesIsRefused(t *testing.T) {
+	t.Parallel()
+	c := contract("aws", "active-active", "us-east-1", "eu-west-1").with("environment", "prod")
+	for _, bad := range []string{"Prod", "prod.eu", "prod_eu", "prod--eu", "prod-", "9prod", "a-stack-name-of-21-ch"} {
+		_, err := spec.Load(bad, c.lookup)
+		require.Error(t, err, bad)
+		assert.Contains(t, err.Error(), fmt.Sprintf("the stack's name %q must be", bad))
+	}
+	for _, good := range []string{"prod", "eu-prod-2", "a"} {
+		_, err := spec.Load(good, c.lookup)
+		assert.NoError(t, err, good)
 	}
 }
 

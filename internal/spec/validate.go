@@ -112,6 +112,12 @@ func (s Spec) validateShape(p *problems) {
 			p.add("dnsZone", "%q does not contain the domain %q", s.DNSZone, s.Domain)
 		}
 	}
+	// The stack's name is in most physical names (KMS aliases, load
+	// balancers, buckets, RDS identifiers, backup vaults): the same rule as
+	// an environment's name keeps every one of them valid.
+	if !envName.MatchString(s.Stack) || strings.Contains(s.Stack, "--") || strings.HasSuffix(s.Stack, "-") {
+		p.add("stack", "the stack's name %q must be 1 to 20 lowercase letters, digits or single hyphens, starting with a letter: it is part of the resources' names (rename the stack, e.g. pulumi stack rename)", s.Stack)
+	}
 	if !envName.MatchString(s.Environment) {
 		p.add("environment", "%q must be 1 to 20 lowercase letters, digits or hyphens, starting with a letter", s.Environment)
 	}
