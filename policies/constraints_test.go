@@ -128,6 +128,15 @@ func TestOrderingIgnoresWordsProseTagsAndChosenHostNames(t *testing.T) {
 	assert.Empty(t, check(ExplicitOrdering, db, record, alarm, other))
 }
 
+func TestANameSharedByResourcesOfOneTypeIsNotAReference(t *testing.T) {
+	a := res("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter", "f-eu", "eu-west-1", map[string]any{"name": "to-central-logs"})
+	b := res("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter", "f-us", "us-east-1", map[string]any{"name": "to-central-logs"})
+	rc := res("aws:s3/bucketReplicationConfig:BucketReplicationConfig", "rc", "eu-west-1",
+		map[string]any{"rules": []any{map[string]any{"id": "to-central-logs"}}})
+	assert.Empty(t, check(ExplicitOrdering, a, b, rc))
+	assert.Len(t, check(ExplicitOrdering, a, rc), 1, "one resource of that name: a reference")
+}
+
 func TestADependencyOnAComponentWaitsForEverythingBelowIt(t *testing.T) {
 	component := &mock.Resource{URN: "urn:pulumi:test::mobile-backend::mobile-backend:aws:Monitoring::mon", Type: "mobile-backend:aws:Monitoring"}
 	alarm := res("aws:cloudwatch/metricAlarm:MetricAlarm", "prod-us-east-1-cpu", "us-east-1", map[string]any{"name": "prod-us-east-1-cpu"})

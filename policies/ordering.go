@@ -31,6 +31,21 @@ var ExplicitOrdering = Policy{
 				byValue[v] = append(byValue[v], r)
 			}
 		}
+		// A name that several resources of one type share (every region's
+		// subscription filter called "to-central-logs") is a local name, not
+		// one resource's identity.
+		for v, owners := range byValue {
+			types := map[string]int{}
+			for _, o := range owners {
+				types[o.Type]++
+			}
+			for _, n := range types {
+				if n > 1 {
+					delete(byValue, v)
+					break
+				}
+			}
+		}
 		ix := newIndex(byValue)
 		var vs []Violation
 		for _, r := range s.Resources {

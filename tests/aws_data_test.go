@@ -321,7 +321,7 @@ func TestStorageReplicatesPerTopologyWithReplicationTimeControl(t *testing.T) {
 			for _, b := range res.Recorder.OfType(typeBucket) {
 				bucketRegion[b.Outputs["arn"].(string)] = b.Region
 			}
-			configs := res.Recorder.OfType(typeReplication)
+			configs := madeBy(res.Recorder.OfType(typeReplication), "ReplicatedStorage")
 			var sources []string
 			for _, c := range configs {
 				sources = append(sources, c.Region)
@@ -349,7 +349,7 @@ func TestStorageReplicatesPerTopologyWithReplicationTimeControl(t *testing.T) {
 			}
 			assert.ElementsMatch(t, tc.sources, sources)
 
-			role := one(t, filter(res.Recorder.OfType(typeRolePolicy), func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "-replication") }), "replication policy")
+			role := one(t, filter(madeBy(res.Recorder.OfType(typeRolePolicy), "ReplicatedStorage"), func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "-replication") }), "replication policy")
 			var doc awsc.PolicyDocument
 			require.NoError(t, json.Unmarshal([]byte(role.Str("policy")), &doc))
 			for _, st := range doc.Statement {
@@ -670,16 +670,31 @@ func TestEveryRegionsTaskLogsReachOneBucketInThePrimaryRegion(t *testing.T) {
 	t.Parallel()
 	res := mustPlan(t, "lg", with(contract("aws", "active-active", "us-east-1", "eu-west-1"), "logRetentionDays", 90))
 	keys := keyArns(res)
-	bucket := one(t, madeBy(res.Recorder.OfType(typeBucket), "CentralLogs"), "central log bucket")
-	assert.Equal(t, "us-east-1", bucket.Region)
-	assert.True(t, bucket.Protect)
-	sse := one(t, madeBy(res.Recorder.OfType(typeBucketSSE), "CentralLogs"), "encryption")
-	assert.Equal(t, keys["us-east-1"], sse.Str("rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId"))
-	life := one(t, madeBy(res.Recorder.OfType(typeBucketLife), "CentralLogs"), "lifecycle")
-	assert.Equal(t, 90, life.Int("rules.0.expiration.days"))
+	// One bucket per region, each with its region's key; the first region's
+	// is the central one, the others replicate into it.
+	buckets := map[string]*mock.Resource{}
+	for _, b := range madeBy(res.Recorder.OfType(typeBucket), "CentralLogs") {
+		buckets[b.Region] = b
+		assert.True(t, b.Protect)
+	}
+	require.Len(t, buckets, 2)
+	bucket := buckets["us-east-1"]
+	for _, sse := range madeBy(res.Recorder.OfType(typeBucketSSE), "CentralLogs") {
+		assert.Equal(t, keys[sse.Region], sse.Str("rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId"))
+	}
+	for _, life := range madeBy(res.Recorder.OfType(typeBucketLife), "CentralLogs") {
+		assert.Equal(t, 90, life.Int("rules.0.expiration.days"))
+		assert.Equal(t, 1, life.Int("rules.1.noncurrentVersionExpiration.noncurrentDays"), "versioned for replication: old versions go at once")
+	}
+	replication := one(t, madeBy(res.Recorder.OfType(typeReplication), "CentralLogs"), "log replication")
+	assert.Equal(t, "eu-west-1", replication.Region)
+	assert.Equal(t, buckets["eu-west-1"].ID, replication.Str("bucket"))
+	assert.Equal(t, bucket.Outputs["arn"], replication.Str("rules.0.destination.bucket"), "into the central bucket, under the same key")
+	assert.Equal(t, keys["us-east-1"], replication.Str("rules.0.destination.encryptionConfiguration.replicaKmsKeyId"))
 
 	for _, s := range res.Recorder.OfType("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream") {
-		assert.Equal(t, bucket.Outputs["arn"], s.Str("extendedS3Configuration.bucketArn"), "%s ships to the primary's bucket", s.Region)
+		assert.Equal(t, buckets[s.Region].Outputs["arn"], s.Str("extendedS3Configuration.bucketArn"), "%s delivers within its region", s.Region)
+		assert.Equal(t, keys[s.Region], s.Str("extendedS3Configuration.kmsKeyArn"))
 		assert.Equal(t, "regions/"+s.Region+"/", s.Str("extendedS3Configuration.prefix"))
 		assert.Equal(t, keys[s.Region], s.Str("serverSideEncryption.keyArn"), "the stream is encrypted with its region's key")
 		assert.Equal(t, "GZIP", s.Str("extendedS3Configuration.compressionFormat"))
@@ -694,7 +709,7 @@ func TestEveryRegionsTaskLogsReachOneBucketInThePrimaryRegion(t *testing.T) {
 		var doc awsc.PolicyDocument
 		require.NoError(t, json.Unmarshal([]byte(p.Str("policy")), &doc))
 		region := strings.TrimSuffix(strings.TrimPrefix(p.Name, "lg-logs-"), "-delivery")
-		arn := bucket.Outputs["arn"].(string)
+		arn := buckets[region].Outputs["arn"].(string)
 		assert.Equal(t, []string{arn + "/regions/" + region + "/*", arn + "/errors/" + region + "/*"}, doc.Statement[0].Resource,
 			"each stream writes its own region's prefix and its error prefix only")
 		stream := res.Recorder.InRegion("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", region)
@@ -707,13 +722,16 @@ func TestLogShippingRolesTrustOnlyThisAccountsServices(t *testing.T) {
 	t.Parallel()
 	res := mustPlan(t, "lg", contract("aws", "active-active", "us-east-1", "eu-west-1"))
 	roles := madeBy(res.Recorder.OfType(typeRole), "CentralLogs")
-	require.Len(t, roles, 4, "a delivery and a shipping role per region")
+	require.Len(t, roles, 5, "a delivery and a shipping role per region, and the replication role")
 	for _, r := range roles {
 		policy := r.Str("assumeRolePolicy")
 		switch {
 		case strings.HasSuffix(r.Name, "-delivery"):
 			assert.Contains(t, policy, `"Service":"firehose.amazonaws.com"`)
 			assert.Contains(t, policy, `"sts:ExternalId":"`+mock.Account+`"`)
+		case strings.HasSuffix(r.Name, "-replication"):
+			assert.Contains(t, policy, `"Service":"s3.amazonaws.com"`)
+			assert.Contains(t, policy, `"aws:SourceAccount":"`+mock.Account+`"`)
 		case strings.HasSuffix(r.Name, "-shipping"):
 			region := strings.TrimSuffix(strings.TrimPrefix(r.Name, "lg-logs-"), "-shipping")
 			assert.Contains(t, policy, `"Service":"logs.`+region+`.amazonaws.com"`)

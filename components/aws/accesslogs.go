@@ -40,7 +40,7 @@ const AccessLogPrefix = "alb"
 func accessLogBucket(ctx *pulumi.Context, name, region, account string, retentionDays int, protect bool, child pulumi.ResourceOrInvokeOption) (*s3.BucketV2, pulumi.Resource, error) {
 	id := name + "-alb-logs"
 	bucketName := names.Fit(strings.ToLower(fmt.Sprintf("%s-alb-logs-%s", name, account)), 63)
-	bucket, err := logBucket(ctx, id, bucketName, nil, retentionDays, protect, child)
+	bucket, _, err := logBucket(ctx, id, bucketName, nil, retentionDays, false, protect, child)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -73,25 +73,29 @@ func accessLogBucket(ctx *pulumi.Context, name, region, account string, retentio
 // logBucket is a private bucket that keeps logs retentionDays: public access
 // blocked, owner-enforced, encrypted with keyArn (SSE-S3 when nil), expiring
 // objects. Its policy is the caller's (it must deny insecure transport).
-func logBucket(ctx *pulumi.Context, id, bucketName string, keyArn pulumi.StringInput, retentionDays int, protect bool, child pulumi.ResourceOrInvokeOption) (*s3.BucketV2, error) {
+// logBucket is a private, TLS-only bucket whose objects expire after
+// retentionDays; versioned (for S3 replication, which needs versioning on
+// both sides), it also expires noncurrent versions and returns the
+// versioning resource that replication must wait for.
+func logBucket(ctx *pulumi.Context, id, bucketName string, keyArn pulumi.StringInput, retentionDays int, versioned, protect bool, opts ...pulumi.ResourceOption) (*s3.BucketV2, pulumi.Resource, error) {
 	bucket, err := s3.NewBucketV2(ctx, id, &s3.BucketV2Args{
 		Bucket:       pulumi.String(bucketName),
 		ForceDestroy: pulumi.Bool(false),
-	}, child, pulumi.Protect(protect))
+	}, append(opts, pulumi.Protect(protect))...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := s3.NewBucketPublicAccessBlock(ctx, id, &s3.BucketPublicAccessBlockArgs{
 		Bucket: bucket.ID(), BlockPublicAcls: pulumi.Bool(true), BlockPublicPolicy: pulumi.Bool(true),
 		IgnorePublicAcls: pulumi.Bool(true), RestrictPublicBuckets: pulumi.Bool(true),
-	}, child); err != nil {
-		return nil, err
+	}, opts...); err != nil {
+		return nil, nil, err
 	}
 	if _, err := s3.NewBucketOwnershipControls(ctx, id, &s3.BucketOwnershipControlsArgs{
 		Bucket: bucket.ID(),
 		Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
-	}, child); err != nil {
-		return nil, err
+	}, opts...); err != nil {
+		return nil, nil, err
 	}
 	sse := &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{SseAlgorithm: pulumi.String("AES256")}
 	if keyArn != nil {
@@ -102,19 +106,40 @@ func logBucket(ctx *pulumi.Context, id, bucketName string, keyArn pulumi.StringI
 		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
 			ApplyServerSideEncryptionByDefault: sse, BucketKeyEnabled: pulumi.Bool(keyArn != nil),
 		}},
-	}, child); err != nil {
-		return nil, err
+	}, opts...); err != nil {
+		return nil, nil, err
+	}
+	rules := s3.BucketLifecycleConfigurationV2RuleArray{&s3.BucketLifecycleConfigurationV2RuleArgs{
+		Id:         pulumi.String("expire-logs"),
+		Status:     pulumi.String("Enabled"),
+		Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
+		Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(retentionDays)},
+	}}
+	lifecycleOpts := opts
+	var versioning pulumi.Resource
+	if versioned {
+		v, err := s3.NewBucketVersioningV2(ctx, id, &s3.BucketVersioningV2Args{
+			Bucket:                  bucket.ID(),
+			VersioningConfiguration: &s3.BucketVersioningV2VersioningConfigurationArgs{Status: pulumi.String("Enabled")},
+		}, opts...)
+		if err != nil {
+			return nil, nil, err
+		}
+		versioning = v
+		rules = append(rules, &s3.BucketLifecycleConfigurationV2RuleArgs{
+			Id:     pulumi.String("expire-noncurrent-logs"),
+			Status: pulumi.String("Enabled"),
+			Filter: &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
+			NoncurrentVersionExpiration: &s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{
+				NoncurrentDays: pulumi.Int(1),
+			},
+		})
+		lifecycleOpts = append(append([]pulumi.ResourceOption{}, opts...), pulumi.DependsOn([]pulumi.Resource{v}))
 	}
 	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, id, &s3.BucketLifecycleConfigurationV2Args{
-		Bucket: bucket.ID(),
-		Rules: s3.BucketLifecycleConfigurationV2RuleArray{&s3.BucketLifecycleConfigurationV2RuleArgs{
-			Id:         pulumi.String("expire-logs"),
-			Status:     pulumi.String("Enabled"),
-			Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
-			Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(retentionDays)},
-		}},
-	}, child); err != nil {
-		return nil, err
+		Bucket: bucket.ID(), Rules: rules,
+	}, lifecycleOpts...); err != nil {
+		return nil, nil, err
 	}
-	return bucket, nil
+	return bucket, versioning, nil
 }

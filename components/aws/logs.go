@@ -35,9 +35,12 @@ type CentralLogsArgs struct {
 
 // CentralLogs ships every region's task logs to one bucket in the primary
 // region: a subscription filter on each region's log group feeds a Firehose
-// delivery stream in that region, which writes gzip batches under
-// regions/<region>/ in the bucket (KMS-encrypted, private, kept
-// RetentionDays). Logs Insights keeps working on each region's log group;
+// delivery stream in that region, which writes gzip batches of log lines
+// under regions/<region>/ in a bucket of its own region (the central bucket
+// in the first region; elsewhere a staging bucket that S3 replicates into
+// the central bucket under the same prefix, since Firehose's guide does not
+// document delivery to a bucket in another region). Every bucket is
+// KMS-encrypted with its region's key, private, and keeps RetentionDays. Logs Insights keeps working on each region's log group;
 // the bucket is where a cross-region search (Athena, or a download) starts,
 // and it survives the loss of any other region.
 type CentralLogs struct {
@@ -57,10 +60,11 @@ func NewCentralLogs(ctx *pulumi.Context, name string, args CentralLogsArgs, opts
 	}
 	child := pulumi.Parent(c)
 	bucketName := names.Fit(strings.ToLower(fmt.Sprintf("%s-logs-%s", args.Stack, args.Account)), 63)
-	bucket, err := logBucket(ctx, name, bucketName, args.BucketKeyArn, args.RetentionDays, args.Protect, child)
+	bucket, centralVersioning, err := logBucket(ctx, name, bucketName, args.BucketKeyArn, args.RetentionDays, len(args.Regions) > 1, args.Protect, child)
 	if err != nil {
 		return nil, err
 	}
+	home := args.Regions[0].Name
 	if _, err := s3.NewBucketPolicy(ctx, name, &s3.BucketPolicyArgs{
 		Bucket: bucket.ID(),
 		Policy: bucket.Arn.ApplyT(func(arn string) string { return Policy(denyInsecureTransport(arn)) }).(pulumi.StringOutput),
@@ -68,9 +72,27 @@ func NewCentralLogs(ctx *pulumi.Context, name string, args CentralLogsArgs, opts
 		return nil, err
 	}
 
+	var staging []stagingBucket
 	for _, r := range args.Regions {
 		in := pulumi.Provider(r.Provider)
 		rn := name + "-" + r.Name
+		// The stream writes a bucket of its own region.
+		dest, destKey := bucket, args.BucketKeyArn
+		if r.Name != home {
+			b, v, err := logBucket(ctx, rn+"-staging", names.Fit(strings.ToLower(fmt.Sprintf("%s-logs-%s-%s", args.Stack, r.Name, args.Account)), 63),
+				r.KeyArn, args.RetentionDays, true, args.Protect, child, in)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := s3.NewBucketPolicy(ctx, rn+"-staging", &s3.BucketPolicyArgs{
+				Bucket: b.ID(),
+				Policy: b.Arn.ApplyT(func(arn string) string { return Policy(denyInsecureTransport(arn)) }).(pulumi.StringOutput),
+			}, child, in); err != nil {
+				return nil, err
+			}
+			dest, destKey = b, r.KeyArn
+			staging = append(staging, stagingBucket{region: r, bucket: b, versioning: v})
+		}
 		prefix, errorPrefix := "regions/"+r.Name+"/", "errors/"+r.Name+"/"
 		// Firehose writes the region's prefix, with the bucket's key.
 		delivery, err := iam.NewRole(ctx, rn+"-delivery", &iam.RoleArgs{
@@ -86,7 +108,7 @@ func NewCentralLogs(ctx *pulumi.Context, name string, args CentralLogsArgs, opts
 		}
 		deliveryPolicy, err := iam.NewRolePolicy(ctx, rn+"-delivery", &iam.RolePolicyArgs{
 			Role: delivery.ID(),
-			Policy: pulumi.All(bucket.Arn, args.BucketKeyArn).ApplyT(func(v []any) string {
+			Policy: pulumi.All(dest.Arn, destKey).ApplyT(func(v []any) string {
 				return Policy(
 					// Its region's prefix, and its error prefix: records that fail
 					// processing go there, and a refused write would lose them.
@@ -108,10 +130,10 @@ func NewCentralLogs(ctx *pulumi.Context, name string, args CentralLogsArgs, opts
 			},
 			ExtendedS3Configuration: &kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationArgs{
 				RoleArn:           delivery.Arn,
-				BucketArn:         bucket.Arn,
+				BucketArn:         dest.Arn,
 				Prefix:            pulumi.String(prefix),
 				ErrorOutputPrefix: pulumi.String(errorPrefix),
-				KmsKeyArn:         args.BucketKeyArn,
+				KmsKeyArn:         destKey,
 				CompressionFormat: pulumi.String("GZIP"),
 				BufferingInterval: pulumi.Int(300),
 				BufferingSize:     pulumi.Int(5),
@@ -164,8 +186,74 @@ func NewCentralLogs(ctx *pulumi.Context, name string, args CentralLogsArgs, opts
 			return nil, err
 		}
 	}
+	if err := replicateStaging(ctx, name, args, bucket, centralVersioning, staging, child); err != nil {
+		return nil, err
+	}
 	c.BucketName = bucket.Bucket
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"bucketName": c.BucketName})
+}
+
+// stagingBucket is a region's log bucket that replicates into the central one.
+type stagingBucket struct {
+	region     LogRegion
+	bucket     *s3.BucketV2
+	versioning pulumi.Resource
+}
+
+// replicateStaging replicates every staging bucket into the central bucket,
+// each object under the same key (regions/<region>/...), re-encrypted with
+// the central bucket's key.
+func replicateStaging(ctx *pulumi.Context, name string, args CentralLogsArgs, central *s3.BucketV2, centralVersioning pulumi.Resource, staging []stagingBucket, child pulumi.ResourceOrInvokeOption) error {
+	if len(staging) == 0 {
+		return nil
+	}
+	buckets := []any{central.Arn}
+	keys := []any{args.BucketKeyArn}
+	for _, s := range staging {
+		buckets = append(buckets, s.bucket.Arn)
+		keys = append(keys, s.region.KeyArn)
+	}
+	role, err := iam.NewRole(ctx, name+"-replication", &iam.RoleArgs{
+		Description:      pulumi.String("S3 replication of the regions' logs into the central bucket"),
+		AssumeRolePolicy: pulumi.String(assumeRoleFor("s3.amazonaws.com", args.Account)),
+	}, child)
+	if err != nil {
+		return err
+	}
+	rolePolicy, err := iam.NewRolePolicy(ctx, name+"-replication", &iam.RolePolicyArgs{
+		Role: role.ID(),
+		Policy: pulumi.All(pulumi.All(buckets...), pulumi.All(keys...)).ApplyT(func(v []any) string {
+			return replicationPolicy(strs(v[0].([]any)), strs(v[1].([]any)))
+		}).(pulumi.StringOutput),
+	}, child)
+	if err != nil {
+		return err
+	}
+	for _, s := range staging {
+		if _, err := s3.NewBucketReplicationConfig(ctx, name+"-"+s.region.Name+"-staging", &s3.BucketReplicationConfigArgs{
+			Bucket: s.bucket.ID(),
+			Role:   role.Arn,
+			Rules: s3.BucketReplicationConfigRuleArray{&s3.BucketReplicationConfigRuleArgs{
+				Id:                      pulumi.String("to-central-logs"),
+				Status:                  pulumi.String("Enabled"),
+				Filter:                  &s3.BucketReplicationConfigRuleFilterArgs{},
+				DeleteMarkerReplication: &s3.BucketReplicationConfigRuleDeleteMarkerReplicationArgs{Status: pulumi.String("Disabled")},
+				SourceSelectionCriteria: &s3.BucketReplicationConfigRuleSourceSelectionCriteriaArgs{
+					SseKmsEncryptedObjects: &s3.BucketReplicationConfigRuleSourceSelectionCriteriaSseKmsEncryptedObjectsArgs{Status: pulumi.String("Enabled")},
+				},
+				Destination: &s3.BucketReplicationConfigRuleDestinationArgs{
+					Bucket:                  central.Arn,
+					EncryptionConfiguration: &s3.BucketReplicationConfigRuleDestinationEncryptionConfigurationArgs{ReplicaKmsKeyId: args.BucketKeyArn},
+				},
+			}},
+		}, child, pulumi.Provider(s.region.Provider),
+			// Versioning on both sides and the role's permissions come first
+			// (S3 replication requirements).
+			pulumi.DependsOn([]pulumi.Resource{s.versioning, centralVersioning, rolePolicy})); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // firehoseProcessor is one step of a delivery stream's processing, with at

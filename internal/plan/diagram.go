@@ -107,6 +107,9 @@ func (r *Result) Diagram() Diagram {
 		regionOf[fmt.Sprint(b.Outputs["arn"])] = b.Region
 	}
 	for _, c := range r.Recorder.OfType("aws:s3/bucketReplicationConfig:BucketReplicationConfig") {
+		if strings.Contains(c.URN, ":mobile-backend:aws:CentralLogs$") {
+			continue // log staging into the central log bucket: operations data, not user data
+		}
 		for i := 0; i < c.Len("rules"); i++ {
 			to := regionOf[c.Str(fmt.Sprintf("rules.%d.destination.bucket", i))]
 			d.Edges = append(d.Edges, DiagramEdge{c.Region, to, "store",
