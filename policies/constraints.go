@@ -27,6 +27,7 @@ var Constraints = []Policy{
 	ManagedCertificateReplaceable,
 	BudgetQuotaProject,
 	LogsDecompressedByFirehose,
+	FirehoseDeliversWithinRegion,
 }
 
 // CloudRunImageHost: Cloud Run refuses images from any other registry.
@@ -516,6 +517,33 @@ var LogsDecompressedByFirehose = Policy{
 				vs = append(vs, violation(st, "receives CloudWatch Logs records (gzip-compressed) without decompressing them: the bucket would hold gzip inside gzip"))
 			case processors["CloudWatchLogProcessing"] != "true":
 				vs = append(vs, violation(st, "decompresses CloudWatch Logs records but keeps their JSON envelopes: turn on message extraction"))
+			}
+		}
+		return vs
+	},
+}
+
+// FirehoseDeliversWithinRegion: the Firehose guide documents delivery across
+// regions for HTTP endpoint destinations only; a bucket in another region is
+// reached by S3 replication from a bucket of the stream's region.
+var FirehoseDeliversWithinRegion = Policy{
+	Name:        "firehose-delivers-within-region",
+	Description: "A Firehose stream's S3 destination is a bucket of the stream's own region.",
+	Severity:    Mandatory,
+	Source:      "https://docs.aws.amazon.com/firehose/latest/dev/across.html (across regions: HTTP endpoint destinations only)",
+	Check: func(s Stack) []Violation {
+		buckets := map[string]*mock.Resource{}
+		for _, b := range s.OfType("aws:s3/bucketV2:BucketV2") {
+			if arn, ok := b.Out("arn").(string); ok {
+				buckets[arn] = b
+			}
+			buckets[mock.RefPrefix+b.URN] = b
+		}
+		var vs []Violation
+		for _, st := range s.OfType("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream") {
+			b := buckets[st.Str("extendedS3Configuration.bucketArn")]
+			if b != nil && b.Region != st.Region {
+				vs = append(vs, violation(st, "delivers to a bucket in %s from %s: deliver within the region and replicate", b.Region, st.Region))
 			}
 		}
 		return vs

@@ -358,3 +358,15 @@ func TestEveryConstraintCitesItsSourceAndIsMandatory(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, len(Constraints), 8)
 }
+
+func TestAFirehoseStreamDeliversToABucketOfItsOwnRegion(t *testing.T) {
+	here := res("aws:s3/bucketV2:BucketV2", "logs-eu", "eu-west-1", map[string]any{"arn": "arn:aws:s3:::logs-eu"})
+	central := res("aws:s3/bucketV2:BucketV2", "logs", "us-east-1", map[string]any{"arn": "arn:aws:s3:::logs"})
+	stream := func(bucket string) *mock.Resource {
+		return res("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "s", "eu-west-1",
+			map[string]any{"extendedS3Configuration": map[string]any{"bucketArn": bucket}})
+	}
+	assert.Empty(t, check(FirehoseDeliversWithinRegion, here, central, stream("arn:aws:s3:::logs-eu")))
+	assert.Equal(t, []string{"delivers to a bucket in us-east-1 from eu-west-1: deliver within the region and replicate"},
+		messages(check(FirehoseDeliversWithinRegion, here, central, stream("arn:aws:s3:::logs"))))
+}

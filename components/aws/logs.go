@@ -76,7 +76,9 @@ func NewCentralLogs(ctx *pulumi.Context, name string, args CentralLogsArgs, opts
 	for _, r := range args.Regions {
 		in := pulumi.Provider(r.Provider)
 		rn := name + "-" + r.Name
-		// The stream writes a bucket of its own region.
+		// The stream writes a bucket of its own region: Firehose documents delivery
+		// across regions for HTTP endpoints only (Firehose guide, "Understand
+		// delivery across AWS accounts and regions").
 		dest, destKey := bucket, args.BucketKeyArn
 		if r.Name != home {
 			b, v, err := logBucket(ctx, rn+"-staging", names.Fit(strings.ToLower(fmt.Sprintf("%s-logs-%s-%s", args.Stack, r.Name, args.Account)), 63),
