@@ -211,7 +211,11 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 		// AWS upgrades minor versions in place; a member that kept diffing
 		// engineVersion would try to go back (rds.GlobalCluster's SDK doc:
 		// "use ignoreChanges for engineVersion on the associated clusters").
-		ignored := []string{"engineVersion"}
+		// After a switchover or failover AWS sets the replication source of
+		// whichever member became a secondary, the first region's included
+		// (Terraform aws_rds_cluster docs: a global cluster's member ignores
+		// replication_source_identifier); the program must not fight it.
+		ignored := []string{"engineVersion", "replicationSourceIdentifier"}
 		clusterOpts := []pulumi.ResourceOption{child, in, pulumi.Protect(args.Protect)}
 		if i == 0 {
 			clusterOpts = append(clusterOpts, pulumi.IgnoreChanges(ignored))
@@ -223,9 +227,7 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 			// forwarding (active-active) they accept writes and forward them.
 			clusterArgs.EnableGlobalWriteForwarding = pulumi.Bool(args.Topology == components.ActiveActive)
 			clusterOpts = append(clusterOpts, pulumi.DependsOn(primaryInstances),
-				// After a switchover AWS rewrites the replication source; the
-				// program must not fight it.
-				pulumi.IgnoreChanges(append(ignored, "replicationSourceIdentifier", "globalClusterIdentifier")))
+				pulumi.IgnoreChanges(append(ignored, "globalClusterIdentifier")))
 		}
 		cluster, err := rds.NewCluster(ctx, id, clusterArgs, clusterOpts...)
 		if err != nil {
