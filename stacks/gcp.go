@@ -158,7 +158,7 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	monArgs := gcpc.MonitoringArgs{
 		Project: project, Domain: s.Domain, HealthPath: s.HealthCheck.Path, Regions: gcpc.Watched(stamps, s.MaxInstances),
 		Emails: s.AlertEmails, Thresholds: s.Alarms, Bucket: storage.BucketName,
-		BackendService: lb.BackendServiceNames.MapIndex(pulumi.String("api")),
+		URLMap: lb.URLMapName,
 	}
 	if engine == spec.EngineSpanner {
 		monArgs.SpannerInstance = db.Instance

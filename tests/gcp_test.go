@@ -385,6 +385,15 @@ func TestGCPMonitoringChecksEveryHostnameAndAlerts(t *testing.T) {
 		assert.Contains(t, metrics[name], `metric.type="`+metric+`"`, name)
 	}
 	assert.NotContains(t, metrics, "m-monitoring-us-central1-replica-lag", "the primary has no lag")
+	// The load balancer's alerts watch every backend service behind the URL
+	// map, so they still see the traffic after a switch to the standby's.
+	urlMap := res.Recorder.Named(typeURLMap, "m-lb")
+	require.NotNil(t, urlMap)
+	for _, name := range []string{"m-monitoring-5xx-ratio", "m-monitoring-p99-latency"} {
+		assert.Contains(t, metrics[name], `resource.label.url_map_name="`+urlMap.Str("name")+`"`, name)
+		assert.Contains(t, metrics[name], `resource.label.backend_target_type="BACKEND_SERVICE"`, name)
+		assert.NotContains(t, metrics[name], "backend_target_name", "%s watches one backend service only", name)
+	}
 
 	dash := one(t, res.Recorder.OfType(typeGCPDashboard), "dashboard")
 	var body gcpc.GCPDashboard
@@ -395,6 +404,12 @@ func TestGCPMonitoringChecksEveryHostnameAndAlerts(t *testing.T) {
 		assert.True(t, strings.HasPrefix(tile.Widget.Title, region+" "), tile.Widget.Title)
 		assert.Equal(t, 4*(i/len(gcpc.DashboardRowTitles)), tile.YPos)
 		assert.LessOrEqual(t, tile.XPos+tile.Width, 48, "inside the 48-column grid")
+		if c := tile.Widget.XyChart; c != nil && strings.Contains(c.DataSets[0].TimeSeriesQuery.TimeSeriesFilter.Filter, "https_lb_rule") {
+			f := c.DataSets[0].TimeSeriesQuery.TimeSeriesFilter.Filter
+			assert.Contains(t, f, `resource.label.backend_scope="`+region+`"`, "split by the region that answered")
+			assert.NotContains(t, f, "resource.label.region=", "a global load balancer's region label is global")
+			assert.Contains(t, f, `resource.label.url_map_name="`+urlMap.Str("name")+`"`)
+		}
 		if tile.Widget.Text != nil {
 			assert.Contains(t, tile.Widget.Text.Content, "https://console.cloud.google.com/traces/list?project="+mock.GCPProject)
 			assert.Contains(t, tile.Widget.Text.Content, "service_name=%22"+"m-"+region, "the region's own service's logs")

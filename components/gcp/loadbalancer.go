@@ -50,6 +50,9 @@ type LoadBalancer struct {
 
 	IPAddress pulumi.StringOutput `pulumi:"ipAddress"`
 	URLMapID  pulumi.StringOutput `pulumi:"urlMapId"`
+	// URLMapName is the URL map's name: monitoring watches every backend
+	// service behind it, so a failover does not blind the alerts.
+	URLMapName pulumi.StringOutput `pulumi:"urlMapName"`
 	// URLMapSelfLink and BackendSelfLinks (per region) are what a failover
 	// rewrites.
 	URLMapSelfLink   pulumi.StringOutput    `pulumi:"urlMapSelfLink"`
@@ -223,11 +226,12 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 
 	lb.IPAddress = ip.Address
 	lb.URLMapID = urlMap.ID().ToStringOutput()
+	lb.URLMapName = urlMap.Name
 	lb.URLMapSelfLink = urlMap.SelfLink
 	lb.BackendSelfLinks = selfLinks.ToStringMapOutput()
 	lb.BackendServiceNames = serviceNames.ToStringMapOutput()
 	return lb, ctx.RegisterResourceOutputs(lb, pulumi.Map{
-		"ipAddress": lb.IPAddress, "urlMapId": lb.URLMapID, "urlMapSelfLink": lb.URLMapSelfLink,
+		"ipAddress": lb.IPAddress, "urlMapId": lb.URLMapID, "urlMapName": lb.URLMapName, "urlMapSelfLink": lb.URLMapSelfLink,
 		"backendSelfLinks": lb.BackendSelfLinks, "backendServiceNames": lb.BackendServiceNames,
 	})
 }

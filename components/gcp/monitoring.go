@@ -47,10 +47,11 @@ type MonitoringArgs struct {
 	Regions    []MonitoredRegion // required, in stack order
 	Emails     []string
 	Thresholds components.Alarms
-	// BackendService is the API hostname's backend service (for the load
-	// balancer's metrics); SpannerInstance is set when Spanner is in use;
-	// Bucket is the upload bucket.
-	BackendService  pulumi.StringInput
+	// URLMap is the load balancer's URL map name: its metrics are watched
+	// over every backend service behind it, so they follow a failover;
+	// SpannerInstance is set when Spanner is in use; Bucket is the upload
+	// bucket.
+	URLMap          pulumi.StringInput
 	SpannerInstance pulumi.StringInput
 	Bucket          pulumi.StringInput
 }
@@ -137,7 +138,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 		}
 	}
 
-	lb := pulumi.Sprintf(`resource.type="https_lb_rule" AND resource.label.backend_target_name="%s"`, args.BackendService)
+	lb := args.URLMap.ToStringOutput().ApplyT(LoadBalancerFilter).(pulumi.StringOutput)
 	conditions := []struct {
 		key, title string
 		cond       *monitoring.AlertPolicyConditionConditionThresholdArgs
@@ -216,7 +217,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 		}
 	}
 
-	body := pulumi.All(args.BackendService, serviceNames(args.Regions)).ApplyT(func(v []any) (string, error) {
+	body := pulumi.All(args.URLMap, serviceNames(args.Regions)).ApplyT(func(v []any) (string, error) {
 		return DashboardJSON(args.Regions, args.Domain, v[0].(string), args.Project, v[1].([]string))
 	}).(pulumi.StringOutput)
 	dash, err := monitoring.NewDashboard(ctx, name+"-dashboard", &monitoring.DashboardArgs{DashboardJson: body}, child)
@@ -345,12 +346,24 @@ type Aggregation struct {
 // five charts and the links to the region's traces and logs.
 var DashboardRowTitles = []string{"requests", "5xx", "p99 latency", "instances", "uptime", "traces and logs"}
 
+// LoadBalancerFilter selects the API traffic of a URL map's backend services
+// (not its static backend bucket), whichever of them serves: after an
+// active-passive switch the standby's backend service does. The
+// https_lb_rule labels: url_map_name, backend_target_type, and
+// backend_scope, the region of the backend that answered; the resource's
+// region label is "global" for a global load balancer (Cloud Monitoring,
+// "Monitored resource types": https_lb_rule).
+func LoadBalancerFilter(urlMap string) string {
+	return fmt.Sprintf(`resource.type="https_lb_rule" AND resource.label.url_map_name="%s" AND resource.label.backend_target_type="BACKEND_SERVICE"`, urlMap)
+}
+
 // DashboardJSON is the dashboard: one row per region (Cloud Run metrics are
-// per region; the load balancer's are split by the serving region).
-func DashboardJSON(regions []MonitoredRegion, domain, backendService, project string, services []string) (string, error) {
+// per region; the load balancer's are split by the region of the backend
+// that answered, backend_scope).
+func DashboardJSON(regions []MonitoredRegion, domain, urlMap, project string, services []string) (string, error) {
 	d := GCPDashboard{DisplayName: "mobile-backend", MosaicLayout: MosaicLayout{Columns: 48}}
 	for i, r := range regions {
-		lb := fmt.Sprintf(`resource.type="https_lb_rule" AND resource.label.backend_target_name="%s" AND resource.label.region="%s"`, backendService, r.Name)
+		lb := LoadBalancerFilter(urlMap) + fmt.Sprintf(` AND resource.label.backend_scope="%s"`, r.Name)
 		charts := []struct{ filter, aligner string }{
 			{`metric.type="loadbalancing.googleapis.com/https/request_count" AND ` + lb, "ALIGN_RATE"},
 			{`metric.type="loadbalancing.googleapis.com/https/request_count" AND metric.label.response_code_class="500" AND ` + lb, "ALIGN_RATE"},
