@@ -495,13 +495,7 @@ var LogsDecompressedByFirehose = Policy{
 	Severity:    Mandatory,
 	Source:      "https://docs.aws.amazon.com/firehose/latest/dev/writing-with-cloudwatch-logs.html; https://docs.aws.amazon.com/firehose/latest/dev/Message_extraction.html",
 	Check: func(s Stack) []Violation {
-		streams := map[string]*mock.Resource{}
-		for _, st := range s.OfType("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream") {
-			if arn, ok := st.Out("arn").(string); ok {
-				streams[arn] = st
-			}
-			streams[mock.RefPrefix+st.URN] = st
-		}
+		streams := byArn(s.OfType("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"))
 		var vs []Violation
 		for _, f := range s.OfType("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter") {
 			st := streams[f.Str("destinationArn")]
@@ -532,13 +526,7 @@ var FirehoseDeliversWithinRegion = Policy{
 	Severity:    Mandatory,
 	Source:      "https://docs.aws.amazon.com/firehose/latest/dev/across.html (across regions: HTTP endpoint destinations only)",
 	Check: func(s Stack) []Violation {
-		buckets := map[string]*mock.Resource{}
-		for _, b := range s.OfType("aws:s3/bucketV2:BucketV2") {
-			if arn, ok := b.Out("arn").(string); ok {
-				buckets[arn] = b
-			}
-			buckets[mock.RefPrefix+b.URN] = b
-		}
+		buckets := byArn(s.OfType("aws:s3/bucketV2:BucketV2"))
 		var vs []Violation
 		for _, st := range s.OfType("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream") {
 			b := buckets[st.Str("extendedS3Configuration.bucketArn")]
@@ -548,4 +536,17 @@ var FirehoseDeliversWithinRegion = Policy{
 		}
 		return vs
 	},
+}
+
+// byArn indexes resources by their ARN, and by the reference an input holds
+// while the ARN is not known yet.
+func byArn(rs []*mock.Resource) map[string]*mock.Resource {
+	out := map[string]*mock.Resource{}
+	for _, r := range rs {
+		if arn, ok := r.Out("arn").(string); ok {
+			out[arn] = r
+		}
+		out[mock.RefPrefix+r.URN] = r
+	}
+	return out
 }

@@ -215,19 +215,7 @@ func replicateStaging(ctx *pulumi.Context, name string, args CentralLogsArgs, ce
 		buckets = append(buckets, s.bucket.Arn)
 		keys = append(keys, s.region.KeyArn)
 	}
-	role, err := iam.NewRole(ctx, name+"-replication", &iam.RoleArgs{
-		Description:      pulumi.String("S3 replication of the regions' logs into the central bucket"),
-		AssumeRolePolicy: pulumi.String(assumeRoleFor("s3.amazonaws.com", args.Account)),
-	}, child)
-	if err != nil {
-		return err
-	}
-	rolePolicy, err := iam.NewRolePolicy(ctx, name+"-replication", &iam.RolePolicyArgs{
-		Role: role.ID(),
-		Policy: pulumi.All(pulumi.All(buckets...), pulumi.All(keys...)).ApplyT(func(v []any) string {
-			return replicationPolicy(strs(v[0].([]any)), strs(v[1].([]any)))
-		}).(pulumi.StringOutput),
-	}, child)
+	role, rolePolicy, err := replicationRole(ctx, name, "S3 replication of the regions' logs into the central bucket", args.Account, buckets, keys, child)
 	if err != nil {
 		return err
 	}

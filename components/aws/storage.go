@@ -221,19 +221,7 @@ func (st *ReplicatedStorage) replicate(ctx *pulumi.Context, name string, args Re
 		bucketArns = append(bucketArns, st.buckets[r.Name].Arn)
 		keyArns = append(keyArns, r.KeyArn)
 	}
-	role, err := iam.NewRole(ctx, name+"-replication", &iam.RoleArgs{
-		Description:      pulumi.String("S3 replication of the upload buckets"),
-		AssumeRolePolicy: pulumi.String(assumeRoleFor("s3.amazonaws.com", args.Account)),
-	}, child)
-	if err != nil {
-		return err
-	}
-	rolePolicy, err := iam.NewRolePolicy(ctx, name+"-replication", &iam.RolePolicyArgs{
-		Role: role.ID(),
-		Policy: pulumi.All(pulumi.All(bucketArns...), pulumi.All(keyArns...)).ApplyT(func(v []any) string {
-			return replicationPolicy(strs(v[0].([]any)), strs(v[1].([]any)))
-		}).(pulumi.StringOutput),
-	}, child)
+	role, rolePolicy, err := replicationRole(ctx, name, "S3 replication of the upload buckets", args.Account, bucketArns, keyArns, child)
 	if err != nil {
 		return err
 	}
@@ -351,4 +339,27 @@ func (st *ReplicatedStorage) TaskStatements(region string, keyArn pulumi.StringI
 			{Sid: "UploadsKey", Effect: "Allow", Action: []string{"kms:Decrypt", "kms:GenerateDataKey"}, Resource: []string{key}},
 		}
 	}).(pulumi.AnyOutput)
+}
+
+// replicationRole is S3's role for replicating between the buckets, trusted
+// only on this account's behalf, with replicationPolicy over the buckets and
+// their keys (ARN outputs). Rules wait for the returned policy.
+func replicationRole(ctx *pulumi.Context, name, description, account string, bucketArns, keyArns []any, opts ...pulumi.ResourceOption) (*iam.Role, *iam.RolePolicy, error) {
+	role, err := iam.NewRole(ctx, name+"-replication", &iam.RoleArgs{
+		Description:      pulumi.String(description),
+		AssumeRolePolicy: pulumi.String(assumeRoleFor("s3.amazonaws.com", account)),
+	}, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	policy, err := iam.NewRolePolicy(ctx, name+"-replication", &iam.RolePolicyArgs{
+		Role: role.ID(),
+		Policy: pulumi.All(pulumi.All(bucketArns...), pulumi.All(keyArns...)).ApplyT(func(v []any) string {
+			return replicationPolicy(strs(v[0].([]any)), strs(v[1].([]any)))
+		}).(pulumi.StringOutput),
+	}, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return role, policy, nil
 }
