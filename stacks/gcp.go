@@ -188,6 +188,7 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 			URLMapSelfLink:         lb.URLMapSelfLink,
 			StandbyBackendSelfLink: lb.BackendSelfLinks.MapIndex(pulumi.String(standby.Name)),
 			PrimaryCheckID:         mon.UptimeCheck(primary.Name),
+			Notify:                 mon.Channels(),
 		}, standby.In()); err != nil {
 			return nil, err
 		}

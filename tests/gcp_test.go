@@ -148,7 +148,13 @@ func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverWorkflowSwitches(
 	channel := res.Recorder.Named(typeChannel, "p-failover")
 	require.NotNil(t, channel)
 	assert.Equal(t, "pubsub", channel.Str("type"))
-	assert.Equal(t, []any{channel.Outputs["name"]}, down.Get("notificationChannels"))
+	assert.Equal(t, []any{channel.Outputs["name"]}, down.Get("notificationChannels"), "no e-mail configured: the trigger only")
+	// USA alone has three checker locations: more than three failing means
+	// at least two checker regions see the primary down, for two checks.
+	assert.Equal(t, "REDUCE_COUNT_FALSE", down.Str("conditions.0.conditionThreshold.aggregations.0.crossSeriesReducer"))
+	assert.Equal(t, 3.0, down.Get("conditions.0.conditionThreshold.thresholdValue"))
+	assert.Equal(t, "COMPARISON_GT", down.Str("conditions.0.conditionThreshold.comparison"))
+	assert.Equal(t, "120s", down.Str("conditions.0.conditionThreshold.duration"))
 
 	wf := one(t, res.Recorder.OfType(typeWorkflow), "workflow")
 	assert.Equal(t, "europe-west4", wf.Region, "the automation runs in the standby region")
@@ -385,6 +391,16 @@ func TestGCPMonitoringChecksEveryHostnameAndAlerts(t *testing.T) {
 		assert.Contains(t, metrics[name], `metric.type="`+metric+`"`, name)
 	}
 	assert.NotContains(t, metrics, "m-monitoring-us-central1-replica-lag", "the primary has no lag")
+	var emailChannels []any
+	for _, c := range channels {
+		if c.Str("type") == "email" {
+			emailChannels = append(emailChannels, c.Outputs["name"])
+		}
+	}
+	down := res.Recorder.Named(typeAlertPolicy, "m-failover-primary-down")
+	require.NotNil(t, down)
+	assert.Equal(t, append([]any{res.Recorder.Named(typeChannel, "m-failover").Outputs["name"]}, emailChannels...), down.Get("notificationChannels"),
+		"a switch notifies the operators as well as the workflow")
 	// The load balancer's alerts watch every backend service behind the URL
 	// map, so they still see the traffic after a switch to the standby's.
 	urlMap := res.Recorder.Named(typeURLMap, "m-lb")

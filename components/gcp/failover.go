@@ -23,13 +23,15 @@ type FailoverArgs struct {
 	StandbyBackendSelfLink pulumi.StringInput // required: the standby region's backend service
 	// PrimaryCheckID is the uptime check of the primary's own hostname.
 	PrimaryCheckID pulumi.StringInput
+	// Notify are notification channels (e-mail) that hear of the switch too.
+	Notify pulumi.StringArrayInput
 }
 
 // Failover is active-passive failover for the global load balancer. At the
 // pinned SDK version neither Cloud DNS health checks (internal load
 // balancers only) nor backend preferences reach a serverless backend, so the
 // switch is automated instead: when the primary's uptime check fails from
-// more than one continent for a minute, Cloud Monitoring publishes the
+// at least two checker regions for two minutes, Cloud Monitoring publishes the
 // incident to Pub/Sub, Eventarc starts a workflow in the standby region, and
 // the workflow points the URL map's default service at the standby's backend
 // service. Failback is a deliberate operator step (see the README).
@@ -78,10 +80,13 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 		DisplayName: pulumi.String(name + ": primary region down"),
 		Combiner:    pulumi.String("OR"),
 		Conditions: monitoring.AlertPolicyConditionArray{&monitoring.AlertPolicyConditionArgs{
-			DisplayName:        pulumi.String("the primary's uptime check fails"),
-			ConditionThreshold: UptimeFailureCondition(args.PrimaryCheckID),
+			DisplayName:        pulumi.String("the primary's uptime check fails from two checker regions"),
+			ConditionThreshold: FailoverCondition(args.PrimaryCheckID),
 		}},
-		NotificationChannels: pulumi.StringArray{channel.Name},
+		// The workflow's trigger, and the operators: a switch is never silent.
+		NotificationChannels: notify(channel.Name, args.Notify),
+		Documentation: &monitoring.AlertPolicyDocumentationArgs{MimeType: pulumi.String("text/markdown"),
+			Content: pulumi.String("The primary region failed its uptime check: the failover workflow points the load balancer at the standby. Failback is an operator step (docs/gcp.md, \"How failover works on Google Cloud\").")},
 	}, child, pulumi.DependsOn([]pulumi.Resource{publishes})); err != nil { // no incident before the agent may publish
 		return nil, err
 	}
@@ -167,4 +172,14 @@ func FailoverWorkflow(urlMap, standby string) (string, error) {
 	}}
 	b, err := json.Marshal(wf)
 	return string(b), err
+}
+
+// notify is the trigger's channel followed by the operators' channels.
+func notify(trigger pulumi.StringInput, others pulumi.StringArrayInput) pulumi.StringArrayOutput {
+	if others == nil {
+		return pulumi.StringArray{trigger}.ToStringArrayOutput()
+	}
+	return pulumi.All(trigger, others).ApplyT(func(v []any) []string {
+		return append([]string{v[0].(string)}, v[1].([]string)...)
+	}).(pulumi.StringArrayOutput)
 }
