@@ -162,8 +162,31 @@ func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverWorkflowSwitches(
 	assert.Contains(t, src, urlMap.Outputs["selfLink"].(string))
 	assert.Contains(t, src, `"defaultService":"`+standbyBackend.Outputs["selfLink"].(string)+`"`)
 	assert.Contains(t, src, `${alert.incident.state != \"open\"}`, "a closed incident does not switch")
-	var parsed map[string]any
+	var parsed struct {
+		Main struct {
+			Steps []map[string]json.RawMessage
+		}
+	}
 	require.NoError(t, json.Unmarshal([]byte(src), &parsed), "the workflow source is valid JSON")
+	var order []string
+	for _, st := range parsed.Main.Steps {
+		for k := range st {
+			order = append(order, k)
+		}
+	}
+	assert.Equal(t, []string{"decode", "onlyWhenOpened", "window", "history", "noHistory", "neverPassed", "read", "switchToStandby", "done", "neverHealthy"}, order,
+		"the primary's uptime history is read before the switch, and a never-healthy primary is not switched away from")
+	assert.Contains(t, src, "https://monitoring.googleapis.com/v3/projects/"+mock.GCPProject+"/timeSeries")
+	assert.Contains(t, src, fmt.Sprintf(`metric.label.check_id=\"%s\"`, primaryCheck.Outputs["uptimeCheckId"]), "the primary's own check")
+	assert.Contains(t, src, `"aggregation.perSeriesAligner":"ALIGN_COUNT_TRUE"`)
+	assert.Contains(t, src, `"next":"neverHealthy"`)
+	runnerRoles := map[string]bool{}
+	for _, m := range res.Recorder.OfType("gcp:projects/iAMMember:IAMMember") {
+		if strings.Contains(m.Str("member"), "p-failover-workflow") {
+			runnerRoles[m.Str("role")] = true
+		}
+	}
+	assert.Equal(t, map[string]bool{"roles/compute.loadBalancerAdmin": true, "roles/monitoring.viewer": true}, runnerRoles, "patch the URL map, read the uptime history: nothing else")
 
 	trigger := one(t, res.Recorder.OfType(typeTrigger), "trigger")
 	assert.Equal(t, wf.ID, trigger.Str("destination.workflow"))

@@ -97,15 +97,21 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 	if err != nil {
 		return nil, err
 	}
-	// The narrowest predefined role that may patch a URL map.
-	if _, err := projects.NewIAMMember(ctx, name+"-workflow-lb-admin", &projects.IAMMemberArgs{
-		Project: pulumi.String(args.Project), Role: pulumi.String("roles/compute.loadBalancerAdmin"),
-		Member: pulumi.Sprintf("serviceAccount:%s", runner.Email),
-	}, child); err != nil {
-		return nil, err
+	// The narrowest predefined roles that may patch a URL map, and read the
+	// primary's uptime history.
+	var grants []pulumi.Resource
+	for _, role := range []string{"roles/compute.loadBalancerAdmin", "roles/monitoring.viewer"} {
+		g, err := projects.NewIAMMember(ctx, fmt.Sprintf("%s-workflow-%s", name, role[len("roles/"):]), &projects.IAMMemberArgs{
+			Project: pulumi.String(args.Project), Role: pulumi.String(role),
+			Member: pulumi.Sprintf("serviceAccount:%s", runner.Email),
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		grants = append(grants, g)
 	}
-	source := pulumi.All(args.URLMapSelfLink, args.StandbyBackendSelfLink).ApplyT(func(v []any) (string, error) {
-		return FailoverWorkflow(v[0].(string), v[1].(string))
+	source := pulumi.All(args.URLMapSelfLink, args.StandbyBackendSelfLink, args.PrimaryCheckID).ApplyT(func(v []any) (string, error) {
+		return FailoverWorkflow(args.Project, v[0].(string), v[1].(string), v[2].(string))
 	}).(pulumi.StringOutput)
 	wf, err := workflows.NewWorkflow(ctx, name, &workflows.WorkflowArgs{
 		Name:           pulumi.String(resourceName(name, 64)),
@@ -114,7 +120,7 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 		ServiceAccount: runner.ID(),
 		SourceContents: source,
 		CallLogLevel:   pulumi.String("LOG_ALL_CALLS"),
-	}, child)
+	}, child, pulumi.DependsOn(grants))
 	if err != nil {
 		return nil, err
 	}
@@ -148,10 +154,22 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 	return f, ctx.RegisterResourceOutputs(f, pulumi.Map{"workflowId": f.WorkflowID, "topicId": f.TopicID})
 }
 
+// UptimeHistorySeconds is how far back the workflow looks for a passed
+// check of the primary: six weeks, the retention of uptime check metrics
+// (Cloud Monitoring, "Data retention").
+const UptimeHistorySeconds = 6 * 7 * 24 * 3600
+
+// NeverHealthy is what the workflow returns when it does not switch because
+// the primary has never passed its uptime check.
+const NeverHealthy = "not switched: the primary has never passed its uptime check (first deployment?)"
+
 // FailoverWorkflow is the workflow's source (JSON, which Workflows accepts
-// like YAML): on an opened incident, read the URL map for its fingerprint
-// and patch its default service to the standby's backend service.
-func FailoverWorkflow(urlMap, standby string) (string, error) {
+// like YAML): on an opened incident, if the primary's uptime check has passed
+// at least once in UptimeHistorySeconds (a primary that never served, its
+// managed certificate still provisioning, is not a failed one), read the URL
+// map for its fingerprint and patch its default service to the standby's
+// backend service.
+func FailoverWorkflow(project, urlMap, standby, checkID string) (string, error) {
 	oauth := map[string]any{"type": "OAuth2"}
 	wf := map[string]any{"main": map[string]any{
 		"params": []string{"event"},
@@ -162,12 +180,36 @@ func FailoverWorkflow(urlMap, standby string) (string, error) {
 			{"onlyWhenOpened": map[string]any{"switch": []map[string]any{
 				{"condition": `${alert.incident.state != "open"}`, "next": "end"},
 			}}},
+			{"window": map[string]any{"assign": []map[string]any{
+				{"now": "${sys.now()}"},
+				{"since": fmt.Sprintf("${time.format(now - %d)}", UptimeHistorySeconds)},
+				{"until": "${time.format(now)}"},
+			}}},
+			// projects.timeSeries.list: the passed checks over the window, summed.
+			{"history": map[string]any{"call": "http.get", "args": map[string]any{
+				"url": fmt.Sprintf("https://monitoring.googleapis.com/v3/projects/%s/timeSeries", project), "auth": oauth,
+				"query": map[string]any{
+					"filter":                         fmt.Sprintf(`metric.type="monitoring.googleapis.com/uptime_check/check_passed" AND metric.label.check_id="%s"`, checkID),
+					"interval.startTime":             "${since}",
+					"interval.endTime":               "${until}",
+					"aggregation.alignmentPeriod":    fmt.Sprintf("%ds", UptimeHistorySeconds),
+					"aggregation.perSeriesAligner":   "ALIGN_COUNT_TRUE",
+					"aggregation.crossSeriesReducer": "REDUCE_SUM",
+				},
+			}, "result": "history"}},
+			{"noHistory": map[string]any{"switch": []map[string]any{
+				{"condition": `${not("timeSeries" in history.body)}`, "next": "neverHealthy"},
+			}}},
+			{"neverPassed": map[string]any{"switch": []map[string]any{
+				{"condition": `${int(history.body.timeSeries[0].points[0].value.int64Value) == 0}`, "next": "neverHealthy"},
+			}}},
 			{"read": map[string]any{"call": "http.get", "args": map[string]any{"url": urlMap, "auth": oauth}, "result": "current"}},
 			{"switchToStandby": map[string]any{"call": "http.patch", "args": map[string]any{
 				"url": urlMap, "auth": oauth,
 				"body": map[string]any{"defaultService": standby, "fingerprint": "${current.body.fingerprint}"},
 			}, "result": "operation"}},
 			{"done": map[string]any{"return": "${operation.body}"}},
+			{"neverHealthy": map[string]any{"return": NeverHealthy}},
 		},
 	}}
 	b, err := json.Marshal(wf)
