@@ -3,6 +3,7 @@ package tests
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -134,6 +135,13 @@ func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverWorkflowSwitches(
 	assert.Equal(t, primaryBackend.ID, urlMap.Str("defaultService"), "only the primary serves the API hostname")
 	assert.Nil(t, res.Recorder.Named(typeBackend, "p-lb-api"), "no backend service spans regions")
 	assert.Equal(t, []string{"defaultService"}, urlMap.IgnoreChanges, "a deployment never silently fails back")
+	// The documented way back names these very resources.
+	doc, err := os.ReadFile("../docs/gcp.md")
+	require.NoError(t, err)
+	failback := "gcloud compute url-maps set-default-service\n  <stack>-lb --default-service <stack>-lb-<primary> --global"
+	require.Contains(t, string(doc), failback)
+	assert.Equal(t, "p-lb", urlMap.Str("name"))
+	assert.Equal(t, "p-lb-europe-west1", primaryBackend.Str("name"), "failback: --default-service <stack>-lb-<primary>")
 
 	var primaryCheck *mock.Resource
 	for _, u := range res.Recorder.OfType(typeUptime) {
