@@ -12,6 +12,10 @@ import (
 	"sort"
 )
 
+// StaticPrefix is the object prefix the edge cache may read: static content
+// lives under it, user uploads everywhere else, and no edge reads those.
+const StaticPrefix = "static"
+
 // Topology is how the regions share traffic.
 type Topology string
 

@@ -126,6 +126,7 @@ var All = append([]Policy{
 	AlertsRouted,
 	CustomerManagedKeys,
 	ExplicitOrdering,
+	EdgeReadsStaticOnly,
 }, Constraints...)
 
 func violation(r *mock.Resource, format string, args ...any) Violation {

@@ -17,7 +17,7 @@ import (
 const ReplicationMinutes = 15
 
 // StaticPrefix is the key prefix the edge cache serves from the buckets.
-const StaticPrefix = "static"
+const StaticPrefix = components.StaticPrefix
 
 // ReplicatedStorageArgs configures a ReplicatedStorage. Zero values mean the
 // documented default of the matching mobile-backend config key.

@@ -209,11 +209,21 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 		if err != nil {
 			return nil, err
 		}
-		// The bucket stays private; the CDN's cache-fill identity reads it.
+		// The bucket stays private; the CDN's cache-fill identity reads the
+		// static/ objects only, never a user's upload (an IAM condition on the
+		// object name: cloud.google.com/storage/docs/access-control/iam#conditions,
+		// which needs uniform bucket-level access, on here).
 		if _, err := storage.NewBucketIAMMember(ctx, name+"-cdn-fill", &storage.BucketIAMMemberArgs{
 			Bucket: bucket.Name,
 			Role:   pulumi.String("roles/storage.objectViewer"),
 			Member: pulumi.String(fmt.Sprintf("serviceAccount:service-%s@cloud-cdn-fill.iam.gserviceaccount.com", args.ProjectNumber)),
+			Condition: &storage.BucketIAMMemberConditionArgs{
+				Title:       pulumi.String("static-objects-only"),
+				Description: pulumi.String("Cloud CDN may read static content, not user uploads"),
+				Expression: bucket.Name.ApplyT(func(b string) string {
+					return fmt.Sprintf(`resource.name.startsWith("%s")`, StaticObjects(b))
+				}).(pulumi.StringOutput),
+			},
 		}, child, pulumi.DependsOn([]pulumi.Resource{key})); err != nil {
 			return nil, err
 		}
@@ -237,4 +247,10 @@ func bucketEncryption(key pulumi.StringInput) storage.BucketEncryptionPtrInput {
 		return nil
 	}
 	return &storage.BucketEncryptionArgs{DefaultKmsKeyName: key}
+}
+
+// StaticObjects is the resource-name prefix of a bucket's static objects, as
+// IAM conditions see an object (projects/_/buckets/<bucket>/objects/<name>).
+func StaticObjects(bucket string) string {
+	return "projects/_/buckets/" + bucket + "/objects/" + components.StaticPrefix + "/"
 }
