@@ -111,6 +111,7 @@ func TestBadConfigsAreRefusedWithTheKeyNamed(t *testing.T) {
 		{"Cloud Run memory", gcp.with("cpu", 1024, "memory", 8192), "mobile-backend:memory: 8192 MiB is outside what Cloud Run allows with 1 vCPU: 512 to 4096"},
 		{"Cloud Run image", gcp.with("image", "public.ecr.aws/nginx/nginx:stable"), `mobile-backend:image: "public.ecr.aws/nginx/nginx:stable": Cloud Run deploys only from Artifact Registry`},
 		{"Container Apps cpu", azure.with("cpu", 300), "mobile-backend:cpu: 300 is not a Container Apps size"},
+		{"Container Apps consumption-only cap", azure.with("cpu", 3072, "memory", 6144), "mobile-backend:cpu: 3072 is not a Container Apps size in a consumption-only environment: a multiple of 256 (0.25 vCPU) up to 2048 (2 vCPU)"},
 		{"Container Apps memory", azure.with("cpu", 512, "memory", 512), "mobile-backend:memory: 512 MiB does not match cpu 512"},
 		{"WAF mode", aws.with("wafMode", "log"), `mobile-backend:wafMode: "log" is not a WAF mode; one of block, count`},
 		{"WAF rate limit", aws.with("rateLimit", 5), "mobile-backend:rateLimit: 5 is not allowed by AWS WAF; 10 to 2000000000"},
@@ -132,6 +133,7 @@ func TestBadConfigsAreRefusedWithTheKeyNamed(t *testing.T) {
 		{"database choice", gcp.with("gcpDatabase", "mysql"), `mobile-backend:gcpDatabase: "mysql" is not a database choice; one of auto, spanner, cloudsql`},
 		{"Spanner units", gcp.with("spannerMinProcessingUnits", 1500), "mobile-backend:spannerMinProcessingUnits: 1500 must be a multiple of 1000"},
 		{"SQL SKU", azure.with("azureSqlSku", "Basic"), `mobile-backend:azureSqlSku: "Basic" is not a zone-redundant vCore SKU`},
+		{"SQL SKU without zone redundancy", azure.with("azureSqlSku", "GP_DC_2"), `mobile-backend:azureSqlSku: "GP_DC_2" is not a zone-redundant vCore SKU: General Purpose or Business Critical on standard-series hardware`},
 		{"grace period", azure.with("azureFailoverGraceMinutes", 30), "mobile-backend:azureFailoverGraceMinutes: 30 is below Azure's minimum of 60 minutes"},
 		{"admin pair", azure.with("azureSqlAdminLogin", "dba"), "mobile-backend:azureSqlAdminLogin: set azureSqlAdminLogin and azureSqlAdminObjectId together, or neither"},
 	}

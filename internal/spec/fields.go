@@ -192,7 +192,7 @@ var Fields = []Field{
 		func(s *Spec) *string { return &s.Azure.SQLAdminLogin }),
 	str("azureSqlAdminObjectId", "", "Object id of that Entra principal. Default: the deploying identity's.",
 		func(s *Spec) *string { return &s.Azure.SQLAdminObjectID }),
-	str("azureSqlSku", components.DefaultAzureSQLSku, "Azure SQL database SKU (General Purpose or Business Critical, which support zone redundancy).",
+	str("azureSqlSku", components.DefaultAzureSQLSku, "Azure SQL database SKU: General Purpose or Business Critical on standard-series hardware (GP_Gen5_<vCores>, BC_Gen5_<vCores>), which offer zone redundancy.",
 		func(s *Spec) *string { return &s.Azure.SQLSku }),
 	str("azureDnsResourceGroup", "", "Resource group of the Azure DNS zone. Default: the stack's global resource group (<stack>-global).",
 		func(s *Spec) *string { return &s.Azure.DNSResourceGroup }),

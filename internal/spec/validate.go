@@ -17,7 +17,11 @@ var (
 	gcpProject  = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
 	gcpLabelKey = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
 	gcpLabelVal = regexp.MustCompile(`^[a-z0-9_-]{0,63}$`)
-	azureSQLSku = regexp.MustCompile(`^(GP|BC)_(Gen5|Fsv2|DC)_[0-9]+$`)
+	// Zone redundancy, always on here, is offered on standard-series (Gen5)
+	// hardware in General Purpose and Business Critical; not on Fsv2 or DC
+	// (learn.microsoft.com/azure/azure-sql/database/high-availability-sla,
+	// "Zone-redundant availability").
+	azureSQLSku = regexp.MustCompile(`^(GP|BC)_Gen5_[0-9]+$`)
 	objectID    = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 	sqlTier     = regexp.MustCompile(`^db-(custom-[0-9]+-[0-9]+|perf-optimized-N-[0-9]+|n1-(standard|highmem)-[0-9]+)$`)
 	dbVersion   = regexp.MustCompile(`^[0-9]{2}\.[0-9]+$`)
@@ -473,10 +477,12 @@ func (s *Spec) validateGCP(p *problems) {
 // validateAzure checks the limits of the Azure services the stack uses.
 func (s Spec) validateAzure(p *problems) {
 	awsOnly(p, "wafLargeBodyPaths", len(s.WAF.LargeBodyPaths) > 0)
-	// Container Apps (consumption): 0.25 to 4 vCPU in steps of 0.25, with
-	// twice as many GiB of memory.
-	if s.CPU > 0 && (s.CPU%256 != 0 || s.CPU > 4096) {
-		p.add("cpu", "%d is not a Container Apps size: a multiple of 256 (0.25 vCPU) up to 4096", s.CPU)
+	// The program creates a consumption-only Container Apps environment (no
+	// workload profiles): 0.25 to 2 vCPU per app in steps of 0.25, with twice
+	// as many GiB of memory (learn.microsoft.com/azure/container-apps/containers,
+	// "Allocations": consumption-only environments, up to 2.0 vCPU / 4.0 Gi).
+	if s.CPU > 0 && (s.CPU%256 != 0 || s.CPU > 2048) {
+		p.add("cpu", "%d is not a Container Apps size in a consumption-only environment: a multiple of 256 (0.25 vCPU) up to 2048 (2 vCPU)", s.CPU)
 	} else if s.CPU > 0 && s.Memory != 2*s.CPU {
 		p.add("memory", "%d MiB does not match cpu %d: Container Apps give 2 GiB per vCPU, so memory must be %d", s.Memory, s.CPU, 2*s.CPU)
 	}
@@ -488,7 +494,7 @@ func (s Spec) validateAzure(p *problems) {
 		p.add("concurrency", "%d must be between 1 and 1000", s.Concurrency)
 	}
 	if !azureSQLSku.MatchString(s.Azure.SQLSku) {
-		p.add("azureSqlSku", "%q is not a zone-redundant vCore SKU (GP_Gen5_2, BC_Gen5_4, ...)", s.Azure.SQLSku)
+		p.add("azureSqlSku", "%q is not a zone-redundant vCore SKU: General Purpose or Business Critical on standard-series hardware (GP_Gen5_2, BC_Gen5_4, ...)", s.Azure.SQLSku)
 	}
 	if s.Azure.FailoverGraceMinutes < 60 {
 		p.add("azureFailoverGraceMinutes", "%d is below Azure's minimum of 60 minutes for automatic failover", s.Azure.FailoverGraceMinutes)
