@@ -56,15 +56,14 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		regions = append(regions, azc.Region{Name: r.Name, Role: r.Role, Provider: p, ResourceGroup: rg.Name})
 	}
 
-	// DNS zone: looked up, or created with the stack.
+	// DNS zone: created with the stack (in its global group unless told
+	// otherwise), or looked up in a group the stack never creates: a zone
+	// the stack does not own must not sit in a group a destroy deletes.
 	dnsRG := pulumi.StringInput(globalRG.Name)
 	if s.Azure.DNSResourceGroup != "" {
 		dnsRG = pulumi.String(s.Azure.DNSResourceGroup)
 	}
-	lookupGroup := s.Azure.DNSResourceGroup
-	if lookupGroup == "" {
-		lookupGroup = s.Stack + "-global"
-	}
+	lookupGroup := s.Azure.DNSGroup(s.Stack)
 	zoneID, err := azc.DNSZone(ctx, s.Stack+"-zone", azc.DNSZoneArgs{
 		Name: s.DNSZone, ResourceGroup: dnsRG, LookupGroup: lookupGroup, Create: s.CreateZone, Protect: s.Protect, Tags: tags,
 	}, global)

@@ -522,3 +522,28 @@ func TestAzureReadsEveryRegionsLogsFromOneFunctionAndSamplesTraces(t *testing.T)
 		}
 	}
 }
+
+// An existing zone is looked up outside the groups the stack creates (a
+// destroy deletes those, and azure-native refuses to create one that exists).
+func TestAzureLooksUpAnExistingZoneOutsideTheStacksGroups(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		cfg   map[string]any
+		group string
+	}{
+		{contract("azure", "active-passive", "eastus2", "westeurope"), "dz-dns"},
+		{with(contract("azure", "active-passive", "eastus2", "westeurope"), "azureDnsResourceGroup", "shared-dns"), "shared-dns"},
+	} {
+		res := mustPlan(t, "dz", tc.cfg)
+		var groups []any
+		for _, c := range res.Recorder.Calls() {
+			if c.Token == "azure-native:network:getZone" {
+				groups = append(groups, c.Args["resourceGroupName"])
+			}
+		}
+		assert.Equal(t, []any{tc.group}, groups)
+		for _, rg := range res.Recorder.OfType("azure-native:resources:ResourceGroup") {
+			assert.NotEqual(t, tc.group, rg.Str("resourceGroupName"), "the zone's group is not the stack's")
+		}
+	}
+}

@@ -125,6 +125,7 @@ type Recorder struct {
 type Call struct {
 	Token  string
 	Region string
+	Args   map[string]any // plain values, as Plain gives them
 }
 
 // NewRecorder returns an empty recorder for a project and stack.
@@ -178,7 +179,7 @@ func (m *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 func (m *Recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	m.mu.Lock()
 	region := m.providers[providerURN(args.Provider)]
-	m.calls = append(m.calls, Call{Token: args.Token, Region: region})
+	m.calls = append(m.calls, Call{Token: args.Token, Region: region, Args: Plain(args.Args)})
 	m.mu.Unlock()
 	return invoke(args.Token, region, args.Args)
 }

@@ -194,7 +194,7 @@ var Fields = []Field{
 		func(s *Spec) *string { return &s.Azure.SQLAdminObjectID }),
 	str("azureSqlSku", components.DefaultAzureSQLSku, "Azure SQL database SKU: General Purpose or Business Critical on standard-series hardware (GP_Gen5_<vCores>, BC_Gen5_<vCores>), which offer zone redundancy.",
 		func(s *Spec) *string { return &s.Azure.SQLSku }),
-	str("azureDnsResourceGroup", "", "Resource group of the Azure DNS zone. Default: the stack's global resource group (<stack>-global).",
+	str("azureDnsResourceGroup", "", "Resource group of the Azure DNS zone. An existing zone is looked up there (default <stack>-dns, a group the stack never creates; never one of the stack's own groups); with createDnsZone the zone is created there (default: the stack's global group).",
 		func(s *Spec) *string { return &s.Azure.DNSResourceGroup }),
 	integer("azureFailoverGraceMinutes", components.DefaultFailoverGraceMinutes, "Minutes the SQL failover group waits before an automatic failover that may lose data (60 or more).",
 		func(s *Spec) *int { return &s.Azure.FailoverGraceMinutes }),

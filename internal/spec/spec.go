@@ -362,3 +362,12 @@ func parentZone(domain string) string {
 
 // SortedKeys returns a map's keys in order, for deterministic output.
 func SortedKeys[V any](m map[string]V) []string { return components.SortedKeys(m) }
+
+// DNSGroup is the resource group an existing Azure DNS zone is looked up in:
+// azureDnsResourceGroup, or <stack>-dns, a group the stack never creates.
+func (a AzureSettings) DNSGroup(stack string) string {
+	if a.DNSResourceGroup != "" {
+		return a.DNSResourceGroup
+	}
+	return stack + "-dns"
+}

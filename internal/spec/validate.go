@@ -496,6 +496,18 @@ func (s Spec) validateAzure(p *problems) {
 	if !azureSQLSku.MatchString(s.Azure.SQLSku) {
 		p.add("azureSqlSku", "%q is not a zone-redundant vCore SKU: General Purpose or Business Critical on standard-series hardware (GP_Gen5_2, BC_Gen5_4, ...)", s.Azure.SQLSku)
 	}
+	// An existing zone must live outside what the stack owns: azure-native
+	// refuses to create a resource group that exists, and a destroy of the
+	// stack would delete the group with the zone in it.
+	if !s.CreateZone {
+		owned := []string{s.Stack + "-global"}
+		for _, r := range s.Regions {
+			owned = append(owned, s.Stack+"-"+r.Name)
+		}
+		if g := s.Azure.DNSGroup(s.Stack); slices.Contains(owned, g) {
+			p.add("azureDnsResourceGroup", "%q is a resource group this stack creates: keep the existing DNS zone in a group of its own (default <stack>-dns), or set createDnsZone", g)
+		}
+	}
 	if s.Azure.FailoverGraceMinutes < 60 {
 		p.add("azureFailoverGraceMinutes", "%d is below Azure's minimum of 60 minutes for automatic failover", s.Azure.FailoverGraceMinutes)
 	}
