@@ -106,6 +106,7 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	}
 	keys, err := azc.NewEncryptionKeys(ctx, s.Stack+"-keys", azc.EncryptionKeysArgs{
 		Regions: regions, Stack: s.Stack, Subscription: client.SubscriptionId, TenantID: client.TenantId, Tags: tags, Protect: s.Protect,
+		Generation: s.Azure.KeyVaultGeneration,
 	}, pulumi.Provider(global))
 	if err != nil {
 		return nil, err

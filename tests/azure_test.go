@@ -547,3 +547,24 @@ func TestAzureLooksUpAnExistingZoneOutsideTheStacksGroups(t *testing.T) {
 		}
 	}
 }
+
+// A destroyed stack's vault names stay reserved for 90 days: a generation
+// gives the same stack new ones, and leaves the first ones alone otherwise.
+func TestAzureKeyVaultGenerationRenamesTheVaults(t *testing.T) {
+	t.Parallel()
+	base := contract("azure", "active-passive", "eastus2", "westeurope")
+	names := func(cfg map[string]any) map[string]string {
+		out := map[string]string{}
+		for _, v := range mustPlan(t, "kvg", cfg).Recorder.OfType("azure-native:keyvault:Vault") {
+			out[v.Region] = v.Str("vaultName")
+			assert.Regexp(t, `^[a-z][a-z0-9]{2,23}$`, v.Str("vaultName"), "Key Vault names: 3 to 24 letters and digits")
+		}
+		return out
+	}
+	first, again, second := names(base), names(with(base, "azureKeyVaultGeneration", 0)), names(with(base, "azureKeyVaultGeneration", 1))
+	require.Len(t, first, 2)
+	assert.Equal(t, first, again, "generation 0 keeps the first names")
+	for region, name := range first {
+		assert.NotEqual(t, name, second[region], "generation 1 renames %s's vault", region)
+	}
+}

@@ -21,9 +21,12 @@ type EncryptionKeysArgs struct {
 	Regions      []Region // required
 	Stack        string   // required
 	Subscription string   // required: role definition ids and unique vault names
-	TenantID     string   // required: the vaults' tenant
-	Tags         pulumi.StringMap
-	Protect      bool
+	// Generation gives the vaults new names (see VaultName); 0 keeps the
+	// first ones.
+	Generation int
+	TenantID   string // required: the vaults' tenant
+	Tags       pulumi.StringMap
+	Protect    bool
 }
 
 // RegionKey is a region's customer-managed key and the identity that uses it.
@@ -94,7 +97,7 @@ func NewEncryptionKeys(ctx *pulumi.Context, name string, args EncryptionKeysArgs
 			return nil, err
 		}
 		vault, err := keyvault.NewVault(ctx, rn, &keyvault.VaultArgs{
-			VaultName:         pulumi.String(VaultName(args.Stack, r.Name, args.Subscription)),
+			VaultName:         pulumi.String(VaultName(args.Stack, r.Name, args.Subscription, args.Generation)),
 			ResourceGroupName: r.ResourceGroup,
 			Location:          pulumi.String(r.Name),
 			Properties: &keyvault.VaultPropertiesArgs{
@@ -160,7 +163,13 @@ func NewEncryptionKeys(ctx *pulumi.Context, name string, args EncryptionKeysArgs
 func (k *EncryptionKeys) Region(name string) RegionKey { return k.regions[name] }
 
 // VaultName is a region's Key Vault name: 3 to 24 letters and digits,
-// globally unique through the subscription hash.
-func VaultName(stack, region, subscription string) string {
-	return compactName(fmt.Sprintf("kv%s%s-%s", stack, region, subscription), 24)
+// globally unique through the subscription hash. A destroyed vault's name
+// stays reserved while it is soft-deleted (90 days, purge protection), so a
+// generation above 0 hashes into a new name; 0 keeps the first one.
+func VaultName(stack, region, subscription string, generation int) string {
+	name := fmt.Sprintf("kv%s%s-%s", stack, region, subscription)
+	if generation > 0 {
+		name += fmt.Sprintf("-g%d", generation)
+	}
+	return compactName(name, 24)
 }

@@ -135,6 +135,7 @@ func TestBadConfigsAreRefusedWithTheKeyNamed(t *testing.T) {
 		{"SQL SKU", azure.with("azureSqlSku", "Basic"), `mobile-backend:azureSqlSku: "Basic" is not a zone-redundant vCore SKU`},
 		{"SQL SKU without zone redundancy", azure.with("azureSqlSku", "GP_DC_2"), `mobile-backend:azureSqlSku: "GP_DC_2" is not a zone-redundant vCore SKU: General Purpose or Business Critical on standard-series hardware`},
 		{"grace period", azure.with("azureFailoverGraceMinutes", 30), "mobile-backend:azureFailoverGraceMinutes: 30 is below Azure's minimum of 60 minutes"},
+		{"vault generation", azure.with("azureKeyVaultGeneration", -1), "mobile-backend:azureKeyVaultGeneration: -1 must be between 0 and 99"},
 		{"zone in a group the stack owns", azure.with("azureDnsResourceGroup", "bad-eastus2"), `mobile-backend:azureDnsResourceGroup: "bad-eastus2" is a resource group this stack creates`},
 		{"admin pair", azure.with("azureSqlAdminLogin", "dba"), "mobile-backend:azureSqlAdminLogin: set azureSqlAdminLogin and azureSqlAdminObjectId together, or neither"},
 	}

@@ -196,6 +196,8 @@ var Fields = []Field{
 		func(s *Spec) *string { return &s.Azure.SQLSku }),
 	str("azureDnsResourceGroup", "", "Resource group of the Azure DNS zone. An existing zone is looked up there (default <stack>-dns, a group the stack never creates; never one of the stack's own groups); with createDnsZone the zone is created there (default: the stack's global group).",
 		func(s *Spec) *string { return &s.Azure.DNSResourceGroup }),
+	integer("azureKeyVaultGeneration", 0, "Raise it (1, 2, ...) to re-create a destroyed Azure stack under the same name: Key Vault names stay reserved for 90 days after a destroy (soft delete with purge protection), and this gives the vaults new ones.",
+		func(s *Spec) *int { return &s.Azure.KeyVaultGeneration }),
 	integer("azureFailoverGraceMinutes", components.DefaultFailoverGraceMinutes, "Minutes the SQL failover group waits before an automatic failover that may lose data (60 or more).",
 		func(s *Spec) *int { return &s.Azure.FailoverGraceMinutes }),
 

@@ -143,9 +143,12 @@ type AzureSettings struct {
 	SQLAdminLogin    string
 	SQLAdminObjectID string
 	SQLSku           string // database SKU, e.g. GP_Gen5_2
-	// DNSResourceGroup holds the Azure DNS zone; empty means the stack's
-	// global resource group.
+	// DNSResourceGroup holds the Azure DNS zone; empty means <stack>-dns for
+	// an existing zone, the stack's global group for a created one.
 	DNSResourceGroup string
+	// KeyVaultGeneration renames the Key Vaults: a destroyed stack's vault
+	// names stay reserved for 90 days (soft delete, purge protection).
+	KeyVaultGeneration int
 	// FailoverGraceMinutes is how long the failover group waits before an
 	// automatic failover that may lose data.
 	FailoverGraceMinutes int

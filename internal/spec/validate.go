@@ -508,6 +508,9 @@ func (s Spec) validateAzure(p *problems) {
 			p.add("azureDnsResourceGroup", "%q is a resource group this stack creates: keep the existing DNS zone in a group of its own (default <stack>-dns), or set createDnsZone", g)
 		}
 	}
+	if s.Azure.KeyVaultGeneration < 0 || s.Azure.KeyVaultGeneration > 99 {
+		p.add("azureKeyVaultGeneration", "%d must be between 0 and 99", s.Azure.KeyVaultGeneration)
+	}
 	if s.Azure.FailoverGraceMinutes < 60 {
 		p.add("azureFailoverGraceMinutes", "%d is below Azure's minimum of 60 minutes for automatic failover", s.Azure.FailoverGraceMinutes)
 	}
