@@ -568,3 +568,32 @@ func TestAzureKeyVaultGenerationRenamesTheVaults(t *testing.T) {
 		assert.NotEqual(t, name, second[region], "generation 1 renames %s's vault", region)
 	}
 }
+
+// Every app sends its traces to its own region's Application Insights, the
+// one the dashboard's trace links open.
+func TestAzureAppsTraceToTheirRegionsApplicationInsights(t *testing.T) {
+	t.Parallel()
+	res := mustPlan(t, "tr", contract("azure", "active-active", "eastus2", "westeurope"))
+	insights := map[string]*mock.Resource{}
+	for _, c := range res.Recorder.OfType("azure-native:insights:Component") {
+		if strings.HasSuffix(c.Name, "-insights") {
+			insights[c.Region] = c
+			assert.Equal(t, "LogAnalytics", c.Str("ingestionMode"))
+		}
+	}
+	require.Len(t, insights, 2, "one per region")
+	for _, a := range res.Recorder.OfType(typeContainerApp) {
+		env := map[string]any{}
+		for i := 0; i < a.Len("template.containers.0.env"); i++ {
+			env[a.Str(fmt.Sprintf("template.containers.0.env.%d.name", i))] = a.Get(fmt.Sprintf("template.containers.0.env.%d.value", i))
+		}
+		own := insights[a.Region]
+		require.NotNil(t, own, a.Region)
+		assert.Equal(t, own.Outputs["connectionString"], env["APPLICATIONINSIGHTS_CONNECTION_STRING"], "%s traces to its own region", a.Region)
+		assert.Equal(t, "tr-api", env["OTEL_SERVICE_NAME"])
+	}
+	dash := one(t, res.Recorder.OfType("azure-native:portal:Dashboard"), "dashboard")
+	for _, c := range insights {
+		assert.Contains(t, fmt.Sprint(dash.Inputs), c.ID, "the dashboard links the insights the apps use")
+	}
+}

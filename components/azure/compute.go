@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/app/v2"
+	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/operationalinsights/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -19,11 +20,14 @@ import (
 type RegionalCompute struct {
 	pulumi.ResourceState
 
-	AppFQDN             pulumi.StringOutput `pulumi:"appFqdn"`
-	AppID               pulumi.StringOutput `pulumi:"appId"`
-	EnvironmentID       pulumi.StringOutput `pulumi:"environmentId"`
-	WorkspaceID         pulumi.StringOutput `pulumi:"workspaceId"`
-	WorkspaceName       pulumi.StringOutput `pulumi:"workspaceName"`
+	AppFQDN       pulumi.StringOutput `pulumi:"appFqdn"`
+	AppID         pulumi.StringOutput `pulumi:"appId"`
+	EnvironmentID pulumi.StringOutput `pulumi:"environmentId"`
+	WorkspaceID   pulumi.StringOutput `pulumi:"workspaceId"`
+	WorkspaceName pulumi.StringOutput `pulumi:"workspaceName"`
+	// InsightsID is the region's Application Insights, which the app's
+	// traces go to (APPLICATIONINSIGHTS_CONNECTION_STRING).
+	InsightsID          pulumi.StringOutput `pulumi:"insightsId"`
 	IdentityPrincipalID pulumi.StringOutput `pulumi:"identityPrincipalId"`
 }
 
@@ -74,6 +78,22 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	if err != nil {
 		return nil, fmt.Errorf("compute %s: %w", name, err)
 	}
+	// Traces: workspace-based Application Insights in the region, sampled at
+	// TraceSamplingPercent; the app gets its connection string.
+	traces, err := insights.NewComponent(ctx, name+"-insights", &insights.ComponentArgs{
+		ResourceName:        pulumi.String(resourceName(name+"-insights", 255)),
+		ResourceGroupName:   rg,
+		Location:            pulumi.String(args.Region),
+		Kind:                pulumi.String("web"),
+		ApplicationType:     pulumi.String("web"),
+		WorkspaceResourceId: ws.ID(),
+		IngestionMode:       pulumi.String("LogAnalytics"),
+		SamplingPercentage:  pulumi.Float64(TraceSamplingPercent),
+		Tags:                args.Tags,
+	}, child)
+	if err != nil {
+		return nil, err
+	}
 	keys := operationalinsights.GetSharedKeysOutput(ctx, operationalinsights.GetSharedKeysOutputArgs{
 		ResourceGroupName: rg, WorkspaceName: ws.Name,
 	}, child)
@@ -108,9 +128,17 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	for k, v := range args.Environment {
 		base[k] = v
 	}
+	// OpenTelemetry's service name; the Azure Monitor OpenTelemetry
+	// distro reads the connection string from this variable ("Enable Azure
+	// Monitor OpenTelemetry", learn.microsoft.com).
+	base["OTEL_SERVICE_NAME"] = pulumi.String(args.StackName + "-api")
 	for _, k := range components.SortedKeys(map[string]pulumi.StringInput(base)) {
 		envVars = append(envVars, &app.EnvironmentVarArgs{Name: pulumi.String(k), Value: base[k]})
 	}
+	// A plain value: the connection string's ingestion key only lets one send
+	// telemetry, and Microsoft does not consider it a security token
+	// ("Connection strings in Application Insights", learn.microsoft.com).
+	envVars = append(envVars, &app.EnvironmentVarArgs{Name: pulumi.String("APPLICATIONINSIGHTS_CONNECTION_STRING"), Value: traces.ConnectionString})
 	probe := func(kind string, period, failures int) *app.ContainerAppProbeArgs {
 		return &app.ContainerAppProbeArgs{
 			Type:             pulumi.String(kind),
@@ -172,6 +200,7 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	c.EnvironmentID = env.ID().ToStringOutput()
 	c.WorkspaceID = ws.ID().ToStringOutput()
 	c.WorkspaceName = ws.Name
+	c.InsightsID = traces.ID().ToStringOutput()
 	c.IdentityPrincipalID = ca.Identity.ApplyT(func(id *app.ManagedServiceIdentityResponse) string {
 		if id == nil || id.PrincipalId == "" {
 			return ""
@@ -180,6 +209,6 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	}).(pulumi.StringOutput)
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"appFqdn": c.AppFQDN, "appId": c.AppID, "environmentId": c.EnvironmentID, "workspaceId": c.WorkspaceID,
-		"workspaceName": c.WorkspaceName, "identityPrincipalId": c.IdentityPrincipalID,
+		"workspaceName": c.WorkspaceName, "insightsId": c.InsightsID, "identityPrincipalId": c.IdentityPrincipalID,
 	})
 }

@@ -29,6 +29,7 @@ type MonitoredRegion struct {
 	WorkspaceID   pulumi.StringInput // the region's Log Analytics workspace
 	WorkspaceName pulumi.StringInput // its name (the primary's holds the all-regions function)
 	AppID         pulumi.StringInput // the container app
+	InsightsID    pulumi.StringInput // the Application Insights the app traces to
 	DatabaseID    pulumi.StringInput // the region's database (primary or geo-secondary)
 }
 
@@ -67,6 +68,11 @@ type Monitoring struct {
 func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts ...pulumi.ResourceOption) (*Monitoring, error) {
 	if args.Stack == "" || args.Domain == "" || args.ResourceGroup == nil || len(args.Regions) == 0 || args.FrontDoorID == nil {
 		return nil, fmt.Errorf("monitoring %s: Stack, Domain, ResourceGroup, Regions and FrontDoorID are required", name)
+	}
+	for _, r := range args.Regions {
+		if r.Name == "" || r.ResourceGroup == nil || r.WorkspaceID == nil || r.WorkspaceName == nil || r.AppID == nil || r.InsightsID == nil {
+			return nil, fmt.Errorf("monitoring %s: region %q needs Name, ResourceGroup, WorkspaceID, WorkspaceName, AppID and InsightsID", name, r.Name)
+		}
 	}
 	m := &Monitoring{}
 	if err := ctx.RegisterComponentResource("mobile-backend:azure:Monitoring", name, m, opts...); err != nil {
@@ -152,21 +158,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 	var traceLinks []pulumi.StringOutput
 	for _, r := range args.Regions {
 		rn := fmt.Sprintf("%s-%s", name, r.Name)
-		component, err := insights.NewComponent(ctx, rn+"-insights", &insights.ComponentArgs{
-			ResourceName:        pulumi.String(resourceName(rn+"-insights", 255)),
-			ResourceGroupName:   r.ResourceGroup,
-			Location:            pulumi.String(r.Name),
-			Kind:                pulumi.String("web"),
-			ApplicationType:     pulumi.String("web"),
-			WorkspaceResourceId: r.WorkspaceID,
-			IngestionMode:       pulumi.String("LogAnalytics"),
-			SamplingPercentage:  pulumi.Float64(TraceSamplingPercent),
-			Tags:                args.Tags,
-		}, child)
-		if err != nil {
-			return nil, err
-		}
-		traceLinks = append(traceLinks, pulumi.Sprintf("[Traces: transaction search](https://portal.azure.com/#@/resource%s/searchV1) · [application map](https://portal.azure.com/#@/resource%s/applicationMap) · logs: `%s` in the primary's workspace, every region", component.ID(), component.ID(), AllLogsFunction))
+		traceLinks = append(traceLinks, pulumi.Sprintf("[Traces: transaction search](https://portal.azure.com/#@/resource%s/searchV1) · [application map](https://portal.azure.com/#@/resource%s/applicationMap) · logs: `%s` in the primary's workspace, every region", r.InsightsID, r.InsightsID, AllLogsFunction))
 		if err := alert(rn+"-restarts", "API containers restarting in "+r.Name, r.AppID, "Microsoft.App/containerApps", "RestartCount", "GreaterThan", 0, "Total", 2); err != nil {
 			return nil, err
 		}

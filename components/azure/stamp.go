@@ -82,7 +82,7 @@ func Watched(stamps []*Stamp, db *GlobalDatabase) []MonitoredRegion {
 	out := make([]MonitoredRegion, 0, len(stamps))
 	for i, s := range stamps {
 		m := MonitoredRegion{Name: s.Name, Role: s.Role, ResourceGroup: s.ResourceGroup,
-			WorkspaceID: s.Compute.WorkspaceID, WorkspaceName: s.Compute.WorkspaceName, AppID: s.Compute.AppID}
+			WorkspaceID: s.Compute.WorkspaceID, WorkspaceName: s.Compute.WorkspaceName, AppID: s.Compute.AppID, InsightsID: s.Compute.InsightsID}
 		if i == 0 && db != nil {
 			m.DatabaseID = db.PrimaryDatabaseID
 		}
