@@ -4,12 +4,9 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/mobile-backend/mobile-backend/components"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 )
-
-// staticPrefix is the object prefix the edge may read (components.StaticPrefix;
-// policies link no component package).
-const staticPrefix = "static"
 
 // EdgeReadsStaticOnly: the edge cache serves static content, so it must not
 // be able to read a user's upload from the same bucket or container.
@@ -39,8 +36,8 @@ var EdgeReadsStaticOnly = Policy{
 					continue
 				}
 				for _, r := range list(st.Resource) {
-					if !strings.HasSuffix(r, "/"+staticPrefix+"/*") {
-						vs = append(vs, violation(p, "lets CloudFront read %s: the edge may read %s/* only", r, staticPrefix))
+					if !strings.HasSuffix(r, "/"+components.StaticPrefix+"/*") {
+						vs = append(vs, violation(p, "lets CloudFront read %s: the edge may read %s/* only", r, components.StaticPrefix))
 					}
 				}
 			}
@@ -53,7 +50,7 @@ var EdgeReadsStaticOnly = Policy{
 			if mock.Unresolved(expr) || mock.Unresolved(m.Str("bucket")) && expr != "" {
 				continue // built from the bucket's name, unknown in a first preview
 			}
-			want := `resource.name.startsWith("projects/_/buckets/` + m.Str("bucket") + `/objects/` + staticPrefix + `/")`
+			want := `resource.name.startsWith("projects/_/buckets/` + m.Str("bucket") + `/objects/` + components.StaticPrefix + `/")`
 			if expr != want {
 				vs = append(vs, violation(m, "lets Cloud CDN read the whole bucket: condition it on %s", want))
 			}
@@ -79,8 +76,8 @@ var EdgeReadsStaticOnly = Policy{
 				vs = append(vs, violation(r, "routes to storage without a one-container origin path (%q)", r.Str("originPath")))
 			}
 			for _, p := range list(r.Get("patternsToMatch")) {
-				if !strings.HasPrefix(p, "/"+staticPrefix+"/") {
-					vs = append(vs, violation(r, "serves %s from storage: the edge may read /%s/* only", p, staticPrefix))
+				if !strings.HasPrefix(p, "/"+components.StaticPrefix+"/") {
+					vs = append(vs, violation(r, "serves %s from storage: the edge may read /%s/* only", p, components.StaticPrefix))
 				}
 			}
 		}
