@@ -84,20 +84,3 @@ var EdgeReadsStaticOnly = Policy{
 		return vs
 	},
 }
-
-// list is an IAM Resource or a pattern list (a string or a list) as strings.
-func list(v any) []string {
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []any:
-		var out []string
-		for _, e := range x {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
-}

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/mobile-backend/mobile-backend/internal/mock"
@@ -58,18 +59,24 @@ var NoWildcardIAM = Policy{
 
 // anyIs reports whether an IAM Action or Resource (a string or a list) is or
 // holds want.
-func anyIs(v any, want string) bool {
+func anyIs(v any, want string) bool { return slices.Contains(list(v), want) }
+
+// list is an IAM Action or Resource, or a pattern list (a string or a list),
+// as strings.
+func list(v any) []string {
 	switch x := v.(type) {
 	case string:
-		return x == want
+		return []string{x}
 	case []any:
+		var out []string
 		for _, e := range x {
-			if e == want {
-				return true
+			if s, ok := e.(string); ok {
+				out = append(out, s)
 			}
 		}
+		return out
 	}
-	return false
+	return nil
 }
 
 // statefulTypes hold data a destroy or a replacement would lose.

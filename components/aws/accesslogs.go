@@ -73,10 +73,9 @@ func accessLogBucket(ctx *pulumi.Context, name, region, account string, retentio
 // logBucket is a private bucket that keeps logs retentionDays: public access
 // blocked, owner-enforced, encrypted with keyArn (SSE-S3 when nil), expiring
 // objects. Its policy is the caller's (it must deny insecure transport).
-// logBucket is a private, TLS-only bucket whose objects expire after
-// retentionDays; versioned (for S3 replication, which needs versioning on
-// both sides), it also expires noncurrent versions and returns the
-// versioning resource that replication must wait for.
+// When versioned (S3 replication needs versioning on both sides) it also
+// expires noncurrent versions and returns the versioning resource that
+// replication must wait for.
 func logBucket(ctx *pulumi.Context, id, bucketName string, keyArn pulumi.StringInput, retentionDays int, versioned, protect bool, opts ...pulumi.ResourceOption) (*s3.BucketV2, pulumi.Resource, error) {
 	bucket, err := s3.NewBucketV2(ctx, id, &s3.BucketV2Args{
 		Bucket:       pulumi.String(bucketName),

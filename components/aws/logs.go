@@ -40,9 +40,10 @@ type CentralLogsArgs struct {
 // in the first region; elsewhere a staging bucket that S3 replicates into
 // the central bucket under the same prefix, since Firehose's guide does not
 // document delivery to a bucket in another region). Every bucket is
-// KMS-encrypted with its region's key, private, and keeps RetentionDays. Logs Insights keeps working on each region's log group;
-// the bucket is where a cross-region search (Athena, or a download) starts,
-// and it survives the loss of any other region.
+// KMS-encrypted with its region's key, private and TLS-only, and keeps
+// RetentionDays. Logs Insights keeps working on each region's log group; the
+// central bucket is where a cross-region search (Athena, or a download)
+// starts, and it survives the loss of any other region.
 type CentralLogs struct {
 	pulumi.ResourceState
 
@@ -60,17 +61,11 @@ func NewCentralLogs(ctx *pulumi.Context, name string, args CentralLogsArgs, opts
 	}
 	child := pulumi.Parent(c)
 	bucketName := names.Fit(strings.ToLower(fmt.Sprintf("%s-logs-%s", args.Stack, args.Account)), 63)
-	bucket, centralVersioning, err := logBucket(ctx, name, bucketName, args.BucketKeyArn, args.RetentionDays, len(args.Regions) > 1, args.Protect, child)
+	bucket, centralVersioning, err := tlsOnlyLogBucket(ctx, name, bucketName, args.BucketKeyArn, args.RetentionDays, len(args.Regions) > 1, args.Protect, child)
 	if err != nil {
 		return nil, err
 	}
 	home := args.Regions[0].Name
-	if _, err := s3.NewBucketPolicy(ctx, name, &s3.BucketPolicyArgs{
-		Bucket: bucket.ID(),
-		Policy: bucket.Arn.ApplyT(func(arn string) string { return Policy(denyInsecureTransport(arn)) }).(pulumi.StringOutput),
-	}, child); err != nil {
-		return nil, err
-	}
 
 	var staging []stagingBucket
 	for _, r := range args.Regions {
@@ -81,15 +76,9 @@ func NewCentralLogs(ctx *pulumi.Context, name string, args CentralLogsArgs, opts
 		// delivery across AWS accounts and regions").
 		dest, destKey := bucket, args.BucketKeyArn
 		if r.Name != home {
-			b, v, err := logBucket(ctx, rn+"-staging", names.Fit(strings.ToLower(fmt.Sprintf("%s-logs-%s-%s", args.Stack, r.Name, args.Account)), 63),
+			b, v, err := tlsOnlyLogBucket(ctx, rn+"-staging", names.Fit(strings.ToLower(fmt.Sprintf("%s-logs-%s-%s", args.Stack, r.Name, args.Account)), 63),
 				r.KeyArn, args.RetentionDays, true, args.Protect, child, in)
 			if err != nil {
-				return nil, err
-			}
-			if _, err := s3.NewBucketPolicy(ctx, rn+"-staging", &s3.BucketPolicyArgs{
-				Bucket: b.ID(),
-				Policy: b.Arn.ApplyT(func(arn string) string { return Policy(denyInsecureTransport(arn)) }).(pulumi.StringOutput),
-			}, child, in); err != nil {
 				return nil, err
 			}
 			dest, destKey = b, r.KeyArn
@@ -258,4 +247,20 @@ func firehoseProcessor(typ, parameter, value string) *kinesis.FirehoseDeliverySt
 		}
 	}
 	return p
+}
+
+// tlsOnlyLogBucket is a logBucket whose policy only denies insecure
+// transport (no service writes to it through the policy).
+func tlsOnlyLogBucket(ctx *pulumi.Context, id, bucketName string, keyArn pulumi.StringInput, retentionDays int, versioned, protect bool, opts ...pulumi.ResourceOption) (*s3.BucketV2, pulumi.Resource, error) {
+	bucket, versioning, err := logBucket(ctx, id, bucketName, keyArn, retentionDays, versioned, protect, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := s3.NewBucketPolicy(ctx, id, &s3.BucketPolicyArgs{
+		Bucket: bucket.ID(),
+		Policy: bucket.Arn.ApplyT(func(arn string) string { return Policy(denyInsecureTransport(arn)) }).(pulumi.StringOutput),
+	}, opts...); err != nil {
+		return nil, nil, err
+	}
+	return bucket, versioning, nil
 }
