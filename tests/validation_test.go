@@ -168,3 +168,27 @@ func TestEveryComponentRefusesMissingArgsBeforeRegisteringAnything(t *testing.T)
 		})
 	}
 }
+
+// The inputs monitoring gained for failover-proof alerts and traces are
+// required like the others: a missing one is an error, not a panic.
+func TestMonitoringRefusesAMissingURLMapOrInsights(t *testing.T) {
+	t.Parallel()
+	for name, make := range map[string]func(ctx *pulumi.Context) error{
+		"gcp without URLMap": func(ctx *pulumi.Context) error {
+			_, err := gcpc.NewMonitoring(ctx, "x", gcpc.MonitoringArgs{Project: "p", Domain: "api.example.com", Regions: []gcpc.MonitoredRegion{{Name: "us-east1"}}})
+			return err
+		},
+		"azure region without InsightsID": func(ctx *pulumi.Context) error {
+			g := pulumi.String("g")
+			_, err := azc.NewMonitoring(ctx, "x", azc.MonitoringArgs{Stack: "s", Domain: "api.example.com", ResourceGroup: g, FrontDoorID: g,
+				Regions: []azc.MonitoredRegion{{Name: "eastus2", ResourceGroup: g, WorkspaceID: g, WorkspaceName: g, AppID: g}}})
+			return err
+		},
+	} {
+		rec := mock.NewRecorder("mobile-backend", "test")
+		err := pulumi.RunErr(make, rec.RunOption())
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), " x: ", name)
+		assert.Empty(t, rec.Resources(), name)
+	}
+}

@@ -89,8 +89,8 @@ func (m *Monitoring) UptimeCheck(key string) pulumi.StringOutput { return m.chec
 // NewMonitoring builds the checks, alerts and dashboard. Pass the primary
 // region's provider in opts.
 func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts ...pulumi.ResourceOption) (*Monitoring, error) {
-	if args.Project == "" || args.Domain == "" || len(args.Regions) == 0 {
-		return nil, fmt.Errorf("monitoring %s: Project, Domain and Regions are required", name)
+	if args.Project == "" || args.Domain == "" || len(args.Regions) == 0 || args.URLMap == nil {
+		return nil, fmt.Errorf("monitoring %s: Project, Domain, Regions and URLMap are required", name)
 	}
 	m := &Monitoring{checks: map[string]pulumi.StringOutput{}}
 	if err := ctx.RegisterComponentResource("mobile-backend:gcp:Monitoring", name, m, opts...); err != nil {
