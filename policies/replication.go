@@ -15,7 +15,7 @@ import (
 // fails over to.
 var DataReachesEveryRegion = Policy{
 	Name:        "data-reaches-every-region",
-	Description: "Every non-primary region holds an Aurora member, a DynamoDB replica and S3 replication from the primary; a Spanner configuration with a readable replica in every region or a Cloud SQL replica in each, and a dual-region bucket over the first two regions; an Azure SQL geo-secondary and object replication from the primary.",
+	Description: "Every non-primary region holds an Aurora member, a DynamoDB replica and S3 replication from the primary; a Spanner configuration with a readable replica in every region or a Cloud SQL replica in each, and every region a bucket in its area (the uploads bucket, or a Storage Transfer copy of it); an Azure SQL geo-secondary and object replication from the primary.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		var vs []Violation
@@ -79,12 +79,16 @@ var DataReachesEveryRegion = Policy{
 					}
 				}
 			}
-			for _, b := range s.OfType("gcp:storage/bucket:Bucket") {
-				locs, _ := b.Get("customPlacementConfig.dataLocations").([]any)
-				for _, want := range s.Spec.RegionNames[:2] {
-					if !slices.Contains(locs, any(strings.ToUpper(want))) {
-						vs = append(vs, violation(b, "bucket's dual-region placement %v does not include %s", locs, want))
-					}
+			copies := s.gcsCopies()
+			for _, r := range s.Spec.RegionNames {
+				reached := false
+				for _, b := range s.OfType("gcp:storage/bucket:Bucket") {
+					from, isCopy := copies[b]
+					fed := isCopy && from != nil || !isCopy && gcsMultiRegion(b)
+					reached = reached || fed && gcsCovers(b, r)
+				}
+				if !reached {
+					lacks(r, fmt.Sprintf("bucket in its area (%s): neither the uploads bucket nor a Storage Transfer copy of it", orRegion(spec.GCSArea(r), r)))
 				}
 			}
 		case spec.Azure:
@@ -148,4 +152,79 @@ func pathsOf(r *mock.Resource, list, field string) []string {
 		out = append(out, targets(r, fmt.Sprintf("%s.%d.%s", list, i, field))...)
 	}
 	return out
+}
+
+// gcsCopies maps each bucket that a Storage Transfer job fills to the bucket
+// it is filled from (nil when that source is itself a copy or unknown).
+func (s Stack) gcsCopies() map[*mock.Resource]*mock.Resource {
+	resolve := s.gcsBuckets()
+	copies := map[*mock.Resource]*mock.Resource{}
+	for _, j := range s.OfType("gcp:storage/transferJob:TransferJob") {
+		src := resolve(targets(j, "transferSpec.gcsDataSource.bucketName"))
+		dst := resolve(targets(j, "transferSpec.gcsDataSink.bucketName"))
+		// In a preview both names are unknown and the job's dependencies
+		// name both buckets: the source is the multi-region one (the uploads).
+		if len(src) > 1 {
+			src = slices.DeleteFunc(slices.Clone(src), func(b *mock.Resource) bool { return !gcsMultiRegion(b) })
+			dst = slices.DeleteFunc(dst, func(b *mock.Resource) bool { return slices.Contains(src, b) })
+		}
+		for _, d := range dst {
+			if _, seen := copies[d]; !seen {
+				copies[d] = nil
+			}
+			if len(src) == 1 && src[0] != d {
+				copies[d] = src[0]
+			}
+		}
+	}
+	// A copy of a copy is not fed from the uploads.
+	for d, src := range copies {
+		if _, srcIsCopy := copies[src]; srcIsCopy {
+			copies[d] = nil
+		}
+	}
+	return copies
+}
+
+// gcsBuckets resolves references (names, ids, or in a preview URNs) to the
+// stack's buckets.
+func (s Stack) gcsBuckets() func(refs []string) []*mock.Resource {
+	byRef := map[string]*mock.Resource{}
+	for _, b := range s.OfType("gcp:storage/bucket:Bucket") {
+		byRef[b.ID], byRef[b.URN] = b, b
+		if n, ok := b.Outputs["name"].(string); ok {
+			byRef[n] = b
+		}
+	}
+	return func(refs []string) []*mock.Resource {
+		var out []*mock.Resource
+		for _, ref := range refs {
+			if b := byRef[ref]; b != nil && !slices.Contains(out, b) {
+				out = append(out, b)
+			}
+		}
+		return out
+	}
+}
+
+// gcsMultiRegion reports whether a bucket outlives the loss of one region
+// (a dual-region, or a multi-region such as EU): such a bucket can take the
+// uploads, a single-region one only a copy of them.
+func gcsMultiRegion(b *mock.Resource) bool {
+	return b.Get("customPlacementConfig") != nil || spec.GCSAreas[strings.ToUpper(b.Str("location"))] != nil
+}
+
+// gcsCovers reports whether a bucket is in a region's area: the region
+// itself, one of its dual-region's locations, or its multi-region area.
+func gcsCovers(b *mock.Resource, region string) bool {
+	loc, r := strings.ToUpper(b.Str("location")), strings.ToUpper(region)
+	locs, _ := b.Get("customPlacementConfig.dataLocations").([]any)
+	return loc == r || slices.Contains(locs, any(r)) || loc != "" && loc == spec.GCSArea(region)
+}
+
+func orRegion(area, region string) string {
+	if area == "" {
+		return region
+	}
+	return area
 }

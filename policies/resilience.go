@@ -2,9 +2,11 @@ package policies
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
 
@@ -73,6 +75,9 @@ type Figure struct {
 	Objective int    `json:"objective"`
 	Computed  int    `json:"computed"`
 	Terms     []Term `json:"terms"`
+	// NotCounted are paths shown for what they are but outside the loss of
+	// one region (a read copy of data that a surviving store still holds).
+	NotCounted []Term `json:"notCounted,omitempty"`
 }
 
 // Budget is what the configured resources imply for losing a region.
@@ -84,7 +89,7 @@ type Budget struct {
 // ComputeBudget reads the recorded resources (not the config's intent) and
 // returns the recovery time and data-loss window they imply.
 func ComputeBudget(s Stack) Budget {
-	var rto, rpo []Term
+	var rto, rpo, copied []Term
 	standby := s.Spec.Topology == spec.ActivePassive
 	switch s.Spec.Cloud {
 	case spec.AWS:
@@ -142,7 +147,12 @@ func ComputeBudget(s Stack) Budget {
 			rto = append(rto, Term{"Cloud SQL replica promotion (operator)", CloudSQLPromotionSeconds})
 			rpo = append(rpo, Term{"Cloud SQL cross-region replica", CloudSQLReplicaRPOSeconds})
 		}
+		copies := s.gcsCopies()
 		for _, b := range s.OfType("gcp:storage/bucket:Bucket") {
+			if _, isCopy := copies[b]; isCopy {
+				copied = append(copied, Term{fmt.Sprintf("Storage Transfer copy to %s (a read copy: every upload is written to the dual-region bucket first)", b.Str("location")), copyInterval(s, b)})
+				continue
+			}
 			if b.Str("rpo") == "ASYNC_TURBO" {
 				rpo = append(rpo, Term{"Cloud Storage turbo replication", GCSTurboRPOSeconds})
 			} else {
@@ -168,7 +178,7 @@ func ComputeBudget(s Stack) Budget {
 			rpo = append(rpo, Term{"storage object replication (no published objective)", ObjectReplicationRPOSeconds})
 		}
 	}
-	b := Budget{RTO: Figure{Objective: s.Spec.Objectives.RTOSeconds, Terms: rto}, RPO: Figure{Objective: s.Spec.Objectives.RPOSeconds, Terms: rpo}}
+	b := Budget{RTO: Figure{Objective: s.Spec.Objectives.RTOSeconds, Terms: rto}, RPO: Figure{Objective: s.Spec.Objectives.RPOSeconds, Terms: rpo, NotCounted: copied}}
 	for _, t := range rto {
 		b.RTO.Computed += t.Seconds
 	}
@@ -176,6 +186,22 @@ func ComputeBudget(s Stack) Budget {
 		b.RPO.Computed = max(b.RPO.Computed, t.Seconds)
 	}
 	return b
+}
+
+// copyInterval is the repeat interval of the Storage Transfer job that
+// fills a bucket (the job's schedule; 24 hours when unset).
+func copyInterval(s Stack, b *mock.Resource) int {
+	resolve := s.gcsBuckets()
+	interval := 0
+	for _, j := range s.OfType("gcp:storage/transferJob:TransferJob") {
+		if slices.Contains(resolve(targets(j, "transferSpec.gcsDataSink.bucketName")), b) {
+			interval = 24 * 3600
+			if v := j.Str("schedule.repeatInterval"); v != "" {
+				interval = seconds(v)
+			}
+		}
+	}
+	return interval
 }
 
 // seconds parses a duration such as "60s".

@@ -63,6 +63,9 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	// and Spanner's configuration or each Cloud SQL instance's region.
 	placement := gcpc.ChooseDualRegion(s.RegionNames)
 	users := map[string][]string{gcpc.KMSLocation(placement.Location): {gcpc.StorageService}}
+	for _, c := range gcpc.PlaceReadCopies(s.RegionNames, placement) {
+		users[c.Region] = append(users[c.Region], gcpc.StorageService)
+	}
 	if engine == spec.EngineSpanner {
 		if loc := s.GCP.Spanner.KMSLocation; loc != "" {
 			users[loc] = append(users[loc], "spanner.googleapis.com")
@@ -95,8 +98,8 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	}
 	storage, err := gcpc.NewReplicatedStorage(ctx, s.Stack+"-uploads", gcpc.ReplicatedStorageArgs{
 		Regions: s.RegionNames, NoncurrentVersionDays: s.Storage.NoncurrentVersionDays, Protect: s.Protect, ProjectNumber: proj.Number,
-		RandomProvider: randomProvider,
-		KeyID:          keys.Key(gcpc.KMSLocation(placement.Location)),
+		RandomProvider: randomProvider, KeyIDs: keys.All(),
+		Project: project, TransferAPI: apis.Service(transferAPI),
 	}, inPrimary)
 	if err != nil {
 		return nil, err
@@ -206,6 +209,7 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	out.Cloud = pulumi.Map{
 		"ipAddress":     lb.IPAddress,
 		"bucketRegions": pulumi.ToStringArray(storage.Placement.Regions[:]),
+		"readBuckets":   storage.ReadBuckets,
 	}
 	if engine == spec.EngineSpanner {
 		out.Cloud["spannerConfig"] = pulumi.String(s.GCP.Spanner.Name)
@@ -230,5 +234,11 @@ func googleAPIs(s spec.Spec) []string {
 	if s.MonthlyBudget > 0 {
 		apis = append(apis, "billingbudgets.googleapis.com")
 	}
+	if len(gcpc.PlaceReadCopies(s.RegionNames, gcpc.ChooseDualRegion(s.RegionNames))) > 0 {
+		apis = append(apis, transferAPI)
+	}
 	return apis
 }
+
+// transferAPI copies uploads to the read copies of other areas.
+const transferAPI = "storagetransfer.googleapis.com"

@@ -346,7 +346,7 @@ func TestGCPDatabaseEnginePerTopology(t *testing.T) {
 func TestBucketIsDualRegionWithTurboReplication(t *testing.T) {
 	t.Parallel()
 	res := mustPlan(t, "b", with(contract("gcp", "active-passive", "europe-west1", "us-east1", "europe-west3"), "noncurrentVersionDays", 60))
-	b := one(t, res.Recorder.OfType(typeGCSBucket), "bucket")
+	b := res.Recorder.Named(typeGCSBucket, "b-uploads")
 	assert.Equal(t, "EU", b.Str("location"))
 	assert.Equal(t, []any{"EUROPE-WEST1", "EUROPE-WEST3"}, b.Get("customPlacementConfig.dataLocations"), "the primary and the next stack region on its continent")
 	assert.Equal(t, "ASYNC_TURBO", b.Str("rpo"))
@@ -360,6 +360,93 @@ func TestBucketIsDualRegionWithTurboReplication(t *testing.T) {
 	bb := one(t, res.Recorder.OfType(typeBackendBkt), "backend bucket")
 	assert.True(t, bb.Bool("enableCdn"))
 	assert.Equal(t, b.Outputs["name"], bb.Str("bucketName"))
+}
+
+// Every region reads from a bucket in its own area: the dual-region bucket
+// every app writes to, or a regional copy that Storage Transfer Service
+// fills from it hourly, deletions included.
+func TestUploadsReachEveryAreaOfAStackOnThreeContinents(t *testing.T) {
+	t.Parallel()
+	const typeJob, typeGrant = "gcp:storage/transferJob:TransferJob", "gcp:storage/bucketIAMMember:BucketIAMMember"
+	for _, topology := range []string{"active-passive", "active-active"} {
+		t.Run(topology, func(t *testing.T) {
+			res := mustPlan(t, "c3", contract("gcp", topology, "europe-west4", "us-central1", "asia-southeast1"))
+			uploads := res.Recorder.Named(typeGCSBucket, "c3-uploads")
+			require.NotNil(t, uploads)
+			assert.Equal(t, "EU", uploads.Str("location"))
+			name := func(b *mock.Resource) string { return b.Out("name").(string) }
+			keys := map[string]string{} // KMS location -> key
+			for _, ring := range res.Recorder.OfType("gcp:kms/keyRing:KeyRing") {
+				keys[ring.Str("location")] = ring.ID + "/cryptoKeys/data"
+			}
+			copies := map[string]*mock.Resource{}
+			for _, region := range []string{"us-central1", "asia-southeast1"} {
+				b := res.Recorder.Named(typeGCSBucket, "c3-uploads-"+region)
+				require.NotNil(t, b, region)
+				copies[region] = b
+				assert.Equal(t, strings.ToUpper(region), b.Str("location"))
+				assert.Nil(t, b.Get("customPlacementConfig"))
+				assert.Equal(t, keys[region], b.Str("encryption.defaultKmsKeyName"), "the copy's key lives in its region")
+				assert.Equal(t, true, b.Get("versioning.enabled"))
+				assert.Equal(t, "enforced", b.Str("publicAccessPrevention"))
+				assert.True(t, b.Protect)
+			}
+			assert.Len(t, res.Recorder.OfType(typeGCSBucket), 3, "europe-west4 reads the EU uploads bucket itself")
+
+			agent := "serviceAccount:project-" + mock.GCPProjectNumber + "@storage-transfer-service.iam.gserviceaccount.com"
+			roles := map[string][]string{} // bucket -> the transfer agent's roles
+			grants := map[string][]string{}
+			for _, g := range res.Recorder.OfType(typeGrant) {
+				if g.Str("member") == agent {
+					roles[g.Str("bucket")] = append(roles[g.Str("bucket")], g.Str("role"))
+					grants[g.Str("bucket")] = append(grants[g.Str("bucket")], g.URN)
+				}
+			}
+			assert.ElementsMatch(t, []string{"roles/storage.objectViewer", "roles/storage.legacyBucketReader"}, roles[name(uploads)])
+			jobs := res.Recorder.OfType(typeJob)
+			require.Len(t, jobs, 2)
+			api := res.Recorder.Named("gcp:projects/service:Service", "c3-apis-storagetransfer")
+			require.NotNil(t, api, "the Storage Transfer API is enabled")
+			for region, b := range copies {
+				assert.Equal(t, []string{"roles/storage.legacyBucketWriter"}, roles[name(b)], region)
+				job := res.Recorder.Named(typeJob, "c3-uploads-"+region+"-copy")
+				require.NotNil(t, job, region)
+				assert.Equal(t, name(uploads), job.Str("transferSpec.gcsDataSource.bucketName"))
+				assert.Equal(t, name(b), job.Str("transferSpec.gcsDataSink.bucketName"))
+				assert.Equal(t, "3600s", job.Str("schedule.repeatInterval"))
+				assert.Equal(t, true, job.Get("transferSpec.transferOptions.deleteObjectsUniqueInSink"), "a deleted upload leaves the copies")
+				assert.Subset(t, job.DependsOn, append(grants[name(uploads)], grants[name(b)]...), "the agent may read and write before the job runs")
+				assert.Contains(t, job.DependsOn, api.URN)
+			}
+
+			reads := map[string]string{"europe-west4": name(uploads), "us-central1": name(copies["us-central1"]), "asia-southeast1": name(copies["asia-southeast1"])}
+			for _, run := range res.Recorder.OfType(typeRun) {
+				env := map[string]any{}
+				for i := 0; i < run.Len("template.containers.0.envs"); i++ {
+					env[run.Str(fmt.Sprintf("template.containers.0.envs.%d.name", i))] = run.Get(fmt.Sprintf("template.containers.0.envs.%d.value", i))
+				}
+				assert.Equal(t, name(uploads), env["UPLOADS_BUCKET"], "%s writes to the dual-region bucket", run.Region)
+				assert.Equal(t, reads[run.Region], env["UPLOADS_READ_BUCKET"], "%s reads its area's bucket", run.Region)
+				sa := "serviceAccount:" + run.Str("template.serviceAccount")
+				var readable []string
+				for _, g := range res.Recorder.OfType(typeGrant) {
+					if g.Str("member") == sa {
+						readable = append(readable, g.Str("bucket")+" "+g.Str("role"))
+					}
+				}
+				want := []string{name(uploads) + " roles/storage.objectUser"}
+				if reads[run.Region] != name(uploads) {
+					want = append(want, reads[run.Region]+" roles/storage.objectViewer")
+				}
+				assert.ElementsMatch(t, want, readable, run.Region)
+			}
+			for _, v := range res.Policies {
+				assert.NotEqual(t, "data-reaches-every-region", v.Policy, v.Message)
+			}
+			assert.Equal(t, policies.GCSTurboRPOSeconds, res.Resilience.RPO.Computed, "the copies lag, but lose nothing a region's loss could take")
+			assert.Len(t, res.Resilience.RPO.NotCounted, 2)
+		})
+	}
 }
 
 func TestDualRegionPairing(t *testing.T) {

@@ -144,7 +144,7 @@ func TestEachPolicyCatchesItsViolation(t *testing.T) {
 		{"S3 not replicated", policies.DataReachesEveryRegion, aws, mutated(t, aws, typeReplication, "us-east-1", "rules.0.destination.bucket", "arn:aws:s3:::elsewhere"), "has no S3 replication from the primary"},
 		{"Spanner config too small", policies.DataReachesEveryRegion, gcp, mutated(t, gcp, typeSpanner, "", "config", "nam11"), "has no readable replica in us-west1"},
 		{"Cloud SQL replica missing", policies.DataReachesEveryRegion, gcpAP, mutated(t, gcpAP, typeSQL, "europe-north1", "masterInstanceName", nil), "region europe-north1 has no Cloud SQL cross-region replica"},
-		{"GCS placement", policies.DataReachesEveryRegion, gcp, mutated(t, gcp, typeGCSBucket, "", "customPlacementConfig.dataLocations", []any{"US-CENTRAL1", "US-WEST1"}), "does not include us-east1"},
+		{"GCS placement", policies.DataReachesEveryRegion, gcp, mutated(t, gcp, typeGCSBucket, "", "location", "EU"), "region us-west1 has no bucket in its area (US)"},
 		{"Azure SQL secondary missing", policies.DataReachesEveryRegion, az, mutated(t, az, typeSQLDatabase, "westeurope", "createMode", "Default"), "region westeurope has no SQL geo-secondary"},
 		{"Azure storage not replicated", policies.DataReachesEveryRegion, az, mutated(t, az, typeObjReplication, "westeurope-dst", "destinationAccount", "other"), "region westeurope has no object replication"},
 		{"ALB without access logs", policies.WAFAndLoadBalancerLogging, aws, mutated(t, aws, typeALB, "us-east-1", "accessLogs.enabled", false), "writes no access logs"},

@@ -53,7 +53,7 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 	if err != nil {
 		return nil, err
 	}
-	if err := args.Storage.GrantTo(ctx, name+"-uploads-access", identity.Email); err != nil {
+	if err := args.Storage.GrantTo(ctx, name+"-uploads-access", r.Name, identity.Email); err != nil {
 		return nil, err
 	}
 	c := args.Compute
@@ -62,7 +62,11 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 	for k, v := range args.Database.Environment(r.Name, args.Project) {
 		env[k] = v
 	}
-	env["UPLOADS_BUCKET"] = args.Storage.BucketName
+	env["UPLOADS_BUCKET"] = args.Storage.BucketName // where the app writes
+	// Where the app reads: its area's copy, which lags by up to an hour; an
+	// object not there yet (or the copy's region lost) is read from
+	// UPLOADS_BUCKET.
+	env["UPLOADS_READ_BUCKET"] = args.Storage.ReadBucket(r.Name)
 	for k, v := range c.Environment {
 		env[k] = v
 	}

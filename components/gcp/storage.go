@@ -19,16 +19,6 @@ import (
 // Cloud Storage's default soft-delete window).
 const SoftDeleteSeconds = 7 * 24 * 3600
 
-// dualRegionContinents lists, per multi-region location, the regions a
-// configurable dual-region may pair there (Cloud Storage documentation,
-// "Bucket locations": configurable dual-regions stay within one of US, EU or
-// ASIA; London and Zurich are not in EU).
-var dualRegionContinents = map[string][]string{
-	"US":   {"us-central1", "us-east1", "us-east4", "us-east5", "us-south1", "us-west1", "us-west2", "us-west3", "us-west4"},
-	"EU":   {"europe-central2", "europe-north1", "europe-southwest1", "europe-west1", "europe-west3", "europe-west4", "europe-west8", "europe-west9", "europe-west10", "europe-west12"},
-	"ASIA": {"asia-east1", "asia-east2", "asia-northeast1", "asia-northeast2", "asia-northeast3", "asia-south1", "asia-south2", "asia-southeast1", "asia-southeast2"},
-}
-
 // DualRegion is where the upload bucket lives.
 type DualRegion struct {
 	Location string    // the multi-region code: US, EU or ASIA
@@ -38,15 +28,6 @@ type DualRegion struct {
 	InStack bool
 }
 
-func continentOf(region string) string {
-	for c, rs := range dualRegionContinents {
-		if slices.Contains(rs, region) {
-			return c
-		}
-	}
-	return ""
-}
-
 // ChooseDualRegion pairs the stack's regions for the bucket: the primary and
 // the next region in its continent; else the first two stack regions that
 // share a continent; else the stack region (primary first) nearest to a
@@ -54,7 +35,7 @@ func continentOf(region string) string {
 func ChooseDualRegion(regions []string) DualRegion {
 	for i, a := range regions {
 		for _, b := range regions[i+1:] {
-			if c := continentOf(a); c != "" && c == continentOf(b) {
+			if c := spec.GCSArea(a); c != "" && c == spec.GCSArea(b) {
 				return DualRegion{Location: c, Regions: [2]string{a, b}, InStack: true}
 			}
 		}
@@ -63,7 +44,7 @@ func ChooseDualRegion(regions []string) DualRegion {
 	// dual-region, or on the supported region nearest the primary.
 	anchor := ""
 	for _, r := range regions {
-		if continentOf(r) != "" {
+		if spec.GCSArea(r) != "" {
 			anchor = r
 			break
 		}
@@ -71,7 +52,7 @@ func ChooseDualRegion(regions []string) DualRegion {
 	if anchor == "" {
 		anchor = nearest(regions[0], nil)
 	}
-	return DualRegion{Location: continentOf(anchor), Regions: [2]string{anchor, nearest(anchor, dualRegionContinents[continentOf(anchor)])}}
+	return DualRegion{Location: spec.GCSArea(anchor), Regions: [2]string{anchor, nearest(anchor, spec.GCSAreas[spec.GCSArea(anchor)])}}
 }
 
 // nearest is the supported region closest to a region (among candidates, or
@@ -79,7 +60,7 @@ func ChooseDualRegion(regions []string) DualRegion {
 func nearest(region string, candidates []string) string {
 	from, _ := spec.LookupRegion(spec.GCP, region)
 	if candidates == nil {
-		for _, rs := range dualRegionContinents {
+		for _, rs := range spec.GCSAreas {
 			candidates = append(candidates, rs...)
 		}
 		slices.Sort(candidates)
@@ -97,6 +78,43 @@ func nearest(region string, candidates []string) string {
 	return best
 }
 
+// ReadCopy is a bucket in one region that holds a copy of the uploads for
+// the stack regions of its area (a multi-region area the uploads bucket is
+// not in, or a region outside US, EU and ASIA).
+type ReadCopy struct {
+	Region string   // where the copy lives: the first stack region of the area
+	Serves []string // the stack regions that read from it
+}
+
+// PlaceReadCopies gives every stack region a bucket in its own area: the
+// uploads bucket serves the regions of its multi-region area, and each other
+// area the stack spans gets one regional copy.
+func PlaceReadCopies(regions []string, home DualRegion) []ReadCopy {
+	var copies []ReadCopy
+	at := map[string]int{} // area -> index in copies
+	for _, r := range regions {
+		area := spec.GCSArea(r)
+		if area == home.Location || slices.Contains(home.Regions[:], r) {
+			continue
+		}
+		if area == "" {
+			area = r // outside the multi-region areas, a region is its own area
+		}
+		if i, ok := at[area]; ok {
+			copies[i].Serves = append(copies[i].Serves, r)
+			continue
+		}
+		at[area] = len(copies)
+		copies = append(copies, ReadCopy{Region: r, Serves: []string{r}})
+	}
+	return copies
+}
+
+// CopyIntervalSeconds is how often Storage Transfer Service copies new and
+// deleted uploads to the read copies: its shortest repeat interval, one hour
+// (TransferJob schedule.repeatInterval: "may not be less than 1 hour").
+const CopyIntervalSeconds = 3600
+
 // ReplicatedStorageArgs configures ReplicatedStorage.
 type ReplicatedStorageArgs struct {
 	Regions               []string // required, in stack order
@@ -108,9 +126,16 @@ type ReplicatedStorageArgs struct {
 	// RandomProvider makes the edge cache's signed URL key (required with
 	// ProjectNumber).
 	RandomProvider pulumi.ProviderResource
-	// KeyID is the customer-managed Cloud KMS key of the bucket's location
-	// (KMSLocation of the placement); nil leaves Google-managed encryption.
-	KeyID pulumi.StringInput
+	// KeyIDs are the customer-managed Cloud KMS keys by location: the
+	// uploads bucket's (KMSLocation of the placement) and each read copy's
+	// region; nil leaves Google-managed encryption.
+	KeyIDs map[string]pulumi.StringOutput
+	// Project is where Storage Transfer Service runs the copy jobs ("" for
+	// the provider's); TransferAPI is the enabled Storage Transfer API the
+	// lookup of its service agent waits for (needed when the stack's
+	// regions span more than one area).
+	Project     string
+	TransferAPI pulumi.Resource
 }
 
 // KMSLocation is the Cloud KMS location of a bucket location: the
@@ -122,14 +147,23 @@ func KMSLocation(bucketLocation string) string {
 // ReplicatedStorage is the upload bucket: a configurable dual-region over
 // two of the stack's regions with turbo replication (RPO 15 minutes),
 // versioning, uniform bucket-level access, public access prevention
-// enforced, soft delete and lifecycle rules; and a CDN-enabled backend bucket
-// for static content on the load balancer.
+// enforced, soft delete and lifecycle rules; a read copy in every other area
+// the stack spans, filled hourly by Storage Transfer Service; and a
+// CDN-enabled backend bucket for static content on the load balancer. Every
+// region writes to the upload bucket, which a single region's loss leaves
+// writable; a region reads from the bucket of its own area.
 type ReplicatedStorage struct {
 	pulumi.ResourceState
 
 	BucketName      pulumi.StringOutput `pulumi:"bucketName"`
 	BackendBucketID pulumi.StringOutput `pulumi:"backendBucketId"`
-	Placement       DualRegion
+	// ReadBuckets are, by stack region, the bucket the region reads from.
+	ReadBuckets pulumi.StringMapOutput `pulumi:"readBuckets"`
+	Placement   DualRegion
+	Copies      []ReadCopy
+
+	readBuckets map[string]pulumi.StringOutput
+	copyNames   map[string]pulumi.StringOutput // copy region -> bucket
 }
 
 // NewReplicatedStorage builds the bucket. Pass the primary region's provider in opts.
@@ -144,34 +178,19 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 	components.Default(&args.NoncurrentVersionDays, components.DefaultNoncurrentVersionDays)
 	child := pulumi.Parent(st)
 	st.Placement = ChooseDualRegion(args.Regions)
-	bucket, err := storage.NewBucket(ctx, Label(name), &storage.BucketArgs{
-		Location: pulumi.String(st.Placement.Location),
-		CustomPlacementConfig: &storage.BucketCustomPlacementConfigArgs{DataLocations: pulumi.StringArray{
+	bucket, err := storage.NewBucket(ctx, Label(name), uploadsBucketArgs(args, pulumi.String(st.Placement.Location),
+		&storage.BucketCustomPlacementConfigArgs{DataLocations: pulumi.StringArray{
 			pulumi.String(strings.ToUpper(st.Placement.Regions[0])), pulumi.String(strings.ToUpper(st.Placement.Regions[1])),
-		}},
-		Rpo:                      pulumi.String("ASYNC_TURBO"),
-		Versioning:               &storage.BucketVersioningArgs{Enabled: pulumi.Bool(true)},
-		UniformBucketLevelAccess: pulumi.Bool(true),
-		PublicAccessPrevention:   pulumi.String("enforced"),
-		SoftDeletePolicy:         &storage.BucketSoftDeletePolicyArgs{RetentionDurationSeconds: pulumi.Int(SoftDeleteSeconds)},
-		ForceDestroy:             pulumi.Bool(false),
-		Encryption:               bucketEncryption(args.KeyID),
-		LifecycleRules: storage.BucketLifecycleRuleArray{
-			&storage.BucketLifecycleRuleArgs{
-				Action:    &storage.BucketLifecycleRuleActionArgs{Type: pulumi.String("Delete")},
-				Condition: &storage.BucketLifecycleRuleConditionArgs{DaysSinceNoncurrentTime: pulumi.Int(args.NoncurrentVersionDays), WithState: pulumi.String("ARCHIVED")},
-			},
-			&storage.BucketLifecycleRuleArgs{
-				Action:    &storage.BucketLifecycleRuleActionArgs{Type: pulumi.String("AbortIncompleteMultipartUpload")},
-				Condition: &storage.BucketLifecycleRuleConditionArgs{Age: pulumi.Int(7)},
-			},
-		},
-	}, child, pulumi.Protect(args.Protect))
+		}}, pulumi.String("ASYNC_TURBO"), KMSLocation(st.Placement.Location)), child, pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, fmt.Errorf("storage %s: %w", name, err)
 	}
 	st.BucketName = bucket.Name
 	st.BackendBucketID = pulumi.String("").ToStringOutput()
+	st.Copies = PlaceReadCopies(args.Regions, st.Placement)
+	if err := st.copyTo(ctx, name, args, bucket, child); err != nil {
+		return nil, err
+	}
 	if args.ProjectNumber != "" {
 		bb, err := compute.NewBackendBucket(ctx, name+"-static", &compute.BackendBucketArgs{
 			Name:            pulumi.String(resourceName(name+"-static", 63)),
@@ -229,24 +248,145 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 		}
 		st.BackendBucketID = bb.ID().ToStringOutput()
 	}
-	return st, ctx.RegisterResourceOutputs(st, pulumi.Map{"bucketName": st.BucketName, "backendBucketId": st.BackendBucketID})
+	return st, ctx.RegisterResourceOutputs(st, pulumi.Map{"bucketName": st.BucketName, "backendBucketId": st.BackendBucketID, "readBuckets": st.ReadBuckets})
 }
 
-// GrantTo lets a service account read and write the bucket's objects.
-func (st *ReplicatedStorage) GrantTo(ctx *pulumi.Context, name string, email pulumi.StringInput) error {
-	_, err := storage.NewBucketIAMMember(ctx, name, &storage.BucketIAMMemberArgs{
-		Bucket: st.BucketName,
-		Role:   pulumi.String("roles/storage.objectUser"),
-		Member: pulumi.Sprintf("serviceAccount:%s", email),
-	}, pulumi.Parent(st))
-	return err
-}
-
-func bucketEncryption(key pulumi.StringInput) storage.BucketEncryptionPtrInput {
-	if key == nil {
-		return nil
+// uploadsBucketArgs are the settings the upload bucket and its read copies
+// share. keyLocation picks the customer-managed key.
+func uploadsBucketArgs(args ReplicatedStorageArgs, location pulumi.StringInput, placement storage.BucketCustomPlacementConfigPtrInput, rpo pulumi.StringPtrInput, keyLocation string) *storage.BucketArgs {
+	var encryption storage.BucketEncryptionPtrInput
+	if key, ok := args.KeyIDs[keyLocation]; ok {
+		encryption = &storage.BucketEncryptionArgs{DefaultKmsKeyName: key}
 	}
-	return &storage.BucketEncryptionArgs{DefaultKmsKeyName: key}
+	return &storage.BucketArgs{
+		Location:                 location,
+		CustomPlacementConfig:    placement,
+		Rpo:                      rpo,
+		Versioning:               &storage.BucketVersioningArgs{Enabled: pulumi.Bool(true)},
+		UniformBucketLevelAccess: pulumi.Bool(true),
+		PublicAccessPrevention:   pulumi.String("enforced"),
+		SoftDeletePolicy:         &storage.BucketSoftDeletePolicyArgs{RetentionDurationSeconds: pulumi.Int(SoftDeleteSeconds)},
+		ForceDestroy:             pulumi.Bool(false),
+		Encryption:               encryption,
+		LifecycleRules: storage.BucketLifecycleRuleArray{
+			&storage.BucketLifecycleRuleArgs{
+				Action:    &storage.BucketLifecycleRuleActionArgs{Type: pulumi.String("Delete")},
+				Condition: &storage.BucketLifecycleRuleConditionArgs{DaysSinceNoncurrentTime: pulumi.Int(args.NoncurrentVersionDays), WithState: pulumi.String("ARCHIVED")},
+			},
+			&storage.BucketLifecycleRuleArgs{
+				Action:    &storage.BucketLifecycleRuleActionArgs{Type: pulumi.String("AbortIncompleteMultipartUpload")},
+				Condition: &storage.BucketLifecycleRuleConditionArgs{Age: pulumi.Int(7)},
+			},
+		},
+	}
+}
+
+// copyTo builds a regional read copy per other area and the hourly Storage
+// Transfer job that fills it from the upload bucket, deletions included.
+func (st *ReplicatedStorage) copyTo(ctx *pulumi.Context, name string, args ReplicatedStorageArgs, uploads *storage.Bucket, child pulumi.ResourceOrInvokeOption) error {
+	st.readBuckets = map[string]pulumi.StringOutput{}
+	st.copyNames = map[string]pulumi.StringOutput{}
+	for _, r := range args.Regions {
+		st.readBuckets[r] = uploads.Name
+	}
+	if len(st.Copies) > 0 {
+		if args.TransferAPI == nil {
+			return fmt.Errorf("storage %s: TransferAPI is required when the regions span more than one area (%s)", name, st.Copies[0].Region)
+		}
+		var project pulumi.StringPtrInput
+		if args.Project != "" {
+			project = pulumi.String(args.Project)
+		}
+		// The service agent is created by its first lookup
+		// (googleServiceAccounts.get), which needs the API on.
+		agent := storage.GetTransferProjectServiceAccountOutput(ctx, storage.GetTransferProjectServiceAccountOutputArgs{Project: project},
+			child, pulumi.DependsOn([]pulumi.Resource{args.TransferAPI}))
+		member := pulumi.Sprintf("serviceAccount:%s", agent.Email())
+		// Source: storage.objects.get/list and storage.buckets.get; sink:
+		// storage.buckets.get and storage.objects.create/delete/list (Storage
+		// Transfer docs, "Configure access to a source/sink: Cloud Storage").
+		var grants []pulumi.Resource
+		for _, role := range []string{"roles/storage.objectViewer", "roles/storage.legacyBucketReader"} {
+			g, err := storage.NewBucketIAMMember(ctx, name+"-transfer-"+strings.TrimPrefix(role, "roles/storage."), &storage.BucketIAMMemberArgs{
+				Bucket: uploads.Name, Role: pulumi.String(role), Member: member,
+			}, child)
+			if err != nil {
+				return err
+			}
+			grants = append(grants, g)
+		}
+		for _, c := range st.Copies {
+			id := name + "-" + c.Region
+			copyBucket, err := storage.NewBucket(ctx, Label(id), uploadsBucketArgs(args, pulumi.String(strings.ToUpper(c.Region)), nil, nil, c.Region),
+				child, pulumi.Protect(args.Protect))
+			if err != nil {
+				return fmt.Errorf("storage %s: %w", id, err)
+			}
+			writer, err := storage.NewBucketIAMMember(ctx, id+"-transfer", &storage.BucketIAMMemberArgs{
+				Bucket: copyBucket.Name, Role: pulumi.String("roles/storage.legacyBucketWriter"), Member: member,
+			}, child)
+			if err != nil {
+				return err
+			}
+			// A start date in the past runs the job from the next day on
+			// (schedule.scheduleStartDate); then every CopyIntervalSeconds.
+			if _, err := storage.NewTransferJob(ctx, id+"-copy", &storage.TransferJobArgs{
+				Description: pulumi.Sprintf("%s: copy uploads to the read copy in %s", name, c.Region),
+				Project:     project,
+				Schedule: &storage.TransferJobScheduleArgs{
+					ScheduleStartDate: &storage.TransferJobScheduleScheduleStartDateArgs{Year: pulumi.Int(2026), Month: pulumi.Int(1), Day: pulumi.Int(1)},
+					RepeatInterval:    pulumi.String(fmt.Sprintf("%ds", CopyIntervalSeconds)),
+				},
+				TransferSpec: &storage.TransferJobTransferSpecArgs{
+					GcsDataSource: &storage.TransferJobTransferSpecGcsDataSourceArgs{BucketName: uploads.Name},
+					GcsDataSink:   &storage.TransferJobTransferSpecGcsDataSinkArgs{BucketName: copyBucket.Name},
+					// A deleted upload leaves the copies too (a user's
+					// deletion must reach every copy); versioning keeps it
+					// restorable for NoncurrentVersionDays.
+					TransferOptions: &storage.TransferJobTransferSpecTransferOptionsArgs{
+						DeleteObjectsUniqueInSink: pulumi.Bool(true), OverwriteWhen: pulumi.String("DIFFERENT"),
+					},
+				},
+			}, child, pulumi.DependsOn(append(grants, writer))); err != nil {
+				return err
+			}
+			st.copyNames[c.Region] = copyBucket.Name
+			for _, r := range c.Serves {
+				st.readBuckets[r] = copyBucket.Name
+			}
+		}
+	}
+	rb := pulumi.StringMap{}
+	for r, b := range st.readBuckets {
+		rb[r] = b
+	}
+	st.ReadBuckets = rb.ToStringMapOutput()
+	return nil
+}
+
+// ReadBucket is the bucket a stack region reads uploads from.
+func (st *ReplicatedStorage) ReadBucket(region string) pulumi.StringOutput {
+	return st.readBuckets[region]
+}
+
+// GrantTo lets a region's service account read and write the upload
+// bucket's objects, and read its area's copy.
+func (st *ReplicatedStorage) GrantTo(ctx *pulumi.Context, name, region string, email pulumi.StringInput) error {
+	member := pulumi.Sprintf("serviceAccount:%s", email)
+	if _, err := storage.NewBucketIAMMember(ctx, name, &storage.BucketIAMMemberArgs{
+		Bucket: st.BucketName, Role: pulumi.String("roles/storage.objectUser"), Member: member,
+	}, pulumi.Parent(st)); err != nil {
+		return err
+	}
+	for _, c := range st.Copies {
+		if slices.Contains(c.Serves, region) {
+			_, err := storage.NewBucketIAMMember(ctx, name+"-copy", &storage.BucketIAMMemberArgs{
+				Bucket: st.copyNames[c.Region], Role: pulumi.String("roles/storage.objectViewer"), Member: member,
+			}, pulumi.Parent(st))
+			return err
+		}
+	}
+	return nil
 }
 
 // StaticObjects is the resource-name prefix of a bucket's static objects, as

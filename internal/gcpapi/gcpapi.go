@@ -32,6 +32,13 @@ var Services = map[string]string{
 	"workflows":         "workflows.googleapis.com",
 }
 
+// Types are the types whose API is not their module's.
+var Types = map[string]string{
+	// storage.TransferJob calls storagetransfer.googleapis.com
+	// (terraform-provider-google resource_storage_transfer_job.go).
+	"gcp:storage/transferJob:TransferJob": "storagetransfer.googleapis.com",
+}
+
 // Bootstrap are the types that run on the Service Usage API itself, which
 // must be on before any other API can be enabled: a prerequisite of the
 // project, not something a stack can enable.
@@ -55,6 +62,9 @@ func Module(typ string) string {
 func For(typ string) (string, bool) {
 	if Bootstrap[typ] {
 		return "", false
+	}
+	if api, ok := Types[typ]; ok {
+		return api, true
 	}
 	api, ok := Services[Module(typ)]
 	return api, ok

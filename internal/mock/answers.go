@@ -123,6 +123,9 @@ func invoke(token, region string, args resource.PropertyMap) (resource.PropertyM
 	case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":
 		email := fmt.Sprintf("service-%s@gs-project-accounts.iam.gserviceaccount.com", GCPProjectNumber)
 		return resource.PropertyMap{"emailAddress": resource.NewProperty(email), "member": resource.NewProperty("serviceAccount:" + email), "id": resource.NewProperty(email)}, nil
+	case "gcp:storage/getTransferProjectServiceAccount:getTransferProjectServiceAccount":
+		email := fmt.Sprintf("project-%s@storage-transfer-service.iam.gserviceaccount.com", GCPProjectNumber)
+		return resource.PropertyMap{"email": resource.NewProperty(email), "member": resource.NewProperty("serviceAccount:" + email), "id": resource.NewProperty(email)}, nil
 	case "gcp:organizations/getProject:getProject":
 		return resource.PropertyMap{
 			"number": resource.NewProperty(GCPProjectNumber), "projectId": resource.NewProperty(orDefault(str("projectId"), GCPProject)),

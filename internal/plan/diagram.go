@@ -69,6 +69,10 @@ func (r *Result) Diagram() Diagram {
 		}
 		for _, b := range r.Recorder.OfType("gcp:storage/bucket:Bucket") {
 			locs, _ := b.Get("customPlacementConfig.dataLocations").([]any)
+			if len(locs) == 0 {
+				d.Shared = append(d.Shared, fmt.Sprintf("Cloud Storage read copy in %s, Storage Transfer", strings.ToLower(b.Str("location"))))
+				continue
+			}
 			var names []string
 			for _, l := range locs {
 				names = append(names, strings.ToLower(fmt.Sprint(l)))

@@ -230,6 +230,9 @@ func (r *Result) WriteTree(w io.Writer) error {
 		for _, t := range f.fig.Terms {
 			fmt.Fprintf(w, "  %-58s %6d s\n", t.Name, t.Seconds)
 		}
+		for _, t := range f.fig.NotCounted {
+			fmt.Fprintf(w, "  not counted: %-45s %6d s\n", t.Name, t.Seconds)
+		}
 	}
 	fmt.Fprintf(w, "\nPolicies: %d checked, %d violations\n", len(policies.All), len(r.Policies))
 	for _, v := range r.Policies {

@@ -1,5 +1,7 @@
 package spec
 
+import "slices"
+
 // Region is one region of a cloud: its API name and where it is. The
 // coordinates (the metro area, to a tenth of a degree) let later checks reason
 // about distance between regions; they are not used for routing.
@@ -186,3 +188,24 @@ var AuroraGlobalRegions = map[string]bool{
 // database may have ("up to 10 secondary AWS Regions", Aurora User Guide,
 // aurora-global-database.configuration.requirements.html).
 const AuroraGlobalMaxSecondaries = 10
+
+// GCSAreas lists, per Cloud Storage multi-region area, the regions a
+// configurable dual-region may pair there (Cloud Storage documentation,
+// "Bucket locations": configurable dual-regions stay within one of US, EU or
+// ASIA; London and Zurich are not in EU).
+var GCSAreas = map[string][]string{
+	"US":   {"us-central1", "us-east1", "us-east4", "us-east5", "us-south1", "us-west1", "us-west2", "us-west3", "us-west4"},
+	"EU":   {"europe-central2", "europe-north1", "europe-southwest1", "europe-west1", "europe-west3", "europe-west4", "europe-west8", "europe-west9", "europe-west10", "europe-west12"},
+	"ASIA": {"asia-east1", "asia-east2", "asia-northeast1", "asia-northeast2", "asia-northeast3", "asia-south1", "asia-south2", "asia-southeast1", "asia-southeast2"},
+}
+
+// GCSArea is the multi-region area (US, EU or ASIA) a Google Cloud region
+// belongs to for Cloud Storage, or "" outside them.
+func GCSArea(region string) string {
+	for a, rs := range GCSAreas {
+		if slices.Contains(rs, region) {
+			return a
+		}
+	}
+	return ""
+}
