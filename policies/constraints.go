@@ -3,6 +3,7 @@ package policies
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/mobile-backend/mobile-backend/internal/gcpapi"
@@ -28,6 +29,7 @@ var Constraints = []Policy{
 	BudgetQuotaProject,
 	LogsDecompressedByFirehose,
 	FirehoseDeliversWithinRegion,
+	ArmorRulesReachable,
 }
 
 // CloudRunImageHost: Cloud Run refuses images from any other registry.
@@ -549,4 +551,35 @@ func byArn(rs []*mock.Resource) map[string]*mock.Resource {
 		out[mock.RefPrefix+r.URN] = r
 	}
 	return out
+}
+
+// ArmorRulesReachable: Cloud Armor applies the first matching rule, so a
+// rule that lets every request through ends evaluation for all of them.
+var ArmorRulesReachable = Policy{
+	Name:        "armor-rules-reachable",
+	Description: "No Cloud Armor rule that lets every request through (an allow, or a rate-based rule, whose conform action is allow) comes before a rule that denies: the denying rule would never be evaluated.",
+	Severity:    Mandatory,
+	Source:      "https://cloud.google.com/armor/docs/security-policy-overview (rule evaluation order); https://cloud.google.com/armor/docs/rate-limiting-overview",
+	Check: func(s Stack) []Violation {
+		var vs []Violation
+		for _, p := range s.OfType("gcp:compute/securityPolicy:SecurityPolicy") {
+			passAll, passer := -1, ""
+			for i := 0; i < p.Len("rules"); i++ {
+				k := fmt.Sprintf("rules.%d.", i)
+				all := slices.Equal(p.Strs(k+"match.config.srcIpRanges", ""), []string{"*"})
+				if a := p.Str(k + "action"); all && (a == "allow" || a == "throttle" || a == "rate_based_ban") {
+					if prio := p.Int(k + "priority"); passAll < 0 || prio < passAll {
+						passAll, passer = prio, p.Str(k+"description")
+					}
+				}
+			}
+			for i := 0; i < p.Len("rules"); i++ {
+				k := fmt.Sprintf("rules.%d.", i)
+				if prio := p.Int(k + "priority"); passAll >= 0 && prio > passAll && strings.HasPrefix(p.Str(k+"action"), "deny") {
+					vs = append(vs, violation(p, "rule %q (priority %d) is never evaluated: rule %q (priority %d) lets every request through first", p.Str(k+"description"), prio, passer, passAll))
+				}
+			}
+		}
+		return vs
+	},
 }

@@ -370,3 +370,18 @@ func TestAFirehoseStreamDeliversToABucketOfItsOwnRegion(t *testing.T) {
 	assert.Equal(t, []string{"delivers to a bucket in us-east-1 from eu-west-1: deliver within the region and replicate"},
 		messages(check(FirehoseDeliversWithinRegion, here, central, stream("arn:aws:s3:::logs"))))
 }
+
+func TestARuleThatLetsEveryRequestThroughBeforeTheWAFRulesIsCaught(t *testing.T) {
+	all := map[string]any{"versionedExpr": "SRC_IPS_V1", "config": map[string]any{"srcIpRanges": []any{"*"}}}
+	waf := map[string]any{"expr": map[string]any{"expression": "evaluatePreconfiguredWaf('sqli-v33-stable', {'sensitivity': 1})"}}
+	policy := func(ratePriority float64) *mock.Resource { // numbers arrive as JSON numbers
+		return res("gcp:compute/securityPolicy:SecurityPolicy", "armor", "us-central1", map[string]any{"rules": []any{
+			map[string]any{"description": "rate-limit", "priority": ratePriority, "action": "rate_based_ban", "match": all},
+			map[string]any{"description": "sqli-v33-stable", "priority": 1000.0, "action": "deny(403)", "match": waf},
+			map[string]any{"description": "default: allow", "priority": 2147483647.0, "action": "allow", "match": all},
+		}})
+	}
+	assert.Equal(t, []string{`rule "sqli-v33-stable" (priority 1000) is never evaluated: rule "rate-limit" (priority 200) lets every request through first`},
+		messages(check(ArmorRulesReachable, policy(200))))
+	assert.Empty(t, check(ArmorRulesReachable, policy(2000)))
+}

@@ -280,6 +280,7 @@ func TestCloudArmorRunsThePreconfiguredRulesARateBanAndAdaptiveProtection(t *tes
 			}
 			assert.Equal(t, "origin.region_code == 'KP' || origin.region_code == 'IR'", byDesc["geo-block"].expr)
 			assert.Equal(t, "rate_based_ban", byDesc["rate-limit"].action)
+			assert.Greater(t, byDesc["rate-limit"].priority, 1000+len(gcpc.PreconfiguredRules)-1, "a conforming request is allowed at once: the WAF rules come first")
 			for i := 0; i < p.Len("rules"); i++ {
 				if p.Str(fmt.Sprintf("rules.%d.description", i)) == "rate-limit" {
 					assert.Equal(t, 900, p.Int(fmt.Sprintf("rules.%d.rateLimitOptions.rateLimitThreshold.count", i)))
@@ -290,6 +291,24 @@ func TestCloudArmorRunsThePreconfiguredRulesARateBanAndAdaptiveProtection(t *tes
 			assert.Equal(t, gcpc.DefaultRulePriority, byDesc["default: allow"].priority)
 		})
 	}
+}
+
+func TestGeoBlockOfManyCountriesSplitsIntoRulesOfFive(t *testing.T) {
+	t.Parallel()
+	countries := []string{"KP", "IR", "SY", "CU", "RU", "BY", "VE"}
+	res := mustPlan(t, "armor", with(contract("gcp", "active-active", "europe-west1", "europe-west4"), "geoBlock", countries))
+	p := one(t, res.Recorder.OfType(typeArmor), "policy")
+	exprs := map[string]string{}
+	for i := 0; i < p.Len("rules"); i++ {
+		k := fmt.Sprintf("rules.%d.", i)
+		if strings.HasPrefix(p.Str(k+"description"), "geo-block") {
+			exprs[p.Str(k+"description")] = p.Str(k + "match.expr.expression")
+		}
+	}
+	assert.Equal(t, map[string]string{
+		"geo-block 1": "origin.region_code == 'KP' || origin.region_code == 'IR' || origin.region_code == 'SY' || origin.region_code == 'CU' || origin.region_code == 'RU'",
+		"geo-block 2": "origin.region_code == 'BY' || origin.region_code == 'VE'",
+	}, exprs)
 }
 
 func TestGCPDatabaseEnginePerTopology(t *testing.T) {

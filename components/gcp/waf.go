@@ -2,6 +2,7 @@ package gcp
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
@@ -22,6 +23,18 @@ var PreconfiguredRules = []string{
 // RateLimitIntervalSeconds is the window of the per-IP rate limit (one of
 // the intervals Cloud Armor accepts), matching RateLimit's unit.
 const RateLimitIntervalSeconds = 300
+
+// RateLimitPriority puts the rate limit after the WAF rules: Cloud Armor
+// applies the first rule that matches, and a rate-based rule's conform
+// action ("allow", the only one) ends evaluation for every request under
+// the limit (Cloud Armor docs, "Security policy overview": rule evaluation
+// order; "Rate limiting overview").
+const RateLimitPriority = 2000
+
+// GeoBlockPerRule is how many countries one rule names: an expression may
+// hold at most five subexpressions (Cloud Armor docs, "Custom rules
+// language reference").
+const GeoBlockPerRule = 5
 
 // DefaultRulePriority is the priority of the mandatory catch-all rule.
 const DefaultRulePriority = 2147483647
@@ -62,18 +75,22 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 	}
 
 	var rules compute.SecurityPolicyRuleTypeArray
-	if len(args.GeoBlock) > 0 {
+	for i, countries := range slices.Collect(slices.Chunk(args.GeoBlock, GeoBlockPerRule)) {
 		var conds []string
-		for _, c := range args.GeoBlock {
+		for _, c := range countries {
 			conds = append(conds, fmt.Sprintf("origin.region_code == '%s'", c))
 		}
+		desc := "geo-block"
+		if len(args.GeoBlock) > GeoBlockPerRule {
+			desc = fmt.Sprintf("geo-block %d", i+1)
+		}
 		rules = append(rules, &compute.SecurityPolicyRuleTypeArgs{
-			Description: pulumi.String("geo-block"), Priority: pulumi.Int(100),
+			Description: pulumi.String(desc), Priority: pulumi.Int(100 + i),
 			Action: pulumi.String("deny(403)"), Preview: preview, Match: expr(strings.Join(conds, " || ")),
 		})
 	}
 	rules = append(rules, &compute.SecurityPolicyRuleTypeArgs{
-		Description: pulumi.String("rate-limit"), Priority: pulumi.Int(200),
+		Description: pulumi.String("rate-limit"), Priority: pulumi.Int(RateLimitPriority),
 		Action: pulumi.String("rate_based_ban"), Preview: preview, Match: all,
 		RateLimitOptions: &compute.SecurityPolicyRuleRateLimitOptionsArgs{
 			ConformAction: pulumi.String("allow"),
