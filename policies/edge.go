@@ -12,7 +12,7 @@ import (
 // be able to read a user's upload from the same bucket or container.
 var EdgeReadsStaticOnly = Policy{
 	Name:        "edge-reads-static-only",
-	Description: "The edge cache may read the static/ objects only: CloudFront's bucket-policy grant, Cloud CDN's cache-fill grant (an IAM condition on the object name) and Front Door's storage routes are limited to static/, never user uploads.",
+	Description: "The edge cache may read the static/ objects only: CloudFront's bucket-policy grant, Cloud CDN's cache-fill grant (an IAM condition on the object name) and Front Door's storage routes are limited to the static container, never user uploads.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		var vs []Violation
@@ -71,13 +71,19 @@ var EdgeReadsStaticOnly = Policy{
 			if !storageGroups[groupName[r.Str("originGroup.id")]] {
 				continue
 			}
-			container := strings.Trim(r.Str("originPath"), "/")
-			if container == "" || strings.Contains(container, "/") {
-				vs = append(vs, violation(r, "routes to storage without a one-container origin path (%q)", r.Str("originPath")))
-			}
+			// The container is the origin path's, or without one the first
+			// segment of the request path.
 			for _, p := range list(r.Get("patternsToMatch")) {
 				if !strings.HasPrefix(p, "/"+components.StaticPrefix+"/") {
 					vs = append(vs, violation(r, "serves %s from storage: the edge may read /%s/* only", p, components.StaticPrefix))
+					continue
+				}
+				container := strings.Trim(r.Str("originPath"), "/")
+				if container == "" {
+					container = components.StaticPrefix
+				}
+				if container != components.StaticPrefix {
+					vs = append(vs, violation(r, "serves %s from container path %q: the edge may read the %s container only", p, r.Str("originPath"), components.StaticPrefix))
 				}
 			}
 		}

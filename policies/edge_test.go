@@ -41,10 +41,12 @@ func TestFrontDoorServesStorageUnderStaticOnly(t *testing.T) {
 	route := func(originPath string, patterns ...any) *mock.Resource {
 		return res("azure-native:cdn:Route", "static", "", map[string]any{"originGroup": map[string]any{"id": group.ID}, "originPath": originPath, "patternsToMatch": patterns})
 	}
-	assert.Empty(t, check(EdgeReadsStaticOnly, group, origin, route("/uploads", "/static/*")))
+	assert.Empty(t, check(EdgeReadsStaticOnly, group, origin, route("", "/static/*")), "without an origin path, /static/x is blob x of the static container")
+	assert.Empty(t, check(EdgeReadsStaticOnly, group, origin, route("/static", "/static/*")))
 	assert.Equal(t, []string{"serves /* from storage: the edge may read /static/* only"},
-		messages(check(EdgeReadsStaticOnly, group, origin, route("/uploads", "/*"))))
-	assert.Len(t, check(EdgeReadsStaticOnly, group, origin, route("", "/static/*")), 1, "without a container the path picks any container")
+		messages(check(EdgeReadsStaticOnly, group, origin, route("", "/*"))))
+	assert.Equal(t, []string{`serves /static/* from container path "/uploads": the edge may read the static container only`},
+		messages(check(EdgeReadsStaticOnly, group, origin, route("/uploads", "/static/*"))), "the uploads container's static/ prefix is no boundary")
 	api := res("azure-native:cdn:AFDOrigin", "api", "", map[string]any{"originGroupName": "static", "hostName": "api.azurecontainerapps.io"})
 	assert.Empty(t, check(EdgeReadsStaticOnly, group, api, route("", "/*")), "an API origin group")
 }

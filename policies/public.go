@@ -1,11 +1,11 @@
 package policies
 
-import ()
+import "github.com/mobile-backend/mobile-backend/components"
 
 // NoPublicObjectStorage: no bucket or container is readable by the public.
 var NoPublicObjectStorage = Policy{
 	Name:        "no-public-object-storage",
-	Description: "S3 public access blocks, GCS public access prevention with uniform access, no public blob access.",
+	Description: "S3 public access blocks, GCS public access prevention with uniform access; Azure anonymous blob reads only behind the account firewall and only from the static container, blob by blob.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		var vs []Violation
@@ -23,14 +23,21 @@ var NoPublicObjectStorage = Policy{
 				vs = append(vs, violation(b, "bucket does not enforce public access prevention with uniform access"))
 			}
 		}
+		// An account may answer anonymous requests only behind its firewall
+		// (Front Door's Private Link and the apps' subnets), and only from the
+		// static container, blob by blob (no listing).
 		for _, a := range s.OfType("azure-native:storage:StorageAccount") {
-			if a.Get("allowBlobPublicAccess") != false {
-				vs = append(vs, violation(a, "storage account allows public blob access"))
+			if a.Get("allowBlobPublicAccess") != false && a.Str("networkRuleSet.defaultAction") != "Deny" {
+				vs = append(vs, violation(a, "storage account allows public blob access from every network"))
 			}
 		}
 		for _, c := range s.OfType("azure-native:storage:BlobContainer") {
-			if p := c.Str("publicAccess"); p != "" && p != "None" {
-				vs = append(vs, violation(c, "container allows %s public access", p))
+			p := c.Str("publicAccess")
+			if p == "" || p == "None" {
+				continue
+			}
+			if c.Str("containerName") != components.StaticPrefix || p != "Blob" {
+				vs = append(vs, violation(c, "container %q allows %s public access: only the %s container may, blob by blob", c.Str("containerName"), p, components.StaticPrefix))
 			}
 		}
 		return vs

@@ -15,7 +15,7 @@ import (
 // fails over to.
 var DataReachesEveryRegion = Policy{
 	Name:        "data-reaches-every-region",
-	Description: "Every non-primary region holds an Aurora member, a DynamoDB replica and S3 replication from the primary; a Spanner configuration with a readable replica in every region or a Cloud SQL replica in each, and every region a bucket in its area (the uploads bucket, or a Storage Transfer copy of it); an Azure SQL geo-secondary and object replication from the primary.",
+	Description: "Every non-primary region holds an Aurora member, a DynamoDB replica and S3 replication from the primary; a Spanner configuration with a readable replica in every region or a Cloud SQL replica in each, and every region a bucket in its area (the uploads bucket, or a Storage Transfer copy of it); an Azure SQL geo-secondary in every non-primary region, and in every region a read-access geo-redundant storage account that admits every region's apps subnet.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		var vs []Violation
@@ -98,20 +98,36 @@ var DataReachesEveryRegion = Policy{
 					secondaries[d.Region] = true
 				}
 			}
-			replicated := s.replicationTargets("azure-native:storage:StorageAccount", "id", "azure-native:storage:ObjectReplicationPolicy",
-				func(p *mock.Resource) []string { return targets(p, "sourceAccount") },
-				func(p *mock.Resource) []string {
-					if !strings.HasSuffix(p.Name, "-dst") {
-						return nil
-					}
-					return targets(p, "destinationAccount")
-				}, primary)
 			for _, r := range others {
 				if !secondaries[r] {
 					lacks(r, "SQL geo-secondary")
 				}
-				if !replicated[r] {
-					lacks(r, "object replication from the primary's storage account")
+			}
+			// Every region writes its own account; a lost region's uploads
+			// stay readable from its geo-secondary, by every app.
+			var appSubnets []string
+			for _, e := range s.OfType("azure-native:app:ManagedEnvironment") {
+				appSubnets = append(appSubnets, targets(e, "vnetConfiguration.infrastructureSubnetId")...)
+			}
+			accounts := map[string]bool{}
+			for _, a := range s.OfType("azure-native:storage:StorageAccount") {
+				accounts[a.Region] = true
+				if sku := a.Str("sku.name"); sku != "Standard_RAGZRS" && sku != "Standard_RAGRS" {
+					vs = append(vs, violation(a, "account %s is not read-access geo-redundant (%s): its uploads would be unreadable while %s is lost", a.Str("accountName"), sku, a.Region))
+				}
+				var admitted []string
+				for i := 0; i < a.Len("networkRuleSet.virtualNetworkRules"); i++ {
+					admitted = append(admitted, targets(a, fmt.Sprintf("networkRuleSet.virtualNetworkRules.%d.virtualNetworkResourceId", i))...)
+				}
+				for _, sub := range appSubnets {
+					if !mock.Unresolved(sub) && !slices.Contains(admitted, sub) {
+						vs = append(vs, violation(a, "account %s does not admit apps subnet %s: that region's app cannot read its uploads", a.Str("accountName"), sub))
+					}
+				}
+			}
+			for _, r := range s.Spec.RegionNames {
+				if !accounts[r] {
+					lacks(r, "storage account for its uploads")
 				}
 			}
 		}

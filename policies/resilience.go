@@ -57,9 +57,10 @@ const (
 	// AzureSQLGeoReplicationRPOSeconds: Azure SQL's business-continuity
 	// objective for geo-replication, 5 seconds (Azure SQL docs).
 	AzureSQLGeoReplicationRPOSeconds = 5
-	// ObjectReplicationRPOSeconds: Azure publishes no objective for object
-	// replication; the budget allows an hour.
-	ObjectReplicationRPOSeconds = 3600
+	// AzureGeoRedundancyRPOSeconds: geo-redundant storage "typically has an
+	// RPO of less than 15 minutes", with no SLA (Azure Storage docs,
+	// "Azure Storage redundancy": recovery point objective).
+	AzureGeoRedundancyRPOSeconds = 900
 )
 
 // Term is one contribution to a figure.
@@ -174,8 +175,12 @@ func ComputeBudget(s Stack) Budget {
 		if standby {
 			rto = append(rto, Term{"standby scale-out (replica start)", TaskStartSeconds})
 		}
-		if len(s.OfType("azure-native:storage:ObjectReplicationPolicy")) > 0 {
-			rpo = append(rpo, Term{"storage object replication (no published objective)", ObjectReplicationRPOSeconds})
+		geo := false
+		for _, a := range s.OfType("azure-native:storage:StorageAccount") {
+			geo = geo || strings.Contains(a.Str("sku.name"), "GRS") || strings.Contains(a.Str("sku.name"), "GZRS")
+		}
+		if geo {
+			rpo = append(rpo, Term{"storage geo-redundancy (typically under 15 minutes, no SLA)", AzureGeoRedundancyRPOSeconds})
 		}
 	}
 	b := Budget{RTO: Figure{Objective: s.Spec.Objectives.RTOSeconds, Terms: rto}, RPO: Figure{Objective: s.Spec.Objectives.RPOSeconds, Terms: rpo, NotCounted: copied}}

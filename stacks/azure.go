@@ -19,7 +19,8 @@ import (
 //	             active-passive: the primary at priority 1, the others at 2: they serve only when it fails
 //	        ─▶ per region: Container Apps (zone-redundant environment in its own virtual network)
 //	             ├─▶ Azure SQL: primary database, geo-secondaries, auto-failover group (listeners follow the writer)
-//	             └─▶ storage account (GZRS), object replication from the primary; /static/* cached at the edge
+//	             └─▶ storage account (RA-GZRS): the region's uploads (any app reads any region's), a static
+//	                 container Front Door reads from every region over Private Link; /static/* cached at the edge
 //	Azure Monitor: Application Insights, availability tests, metric alerts ─▶ action group; a portal dashboard
 func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	global, err := azc.NewProvider(ctx, "azure-global", "")
@@ -156,7 +157,7 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		Profile: profile, ResourceGroup: globalRG.Name, Domain: s.Domain, Topology: s.Topology, Origins: azc.Origins(stamps),
 		HealthCheck: s.HealthCheck, ZoneName: s.DNSZone, ZoneID: zoneID, ZoneResourceGroup: dnsRG, TTL: s.DNSTTL,
 		StaticHostname: s.Storage.StaticHostname,
-		Static:         &azc.StaticOrigin{Region: primary.Name, HostName: storage.BlobHost(primary.Name), AccountID: storage.Account(primary.Name).ID()},
+		Static:         staticOrigins(storage),
 		WAFPolicyID:    waf.PolicyID,
 	}, pulumi.Provider(global))
 	if err != nil {
@@ -198,4 +199,13 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	out.DashboardURL = pulumi.Sprintf("https://portal.azure.com/#@%s/dashboard/arm%s", client.TenantId, mon.DashboardID)
 	out.Cloud = pulumi.Map{"frontDoorEndpoint": fd.EndpointHostName, "failoverGroup": db.FailoverGroupName}
 	return out.Map(s, azc.RegionalHostname), nil
+}
+
+// staticOrigins are every region's storage account, serving /static/*.
+func staticOrigins(storage *azc.ReplicatedStorage) []azc.StaticOrigin {
+	var out []azc.StaticOrigin
+	for _, r := range storage.Regions() {
+		out = append(out, azc.StaticOrigin{Region: r, HostName: storage.BlobHost(r), AccountID: storage.Account(r).ID()})
+	}
+	return out
 }

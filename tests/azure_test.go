@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -126,11 +127,25 @@ func TestFrontDoorIsHTTPSOnlyWithManagedCertificatesDNSAndTheWAFOnEveryDomain(t 
 	static := res.Recorder.Named(typeAFDRoute, "fd-edge-static")
 	require.NotNil(t, static)
 	assert.Equal(t, []any{"/static/*"}, static.Get("patternsToMatch"))
-	assert.Equal(t, "/uploads", static.Str("originPath"))
+	assert.Equal(t, "", static.Str("originPath"), "/static/<name> is blob <name> of the static container")
 	assert.Equal(t, "IgnoreQueryString", static.Str("cacheConfiguration.queryStringCachingBehavior"))
-	staticOrigin := res.Recorder.Named(typeAFDOrigin, "fd-edge-static")
-	require.NotNil(t, staticOrigin)
-	assert.Equal(t, "blob", staticOrigin.Str("sharedPrivateLinkResource.groupId"), "storage is reached over Private Link")
+	// Static content is served from every region, and a lost region's
+	// account leaves the group on its failed probes.
+	accounts := map[string]string{}
+	for _, a := range res.Recorder.OfType(typeStorageAcct) {
+		accounts[a.Region] = a.ID
+	}
+	staticGroup := res.Recorder.Named(typeAFDOriginGroup, "fd-edge-static")
+	require.NotNil(t, staticGroup)
+	assert.Equal(t, "/static/"+azc.StaticHealthBlob, staticGroup.Str("healthProbeSettings.probePath"))
+	for _, region := range []string{"eastus2", "westus3"} {
+		o := res.Recorder.Named(typeAFDOrigin, "fd-edge-static-"+region)
+		require.NotNil(t, o, region)
+		assert.Equal(t, "blob", o.Str("sharedPrivateLinkResource.groupId"), "storage is reached over Private Link")
+		assert.Equal(t, accounts[region], o.Str("sharedPrivateLinkResource.privateLink.id"))
+		assert.Equal(t, region, o.Str("sharedPrivateLinkResource.privateLinkLocation"))
+		assert.Equal(t, 1, o.Int("priority"))
+	}
 
 	policy := one(t, res.Recorder.OfType(typeAFDSecurity), "security policy")
 	waf := one(t, res.Recorder.OfType(typeAzWAF), "WAF policy")
@@ -261,47 +276,94 @@ func TestAzureSQLFailsOverAutomaticallyToTheSecondRegion(t *testing.T) {
 	assert.Equal(t, map[string]int{"eastus2": 2, "westeurope": 2, "southeastasia": 3}, perRegion)
 }
 
-func TestAzureStorageIsPrivateVersionedAndReplicatedFromThePrimary(t *testing.T) {
+// Every region writes its own account, so uploads work in every serving
+// region before and after any region's loss; a lost region's uploads are
+// read from its account's geo-secondary; any app reads any region's.
+func TestAzureUploadsAreWritableInEveryRegionAndReadableFromAll(t *testing.T) {
 	t.Parallel()
-	res := mustPlan(t, "st", contract("azure", "active-passive", "eastus2", "westus", "westeurope", "northeurope"))
-	ids := map[string]string{}
+	regions := []string{"eastus2", "westus", "westeurope", "northeurope"}
+	res := mustPlan(t, "st", contract("azure", "active-passive", regions...))
+	ids, names := map[string]string{}, map[string]any{}
+	subnets := map[string]string{} // region -> apps subnet
+	for _, e := range res.Recorder.OfType("azure-native:app:ManagedEnvironment") {
+		subnets[e.Region] = e.Str("vnetConfiguration.infrastructureSubnetId")
+	}
+	require.Len(t, subnets, 4)
+	for _, v := range res.Recorder.OfType("azure-native:network:VirtualNetwork") {
+		assert.Equal(t, azc.StorageServiceEndpoint, v.Str("subnets.0.serviceEndpoints.0.service"), "cross-region service endpoint on %s", v.Region)
+	}
 	for _, a := range res.Recorder.OfType(typeStorageAcct) {
-		ids[a.Region] = a.ID
-		assert.LessOrEqual(t, len(a.Str("accountName")), 24)
+		ids[a.Region], names[a.Region] = a.ID, a.Str("accountName")
 		assert.Regexp(t, `^[a-z0-9]{3,24}$`, a.Str("accountName"))
 		assert.Equal(t, "StorageV2", a.Str("kind"))
 		assert.Equal(t, "TLS1_2", a.Str("minimumTlsVersion"))
 		assert.True(t, a.Bool("enableHttpsTrafficOnly"))
-		assert.False(t, a.Bool("allowBlobPublicAccess"))
 		assert.False(t, a.Bool("allowSharedKeyAccess"))
-		assert.Equal(t, "Deny", a.Str("networkRuleSet.defaultAction"))
-		assert.True(t, a.Protect)
-		want := "Standard_GZRS"
-		if a.Region == "westus" {
-			want = "Standard_GRS" // no availability zones there
+		assert.Equal(t, "Deny", a.Str("networkRuleSet.defaultAction"), "anonymous reads only behind the firewall")
+		var admitted []string
+		for i := 0; i < a.Len("networkRuleSet.virtualNetworkRules"); i++ {
+			admitted = append(admitted, a.Str(fmt.Sprintf("networkRuleSet.virtualNetworkRules.%d.virtualNetworkResourceId", i)))
 		}
-		assert.Equal(t, want, a.Str("sku.name"), a.Region)
+		assert.ElementsMatch(t, []string{subnets["eastus2"], subnets["westus"], subnets["westeurope"], subnets["northeurope"]}, admitted, "every app reaches %s's account", a.Region)
+		assert.True(t, a.Protect)
+		want := "Standard_RAGZRS"
+		if a.Region == "westus" {
+			want = "Standard_RAGRS" // no availability zones there
+		}
+		assert.Equal(t, want, a.Str("sku.name"), "%s's uploads stay readable from its geo-secondary", a.Region)
 	}
 	for _, p := range res.Recorder.OfType(typeBlobProps) {
 		assert.True(t, p.Bool("isVersioningEnabled"))
 		assert.Equal(t, true, p.Get("changeFeed.enabled"))
 		assert.Equal(t, azc.SoftDeleteDays, p.Int("deleteRetentionPolicy.days"))
 	}
+	access := map[string]string{}
 	for _, c := range res.Recorder.OfType(typeBlobContainer) {
-		assert.Equal(t, "None", c.Str("publicAccess"))
+		access[c.Region+"/"+c.Str("containerName")] = c.Str("publicAccess")
 	}
-	pairs := map[string]bool{}
-	for _, p := range res.Recorder.OfType(typeObjReplication) {
-		assert.Equal(t, ids["eastus2"], p.Str("sourceAccount"), "replication runs from the primary")
-		pairs[p.Str("destinationAccount")] = true
+	for _, r := range regions {
+		assert.Equal(t, "None", access[r+"/uploads"], "uploads are private")
+		assert.Equal(t, "Blob", access[r+"/static"], "static content is read blob by blob, never listed")
 	}
-	assert.Equal(t, map[string]bool{ids["westus"]: true, ids["westeurope"]: true}, pairs, "to the first two other regions")
+	assert.Len(t, access, 8)
+	assert.Empty(t, res.Recorder.OfType(typeObjReplication), "no read-only replica containers: every region writes")
+
+	// Each app: Contributor on its own account, Reader on every other.
+	roles := map[string]map[string]string{} // app region -> account region -> role
 	for _, ra := range res.Recorder.OfType(typeRoleAssignment) {
-		if !strings.HasSuffix(ra.Name, "-blob-access") {
+		if !strings.Contains(ra.Name, "-blob-") {
 			continue // the keys' grants are tested with the keys
 		}
-		assert.Contains(t, ra.Str("roleDefinitionId"), "ba92f5b4-2d11-453d-a403-e96b0029c9fe", "Storage Blob Data Contributor only")
-		assert.Equal(t, ids[ra.Region], ra.Str("scope"), "on the app's own region's account")
+		if roles[ra.Region] == nil {
+			roles[ra.Region] = map[string]string{}
+		}
+		for region, id := range ids {
+			if ra.Str("scope") == id {
+				roles[ra.Region][region] = ra.Str("roleDefinitionId")[strings.LastIndex(ra.Str("roleDefinitionId"), "/")+1:]
+			}
+		}
+	}
+	for _, app := range regions {
+		for _, acct := range regions {
+			want := azc.StorageBlobDataReader
+			if app == acct {
+				want = azc.StorageBlobDataContributor
+			}
+			assert.Equal(t, want, roles[app][acct], "%s app on %s's account", app, acct)
+		}
+	}
+	for _, app := range res.Recorder.OfType(typeContainerApp) {
+		env := map[string]any{}
+		for i := 0; i < app.Len("template.containers.0.env"); i++ {
+			env[app.Str(fmt.Sprintf("template.containers.0.env.%d.name", i))] = app.Get(fmt.Sprintf("template.containers.0.env.%d.value", i))
+		}
+		assert.Equal(t, names[app.Region], env["UPLOADS_ACCOUNT"], "%s writes its own account", app.Region)
+		var all map[string]any
+		require.NoError(t, json.Unmarshal([]byte(env["UPLOADS_ACCOUNTS"].(string)), &all))
+		assert.Equal(t, names, all)
+	}
+	for _, v := range res.Policies {
+		assert.NotEqual(t, "data-reaches-every-region", v.Policy, v.Message)
 	}
 }
 
@@ -490,7 +552,7 @@ func TestAzureDataIsEncryptedWithEachRegionsRotatingKeyVaultKey(t *testing.T) {
 
 func TestAzureKeepsWeeklyLongTermBackupsAndPointInTimeRestoreOfBlobs(t *testing.T) {
 	t.Parallel()
-	res := mustPlan(t, "ltr", with(contract("azure", "active-active", "northeurope", "westeurope"), "rtoSeconds", 3900, "rpoSeconds", 3600, "backupCopyRetentionDays", 90))
+	res := mustPlan(t, "ltr", with(contract("azure", "active-active", "northeurope", "westeurope"), "rtoSeconds", 3900, "backupCopyRetentionDays", 90))
 	ltr := one(t, res.Recorder.OfType("azure-native:sql:LongTermRetentionPolicy"), "long-term retention")
 	assert.Equal(t, "P13W", ltr.Str("weeklyRetention"), "90 days rounded up to whole weeks, in geo-redundant storage")
 	assert.Equal(t, "northeurope", ltr.Region, "on the primary database")

@@ -211,7 +211,7 @@ func TestDiagramsDrawEveryRegionAndStandbysDashed(t *testing.T) {
 		{contract("aws", "active-passive", "us-west-2", "us-east-1", "eu-west-1"), 2},
 		{contract("gcp", "active-active", "us-central1", "us-east1"), 0},
 		// An Azure SQL failover group waits an hour: the stack must own that objective.
-		{with(contract("azure", "active-passive", "northeurope", "westeurope"), "rtoSeconds", 3900, "rpoSeconds", 3600), 1},
+		{with(contract("azure", "active-passive", "northeurope", "westeurope"), "rtoSeconds", 3900), 1},
 	} {
 		file := writeStack(t, "d", tc.cfg)
 		code, mermaid, _ := runMain("--config-file", file, "--format", "mermaid")
@@ -302,7 +302,7 @@ func TestPaidDDoSProtectionIsOffByDefaultAndCoversEveryEntryPointWhenOn(t *testi
 		assert.Equal(t, networkPolicies[e.Str("region")], e.Str("securityPolicy"), "the region's edge uses the region's policy")
 	}
 
-	azCfg := with(contract("azure", "active-active", "northeurope", "westeurope"), "rtoSeconds", 3900, "rpoSeconds", 3600)
+	azCfg := with(contract("azure", "active-active", "northeurope", "westeurope"), "rtoSeconds", 3900)
 	for _, n := range mustPlan(t, "d", azCfg).Recorder.OfType(vnet) {
 		assert.False(t, n.Bool("enableDdosProtection"))
 	}

@@ -43,7 +43,8 @@ type FrontDoorOrigin struct {
 	HostName pulumi.StringInput
 }
 
-// StaticOrigin is the storage account that serves /static/*.
+// StaticOrigin is a region's storage account, serving /static/* from its
+// static container.
 type StaticOrigin struct {
 	Region    string
 	HostName  pulumi.StringInput // the blob endpoint's host
@@ -64,7 +65,7 @@ type FrontDoorArgs struct {
 	ZoneResourceGroup pulumi.StringInput
 	TTL               int
 	StaticHostname    string
-	Static            *StaticOrigin
+	Static            []StaticOrigin     // one per region: static content fails over too
 	WAFPolicyID       pulumi.StringInput // required: attached to every domain
 }
 
@@ -73,7 +74,8 @@ type FrontDoorArgs struct {
 // priority in active-active, so the lowest-latency healthy region serves;
 // the primary at priority 1 and the others at 2 in active-passive), an
 // HTTPS-probed origin group per region for its own hostname, a cached route
-// for /static/* to the primary's storage over Private Link, managed
+// for /static/* to every region's static container over Private Link
+// (probed, so a lost region's account leaves the group), managed
 // certificates (TLS 1.2+) with their DNS validation, HTTPS-only routes with
 // HTTP redirect, and the WAF attached to every domain.
 type FrontDoor struct {
@@ -108,7 +110,7 @@ func NewFrontDoor(ctx *pulumi.Context, name string, args FrontDoorArgs, opts ...
 	if err != nil {
 		return nil, err
 	}
-	originGroup := func(gname string, probe bool) (*cdn.AFDOriginGroup, error) {
+	originGroup := func(gname string, probe string) (*cdn.AFDOriginGroup, error) {
 		a := &cdn.AFDOriginGroupArgs{
 			OriginGroupName:   pulumi.String(gname),
 			ProfileName:       profile,
@@ -119,9 +121,9 @@ func NewFrontDoor(ctx *pulumi.Context, name string, args FrontDoorArgs, opts ...
 			},
 			SessionAffinityState: pulumi.String("Disabled"),
 		}
-		if probe {
+		if probe != "" {
 			a.HealthProbeSettings = &cdn.HealthProbeParametersArgs{
-				ProbePath: pulumi.String(args.HealthCheck.Path), ProbeProtocol: cdn.ProbeProtocolHttps,
+				ProbePath: pulumi.String(probe), ProbeProtocol: cdn.ProbeProtocolHttps,
 				ProbeRequestType: cdn.HealthProbeRequestTypeGET, ProbeIntervalInSeconds: pulumi.Int(args.HealthCheck.IntervalSeconds),
 			}
 		}
@@ -143,7 +145,7 @@ func NewFrontDoor(ctx *pulumi.Context, name string, args FrontDoorArgs, opts ...
 			EnabledState:                pulumi.String("Enabled"),
 		}, child)
 	}
-	api, err := originGroup("api", true)
+	api, err := originGroup("api", args.HealthCheck.Path)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +228,7 @@ func NewFrontDoor(ctx *pulumi.Context, name string, args FrontDoorArgs, opts ...
 		return nil, err
 	}
 	for _, o := range args.Origins {
-		group, err := originGroup(o.Region, true)
+		group, err := originGroup(o.Region, args.HealthCheck.Path)
 		if err != nil {
 			return nil, err
 		}
@@ -243,35 +245,42 @@ func NewFrontDoor(ctx *pulumi.Context, name string, args FrontDoorArgs, opts ...
 			return nil, err
 		}
 	}
-	if args.Static != nil && args.StaticHostname != "" {
-		group, err := originGroup("static", false)
+	if len(args.Static) > 0 && args.StaticHostname != "" {
+		group, err := originGroup("static", "/"+StaticContainer+"/"+StaticHealthBlob)
 		if err != nil {
 			return nil, err
 		}
-		org, err := cdn.NewAFDOrigin(ctx, name+"-static", &cdn.AFDOriginArgs{
-			OriginName: pulumi.String("static"), OriginGroupName: group.Name, ProfileName: profile, ResourceGroupName: rg,
-			HostName: args.Static.HostName, OriginHostHeader: args.Static.HostName,
-			HttpsPort: pulumi.Int(443), HttpPort: pulumi.Int(80), Priority: pulumi.Int(1), Weight: pulumi.Int(1000),
-			EnforceCertificateNameCheck: pulumi.Bool(true), EnabledState: pulumi.String("Enabled"),
-			// The account allows no public access: Front Door reaches it over
-			// Private Link (approve the connection on the account once).
-			SharedPrivateLinkResource: &cdn.SharedPrivateLinkResourcePropertiesArgs{
-				PrivateLink:         &cdn.ResourceReferenceArgs{Id: args.Static.AccountID},
-				GroupId:             pulumi.String("blob"),
-				PrivateLinkLocation: pulumi.String(args.Static.Region),
-				RequestMessage:      pulumi.String("mobile-backend Front Door: static content"),
-			},
-		}, child)
-		if err != nil {
-			return nil, err
+		var origins []pulumi.Resource
+		for _, st := range args.Static {
+			org, err := cdn.NewAFDOrigin(ctx, name+"-static-"+st.Region, &cdn.AFDOriginArgs{
+				OriginName: pulumi.String("static-" + st.Region), OriginGroupName: group.Name, ProfileName: profile, ResourceGroupName: rg,
+				HostName: st.HostName, OriginHostHeader: st.HostName,
+				HttpsPort: pulumi.Int(443), HttpPort: pulumi.Int(80), Priority: pulumi.Int(1), Weight: pulumi.Int(1000),
+				EnforceCertificateNameCheck: pulumi.Bool(true), EnabledState: pulumi.String("Enabled"),
+				// The account admits no public network: Front Door reaches it
+				// over Private Link (approve each account's pending private
+				// endpoint connection once), with anonymous requests, which
+				// only the static container answers.
+				SharedPrivateLinkResource: &cdn.SharedPrivateLinkResourcePropertiesArgs{
+					PrivateLink:         &cdn.ResourceReferenceArgs{Id: st.AccountID},
+					GroupId:             pulumi.String("blob"),
+					PrivateLinkLocation: pulumi.String(st.Region),
+					RequestMessage:      pulumi.String("mobile-backend Front Door: static content"),
+				},
+			}, child)
+			if err != nil {
+				return nil, err
+			}
+			origins = append(origins, org)
 		}
 		staticDomain, err := domain(args.StaticHostname)
 		if err != nil {
 			return nil, err
 		}
 		all = append(all, staticDomain)
-		if err := route("static", []*cdn.AFDCustomDomain{apiDomain, staticDomain}, group, []string{"/static/*"}, []pulumi.Resource{org}, func(a *cdn.RouteArgs) {
-			a.OriginPath = pulumi.String("/" + UploadsContainer)
+		// No origin path: /static/<name> is blob <name> of the static
+		// container, so the edge can address nothing else.
+		if err := route("static", []*cdn.AFDCustomDomain{apiDomain, staticDomain}, group, []string{"/" + StaticContainer + "/*"}, origins, func(a *cdn.RouteArgs) {
 			a.CacheConfiguration = &cdn.AfdRouteCacheConfigurationArgs{
 				QueryStringCachingBehavior: cdn.AfdQueryStringCachingBehaviorIgnoreQueryString,
 				CompressionSettings: &cdn.CompressionSettingsArgs{

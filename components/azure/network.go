@@ -12,6 +12,10 @@ import (
 // subnet is delegated to.
 const ContainerAppsDelegation = "Microsoft.App/environments"
 
+// StorageServiceEndpoint is the apps subnet's service endpoint to storage
+// accounts in any region.
+const StorageServiceEndpoint = "Microsoft.Storage.Global"
+
 // NetworkArgs configures a Network.
 type NetworkArgs struct {
 	Region        string             // required
@@ -66,8 +70,12 @@ func NewNetwork(ctx *pulumi.Context, name string, args NetworkArgs, opts ...pulu
 				Delegations: network.DelegationArray{&network.DelegationArgs{
 					Name: pulumi.String("container-apps"), ServiceName: pulumi.String(ContainerAppsDelegation),
 				}},
-				// The storage account admits this subnet through a service endpoint.
-				ServiceEndpoints: network.ServiceEndpointPropertiesFormatArray{&network.ServiceEndpointPropertiesFormatArgs{Service: pulumi.String("Microsoft.Storage")}}},
+				// Every region's storage account admits this subnet through a
+				// cross-region service endpoint ("Microsoft.Storage" reaches
+				// only same-region and paired-region accounts; learn.microsoft.com,
+				// "Azure Storage firewalls and virtual networks": cross-region
+				// service endpoints, identified as Microsoft.Storage.Global).
+				ServiceEndpoints: network.ServiceEndpointPropertiesFormatArray{&network.ServiceEndpointPropertiesFormatArgs{Service: pulumi.String(StorageServiceEndpoint)}}},
 			&network.SubnetTypeArgs{Name: pulumi.String("endpoints"), AddressPrefix: pulumi.String(endpointsRange),
 				PrivateEndpointNetworkPolicies: pulumi.String("Disabled")},
 		},

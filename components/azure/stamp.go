@@ -1,6 +1,7 @@
 package azure
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
@@ -10,6 +11,10 @@ import (
 // StorageBlobDataContributor is the built-in role that lets an app read and
 // write blobs (and nothing else on the account).
 const StorageBlobDataContributor = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+
+// StorageBlobDataReader is the built-in role that lets an app read blobs
+// (learn.microsoft.com, "Azure built-in roles for Storage").
+const StorageBlobDataReader = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
 
 // StampArgs configures a Stamp.
 type StampArgs struct {
@@ -44,8 +49,15 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 		return nil, fmt.Errorf("stamp %s: Region (with Provider, ResourceGroup and Network), Subscription, Database and Storage are required", name)
 	}
 	env := args.Database.Environment(r.Name)
+	// The app writes its uploads to its own region's account, and reads any
+	// region's (an upload's region is part of its key; while a region is
+	// lost, its account's <name>-secondary endpoint serves reads).
 	env["UPLOADS_ACCOUNT"] = args.Storage.Account(r.Name).Name
 	env["UPLOADS_CONTAINER"] = pulumi.String(UploadsContainer)
+	env["UPLOADS_ACCOUNTS"] = args.Storage.AccountNames.ApplyT(func(m map[string]string) (string, error) {
+		b, err := json.Marshal(m)
+		return string(b), err
+	}).(pulumi.StringOutput)
 	for k, v := range args.Compute.Environment {
 		env[k] = v
 	}
@@ -55,14 +67,20 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 	if err != nil {
 		return nil, fmt.Errorf("region %s: %w", r.Name, err)
 	}
-	// The app may use its own region's blobs, and nothing else on the account.
-	if _, err := authorization.NewRoleAssignment(ctx, name+"-blob-access", &authorization.RoleAssignmentArgs{
-		PrincipalId:      compute.IdentityPrincipalID,
-		PrincipalType:    pulumi.String("ServicePrincipal"),
-		RoleDefinitionId: pulumi.Sprintf("/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/%s", args.Subscription, StorageBlobDataContributor),
-		Scope:            args.Storage.Account(r.Name).ID(),
-	}, r.In()); err != nil {
-		return nil, err
+	// The app writes its own region's blobs and reads the other regions'.
+	for _, other := range args.Storage.Regions() {
+		role, suffix := StorageBlobDataReader, "-blob-read-"+other
+		if other == r.Name {
+			role, suffix = StorageBlobDataContributor, "-blob-access"
+		}
+		if _, err := authorization.NewRoleAssignment(ctx, name+suffix, &authorization.RoleAssignmentArgs{
+			PrincipalId:      compute.IdentityPrincipalID,
+			PrincipalType:    pulumi.String("ServicePrincipal"),
+			RoleDefinitionId: pulumi.Sprintf("/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/%s", args.Subscription, role),
+			Scope:            args.Storage.Account(other).ID(),
+		}, r.In()); err != nil {
+			return nil, err
+		}
 	}
 	return &Stamp{Region: r, Compute: compute}, nil
 }

@@ -6,24 +6,31 @@ import (
 	"github.com/pulumi/pulumi-azure-native-sdk/storage/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mobile-backend/mobile-backend/components"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
 
-// UploadsContainer is the blob container for user uploads; static content
-// lives under its static/ prefix.
+// UploadsContainer is the blob container for user uploads: private, written
+// by the region's app only.
 const UploadsContainer = "uploads"
+
+// StaticContainer holds the static content Front Door serves at
+// /static/*: the only container anonymous requests may read (Front Door's
+// managed-identity origin authentication "is currently not supported for
+// origins with Private Link enabled", learn.microsoft.com, "Use managed
+// identities to authenticate to origins").
+const StaticContainer = components.StaticPrefix
+
+// StaticHealthBlob is the blob Front Door probes in every region's static
+// container: publish it with the static content (any content).
+const StaticHealthBlob = "health.txt"
 
 // SoftDeleteDays is how long deleted blobs and containers stay restorable.
 const SoftDeleteDays = 7
 
-// MaxReplicationDestinations is how many destination accounts one source
-// account replicates to: Azure limits object replication per source account,
-// so a stack of more regions replicates to the first ones after the primary.
-const MaxReplicationDestinations = 2
-
 // ReplicatedStorageArgs configures ReplicatedStorage.
 type ReplicatedStorageArgs struct {
-	Regions      []Region // required, in stack order: the primary replicates to the others
+	Regions      []Region // required, in stack order; every account admits every region's apps subnet
 	Stack        string   // required
 	Subscription string   // required: makes account names unique
 	// Keys, when set, encrypt each account with its region's
@@ -33,23 +40,27 @@ type ReplicatedStorageArgs struct {
 	Protect bool
 }
 
-// Replication is one object replication path.
-type Replication struct{ From, To string }
-
 // ReplicatedStorage is a storage account per region (StorageV2,
-// geo-zone-redundant where the region has zones, TLS 1.2, HTTPS only, no
-// public blob access, no shared keys), with versioning, change feed and soft
-// delete, an uploads container, and object replication from the primary to
-// the other regions (destination containers are read-only replicas, so
-// replication cannot run both ways; see the README).
+// read-access geo-zone-redundant where the region has zones, TLS 1.2, HTTPS
+// only, no shared keys), with versioning, change feed and soft delete, a
+// private uploads container that the region's app writes, and a static
+// container Front Door reads anonymously over Private Link. Every region
+// writes its own account, so every serving region can write, before and
+// after any region's loss; an account's geo-secondary (its paired region)
+// keeps its uploads readable, without a failover, when its region is lost.
+// Every account admits every region's apps subnet (cross-region service
+// endpoints), so any app can read any region's uploads.
 type ReplicatedStorage struct {
 	pulumi.ResourceState
 
 	AccountNames pulumi.StringMapOutput `pulumi:"accountNames"`
 
-	Replications []Replication
-	accounts     map[string]*storage.StorageAccount
+	accounts map[string]*storage.StorageAccount
+	regions  []string
 }
+
+// Regions are the regions with an account, in stack order.
+func (st *ReplicatedStorage) Regions() []string { return st.regions }
 
 // Account returns a region's storage account.
 func (st *ReplicatedStorage) Account(region string) *storage.StorageAccount {
@@ -78,17 +89,22 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 	}
 	child := pulumi.Parent(st)
 	names := pulumi.StringMap{}
-	ready := map[string][]pulumi.Resource{}
+	var subnets storage.VirtualNetworkRuleArray
+	for _, r := range args.Regions {
+		if r.Network != nil {
+			subnets = append(subnets, &storage.VirtualNetworkRuleArgs{VirtualNetworkResourceId: r.Network.AppsSubnetID})
+		}
+	}
 	for _, r := range args.Regions {
 		in := pulumi.Provider(r.Provider)
-		sku := "Standard_GZRS"
+		// Read access to the geo-secondary: the <account>-secondary endpoint
+		// serves reads while the primary region is down, with no failover
+		// (learn.microsoft.com, "Azure Storage redundancy": RA-GZRS/RA-GRS).
+		sku := "Standard_RAGZRS"
 		if !spec.AzureHasZones(r.Name) {
-			sku = "Standard_GRS"
+			sku = "Standard_RAGRS"
 		}
-		rules := &storage.NetworkRuleSetArgs{DefaultAction: storage.DefaultActionDeny, Bypass: pulumi.String("AzureServices")}
-		if r.Network != nil {
-			rules.VirtualNetworkRules = storage.VirtualNetworkRuleArray{&storage.VirtualNetworkRuleArgs{VirtualNetworkResourceId: r.Network.AppsSubnetID}}
-		}
+		rules := &storage.NetworkRuleSetArgs{DefaultAction: storage.DefaultActionDeny, Bypass: pulumi.String("AzureServices"), VirtualNetworkRules: subnets}
 		var identity *storage.IdentityArgs
 		var encryption *storage.EncryptionArgs
 		accountOpts := []pulumi.ResourceOption{child, in, pulumi.Protect(args.Protect)}
@@ -103,14 +119,17 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 			accountOpts = append(accountOpts, pulumi.DependsOn(args.Keys.Ready))
 		}
 		acct, err := storage.NewStorageAccount(ctx, fmt.Sprintf("%s-%s", name, r.Name), &storage.StorageAccountArgs{
-			AccountName:                  pulumi.String(AccountName(args.Stack, r.Name, args.Subscription)),
-			ResourceGroupName:            r.ResourceGroup,
-			Location:                     pulumi.String(r.Name),
-			Kind:                         pulumi.String("StorageV2"),
-			Sku:                          &storage.SkuArgs{Name: pulumi.String(sku)},
-			MinimumTlsVersion:            pulumi.String("TLS1_2"),
-			EnableHttpsTrafficOnly:       pulumi.Bool(true),
-			AllowBlobPublicAccess:        pulumi.Bool(false),
+			AccountName:            pulumi.String(AccountName(args.Stack, r.Name, args.Subscription)),
+			ResourceGroupName:      r.ResourceGroup,
+			Location:               pulumi.String(r.Name),
+			Kind:                   pulumi.String("StorageV2"),
+			Sku:                    &storage.SkuArgs{Name: pulumi.String(sku)},
+			MinimumTlsVersion:      pulumi.String("TLS1_2"),
+			EnableHttpsTrafficOnly: pulumi.Bool(true),
+			// Anonymous reads reach the static container only (every other
+			// container is private), and only over the networks admitted
+			// below: Front Door's Private Link and the apps' subnets.
+			AllowBlobPublicAccess:        pulumi.Bool(true),
 			AllowSharedKeyAccess:         pulumi.Bool(false),
 			AllowCrossTenantReplication:  pulumi.Bool(false),
 			DefaultToOAuthAuthentication: pulumi.Bool(true),
@@ -123,6 +142,7 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 			return nil, fmt.Errorf("storage %s: account %s: %w", name, r.Name, err)
 		}
 		st.accounts[r.Name] = acct
+		st.regions = append(st.regions, r.Name)
 		names[r.Name] = acct.Name
 		props, err := storage.NewBlobServiceProperties(ctx, fmt.Sprintf("%s-%s", name, r.Name), &storage.BlobServicePropertiesArgs{
 			AccountName: acct.Name, ResourceGroupName: r.ResourceGroup, BlobServicesName: pulumi.String("default"),
@@ -137,51 +157,17 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 		if err != nil {
 			return nil, err
 		}
-		container, err := storage.NewBlobContainer(ctx, fmt.Sprintf("%s-%s-uploads", name, r.Name), &storage.BlobContainerArgs{
-			AccountName: acct.Name, ResourceGroupName: r.ResourceGroup, ContainerName: pulumi.String(UploadsContainer),
-			PublicAccess: storage.PublicAccessNone,
-		}, child, in, pulumi.DependsOn([]pulumi.Resource{props}))
-		if err != nil {
-			return nil, err
+		for _, c := range []struct {
+			name   string
+			access storage.PublicAccess
+		}{{UploadsContainer, storage.PublicAccessNone}, {StaticContainer, storage.PublicAccessBlob}} {
+			if _, err := storage.NewBlobContainer(ctx, fmt.Sprintf("%s-%s-%s", name, r.Name, c.name), &storage.BlobContainerArgs{
+				AccountName: acct.Name, ResourceGroupName: r.ResourceGroup, ContainerName: pulumi.String(c.name),
+				PublicAccess: c.access,
+			}, child, in, pulumi.DependsOn([]pulumi.Resource{props})); err != nil {
+				return nil, err
+			}
 		}
-		ready[r.Name] = []pulumi.Resource{props, container}
-	}
-
-	// Object replication: the policy is created on the destination first,
-	// which assigns its id and rule id; the source then takes the same ids.
-	src := args.Regions[0]
-	for i, dst := range args.Regions[1:] {
-		if i >= MaxReplicationDestinations {
-			break
-		}
-		deps := append(append([]pulumi.Resource{}, ready[src.Name]...), ready[dst.Name]...)
-		pair := fmt.Sprintf("%s-%s-to-%s", name, src.Name, dst.Name)
-		rule := storage.ObjectReplicationPolicyRuleArray{&storage.ObjectReplicationPolicyRuleArgs{
-			SourceContainer: pulumi.String(UploadsContainer), DestinationContainer: pulumi.String(UploadsContainer),
-		}}
-		onDst, err := storage.NewObjectReplicationPolicy(ctx, pair+"-dst", &storage.ObjectReplicationPolicyArgs{
-			AccountName: st.accounts[dst.Name].Name, ResourceGroupName: dst.ResourceGroup,
-			ObjectReplicationPolicyId: pulumi.String("default"),
-			SourceAccount:             st.accounts[src.Name].ID(),
-			DestinationAccount:        st.accounts[dst.Name].ID(),
-			Rules:                     rule,
-		}, child, pulumi.Provider(dst.Provider), pulumi.DependsOn(deps))
-		if err != nil {
-			return nil, err
-		}
-		if _, err := storage.NewObjectReplicationPolicy(ctx, pair+"-src", &storage.ObjectReplicationPolicyArgs{
-			AccountName: st.accounts[src.Name].Name, ResourceGroupName: src.ResourceGroup,
-			ObjectReplicationPolicyId: onDst.PolicyId,
-			SourceAccount:             st.accounts[src.Name].ID(),
-			DestinationAccount:        st.accounts[dst.Name].ID(),
-			Rules: storage.ObjectReplicationPolicyRuleArray{&storage.ObjectReplicationPolicyRuleArgs{
-				RuleId:          onDst.Rules.Index(pulumi.Int(0)).RuleId(),
-				SourceContainer: pulumi.String(UploadsContainer), DestinationContainer: pulumi.String(UploadsContainer),
-			}},
-		}, child, pulumi.Provider(src.Provider)); err != nil {
-			return nil, err
-		}
-		st.Replications = append(st.Replications, Replication{From: src.Name, To: dst.Name})
 	}
 	st.AccountNames = names.ToStringMapOutput()
 	return st, ctx.RegisterResourceOutputs(st, pulumi.Map{"accountNames": st.AccountNames})

@@ -84,6 +84,10 @@ func (r *Result) Diagram() Diagram {
 		d.WAF, compute, db, store = "Front Door WAF policy", "Container Apps", "Azure SQL", "Storage account"
 		d.Monitor = "Azure Monitor alerts, availability tests, dashboard"
 	}
+	skus := map[string]string{} // an Azure region's account: geo-replicated to its paired region
+	for _, a := range r.Recorder.OfType("azure-native:storage:StorageAccount") {
+		skus[a.Region] = strings.TrimPrefix(a.Str("sku.name"), "Standard_")
+	}
 	for _, reg := range s.Regions {
 		dr := DiagramRegion{Name: reg.Name, Role: reg.Role, Compute: compute}
 		if db != "" {
@@ -94,7 +98,11 @@ func (r *Result) Diagram() Diagram {
 			dr.Data = append(dr.Data, DiagramData{"db", db + " " + role})
 		}
 		if s.Cloud != spec.GCP {
-			dr.Data = append(dr.Data, DiagramData{"store", store})
+			label := store
+			if sku := skus[reg.Name]; sku != "" {
+				label += " " + sku + ", writable here"
+			}
+			dr.Data = append(dr.Data, DiagramData{"store", label})
 		}
 		d.Regions = append(d.Regions, dr)
 	}
@@ -118,15 +126,6 @@ func (r *Result) Diagram() Diagram {
 			to := regionOf[c.Str(fmt.Sprintf("rules.%d.destination.bucket", i))]
 			d.Edges = append(d.Edges, DiagramEdge{c.Region, to, "store",
 				fmt.Sprintf("S3 RTC %d min", c.Int(fmt.Sprintf("rules.%d.destination.replicationTime.time.minutes", i)))})
-		}
-	}
-	accounts := map[string]string{}
-	for _, a := range r.Recorder.OfType("azure-native:storage:StorageAccount") {
-		accounts[a.ID] = a.Region
-	}
-	for _, p := range r.Recorder.OfType("azure-native:storage:ObjectReplicationPolicy") {
-		if strings.HasSuffix(p.Name, "-dst") {
-			d.Edges = append(d.Edges, DiagramEdge{accounts[p.Str("sourceAccount")], accounts[p.Str("destinationAccount")], "store", "object replication"})
 		}
 	}
 	sort.SliceStable(d.Edges, func(i, j int) bool {
