@@ -171,7 +171,7 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		return nil, err
 	}
 	if _, err := gcpc.NewCentralLogs(ctx, s.Stack+"-logs", gcpc.CentralLogsArgs{
-		Stack: s.Stack, Project: project, Location: primary.Name, RetentionDays: s.LogRetentionDays, Protect: s.Protect,
+		Stack: s.Stack, Regions: s.RegionNames, Project: project, Location: primary.Name, RetentionDays: s.LogRetentionDays, Protect: s.Protect,
 	}, inPrimary); err != nil {
 		return nil, err
 	}

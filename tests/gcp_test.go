@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -720,11 +721,14 @@ func TestEveryRegionsLogsReachOneLogBucketAndTracesCloudTrace(t *testing.T) {
 	assert.Equal(t, 90, bucket.Int("retentionDays"), "logRetentionDays")
 	sink := one(t, res.Recorder.OfType("gcp:logging/projectSink:ProjectSink"), "sink")
 	assert.Equal(t, "logging.googleapis.com/projects/"+mock.GCPProject+"/locations/us-central1/buckets/"+bucket.Str("bucketId"), sink.Str("destination"))
-	assert.Contains(t, sink.Str("filter"), `resource.type="cloud_run_revision" AND resource.labels.service_name=~"^lg-"`, "every region's services")
-	assert.Contains(t, sink.Str("filter"), `resource.type="http_load_balancer"`, "and the load balancer's requests")
+	m := regexp.MustCompile(`service_name=~"([^"]+)"`).FindStringSubmatch(sink.Str("filter"))
+	require.Len(t, m, 2, sink.Str("filter"))
+	services := regexp.MustCompile(m[1])
 	for _, s := range res.Recorder.OfType(typeRun) {
-		assert.True(t, strings.HasPrefix(s.Str("name"), "lg-"), "the filter's prefix matches %s", s.Str("name"))
+		assert.True(t, services.MatchString(s.Str("name")), "the filter matches every region's service, %s", s.Str("name"))
 	}
+	assert.False(t, services.MatchString("lg-eu-us-central1-api"), "not a stack whose name extends this one's")
+	assert.Contains(t, sink.Str("filter"), `resource.type="http_load_balancer"`, "and the load balancer's requests")
 	traced := 0
 	for _, m := range res.Recorder.OfType("gcp:projects/iAMMember:IAMMember") {
 		if m.Str("role") == "roles/cloudtrace.agent" {
@@ -732,4 +736,39 @@ func TestEveryRegionsLogsReachOneLogBucketAndTracesCloudTrace(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 2, traced, "each region's service account writes traces")
+}
+
+// A service's first request must not be refused: Cloud Run starts after its
+// identity's grants on the database and the buckets.
+func TestCloudRunStartsAfterItsDataGrants(t *testing.T) {
+	t.Parallel()
+	for _, cfg := range []map[string]any{
+		contract("gcp", "active-active", "us-central1", "us-east1"),
+		contract("gcp", "active-passive", "europe-west4", "us-central1"),
+	} {
+		res := mustPlan(t, "grants", cfg)
+		for _, run := range res.Recorder.OfType(typeRun) {
+			sa := "serviceAccount:" + run.Str("template.serviceAccount")
+			var grants []string
+			for _, r := range res.Recorder.Resources() {
+				if r.Custom && strings.Contains(r.Type, "IAMMember") && r.Str("member") == sa && !strings.Contains(r.Str("role"), "logging") &&
+					!strings.Contains(r.Str("role"), "monitoring") && !strings.Contains(r.Str("role"), "cloudtrace") {
+					grants = append(grants, r.URN)
+				}
+			}
+			require.GreaterOrEqual(t, len(grants), 2, "%s: database and bucket grants", run.Region)
+			assert.Subset(t, run.DependsOn, grants, "%s %s", cfg["topology"], run.Region)
+		}
+	}
+}
+
+func TestGCPDashboardAndLogSinkBelongToTheirStack(t *testing.T) {
+	t.Parallel()
+	res := mustPlan(t, "prod", contract("gcp", "active-active", "us-central1", "us-east1"))
+	d := one(t, res.Recorder.OfType("gcp:monitoring/dashboard:Dashboard"), "dashboard")
+	assert.Contains(t, d.Str("dashboardJson"), `"displayName":"prod-monitoring"`)
+	sink := one(t, res.Recorder.OfType("gcp:logging/projectSink:ProjectSink"), "sink")
+	filter := sink.Str("filter")
+	assert.Contains(t, filter, `service_name=~"^prod-(us-central1|us-east1)-"`, "a stack named prod-eu is not prod's")
+	assert.Contains(t, filter, `forwarding_rule_name=~"^prod-lb-"`)
 }

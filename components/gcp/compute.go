@@ -39,7 +39,10 @@ type RegionalComputeArgs struct {
 	Network, Subnet pulumi.StringInput
 	// Environment is the service's settings; pass the data tier's outputs
 	// (DB_USER from GlobalDatabase.GrantTo) so that the service waits for them.
-	Environment     pulumi.StringMap
+	Environment pulumi.StringMap
+	// After are resources the service starts after: the identity's grants
+	// on the data tier (the first request must not be refused).
+	After           []pulumi.Resource
 	StackName       string
 	EnvironmentName string
 }
@@ -109,7 +112,7 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		// Only the load balancer (and so Cloud Armor) reaches the service.
 		Ingress:  pulumi.String("INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"),
 		Template: template,
-	}, child)
+	}, child, pulumi.DependsOn(args.After))
 	if err != nil {
 		return nil, err
 	}

@@ -302,23 +302,26 @@ func (g *GlobalDatabase) Reader(region, project string) pulumi.StringOutput {
 // GrantTo lets a region's service account use the database: Spanner's
 // database user role on the database, or Cloud SQL's client and instance
 // user roles with an IAM database user of its own. It returns the Cloud SQL
-// user's name (DB_USER) as the user's output, so a service given it waits
-// for the user; with Spanner, the account's e-mail.
-func (g *GlobalDatabase) GrantTo(ctx *pulumi.Context, name, project string, email pulumi.StringOutput) (pulumi.StringOutput, error) {
+// user's name (DB_USER; with Spanner, the account's e-mail) and the grants,
+// for the service to start after.
+func (g *GlobalDatabase) GrantTo(ctx *pulumi.Context, name, project string, email pulumi.StringOutput) (pulumi.StringOutput, []pulumi.Resource, error) {
 	member := pulumi.Sprintf("serviceAccount:%s", email)
 	child := pulumi.Parent(g)
 	if g.Engine == components.EngineSpanner {
-		_, err := spanner.NewDatabaseIAMMember(ctx, name, &spanner.DatabaseIAMMemberArgs{
+		m, err := spanner.NewDatabaseIAMMember(ctx, name, &spanner.DatabaseIAMMemberArgs{
 			Instance: g.Instance, Database: g.Database, Role: pulumi.String("roles/spanner.databaseUser"), Member: member,
 		}, child)
-		return email, err
+		return email, []pulumi.Resource{m}, err
 	}
+	var grants []pulumi.Resource
 	for _, role := range []string{"roles/cloudsql.client", "roles/cloudsql.instanceUser"} {
-		if _, err := projects.NewIAMMember(ctx, name+"-"+strings.TrimPrefix(role, "roles/cloudsql."), &projects.IAMMemberArgs{
+		m, err := projects.NewIAMMember(ctx, name+"-"+strings.TrimPrefix(role, "roles/cloudsql."), &projects.IAMMemberArgs{
 			Project: pulumi.String(project), Role: pulumi.String(role), Member: member,
-		}, child); err != nil {
-			return pulumi.StringOutput{}, err
+		}, child)
+		if err != nil {
+			return pulumi.StringOutput{}, nil, err
 		}
+		grants = append(grants, m)
 	}
 	// Cloud SQL names an IAM service-account user without ".gserviceaccount.com".
 	user := email.ApplyT(func(e string) string { return strings.TrimSuffix(e, ".gserviceaccount.com") }).(pulumi.StringOutput)
@@ -326,9 +329,9 @@ func (g *GlobalDatabase) GrantTo(ctx *pulumi.Context, name, project string, emai
 		Instance: g.Instance, Name: user, Type: pulumi.String("CLOUD_IAM_SERVICE_ACCOUNT"),
 	}, child)
 	if err != nil {
-		return pulumi.StringOutput{}, err
+		return pulumi.StringOutput{}, nil, err
 	}
-	return u.Name, nil
+	return u.Name, append(grants, u), nil
 }
 
 // ReplicaInstance is the Cloud SQL instance serving a region (for alerts).

@@ -2,6 +2,7 @@ package gcp
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/logging"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -9,10 +10,11 @@ import (
 
 // CentralLogsArgs configures CentralLogs.
 type CentralLogsArgs struct {
-	Stack         string // required: the services' name prefix
-	Project       string // required
-	Location      string // required: where the log bucket keeps the logs (the primary region)
-	RetentionDays int    // required
+	Stack         string   // required: the services' name prefix
+	Regions       []string // required: the services are <stack>-<region>-…
+	Project       string   // required
+	Location      string   // required: where the log bucket keeps the logs (the primary region)
+	RetentionDays int      // required
 	Protect       bool
 }
 
@@ -29,8 +31,8 @@ type CentralLogs struct {
 
 // NewCentralLogs builds the bucket and the sink. Pass the primary region's provider in opts.
 func NewCentralLogs(ctx *pulumi.Context, name string, args CentralLogsArgs, opts ...pulumi.ResourceOption) (*CentralLogs, error) {
-	if args.Stack == "" || args.Project == "" || args.Location == "" || args.RetentionDays <= 0 {
-		return nil, fmt.Errorf("logs %s: Stack, Project, Location and RetentionDays are required", name)
+	if args.Stack == "" || len(args.Regions) == 0 || args.Project == "" || args.Location == "" || args.RetentionDays <= 0 {
+		return nil, fmt.Errorf("logs %s: Stack, Regions, Project, Location and RetentionDays are required", name)
 	}
 	c := &CentralLogs{}
 	if err := ctx.RegisterComponentResource("mobile-backend:gcp:CentralLogs", name, c, opts...); err != nil {
@@ -50,8 +52,10 @@ func NewCentralLogs(ctx *pulumi.Context, name string, args CentralLogsArgs, opts
 		Name:        pulumi.String(resourceName(args.Stack+"-central-logs", 100)),
 		Project:     pulumi.String(args.Project),
 		Destination: pulumi.String(fmt.Sprintf("logging.googleapis.com/projects/%s/locations/%s/buckets/%s", args.Project, args.Location, bucketID)),
-		Filter: pulumi.String(fmt.Sprintf(`(resource.type="cloud_run_revision" AND resource.labels.service_name=~"^%s-") OR `+
-			`(resource.type="http_load_balancer" AND resource.labels.forwarding_rule_name=~"^%s-")`, args.Stack, args.Stack)),
+		// Anchored on the stack's regions and load balancer, so that the
+		// logs of a stack whose name extends this one's (prod, prod-eu) stay out.
+		Filter: pulumi.String(fmt.Sprintf(`(resource.type="cloud_run_revision" AND resource.labels.service_name=~"^%s-(%s)-") OR `+
+			`(resource.type="http_load_balancer" AND resource.labels.forwarding_rule_name=~"^%s-lb-")`, args.Stack, strings.Join(args.Regions, "|"), args.Stack)),
 		UniqueWriterIdentity: pulumi.Bool(true),
 	}, child, pulumi.DependsOn([]pulumi.Resource{bucket})); err != nil {
 		return nil, err

@@ -229,7 +229,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 	}
 
 	body := pulumi.All(args.URLMap, serviceNames(args.Regions)).ApplyT(func(v []any) (string, error) {
-		return DashboardJSON(args.Regions, args.Domain, v[0].(string), args.Project, v[1].([]string))
+		return DashboardJSON(name, args.Regions, args.Domain, v[0].(string), args.Project, v[1].([]string))
 	}).(pulumi.StringOutput)
 	dash, err := monitoring.NewDashboard(ctx, name+"-dashboard", &monitoring.DashboardArgs{DashboardJson: body}, child)
 	if err != nil {
@@ -385,8 +385,10 @@ func LoadBalancerFilter(urlMap string) string {
 // DashboardJSON is the dashboard: one row per region (Cloud Run metrics are
 // per region; the load balancer's are split by the region of the backend
 // that answered, backend_scope).
-func DashboardJSON(regions []MonitoredRegion, domain, urlMap, project string, services []string) (string, error) {
-	d := GCPDashboard{DisplayName: "mobile-backend", MosaicLayout: MosaicLayout{Columns: 48}}
+// The display name is the monitoring component's (the stack's) name, so
+// stacks that share a project tell their dashboards apart.
+func DashboardJSON(title string, regions []MonitoredRegion, domain, urlMap, project string, services []string) (string, error) {
+	d := GCPDashboard{DisplayName: title, MosaicLayout: MosaicLayout{Columns: 48}}
 	for i, r := range regions {
 		lb := LoadBalancerFilter(urlMap) + fmt.Sprintf(` AND resource.label.backend_scope="%s"`, r.Name)
 		charts := []struct{ filter, aligner string }{

@@ -49,15 +49,17 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 	if err != nil {
 		return nil, fmt.Errorf("region %s: %w", r.Name, err)
 	}
-	dbUser, err := args.Database.GrantTo(ctx, name+"-db-access", args.Project, identity.Email)
+	dbUser, dbGrants, err := args.Database.GrantTo(ctx, name+"-db-access", args.Project, identity.Email)
 	if err != nil {
 		return nil, err
 	}
-	if err := args.Storage.GrantTo(ctx, name+"-uploads-access", r.Name, identity.Email); err != nil {
+	bucketGrants, err := args.Storage.GrantTo(ctx, name+"-uploads-access", r.Name, identity.Email)
+	if err != nil {
 		return nil, err
 	}
 	c := args.Compute
 	c.Region, c.Project, c.ServiceAccountEmail = r.Name, args.Project, identity.Email
+	c.After = append(append(c.After, dbGrants...), bucketGrants...)
 	env := pulumi.StringMap{}
 	for k, v := range args.Database.Environment(r.Name, args.Project) {
 		env[k] = v

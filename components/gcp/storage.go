@@ -370,23 +370,28 @@ func (st *ReplicatedStorage) ReadBucket(region string) pulumi.StringOutput {
 }
 
 // GrantTo lets a region's service account read and write the upload
-// bucket's objects, and read its area's copy.
-func (st *ReplicatedStorage) GrantTo(ctx *pulumi.Context, name, region string, email pulumi.StringInput) error {
+// bucket's objects, and read its area's copy; it returns the grants.
+func (st *ReplicatedStorage) GrantTo(ctx *pulumi.Context, name, region string, email pulumi.StringInput) ([]pulumi.Resource, error) {
 	member := pulumi.Sprintf("serviceAccount:%s", email)
-	if _, err := storage.NewBucketIAMMember(ctx, name, &storage.BucketIAMMemberArgs{
+	write, err := storage.NewBucketIAMMember(ctx, name, &storage.BucketIAMMemberArgs{
 		Bucket: st.BucketName, Role: pulumi.String("roles/storage.objectUser"), Member: member,
-	}, pulumi.Parent(st)); err != nil {
-		return err
+	}, pulumi.Parent(st))
+	if err != nil {
+		return nil, err
 	}
+	grants := []pulumi.Resource{write}
 	for _, c := range st.Copies {
 		if slices.Contains(c.Serves, region) {
-			_, err := storage.NewBucketIAMMember(ctx, name+"-copy", &storage.BucketIAMMemberArgs{
+			read, err := storage.NewBucketIAMMember(ctx, name+"-copy", &storage.BucketIAMMemberArgs{
 				Bucket: st.copyNames[c.Region], Role: pulumi.String("roles/storage.objectViewer"), Member: member,
 			}, pulumi.Parent(st))
-			return err
+			if err != nil {
+				return nil, err
+			}
+			grants = append(grants, read)
 		}
 	}
-	return nil
+	return grants, nil
 }
 
 // StaticObjects is the resource-name prefix of a bucket's static objects, as

@@ -162,7 +162,7 @@ var Fields = []Field{
 		func(s *Spec) *[]string { return &s.VPCCIDRs }),
 	boolean("singleNatGateway", false, "One NAT gateway per region instead of one per zone (cheaper, but a zone failure cuts the region's egress).",
 		func(s *Spec) *bool { return &s.SingleNATGateway }),
-	integer("logRetentionDays", components.DefaultLogRetentionDays, "Retention of the stack's log groups, in days (a value CloudWatch Logs accepts).",
+	integer("logRetentionDays", components.DefaultLogRetentionDays, "Retention of the stack's logs, in days: a value CloudWatch Logs accepts on AWS, 1-3650 on Google Cloud (log bucket), 30-730 on Azure (Log Analytics).",
 		func(s *Spec) *int { return &s.LogRetentionDays }),
 	boolean("protect", true, "Pulumi protect on stateful resources, so that a destroy or a rename cannot delete data.",
 		func(s *Spec) *bool { return &s.Protect }),

@@ -23,9 +23,16 @@ var (
 	// "Zone-redundant availability").
 	azureSQLSku = regexp.MustCompile(`^(GP|BC)_Gen5_[0-9]+$`)
 	objectID    = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	sqlTier     = regexp.MustCompile(`^db-(custom-[0-9]+-[0-9]+|perf-optimized-N-[0-9]+|n1-(standard|highmem)-[0-9]+)$`)
-	dbVersion   = regexp.MustCompile(`^[0-9]{2}\.[0-9]+$`)
-	dbClass     = regexp.MustCompile(`^db\.(r[0-9]+[a-z]*|x[0-9]+[a-z]*)\.[0-9]*x?large$`)
+	// The program creates ENTERPRISE-edition PostgreSQL instances: custom
+	// machine types only (perf-optimized tiers are Enterprise Plus; the SDK's
+	// settings.tier: "for Postgres, supports only shared-core machine types,
+	// and custom machine types", and shared-core has no SLA).
+	sqlTier = regexp.MustCompile(`^db-custom-[0-9]+-[0-9]+$`)
+	// A Spanner database id: 2 to 30 characters, a lowercase letter first,
+	// a letter or digit last (Spanner docs, "Create and manage databases").
+	spannerDB = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,28}[a-z0-9]$`)
+	dbVersion = regexp.MustCompile(`^[0-9]{2}\.[0-9]+$`)
+	dbClass   = regexp.MustCompile(`^db\.(r[0-9]+[a-z]*|x[0-9]+[a-z]*)\.[0-9]*x?large$`)
 )
 
 // cloudWatchRetentionDays are the only retention periods CloudWatch Logs accepts
@@ -402,6 +409,11 @@ func article(c Cloud) string {
 // for its CPU count (Cloud Run documentation, "Configure memory limits").
 var cloudRunMemoryLimit = map[int]int{1: 4096, 2: 8192, 4: 16384, 8: 32768}
 
+// cloudRunMemoryFloor is the least memory (MiB) Cloud Run accepts for a CPU
+// count (Cloud Run documentation, "Configure CPU limits": 4 CPU need at
+// least 2 GiB, 8 CPU at least 4 GiB).
+var cloudRunMemoryFloor = map[int]int{1: 512, 2: 512, 4: 2048, 8: 4096}
+
 // CloudRunCPU maps CPU units (1024 per vCPU) to the Cloud Run CPU count that
 // holds them: 1, 2, 4 or 8 (Cloud Run needs a whole CPU to serve concurrent
 // requests).
@@ -452,7 +464,7 @@ func (s *Spec) validateGCP(p *problems) {
 		p.add("spannerMaxProcessingUnits", "%d must be a multiple of 1000 and at least spannerMinProcessingUnits (%d)", s.GCP.SpannerMaxUnits, s.GCP.SpannerMinUnits)
 	}
 	if !sqlTier.MatchString(s.GCP.CloudSQLTier) {
-		p.add("cloudSqlTier", "%q is not a Cloud SQL tier (e.g. db-custom-2-7680)", s.GCP.CloudSQLTier)
+		p.add("cloudSqlTier", "%q is not a custom machine type an Enterprise-edition PostgreSQL instance takes (db-custom-<vCPU>-<MiB>, e.g. db-custom-2-7680)", s.GCP.CloudSQLTier)
 	}
 	if s.Concurrency < 1 || s.Concurrency > 1000 {
 		p.add("concurrency", "%d must be between 1 and 1000 (Cloud Run's limit)", s.Concurrency)
@@ -461,9 +473,22 @@ func (s *Spec) validateGCP(p *problems) {
 		p.add("cpu", "%d is more than Cloud Run's 8 vCPU (8192)", s.CPU)
 	} else if s.CPU > 0 && s.Memory > 0 {
 		cpus := CloudRunCPU(s.CPU)
-		if s.Memory < 512 || s.Memory > cloudRunMemoryLimit[cpus] {
-			p.add("memory", "%d MiB is outside what Cloud Run allows with %d vCPU: 512 to %d", s.Memory, cpus, cloudRunMemoryLimit[cpus])
+		if s.Memory < cloudRunMemoryFloor[cpus] || s.Memory > cloudRunMemoryLimit[cpus] {
+			p.add("memory", "%d MiB is outside what Cloud Run allows with %d vCPU: %d to %d", s.Memory, cpus, cloudRunMemoryFloor[cpus], cloudRunMemoryLimit[cpus])
 		}
+	}
+	// A rate-based ban counts 1 to 10,000 requests per interval (Cloud Armor,
+	// "Rate limiting overview").
+	if s.WAF.RateLimit > 10000 {
+		p.add("rateLimit", "%d is more than a Cloud Armor rate-based ban counts; 1 to 10000 per 5 minutes", s.WAF.RateLimit)
+	}
+	// The central log bucket keeps logs 1 to 3650 days (Cloud Logging,
+	// "Configure custom retention").
+	if s.LogRetentionDays < 1 || s.LogRetentionDays > 3650 {
+		p.add("logRetentionDays", "%d is not a log bucket retention; 1 to 3650 days", s.LogRetentionDays)
+	}
+	if s.GCPEngine() == EngineSpanner && !spannerDB.MatchString(s.Database.Name) {
+		p.add("dbName", "%q is not a Spanner database id: 2 to 30 characters, a lowercase letter first, a letter or digit last", s.Database.Name)
 	}
 	for _, k := range SortedKeys(s.Tags) {
 		if !gcpLabelKey.MatchString(k) {
@@ -507,6 +532,21 @@ func (s Spec) validateAzure(p *problems) {
 		if g := s.Azure.DNSGroup(s.Stack); slices.Contains(owned, g) {
 			p.add("azureDnsResourceGroup", "%q is a resource group this stack creates: keep the existing DNS zone in a group of its own (default <stack>-dns), or set createDnsZone", g)
 		}
+	}
+	// Azure DNS holds no CNAME at a zone's apex, and Front Door's custom
+	// domains are CNAMEs to its endpoint here.
+	if s.Domain != "" && strings.EqualFold(strings.TrimSuffix(s.Domain, "."), strings.TrimSuffix(s.DNSZone, ".")) {
+		p.add("domain", "%q is the zone's apex: Azure DNS cannot hold a CNAME there; use a name below it, such as api.%s", s.Domain, s.DNSZone)
+	}
+	// Log Analytics workspaces keep data 30 to 730 days on PerGB2018 (SDK
+	// operationalinsights workspace retentionInDays).
+	if s.LogRetentionDays < 30 || s.LogRetentionDays > 730 {
+		p.add("logRetentionDays", "%d is not a Log Analytics retention; 30 to 730 days", s.LogRetentionDays)
+	}
+	// Azure SQL keeps point-in-time backups 1 to 35 days; the project's
+	// floor is 7 (fields.go).
+	if s.Database.BackupRetentionDays < 7 || s.Database.BackupRetentionDays > 35 {
+		p.add("dbBackupRetentionDays", "%d must be between 7 (the project's floor) and 35 (Azure SQL's maximum)", s.Database.BackupRetentionDays)
 	}
 	if s.Azure.KeyVaultGeneration < 0 || s.Azure.KeyVaultGeneration > 99 {
 		p.add("azureKeyVaultGeneration", "%d must be between 0 and 99", s.Azure.KeyVaultGeneration)
