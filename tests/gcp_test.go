@@ -615,14 +615,23 @@ func TestGCPContractKeysAlonePlan(t *testing.T) {
 		{"us-central1", "us-east1"}, {"europe-west1", "europe-west4"}, {"asia-northeast1", "asia-northeast2"},
 		{"us-central1", "europe-west1", "asia-east1"},
 		{"us-central1", "us-east1", "europe-west1", "europe-west4", "asia-east1", "asia-southeast1"},
+		{"europe-west4", "us-central1", "asia-southeast1"}, {"us-central1", "australia-southeast1"},
 	} {
 		t.Run("active-active/"+strings.Join(regions, "+"), func(t *testing.T) {
 			res := mustPlan(t, "aa", contract("gcp", "active-active", regions...))
-			inst := one(t, res.Recorder.OfType(typeSpanner), "spanner")
-			c, err := spec.ChooseSpannerConfig("", regions)
-			require.NoError(t, err)
-			assert.Equal(t, c.Name, inst.Str("config"))
 			assert.Len(t, backends(res)["aa-lb-api"], len(regions))
+			// Spanner only where its one key can be customer-managed at
+			// the pinned SDK; Cloud SQL with a replica per region otherwise.
+			c, err := spec.ChooseSpannerConfig("", regions)
+			if err == nil && c.KMSLocation != "" {
+				assert.Equal(t, c.Name, one(t, res.Recorder.OfType(typeSpanner), "spanner").Str("config"))
+				return
+			}
+			assert.Empty(t, res.Recorder.OfType(typeSpanner))
+			assert.Len(t, res.Recorder.OfType(typeSQL), len(regions))
+			for _, v := range res.Policies {
+				assert.NotEqual(t, "customer-managed-keys", v.Policy, v.Message)
+			}
 		})
 	}
 }
@@ -638,7 +647,7 @@ func TestBadGCPConfigsNameTheKey(t *testing.T) {
 		{"unknown region", with(base, "regions", []string{"us-central1", "us-central9"}), `mobile-backend:regions[1]: "us-central9" is not a Google Cloud region`},
 		{"AWS region", with(base, "regions", []string{"us-central1", "us-east-1"}), `mobile-backend:regions[1]: "us-east-1" is not a Google Cloud region`},
 		{"one region", with(base, "regions", []string{"us-central1"}), "mobile-backend:regions: at least two regions"},
-		{"no Spanner configuration covers", with(base, "regions", []string{"us-central1", "australia-southeast1"}), "mobile-backend:regions: no Spanner multi-region configuration serves all of us-central1, australia-southeast1; choose regions one of these covers, or set mobile-backend:gcpDatabase to cloudsql: nam3 (us-east4, us-east1);"},
+		{"no Spanner configuration covers", with(base, "gcpDatabase", "spanner", "regions", []string{"us-central1", "australia-southeast1"}), "mobile-backend:regions: no Spanner multi-region configuration serves all of us-central1, australia-southeast1; choose regions one of these covers, or set mobile-backend:gcpDatabase to cloudsql: nam3 (us-east4, us-east1);"},
 		{"configuration does not cover", with(base, "spannerConfig", "eur3"), `mobile-backend:spannerConfig: "eur3" does not serve all of us-central1, us-east1`},
 		{"unknown configuration", with(base, "spannerConfig", "nam99"), `mobile-backend:spannerConfig: "nam99" is not a known multi-region configuration`},
 		{"database choice", with(base, "gcpDatabase", "bigtable"), `mobile-backend:gcpDatabase: "bigtable" is not a database choice`},
@@ -705,9 +714,12 @@ func TestGCPDataIsEncryptedWithRotatingKeysOnlyItsServiceAgentsMayUse(t *testing
 	assert.Equal(t, "EU", one(t, ap.Recorder.OfType(typeGCSBucket), "bucket").Str("location"))
 
 	// A Spanner configuration with no Cloud KMS location of its name cannot
-	// take a single key with this SDK: the plan says so instead of deploying
+	// take a single key with this SDK: auto picks Cloud SQL there, and
+	// Spanner asked for by name fails the plan instead of deploying
 	// Google-managed encryption silently.
-	eu := mustPlan(t, "k", contract("gcp", "active-active", "europe-west1", "europe-west4"))
+	euAuto := mustPlan(t, "k", contract("gcp", "active-active", "europe-west1", "europe-west4"))
+	assert.Empty(t, violations(graph(euAuto), policies.CustomerManagedKeys))
+	eu := mustPlan(t, "k", with(contract("gcp", "active-active", "europe-west1", "europe-west4"), "gcpDatabase", "spanner"))
 	vs := violations(graph(eu), policies.CustomerManagedKeys)
 	require.Len(t, vs, 1)
 	assert.Equal(t, "Spanner database is not encrypted with a customer-managed key", vs[0].Message)

@@ -215,7 +215,7 @@ var Fields = []Field{
 		func(s *Spec) *int { return &s.Alarms.StorageReplicationSeconds }),
 	str("gcpProject", "", "Google Cloud project id. Default: the provider's ambient project (GOOGLE_PROJECT or gcloud config).",
 		func(s *Spec) *string { return &s.GCP.Project }),
-	str("gcpDatabase", EngineAuto, "Google Cloud database: spanner, cloudsql, or auto (Spanner for active-active, Cloud SQL for active-passive).",
+	str("gcpDatabase", EngineAuto, "Google Cloud database: spanner, cloudsql, or auto (active-active: Spanner where a known multi-region configuration serves every region and takes a customer-managed key, else Cloud SQL; active-passive: Cloud SQL).",
 		func(s *Spec) *string { return &s.GCP.Database }),
 	str("spannerConfig", "", "Spanner multi-region configuration, e.g. nam6. Default: the smallest known one that serves every region.",
 		func(s *Spec) *string { return &s.GCP.SpannerConfig }),

@@ -177,12 +177,22 @@ const (
 )
 
 // GCPEngine is the database engine a GCP stack uses: what config says, or
-// Spanner for active-active and Cloud SQL for active-passive.
+// Spanner for active-active where it can be encrypted with a
+// customer-managed key, else Cloud SQL.
 func (s Spec) GCPEngine() string {
 	if s.GCP.Database != EngineAuto && s.GCP.Database != "" {
 		return s.GCP.Database
 	}
-	if s.Topology == ActiveActive {
+	if s.Topology != ActiveActive {
+		return EngineCloudSQL
+	}
+	if s.GCP.SpannerConfig != "" {
+		return EngineSpanner // a configuration asked for by name
+	}
+	// Customer-managed keys are not an option: at the pinned SDK a Spanner
+	// database takes one key, in the configuration's own KMS location, which
+	// only some configurations have (docs/gcp.md, "Google Cloud limits").
+	if c, err := ChooseSpannerConfig("", s.RegionNames); err == nil && c.KMSLocation != "" {
 		return EngineSpanner
 	}
 	return EngineCloudSQL
