@@ -101,9 +101,16 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	}
 
 	// Data: keys, SQL with a failover group, storage with object replication.
-	admin := azc.SQLAdmin{Login: s.Azure.SQLAdminLogin, ObjectID: s.Azure.SQLAdminObjectID, TenantID: client.TenantId}
-	if admin.ObjectID == "" {
-		admin = azc.SQLAdmin{Login: "deployer", ObjectID: client.ObjectId, TenantID: client.TenantId, PrincipalType: "Application"}
+	// The servers' Entra admin: the configured principal, or the stack's own
+	// identity, as which a job in the writer's network makes the apps'
+	// database users (nothing outside the networks reaches the servers).
+	admin := azc.SQLAdmin{Login: s.Azure.SQLAdminLogin, ObjectID: pulumi.String(s.Azure.SQLAdminObjectID), TenantID: client.TenantId}
+	var sqlAdmin *azc.Identity
+	if s.Azure.SQLAdminObjectID == "" {
+		if sqlAdmin, err = azc.NewIdentity(ctx, s.Stack+"-sql-admin", s.Stack+"-sql-admin", "database-users", regions[0].ResourceGroup, primary.Name, tags, regions[0].In()); err != nil {
+			return nil, err
+		}
+		admin = azc.SQLAdmin{Login: sqlAdmin.Name, ObjectID: sqlAdmin.PrincipalID, TenantID: client.TenantId, PrincipalType: "Application"}
 	}
 	keys, err := azc.NewEncryptionKeys(ctx, s.Stack+"-keys", azc.EncryptionKeysArgs{
 		Regions: regions, Stack: s.Stack, Subscription: client.SubscriptionId, TenantID: client.TenantId, Tags: tags, Protect: s.Protect,
@@ -144,6 +151,26 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 			return nil, err
 		}
 		stamps = append(stamps, stamp)
+	}
+
+	// The apps' database users, made in the writer's network; with a
+	// configured admin, that admin runs the same script (databaseUsersScript).
+	var users []azc.DatabaseUser
+	for _, st := range stamps {
+		users = append(users, azc.DatabaseUser{Name: st.Compute.IdentityName, ClientID: st.Compute.IdentityClientID})
+	}
+	usersScript := pulumi.StringOutput{}
+	if sqlAdmin != nil {
+		job, err := azc.NewDatabaseUsers(ctx, s.Stack+"-db-users", azc.DatabaseUsersArgs{
+			Region: primary.Name, ResourceGroup: regions[0].ResourceGroup, EnvironmentID: stamps[0].Compute.EnvironmentID,
+			Admin: sqlAdmin, Server: db.ReadWriteEndpoint, Database: s.Database.Name, Users: users, Tags: tags,
+		}, regions[0].In())
+		if err != nil {
+			return nil, err
+		}
+		usersScript = job.Script
+	} else {
+		usersScript = azc.UsersScriptOutput(users)
 	}
 
 	// Global entry: WAF policy and Front Door routing.
@@ -197,7 +224,7 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	out.StaticHostname = pulumi.String(s.Storage.StaticHostname)
 	out.Dashboard = mon.DashboardID
 	out.DashboardURL = pulumi.Sprintf("https://portal.azure.com/#@%s/dashboard/arm%s", client.TenantId, mon.DashboardID)
-	out.Cloud = pulumi.Map{"frontDoorEndpoint": fd.EndpointHostName, "failoverGroup": db.FailoverGroupName}
+	out.Cloud = pulumi.Map{"frontDoorEndpoint": fd.EndpointHostName, "failoverGroup": db.FailoverGroupName, "databaseUsersScript": usersScript}
 	return out.Map(s, azc.RegionalHostname), nil
 }
 

@@ -24,6 +24,7 @@ const (
 	typeAzWAF          = "azure-native:network:Policy"
 	typeAzRecord       = "azure-native:network:RecordSet"
 	typeContainerApp   = "azure-native:app:ContainerApp"
+	typeIdentity       = "azure-native:managedidentity:UserAssignedIdentity"
 	typeAppEnv         = "azure-native:app:ManagedEnvironment"
 	typeVNet           = "azure-native:network:VirtualNetwork"
 	typeSQLServer      = "azure-native:sql:Server"
@@ -203,7 +204,7 @@ func TestContainerAppsScaleOnHTTPAndProbeTheHealthPath(t *testing.T) {
 		assert.Equal(t, true, a.Get("configuration.ingress.external"))
 		assert.Equal(t, false, a.Get("configuration.ingress.allowInsecure"), "HTTPS only")
 		assert.Equal(t, 8080, a.Int("configuration.ingress.targetPort"))
-		assert.Equal(t, "SystemAssigned", a.Str("identity.type"))
+		assert.Equal(t, "UserAssigned", a.Str("identity.type"), "its own identity, whose client id names its database user")
 		assert.Equal(t, 0.5, a.Get("template.containers.0.resources.cpu"))
 		assert.Equal(t, "1Gi", a.Str("template.containers.0.resources.memory"))
 		assert.Equal(t, "50", a.Str("template.scale.rules.0.http.metadata.concurrentRequests"))
@@ -516,7 +517,12 @@ func TestAzureDataIsEncryptedWithEachRegionsRotatingKeyVaultKey(t *testing.T) {
 		assert.Equal(t, "P90D", k.Str("properties.rotationPolicy.lifetimeActions.0.trigger.timeAfterCreate"))
 		assert.Equal(t, "Rotate", k.Str("properties.rotationPolicy.lifetimeActions.0.action.type"))
 	}
-	identities := byRegion(res, "azure-native:managedidentity:UserAssignedIdentity", "id")
+	identities := map[string]string{} // region -> the encryption identity
+	for _, id := range res.Recorder.OfType(typeIdentity) {
+		if strings.HasSuffix(id.Str("resourceName"), "-encryption") {
+			identities[id.Region] = id.ID
+		}
+	}
 
 	for _, srv := range res.Recorder.OfType(typeSQLServer) {
 		assert.Equal(t, keys[srv.Region].Outputs["keyUriWithVersion"], srv.Str("keyId"), "TDE protector: the region's key")
@@ -658,4 +664,70 @@ func TestAzureAppsTraceToTheirRegionsApplicationInsights(t *testing.T) {
 	for _, c := range insights {
 		assert.Contains(t, fmt.Sprint(dash.Inputs), c.ID, "the dashboard links the insights the apps use")
 	}
+}
+
+// The apps sign in to SQL with their own identities after `pulumi up` alone:
+// a job in the writer's network, signed in as the servers' Entra admin (the
+// stack's own identity), makes each app's contained user from its client id.
+func TestAzureAppsGetDatabaseUsersFromAJobInTheWritersNetwork(t *testing.T) {
+	t.Parallel()
+	regions := []string{"eastus2", "westeurope", "southeastasia"}
+	res := mustPlan(t, "dbu", contract("azure", "active-active", regions...))
+	ids := map[string]*mock.Resource{}
+	for _, id := range res.Recorder.OfType(typeIdentity) {
+		ids[id.Str("resourceName")] = id
+	}
+	admin := ids["dbu-sql-admin"]
+	require.NotNil(t, admin)
+	for _, srv := range res.Recorder.OfType(typeSQLServer) {
+		assert.Equal(t, admin.Outputs["principalId"], srv.Str("administrators.sid"), srv.Region)
+		assert.Equal(t, "dbu-sql-admin", srv.Str("administrators.login"))
+		assert.Equal(t, "Application", srv.Str("administrators.principalType"))
+		assert.Equal(t, true, srv.Get("administrators.azureADOnlyAuthentication"))
+	}
+	envs := map[string]string{}
+	for _, e := range res.Recorder.OfType("azure-native:app:ManagedEnvironment") {
+		envs[e.Region] = e.ID
+	}
+	job := one(t, res.Recorder.OfType("azure-native:app:Job"), "job")
+	assert.Equal(t, "eastus2", job.Str("location"), "in the writer's region")
+	assert.Equal(t, envs["eastus2"], job.Str("environmentId"), "in its network, which reaches the servers' private endpoints")
+	assert.Equal(t, []any{admin.ID}, job.Get("identity.userAssignedIdentities"))
+	assert.Equal(t, "Schedule", job.Str("configuration.triggerType"))
+	assert.Equal(t, azc.DatabaseUsersSchedule, job.Str("configuration.scheduleTriggerConfig.cronExpression"))
+	env := map[string]any{}
+	for i := 0; i < job.Len("template.containers.0.env"); i++ {
+		env[job.Str(fmt.Sprintf("template.containers.0.env.%d.name", i))] = job.Get(fmt.Sprintf("template.containers.0.env.%d.value", i))
+	}
+	fog := one(t, res.Recorder.OfType(typeFailoverGroup), "failover group")
+	assert.Equal(t, fog.Str("failoverGroupName")+".database.windows.net", env["DB_SERVER"], "the writer, wherever it is")
+	assert.Equal(t, "app", env["DB_NAME"])
+	assert.Equal(t, admin.Outputs["clientId"], env["AZURE_CLIENT_ID"])
+	script := env["DB_USERS_SQL"].(string)
+	for _, a := range res.Recorder.OfType(typeContainerApp) {
+		id := ids["dbu-"+a.Region+"-api"]
+		require.NotNil(t, id, a.Region)
+		assert.Equal(t, []any{id.ID}, a.Get("identity.userAssignedIdentities"), a.Region)
+		appEnv := map[string]any{}
+		for i := 0; i < a.Len("template.containers.0.env"); i++ {
+			appEnv[a.Str(fmt.Sprintf("template.containers.0.env.%d.name", i))] = a.Get(fmt.Sprintf("template.containers.0.env.%d.value", i))
+		}
+		assert.Equal(t, id.Outputs["clientId"], appEnv["AZURE_CLIENT_ID"], a.Region)
+		name := id.Str("resourceName")
+		assert.Contains(t, script, fmt.Sprintf("CAST(CAST(N'%s' AS uniqueidentifier) AS varbinary(16)), 1); IF DATABASE_PRINCIPAL_ID(N'%s') IS NULL EXEC(N'CREATE USER [%s] WITH SID = ' + @sid + N', TYPE = E');", id.Outputs["clientId"], name, name))
+		assert.Contains(t, script, fmt.Sprintf("ALTER ROLE db_datareader ADD MEMBER [%s]; ALTER ROLE db_datawriter ADD MEMBER [%s];", name, name))
+	}
+	assert.NotContains(t, script, "db_owner", "least privilege: read and write, no DDL")
+	assert.NotContains(t, script, "db_ddladmin")
+	assert.Equal(t, 3, strings.Count(script, "CREATE USER"))
+
+	// A configured admin keeps the servers; the same script is an output
+	// for that admin to run.
+	own := mustPlan(t, "dbu", with(contract("azure", "active-active", regions...), "azureSqlAdminLogin", "dba", "azureSqlAdminObjectId", "0f8fad5b-d9cb-469f-a165-70867728950e"))
+	assert.Empty(t, own.Recorder.OfType("azure-native:app:Job"))
+	for _, srv := range own.Recorder.OfType(typeSQLServer) {
+		assert.Equal(t, "0f8fad5b-d9cb-469f-a165-70867728950e", srv.Str("administrators.sid"))
+	}
+	cloud, _ := own.Outputs["cloud"].(map[string]any)
+	assert.Contains(t, cloud["databaseUsersScript"], "CREATE USER [dbu-eastus2-api]")
 }

@@ -147,6 +147,10 @@ func TestEveryComponentRefusesMissingArgsBeforeRegisteringAnything(t *testing.T)
 			return err
 		}},
 		{"azure.NewNetwork", func(ctx *pulumi.Context) error { _, err := azc.NewNetwork(ctx, "x", azc.NetworkArgs{}); return err }},
+		{"azure.NewDatabaseUsers", func(ctx *pulumi.Context) error {
+			_, err := azc.NewDatabaseUsers(ctx, "x", azc.DatabaseUsersArgs{})
+			return err
+		}},
 		{"azure.NewReplicatedStorage", func(ctx *pulumi.Context) error {
 			_, err := azc.NewReplicatedStorage(ctx, "x", azc.ReplicatedStorageArgs{})
 			return err

@@ -14,7 +14,8 @@ import (
 
 // RegionalCompute is one region's serving stamp on Azure: a Log Analytics
 // workspace, a zone-redundant Container Apps environment in the region's
-// Network, and the API's container app with a system-assigned identity,
+// Network, and the API's container app with a user-assigned identity of its
+// own (whose client id names its SQL user),
 // HTTPS-only external ingress, probes on the health path and an HTTP scale
 // rule.
 type RegionalCompute struct {
@@ -29,6 +30,11 @@ type RegionalCompute struct {
 	// traces go to (APPLICATIONINSIGHTS_CONNECTION_STRING).
 	InsightsID          pulumi.StringOutput `pulumi:"insightsId"`
 	IdentityPrincipalID pulumi.StringOutput `pulumi:"identityPrincipalId"`
+	// IdentityClientID is the app's identity's client (application) id: the
+	// SID of its contained database user, and AZURE_CLIENT_ID in the app.
+	IdentityClientID pulumi.StringOutput `pulumi:"identityClientId"`
+	// IdentityName is the identity's name: the app's database user name.
+	IdentityName string
 }
 
 // RegionalComputeArgs configures a RegionalCompute. Zero values mean the
@@ -132,6 +138,14 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	// distro reads the connection string from this variable ("Enable Azure
 	// Monitor OpenTelemetry", learn.microsoft.com).
 	base["OTEL_SERVICE_NAME"] = pulumi.String(args.StackName + "-api")
+	// The app's own identity, made before the app so that its grants can be
+	// too: AZURE_CLIENT_ID picks it for the Azure SDKs' default credential
+	// and for SQL ("Active Directory Managed Identity", User Id = client id).
+	identity, err := NewIdentity(ctx, name+"-identity", name+"-api", "regional-compute", rg, args.Region, args.Tags, child)
+	if err != nil {
+		return nil, err
+	}
+	base["AZURE_CLIENT_ID"] = identity.ClientID
 	for _, k := range components.SortedKeys(map[string]pulumi.StringInput(base)) {
 		envVars = append(envVars, &app.EnvironmentVarArgs{Name: pulumi.String(k), Value: base[k]})
 	}
@@ -153,7 +167,7 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		ResourceGroupName:    rg,
 		Location:             pulumi.String(args.Region),
 		ManagedEnvironmentId: env.ID(),
-		Identity:             &app.ManagedServiceIdentityArgs{Type: pulumi.String("SystemAssigned")},
+		Identity:             &app.ManagedServiceIdentityArgs{Type: pulumi.String("UserAssigned"), UserAssignedIdentities: pulumi.StringArray{identity.ID()}},
 		Configuration: &app.ConfigurationArgs{
 			ActiveRevisionsMode: pulumi.String("Single"),
 			Ingress: &app.IngressArgs{
@@ -201,14 +215,10 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	c.WorkspaceID = ws.ID().ToStringOutput()
 	c.WorkspaceName = ws.Name
 	c.InsightsID = traces.ID().ToStringOutput()
-	c.IdentityPrincipalID = ca.Identity.ApplyT(func(id *app.ManagedServiceIdentityResponse) string {
-		if id == nil || id.PrincipalId == "" {
-			return ""
-		}
-		return id.PrincipalId
-	}).(pulumi.StringOutput)
+	c.IdentityPrincipalID, c.IdentityClientID, c.IdentityName = identity.PrincipalID, identity.ClientID, identity.Name
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"appFqdn": c.AppFQDN, "appId": c.AppID, "environmentId": c.EnvironmentID, "workspaceId": c.WorkspaceID,
 		"workspaceName": c.WorkspaceName, "insightsId": c.InsightsID, "identityPrincipalId": c.IdentityPrincipalID,
+		"identityClientId": c.IdentityClientID,
 	})
 }

@@ -17,7 +17,8 @@ const SQLPrivateZone = "privatelink.database.windows.net"
 
 // SQLAdmin is the Microsoft Entra principal that administers the servers.
 type SQLAdmin struct {
-	Login, ObjectID, TenantID, PrincipalType string
+	Login, TenantID, PrincipalType string
+	ObjectID                       pulumi.StringInput // the principal's object id
 }
 
 // GlobalDatabaseArgs configures a GlobalDatabase. Zero values mean the
@@ -83,7 +84,7 @@ func FailoverGroupName(stack, subscription string) string {
 // NewGlobalDatabase builds the servers, databases and failover group. Pass
 // the global provider in opts.
 func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs, opts ...pulumi.ResourceOption) (*GlobalDatabase, error) {
-	if len(args.Regions) < 2 || args.Stack == "" || args.Subscription == "" || args.Admin.ObjectID == "" {
+	if len(args.Regions) < 2 || args.Stack == "" || args.Subscription == "" || args.Admin.ObjectID == nil {
 		return nil, fmt.Errorf("database %s: two Regions, Stack, Subscription and Admin are required", name)
 	}
 	for _, r := range args.Regions {
@@ -132,7 +133,7 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 				AdministratorType:         pulumi.String("ActiveDirectory"),
 				AzureADOnlyAuthentication: pulumi.Bool(true),
 				Login:                     pulumi.String(args.Admin.Login),
-				Sid:                       pulumi.String(args.Admin.ObjectID),
+				Sid:                       args.Admin.ObjectID,
 				TenantId:                  pulumi.String(args.Admin.TenantID),
 				PrincipalType:             pulumi.String(args.Admin.PrincipalType),
 			},

@@ -54,17 +54,6 @@ type EncryptionKeys struct {
 	regions map[string]RegionKey
 }
 
-// userAssignedIdentity is Microsoft.ManagedIdentity/userAssignedIdentities.
-// The azure-native SDK module for it (managedidentity/v2) is not served
-// here, so it is registered by its type token: the provider plugin knows it
-// whatever SDK module the program was built with.
-type userAssignedIdentity struct {
-	pulumi.CustomResourceState
-
-	PrincipalID pulumi.StringOutput `pulumi:"principalId"`
-	ClientID    pulumi.StringOutput `pulumi:"clientId"`
-}
-
 // NewEncryptionKeys builds the vaults, keys, identities and grants. Pass the
 // global provider in opts.
 func NewEncryptionKeys(ctx *pulumi.Context, name string, args EncryptionKeysArgs, opts ...pulumi.ResourceOption) (*EncryptionKeys, error) {
@@ -81,19 +70,8 @@ func NewEncryptionKeys(ctx *pulumi.Context, name string, args EncryptionKeysArgs
 	for _, r := range args.Regions {
 		in := pulumi.Provider(r.Provider)
 		rn := fmt.Sprintf("%s-%s", name, r.Name)
-		// Registered by token, so the stack's tag transformation does not see
-		// its typed arguments: it gets its cost-allocation tags here.
-		tags := pulumi.StringMap{"component": pulumi.String("encryption-keys"), "region": pulumi.String(r.Name)}
-		for k, v := range args.Tags {
-			tags[k] = v
-		}
-		var id userAssignedIdentity
-		if err := ctx.RegisterResource("azure-native:managedidentity:UserAssignedIdentity", rn+"-identity", pulumi.Map{
-			"resourceName":      pulumi.String(resourceName(rn+"-encryption", 128)),
-			"resourceGroupName": r.ResourceGroup,
-			"location":          pulumi.String(r.Name),
-			"tags":              tags,
-		}, &id, child, in); err != nil {
+		id, err := NewIdentity(ctx, rn+"-identity", rn+"-encryption", "encryption-keys", r.ResourceGroup, r.Name, args.Tags, child, in)
+		if err != nil {
 			return nil, err
 		}
 		vault, err := keyvault.NewVault(ctx, rn, &keyvault.VaultArgs{

@@ -188,9 +188,9 @@ var Fields = []Field{
 	str("staticHostname", "", "Hostname of the edge cache for static content. Default: static.<domain>.",
 		func(s *Spec) *string { return &s.Storage.StaticHostname }),
 
-	str("azureSqlAdminLogin", "", "Microsoft Entra login (group name) that administers the Azure SQL servers. Default: the deploying identity.",
+	str("azureSqlAdminLogin", "", "Microsoft Entra login (group name) that administers the Azure SQL servers. Default: the stack's own identity, <stack>-sql-admin, as which a job in the writer's network makes the apps' database users.",
 		func(s *Spec) *string { return &s.Azure.SQLAdminLogin }),
-	str("azureSqlAdminObjectId", "", "Object id of that Entra principal. Default: the deploying identity's.",
+	str("azureSqlAdminObjectId", "", "Object id of that Entra principal. Default: the stack's identity's. With an admin of your own, run the databaseUsersScript output as it.",
 		func(s *Spec) *string { return &s.Azure.SQLAdminObjectID }),
 	str("azureSqlSku", components.DefaultAzureSQLSku, "Azure SQL database SKU: General Purpose or Business Critical on standard-series hardware (GP_Gen5_<vCores>, BC_Gen5_<vCores>), which offer zone redundancy.",
 		func(s *Spec) *string { return &s.Azure.SQLSku }),

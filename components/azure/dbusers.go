@@ -1,0 +1,151 @@
+package azure
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/app/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// DatabaseUsersSchedule is when the job runs: hourly, so that a new region's
+// app gets its user within the hour after `pulumi up` (start it at once with
+// `az containerapp job start`). Every run is idempotent.
+const DatabaseUsersSchedule = "0 * * * *"
+
+// DatabaseUsersImage is the public image the job runs; it installs
+// Microsoft's sqlcmd (go-sqlcmd) from packages.microsoft.com each run.
+const DatabaseUsersImage = "docker.io/library/ubuntu:24.04"
+
+// DatabaseUser is an app's contained database user: its identity's name
+// and client (application) id.
+type DatabaseUser struct {
+	Name     string
+	ClientID pulumi.StringInput
+}
+
+// DatabaseUsersArgs configures DatabaseUsers.
+type DatabaseUsersArgs struct {
+	Region        string             // required: the writer's region, whose network reaches the writer
+	ResourceGroup pulumi.StringInput // required: the region's resource group
+	EnvironmentID pulumi.StringInput // required: the region's Container Apps environment
+	// Admin is the servers' Microsoft Entra admin, as which the job signs in.
+	// Required.
+	Admin *Identity
+	// Server is the writer's host (the failover group's read-write
+	// listener); Database the database. Required.
+	Server   pulumi.StringInput
+	Database string
+	Users    []DatabaseUser // required
+	Tags     pulumi.StringMap
+}
+
+// DatabaseUsers is a scheduled Container Apps job, in the writer region's
+// network (the servers admit no public network), that signs in to the
+// database as the servers' Entra admin and creates each app's contained
+// user with read and write roles (db_datareader, db_datawriter; no DDL).
+// Users are created from their client ids (WITH SID … TYPE = E), which needs
+// no Microsoft Graph lookup: a managed identity running CREATE USER … FROM
+// EXTERNAL PROVIDER would need the server's identity to hold Graph read
+// permissions (learn.microsoft.com, "Microsoft Entra service principals with
+// Azure SQL"). Contained users live in the database, so geo-secondaries
+// and a failed-over writer have them too.
+type DatabaseUsers struct {
+	pulumi.ResourceState
+
+	JobName pulumi.StringOutput `pulumi:"jobName"`
+	// Script is the T-SQL the job runs.
+	Script pulumi.StringOutput `pulumi:"script"`
+}
+
+var sqlName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+
+// NewDatabaseUsers builds the job. Pass the region's provider in opts.
+func NewDatabaseUsers(ctx *pulumi.Context, name string, args DatabaseUsersArgs, opts ...pulumi.ResourceOption) (*DatabaseUsers, error) {
+	if args.Region == "" || args.ResourceGroup == nil || args.EnvironmentID == nil || args.Admin == nil || args.Server == nil || args.Database == "" || len(args.Users) == 0 {
+		return nil, fmt.Errorf("database users %s: Region, ResourceGroup, EnvironmentID, Admin, Server, Database and Users are required", name)
+	}
+	for _, u := range args.Users {
+		if !sqlName.MatchString(u.Name) {
+			return nil, fmt.Errorf("database users %s: %q is not a user name this job quotes safely (letters, digits, _ and -)", name, u.Name)
+		}
+	}
+	d := &DatabaseUsers{}
+	if err := ctx.RegisterComponentResource("mobile-backend:azure:DatabaseUsers", name, d, opts...); err != nil {
+		return nil, err
+	}
+	d.Script = UsersScriptOutput(args.Users)
+	// go-sqlcmd signs in as the user-assigned identity named by -U (its
+	// client id); -b fails the run on a T-SQL error.
+	command := strings.Join([]string{
+		"set -eu",
+		"apt-get update -qq && apt-get install -y -qq curl ca-certificates >/dev/null",
+		"curl -fsSL https://packages.microsoft.com/keys/microsoft.asc -o /etc/apt/trusted.gpg.d/microsoft.asc",
+		"curl -fsSL https://packages.microsoft.com/config/ubuntu/24.04/prod.list -o /etc/apt/sources.list.d/mssql-release.list",
+		"apt-get update -qq && apt-get install -y -qq sqlcmd >/dev/null",
+		`sqlcmd -S "tcp:$DB_SERVER,1433" -d "$DB_NAME" --authentication-method=ActiveDirectoryManagedIdentity -U "$AZURE_CLIENT_ID" -b -l 30 -Q "$DB_USERS_SQL"`,
+	}, "\n")
+	job, err := app.NewJob(ctx, name, &app.JobArgs{
+		JobName:           pulumi.String(resourceName(name, 32)),
+		ResourceGroupName: args.ResourceGroup,
+		Location:          pulumi.String(args.Region),
+		EnvironmentId:     args.EnvironmentID,
+		Identity:          &app.ManagedServiceIdentityArgs{Type: pulumi.String("UserAssigned"), UserAssignedIdentities: pulumi.StringArray{args.Admin.ID()}},
+		Configuration: &app.JobConfigurationArgs{
+			TriggerType:           pulumi.String("Schedule"),
+			ScheduleTriggerConfig: &app.JobConfigurationScheduleTriggerConfigArgs{CronExpression: pulumi.String(DatabaseUsersSchedule), Parallelism: pulumi.Int(1), ReplicaCompletionCount: pulumi.Int(1)},
+			ReplicaTimeout:        pulumi.Int(900),
+			ReplicaRetryLimit:     pulumi.Int(2), // the admin's sign-in may need a few minutes after the server is made
+		},
+		Template: &app.JobTemplateArgs{Containers: app.ContainerArray{&app.ContainerArgs{
+			Name:    pulumi.String("db-users"),
+			Image:   pulumi.String(DatabaseUsersImage),
+			Command: pulumi.StringArray{pulumi.String("/bin/bash"), pulumi.String("-c"), pulumi.String(command)},
+			Env: app.EnvironmentVarArray{
+				&app.EnvironmentVarArgs{Name: pulumi.String("DB_SERVER"), Value: args.Server},
+				&app.EnvironmentVarArgs{Name: pulumi.String("DB_NAME"), Value: pulumi.String(args.Database)},
+				&app.EnvironmentVarArgs{Name: pulumi.String("AZURE_CLIENT_ID"), Value: args.Admin.ClientID},
+				&app.EnvironmentVarArgs{Name: pulumi.String("DB_USERS_SQL"), Value: d.Script},
+			},
+			Resources: &app.ContainerResourcesArgs{Cpu: pulumi.Float64(0.5), Memory: pulumi.String("1Gi")},
+		}}},
+		Tags: args.Tags,
+	}, pulumi.Parent(d))
+	if err != nil {
+		return nil, err
+	}
+	d.JobName = job.Name
+	return d, ctx.RegisterResourceOutputs(d, pulumi.Map{"jobName": d.JobName, "script": d.Script})
+}
+
+// UsersScriptOutput is UsersScript once the client ids are known.
+func UsersScriptOutput(users []DatabaseUser) pulumi.StringOutput {
+	var ids []any
+	for _, u := range users {
+		ids = append(ids, u.ClientID)
+	}
+	return pulumi.All(ids...).ApplyT(func(v []any) string {
+		clientIDs := make([]string, len(v))
+		for i := range v {
+			clientIDs[i], _ = v[i].(string)
+		}
+		return UsersScript(users, clientIDs)
+	}).(pulumi.StringOutput)
+}
+
+// UsersScript is the idempotent T-SQL that makes each user (from its
+// client id: SID = the id as a uniqueidentifier's bytes, TYPE = E for an
+// application) and gives it read and write on the database.
+func UsersScript(users []DatabaseUser, clientIDs []string) string {
+	// EXEC concatenates literals and variables only, so the SID goes
+	// through one.
+	var b strings.Builder
+	b.WriteString("DECLARE @sid nvarchar(64);")
+	for i, u := range users {
+		fmt.Fprintf(&b, " SET @sid = CONVERT(nvarchar(64), CAST(CAST(N'%s' AS uniqueidentifier) AS varbinary(16)), 1);", clientIDs[i])
+		fmt.Fprintf(&b, " IF DATABASE_PRINCIPAL_ID(N'%s') IS NULL EXEC(N'CREATE USER [%s] WITH SID = ' + @sid + N', TYPE = E');", u.Name, u.Name)
+		fmt.Fprintf(&b, " ALTER ROLE db_datareader ADD MEMBER [%s]; ALTER ROLE db_datawriter ADD MEMBER [%s];", u.Name, u.Name)
+	}
+	return b.String()
+}
