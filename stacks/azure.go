@@ -123,7 +123,9 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		Regions: regions, Stack: s.Stack, Subscription: client.SubscriptionId, Admin: admin,
 		Name: s.Database.Name, Sku: s.Azure.SQLSku, BackupRetentionDays: s.Database.BackupRetentionDays,
 		GraceMinutes: s.Azure.FailoverGraceMinutes, Keys: keys, Tags: tags, Protect: s.Protect,
-		LongTermRetentionWeeks: (s.Backup.CopyRetentionDays + 6) / 7,
+		// Weekly backups kept at most 10 years (520 weeks; "Long-term
+		// retention"): 3648-3650 days would round up past it.
+		LongTermRetentionWeeks: min((s.Backup.CopyRetentionDays+6)/7, 520),
 	}, pulumi.Provider(global))
 	if err != nil {
 		return nil, err
