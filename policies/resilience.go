@@ -35,6 +35,10 @@ const (
 	// CloudSQLPromotionSeconds: an estimate for an operator promoting a
 	// cross-region replica (a manual step).
 	CloudSQLPromotionSeconds = 600
+	// CloudSQLAutoPromotionSeconds: an estimate for the failover workflow's
+	// promotion of a cross-region replica (Google publishes no duration;
+	// promoteReplica "might cause your instance to restart").
+	CloudSQLAutoPromotionSeconds = 180
 	// CloudSQLReplicaRPOSeconds: an estimate of asynchronous replica lag
 	// under normal load.
 	CloudSQLReplicaRPOSeconds = 60
@@ -90,7 +94,7 @@ type Budget struct {
 // ComputeBudget reads the recorded resources (not the config's intent) and
 // returns the recovery time and data-loss window they imply.
 func ComputeBudget(s Stack) Budget {
-	var rto, rpo, copied []Term
+	var rto, rpo, copied, notCountedRTO []Term
 	standby := s.Spec.Topology == spec.ActivePassive
 	switch s.Spec.Cloud {
 	case spec.AWS:
@@ -123,29 +127,54 @@ func ComputeBudget(s Stack) Budget {
 			rpo = append(rpo, Term{"S3 Replication Time Control", rtc})
 		}
 	case spec.GCP:
-		if standby {
-			detect := 0
-			for _, a := range s.OfType("gcp:monitoring/alertPolicy:AlertPolicy") {
-				if strings.HasSuffix(a.Name, "-primary-down") {
-					detect = 60 + seconds(a.Str("conditions.0.conditionThreshold.duration")) +
-						seconds(a.Str("conditions.0.conditionThreshold.aggregations.0.alignmentPeriod"))
-				}
+		// What the failover workflow does, read from its source.
+		src := ""
+		for _, w := range s.OfType("gcp:workflows/workflow:Workflow") {
+			src += w.Str("sourceContents")
+		}
+		switches, promotes := strings.Contains(src, `"defaultService"`), strings.Contains(src, "promoteReplica")
+		// In a first preview the source is unknown: the promotion shows in
+		// the runner's custom role, the switch in the topology.
+		if mock.Unresolved(src) {
+			switches = standby
+			for _, r := range s.OfType("gcp:projects/iAMCustomRole:IAMCustomRole") {
+				promotes = promotes || slices.Contains(r.Strs("permissions", ""), "cloudsql.instances.promoteReplica")
 			}
-			rto = append(rto, Term{"uptime check and alert (period + duration + alignment)", detect},
-				Term{"failover workflow", FailoverWorkflowSeconds}, Term{"load balancer propagation", LoadBalancerPropagationSeconds})
-		} else {
-			detect := 0
-			for _, b := range s.OfType("gcp:compute/backendService:BackendService") {
-				detect = max(detect, b.Int("outlierDetection.interval.seconds")*b.Int("outlierDetection.consecutiveErrors"))
+		}
+		detect := 0
+		for _, a := range s.OfType("gcp:monitoring/alertPolicy:AlertPolicy") {
+			if strings.HasSuffix(a.Name, "-primary-down") {
+				detect = 60 + seconds(a.Str("conditions.0.conditionThreshold.duration")) +
+					seconds(a.Str("conditions.0.conditionThreshold.aggregations.0.alignmentPeriod"))
 			}
-			rto = append(rto, Term{"outlier detection (interval × consecutive errors)", detect})
+		}
+		outlier := 0
+		for _, b := range s.OfType("gcp:compute/backendService:BackendService") {
+			outlier = max(outlier, b.Int("outlierDetection.interval.seconds")*b.Int("outlierDetection.consecutiveErrors"))
+		}
+		serving := Term{"outlier detection (interval × consecutive errors)", outlier}
+		if switches || promotes {
+			rto = append(rto, Term{"uptime check and alert (period + duration + alignment)", detect}, Term{"failover workflow", FailoverWorkflowSeconds})
+		}
+		switch {
+		case switches && promotes: // parallel branches: the longer decides
+			rto = append(rto, Term{"load balancer propagation, the Cloud SQL replica promoted meanwhile (the longer of the two)", max(LoadBalancerPropagationSeconds, CloudSQLAutoPromotionSeconds)})
+		case switches:
+			rto = append(rto, Term{"load balancer propagation", LoadBalancerPropagationSeconds})
+		case promotes: // serving moves by outlier detection meanwhile
+			rto = append(rto, Term{"Cloud SQL replica promotion by the workflow (estimate)", CloudSQLAutoPromotionSeconds})
+			notCountedRTO = append(notCountedRTO, serving)
+		default:
+			rto = append(rto, serving)
 		}
 		if len(s.OfType("gcp:spanner/instance:Instance")) > 0 {
 			rto = append(rto, Term{"Spanner leader failover", SpannerFailoverSeconds})
 			rpo = append(rpo, Term{"Spanner synchronous replication", 0})
 		}
 		if len(s.OfType("gcp:sql/databaseInstance:DatabaseInstance")) > 0 {
-			rto = append(rto, Term{"Cloud SQL replica promotion (operator)", CloudSQLPromotionSeconds})
+			if !promotes {
+				rto = append(rto, Term{"Cloud SQL replica promotion (operator)", CloudSQLPromotionSeconds})
+			}
 			rpo = append(rpo, Term{"Cloud SQL cross-region replica", CloudSQLReplicaRPOSeconds})
 		}
 		copies := s.gcsCopies()
@@ -183,7 +212,7 @@ func ComputeBudget(s Stack) Budget {
 			rpo = append(rpo, Term{"storage geo-redundancy (typically under 15 minutes, no SLA)", AzureGeoRedundancyRPOSeconds})
 		}
 	}
-	b := Budget{RTO: Figure{Objective: s.Spec.Objectives.RTOSeconds, Terms: rto}, RPO: Figure{Objective: s.Spec.Objectives.RPOSeconds, Terms: rpo, NotCounted: copied}}
+	b := Budget{RTO: Figure{Objective: s.Spec.Objectives.RTOSeconds, Terms: rto, NotCounted: notCountedRTO}, RPO: Figure{Objective: s.Spec.Objectives.RPOSeconds, Terms: rpo, NotCounted: copied}}
 	for _, t := range rto {
 		b.RTO.Computed += t.Seconds
 	}

@@ -184,15 +184,24 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 			return nil, err
 		}
 	}
-	if s.Topology == spec.ActivePassive {
+	// Losing the primary: active-passive moves traffic to the standby, and
+	// Cloud SQL promotes the standby's replica (Spanner elects a new leader
+	// by itself, and active-active traffic already avoids a failed region).
+	if needsFailover(s) {
 		standby := regions[1]
-		if _, err := gcpc.NewFailover(ctx, s.Stack+"-failover", gcpc.FailoverArgs{
+		args := gcpc.FailoverArgs{
 			Project: project, ProjectNumber: proj.Number, StandbyRegion: standby.Name,
-			URLMapSelfLink:         lb.URLMapSelfLink,
-			StandbyBackendSelfLink: lb.BackendSelfLinks.MapIndex(pulumi.String(standby.Name)),
-			PrimaryCheckID:         mon.UptimeCheck(primary.Name),
-			Notify:                 mon.Channels(),
-		}, standby.In()); err != nil {
+			PrimaryCheckID: mon.UptimeCheck(primary.Name),
+			Notify:         mon.Channels(),
+		}
+		if s.Topology == spec.ActivePassive {
+			args.URLMapSelfLink, args.StandbyBackendSelfLink = lb.URLMapSelfLink, lb.BackendSelfLinks.MapIndex(pulumi.String(standby.Name))
+		}
+		if engine == spec.EngineCloudSQL {
+			instance, address := db.Replica(standby.Name)
+			args.Promote = &gcpc.Promotion{Instance: instance, Address: address, Zone: db.WriterZone, Record: db.WriterRecord}
+		}
+		if _, err := gcpc.NewFailover(ctx, s.Stack+"-failover", args, standby.In()); err != nil {
 			return nil, err
 		}
 	}
@@ -228,7 +237,7 @@ func googleAPIs(s spec.Spec) []string {
 	} else {
 		apis = append(apis, "secretmanager.googleapis.com", "servicenetworking.googleapis.com", "sqladmin.googleapis.com")
 	}
-	if s.Topology == spec.ActivePassive {
+	if needsFailover(s) {
 		apis = append(apis, "eventarc.googleapis.com", "pubsub.googleapis.com", "workflows.googleapis.com")
 	}
 	if s.MonthlyBudget > 0 {
@@ -242,3 +251,9 @@ func googleAPIs(s spec.Spec) []string {
 
 // transferAPI copies uploads to the read copies of other areas.
 const transferAPI = "storagetransfer.googleapis.com"
+
+// needsFailover: a stack whose primary's loss needs automation (a traffic
+// switch, a Cloud SQL promotion, or both).
+func needsFailover(s spec.Spec) bool {
+	return s.Topology == spec.ActivePassive || s.GCPEngine() == spec.EngineCloudSQL
+}

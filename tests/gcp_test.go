@@ -183,8 +183,38 @@ func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverWorkflowSwitches(
 			order = append(order, k)
 		}
 	}
-	assert.Equal(t, []string{"decode", "onlyWhenOpened", "window", "history", "noHistory", "neverPassed", "read", "switchToStandby", "done", "neverHealthy"}, order,
+	assert.Equal(t, []string{"decode", "onlyWhenOpened", "window", "history", "noHistory", "neverPassed", "failover", "done", "neverHealthy"}, order,
 		"the primary's uptime history is read before the switch, and a never-healthy primary is not switched away from")
+	// Traffic and the database move at once, in parallel branches.
+	var failover struct {
+		Parallel struct {
+			Branches []map[string]struct {
+				Steps []map[string]struct {
+					Call string
+					Args map[string]any
+				}
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal(parsed.Main.Steps[6]["failover"], &failover))
+	branch := map[string][]string{}
+	for _, b := range failover.Parallel.Branches {
+		for name, body := range b {
+			for _, st := range body.Steps {
+				for step, call := range st {
+					branch[name] = append(branch[name], step+" "+call.Call)
+				}
+			}
+		}
+	}
+	assert.Equal(t, map[string][]string{
+		"traffic":  {"read http.get", "switchToStandby http.patch"},
+		"database": {"promote googleapis.sqladmin.v1.instances.promoteReplica", "pointWriter http.patch"},
+	}, branch)
+	replica := res.Recorder.Named(typeSQL, "p-db-europe-west4")
+	require.NotNil(t, replica)
+	assert.Contains(t, src, `"instance":"`+replica.Outputs["name"].(string)+`"`, "the standby's replica is promoted")
+	assert.Contains(t, src, `"rrdatas":["`+replica.Outputs["privateIpAddress"].(string)+`"]`, "and the writer's name moves to it")
 	assert.Contains(t, src, "https://monitoring.googleapis.com/v3/projects/"+mock.GCPProject+"/timeSeries")
 	assert.Contains(t, src, fmt.Sprintf(`metric.label.check_id=\"%s\"`, primaryCheck.Outputs["uptimeCheckId"]), "the primary's own check")
 	assert.Contains(t, src, `"aggregation.perSeriesAligner":"ALIGN_COUNT_TRUE"`)
@@ -195,7 +225,11 @@ func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverWorkflowSwitches(
 			runnerRoles[m.Str("role")] = true
 		}
 	}
-	assert.Equal(t, map[string]bool{"roles/compute.loadBalancerAdmin": true, "roles/monitoring.viewer": true}, runnerRoles, "patch the URL map, read the uptime history: nothing else")
+	promote := one(t, res.Recorder.OfType("gcp:projects/iAMCustomRole:IAMCustomRole"), "custom role")
+	assert.Regexp(t, `^[a-zA-Z0-9_.]{3,64}$`, promote.Str("roleId"))
+	assert.ElementsMatch(t, gcpc.PromotePermissions, promote.Get("permissions"))
+	assert.Equal(t, map[string]bool{"roles/compute.loadBalancerAdmin": true, "roles/monitoring.viewer": true, promote.Outputs["name"].(string): true}, runnerRoles,
+		"patch the URL map, read the uptime history, promote the replica and move its record: nothing else")
 
 	trigger := one(t, res.Recorder.OfType(typeTrigger), "trigger")
 	assert.Equal(t, wf.ID, trigger.Str("destination.workflow"))
@@ -783,4 +817,80 @@ func TestGCPDashboardAndLogSinkBelongToTheirStack(t *testing.T) {
 	filter := sink.Str("filter")
 	assert.Contains(t, filter, `service_name=~"^prod-(us-central1|us-east1)-"`, "a stack named prod-eu is not prod's")
 	assert.Contains(t, filter, `forwarding_rule_name=~"^prod-lb-"`)
+}
+
+// Storage for any set of regions, and a primary's loss survived without a
+// person: stacks on three continents, with the four contract keys only,
+// pass every mandatory policy in both topologies.
+func TestGCPStacksOnThreeContinentsPassEveryMandatoryPolicy(t *testing.T) {
+	t.Parallel()
+	for topology, rto := range map[string]int{"active-passive": 570, "active-active": 450} {
+		t.Run(topology, func(t *testing.T) {
+			res := mustPlan(t, "c3", contract("gcp", topology, "europe-west4", "us-central1", "asia-southeast1"))
+			for _, v := range res.Policies {
+				assert.NotEqual(t, policies.Mandatory, v.Severity, "%s: %s", v.Policy, v.Message)
+			}
+			assert.Equal(t, rto, res.Resilience.RTO.Computed, "%+v", res.Resilience.RTO.Terms)
+			for _, term := range res.Resilience.RTO.Terms {
+				assert.NotContains(t, term.Name, "operator", "no step waits for a person")
+			}
+		})
+	}
+}
+
+// The Cloud SQL writer has a stable private name that the failover workflow
+// moves to the promoted replica; in active-active the workflow only promotes
+// (the load balancer already routes around a lost region).
+func TestCloudSQLWriterHasAStableNameTheWorkflowMoves(t *testing.T) {
+	t.Parallel()
+	res := mustPlan(t, "w", contract("gcp", "active-active", "europe-west4", "us-central1", "asia-southeast1"))
+	network := one(t, res.Recorder.OfType("gcp:compute/network:Network"), "network")
+	zone := one(t, res.Recorder.OfType("gcp:dns/managedZone:ManagedZone"), "writer zone")
+	assert.Equal(t, "private", zone.Str("visibility"))
+	assert.Equal(t, network.ID, zone.Str("privateVisibilityConfig.networks.0.networkUrl"), "resolvable from the stack's network only")
+	var record *mock.Resource
+	for _, r := range res.Recorder.OfType("gcp:dns/recordSet:RecordSet") {
+		if r.Str("managedZone") == zone.Outputs["name"] {
+			record = r
+		}
+	}
+	require.NotNil(t, record)
+	primary := res.Recorder.Named(typeSQL, "w-db-europe-west4")
+	standby := res.Recorder.Named(typeSQL, "w-db-us-central1")
+	require.NotNil(t, primary)
+	require.NotNil(t, standby)
+	assert.Equal(t, []any{primary.Outputs["privateIpAddress"]}, record.Get("rrdatas"), "the writer to begin with")
+	assert.Equal(t, gcpc.WriterTTL, record.Int("ttl"))
+	assert.Equal(t, []string{"rrdatas"}, record.IgnoreChanges, "after a failover the workflow owns the address")
+	assert.Equal(t, []string{"masterInstanceName", "replicaConfiguration"}, standby.IgnoreChanges, "a promoted replica is not made a replica again by pulumi up")
+	host := strings.TrimSuffix(record.Str("name"), ".")
+	for _, run := range res.Recorder.OfType(typeRun) {
+		env := map[string]any{}
+		for i := 0; i < run.Len("template.containers.0.envs"); i++ {
+			env[run.Str(fmt.Sprintf("template.containers.0.envs.%d.name", i))] = run.Get(fmt.Sprintf("template.containers.0.envs.%d.value", i))
+		}
+		assert.Equal(t, host, env["DB_WRITER_HOST"], "%s writes through the stable name", run.Region)
+	}
+
+	wf := one(t, res.Recorder.OfType(typeWorkflow), "workflow")
+	assert.Equal(t, "us-central1", wf.Region, "in the region it promotes, away from the one it replaces")
+	var parsed struct {
+		Main struct{ Steps []map[string]json.RawMessage }
+	}
+	require.NoError(t, json.Unmarshal([]byte(wf.Str("sourceContents")), &parsed))
+	var order []string
+	for _, st := range parsed.Main.Steps {
+		for k := range st {
+			order = append(order, k)
+		}
+	}
+	assert.Equal(t, []string{"decode", "onlyWhenOpened", "window", "history", "noHistory", "neverPassed", "promote", "pointWriter", "done", "neverHealthy"}, order)
+	src := wf.Str("sourceContents")
+	assert.Contains(t, src, `"instance":"`+standby.Outputs["name"].(string)+`"`)
+	assert.Contains(t, src, fmt.Sprintf(`/managedZones/%s/rrsets/%s/A`, zone.Outputs["name"], record.Str("name")))
+	assert.NotContains(t, src, "defaultService", "active-active: no traffic switch")
+	for _, m := range res.Recorder.OfType("gcp:projects/iAMMember:IAMMember") {
+		assert.NotEqual(t, "roles/compute.loadBalancerAdmin", m.Str("role"), "the runner cannot touch the load balancer here")
+	}
+	assert.Contains(t, wf.DependsOn, record.URN, "the workflow names the record it moves")
 }

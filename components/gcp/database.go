@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/dns"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/secretmanager"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/spanner"
@@ -12,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mobile-backend/mobile-backend/components"
+	"github.com/mobile-backend/mobile-backend/internal/names"
 )
 
 // SpannerVersionRetention is how far back point-in-time recovery reaches (7
@@ -74,11 +76,23 @@ type GlobalDatabase struct {
 	Instance pulumi.StringOutput `pulumi:"instance"` // Spanner instance or Cloud SQL primary
 	Database pulumi.StringOutput `pulumi:"database"`
 
+	// WriterZone is the private Cloud DNS zone (its name) that holds
+	// WriterHost, the Cloud SQL writer's stable name: the failover workflow
+	// points it at a promoted replica. Empty with Spanner.
+	WriterZone pulumi.StringOutput `pulumi:"writerZone"`
+	// WriterRecord is the writer record's name (WriterHost with its dot),
+	// from the record itself: whoever moves it waits for it.
+	WriterRecord pulumi.StringOutput `pulumi:"writerRecord"`
+	WriterHost   string
+
 	hosts    map[string]pulumi.StringOutput // Cloud SQL: the private IP serving reads in each region
-	writer   pulumi.StringOutput
 	spannerD *spanner.Database
 	replicas map[string]pulumi.StringOutput // Cloud SQL instance name per region
 }
+
+// WriterTTL is the writer record's TTL: how long a client may keep the old
+// writer's address after the record moves.
+const WriterTTL = 30
 
 // NewGlobalDatabase builds the database. Pass the primary region's provider in opts.
 func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs, opts ...pulumi.ResourceOption) (*GlobalDatabase, error) {
@@ -108,7 +122,10 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", name, err)
 	}
-	return g, ctx.RegisterResourceOutputs(g, pulumi.Map{"instance": g.Instance, "database": g.Database})
+	if args.Engine == components.EngineSpanner {
+		g.WriterZone, g.WriterRecord = pulumi.String("").ToStringOutput(), pulumi.String("").ToStringOutput()
+	}
+	return g, ctx.RegisterResourceOutputs(g, pulumi.Map{"instance": g.Instance, "database": g.Database, "writerZone": g.WriterZone, "writerRecord": g.WriterRecord})
 }
 
 func (g *GlobalDatabase) spanner(ctx *pulumi.Context, name string, args GlobalDatabaseArgs) error {
@@ -206,7 +223,6 @@ func (g *GlobalDatabase) cloudSQL(ctx *pulumi.Context, name string, args GlobalD
 	if err != nil {
 		return err
 	}
-	g.writer = writer.PrivateIpAddress
 	g.hosts[primary.Name] = writer.PrivateIpAddress
 	g.replicas[primary.Name] = writer.Name
 	for _, r := range args.Regions[1:] {
@@ -221,7 +237,9 @@ func (g *GlobalDatabase) cloudSQL(ctx *pulumi.Context, name string, args GlobalD
 			DeletionProtection: pulumi.Bool(true),
 			EncryptionKeyName:  keyOf(args.KeyIDs, r.Name),
 			Settings:           settings(false),
-		}, child, pulumi.Provider(r.Provider), pulumi.Protect(args.Protect))
+			// Promoted by the failover workflow, a replica has no master any
+			// more: a later `pulumi up` must not try to make it one again.
+		}, child, pulumi.Provider(r.Provider), pulumi.Protect(args.Protect), pulumi.IgnoreChanges([]string{"masterInstanceName", "replicaConfiguration"}))
 		if err != nil {
 			return err
 		}
@@ -264,9 +282,40 @@ func (g *GlobalDatabase) cloudSQL(ctx *pulumi.Context, name string, args GlobalD
 	}, child, pulumi.Provider(primary.Provider)); err != nil {
 		return err
 	}
+	// The writer's stable name, in a private zone of the stack's network
+	// (Cloud Run resolves it through Direct VPC egress): the failover
+	// workflow moves the record to the promoted replica, so the record's
+	// address is left to it after creation.
+	zoneDNS := names.DNSLabel(name, 63) + ".internal."
+	zone, err := dns.NewManagedZone(ctx, name+"-writer", &dns.ManagedZoneArgs{
+		Name:        pulumi.String(resourceName(name+"-writer", 63)),
+		DnsName:     pulumi.String(zoneDNS),
+		Description: pulumi.String("mobile-backend: the Cloud SQL writer's stable name"),
+		Visibility:  pulumi.String("private"),
+		PrivateVisibilityConfig: &dns.ManagedZonePrivateVisibilityConfigArgs{Networks: dns.ManagedZonePrivateVisibilityConfigNetworkArray{
+			&dns.ManagedZonePrivateVisibilityConfigNetworkArgs{NetworkUrl: args.NetworkID},
+		}},
+	}, child, pulumi.Provider(primary.Provider))
+	if err != nil {
+		return err
+	}
+	record, err := dns.NewRecordSet(ctx, name+"-writer", &dns.RecordSetArgs{
+		ManagedZone: zone.Name, Name: pulumi.String("writer." + zoneDNS), Type: pulumi.String("A"),
+		Ttl: pulumi.Int(WriterTTL), Rrdatas: pulumi.StringArray{writer.PrivateIpAddress},
+	}, child, pulumi.Provider(primary.Provider), pulumi.IgnoreChanges([]string{"rrdatas"}))
+	if err != nil {
+		return err
+	}
+	g.WriterZone, g.WriterRecord = zone.Name, record.Name
+	g.WriterHost = "writer." + strings.TrimSuffix(zoneDNS, ".")
 	g.Instance = writer.Name
 	g.Database = db.Name
 	return nil
+}
+
+// Replica is a region's Cloud SQL instance name and private address.
+func (g *GlobalDatabase) Replica(region string) (instance, address pulumi.StringOutput) {
+	return g.replicas[region], g.hosts[region]
 }
 
 // Environment is what a region's service needs to reach the database.
@@ -275,18 +324,18 @@ func (g *GlobalDatabase) Environment(region, project string) pulumi.StringMap {
 		return pulumi.StringMap{"SPANNER_INSTANCE": g.Instance, "SPANNER_DATABASE": g.Database, "GOOGLE_CLOUD_PROJECT": pulumi.String(project)}
 	}
 	return pulumi.StringMap{
-		"DB_WRITER_HOST": g.writer, "DB_READER_HOST": g.hosts[region],
+		"DB_WRITER_HOST": pulumi.String(g.WriterHost), "DB_READER_HOST": g.hosts[region],
 		"DB_NAME": g.Database, "DB_IAM_AUTH": pulumi.String("true"),
 	}
 }
 
-// Writer is where writes go: the Cloud SQL primary's private address, or the
+// Writer is where writes go: the Cloud SQL writer's stable name, or the
 // Spanner database's resource path (Spanner has no host of its own).
 func (g *GlobalDatabase) Writer(project string) pulumi.StringOutput {
 	if g.Engine == components.EngineSpanner {
 		return pulumi.Sprintf("projects/%s/instances/%s/databases/%s", project, g.Instance, g.Database)
 	}
-	return g.writer
+	return pulumi.String(g.WriterHost).ToStringOutput()
 }
 
 // Reader is where a region reads from: its Cloud SQL replica's (or the

@@ -3,6 +3,7 @@ package gcp
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/eventarc"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/monitoring"
@@ -13,28 +14,42 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// FailoverArgs configures a Failover.
+// FailoverArgs configures a Failover: a traffic switch (URLMapSelfLink and
+// StandbyBackendSelfLink), a database promotion (Promote), or both.
 type FailoverArgs struct {
 	Project       string // required
 	ProjectNumber string // required: names Cloud Monitoring's service agent
 	// StandbyRegion runs the automation, away from the primary it replaces.
 	StandbyRegion          string
-	URLMapSelfLink         pulumi.StringInput // required
-	StandbyBackendSelfLink pulumi.StringInput // required: the standby region's backend service
+	URLMapSelfLink         pulumi.StringInput
+	StandbyBackendSelfLink pulumi.StringInput // the standby region's backend service
+	Promote                *Promotion
 	// PrimaryCheckID is the uptime check of the primary's own hostname.
 	PrimaryCheckID pulumi.StringInput
 	// Notify are notification channels (e-mail) that hear of the switch too.
 	Notify pulumi.StringArrayInput
 }
 
-// Failover is active-passive failover for the global load balancer. At the
-// pinned SDK version neither Cloud DNS health checks (internal load
-// balancers only) nor backend preferences reach a serverless backend, so the
-// switch is automated instead: when the primary's uptime check fails from
-// at least two checker regions for two minutes, Cloud Monitoring publishes the
-// incident to Pub/Sub, Eventarc starts a workflow in the standby region, and
-// the workflow points the URL map's default service at the standby's backend
-// service. Failback is a deliberate operator step (see the README).
+// Promotion is the Cloud SQL part of a failover: the standby region's
+// replica is promoted and the writer's record moved to it.
+type Promotion struct {
+	Instance pulumi.StringInput // the replica to promote
+	Address  pulumi.StringInput // its private address
+	Zone     pulumi.StringInput // the private zone holding the writer record
+	Record   pulumi.StringInput // the writer record's name, with its dot (GlobalDatabase.WriterRecord)
+}
+
+// Failover is the automated loss-of-primary response. At the pinned SDK
+// version neither Cloud DNS health checks (internal load balancers only) nor
+// backend preferences reach a serverless backend, and Cloud SQL does not
+// promote a cross-region replica by itself, so both are automated: when the
+// primary's uptime check fails from at least two checker regions for two
+// minutes, Cloud Monitoring publishes the incident to Pub/Sub, Eventarc
+// starts a workflow in the standby region, and the workflow (once it has
+// seen the primary healthy at least once) points the URL map's default
+// service at the standby's backend service (active-passive) and, at the same
+// time, promotes the standby's Cloud SQL replica and moves the writer's
+// record to it. Failback is a deliberate operator step (docs/gcp.md).
 type Failover struct {
 	pulumi.ResourceState
 
@@ -44,8 +59,14 @@ type Failover struct {
 
 // NewFailover builds the automation. Pass the standby region's provider in opts.
 func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pulumi.ResourceOption) (*Failover, error) {
-	if args.Project == "" || args.ProjectNumber == "" || args.StandbyRegion == "" || args.URLMapSelfLink == nil || args.StandbyBackendSelfLink == nil || args.PrimaryCheckID == nil {
-		return nil, fmt.Errorf("failover %s: Project, ProjectNumber, StandbyRegion, URLMapSelfLink, StandbyBackendSelfLink and PrimaryCheckID are required", name)
+	if args.Project == "" || args.ProjectNumber == "" || args.StandbyRegion == "" || args.PrimaryCheckID == nil {
+		return nil, fmt.Errorf("failover %s: Project, ProjectNumber, StandbyRegion and PrimaryCheckID are required", name)
+	}
+	if (args.URLMapSelfLink == nil) != (args.StandbyBackendSelfLink == nil) || args.URLMapSelfLink == nil && args.Promote == nil {
+		return nil, fmt.Errorf("failover %s: a traffic switch (URLMapSelfLink and StandbyBackendSelfLink), a Promote, or both are required", name)
+	}
+	if p := args.Promote; p != nil && (p.Instance == nil || p.Address == nil || p.Zone == nil || p.Record == nil) {
+		return nil, fmt.Errorf("failover %s: Promote needs Instance, Address, Zone and Record", name)
 	}
 	f := &Failover{}
 	if err := ctx.RegisterComponentResource("mobile-backend:gcp:Failover", name, f, opts...); err != nil {
@@ -86,7 +107,7 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 		// The workflow's trigger, and the operators: a switch is never silent.
 		NotificationChannels: notify(channel.Name, args.Notify),
 		Documentation: &monitoring.AlertPolicyDocumentationArgs{MimeType: pulumi.String("text/markdown"),
-			Content: pulumi.String("The primary region failed its uptime check: the failover workflow points the load balancer at the standby. Failback is an operator step (docs/gcp.md, \"How failover works on Google Cloud\").")},
+			Content: pulumi.String("The primary region failed its uptime check: the failover workflow points the load balancer at the standby and promotes the standby's Cloud SQL replica, as configured. Failback is an operator step (docs/gcp.md, \"How failover works on Google Cloud\").")},
 	}, child, pulumi.DependsOn([]pulumi.Resource{publishes})); err != nil { // no incident before the agent may publish
 		return nil, err
 	}
@@ -97,12 +118,34 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 	if err != nil {
 		return nil, err
 	}
-	// The narrowest predefined roles that may patch a URL map, and read the
-	// primary's uptime history.
+	// The narrowest roles that may read the primary's uptime history, patch
+	// a URL map, promote a replica and move the writer's record.
+	type grant struct {
+		suffix string
+		role   pulumi.StringInput
+	}
+	roles := []grant{{"monitoring.viewer", pulumi.String("roles/monitoring.viewer")}}
+	if args.URLMapSelfLink != nil {
+		roles = append(roles, grant{"compute.loadBalancerAdmin", pulumi.String("roles/compute.loadBalancerAdmin")})
+	}
+	if args.Promote != nil {
+		// No predefined role holds only these (cloudsql.admin and dns.admin
+		// hold far more): a custom role, its id of letters, digits and _.
+		role, err := projects.NewIAMCustomRole(ctx, name+"-promote", &projects.IAMCustomRoleArgs{
+			RoleId:      pulumi.String(strings.ReplaceAll(resourceName(name+"-promote", 64), "-", "_")),
+			Title:       pulumi.String("mobile-backend failover: promote the Cloud SQL replica, move the writer record"),
+			Permissions: pulumi.ToStringArray(PromotePermissions),
+			Stage:       pulumi.String("GA"),
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		roles = append(roles, grant{"promote", role.Name})
+	}
 	var grants []pulumi.Resource
-	for _, role := range []string{"roles/compute.loadBalancerAdmin", "roles/monitoring.viewer"} {
-		g, err := projects.NewIAMMember(ctx, fmt.Sprintf("%s-workflow-%s", name, role[len("roles/"):]), &projects.IAMMemberArgs{
-			Project: pulumi.String(args.Project), Role: pulumi.String(role),
+	for _, r := range roles {
+		g, err := projects.NewIAMMember(ctx, fmt.Sprintf("%s-workflow-%s", name, r.suffix), &projects.IAMMemberArgs{
+			Project: pulumi.String(args.Project), Role: r.role,
 			Member: pulumi.Sprintf("serviceAccount:%s", runner.Email),
 		}, child)
 		if err != nil {
@@ -110,13 +153,24 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 		}
 		grants = append(grants, g)
 	}
-	source := pulumi.All(args.URLMapSelfLink, args.StandbyBackendSelfLink, args.PrimaryCheckID).ApplyT(func(v []any) (string, error) {
-		return FailoverWorkflow(args.Project, v[0].(string), v[1].(string), v[2].(string))
+	inputs := []any{args.PrimaryCheckID, pulumi.String(""), pulumi.String(""), pulumi.String(""), pulumi.String(""), pulumi.String(""), pulumi.String("")}
+	if args.URLMapSelfLink != nil {
+		inputs[1], inputs[2] = args.URLMapSelfLink, args.StandbyBackendSelfLink
+	}
+	if p := args.Promote; p != nil {
+		inputs[3], inputs[4], inputs[5], inputs[6] = p.Instance, p.Address, p.Zone, p.Record
+	}
+	source := pulumi.All(inputs...).ApplyT(func(v []any) (string, error) {
+		w := FailoverSteps{CheckID: v[0].(string), URLMap: v[1].(string), Standby: v[2].(string)}
+		if args.Promote != nil {
+			w.Promote = &WorkflowPromotion{Instance: v[3].(string), Address: v[4].(string), Zone: v[5].(string), Record: v[6].(string)}
+		}
+		return FailoverWorkflow(args.Project, w)
 	}).(pulumi.StringOutput)
 	wf, err := workflows.NewWorkflow(ctx, name, &workflows.WorkflowArgs{
 		Name:           pulumi.String(resourceName(name, 64)),
 		Region:         pulumi.String(args.StandbyRegion),
-		Description:    pulumi.String("Point the load balancer at the standby region when the primary's uptime check fails"),
+		Description:    pulumi.String("When the primary's uptime check fails: point the load balancer at the standby, promote its Cloud SQL replica, as configured"),
 		ServiceAccount: runner.ID(),
 		SourceContents: source,
 		CallLogLevel:   pulumi.String("LOG_ALL_CALLS"),
@@ -163,58 +217,110 @@ const UptimeHistorySeconds = 6 * 7 * 24 * 3600
 // the primary has never passed its uptime check.
 const NeverHealthy = "not switched: the primary has never passed its uptime check (first deployment?)"
 
+// PromotePermissions are the failover workflow's rights on Cloud SQL and
+// Cloud DNS: promote a replica (and read it while the connector waits for
+// the operation), and patch the writer's record (Cloud SQL Admin and Cloud
+// DNS API references: permissions per method).
+var PromotePermissions = []string{
+	"cloudsql.instances.get", "cloudsql.instances.promoteReplica",
+	"dns.changes.create", "dns.changes.get", "dns.managedZones.get", "dns.resourceRecordSets.get", "dns.resourceRecordSets.update",
+}
+
+// FailoverSteps are what a failover workflow does after its guard: switch
+// the URL map (URLMap and Standby, self links; empty for none) and promote a
+// replica (nil for none).
+type FailoverSteps struct {
+	CheckID         string // the primary's uptime check
+	URLMap, Standby string
+	Promote         *WorkflowPromotion
+}
+
+// WorkflowPromotion is a promotion with its values known.
+type WorkflowPromotion struct {
+	Instance, Address, Zone, Record string // Record ends with a dot
+}
+
 // FailoverWorkflow is the workflow's source (JSON, which Workflows accepts
 // like YAML): on an opened incident, if the primary's uptime check has passed
 // at least once in UptimeHistorySeconds (a primary that never served, its
-// managed certificate still provisioning, is not a failed one), read the URL
-// map for its fingerprint and patch its default service to the standby's
-// backend service.
-func FailoverWorkflow(project, urlMap, standby, checkID string) (string, error) {
+// managed certificate still provisioning, is not a failed one), switch the
+// URL map's default service to the standby's backend service (read for its
+// fingerprint, then patched) and promote the standby's replica, then move
+// the writer's record to it; both at once, in parallel branches.
+func FailoverWorkflow(project string, w FailoverSteps) (string, error) {
 	oauth := map[string]any{"type": "OAuth2"}
-	wf := map[string]any{"main": map[string]any{
-		"params": []string{"event"},
-		"steps": []map[string]any{
-			{"decode": map[string]any{"assign": []map[string]any{
-				{"alert": "${json.decode(base64.decode(event.data.message.data))}"},
-			}}},
-			{"onlyWhenOpened": map[string]any{"switch": []map[string]any{
-				{"condition": `${alert.incident.state != "open"}`, "next": "end"},
-			}}},
-			{"window": map[string]any{"assign": []map[string]any{
-				{"now": "${sys.now()}"},
-				{"since": fmt.Sprintf("${time.format(now - %d)}", UptimeHistorySeconds)},
-				{"until": "${time.format(now)}"},
-			}}},
-			// projects.timeSeries.list: the passed checks over the window, summed.
-			{"history": map[string]any{"call": "http.get", "args": map[string]any{
-				"url": fmt.Sprintf("https://monitoring.googleapis.com/v3/projects/%s/timeSeries", project), "auth": oauth,
-				"query": map[string]any{
-					"filter":                         fmt.Sprintf(`metric.type="monitoring.googleapis.com/uptime_check/check_passed" AND metric.label.check_id="%s"`, checkID),
-					"interval.startTime":             "${since}",
-					"interval.endTime":               "${until}",
-					"aggregation.alignmentPeriod":    fmt.Sprintf("%ds", UptimeHistorySeconds),
-					"aggregation.perSeriesAligner":   "ALIGN_COUNT_TRUE",
-					"aggregation.crossSeriesReducer": "REDUCE_SUM",
-				},
-			}, "result": "history"}},
-			{"noHistory": map[string]any{"switch": []map[string]any{
-				{"condition": `${not("timeSeries" in history.body)}`, "next": "neverHealthy"},
-			}}},
-			{"neverPassed": map[string]any{"switch": []map[string]any{
-				{"condition": `${int(history.body.timeSeries[0].points[0].value.int64Value) == 0}`, "next": "neverHealthy"},
-			}}},
-			{"read": map[string]any{"call": "http.get", "args": map[string]any{"url": urlMap, "auth": oauth}, "result": "current"}},
+	var branches []map[string]any
+	if w.URLMap != "" {
+		branches = append(branches, map[string]any{"traffic": map[string]any{"steps": []map[string]any{
+			{"read": map[string]any{"call": "http.get", "args": map[string]any{"url": w.URLMap, "auth": oauth}, "result": "current"}},
 			{"switchToStandby": map[string]any{"call": "http.patch", "args": map[string]any{
-				"url": urlMap, "auth": oauth,
-				"body": map[string]any{"defaultService": standby, "fingerprint": "${current.body.fingerprint}"},
-			}, "result": "operation"}},
-			{"done": map[string]any{"return": "${operation.body}"}},
-			{"neverHealthy": map[string]any{"return": NeverHealthy}},
-		},
-	}}
-	b, err := json.Marshal(wf)
+				"url": w.URLMap, "auth": oauth,
+				"body": map[string]any{"defaultService": w.Standby, "fingerprint": "${current.body.fingerprint}"},
+			}}},
+		}}})
+	}
+	if p := w.Promote; p != nil {
+		branches = append(branches, map[string]any{"database": map[string]any{"steps": []map[string]any{
+			// The connector waits for the long-running operation.
+			{"promote": map[string]any{"call": "googleapis.sqladmin.v1.instances.promoteReplica", "args": map[string]any{
+				"project": project, "instance": p.Instance,
+			}}},
+			// Cloud DNS rrsets.patch: the writer's name, now the promoted replica.
+			{"pointWriter": map[string]any{"call": "http.patch", "args": map[string]any{
+				"url":  fmt.Sprintf("https://dns.googleapis.com/dns/v1/projects/%s/managedZones/%s/rrsets/%s/A", project, p.Zone, p.Record),
+				"auth": oauth,
+				"body": map[string]any{"name": p.Record, "type": "A", "ttl": WriterTTL, "rrdatas": []string{p.Address}},
+			}}},
+		}}})
+	}
+	act := []map[string]any{{"failover": map[string]any{"parallel": map[string]any{"branches": branches}}}}
+	if len(branches) == 1 { // one branch: its steps, without the parallel step
+		for _, b := range branches[0] {
+			act = b.(map[string]any)["steps"].([]map[string]any)
+		}
+	}
+	steps := []map[string]any{
+		{"decode": map[string]any{"assign": []map[string]any{
+			{"alert": "${json.decode(base64.decode(event.data.message.data))}"},
+		}}},
+		{"onlyWhenOpened": map[string]any{"switch": []map[string]any{
+			{"condition": `${alert.incident.state != "open"}`, "next": "end"},
+		}}},
+		{"window": map[string]any{"assign": []map[string]any{
+			{"now": "${sys.now()}"},
+			{"since": fmt.Sprintf("${time.format(now - %d)}", UptimeHistorySeconds)},
+			{"until": "${time.format(now)}"},
+		}}},
+		// projects.timeSeries.list: the passed checks over the window, summed.
+		{"history": map[string]any{"call": "http.get", "args": map[string]any{
+			"url": fmt.Sprintf("https://monitoring.googleapis.com/v3/projects/%s/timeSeries", project), "auth": oauth,
+			"query": map[string]any{
+				"filter":                         fmt.Sprintf(`metric.type="monitoring.googleapis.com/uptime_check/check_passed" AND metric.label.check_id="%s"`, w.CheckID),
+				"interval.startTime":             "${since}",
+				"interval.endTime":               "${until}",
+				"aggregation.alignmentPeriod":    fmt.Sprintf("%ds", UptimeHistorySeconds),
+				"aggregation.perSeriesAligner":   "ALIGN_COUNT_TRUE",
+				"aggregation.crossSeriesReducer": "REDUCE_SUM",
+			},
+		}, "result": "history"}},
+		{"noHistory": map[string]any{"switch": []map[string]any{
+			{"condition": `${not("timeSeries" in history.body)}`, "next": "neverHealthy"},
+		}}},
+		{"neverPassed": map[string]any{"switch": []map[string]any{
+			{"condition": `${int(history.body.timeSeries[0].points[0].value.int64Value) == 0}`, "next": "neverHealthy"},
+		}}},
+	}
+	steps = append(steps, act...)
+	steps = append(steps,
+		map[string]any{"done": map[string]any{"return": Switched}},
+		map[string]any{"neverHealthy": map[string]any{"return": NeverHealthy}},
+	)
+	b, err := json.Marshal(map[string]any{"main": map[string]any{"params": []string{"event"}, "steps": steps}})
 	return string(b), err
 }
+
+// Switched is what the workflow returns when it acted.
+const Switched = "failed over to the standby region"
 
 // notify is the trigger's channel followed by the operators' channels.
 func notify(trigger pulumi.StringInput, others pulumi.StringArrayInput) pulumi.StringArrayOutput {
