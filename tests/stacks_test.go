@@ -89,8 +89,8 @@ func TestContractKeysAlonePlanForTwoThreeAndEightRegionsInEitherTopology(t *test
 				for _, v := range res.Recorder.OfType(typeVpc) {
 					vpcs[v.Region] = v.Str("cidrBlock")
 				}
-				for i, r := range regions {
-					assert.Equal(t, fmt.Sprintf("10.%d.0.0/16", i), vpcs[r], "default CIDRs follow the region index")
+				for _, r := range regions {
+					assert.Equal(t, spec.DefaultCIDR(spec.AWS, r), vpcs[r], "each region keeps its own default range")
 				}
 				want := n
 				if topology == "active-passive" {
@@ -467,5 +467,31 @@ func TestEveryStackExportsTheSameOutputsContract(t *testing.T) {
 		assert.Equal(t, "https://"+res.Spec.Domain, res.Outputs["globalEndpoint"])
 		assert.Equal(t, res.Spec.Storage.StaticHostname, res.Outputs["staticHostname"])
 		assert.Regexp(t, `^https://`, res.Outputs["dashboardUrl"], file)
+	}
+}
+
+// A new writer is a new order of regions: no region's network range moves
+// (a moved subnetwork range is a forced replacement on Google Cloud).
+func TestReorderingRegionsMovesNoNetworkRange(t *testing.T) {
+	t.Parallel()
+	for cloud, tc := range map[string]struct {
+		regions   []string
+		typ, path string
+	}{
+		"aws":   {[]string{"us-east-1", "eu-west-1", "ap-southeast-1"}, typeVpc, "cidrBlock"},
+		"gcp":   {[]string{"us-central1", "europe-west1", "asia-east1"}, "gcp:compute/subnetwork:Subnetwork", "ipCidrRange"},
+		"azure": {[]string{"eastus2", "westeurope", "southeastasia"}, "azure-native:network:VirtualNetwork", "addressSpace.addressPrefixes.0"},
+	} {
+		ranges := func(regions []string) map[string]string {
+			res := mustPlan(t, "order", contract(cloud, "active-passive", regions...))
+			out := map[string]string{}
+			for _, r := range res.Recorder.OfType(tc.typ) {
+				out[r.Region] = r.Str(tc.path)
+			}
+			require.Len(t, out, len(regions), cloud)
+			return out
+		}
+		r := tc.regions
+		assert.Equal(t, ranges(r), ranges([]string{r[1], r[2], r[0]}), cloud)
 	}
 }

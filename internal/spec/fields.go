@@ -158,7 +158,7 @@ var Fields = []Field{
 	object("tags", "Extra tags/labels on every resource (the program adds app, stack, environment and managed-by).",
 		func(s *Spec) *map[string]string { return &s.Tags }),
 
-	list("vpcCidrs", nil, "Private IPv4 range of each region's network, one per region, /16 to /24, non-overlapping. Default: 10.<index>.0.0/16.",
+	list("vpcCidrs", nil, "Private IPv4 range of each region's network, one per region, /16 to /24, non-overlapping. Default: 10.n.0.0/16, n fixed per region (its place in the project's region table), whatever the order of regions.",
 		func(s *Spec) *[]string { return &s.VPCCIDRs }),
 	boolean("singleNatGateway", false, "One NAT gateway per region instead of one per zone (cheaper, but a zone failure cuts the region's egress).",
 		func(s *Spec) *bool { return &s.SingleNATGateway }),

@@ -15,7 +15,9 @@ type Region struct {
 // Regions lists the current public regions of each cloud (commercial
 // partitions only: AWS GovCloud and China, and Azure sovereign clouds, need
 // their own accounts and are out of scope). Checked against each provider's
-// published region list in November 2026; add new regions here.
+// published region list in November 2026; add new regions at the end of a
+// cloud's list: a region's place names its default network range
+// (DefaultCIDR), which must not move.
 var Regions = map[Cloud][]Region{
 	AWS: {
 		{"us-east-1", "N. Virginia", 38.9, -77.4},

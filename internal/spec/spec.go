@@ -11,6 +11,7 @@ package spec
 import (
 	"fmt"
 	"github.com/mobile-backend/mobile-backend/components"
+	"slices"
 	"strings"
 )
 
@@ -337,8 +338,8 @@ func (s *Spec) derive() {
 	cidrs := s.VPCCIDRs
 	if len(cidrs) == 0 {
 		cidrs = make([]string, len(s.RegionNames))
-		for i := range cidrs {
-			cidrs[i] = DefaultCIDR(i)
+		for i, name := range s.RegionNames {
+			cidrs[i] = DefaultCIDR(s.Cloud, name)
 		}
 	}
 	s.Regions = nil
@@ -357,10 +358,19 @@ func (s *Spec) derive() {
 	}
 }
 
-// DefaultCIDR is the network range of the i-th region when
-// mobile-backend:vpcCidrs is not set: 10.i.0.0/16, so regions never overlap
-// and can be peered later.
-func DefaultCIDR(i int) string { return fmt.Sprintf("10.%d.0.0/16", i) }
+// DefaultCIDR is a region's network range when mobile-backend:vpcCidrs is
+// not set: 10.n.0.0/16, n the region's place in the cloud's region table.
+// Keyed by the region, not its place in `regions`: reordering the regions
+// (or moving the writer) changes no range, which Google Cloud would answer
+// with a replaced subnetwork; and no two regions overlap, so they can be
+// peered later. "" for a region not in the table (validation refuses it).
+func DefaultCIDR(c Cloud, region string) string {
+	i := slices.IndexFunc(Regions[c], func(r Region) bool { return r.Name == region })
+	if i < 0 {
+		return ""
+	}
+	return fmt.Sprintf("10.%d.0.0/16", i)
+}
 
 // parentZone is the DNS zone a hostname most likely lives in: the name without
 // its first label (api.example.com -> example.com), or the name itself when it

@@ -19,9 +19,9 @@ func TestLoadDerivesRolesCIDRsZoneAndEnvironment(t *testing.T) {
 	}))
 	require.NoError(t, err)
 	assert.Equal(t, []RegionSpec{
-		{Name: "eu-west-1", Index: 0, Role: Primary, CIDR: "10.0.0.0/16"},
-		{Name: "eu-central-1", Index: 1, Role: Standby, CIDR: "10.1.0.0/16"},
-		{Name: "eu-north-1", Index: 2, Role: Standby, CIDR: "10.2.0.0/16"},
+		{Name: "eu-west-1", Index: 0, Role: Primary, CIDR: DefaultCIDR(AWS, "eu-west-1")},
+		{Name: "eu-central-1", Index: 1, Role: Standby, CIDR: DefaultCIDR(AWS, "eu-central-1")},
+		{Name: "eu-north-1", Index: 2, Role: Standby, CIDR: DefaultCIDR(AWS, "eu-north-1")},
 	}, s.Regions)
 	assert.Equal(t, "eu.example.com", s.DNSZone)
 	assert.Equal(t, "staging", s.Environment)
@@ -45,15 +45,30 @@ func TestActiveActiveRegionsAllServe(t *testing.T) {
 	assert.Equal(t, "a", s.StandardTags()["team"])
 }
 
-func TestDefaultCIDRsNeverOverlap(t *testing.T) {
-	seen := []netip.Prefix{}
-	for i := 0; i < 64; i++ {
-		p := netip.MustParsePrefix(DefaultCIDR(i))
-		for _, q := range seen {
-			assert.False(t, p.Overlaps(q), "%s overlaps %s", p, q)
+func TestDefaultCIDRsNeverOverlapAndStayWithTheirRegion(t *testing.T) {
+	for cloud, regions := range Regions {
+		require.Less(t, len(regions), 256, "%s: one 10.n.0.0/16 per region", cloud)
+		seen := map[netip.Prefix]string{}
+		for _, r := range regions {
+			p := netip.MustParsePrefix(DefaultCIDR(cloud, r.Name))
+			for q, other := range seen {
+				assert.False(t, p.Overlaps(q), "%s %s overlaps %s", cloud, r.Name, other)
+			}
+			seen[p] = r.Name
 		}
-		seen = append(seen, p)
 	}
+	load := func(regions string) map[string]string {
+		s, err := Load("prod", lookupOf(map[string]string{"cloud": "gcp", "topology": "active-passive", "domain": "api.example.com", "regions": regions}))
+		require.NoError(t, err)
+		out := map[string]string{}
+		for _, r := range s.Regions {
+			out[r.Name] = r.CIDR
+		}
+		return out
+	}
+	assert.Equal(t, load(`["europe-west1","us-east1","asia-east1"]`), load(`["us-east1","asia-east1","europe-west1"]`),
+		"reordering the regions (a new writer) moves no network range")
+	assert.Equal(t, "", DefaultCIDR(GCP, "moon-base1"))
 }
 
 func TestRegionTablesHaveNoDuplicates(t *testing.T) {
