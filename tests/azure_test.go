@@ -386,6 +386,25 @@ func TestAzureMonitoringAlertsAndTestsEveryHostname(t *testing.T) {
 	assert.Equal(t, 3.0, metrics["Percentage5XX"])
 	assert.Equal(t, 1000.0, metrics["TotalLatency"])
 	assert.Equal(t, 85.0, metrics["cpu_percent"])
+	// Every region's database is watched, so the writer is wherever a
+	// failover moves it.
+	var cpuScopes, dbs, logged []any
+	for _, a := range res.Recorder.OfType(typeMetricAlert) {
+		if a.Str("criteria.allOf.0.metricName") == "cpu_percent" {
+			cpuScopes = append(cpuScopes, a.Get("scopes.0"))
+		}
+	}
+	for _, d := range res.Recorder.OfType("azure-native:sql:Database") {
+		dbs = append(dbs, d.ID)
+	}
+	for _, d := range res.Recorder.OfType("azure-native:insights:DiagnosticSetting") {
+		if strings.Contains(d.Str("resourceUri"), "/databases/") {
+			logged = append(logged, d.Get("resourceUri"))
+		}
+	}
+	assert.Len(t, dbs, 2)
+	assert.ElementsMatch(t, dbs, cpuScopes)
+	assert.ElementsMatch(t, dbs, logged)
 	assert.Contains(t, metrics, "RestartCount")
 	urls := map[string]bool{}
 	for _, w := range res.Recorder.OfType(typeWebTest) {

@@ -94,15 +94,16 @@ func Origins(stamps []*Stamp) []FrontDoorOrigin {
 	return out
 }
 
-// Watched are the stamps as Monitoring watches them; the first region's
-// row also watches the primary database.
+// Watched are the stamps as Monitoring watches them; each region's row also
+// watches its own database (the primary or a geo-secondary), so the writer
+// is watched wherever a failover moves it.
 func Watched(stamps []*Stamp, db *GlobalDatabase) []MonitoredRegion {
 	out := make([]MonitoredRegion, 0, len(stamps))
 	for i, s := range stamps {
 		m := MonitoredRegion{Name: s.Name, Role: s.Role, ResourceGroup: s.ResourceGroup,
 			WorkspaceID: s.Compute.WorkspaceID, WorkspaceName: s.Compute.WorkspaceName, AppID: s.Compute.AppID, InsightsID: s.Compute.InsightsID}
-		if i == 0 && db != nil {
-			m.DatabaseID = db.PrimaryDatabaseID
+		if db != nil && i < len(db.DatabaseIDs) {
+			m.DatabaseID = db.DatabaseIDs[i] // in stack order, the primary first
 		}
 		out = append(out, m)
 	}
