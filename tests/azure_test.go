@@ -215,10 +215,7 @@ func TestContainerAppsScaleOnHTTPAndProbeTheHealthPath(t *testing.T) {
 			kinds[a.Str(fmt.Sprintf("template.containers.0.probes.%d.type", i))] = a.Str(fmt.Sprintf("template.containers.0.probes.%d.httpGet.path", i))
 		}
 		assert.Equal(t, map[string]string{"Startup": "/healthz", "Liveness": "/healthz", "Readiness": "/healthz"}, kinds)
-		env := map[string]any{}
-		for i := 0; i < a.Len("template.containers.0.env"); i++ {
-			env[a.Str(fmt.Sprintf("template.containers.0.env.%d.name", i))] = a.Get(fmt.Sprintf("template.containers.0.env.%d.value", i))
-		}
+		env := containerEnv(a, "template.containers.0.env")
 		assert.Equal(t, profile.Outputs["frontDoorId"], env["FRONT_DOOR_ID"], "the app checks X-Azure-FDID against it")
 		assert.Equal(t, a.Region, env["REGION"])
 		assert.True(t, strings.HasSuffix(env["DB_WRITER_HOST"].(string), ".database.windows.net"))
@@ -355,10 +352,7 @@ func TestAzureUploadsAreWritableInEveryRegionAndReadableFromAll(t *testing.T) {
 		}
 	}
 	for _, app := range res.Recorder.OfType(typeContainerApp) {
-		env := map[string]any{}
-		for i := 0; i < app.Len("template.containers.0.env"); i++ {
-			env[app.Str(fmt.Sprintf("template.containers.0.env.%d.name", i))] = app.Get(fmt.Sprintf("template.containers.0.env.%d.value", i))
-		}
+		env := containerEnv(app, "template.containers.0.env")
 		assert.Equal(t, names[app.Region], env["UPLOADS_ACCOUNT"], "%s writes its own account", app.Region)
 		var all map[string]any
 		require.NoError(t, json.Unmarshal([]byte(env["UPLOADS_ACCOUNTS"].(string)), &all))
@@ -683,10 +677,7 @@ func TestAzureAppsTraceToTheirRegionsApplicationInsights(t *testing.T) {
 	}
 	require.Len(t, insights, 2, "one per region")
 	for _, a := range res.Recorder.OfType(typeContainerApp) {
-		env := map[string]any{}
-		for i := 0; i < a.Len("template.containers.0.env"); i++ {
-			env[a.Str(fmt.Sprintf("template.containers.0.env.%d.name", i))] = a.Get(fmt.Sprintf("template.containers.0.env.%d.value", i))
-		}
+		env := containerEnv(a, "template.containers.0.env")
 		own := insights[a.Region]
 		require.NotNil(t, own, a.Region)
 		assert.Equal(t, own.Outputs["connectionString"], env["APPLICATIONINSIGHTS_CONNECTION_STRING"], "%s traces to its own region", a.Region)
@@ -727,10 +718,7 @@ func TestAzureAppsGetDatabaseUsersFromAJobInTheWritersNetwork(t *testing.T) {
 	assert.Equal(t, []any{admin.ID}, job.Get("identity.userAssignedIdentities"))
 	assert.Equal(t, "Schedule", job.Str("configuration.triggerType"))
 	assert.Equal(t, azc.DatabaseUsersSchedule, job.Str("configuration.scheduleTriggerConfig.cronExpression"))
-	env := map[string]any{}
-	for i := 0; i < job.Len("template.containers.0.env"); i++ {
-		env[job.Str(fmt.Sprintf("template.containers.0.env.%d.name", i))] = job.Get(fmt.Sprintf("template.containers.0.env.%d.value", i))
-	}
+	env := containerEnv(job, "template.containers.0.env")
 	fog := one(t, res.Recorder.OfType(typeFailoverGroup), "failover group")
 	assert.Equal(t, fog.Str("failoverGroupName")+".database.windows.net", env["DB_SERVER"], "the writer, wherever it is")
 	assert.Equal(t, "app", env["DB_NAME"])
@@ -740,10 +728,7 @@ func TestAzureAppsGetDatabaseUsersFromAJobInTheWritersNetwork(t *testing.T) {
 		id := ids["dbu-"+a.Region+"-api"]
 		require.NotNil(t, id, a.Region)
 		assert.Equal(t, []any{id.ID}, a.Get("identity.userAssignedIdentities"), a.Region)
-		appEnv := map[string]any{}
-		for i := 0; i < a.Len("template.containers.0.env"); i++ {
-			appEnv[a.Str(fmt.Sprintf("template.containers.0.env.%d.name", i))] = a.Get(fmt.Sprintf("template.containers.0.env.%d.value", i))
-		}
+		appEnv := containerEnv(a, "template.containers.0.env")
 		assert.Equal(t, id.Outputs["clientId"], appEnv["AZURE_CLIENT_ID"], a.Region)
 		name := id.Str("resourceName")
 		assert.Contains(t, script, fmt.Sprintf("CAST(CAST(N'%s' AS uniqueidentifier) AS varbinary(16)), 1); IF DATABASE_PRINCIPAL_ID(N'%s') IS NULL EXEC(N'CREATE USER [%s] WITH SID = ' + @sid + N', TYPE = E');", id.Outputs["clientId"], name, name))

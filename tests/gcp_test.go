@@ -257,10 +257,7 @@ func TestCloudRunIsReachableOnlyThroughTheLoadBalancer(t *testing.T) {
 		assert.Equal(t, "/healthz", run.Str("template.containers.0.startupProbe.httpGet.path"))
 		assert.Equal(t, "/healthz", run.Str("template.containers.0.livenessProbe.httpGet.path"))
 		assert.Equal(t, 8080, run.Int("template.containers.0.ports.0.containerPort"))
-		env := map[string]any{}
-		for i := 0; i < run.Len("template.containers.0.envs"); i++ {
-			env[run.Str(fmt.Sprintf("template.containers.0.envs.%d.name", i))] = run.Get(fmt.Sprintf("template.containers.0.envs.%d.value", i))
-		}
+		env := containerEnv(run, "template.containers.0.envs")
 		assert.Equal(t, run.Region, env["REGION"])
 		assert.Equal(t, "run-db", env["SPANNER_INSTANCE"])
 		sa := run.Str("template.serviceAccount")
@@ -475,10 +472,7 @@ func TestUploadsReachEveryAreaOfAStackOnThreeContinents(t *testing.T) {
 
 			reads := map[string]string{"europe-west4": name(uploads), "us-central1": name(copies["us-central1"]), "asia-southeast1": name(copies["asia-southeast1"])}
 			for _, run := range res.Recorder.OfType(typeRun) {
-				env := map[string]any{}
-				for i := 0; i < run.Len("template.containers.0.envs"); i++ {
-					env[run.Str(fmt.Sprintf("template.containers.0.envs.%d.name", i))] = run.Get(fmt.Sprintf("template.containers.0.envs.%d.value", i))
-				}
+				env := containerEnv(run, "template.containers.0.envs")
 				assert.Equal(t, name(uploads), env["UPLOADS_BUCKET"], "%s writes to the dual-region bucket", run.Region)
 				assert.Equal(t, reads[run.Region], env["UPLOADS_READ_BUCKET"], "%s reads its area's bucket", run.Region)
 				sa := "serviceAccount:" + run.Str("template.serviceAccount")
@@ -865,10 +859,7 @@ func TestCloudSQLWriterHasAStableNameTheWorkflowMoves(t *testing.T) {
 	assert.Equal(t, []string{"masterInstanceName", "replicaConfiguration"}, standby.IgnoreChanges, "a promoted replica is not made a replica again by pulumi up")
 	host := strings.TrimSuffix(record.Str("name"), ".")
 	for _, run := range res.Recorder.OfType(typeRun) {
-		env := map[string]any{}
-		for i := 0; i < run.Len("template.containers.0.envs"); i++ {
-			env[run.Str(fmt.Sprintf("template.containers.0.envs.%d.name", i))] = run.Get(fmt.Sprintf("template.containers.0.envs.%d.value", i))
-		}
+		env := containerEnv(run, "template.containers.0.envs")
 		assert.Equal(t, host, env["DB_WRITER_HOST"], "%s writes through the stable name", run.Region)
 	}
 

@@ -7,6 +7,7 @@ package tests
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -168,4 +169,14 @@ func one(t testing.TB, rs []*mock.Resource, what string) *mock.Resource {
 	t.Helper()
 	require.Len(t, rs, 1, what)
 	return rs[0]
+}
+
+// containerEnv is a container's environment by name: Container Apps list it
+// under "template.containers.0.env", Cloud Run under "…envs".
+func containerEnv(r *mock.Resource, list string) map[string]any {
+	env := map[string]any{}
+	for i := 0; i < r.Len(list); i++ {
+		env[r.Str(fmt.Sprintf("%s.%d.name", list, i))] = r.Get(fmt.Sprintf("%s.%d.value", list, i))
+	}
+	return env
 }
