@@ -51,7 +51,10 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 
 	// Every API the stack calls is enabled first, and each resource waits
 	// for its own (a disabled API refuses every call).
-	apis, err := gcpc.NewAPIs(ctx, s.Stack+"-apis", gcpc.APIsArgs{Project: project, Services: googleAPIs(s)}, inPrimary)
+	// Where uploads live: the dual-region bucket and a read copy per other area.
+	placement := gcpc.ChooseDualRegion(s.RegionNames)
+	copies := gcpc.PlaceReadCopies(s.RegionNames, placement)
+	apis, err := gcpc.NewAPIs(ctx, s.Stack+"-apis", gcpc.APIsArgs{Project: project, Services: googleAPIs(s, len(copies) > 0)}, inPrimary)
 	if err != nil {
 		return nil, err
 	}
@@ -61,9 +64,8 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 
 	// Customer-managed keys where the data lives: the bucket's multi-region,
 	// and Spanner's configuration or each Cloud SQL instance's region.
-	placement := gcpc.ChooseDualRegion(s.RegionNames)
 	users := map[string][]string{gcpc.KMSLocation(placement.Location): {gcpc.StorageService}}
-	for _, c := range gcpc.PlaceReadCopies(s.RegionNames, placement) {
+	for _, c := range copies {
 		users[c.Region] = append(users[c.Region], gcpc.StorageService)
 	}
 	if engine == spec.EngineSpanner {
@@ -226,8 +228,9 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	return out.Map(s, gcpc.RegionalHostname), nil
 }
 
-// googleAPIs are the APIs a stack's resources call.
-func googleAPIs(s spec.Spec) []string {
+// googleAPIs are the APIs a stack's resources call (copies: the uploads
+// have read copies in other areas).
+func googleAPIs(s spec.Spec, copies bool) []string {
 	apis := []string{
 		"cloudkms.googleapis.com", "cloudresourcemanager.googleapis.com", "compute.googleapis.com", "dns.googleapis.com",
 		"iam.googleapis.com", "logging.googleapis.com", "monitoring.googleapis.com", "run.googleapis.com", "storage.googleapis.com",
@@ -243,7 +246,7 @@ func googleAPIs(s spec.Spec) []string {
 	if s.MonthlyBudget > 0 {
 		apis = append(apis, "billingbudgets.googleapis.com")
 	}
-	if len(gcpc.PlaceReadCopies(s.RegionNames, gcpc.ChooseDualRegion(s.RegionNames))) > 0 {
+	if copies {
 		apis = append(apis, transferAPI)
 	}
 	return apis

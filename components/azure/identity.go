@@ -18,12 +18,12 @@ type Identity struct {
 	Name string
 }
 
-// NewIdentity registers a user-assigned identity named resourceName in a
+// NewIdentity registers a user-assigned identity named physicalName in a
 // resource group. Registered by token, the stack's tag transformation does
 // not see its typed arguments: it is tagged here with tags, the component
 // that uses it and its region.
-func NewIdentity(ctx *pulumi.Context, name, resourceName_, component string, rg pulumi.StringInput, location string, tags pulumi.StringMap, opts ...pulumi.ResourceOption) (*Identity, error) {
-	id := &Identity{Name: resourceName(resourceName_, 128)}
+func NewIdentity(ctx *pulumi.Context, name, physicalName, component string, rg pulumi.StringInput, location string, tags pulumi.StringMap, opts ...pulumi.ResourceOption) (*Identity, error) {
+	id := &Identity{Name: resourceName(physicalName, 128)}
 	all := pulumi.StringMap{"component": pulumi.String(component), "region": pulumi.String(location)}
 	for k, v := range tags {
 		all[k] = v

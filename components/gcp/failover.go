@@ -153,14 +153,19 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 		}
 		grants = append(grants, g)
 	}
-	inputs := []any{args.PrimaryCheckID, pulumi.String(""), pulumi.String(""), pulumi.String(""), pulumi.String(""), pulumi.String(""), pulumi.String("")}
-	if args.URLMapSelfLink != nil {
-		inputs[1], inputs[2] = args.URLMapSelfLink, args.StandbyBackendSelfLink
+	// Absent parts resolve to "": FailoverWorkflow leaves their steps out.
+	orEmpty := func(in pulumi.StringInput) pulumi.StringInput {
+		if in == nil {
+			return pulumi.String("")
+		}
+		return in
 	}
-	if p := args.Promote; p != nil {
-		inputs[3], inputs[4], inputs[5], inputs[6] = p.Instance, p.Address, p.Zone, p.Record
+	p := args.Promote
+	if p == nil {
+		p = &Promotion{}
 	}
-	source := pulumi.All(inputs...).ApplyT(func(v []any) (string, error) {
+	source := pulumi.All(args.PrimaryCheckID, orEmpty(args.URLMapSelfLink), orEmpty(args.StandbyBackendSelfLink),
+		orEmpty(p.Instance), orEmpty(p.Address), orEmpty(p.Zone), orEmpty(p.Record)).ApplyT(func(v []any) (string, error) {
 		w := FailoverSteps{CheckID: v[0].(string), URLMap: v[1].(string), Standby: v[2].(string)}
 		if args.Promote != nil {
 			w.Promote = &WorkflowPromotion{Instance: v[3].(string), Address: v[4].(string), Zone: v[5].(string), Record: v[6].(string)}
@@ -249,18 +254,18 @@ type WorkflowPromotion struct {
 // the writer's record to it; both at once, in parallel branches.
 func FailoverWorkflow(project string, w FailoverSteps) (string, error) {
 	oauth := map[string]any{"type": "OAuth2"}
-	var branches []map[string]any
+	var traffic, database []map[string]any
 	if w.URLMap != "" {
-		branches = append(branches, map[string]any{"traffic": map[string]any{"steps": []map[string]any{
+		traffic = []map[string]any{
 			{"read": map[string]any{"call": "http.get", "args": map[string]any{"url": w.URLMap, "auth": oauth}, "result": "current"}},
 			{"switchToStandby": map[string]any{"call": "http.patch", "args": map[string]any{
 				"url": w.URLMap, "auth": oauth,
 				"body": map[string]any{"defaultService": w.Standby, "fingerprint": "${current.body.fingerprint}"},
 			}}},
-		}}})
+		}
 	}
 	if p := w.Promote; p != nil {
-		branches = append(branches, map[string]any{"database": map[string]any{"steps": []map[string]any{
+		database = []map[string]any{
 			// The connector waits for the long-running operation.
 			{"promote": map[string]any{"call": "googleapis.sqladmin.v1.instances.promoteReplica", "args": map[string]any{
 				"project": project, "instance": p.Instance,
@@ -271,13 +276,14 @@ func FailoverWorkflow(project string, w FailoverSteps) (string, error) {
 				"auth": oauth,
 				"body": map[string]any{"name": p.Record, "type": "A", "ttl": WriterTTL, "rrdatas": []string{p.Address}},
 			}}},
-		}}})
-	}
-	act := []map[string]any{{"failover": map[string]any{"parallel": map[string]any{"branches": branches}}}}
-	if len(branches) == 1 { // one branch: its steps, without the parallel step
-		for _, b := range branches[0] {
-			act = b.(map[string]any)["steps"].([]map[string]any)
 		}
+	}
+	// Both: at once, in parallel branches; one: its steps.
+	act := append(traffic, database...)
+	if traffic != nil && database != nil {
+		act = []map[string]any{{"failover": map[string]any{"parallel": map[string]any{"branches": []map[string]any{
+			{"traffic": map[string]any{"steps": traffic}}, {"database": map[string]any{"steps": database}},
+		}}}}}
 	}
 	steps := []map[string]any{
 		{"decode": map[string]any{"assign": []map[string]any{
