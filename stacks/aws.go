@@ -43,7 +43,10 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	primary := regions[0]
+	// The home region (the first of regions) holds the once-per-stack
+	// resources; the writer region (writerRegion) may move after a failover
+	// without moving any of them.
+	home := regions[0]
 
 	// Global pieces: DNS zone and certificates, the data tier, the edge cache.
 	zoneID, err := awsc.HostedZone(ctx, s.Stack+"-zone", awsc.HostedZoneArgs{
@@ -69,7 +72,7 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	}
 	var table *awsc.GlobalTable
 	if s.SessionTable {
-		if table, err = awsc.NewGlobalTable(ctx, s.Stack+"-sessions", awsc.GlobalTableArgs{Regions: regions, Protect: s.Protect}, primary.In()); err != nil {
+		if table, err = awsc.NewGlobalTable(ctx, s.Stack+"-sessions", awsc.GlobalTableArgs{Regions: regions, Protect: s.Protect}, home.In()); err != nil {
 			return nil, err
 		}
 	}
@@ -87,7 +90,7 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 			Hostname: s.Storage.StaticHostname, ZoneID: zoneID, Provider: global,
 			WebACLArn: edgeWAF.ACLArn, GeoBlock: s.WAF.GeoBlock, TTL: s.DNSTTL,
 		},
-	}, primary.In())
+	}, home.In())
 	if err != nil {
 		return nil, err
 	}
@@ -149,20 +152,21 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		return nil, err
 	}
 	if _, err := awsc.NewCentralLogs(ctx, s.Stack+"-logs", awsc.CentralLogsArgs{
-		Stack: s.Stack, Account: account, Regions: awsc.LogSources(stamps), BucketKeyArn: primary.KeyArn,
+		Stack: s.Stack, Account: account, Regions: awsc.LogSources(stamps), BucketKeyArn: home.KeyArn,
 		RetentionDays: s.LogRetentionDays, Protect: s.Protect,
-	}, primary.In()); err != nil {
+	}, home.In()); err != nil {
 		return nil, err
 	}
-	// Daily backups of the data stores, copied to the second region's vault.
-	backedUp := pulumi.StringArray{db.ClusterArn(primary.Name)}
+	// Daily backups of the writer's data stores, copied to the next region's vault.
+	writer := s.Primary().Name
+	backedUp := pulumi.StringArray{db.ClusterArn(writer)}
 	if table != nil {
-		backedUp = append(backedUp, table.Arn)
+		backedUp = append(backedUp, table.Arns.MapIndex(pulumi.String(writer)))
 	}
 	if _, err := awsc.NewCrossRegionBackup(ctx, s.Stack+"-backup", awsc.CrossRegionBackupArgs{
-		Stack: s.Stack, Regions: regions, Resources: backedUp,
+		Stack: s.Stack, Regions: regions, Writer: writer, Resources: backedUp,
 		RetentionDays: s.Backup.CopyRetentionDays, VaultLock: s.Backup.VaultLock, Protect: s.Protect,
-	}, primary.In()); err != nil {
+	}, home.In()); err != nil {
 		return nil, err
 	}
 	if s.MonthlyBudget > 0 {

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
@@ -31,11 +32,14 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if err != nil {
 		return nil, fmt.Errorf("azure identity: %w", err)
 	}
-	primary := s.Primary()
+	// The home region (the first of regions) holds the once-per-stack
+	// resources (a resource group's location cannot change); the writer
+	// (writerRegion) may move after a failover without moving any of them.
+	home, writer := s.Home(), s.Primary()
 	tags := azc.Tags(s.StandardTags())
 
 	globalRG, err := resources.NewResourceGroup(ctx, s.Stack+"-global", &resources.ResourceGroupArgs{
-		ResourceGroupName: pulumi.String(s.Stack + "-global"), Location: pulumi.String(primary.Name), Tags: tags,
+		ResourceGroupName: pulumi.String(s.Stack + "-global"), Location: pulumi.String(home.Name), Tags: tags,
 	}, pulumi.Provider(global))
 	if err != nil {
 		return nil, err
@@ -83,7 +87,7 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if s.DDoSProtection {
 		plan, err := network.NewDdosProtectionPlan(ctx, s.Stack+"-ddos", &network.DdosProtectionPlanArgs{
 			DdosProtectionPlanName: pulumi.String(s.Stack + "-ddos"), ResourceGroupName: regions[0].ResourceGroup,
-			Location: pulumi.String(primary.Name), Tags: tags,
+			Location: pulumi.String(home.Name), Tags: tags,
 		}, regions[0].In())
 		if err != nil {
 			return nil, err
@@ -107,7 +111,7 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	admin := azc.SQLAdmin{Login: s.Azure.SQLAdminLogin, ObjectID: pulumi.String(s.Azure.SQLAdminObjectID), TenantID: client.TenantId}
 	var sqlAdmin *azc.Identity
 	if s.Azure.SQLAdminObjectID == "" {
-		if sqlAdmin, err = azc.NewIdentity(ctx, s.Stack+"-sql-admin", s.Stack+"-sql-admin", "database-users", regions[0].ResourceGroup, primary.Name, tags, regions[0].In()); err != nil {
+		if sqlAdmin, err = azc.NewIdentity(ctx, s.Stack+"-sql-admin", s.Stack+"-sql-admin", "database-users", regions[0].ResourceGroup, home.Name, tags, regions[0].In()); err != nil {
 			return nil, err
 		}
 		admin = azc.SQLAdmin{Login: sqlAdmin.Name, ObjectID: sqlAdmin.PrincipalID, TenantID: client.TenantId, PrincipalType: "Application"}
@@ -163,10 +167,11 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	}
 	usersScript := pulumi.StringOutput{}
 	if sqlAdmin != nil {
+		w := slices.IndexFunc(regions, func(r azc.Region) bool { return r.Name == writer.Name })
 		job, err := azc.NewDatabaseUsers(ctx, s.Stack+"-db-users", azc.DatabaseUsersArgs{
-			Region: primary.Name, ResourceGroup: regions[0].ResourceGroup, EnvironmentID: stamps[0].Compute.EnvironmentID,
+			Region: writer.Name, ResourceGroup: regions[w].ResourceGroup, EnvironmentID: stamps[w].Compute.EnvironmentID,
 			Admin: sqlAdmin, Server: db.ReadWriteEndpoint, Database: s.Database.Name, Users: users, Tags: tags,
-		}, regions[0].In())
+		}, regions[w].In())
 		if err != nil {
 			return nil, err
 		}

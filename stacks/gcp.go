@@ -31,8 +31,11 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		}
 		regions = append(regions, gcpc.Region{Name: r.Name, Role: r.Role, Provider: p, CIDR: r.CIDR})
 	}
-	primary := regions[0]
-	inPrimary := primary.In()
+	// The home region (the first of regions) holds the once-per-stack
+	// resources and the stack-wide provider; the writer (writerRegion) may
+	// move after a failover without moving any of them.
+	home := regions[0]
+	inHome := home.In()
 	randomProvider, err := random.NewProvider(ctx, "random", nil)
 	if err != nil {
 		return nil, err
@@ -42,7 +45,7 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if s.GCP.Project != "" {
 		projectID = &s.GCP.Project
 	}
-	proj, err := organizations.LookupProject(ctx, &organizations.LookupProjectArgs{ProjectId: projectID}, inPrimary)
+	proj, err := organizations.LookupProject(ctx, &organizations.LookupProjectArgs{ProjectId: projectID}, inHome)
 	if err != nil {
 		return nil, fmt.Errorf("gcp project: %w", err)
 	}
@@ -54,7 +57,7 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	// Where uploads live: the dual-region bucket and a read copy per other area.
 	placement := gcpc.ChooseDualRegion(s.RegionNames)
 	copies := gcpc.PlaceReadCopies(s.RegionNames, placement)
-	apis, err := gcpc.NewAPIs(ctx, s.Stack+"-apis", gcpc.APIsArgs{Project: project, Services: googleAPIs(s, len(copies) > 0)}, inPrimary)
+	apis, err := gcpc.NewAPIs(ctx, s.Stack+"-apis", gcpc.APIsArgs{Project: project, Services: googleAPIs(s, len(copies) > 0)}, inHome)
 	if err != nil {
 		return nil, err
 	}
@@ -78,12 +81,12 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		}
 	}
 	keyArgs := gcpc.EncryptionKeysArgs{Stack: s.Stack, Project: project, Users: users, Protect: s.Protect}
-	keys, err := gcpc.NewEncryptionKeys(ctx, s.Stack+"-keys", keyArgs, inPrimary)
+	keys, err := gcpc.NewEncryptionKeys(ctx, s.Stack+"-keys", keyArgs, inHome)
 	if err != nil {
 		return nil, err
 	}
 
-	network, err := gcpc.NewNetwork(ctx, s.Stack+"-net", gcpc.NetworkArgs{Regions: regions, PrivateServices: engine == spec.EngineCloudSQL}, inPrimary)
+	network, err := gcpc.NewNetwork(ctx, s.Stack+"-net", gcpc.NetworkArgs{Regions: regions, PrivateServices: engine == spec.EngineCloudSQL}, inHome)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +97,7 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		BackupRetentionDays: s.Database.BackupRetentionDays, RandomProvider: randomProvider, Protect: s.Protect,
 		BackupLocation: s.Regions[1].Name, RetainedBackups: s.Backup.CopyRetentionDays,
 		KeyIDs: keys.All(),
-	}, inPrimary)
+	}, inHome)
 	if err != nil {
 		return nil, err
 	}
@@ -102,19 +105,19 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		Regions: s.RegionNames, NoncurrentVersionDays: s.Storage.NoncurrentVersionDays, Protect: s.Protect, ProjectNumber: proj.Number,
 		RandomProvider: randomProvider, KeyIDs: keys.All(),
 		Project: project, TransferAPI: apis.Service(transferAPI),
-	}, inPrimary)
+	}, inHome)
 	if err != nil {
 		return nil, err
 	}
 	armor, err := gcpc.NewWebFirewall(ctx, s.Stack+"-armor", gcpc.WebFirewallArgs{
 		Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock,
-	}, inPrimary)
+	}, inHome)
 	if err != nil {
 		return nil, err
 	}
 
 	if s.DDoSProtection {
-		if _, err := gcpc.NewNetworkDDoSProtection(ctx, s.Stack+"-ddos", gcpc.NetworkDDoSProtectionArgs{Stack: s.Stack, Project: project, Regions: regions}, inPrimary); err != nil {
+		if _, err := gcpc.NewNetworkDDoSProtection(ctx, s.Stack+"-ddos", gcpc.NetworkDDoSProtectionArgs{Stack: s.Stack, Project: project, Regions: regions}, inHome); err != nil {
 			return nil, err
 		}
 	}
@@ -144,11 +147,11 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	lb, err := gcpc.NewLoadBalancer(ctx, s.Stack+"-lb", gcpc.LoadBalancerArgs{
 		Domain: s.Domain, Topology: s.Topology, Regions: gcpc.Backends(stamps), SecurityPolicyID: armor.PolicyID,
 		StaticHostname: s.Storage.StaticHostname, StaticBucketID: storage.BackendBucketID, HealthCheck: s.HealthCheck,
-	}, inPrimary)
+	}, inHome)
 	if err != nil {
 		return nil, err
 	}
-	zone, err := gcpc.ManagedZone(ctx, s.Stack+"-zone", gcpc.ManagedZoneArgs{DNSName: s.DNSZone, Create: s.CreateZone, Protect: s.Protect}, primary.Provider)
+	zone, err := gcpc.ManagedZone(ctx, s.Stack+"-zone", gcpc.ManagedZoneArgs{DNSName: s.DNSZone, Create: s.CreateZone, Protect: s.Protect}, home.Provider)
 	if err != nil {
 		return nil, fmt.Errorf("%s:dnsZone (or %s:createDnsZone): %w", spec.Namespace, spec.Namespace, err)
 	}
@@ -157,7 +160,7 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		hostnames = append(hostnames, gcpc.RegionalHostname(r.Name, s.Domain))
 	}
 	hostnames = append(hostnames, s.Storage.StaticHostname)
-	if err := gcpc.Records(ctx, s.Stack+"-dns", gcpc.RecordsArgs{Zone: zone, Hostnames: hostnames, IPAddress: lb.IPAddress, TTL: s.DNSTTL}, inPrimary); err != nil {
+	if err := gcpc.Records(ctx, s.Stack+"-dns", gcpc.RecordsArgs{Zone: zone, Hostnames: hostnames, IPAddress: lb.IPAddress, TTL: s.DNSTTL}, inHome); err != nil {
 		return nil, err
 	}
 	monArgs := gcpc.MonitoringArgs{
@@ -168,13 +171,13 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if engine == spec.EngineSpanner {
 		monArgs.SpannerInstance = db.Instance
 	}
-	mon, err := gcpc.NewMonitoring(ctx, s.Stack+"-monitoring", monArgs, inPrimary)
+	mon, err := gcpc.NewMonitoring(ctx, s.Stack+"-monitoring", monArgs, inHome)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := gcpc.NewCentralLogs(ctx, s.Stack+"-logs", gcpc.CentralLogsArgs{
-		Stack: s.Stack, Regions: s.RegionNames, Project: project, Location: primary.Name, RetentionDays: s.LogRetentionDays, Protect: s.Protect,
-	}, inPrimary); err != nil {
+		Stack: s.Stack, Regions: s.RegionNames, Project: project, Location: home.Name, RetentionDays: s.LogRetentionDays, Protect: s.Protect,
+	}, inHome); err != nil {
 		return nil, err
 	}
 	if s.MonthlyBudget > 0 {
@@ -182,7 +185,7 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 			Stack: s.Stack, BillingAccount: s.GCP.BillingAccount, ProjectNumber: proj.Number, QuotaProject: project, MonthlyAmount: s.MonthlyBudget,
 			Labels:   s.StandardTags(),
 			Channels: mon.Channels(),
-		}, inPrimary); err != nil {
+		}, inHome); err != nil {
 			return nil, err
 		}
 	}
@@ -190,16 +193,20 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	// Cloud SQL promotes the standby's replica (Spanner elects a new leader
 	// by itself, and active-active traffic already avoids a failed region).
 	if needsFailover(s) {
-		standby := regions[1]
+		writer, standby := failoverPair(regions)
 		args := gcpc.FailoverArgs{
 			Project: project, ProjectNumber: proj.Number, StandbyRegion: standby.Name,
-			PrimaryCheckID: mon.UptimeCheck(primary.Name),
+			PrimaryCheckID: mon.UptimeCheck(writer.Name),
 			Notify:         mon.Channels(),
 		}
 		if s.Topology == spec.ActivePassive {
 			args.URLMapSelfLink, args.StandbyBackendSelfLink = lb.URLMapSelfLink, lb.BackendSelfLinks.MapIndex(pulumi.String(standby.Name))
 		}
-		if engine == spec.EngineCloudSQL {
+		// Only the home region's instance was created as the primary: once
+		// the writer has moved, the replicas follow a lost instance and the
+		// promotion has nothing to promote until they are rebuilt
+		// (README: failback on Google Cloud).
+		if engine == spec.EngineCloudSQL && writer.Name == home.Name {
 			instance, address := db.Replica(standby.Name)
 			args.Promote = &gcpc.Promotion{Instance: instance, Address: address, Zone: db.WriterZone, Record: db.WriterRecord}
 		}
@@ -258,5 +265,21 @@ const transferAPI = "storagetransfer.googleapis.com"
 // needsFailover: a stack whose primary's loss needs automation (a traffic
 // switch, a Cloud SQL promotion, or both).
 func needsFailover(s spec.Spec) bool {
-	return s.Topology == spec.ActivePassive || s.GCPEngine() == spec.EngineCloudSQL
+	promotable := s.GCPEngine() == spec.EngineCloudSQL && s.Primary().Name == s.Home().Name
+	return s.Topology == spec.ActivePassive || promotable
+}
+
+// failoverPair is the writer's region and the region that takes over from
+// it: the first other one in the order of regions. The automation runs in
+// the latter, away from the region it rescues.
+func failoverPair(regions []gcpc.Region) (writer, standby gcpc.Region) {
+	for _, r := range regions {
+		switch {
+		case r.Role == spec.Primary:
+			writer = r
+		case standby.Name == "":
+			standby = r
+		}
+	}
+	return writer, standby
 }

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/backup"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
@@ -18,9 +19,13 @@ const VaultLockChangeableDays = 3
 // CrossRegionBackupArgs configures CrossRegionBackup.
 type CrossRegionBackupArgs struct {
 	Stack   string   // required
-	Regions []Region // required, at least two: backups are taken in the first, copied to the second
-	// Resources are the ARNs backed up daily (the primary's Aurora cluster,
-	// the DynamoDB table).
+	Regions []Region // required, at least two: a vault in each
+	// Writer is the region whose resources are backed up (the database
+	// writer's): the plan runs there and copies to the next region in
+	// Regions. It moves with the writer; the vaults do not.
+	Writer string
+	// Resources are the ARNs backed up daily, all in Writer (the writer's
+	// Aurora cluster, the session table's replica there).
 	Resources     pulumi.StringArrayInput
 	RetentionDays int  // required: how long the backups and their copies are kept
 	VaultLock     bool // compliance-mode vault lock (see backupVaultLock)
@@ -30,17 +35,23 @@ type CrossRegionBackupArgs struct {
 // CrossRegionBackup is AWS Backup across regions: a KMS-encrypted vault per
 // region, a plan that backs the resources up daily into the primary's vault
 // and copies each recovery point to the second region's vault, and the
-// service role that does it.
+// service role that does it. The plan and its selection live in the
+// writer's region (AWS Backup selects resources of its own region only) and
+// follow the writer; the vaults and their recovery points stay.
 type CrossRegionBackup struct {
 	pulumi.ResourceState
 
 	VaultArns pulumi.StringMapOutput `pulumi:"vaultArns"`
 }
 
-// NewCrossRegionBackup builds it. Pass the primary region's provider in opts.
+// NewCrossRegionBackup builds it. Pass the first region's provider in opts.
 func NewCrossRegionBackup(ctx *pulumi.Context, name string, args CrossRegionBackupArgs, opts ...pulumi.ResourceOption) (*CrossRegionBackup, error) {
 	if args.Stack == "" || len(args.Regions) < 2 || args.Resources == nil || args.RetentionDays <= 0 {
 		return nil, fmt.Errorf("backup %s: Stack, two Regions, Resources and RetentionDays are required", name)
+	}
+	w := slices.IndexFunc(args.Regions, func(r Region) bool { return r.Name == args.Writer })
+	if w < 0 {
+		return nil, fmt.Errorf("backup %s: Writer %q is not one of Regions", name, args.Writer)
 	}
 	b := &CrossRegionBackup{}
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:CrossRegionBackup", name, b, opts...); err != nil {
@@ -92,7 +103,7 @@ func NewCrossRegionBackup(ctx *pulumi.Context, name string, args CrossRegionBack
 		}
 	}
 
-	primary, copyTo := args.Regions[0], args.Regions[1]
+	primary, copyTo := args.Regions[w], args.Regions[(w+1)%len(args.Regions)]
 	plan, err := backup.NewPlan(ctx, name, &backup.PlanArgs{
 		Name: pulumi.String(fit(args.Stack+"-daily", 50)),
 		Rules: backup.PlanRuleArray{&backup.PlanRuleArgs{

@@ -30,7 +30,7 @@ const AppDatabaseUser = "app"
 // GlobalDatabaseArgs configures a GlobalDatabase. Zero values mean the
 // documented default of the matching mobile-backend config key.
 type GlobalDatabaseArgs struct {
-	Regions  []Region            // required, in stack order: the first holds the writer
+	Regions  []Region            // required: the first (the home region) creates the global database; the writer is the region whose Role is Primary
 	Topology components.Topology // active-active turns on write forwarding in the secondaries
 	Account  string              // required: for the IAM authentication resource ARNs
 	// RandomProvider generates the master password (explicit, like every provider).
@@ -99,8 +99,11 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 		clusterArns:        map[string]pulumi.StringOutput{},
 		forwarding:         map[string]bool{},
 	}
-	for _, r := range args.Regions[1:] {
-		g.forwarding[r.Name] = args.Topology == components.ActiveActive
+	// A region other than the writer's writes through its own cluster in
+	// active-active; the writer region writes to the global endpoint. This
+	// follows the writer (Region.Role), the clusters do not.
+	for _, r := range args.Regions {
+		g.forwarding[r.Name] = args.Topology == components.ActiveActive && r.Role != components.Primary
 	}
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:GlobalDatabase", name, g, opts...); err != nil {
 		return nil, err
@@ -217,15 +220,20 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 		// replication_source_identifier); the program must not fight it.
 		ignored := []string{"engineVersion", "replicationSourceIdentifier"}
 		clusterOpts := []pulumi.ResourceOption{child, in, pulumi.Protect(args.Protect)}
+		// Every member of an active-active database may forward writes, so
+		// that whichever cluster is demoted by a failover forwards at once:
+		// "for the primary DB cluster ... this value is used immediately if
+		// the primary is demoted by a global cluster API operation, but it
+		// does nothing until then" (RDS API, ModifyDBCluster
+		// EnableGlobalWriteForwarding). The input does not follow the writer.
+		clusterArgs.EnableGlobalWriteForwarding = pulumi.Bool(args.Topology == components.ActiveActive)
 		if i == 0 {
 			clusterOpts = append(clusterOpts, pulumi.IgnoreChanges(ignored))
 			clusterArgs.DatabaseName = pulumi.String(args.DatabaseName)
 			clusterArgs.MasterUsername = pulumi.String(MasterUsername)
 			clusterArgs.MasterPassword = password.Result
 		} else {
-			// Secondaries join once the writer has an instance; with write
-			// forwarding (active-active) they accept writes and forward them.
-			clusterArgs.EnableGlobalWriteForwarding = pulumi.Bool(args.Topology == components.ActiveActive)
+			// Secondaries join once the first cluster has an instance.
 			clusterOpts = append(clusterOpts, pulumi.DependsOn(primaryInstances),
 				pulumi.IgnoreChanges(append(ignored, "globalClusterIdentifier")))
 		}

@@ -88,9 +88,17 @@ func NewLatencyDNS(ctx *pulumi.Context, name string, args LatencyDNSArgs, opts .
 	args.HealthCheck = args.HealthCheck.WithDefaults()
 	child := pulumi.Parent(d)
 
+	// Failover routing: the writer's region (Role Primary) is PRIMARY, the
+	// first other region SECONDARY; both follow a moved writer.
+	secondary := ""
+	for _, ep := range args.Endpoints {
+		if ep.Role != components.Primary && secondary == "" {
+			secondary = ep.Region
+		}
+	}
 	checks := pulumi.StringMap{}
 	hosts := pulumi.StringMap{}
-	for i, ep := range args.Endpoints {
+	for _, ep := range args.Endpoints {
 		hc, err := route53.NewHealthCheck(ctx, fmt.Sprintf("%s-%s", name, ep.Region), &route53.HealthCheckArgs{
 			Type:             pulumi.String("HTTPS"),
 			Fqdn:             ep.DNSName,
@@ -125,11 +133,11 @@ func NewLatencyDNS(ctx *pulumi.Context, name string, args LatencyDNSArgs, opts .
 			rec.LatencyRoutingPolicies = route53.RecordLatencyRoutingPolicyArray{
 				&route53.RecordLatencyRoutingPolicyArgs{Region: pulumi.String(ep.Region)},
 			}
-		case i == 0:
+		case ep.Role == components.Primary:
 			rec.FailoverRoutingPolicies = route53.RecordFailoverRoutingPolicyArray{
 				&route53.RecordFailoverRoutingPolicyArgs{Type: pulumi.String("PRIMARY")},
 			}
-		case i == 1:
+		case ep.Region == secondary:
 			rec.FailoverRoutingPolicies = route53.RecordFailoverRoutingPolicyArray{
 				&route53.RecordFailoverRoutingPolicyArgs{Type: pulumi.String("SECONDARY")},
 			}

@@ -22,8 +22,8 @@ const StaticPrefix = components.StaticPrefix
 // ReplicatedStorageArgs configures a ReplicatedStorage. Zero values mean the
 // documented default of the matching mobile-backend config key.
 type ReplicatedStorageArgs struct {
-	Regions  []Region            // required, in stack order: the first is the primary
-	Topology components.Topology // active-passive replicates from the primary; active-active every bucket to every other
+	Regions  []Region            // required: the first (the home region) is the edge cache's primary origin
+	Topology components.Topology // active-passive replicates from the writer's region (Role Primary); active-active every bucket to every other
 	Account  string              // required: makes the bucket names globally unique
 	Stack    string              // required: the stack name, for bucket names
 
@@ -212,9 +212,13 @@ func (st *ReplicatedStorage) Bucket(region string) pulumi.StringOutput {
 // primary to every other region in active-passive, from every bucket to every
 // other in active-active (then replica modifications sync back too).
 func (st *ReplicatedStorage) replicate(ctx *pulumi.Context, name string, args ReplicatedStorageArgs, versioned map[string]pulumi.Resource, child pulumi.ResourceOrInvokeOption) error {
-	sources := args.Regions[:1]
-	if args.Topology == components.ActiveActive {
-		sources = args.Regions
+	// Active-passive replicates from the writer's region (Role Primary, so
+	// it follows a moved writer); active-active from every bucket.
+	var sources []Region
+	for _, r := range args.Regions {
+		if args.Topology == components.ActiveActive || r.Role == components.Primary {
+			sources = append(sources, r)
+		}
 	}
 	var bucketArns, keyArns []any
 	for _, r := range args.Regions {

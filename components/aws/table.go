@@ -9,7 +9,7 @@ import (
 
 // GlobalTableArgs configures a GlobalTable.
 type GlobalTableArgs struct {
-	Regions []Region // required, in stack order: the table is created in the first
+	Regions []Region // required: the table is created in the first (the stack's home region), replicas in the others
 	Protect bool     // Pulumi protect on the table
 }
 
@@ -26,9 +26,11 @@ type GlobalTable struct {
 
 	Name pulumi.StringOutput `pulumi:"name"`
 	Arn  pulumi.StringOutput `pulumi:"arn"`
+	// Arns maps every region to its replica's ARN (the first region's is Arn).
+	Arns pulumi.StringMapOutput `pulumi:"arns"`
 }
 
-// NewGlobalTable builds the table. Pass the primary region's provider in opts.
+// NewGlobalTable builds the table. Pass the first region's provider in opts.
 func NewGlobalTable(ctx *pulumi.Context, name string, args GlobalTableArgs, opts ...pulumi.ResourceOption) (*GlobalTable, error) {
 	if len(args.Regions) < 2 {
 		return nil, fmt.Errorf("table %s: at least two Regions are required", name)
@@ -58,20 +60,24 @@ func NewGlobalTable(ctx *pulumi.Context, name string, args GlobalTableArgs, opts
 	if err != nil {
 		return nil, fmt.Errorf("table %s: %w", name, err)
 	}
+	arns := pulumi.StringMap{args.Regions[0].Name: table.Arn}
 	for _, r := range args.Regions[1:] {
 		// A replica is created in its own region's provider, from the table's ARN.
-		if _, err := dynamodb.NewTableReplica(ctx, name+"-"+r.Name, &dynamodb.TableReplicaArgs{
+		replica, err := dynamodb.NewTableReplica(ctx, name+"-"+r.Name, &dynamodb.TableReplicaArgs{
 			GlobalTableArn:            table.Arn,
 			KmsKeyArn:                 r.KeyArn,
 			PointInTimeRecovery:       pulumi.Bool(true),
 			DeletionProtectionEnabled: pulumi.Bool(true),
-		}, pulumi.Parent(t), pulumi.Provider(r.Provider), pulumi.Protect(args.Protect)); err != nil {
+		}, pulumi.Parent(t), pulumi.Provider(r.Provider), pulumi.Protect(args.Protect))
+		if err != nil {
 			return nil, fmt.Errorf("table %s: replica %s: %w", name, r.Name, err)
 		}
+		arns[r.Name] = replica.Arn
 	}
 	t.Name = table.Name
 	t.Arn = table.Arn
-	return t, ctx.RegisterResourceOutputs(t, pulumi.Map{"name": t.Name, "arn": t.Arn})
+	t.Arns = arns.ToStringMapOutput()
+	return t, ctx.RegisterResourceOutputs(t, pulumi.Map{"name": t.Name, "arn": t.Arn, "arns": t.Arns})
 }
 
 // TaskStatements let a region's tasks read and write the table through that

@@ -40,6 +40,7 @@ func NewFrontDoorProfile(ctx *pulumi.Context, name string, resourceGroup pulumi.
 // FrontDoorOrigin is one region's container app.
 type FrontDoorOrigin struct {
 	Region   string
+	Role     components.Role // in active-passive, only Primary (the writer's region) takes traffic while healthy
 	HostName pulumi.StringInput
 }
 
@@ -150,9 +151,9 @@ func NewFrontDoor(ctx *pulumi.Context, name string, args FrontDoorArgs, opts ...
 		return nil, err
 	}
 	var apiOrigins []pulumi.Resource
-	for i, o := range args.Origins {
+	for _, o := range args.Origins {
 		priority := 1
-		if args.Topology == components.ActivePassive && i > 0 {
+		if args.Topology == components.ActivePassive && o.Role != components.Primary {
 			priority = 2 // standbys take traffic only when the primary is unhealthy
 		}
 		org, err := origin("api-"+o.Region, api, o.HostName, priority)

@@ -89,7 +89,7 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 func Origins(stamps []*Stamp) []FrontDoorOrigin {
 	out := make([]FrontDoorOrigin, 0, len(stamps))
 	for _, s := range stamps {
-		out = append(out, FrontDoorOrigin{Region: s.Name, HostName: s.Compute.AppFQDN})
+		out = append(out, FrontDoorOrigin{Region: s.Name, Role: s.Role, HostName: s.Compute.AppFQDN})
 	}
 	return out
 }

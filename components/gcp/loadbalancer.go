@@ -108,7 +108,14 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 		serviceNames[r.Name] = bs.Name
 		all = append(all, r.EndpointGroupID)
 	}
-	apiService := regional[args.Regions[0].Name].ID()
+	// Active-passive serves from the writer's region (Role Primary).
+	serving := args.Regions[0].Name
+	for _, r := range args.Regions {
+		if r.Role == components.Primary {
+			serving = r.Name
+		}
+	}
+	apiService := regional[serving].ID()
 	if args.Topology == components.ActiveActive {
 		bs, err := backend(name+"-api", all...)
 		if err != nil {
@@ -117,7 +124,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 		apiService = bs.ID()
 		serviceNames["api"] = bs.Name
 	} else {
-		serviceNames["api"] = regional[args.Regions[0].Name].Name
+		serviceNames["api"] = regional[serving].Name
 	}
 
 	hosts := []string{args.Domain}

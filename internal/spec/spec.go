@@ -59,8 +59,8 @@ const (
 // RegionSpec is one region of the stack with its derived settings.
 type RegionSpec struct {
 	Name  string
-	Index int    // position in mobile-backend:regions; 0 is the primary
-	Role  Role   // primary, active or standby
+	Index int    // position in mobile-backend:regions; 0 is the home region
+	Role  Role   // primary (holds the database writer), active or standby
 	CIDR  string // the region's VPC / virtual network range
 }
 
@@ -93,6 +93,9 @@ type Spec struct {
 	Topology    Topology
 	RegionNames []string // as configured; Regions holds the derived per-region view
 	Regions     []RegionSpec
+	// WriterRegion is where the database writer is (mobile-backend:writerRegion;
+	// default the first region). It moves after a failover; Home does not.
+	WriterRegion string
 	Domain      string
 	Environment string
 
@@ -233,8 +236,24 @@ type BudgetAlert = components.BudgetAlert
 // BudgetAlerts are the thresholds every cloud's budget alerts at.
 var BudgetAlerts = components.BudgetAlerts
 
-// Primary is the first region: the writer, and the serving region in active-passive.
-func (s Spec) Primary() RegionSpec { return s.Regions[0] }
+// Primary is the region of the database writer (mobile-backend:writerRegion):
+// the serving region in active-passive. After a failover the operator moves
+// it; routing, the apps' writer settings and the backup selection follow.
+func (s Spec) Primary() RegionSpec {
+	for _, r := range s.Regions {
+		if r.Role == Primary {
+			return r
+		}
+	}
+	return s.Regions[0]
+}
+
+// Home is the first region of mobile-backend:regions: where the stack's
+// once-per-stack resources live (the global database's first cluster, the
+// session table's home, central logs, the backup vault, the stack's
+// provider). It does not move when the writer does, so a failover followed
+// by a new writerRegion replaces none of them.
+func (s Spec) Home() RegionSpec { return s.Regions[0] }
 
 // Production reports whether this stack is a production environment, which
 // turns on the protections that get in the way of tearing down test stacks
@@ -342,10 +361,13 @@ func (s *Spec) derive() {
 			cidrs[i] = DefaultCIDR(s.Cloud, name)
 		}
 	}
+	if s.WriterRegion == "" && len(s.RegionNames) > 0 {
+		s.WriterRegion = s.RegionNames[0]
+	}
 	s.Regions = nil
 	for i, name := range s.RegionNames {
 		r := RegionSpec{Name: name, Index: i, Role: Primary}
-		if i > 0 {
+		if name != s.WriterRegion {
 			r.Role = Active
 			if s.Topology == ActivePassive {
 				r.Role = Standby

@@ -32,6 +32,19 @@ func TestLoadDerivesRolesCIDRsZoneAndEnvironment(t *testing.T) {
 	assert.Equal(t, map[string]string{"app": "mobile-backend", "stack": "staging", "environment": "staging", "managed-by": "pulumi"}, s.StandardTags())
 }
 
+func TestTheWriterRegionTakesThePrimaryRoleAndHomeStays(t *testing.T) {
+	s, err := Load("staging", lookupOf(map[string]string{
+		"cloud": "aws", "topology": "active-passive", "domain": "api.eu.example.com",
+		"regions": `["eu-west-1","eu-central-1","eu-north-1"]`, "writerRegion": "eu-central-1",
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, []Role{Standby, Primary, Standby}, []Role{s.Regions[0].Role, s.Regions[1].Role, s.Regions[2].Role})
+	assert.Equal(t, "eu-central-1", s.Primary().Name)
+	assert.Equal(t, "eu-west-1", s.Home().Name, "the home region is the first of regions, wherever the writer is")
+	assert.Equal(t, 2, s.WorkloadFor(s.Primary()).MinInstances, "the writer region serves at full size")
+	assert.Equal(t, DefaultCIDR(AWS, "eu-west-1"), s.Regions[0].CIDR, "the network range stays with its region")
+}
+
 func TestActiveActiveRegionsAllServe(t *testing.T) {
 	s, err := Load("prod", lookupOf(map[string]string{
 		"cloud": "aws", "topology": "active-active", "domain": "api.example.com",

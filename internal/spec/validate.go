@@ -107,6 +107,9 @@ func (s Spec) validateShape(p *problems) {
 			p.add(key, "%q is not a%s %s region; see internal/spec/regions.go for the list", r, article(s.Cloud), cloudTitle(s.Cloud))
 		}
 	}
+	if s.WriterRegion != "" && !slices.Contains(s.RegionNames, s.WriterRegion) {
+		p.add("writerRegion", "%q is not one of regions %v", s.WriterRegion, s.RegionNames)
+	}
 
 	domainOK := false
 	if s.Domain == "" {
