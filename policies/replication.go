@@ -15,15 +15,18 @@ import (
 // fails over to.
 var DataReachesEveryRegion = Policy{
 	Name:        "data-reaches-every-region",
-	Description: "Every non-primary region holds an Aurora member, a DynamoDB replica and S3 replication from the primary; a Spanner configuration with a readable replica in every region or a Cloud SQL replica in each, and every region a bucket in its area (the uploads bucket, or a Storage Transfer copy of it); an Azure SQL geo-secondary in every non-primary region, and in every region a read-access geo-redundant storage account that admits every region's apps subnet.",
+	Description: "Every non-primary region holds an Aurora member, a DynamoDB replica and S3 replication from the writer's region; a Spanner configuration with a readable replica in every region or a Cloud SQL replica in each, and every region a bucket in its area (the uploads bucket, or a Storage Transfer copy of it); an Azure SQL geo-secondary in every non-primary region, and in every region a read-access geo-redundant storage account that admits every region's apps subnet.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		var vs []Violation
 		lacks := func(region, what string) {
 			vs = append(vs, violation(nil, "region %s has no %s", region, what))
 		}
+		// Database replicas hang off the home region, where the data tier
+		// was created; S3 replicates from wherever the writer is.
 		primary := s.Spec.Primary().Name
 		others := s.Spec.RegionNames[1:]
+		notWriter := slices.DeleteFunc(slices.Clone(s.Spec.RegionNames), func(r string) bool { return r == primary })
 		switch s.Spec.Cloud {
 		case spec.AWS:
 			members := map[string]bool{}
@@ -53,8 +56,10 @@ var DataReachesEveryRegion = Policy{
 				if len(s.OfType("aws:dynamodb/table:Table")) > 0 && !replicas[r] {
 					lacks(r, "DynamoDB global table replica")
 				}
+			}
+			for _, r := range notWriter {
 				if !replicated[r] {
-					lacks(r, "S3 replication from the primary")
+					lacks(r, "S3 replication from the writer's region")
 				}
 			}
 		case spec.GCP:

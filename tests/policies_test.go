@@ -143,7 +143,7 @@ func TestEachPolicyCatchesItsViolation(t *testing.T) {
 			return r.Type == typeTableReplica && r.Region == "eu-west-1"
 		}), "has no DynamoDB global table replica"},
 		{"DynamoDB replica deletable", policies.BackupsAndProtection, aws, mutated(t, aws, typeTableReplica, "", "deletionProtectionEnabled", false), "lacks point-in-time recovery or deletion protection"},
-		{"S3 not replicated", policies.DataReachesEveryRegion, aws, mutated(t, aws, typeReplication, "us-east-1", "rules.0.destination.bucket", "arn:aws:s3:::elsewhere"), "has no S3 replication from the primary"},
+		{"S3 not replicated", policies.DataReachesEveryRegion, aws, mutated(t, aws, typeReplication, "us-east-1", "rules.0.destination.bucket", "arn:aws:s3:::elsewhere"), "has no S3 replication from the writer's region"},
 		{"Spanner config too small", policies.DataReachesEveryRegion, gcp, mutated(t, gcp, typeSpanner, "", "config", "nam11"), "has no readable replica in us-west1"},
 		{"Cloud SQL replica missing", policies.DataReachesEveryRegion, gcpAP, mutated(t, gcpAP, typeSQL, "europe-north1", "masterInstanceName", nil), "region europe-north1 has no Cloud SQL cross-region replica"},
 		{"GCS placement", policies.DataReachesEveryRegion, gcp, mutated(t, gcp, typeGCSBucket, "", "location", "EU"), "region us-west1 has no bucket in its area (US)"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -474,24 +475,47 @@ func TestEveryStackExportsTheSameOutputsContract(t *testing.T) {
 // (a moved subnetwork range is a forced replacement on Google Cloud).
 func TestReorderingRegionsMovesNoNetworkRange(t *testing.T) {
 	t.Parallel()
-	for cloud, tc := range map[string]struct {
-		regions   []string
-		typ, path string
-	}{
-		"aws":   {[]string{"us-east-1", "eu-west-1", "ap-southeast-1"}, typeVpc, "cidrBlock"},
-		"gcp":   {[]string{"us-central1", "europe-west1", "asia-east1"}, "gcp:compute/subnetwork:Subnetwork", "ipCidrRange"},
-		"azure": {[]string{"eastus2", "westeurope", "southeastasia"}, "azure-native:network:VirtualNetwork", "addressSpace.addressPrefixes.0"},
-	} {
-		ranges := func(regions []string) map[string]string {
-			res := mustPlan(t, "order", contract(cloud, "active-passive", regions...))
-			out := map[string]string{}
-			for _, r := range res.Recorder.OfType(tc.typ) {
-				out[r.Region] = r.Str(tc.path)
-			}
-			require.Len(t, out, len(regions), cloud)
-			return out
+	networks := map[string][2]string{ // cloud -> type, range path
+		"aws":   {typeVpc, "cidrBlock"},
+		"gcp":   {"gcp:compute/subnetwork:Subnetwork", "ipCidrRange"},
+		"azure": {"azure-native:network:VirtualNetwork", "addressSpace.addressPrefixes.0"},
+	}
+	ranges := func(t *testing.T, c *stackfile.Config) map[string]string {
+		res, err := plan.Run(c)
+		require.NoError(t, err)
+		n := networks[string(res.Spec.Cloud)]
+		out := map[string]string{}
+		for _, r := range res.Recorder.OfType(n[0]) {
+			out[r.Region] = r.Str(n[1])
 		}
-		r := tc.regions
-		assert.Equal(t, ranges(r), ranges([]string{r[1], r[2], r[0]}), cloud)
+		require.Len(t, out, len(res.Spec.Regions), c.Stack)
+		return out
+	}
+	rotated := func(c *stackfile.Config) *stackfile.Config {
+		var regions []string
+		require.NoError(t, json.Unmarshal([]byte(c.Values["mobile-backend:regions"]), &regions))
+		moved := *c
+		moved.Values = maps.Clone(c.Values)
+		b, _ := json.Marshal(append(regions[1:], regions[0]))
+		moved.Values["mobile-backend:regions"] = string(b)
+		return &moved
+	}
+	var configs []*stackfile.Config
+	for _, file := range committedStacks(t) {
+		c, err := stackfile.Load(projectFile, file, stackfile.StackName(file))
+		require.NoError(t, err)
+		configs = append(configs, c)
+	}
+	for cloud, regions := range map[string][]string{
+		"aws": {"us-east-1", "eu-west-1", "ap-southeast-1"}, "gcp": {"us-central1", "europe-west1", "asia-east1"}, "azure": {"eastus2", "westeurope", "southeastasia"},
+	} {
+		for _, topology := range []string{"active-active", "active-passive"} {
+			c, err := stackfile.Load(projectFile, writeStack(t, "order", contract(cloud, topology, regions...)), "order")
+			require.NoError(t, err)
+			configs = append(configs, c)
+		}
+	}
+	for _, c := range configs {
+		assert.Equal(t, ranges(t, c), ranges(t, rotated(c)), "%s %s", c.Stack, c.Values["mobile-backend:topology"])
 	}
 }
