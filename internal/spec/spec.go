@@ -96,8 +96,8 @@ type Spec struct {
 	// WriterRegion is where the database writer is (mobile-backend:writerRegion;
 	// default the first region). It moves after a failover; Home does not.
 	WriterRegion string
-	Domain      string
-	Environment string
+	Domain       string
+	Environment  string
 
 	Workload
 	StandbyMinInstances int
