@@ -81,7 +81,7 @@ func Evaluate(s Stack, policies []Policy) []Violation {
 		for _, v := range p.Check(s) {
 			v.Policy = p.Name
 			if v.Severity == "" {
-				v.Severity = p.Severity
+				v.Severity = p.SeverityFor(s.Spec)
 			}
 			out = append(out, v)
 		}
@@ -121,6 +121,7 @@ var All = append([]Policy{
 	BackupsAndProtection,
 	StandardTags,
 	ResilienceWithinObjectives,
+	RegionLossSurvived,
 	DataReachesEveryRegion,
 	WAFAndLoadBalancerLogging,
 	AlertsRouted,

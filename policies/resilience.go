@@ -89,6 +89,8 @@ type Figure struct {
 type Budget struct {
 	RTO Figure `json:"rtoSeconds"`
 	RPO Figure `json:"rpoSeconds"`
+	// RegionLoss is, for every region, what survives its loss (AnalyzeRegionLoss).
+	RegionLoss []RegionLoss `json:"regionLoss"`
 }
 
 // ComputeBudget reads the recorded resources (not the config's intent) and

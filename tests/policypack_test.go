@@ -2,6 +2,7 @@ package tests
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -173,6 +174,8 @@ func TestPolicyPackAdaptsEveryRuleWithItsSeverityForTheStack(t *testing.T) {
 			switch p.Name() {
 			case policies.WAFEnforcing.Name, policies.AlertsRouted.Name:
 				assert.Equal(t, tc.prodOnly, p.EnforcementLevel(), "%s fails production only", p.Name())
+			case policies.RegionLossSurvived.Name: // both AWS stacks
+				assert.Equal(t, policyx.EnforcementLevelAdvisory, p.EnforcementLevel(), "%s is advisory on AWS until the Aurora promotion is automated", p.Name())
 			default:
 				assert.Equal(t, policyx.EnforcementLevelMandatory, p.EnforcementLevel(), p.Name())
 			}
@@ -187,7 +190,16 @@ func TestPolicyPackReportsWhatThePlanReportsAfterAnUpdateAndInAFirstPreview(t *t
 		pack := packFor(t, graph(res), res.Config.Stack)
 		for _, preview := range []bool{false, true} {
 			got := runPack(t, pack, asEngine(res.Recorder.Resources(), preview))
-			assert.Equal(t, res.Policies, got, "%s (preview %v)", file, preview)
+			want := res.Policies
+			if preview {
+				// The region-loss analysis joins on computed values: a
+				// first preview leaves it to the plan and to pulumi up.
+				want = slices.DeleteFunc(slices.Clone(want), func(v policies.Violation) bool { return v.Policy == policies.RegionLossSurvived.Name })
+				if len(want) == 0 {
+					want = nil
+				}
+			}
+			assert.Equal(t, want, got, "%s (preview %v)", file, preview)
 		}
 	}
 }

@@ -66,9 +66,11 @@ func Run(cfg *stackfile.Config) (*Result, error) {
 		}
 	}
 	graph := policies.Stack{Spec: s, Resources: rec.Resources()}
+	budget := policies.ComputeBudget(graph)
+	budget.RegionLoss = policies.AnalyzeRegionLoss(graph)
 	return &Result{
 		Config: cfg, Spec: s, Recorder: rec, Outputs: outputs,
-		Policies: policies.Evaluate(graph, policies.All), Resilience: policies.ComputeBudget(graph),
+		Policies: policies.Evaluate(graph, policies.All), Resilience: budget,
 	}, nil
 }
 
@@ -234,6 +236,7 @@ func (r *Result) WriteTree(w io.Writer) error {
 			fmt.Fprintf(w, "  not counted: %-45s %6d s\n", t.Name, t.Seconds)
 		}
 	}
+	writeRegionLoss(w, r.Resilience.RegionLoss)
 	fmt.Fprintf(w, "\nPolicies: %d checked, %d violations\n", len(policies.All), len(r.Policies))
 	for _, v := range r.Policies {
 		where := v.Resource
@@ -252,4 +255,20 @@ func (r *Result) WriteTree(w io.Writer) error {
 		fmt.Fprintf(w, "  %s: %s\n", k, b)
 	}
 	return nil
+}
+
+// writeRegionLoss prints the region-loss table: a row per lost region and
+// function, with what takes over (or the missing link) and its figures.
+func writeRegionLoss(w io.Writer, losses []policies.RegionLoss) {
+	fmt.Fprintf(w, "\nRegion loss (each region taken away from the recorded resources):\n")
+	fmt.Fprintf(w, "  %-16s %-18s %-9s %6s %6s  %s\n", "lost region", "function", "survives", "RTO s", "RPO s", "via")
+	for _, rl := range losses {
+		for _, f := range rl.Functions {
+			ok := "yes"
+			if !f.Survives {
+				ok = "NO"
+			}
+			fmt.Fprintf(w, "  %-16s %-18s %-9s %6d %6d  %s\n", rl.Region, f.Name, ok, f.RTOSeconds, f.RPOSeconds, f.Via)
+		}
+	}
 }

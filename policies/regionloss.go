@@ -1,0 +1,731 @@
+package policies
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/mobile-backend/mobile-backend/internal/mock"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// The user-visible functions the region-loss analysis follows.
+const (
+	FnAPIReads        = "api-reads"
+	FnAPIWrites       = "api-writes"
+	FnUploads         = "uploads"
+	FnStatic          = "static-content"
+	FnSignIn          = "sign-in-material"
+	FnAlerting        = "alerting"
+	FnFailoverControl = "failover-control"
+)
+
+// Functions are the functions, in the order the table shows them.
+var Functions = []string{FnAPIReads, FnAPIWrites, FnUploads, FnStatic, FnSignIn, FnAlerting, FnFailoverControl}
+
+// FunctionLoss is what becomes of one function when a region is lost: Via
+// names what takes over or, when it does not survive, the missing link.
+type FunctionLoss struct {
+	Name       string `json:"name"`
+	Survives   bool   `json:"survives"`
+	Via        string `json:"via"`
+	RTOSeconds int    `json:"rtoSeconds"`
+	RPOSeconds int    `json:"rpoSeconds"`
+}
+
+// RegionLoss is the analysis of losing one region.
+type RegionLoss struct {
+	Region    string         `json:"region"`
+	Functions []FunctionLoss `json:"functions"`
+}
+
+// lossView is the recorded graph with one region taken away.
+type lossView struct {
+	Stack
+	lost   string
+	budget Budget
+}
+
+// where is the region whose loss takes a resource out, "" for a global
+// data plane or a multi-region store. AWS: Route 53, CloudFront, IAM,
+// Shield, Budgets and the CloudFront-scoped WAF answer from the edge,
+// whatever happens to us-east-1, their control plane (a change to them
+// waits for it; serving does not). Google Cloud and Azure: the resource's
+// own region or location input when it is one of the cloud's regions.
+func (s Stack) where(r *mock.Resource) string {
+	switch cloudOf(r.Type) {
+	case "aws":
+		if hasPrefix(r.Type, []string{"aws:route53/", "aws:cloudfront/", "aws:iam/", "aws:shield/", "aws:budgets/"}) ||
+			r.Type == "aws:wafv2/webAcl:WebAcl" && r.Str("scope") == "CLOUDFRONT" {
+			return ""
+		}
+		return r.Region
+	default:
+		for _, k := range []string{"region", "location"} {
+			if v := r.Str(k); v != "" {
+				if _, ok := spec.LookupRegion(s.Spec.Cloud, v); ok {
+					return v
+				}
+				if strings.EqualFold(v, "global") {
+					return ""
+				}
+			}
+		}
+		if s.Spec.Cloud == spec.Azure && r.Region != "" && r.Str("location") == "" && !strings.HasPrefix(r.Type, "azure-native:cdn:") && !strings.HasPrefix(r.Type, "azure-native:insights:") {
+			return r.Region
+		}
+		return ""
+	}
+}
+
+// alive reports whether a resource outlives the lost region.
+func (v lossView) alive(r *mock.Resource) bool { return v.where(r) != v.lost }
+
+// LostRegions are the regions the analysis takes away: every region of
+// the stack and, on AWS, us-east-1, the home of global control planes.
+func LostRegions(s spec.Spec) []string {
+	out := slices.Clone(s.RegionNames)
+	if s.Cloud == spec.AWS && !slices.Contains(out, "us-east-1") {
+		out = append(out, "us-east-1")
+	}
+	return out
+}
+
+// AnalyzeRegionLoss evaluates the recorded resources with each region's
+// resources gone and reports, per function, whether it survives, through
+// what, and in how long.
+func AnalyzeRegionLoss(s Stack) []RegionLoss {
+	budget := ComputeBudget(s)
+	var out []RegionLoss
+	for _, lost := range LostRegions(s.Spec) {
+		v := lossView{Stack: s, lost: lost, budget: budget}
+		rl := RegionLoss{Region: lost}
+		for _, fn := range Functions {
+			f := v.function(fn)
+			f.Name = fn
+			rl.Functions = append(rl.Functions, f)
+		}
+		out = append(out, rl)
+	}
+	return out
+}
+
+func (v lossView) function(fn string) FunctionLoss {
+	switch fn {
+	case FnAPIReads:
+		return v.apiReads()
+	case FnAPIWrites:
+		return v.apiWrites()
+	case FnUploads:
+		return v.uploads()
+	case FnStatic:
+		return v.static()
+	case FnSignIn:
+		return v.signIn()
+	case FnAlerting:
+		return v.alerting()
+	default:
+		return v.failoverControl()
+	}
+}
+
+func survived(via string, rto, rpo int) FunctionLoss {
+	return FunctionLoss{Survives: true, Via: via, RTOSeconds: rto, RPOSeconds: rpo}
+}
+
+func broken(format string, args ...any) FunctionLoss {
+	return FunctionLoss{Via: fmt.Sprintf(format, args...)}
+}
+
+// servingBefore reports whether the lost region served API traffic.
+func (v lossView) servingBefore() bool {
+	return slices.ContainsFunc(v.Spec.Regions, func(r spec.RegionSpec) bool { return r.Name == v.lost && r.Serving() })
+}
+
+// writerLost reports whether the lost region holds the database writer.
+func (v lossView) writerLost() bool { return v.Spec.Primary().Name == v.lost }
+
+// rto is the recovery time of serving from another region when the lost
+// region took part: the budget's terms but the database's (a read, an
+// upload or a static file does not wait for a promotion), or nothing.
+func (v lossView) rto(took bool) int {
+	if !took {
+		return 0
+	}
+	total := 0
+	for _, t := range v.budget.RTO.Terms {
+		if !hasPrefix(t.Name, []string{"Aurora", "Cloud SQL", "Spanner", "SQL failover"}) {
+			total += t.Seconds
+		}
+	}
+	return total
+}
+
+// apiReads: a routed origin with a health check in a surviving region.
+func (v lossView) apiReads() FunctionLoss {
+	switch v.Spec.Cloud {
+	case spec.AWS:
+		lbRegion := map[string]string{}
+		for _, lb := range v.OfType("aws:lb/loadBalancer:LoadBalancer") {
+			if dns, _ := lb.Outputs["dnsName"].(string); dns != "" {
+				lbRegion[dns] = lb.Region
+			}
+		}
+		var via []string
+		for _, rec := range v.apiRecords() {
+			target := lbRegion[rec.Str("aliases.0.name")]
+			if target == "" || target == v.lost || rec.Str("healthCheckId") == "" {
+				continue
+			}
+			policy := "latency"
+			if p := rec.Str("failoverRoutingPolicies.0.type"); p != "" {
+				policy = strings.ToLower(p)
+			}
+			via = append(via, fmt.Sprintf("%s (%s)", target, policy))
+		}
+		if len(via) == 0 {
+			return broken("no health-checked Route 53 record of %s routes to a load balancer outside %s", v.Spec.Domain, v.lost)
+		}
+		return survived("Route 53 to "+strings.Join(via, ", "), v.rto(v.servingBefore()), 0)
+	case spec.GCP:
+		return v.gcpAPIReads()
+	default:
+		return v.azureOrigins("api", "API")
+	}
+}
+
+// apiRecords are the Route 53 records of the API hostname with a routing policy.
+func (v lossView) apiRecords() []*mock.Resource {
+	var out []*mock.Resource
+	for _, rec := range v.OfType("aws:route53/record:Record") {
+		if strings.TrimSuffix(rec.Str("name"), ".") == v.Spec.Domain && (rec.Len("failoverRoutingPolicies") > 0 || rec.Len("latencyRoutingPolicies") > 0) {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+func (v lossView) gcpAPIReads() FunctionLoss {
+	negRegion := func(group string) string {
+		if _, rest, ok := strings.Cut(group, "/regions/"); ok {
+			return strings.SplitN(rest, "/", 2)[0]
+		}
+		return ""
+	}
+	for _, m := range v.OfType("gcp:compute/uRLMap:URLMap") {
+		def := m.Str("defaultService")
+		if def == "" {
+			continue
+		}
+		for _, b := range v.OfType("gcp:compute/backendService:BackendService") {
+			if !strings.HasSuffix(def, "/"+b.Str("name")) {
+				continue
+			}
+			var alive []string
+			for _, g := range b.Strs("backends", "group") {
+				if r := negRegion(g); r != "" && r != v.lost {
+					alive = append(alive, r)
+				}
+			}
+			if len(alive) > 0 {
+				took := slices.Contains(b.Strs("backends", "group"), "") || len(alive) < b.Len("backends")
+				return survived("global load balancer to "+strings.Join(alive, ", "), v.rto(took), 0)
+			}
+			// The default backend is lost: a workflow outside the region must switch it.
+			if w := v.automation(`"defaultService"`); w != nil {
+				return survived(fmt.Sprintf("failover workflow %s in %s switches the URL map", w.Str("name"), v.where(w)), v.budget.RTO.Computed, 0)
+			}
+			return broken("the URL map's default backend %s has no endpoint outside %s and no failover workflow outside it switches the map", b.Str("name"), v.lost)
+		}
+	}
+	return broken("no URL map routes %s", v.Spec.Domain)
+}
+
+// automation is the failover workflow living outside the lost region, with
+// an Eventarc trigger there, whose source contains marker.
+func (v lossView) automation(marker string) *mock.Resource {
+	for _, w := range v.OfType("gcp:workflows/workflow:Workflow") {
+		if !v.alive(w) || (!strings.Contains(w.Str("sourceContents"), marker) && !mock.Unresolved(w.Str("sourceContents"))) {
+			continue
+		}
+		for _, t := range v.OfType("gcp:eventarc/trigger:Trigger") {
+			if v.alive(t) && v.where(t) == v.where(w) {
+				return w
+			}
+		}
+	}
+	return nil
+}
+
+// azureOrigins: a probed Front Door origin group with an enabled origin
+// outside the lost region.
+func (v lossView) azureOrigins(group, what string) FunctionLoss {
+	probed := false
+	for _, g := range v.OfType("azure-native:cdn:AFDOriginGroup") {
+		if g.Str("originGroupName") == group {
+			probed = g.Get("healthProbeSettings") != nil
+		}
+	}
+	if !probed {
+		return broken("Front Door origin group %s has no health probe", group)
+	}
+	var alive []string
+	for _, o := range v.OfType("azure-native:cdn:AFDOrigin") {
+		if o.Str("originGroupName") != group || o.Str("enabledState") == "Disabled" {
+			continue
+		}
+		if r := v.originRegion(o); r != "" && r != v.lost {
+			alive = append(alive, r)
+		}
+	}
+	if len(alive) == 0 {
+		return broken("Front Door origin group %s has no %s origin outside %s", group, what, v.lost)
+	}
+	took := group == "api" && v.servingBefore() || group != "api"
+	return survived(fmt.Sprintf("Front Door %s origins in %s", group, strings.Join(alive, ", ")), v.rto(took), 0)
+}
+
+// originRegion is the region of the app or storage account an origin's
+// host name belongs to.
+func (v lossView) originRegion(o *mock.Resource) string {
+	host := o.Str("hostName")
+	for _, a := range v.OfType("azure-native:app:ContainerApp") {
+		if fqdn, _ := a.Out("configuration.ingress.fqdn").(string); fqdn != "" && fqdn == host || slices.Contains(o.PropertyDeps["hostName"], a.URN) {
+			return v.where(a)
+		}
+	}
+	for _, a := range v.OfType("azure-native:storage:StorageAccount") {
+		if name := a.Str("accountName"); name != "" && strings.HasPrefix(host, name+".") || slices.Contains(o.PropertyDeps["hostName"], a.URN) {
+			return v.where(a)
+		}
+	}
+	return ""
+}
+
+// apiWrites: with the writer alive, every surviving serving region's app
+// reaches it; with the writer lost, something outside promotes a replica.
+func (v lossView) apiWrites() FunctionLoss {
+	rpo := v.budget.RPO.Computed
+	switch v.Spec.Cloud {
+	case spec.AWS:
+		if v.writerLost() {
+			for _, sm := range v.OfType("aws:sfn/stateMachine:StateMachine") {
+				if v.alive(sm) && strings.Contains(strings.ToLower(sm.Str("definition")), "failoverglobalcluster") {
+					return survived(fmt.Sprintf("state machine %s in %s promotes an Aurora secondary", sm.Str("name"), v.where(sm)), v.budget.RTO.Computed, rpo)
+				}
+			}
+			return broken("the Aurora writer in %s is lost and no automation outside it promotes a secondary (an operator's rds failover-global-cluster)", v.lost)
+		}
+		forwarding := map[string]bool{}
+		readers := map[string]string{}
+		for _, c := range v.OfType("aws:rds/cluster:Cluster") {
+			forwarding[c.Region] = c.Bool("enableGlobalWriteForwarding")
+			readers[c.Region], _ = c.Outputs["readerEndpoint"].(string)
+		}
+		for _, td := range v.OfType("aws:ecs/taskDefinition:TaskDefinition") {
+			r := td.Region
+			if r == v.lost || !v.servesAfter(r) {
+				continue
+			}
+			env := taskEnv(td)
+			if r != v.Spec.Primary().Name && (env["DB_WRITER_HOST"] != readers[r] || !forwarding[r]) {
+				return broken("the app in %s writes to %s, which resolves into the writer's network, not its own (no write forwarding through its cluster)", r, env["DB_WRITER_HOST"])
+			}
+		}
+		how := " (the serving region)"
+		if v.Spec.Topology == spec.ActiveActive {
+			how = " (write forwarding from the other regions)"
+		}
+		return survived("Aurora writer in "+v.Spec.Primary().Name+how, 0, 0)
+	case spec.GCP:
+		if len(v.OfType("gcp:spanner/instance:Instance")) > 0 {
+			return survived("Spanner multi-region: a new leader is elected", v.rto(v.writerLost()), rpo)
+		}
+		if !v.writerLost() {
+			return survived("Cloud SQL writer "+v.writerHost()+" in "+v.Spec.Primary().Name, 0, 0)
+		}
+		if w := v.automation("promoteReplica"); w != nil {
+			return survived(fmt.Sprintf("failover workflow %s in %s promotes the replica and moves %s", w.Str("name"), v.where(w), v.writerHost()), v.budget.RTO.Computed, rpo)
+		}
+		return broken("the Cloud SQL writer in %s is lost and no workflow outside it promotes a replica", v.lost)
+	default:
+		for _, f := range v.OfType("azure-native:sql:FailoverGroup") {
+			policy := f.Str("readWriteEndpoint.failoverPolicy")
+			if !v.writerLost() {
+				return survived("SQL failover group listener to the writer in "+v.Spec.Primary().Name, 0, 0)
+			}
+			if policy == "Automatic" && f.Len("partnerServers") > 0 {
+				return survived(fmt.Sprintf("SQL failover group %s fails over to its partner (automatic, %d min grace)", f.Str("failoverGroupName"), f.Int("readWriteEndpoint.failoverWithDataLossGracePeriodMinutes")), v.budget.RTO.Computed, rpo)
+			}
+			return broken("SQL failover group %s fails over only by hand (%s)", f.Str("failoverGroupName"), policy)
+		}
+		return broken("no SQL failover group: the apps' writer is one server")
+	}
+}
+
+// writerHost is the Cloud SQL writer's stable name the apps use.
+func (v lossView) writerHost() string {
+	for _, r := range v.OfType("gcp:dns/recordSet:RecordSet") {
+		if strings.HasPrefix(r.Str("name"), "writer.") {
+			return strings.TrimSuffix(r.Str("name"), ".")
+		}
+	}
+	return "(none)"
+}
+
+// servesAfter reports whether a region takes API traffic once the lost
+// region is gone: every surviving region in active-active; in
+// active-passive the writer's, or its successor when the writer is lost.
+func (v lossView) servesAfter(region string) bool {
+	if v.Spec.Topology == spec.ActiveActive {
+		return region != v.lost
+	}
+	if !v.writerLost() {
+		return region == v.Spec.Primary().Name
+	}
+	for _, r := range v.Spec.Regions {
+		if r.Name != v.lost {
+			return r.Name == region
+		}
+	}
+	return false
+}
+
+// taskEnv is the environment of an ECS task definition's first container.
+func taskEnv(td *mock.Resource) map[string]string {
+	var defs []struct {
+		Environment []struct{ Name, Value string } `json:"environment"`
+	}
+	_ = json.Unmarshal([]byte(td.Str("containerDefinitions")), &defs)
+	env := map[string]string{}
+	if len(defs) > 0 {
+		for _, e := range defs[0].Environment {
+			env[e.Name] = e.Value
+		}
+	}
+	return env
+}
+
+// uploads: every app that serves after the loss writes to a store that
+// outlives it.
+func (v lossView) uploads() FunctionLoss {
+	rpo := 0
+	for _, t := range v.budget.RPO.Terms {
+		if strings.Contains(t.Name, "S3") || strings.Contains(t.Name, "Storage") || strings.Contains(t.Name, "storage") {
+			rpo = max(rpo, t.Seconds)
+		}
+	}
+	var via []string
+	switch v.Spec.Cloud {
+	case spec.AWS:
+		buckets := map[string]*mock.Resource{}
+		for _, b := range v.OfType("aws:s3/bucketV2:BucketV2") {
+			buckets[b.Str("bucket")] = b
+		}
+		for _, td := range v.OfType("aws:ecs/taskDefinition:TaskDefinition") {
+			if !v.servesAfter(td.Region) {
+				continue
+			}
+			b := buckets[taskEnv(td)["UPLOADS_BUCKET"]]
+			if b == nil || !v.alive(b) {
+				return broken("the app in %s writes uploads to %q, lost with %s", td.Region, taskEnv(td)["UPLOADS_BUCKET"], v.lost)
+			}
+			via = append(via, td.Region+" → "+b.Str("bucket"))
+		}
+	case spec.GCP:
+		for _, svc := range v.OfType("gcp:cloudrunv2/service:Service") {
+			if !v.servesAfter(v.where(svc)) {
+				continue
+			}
+			name := containerValue(svc, "UPLOADS_BUCKET")
+			b := v.gcsByName(name)
+			if b == nil || !v.alive(b) {
+				return broken("the app in %s writes uploads to %q, lost with %s", v.where(svc), name, v.lost)
+			}
+			via = append(via, v.where(svc)+" → "+b.Str("location"))
+		}
+	default:
+		for _, app := range v.OfType("azure-native:app:ContainerApp") {
+			r := v.where(app)
+			if !v.servesAfter(r) {
+				continue
+			}
+			var account *mock.Resource
+			for _, a := range v.OfType("azure-native:storage:StorageAccount") {
+				if a.Str("accountName") == azureValue(app, "UPLOADS_ACCOUNT") {
+					account = a
+				}
+			}
+			if account == nil || !v.alive(account) {
+				return broken("the app in %s has no writable storage account outside %s", r, v.lost)
+			}
+			via = append(via, r+" → "+account.Str("accountName"))
+		}
+	}
+	if len(via) == 0 {
+		return broken("no app serves uploads once %s is lost", v.lost)
+	}
+	return survived(strings.Join(via, ", "), v.rto(v.servingBefore()), rpo)
+}
+
+// containerValue is an environment value of a Cloud Run service.
+func containerValue(svc *mock.Resource, name string) string {
+	for i := 0; i < svc.Len("template.containers.0.envs"); i++ {
+		if svc.Str(fmt.Sprintf("template.containers.0.envs.%d.name", i)) == name {
+			return svc.Str(fmt.Sprintf("template.containers.0.envs.%d.value", i))
+		}
+	}
+	return ""
+}
+
+// azureValue is an environment value of a container app.
+func azureValue(app *mock.Resource, name string) string {
+	for i := 0; i < app.Len("template.containers.0.env"); i++ {
+		if app.Str(fmt.Sprintf("template.containers.0.env.%d.name", i)) == name {
+			return app.Str(fmt.Sprintf("template.containers.0.env.%d.value", i))
+		}
+	}
+	return ""
+}
+
+func (v lossView) gcsByName(name string) *mock.Resource {
+	for _, b := range v.OfType("gcp:storage/bucket:Bucket") {
+		if out, _ := b.Outputs["name"].(string); b.Str("name") == name || out == name {
+			return b
+		}
+	}
+	return nil
+}
+
+// static: the edge serves static content from an origin that outlives the
+// lost region.
+func (v lossView) static() FunctionLoss {
+	switch v.Spec.Cloud {
+	case spec.AWS:
+		buckets := map[string]*mock.Resource{}
+		for _, b := range v.OfType("aws:s3/bucketV2:BucketV2") {
+			if d, _ := b.Outputs["bucketRegionalDomainName"].(string); d != "" {
+				buckets[d] = b
+			}
+		}
+		for _, d := range v.OfType("aws:cloudfront/distribution:Distribution") {
+			var alive []string
+			for i := 0; i < d.Len("origins"); i++ {
+				if b := buckets[d.Str(fmt.Sprintf("origins.%d.domainName", i))]; b != nil && v.alive(b) {
+					alive = append(alive, b.Region)
+				}
+			}
+			grouped := d.Len("originGroups.0.members") >= 2
+			if len(alive) > 0 && (grouped || d.Len("origins") == 1) {
+				return survived("CloudFront origin group: bucket in "+strings.Join(alive, ", "), 0, 0)
+			}
+			return broken("CloudFront serves static content from origins in %s only, without a failover origin outside it", v.lost)
+		}
+		return broken("no CloudFront distribution serves static content")
+	case spec.GCP:
+		for _, bb := range v.OfType("gcp:compute/backendBucket:BackendBucket") {
+			b := v.gcsByName(bb.Str("bucketName"))
+			if b == nil {
+				for _, u := range v.OfType("gcp:storage/bucket:Bucket") {
+					if slices.Contains(bb.PropertyDeps["bucketName"], u.URN) {
+						b = u
+					}
+				}
+			}
+			if b != nil && v.alive(b) {
+				return survived("Cloud CDN backend bucket in "+b.Str("location"), 0, 0)
+			}
+		}
+		return broken("no Cloud CDN backend bucket outlives %s", v.lost)
+	default:
+		return v.azureOrigins("static", "static")
+	}
+}
+
+// signIn: every region that serves after the loss has its key (and, on
+// AWS, its copy of the database secret) outside the lost region.
+func (v lossView) signIn() FunctionLoss {
+	keys := map[string]bool{}
+	var keyType string
+	switch v.Spec.Cloud {
+	case spec.AWS:
+		keyType = "aws:kms/key:Key"
+	case spec.GCP:
+		keyType = "gcp:kms/keyRing:KeyRing"
+	default:
+		keyType = "azure-native:keyvault:Vault"
+	}
+	for _, k := range v.OfType(keyType) {
+		if v.alive(k) {
+			keys[v.where(k)] = true
+		}
+	}
+	var via []string
+	for _, r := range v.Spec.RegionNames {
+		if r == v.lost || !v.servesAfter(r) {
+			continue
+		}
+		if v.Spec.Cloud == spec.GCP && len(keys) > 0 || keys[r] {
+			via = append(via, r)
+			continue
+		}
+		return broken("%s serves after the loss of %s but has no key of its own (%s)", r, v.lost, keyType)
+	}
+	return survived("own keys in "+strings.Join(via, ", "), 0, 0)
+}
+
+// alerting: an alarm or alert policy outside the lost region that fires on
+// its loss and reaches a subscriber.
+func (v lossView) alerting() FunctionLoss {
+	switch v.Spec.Cloud {
+	case spec.AWS:
+		subscribed := map[string]bool{}
+		for _, sub := range v.OfType("aws:sns/topicSubscription:TopicSubscription") {
+			if v.alive(sub) {
+				subscribed[sub.Str("topic")] = true
+			}
+		}
+		host := ""
+		for _, lb := range v.OfType("aws:lb/loadBalancer:LoadBalancer") {
+			if lb.Region == v.lost {
+				host, _ = lb.Outputs["dnsName"].(string)
+			}
+		}
+		if host == "" { // a control-plane region only: the survivors' own alarms still reach people
+			for _, a := range v.OfType("aws:cloudwatch/compositeAlarm:CompositeAlarm") {
+				if v.alive(a) && slices.ContainsFunc(a.Strs("alarmActions", ""), func(t string) bool { return subscribed[t] }) {
+					return survived(fmt.Sprintf("%s serves no traffic; the regions' alarms (%s, ...) reach their subscribers", v.lost, a.Name), 0, 0)
+				}
+			}
+			return broken("no alarm outside %s reaches a subscriber", v.lost)
+		}
+		checks := map[string]bool{}
+		for _, hc := range v.OfType("aws:route53/healthCheck:HealthCheck") {
+			if hc.Str("fqdn") == host {
+				checks[hc.ID] = true
+			}
+		}
+		for _, a := range v.OfType("aws:cloudwatch/metricAlarm:MetricAlarm") {
+			if a.Str("metricName") == "HealthCheckStatus" && checks[a.Str("dimensions.HealthCheckId")] && v.alive(a) &&
+				slices.ContainsFunc(a.Strs("alarmActions", ""), func(t string) bool { return subscribed[t] }) {
+				return survived(fmt.Sprintf("alarm %s in %s on its Route 53 health check", a.Name, a.Region), 0, 0)
+			}
+		}
+		// The writer's loss also shows from the other regions: their Aurora
+		// members stop receiving replication (missing data is breaching).
+		for _, a := range v.OfType("aws:cloudwatch/metricAlarm:MetricAlarm") {
+			if v.writerLost() && a.Str("metricName") == "AuroraGlobalDBReplicationLag" && a.Str("treatMissingData") == "breaching" && v.alive(a) &&
+				slices.ContainsFunc(a.Strs("alarmActions", ""), func(t string) bool { return subscribed[t] }) {
+				return survived(fmt.Sprintf("alarm %s in %s on replication from the lost writer", a.Name, a.Region), 0, 0)
+			}
+		}
+		return broken("the only alarms on %s's health live in %s itself (Route 53 health-check metrics exist in us-east-1 only)", v.lost, v.lost)
+	case spec.GCP:
+		channels := 0
+		for _, c := range v.OfType("gcp:monitoring/notificationChannel:NotificationChannel") {
+			if c.Str("type") == "email" {
+				channels++
+			}
+		}
+		for _, u := range v.OfType("gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig") {
+			if u.Str("monitoredResource.labels.host") == v.lost+"."+v.Spec.Domain {
+				for _, a := range v.OfType("gcp:monitoring/alertPolicy:AlertPolicy") {
+					id, _ := u.Outputs["uptimeCheckId"].(string)
+					watches := id != "" && strings.Contains(a.Str("conditions.0.conditionThreshold.filter"), `check_id="`+id+`"`) || slices.Contains(a.PropertyDeps["conditions"], u.URN)
+					if channels > 0 && a.Len("notificationChannels") > 0 && watches {
+						return survived("alert policy "+a.Str("displayName")+" (Cloud Monitoring, global) on the region's uptime check", 0, 0)
+					}
+				}
+			}
+		}
+		return broken("no alert policy with a notification channel watches %s's uptime check", v.lost)
+	default:
+		var groups []string
+		for _, g := range v.OfType("azure-native:insights:ActionGroup") {
+			if g.Len("emailReceivers") > 0 && v.alive(g) {
+				groups = append(groups, g.URN)
+			}
+		}
+		for _, a := range v.OfType("azure-native:insights:MetricAlert") {
+			if !v.alive(a) || len(groups) == 0 || !strings.Contains(a.Str("criteria.allOf.0.metricName"), "OriginHealth") {
+				continue
+			}
+			return survived(fmt.Sprintf("metric alert %s on Front Door origin health (global)", a.Str("ruleName")), 0, 0)
+		}
+		return broken("no alert outside %s fires on its origins' health", v.lost)
+	}
+}
+
+// failoverControl: what must act does not itself depend on the lost region.
+func (v lossView) failoverControl() FunctionLoss {
+	reads, writes := v.apiReads(), v.apiWrites()
+	switch {
+	case !reads.Survives:
+		return broken("traffic control: %s", reads.Via)
+	case !writes.Survives:
+		return broken("database control: %s", writes.Via)
+	}
+	return survived(reads.Via+"; "+writes.Via, 0, 0)
+}
+
+// RegionLossSurvived: the loss of any one region leaves every function
+// working, by what the recorded resources say.
+var RegionLossSurvived = Policy{
+	Name:        "region-loss-survived",
+	Description: "For every region (and us-east-1 on AWS), the recorded resources without it still serve API reads and writes, uploads, static content, sign-in material, alerting and failover control.",
+	Severity:    Mandatory,
+	// Advisory on AWS until the Aurora promotion is automated: a lost
+	// writer region waits for an operator's failover-global-cluster (the
+	// analysis says so in every AWS plan).
+	SeverityIn: func(s spec.Spec) Severity {
+		if s.Cloud == spec.AWS {
+			return Advisory
+		}
+		return Mandatory
+	},
+	Check: func(s Stack) []Violation {
+		if firstPreview(s) {
+			return nil
+		}
+		var vs []Violation
+		for _, rl := range AnalyzeRegionLoss(s) {
+			for _, f := range rl.Functions {
+				if !f.Survives {
+					v := violation(nil, "losing %s breaks %s: %s", rl.Region, f.Name, f.Via)
+					if f.Name == FnAlerting && len(s.Spec.AlertEmails) == 0 {
+						// Nobody to alert at all: alerts-routed's call
+						// (advisory outside production).
+						v.Severity = productionMandatory(s.Spec)
+					}
+					vs = append(vs, v)
+				}
+			}
+		}
+		return vs
+	},
+}
+
+// firstPreview reports whether the values the analysis joins on (the apps'
+// environments, the URL map, the routing records' targets) are not known
+// yet, as in a first preview: the analysis would see links missing that are
+// merely uncomputed, so the policy leaves that preview to the offline plan
+// and to pulumi up, which know them.
+func firstPreview(s Stack) bool {
+	for typ, path := range map[string]string{
+		"aws:ecs/taskDefinition:TaskDefinition": "containerDefinitions",
+		"aws:route53/record:Record":             "aliases.0.name",
+		"gcp:compute/uRLMap:URLMap":             "defaultService",
+		"gcp:cloudrunv2/service:Service":        "template.containers.0.envs",
+		"azure-native:app:ContainerApp":         "template.containers.0.env",
+	} {
+		for _, r := range s.OfType(typ) {
+			unknown := false
+			walkStrings(r.Get(path), path, func(_, text string) { unknown = unknown || mock.Unresolved(text) })
+			if unknown || r.Get(path) == nil && typ == "gcp:compute/uRLMap:URLMap" && r.Str("name") != "" && !strings.HasSuffix(r.Str("name"), "-redirect") {
+				return true
+			}
+		}
+	}
+	return false
+}
