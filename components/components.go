@@ -41,6 +41,30 @@ const (
 	Standby Role = "standby"
 )
 
+// Successor is the region that takes over from the writer: the next one
+// after it in the order of the regions (the first after the last). Failover
+// routing's secondary, the automation that promotes, and every cloud agree
+// on it.
+func Successor(regions []string, roles []Role) string {
+	for i, r := range roles {
+		if r == Primary {
+			return regions[(i+1)%len(regions)]
+		}
+	}
+	return ""
+}
+
+// Watcher is the region that watches a region: the one after it (the
+// first for the last), so the writer's watcher is its successor.
+func Watcher(regions []string, region string) string {
+	for i, r := range regions {
+		if r == region {
+			return regions[(i+1)%len(regions)]
+		}
+	}
+	return ""
+}
+
 // WAFMode is what a web firewall does with a request that matches a rule.
 type WAFMode string
 

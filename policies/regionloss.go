@@ -155,7 +155,7 @@ func (v lossView) rto(took bool) int {
 	}
 	total := 0
 	for _, t := range v.budget.RTO.Terms {
-		if !hasPrefix(t.Name, []string{"Aurora", "Cloud SQL", "Spanner", "SQL failover"}) {
+		if !hasPrefix(t.Name, []string{"Aurora", "Cloud SQL", "Spanner", "SQL failover", "region watch"}) {
 			total += t.Seconds
 		}
 	}
@@ -310,12 +310,18 @@ func (v lossView) apiWrites() FunctionLoss {
 	switch v.Spec.Cloud {
 	case spec.AWS:
 		if v.writerLost() {
-			for _, sm := range v.OfType("aws:sfn/stateMachine:StateMachine") {
-				if v.alive(sm) && strings.Contains(strings.ToLower(sm.Str("definition")), "failoverglobalcluster") {
-					return survived(fmt.Sprintf("state machine %s in %s promotes an Aurora secondary", sm.Str("name"), v.where(sm)), v.budget.RTO.Computed, rpo)
+			missing := "no automation outside it promotes a secondary (an operator's rds failover-global-cluster)"
+			for _, w := range v.awsWatches() {
+				switch {
+				case !w.promotes:
+					continue
+				case !w.permitted:
+					missing = fmt.Sprintf("state machine %s may not call rds:FailoverGlobalCluster (its role's policy lacks it)", w.machine.Str("name"))
+					continue
 				}
+				return survived(fmt.Sprintf("state machine %s in %s promotes its Aurora member", w.machine.Str("name"), w.machine.Region), v.budget.RTO.Computed, rpo)
 			}
-			return broken("the Aurora writer in %s is lost and no automation outside it promotes a secondary (an operator's rds failover-global-cluster)", v.lost)
+			return broken("the Aurora writer in %s is lost and %s", v.lost, missing)
 		}
 		forwarding := map[string]bool{}
 		readers := map[string]string{}
@@ -612,6 +618,12 @@ func (v lossView) alerting() FunctionLoss {
 				return survived(fmt.Sprintf("alarm %s in %s on its Route 53 health check", a.Name, a.Region), 0, 0)
 			}
 		}
+		// A region watch outside it probes its own hostname and alerts.
+		for _, w := range v.awsWatches() {
+			if w.alerts(subscribed) {
+				return survived(fmt.Sprintf("region watch %s in %s probes it and alerts", w.machine.Str("name"), w.machine.Region), 0, 0)
+			}
+		}
 		// The writer's loss also shows from the other regions: their Aurora
 		// members stop receiving replication (missing data is breaching).
 		for _, a := range v.OfType("aws:cloudwatch/metricAlarm:MetricAlarm") {
@@ -675,15 +687,6 @@ var RegionLossSurvived = Policy{
 	Name:        "region-loss-survived",
 	Description: "For every region (and us-east-1 on AWS), the recorded resources without it still serve API reads and writes, uploads, static content, sign-in material, alerting and failover control.",
 	Severity:    Mandatory,
-	// Advisory on AWS until the Aurora promotion is automated: a lost
-	// writer region waits for an operator's failover-global-cluster (the
-	// analysis says so in every AWS plan).
-	SeverityIn: func(s spec.Spec) Severity {
-		if s.Cloud == spec.AWS {
-			return Advisory
-		}
-		return Mandatory
-	},
 	Check: func(s Stack) []Violation {
 		if firstPreview(s) {
 			return nil
@@ -728,4 +731,56 @@ func firstPreview(s Stack) bool {
 		}
 	}
 	return false
+}
+
+// awsWatch is a region watch (a state machine started by a schedule) that
+// outlives the lost region and probes it.
+type awsWatch struct {
+	machine   *mock.Resource
+	def       string
+	promotes  bool // its definition fails the global database over
+	permitted bool // and its role may
+}
+
+func (w awsWatch) alerts(subscribed map[string]bool) bool {
+	for topic := range subscribed {
+		if strings.Contains(w.def, topic) && strings.Contains(w.def, "arn:aws:states:::sns:publish") {
+			return true
+		}
+	}
+	return false
+}
+
+// awsWatches are the scheduled state machines outside the lost region
+// whose probe calls the lost region's own hostname.
+func (v lossView) awsWatches() []awsWatch {
+	host := "https://" + v.lost + "." + v.Spec.Domain
+	var out []awsWatch
+	for _, sm := range v.OfType("aws:sfn/stateMachine:StateMachine") {
+		arn, _ := sm.Outputs["arn"].(string)
+		def := sm.Str("definition")
+		if !v.alive(sm) || !strings.Contains(def, `"`+host) || !strings.Contains(def, "arn:aws:states:::http:invoke") {
+			continue
+		}
+		scheduled := false
+		for _, sc := range v.OfType("aws:scheduler/schedule:Schedule") {
+			scheduled = scheduled || v.alive(sc) && (sc.Str("target.arn") == arn || slices.Contains(sc.PropertyDeps["target"], sm.URN))
+		}
+		if !scheduled {
+			continue
+		}
+		w := awsWatch{machine: sm, def: def, promotes: strings.Contains(def, "aws-sdk:rds:failoverGlobalCluster")}
+		for _, role := range v.OfType("aws:iam/role:Role") {
+			if roleArn, _ := role.Outputs["arn"].(string); roleArn == "" || roleArn != sm.Str("roleArn") {
+				continue
+			}
+			for _, p := range v.OfType("aws:iam/rolePolicy:RolePolicy") {
+				if slices.Contains(targets(p, "role"), role.ID) || p.Str("role") == role.Str("name") {
+					w.permitted = w.permitted || strings.Contains(p.Str("policy"), `"rds:FailoverGlobalCluster"`)
+				}
+			}
+		}
+		out = append(out, w)
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -106,6 +107,11 @@ func ComputeBudget(s Stack) Budget {
 		}
 		rto = append(rto, Term{"Route 53 health check detection (interval × threshold)", detect}, Term{"DNS alias TTL", ELBAliasTTLSeconds})
 		if len(s.OfType("aws:rds/globalCluster:GlobalCluster")) > 0 {
+			// The region watch that promotes declares the writer down after
+			// its schedule's interval and its probe's retries.
+			if d := awsWatchDetection(s); d > 0 {
+				rto = append(rto, Term{"region watch: sustained failure (schedule + probe retries)", d})
+			}
 			rto = append(rto, Term{"Aurora global failover", AuroraGlobalFailoverSeconds})
 			rpo = append(rpo, Term{"Aurora global replication", AuroraGlobalRPOSeconds})
 		}
@@ -222,6 +228,44 @@ func ComputeBudget(s Stack) Budget {
 		b.RPO.Computed = max(b.RPO.Computed, t.Seconds)
 	}
 	return b
+}
+
+// awsWatchDetection is how long the promoting region watch takes to declare
+// the writer down: its schedule's rate plus its probe's retries (interval ×
+// attempts), read from the schedule and the state machine; 0 without one.
+func awsWatchDetection(s Stack) int {
+	detect := 0
+	for _, sm := range s.OfType("aws:sfn/stateMachine:StateMachine") {
+		var def struct {
+			States map[string]struct {
+				Resource string
+				Retry    []struct{ IntervalSeconds, MaxAttempts int }
+			}
+		}
+		if json.Unmarshal([]byte(sm.Str("definition")), &def) != nil || !strings.Contains(sm.Str("definition"), "aws-sdk:rds:failoverGlobalCluster") {
+			continue
+		}
+		rate := 0
+		arn, _ := sm.Outputs["arn"].(string)
+		for _, sc := range s.OfType("aws:scheduler/schedule:Schedule") {
+			if sc.Str("target.arn") == arn {
+				var n int
+				if _, err := fmt.Sscanf(sc.Str("scheduleExpression"), "rate(%d minute", &n); err == nil {
+					rate = 60 * n
+				}
+			}
+		}
+		retries := 0
+		for _, st := range def.States {
+			if st.Resource == "arn:aws:states:::http:invoke" {
+				for _, r := range st.Retry {
+					retries += r.IntervalSeconds * r.MaxAttempts
+				}
+			}
+		}
+		detect = max(detect, rate+retries)
+	}
+	return detect
 }
 
 // copyInterval is the repeat interval of the Storage Transfer job that

@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mobile-backend/mobile-backend/components"
 	awsc "github.com/mobile-backend/mobile-backend/components/aws"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
@@ -151,6 +152,24 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Every region is watched by the one after it, so the writer's watcher
+	// is its successor: it alerts on a sustained failure and promotes its own
+	// Aurora member; the others only alert (Route 53 health-check metrics,
+	// and so their alarms, exist in us-east-1 only).
+	for _, r := range regions {
+		watcher := regionNamed(regions, components.Watcher(s.RegionNames, r.Name))
+		args := awsc.RegionWatchArgs{
+			Stack: s.Stack, Account: account, Region: watcher, Watched: r.Name,
+			ProbeURL: "https://" + awsc.RegionalHostname(r.Name, s.Domain) + s.HealthCheck.Path,
+			TopicArn: monitoring.TopicArns.MapIndex(pulumi.String(watcher.Name)),
+		}
+		if r.Role == spec.Primary {
+			args.Promote = &awsc.Promotion{GlobalClusterID: db.GlobalClusterID, GlobalClusterArn: db.GlobalClusterArn, ClusterArn: db.ClusterArn(watcher.Name)}
+		}
+		if _, err := awsc.NewRegionWatch(ctx, s.Stack+"-watch-"+r.Name, args, watcher.In()); err != nil {
+			return nil, err
+		}
+	}
 	if _, err := awsc.NewCentralLogs(ctx, s.Stack+"-logs", awsc.CentralLogsArgs{
 		Stack: s.Stack, Account: account, Regions: awsc.LogSources(stamps), BucketKeyArn: home.KeyArn,
 		RetentionDays: s.LogRetentionDays, Protect: s.Protect,
@@ -230,6 +249,16 @@ func awsRegions(ctx *pulumi.Context, s spec.Spec, account string, global *aws.Pr
 		globalKey = key.KeyArn
 	}
 	return regions, globalKey, nil
+}
+
+// regionNamed is the region of that name.
+func regionNamed(regions []awsc.Region, name string) awsc.Region {
+	for _, r := range regions {
+		if r.Name == name {
+			return r
+		}
+	}
+	return awsc.Region{}
 }
 
 // tagsIn are the stack's standard tags with the region a provider manages.

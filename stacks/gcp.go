@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mobile-backend/mobile-backend/components"
 	gcpc "github.com/mobile-backend/mobile-backend/components/gcp"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
@@ -269,15 +270,20 @@ func needsFailover(s spec.Spec) bool {
 	return s.Topology == spec.ActivePassive || promotable
 }
 
-// failoverPair is the writer's region and the region that takes over from
-// it: the first other one in the order of regions. The automation runs in
-// the latter, away from the region it rescues.
+// failoverPair is the writer's region and its successor, which takes over
+// from it and runs the automation, away from the region it rescues.
 func failoverPair(regions []gcpc.Region) (writer, standby gcpc.Region) {
+	var names []string
+	var roles []spec.Role
+	for _, r := range regions {
+		names, roles = append(names, r.Name), append(roles, r.Role)
+	}
+	next := components.Successor(names, roles)
 	for _, r := range regions {
 		switch {
 		case r.Role == spec.Primary:
 			writer = r
-		case standby.Name == "":
+		case r.Name == next:
 			standby = r
 		}
 	}

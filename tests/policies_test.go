@@ -296,8 +296,8 @@ func TestStatefulResourcesMustBeProtected(t *testing.T) {
 func TestResilienceBudgetOfEachCommittedStack(t *testing.T) {
 	t.Parallel()
 	for file, want := range map[string][2]int{
-		"../Pulumi.prod.yaml":          {150, 900},  // 10 s × 3 detection + 60 s alias TTL + 60 s Aurora failover; RTC 15 min
-		"../Pulumi.staging.yaml":       {270, 900},  // + 60 s scale-out cooldown + 60 s task start for the standby
+		"../Pulumi.prod.yaml":          {255, 900},  // 10 s × 3 detection + 60 s alias TTL + 105 s region watch (60 s schedule + 3 × 15 s retries) + 60 s Aurora failover; RTC 15 min
+		"../Pulumi.staging.yaml":       {375, 900},  // + 60 s scale-out cooldown + 60 s task start for the standby
 		"../Pulumi.gcp-prod.yaml":      {30, 900},   // outlier detection 10 s × 3; Spanner synchronous; turbo 15 min
 		"../Pulumi.gcp-staging.yaml":   {570, 900},  // 240 s detection + 30 s workflow + 300 s propagation, the replica promoted meanwhile
 		"../Pulumi.azure-prod.yaml":    {3700, 900}, // the failover group's hour of grace; storage geo-redundancy "typically under 15 minutes"
@@ -316,6 +316,7 @@ func TestResilienceBudgetOfEachCommittedStack(t *testing.T) {
 	assert.Equal(t, []policies.Term{
 		{Name: "Route 53 health check detection (interval × threshold)", Seconds: 30},
 		{Name: "DNS alias TTL", Seconds: 60},
+		{Name: "region watch: sustained failure (schedule + probe retries)", Seconds: 105},
 		{Name: "Aurora global failover", Seconds: 60},
 	}, doc.Resilience.RTO.Terms)
 }
@@ -325,14 +326,14 @@ func TestSlowerDetectionRaisesTheRTOAndPastTheObjectiveFailsThePolicy(t *testing
 	base := contract("aws", "active-active", "us-east-1", "eu-west-1")
 	fast := mustPlan(t, "r", base)
 	slow := mustPlan(t, "r", with(base, "healthCheckInterval", 30, "healthCheckFailureThreshold", 10))
-	assert.Equal(t, 150, fast.Resilience.RTO.Computed)
-	assert.Equal(t, 420, slow.Resilience.RTO.Computed, "30 s × 10 failures = 300 s to detect")
+	assert.Equal(t, 255, fast.Resilience.RTO.Computed)
+	assert.Equal(t, 525, slow.Resilience.RTO.Computed, "30 s × 10 failures = 300 s to detect")
 	assert.Empty(t, violations(graph(slow), policies.ResilienceWithinObjectives))
 
 	strict := mustPlan(t, "r", with(base, "healthCheckInterval", 30, "healthCheckFailureThreshold", 10, "rtoSeconds", 400))
 	vs := violations(graph(strict), policies.ResilienceWithinObjectives)
 	require.Len(t, vs, 1)
-	assert.True(t, strings.HasPrefix(vs[0].Message, "computed RTO 420 s exceeds mobile-backend:rtoSeconds (400 s): Route 53 health check detection (interval × threshold) 300 s"), vs[0].Message)
+	assert.True(t, strings.HasPrefix(vs[0].Message, "computed RTO 525 s exceeds mobile-backend:rtoSeconds (400 s): Route 53 health check detection (interval × threshold) 300 s"), vs[0].Message)
 	assert.Equal(t, policies.Mandatory, vs[0].Severity)
 }
 

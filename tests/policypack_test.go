@@ -174,8 +174,6 @@ func TestPolicyPackAdaptsEveryRuleWithItsSeverityForTheStack(t *testing.T) {
 			switch p.Name() {
 			case policies.WAFEnforcing.Name, policies.AlertsRouted.Name:
 				assert.Equal(t, tc.prodOnly, p.EnforcementLevel(), "%s fails production only", p.Name())
-			case policies.RegionLossSurvived.Name: // both AWS stacks
-				assert.Equal(t, policyx.EnforcementLevelAdvisory, p.EnforcementLevel(), "%s is advisory on AWS until the Aurora promotion is automated", p.Name())
 			default:
 				assert.Equal(t, policyx.EnforcementLevelMandatory, p.EnforcementLevel(), p.Name())
 			}

@@ -15,14 +15,6 @@ import (
 	"github.com/mobile-backend/mobile-backend/policies"
 )
 
-// awsKnownGaps are the losses the AWS plans report as not survived, until
-// the Aurora promotion is automated (and us-east-1 is probed from
-// elsewhere): the policy is advisory on AWS for exactly these.
-var awsKnownGaps = map[string][]string{
-	"prod":    {"us-east-1 api-writes", "us-east-1 failover-control"},
-	"staging": {"us-west-2 api-writes", "us-west-2 failover-control", "us-east-1 alerting"},
-}
-
 // notSurvived lists "region function" for every function a loss breaks.
 func notSurvived(losses []policies.RegionLoss) []string {
 	var out []string
@@ -50,12 +42,8 @@ func TestEveryCommittedStackReportsTheLossOfEachRegion(t *testing.T) {
 			}
 		}
 		assert.Equal(t, policies.LostRegions(res.Spec), regions, file)
-		assert.ElementsMatch(t, awsKnownGaps[res.Config.Stack], notSurvived(losses), "%s: the loss of any region is survived (AWS: but the known gaps)", file)
-		for _, v := range res.Policies {
-			if v.Policy == policies.RegionLossSurvived.Name {
-				assert.Equal(t, policies.Advisory, v.Severity, "%s: only AWS gaps, and advisory", file)
-			}
-		}
+		assert.Empty(t, notSurvived(losses), "%s: the loss of any region is survived", file)
+		assert.Empty(t, policies.RegionLossSurvived.Check(graph(res)), file)
 
 		// The JSON carries it under resilience.regionLoss; the tree as a table.
 		code, out, _ := runMain("--config-file", file, "--format", "json")
@@ -146,8 +134,16 @@ func TestEachRegionLossBreakIsCaughtWithItsMessage(t *testing.T) {
 		{"one API origin", without(az, func(r *mock.Resource) bool {
 			return r.Type == "azure-native:cdn:AFDOrigin" && strings.HasSuffix(r.Name, "api-westeurope")
 		}), "losing northeurope breaks api-reads: Front Door origin group api has no API origin outside northeurope"},
-		{"the only alarm in the lost region", relocated(t, aws, "aws:cloudwatch/metricAlarm:MetricAlarm", "prod-eu-west-1-health-check", "eu-west-1"),
-			"losing eu-west-1 breaks alerting: the only alarms on eu-west-1's health live in eu-west-1 itself"},
+		{"the only alarm in the lost region", without(relocated(t, aws, "aws:cloudwatch/metricAlarm:MetricAlarm", "prod-eu-west-1-health-check", "eu-west-1"), func(r *mock.Resource) bool {
+			return r.Type == "aws:sfn/stateMachine:StateMachine" && strings.HasSuffix(r.Name, "watch-eu-west-1")
+		}), "losing eu-west-1 breaks alerting: the only alarms on eu-west-1's health live in eu-west-1 itself"},
+		{"AWS automation in the region it must rescue", relocated(t, aws, "aws:sfn/stateMachine:StateMachine", "watch-us-east-1", "us-east-1"),
+			"losing us-east-1 breaks api-writes: the Aurora writer in us-east-1 is lost and no automation outside it promotes a secondary"},
+		{"AWS automation without its permission", mutated(t, aws, "aws:iam/rolePolicy:RolePolicy", "watch-us-east-1", "policy", `{"Version":"2012-10-17","Statement":[]}`),
+			"losing us-east-1 breaks api-writes: the Aurora writer in us-east-1 is lost and state machine prod-eu-west-1-watch-us-east-1 may not call rds:FailoverGlobalCluster"},
+		{"AWS automation never started", without(aws, func(r *mock.Resource) bool {
+			return r.Type == "aws:scheduler/schedule:Schedule" && strings.HasSuffix(r.Name, "watch-us-east-1")
+		}), "losing us-east-1 breaks failover-control: database control: the Aurora writer in us-east-1 is lost and no automation outside it"},
 		{"automation in the region it must rescue", relocated(t, relocated(t, gcpAP, "gcp:workflows/workflow:Workflow", "failover", "europe-west1"), "gcp:eventarc/trigger:Trigger", "failover", "europe-west1"),
 			"losing europe-west1 breaks api-writes: the Cloud SQL writer in europe-west1 is lost and no workflow outside it promotes a replica"},
 		{"uploads written only in the lost region", mutated(t, az, "azure-native:app:ContainerApp", "westeurope", fmt.Sprintf("template.containers.0.env.%d.value", uploadsAccount), "mbazurestagingnorte57bc6"),
@@ -168,7 +164,8 @@ func TestEachRegionLossBreakIsCaughtWithItsMessage(t *testing.T) {
 			assert.True(t, strings.Contains(strings.Join(msgs, "\n"), tc.want), "want %q in %v", tc.want, msgs)
 		})
 	}
-	// The unmutated plans pass (AWS but its known gaps).
+	// The unmutated plans pass.
+	assert.Empty(t, policies.RegionLossSurvived.Check(aws))
 	assert.Empty(t, policies.RegionLossSurvived.Check(gcpAP))
 	assert.Empty(t, policies.RegionLossSurvived.Check(az))
 }

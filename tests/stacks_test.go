@@ -240,7 +240,7 @@ func TestSummaryShowsWhatEachRegionAddsAndTheReplicationPaths(t *testing.T) {
 	assert.NotContains(t, out, "aws:iam/role:Role", "identities cost nothing of their own")
 	assert.Contains(t, out, "- database: us-east-1 → eu-west-1 (Aurora global, async ~1 s)\n")
 	assert.Contains(t, out, "- storage: us-east-1 → ap-southeast-1 (S3 RTC 15 min)\n")
-	assert.Contains(t, out, "| RTO | 150 s | 600 s |\n")
+	assert.Contains(t, out, "| RTO | 255 s | 600 s |\n")
 
 	// A third region adds its stamp to the table and a replication path.
 	two := mustPlan(t, "s", contract("aws", "active-active", "us-east-1", "eu-west-1"))

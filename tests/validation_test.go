@@ -26,6 +26,10 @@ func TestEveryComponentRefusesMissingArgsBeforeRegisteringAnything(t *testing.T)
 			_, err := awsc.NewCrossRegionBackup(ctx, "x", awsc.CrossRegionBackupArgs{})
 			return err
 		}},
+		{"aws.NewRegionWatch", func(ctx *pulumi.Context) error {
+			_, err := awsc.NewRegionWatch(ctx, "x", awsc.RegionWatchArgs{})
+			return err
+		}},
 		{"aws.NewCostBudget", func(ctx *pulumi.Context) error {
 			_, err := awsc.NewCostBudget(ctx, "x", awsc.CostBudgetArgs{})
 			return err

@@ -52,7 +52,8 @@ type GlobalDatabaseArgs struct {
 type GlobalDatabase struct {
 	pulumi.ResourceState
 
-	GlobalClusterID pulumi.StringOutput `pulumi:"globalClusterId"`
+	GlobalClusterID  pulumi.StringOutput `pulumi:"globalClusterId"`
+	GlobalClusterArn pulumi.StringOutput `pulumi:"globalClusterArn"`
 	// WriterEndpoint is the global writer endpoint: it follows the writer
 	// through a managed switchover or failover.
 	WriterEndpoint pulumi.StringOutput `pulumi:"writerEndpoint"`
@@ -307,12 +308,13 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 	}
 
 	g.GlobalClusterID = global.ID().ToStringOutput()
+	g.GlobalClusterArn = global.Arn
 	g.WriterEndpoint = global.Endpoint
 	g.ReaderEndpoints = readers.ToStringMapOutput()
 	g.ClusterIDs = clusterIDs.ToStringMapOutput()
 	g.SecretArns = secrets.ToStringMapOutput()
 	return g, ctx.RegisterResourceOutputs(g, pulumi.Map{
-		"globalClusterId": g.GlobalClusterID, "writerEndpoint": g.WriterEndpoint,
+		"globalClusterId": g.GlobalClusterID, "globalClusterArn": g.GlobalClusterArn, "writerEndpoint": g.WriterEndpoint,
 		"readerEndpoints": g.ReaderEndpoints, "clusterIds": g.ClusterIDs, "secretArns": g.SecretArns,
 	})
 }

@@ -88,14 +88,14 @@ func NewLatencyDNS(ctx *pulumi.Context, name string, args LatencyDNSArgs, opts .
 	args.HealthCheck = args.HealthCheck.WithDefaults()
 	child := pulumi.Parent(d)
 
-	// Failover routing: the writer's region (Role Primary) is PRIMARY, the
-	// first other region SECONDARY; both follow a moved writer.
-	secondary := ""
+	// Failover routing: the writer's region (Role Primary) is PRIMARY, its
+	// successor SECONDARY; both follow a moved writer.
+	var names []string
+	var roles []components.Role
 	for _, ep := range args.Endpoints {
-		if ep.Role != components.Primary && secondary == "" {
-			secondary = ep.Region
-		}
+		names, roles = append(names, ep.Region), append(roles, ep.Role)
 	}
+	secondary := components.Successor(names, roles)
 	checks := pulumi.StringMap{}
 	hosts := pulumi.StringMap{}
 	for _, ep := range args.Endpoints {

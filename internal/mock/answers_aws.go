@@ -149,6 +149,16 @@ func awsAnswer(typ, physical, region, h string, p props) (string, resource.Prope
 		set("hostedZoneId", "Z2FDTNDATAQYW2") // CloudFront's fixed alias zone
 	case "aws:cloudfront/originAccessControl:OriginAccessControl":
 		id = "E" + strings.ToUpper(h[:13])
+	case "aws:sfn/stateMachine:StateMachine":
+		// Step Functions: arn:aws:states:<region>:<account>:stateMachine:<name>.
+		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", region, Account, physical))
+		id = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", region, Account, physical)
+	case "aws:cloudwatch/eventConnection:EventConnection":
+		// EventBridge: arn:aws:events:<region>:<account>:connection/<name>/<uuid>.
+		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:events:%s:%s:connection/%s/%s", region, Account, physical, uuid(h)))
+	case "aws:ssm/parameter:Parameter":
+		// SSM: arn:aws:ssm:<region>:<account>:parameter/<name without its leading slash>.
+		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:ssm:%s:%s:parameter/%s", region, Account, strings.TrimPrefix(physical, "/")))
 	case "aws:sns/topic:Topic":
 		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:sns:%s:%s:%s", region, Account, physical))
 		id = fmt.Sprintf("arn:aws:sns:%s:%s:%s", region, Account, physical)

@@ -1,0 +1,308 @@
+package aws
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/scheduler"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sfn"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Watch timing: a probe every minute, retried three times 15 s apart, so a
+// region is declared down after about a minute of sustained failure.
+const (
+	WatchIntervalSeconds = 60
+	WatchRetries         = 3
+	WatchRetrySeconds    = 15
+	// WatchProbeTimeoutSeconds bounds one probe.
+	WatchProbeTimeoutSeconds = 10
+)
+
+// The values of a watch's state parameter.
+const (
+	WatchNever    = "never"    // the watched region has not answered yet: never act
+	WatchHealthy  = "healthy"  // it answered once: a sustained failure is acted on
+	WatchDown     = "down"     // a failure was reported; reported again only after a recovery
+	WatchPromoted = "promoted" // this region's member was promoted; reset by hand after failback
+)
+
+// RegionWatchArgs configures a RegionWatch.
+type RegionWatchArgs struct {
+	Stack   string // required
+	Account string // required
+	Region  Region // required: where the watch runs (never the watched region)
+	Watched string // required: the region it probes
+	// ProbeURL is the watched region's own health URL (https://<region>.<domain><path>).
+	ProbeURL string
+	// TopicArn is the alert topic of Region (encrypted with Region.KeyArn).
+	TopicArn pulumi.StringInput
+	// Promote, when set, makes the watch promote this region's Aurora
+	// member once the watched region (the writer's) is down.
+	Promote *Promotion
+}
+
+// Promotion is what a watch promotes: a member of an Aurora global database.
+type Promotion struct {
+	GlobalClusterID  pulumi.StringInput // the global cluster's identifier
+	GlobalClusterArn pulumi.StringInput
+	ClusterArn       pulumi.StringInput // the member in the watch's region
+}
+
+// RegionWatch probes another region from this one and, when it stays down,
+// alerts and (for the writer's region) promotes this region's Aurora
+// member: a Step Functions state machine started every minute by EventBridge
+// Scheduler, calling the watched region's health URL with an HTTP Task, and
+// rds:FailoverGlobalCluster through the AWS SDK integration. It acts only
+// after a sustained failure (four attempts over about 45 s), never before
+// the watched region answered once (a first deploy whose app is not up yet
+// fails over nothing), and once: its state parameter says "promoted" until
+// an operator resets it after failback (docs: the AWS runbook).
+type RegionWatch struct {
+	pulumi.ResourceState
+
+	StateMachineArn pulumi.StringOutput `pulumi:"stateMachineArn"`
+	StateParameter  pulumi.StringOutput `pulumi:"stateParameter"`
+}
+
+// NewRegionWatch builds it. Pass the watching region's provider in opts.
+func NewRegionWatch(ctx *pulumi.Context, name string, args RegionWatchArgs, opts ...pulumi.ResourceOption) (*RegionWatch, error) {
+	if args.Stack == "" || args.Account == "" || args.Region.Name == "" || args.Watched == "" || args.ProbeURL == "" || args.TopicArn == nil {
+		return nil, fmt.Errorf("region watch %s: Stack, Account, Region, Watched, ProbeURL and TopicArn are required", name)
+	}
+	if args.Watched == args.Region.Name {
+		return nil, fmt.Errorf("region watch %s: a region cannot watch itself (it would be lost with what it watches)", name)
+	}
+	w := &RegionWatch{}
+	if err := ctx.RegisterComponentResource("mobile-backend:aws:RegionWatch", name, w, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(w)
+	id := fit(fmt.Sprintf("%s-%s-watch-%s", args.Stack, args.Region.Name, args.Watched), 64)
+
+	state, err := ssm.NewParameter(ctx, name+"-state", &ssm.ParameterArgs{
+		Name:        pulumi.Sprintf("/mobile-backend/%s/%s/watch-%s", args.Stack, args.Region.Name, args.Watched),
+		Description: pulumi.String("State of the region watch: never, healthy, down or promoted (reset to healthy after a failback)"),
+		Type:        pulumi.String("String"),
+		// Not a secret: insecureValue keeps it readable in the plan (value
+		// is always marked secret by the SDK).
+		InsecureValue: pulumi.String(WatchNever),
+	}, child, pulumi.IgnoreChanges([]string{"insecureValue", "value"})) // the state machine owns the value
+	if err != nil {
+		return nil, err
+	}
+	// The HTTP Task authenticates through an EventBridge connection; the
+	// health URL needs none, so its API key is a fixed, public header
+	// (Step Functions guide, "Call HTTPS APIs": Authentication is required).
+	conn, err := cloudwatch.NewEventConnection(ctx, name+"-probe", &cloudwatch.EventConnectionArgs{
+		Name:              pulumi.String(id),
+		Description:       pulumi.String("Region watch probe of " + args.Watched + " (no secret: the health URL is public)"),
+		AuthorizationType: pulumi.String("API_KEY"),
+		AuthParameters: &cloudwatch.EventConnectionAuthParametersArgs{
+			ApiKey: &cloudwatch.EventConnectionAuthParametersApiKeyArgs{Key: pulumi.String("x-mobile-backend-probe"), Value: pulumi.String(args.Region.Name)},
+		},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+
+	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
+		Name:             pulumi.String(fit(id, 64)),
+		AssumeRolePolicy: pulumi.String(assumeRoleFor("states.amazonaws.com", args.Account)),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	definition := pulumi.All(args.TopicArn, conn.Arn, state.Name, promotionValues(args.Promote)).ApplyT(func(v []any) (string, error) {
+		p := v[3].([]string)
+		return WatchDefinition(args.ProbeURL, v[0].(string), v[1].(string), v[2].(string), args.Watched, p[0], p[1])
+	}).(pulumi.StringOutput)
+	machine, err := sfn.NewStateMachine(ctx, name, &sfn.StateMachineArgs{
+		Name:       pulumi.String(id),
+		Type:       pulumi.String("STANDARD"),
+		RoleArn:    role.Arn,
+		Definition: definition,
+		EncryptionConfiguration: &sfn.StateMachineEncryptionConfigurationArgs{
+			Type: pulumi.String("CUSTOMER_MANAGED_KMS_KEY"), KmsKeyId: args.Region.KeyArn, KmsDataKeyReusePeriodSeconds: pulumi.Int(300),
+		},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	grants := pulumi.All(machine.Arn, conn.Arn, state.Arn, args.TopicArn, args.Region.KeyArn, promotionArns(args.Promote)).ApplyT(func(v []any) string {
+		return watchPolicy(args.ProbeURL, v[0].(string), v[1].(string), v[2].(string), v[3].(string), v[4].(string), v[5].([]string))
+	}).(pulumi.StringOutput)
+	policy, err := iam.NewRolePolicy(ctx, name+"-role", &iam.RolePolicyArgs{Role: role.ID(), Policy: grants}, child)
+	if err != nil {
+		return nil, err
+	}
+
+	// EventBridge Scheduler starts an execution every minute, once the
+	// state machine may do its work.
+	starter, err := iam.NewRole(ctx, name+"-scheduler", &iam.RoleArgs{
+		Name:             pulumi.String(fit(id+"-start", 64)),
+		AssumeRolePolicy: pulumi.String(assumeRoleFor("scheduler.amazonaws.com", args.Account)),
+		InlinePolicies: iam.RoleInlinePolicyArray{&iam.RoleInlinePolicyArgs{
+			Name: pulumi.String("start-watch"),
+			Policy: pulumi.All(machine.Arn, args.Region.KeyArn).ApplyT(func(v []any) string {
+				return Policy(
+					Statement{Sid: "StartWatch", Effect: "Allow", Action: []string{"states:StartExecution"}, Resource: []string{v[0].(string)}},
+					// A state machine encrypted with a customer-managed key:
+					// "the role that starts executions needs kms:GenerateDataKey"
+					// (Step Functions guide, "Data at rest encryption").
+					Statement{Sid: "EncryptExecutionInput", Effect: "Allow", Action: []string{"kms:GenerateDataKey", "kms:Decrypt"}, Resource: []string{v[1].(string)}},
+				)
+			}).(pulumi.StringOutput),
+		}},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := scheduler.NewSchedule(ctx, name, &scheduler.ScheduleArgs{
+		Name:               pulumi.String(id),
+		Description:        pulumi.String("Probe " + args.Watched + " from " + args.Region.Name),
+		ScheduleExpression: pulumi.String(fmt.Sprintf("rate(%d minute)", WatchIntervalSeconds/60)),
+		FlexibleTimeWindow: &scheduler.ScheduleFlexibleTimeWindowArgs{Mode: pulumi.String("OFF")},
+		Target: &scheduler.ScheduleTargetArgs{
+			Arn: machine.Arn, RoleArn: starter.Arn,
+			// A missed minute is made up by the next; no pile of retries.
+			RetryPolicy: &scheduler.ScheduleTargetRetryPolicyArgs{MaximumRetryAttempts: pulumi.Int(0)},
+		},
+	}, child, pulumi.DependsOn([]pulumi.Resource{policy})); err != nil {
+		return nil, err
+	}
+	// A watch that cannot run (a permission, a throttled API) is itself an alert.
+	if _, err := cloudwatch.NewMetricAlarm(ctx, name+"-failed", &cloudwatch.MetricAlarmArgs{
+		Name:               pulumi.String(fit(id+"-failed", 255)),
+		AlarmDescription:   pulumi.String("The region watch of " + args.Watched + " failed to run"),
+		Namespace:          pulumi.String("AWS/States"),
+		MetricName:         pulumi.String("ExecutionsFailed"),
+		Dimensions:         pulumi.StringMap{"StateMachineArn": machine.Arn},
+		Statistic:          pulumi.String("Sum"),
+		Period:             pulumi.Int(300),
+		EvaluationPeriods:  pulumi.Int(1),
+		Threshold:          pulumi.Float64(0),
+		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
+		TreatMissingData:   pulumi.String("notBreaching"),
+		AlarmActions:       pulumi.Array{args.TopicArn},
+		OkActions:          pulumi.Array{args.TopicArn},
+	}, child); err != nil {
+		return nil, err
+	}
+	w.StateMachineArn = machine.Arn
+	w.StateParameter = state.Name
+	return w, ctx.RegisterResourceOutputs(w, pulumi.Map{"stateMachineArn": w.StateMachineArn, "stateParameter": w.StateParameter})
+}
+
+func promotionValues(p *Promotion) pulumi.StringArrayOutput {
+	if p == nil {
+		return pulumi.ToStringArray([]string{"", ""}).ToStringArrayOutput()
+	}
+	return pulumi.StringArray{p.GlobalClusterID, p.ClusterArn}.ToStringArrayOutput()
+}
+
+func promotionArns(p *Promotion) pulumi.StringArrayOutput {
+	if p == nil {
+		return pulumi.ToStringArray(nil).ToStringArrayOutput()
+	}
+	return pulumi.StringArray{p.GlobalClusterArn, p.ClusterArn}.ToStringArrayOutput()
+}
+
+// watchPolicy is what the state machine may do: call the one health URL
+// through its connection, keep its state, alert, and (with a promotion)
+// fail the global database over to its region's member.
+func watchPolicy(probeURL, machine, conn, param, topic, key string, promote []string) string {
+	st := []Statement{
+		// Step Functions guide, "Call HTTPS APIs" (IAM permissions to run an HTTP Task).
+		{Sid: "ProbeTheWatchedRegion", Effect: "Allow", Action: []string{"states:InvokeHTTPEndpoint"}, Resource: []string{machine},
+			Condition: map[string]map[string]string{"StringEquals": {"states:HTTPMethod": "GET"}, "StringLike": {"states:HTTPEndpoint": probeURL}}},
+		{Sid: "UseTheProbeConnection", Effect: "Allow", Action: []string{"events:RetrieveConnectionCredentials"}, Resource: []string{conn}},
+		{Sid: "ReadTheConnectionSecret", Effect: "Allow", Action: []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
+			Resource: []string{"arn:aws:secretsmanager:*:*:secret:events!connection/*"}},
+		{Sid: "KeepTheWatchState", Effect: "Allow", Action: []string{"ssm:GetParameter", "ssm:PutParameter"}, Resource: []string{param}},
+		{Sid: "Alert", Effect: "Allow", Action: []string{"sns:Publish"}, Resource: []string{topic}},
+		// The topic and the execution data are encrypted with the region's key.
+		{Sid: "UseTheRegionKey", Effect: "Allow", Action: []string{"kms:GenerateDataKey", "kms:Decrypt"}, Resource: []string{key}},
+	}
+	if len(promote) > 0 {
+		// RDS: FailoverGlobalCluster acts on the global cluster and the target member.
+		st = append(st, Statement{Sid: "PromoteThisRegionsMember", Effect: "Allow", Action: []string{"rds:FailoverGlobalCluster"}, Resource: promote})
+	}
+	return Policy(st...)
+}
+
+// WatchDefinition is the state machine (Amazon States Language): probe,
+// remember the first answer, and on a sustained failure alert once and,
+// with a promotion (globalCluster and target set), promote.
+func WatchDefinition(probeURL, topic, conn, param, watched, globalCluster, target string) (string, error) {
+	getState := func(next string) map[string]any {
+		return map[string]any{"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ssm:getParameter",
+			"Parameters": map[string]any{"Name": param}, "ResultSelector": map[string]any{"value.$": "$.Parameter.Value"},
+			"ResultPath": "$.state", "Next": next}
+	}
+	setState := func(value string, next string) map[string]any {
+		s := map[string]any{"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ssm:putParameter",
+			"Parameters": map[string]any{"Name": param, "Value": value, "Overwrite": true, "Type": "String"}, "ResultPath": nil}
+		if next == "" {
+			s["End"] = true
+		} else {
+			s["Next"] = next
+		}
+		return s
+	}
+	publish := func(subject, message, next string) map[string]any {
+		return map[string]any{"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+			"Parameters": map[string]any{"TopicArn": topic, "Subject": subject, "Message": message}, "ResultPath": nil, "Next": next}
+	}
+	down := "Notify"
+	states := map[string]any{
+		"Probe": map[string]any{
+			"Type": "Task", "Resource": "arn:aws:states:::http:invoke", "TimeoutSeconds": WatchProbeTimeoutSeconds,
+			"Parameters": map[string]any{"ApiEndpoint": probeURL, "Method": "GET", "Authentication": map[string]any{"ConnectionArn": conn}},
+			"Retry":      []any{map[string]any{"ErrorEquals": []string{"States.ALL"}, "IntervalSeconds": WatchRetrySeconds, "MaxAttempts": WatchRetries, "BackoffRate": 1}},
+			"Catch":      []any{map[string]any{"ErrorEquals": []string{"States.ALL"}, "ResultPath": "$.error", "Next": "StateWhenDown"}},
+			"ResultPath": nil, "Next": "StateWhenUp",
+		},
+		"StateWhenUp": getState("Recovered?"),
+		"Recovered?": map[string]any{"Type": "Choice", "Default": "Done", "Choices": []any{
+			map[string]any{"Or": []any{
+				map[string]any{"Variable": "$.state.value", "StringEquals": WatchNever},
+				map[string]any{"Variable": "$.state.value", "StringEquals": WatchDown},
+			}, "Next": "MarkHealthy"},
+		}},
+		"MarkHealthy":   setState(WatchHealthy, ""),
+		"StateWhenDown": getState("ActOnIt?"),
+		// Only a region that answered once, and only once per outage.
+		"ActOnIt?": map[string]any{"Type": "Choice", "Default": "Done", "Choices": []any{
+			map[string]any{"Variable": "$.state.value", "StringEquals": WatchHealthy, "Next": down},
+		}},
+		"Done": map[string]any{"Type": "Succeed"},
+	}
+	if globalCluster == "" {
+		states["Notify"] = publish(watched+" is down", fmt.Sprintf("%s failed its health check (%s) for a minute, seen from this region. Nothing is promoted from here.", watched, probeURL), "MarkDown")
+		states["MarkDown"] = setState(WatchDown, "")
+	} else {
+		states["Notify"] = publish(watched+" is down: promoting", fmt.Sprintf("%s failed its health check (%s) for a minute, seen from this region; promoting %s to the Aurora writer.", watched, probeURL, target), "Promote")
+		states["Promote"] = map[string]any{
+			"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:rds:failoverGlobalCluster",
+			// AllowDataLoss: the writer's region is unreachable, so no
+			// switchover can wait for it (RDS API, FailoverGlobalCluster).
+			"Parameters": map[string]any{"GlobalClusterIdentifier": globalCluster, "TargetDbClusterIdentifier": target, "AllowDataLoss": true},
+			"ResultPath": nil,
+			"Catch":      []any{map[string]any{"ErrorEquals": []string{"States.ALL"}, "ResultPath": "$.error", "Next": "PromotionFailed"}},
+			"Next":       "MarkPromoted",
+		}
+		states["MarkPromoted"] = setState(WatchPromoted, "Promoted")
+		states["Promoted"] = publish("Aurora writer promoted", fmt.Sprintf("%s is the Aurora writer now. Set mobile-backend:writerRegion to this region and run pulumi up (README: failover on AWS).", target), "Done")
+		states["PromotionFailed"] = publish("Aurora promotion failed", "The promotion of "+target+" failed; promote it by hand (aws rds failover-global-cluster --allow-data-loss).", "MarkDown")
+		states["MarkDown"] = setState(WatchDown, "")
+	}
+	b, err := json.Marshal(map[string]any{
+		"Comment": fmt.Sprintf("Probe %s every minute; act on a sustained failure", watched),
+		"StartAt": "Probe", "States": states,
+	})
+	return string(b), err
+}
