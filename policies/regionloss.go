@@ -319,6 +319,13 @@ func (v lossView) apiWrites() FunctionLoss {
 					missing = fmt.Sprintf("state machine %s may not call rds:FailoverGlobalCluster (its role's policy lacks it)", w.machine.Str("name"))
 					continue
 				}
+				// The promoted region's app must reach its new writer: the
+				// global endpoint (now in its network) or its own cluster's.
+				promoted := w.machine.Region
+				if env := v.taskEnvIn(promoted); env["DB_WRITER_HOST"] != v.globalWriter() && env["DB_LOCAL_WRITER_HOST"] != v.clusterOutput(promoted, "endpoint") {
+					missing = fmt.Sprintf("state machine %s promotes %s, whose app writes neither to the global writer endpoint nor to its own cluster's endpoint", w.machine.Str("name"), promoted)
+					continue
+				}
 				return survived(fmt.Sprintf("state machine %s in %s promotes its Aurora member", w.machine.Str("name"), w.machine.Region), v.budget.RTO.Computed, rpo)
 			}
 			return broken("the Aurora writer in %s is lost and %s", v.lost, missing)
@@ -783,4 +790,34 @@ func (v lossView) awsWatches() []awsWatch {
 		out = append(out, w)
 	}
 	return out
+}
+
+// taskEnvIn is the environment of a region's ECS task definition.
+func (v lossView) taskEnvIn(region string) map[string]string {
+	for _, td := range v.OfType("aws:ecs/taskDefinition:TaskDefinition") {
+		if td.Region == region {
+			return taskEnv(td)
+		}
+	}
+	return map[string]string{}
+}
+
+// globalWriter is the Aurora global writer endpoint.
+func (v lossView) globalWriter() string {
+	for _, g := range v.OfType("aws:rds/globalCluster:GlobalCluster") {
+		e, _ := g.Outputs["endpoint"].(string)
+		return e
+	}
+	return ""
+}
+
+// clusterOutput is an output of a region's Aurora cluster.
+func (v lossView) clusterOutput(region, output string) string {
+	for _, c := range v.OfType("aws:rds/cluster:Cluster") {
+		if c.Region == region {
+			e, _ := c.Outputs[output].(string)
+			return e
+		}
+	}
+	return ""
 }

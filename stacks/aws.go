@@ -164,7 +164,11 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 			TopicArn: monitoring.TopicArns.MapIndex(pulumi.String(watcher.Name)),
 		}
 		if r.Role == spec.Primary {
-			args.Promote = &awsc.Promotion{GlobalClusterID: db.GlobalClusterID, GlobalClusterArn: db.GlobalClusterArn, ClusterArn: db.ClusterArn(watcher.Name)}
+			var members pulumi.StringArray
+			for _, m := range regions {
+				members = append(members, db.ClusterArn(m.Name))
+			}
+			args.Promote = &awsc.Promotion{GlobalClusterID: db.GlobalClusterID, GlobalClusterArn: db.GlobalClusterArn, ClusterArn: db.ClusterArn(watcher.Name), MemberArns: members}
 		}
 		if _, err := awsc.NewRegionWatch(ctx, s.Stack+"-watch-"+r.Name, args, watcher.In()); err != nil {
 			return nil, err

@@ -79,7 +79,10 @@ func TestTheWritersSuccessorWatchesItAndPromotesItsOwnMember(t *testing.T) {
 	}
 	assert.Equal(t, map[string]map[string]string{"StringEquals": {"states:HTTPMethod": "GET"}, "StringLike": {"states:HTTPEndpoint": "https://us-west-2.api.staging.example.com/"}},
 		grants["ProbeTheWatchedRegion"].Condition)
-	assert.Equal(t, []string{global.Outputs["arn"].(string), clusters["us-east-1"]}, grants["PromoteThisRegionsMember"].Resource)
+	assert.Equal(t, []string{"*"}, grants["ProbeTheWatchedRegion"].Resource, "the action has no resource type; its conditions scope it")
+	assert.ElementsMatch(t, []string{global.Outputs["arn"].(string), clusters["us-east-1"], clusters["us-west-2"]}, grants["PromoteThisRegionsMember"].Resource)
+	assert.Equal(t, map[string]map[string]string{"StringEquals": {"kms:EncryptionContext:aws:states:stateMachineArn": machines["us-east-1"].Outputs["arn"].(string)}},
+		grants["EncryptExecutionData"].Condition)
 
 	state := res.Recorder.Named("aws:ssm/parameter:Parameter", "staging-watch-us-west-2-state")
 	require.NotNil(t, state)

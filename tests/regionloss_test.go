@@ -121,6 +121,13 @@ func TestEachRegionLossBreakIsCaughtWithItsMessage(t *testing.T) {
 			}
 		}
 	}
+	var euTasks string // eu-west-1's container definitions, without its own writer endpoint
+	for _, r := range aws.Resources {
+		if r.Type == "aws:ecs/taskDefinition:TaskDefinition" && r.Region == "eu-west-1" {
+			euTasks = strings.Replace(r.Str("containerDefinitions"), "DB_LOCAL_WRITER_HOST", "DB_UNUSED", 1)
+		}
+	}
+	require.Contains(t, euTasks, "DB_UNUSED")
 	cases := []struct {
 		name string
 		fail policies.Stack
@@ -141,6 +148,8 @@ func TestEachRegionLossBreakIsCaughtWithItsMessage(t *testing.T) {
 			"losing us-east-1 breaks api-writes: the Aurora writer in us-east-1 is lost and no automation outside it promotes a secondary"},
 		{"AWS automation without its permission", mutated(t, aws, "aws:iam/rolePolicy:RolePolicy", "watch-us-east-1", "policy", `{"Version":"2012-10-17","Statement":[]}`),
 			"losing us-east-1 breaks api-writes: the Aurora writer in us-east-1 is lost and state machine prod-eu-west-1-watch-us-east-1 may not call rds:FailoverGlobalCluster"},
+		{"a promoted member its region's app cannot write to", mutated(t, aws, "aws:ecs/taskDefinition:TaskDefinition", "eu-west-1", "containerDefinitions", euTasks),
+			"state machine prod-eu-west-1-watch-us-east-1 promotes eu-west-1, whose app writes neither to the global writer endpoint nor to its own cluster's endpoint"},
 		{"AWS automation never started", without(aws, func(r *mock.Resource) bool {
 			return r.Type == "aws:scheduler/schedule:Schedule" && strings.HasSuffix(r.Name, "watch-us-east-1")
 		}), "losing us-east-1 breaks failover-control: database control: the Aurora writer in us-east-1 is lost and no automation outside it"},

@@ -66,6 +66,7 @@ type GlobalDatabase struct {
 
 	clusterResourceIDs map[string]pulumi.StringOutput
 	readers            map[string]pulumi.StringOutput
+	writers            map[string]pulumi.StringOutput // each cluster's own (writer) endpoint
 	// forwarding are the regions whose cluster forwards writes to the writer
 	// (the secondaries of an active-active database).
 	forwarding  map[string]bool
@@ -95,6 +96,7 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 	g := &GlobalDatabase{
 		clusterResourceIDs: map[string]pulumi.StringOutput{},
 		readers:            map[string]pulumi.StringOutput{},
+		writers:            map[string]pulumi.StringOutput{},
 		secrets:            map[string]pulumi.StringOutput{},
 		clusterIDs:         map[string]pulumi.StringOutput{},
 		clusterArns:        map[string]pulumi.StringOutput{},
@@ -265,6 +267,7 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 			}
 		}
 		g.readers[r.Name] = cluster.ReaderEndpoint
+		g.writers[r.Name] = cluster.Endpoint
 		g.clusterIDs[r.Name] = cluster.ClusterIdentifier
 		g.clusterArns[r.Name] = cluster.Arn
 		g.clusterResourceIDs[r.Name] = cluster.ClusterResourceId
@@ -337,13 +340,21 @@ func (g *GlobalDatabase) Environment(region, database string) pulumi.StringMap {
 		writer, forwarding = g.readers[region], "true"
 	}
 	return pulumi.StringMap{
-		"DB_WRITER_HOST":      writer,
-		"DB_WRITE_FORWARDING": pulumi.String(forwarding),
-		"DB_READER_HOST":      g.readers[region],
-		"DB_PORT":             pulumi.String(fmt.Sprint(PostgresPort)),
-		"DB_NAME":             pulumi.String(database),
-		"DB_USER":             pulumi.String(AppDatabaseUser),
-		"DB_IAM_AUTH":         pulumi.String("true"),
+		"DB_WRITER_HOST": writer,
+		// The region's own cluster endpoint: read-only while the cluster is
+		// a secondary ("you can still connect to the cluster endpoint, but
+		// only for read queries", Aurora User Guide, "Connecting to an
+		// Aurora global database"), the writer once a failover promotes it,
+		// when forwarding through the reader endpoint answers read-only
+		// (SQLSTATE 25006) until pulumi up moves writerRegion. Client rule:
+		// on 25006 from DB_WRITER_HOST, write to DB_LOCAL_WRITER_HOST.
+		"DB_LOCAL_WRITER_HOST": g.writers[region],
+		"DB_WRITE_FORWARDING":  pulumi.String(forwarding),
+		"DB_READER_HOST":       g.readers[region],
+		"DB_PORT":              pulumi.String(fmt.Sprint(PostgresPort)),
+		"DB_NAME":              pulumi.String(database),
+		"DB_USER":              pulumi.String(AppDatabaseUser),
+		"DB_IAM_AUTH":          pulumi.String("true"),
 	}
 }
 

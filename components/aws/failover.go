@@ -50,6 +50,10 @@ type Promotion struct {
 	GlobalClusterID  pulumi.StringInput // the global cluster's identifier
 	GlobalClusterArn pulumi.StringInput
 	ClusterArn       pulumi.StringInput // the member in the watch's region
+	// MemberArns are every member cluster's ARN: FailoverGlobalCluster
+	// authorizes on the global cluster and on clusters (Service
+	// Authorization Reference for Amazon RDS: global-cluster*, cluster*).
+	MemberArns pulumi.StringArrayInput
 }
 
 // RegionWatch probes another region from this one and, when it stays down,
@@ -133,7 +137,7 @@ func NewRegionWatch(ctx *pulumi.Context, name string, args RegionWatchArgs, opts
 		return nil, err
 	}
 	grants := pulumi.All(machine.Arn, conn.Arn, state.Arn, args.TopicArn, args.Region.KeyArn, promotionArns(args.Promote)).ApplyT(func(v []any) string {
-		return watchPolicy(args.ProbeURL, v[0].(string), v[1].(string), v[2].(string), v[3].(string), v[4].(string), v[5].([]string))
+		return watchPolicy(args.Region.Name, args.ProbeURL, v[0].(string), v[1].(string), v[2].(string), v[3].(string), v[4].(string), v[5].([]string))
 	}).(pulumi.StringOutput)
 	policy, err := iam.NewRolePolicy(ctx, name+"-role", &iam.RolePolicyArgs{Role: role.ID(), Policy: grants}, child)
 	if err != nil {
@@ -147,14 +151,11 @@ func NewRegionWatch(ctx *pulumi.Context, name string, args RegionWatchArgs, opts
 		AssumeRolePolicy: pulumi.String(assumeRoleFor("scheduler.amazonaws.com", args.Account)),
 		InlinePolicies: iam.RoleInlinePolicyArray{&iam.RoleInlinePolicyArgs{
 			Name: pulumi.String("start-watch"),
-			Policy: pulumi.All(machine.Arn, args.Region.KeyArn).ApplyT(func(v []any) string {
-				return Policy(
-					Statement{Sid: "StartWatch", Effect: "Allow", Action: []string{"states:StartExecution"}, Resource: []string{v[0].(string)}},
-					// A state machine encrypted with a customer-managed key:
-					// "the role that starts executions needs kms:GenerateDataKey"
-					// (Step Functions guide, "Data at rest encryption").
-					Statement{Sid: "EncryptExecutionInput", Effect: "Allow", Action: []string{"kms:GenerateDataKey", "kms:Decrypt"}, Resource: []string{v[1].(string)}},
-				)
+			// StartExecution needs no KMS permission of the caller, even on a
+			// state machine with a customer-managed key (Step Functions guide,
+			// "Data at rest encryption": the permissions table).
+			Policy: machine.Arn.ApplyT(func(arn string) string {
+				return Policy(Statement{Sid: "StartWatch", Effect: "Allow", Action: []string{"states:StartExecution"}, Resource: []string{arn}})
 			}).(pulumi.StringOutput),
 		}},
 	}, child)
@@ -208,27 +209,36 @@ func promotionArns(p *Promotion) pulumi.StringArrayOutput {
 	if p == nil {
 		return pulumi.ToStringArray(nil).ToStringArrayOutput()
 	}
-	return pulumi.StringArray{p.GlobalClusterArn, p.ClusterArn}.ToStringArrayOutput()
+	return pulumi.All(p.GlobalClusterArn, p.MemberArns).ApplyT(func(v []any) []string {
+		return append([]string{v[0].(string)}, v[1].([]string)...)
+	}).(pulumi.StringArrayOutput)
 }
 
 // watchPolicy is what the state machine may do: call the one health URL
 // through its connection, keep its state, alert, and (with a promotion)
 // fail the global database over to its region's member.
-func watchPolicy(probeURL, machine, conn, param, topic, key string, promote []string) string {
+func watchPolicy(region, probeURL, machine, conn, param, topic, key string, promote []string) string {
 	st := []Statement{
-		// Step Functions guide, "Call HTTPS APIs" (IAM permissions to run an HTTP Task).
-		{Sid: "ProbeTheWatchedRegion", Effect: "Allow", Action: []string{"states:InvokeHTTPEndpoint"}, Resource: []string{machine},
+		// Step Functions guide, "Call HTTPS APIs": the HTTP Task's permissions.
+		// InvokeHTTPEndpoint has no resource type (Service Authorization
+		// Reference), so it is scoped by its condition keys instead.
+		{Sid: "ProbeTheWatchedRegion", Effect: "Allow", Action: []string{"states:InvokeHTTPEndpoint"}, Resource: []string{"*"},
 			Condition: map[string]map[string]string{"StringEquals": {"states:HTTPMethod": "GET"}, "StringLike": {"states:HTTPEndpoint": probeURL}}},
 		{Sid: "UseTheProbeConnection", Effect: "Allow", Action: []string{"events:RetrieveConnectionCredentials"}, Resource: []string{conn}},
 		{Sid: "ReadTheConnectionSecret", Effect: "Allow", Action: []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
 			Resource: []string{"arn:aws:secretsmanager:*:*:secret:events!connection/*"}},
 		{Sid: "KeepTheWatchState", Effect: "Allow", Action: []string{"ssm:GetParameter", "ssm:PutParameter"}, Resource: []string{param}},
 		{Sid: "Alert", Effect: "Allow", Action: []string{"sns:Publish"}, Resource: []string{topic}},
-		// The topic and the execution data are encrypted with the region's key.
-		{Sid: "UseTheRegionKey", Effect: "Allow", Action: []string{"kms:GenerateDataKey", "kms:Decrypt"}, Resource: []string{key}},
+		// Execution data under the region's key, for this state machine only
+		// (Step Functions guide, "Data at rest encryption": the encryption
+		// context aws:states:stateMachineArn).
+		{Sid: "EncryptExecutionData", Effect: "Allow", Action: []string{"kms:GenerateDataKey", "kms:Decrypt"}, Resource: []string{key},
+			Condition: map[string]map[string]string{"StringEquals": {"kms:EncryptionContext:aws:states:stateMachineArn": machine}}},
+		// The alert topic is encrypted with the same key; SNS uses it on the publisher's behalf.
+		{Sid: "PublishToTheEncryptedTopic", Effect: "Allow", Action: []string{"kms:GenerateDataKey", "kms:Decrypt"}, Resource: []string{key},
+			Condition: map[string]map[string]string{"StringEquals": {"kms:ViaService": "sns." + region + ".amazonaws.com"}}},
 	}
 	if len(promote) > 0 {
-		// RDS: FailoverGlobalCluster acts on the global cluster and the target member.
 		st = append(st, Statement{Sid: "PromoteThisRegionsMember", Effect: "Allow", Action: []string{"rds:FailoverGlobalCluster"}, Resource: promote})
 	}
 	return Policy(st...)
@@ -263,6 +273,8 @@ func WatchDefinition(probeURL, topic, conn, param, watched, globalCluster, targe
 			"Type": "Task", "Resource": "arn:aws:states:::http:invoke", "TimeoutSeconds": WatchProbeTimeoutSeconds,
 			"Parameters": map[string]any{"ApiEndpoint": probeURL, "Method": "GET", "Authentication": map[string]any{"ConnectionArn": conn}},
 			"Retry":      []any{map[string]any{"ErrorEquals": []string{"States.ALL"}, "IntervalSeconds": WatchRetrySeconds, "MaxAttempts": WatchRetries, "BackoffRate": 1}},
+			// The response is dropped (ResultPath null), so no body can push
+			// the state past its 256 KiB limit (States.DataLimitExceeded).
 			"Catch":      []any{map[string]any{"ErrorEquals": []string{"States.ALL"}, "ResultPath": "$.error", "Next": "StateWhenDown"}},
 			"ResultPath": nil, "Next": "StateWhenUp",
 		},
