@@ -155,7 +155,7 @@ func (v lossView) rto(took bool) int {
 	}
 	total := 0
 	for _, t := range v.budget.RTO.Terms {
-		if !hasPrefix(t.Name, []string{"Aurora", "Cloud SQL", "Spanner", "SQL failover", "region watch"}) {
+		if !hasPrefix(t.Name, []string{"Aurora", "Cloud SQL", "Spanner", "SQL f", "region watch", "failover job"}) {
 			total += t.Seconds
 		}
 	}
@@ -368,13 +368,38 @@ func (v lossView) apiWrites() FunctionLoss {
 			if !v.writerLost() {
 				return survived("SQL failover group listener to the writer in "+v.Spec.Primary().Name, 0, 0)
 			}
+			if j := azureFailoverJob(v.Stack); j != nil && v.alive(j) && v.mayForceFailover(j) {
+				return survived(fmt.Sprintf("failover job %s in %s forces the group over", j.Str("jobName"), v.where(j)), v.budget.RTO.Computed, rpo)
+			}
 			if policy == "Automatic" && f.Len("partnerServers") > 0 {
-				return survived(fmt.Sprintf("SQL failover group %s fails over to its partner (automatic, %d min grace)", f.Str("failoverGroupName"), f.Int("readWriteEndpoint.failoverWithDataLossGracePeriodMinutes")), v.budget.RTO.Computed, rpo)
+				detect := 0
+				for _, t := range v.budget.RTO.Terms {
+					if strings.HasPrefix(t.Name, "Front Door") {
+						detect += t.Seconds
+					}
+				}
+				return survived(fmt.Sprintf("SQL failover group %s fails over to its partner by itself after its %d min grace period (no failover job outside %s may force it)", f.Str("failoverGroupName"), f.Int("readWriteEndpoint.failoverWithDataLossGracePeriodMinutes"), v.lost), detect+azureGraceFailover(f), rpo)
 			}
 			return broken("SQL failover group %s fails over only by hand (%s)", f.Str("failoverGroupName"), policy)
 		}
 		return broken("no SQL failover group: the apps' writer is one server")
 	}
+}
+
+// mayForceFailover reports whether a job's identity holds a role with the
+// forced-failover action (an assignment to it whose role definition lists it).
+func (v lossView) mayForceFailover(job *mock.Resource) bool {
+	for _, ra := range v.OfType("azure-native:authorization:RoleAssignment") {
+		if !slices.ContainsFunc(job.PropertyDeps["identity"], func(u string) bool { return slices.Contains(ra.PropertyDeps["principalId"], u) }) {
+			continue
+		}
+		for _, rd := range v.OfType("azure-native:authorization:RoleDefinition") {
+			if slices.Contains(ra.PropertyDeps["roleDefinitionId"], rd.URN) && slices.Contains(rd.Strs("permissions.0.actions", ""), "Microsoft.Sql/servers/failoverGroups/forceFailoverAllowDataLoss/action") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // writerHost is the Cloud SQL writer's stable name the apps use.
@@ -701,6 +726,9 @@ var RegionLossSurvived = Policy{
 		var vs []Violation
 		for _, rl := range AnalyzeRegionLoss(s) {
 			for _, f := range rl.Functions {
+				if f.Survives && f.RTOSeconds > s.Spec.Objectives.RTOSeconds {
+					vs = append(vs, violation(nil, "losing %s, %s survives only after %d s, past %s:rtoSeconds (%d s): %s", rl.Region, f.Name, f.RTOSeconds, spec.Namespace, s.Spec.Objectives.RTOSeconds, f.Via))
+				}
 				if !f.Survives {
 					v := violation(nil, "losing %s breaks %s: %s", rl.Region, f.Name, f.Via)
 					if f.Name == FnAlerting && len(s.Spec.AlertEmails) == 0 {

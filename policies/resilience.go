@@ -57,7 +57,8 @@ const (
 	// minutes" in Google's docs).
 	LoadBalancerPropagationSeconds = 300
 	// AzureSQLFailoverSeconds: an estimate for the failover group to switch
-	// roles once its grace period is over.
+	// roles once its grace period is over, or once a forced failover is
+	// requested (Azure publishes no duration).
 	AzureSQLFailoverSeconds = 60
 	// AzureSQLGeoReplicationRPOSeconds: Azure SQL's business-continuity
 	// objective for geo-replication, 5 seconds (Azure SQL docs).
@@ -206,7 +207,12 @@ func ComputeBudget(s Stack) Budget {
 		}
 		rto = append(rto, Term{"Front Door probes (interval × sample size)", detect})
 		for _, f := range s.OfType("azure-native:sql:FailoverGroup") {
-			rto = append(rto, Term{"SQL failover group (grace period + switch)", 60*f.Int("readWriteEndpoint.failoverWithDataLossGracePeriodMinutes") + AzureSQLFailoverSeconds})
+			if job := azureFailoverJob(s); job != nil {
+				rto = append(rto, Term{"failover job: sustained failure (schedule + probes)", azureJobDetection(job)},
+					Term{"SQL forced failover (estimate)", AzureSQLFailoverSeconds})
+			} else {
+				rto = append(rto, Term{"SQL failover group (grace period + switch)", azureGraceFailover(f)})
+			}
 			rpo = append(rpo, Term{"SQL geo-replication", AzureSQLGeoReplicationRPOSeconds})
 		}
 		if standby {
@@ -266,6 +272,42 @@ func awsWatchDetection(s Stack) int {
 		detect = max(detect, rate+retries)
 	}
 	return detect
+}
+
+// azureFailoverJob is the Container Apps job that forces the SQL failover
+// group over (its command runs az sql failover-group set-primary), or nil.
+func azureFailoverJob(s Stack) *mock.Resource {
+	for _, j := range s.OfType("azure-native:app:Job") {
+		if strings.Contains(j.Str("template.containers.0.command.2"), "failover-group set-primary") {
+			return j
+		}
+	}
+	return nil
+}
+
+// azureJobDetection is how long the failover job takes to declare the
+// writer down: a minute's schedule plus its probes' waits, read from its
+// schedule and script ("seq N" probes, "sleep M" between them).
+func azureJobDetection(job *mock.Resource) int {
+	rate := 0
+	if job.Str("configuration.scheduleTriggerConfig.cronExpression") == "* * * * *" {
+		rate = 60
+	}
+	script := job.Str("template.containers.0.command.2")
+	probes, wait := 0, 0
+	if i := strings.Index(script, "$(seq "); i >= 0 {
+		fmt.Sscanf(script[i+len("$(seq "):], "%d", &probes)
+	}
+	if i := strings.Index(script, "&& sleep "); i >= 0 {
+		fmt.Sscanf(script[i+len("&& sleep "):], "%d", &wait)
+	}
+	return rate + max(probes-1, 0)*wait
+}
+
+// azureGraceFailover is the failover group's own automatic failover: its
+// grace period, then the switch.
+func azureGraceFailover(f *mock.Resource) int {
+	return 60*f.Int("readWriteEndpoint.failoverWithDataLossGracePeriodMinutes") + AzureSQLFailoverSeconds
 }
 
 // copyInterval is the repeat interval of the Storage Transfer job that

@@ -210,6 +210,19 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The failover group's other member forces the failover within minutes
+	// when the writer's region stays down (the group's grace period is the
+	// backstop).
+	partner := db.Partner(writer.Name)
+	p := slices.IndexFunc(regions, func(r azc.Region) bool { return r.Name == partner })
+	server, serverID := db.Server(partner)
+	if _, err := azc.NewSQLFailover(ctx, s.Stack+"-sql-failover", azc.SQLFailoverArgs{
+		Stack: s.Stack, Subscription: client.SubscriptionId, Region: regions[p], EnvironmentID: stamps[p].Compute.EnvironmentID,
+		Writer: writer.Name, ProbeURL: "https://" + azc.RegionalHostname(writer.Name, s.Domain) + s.HealthCheck.Path,
+		FailoverGroup: db.FailoverGroupName, Server: server, ServerID: serverID, ActionGroupID: mon.ActionGroupID, Tags: tags,
+	}, regions[p].In()); err != nil {
+		return nil, err
+	}
 	if s.MonthlyBudget > 0 {
 		groups := pulumi.StringArray{globalRG.Name}
 		for _, r := range regions {

@@ -419,7 +419,8 @@ func TestAzureMonitoringAlertsAndTestsEveryHostname(t *testing.T) {
 		categories = append(categories, fdLogs.Get(fmt.Sprintf("logs.%d.category", i)))
 	}
 	assert.Contains(t, categories, "FrontDoorWebApplicationFirewallLog")
-	health := one(t, res.Recorder.OfType("azure-native:insights:ActivityLogAlert"), "resource health alert")
+	health := res.Recorder.Named("azure-native:insights:ActivityLogAlert", "mon-monitoring-data-health")
+	require.NotNil(t, health, "resource health alert")
 	assert.Equal(t, "ResourceHealth", health.Str("condition.allOf.0.equals"))
 	assert.Equal(t, 4, health.Len("scopes"), "both databases and both storage accounts")
 	assert.Equal(t, group.ID, health.Str("actions.actionGroups.0.actionGroupId"))
@@ -453,15 +454,12 @@ func TestAzureContractKeysAlonePlanForTwoThreeAndEightRegions(t *testing.T) {
 				assert.Len(t, res.Recorder.OfType(typeSQLServer), n)
 				assert.Len(t, res.Recorder.OfType(typeFailoverGroup), 1)
 				assert.Len(t, apiOriginPriorities(t, res), n)
-				// Nothing is refused but the objectives (the failover group's
-				// hour of grace is the next issue's) and the unrouted alerts
-				// of a stack without alertEmails (advisory, and so is the
-				// region-loss alerting that has nobody to reach).
+				// The default objectives hold (the failover job forces the
+				// group over in minutes); nothing is refused but the unrouted
+				// alerts of a stack without alertEmails (advisory, and so is
+				// the region-loss alerting that has nobody to reach).
+				assert.LessOrEqual(t, res.Resilience.RTO.Computed, 600)
 				for _, v := range res.Policies {
-					if v.Policy == policies.ResilienceWithinObjectives.Name {
-						assert.Contains(t, v.Message, "SQL failover group (grace period + switch) 3660 s")
-						continue
-					}
 					if v.Policy == policies.RegionLossSurvived.Name {
 						assert.Contains(t, v.Message, "breaks alerting: no alert outside", "nobody to alert without alertEmails")
 					} else {
@@ -717,7 +715,7 @@ func TestAzureAppsGetDatabaseUsersFromAJobInTheWritersNetwork(t *testing.T) {
 	for _, e := range res.Recorder.OfType("azure-native:app:ManagedEnvironment") {
 		envs[e.Region] = e.ID
 	}
-	job := one(t, res.Recorder.OfType("azure-native:app:Job"), "job")
+	job := one(t, filter(res.Recorder.OfType("azure-native:app:Job"), func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "db-users") }), "job")
 	assert.Equal(t, "eastus2", job.Str("location"), "in the writer's region")
 	assert.Equal(t, envs["eastus2"], job.Str("environmentId"), "in its network, which reaches the servers' private endpoints")
 	assert.Equal(t, []any{admin.ID}, job.Get("identity.userAssignedIdentities"))
@@ -746,10 +744,51 @@ func TestAzureAppsGetDatabaseUsersFromAJobInTheWritersNetwork(t *testing.T) {
 	// A configured admin keeps the servers; the same script is an output
 	// for that admin to run.
 	own := mustPlan(t, "dbu", with(contract("azure", "active-active", regions...), "azureSqlAdminLogin", "dba", "azureSqlAdminObjectId", "0f8fad5b-d9cb-469f-a165-70867728950e"))
-	assert.Empty(t, own.Recorder.OfType("azure-native:app:Job"))
+	assert.Nil(t, own.Recorder.Named("azure-native:app:Job", "dbu-db-users"), "no users job with an admin of your own")
 	for _, srv := range own.Recorder.OfType(typeSQLServer) {
 		assert.Equal(t, "0f8fad5b-d9cb-469f-a165-70867728950e", srv.Str("administrators.sid"))
 	}
 	cloud, _ := own.Outputs["cloud"].(map[string]any)
 	assert.Contains(t, cloud["databaseUsersScript"], "CREATE USER [dbu-eastus2-api]")
+}
+
+func TestTheFailoverGroupsOtherMemberForcesItOverWithinMinutes(t *testing.T) {
+	t.Parallel()
+	res := planFile(t, "../Pulumi.azure-staging.yaml") // northeurope writes, westeurope pairs
+	job := res.Recorder.Named("azure-native:app:Job", "azure-staging-sql-failover")
+	require.NotNil(t, job)
+	assert.Equal(t, "westeurope", job.Str("location"), "in the other member's region, never the writer's")
+	assert.Equal(t, "* * * * *", job.Str("configuration.scheduleTriggerConfig.cronExpression"))
+	assert.Equal(t, azc.SQLFailoverImage, job.Str("template.containers.0.image"))
+	script := job.Str("template.containers.0.command.2")
+	assert.Equal(t, azc.SQLFailoverScript(), script)
+	for _, step := range []string{
+		`for i in $(seq 4); do`,                      // sustained: four probes, 15 s apart
+		`[ "$role" != "Secondary" ]`,                 // once: afterwards this server is the primary
+		`case "$replication" in CATCH_UP|SUSPENDED)`, // never for a writer that never seeded it
+		`az sql failover-group set-primary --name "$FAILOVER_GROUP" --server "$SERVER" --resource-group "$SERVER_GROUP" --allow-data-loss`,
+	} {
+		assert.Contains(t, script, step)
+	}
+	env := containerEnv(job, "template.containers.0.env")
+	assert.Equal(t, "https://northeurope.api.staging.example.com/", env["PROBE_URL"], "the writer region's own hostname")
+	servers := byRegion(res, typeSQLServer, "name")
+	assert.Equal(t, servers["westeurope"], env["SERVER"])
+
+	role := res.Recorder.Named("azure-native:authorization:RoleDefinition", "azure-staging-sql-failover-role")
+	require.NotNil(t, role)
+	assert.ElementsMatch(t, []string{"Microsoft.Sql/servers/read", "Microsoft.Sql/servers/failoverGroups/read", azc.ForceFailoverAction}, role.Strs("permissions.0.actions", ""))
+	grant := res.Recorder.Named("azure-native:authorization:RoleAssignment", "azure-staging-sql-failover-may-fail-over")
+	require.NotNil(t, grant)
+	var westServer *mock.Resource
+	for _, s := range res.Recorder.OfType(typeSQLServer) {
+		if s.Region == "westeurope" {
+			westServer = s
+		}
+	}
+	require.NotNil(t, westServer)
+	assert.Equal(t, westServer.ID, grant.Str("scope"), "on the one server it promotes")
+	alert := res.Recorder.Named("azure-native:insights:ActivityLogAlert", "azure-staging-sql-failover-forced")
+	require.NotNil(t, alert)
+	assert.Equal(t, azc.ForceFailoverAction, alert.Str("condition.allOf.1.equals"), "a forced failover e-mails the alert recipients")
 }

@@ -150,6 +150,11 @@ func TestEachRegionLossBreakIsCaughtWithItsMessage(t *testing.T) {
 			"losing us-east-1 breaks api-writes: the Aurora writer in us-east-1 is lost and state machine prod-eu-west-1-watch-us-east-1 may not call rds:FailoverGlobalCluster"},
 		{"a promoted member its region's app cannot write to", mutated(t, aws, "aws:ecs/taskDefinition:TaskDefinition", "eu-west-1", "containerDefinitions", euTasks),
 			"state machine prod-eu-west-1-watch-us-east-1 promotes eu-west-1, whose app writes neither to the global writer endpoint nor to its own cluster's endpoint"},
+		{"Azure failover job in the region it must rescue", relocated(t, az, "azure-native:app:Job", "sql-failover", "northeurope"),
+			"losing northeurope, api-writes survives only after 3700 s, past mobile-backend:rtoSeconds (600 s): SQL failover group"},
+		{"Azure failover job without its permission", without(az, func(r *mock.Resource) bool {
+			return r.Type == "azure-native:authorization:RoleAssignment" && strings.HasSuffix(r.Name, "may-fail-over")
+		}), "no failover job outside northeurope may force it"},
 		{"AWS automation never started", without(aws, func(r *mock.Resource) bool {
 			return r.Type == "aws:scheduler/schedule:Schedule" && strings.HasSuffix(r.Name, "watch-us-east-1")
 		}), "losing us-east-1 breaks failover-control: database control: the Aurora writer in us-east-1 is lost and no automation outside it"},

@@ -129,6 +129,10 @@ func TestEveryComponentRefusesMissingArgsBeforeRegisteringAnything(t *testing.T)
 			_, err := gcpc.NewWebFirewall(ctx, "x", gcpc.WebFirewallArgs{})
 			return err
 		}},
+		{"azure.NewSQLFailover", func(ctx *pulumi.Context) error {
+			_, err := azc.NewSQLFailover(ctx, "x", azc.SQLFailoverArgs{})
+			return err
+		}},
 		{"azure.NewCostBudget", func(ctx *pulumi.Context) error {
 			_, err := azc.NewCostBudget(ctx, "x", azc.CostBudgetArgs{})
 			return err

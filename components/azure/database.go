@@ -65,6 +65,8 @@ type GlobalDatabase struct {
 	DatabaseIDs []pulumi.StringInput
 
 	serverFQDN map[string]pulumi.StringOutput
+	servers    map[string]*sql.Server
+	groupPair  [2]string       // the regions whose servers the failover group pairs
 	name       string          // the database's name
 	inGroup    map[string]bool // the regions whose servers the failover group pairs
 }
@@ -94,6 +96,7 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 	}
 	components.Default(&args.Name, components.DefaultDatabaseName)
 	g := &GlobalDatabase{serverFQDN: map[string]pulumi.StringOutput{}, name: args.Name,
+		groupPair: [2]string{args.Regions[0].Name, args.Regions[1].Name},
 		// The failover group pairs the first two regions.
 		inGroup: map[string]bool{args.Regions[0].Name: true, args.Regions[1].Name: true}}
 	if err := ctx.RegisterComponentResource("mobile-backend:azure:GlobalDatabase", name, g, opts...); err != nil {
@@ -290,10 +293,28 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 	g.ReadOnlyEndpoint = pulumi.Sprintf("%s.secondary.database.windows.net", fog.Name)
 	g.FailoverGroupName = fog.Name
 	g.PrimaryDatabaseID = db.ID().ToStringOutput()
+	g.servers = servers
 	return g, ctx.RegisterResourceOutputs(g, pulumi.Map{
 		"readWriteEndpoint": g.ReadWriteEndpoint, "readOnlyEndpoint": g.ReadOnlyEndpoint,
 		"failoverGroupName": g.FailoverGroupName, "primaryDatabaseId": g.PrimaryDatabaseID,
 	})
+}
+
+// Server is a region's logical server: its name and resource id.
+func (g *GlobalDatabase) Server(region string) (name pulumi.StringOutput, id pulumi.IDOutput) {
+	return g.servers[region].Name, g.servers[region].ID()
+}
+
+// Partner is the failover group's other member than region ("" when
+// region is not in the group): where the group fails over to.
+func (g *GlobalDatabase) Partner(region string) string {
+	switch region {
+	case g.groupPair[0]:
+		return g.groupPair[1]
+	case g.groupPair[1]:
+		return g.groupPair[0]
+	}
+	return ""
 }
 
 // Environment is what a region's app needs: the failover group's listeners

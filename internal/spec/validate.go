@@ -110,6 +110,10 @@ func (s Spec) validateShape(p *problems) {
 	if s.WriterRegion != "" && !slices.Contains(s.RegionNames, s.WriterRegion) {
 		p.add("writerRegion", "%q is not one of regions %v", s.WriterRegion, s.RegionNames)
 	}
+	// An Azure SQL failover group pairs two servers, the first two regions'.
+	if s.Cloud == Azure && len(s.RegionNames) > 2 && slices.Index(s.RegionNames, s.WriterRegion) >= 2 {
+		p.add("writerRegion", "%q: on Azure the writer is one of the failover group's two regions, the first two of regions (%s, %s)", s.WriterRegion, s.RegionNames[0], s.RegionNames[1])
+	}
 
 	domainOK := false
 	if s.Domain == "" {

@@ -1,0 +1,194 @@
+package azure
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/app/v2"
+	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
+	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// SQL failover job timing: a run every minute, four probes 15 s apart, so
+// the writer is declared down after about 45 s of sustained failure.
+const (
+	SQLFailoverSchedule     = "* * * * *"
+	SQLFailoverProbes       = 4
+	SQLFailoverProbeSeconds = 15
+)
+
+// SQLFailoverImage is Microsoft's public Azure CLI image, pinned.
+const SQLFailoverImage = "mcr.microsoft.com/azure-cli:2.67.0"
+
+// ForceFailoverAction is the operation a forced failover of a failover group
+// logs and needs (Azure RBAC, Microsoft.Sql resource provider operations).
+const ForceFailoverAction = "Microsoft.Sql/servers/failoverGroups/forceFailoverAllowDataLoss/action"
+
+// SQLFailoverArgs configures SQLFailover.
+type SQLFailoverArgs struct {
+	Stack        string // required
+	Subscription string // required
+	// Region is where the job runs: the failover group's member that is not
+	// the writer's (its server is the one promoted).
+	Region        Region
+	EnvironmentID pulumi.StringInput // required: Region's Container Apps environment
+	Writer        string             // required: the region it watches
+	ProbeURL      string             // required: the writer region's own health URL
+	// FailoverGroup is the group's name; Server and ServerID are Region's
+	// member of it.
+	FailoverGroup pulumi.StringInput
+	Server        pulumi.StringInput
+	ServerID      pulumi.StringInput
+	// ActionGroupID receives the alert when a forced failover happens.
+	ActionGroupID pulumi.StringInput
+	Tags          pulumi.StringMap
+}
+
+// SQLFailover forces the SQL failover group over to its other member within
+// minutes instead of the group's grace period (Azure's minimum is an hour):
+// a Container Apps job in the other member's region, every minute, probes
+// the writer region's own hostname four times 15 s apart and, when every
+// probe fails, runs `az sql failover-group set-primary --allow-data-loss`
+// against its own server as a user-assigned identity that holds a custom
+// role with only the group's read and forced-failover actions, on that
+// server only. Guards, stateless: it acts only while its server is the
+// group's secondary (once per outage: afterwards it is the primary), and
+// only if the group's replication is, or was, running (CATCH_UP or
+// SUSPENDED: a writer that never seeded its secondary was never healthy).
+// An activity-log alert e-mails the action group when any forced failover
+// of the group happens. The group keeps its automatic policy and grace
+// period as the backstop.
+type SQLFailover struct {
+	pulumi.ResourceState
+
+	JobName pulumi.StringOutput `pulumi:"jobName"`
+}
+
+// NewSQLFailover builds it. Pass Region's provider in opts.
+func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts ...pulumi.ResourceOption) (*SQLFailover, error) {
+	if args.Stack == "" || args.Subscription == "" || args.Region.Name == "" || args.EnvironmentID == nil || args.Writer == "" ||
+		args.ProbeURL == "" || args.FailoverGroup == nil || args.Server == nil || args.ServerID == nil || args.ActionGroupID == nil {
+		return nil, fmt.Errorf("sql failover %s: Stack, Subscription, Region, EnvironmentID, Writer, ProbeURL, FailoverGroup, Server, ServerID and ActionGroupID are required", name)
+	}
+	if args.Writer == args.Region.Name {
+		return nil, fmt.Errorf("sql failover %s: the job cannot run in the writer's region %s, which it must rescue", name, args.Writer)
+	}
+	f := &SQLFailover{}
+	if err := ctx.RegisterComponentResource("mobile-backend:azure:SQLFailover", name, f, opts...); err != nil {
+		return nil, err
+	}
+	child := pulumi.Parent(f)
+	identity, err := NewIdentity(ctx, name+"-identity", name, "sql-failover", args.Region.ResourceGroup, args.Region.Name, args.Tags, child)
+	if err != nil {
+		return nil, err
+	}
+	// Custom roles are assignable at resource groups at the narrowest
+	// (Azure RBAC, "Azure custom roles": AssignableScopes); the assignment
+	// itself is on the one server.
+	group := pulumi.Sprintf("/subscriptions/%s/resourceGroups/%s", args.Subscription, args.Region.ResourceGroup)
+	role, err := authorization.NewRoleDefinition(ctx, name+"-role", &authorization.RoleDefinitionArgs{
+		RoleDefinitionId: pulumi.String(guid(args.Subscription + "/" + name)),
+		RoleName:         pulumi.String("Forced SQL failover, mobile-backend stack " + args.Stack), // unique in the tenant per stack
+		Description:      pulumi.String("Read the stack's SQL failover group and force it over to this server (mobile-backend)"),
+		RoleType:         pulumi.String("CustomRole"),
+		Scope:            group,
+		AssignableScopes: pulumi.StringArray{group},
+		Permissions: authorization.PermissionArray{&authorization.PermissionArgs{Actions: pulumi.ToStringArray([]string{
+			"Microsoft.Sql/servers/read", "Microsoft.Sql/servers/failoverGroups/read", ForceFailoverAction,
+		})}},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	grant, err := authorization.NewRoleAssignment(ctx, name+"-may-fail-over", &authorization.RoleAssignmentArgs{
+		PrincipalId:      identity.PrincipalID,
+		PrincipalType:    pulumi.String("ServicePrincipal"),
+		RoleDefinitionId: role.ID(),
+		Scope:            args.ServerID,
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	env := func(k string, v pulumi.StringInput) *app.EnvironmentVarArgs {
+		return &app.EnvironmentVarArgs{Name: pulumi.String(k), Value: v}
+	}
+	job, err := app.NewJob(ctx, name, &app.JobArgs{
+		JobName:           pulumi.String(resourceName(name, 32)),
+		ResourceGroupName: args.Region.ResourceGroup,
+		Location:          pulumi.String(args.Region.Name),
+		EnvironmentId:     args.EnvironmentID,
+		Identity:          &app.ManagedServiceIdentityArgs{Type: pulumi.String("UserAssigned"), UserAssignedIdentities: pulumi.StringArray{identity.ID()}},
+		Configuration: &app.JobConfigurationArgs{
+			TriggerType:           pulumi.String("Schedule"),
+			ScheduleTriggerConfig: &app.JobConfigurationScheduleTriggerConfigArgs{CronExpression: pulumi.String(SQLFailoverSchedule), Parallelism: pulumi.Int(1), ReplicaCompletionCount: pulumi.Int(1)},
+			ReplicaTimeout:        pulumi.Int(240),
+			ReplicaRetryLimit:     pulumi.Int(0), // the next minute's run is the retry
+		},
+		Template: &app.JobTemplateArgs{Containers: app.ContainerArray{&app.ContainerArgs{
+			Name:    pulumi.String("sql-failover"),
+			Image:   pulumi.String(SQLFailoverImage),
+			Command: pulumi.StringArray{pulumi.String("/bin/bash"), pulumi.String("-c"), pulumi.String(SQLFailoverScript())},
+			Env: app.EnvironmentVarArray{
+				env("PROBE_URL", pulumi.String(args.ProbeURL)),
+				env("FAILOVER_GROUP", args.FailoverGroup),
+				env("SERVER", args.Server),
+				env("SERVER_GROUP", args.Region.ResourceGroup),
+				env("SUBSCRIPTION", pulumi.String(args.Subscription)),
+				env("AZURE_CLIENT_ID", identity.ClientID),
+			},
+			Resources: &app.ContainerResourcesArgs{Cpu: pulumi.Float64(0.25), Memory: pulumi.String("0.5Gi")},
+		}}},
+		Tags: args.Tags,
+	}, child, pulumi.DependsOn([]pulumi.Resource{grant}))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := insights.NewActivityLogAlert(ctx, name+"-forced", &insights.ActivityLogAlertArgs{
+		ActivityLogAlertName: pulumi.String(resourceName(name+"-forced", 260)),
+		ResourceGroupName:    args.Region.ResourceGroup,
+		Location:             pulumi.String("Global"),
+		Description:          pulumi.String("The SQL failover group was forced over to " + args.Region.Name + " (possible data loss): set mobile-backend:writerRegion and run pulumi up"),
+		Enabled:              pulumi.Bool(true),
+		Scopes:               pulumi.StringArray{group},
+		Condition: &insights.AlertRuleAllOfConditionArgs{AllOf: insights.AlertRuleAnyOfOrLeafConditionArray{
+			&insights.AlertRuleAnyOfOrLeafConditionArgs{Field: pulumi.String("category"), Equals: pulumi.String("Administrative")},
+			&insights.AlertRuleAnyOfOrLeafConditionArgs{Field: pulumi.String("operationName"), Equals: pulumi.String(ForceFailoverAction)},
+		}},
+		Actions: &insights.ActionListArgs{ActionGroups: insights.ActionGroupTypeArray{&insights.ActionGroupTypeArgs{ActionGroupId: args.ActionGroupID}}},
+		Tags:    args.Tags,
+	}, child); err != nil {
+		return nil, err
+	}
+	f.JobName = job.Name
+	return f, ctx.RegisterResourceOutputs(f, pulumi.Map{"jobName": f.JobName})
+}
+
+// SQLFailoverScript is what the job runs: probe, then, on a sustained
+// failure and only from a replicating secondary, force the failover.
+func SQLFailoverScript() string {
+	return strings.Join([]string{
+		"set -u",
+		// The image has Python (the CLI is Python): a probe needs no other tool.
+		fmt.Sprintf(`for i in $(seq %d); do`, SQLFailoverProbes),
+		`  if python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=10)' "$PROBE_URL" 2>/dev/null; then echo "writer healthy"; exit 0; fi`,
+		fmt.Sprintf(`  [ "$i" -lt %d ] && sleep %d`, SQLFailoverProbes, SQLFailoverProbeSeconds),
+		"done",
+		`az login --identity --username "$AZURE_CLIENT_ID" --output none && az account set --subscription "$SUBSCRIPTION"`,
+		`state=$(az sql failover-group show --name "$FAILOVER_GROUP" --server "$SERVER" --resource-group "$SERVER_GROUP" --query "[replicationRole, replicationState]" --output tsv) || exit 1`,
+		`role=$(echo "$state" | cut -f1); replication=$(echo "$state" | cut -f2)`,
+		`if [ "$role" != "Secondary" ]; then echo "this server is already the primary: nothing to do"; exit 0; fi`,
+		`case "$replication" in CATCH_UP|SUSPENDED) ;; *) echo "replication is $replication: the writer was never healthy; not failing over"; exit 0;; esac`,
+		`echo "FAILOVER: $PROBE_URL failed every probe; forcing $FAILOVER_GROUP over to $SERVER"`,
+		`az sql failover-group set-primary --name "$FAILOVER_GROUP" --server "$SERVER" --resource-group "$SERVER_GROUP" --allow-data-loss`,
+	}, "\n")
+}
+
+// guid is a stable GUID derived from a seed (a custom role's name in ARM).
+func guid(seed string) string {
+	h := sha256.Sum256([]byte(seed))
+	h[6] = h[6]&0x0f | 0x50 // version 5-style, name-based
+	h[8] = h[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
