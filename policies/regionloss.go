@@ -155,7 +155,7 @@ func (v lossView) rto(took bool) int {
 	}
 	total := 0
 	for _, t := range v.budget.RTO.Terms {
-		if !hasPrefix(t.Name, []string{"Aurora", "Cloud SQL", "Spanner", "SQL f", "region watch", "failover job"}) {
+		if !hasPrefix(t.Name, []string{"Aurora", "Cloud SQL", "Spanner", "SQL f", "region watch", "failover job", "operator"}) {
 			total += t.Seconds
 		}
 	}
@@ -731,6 +731,12 @@ var RegionLossSurvived = Policy{
 				}
 				if !f.Survives {
 					v := violation(nil, "losing %s breaks %s: %s", rl.Region, f.Name, f.Via)
+					if !s.Spec.Promotes() && f.Name != FnAlerting {
+						// failoverAutomation notify: a person takes over, by the
+						// team's choice; the plan says so without failing.
+						v.Severity = Advisory
+						v.Message += " (failoverAutomation is notify: a person promotes, per the README's runbook)"
+					}
 					if f.Name == FnAlerting && len(s.Spec.AlertEmails) == 0 {
 						// Nobody to alert at all: alerts-routed's call
 						// (advisory outside production).

@@ -36,6 +36,14 @@ const (
 	// CloudSQLPromotionSeconds: an estimate for an operator promoting a
 	// cross-region replica (a manual step).
 	CloudSQLPromotionSeconds = 600
+	// WatchRetriesPreviewSeconds: the AWS region watch's probe retries (3 ×
+	// 15 s), for a first preview, where its definition is not known yet
+	// (components/aws.WatchRetries × WatchRetrySeconds; read from the
+	// definition otherwise).
+	WatchRetriesPreviewSeconds = 45
+	// OperatorStepSeconds: an estimate for a person who is paged, decides
+	// and runs the promotion (failoverAutomation notify).
+	OperatorStepSeconds = 600
 	// CloudSQLAutoPromotionSeconds: an estimate for the failover workflow's
 	// promotion of a cross-region replica (Google publishes no duration;
 	// promoteReplica "might cause your instance to restart").
@@ -112,6 +120,8 @@ func ComputeBudget(s Stack) Budget {
 			// its schedule's interval and its probe's retries.
 			if d := awsWatchDetection(s); d > 0 {
 				rto = append(rto, Term{"region watch: sustained failure (schedule + probe retries)", d})
+			} else {
+				rto = append(rto, Term{"operator decides and promotes (estimate; failoverAutomation notify)", OperatorStepSeconds})
 			}
 			rto = append(rto, Term{"Aurora global failover", AuroraGlobalFailoverSeconds})
 			rpo = append(rpo, Term{"Aurora global replication", AuroraGlobalRPOSeconds})
@@ -210,6 +220,8 @@ func ComputeBudget(s Stack) Budget {
 			if job := azureFailoverJob(s); job != nil {
 				rto = append(rto, Term{"failover job: sustained failure (schedule + probes)", azureJobDetection(job)},
 					Term{"SQL forced failover (estimate)", AzureSQLFailoverSeconds})
+			} else if f.Str("readWriteEndpoint.failoverPolicy") == "Manual" {
+				rto = append(rto, Term{"operator forces the failover group over (estimate; failoverAutomation notify)", OperatorStepSeconds + AzureSQLFailoverSeconds})
 			} else {
 				rto = append(rto, Term{"SQL failover group (grace period + switch)", azureGraceFailover(f)})
 			}
@@ -248,13 +260,17 @@ func awsWatchDetection(s Stack) int {
 				Retry    []struct{ IntervalSeconds, MaxAttempts int }
 			}
 		}
-		if json.Unmarshal([]byte(sm.Str("definition")), &def) != nil || !strings.Contains(sm.Str("definition"), "aws-sdk:rds:failoverGlobalCluster") {
+		src := sm.Str("definition")
+		// In a first preview the definition is unknown: a watch of a stack
+		// that promotes is taken at its documented retries.
+		preview := mock.Unresolved(src) && s.Spec.Promotes()
+		if !preview && (json.Unmarshal([]byte(src), &def) != nil || !strings.Contains(src, "aws-sdk:rds:failoverGlobalCluster")) {
 			continue
 		}
 		rate := 0
 		arn, _ := sm.Outputs["arn"].(string)
 		for _, sc := range s.OfType("aws:scheduler/schedule:Schedule") {
-			if sc.Str("target.arn") == arn {
+			if !mock.Unresolved(arn) && sc.Str("target.arn") == arn || slices.Contains(sc.PropertyDeps["target"], sm.URN) {
 				var n int
 				if _, err := fmt.Sscanf(sc.Str("scheduleExpression"), "rate(%d minute", &n); err == nil {
 					rate = 60 * n
@@ -262,6 +278,9 @@ func awsWatchDetection(s Stack) int {
 			}
 		}
 		retries := 0
+		if preview {
+			retries = WatchRetriesPreviewSeconds
+		}
 		for _, st := range def.States {
 			if st.Resource == "arn:aws:states:::http:invoke" {
 				for _, r := range st.Retry {

@@ -153,8 +153,9 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		return nil, err
 	}
 	// Every region is watched by the one after it, so the writer's watcher
-	// is its successor: it alerts on a sustained failure and promotes its own
-	// Aurora member; the others only alert (Route 53 health-check metrics,
+	// is its successor: it alerts on a sustained failure and (unless
+	// failoverAutomation is notify) promotes its own Aurora member; the
+	// others only alert (Route 53 health-check metrics,
 	// and so their alarms, exist in us-east-1 only).
 	for _, r := range regions {
 		watcher := regionNamed(regions, components.Watcher(s.RegionNames, r.Name))
@@ -163,7 +164,7 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 			ProbeURL: "https://" + awsc.RegionalHostname(r.Name, s.Domain) + s.HealthCheck.Path,
 			TopicArn: monitoring.TopicArns.MapIndex(pulumi.String(watcher.Name)),
 		}
-		if r.Role == spec.Primary {
+		if r.Role == spec.Primary && s.Promotes() {
 			var members pulumi.StringArray
 			for _, m := range regions {
 				members = append(members, db.ClusterArn(m.Name))

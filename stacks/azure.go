@@ -126,7 +126,7 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	db, err := azc.NewGlobalDatabase(ctx, s.Stack+"-db", azc.GlobalDatabaseArgs{
 		Regions: regions, Stack: s.Stack, Subscription: client.SubscriptionId, Admin: admin,
 		Name: s.Database.Name, Sku: s.Azure.SQLSku, BackupRetentionDays: s.Database.BackupRetentionDays,
-		GraceMinutes: s.Azure.FailoverGraceMinutes, Keys: keys, Tags: tags, Protect: s.Protect,
+		GraceMinutes: s.Azure.FailoverGraceMinutes, ManualFailover: !s.Promotes(), Keys: keys, Tags: tags, Protect: s.Protect,
 		// Weekly backups kept at most 10 years (520 weeks; "Long-term
 		// retention"): 3648-3650 days would round up past it.
 		LongTermRetentionWeeks: min((s.Backup.CopyRetentionDays+6)/7, 520),
@@ -216,12 +216,14 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	partner := db.Partner(writer.Name)
 	p := slices.IndexFunc(regions, func(r azc.Region) bool { return r.Name == partner })
 	server, serverID := db.Server(partner)
-	if _, err := azc.NewSQLFailover(ctx, s.Stack+"-sql-failover", azc.SQLFailoverArgs{
-		Stack: s.Stack, Subscription: client.SubscriptionId, Region: regions[p], EnvironmentID: stamps[p].Compute.EnvironmentID,
-		Writer: writer.Name, ProbeURL: "https://" + azc.RegionalHostname(writer.Name, s.Domain) + s.HealthCheck.Path,
-		FailoverGroup: db.FailoverGroupName, Server: server, ServerID: serverID, ActionGroupID: mon.ActionGroupID, Tags: tags,
-	}, regions[p].In()); err != nil {
-		return nil, err
+	if s.Promotes() {
+		if _, err := azc.NewSQLFailover(ctx, s.Stack+"-sql-failover", azc.SQLFailoverArgs{
+			Stack: s.Stack, Subscription: client.SubscriptionId, Region: regions[p], EnvironmentID: stamps[p].Compute.EnvironmentID,
+			Writer: writer.Name, ProbeURL: "https://" + azc.RegionalHostname(writer.Name, s.Domain) + s.HealthCheck.Path,
+			FailoverGroup: db.FailoverGroupName, Server: server, ServerID: serverID, ActionGroupID: mon.ActionGroupID, Tags: tags,
+		}, regions[p].In()); err != nil {
+			return nil, err
+		}
 	}
 	if s.MonthlyBudget > 0 {
 		groups := pulumi.StringArray{globalRG.Name}

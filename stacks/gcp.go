@@ -267,7 +267,9 @@ const transferAPI = "storagetransfer.googleapis.com"
 // switch, a Cloud SQL promotion, or both).
 func needsFailover(s spec.Spec) bool {
 	promotable := s.GCPEngine() == spec.EngineCloudSQL && s.Primary().Name == s.Home().Name
-	return s.Topology == spec.ActivePassive || promotable
+	// With failoverAutomation notify, the regions' uptime alerts page a
+	// person, who switches and promotes by hand (README runbook).
+	return s.Promotes() && (s.Topology == spec.ActivePassive || promotable)
 }
 
 // failoverPair is the writer's region and its successor, which takes over

@@ -9,6 +9,7 @@ import (
 
 	awsc "github.com/mobile-backend/mobile-backend/components/aws"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
+	"github.com/mobile-backend/mobile-backend/policies"
 )
 
 // asl is the part of a state machine definition the tests read.
@@ -106,4 +107,9 @@ func TestTheWatchThatPromotesFollowsTheWriter(t *testing.T) {
 		}
 	}
 	assert.Equal(t, map[string]string{"eu-west-1": "https://us-east-1.api.example.com/"}, promoters, "the successor of the moved writer")
+}
+
+func TestThePreviewFigureOfTheWatchIsItsDefinitions(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, awsc.WatchRetries*awsc.WatchRetrySeconds, policies.WatchRetriesPreviewSeconds)
 }

@@ -33,6 +33,9 @@ type GlobalDatabaseArgs struct {
 	// BackupRetentionDays is the point-in-time restore window (1-35).
 	BackupRetentionDays int
 	GraceMinutes        int
+	// ManualFailover puts the failover group on the Manual policy: no
+	// automatic failover at all, a person decides (failoverAutomation notify).
+	ManualFailover bool
 	// LongTermRetentionWeeks keeps a weekly full backup of the primary
 	// database this many weeks, in geo-redundant (paired-region) storage;
 	// zero keeps none.
@@ -225,19 +228,24 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 		}
 	}
 	// A failover group pairs two servers: the primary and the second region.
+	// Manual: only a person fails it over (a grace period is refused then).
+	readWrite := &sql.FailoverGroupReadWriteEndpointArgs{
+		FailoverPolicy:                         pulumi.String("Automatic"),
+		FailoverWithDataLossGracePeriodMinutes: pulumi.Int(args.GraceMinutes),
+	}
+	if args.ManualFailover {
+		readWrite = &sql.FailoverGroupReadWriteEndpointArgs{FailoverPolicy: pulumi.String("Manual")}
+	}
 	fogName := FailoverGroupName(args.Stack, args.Subscription)
 	fog, err := sql.NewFailoverGroup(ctx, name+"-fog", &sql.FailoverGroupArgs{
 		FailoverGroupName: pulumi.String(fogName),
 		ServerName:        servers[primary.Name].Name,
 		ResourceGroupName: primary.ResourceGroup,
 		PartnerServers:    sql.PartnerInfoArray{&sql.PartnerInfoArgs{Id: servers[args.Regions[1].Name].ID()}},
-		ReadWriteEndpoint: &sql.FailoverGroupReadWriteEndpointArgs{
-			FailoverPolicy:                         pulumi.String("Automatic"),
-			FailoverWithDataLossGracePeriodMinutes: pulumi.Int(args.GraceMinutes),
-		},
-		ReadOnlyEndpoint: &sql.FailoverGroupReadOnlyEndpointArgs{FailoverPolicy: pulumi.String("Enabled")},
-		Databases:        pulumi.StringArray{db.ID()},
-		Tags:             args.Tags,
+		ReadWriteEndpoint: readWrite,
+		ReadOnlyEndpoint:  &sql.FailoverGroupReadOnlyEndpointArgs{FailoverPolicy: pulumi.String("Enabled")},
+		Databases:         pulumi.StringArray{db.ID()},
+		Tags:              args.Tags,
 	}, child, pulumi.Provider(primary.Provider), pulumi.DependsOn([]pulumi.Resource{secondaryOfGroup}))
 	if err != nil {
 		return nil, err

@@ -89,6 +89,7 @@ func TestBadConfigsAreRefusedWithTheKeyNamed(t *testing.T) {
 		{"too many Aurora secondaries", aws.with("regions", []string{"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1", "ap-south-1"}), "mobile-backend:regions: 11 secondary regions: an Aurora global database has at most 10"},
 		{"writer outside the regions", aws.with("writerRegion", "eu-central-1"), `mobile-backend:writerRegion: "eu-central-1" is not one of regions [us-east-1 eu-west-1]`},
 		{"Azure writer outside the failover group", azure.with("regions", []string{"eastus2", "westeurope", "southeastasia"}, "writerRegion", "southeastasia"), `mobile-backend:writerRegion: "southeastasia": on Azure the writer is one of the failover group's two regions`},
+		{"failover automation mode", gcp.with("failoverAutomation", "pray"), `mobile-backend:failoverAutomation: "pray" is not a mode; one of promote, notify`},
 		{"large-body path", aws.with("wafLargeBodyPaths", []string{"/v1/media", "media"}), `mobile-backend:wafLargeBodyPaths[1]: "media" must be a URL path prefix below /`},
 		{"large-body paths off AWS", gcp.with("wafLargeBodyPaths", []string{"/v1/media"}), "mobile-backend:wafLargeBodyPaths: applies to AWS stacks only"},
 		{"an AWS region on Azure", azure.with("regions", []string{"eastus2", "eu-west-1"}), `mobile-backend:regions[1]: "eu-west-1" is not an Azure region`},

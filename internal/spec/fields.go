@@ -149,6 +149,8 @@ var Fields = []Field{
 		func(s *Spec) *string { return &s.GCP.BillingAccount }),
 	list("alertEmails", []string{}, "E-mail addresses that receive alerts.",
 		func(s *Spec) *[]string { return &s.AlertEmails }),
+	str("failoverAutomation", AutomationPromote, "What the automation does when the writer's region stays down: promote (fail the database over to the next region, and alert) or notify (alert only: a person decides and promotes, per the README's runbook; the region-loss policy then reports the manual step as advisory).",
+		func(s *Spec) *string { return &s.FailoverAutomation }),
 	integer("rtoSeconds", 600, "Recovery time objective: how long a regional failure may interrupt service.",
 		func(s *Spec) *int { return &s.Objectives.RTOSeconds }),
 	integer("rpoSeconds", 900, "Recovery point objective: how much recent data a regional failure may lose.",

@@ -116,7 +116,9 @@ type Spec struct {
 	Backup        Backup
 	AlertEmails   []string
 	Objectives    Objectives
-	Tags          map[string]string
+	// FailoverAutomation is AutomationPromote or AutomationNotify.
+	FailoverAutomation string
+	Tags               map[string]string
 
 	// AllowedRegions restricts where the stack may run (data residency);
 	// empty allows every region of the cloud.
@@ -235,6 +237,15 @@ type BudgetAlert = components.BudgetAlert
 
 // BudgetAlerts are the thresholds every cloud's budget alerts at.
 var BudgetAlerts = components.BudgetAlerts
+
+// What the failover automation does (mobile-backend:failoverAutomation).
+const (
+	AutomationPromote = "promote" // fail the database over, and alert
+	AutomationNotify  = "notify"  // alert only; a person promotes
+)
+
+// Promotes reports whether the automation fails the database over by itself.
+func (s Spec) Promotes() bool { return s.FailoverAutomation != AutomationNotify }
 
 // Primary is the region of the database writer (mobile-backend:writerRegion):
 // the serving region in active-passive. After a failover the operator moves

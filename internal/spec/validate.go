@@ -84,6 +84,9 @@ func (s Spec) validateShape(p *problems) {
 	case !cloudOK:
 		p.add("cloud", "%q is not a supported cloud; one of aws, gcp, azure", s.Cloud)
 	}
+	if s.FailoverAutomation != AutomationPromote && s.FailoverAutomation != AutomationNotify {
+		p.add("failoverAutomation", "%q is not a mode; one of %s, %s", s.FailoverAutomation, AutomationPromote, AutomationNotify)
+	}
 	switch s.Topology {
 	case ActiveActive, ActivePassive:
 	case "":
