@@ -115,3 +115,44 @@ func TestAffectedStacksFollowWhatAChangeTouches(t *testing.T) {
 	commit()
 	assert.Equal(t, `[{"stack":"gcp-prod","cloud":"gcp"},{"stack":"prod","cloud":"aws"}]`, run(base), "the program affects every stack")
 }
+
+func TestTheFailoverDrillRunsOnEveryStagingStackAndNeverBesideADeploy(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../.github/workflows/failover-drill.yml")
+	require.NoError(t, err)
+	var wf struct {
+		On struct {
+			Dispatch struct {
+				Inputs map[string]struct{ Options []string } `yaml:"inputs"`
+			} `yaml:"workflow_dispatch"`
+		} `yaml:"on"`
+		Jobs map[string]struct {
+			Concurrency struct{ Group string } `yaml:"concurrency"`
+			Steps       []struct{ Run string } `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	require.NoError(t, yaml.Unmarshal(b, &wf))
+	var staging []string
+	for _, file := range committedStacks(t) {
+		cfg, err := stackfile.Load(projectFile, file, stackfile.StackName(file))
+		require.NoError(t, err)
+		s, err := spec.Load(cfg.Stack, cfg.Lookup)
+		require.NoError(t, err)
+		if !s.Production() {
+			staging = append(staging, cfg.Stack)
+		}
+	}
+	assert.ElementsMatch(t, staging, wf.On.Dispatch.Inputs["stack"].Options, "a drill per staging stack, started by hand")
+	job := wf.Jobs["drill"]
+	// The same group as pulumi.yml's `up` of that stack: a drill and a deploy never overlap.
+	assert.Equal(t, "pulumi-up-${{ inputs.stack }}-main", job.Concurrency.Group)
+	all := ""
+	for _, st := range job.Steps {
+		all += st.Run
+	}
+	assert.Contains(t, all, "go run ./cmd/drill --plan")
+	assert.Contains(t, all, `--failback "$failback"`)
+	for _, step := range []string{"switchover-global-cluster", "url-maps set-default-service", "failover-group set-primary"} {
+		assert.Contains(t, all, step)
+	}
+}
