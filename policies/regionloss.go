@@ -359,6 +359,9 @@ func (v lossView) apiWrites() FunctionLoss {
 			return survived("Cloud SQL writer "+v.writerHost()+" in "+v.Spec.Primary().Name, 0, 0)
 		}
 		if w := v.automation("promoteReplica"); w != nil {
+			if !v.gcpMayPromote(w) {
+				return broken("failover workflow %s may not promote: its service account holds no role with cloudsql.instances.promoteReplica", w.Str("name"))
+			}
 			return survived(fmt.Sprintf("failover workflow %s in %s promotes the replica and moves %s", w.Str("name"), v.where(w), v.writerHost()), v.budget.RTO.Computed, rpo)
 		}
 		return broken("the Cloud SQL writer in %s is lost and no workflow outside it promotes a replica", v.lost)
@@ -395,6 +398,28 @@ func (v lossView) mayForceFailover(job *mock.Resource) bool {
 		}
 		for _, rd := range v.OfType("azure-native:authorization:RoleDefinition") {
 			if slices.Contains(ra.PropertyDeps["roleDefinitionId"], rd.URN) && slices.Contains(rd.Strs("permissions.0.actions", ""), "Microsoft.Sql/servers/failoverGroups/forceFailoverAllowDataLoss/action") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// gcpMayPromote reports whether the workflow's service account is bound to
+// a role that grants cloudsql.instances.promoteReplica.
+func (v lossView) gcpMayPromote(w *mock.Resource) bool {
+	sa := w.Str("serviceAccount")
+	email := sa[strings.LastIndex(sa, "/")+1:]
+	for _, m := range v.OfType("gcp:projects/iAMMember:IAMMember") {
+		same := m.Str("member") == "serviceAccount:"+email ||
+			slices.ContainsFunc(m.PropertyDeps["member"], func(u string) bool { return slices.Contains(w.PropertyDeps["serviceAccount"], u) })
+		if !same {
+			continue
+		}
+		for _, r := range v.OfType("gcp:projects/iAMCustomRole:IAMCustomRole") {
+			name, _ := r.Outputs["name"].(string)
+			granted := slices.Contains(m.PropertyDeps["role"], r.URN) || name != "" && m.Str("role") == name
+			if granted && slices.Contains(r.Strs("permissions", ""), "cloudsql.instances.promoteReplica") {
 				return true
 			}
 		}

@@ -155,6 +155,9 @@ func TestEachRegionLossBreakIsCaughtWithItsMessage(t *testing.T) {
 		{"Azure failover job without its permission", without(az, func(r *mock.Resource) bool {
 			return r.Type == "azure-native:authorization:RoleAssignment" && strings.HasSuffix(r.Name, "may-fail-over")
 		}), "no failover job outside northeurope may force it"},
+		{"GCP automation without its permission", without(gcpAP, func(r *mock.Resource) bool {
+			return r.Type == "gcp:projects/iAMMember:IAMMember" && strings.HasSuffix(r.Name, "failover-workflow-promote")
+		}), "losing europe-west1 breaks api-writes: failover workflow gcp-staging-failover may not promote: its service account holds no role with cloudsql.instances.promoteReplica"},
 		{"AWS automation never started", without(aws, func(r *mock.Resource) bool {
 			return r.Type == "aws:scheduler/schedule:Schedule" && strings.HasSuffix(r.Name, "watch-us-east-1")
 		}), "losing us-east-1 breaks failover-control: database control: the Aurora writer in us-east-1 is lost and no automation outside it"},
