@@ -174,10 +174,7 @@ func TestEachRegionLossBreakIsCaughtWithItsMessage(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var msgs []string
-			for _, v := range policies.RegionLossSurvived.Check(tc.fail) {
-				msgs = append(msgs, v.Message)
-			}
+			msgs := messagesOf(policies.RegionLossSurvived.Check(tc.fail))
 			assert.True(t, strings.Contains(strings.Join(msgs, "\n"), tc.want), "want %q in %v", tc.want, msgs)
 		})
 	}
