@@ -397,7 +397,9 @@ func (v lossView) mayForceFailover(job *mock.Resource) bool {
 			continue
 		}
 		for _, rd := range v.OfType("azure-native:authorization:RoleDefinition") {
-			if slices.Contains(ra.PropertyDeps["roleDefinitionId"], rd.URN) && slices.Contains(rd.Strs("permissions.0.actions", ""), "Microsoft.Sql/servers/failoverGroups/forceFailoverAllowDataLoss/action") {
+			named := slices.Contains(ra.PropertyDeps["roleDefinitionId"], rd.URN) || slices.Contains(ra.DependsOn, rd.URN) ||
+				rd.Str("roleDefinitionId") != "" && strings.HasSuffix(ra.Str("roleDefinitionId"), "/"+rd.Str("roleDefinitionId"))
+			if named && slices.Contains(rd.Strs("permissions.0.actions", ""), "Microsoft.Sql/servers/failoverGroups/forceFailoverAllowDataLoss/action") {
 				return true
 			}
 		}

@@ -788,6 +788,8 @@ func TestTheFailoverGroupsOtherMemberForcesItOverWithinMinutes(t *testing.T) {
 	}
 	require.NotNil(t, westServer)
 	assert.Equal(t, westServer.ID, grant.Str("scope"), "on the one server it promotes")
+	assert.Regexp(t, `^/subscriptions/[0-9a-f-]+/providers/Microsoft.Authorization/roleDefinitions/`+role.Str("roleDefinitionId")+`$`, grant.Str("roleDefinitionId"))
+	assert.Contains(t, grant.DependsOn, role.URN)
 	alert := res.Recorder.Named("azure-native:insights:ActivityLogAlert", "azure-staging-sql-failover-forced")
 	require.NotNil(t, alert)
 	assert.Equal(t, azc.ForceFailoverAction, alert.Str("condition.allOf.1.equals"), "a forced failover e-mails the alert recipients")

@@ -88,8 +88,9 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 	// (Azure RBAC, "Azure custom roles": AssignableScopes); the assignment
 	// itself is on the one server.
 	group := pulumi.Sprintf("/subscriptions/%s/resourceGroups/%s", args.Subscription, args.Region.ResourceGroup)
+	roleID := guid(args.Subscription + "/" + name)
 	role, err := authorization.NewRoleDefinition(ctx, name+"-role", &authorization.RoleDefinitionArgs{
-		RoleDefinitionId: pulumi.String(guid(args.Subscription + "/" + name)),
+		RoleDefinitionId: pulumi.String(roleID),
 		RoleName:         pulumi.String("Forced SQL failover, mobile-backend stack " + args.Stack), // unique in the tenant per stack
 		Description:      pulumi.String("Read the stack's SQL failover group and force it over to this server (mobile-backend)"),
 		RoleType:         pulumi.String("CustomRole"),
@@ -102,12 +103,15 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 	if err != nil {
 		return nil, err
 	}
+	// Assignments name a role definition by its subscription-level id
+	// (/subscriptions/{s}/providers/Microsoft.Authorization/roleDefinitions/{guid}),
+	// built from the GUID at hand; DependsOn orders it after the role.
 	grant, err := authorization.NewRoleAssignment(ctx, name+"-may-fail-over", &authorization.RoleAssignmentArgs{
 		PrincipalId:      identity.PrincipalID,
 		PrincipalType:    pulumi.String("ServicePrincipal"),
-		RoleDefinitionId: role.ID(),
+		RoleDefinitionId: pulumi.Sprintf("/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/%s", args.Subscription, roleID),
 		Scope:            args.ServerID,
-	}, child)
+	}, child, pulumi.DependsOn([]pulumi.Resource{role}))
 	if err != nil {
 		return nil, err
 	}
