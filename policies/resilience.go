@@ -294,10 +294,10 @@ func awsWatchDetection(s Stack) int {
 }
 
 // azureFailoverJob is the Container Apps job that forces the SQL failover
-// group over (its command runs az sql failover-group set-primary), or nil.
+// group over (its command posts forceFailoverAllowDataLoss), or nil.
 func azureFailoverJob(s Stack) *mock.Resource {
 	for _, j := range s.OfType("azure-native:app:Job") {
-		if strings.Contains(j.Str("template.containers.0.command.2"), "failover-group set-primary") {
+		if strings.Contains(j.Str("template.containers.0.command.2"), "/forceFailoverAllowDataLoss") {
 			return j
 		}
 	}

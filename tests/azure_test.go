@@ -765,8 +765,9 @@ func TestTheFailoverGroupsOtherMemberForcesItOverWithinMinutes(t *testing.T) {
 	for _, step := range []string{
 		`for i in $(seq 4); do`,                      // sustained: four probes, 15 s apart
 		`[ "$role" != "Secondary" ]`,                 // once: afterwards this server is the primary
-		`case "$replication" in CATCH_UP|SUSPENDED)`, // never for a writer that never seeded it
-		`az sql failover-group set-primary --name "$FAILOVER_GROUP" --server "$SERVER" --resource-group "$SERVER_GROUP" --allow-data-loss`,
+		`case "$replication" in PENDING|SEEDING)`, // never for a writer that never seeded it
+		`/providers/Microsoft.Sql/servers/$SERVER/failoverGroups/$FAILOVER_GROUP/forceFailoverAllowDataLoss?api-version=2021-11-01`,
+		`--query replicationRole --output tsv)" = Primary ]`, // waits for the role, not az's operation URL
 	} {
 		assert.Contains(t, script, step)
 	}

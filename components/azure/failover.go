@@ -19,6 +19,11 @@ const (
 	SQLFailoverProbeSeconds = 15
 )
 
+// SQLAPIVersion is the Microsoft.Sql API version of the forced-failover
+// call (FailoverGroups_ForceFailoverAllowDataLoss, 2021-11-01: the version
+// azure-native's sql module is generated from for failover groups).
+const SQLAPIVersion = "2021-11-01"
+
 // SQLFailoverImage is Microsoft's public Azure CLI image, pinned.
 const SQLFailoverImage = "mcr.microsoft.com/azure-cli:2.67.0"
 
@@ -51,12 +56,13 @@ type SQLFailoverArgs struct {
 // a Container Apps job in the other member's region, every minute, probes
 // the writer region's own hostname four times 15 s apart and, when every
 // probe fails, runs `az sql failover-group set-primary --allow-data-loss`
-// against its own server as a user-assigned identity that holds a custom
+// against its own server (the ForceFailoverAllowDataLoss POST, then waits
+// for the role to change) as a user-assigned identity that holds a custom
 // role with only the group's read and forced-failover actions, on that
 // server only. Guards, stateless: it acts only while its server is the
 // group's secondary (once per outage: afterwards it is the primary), and
-// only if the group's replication is, or was, running (CATCH_UP or
-// SUSPENDED: a writer that never seeded its secondary was never healthy).
+// never while the pair is still seeding (PENDING or SEEDING: a writer that
+// never seeded its secondary was never healthy).
 // An activity-log alert e-mails the action group when any forced failover
 // of the group happens. The group keeps its automatic policy and grace
 // period as the backstop.
@@ -183,9 +189,20 @@ func SQLFailoverScript() string {
 		`state=$(az sql failover-group show --name "$FAILOVER_GROUP" --server "$SERVER" --resource-group "$SERVER_GROUP" --query "[replicationRole, replicationState]" --output tsv) || exit 1`,
 		`role=$(echo "$state" | cut -f1); replication=$(echo "$state" | cut -f2)`,
 		`if [ "$role" != "Secondary" ]; then echo "this server is already the primary: nothing to do"; exit 0; fi`,
-		`case "$replication" in CATCH_UP|SUSPENDED) ;; *) echo "replication is $replication: the writer was never healthy; not failing over"; exit 0;; esac`,
+		// What a secondary reports while the primary is unreachable is not
+		// documented; a pair still seeding never had a healthy writer.
+		`case "$replication" in PENDING|SEEDING) echo "replication is $replication: the writer was never healthy; not failing over"; exit 0;; esac`,
 		`echo "FAILOVER: $PROBE_URL failed every probe; forcing $FAILOVER_GROUP over to $SERVER"`,
-		`az sql failover-group set-primary --name "$FAILOVER_GROUP" --server "$SERVER" --resource-group "$SERVER_GROUP" --allow-data-loss`,
+		// The POST itself, not az's set-primary: that one polls a
+		// subscription-level operation URL outside the identity's scope
+		// (Microsoft.Sql/locations/...), so it would report a failure after
+		// the failover went through. Then wait for the role to change.
+		`az rest --method post --url "https://management.azure.com/subscriptions/$SUBSCRIPTION/resourceGroups/$SERVER_GROUP/providers/Microsoft.Sql/servers/$SERVER/failoverGroups/$FAILOVER_GROUP/forceFailoverAllowDataLoss?api-version=` + SQLAPIVersion + `" || exit 1`,
+		`for i in $(seq 40); do`,
+		`  [ "$(az sql failover-group show --name "$FAILOVER_GROUP" --server "$SERVER" --resource-group "$SERVER_GROUP" --query replicationRole --output tsv)" = Primary ] && { echo "FAILOVER: $SERVER is the primary"; exit 0; }`,
+		`  sleep 5`,
+		`done`,
+		`echo "FAILOVER: requested, $SERVER not yet the primary after 200 s"; exit 1`,
 	}, "\n")
 }
 
