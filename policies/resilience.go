@@ -81,6 +81,53 @@ const (
 type Term struct {
 	Name    string `json:"name"`
 	Seconds int    `json:"seconds"`
+	// Basis says where the figure comes from: "published: <source>",
+	// "configured: <keys or resources>", or "estimate".
+	Basis string `json:"basis"`
+}
+
+// bases are the terms' sources, by the start of their names.
+var bases = []struct{ prefix, basis string }{
+	{"Route 53 health check detection", "configured: healthCheckInterval × healthCheckFailureThreshold"},
+	{"DNS alias TTL", "published: Route 53 Developer Guide, alias records to a load balancer answer with its 60 s TTL"},
+	{"region watch", "configured: the watch's schedule and probe retries (components/aws/failover.go)"},
+	{"operator", "estimate: a person paged, deciding and promoting"},
+	{"Aurora global failover", "published: Aurora User Guide, managed cross-Region failover typically under a minute"},
+	{"Aurora global replication", "published: Aurora User Guide, replication lag typically under a second"},
+	{"standby scale-out (cooldown", "configured: the scale-out cooldown, plus an estimated task start"},
+	{"standby scale-out (replica", "estimate: a replica's start"},
+	{"DynamoDB global table", "published: DynamoDB Developer Guide, replication typically within a second"},
+	{"S3 Replication Time Control", "published: S3 RTC SLA, 99.99% of objects within 15 minutes"},
+	{"outlier detection", "configured: the backend services' outlier detection"},
+	{"uptime check and alert", "configured: the uptime check's period and the alert's duration and alignment"},
+	{"failover workflow", "estimate: Pub/Sub, Eventarc and the workflow's steps"},
+	{"load balancer propagation", "estimate: Google documents several minutes"},
+	{"Cloud SQL replica promotion", "estimate: Google publishes no duration"},
+	{"Spanner leader failover", "published: Spanner multi-region, no operator step"},
+	{"Spanner synchronous replication", "published: Spanner commits synchronously across replicas"},
+	{"Cloud SQL cross-region replica", "estimate: asynchronous replica lag under normal load"},
+	{"Storage Transfer copy", "configured: the transfer job's schedule"},
+	{"Cloud Storage turbo replication", "published: Cloud Storage SLA, 15 minutes"},
+	{"Cloud Storage default replication", "published: Cloud Storage docs, within 12 hours"},
+	{"Front Door probes", "configured: healthCheckInterval × the origin group's sample size"},
+	{"failover job", "configured: the job's schedule and probes (components/azure/failover.go)"},
+	{"SQL forced failover", "estimate: Azure publishes no duration"},
+	{"SQL failover group (grace period", "configured: azureFailoverGraceMinutes, plus an estimated switch"},
+	{"SQL geo-replication", "published: Azure SQL business continuity, RPO 5 s"},
+	{"storage geo-redundancy", "published: Azure Storage redundancy, typically under 15 minutes, no SLA"},
+}
+
+// withBasis marks each term with its source.
+func withBasis(terms []Term) []Term {
+	for i := range terms {
+		for _, b := range bases {
+			if strings.HasPrefix(terms[i].Name, b.prefix) {
+				terms[i].Basis = b.basis
+				break
+			}
+		}
+	}
+	return terms
 }
 
 // Figure is a computed recovery figure against its objective. RTO adds its
@@ -114,27 +161,27 @@ func ComputeBudget(s Stack) Budget {
 		for _, hc := range s.OfType("aws:route53/healthCheck:HealthCheck") {
 			detect = max(detect, hc.Int("requestInterval")*hc.Int("failureThreshold"))
 		}
-		rto = append(rto, Term{"Route 53 health check detection (interval × threshold)", detect}, Term{"DNS alias TTL", ELBAliasTTLSeconds})
+		rto = append(rto, Term{Name: "Route 53 health check detection (interval × threshold)", Seconds: detect}, Term{Name: "DNS alias TTL", Seconds: ELBAliasTTLSeconds})
 		if len(s.OfType("aws:rds/globalCluster:GlobalCluster")) > 0 {
 			// The region watch that promotes declares the writer down after
 			// its schedule's interval and its probe's retries.
 			if d := awsWatchDetection(s); d > 0 {
-				rto = append(rto, Term{"region watch: sustained failure (schedule + probe retries)", d})
+				rto = append(rto, Term{Name: "region watch: sustained failure (schedule + probe retries)", Seconds: d})
 			} else {
-				rto = append(rto, Term{"operator decides and promotes (estimate; failoverAutomation notify)", OperatorStepSeconds})
+				rto = append(rto, Term{Name: "operator decides and promotes (estimate; failoverAutomation notify)", Seconds: OperatorStepSeconds})
 			}
-			rto = append(rto, Term{"Aurora global failover", AuroraGlobalFailoverSeconds})
-			rpo = append(rpo, Term{"Aurora global replication", AuroraGlobalRPOSeconds})
+			rto = append(rto, Term{Name: "Aurora global failover", Seconds: AuroraGlobalFailoverSeconds})
+			rpo = append(rpo, Term{Name: "Aurora global replication", Seconds: AuroraGlobalRPOSeconds})
 		}
 		if standby {
 			cooldown := 0
 			for _, p := range s.OfType("aws:appautoscaling/policy:Policy") {
 				cooldown = max(cooldown, p.Int("targetTrackingScalingPolicyConfiguration.scaleOutCooldown"))
 			}
-			rto = append(rto, Term{"standby scale-out (cooldown + task start)", cooldown + TaskStartSeconds})
+			rto = append(rto, Term{Name: "standby scale-out (cooldown + task start)", Seconds: cooldown + TaskStartSeconds})
 		}
 		if len(s.OfType("aws:dynamodb/tableReplica:TableReplica")) > 0 || len(s.OfType("aws:dynamodb/table:Table")) > 0 && s.OfType("aws:dynamodb/table:Table")[0].Len("replicas") > 0 {
-			rpo = append(rpo, Term{"DynamoDB global table", DynamoDBGlobalTablesRPOSeconds})
+			rpo = append(rpo, Term{Name: "DynamoDB global table", Seconds: DynamoDBGlobalTablesRPOSeconds})
 		}
 		rtc := 0
 		for _, c := range s.OfType("aws:s3/bucketReplicationConfig:BucketReplicationConfig") {
@@ -143,7 +190,7 @@ func ComputeBudget(s Stack) Budget {
 			}
 		}
 		if rtc > 0 {
-			rpo = append(rpo, Term{"S3 Replication Time Control", rtc})
+			rpo = append(rpo, Term{Name: "S3 Replication Time Control", Seconds: rtc})
 		}
 	case spec.GCP:
 		// What the failover workflow does, read from its source.
@@ -171,41 +218,41 @@ func ComputeBudget(s Stack) Budget {
 		for _, b := range s.OfType("gcp:compute/backendService:BackendService") {
 			outlier = max(outlier, b.Int("outlierDetection.interval.seconds")*b.Int("outlierDetection.consecutiveErrors"))
 		}
-		serving := Term{"outlier detection (interval × consecutive errors)", outlier}
+		serving := Term{Name: "outlier detection (interval × consecutive errors)", Seconds: outlier}
 		if switches || promotes {
-			rto = append(rto, Term{"uptime check and alert (period + duration + alignment)", detect}, Term{"failover workflow", FailoverWorkflowSeconds})
+			rto = append(rto, Term{Name: "uptime check and alert (period + duration + alignment)", Seconds: detect}, Term{Name: "failover workflow", Seconds: FailoverWorkflowSeconds})
 		}
 		switch {
 		case switches && promotes: // parallel branches: the longer decides
-			rto = append(rto, Term{"load balancer propagation, the Cloud SQL replica promoted meanwhile (the longer of the two)", max(LoadBalancerPropagationSeconds, CloudSQLAutoPromotionSeconds)})
+			rto = append(rto, Term{Name: "load balancer propagation, the Cloud SQL replica promoted meanwhile (the longer of the two)", Seconds: max(LoadBalancerPropagationSeconds, CloudSQLAutoPromotionSeconds)})
 		case switches:
-			rto = append(rto, Term{"load balancer propagation", LoadBalancerPropagationSeconds})
+			rto = append(rto, Term{Name: "load balancer propagation", Seconds: LoadBalancerPropagationSeconds})
 		case promotes: // serving moves by outlier detection meanwhile
-			rto = append(rto, Term{"Cloud SQL replica promotion by the workflow (estimate)", CloudSQLAutoPromotionSeconds})
+			rto = append(rto, Term{Name: "Cloud SQL replica promotion by the workflow (estimate)", Seconds: CloudSQLAutoPromotionSeconds})
 			notCountedRTO = append(notCountedRTO, serving)
 		default:
 			rto = append(rto, serving)
 		}
 		if len(s.OfType("gcp:spanner/instance:Instance")) > 0 {
-			rto = append(rto, Term{"Spanner leader failover", SpannerFailoverSeconds})
-			rpo = append(rpo, Term{"Spanner synchronous replication", 0})
+			rto = append(rto, Term{Name: "Spanner leader failover", Seconds: SpannerFailoverSeconds})
+			rpo = append(rpo, Term{Name: "Spanner synchronous replication", Seconds: 0})
 		}
 		if len(s.OfType("gcp:sql/databaseInstance:DatabaseInstance")) > 0 {
 			if !promotes {
-				rto = append(rto, Term{"Cloud SQL replica promotion (operator)", CloudSQLPromotionSeconds})
+				rto = append(rto, Term{Name: "Cloud SQL replica promotion (operator)", Seconds: CloudSQLPromotionSeconds})
 			}
-			rpo = append(rpo, Term{"Cloud SQL cross-region replica", CloudSQLReplicaRPOSeconds})
+			rpo = append(rpo, Term{Name: "Cloud SQL cross-region replica", Seconds: CloudSQLReplicaRPOSeconds})
 		}
 		copies := s.gcsCopies()
 		for _, b := range s.OfType("gcp:storage/bucket:Bucket") {
 			if _, isCopy := copies[b]; isCopy {
-				copied = append(copied, Term{fmt.Sprintf("Storage Transfer copy to %s (a read copy: every upload is written to the dual-region bucket first)", b.Str("location")), copyInterval(s, b)})
+				copied = append(copied, Term{Name: fmt.Sprintf("Storage Transfer copy to %s (a read copy: every upload is written to the dual-region bucket first)", b.Str("location")), Seconds: copyInterval(s, b)})
 				continue
 			}
 			if b.Str("rpo") == "ASYNC_TURBO" {
-				rpo = append(rpo, Term{"Cloud Storage turbo replication", GCSTurboRPOSeconds})
+				rpo = append(rpo, Term{Name: "Cloud Storage turbo replication", Seconds: GCSTurboRPOSeconds})
 			} else {
-				rpo = append(rpo, Term{"Cloud Storage default replication", GCSDefaultRPOSeconds})
+				rpo = append(rpo, Term{Name: "Cloud Storage default replication", Seconds: GCSDefaultRPOSeconds})
 			}
 		}
 	case spec.Azure:
@@ -215,30 +262,33 @@ func ComputeBudget(s Stack) Budget {
 				detect = g.Int("healthProbeSettings.probeIntervalInSeconds") * g.Int("loadBalancingSettings.sampleSize")
 			}
 		}
-		rto = append(rto, Term{"Front Door probes (interval × sample size)", detect})
+		rto = append(rto, Term{Name: "Front Door probes (interval × sample size)", Seconds: detect})
 		for _, f := range s.OfType("azure-native:sql:FailoverGroup") {
 			if job := azureFailoverJob(s); job != nil {
-				rto = append(rto, Term{"failover job: sustained failure (schedule + probes)", azureJobDetection(job)},
-					Term{"SQL forced failover (estimate)", AzureSQLFailoverSeconds})
+				rto = append(rto, Term{Name: "failover job: sustained failure (schedule + probes)", Seconds: azureJobDetection(job)},
+					Term{Name: "SQL forced failover (estimate)", Seconds: AzureSQLFailoverSeconds})
 			} else if f.Str("readWriteEndpoint.failoverPolicy") == "Manual" {
-				rto = append(rto, Term{"operator forces the failover group over (estimate; failoverAutomation notify)", OperatorStepSeconds + AzureSQLFailoverSeconds})
+				rto = append(rto, Term{Name: "operator forces the failover group over (estimate; failoverAutomation notify)", Seconds: OperatorStepSeconds + AzureSQLFailoverSeconds})
 			} else {
-				rto = append(rto, Term{"SQL failover group (grace period + switch)", azureGraceFailover(f)})
+				rto = append(rto, Term{Name: "SQL failover group (grace period + switch)", Seconds: azureGraceFailover(f)})
 			}
-			rpo = append(rpo, Term{"SQL geo-replication", AzureSQLGeoReplicationRPOSeconds})
+			rpo = append(rpo, Term{Name: "SQL geo-replication", Seconds: AzureSQLGeoReplicationRPOSeconds})
 		}
 		if standby {
-			rto = append(rto, Term{"standby scale-out (replica start)", TaskStartSeconds})
+			rto = append(rto, Term{Name: "standby scale-out (replica start)", Seconds: TaskStartSeconds})
 		}
 		geo := false
 		for _, a := range s.OfType("azure-native:storage:StorageAccount") {
 			geo = geo || strings.Contains(a.Str("sku.name"), "GRS") || strings.Contains(a.Str("sku.name"), "GZRS")
 		}
 		if geo {
-			rpo = append(rpo, Term{"storage geo-redundancy (typically under 15 minutes, no SLA)", AzureGeoRedundancyRPOSeconds})
+			rpo = append(rpo, Term{Name: "storage geo-redundancy (typically under 15 minutes, no SLA)", Seconds: AzureGeoRedundancyRPOSeconds})
 		}
 	}
-	b := Budget{RTO: Figure{Objective: s.Spec.Objectives.RTOSeconds, Terms: rto, NotCounted: notCountedRTO}, RPO: Figure{Objective: s.Spec.Objectives.RPOSeconds, Terms: rpo, NotCounted: copied}}
+	b := Budget{
+		RTO: Figure{Objective: s.Spec.Objectives.RTOSeconds, Terms: withBasis(rto), NotCounted: withBasis(notCountedRTO)},
+		RPO: Figure{Objective: s.Spec.Objectives.RPOSeconds, Terms: withBasis(rpo), NotCounted: withBasis(copied)},
+	}
 	for _, t := range rto {
 		b.RTO.Computed += t.Seconds
 	}

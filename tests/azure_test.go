@@ -763,8 +763,8 @@ func TestTheFailoverGroupsOtherMemberForcesItOverWithinMinutes(t *testing.T) {
 	script := job.Str("template.containers.0.command.2")
 	assert.Equal(t, azc.SQLFailoverScript(), script)
 	for _, step := range []string{
-		`for i in $(seq 4); do`,                      // sustained: four probes, 15 s apart
-		`[ "$role" != "Secondary" ]`,                 // once: afterwards this server is the primary
+		`for i in $(seq 4); do`,                   // sustained: four probes, 15 s apart
+		`[ "$role" != "Secondary" ]`,              // once: afterwards this server is the primary
 		`case "$replication" in PENDING|SEEDING)`, // never for a writer that never seeded it
 		`/providers/Microsoft.Sql/servers/$SERVER/failoverGroups/$FAILOVER_GROUP/forceFailoverAllowDataLoss?api-version=2021-11-01`,
 		`--query replicationRole --output tsv)" = Primary ]`, // waits for the role, not az's operation URL

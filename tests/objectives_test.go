@@ -81,3 +81,23 @@ func describeTerms(terms []policies.Term) string {
 	}
 	return b.String()
 }
+
+func TestEveryTermOfEveryBudgetSaysWhereItsFigureComesFrom(t *testing.T) {
+	t.Parallel()
+	for _, file := range committedStacks(t) {
+		b := planFile(t, file).Resilience
+		for _, terms := range [][]policies.Term{b.RTO.Terms, b.RPO.Terms, b.RTO.NotCounted, b.RPO.NotCounted} {
+			for _, term := range terms {
+				assert.Regexp(t, `^(published: .+|configured: .+|estimate: .+)$`, term.Basis, "%s: %s", file, term.Name)
+			}
+		}
+	}
+	for cloud, regions := range contractRegions {
+		for _, topology := range []string{"active-active", "active-passive"} {
+			b := mustPlan(t, "basis", with(contract(cloud, topology, regions...), "failoverAutomation", "notify")).Resilience
+			for _, term := range append(b.RTO.Terms, b.RPO.Terms...) {
+				assert.NotEmpty(t, term.Basis, "%s %s notify: %s", cloud, topology, term.Name)
+			}
+		}
+	}
+}

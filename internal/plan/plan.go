@@ -230,7 +230,7 @@ func (r *Result) WriteTree(w io.Writer) error {
 	}{{"RTO", r.Resilience.RTO}, {"RPO", r.Resilience.RPO}} {
 		fmt.Fprintf(w, "\nResilience %s: %d s computed, objective %d s\n", f.name, f.fig.Computed, f.fig.Objective)
 		for _, t := range f.fig.Terms {
-			fmt.Fprintf(w, "  %-58s %6d s\n", t.Name, t.Seconds)
+			fmt.Fprintf(w, "  %-58s %6d s  %s\n", t.Name, t.Seconds, t.Basis)
 		}
 		for _, t := range f.fig.NotCounted {
 			fmt.Fprintf(w, "  not counted: %-45s %6d s\n", t.Name, t.Seconds)
