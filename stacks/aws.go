@@ -169,7 +169,8 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 			for _, m := range regions {
 				members = append(members, db.ClusterArn(m.Name))
 			}
-			args.Promote = &awsc.Promotion{GlobalClusterID: db.GlobalClusterID, GlobalClusterArn: db.GlobalClusterArn, ClusterArn: db.ClusterArn(watcher.Name), MemberArns: members}
+			args.Promote = &awsc.Promotion{GlobalClusterID: db.GlobalClusterID, GlobalClusterArn: db.GlobalClusterArn, ClusterArn: db.ClusterArn(watcher.Name), MemberArns: members,
+				HealthCheckID: dns.HealthCheckIDs.MapIndex(pulumi.String(r.Name))}
 		}
 		if _, err := awsc.NewRegionWatch(ctx, s.Stack+"-watch-"+r.Name, args, watcher.In()); err != nil {
 			return nil, err

@@ -9,6 +9,7 @@ import (
 
 	awsc "github.com/mobile-backend/mobile-backend/components/aws"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
+	"github.com/mobile-backend/mobile-backend/internal/plan"
 	"github.com/mobile-backend/mobile-backend/policies"
 )
 
@@ -56,7 +57,17 @@ func TestTheWritersSuccessorWatchesItAndPromotesItsOwnMember(t *testing.T) {
 	assert.Equal(t, "Done", act.Default)
 	require.Len(t, act.Choices, 1)
 	assert.Equal(t, awsc.WatchHealthy, act.Choices[0]["StringEquals"])
-	assert.Equal(t, "Notify", act.Choices[0]["Next"])
+	assert.Equal(t, "SecondOpinion", act.Choices[0]["Next"])
+	// Seen from more than one place: Route 53's checkers must see the writer fail too.
+	second := promoter.States["SecondOpinion"]
+	assert.Equal(t, "arn:aws:states:::aws-sdk:route53:getHealthCheckStatus", second.Resource)
+	assert.Equal(t, map[string]any{"HealthCheckId": healthCheckOf(t, res, "us-west-2")}, second.Parameters)
+	assert.Equal(t, "Notify", second.Catch[0].Next, "Route 53's API unreachable: this region's view decides")
+	confirmed := promoter.States["ConfirmedDown?"]
+	assert.Equal(t, "NotConfirmed", confirmed.Default, "healthy to Route 53: nothing is promoted")
+	require.Len(t, confirmed.Choices, 1)
+	assert.Len(t, confirmed.Choices[0]["And"], awsc.SecondOpinionCheckers)
+	assert.Equal(t, "MarkDown", promoter.States["NotConfirmed"].Next)
 	promote := promoter.States["Promote"]
 	assert.Equal(t, "arn:aws:states:::aws-sdk:rds:failoverGlobalCluster", promote.Resource)
 	assert.Equal(t, map[string]any{"GlobalClusterIdentifier": global.ID, "TargetDbClusterIdentifier": clusters["us-east-1"], "AllowDataLoss": true}, promote.Parameters)
@@ -82,6 +93,7 @@ func TestTheWritersSuccessorWatchesItAndPromotesItsOwnMember(t *testing.T) {
 		grants["ProbeTheWatchedRegion"].Condition)
 	assert.Equal(t, []string{"*"}, grants["ProbeTheWatchedRegion"].Resource, "the action has no resource type; its conditions scope it")
 	assert.ElementsMatch(t, []string{global.Outputs["arn"].(string), clusters["us-east-1"], clusters["us-west-2"]}, grants["PromoteThisRegionsMember"].Resource)
+	assert.Equal(t, []string{"arn:aws:route53:::healthcheck/" + healthCheckOf(t, res, "us-west-2")}, grants["AskRoute53"].Resource)
 	assert.Equal(t, map[string]map[string]string{"StringEquals": {"kms:EncryptionContext:aws:states:stateMachineArn": machines["us-east-1"].Outputs["arn"].(string)}},
 		grants["EncryptExecutionData"].Condition)
 
@@ -112,4 +124,22 @@ func TestTheWatchThatPromotesFollowsTheWriter(t *testing.T) {
 func TestThePreviewFigureOfTheWatchIsItsDefinitions(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, awsc.WatchRetries*awsc.WatchRetrySeconds, policies.WatchRetriesPreviewSeconds)
+}
+
+// healthCheckOf is the id of the Route 53 health check of a region's load balancer.
+func healthCheckOf(t *testing.T, res *plan.Result, region string) string {
+	t.Helper()
+	var lbDNS string
+	for _, lb := range res.Recorder.OfType("aws:lb/loadBalancer:LoadBalancer") {
+		if lb.Region == region {
+			lbDNS, _ = lb.Outputs["dnsName"].(string)
+		}
+	}
+	for _, hc := range res.Recorder.OfType("aws:route53/healthCheck:HealthCheck") {
+		if hc.Str("fqdn") == lbDNS {
+			return hc.ID
+		}
+	}
+	t.Fatalf("no health check for %s", region)
+	return ""
 }

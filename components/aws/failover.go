@@ -54,7 +54,14 @@ type Promotion struct {
 	// authorizes on the global cluster and on clusters (Service
 	// Authorization Reference for Amazon RDS: global-cluster*, cluster*).
 	MemberArns pulumi.StringArrayInput
+	// HealthCheckID is the watched region's Route 53 health check: the
+	// second opinion, from Route 53's checkers in other places.
+	HealthCheckID pulumi.StringInput
 }
+
+// SecondOpinionCheckers is how many of Route 53's checkers must also see
+// the writer fail before the watch promotes.
+const SecondOpinionCheckers = 3
 
 // RegionWatch probes another region from this one and, when it stays down,
 // alerts and (for the writer's region) promotes this region's Aurora
@@ -76,6 +83,9 @@ type RegionWatch struct {
 func NewRegionWatch(ctx *pulumi.Context, name string, args RegionWatchArgs, opts ...pulumi.ResourceOption) (*RegionWatch, error) {
 	if args.Stack == "" || args.Account == "" || args.Region.Name == "" || args.Watched == "" || args.ProbeURL == "" || args.TopicArn == nil {
 		return nil, fmt.Errorf("region watch %s: Stack, Account, Region, Watched, ProbeURL and TopicArn are required", name)
+	}
+	if args.Promote != nil && args.Promote.HealthCheckID == nil {
+		return nil, fmt.Errorf("region watch %s: Promote needs the watched region's HealthCheckID (the second opinion)", name)
 	}
 	if args.Watched == args.Region.Name {
 		return nil, fmt.Errorf("region watch %s: a region cannot watch itself (it would be lost with what it watches)", name)
@@ -122,7 +132,7 @@ func NewRegionWatch(ctx *pulumi.Context, name string, args RegionWatchArgs, opts
 	}
 	definition := pulumi.All(args.TopicArn, conn.Arn, state.Name, promotionValues(args.Promote)).ApplyT(func(v []any) (string, error) {
 		p := v[3].([]string)
-		return WatchDefinition(args.ProbeURL, v[0].(string), v[1].(string), v[2].(string), args.Watched, p[0], p[1])
+		return WatchDefinition(args.ProbeURL, v[0].(string), v[1].(string), v[2].(string), args.Watched, p[0], p[1], p[2])
 	}).(pulumi.StringOutput)
 	machine, err := sfn.NewStateMachine(ctx, name, &sfn.StateMachineArgs{
 		Name:       pulumi.String(id),
@@ -200,17 +210,18 @@ func NewRegionWatch(ctx *pulumi.Context, name string, args RegionWatchArgs, opts
 
 func promotionValues(p *Promotion) pulumi.StringArrayOutput {
 	if p == nil {
-		return pulumi.ToStringArray([]string{"", ""}).ToStringArrayOutput()
+		return pulumi.ToStringArray([]string{"", "", ""}).ToStringArrayOutput()
 	}
-	return pulumi.StringArray{p.GlobalClusterID, p.ClusterArn}.ToStringArrayOutput()
+	return pulumi.StringArray{p.GlobalClusterID, p.ClusterArn, p.HealthCheckID}.ToStringArrayOutput()
 }
 
 func promotionArns(p *Promotion) pulumi.StringArrayOutput {
 	if p == nil {
 		return pulumi.ToStringArray(nil).ToStringArrayOutput()
 	}
-	return pulumi.All(p.GlobalClusterArn, p.MemberArns).ApplyT(func(v []any) []string {
-		return append([]string{v[0].(string)}, v[1].([]string)...)
+	// The RDS resources, then the health check's ARN last.
+	return pulumi.All(p.GlobalClusterArn, p.MemberArns, p.HealthCheckID).ApplyT(func(v []any) []string {
+		return append(append([]string{v[0].(string)}, v[1].([]string)...), "arn:aws:route53:::healthcheck/"+v[2].(string))
 	}).(pulumi.StringArrayOutput)
 }
 
@@ -239,7 +250,9 @@ func watchPolicy(region, probeURL, machine, conn, param, topic, key string, prom
 			Condition: map[string]map[string]string{"StringEquals": {"kms:ViaService": "sns." + region + ".amazonaws.com"}}},
 	}
 	if len(promote) > 0 {
-		st = append(st, Statement{Sid: "PromoteThisRegionsMember", Effect: "Allow", Action: []string{"rds:FailoverGlobalCluster"}, Resource: promote})
+		st = append(st, Statement{Sid: "PromoteThisRegionsMember", Effect: "Allow", Action: []string{"rds:FailoverGlobalCluster"}, Resource: promote[:len(promote)-1]},
+			// Route 53 health checks: arn:aws:route53:::healthcheck/<id> (Service Authorization Reference).
+			Statement{Sid: "AskRoute53", Effect: "Allow", Action: []string{"route53:GetHealthCheckStatus"}, Resource: promote[len(promote)-1:]})
 	}
 	return Policy(st...)
 }
@@ -247,7 +260,7 @@ func watchPolicy(region, probeURL, machine, conn, param, topic, key string, prom
 // WatchDefinition is the state machine (Amazon States Language): probe,
 // remember the first answer, and on a sustained failure alert once and,
 // with a promotion (globalCluster and target set), promote.
-func WatchDefinition(probeURL, topic, conn, param, watched, globalCluster, target string) (string, error) {
+func WatchDefinition(probeURL, topic, conn, param, watched, globalCluster, target, healthCheck string) (string, error) {
 	getState := func(next string) map[string]any {
 		return map[string]any{"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ssm:getParameter",
 			"Parameters": map[string]any{"Name": param}, "ResultSelector": map[string]any{"value.$": "$.Parameter.Value"},
@@ -267,7 +280,10 @@ func WatchDefinition(probeURL, topic, conn, param, watched, globalCluster, targe
 		return map[string]any{"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
 			"Parameters": map[string]any{"TopicArn": topic, "Subject": subject, "Message": message}, "ResultPath": nil, "Next": next}
 	}
-	down := "Notify"
+	down := "Notify" // a watch that only alerts
+	if globalCluster != "" {
+		down = "SecondOpinion"
+	}
 	states := map[string]any{
 		"Probe": map[string]any{
 			"Type": "Task", "Resource": "arn:aws:states:::http:invoke", "TimeoutSeconds": WatchProbeTimeoutSeconds,
@@ -297,7 +313,30 @@ func WatchDefinition(probeURL, topic, conn, param, watched, globalCluster, targe
 		states["Notify"] = publish(watched+" is down", fmt.Sprintf("%s failed its health check (%s) for a minute, seen from this region. Nothing is promoted from here.", watched, probeURL), "MarkDown")
 		states["MarkDown"] = setState(WatchDown, "")
 	} else {
-		states["Notify"] = publish(watched+" is down: promoting", fmt.Sprintf("%s failed its health check (%s) for a minute, seen from this region; promoting %s to the Aurora writer.", watched, probeURL, target), "Promote")
+		// A second opinion before promoting: Route 53's checkers, from other
+		// places, must see the writer fail too. When Route 53's API cannot
+		// be reached (its control plane is in us-east-1), this region's view
+		// decides.
+		failing := func(i int) map[string]any {
+			return map[string]any{"Variable": fmt.Sprintf("$.route53.s%d", i), "StringMatches": "Failure*"}
+		}
+		selector := map[string]any{}
+		var confirm []any
+		for i := 0; i < SecondOpinionCheckers; i++ {
+			selector[fmt.Sprintf("s%d.$", i)] = fmt.Sprintf("$.HealthCheckObservations[%d].StatusReport.Status", i)
+			confirm = append(confirm, failing(i))
+		}
+		states["SecondOpinion"] = map[string]any{
+			"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:route53:getHealthCheckStatus",
+			"Parameters": map[string]any{"HealthCheckId": healthCheck}, "ResultSelector": selector, "ResultPath": "$.route53",
+			"Catch": []any{map[string]any{"ErrorEquals": []string{"States.ALL"}, "ResultPath": "$.route53Error", "Next": "Notify"}},
+			"Next":  "ConfirmedDown?",
+		}
+		states["ConfirmedDown?"] = map[string]any{"Type": "Choice", "Default": "NotConfirmed", "Choices": []any{
+			map[string]any{"And": confirm, "Next": "Notify"},
+		}}
+		states["NotConfirmed"] = publish(watched+" fails from here only", fmt.Sprintf("%s failed its health check (%s) from this region, but Route 53's checkers see it healthy: nothing is promoted.", watched, probeURL), "MarkDown")
+		states["Notify"] = publish(watched+" is down: promoting", fmt.Sprintf("%s failed its health check (%s) for a minute, seen from this region and by Route 53; promoting %s to the Aurora writer.", watched, probeURL, target), "Promote")
 		states["Promote"] = map[string]any{
 			"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:rds:failoverGlobalCluster",
 			// AllowDataLoss: the writer's region is unreachable, so no
