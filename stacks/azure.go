@@ -221,6 +221,7 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 			Stack: s.Stack, Subscription: client.SubscriptionId, Region: regions[p], EnvironmentID: stamps[p].Compute.EnvironmentID,
 			Writer: writer.Name, ProbeURL: "https://" + azc.RegionalHostname(writer.Name, s.Domain) + s.HealthCheck.Path,
 			FailoverGroup: db.FailoverGroupName, Server: server, ServerID: serverID, ActionGroupID: mon.ActionGroupID, Tags: tags,
+			FrontDoorID: profile.ID(), OriginHost: stamps[slices.IndexFunc(regions, func(r azc.Region) bool { return r.Name == writer.Name })].Compute.AppFQDN,
 		}, regions[p].In()); err != nil {
 			return nil, err
 		}

@@ -768,6 +768,8 @@ func TestTheFailoverGroupsOtherMemberForcesItOverWithinMinutes(t *testing.T) {
 		`case "$replication" in PENDING|SEEDING)`, // never for a writer that never seeded it
 		`/providers/Microsoft.Sql/servers/$SERVER/failoverGroups/$FAILOVER_GROUP/forceFailoverAllowDataLoss?api-version=2021-11-01`,
 		`--query replicationRole --output tsv)" = Primary ]`, // waits for the role, not az's operation URL
+		`--metric OriginHealthPercentage`,                    // a second opinion: Front Door's edge must see the writer fail too
+		`failing from here only; not failing over`,
 	} {
 		assert.Contains(t, script, step)
 	}
@@ -791,6 +793,12 @@ func TestTheFailoverGroupsOtherMemberForcesItOverWithinMinutes(t *testing.T) {
 	assert.Equal(t, westServer.ID, grant.Str("scope"), "on the one server it promotes")
 	assert.Regexp(t, `^/subscriptions/[0-9a-f-]+/providers/Microsoft.Authorization/roleDefinitions/`+role.Str("roleDefinitionId")+`$`, grant.Str("roleDefinitionId"))
 	assert.Contains(t, grant.DependsOn, role.URN)
+	reads := res.Recorder.Named("azure-native:authorization:RoleAssignment", "azure-staging-sql-failover-reads-front-door")
+	require.NotNil(t, reads)
+	assert.True(t, strings.HasSuffix(reads.Str("roleDefinitionId"), "/roleDefinitions/"+azc.MonitoringReader))
+	assert.Equal(t, one(t, res.Recorder.OfType("azure-native:cdn:Profile"), "profile").ID, reads.Str("scope"), "metrics of the Front Door profile only")
+	apps := byRegion(res, typeContainerApp, "configuration.ingress.fqdn")
+	assert.Equal(t, apps["northeurope"], env["ORIGIN_HOST"], "the writer's origin")
 	alert := res.Recorder.Named("azure-native:insights:ActivityLogAlert", "azure-staging-sql-failover-forced")
 	require.NotNil(t, alert)
 	assert.Equal(t, azc.ForceFailoverAction, alert.Str("condition.allOf.1.equals"), "a forced failover e-mails the alert recipients")

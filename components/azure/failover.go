@@ -48,8 +48,15 @@ type SQLFailoverArgs struct {
 	ServerID      pulumi.StringInput
 	// ActionGroupID receives the alert when a forced failover happens.
 	ActionGroupID pulumi.StringInput
-	Tags          pulumi.StringMap
+	// FrontDoorID and OriginHost are the second opinion: Front Door's
+	// health of the writer's origin, seen from its edge locations.
+	FrontDoorID pulumi.StringInput
+	OriginHost  pulumi.StringInput
+	Tags        pulumi.StringMap
 }
+
+// MonitoringReader is the built-in role that reads metrics (Azure built-in roles).
+const MonitoringReader = "43d0d8ad-25c7-4714-9337-8ba259a9fe05"
 
 // SQLFailover forces the SQL failover group over to its other member within
 // minutes instead of the group's grace period (Azure's minimum is an hour):
@@ -75,8 +82,8 @@ type SQLFailover struct {
 // NewSQLFailover builds it. Pass Region's provider in opts.
 func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts ...pulumi.ResourceOption) (*SQLFailover, error) {
 	if args.Stack == "" || args.Subscription == "" || args.Region.Name == "" || args.EnvironmentID == nil || args.Writer == "" ||
-		args.ProbeURL == "" || args.FailoverGroup == nil || args.Server == nil || args.ServerID == nil || args.ActionGroupID == nil {
-		return nil, fmt.Errorf("sql failover %s: Stack, Subscription, Region, EnvironmentID, Writer, ProbeURL, FailoverGroup, Server, ServerID and ActionGroupID are required", name)
+		args.ProbeURL == "" || args.FailoverGroup == nil || args.Server == nil || args.ServerID == nil || args.ActionGroupID == nil || args.FrontDoorID == nil || args.OriginHost == nil {
+		return nil, fmt.Errorf("sql failover %s: Stack, Subscription, Region, EnvironmentID, Writer, ProbeURL, FailoverGroup, Server, ServerID, ActionGroupID, FrontDoorID and OriginHost are required", name)
 	}
 	if args.Writer == args.Region.Name {
 		return nil, fmt.Errorf("sql failover %s: the job cannot run in the writer's region %s, which it must rescue", name, args.Writer)
@@ -121,6 +128,16 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 	if err != nil {
 		return nil, err
 	}
+	// Reading Front Door's origin health (its metrics) for the second opinion.
+	reads, err := authorization.NewRoleAssignment(ctx, name+"-reads-front-door", &authorization.RoleAssignmentArgs{
+		PrincipalId:      identity.PrincipalID,
+		PrincipalType:    pulumi.String("ServicePrincipal"),
+		RoleDefinitionId: pulumi.Sprintf("/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/%s", args.Subscription, MonitoringReader),
+		Scope:            args.FrontDoorID,
+	}, child)
+	if err != nil {
+		return nil, err
+	}
 	env := func(k string, v pulumi.StringInput) *app.EnvironmentVarArgs {
 		return &app.EnvironmentVarArgs{Name: pulumi.String(k), Value: v}
 	}
@@ -147,11 +164,13 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 				env("SERVER_GROUP", args.Region.ResourceGroup),
 				env("SUBSCRIPTION", pulumi.String(args.Subscription)),
 				env("AZURE_CLIENT_ID", identity.ClientID),
+				env("FRONT_DOOR_ID", args.FrontDoorID),
+				env("ORIGIN_HOST", args.OriginHost),
 			},
 			Resources: &app.ContainerResourcesArgs{Cpu: pulumi.Float64(0.25), Memory: pulumi.String("0.5Gi")},
 		}}},
 		Tags: args.Tags,
-	}, child, pulumi.DependsOn([]pulumi.Resource{grant}))
+	}, child, pulumi.DependsOn([]pulumi.Resource{grant, reads}))
 	if err != nil {
 		return nil, err
 	}
@@ -186,6 +205,16 @@ func SQLFailoverScript() string {
 		fmt.Sprintf(`  [ "$i" -lt %d ] && sleep %d`, SQLFailoverProbes, SQLFailoverProbeSeconds),
 		"done",
 		`az login --identity --username "$AZURE_CLIENT_ID" --output none && az account set --subscription "$SUBSCRIPTION"`,
+		// A second opinion: Front Door's health of the writer's origin over
+		// the last minutes, from its edge locations. Healthy there: this
+		// region alone sees it fail, so nothing is done. Unreadable: this
+		// region's view decides.
+		`start=$(date -u -d '-5 min' +%Y-%m-%dT%H:%M:%SZ)`,
+		`if health=$(az monitor metrics list --resource "$FRONT_DOOR_ID" --metric OriginHealthPercentage --aggregation Average --interval PT1M --start-time "$start" --filter "Origin eq '$ORIGIN_HOST'" --query "value[0].timeseries[0].data[-3:].average" --output tsv); then`,
+		`  for h in $health; do`,
+		`    if [ "${h%.*}" -ge 50 ] 2>/dev/null; then echo "Front Door sees $ORIGIN_HOST healthy ($h%): failing from here only; not failing over"; exit 0; fi`,
+		`  done`,
+		`fi`,
 		`state=$(az sql failover-group show --name "$FAILOVER_GROUP" --server "$SERVER" --resource-group "$SERVER_GROUP" --query "[replicationRole, replicationState]" --output tsv) || exit 1`,
 		`role=$(echo "$state" | cut -f1); replication=$(echo "$state" | cut -f2)`,
 		`if [ "$role" != "Secondary" ]; then echo "this server is already the primary: nothing to do"; exit 0; fi`,
