@@ -118,7 +118,7 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 				StackName: s.Stack, EnvironmentName: s.Environment, Environment: env, TaskPolicy: policyOf(grants),
 			},
 			Firewall: awsc.WebFirewallArgs{Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock, LogRetentionDays: s.LogRetentionDays,
-				LargeBodyRegex: largeBodyRegex(s)},
+				LargeBodyRegex: largeBodyRegex(s), AppGate: s.App},
 		})
 		if err != nil {
 			return nil, err

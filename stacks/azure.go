@@ -182,7 +182,7 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 
 	// Global entry: WAF policy and Front Door routing.
 	waf, err := azc.NewWebFirewall(ctx, s.Stack+"-waf", azc.WebFirewallArgs{
-		ResourceGroup: globalRG.Name, Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock, Tags: tags,
+		ResourceGroup: globalRG.Name, Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock, AppGate: s.App, Tags: tags,
 	}, pulumi.Provider(global))
 	if err != nil {
 		return nil, err

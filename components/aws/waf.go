@@ -2,6 +2,7 @@ package aws
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/wafv2"
@@ -54,6 +55,9 @@ type WebFirewallArgs struct {
 	// rule after the managed groups blocks a labelled request on any other
 	// path. Empty: every body over 8 KB is blocked.
 	LargeBodyRegex string
+	// AppGate, when it has minimums, answers an app older than its
+	// platform's minimum with 426 and a JSON body (REGIONAL only: the API).
+	AppGate components.AppGate
 }
 
 // bodySizeLabel is the label the core rule set puts on a request whose body
@@ -89,6 +93,8 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 		Scope:         pulumi.String(args.Scope),
 		DefaultAction: &wafv2.WebAclDefaultActionArgs{Allow: &wafv2.WebAclDefaultActionAllowArgs{}},
 		Rules:         webACLRules(name, args),
+		// One body per gated platform (the gate's rules name them).
+		CustomResponseBodies: gateBodies(args),
 		VisibilityConfig: &wafv2.WebAclVisibilityConfigArgs{
 			CloudwatchMetricsEnabled: pulumi.Bool(true),
 			MetricName:               pulumi.String(metricName(name, "acl")),
@@ -180,6 +186,7 @@ func webACLRules(name string, args WebFirewallArgs) wafv2.WebAclRuleArray {
 		},
 		VisibilityConfig: visibility("rate-limit"),
 	})
+	rules = append(rules, gateRules(args, visibility)...)
 	for i, group := range ManagedRuleGroups {
 		statement := &wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs{
 			VendorName: pulumi.String("AWS"),
@@ -238,3 +245,77 @@ func webACLRules(name string, args WebFirewallArgs) wafv2.WebAclRuleArray {
 // metricName is a CloudWatch metric name for a rule: letters, digits, hyphens
 // and underscores, at most 128 characters.
 func metricName(name, rule string) string { return fit(name+"-"+rule, 128) }
+
+// gateKey is the custom response body of a platform's gate.
+func gateKey(platform string) string { return "upgrade-required-" + platform }
+
+func gateBodies(args WebFirewallArgs) wafv2.WebAclCustomResponseBodyArray {
+	if args.Scope == "CLOUDFRONT" || !args.AppGate.Enabled() {
+		return nil
+	}
+	var out wafv2.WebAclCustomResponseBodyArray
+	for _, p := range args.AppGate.Platforms() {
+		out = append(out, &wafv2.WebAclCustomResponseBodyArgs{
+			Key: pulumi.String(gateKey(p)), ContentType: pulumi.String("APPLICATION_JSON"), Content: pulumi.String(args.AppGate.Body(p)),
+		})
+	}
+	return out
+}
+
+// gateRules turn away outdated apps, after the geo-block and the rate limit
+// and before the managed groups: AND(the platform header is the platform,
+// lower-cased; the version header matches components.OlderThan). Single
+// header names must be lower case (wafv2.WebAcl SDK doc).
+func gateRules(args WebFirewallArgs, visibility func(string) *wafv2.WebAclRuleVisibilityConfigArgs) wafv2.WebAclRuleArray {
+	if args.Scope == "CLOUDFRONT" || !args.AppGate.Enabled() {
+		return nil
+	}
+	g := args.AppGate
+	components.Default(&g.PlatformHeader, components.DefaultPlatformHeader)
+	components.Default(&g.VersionHeader, components.DefaultVersionHeader)
+	var rules wafv2.WebAclRuleArray
+	for i, p := range g.Platforms() {
+		older, err := components.OlderThan(g.Minimums[p])
+		if err != nil {
+			continue // the spec refuses such a minimum before anything is built
+		}
+		action := &wafv2.WebAclRuleActionArgs{Block: &wafv2.WebAclRuleActionBlockArgs{
+			CustomResponse: &wafv2.WebAclRuleActionBlockCustomResponseArgs{
+				ResponseCode: pulumi.Int(components.UpgradeRequiredStatus), CustomResponseBodyKey: pulumi.String(gateKey(p)),
+			},
+		}}
+		if args.Mode == components.WAFCount {
+			action = &wafv2.WebAclRuleActionArgs{Count: &wafv2.WebAclRuleActionCountArgs{}}
+		}
+		rules = append(rules, &wafv2.WebAclRuleArgs{
+			Name:     pulumi.String("app-version-" + p),
+			Priority: pulumi.Int(2 + i),
+			Action:   action,
+			Statement: &wafv2.WebAclRuleStatementArgs{AndStatement: &wafv2.WebAclRuleStatementAndStatementArgs{
+				Statements: wafv2.WebAclRuleStatementArray{
+					&wafv2.WebAclRuleStatementArgs{ByteMatchStatement: &wafv2.WebAclRuleStatementByteMatchStatementArgs{
+						SearchString:         pulumi.String(p),
+						PositionalConstraint: pulumi.String("EXACTLY"),
+						FieldToMatch: &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchArgs{
+							SingleHeader: &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchSingleHeaderArgs{Name: pulumi.String(strings.ToLower(g.PlatformHeader))},
+						},
+						TextTransformations: wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArray{
+							&wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArgs{Priority: pulumi.Int(0), Type: pulumi.String("LOWERCASE")},
+						},
+					}},
+					&wafv2.WebAclRuleStatementArgs{RegexMatchStatement: &wafv2.WebAclRuleStatementRegexMatchStatementArgs{
+						RegexString: pulumi.String(older),
+						FieldToMatch: &wafv2.WebAclRuleStatementRegexMatchStatementFieldToMatchArgs{
+							SingleHeader: &wafv2.WebAclRuleStatementRegexMatchStatementFieldToMatchSingleHeaderArgs{Name: pulumi.String(strings.ToLower(g.VersionHeader))},
+						},
+						TextTransformations: wafv2.WebAclRuleStatementRegexMatchStatementTextTransformationArray{
+							&wafv2.WebAclRuleStatementRegexMatchStatementTextTransformationArgs{Priority: pulumi.Int(0), Type: pulumi.String("NONE")},
+						},
+					}},
+				},
+			}},
+			VisibilityConfig: visibility("app-version-" + p),
+		})
+	}
+	return rules
+}

@@ -2,6 +2,7 @@ package azure
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -28,7 +29,12 @@ type WebFirewallArgs struct {
 	Mode          components.WAFMode // block (Prevention, default) or count (Detection)
 	RateLimit     int
 	GeoBlock      []string
-	Tags          pulumi.StringMap
+	// AppGate blocks apps older than their platform's minimum. Front Door's
+	// block status and body are one per policy (customBlockResponseStatusCode
+	// allows 200, 403, 405, 406 or 429, not 426), so a gated app gets the
+	// policy's 403 (README).
+	AppGate components.AppGate
+	Tags    pulumi.StringMap
 }
 
 // WebFirewall is the Front Door (Premium) WAF policy: the managed rule sets,
@@ -84,6 +90,31 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 				MatchVariable: pulumi.String("RemoteAddr"), Operator: pulumi.String("GeoMatch"),
 				MatchValue: pulumi.ToStringArray(args.GeoBlock),
 			}},
+			Action: pulumi.String("Block"),
+		})
+	}
+	g := args.AppGate
+	components.Default(&g.PlatformHeader, components.DefaultPlatformHeader)
+	components.Default(&g.VersionHeader, components.DefaultVersionHeader)
+	for i, p := range g.Platforms() {
+		older, err := components.OlderThan(g.Minimums[p])
+		if err != nil {
+			continue // the spec refuses such a minimum before anything is built
+		}
+		// Custom rule names: letters and digits, starting with a letter.
+		rules = append(rules, &network.CustomRuleArgs{
+			Name: pulumi.String("AppVersion" + strings.ToUpper(p[:1]) + p[1:]), Priority: pulumi.Int(20 + i), EnabledState: pulumi.String("Enabled"),
+			RuleType: pulumi.String("MatchRule"),
+			MatchConditions: network.FrontDoorMatchConditionArray{
+				&network.FrontDoorMatchConditionArgs{
+					MatchVariable: pulumi.String("RequestHeader"), Selector: pulumi.String(g.PlatformHeader), Operator: pulumi.String("Equal"),
+					MatchValue: pulumi.StringArray{pulumi.String(p)}, Transforms: pulumi.StringArray{pulumi.String("Lowercase")},
+				},
+				&network.FrontDoorMatchConditionArgs{
+					MatchVariable: pulumi.String("RequestHeader"), Selector: pulumi.String(g.VersionHeader), Operator: pulumi.String("RegEx"),
+					MatchValue: pulumi.StringArray{pulumi.String(older)},
+				},
+			},
 			Action: pulumi.String("Block"),
 		})
 	}

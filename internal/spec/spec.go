@@ -119,6 +119,8 @@ type Spec struct {
 	// FailoverAutomation is AutomationPromote or AutomationNotify.
 	FailoverAutomation string
 	Tags               map[string]string
+	// App is the minimum-version gate at every WAF.
+	App components.AppGate
 
 	// AllowedRegions restricts where the stack may run (data residency);
 	// empty allows every region of the cloud.

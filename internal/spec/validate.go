@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"net/mail"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/mobile-backend/mobile-backend/components"
 )
 
 var (
@@ -83,6 +86,31 @@ func (s Spec) validateShape(p *problems) {
 		p.add("cloud", "required; one of aws, gcp, azure")
 	case !cloudOK:
 		p.add("cloud", "%q is not a supported cloud; one of aws, gcp, azure", s.Cloud)
+	}
+	for _, platform := range SortedKeys(s.App.Minimums) {
+		key := "minAppVersions." + platform
+		if platform != "ios" && platform != "android" {
+			p.add(key, "%q is not a platform; ios or android", platform)
+			continue
+		}
+		if re, err := components.OlderThan(s.App.Minimums[platform]); err != nil {
+			p.add(key, "%v", err)
+		} else if len(re) > MaxGatePattern {
+			p.add(key, "%q makes a %d-character matcher; the WAFs take %d at most (a shorter minimum: fewer digits)", s.App.Minimums[platform], len(re), MaxGatePattern)
+		}
+	}
+	for _, platform := range SortedKeys(s.App.StoreURLs) {
+		if u, err := url.Parse(s.App.StoreURLs[platform]); err != nil || u.Scheme != "https" || u.Host == "" {
+			p.add("appStoreUrls."+platform, "%q is not an https URL", s.App.StoreURLs[platform])
+		}
+		if _, gated := s.App.Minimums[platform]; !gated {
+			p.add("appStoreUrls."+platform, "has no minAppVersions.%s to go with it", platform)
+		}
+	}
+	for key, h := range map[string]string{"appPlatformHeader": s.App.PlatformHeader, "appVersionHeader": s.App.VersionHeader} {
+		if !headerName.MatchString(h) {
+			p.add(key, "%q is not a header name (letters, digits and hyphens)", h)
+		}
 	}
 	if s.FailoverAutomation != AutomationPromote && s.FailoverAutomation != AutomationNotify {
 		p.add("failoverAutomation", "%q is not a mode; one of %s, %s", s.FailoverAutomation, AutomationPromote, AutomationNotify)
@@ -310,6 +338,14 @@ func (s Spec) validateCIDRs(p *problems) {
 
 // largeBodyPath is a URL path prefix the WAF rule's regular expression can
 // hold without escaping beyond dots.
+// MaxGatePattern is the longest version matcher every WAF takes: AWS WAF's
+// RegexString allows 512 characters (WAF API, RegexMatchStatement); Front
+// Door's match values are assumed at 256, the stricter.
+const MaxGatePattern = 256
+
+// headerName is what every WAF accepts as a header to match on.
+var headerName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,63}$`)
+
 var largeBodyPath = regexp.MustCompile(`^/[A-Za-z0-9/_.~-]*$`)
 
 // LargeBodyRegex is the regular expression of the URL paths under any of
