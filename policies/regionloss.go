@@ -19,10 +19,11 @@ const (
 	FnSignIn          = "sign-in-material"
 	FnAlerting        = "alerting"
 	FnFailoverControl = "failover-control"
+	FnDirectory       = "region-directory"
 )
 
 // Functions are the functions, in the order the table shows them.
-var Functions = []string{FnAPIReads, FnAPIWrites, FnUploads, FnStatic, FnSignIn, FnAlerting, FnFailoverControl}
+var Functions = []string{FnAPIReads, FnAPIWrites, FnUploads, FnStatic, FnDirectory, FnSignIn, FnAlerting, FnFailoverControl}
 
 // FunctionLoss is what becomes of one function when a region is lost: Via
 // names what takes over or, when it does not survive, the missing link.
@@ -125,6 +126,8 @@ func (v lossView) function(fn string) FunctionLoss {
 		return v.signIn()
 	case FnAlerting:
 		return v.alerting()
+	case FnDirectory:
+		return v.directory()
 	default:
 		return v.failoverControl()
 	}
@@ -881,4 +884,59 @@ func (v lossView) clusterOutput(region, output string) string {
 		}
 	}
 	return ""
+}
+
+// directoryObject is the region directory's name below the static prefix
+// (components.DirectoryObject; policies link no component package).
+const directoryObject = ".well-known/mobile-backend.json"
+
+// directory: the region directory is in a static store the edge serves
+// from, outside the lost region.
+func (v lossView) directory() FunctionLoss {
+	var via []string
+	switch v.Spec.Cloud {
+	case spec.AWS:
+		origins := map[string]bool{} // bucket names CloudFront reads
+		for _, d := range v.OfType("aws:cloudfront/distribution:Distribution") {
+			for i := 0; i < d.Len("origins"); i++ {
+				for _, b := range v.OfType("aws:s3/bucketV2:BucketV2") {
+					if dn, _ := b.Outputs["bucketRegionalDomainName"].(string); dn != "" && dn == d.Str(fmt.Sprintf("origins.%d.domainName", i)) {
+						origins[b.Str("bucket")] = v.alive(b)
+					}
+				}
+			}
+		}
+		for _, o := range v.OfType("aws:s3/bucketObjectv2:BucketObjectv2") {
+			if o.Str("key") == "static/"+directoryObject && origins[o.Str("bucket")] && v.alive(o) {
+				via = append(via, o.Region)
+			}
+		}
+	case spec.GCP:
+		for _, o := range v.OfType("gcp:storage/bucketObject:BucketObject") {
+			if o.Str("name") == "static/"+directoryObject {
+				if b := v.gcsByName(o.Str("bucket")); b != nil && v.alive(b) {
+					via = append(via, b.Str("location"))
+				}
+			}
+		}
+	default:
+		static := map[string]bool{} // accounts Front Door's static group reads, outside the lost region
+		for _, o := range v.OfType("azure-native:cdn:AFDOrigin") {
+			if o.Str("originGroupName") == "static" {
+				if r := v.originRegion(o); r != "" && r != v.lost {
+					static[r] = true
+				}
+			}
+		}
+		for _, b := range v.OfType("azure-native:storage:Blob") {
+			if b.Str("blobName") == directoryObject && static[b.Region] {
+				via = append(via, b.Region)
+			}
+		}
+	}
+	if len(via) == 0 {
+		return broken("no static store the edge serves from outside %s holds %s", v.lost, directoryObject)
+	}
+	slices.Sort(via)
+	return survived("the edge serves it from "+strings.Join(slices.Compact(via), ", "), 0, 0)
 }

@@ -202,8 +202,14 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		}
 	}
 
+	// The region directory, in every region's bucket: CloudFront serves
+	// static/<key> at /<key>.
+	if err := storage.Publish(ctx, s.Stack+"-directory", components.DirectoryObject, Directory(s, awsc.RegionalHostname), "application/json", components.DirectoryCacheControl); err != nil {
+		return nil, err
+	}
 	out := Outputs{
-		Regions: map[string]RegionOutputs{}, DatabaseEngine: "aurora-postgresql", DatabaseWriter: db.WriterEndpoint,
+		DirectoryURL: "https://" + s.Storage.StaticHostname + "/" + components.DirectoryObject,
+		Regions:      map[string]RegionOutputs{}, DatabaseEngine: "aurora-postgresql", DatabaseWriter: db.WriterEndpoint,
 		StaticHostname: storage.StaticHostname, Dashboard: monitoring.DashboardName, DashboardURL: monitoring.DashboardURL,
 		Cloud: pulumi.Map{},
 	}

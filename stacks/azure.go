@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi-azure-native-sdk/resources/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mobile-backend/mobile-backend/components"
 	azc "github.com/mobile-backend/mobile-backend/components/azure"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
@@ -239,7 +240,13 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		}
 	}
 
-	out := Outputs{Regions: map[string]RegionOutputs{}, DatabaseEngine: "azure-sql"}
+	// The region directory, in every region's static container (Front Door
+	// answers /static/<key> from any healthy one).
+	if err := storage.Publish(ctx, s.Stack+"-directory", components.DirectoryObject, Directory(s, azc.RegionalHostname), "application/json"); err != nil {
+		return nil, err
+	}
+	out := Outputs{Regions: map[string]RegionOutputs{}, DatabaseEngine: "azure-sql",
+		DirectoryURL: "https://" + s.Storage.StaticHostname + "/" + components.StaticPrefix + "/" + components.DirectoryObject}
 	for _, st := range stamps {
 		out.Regions[st.Name] = RegionOutputs{Origin: st.Compute.AppFQDN, Bucket: storage.Account(st.Name).Name, DatabaseReader: db.Environment(st.Name)["DB_READER_HOST"]}
 	}

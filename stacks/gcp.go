@@ -216,7 +216,13 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		}
 	}
 
-	out := Outputs{Regions: map[string]RegionOutputs{}, DatabaseEngine: string(engine)}
+	// The region directory, in the dual-region bucket (both of its regions
+	// serve it; Cloud CDN answers /static/<key>).
+	if err := storage.Publish(ctx, s.Stack+"-directory", components.DirectoryObject, Directory(s, gcpc.RegionalHostname), "application/json", components.DirectoryCacheControl); err != nil {
+		return nil, err
+	}
+	out := Outputs{Regions: map[string]RegionOutputs{}, DatabaseEngine: string(engine),
+		DirectoryURL: "https://" + s.Storage.StaticHostname + "/" + components.StaticPrefix + "/" + components.DirectoryObject}
 	for _, st := range stamps {
 		out.Regions[st.Name] = RegionOutputs{Origin: st.Compute.ServiceURI, Bucket: storage.BucketName, DatabaseReader: db.Reader(st.Name, project)}
 	}

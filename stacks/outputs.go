@@ -3,6 +3,7 @@ package stacks
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mobile-backend/mobile-backend/components"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
 
@@ -24,6 +25,8 @@ type Outputs struct {
 	// Dashboard is the monitoring dashboard's id in its cloud, DashboardURL
 	// a console address that shows it.
 	Dashboard, DashboardURL pulumi.StringInput
+	// DirectoryURL is where the region directory is published on the edge.
+	DirectoryURL string
 	// Cloud holds what only this cloud has (the anycast IP, the Front Door
 	// endpoint, the session table).
 	Cloud pulumi.Map
@@ -42,7 +45,19 @@ type RegionOutputs struct {
 }
 
 // OutputKeys are the top-level keys every stack exports.
-var OutputKeys = []string{"cloud", "dashboard", "dashboardUrl", "database", "globalEndpoint", "regions", "staticHostname", "topology"}
+var OutputKeys = []string{"cloud", "dashboard", "dashboardUrl", "database", "globalEndpoint", "regionDirectoryUrl", "regions", "staticHostname", "topology"}
+
+// Directory is the region directory of a stack, built from the values its
+// outputs carry (the global endpoint, each region's endpoint and role).
+func Directory(s spec.Spec, regionalHostname func(region, domain string) string) string {
+	d := components.Directory{Stack: s.Stack, GlobalEndpoint: "https://" + s.Domain, MinimumVersion: s.App.Minimums, StoreURLs: s.App.StoreURLs}
+	for _, r := range s.Regions {
+		d.Regions = append(d.Regions, components.DirectoryRegion{
+			Name: r.Name, Role: r.Role, Writer: r.Role == spec.Primary, Endpoint: "https://" + regionalHostname(r.Name, s.Domain),
+		})
+	}
+	return d.JSON()
+}
 
 // Map is the exported form.
 func (o Outputs) Map(s spec.Spec, regionalHostname func(region, domain string) string) pulumi.Map {
@@ -71,9 +86,10 @@ func (o Outputs) Map(s spec.Spec, regionalHostname func(region, domain string) s
 			"writerEndpoint":  o.DatabaseWriter,
 			"readerEndpoints": readers,
 		},
-		"staticHostname": o.StaticHostname,
-		"dashboard":      o.Dashboard,
-		"dashboardUrl":   o.DashboardURL,
-		"cloud":          cloud,
+		"staticHostname":     o.StaticHostname,
+		"regionDirectoryUrl": pulumi.String(o.DirectoryURL),
+		"dashboard":          o.Dashboard,
+		"dashboardUrl":       o.DashboardURL,
+		"cloud":              cloud,
 	}
 }

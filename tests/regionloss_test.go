@@ -158,6 +158,9 @@ func TestEachRegionLossBreakIsCaughtWithItsMessage(t *testing.T) {
 		{"GCP automation without its permission", without(gcpAP, func(r *mock.Resource) bool {
 			return r.Type == "gcp:projects/iAMMember:IAMMember" && strings.HasSuffix(r.Name, "failover-workflow-promote")
 		}), "losing europe-west1 breaks api-writes: failover workflow gcp-staging-failover may not promote: its service account holds no role with cloudsql.instances.promoteReplica"},
+		{"the region directory only in the lost region", without(az, func(r *mock.Resource) bool {
+			return r.Type == "azure-native:storage:Blob" && r.Region == "westeurope"
+		}), "losing northeurope breaks region-directory: no static store the edge serves from outside northeurope holds .well-known/mobile-backend.json"},
 		{"AWS automation never started", without(aws, func(r *mock.Resource) bool {
 			return r.Type == "aws:scheduler/schedule:Schedule" && strings.HasSuffix(r.Name, "watch-us-east-1")
 		}), "losing us-east-1 breaks failover-control: database control: the Aurora writer in us-east-1 is lost and no automation outside it"},

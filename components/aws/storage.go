@@ -51,6 +51,7 @@ type ReplicatedStorage struct {
 	// Replications lists every replication path (for alarms and dashboards).
 	Replications []Replication
 	buckets      map[string]*s3.BucketV2
+	regions      []Region
 }
 
 // Replication is one replication rule: objects written in From reach To.
@@ -75,7 +76,7 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 	if len(args.Regions) < 2 || args.Account == "" || args.Stack == "" {
 		return nil, fmt.Errorf("storage %s: at least two Regions, Account and Stack are required", name)
 	}
-	st := &ReplicatedStorage{buckets: map[string]*s3.BucketV2{}}
+	st := &ReplicatedStorage{buckets: map[string]*s3.BucketV2{}, regions: args.Regions}
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:ReplicatedStorage", name, st, opts...); err != nil {
 		return nil, err
 	}
@@ -204,6 +205,21 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 }
 
 // Bucket returns a region's bucket name.
+// Publish writes a document under the static prefix of every region's
+// bucket (CloudFront serves /<key> from static/<key>), with its
+// Cache-Control, in that region's provider, as a child of the storage.
+func (st *ReplicatedStorage) Publish(ctx *pulumi.Context, name, key, content, contentType, cacheControl string) error {
+	for _, r := range st.regions {
+		if _, err := s3.NewBucketObjectv2(ctx, fmt.Sprintf("%s-%s", name, r.Name), &s3.BucketObjectv2Args{
+			Bucket: st.buckets[r.Name].Bucket, Key: pulumi.String(StaticPrefix + "/" + key),
+			Content: pulumi.String(content), ContentType: pulumi.String(contentType), CacheControl: pulumi.String(cacheControl),
+		}, pulumi.Parent(st), pulumi.Provider(r.Provider)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (st *ReplicatedStorage) Bucket(region string) pulumi.StringOutput {
 	return st.buckets[region].Bucket
 }

@@ -279,9 +279,42 @@ func NewFrontDoor(ctx *pulumi.Context, name string, args FrontDoorArgs, opts ...
 			return nil, err
 		}
 		all = append(all, staticDomain)
+		// The region directory is cached a minute at the edge whatever the
+		// blob says (azure-native's Blob has no Cache-Control): a rule of the
+		// static route overrides the caching for that one path.
+		ruleSet, err := cdn.NewRuleSet(ctx, name+"-directory", &cdn.RuleSetArgs{
+			ProfileName: profile, ResourceGroupName: rg, RuleSetName: pulumi.String("directory"),
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		directoryRule, err := cdn.NewRule(ctx, name+"-directory-max-age", &cdn.RuleArgs{
+			ProfileName: profile, ResourceGroupName: rg, RuleSetName: ruleSet.Name, RuleName: pulumi.String("maxAge"), Order: pulumi.Int(1),
+			Conditions: pulumi.Array{&cdn.DeliveryRuleUrlPathConditionArgs{
+				Name: pulumi.String("UrlPath"),
+				Parameters: &cdn.UrlPathMatchConditionParametersArgs{
+					TypeName: pulumi.String("DeliveryRuleUrlPathMatchConditionParameters"),
+					Operator: pulumi.String("EndsWith"), MatchValues: pulumi.ToStringArray([]string{components.DirectoryObject}),
+				},
+			}},
+			Actions: pulumi.Array{&cdn.DeliveryRuleRouteConfigurationOverrideActionArgs{
+				Name: pulumi.String("RouteConfigurationOverride"),
+				Parameters: &cdn.RouteConfigurationOverrideActionParametersArgs{
+					TypeName: pulumi.String("DeliveryRuleRouteConfigurationOverrideActionParameters"),
+					CacheConfiguration: &cdn.CacheConfigurationArgs{
+						CacheBehavior: pulumi.String("OverrideAlways"), CacheDuration: pulumi.String(fmt.Sprintf("00:%02d:%02d", components.DirectoryMaxAgeSeconds/60, components.DirectoryMaxAgeSeconds%60)),
+						QueryStringCachingBehavior: pulumi.String("IgnoreQueryString"), IsCompressionEnabled: pulumi.String("Enabled"),
+					},
+				},
+			}},
+		}, child)
+		if err != nil {
+			return nil, err
+		}
 		// No origin path: /static/<name> is blob <name> of the static
 		// container, so the edge can address nothing else.
-		if err := route("static", []*cdn.AFDCustomDomain{apiDomain, staticDomain}, group, []string{"/" + StaticContainer + "/*"}, origins, func(a *cdn.RouteArgs) {
+		if err := route("static", []*cdn.AFDCustomDomain{apiDomain, staticDomain}, group, []string{"/" + StaticContainer + "/*"}, append(origins, directoryRule), func(a *cdn.RouteArgs) {
+			a.RuleSets = cdn.ResourceReferenceArray{&cdn.ResourceReferenceArgs{Id: ruleSet.ID()}}
 			a.CacheConfiguration = &cdn.AfdRouteCacheConfigurationArgs{
 				QueryStringCachingBehavior: cdn.AfdQueryStringCachingBehaviorIgnoreQueryString,
 				CompressionSettings: &cdn.CompressionSettingsArgs{

@@ -57,10 +57,35 @@ type ReplicatedStorage struct {
 
 	accounts map[string]*storage.StorageAccount
 	regions  []string
+	static   map[string]staticStore
 }
 
 // Regions are the regions with an account, in stack order.
 func (st *ReplicatedStorage) Regions() []string { return st.regions }
+
+// staticStore is a region's static container.
+type staticStore struct {
+	container *storage.BlobContainer
+	account   pulumi.StringInput
+	group     pulumi.StringInput
+	provider  pulumi.ProviderResource
+}
+
+// Publish writes a document into every region's static container (served
+// by Front Door under /static/), as a child of the storage.
+func (st *ReplicatedStorage) Publish(ctx *pulumi.Context, name, blob, content, contentType string) error {
+	for _, region := range st.regions {
+		s := st.static[region]
+		if _, err := storage.NewBlob(ctx, fmt.Sprintf("%s-%s", name, region), &storage.BlobArgs{
+			AccountName: s.account, ContainerName: pulumi.String(StaticContainer), ResourceGroupName: s.group,
+			BlobName: pulumi.String(blob), ContentType: pulumi.String(contentType), Source: pulumi.NewStringAsset(content),
+			Type: storage.BlobTypeBlock,
+		}, pulumi.Parent(st), pulumi.Provider(s.provider), pulumi.DependsOn([]pulumi.Resource{s.container})); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // Account returns a region's storage account.
 func (st *ReplicatedStorage) Account(region string) *storage.StorageAccount {
@@ -83,7 +108,7 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 	if len(args.Regions) < 2 || args.Stack == "" || args.Subscription == "" {
 		return nil, fmt.Errorf("storage %s: two Regions, Stack and Subscription are required", name)
 	}
-	st := &ReplicatedStorage{accounts: map[string]*storage.StorageAccount{}}
+	st := &ReplicatedStorage{accounts: map[string]*storage.StorageAccount{}, static: map[string]staticStore{}}
 	if err := ctx.RegisterComponentResource("mobile-backend:azure:ReplicatedStorage", name, st, opts...); err != nil {
 		return nil, err
 	}
@@ -161,11 +186,15 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 			name   string
 			access storage.PublicAccess
 		}{{UploadsContainer, storage.PublicAccessNone}, {StaticContainer, storage.PublicAccessBlob}} {
-			if _, err := storage.NewBlobContainer(ctx, fmt.Sprintf("%s-%s-%s", name, r.Name, c.name), &storage.BlobContainerArgs{
+			container, err := storage.NewBlobContainer(ctx, fmt.Sprintf("%s-%s-%s", name, r.Name, c.name), &storage.BlobContainerArgs{
 				AccountName: acct.Name, ResourceGroupName: r.ResourceGroup, ContainerName: pulumi.String(c.name),
 				PublicAccess: c.access,
-			}, child, in, pulumi.DependsOn([]pulumi.Resource{props})); err != nil {
+			}, child, in, pulumi.DependsOn([]pulumi.Resource{props}))
+			if err != nil {
 				return nil, err
+			}
+			if c.name == StaticContainer {
+				st.static[r.Name] = staticStore{container: container, account: acct.Name, group: r.ResourceGroup, provider: r.Provider}
 			}
 		}
 	}
