@@ -506,7 +506,7 @@ func (v lossView) uploads() FunctionLoss {
 			if !v.servesAfter(v.where(svc)) {
 				continue
 			}
-			name := containerValue(svc, "UPLOADS_BUCKET")
+			name := envValue(svc, "template.containers.0.envs", "UPLOADS_BUCKET")
 			b := v.gcsByName(name)
 			if b == nil || !v.alive(b) {
 				return broken("the app in %s writes uploads to %q, lost with %s", v.where(svc), name, v.lost)
@@ -521,7 +521,7 @@ func (v lossView) uploads() FunctionLoss {
 			}
 			var account *mock.Resource
 			for _, a := range v.OfType("azure-native:storage:StorageAccount") {
-				if a.Str("accountName") == azureValue(app, "UPLOADS_ACCOUNT") {
+				if a.Str("accountName") == envValue(app, "template.containers.0.env", "UPLOADS_ACCOUNT") {
 					account = a
 				}
 			}
@@ -537,21 +537,12 @@ func (v lossView) uploads() FunctionLoss {
 	return survived(strings.Join(via, ", "), v.rto(v.servingBefore()), rpo)
 }
 
-// containerValue is an environment value of a Cloud Run service.
-func containerValue(svc *mock.Resource, name string) string {
-	for i := 0; i < svc.Len("template.containers.0.envs"); i++ {
-		if svc.Str(fmt.Sprintf("template.containers.0.envs.%d.name", i)) == name {
-			return svc.Str(fmt.Sprintf("template.containers.0.envs.%d.value", i))
-		}
-	}
-	return ""
-}
-
-// azureValue is an environment value of a container app.
-func azureValue(app *mock.Resource, name string) string {
-	for i := 0; i < app.Len("template.containers.0.env"); i++ {
-		if app.Str(fmt.Sprintf("template.containers.0.env.%d.name", i)) == name {
-			return app.Str(fmt.Sprintf("template.containers.0.env.%d.value", i))
+// envValue is the value of a name in a container's environment list
+// (Cloud Run: template.containers.0.envs; Container Apps: ...env).
+func envValue(r *mock.Resource, list, name string) string {
+	for i := 0; i < r.Len(list); i++ {
+		if r.Str(fmt.Sprintf("%s.%d.name", list, i)) == name {
+			return r.Str(fmt.Sprintf("%s.%d.value", list, i))
 		}
 	}
 	return ""

@@ -37,6 +37,7 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	// resources (a resource group's location cannot change); the writer
 	// (writerRegion) may move after a failover without moving any of them.
 	home, writer := s.Home(), s.Primary()
+	w := slices.Index(s.RegionNames, writer.Name) // the writer's place in regions and stamps
 	tags := azc.Tags(s.StandardTags())
 
 	globalRG, err := resources.NewResourceGroup(ctx, s.Stack+"-global", &resources.ResourceGroupArgs{
@@ -168,7 +169,6 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	}
 	usersScript := pulumi.StringOutput{}
 	if sqlAdmin != nil {
-		w := slices.IndexFunc(regions, func(r azc.Region) bool { return r.Name == writer.Name })
 		job, err := azc.NewDatabaseUsers(ctx, s.Stack+"-db-users", azc.DatabaseUsersArgs{
 			Region: writer.Name, ResourceGroup: regions[w].ResourceGroup, EnvironmentID: stamps[w].Compute.EnvironmentID,
 			Admin: sqlAdmin, Server: db.ReadWriteEndpoint, Database: s.Database.Name, Users: users, Tags: tags,
@@ -215,14 +215,14 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	// when the writer's region stays down (the group's grace period is the
 	// backstop).
 	partner := db.Partner(writer.Name)
-	p := slices.IndexFunc(regions, func(r azc.Region) bool { return r.Name == partner })
+	p := slices.Index(s.RegionNames, partner)
 	server, serverID := db.Server(partner)
 	if s.Promotes() {
 		if _, err := azc.NewSQLFailover(ctx, s.Stack+"-sql-failover", azc.SQLFailoverArgs{
 			Stack: s.Stack, Subscription: client.SubscriptionId, Region: regions[p], EnvironmentID: stamps[p].Compute.EnvironmentID,
 			Writer: writer.Name, ProbeURL: "https://" + azc.RegionalHostname(writer.Name, s.Domain) + s.HealthCheck.Path,
 			FailoverGroup: db.FailoverGroupName, Server: server, ServerID: serverID, ActionGroupID: mon.ActionGroupID, Tags: tags,
-			FrontDoorID: profile.ID(), OriginHost: stamps[slices.IndexFunc(regions, func(r azc.Region) bool { return r.Name == writer.Name })].Compute.AppFQDN,
+			FrontDoorID: profile.ID(), OriginHost: stamps[w].Compute.AppFQDN,
 		}, regions[p].In()); err != nil {
 			return nil, err
 		}

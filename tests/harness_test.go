@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sync"
@@ -45,6 +46,34 @@ func with(cfg map[string]any, kv ...any) map[string]any {
 		out[kv[i].(string)] = kv[i+1]
 	}
 	return out
+}
+
+// regionsOf are a config's regions, in order.
+func regionsOf(t testing.TB, c *stackfile.Config) []string {
+	t.Helper()
+	var regions []string
+	require.NoError(t, json.Unmarshal([]byte(c.Values[spec.Namespace+":regions"]), &regions), c.Stack)
+	return regions
+}
+
+// withValue is a copy of a config with one key (unqualified) set to a raw value.
+func withValue(c *stackfile.Config, key, raw string) *stackfile.Config {
+	out := *c
+	out.Values = maps.Clone(c.Values)
+	out.Values[spec.Namespace+":"+key] = raw
+	return &out
+}
+
+// cloneResource is a copy of a resource with its own inputs, to change
+// without touching the recorded one (a cached plan is shared by tests).
+func cloneResource(t testing.TB, r *mock.Resource) *mock.Resource {
+	t.Helper()
+	clone := *r
+	b, err := json.Marshal(r.Inputs)
+	require.NoError(t, err)
+	clone.Inputs = nil // a fresh map: unmarshalling into the shared one would change the original
+	require.NoError(t, json.Unmarshal(b, &clone.Inputs))
+	return &clone
 }
 
 // writeStack writes a stack file (JSON is YAML) with the given project keys.

@@ -27,13 +27,9 @@ func mutated(t *testing.T, s policies.Stack, typ, nameHas, path string, value an
 	done := false
 	for _, r := range s.Resources {
 		if !done && r.Type == typ && strings.Contains(r.Name, nameHas) {
-			clone := *r
-			b, err := json.Marshal(r.Inputs)
-			require.NoError(t, err)
-			clone.Inputs = nil // a fresh map: unmarshalling into the shared one would change the original
-			require.NoError(t, json.Unmarshal(b, &clone.Inputs))
+			clone := cloneResource(t, r)
 			setPath(clone.Inputs, path, value)
-			r, done = &clone, true
+			r, done = clone, true
 		}
 		out.Resources = append(out.Resources, r)
 	}

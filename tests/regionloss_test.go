@@ -87,18 +87,14 @@ func relocated(t *testing.T, s policies.Stack, typ, nameHas, region string) poli
 	done := false
 	for _, r := range s.Resources {
 		if !done && r.Type == typ && strings.Contains(r.Name, nameHas) {
-			clone := *r
-			b, err := json.Marshal(r.Inputs)
-			require.NoError(t, err)
-			clone.Inputs = nil
-			require.NoError(t, json.Unmarshal(b, &clone.Inputs))
+			clone := cloneResource(t, r)
 			for _, k := range []string{"region", "location"} {
 				if _, ok := clone.Inputs[k]; ok {
 					clone.Inputs[k] = region
 				}
 			}
 			clone.Region = region
-			r, done = &clone, true
+			r, done = clone, true
 		}
 		out.Resources = append(out.Resources, r)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -492,13 +491,9 @@ func TestReorderingRegionsMovesNoNetworkRange(t *testing.T) {
 		return out
 	}
 	rotated := func(c *stackfile.Config) *stackfile.Config {
-		var regions []string
-		require.NoError(t, json.Unmarshal([]byte(c.Values["mobile-backend:regions"]), &regions))
-		moved := *c
-		moved.Values = maps.Clone(c.Values)
+		regions := regionsOf(t, c)
 		b, _ := json.Marshal(append(regions[1:], regions[0]))
-		moved.Values["mobile-backend:regions"] = string(b)
-		return &moved
+		return withValue(c, "regions", string(b))
 	}
 	var configs []*stackfile.Config
 	for _, file := range committedStacks(t) {

@@ -1,8 +1,6 @@
 package tests
 
 import (
-	"encoding/json"
-	"fmt"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -63,21 +61,6 @@ var replacedBy = map[string][]string{
 // source and the backup plan follow the writer; none of them holds data.)
 var mayChange = map[string][]string{}
 
-// movedWriter is a config with the writer in its second region.
-func movedWriter(c *stackfile.Config) *stackfile.Config {
-	moved := *c
-	moved.Values = map[string]string{}
-	for k, v := range c.Values {
-		moved.Values[k] = v
-	}
-	var regions []string
-	if err := json.Unmarshal([]byte(c.Values["mobile-backend:regions"]), &regions); err != nil || len(regions) < 2 {
-		panic(fmt.Sprintf("regions of %s: %v", c.Stack, err))
-	}
-	moved.Values["mobile-backend:writerRegion"] = regions[1]
-	return &moved
-}
-
 // assertWriterMoves plans a config twice, the writer in its first region and
 // in its second, and holds every stateful resource to its URN, its
 // provider's region and its replacing inputs.
@@ -85,7 +68,7 @@ func assertWriterMoves(t *testing.T, c *stackfile.Config) {
 	t.Helper()
 	before, err := plan.Run(c)
 	require.NoError(t, err)
-	after, err := plan.Run(movedWriter(c))
+	after, err := plan.Run(withValue(c, "writerRegion", regionsOf(t, c)[1]))
 	require.NoError(t, err)
 	for _, v := range after.Policies {
 		// Recovery may differ (a promoted Cloud SQL replica has no replica
