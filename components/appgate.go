@@ -36,6 +36,27 @@ func (g AppGate) Enabled() bool { return len(g.Minimums) > 0 }
 // Platforms are the gated platforms, sorted.
 func (g AppGate) Platforms() []string { return SortedKeys(g.Minimums) }
 
+// GateMatcher is what a WAF rule of the gate matches: the platform header
+// is Platform (compared lower-cased) and the version header matches Older.
+type GateMatcher struct {
+	Platform, PlatformHeader, VersionHeader, Older string
+}
+
+// Matchers are the gate's rules, one per platform in order, headers
+// defaulted. A minimum OlderThan refuses is skipped (the spec refuses it
+// before anything is built).
+func (g AppGate) Matchers() []GateMatcher {
+	Default(&g.PlatformHeader, DefaultPlatformHeader)
+	Default(&g.VersionHeader, DefaultVersionHeader)
+	var out []GateMatcher
+	for _, p := range g.Platforms() {
+		if older, err := OlderThan(g.Minimums[p]); err == nil {
+			out = append(out, GateMatcher{Platform: p, PlatformHeader: g.PlatformHeader, VersionHeader: g.VersionHeader, Older: older})
+		}
+	}
+	return out
+}
+
 // Body is the JSON an outdated app receives: what to do, for which
 // platform, the minimum, and the store address when known.
 func (g AppGate) Body(platform string) string {

@@ -270,15 +270,9 @@ func gateRules(args WebFirewallArgs, visibility func(string) *wafv2.WebAclRuleVi
 	if args.Scope == "CLOUDFRONT" || !args.AppGate.Enabled() {
 		return nil
 	}
-	g := args.AppGate
-	components.Default(&g.PlatformHeader, components.DefaultPlatformHeader)
-	components.Default(&g.VersionHeader, components.DefaultVersionHeader)
 	var rules wafv2.WebAclRuleArray
-	for i, p := range g.Platforms() {
-		older, err := components.OlderThan(g.Minimums[p])
-		if err != nil {
-			continue // the spec refuses such a minimum before anything is built
-		}
+	for i, m := range args.AppGate.Matchers() {
+		p := m.Platform
 		action := &wafv2.WebAclRuleActionArgs{Block: &wafv2.WebAclRuleActionBlockArgs{
 			CustomResponse: &wafv2.WebAclRuleActionBlockCustomResponseArgs{
 				ResponseCode: pulumi.Int(components.UpgradeRequiredStatus), CustomResponseBodyKey: pulumi.String(gateKey(p)),
@@ -297,16 +291,16 @@ func gateRules(args WebFirewallArgs, visibility func(string) *wafv2.WebAclRuleVi
 						SearchString:         pulumi.String(p),
 						PositionalConstraint: pulumi.String("EXACTLY"),
 						FieldToMatch: &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchArgs{
-							SingleHeader: &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchSingleHeaderArgs{Name: pulumi.String(strings.ToLower(g.PlatformHeader))},
+							SingleHeader: &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchSingleHeaderArgs{Name: pulumi.String(strings.ToLower(m.PlatformHeader))},
 						},
 						TextTransformations: wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArray{
 							&wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArgs{Priority: pulumi.Int(0), Type: pulumi.String("LOWERCASE")},
 						},
 					}},
 					&wafv2.WebAclRuleStatementArgs{RegexMatchStatement: &wafv2.WebAclRuleStatementRegexMatchStatementArgs{
-						RegexString: pulumi.String(older),
+						RegexString: pulumi.String(m.Older),
 						FieldToMatch: &wafv2.WebAclRuleStatementRegexMatchStatementFieldToMatchArgs{
-							SingleHeader: &wafv2.WebAclRuleStatementRegexMatchStatementFieldToMatchSingleHeaderArgs{Name: pulumi.String(strings.ToLower(g.VersionHeader))},
+							SingleHeader: &wafv2.WebAclRuleStatementRegexMatchStatementFieldToMatchSingleHeaderArgs{Name: pulumi.String(strings.ToLower(m.VersionHeader))},
 						},
 						TextTransformations: wafv2.WebAclRuleStatementRegexMatchStatementTextTransformationArray{
 							&wafv2.WebAclRuleStatementRegexMatchStatementTextTransformationArgs{Priority: pulumi.Int(0), Type: pulumi.String("NONE")},

@@ -93,26 +93,20 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 			Action: pulumi.String("Block"),
 		})
 	}
-	g := args.AppGate
-	components.Default(&g.PlatformHeader, components.DefaultPlatformHeader)
-	components.Default(&g.VersionHeader, components.DefaultVersionHeader)
-	for i, p := range g.Platforms() {
-		older, err := components.OlderThan(g.Minimums[p])
-		if err != nil {
-			continue // the spec refuses such a minimum before anything is built
-		}
+	for i, m := range args.AppGate.Matchers() {
+		p := m.Platform
 		// Custom rule names: letters and digits, starting with a letter.
 		rules = append(rules, &network.CustomRuleArgs{
 			Name: pulumi.String("AppVersion" + strings.ToUpper(p[:1]) + p[1:]), Priority: pulumi.Int(20 + i), EnabledState: pulumi.String("Enabled"),
 			RuleType: pulumi.String("MatchRule"),
 			MatchConditions: network.FrontDoorMatchConditionArray{
 				&network.FrontDoorMatchConditionArgs{
-					MatchVariable: pulumi.String("RequestHeader"), Selector: pulumi.String(g.PlatformHeader), Operator: pulumi.String("Equal"),
+					MatchVariable: pulumi.String("RequestHeader"), Selector: pulumi.String(m.PlatformHeader), Operator: pulumi.String("Equal"),
 					MatchValue: pulumi.StringArray{pulumi.String(p)}, Transforms: pulumi.StringArray{pulumi.String("Lowercase")},
 				},
 				&network.FrontDoorMatchConditionArgs{
-					MatchVariable: pulumi.String("RequestHeader"), Selector: pulumi.String(g.VersionHeader), Operator: pulumi.String("RegEx"),
-					MatchValue: pulumi.StringArray{pulumi.String(older)},
+					MatchVariable: pulumi.String("RequestHeader"), Selector: pulumi.String(m.VersionHeader), Operator: pulumi.String("RegEx"),
+					MatchValue: pulumi.StringArray{pulumi.String(m.Older)},
 				},
 			},
 			Action: pulumi.String("Block"),

@@ -149,19 +149,14 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 // keys are lower case in Cloud Armor's request.headers; the regex's
 // backslashes are doubled inside the CEL string literal.
 func gateRules(g components.AppGate, preview pulumi.BoolInput, expr func(string) *compute.SecurityPolicyRuleMatchArgs) compute.SecurityPolicyRuleTypeArray {
-	components.Default(&g.PlatformHeader, components.DefaultPlatformHeader)
-	components.Default(&g.VersionHeader, components.DefaultVersionHeader)
 	var rules compute.SecurityPolicyRuleTypeArray
-	for i, p := range g.Platforms() {
-		older, err := components.OlderThan(g.Minimums[p])
-		if err != nil {
-			continue // the spec refuses such a minimum before anything is built
-		}
+	for i, m := range g.Matchers() {
+		p := m.Platform
 		rules = append(rules, &compute.SecurityPolicyRuleTypeArgs{
 			Description: pulumi.String("app-version-" + p), Priority: pulumi.Int(AppGatePriority + i),
 			Action: pulumi.String("deny(403)"), Preview: preview,
 			Match: expr(fmt.Sprintf("request.headers['%s'].lower() == '%s' && request.headers['%s'].matches('%s')",
-				strings.ToLower(g.PlatformHeader), p, strings.ToLower(g.VersionHeader), strings.ReplaceAll(older, `\`, `\\`))),
+				strings.ToLower(m.PlatformHeader), p, strings.ToLower(m.VersionHeader), strings.ReplaceAll(m.Older, `\`, `\\`))),
 		})
 	}
 	return rules
