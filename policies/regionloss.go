@@ -507,7 +507,7 @@ func (v lossView) uploads() FunctionLoss {
 				continue
 			}
 			name := envValue(svc, "template.containers.0.envs", "UPLOADS_BUCKET")
-			b := v.gcsByName(name)
+			b := v.gcsBucket(name)
 			if b == nil || !v.alive(b) {
 				return broken("the app in %s writes uploads to %q, lost with %s", v.where(svc), name, v.lost)
 			}
@@ -548,11 +548,11 @@ func envValue(r *mock.Resource, list, name string) string {
 	return ""
 }
 
-func (v lossView) gcsByName(name string) *mock.Resource {
-	for _, b := range v.OfType("gcp:storage/bucket:Bucket") {
-		if out, _ := b.Outputs["name"].(string); b.Str("name") == name || out == name {
-			return b
-		}
+// gcsBucket is the first bucket the references name (names, ids, or in a
+// preview URNs), or nil.
+func (v lossView) gcsBucket(refs ...string) *mock.Resource {
+	if bs := v.gcsBuckets()(refs); len(bs) > 0 {
+		return bs[0]
 	}
 	return nil
 }
@@ -584,14 +584,7 @@ func (v lossView) static() FunctionLoss {
 		return broken("no CloudFront distribution serves static content")
 	case spec.GCP:
 		for _, bb := range v.OfType("gcp:compute/backendBucket:BackendBucket") {
-			b := v.gcsByName(bb.Str("bucketName"))
-			if b == nil {
-				for _, u := range v.OfType("gcp:storage/bucket:Bucket") {
-					if slices.Contains(bb.PropertyDeps["bucketName"], u.URN) {
-						b = u
-					}
-				}
-			}
+			b := v.gcsBucket(append([]string{bb.Str("bucketName")}, bb.PropertyDeps["bucketName"]...)...)
 			if b != nil && v.alive(b) {
 				return survived("Cloud CDN backend bucket in "+b.Str("location"), 0, 0)
 			}
@@ -645,6 +638,11 @@ func (v lossView) alerting() FunctionLoss {
 				subscribed[sub.Str("topic")] = true
 			}
 		}
+		// reaches: an alarm outside the lost region whose action is a topic
+		// someone subscribed to.
+		reaches := func(a *mock.Resource) bool {
+			return v.alive(a) && slices.ContainsFunc(a.Strs("alarmActions", ""), func(t string) bool { return subscribed[t] })
+		}
 		host := ""
 		for _, lb := range v.OfType("aws:lb/loadBalancer:LoadBalancer") {
 			if lb.Region == v.lost {
@@ -653,7 +651,7 @@ func (v lossView) alerting() FunctionLoss {
 		}
 		if host == "" { // a control-plane region only: the survivors' own alarms still reach people
 			for _, a := range v.OfType("aws:cloudwatch/compositeAlarm:CompositeAlarm") {
-				if v.alive(a) && slices.ContainsFunc(a.Strs("alarmActions", ""), func(t string) bool { return subscribed[t] }) {
+				if reaches(a) {
 					return survived(fmt.Sprintf("%s serves no traffic; the regions' alarms (%s, ...) reach their subscribers", v.lost, a.Name), 0, 0)
 				}
 			}
@@ -666,8 +664,7 @@ func (v lossView) alerting() FunctionLoss {
 			}
 		}
 		for _, a := range v.OfType("aws:cloudwatch/metricAlarm:MetricAlarm") {
-			if a.Str("metricName") == "HealthCheckStatus" && checks[a.Str("dimensions.HealthCheckId")] && v.alive(a) &&
-				slices.ContainsFunc(a.Strs("alarmActions", ""), func(t string) bool { return subscribed[t] }) {
+			if a.Str("metricName") == "HealthCheckStatus" && checks[a.Str("dimensions.HealthCheckId")] && reaches(a) {
 				return survived(fmt.Sprintf("alarm %s in %s on its Route 53 health check", a.Name, a.Region), 0, 0)
 			}
 		}
@@ -680,8 +677,7 @@ func (v lossView) alerting() FunctionLoss {
 		// The writer's loss also shows from the other regions: their Aurora
 		// members stop receiving replication (missing data is breaching).
 		for _, a := range v.OfType("aws:cloudwatch/metricAlarm:MetricAlarm") {
-			if v.writerLost() && a.Str("metricName") == "AuroraGlobalDBReplicationLag" && a.Str("treatMissingData") == "breaching" && v.alive(a) &&
-				slices.ContainsFunc(a.Strs("alarmActions", ""), func(t string) bool { return subscribed[t] }) {
+			if v.writerLost() && a.Str("metricName") == "AuroraGlobalDBReplicationLag" && a.Str("treatMissingData") == "breaching" && reaches(a) {
 				return survived(fmt.Sprintf("alarm %s in %s on replication from the lost writer", a.Name, a.Region), 0, 0)
 			}
 		}
@@ -819,16 +815,11 @@ func (v lossView) awsWatches() []awsWatch {
 	host := "https://" + v.lost + "." + v.Spec.Domain
 	var out []awsWatch
 	for _, sm := range v.OfType("aws:sfn/stateMachine:StateMachine") {
-		arn, _ := sm.Outputs["arn"].(string)
 		def := sm.Str("definition")
 		if !v.alive(sm) || !strings.Contains(def, `"`+host) || !strings.Contains(def, "arn:aws:states:::http:invoke") {
 			continue
 		}
-		scheduled := false
-		for _, sc := range v.OfType("aws:scheduler/schedule:Schedule") {
-			scheduled = scheduled || v.alive(sc) && (sc.Str("target.arn") == arn || slices.Contains(sc.PropertyDeps["target"], sm.URN))
-		}
-		if !scheduled {
+		if !slices.ContainsFunc(v.schedulesOf(sm), v.alive) {
 			continue
 		}
 		w := awsWatch{machine: sm, def: def, promotes: strings.Contains(def, "aws-sdk:rds:failoverGlobalCluster")}
@@ -905,7 +896,7 @@ func (v lossView) directory() FunctionLoss {
 	case spec.GCP:
 		for _, o := range v.OfType("gcp:storage/bucketObject:BucketObject") {
 			if o.Str("name") == "static/"+directoryObject {
-				if b := v.gcsByName(o.Str("bucket")); b != nil && v.alive(b) {
+				if b := v.gcsBucket(o.Str("bucket")); b != nil && v.alive(b) {
 					via = append(via, b.Str("location"))
 				}
 			}

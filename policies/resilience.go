@@ -318,13 +318,10 @@ func awsWatchDetection(s Stack) int {
 			continue
 		}
 		rate := 0
-		arn, _ := sm.Outputs["arn"].(string)
-		for _, sc := range s.OfType("aws:scheduler/schedule:Schedule") {
-			if !mock.Unresolved(arn) && sc.Str("target.arn") == arn || slices.Contains(sc.PropertyDeps["target"], sm.URN) {
-				var n int
-				if _, err := fmt.Sscanf(sc.Str("scheduleExpression"), "rate(%d minute", &n); err == nil {
-					rate = 60 * n
-				}
+		for _, sc := range s.schedulesOf(sm) {
+			var n int
+			if _, err := fmt.Sscanf(sc.Str("scheduleExpression"), "rate(%d minute", &n); err == nil {
+				rate = 60 * n
 			}
 		}
 		retries := 0
@@ -341,6 +338,19 @@ func awsWatchDetection(s Stack) int {
 		detect = max(detect, rate+retries)
 	}
 	return detect
+}
+
+// schedulesOf are the EventBridge Scheduler schedules that start a state
+// machine (by its ARN, or in a first preview by the dependency).
+func (s Stack) schedulesOf(sm *mock.Resource) []*mock.Resource {
+	arn, _ := sm.Outputs["arn"].(string)
+	var out []*mock.Resource
+	for _, sc := range s.OfType("aws:scheduler/schedule:Schedule") {
+		if !mock.Unresolved(arn) && sc.Str("target.arn") == arn || slices.Contains(sc.PropertyDeps["target"], sm.URN) {
+			out = append(out, sc)
+		}
+	}
+	return out
 }
 
 // azureFailoverJob is the Container Apps job that forces the SQL failover
