@@ -147,7 +147,7 @@ func NewRegionWatch(ctx *pulumi.Context, name string, args RegionWatchArgs, opts
 		return nil, err
 	}
 	grants := pulumi.All(machine.Arn, conn.Arn, state.Arn, args.TopicArn, args.Region.KeyArn, promotionArns(args.Promote)).ApplyT(func(v []any) string {
-		return watchPolicy(args.Region.Name, args.ProbeURL, v[0].(string), v[1].(string), v[2].(string), v[3].(string), v[4].(string), v[5].([]string))
+		return watchPolicy(args.Region.Name, args.ProbeURL, v[0].(string), v[1].(string), v[2].(string), v[3].(string), v[4].(string), v[5].(promotionGrant))
 	}).(pulumi.StringOutput)
 	policy, err := iam.NewRolePolicy(ctx, name+"-role", &iam.RolePolicyArgs{Role: role.ID(), Policy: grants}, child)
 	if err != nil {
@@ -215,20 +215,27 @@ func promotionValues(p *Promotion) pulumi.StringArrayOutput {
 	return pulumi.StringArray{p.GlobalClusterID, p.ClusterArn, p.HealthCheckID}.ToStringArrayOutput()
 }
 
-func promotionArns(p *Promotion) pulumi.StringArrayOutput {
+// promotionGrant is what a promoting watch may touch: the RDS resources of
+// the failover and the health check it asks for a second opinion (none for
+// a watch that only alerts).
+type promotionGrant struct {
+	RDS         []string
+	HealthCheck string
+}
+
+func promotionArns(p *Promotion) pulumi.AnyOutput {
 	if p == nil {
-		return pulumi.ToStringArray(nil).ToStringArrayOutput()
+		return pulumi.ToOutput(promotionGrant{}).(pulumi.AnyOutput)
 	}
-	// The RDS resources, then the health check's ARN last.
-	return pulumi.All(p.GlobalClusterArn, p.MemberArns, p.HealthCheckID).ApplyT(func(v []any) []string {
-		return append(append([]string{v[0].(string)}, v[1].([]string)...), "arn:aws:route53:::healthcheck/"+v[2].(string))
-	}).(pulumi.StringArrayOutput)
+	return pulumi.All(p.GlobalClusterArn, p.MemberArns, p.HealthCheckID).ApplyT(func(v []any) promotionGrant {
+		return promotionGrant{RDS: append([]string{v[0].(string)}, v[1].([]string)...), HealthCheck: "arn:aws:route53:::healthcheck/" + v[2].(string)}
+	}).(pulumi.AnyOutput)
 }
 
 // watchPolicy is what the state machine may do: call the one health URL
 // through its connection, keep its state, alert, and (with a promotion)
 // fail the global database over to its region's member.
-func watchPolicy(region, probeURL, machine, conn, param, topic, key string, promote []string) string {
+func watchPolicy(region, probeURL, machine, conn, param, topic, key string, promote promotionGrant) string {
 	st := []Statement{
 		// Step Functions guide, "Call HTTPS APIs": the HTTP Task's permissions.
 		// InvokeHTTPEndpoint has no resource type (Service Authorization
@@ -249,10 +256,10 @@ func watchPolicy(region, probeURL, machine, conn, param, topic, key string, prom
 		{Sid: "PublishToTheEncryptedTopic", Effect: "Allow", Action: []string{"kms:GenerateDataKey", "kms:Decrypt"}, Resource: []string{key},
 			Condition: map[string]map[string]string{"StringEquals": {"kms:ViaService": "sns." + region + ".amazonaws.com"}}},
 	}
-	if len(promote) > 0 {
-		st = append(st, Statement{Sid: "PromoteThisRegionsMember", Effect: "Allow", Action: []string{"rds:FailoverGlobalCluster"}, Resource: promote[:len(promote)-1]},
+	if len(promote.RDS) > 0 {
+		st = append(st, Statement{Sid: "PromoteThisRegionsMember", Effect: "Allow", Action: []string{"rds:FailoverGlobalCluster"}, Resource: promote.RDS},
 			// Route 53 health checks: arn:aws:route53:::healthcheck/<id> (Service Authorization Reference).
-			Statement{Sid: "AskRoute53", Effect: "Allow", Action: []string{"route53:GetHealthCheckStatus"}, Resource: promote[len(promote)-1:]})
+			Statement{Sid: "AskRoute53", Effect: "Allow", Action: []string{"route53:GetHealthCheckStatus"}, Resource: []string{promote.HealthCheck}})
 	}
 	return Policy(st...)
 }
