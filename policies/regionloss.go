@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mobile-backend/mobile-backend/components"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
@@ -868,9 +869,8 @@ func (v lossView) clusterOutput(region, output string) string {
 	return ""
 }
 
-// directoryObject is the region directory's name below the static prefix
-// (components.DirectoryObject; policies link no component package).
-const directoryObject = ".well-known/mobile-backend.json"
+// directoryObject is the region directory's name below the static prefix.
+const directoryObject = components.DirectoryObject
 
 // directory: the region directory is in a static store the edge serves
 // from, outside the lost region.
@@ -889,13 +889,13 @@ func (v lossView) directory() FunctionLoss {
 			}
 		}
 		for _, o := range v.OfType("aws:s3/bucketObjectv2:BucketObjectv2") {
-			if o.Str("key") == "static/"+directoryObject && origins[o.Str("bucket")] && v.alive(o) {
+			if o.Str("key") == components.StaticPrefix+"/"+directoryObject && origins[o.Str("bucket")] && v.alive(o) {
 				via = append(via, o.Region)
 			}
 		}
 	case spec.GCP:
 		for _, o := range v.OfType("gcp:storage/bucketObject:BucketObject") {
-			if o.Str("name") == "static/"+directoryObject {
+			if o.Str("name") == components.StaticPrefix+"/"+directoryObject {
 				if b := v.gcsBucket(o.Str("bucket")); b != nil && v.alive(b) {
 					via = append(via, b.Str("location"))
 				}
