@@ -30,6 +30,15 @@ const (
 // lets the WAF choose it (426 Upgrade Required, RFC 9110 §15.5.22).
 const UpgradeRequiredStatus = 426
 
+// GateRule is the name (AWS) or description (Cloud Armor) of a platform's
+// gate rule; GateRuleCompact is its Front Door name (letters and digits).
+func GateRule(platform string) string { return "app-version-" + platform }
+
+// GateRuleCompact is GateRule without the hyphens, e.g. AppVersionIos.
+func GateRuleCompact(platform string) string {
+	return "AppVersion" + strings.ToUpper(platform[:1]) + platform[1:]
+}
+
 // Enabled reports whether any platform has a minimum.
 func (g AppGate) Enabled() bool { return len(g.Minimums) > 0 }
 

@@ -128,6 +128,8 @@ var All = append([]Policy{
 	CustomerManagedKeys,
 	ExplicitOrdering,
 	EdgeReadsStaticOnly,
+	MobileEdge,
+	AttestationEnforced,
 }, Constraints...)
 
 func violation(r *mock.Resource, format string, args ...any) Violation {

@@ -14,7 +14,7 @@ var awsManagedGroups = []string{"AWSManagedRulesCommonRuleSet", "AWSManagedRules
 // managed rules and a rate limit.
 var WAFOnEveryEntry = Policy{
 	Name:        "waf-on-every-entry",
-	Description: "Every load balancer/distribution/backend service/Front Door domain has a WAF with the managed rules and a rate limit.",
+	Description: "Every load balancer/distribution/backend service/Front Door domain has a WAF with the managed rules and a rate limit; every API WAF has the minimum-version rule of each platform in minAppVersions and, with appAttestation on, the attestation rule.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		var vs []Violation
@@ -101,7 +101,7 @@ var WAFOnEveryEntry = Policy{
 				vs = append(vs, violation(p, "WAF policy has no rate limit"))
 			}
 		}
-		return vs
+		return append(vs, appRules(s)...)
 	},
 }
 
@@ -109,7 +109,7 @@ var WAFOnEveryEntry = Policy{
 // staging rules, not in production.
 var WAFEnforcing = Policy{
 	Name:        "waf-enforcing",
-	Description: "No rule only counts (count mode, preview, Detection).",
+	Description: "No rule only counts (count mode, preview, Detection); the attestation rules are app-attestation-enforced's.",
 	Severity:    Advisory,
 	SeverityIn:  productionMandatory,
 	Check: func(s Stack) []Violation {
@@ -131,6 +131,9 @@ var WAFEnforcing = Policy{
 		}
 		for _, acl := range s.OfType("aws:wafv2/webAcl:WebAcl") {
 			names := counting(acl, func(i int) bool {
+				if attestationRule(acl.Str(fmt.Sprintf("rules.%d.name", i))) {
+					return false // app-attestation-enforced's concern
+				}
 				return acl.Get(fmt.Sprintf("rules.%d.action.count", i)) != nil || acl.Get(fmt.Sprintf("rules.%d.overrideAction.count", i)) != nil
 			}, func(i int) string { return acl.Str(fmt.Sprintf("rules.%d.name", i)) })
 			if len(names) > 0 {
@@ -138,7 +141,9 @@ var WAFEnforcing = Policy{
 			}
 		}
 		for _, p := range s.OfType("gcp:compute/securityPolicy:SecurityPolicy") {
-			names := counting(p, func(i int) bool { return p.Bool(fmt.Sprintf("rules.%d.preview", i)) },
+			names := counting(p, func(i int) bool {
+				return p.Bool(fmt.Sprintf("rules.%d.preview", i)) && !attestationRule(p.Str(fmt.Sprintf("rules.%d.description", i)))
+			},
 				func(i int) string { return p.Str(fmt.Sprintf("rules.%d.description", i)) })
 			if len(names) > 0 {
 				flag(p, "Cloud Armor rules "+strings.Join(names, ", "))

@@ -118,7 +118,7 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 				StackName: s.Stack, EnvironmentName: s.Environment, Environment: env, TaskPolicy: policyOf(grants),
 			},
 			Firewall: awsc.WebFirewallArgs{Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock, LogRetentionDays: s.LogRetentionDays,
-				LargeBodyRegex: largeBodyRegex(s), AppGate: s.App},
+				LargeBodyRegex: largeBodyRegex(s), AppGate: s.App, Attestation: s.AppAttestation(), TokenDomains: []string{s.Domain}},
 		})
 		if err != nil {
 			return nil, err
@@ -211,9 +211,11 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		DirectoryURL: "https://" + s.Storage.StaticHostname + "/" + components.DirectoryObject,
 		Regions:      map[string]RegionOutputs{}, DatabaseEngine: "aurora-postgresql", DatabaseWriter: db.WriterEndpoint,
 		StaticHostname: storage.StaticHostname, Dashboard: monitoring.DashboardName, DashboardURL: monitoring.DashboardURL,
-		Cloud: pulumi.Map{},
+		Cloud: pulumi.Map{}, Attestation: pulumi.Map{},
 	}
+	integration := pulumi.Map{}
 	for _, st := range stamps {
+		integration[st.Name] = st.Firewall.IntegrationURL
 		out.Regions[st.Name] = RegionOutputs{
 			Origin: st.Compute.LoadBalancerDNSName, Bucket: storage.Bucket(st.Name),
 			DatabaseReader: db.ReaderEndpoints.MapIndex(pulumi.String(st.Name)),
@@ -221,6 +223,10 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	}
 	if table != nil {
 		out.Cloud["sessionTable"] = table.Name
+	}
+	if s.Attestation.On() {
+		// Each region's ACL: the AWS WAF mobile SDK's token endpoint.
+		out.Attestation["integrationUrls"] = integration
 	}
 	return out.Map(s, awsc.RegionalHostname), nil
 }

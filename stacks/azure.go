@@ -147,11 +147,16 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	// outputs, with its blob role.
 	var stamps []*azc.Stamp
 	for i, r := range regions {
+		env := pulumi.StringMap{"ROLE": pulumi.String(r.Role)}
+		// Front Door cannot verify an app token: the app does (README).
+		for k, v := range s.AppAttestation().OriginEnvironment() {
+			env[k] = pulumi.String(v)
+		}
 		stamp, err := azc.NewStamp(ctx, s.Stack+"-"+r.Name, azc.StampArgs{
 			Region: r, Subscription: pulumi.String(client.SubscriptionId), Database: db, Storage: storage,
 			Compute: azc.RegionalComputeArgs{
 				Tags: tags, FrontDoorID: profile.FrontDoorId, Workload: s.WorkloadFor(s.Regions[i]), HealthPath: s.HealthCheck.Path,
-				LogRetentionDays: s.LogRetentionDays, Environment: pulumi.StringMap{"ROLE": pulumi.String(r.Role)},
+				LogRetentionDays: s.LogRetentionDays, Environment: env,
 				StackName: s.Stack, EnvironmentName: s.Environment,
 			},
 		})
@@ -184,6 +189,7 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	// Global entry: WAF policy and Front Door routing.
 	waf, err := azc.NewWebFirewall(ctx, s.Stack+"-waf", azc.WebFirewallArgs{
 		ResourceGroup: globalRG.Name, Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock, AppGate: s.App, Tags: tags,
+		Attestation: s.AppAttestation(), StaticHostname: s.Storage.StaticHostname,
 	}, pulumi.Provider(global))
 	if err != nil {
 		return nil, err
@@ -255,6 +261,9 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	out.Dashboard = mon.DashboardID
 	out.DashboardURL = pulumi.Sprintf("https://portal.azure.com/#@%s/dashboard/arm%s", client.TenantId, mon.DashboardID)
 	out.Cloud = pulumi.Map{"frontDoorEndpoint": fd.EndpointHostName, "failoverGroup": db.FailoverGroupName, "databaseUsersScript": usersScript}
+	if s.Attestation.On() {
+		out.Attestation = pulumi.Map{"header": pulumi.String(components.AttestationHeader), "verifiedAt": pulumi.String("origin")}
+	}
 	return out.Map(s, azc.RegionalHostname), nil
 }
 

@@ -111,7 +111,7 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		return nil, err
 	}
 	armor, err := gcpc.NewWebFirewall(ctx, s.Stack+"-armor", gcpc.WebFirewallArgs{
-		Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock, AppGate: s.App,
+		Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock, AppGate: s.App, Attestation: s.AppAttestation(),
 	}, inHome)
 	if err != nil {
 		return nil, err
@@ -239,6 +239,10 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if engine == spec.EngineSpanner {
 		out.Cloud["spannerConfig"] = pulumi.String(s.GCP.Spanner.Name)
 	}
+	if s.Attestation.On() {
+		// The reCAPTCHA keys the apps embed, and where they send the token.
+		out.Attestation = pulumi.Map{"siteKeys": armor.SiteKeys, "header": pulumi.String(gcpc.RecaptchaTokenHeader)}
+	}
 	return out.Map(s, gcpc.RegionalHostname), nil
 }
 
@@ -262,6 +266,9 @@ func googleAPIs(s spec.Spec, copies bool) []string {
 	}
 	if copies {
 		apis = append(apis, transferAPI)
+	}
+	if s.Attestation.On() {
+		apis = append(apis, "recaptchaenterprise.googleapis.com")
 	}
 	return apis
 }

@@ -27,6 +27,9 @@ type Outputs struct {
 	Dashboard, DashboardURL pulumi.StringInput
 	// DirectoryURL is where the region directory is published on the edge.
 	DirectoryURL string
+	// Attestation is what an app needs to attest on this cloud (its
+	// token endpoints or keys), exported beside the mode.
+	Attestation pulumi.Map
 	// Cloud holds what only this cloud has (the anycast IP, the Front Door
 	// endpoint, the session table).
 	Cloud pulumi.Map
@@ -45,7 +48,7 @@ type RegionOutputs struct {
 }
 
 // OutputKeys are the top-level keys every stack exports.
-var OutputKeys = []string{"cloud", "dashboard", "dashboardUrl", "database", "globalEndpoint", "regionDirectoryUrl", "regions", "staticHostname", "topology"}
+var OutputKeys = []string{"attestation", "cloud", "dashboard", "dashboardUrl", "database", "globalEndpoint", "regionDirectoryUrl", "regions", "staticHostname", "topology"}
 
 // Directory is the region directory of a stack, built from the values its
 // outputs carry (the global endpoint, each region's endpoint and role).
@@ -77,6 +80,10 @@ func (o Outputs) Map(s spec.Spec, regionalHostname func(region, domain string) s
 	if cloud == nil {
 		cloud = pulumi.Map{}
 	}
+	attestation := pulumi.Map{"mode": pulumi.String(s.Attestation.Mode)}
+	for k, v := range o.Attestation {
+		attestation[k] = v
+	}
 	return pulumi.Map{
 		"globalEndpoint": pulumi.String("https://" + s.Domain),
 		"topology":       pulumi.String(s.Topology),
@@ -91,5 +98,6 @@ func (o Outputs) Map(s spec.Spec, regionalHostname func(region, domain string) s
 		"dashboard":          o.Dashboard,
 		"dashboardUrl":       o.DashboardURL,
 		"cloud":              cloud,
+		"attestation":        attestation,
 	}
 }

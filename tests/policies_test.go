@@ -123,7 +123,7 @@ func TestEachPolicyCatchesItsViolation(t *testing.T) {
 		{"tasks open to the world", policies.NoOpenIngress, aws, mutated(t, aws, typeIngress, "task-in-alb", "cidrIpv4", "0.0.0.0/0"), "to the internet"},
 		{"Azure storage network", policies.NoOpenIngress, az, mutated(t, az, typeStorageAcct, "", "networkRuleSet.defaultAction", "Allow"), "admits every network"},
 		{"ALB without WAF", policies.WAFOnEveryEntry, aws, mutated(t, aws, typeACLAssoc, "", "resourceArn", "arn:aws:elasticloadbalancing:other"), "load balancer has no web ACL"},
-		{"web ACL without SQLi rules", policies.WAFOnEveryEntry, aws, mutated(t, aws, typeACL, "us-east-1", "rules.4.statement.managedRuleGroupStatement.name", "Other"), "AWSManagedRulesSQLiRuleSet"},
+		{"web ACL without SQLi rules", policies.WAFOnEveryEntry, aws, mutated(t, aws, typeACL, "us-east-1", "rules.6.statement.managedRuleGroupStatement.name", "Other"), "AWSManagedRulesSQLiRuleSet"}, // after the rate limit, the two gate rules and three managed groups
 		{"backend without Armor", policies.WAFOnEveryEntry, gcp, mutated(t, gcp, typeBackend, "lb-api", "securityPolicy", nil), "no Cloud Armor policy"},
 		{"Azure domain without WAF", policies.WAFOnEveryEntry, az, mutated(t, az, typeAFDSecurity, "", "parameters.associations.0.domains.1.id", "other"), "Front Door domain has no WAF policy"},
 		{"prod WAF counting", policies.WAFEnforcing, aws, mutated(t, aws, typeACL, "us-east-1", "rules.0.action", map[string]any{"count": map[string]any{}}), "only counts"},

@@ -35,6 +35,9 @@ type WebFirewall struct {
 	ACLArn       pulumi.StringOutput `pulumi:"aclArn"`
 	ACLName      pulumi.StringOutput `pulumi:"aclName"`
 	LogGroupName pulumi.StringOutput `pulumi:"logGroupName"`
+	// IntegrationURL is where the AWS WAF mobile SDK fetches its token
+	// (the ACL's application integration URL).
+	IntegrationURL pulumi.StringOutput `pulumi:"integrationUrl"`
 }
 
 // WebFirewallArgs configures a WebFirewall. Zero values mean the documented
@@ -58,7 +61,28 @@ type WebFirewallArgs struct {
 	// AppGate, when it has minimums, answers an app older than its
 	// platform's minimum with 426 and a JSON body (REGIONAL only: the API).
 	AppGate components.AppGate
+	// Attestation, when on, runs Bot Control at its targeted level (which
+	// labels every request by its AWS WAF token) and counts or blocks the
+	// requests whose token is absent or rejected (REGIONAL only).
+	Attestation components.Attestation
+	// TokenDomains are the domains whose tokens the ACL accepts besides the
+	// request's own host; a domain covers its subdomains, so the stack's
+	// domain lets a token follow the app from one region to another.
+	TokenDomains []string
 }
+
+// Bot Control, the managed group that labels requests by their AWS WAF
+// token (AWS WAF developer guide, "Types of token labels": only the bot and
+// fraud control groups apply token labels). Targeted, because the common
+// level does not manage tokens ("Blocking requests that don't have a valid
+// AWS WAF token").
+const (
+	BotControlGroup      = "AWSManagedRulesBotControlRuleSet"
+	botControlInspection = "TARGETED"
+	tokenAbsentLabel     = "awswaf:managed:token:absent"
+	tokenRejectedLabel   = "awswaf:managed:token:rejected"
+	attestationBodyKey   = "attestation-required"
+)
 
 // bodySizeLabel is the label the core rule set puts on a request whose body
 // is over 8 KB (AWS WAF developer guide, "Core rule set (CRS) managed rule
@@ -93,8 +117,10 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 		Scope:         pulumi.String(args.Scope),
 		DefaultAction: &wafv2.WebAclDefaultActionArgs{Allow: &wafv2.WebAclDefaultActionAllowArgs{}},
 		Rules:         webACLRules(name, args),
-		// One body per gated platform (the gate's rules name them).
+		// One body per gated platform (the gate's rules name them), and
+		// the attestation's.
 		CustomResponseBodies: gateBodies(args),
+		TokenDomains:         tokenDomains(args),
 		VisibilityConfig: &wafv2.WebAclVisibilityConfigArgs{
 			CloudwatchMetricsEnabled: pulumi.Bool(true),
 			MetricName:               pulumi.String(metricName(name, "acl")),
@@ -138,7 +164,8 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 	w.ACLArn = acl.Arn
 	w.ACLName = acl.Name
 	w.LogGroupName = logs.Name
-	return w, ctx.RegisterResourceOutputs(w, pulumi.Map{"aclArn": w.ACLArn, "aclName": w.ACLName, "logGroupName": w.LogGroupName})
+	w.IntegrationURL = acl.ApplicationIntegrationUrl
+	return w, ctx.RegisterResourceOutputs(w, pulumi.Map{"aclArn": w.ACLArn, "aclName": w.ACLName, "logGroupName": w.LogGroupName, "integrationUrl": w.IntegrationURL})
 }
 
 // webACLRules are the ACL's rules in priority order.
@@ -210,6 +237,7 @@ func webACLRules(name string, args WebFirewallArgs) wafv2.WebAclRuleArray {
 			VisibilityConfig: visibility(group),
 		})
 	}
+	rules = append(rules, attestationRules(args, visibility)...)
 	if args.LargeBodyRegex != "" {
 		// Oversized bodies stay blocked everywhere but on the named paths:
 		// AND(labelled by SizeRestrictions_BODY, NOT(path matches)), three
@@ -250,10 +278,15 @@ func metricName(name, rule string) string { return fit(name+"-"+rule, 128) }
 func gateKey(platform string) string { return "upgrade-required-" + platform }
 
 func gateBodies(args WebFirewallArgs) wafv2.WebAclCustomResponseBodyArray {
-	if args.Scope == "CLOUDFRONT" || !args.AppGate.Enabled() {
+	if args.Scope == "CLOUDFRONT" {
 		return nil
 	}
 	var out wafv2.WebAclCustomResponseBodyArray
+	if args.Attestation.Enforced() {
+		out = append(out, &wafv2.WebAclCustomResponseBodyArgs{
+			Key: pulumi.String(attestationBodyKey), ContentType: pulumi.String("APPLICATION_JSON"), Content: pulumi.String(args.Attestation.Body()),
+		})
+	}
 	for _, p := range args.AppGate.Platforms() {
 		out = append(out, &wafv2.WebAclCustomResponseBodyArgs{
 			Key: pulumi.String(gateKey(p)), ContentType: pulumi.String("APPLICATION_JSON"), Content: pulumi.String(args.AppGate.Body(p)),
@@ -282,7 +315,7 @@ func gateRules(args WebFirewallArgs, visibility func(string) *wafv2.WebAclRuleVi
 			action = &wafv2.WebAclRuleActionArgs{Count: &wafv2.WebAclRuleActionCountArgs{}}
 		}
 		rules = append(rules, &wafv2.WebAclRuleArgs{
-			Name:     pulumi.String("app-version-" + p),
+			Name:     pulumi.String(components.GateRule(p)),
 			Priority: pulumi.Int(2 + i),
 			Action:   action,
 			Statement: &wafv2.WebAclRuleStatementArgs{AndStatement: &wafv2.WebAclRuleStatementAndStatementArgs{
@@ -308,8 +341,92 @@ func gateRules(args WebFirewallArgs, visibility func(string) *wafv2.WebAclRuleVi
 					}},
 				},
 			}},
-			VisibilityConfig: visibility("app-version-" + p),
+			VisibilityConfig: visibility(components.GateRule(p)),
 		})
 	}
 	return rules
+}
+
+// tokenDomains: none unless attestation is on (the ACL then accepts the
+// stack's domain and its subdomains).
+func tokenDomains(args WebFirewallArgs) pulumi.StringArrayInput {
+	if args.Scope == "CLOUDFRONT" || !args.Attestation.On() || len(args.TokenDomains) == 0 {
+		return nil
+	}
+	return pulumi.ToStringArray(args.TokenDomains)
+}
+
+// attestationRules run after the other managed groups (Bot Control is
+// priced per request it inspects): Bot Control, targeted, scoped away from
+// the health checks' path, then a rule on its token labels. In monitor both
+// only count; in enforce a request without a valid token is refused with
+// 403 and a JSON body.
+func attestationRules(args WebFirewallArgs, visibility func(string) *wafv2.WebAclRuleVisibilityConfigArgs) wafv2.WebAclRuleArray {
+	a := args.Attestation
+	if args.Scope == "CLOUDFRONT" || !a.On() {
+		return nil
+	}
+	counting := !a.Enforced() || args.Mode == components.WAFCount
+	override := &wafv2.WebAclRuleOverrideActionArgs{None: &wafv2.WebAclRuleOverrideActionNoneArgs{}}
+	action := &wafv2.WebAclRuleActionArgs{Block: &wafv2.WebAclRuleActionBlockArgs{
+		CustomResponse: &wafv2.WebAclRuleActionBlockCustomResponseArgs{
+			ResponseCode: pulumi.Int(403), CustomResponseBodyKey: pulumi.String(attestationBodyKey),
+		},
+	}}
+	if counting {
+		override = &wafv2.WebAclRuleOverrideActionArgs{Count: &wafv2.WebAclRuleOverrideActionCountArgs{}}
+		action = &wafv2.WebAclRuleActionArgs{Count: &wafv2.WebAclRuleActionCountArgs{}}
+	}
+	group := &wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs{
+		VendorName: pulumi.String("AWS"),
+		Name:       pulumi.String(BotControlGroup),
+		ManagedRuleGroupConfigs: wafv2.WebAclRuleStatementManagedRuleGroupStatementManagedRuleGroupConfigArray{
+			&wafv2.WebAclRuleStatementManagedRuleGroupStatementManagedRuleGroupConfigArgs{
+				AwsManagedRulesBotControlRuleSet: &wafv2.WebAclRuleStatementManagedRuleGroupStatementManagedRuleGroupConfigAwsManagedRulesBotControlRuleSetArgs{
+					InspectionLevel: pulumi.String(botControlInspection),
+				},
+			},
+		},
+	}
+	if a.ExemptPath != "" {
+		// Requests the group does not evaluate get no token label, so the
+		// label rule below passes them too.
+		group.ScopeDownStatement = &wafv2.WebAclRuleStatementManagedRuleGroupStatementScopeDownStatementArgs{
+			NotStatement: &wafv2.WebAclRuleStatementManagedRuleGroupStatementScopeDownStatementNotStatementArgs{
+				Statements: wafv2.WebAclRuleStatementArray{&wafv2.WebAclRuleStatementArgs{
+					ByteMatchStatement: &wafv2.WebAclRuleStatementByteMatchStatementArgs{
+						SearchString:         pulumi.String(a.ExemptPath),
+						PositionalConstraint: pulumi.String("EXACTLY"),
+						FieldToMatch:         &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchArgs{UriPath: &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchUriPathArgs{}},
+						TextTransformations: wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArray{
+							&wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArgs{Priority: pulumi.Int(0), Type: pulumi.String("NONE")},
+						},
+					},
+				}},
+			},
+		}
+	}
+	label := func(key string) *wafv2.WebAclRuleStatementArgs {
+		return &wafv2.WebAclRuleStatementArgs{LabelMatchStatement: &wafv2.WebAclRuleStatementLabelMatchStatementArgs{
+			Scope: pulumi.String("LABEL"), Key: pulumi.String(key),
+		}}
+	}
+	return wafv2.WebAclRuleArray{
+		&wafv2.WebAclRuleArgs{
+			Name:             pulumi.String(BotControlGroup),
+			Priority:         pulumi.Int(10 + len(ManagedRuleGroups)),
+			OverrideAction:   override,
+			Statement:        &wafv2.WebAclRuleStatementArgs{ManagedRuleGroupStatement: group},
+			VisibilityConfig: visibility(BotControlGroup),
+		},
+		&wafv2.WebAclRuleArgs{
+			Name:     pulumi.String(components.AttestationRule),
+			Priority: pulumi.Int(11 + len(ManagedRuleGroups)),
+			Action:   action,
+			Statement: &wafv2.WebAclRuleStatementArgs{OrStatement: &wafv2.WebAclRuleStatementOrStatementArgs{
+				Statements: wafv2.WebAclRuleStatementArray{label(tokenAbsentLabel), label(tokenRejectedLabel)},
+			}},
+			VisibilityConfig: visibility(components.AttestationRule),
+		},
+	}
 }

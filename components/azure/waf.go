@@ -2,6 +2,7 @@ package azure
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
@@ -34,8 +35,19 @@ type WebFirewallArgs struct {
 	// allows 200, 403, 405, 406 or 429, not 426), so a gated app gets the
 	// policy's 403 (README).
 	AppGate components.AppGate
-	Tags    pulumi.StringMap
+	// Attestation, when on, adds a rule that logs (monitor) or blocks
+	// (enforce) an API request without components.AttestationHeader. Front
+	// Door cannot verify an App Attest or Play Integrity token: the edge
+	// checks presence, the origin verifies the token (README); the Bot
+	// Manager rule set runs on every request in every mode. Neither the
+	// static host nor ExemptPath is checked.
+	Attestation    components.Attestation
+	StaticHostname string // the static content's host, never attested
+	Tags           pulumi.StringMap
 }
+
+// AttestationPriority is the attestation rule's place: after the gate.
+const AttestationPriority = 30
 
 // WebFirewall is the Front Door (Premium) WAF policy: the managed rule sets,
 // a per-client-IP rate limit, an optional geo-block and request body
@@ -97,7 +109,7 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 		p := m.Platform
 		// Custom rule names: letters and digits, starting with a letter.
 		rules = append(rules, &network.CustomRuleArgs{
-			Name: pulumi.String("AppVersion" + strings.ToUpper(p[:1]) + p[1:]), Priority: pulumi.Int(20 + i), EnabledState: pulumi.String("Enabled"),
+			Name: pulumi.String(components.GateRuleCompact(p)), Priority: pulumi.Int(20 + i), EnabledState: pulumi.String("Enabled"),
 			RuleType: pulumi.String("MatchRule"),
 			MatchConditions: network.FrontDoorMatchConditionArray{
 				&network.FrontDoorMatchConditionArgs{
@@ -111,6 +123,9 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 			},
 			Action: pulumi.String("Block"),
 		})
+	}
+	if rule := attestationRule(args); rule != nil {
+		rules = append(rules, rule)
 	}
 	policy, err := network.NewPolicy(ctx, name, &network.PolicyArgs{
 		PolicyName:        pulumi.String(compactName(name+"waf", 128)),
@@ -131,4 +146,40 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 	}
 	w.PolicyID = policy.ID().ToStringOutput()
 	return w, ctx.RegisterResourceOutputs(w, pulumi.Map{"policyId": w.PolicyID})
+}
+
+// attestationRule: AND(the host is not the static host, the path is not the
+// exempt path, the attestation header is absent or empty). RequestUri is
+// matched with or without scheme and host; a missing header does not match
+// ".+", so the negated condition holds.
+func attestationRule(args WebFirewallArgs) *network.CustomRuleArgs {
+	a := args.Attestation
+	if !a.On() {
+		return nil
+	}
+	action := "Log" // logs and goes on to the next rule (Front Door WAF docs, "Custom rules")
+	if a.Enforced() {
+		action = "Block"
+	}
+	var conds network.FrontDoorMatchConditionArray
+	if args.StaticHostname != "" {
+		conds = append(conds, &network.FrontDoorMatchConditionArgs{
+			MatchVariable: pulumi.String("RequestHeader"), Selector: pulumi.String("Host"), Operator: pulumi.String("Equal"), NegateCondition: pulumi.Bool(true),
+			MatchValue: pulumi.StringArray{pulumi.String(strings.ToLower(args.StaticHostname))}, Transforms: pulumi.StringArray{pulumi.String("Lowercase")},
+		})
+	}
+	if a.ExemptPath != "" {
+		conds = append(conds, &network.FrontDoorMatchConditionArgs{
+			MatchVariable: pulumi.String("RequestUri"), Operator: pulumi.String("RegEx"), NegateCondition: pulumi.Bool(true),
+			MatchValue: pulumi.StringArray{pulumi.String(`^(https?://[^/]+)?` + regexp.QuoteMeta(a.ExemptPath) + `(\?.*)?$`)},
+		})
+	}
+	conds = append(conds, &network.FrontDoorMatchConditionArgs{
+		MatchVariable: pulumi.String("RequestHeader"), Selector: pulumi.String(components.AttestationHeader), Operator: pulumi.String("RegEx"), NegateCondition: pulumi.Bool(true),
+		MatchValue: pulumi.StringArray{pulumi.String(".+")},
+	})
+	return &network.CustomRuleArgs{
+		Name: pulumi.String(components.AttestationRuleCompact), Priority: pulumi.Int(AttestationPriority), EnabledState: pulumi.String("Enabled"),
+		RuleType: pulumi.String("MatchRule"), MatchConditions: conds, Action: pulumi.String(action),
+	}
 }

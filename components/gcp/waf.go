@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/recaptcha"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mobile-backend/mobile-backend/components"
@@ -50,7 +51,23 @@ type WebFirewallArgs struct {
 	// custom body at pulumi-gcp v7.38), so the app must read a 403 with the
 	// gate's headers as "upgrade required" (README).
 	AppGate components.AppGate
+	// Attestation, when on, makes a reCAPTCHA action-token key per app in
+	// AppIDs and a rule on the token Cloud Armor evaluates: in preview
+	// (monitor), or deny(403) (enforce). Action-tokens are the one
+	// reCAPTCHA feature Cloud Armor takes from mobile apps (reCAPTCHA docs,
+	// "Integrate with Google Cloud Armor for mobile applications"); the app
+	// sends its token in X-Recaptcha-Token. The keys live in the policy's
+	// project, where Cloud Armor looks for them, and wait for the
+	// reCAPTCHA Enterprise API (the stack's APIs.WaitFor).
+	Attestation components.Attestation
 }
+
+// RecaptchaTokenHeader is where an app sends its reCAPTCHA action-token.
+const RecaptchaTokenHeader = "X-Recaptcha-Token"
+
+// AttestationPriority is the attestation rule's place: after the gate (an
+// outdated app hears "upgrade" first), before the WAF rules.
+const AttestationPriority = 950
 
 // AppGatePriority is where the gate's rules start: after the geo-block,
 // before the preconfigured WAF rules and the rate limit.
@@ -64,6 +81,9 @@ type WebFirewall struct {
 	pulumi.ResourceState
 
 	PolicyID pulumi.StringOutput `pulumi:"policyId"`
+	// SiteKeys are the reCAPTCHA keys the apps embed, by platform (empty
+	// unless attestation is on).
+	SiteKeys pulumi.StringMapOutput `pulumi:"siteKeys"`
 }
 
 // NewWebFirewall builds the policy. Pass the primary region's provider in opts.
@@ -99,6 +119,39 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 		})
 	}
 	rules = append(rules, gateRules(args.AppGate, preview, expr)...)
+	siteKeys := pulumi.StringMap{}
+	if a := args.Attestation; a.On() {
+		for _, p := range a.Platforms() {
+			key, err := recaptcha.NewEnterpriseKey(ctx, name+"-"+p, &recaptcha.EnterpriseKeyArgs{
+				DisplayName: pulumi.String(resourceName(name+"-"+p, 63)),
+				IosSettings: func() recaptcha.EnterpriseKeyIosSettingsPtrInput {
+					if p != "ios" {
+						return nil
+					}
+					return &recaptcha.EnterpriseKeyIosSettingsArgs{AllowedBundleIds: pulumi.StringArray{pulumi.String(a.AppIDs[p])}}
+				}(),
+				AndroidSettings: func() recaptcha.EnterpriseKeyAndroidSettingsPtrInput {
+					if p != "android" {
+						return nil
+					}
+					return &recaptcha.EnterpriseKeyAndroidSettingsArgs{AllowedPackageNames: pulumi.StringArray{pulumi.String(a.AppIDs[p])}}
+				}(),
+				WafSettings: &recaptcha.EnterpriseKeyWafSettingsArgs{WafService: pulumi.String("CA"), WafFeature: pulumi.String("ACTION_TOKEN")},
+			}, pulumi.Parent(w))
+			if err != nil {
+				return nil, fmt.Errorf("recaptcha key %s: %w", p, err)
+			}
+			siteKeys[p] = key.Name
+		}
+		cond := "!token.recaptcha_action.valid"
+		if a.ExemptPath != "" {
+			cond = fmt.Sprintf("request.path != '%s' && %s", a.ExemptPath, cond)
+		}
+		rules = append(rules, &compute.SecurityPolicyRuleTypeArgs{
+			Description: pulumi.String(components.AttestationRule), Priority: pulumi.Int(AttestationPriority),
+			Action: pulumi.String("deny(403)"), Preview: pulumi.Bool(!a.Enforced() || args.Mode == components.WAFCount), Match: expr(cond),
+		})
+	}
 	rules = append(rules, &compute.SecurityPolicyRuleTypeArgs{
 		Description: pulumi.String("rate-limit"), Priority: pulumi.Int(RateLimitPriority),
 		Action: pulumi.String("rate_based_ban"), Preview: preview, Match: all,
@@ -141,7 +194,8 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 		return nil, fmt.Errorf("cloud armor %s: %w", name, err)
 	}
 	w.PolicyID = policy.ID().ToStringOutput()
-	return w, ctx.RegisterResourceOutputs(w, pulumi.Map{"policyId": w.PolicyID})
+	w.SiteKeys = siteKeys.ToStringMapOutput()
+	return w, ctx.RegisterResourceOutputs(w, pulumi.Map{"policyId": w.PolicyID, "siteKeys": w.SiteKeys})
 }
 
 // gateRules: for each gated platform, the platform header (lower-cased) is
@@ -153,7 +207,7 @@ func gateRules(g components.AppGate, preview pulumi.BoolInput, expr func(string)
 	for i, m := range g.Matchers() {
 		p := m.Platform
 		rules = append(rules, &compute.SecurityPolicyRuleTypeArgs{
-			Description: pulumi.String("app-version-" + p), Priority: pulumi.Int(AppGatePriority + i),
+			Description: pulumi.String(components.GateRule(p)), Priority: pulumi.Int(AppGatePriority + i),
 			Action: pulumi.String("deny(403)"), Preview: preview,
 			Match: expr(fmt.Sprintf("request.headers['%s'].lower() == '%s' && request.headers['%s'].matches('%s')",
 				strings.ToLower(m.PlatformHeader), p, strings.ToLower(m.VersionHeader), strings.ReplaceAll(m.Older, `\`, `\\`))),

@@ -107,6 +107,8 @@ func awsAnswer(typ, physical, region, h string, p props) (string, resource.Prope
 	case "aws:wafv2/webAcl:WebAcl":
 		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:wafv2:%s:%s:regional/webacl/%s/%s", region, Account, physical, uuid(h)))
 		set("capacity", "700")
+		// The SDK's token endpoint, per ACL (AWS WAF console, "Application integration").
+		set("applicationIntegrationUrl", fmt.Sprintf("https://%s.%s.sdk.awswaf.com/%s/%s/", h[:12], region, h[12:24], h[24:36]))
 	case "aws:kms/key:Key":
 		keyID := uuid(h)
 		out["keyId"] = resource.NewProperty(keyID)

@@ -51,6 +51,11 @@ func gcpAnswer(typ, physical, region, h string, p props) (string, resource.Prope
 		set("email", email)
 		set("member", "serviceAccount:"+email)
 		id = fmt.Sprintf("projects/%s/serviceAccounts/%s", GCPProject, email)
+	case "gcp:recaptcha/enterpriseKey:EnterpriseKey":
+		// The key's name is its site key, 40 characters (reCAPTCHA API, projects.keys).
+		key := "6L" + h[:38]
+		out["name"] = resource.NewProperty(key) // output-only: never the auto-name
+		id = fmt.Sprintf("projects/%s/keys/%s", GCPProject, key)
 	case "gcp:compute/globalAddress:GlobalAddress":
 		if str("purpose") == "VPC_PEERING" {
 			set("address", "10.250.0.0")

@@ -170,6 +170,11 @@ var Fields = []Field{
 	str("appVersionHeader", components.DefaultVersionHeader, "Request header carrying the app's version; requests without it are not gated.",
 		func(s *Spec) *string { return &s.App.VersionHeader }),
 
+	str("appAttestation", components.AttestationOff, "App attestation at every WAF: off, monitor (count requests without a valid app token) or enforce (refuse them). AWS: the AWS WAF mobile SDK token, checked by Bot Control (targeted); Google Cloud: reCAPTCHA action-tokens from a key per app in appIds, evaluated by Cloud Armor; Azure: Bot Manager at Front Door and the X-App-Attestation header required there, its App Attest / Play Integrity token verified by the app (README). The health check path is never checked.",
+		func(s *Spec) *components.AttestationMode { return &s.Attestation.Mode }),
+	object("appIds", "The app's identity per platform, required with appAttestation: {ios: <bundle id>, android: <package name>}, e.g. {ios: com.example.app, android: com.example.app}.",
+		func(s *Spec) *map[string]string { return &s.Attestation.AppIDs }),
+
 	list("vpcCidrs", nil, "Private IPv4 range of each region's network, one per region, /16 to /24, non-overlapping. Default: 10.n.0.0/16, n fixed per region (its place in the project's region table), whatever the order of regions.",
 		func(s *Spec) *[]string { return &s.VPCCIDRs }),
 	boolean("singleNatGateway", false, "One NAT gateway per region instead of one per zone (cheaper, but a zone failure cuts the region's egress).",

@@ -121,6 +121,8 @@ type Spec struct {
 	Tags               map[string]string
 	// App is the minimum-version gate at every WAF.
 	App components.AppGate
+	// Attestation is app attestation at the edge (see AppAttestation).
+	Attestation components.Attestation
 
 	// AllowedRegions restricts where the stack may run (data residency);
 	// empty allows every region of the cloud.
@@ -271,6 +273,14 @@ func (s Spec) Home() RegionSpec { return s.Regions[0] }
 // Production reports whether this stack is a production environment, which
 // turns on the protections that get in the way of tearing down test stacks
 // (load-balancer deletion protection, for one).
+// AppAttestation is the attestation every WAF applies, exempting the
+// health checks' path.
+func (s Spec) AppAttestation() components.Attestation {
+	a := s.Attestation
+	a.ExemptPath = s.HealthCheck.Path
+	return a
+}
+
 func (s Spec) Production() bool {
 	return s.Environment == "prod" || s.Environment == "production"
 }

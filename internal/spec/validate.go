@@ -107,6 +107,21 @@ func (s Spec) validateShape(p *problems) {
 			p.add("appStoreUrls."+platform, "has no minAppVersions.%s to go with it", platform)
 		}
 	}
+	switch a := s.Attestation; {
+	case a.Mode != components.AttestationOff && !a.On():
+		p.add("appAttestation", "%q is not an attestation mode; one of off, monitor, enforce", a.Mode)
+	case a.On() && len(a.AppIDs) == 0:
+		p.add("appIds", "required with appAttestation %s: the app's bundle id and package name, e.g. {ios: com.example.app, android: com.example.app}", a.Mode)
+	}
+	for _, platform := range SortedKeys(s.Attestation.AppIDs) {
+		key, id := "appIds."+platform, s.Attestation.AppIDs[platform]
+		switch {
+		case platform != "ios" && platform != "android":
+			p.add(key, "%q is not a platform; ios or android", platform)
+		case !components.ValidAppID(id):
+			p.add(key, "%q is not a bundle id or package name (dot-separated segments of letters, digits, '_' or '-', starting with a letter)", id)
+		}
+	}
 	for key, h := range map[string]string{"appPlatformHeader": s.App.PlatformHeader, "appVersionHeader": s.App.VersionHeader} {
 		if !headerName.MatchString(h) {
 			p.add(key, "%q is not a header name (letters, digits and hyphens)", h)

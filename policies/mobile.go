@@ -1,0 +1,126 @@
+package policies
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/mobile-backend/mobile-backend/components"
+	"github.com/mobile-backend/mobile-backend/internal/mock"
+)
+
+// awsBotControlGroup is the managed group whose token labels the AWS
+// attestation rule reads (components/aws.BotControlGroup).
+const awsBotControlGroup = "AWSManagedRulesBotControlRuleSet"
+
+// apiWAF is one WAF policy in front of the API and its rules' names (AWS,
+// Front Door) or descriptions (Cloud Armor).
+type apiWAF struct {
+	*mock.Resource
+	rules []string
+}
+
+// apiWAFs are the stack's API WAF policies, in plan order.
+func apiWAFs(s Stack) []apiWAF {
+	var out []apiWAF
+	add := func(r *mock.Resource, list, field string) {
+		w := apiWAF{Resource: r}
+		for i := 0; i < r.Len(list); i++ {
+			w.rules = append(w.rules, r.Str(fmt.Sprintf("%s.%d.%s", list, i, field)))
+		}
+		out = append(out, w)
+	}
+	for _, acl := range s.OfType("aws:wafv2/webAcl:WebAcl") {
+		if acl.Str("scope") != "CLOUDFRONT" { // the edge cache's ACL serves static content
+			add(acl, "rules", "name")
+		}
+	}
+	for _, p := range s.OfType("gcp:compute/securityPolicy:SecurityPolicy") {
+		add(p, "rules", "description")
+	}
+	for _, p := range s.OfType("azure-native:network:Policy") {
+		add(p, "customRules.rules", "name")
+	}
+	return out
+}
+
+func (w apiWAF) has(names ...string) bool {
+	for _, n := range names {
+		if slices.Contains(w.rules, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// MobileEdge: a production backend for mobile apps can turn away an app
+// version it no longer supports, and publishes the region directory apps
+// fail over with. (That every API WAF carries the configured gate and
+// attestation rules is waf-on-every-entry's, in every environment.)
+var MobileEdge = Policy{
+	Name:        "mobile-edge",
+	Description: "A production stack sets minAppVersions (the gate at every WAF) and publishes the region directory in a static store the edge serves.",
+	Severity:    Advisory,
+	SeverityIn:  productionMandatory,
+	Check: func(s Stack) []Violation {
+		if !s.Spec.Production() {
+			return nil
+		}
+		var vs []Violation
+		if !s.Spec.App.Enabled() {
+			vs = append(vs, Violation{Message: fmt.Sprintf("no minAppVersions: an app version the backend no longer supports is not turned away (environment %q)", s.Spec.Environment)})
+		}
+		// The directory's join (which buckets the edge reads) is unknown in
+		// a first preview; the offline plan and pulumi up decide then.
+		if d := (lossView{Stack: s, lost: "(none)"}).directory(); !d.Survives && !firstPreview(s) {
+			vs = append(vs, Violation{Message: "the region directory " + components.DirectoryObject + " is not published: " + d.Via})
+		}
+		return vs
+	},
+}
+
+// AttestationEnforced: a production stack should refuse requests that do
+// not come from a genuine app build. Advisory: only the team knows when the
+// app releases that attest are the ones in use.
+var AttestationEnforced = Policy{
+	Name:        "app-attestation-enforced",
+	Description: "A production stack sets appAttestation to enforce (advisory).",
+	Severity:    Advisory,
+	Check: func(s Stack) []Violation {
+		if a := s.Spec.Attestation; s.Spec.Production() && !a.Enforced() {
+			return []Violation{{Message: fmt.Sprintf(
+				"appAttestation is %q: requests that do not come from a genuine app build reach the API (enforce once the attesting app releases are the ones in use)", modeOrOff(a.Mode))}}
+		}
+		return nil
+	},
+}
+
+// appRules: every API WAF carries the gate's rule for each gated platform
+// and, with attestation on, the attestation rule.
+func appRules(s Stack) []Violation {
+	var vs []Violation
+	for _, waf := range apiWAFs(s) {
+		for _, p := range s.Spec.App.Platforms() {
+			if !waf.has(components.GateRule(p), components.GateRuleCompact(p)) {
+				vs = append(vs, violation(waf.Resource, "WAF has no minimum-version rule for %s (minAppVersions.%s)", p, p))
+			}
+		}
+		if a := s.Spec.Attestation; a.On() && !waf.has(components.AttestationRule, components.AttestationRuleCompact) {
+			vs = append(vs, violation(waf.Resource, "WAF has no attestation rule (appAttestation is %s)", a.Mode))
+		}
+	}
+	return vs
+}
+
+func modeOrOff(m components.AttestationMode) string {
+	if m == "" {
+		return string(components.AttestationOff)
+	}
+	return string(m)
+}
+
+// attestationRule reports whether a WAF rule is the attestation's (or, on
+// AWS, the Bot Control group it reads), which app-attestation-enforced
+// governs instead of waf-enforcing.
+func attestationRule(name string) bool {
+	return name == components.AttestationRule || name == awsBotControlGroup
+}
