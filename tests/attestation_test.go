@@ -109,6 +109,11 @@ func TestGoogleCloudAttestationEvaluatesReCAPTCHAActionTokensFromKeysPerApp(t *t
 		require.NotEmpty(t, rule)
 		assert.Equal(t, "request.path != '/healthz' && !token.recaptcha_action.valid", armor.Str(rule+".match.expr.expression"))
 		assert.Equal(t, "deny(403)", armor.Str(rule+".action"))
+		var linked []any
+		for _, k := range keys {
+			linked = append(linked, k.Outputs["name"])
+		}
+		assert.ElementsMatch(t, linked, armor.Get(rule+".match.exprOptions.recaptchaOptions.actionTokenSiteKeys"), "a token of another key is invalid")
 		assert.Equal(t, mode == "monitor", armor.Bool(rule+".preview"), "monitor previews")
 		gate := rulesByName(armor, "rules", "description")
 		assert.Less(t, armor.Int(rule+".priority"), armor.Int(gate["sqli-v33-stable"]+".priority"))

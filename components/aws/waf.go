@@ -73,9 +73,10 @@ type WebFirewallArgs struct {
 
 // Bot Control, the managed group that labels requests by their AWS WAF
 // token (AWS WAF developer guide, "Types of token labels": only the bot and
-// fraud control groups apply token labels). Targeted, because the common
-// level does not manage tokens ("Blocking requests that don't have a valid
-// AWS WAF token").
+// fraud control groups apply token labels). Targeted, whose rules also act
+// on token-less sessions (after five requests), where the common level
+// manages no token requirement ("Blocking requests that don't have a valid
+// AWS WAF token"). 50 WCU ("AWS WAF Bot Control rule group").
 const (
 	BotControlGroup      = "AWSManagedRulesBotControlRuleSet"
 	botControlInspection = "TARGETED"

@@ -56,9 +56,11 @@ type WebFirewallArgs struct {
 	// (monitor), or deny(403) (enforce). Action-tokens are the one
 	// reCAPTCHA feature Cloud Armor takes from mobile apps (reCAPTCHA docs,
 	// "Integrate with Google Cloud Armor for mobile applications"); the app
-	// sends its token in X-Recaptcha-Token. The keys live in the policy's
-	// project, where Cloud Armor looks for them, and wait for the
-	// reCAPTCHA Enterprise API (the stack's APIs.WaitFor).
+	// sends its token in X-Recaptcha-Token (Cloud Armor docs, "Bot
+	// management"). The rule names the keys (exprOptions), so a token of
+	// any other key is invalid; linked keys must be in the policy's project
+	// (SecurityPolicyRuleMatchExprOptionsRecaptchaOptions doc). The keys
+	// wait for the reCAPTCHA Enterprise API (the stack's APIs.WaitFor).
 	Attestation components.Attestation
 }
 
@@ -119,7 +121,7 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 		})
 	}
 	rules = append(rules, gateRules(args.AppGate, preview, expr)...)
-	siteKeys := pulumi.StringMap{}
+	siteKeys, linked := pulumi.StringMap{}, pulumi.StringArray{}
 	if a := args.Attestation; a.On() {
 		for _, p := range a.Platforms() {
 			key, err := recaptcha.NewEnterpriseKey(ctx, name+"-"+p, &recaptcha.EnterpriseKeyArgs{
@@ -141,15 +143,19 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 			if err != nil {
 				return nil, fmt.Errorf("recaptcha key %s: %w", p, err)
 			}
-			siteKeys[p] = key.Name
+			siteKeys[p], linked = key.Name, append(linked, key.Name)
 		}
 		cond := "!token.recaptcha_action.valid"
 		if a.ExemptPath != "" {
 			cond = fmt.Sprintf("request.path != '%s' && %s", a.ExemptPath, cond)
 		}
+		match := expr(cond)
+		match.ExprOptions = &compute.SecurityPolicyRuleMatchExprOptionsArgs{
+			RecaptchaOptions: &compute.SecurityPolicyRuleMatchExprOptionsRecaptchaOptionsArgs{ActionTokenSiteKeys: linked},
+		}
 		rules = append(rules, &compute.SecurityPolicyRuleTypeArgs{
 			Description: pulumi.String(components.AttestationRule), Priority: pulumi.Int(AttestationPriority),
-			Action: pulumi.String("deny(403)"), Preview: pulumi.Bool(!a.Enforced() || args.Mode == components.WAFCount), Match: expr(cond),
+			Action: pulumi.String("deny(403)"), Preview: pulumi.Bool(!a.Enforced() || args.Mode == components.WAFCount), Match: match,
 		})
 	}
 	rules = append(rules, &compute.SecurityPolicyRuleTypeArgs{
