@@ -30,6 +30,7 @@ var Constraints = []Policy{
 	LogsDecompressedByFirehose,
 	FirehoseDeliversWithinRegion,
 	ArmorRulesReachable,
+	FrontDoorCustomRuleLimits,
 }
 
 // CloudRunImageHost: Cloud Run refuses images from any other registry.
@@ -578,6 +579,59 @@ var ArmorRulesReachable = Policy{
 				if prio := p.Int(k + "priority"); passAll >= 0 && prio > passAll && strings.HasPrefix(p.Str(k+"action"), "deny") {
 					vs = append(vs, violation(p, "rule %q (priority %d) is never evaluated: rule %q (priority %d) lets every request through first", p.Str(k+"description"), prio, passer, passAll))
 				}
+			}
+		}
+		return vs
+	},
+}
+
+// Front Door (Standard and Premium) WAF custom rule limits.
+const (
+	FrontDoorMaxCustomRules     = 100
+	FrontDoorMaxConditions      = 10
+	FrontDoorMaxMatchValues     = 10
+	FrontDoorMaxRegexCustomRule = 5
+)
+
+// FrontDoorCustomRuleLimits: Front Door refuses a WAF policy past its custom
+// rule limits, and a priority must be unique among the custom rules.
+var FrontDoorCustomRuleLimits = Policy{
+	Name:        "front-door-custom-rule-limits",
+	Description: "A Front Door WAF policy has at most 100 custom rules with unique priorities, at most 5 of them using RegEx, each with at most 10 match conditions of at most 10 values.",
+	Severity:    Mandatory,
+	Source:      "https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits (\"Azure Front Door Standard and Premium\": WAF custom rules); https://learn.microsoft.com/azure/web-application-firewall/afds/waf-front-door-custom-rules (\"Priority numbers must be unique\")",
+	Check: func(s Stack) []Violation {
+		var vs []Violation
+		for _, p := range s.OfType("azure-native:network:Policy") {
+			n, regex, seen := p.Len("customRules.rules"), 0, map[int]string{}
+			if n > FrontDoorMaxCustomRules {
+				vs = append(vs, violation(p, "%d custom rules: Front Door takes %d", n, FrontDoorMaxCustomRules))
+			}
+			for i := 0; i < n; i++ {
+				k := fmt.Sprintf("customRules.rules.%d.", i)
+				name := p.Str(k + "name")
+				if other, dup := seen[p.Int(k+"priority")]; dup {
+					vs = append(vs, violation(p, "custom rules %q and %q share priority %d", other, name, p.Int(k+"priority")))
+				}
+				seen[p.Int(k+"priority")] = name
+				conds := p.Len(k + "matchConditions")
+				if conds > FrontDoorMaxConditions {
+					vs = append(vs, violation(p, "custom rule %q has %d match conditions: Front Door takes %d", name, conds, FrontDoorMaxConditions))
+				}
+				usesRegex := false
+				for j := 0; j < conds; j++ {
+					c := fmt.Sprintf("%smatchConditions.%d.", k, j)
+					usesRegex = usesRegex || p.Str(c+"operator") == "RegEx"
+					if v := p.Len(c + "matchValue"); v > FrontDoorMaxMatchValues {
+						vs = append(vs, violation(p, "custom rule %q has a condition of %d match values: Front Door takes %d", name, v, FrontDoorMaxMatchValues))
+					}
+				}
+				if usesRegex {
+					regex++
+				}
+			}
+			if regex > FrontDoorMaxRegexCustomRule {
+				vs = append(vs, violation(p, "%d custom rules use RegEx: Front Door takes %d per policy", regex, FrontDoorMaxRegexCustomRule))
 			}
 		}
 		return vs

@@ -385,3 +385,30 @@ func TestARuleThatLetsEveryRequestThroughBeforeTheWAFRulesIsCaught(t *testing.T)
 		messages(check(ArmorRulesReachable, policy(200))))
 	assert.Empty(t, check(ArmorRulesReachable, policy(2000)))
 }
+
+func TestAFrontDoorPolicyPastItsCustomRuleLimitsIsCaught(t *testing.T) {
+	regex := func(name string, priority float64) map[string]any {
+		return map[string]any{"name": name, "priority": priority, "matchConditions": []any{
+			map[string]any{"matchVariable": "RequestHeader", "selector": "X-App-Version", "operator": "RegEx", "matchValue": []any{"^1$"}},
+		}}
+	}
+	policy := func(rules ...any) *mock.Resource {
+		return res("azure-native:network:Policy", "waf", "", map[string]any{"customRules": map[string]any{"rules": rules}})
+	}
+	var five []any
+	for i := 0; i < 5; i++ {
+		five = append(five, regex("Rule"+string(rune('A'+i)), float64(20+i)))
+	}
+	assert.Empty(t, check(FrontDoorCustomRuleLimits, policy(five...)), "five regex rules are the limit")
+	assert.Equal(t, []string{"6 custom rules use RegEx: Front Door takes 5 per policy"},
+		messages(check(FrontDoorCustomRuleLimits, policy(append(five, regex("RuleF", 30))...))))
+	assert.Equal(t, []string{`custom rules "RuleA" and "RuleB" share priority 20`},
+		messages(check(FrontDoorCustomRuleLimits, policy(regex("RuleA", 20), regex("RuleB", 20)))))
+	eleven := make([]any, 11)
+	for i := range eleven {
+		eleven[i] = "v"
+	}
+	wide := map[string]any{"name": "Wide", "priority": 40.0, "matchConditions": []any{map[string]any{"operator": "Equal", "matchValue": eleven}}}
+	assert.Equal(t, []string{`custom rule "Wide" has a condition of 11 match values: Front Door takes 10`},
+		messages(check(FrontDoorCustomRuleLimits, policy(wide))))
+}

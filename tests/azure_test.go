@@ -189,6 +189,21 @@ func TestAzureWAFPolicyRunsTheManagedRuleSetsARateLimitAndTheGeoBlock(t *testing
 	}
 }
 
+func TestAzureGeoBlocksOfMoreThanTenCountriesTakeMoreRules(t *testing.T) {
+	t.Parallel()
+	countries := []string{"AF", "BY", "CU", "ER", "IR", "KP", "LY", "MM", "RU", "SD", "SY", "VE"}
+	res := mustPlan(t, "geo", with(contract("azure", "active-active", "eastus2", "westus3"), "geoBlock", countries))
+	p := one(t, res.Recorder.OfType(typeAzWAF), "policy")
+	byName := map[string]string{}
+	for i := 0; i < p.Len("customRules.rules"); i++ {
+		byName[p.Str(fmt.Sprintf("customRules.rules.%d.name", i))] = fmt.Sprintf("customRules.rules.%d.", i)
+	}
+	assert.Len(t, p.Get(byName["GeoBlock"]+"matchConditions.0.matchValue"), 10, "a condition takes ten values")
+	assert.Equal(t, []any{"SY", "VE"}, p.Get(byName["GeoBlock2"]+"matchConditions.0.matchValue"))
+	assert.Equal(t, 11, p.Int(byName["GeoBlock2"]+"priority"))
+	assert.Empty(t, violations(graph(res), policies.FrontDoorCustomRuleLimits))
+}
+
 func TestContainerAppsScaleOnHTTPAndProbeTheHealthPath(t *testing.T) {
 	t.Parallel()
 	res := mustPlan(t, "ca", with(contract("azure", "active-active", "eastus2", "westus"), "healthCheckPath", "/healthz", "concurrency", 50, "containerPort", 8080))

@@ -3,6 +3,8 @@ package azure
 import (
 	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
@@ -18,6 +20,11 @@ var ManagedRuleSets = []struct{ Type, Version string }{
 	{"Microsoft_DefaultRuleSet", "2.1"},
 	{"Microsoft_BotManagerRuleSet", "1.0"},
 }
+
+// GeoBlockPerRule is how many countries one rule names: a match condition
+// takes at most 10 values (Azure subscription limits, Front Door WAF). The
+// geo-block's rules take priorities 10 to 19, before the gate at 20.
+const GeoBlockPerRule = 10
 
 // RateLimitMinutes is the rate limit's window (Front Door allows 1 or 5),
 // matching RateLimit's unit.
@@ -94,13 +101,19 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 		}},
 		Action: pulumi.String("Block"),
 	}}
-	if len(args.GeoBlock) > 0 {
+	// A condition takes at most 10 values (Front Door limits), so more
+	// countries take more rules: GeoBlock, GeoBlock2, ... at 10, 11, ...
+	for i, countries := range slices.Collect(slices.Chunk(args.GeoBlock, GeoBlockPerRule)) {
+		name := "GeoBlock"
+		if i > 0 {
+			name += strconv.Itoa(i + 1)
+		}
 		rules = append(rules, &network.CustomRuleArgs{
-			Name: pulumi.String("GeoBlock"), Priority: pulumi.Int(10), EnabledState: pulumi.String("Enabled"),
+			Name: pulumi.String(name), Priority: pulumi.Int(10 + i), EnabledState: pulumi.String("Enabled"),
 			RuleType: pulumi.String("MatchRule"),
 			MatchConditions: network.FrontDoorMatchConditionArray{&network.FrontDoorMatchConditionArgs{
 				MatchVariable: pulumi.String("RemoteAddr"), Operator: pulumi.String("GeoMatch"),
-				MatchValue: pulumi.ToStringArray(args.GeoBlock),
+				MatchValue: pulumi.ToStringArray(countries),
 			}},
 			Action: pulumi.String("Block"),
 		})

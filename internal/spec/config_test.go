@@ -96,6 +96,7 @@ func TestBadConfigsAreRefusedWithTheKeyNamed(t *testing.T) {
 		{"nothing older", azure.with("minAppVersions", map[string]string{"android": "0.0.0"}), `mobile-backend:minAppVersions.android: nothing is older than "0.0.0"`},
 		{"store URL", aws.with("minAppVersions", map[string]string{"ios": "2.3"}, "appStoreUrls", map[string]string{"ios": "http://apps.apple.com/x"}), `mobile-backend:appStoreUrls.ios: "http://apps.apple.com/x" is not an https URL`},
 		{"store without gate", aws.with("appStoreUrls", map[string]string{"android": "https://play.google.com/store/apps/details?id=x"}), `mobile-backend:appStoreUrls.android: has no minAppVersions.android`},
+		{"Azure geo-block", azure.with("geoBlock", manyCountries(101)), "mobile-backend:geoBlock: 101 countries: on Azure at most 100"},
 		{"attestation mode", aws.with("appAttestation", "strict"), `mobile-backend:appAttestation: "strict" is not an attestation mode; one of off, monitor, enforce`},
 		{"attestation without app ids", gcp.with("appAttestation", "monitor"), "mobile-backend:appIds: required with appAttestation monitor"},
 		{"attested platform", azure.with("appAttestation", "enforce", "appIds", map[string]string{"web": "com.example.app"}), `mobile-backend:appIds.web: "web" is not a platform; ios or android`},
@@ -338,4 +339,13 @@ func TestReadmeGivesTheTwoCommandsAndTheConfigurationPageEveryKey(t *testing.T) 
 	for _, f := range spec.Fields {
 		assert.Contains(t, string(b), "| `"+f.Key+"` |", "%s documents %s", page, f.Key)
 	}
+}
+
+// manyCountries are n distinct two-letter codes.
+func manyCountries(n int) []string {
+	var out []string
+	for i := 0; len(out) < n; i++ {
+		out = append(out, string(rune('A'+i/26))+string(rune('A'+i%26)))
+	}
+	return out
 }

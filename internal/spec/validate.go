@@ -236,6 +236,11 @@ func (s Spec) validateShape(p *problems) {
 	if s.WAF.RateLimit <= 0 {
 		p.add("rateLimit", "%d must be positive", s.WAF.RateLimit)
 	}
+	// Front Door's geo-block takes ten rules of ten countries (priorities
+	// 10-19, before the gate; components/azure.GeoBlockPerRule).
+	if s.Cloud == Azure && len(s.WAF.GeoBlock) > 100 {
+		p.add("geoBlock", "%d countries: on Azure at most 100 (ten Front Door rules of ten)", len(s.WAF.GeoBlock))
+	}
 	for i, c := range s.WAF.GeoBlock {
 		if !countryCode.MatchString(c) {
 			p.add(fmt.Sprintf("geoBlock[%d]", i), "%q is not an ISO 3166-1 alpha-2 country code (two capital letters, e.g. KP)", c)
