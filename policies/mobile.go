@@ -1,7 +1,9 @@
 package policies
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 
 	"github.com/mobile-backend/mobile-backend/components"
@@ -123,4 +125,67 @@ func modeOrOff(m components.AttestationMode) string {
 // governs instead of waf-enforcing.
 func attestationRule(name string) bool {
 	return name == components.AttestationRule || name == awsBotControlGroup
+}
+
+// ProbesPassAttestation: the probes that decide a failover reach the API
+// through its WAF and carry no app token, so with attestation on each must
+// ask for the one path the attestation rules exempt (healthCheckPath);
+// a probe refused by enforce would fail a healthy region over.
+var ProbesPassAttestation = Policy{
+	Name:        "probes-pass-attestation",
+	Description: "With appAttestation on, every probe through the edge (Route 53 health checks, the AWS region watches, uptime checks, availability tests, the Azure failover job) asks for healthCheckPath, which the attestation rules exempt.",
+	Severity:    Mandatory,
+	Check: func(s Stack) []Violation {
+		if !s.Spec.Attestation.On() {
+			return nil
+		}
+		exempt := s.Spec.HealthCheck.Path
+		var vs []Violation
+		probe := func(r *mock.Resource, what, target string) {
+			path := target
+			if u, err := url.Parse(target); err == nil && u.Host != "" {
+				path = u.Path
+			}
+			if path == "" {
+				path = "/"
+			}
+			if path != exempt && !mock.Unresolved(target) {
+				vs = append(vs, violation(r, "%s asks for %s, which the attestation rules check (only %s is exempt): with appAttestation enforce it would be refused and fail a healthy region over", what, path, exempt))
+			}
+		}
+		for _, h := range s.OfType("aws:route53/healthCheck:HealthCheck") {
+			if t := h.Str("type"); t == "HTTPS" || t == "HTTP" || t == "HTTPS_STR_MATCH" || t == "HTTP_STR_MATCH" {
+				probe(h, "health check", h.Str("resourcePath"))
+			}
+		}
+		for _, m := range s.OfType("aws:sfn/stateMachine:StateMachine") {
+			var def struct {
+				States map[string]struct {
+					Resource   string
+					Parameters struct{ ApiEndpoint string }
+				}
+			}
+			if json.Unmarshal([]byte(m.Str("definition")), &def) == nil {
+				for _, st := range def.States {
+					if st.Resource == "arn:aws:states:::http:invoke" {
+						probe(m, "region watch", st.Parameters.ApiEndpoint)
+					}
+				}
+			}
+		}
+		for _, u := range s.OfType("gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig") {
+			probe(u, "uptime check", u.Str("httpCheck.path"))
+		}
+		for _, w := range s.OfType("azure-native:insights:WebTest") {
+			probe(w, "availability test", w.Str("request.requestUrl"))
+		}
+		for _, j := range s.OfType("azure-native:app:Job") {
+			for i := 0; i < j.Len("template.containers.0.env"); i++ {
+				if j.Str(fmt.Sprintf("template.containers.0.env.%d.name", i)) == "PROBE_URL" {
+					probe(j, "failover job", j.Str(fmt.Sprintf("template.containers.0.env.%d.value", i)))
+				}
+			}
+		}
+		return vs
+	},
 }

@@ -130,6 +130,7 @@ var All = append([]Policy{
 	EdgeReadsStaticOnly,
 	MobileEdge,
 	AttestationEnforced,
+	ProbesPassAttestation,
 }, Constraints...)
 
 func violation(r *mock.Resource, format string, args ...any) Violation {

@@ -252,3 +252,48 @@ func TestProductionStacksGateAndPublishAndAreAdvisedToEnforceAttestation(t *test
 	assert.Empty(t, violations(staging, policies.MobileEdge))
 	assert.Empty(t, violations(staging, policies.AttestationEnforced), "enforcement is advised in production only")
 }
+
+func TestEveryProbeThroughTheEdgeAsksForTheExemptPath(t *testing.T) {
+	t.Parallel()
+	prod := graph(planFile(t, "../Pulumi.prod.yaml"))
+	gcp := graph(planFile(t, "../Pulumi.gcp-prod.yaml"))
+	az := graph(planFile(t, "../Pulumi.azure-prod.yaml"))
+	for _, s := range []policies.Stack{prod, gcp, az} {
+		require.True(t, s.Spec.Attestation.On())
+		assert.Empty(t, violations(s, policies.ProbesPassAttestation), s.Spec.Stack)
+	}
+	jobEnv := func(s policies.Stack) string { // the failover job's PROBE_URL entry
+		for _, r := range s.Resources {
+			if r.Type == "azure-native:app:Job" && strings.HasSuffix(r.Name, "sql-failover") {
+				for i := 0; i < r.Len("template.containers.0.env"); i++ {
+					if r.Str("template.containers.0.env."+itoa(i)+".name") == "PROBE_URL" {
+						return "template.containers.0.env." + itoa(i) + ".value"
+					}
+				}
+			}
+		}
+		return ""
+	}
+	require.NotEmpty(t, jobEnv(az))
+	var watch string // a region watch's definition, probing another path
+	for _, r := range prod.Resources {
+		if r.Type == "aws:sfn/stateMachine:StateMachine" && strings.Contains(r.Name, "eu-west-1") {
+			watch = strings.Replace(r.Str("definition"), `"ApiEndpoint":"https://eu-west-1.api.example.com/"`, `"ApiEndpoint":"https://eu-west-1.api.example.com/deep"`, 1)
+		}
+	}
+	require.Contains(t, watch, "/deep")
+	cases := []struct {
+		name  string
+		stack policies.Stack
+		want  string
+	}{
+		{"Route 53", mutated(t, prod, "aws:route53/healthCheck:HealthCheck", "eu-west-1", "resourcePath", "/status"), "health check asks for /status, which the attestation rules check (only / is exempt)"},
+		{"region watch", mutated(t, prod, "aws:sfn/stateMachine:StateMachine", "eu-west-1", "definition", watch), "region watch asks for /deep"},
+		{"uptime check", mutated(t, gcp, "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig", "", "httpCheck.path", "/ready"), "uptime check asks for /ready"},
+		{"availability test", mutated(t, az, "azure-native:insights:WebTest", "", "request.requestUrl", "https://api.example.com/ready"), "availability test asks for /ready"},
+		{"failover job", mutated(t, az, "azure-native:app:Job", "sql-failover", jobEnv(az), "https://eastus2.api.example.com/ready?deep=1"), "failover job asks for /ready"},
+	}
+	for _, c := range cases {
+		assert.Contains(t, strings.Join(messagesOf(violations(c.stack, policies.ProbesPassAttestation)), "\n"), c.want, c.name)
+	}
+}
