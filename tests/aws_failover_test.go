@@ -19,7 +19,7 @@ type asl struct {
 	States  map[string]struct {
 		Type, Resource, Next, Default string
 		TimeoutSeconds                int
-		Parameters                    map[string]any
+		Parameters, ResultSelector    map[string]any
 		Retry                         []struct{ IntervalSeconds, MaxAttempts int }
 		Catch                         []struct{ Next string }
 		Choices                       []map[string]any
@@ -66,7 +66,11 @@ func TestTheWritersSuccessorWatchesItAndPromotesItsOwnMember(t *testing.T) {
 	confirmed := promoter.States["ConfirmedDown?"]
 	assert.Equal(t, "NotConfirmed", confirmed.Default, "healthy to Route 53: nothing is promoted")
 	require.Len(t, confirmed.Choices, 1)
-	assert.Len(t, confirmed.Choices[0]["And"], awsc.SecondOpinionCheckers)
+	and := confirmed.Choices[0]["And"].([]any)
+	require.Len(t, and, 1+awsc.SecondOpinionCheckers)
+	assert.Equal(t, map[string]any{"Variable": "$.route53.statuses[2]", "IsPresent": true}, and[0],
+		"fewer observations than checkers: not confirmed, never a States.Runtime error no Catch catches")
+	assert.Equal(t, map[string]any{"statuses.$": "$.HealthCheckObservations[*].StatusReport.Status"}, second.ResultSelector)
 	assert.Equal(t, "MarkDown", promoter.States["NotConfirmed"].Next)
 	promote := promoter.States["Promote"]
 	assert.Equal(t, "arn:aws:states:::aws-sdk:rds:failoverGlobalCluster", promote.Resource)

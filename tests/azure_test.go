@@ -782,8 +782,9 @@ func TestTheFailoverGroupsOtherMemberForcesItOverWithinMinutes(t *testing.T) {
 		`[ "$role" != "Secondary" ]`,              // once: afterwards this server is the primary
 		`case "$replication" in PENDING|SEEDING)`, // never for a writer that never seeded it
 		`/providers/Microsoft.Sql/servers/$SERVER/failoverGroups/$FAILOVER_GROUP/forceFailoverAllowDataLoss?api-version=2021-11-01`,
-		`--query replicationRole --output tsv)" = Primary ]`, // waits for the role, not az's operation URL
-		`--metric OriginHealthPercentage`,                    // a second opinion: Front Door's edge must see the writer fail too
+		`--query replicationRole --output tsv)" = Primary ]`,           // waits for the role, not az's operation URL
+		`--metric OriginHealthPercentage`,                              // a second opinion: Front Door's edge must see the writer fail too
+		`--filter "Origin eq '$ORIGIN_HOST' and OriginGroup eq 'api'"`, // the API group's view of the host, not its region group's
 		`failing from here only; not failing over`,
 	} {
 		assert.Contains(t, script, step)

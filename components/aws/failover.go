@@ -324,14 +324,16 @@ func WatchDefinition(probeURL, topic, conn, param, watched, globalCluster, targe
 		// places, must see the writer fail too. When Route 53's API cannot
 		// be reached (its control plane is in us-east-1), this region's view
 		// decides.
-		failing := func(i int) map[string]any {
-			return map[string]any{"Variable": fmt.Sprintf("$.route53.s%d", i), "StringMatches": "Failure*"}
-		}
-		selector := map[string]any{}
-		var confirm []any
+		// The statuses are selected as a list and indexed in the Choice
+		// behind IsPresent: a ResultSelector or Choice path that matches
+		// nothing raises States.Runtime, which no Catch on States.ALL
+		// catches (Step Functions guide, "Error handling"), so fewer
+		// observations than SecondOpinionCheckers must mean "not
+		// confirmed", not a failed execution.
+		selector := map[string]any{"statuses.$": "$.HealthCheckObservations[*].StatusReport.Status"}
+		confirm := []any{map[string]any{"Variable": fmt.Sprintf("$.route53.statuses[%d]", SecondOpinionCheckers-1), "IsPresent": true}}
 		for i := 0; i < SecondOpinionCheckers; i++ {
-			selector[fmt.Sprintf("s%d.$", i)] = fmt.Sprintf("$.HealthCheckObservations[%d].StatusReport.Status", i)
-			confirm = append(confirm, failing(i))
+			confirm = append(confirm, map[string]any{"Variable": fmt.Sprintf("$.route53.statuses[%d]", i), "StringMatches": "Failure*"})
 		}
 		states["SecondOpinion"] = map[string]any{
 			"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:route53:getHealthCheckStatus",

@@ -208,9 +208,11 @@ func SQLFailoverScript() string {
 		// A second opinion: Front Door's health of the writer's origin over
 		// the last minutes, from its edge locations. Healthy there: this
 		// region alone sees it fail, so nothing is done. Unreadable: this
-		// region's view decides.
+		// region's view decides. The host is an origin of two groups (the
+		// API's and its region's): the filter names the API's
+		// (OriginHealthPercentage's dimensions: Origin, OriginGroup).
 		`start=$(date -u -d '-5 min' +%Y-%m-%dT%H:%M:%SZ)`,
-		`if health=$(az monitor metrics list --resource "$FRONT_DOOR_ID" --metric OriginHealthPercentage --aggregation Average --interval PT1M --start-time "$start" --filter "Origin eq '$ORIGIN_HOST'" --query "value[0].timeseries[0].data[-3:].average" --output tsv); then`,
+		`if health=$(az monitor metrics list --resource "$FRONT_DOOR_ID" --metric OriginHealthPercentage --aggregation Average --interval PT1M --start-time "$start" --filter "Origin eq '$ORIGIN_HOST' and OriginGroup eq '` + APIOriginGroup + `'" --query "value[0].timeseries[0].data[-3:].average" --output tsv); then`,
 		`  for h in $health; do`,
 		`    if [ "${h%.*}" -ge 50 ] 2>/dev/null; then echo "Front Door sees $ORIGIN_HOST healthy ($h%): failing from here only; not failing over"; exit 0; fi`,
 		`  done`,

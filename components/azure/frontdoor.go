@@ -70,6 +70,10 @@ type FrontDoorArgs struct {
 	WAFPolicyID       pulumi.StringInput // required: attached to every domain
 }
 
+// APIOriginGroup is the origin group of the API hostname: every region's
+// app, by priority.
+const APIOriginGroup = "api"
+
 // FrontDoor is the stack's global entry on Azure Front Door Premium: an
 // endpoint, the API hostname's origin group over every region (equal
 // priority in active-active, so the lowest-latency healthy region serves;
@@ -146,7 +150,7 @@ func NewFrontDoor(ctx *pulumi.Context, name string, args FrontDoorArgs, opts ...
 			EnabledState:                pulumi.String("Enabled"),
 		}, child)
 	}
-	api, err := originGroup("api", args.HealthCheck.Path)
+	api, err := originGroup(APIOriginGroup, args.HealthCheck.Path)
 	if err != nil {
 		return nil, err
 	}
