@@ -238,8 +238,9 @@ func promotionArns(p *Promotion) pulumi.AnyOutput {
 func watchPolicy(region, probeURL, machine, conn, param, topic, key string, promote promotionGrant) string {
 	st := []Statement{
 		// Step Functions guide, "Call HTTPS APIs": the HTTP Task's permissions.
-		// InvokeHTTPEndpoint has no resource type (Service Authorization
-		// Reference), so it is scoped by its condition keys instead.
+		// InvokeHTTPEndpoint is granted on * and scoped by its condition
+		// keys, as CDK's HttpInvoke task grants it (aws-cdk-lib
+		// aws-stepfunctions-tasks/lib/http/invoke.ts).
 		{Sid: "ProbeTheWatchedRegion", Effect: "Allow", Action: []string{"states:InvokeHTTPEndpoint"}, Resource: []string{"*"},
 			Condition: map[string]map[string]string{"StringEquals": {"states:HTTPMethod": "GET"}, "StringLike": {"states:HTTPEndpoint": probeURL}}},
 		{Sid: "UseTheProbeConnection", Effect: "Allow", Action: []string{"events:RetrieveConnectionCredentials"}, Resource: []string{conn}},

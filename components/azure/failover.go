@@ -24,7 +24,10 @@ const (
 // azure-native's sql module is generated from for failover groups).
 const SQLAPIVersion = "2021-11-01"
 
-// SQLFailoverImage is Microsoft's public Azure CLI image, pinned.
+// SQLFailoverImage is Microsoft's public Azure CLI image, pinned (2.67.0 in
+// Azure/azure-cli HISTORY.rst). The script logs in with
+// "az login --identity --username", which CLI 2.69.0 deprecates for
+// --client-id: update both together.
 const SQLFailoverImage = "mcr.microsoft.com/azure-cli:2.67.0"
 
 // ForceFailoverAction is the operation a forced failover of a failover group
