@@ -170,7 +170,8 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 				members = append(members, db.ClusterArn(m.Name))
 			}
 			args.Promote = &awsc.Promotion{GlobalClusterID: db.GlobalClusterID, GlobalClusterArn: db.GlobalClusterArn, ClusterArn: db.ClusterArn(watcher.Name), MemberArns: members,
-				HealthCheckID: dns.HealthCheckIDs.MapIndex(pulumi.String(r.Name))}
+				HealthCheckID: dns.HealthCheckIDs.MapIndex(pulumi.String(r.Name)),
+				NextStep:      "Set " + spec.Namespace + ":writerRegion to this region and run pulumi up (README: failover on AWS)."}
 		}
 		if _, err := awsc.NewRegionWatch(ctx, s.Stack+"-watch-"+r.Name, args, watcher.In()); err != nil {
 			return nil, err

@@ -229,6 +229,7 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 			Writer: writer.Name, ProbeURL: "https://" + azc.RegionalHostname(writer.Name, s.Domain) + s.HealthCheck.Path,
 			FailoverGroup: db.FailoverGroupName, Server: server, ServerID: serverID, ActionGroupID: mon.ActionGroupID, Tags: tags,
 			FrontDoorID: profile.ID(), OriginHost: stamps[w].Compute.AppFQDN,
+			NextStep: "set " + spec.Namespace + ":writerRegion and run pulumi up",
 		}, regions[p].In()); err != nil {
 			return nil, err
 		}

@@ -57,7 +57,14 @@ type Promotion struct {
 	// HealthCheckID is the watched region's Route 53 health check: the
 	// second opinion, from Route 53's checkers in other places.
 	HealthCheckID pulumi.StringInput
+	// NextStep tells the operator what to do once the member is promoted
+	// (the program's runbook); default: DefaultNextStep.
+	NextStep string
 }
+
+// DefaultNextStep is what the promotion alert asks of the operator when the
+// program gives no runbook step of its own.
+const DefaultNextStep = "Make this region the stack's writer region and run pulumi up."
 
 // SecondOpinionCheckers is how many of Route 53's checkers must also see
 // the writer fail before the watch promotes.
@@ -130,9 +137,13 @@ func NewRegionWatch(ctx *pulumi.Context, name string, args RegionWatchArgs, opts
 	if err != nil {
 		return nil, err
 	}
+	nextStep := DefaultNextStep
+	if args.Promote != nil && args.Promote.NextStep != "" {
+		nextStep = args.Promote.NextStep
+	}
 	definition := pulumi.All(args.TopicArn, conn.Arn, state.Name, promotionValues(args.Promote)).ApplyT(func(v []any) (string, error) {
 		p := v[3].([]string)
-		return WatchDefinition(args.ProbeURL, v[0].(string), v[1].(string), v[2].(string), args.Watched, p[0], p[1], p[2])
+		return WatchDefinition(args.ProbeURL, v[0].(string), v[1].(string), v[2].(string), args.Watched, p[0], p[1], p[2], nextStep)
 	}).(pulumi.StringOutput)
 	machine, err := sfn.NewStateMachine(ctx, name, &sfn.StateMachineArgs{
 		Name:       pulumi.String(id),
@@ -267,8 +278,9 @@ func watchPolicy(region, probeURL, machine, conn, param, topic, key string, prom
 
 // WatchDefinition is the state machine (Amazon States Language): probe,
 // remember the first answer, and on a sustained failure alert once and,
-// with a promotion (globalCluster and target set), promote.
-func WatchDefinition(probeURL, topic, conn, param, watched, globalCluster, target, healthCheck string) (string, error) {
+// with a promotion (globalCluster and target set), promote and tell the
+// operator the next step.
+func WatchDefinition(probeURL, topic, conn, param, watched, globalCluster, target, healthCheck, nextStep string) (string, error) {
 	getState := func(next string) map[string]any {
 		return map[string]any{"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ssm:getParameter",
 			"Parameters": map[string]any{"Name": param}, "ResultSelector": map[string]any{"value.$": "$.Parameter.Value"},
@@ -357,7 +369,7 @@ func WatchDefinition(probeURL, topic, conn, param, watched, globalCluster, targe
 			"Next":       "MarkPromoted",
 		}
 		states["MarkPromoted"] = setState(WatchPromoted, "Promoted")
-		states["Promoted"] = publish("Aurora writer promoted", fmt.Sprintf("%s is the Aurora writer now. Set mobile-backend:writerRegion to this region and run pulumi up (README: failover on AWS).", target), "Done")
+		states["Promoted"] = publish("Aurora writer promoted", fmt.Sprintf("%s is the Aurora writer now. %s", target, nextStep), "Done")
 		states["PromotionFailed"] = publish("Aurora promotion failed", "The promotion of "+target+" failed; promote it by hand (aws rds failover-global-cluster --allow-data-loss).", "MarkDown")
 		states["MarkDown"] = setState(WatchDown, "")
 	}

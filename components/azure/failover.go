@@ -9,6 +9,8 @@ import (
 	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mobile-backend/mobile-backend/components"
 )
 
 // SQL failover job timing: a run every minute, four probes 15 s apart, so
@@ -55,8 +57,15 @@ type SQLFailoverArgs struct {
 	// health of the writer's origin, seen from its edge locations.
 	FrontDoorID pulumi.StringInput
 	OriginHost  pulumi.StringInput
-	Tags        pulumi.StringMap
+	// NextStep tells the operator what to do after a forced failover (the
+	// program's runbook); default: DefaultNextStep.
+	NextStep string
+	Tags     pulumi.StringMap
 }
+
+// DefaultNextStep is what the forced-failover alert asks of the operator
+// when the program gives no runbook step of its own.
+const DefaultNextStep = "make this region the stack's writer region and run pulumi up"
 
 // MonitoringReader is the built-in role that reads metrics (Azure built-in roles).
 const MonitoringReader = "43d0d8ad-25c7-4714-9337-8ba259a9fe05"
@@ -91,6 +100,7 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 	if args.Writer == args.Region.Name {
 		return nil, fmt.Errorf("sql failover %s: the job cannot run in the writer's region %s, which it must rescue", name, args.Writer)
 	}
+	components.Default(&args.NextStep, DefaultNextStep)
 	f := &SQLFailover{}
 	if err := ctx.RegisterComponentResource("mobile-backend:azure:SQLFailover", name, f, opts...); err != nil {
 		return nil, err
@@ -181,7 +191,7 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 		ActivityLogAlertName: pulumi.String(resourceName(name+"-forced", 260)),
 		ResourceGroupName:    args.Region.ResourceGroup,
 		Location:             pulumi.String("Global"),
-		Description:          pulumi.String("The SQL failover group was forced over to " + args.Region.Name + " (possible data loss): set mobile-backend:writerRegion and run pulumi up"),
+		Description:          pulumi.String("The SQL failover group was forced over to " + args.Region.Name + " (possible data loss): " + args.NextStep),
 		Enabled:              pulumi.Bool(true),
 		Scopes:               pulumi.StringArray{group},
 		Condition: &insights.AlertRuleAllOfConditionArgs{AllOf: insights.AlertRuleAnyOfOrLeafConditionArray{
