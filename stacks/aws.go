@@ -99,7 +99,7 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	// The same stamp in every region: compute behind a firewall, wired to
 	// the data tier.
 	var stamps []*awsc.Stamp
-	for i, r := range regions {
+	for _, r := range regions {
 		env := db.Environment(r.Name, s.Database.Name)
 		env["ROLE"] = pulumi.String(r.Role)
 		env["UPLOADS_BUCKET"] = storage.Bucket(r.Name)
@@ -113,7 +113,7 @@ func AWS(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		stamp, err := awsc.NewStamp(ctx, s.Stack+"-"+r.Name, awsc.StampArgs{
 			Region: r, CertificateArn: certs.Arn(r.Name),
 			Compute: awsc.RegionalComputeArgs{
-				Workload: s.WorkloadFor(s.Regions[i]), CPUTargetPercent: s.CPUTargetPercent, HealthCheck: s.HealthCheck,
+				Workload: s.WorkloadFor(r.Role), CPUTargetPercent: s.CPUTargetPercent, HealthCheck: s.HealthCheck,
 				LogRetentionDays: s.LogRetentionDays, DeletionProtection: s.Production(), Protect: s.Protect,
 				StackName: s.Stack, EnvironmentName: s.Environment, Environment: env, TaskPolicy: policyOf(grants),
 			},

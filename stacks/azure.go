@@ -2,7 +2,6 @@ package stacks
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
@@ -37,7 +36,6 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	// resources (a resource group's location cannot change); the writer
 	// (writerRegion) may move after a failover without moving any of them.
 	home, writer := s.Home(), s.Primary()
-	w := slices.Index(s.RegionNames, writer.Name) // the writer's place in regions and stamps
 	tags := azc.Tags(s.StandardTags())
 
 	globalRG, err := resources.NewResourceGroup(ctx, s.Stack+"-global", &resources.ResourceGroupArgs{
@@ -60,7 +58,7 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		if err != nil {
 			return nil, err
 		}
-		regions = append(regions, azc.Region{Name: r.Name, Role: r.Role, Provider: p, ResourceGroup: rg.Name})
+		regions = append(regions, azc.Region{Name: r.Name, Role: r.Role, Provider: p, ResourceGroup: rg.Name, CIDR: r.CIDR})
 	}
 
 	// DNS zone: created with the stack (in its global group unless told
@@ -98,9 +96,10 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	}
 	// Networks first: the data tier's private endpoints and the apps both
 	// live in them.
-	for i, r := range regions {
-		if regions[i].Network, err = azc.NewNetwork(ctx, s.Stack+"-"+r.Name, azc.NetworkArgs{
-			Region: r.Name, ResourceGroup: r.ResourceGroup, CIDR: s.Regions[i].CIDR, Tags: tags, DDoSPlanID: ddosPlan,
+	for i := range regions {
+		r := &regions[i]
+		if r.Network, err = azc.NewNetwork(ctx, s.Stack+"-"+r.Name, azc.NetworkArgs{
+			Region: r.Name, ResourceGroup: r.ResourceGroup, CIDR: r.CIDR, Tags: tags, DDoSPlanID: ddosPlan,
 		}, r.In()); err != nil {
 			return nil, fmt.Errorf("region %s: %w", r.Name, err)
 		}
@@ -146,7 +145,7 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	// The same stamp in every region: the app, built from the data tier's
 	// outputs, with its blob role.
 	var stamps []*azc.Stamp
-	for i, r := range regions {
+	for _, r := range regions {
 		env := pulumi.StringMap{"ROLE": pulumi.String(r.Role)}
 		// Front Door cannot verify an app token: the app does (README).
 		for k, v := range s.AppAttestation().OriginEnvironment() {
@@ -155,7 +154,7 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		stamp, err := azc.NewStamp(ctx, s.Stack+"-"+r.Name, azc.StampArgs{
 			Region: r, Subscription: pulumi.String(client.SubscriptionId), Database: db, Storage: storage,
 			Compute: azc.RegionalComputeArgs{
-				Tags: tags, FrontDoorID: profile.FrontDoorId, Workload: s.WorkloadFor(s.Regions[i]), HealthPath: s.HealthCheck.Path,
+				Tags: tags, FrontDoorID: profile.FrontDoorId, Workload: s.WorkloadFor(r.Role), HealthPath: s.HealthCheck.Path,
 				LogRetentionDays: s.LogRetentionDays, Environment: env,
 				StackName: s.Stack, EnvironmentName: s.Environment,
 			},
@@ -173,11 +172,12 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		users = append(users, azc.DatabaseUser{Name: st.Compute.IdentityName, ClientID: st.Compute.IdentityClientID})
 	}
 	usersScript := pulumi.StringOutput{}
+	writerStamp := azc.StampIn(stamps, writer.Name)
 	if sqlAdmin != nil {
 		job, err := azc.NewDatabaseUsers(ctx, s.Stack+"-db-users", azc.DatabaseUsersArgs{
-			Region: writer.Name, ResourceGroup: regions[w].ResourceGroup, EnvironmentID: stamps[w].Compute.EnvironmentID,
+			Region: writer.Name, ResourceGroup: writerStamp.ResourceGroup, EnvironmentID: writerStamp.Compute.EnvironmentID,
 			Admin: sqlAdmin, Server: db.ReadWriteEndpoint, Database: s.Database.Name, Users: users, Tags: tags,
-		}, regions[w].In())
+		}, writerStamp.In())
 		if err != nil {
 			return nil, err
 		}
@@ -220,17 +220,16 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	// The failover group's other member forces the failover within minutes
 	// when the writer's region stays down (the group's grace period is the
 	// backstop).
-	partner := db.Partner(writer.Name)
-	p := slices.Index(s.RegionNames, partner)
-	server, serverID := db.Server(partner)
+	partner := azc.StampIn(stamps, db.Partner(writer.Name))
+	server, serverID := db.Server(partner.Name)
 	if s.Promotes() {
 		if _, err := azc.NewSQLFailover(ctx, s.Stack+"-sql-failover", azc.SQLFailoverArgs{
-			Stack: s.Stack, Subscription: client.SubscriptionId, Region: regions[p], EnvironmentID: stamps[p].Compute.EnvironmentID,
+			Stack: s.Stack, Subscription: client.SubscriptionId, Region: partner.Region, EnvironmentID: partner.Compute.EnvironmentID,
 			Writer: writer.Name, ProbeURL: "https://" + azc.RegionalHostname(writer.Name, s.Domain) + s.HealthCheck.Path,
 			FailoverGroup: db.FailoverGroupName, Server: server, ServerID: serverID, ActionGroupID: mon.ActionGroupID, Tags: tags,
-			FrontDoorID: profile.ID(), OriginHost: stamps[w].Compute.AppFQDN,
+			FrontDoorID: profile.ID(), OriginHost: writerStamp.Compute.AppFQDN,
 			NextStep: "set " + spec.Namespace + ":writerRegion and run pulumi up",
-		}, regions[p].In()); err != nil {
+		}, partner.In()); err != nil {
 			return nil, err
 		}
 	}

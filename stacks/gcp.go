@@ -130,11 +130,11 @@ func GCP(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if engine == spec.EngineCloudSQL {
 		sqlNetwork = network
 	}
-	for i, r := range regions {
+	for _, r := range regions {
 		stamp, err := gcpc.NewStamp(ctx, s.Stack+"-"+r.Name, gcpc.StampArgs{
 			Region: r, Project: project, Database: db, Storage: storage, Network: sqlNetwork,
 			Compute: gcpc.RegionalComputeArgs{
-				Workload: s.WorkloadFor(s.Regions[i]), HealthPath: s.HealthCheck.Path,
+				Workload: s.WorkloadFor(r.Role), HealthPath: s.HealthCheck.Path,
 				Environment: pulumi.StringMap{"ROLE": pulumi.String(r.Role)},
 				StackName:   s.Stack, EnvironmentName: s.Environment,
 			},

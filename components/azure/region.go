@@ -14,6 +14,7 @@ type Region struct {
 	Role          components.Role
 	Provider      *azurenative.Provider
 	ResourceGroup pulumi.StringInput // the region's resource group (its name)
+	CIDR          string             // the region's private address range
 	// Network is the region's virtual network: the data tier's private
 	// endpoints and the apps live in it.
 	Network *Network
@@ -21,3 +22,13 @@ type Region struct {
 
 // In is the resource option that places a resource in the region.
 func (r Region) In() pulumi.ResourceOrInvokeOption { return pulumi.Provider(r.Provider) }
+
+// StampIn is the stamp of the named region, or nil.
+func StampIn(stamps []*Stamp, region string) *Stamp {
+	for _, st := range stamps {
+		if st.Name == region {
+			return st
+		}
+	}
+	return nil
+}

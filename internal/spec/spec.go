@@ -301,9 +301,9 @@ func DefaultImage(c Cloud) string {
 
 // WorkloadFor is the workload of one region: a warm standby keeps the
 // standby minimum, every other region the normal one.
-func (s Spec) WorkloadFor(r RegionSpec) Workload {
+func (s Spec) WorkloadFor(role Role) Workload {
 	w := s.Workload
-	if r.Role == Standby {
+	if role == Standby {
 		w.MinInstances = s.StandbyMinInstances
 	}
 	return w

@@ -26,9 +26,9 @@ func TestLoadDerivesRolesCIDRsZoneAndEnvironment(t *testing.T) {
 	assert.Equal(t, "eu.example.com", s.DNSZone)
 	assert.Equal(t, "staging", s.Environment)
 	assert.False(t, s.Production())
-	assert.Equal(t, 1, s.WorkloadFor(s.Regions[1]).MinInstances)
-	assert.Equal(t, 2, s.WorkloadFor(s.Regions[0]).MinInstances)
-	assert.Equal(t, s.MaxInstances, s.WorkloadFor(s.Regions[1]).MaxInstances, "a standby scales as far as any region")
+	assert.Equal(t, 1, s.WorkloadFor(s.Regions[1].Role).MinInstances)
+	assert.Equal(t, 2, s.WorkloadFor(s.Regions[0].Role).MinInstances)
+	assert.Equal(t, s.MaxInstances, s.WorkloadFor(s.Regions[1].Role).MaxInstances, "a standby scales as far as any region")
 	assert.Equal(t, map[string]string{"app": "mobile-backend", "stack": "staging", "environment": "staging", "managed-by": "pulumi"}, s.StandardTags())
 }
 
@@ -41,7 +41,7 @@ func TestTheWriterRegionTakesThePrimaryRoleAndHomeStays(t *testing.T) {
 	assert.Equal(t, []Role{Standby, Primary, Standby}, []Role{s.Regions[0].Role, s.Regions[1].Role, s.Regions[2].Role})
 	assert.Equal(t, "eu-central-1", s.Primary().Name)
 	assert.Equal(t, "eu-west-1", s.Home().Name, "the home region is the first of regions, wherever the writer is")
-	assert.Equal(t, 2, s.WorkloadFor(s.Primary()).MinInstances, "the writer region serves at full size")
+	assert.Equal(t, 2, s.WorkloadFor(s.Primary().Role).MinInstances, "the writer region serves at full size")
 	assert.Equal(t, DefaultCIDR(AWS, "eu-west-1"), s.Regions[0].CIDR, "the network range stays with its region")
 }
 
