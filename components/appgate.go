@@ -18,6 +18,45 @@ type AppGate struct {
 	VersionHeader  string            // e.g. X-App-Version (its value: 2.10.3)
 	Minimums       map[string]string // platform -> the oldest version still served
 	StoreURLs      map[string]string // platform -> where to upgrade (optional)
+	// RequireHeaders refuses API requests that lack either header, but for
+	// ExemptPath (the health checks' path): only the apps call the API.
+	RequireHeaders bool
+	ExemptPath     string
+}
+
+// HeaderRule is the name (AWS) or description (Cloud Armor) of the rule
+// that refuses requests without one of the gate's headers ("platform" or
+// "version"); Front Door's is HeaderRuleCompact.
+func HeaderRule(which string) string { return "app-header-" + which }
+
+// HeaderRuleCompact is HeaderRule without the hyphens, e.g. AppHeaderVersion.
+func HeaderRuleCompact(which string) string {
+	return "AppHeader" + strings.ToUpper(which[:1]) + which[1:]
+}
+
+// RequiredHeaders are the headers RequireHeaders asks for, by role
+// (platform, version), defaulted; none unless RequireHeaders.
+func (g AppGate) RequiredHeaders() [][2]string {
+	if !g.RequireHeaders {
+		return nil
+	}
+	Default(&g.PlatformHeader, DefaultPlatformHeader)
+	Default(&g.VersionHeader, DefaultVersionHeader)
+	return [][2]string{{"platform", g.PlatformHeader}, {"version", g.VersionHeader}}
+}
+
+// HeadersBody is the JSON a request without the gate's headers receives
+// where the WAF can answer with one.
+func (g AppGate) HeadersBody() string {
+	var names []string
+	for _, h := range g.RequiredHeaders() {
+		names = append(names, h[1])
+	}
+	b, _ := json.Marshal(struct {
+		Error   string   `json:"error"`
+		Headers []string `json:"headers"`
+	}{"app_headers_required", names})
+	return string(b)
 }
 
 // Default headers of the gate.

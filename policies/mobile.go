@@ -127,16 +127,17 @@ func attestationRule(name string) bool {
 	return name == components.AttestationRule || name == awsBotControlGroup
 }
 
-// ProbesPassAttestation: the probes that decide a failover reach the API
-// through its WAF and carry no app token, so with attestation on each must
-// ask for the one path the attestation rules exempt (healthCheckPath);
-// a probe refused by enforce would fail a healthy region over.
-var ProbesPassAttestation = Policy{
-	Name:        "probes-pass-attestation",
-	Description: "With appAttestation on, every probe through the edge (Route 53 health checks, the AWS region watches, uptime checks, availability tests, the Azure failover job) asks for healthCheckPath, which the attestation rules exempt.",
+// ProbesExempt: the probes that decide a failover reach the API through
+// its WAF and carry neither an app token nor the app's headers, so with
+// attestation or required app headers on, each must ask for the one path
+// those rules exempt (healthCheckPath): a refused probe would fail a
+// healthy region over.
+var ProbesExempt = Policy{
+	Name:        "probes-exempt-at-the-edge",
+	Description: "With appAttestation or appHeadersRequired on, every probe through the edge (Route 53 health checks, the AWS region watches, uptime checks, availability tests, the Azure failover job) asks for healthCheckPath, the one path those rules exempt.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
-		if !s.Spec.Attestation.On() {
+		if !s.Spec.Attestation.On() && !s.Spec.App.RequireHeaders {
 			return nil
 		}
 		exempt := s.Spec.HealthCheck.Path
@@ -150,7 +151,7 @@ var ProbesPassAttestation = Policy{
 				path = "/"
 			}
 			if path != exempt && !mock.Unresolved(target) {
-				vs = append(vs, violation(r, "%s asks for %s, which the attestation rules check (only %s is exempt): with appAttestation enforce it would be refused and fail a healthy region over", what, path, exempt))
+				vs = append(vs, violation(r, "%s asks for %s, which the attestation and app-header rules check (only %s is exempt): refused, it would fail a healthy region over", what, path, exempt))
 			}
 		}
 		for _, h := range s.OfType("aws:route53/healthCheck:HealthCheck") {

@@ -130,7 +130,7 @@ var All = append([]Policy{
 	EdgeReadsStaticOnly,
 	MobileEdge,
 	AttestationEnforced,
-	ProbesPassAttestation,
+	ProbesExempt,
 }, Constraints...)
 
 func violation(r *mock.Resource, format string, args ...any) Violation {

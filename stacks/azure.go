@@ -188,7 +188,7 @@ func Azure(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 
 	// Global entry: WAF policy and Front Door routing.
 	waf, err := azc.NewWebFirewall(ctx, s.Stack+"-waf", azc.WebFirewallArgs{
-		ResourceGroup: globalRG.Name, Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock, AppGate: s.App, Tags: tags,
+		ResourceGroup: globalRG.Name, Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock, AppGate: s.AppGate(), Tags: tags,
 		Attestation: s.AppAttestation(), StaticHostname: s.Storage.StaticHostname,
 	}, pulumi.Provider(global))
 	if err != nil {

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mobile-backend/mobile-backend/components"
+	"github.com/mobile-backend/mobile-backend/policies"
 )
 
 func itoa(i int) string { return strconv.Itoa(i) }
@@ -70,7 +72,8 @@ func TestGoogleCloudAndAzureWAFsTurnAwayOutdatedApps(t *testing.T) {
 		}
 	}
 	require.Len(t, gated, 2)
-	assert.Equal(t, `request.headers['x-app-platform'].lower() == 'android' && request.headers['x-app-version'].matches('^(([0-2])(\\.(0|[1-9][0-9]*)){0,2})$')`, gated[0], "older than 3.0: a smaller major; the backslash doubled inside the CEL string")
+	assert.Equal(t, `has(request.headers['x-app-platform']) && request.headers['x-app-platform'].lower() == 'android' && has(request.headers['x-app-version']) && request.headers['x-app-version'].matches('^(([0-2])(\\.(0|[1-9][0-9]*)){0,2})$')`, gated[0],
+		"older than 3.0: a smaller major; each header behind has(); the backslash doubled inside the CEL string")
 
 	az := mustPlan(t, "gate", with(contract("azure", "active-active", "northeurope", "westeurope"), gate...))
 	policy := one(t, az.Recorder.OfType(typeAzWAF), "Front Door WAF policy")
@@ -89,4 +92,63 @@ func TestGoogleCloudAndAzureWAFsTurnAwayOutdatedApps(t *testing.T) {
 		assert.Equal(t, want, policy.Str(r+".matchConditions.1.matchValue.0"))
 	}
 	assert.True(t, found, "the Front Door WAF gates iOS")
+}
+
+func TestRequiredAppHeadersRefuseOtherClientsButNotTheProbes(t *testing.T) {
+	t.Parallel()
+	required := append(slices.Clone(gate), "appHeadersRequired", true, "healthCheckPath", "/healthz")
+
+	aws := mustPlan(t, "headers", with(contract("aws", "active-active", "us-east-1", "eu-west-1"), required...))
+	for _, acl := range aws.Recorder.OfType(typeACL) {
+		rules := rulesByName(acl, "rules", "name")
+		if acl.Str("scope") == "CLOUDFRONT" {
+			assert.NotContains(t, rules, "app-header-platform", "static content is for every client")
+			continue
+		}
+		for header, name := range map[string]string{"x-app-platform": "app-header-platform", "x-app-version": "app-header-version"} {
+			r, ok := rules[name]
+			require.True(t, ok, name)
+			and := r + ".statement.andStatement.statements."
+			assert.Equal(t, "/healthz", acl.Str(and+"0.notStatement.statements.0.byteMatchStatement.searchString"), "the probes carry no app headers")
+			size := and + "1.notStatement.statements.0.sizeConstraintStatement."
+			assert.Equal(t, header, acl.Str(size+"fieldToMatch.singleHeader.name"))
+			assert.Equal(t, "GT", acl.Str(size+"comparisonOperator"))
+			assert.EqualValues(t, 0, acl.Int(size+"size"), "absent or empty")
+			assert.EqualValues(t, 400, acl.Int(r+".action.block.customResponse.responseCode"))
+			assert.Less(t, acl.Int(r+".priority"), acl.Int(rules["AWSManagedRulesAmazonIpReputationList"]+".priority"))
+		}
+		bodies := rulesByName(acl, "customResponseBodies", "key")
+		assert.JSONEq(t, `{"error":"app_headers_required","headers":["X-App-Platform","X-App-Version"]}`, acl.Str(bodies["app-headers-required"]+".content"))
+	}
+
+	// The probes carry no app headers: they ask for the exempt path only.
+	assert.Empty(t, violations(graph(aws), policies.ProbesExempt))
+	deep := mutated(t, graph(aws), "aws:route53/healthCheck:HealthCheck", "us-east-1", "resourcePath", "/v1/status")
+	assert.Contains(t, strings.Join(messagesOf(violations(deep, policies.ProbesExempt)), "\n"), "health check asks for /v1/status")
+
+	gcp := mustPlan(t, "headers", with(contract("gcp", "active-active", "us-central1", "europe-west1"), required...))
+	armor := one(t, gcp.Recorder.OfType(typeArmor), "Cloud Armor policy")
+	r := rulesByName(armor, "rules", "description")["app-header-platform-version"]
+	require.NotEmpty(t, r)
+	assert.Equal(t, "request.path != '/healthz' && !(has(request.headers['x-app-platform']) && has(request.headers['x-app-version']))", armor.Str(r+".match.expr.expression"))
+	assert.Equal(t, "deny(403)", armor.Str(r+".action"))
+
+	az := mustPlan(t, "headers", with(contract("azure", "active-active", "northeurope", "westeurope"), required...))
+	policy := one(t, az.Recorder.OfType(typeAzWAF), "Front Door WAF policy")
+	byName := rulesByName(policy, "customRules.rules", "name")
+	for header, name := range map[string]string{"X-App-Platform": "AppHeaderPlatform", "X-App-Version": "AppHeaderVersion"} {
+		r := byName[name]
+		require.NotEmpty(t, r, name)
+		assert.Equal(t, "Block", policy.Str(r+".action"))
+		assert.Equal(t, header, policy.Str(r+".matchConditions.2.selector"))
+		assert.True(t, policy.Bool(r+".matchConditions.2.negateCondition"))
+		assert.True(t, regexp.MustCompile(policy.Str(r+".matchConditions.1.matchValue.0")).MatchString("/healthz"))
+	}
+	assert.Empty(t, violations(graph(az), policies.FrontDoorCustomRuleLimits), "four RegEx rules: the gate's two and the headers'")
+
+	// Off by default: requests without the headers pass.
+	plain := mustPlan(t, "headers", with(contract("aws", "active-active", "us-east-1", "eu-west-1"), gate...))
+	for _, acl := range plain.Recorder.OfType(typeACL) {
+		assert.NotContains(t, rulesByName(acl, "rules", "name"), "app-header-platform")
+	}
 }

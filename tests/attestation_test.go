@@ -260,7 +260,7 @@ func TestEveryProbeThroughTheEdgeAsksForTheExemptPath(t *testing.T) {
 	az := graph(planFile(t, "../Pulumi.azure-prod.yaml"))
 	for _, s := range []policies.Stack{prod, gcp, az} {
 		require.True(t, s.Spec.Attestation.On())
-		assert.Empty(t, violations(s, policies.ProbesPassAttestation), s.Spec.Stack)
+		assert.Empty(t, violations(s, policies.ProbesExempt), s.Spec.Stack)
 	}
 	jobEnv := func(s policies.Stack) string { // the failover job's PROBE_URL entry
 		for _, r := range s.Resources {
@@ -287,13 +287,13 @@ func TestEveryProbeThroughTheEdgeAsksForTheExemptPath(t *testing.T) {
 		stack policies.Stack
 		want  string
 	}{
-		{"Route 53", mutated(t, prod, "aws:route53/healthCheck:HealthCheck", "eu-west-1", "resourcePath", "/status"), "health check asks for /status, which the attestation rules check (only / is exempt)"},
+		{"Route 53", mutated(t, prod, "aws:route53/healthCheck:HealthCheck", "eu-west-1", "resourcePath", "/status"), "health check asks for /status, which the attestation and app-header rules check (only / is exempt)"},
 		{"region watch", mutated(t, prod, "aws:sfn/stateMachine:StateMachine", "eu-west-1", "definition", watch), "region watch asks for /deep"},
 		{"uptime check", mutated(t, gcp, "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig", "", "httpCheck.path", "/ready"), "uptime check asks for /ready"},
 		{"availability test", mutated(t, az, "azure-native:insights:WebTest", "", "request.requestUrl", "https://api.example.com/ready"), "availability test asks for /ready"},
 		{"failover job", mutated(t, az, "azure-native:app:Job", "sql-failover", jobEnv(az), "https://eastus2.api.example.com/ready?deep=1"), "failover job asks for /ready"},
 	}
 	for _, c := range cases {
-		assert.Contains(t, strings.Join(messagesOf(violations(c.stack, policies.ProbesPassAttestation)), "\n"), c.want, c.name)
+		assert.Contains(t, strings.Join(messagesOf(violations(c.stack, policies.ProbesExempt)), "\n"), c.want, c.name)
 	}
 }

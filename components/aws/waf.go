@@ -83,6 +83,7 @@ const (
 	tokenAbsentLabel     = "awswaf:managed:token:absent"
 	tokenRejectedLabel   = "awswaf:managed:token:rejected"
 	attestationBodyKey   = "attestation-required"
+	headersBodyKey       = "app-headers-required"
 )
 
 // bodySizeLabel is the label the core rule set puts on a request whose body
@@ -215,6 +216,7 @@ func webACLRules(name string, args WebFirewallArgs) wafv2.WebAclRuleArray {
 		VisibilityConfig: visibility("rate-limit"),
 	})
 	rules = append(rules, gateRules(args, visibility)...)
+	rules = append(rules, headerRules(args, visibility)...)
 	for i, group := range ManagedRuleGroups {
 		statement := &wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs{
 			VendorName: pulumi.String("AWS"),
@@ -283,6 +285,11 @@ func gateBodies(args WebFirewallArgs) wafv2.WebAclCustomResponseBodyArray {
 		return nil
 	}
 	var out wafv2.WebAclCustomResponseBodyArray
+	if args.AppGate.RequireHeaders {
+		out = append(out, &wafv2.WebAclCustomResponseBodyArgs{
+			Key: pulumi.String(headersBodyKey), ContentType: pulumi.String("APPLICATION_JSON"), Content: pulumi.String(args.AppGate.HeadersBody()),
+		})
+	}
 	if args.Attestation.Enforced() {
 		out = append(out, &wafv2.WebAclCustomResponseBodyArgs{
 			Key: pulumi.String(attestationBodyKey), ContentType: pulumi.String("APPLICATION_JSON"), Content: pulumi.String(args.Attestation.Body()),
@@ -430,4 +437,62 @@ func attestationRules(args WebFirewallArgs, visibility func(string) *wafv2.WebAc
 			VisibilityConfig: visibility(components.AttestationRule),
 		},
 	}
+}
+
+// headerRules refuse, with 400 and a JSON body, an API request that lacks
+// one of the gate's headers, but for the exempt path: AND(NOT(path is the
+// exempt path), NOT(header size > 0)). A statement on a component the
+// request lacks does not match ("Request components in AWS WAF"), so the
+// NOT holds for a missing or empty header, as in the guide's "Rate limit
+// the requests that are missing a specific header". They follow the
+// version rules, before the managed groups.
+func headerRules(args WebFirewallArgs, visibility func(string) *wafv2.WebAclRuleVisibilityConfigArgs) wafv2.WebAclRuleArray {
+	if args.Scope == "CLOUDFRONT" {
+		return nil
+	}
+	var rules wafv2.WebAclRuleArray
+	for i, h := range args.AppGate.RequiredHeaders() {
+		action := &wafv2.WebAclRuleActionArgs{Block: &wafv2.WebAclRuleActionBlockArgs{
+			CustomResponse: &wafv2.WebAclRuleActionBlockCustomResponseArgs{
+				ResponseCode: pulumi.Int(400), CustomResponseBodyKey: pulumi.String(headersBodyKey),
+			},
+		}}
+		if args.Mode == components.WAFCount {
+			action = &wafv2.WebAclRuleActionArgs{Count: &wafv2.WebAclRuleActionCountArgs{}}
+		}
+		present := &wafv2.WebAclRuleStatementArgs{SizeConstraintStatement: &wafv2.WebAclRuleStatementSizeConstraintStatementArgs{
+			ComparisonOperator: pulumi.String("GT"), Size: pulumi.Int(0),
+			FieldToMatch: &wafv2.WebAclRuleStatementSizeConstraintStatementFieldToMatchArgs{
+				SingleHeader: &wafv2.WebAclRuleStatementSizeConstraintStatementFieldToMatchSingleHeaderArgs{Name: pulumi.String(strings.ToLower(h[1]))},
+			},
+			TextTransformations: wafv2.WebAclRuleStatementSizeConstraintStatementTextTransformationArray{
+				&wafv2.WebAclRuleStatementSizeConstraintStatementTextTransformationArgs{Priority: pulumi.Int(0), Type: pulumi.String("NONE")},
+			},
+		}}
+		exempt := &wafv2.WebAclRuleStatementArgs{ByteMatchStatement: &wafv2.WebAclRuleStatementByteMatchStatementArgs{
+			SearchString:         pulumi.String(args.AppGate.ExemptPath),
+			PositionalConstraint: pulumi.String("EXACTLY"),
+			FieldToMatch:         &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchArgs{UriPath: &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchUriPathArgs{}},
+			TextTransformations: wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArray{
+				&wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArgs{Priority: pulumi.Int(0), Type: pulumi.String("NONE")},
+			},
+		}}
+		not := func(st *wafv2.WebAclRuleStatementArgs) *wafv2.WebAclRuleStatementArgs {
+			return &wafv2.WebAclRuleStatementArgs{NotStatement: &wafv2.WebAclRuleStatementNotStatementArgs{Statements: wafv2.WebAclRuleStatementArray{st}}}
+		}
+		statement := not(present)
+		if args.AppGate.ExemptPath != "" {
+			statement = &wafv2.WebAclRuleStatementArgs{AndStatement: &wafv2.WebAclRuleStatementAndStatementArgs{
+				Statements: wafv2.WebAclRuleStatementArray{not(exempt), not(present)},
+			}}
+		}
+		rules = append(rules, &wafv2.WebAclRuleArgs{
+			Name:             pulumi.String(components.HeaderRule(h[0])),
+			Priority:         pulumi.Int(4 + i),
+			Action:           action,
+			Statement:        statement,
+			VisibilityConfig: visibility(components.HeaderRule(h[0])),
+		})
+	}
+	return rules
 }

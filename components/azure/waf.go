@@ -137,6 +137,7 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 			Action: pulumi.String("Block"),
 		})
 	}
+	rules = append(rules, headerRules(args)...)
 	if rule := attestationRule(args); rule != nil {
 		rules = append(rules, rule)
 	}
@@ -161,10 +162,46 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 	return w, ctx.RegisterResourceOutputs(w, pulumi.Map{"policyId": w.PolicyID})
 }
 
-// attestationRule: AND(the host is not the static host, the path is not the
-// exempt path, the attestation header is absent or empty). RequestUri is
-// matched with or without scheme and host; a missing header does not match
-// ".+", so the negated condition holds.
+// headerRules block an API request without one of the gate's headers, one
+// rule per header (a rule's conditions are ANDed), priorities 26 and 27.
+func headerRules(args WebFirewallArgs) network.CustomRuleArray {
+	var rules network.CustomRuleArray
+	for i, h := range args.AppGate.RequiredHeaders() {
+		rules = append(rules, &network.CustomRuleArgs{
+			Name: pulumi.String(components.HeaderRuleCompact(h[0])), Priority: pulumi.Int(26 + i), EnabledState: pulumi.String("Enabled"),
+			RuleType: pulumi.String("MatchRule"), MatchConditions: apiRequestWithout(args, args.AppGate.ExemptPath, h[1]), Action: pulumi.String("Block"),
+		})
+	}
+	return rules
+}
+
+// apiRequestWithout matches an API request (not to the static host, not to
+// the exempt path) that lacks a header: AND(host is not the static host,
+// path is not the exempt path, the header is absent or empty). RequestUri
+// is matched with or without scheme and host; a missing header does not
+// match ".+", so the negated condition holds.
+func apiRequestWithout(args WebFirewallArgs, exempt, header string) network.FrontDoorMatchConditionArray {
+	var conds network.FrontDoorMatchConditionArray
+	if args.StaticHostname != "" {
+		conds = append(conds, &network.FrontDoorMatchConditionArgs{
+			MatchVariable: pulumi.String("RequestHeader"), Selector: pulumi.String("Host"), Operator: pulumi.String("Equal"), NegateCondition: pulumi.Bool(true),
+			MatchValue: pulumi.StringArray{pulumi.String(strings.ToLower(args.StaticHostname))}, Transforms: pulumi.StringArray{pulumi.String("Lowercase")},
+		})
+	}
+	if exempt != "" {
+		conds = append(conds, &network.FrontDoorMatchConditionArgs{
+			MatchVariable: pulumi.String("RequestUri"), Operator: pulumi.String("RegEx"), NegateCondition: pulumi.Bool(true),
+			MatchValue: pulumi.StringArray{pulumi.String(`^(https?://[^/]+)?` + regexp.QuoteMeta(exempt) + `(\?.*)?$`)},
+		})
+	}
+	return append(conds, &network.FrontDoorMatchConditionArgs{
+		MatchVariable: pulumi.String("RequestHeader"), Selector: pulumi.String(header), Operator: pulumi.String("RegEx"), NegateCondition: pulumi.Bool(true),
+		MatchValue: pulumi.StringArray{pulumi.String(".+")},
+	})
+}
+
+// attestationRule logs or blocks an API request without the attestation
+// header (apiRequestWithout).
 func attestationRule(args WebFirewallArgs) *network.CustomRuleArgs {
 	a := args.Attestation
 	if !a.On() {
@@ -174,23 +211,7 @@ func attestationRule(args WebFirewallArgs) *network.CustomRuleArgs {
 	if a.Enforced() {
 		action = "Block"
 	}
-	var conds network.FrontDoorMatchConditionArray
-	if args.StaticHostname != "" {
-		conds = append(conds, &network.FrontDoorMatchConditionArgs{
-			MatchVariable: pulumi.String("RequestHeader"), Selector: pulumi.String("Host"), Operator: pulumi.String("Equal"), NegateCondition: pulumi.Bool(true),
-			MatchValue: pulumi.StringArray{pulumi.String(strings.ToLower(args.StaticHostname))}, Transforms: pulumi.StringArray{pulumi.String("Lowercase")},
-		})
-	}
-	if a.ExemptPath != "" {
-		conds = append(conds, &network.FrontDoorMatchConditionArgs{
-			MatchVariable: pulumi.String("RequestUri"), Operator: pulumi.String("RegEx"), NegateCondition: pulumi.Bool(true),
-			MatchValue: pulumi.StringArray{pulumi.String(`^(https?://[^/]+)?` + regexp.QuoteMeta(a.ExemptPath) + `(\?.*)?$`)},
-		})
-	}
-	conds = append(conds, &network.FrontDoorMatchConditionArgs{
-		MatchVariable: pulumi.String("RequestHeader"), Selector: pulumi.String(components.AttestationHeader), Operator: pulumi.String("RegEx"), NegateCondition: pulumi.Bool(true),
-		MatchValue: pulumi.StringArray{pulumi.String(".+")},
-	})
+	conds := apiRequestWithout(args, a.ExemptPath, components.AttestationHeader)
 	return &network.CustomRuleArgs{
 		Name: pulumi.String(components.AttestationRuleCompact), Priority: pulumi.Int(AttestationPriority), EnabledState: pulumi.String("Enabled"),
 		RuleType: pulumi.String("MatchRule"), MatchConditions: conds, Action: pulumi.String(action),

@@ -67,6 +67,10 @@ type WebFirewallArgs struct {
 // RecaptchaTokenHeader is where an app sends its reCAPTCHA action-token.
 const RecaptchaTokenHeader = "X-Recaptcha-Token"
 
+// AppHeadersPriority is the required-headers rule's place: after the
+// version rules, before attestation.
+const AppHeadersPriority = 940
+
 // AttestationPriority is the attestation rule's place: after the gate (an
 // outdated app hears "upgrade" first), before the WAF rules.
 const AttestationPriority = 950
@@ -205,9 +209,11 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 }
 
 // gateRules: for each gated platform, the platform header (lower-cased) is
-// the platform and the version header matches components.OlderThan. Header
-// keys are lower case in Cloud Armor's request.headers; the regex's
-// backslashes are doubled inside the CEL string literal.
+// the platform and the version header matches components.OlderThan, each
+// behind has() as the rules language reference recommends for a header
+// that may be missing; with RequireHeaders, a request without them is
+// refused. Header keys are lower case in Cloud Armor's request.headers;
+// the regex's backslashes are doubled inside the CEL string literal.
 func gateRules(g components.AppGate, preview pulumi.BoolInput, expr func(string) *compute.SecurityPolicyRuleMatchArgs) compute.SecurityPolicyRuleTypeArray {
 	var rules compute.SecurityPolicyRuleTypeArray
 	for i, m := range g.Matchers() {
@@ -215,8 +221,20 @@ func gateRules(g components.AppGate, preview pulumi.BoolInput, expr func(string)
 		rules = append(rules, &compute.SecurityPolicyRuleTypeArgs{
 			Description: pulumi.String(components.GateRule(p)), Priority: pulumi.Int(AppGatePriority + i),
 			Action: pulumi.String("deny(403)"), Preview: preview,
-			Match: expr(fmt.Sprintf("request.headers['%s'].lower() == '%s' && request.headers['%s'].matches('%s')",
+			Match: expr(fmt.Sprintf("has(request.headers['%[1]s']) && request.headers['%[1]s'].lower() == '%[2]s' && has(request.headers['%[3]s']) && request.headers['%[3]s'].matches('%[4]s')",
 				strings.ToLower(m.PlatformHeader), p, strings.ToLower(m.VersionHeader), strings.ReplaceAll(m.Older, `\`, `\\`))),
+		})
+	}
+	if req := g.RequiredHeaders(); len(req) > 0 {
+		// One rule for both headers: the path, then two has() of five
+		// subexpressions at most.
+		cond := fmt.Sprintf("!(has(request.headers['%s']) && has(request.headers['%s']))", strings.ToLower(req[0][1]), strings.ToLower(req[1][1]))
+		if g.ExemptPath != "" {
+			cond = fmt.Sprintf("request.path != '%s' && %s", g.ExemptPath, cond)
+		}
+		rules = append(rules, &compute.SecurityPolicyRuleTypeArgs{
+			Description: pulumi.String(components.HeaderRule("platform-version")), Priority: pulumi.Int(AppHeadersPriority),
+			Action: pulumi.String("deny(403)"), Preview: preview, Match: expr(cond),
 		})
 	}
 	return rules

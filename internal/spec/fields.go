@@ -170,6 +170,8 @@ var Fields = []Field{
 	str("appVersionHeader", components.DefaultVersionHeader, "Request header carrying the app's version; requests without it are not gated.",
 		func(s *Spec) *string { return &s.App.VersionHeader }),
 
+	boolean("appHeadersRequired", false, "Refuse API requests without appPlatformHeader or appVersionHeader (only the apps call the API; the health check path is exempt): 400 with a JSON body on AWS, 403 on Google Cloud and Azure.",
+		func(s *Spec) *bool { return &s.App.RequireHeaders }),
 	str("appAttestation", components.AttestationOff, "App attestation at every WAF: off, monitor (count requests without a valid app token) or enforce (refuse them). AWS: the AWS WAF mobile SDK token, checked by Bot Control (targeted); Google Cloud: reCAPTCHA action-tokens from a key per app in appIds, evaluated by Cloud Armor; Azure: Bot Manager at Front Door and the X-App-Attestation header required there, its App Attest / Play Integrity token verified by the app (README). The health check path is never checked.",
 		func(s *Spec) *components.AttestationMode { return &s.Attestation.Mode }),
 	object("appIds", "The app's identity per platform, required with appAttestation: {ios: <bundle id>, android: <package name>}, e.g. {ios: com.example.app, android: com.example.app}.",

@@ -273,6 +273,14 @@ func (s Spec) Home() RegionSpec { return s.Regions[0] }
 // Production reports whether this stack is a production environment, which
 // turns on the protections that get in the way of tearing down test stacks
 // (load-balancer deletion protection, for one).
+// AppGate is the minimum-version gate every WAF applies, exempting the
+// health checks' path from the required headers.
+func (s Spec) AppGate() components.AppGate {
+	g := s.App
+	g.ExemptPath = s.HealthCheck.Path
+	return g
+}
+
 // AppAttestation is the attestation every WAF applies, exempting the
 // health checks' path.
 func (s Spec) AppAttestation() components.Attestation {
