@@ -16,8 +16,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/mobile-backend/mobile-backend/internal/drill"
@@ -37,6 +39,15 @@ func run(args []string) int {
 	fs.StringVar(&c.Header, "header", drill.RegionHeader, "response header naming the answering region")
 	fs.DurationVar(&c.Interval, "interval", 2*time.Second, "time between attempts")
 	fs.DurationVar(&c.Timeout, "timeout", 30*time.Minute, "give up after")
+	c.RequestHeaders = http.Header{}
+	fs.Func("request-header", `header sent with every request, "Name: value" (repeatable): the app's platform and version headers when the stack sets appHeadersRequired`, func(v string) error {
+		name, value, ok := strings.Cut(v, ":")
+		if !ok || strings.TrimSpace(name) == "" {
+			return fmt.Errorf("%q is not \"Name: value\"", v)
+		}
+		c.RequestHeaders.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+		return nil
+	})
 	trigger := fs.String("trigger", "", "shell command that starts the planned failover")
 	failback := fs.String("failback", "", "shell command that fails back, run at the end whatever happened")
 	if err := fs.Parse(args); err != nil {

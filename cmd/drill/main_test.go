@@ -53,3 +53,22 @@ func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+func TestTheDrillPassesRequestHeadersAndRefusesAMalformedOne(t *testing.T) {
+	dir := t.TempDir()
+	var seen http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = r.Header.Clone()
+		w.Header().Set(drill.RegionHeader, "us-east-1")
+	}))
+	defer srv.Close()
+	plan := filepath.Join(dir, "plan.json")
+	require.NoError(t, os.WriteFile(plan, []byte(`{"resilience":{"rtoSeconds":{"computed":375,"objective":600}}}`), 0o600))
+	t.Setenv("GITHUB_STEP_SUMMARY", filepath.Join(dir, "summary.md"))
+	code := run([]string{"--plan", plan, "--region", "us-east-1", "--read-url", srv.URL, "--interval", "10ms", "--timeout", "2s",
+		"--request-header", "X-App-Platform: drill", "--request-header", "X-App-Version:0.0.1", "--trigger", "true"})
+	assert.Equal(t, 0, code)
+	assert.Equal(t, "drill", seen.Get("X-App-Platform"))
+	assert.Equal(t, "0.0.1", seen.Get("X-App-Version"))
+	assert.Equal(t, 2, run([]string{"--plan", plan, "--region", "us-east-1", "--read-url", srv.URL, "--request-header", "no-colon", "--trigger", "true"}))
+}

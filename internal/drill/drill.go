@@ -33,6 +33,10 @@ type Config struct {
 	Region string
 	// Header carries the answering region (default RegionHeader).
 	Header string
+	// RequestHeaders are sent with every request: the app's platform and
+	// version headers when the stack refuses requests without them
+	// (appHeadersRequired), or an attestation token.
+	RequestHeaders http.Header
 	// Interval between attempts (default 2 s); Timeout gives up (default 30 min).
 	Interval, Timeout time.Duration
 	// Client is the HTTP client (default: 10 s timeout per request).
@@ -123,6 +127,11 @@ func (c Config) answeredFrom(ctx context.Context, method, url, body string) (boo
 	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
 		return false, err.Error()
+	}
+	for name, values := range c.RequestHeaders {
+		for _, v := range values {
+			req.Header.Add(name, v)
+		}
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")

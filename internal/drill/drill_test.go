@@ -113,3 +113,23 @@ func TestTheVerdictFailsPastTheObjective(t *testing.T) {
 	_, err := Measure(context.Background(), time.Now(), Config{})
 	assert.Error(t, err)
 }
+
+func TestTheDrillSendsTheAppHeadersAStackRequires(t *testing.T) {
+	t.Parallel()
+	// A WAF that refuses requests without the app's headers (appHeadersRequired).
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-App-Platform") == "" || r.Header.Get("X-App-Version") == "" {
+			rw.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		rw.Header().Set(RegionHeader, "us-east-1")
+	}))
+	defer srv.Close()
+	c := Config{ReadURL: srv.URL, Region: "us-east-1", Interval: 10 * time.Millisecond, Timeout: 200 * time.Millisecond}
+	_, err := Measure(context.Background(), time.Now(), c)
+	require.ErrorIs(t, err, ErrTimeout, "refused without them")
+	c.RequestHeaders = http.Header{"X-App-Platform": {"drill"}, "X-App-Version": {"0.0.1"}}
+	r, err := Measure(context.Background(), time.Now(), c)
+	require.NoError(t, err)
+	assert.Equal(t, 1, r.Attempts)
+}
