@@ -96,14 +96,23 @@ var AttestationEnforced = Policy{
 	},
 }
 
-// appRules: every API WAF carries the gate's rule for each gated platform
-// and, with attestation on, the attestation rule.
+// appRules: every API WAF carries the gate's rule for each gated platform,
+// with appHeadersRequired the rules on the app's headers and, with
+// attestation on, the attestation rule.
 func appRules(s Stack) []Violation {
 	var vs []Violation
 	for _, waf := range apiWAFs(s) {
 		for _, p := range s.Spec.App.Platforms() {
 			if !waf.has(components.GateRule(p), components.GateRuleCompact(p)) {
 				vs = append(vs, violation(waf.Resource, "WAF has no minimum-version rule for %s (minAppVersions.%s)", p, p))
+			}
+		}
+		if s.Spec.App.RequireHeaders {
+			for _, which := range []string{"platform", "version"} {
+				// Cloud Armor checks both headers in one rule.
+				if !waf.has(components.HeaderRule(which), components.HeaderRuleCompact(which), components.HeaderRule("platform-version")) {
+					vs = append(vs, violation(waf.Resource, "WAF has no rule refusing requests without the %s header (appHeadersRequired)", which))
+				}
 			}
 		}
 		if a := s.Spec.Attestation; a.On() && !waf.has(components.AttestationRule, components.AttestationRuleCompact) {

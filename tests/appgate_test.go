@@ -145,6 +145,11 @@ func TestRequiredAppHeadersRefuseOtherClientsButNotTheProbes(t *testing.T) {
 		assert.True(t, regexp.MustCompile(policy.Str(r+".matchConditions.1.matchValue.0")).MatchString("/healthz"))
 	}
 	assert.Empty(t, violations(graph(az), policies.FrontDoorCustomRuleLimits), "four RegEx rules: the gate's two and the headers'")
+	for _, s := range []policies.Stack{graph(aws), graph(gcp), graph(az)} {
+		assert.Empty(t, violations(s, policies.WAFOnEveryEntry), s.Spec.Cloud)
+	}
+	noVersionRule := withoutRule(t, graph(az), typeAzWAF, "customRules.rules", "name", "AppHeaderVersion")
+	assert.Contains(t, messagesOf(violations(noVersionRule, policies.WAFOnEveryEntry)), "WAF has no rule refusing requests without the version header (appHeadersRequired)")
 
 	// Off by default: requests without the headers pass.
 	plain := mustPlan(t, "headers", with(contract("aws", "active-active", "us-east-1", "eu-west-1"), gate...))

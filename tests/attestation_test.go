@@ -21,6 +21,27 @@ func attested(cloud, mode string, regions ...string) map[string]any {
 		"appAttestation", mode, "appIds", appIDs, "healthCheckPath", "/healthz")
 }
 
+// withoutRule is a copy of a stack whose WAF policies of a type lack the
+// rule whose field (name or description) is name.
+func withoutRule(t *testing.T, s policies.Stack, typ, list, field, name string) policies.Stack {
+	t.Helper()
+	out := policies.Stack{Spec: s.Spec}
+	for _, r := range s.Resources {
+		if r.Type == typ {
+			r = cloneResource(t, r)
+			var kept []any
+			for _, rule := range r.Get(list).([]any) {
+				if rule.(map[string]any)[field] != name {
+					kept = append(kept, rule)
+				}
+			}
+			setPath(r.Inputs, list, kept)
+		}
+		out.Resources = append(out.Resources, r)
+	}
+	return out
+}
+
 // rulesByName indexes a resource's rule list by the field that names a rule.
 func rulesByName(r *mock.Resource, list, field string) map[string]string {
 	out := map[string]string{}
@@ -203,23 +224,6 @@ func TestProductionStacksGateAndPublishAndAreAdvisedToEnforceAttestation(t *test
 	az := graph(planFile(t, "../Pulumi.azure-prod.yaml"))
 	ungated := prod
 	ungated.Spec.App.Minimums = nil
-	dropRule := func(s policies.Stack, typ, list, field, name string) policies.Stack {
-		out := policies.Stack{Spec: s.Spec}
-		for _, r := range s.Resources {
-			if r.Type == typ {
-				r = cloneResource(t, r)
-				var kept []any
-				for _, rule := range r.Get(list).([]any) {
-					if rule.(map[string]any)[field] != name {
-						kept = append(kept, rule)
-					}
-				}
-				setPath(r.Inputs, list, kept)
-			}
-			out.Resources = append(out.Resources, r)
-		}
-		return out
-	}
 	cases := []struct {
 		name   string
 		stack  policies.Stack
@@ -227,13 +231,13 @@ func TestProductionStacksGateAndPublishAndAreAdvisedToEnforceAttestation(t *test
 		want   string
 	}{
 		{"no gate", ungated, policies.MobileEdge, `no minAppVersions: an app version the backend no longer supports is not turned away (environment "prod")`},
-		{"an ACL without the iOS rule", dropRule(prod, typeACL, "rules", "name", "app-version-ios"), policies.WAFOnEveryEntry, "WAF has no minimum-version rule for ios (minAppVersions.ios)"},
-		{"Cloud Armor without the Android rule", dropRule(gcp, typeArmor, "rules", "description", "app-version-android"), policies.WAFOnEveryEntry, "WAF has no minimum-version rule for android"},
+		{"an ACL without the iOS rule", withoutRule(t, prod, typeACL, "rules", "name", "app-version-ios"), policies.WAFOnEveryEntry, "WAF has no minimum-version rule for ios (minAppVersions.ios)"},
+		{"Cloud Armor without the Android rule", withoutRule(t, gcp, typeArmor, "rules", "description", "app-version-android"), policies.WAFOnEveryEntry, "WAF has no minimum-version rule for android"},
 		{"no directory", without(az, func(r *mock.Resource) bool {
 			return r.Type == "azure-native:storage:Blob" && r.Str("blobName") == components.DirectoryObject
 		}), policies.MobileEdge, "the region directory .well-known/mobile-backend.json is not published"},
-		{"Front Door without the attestation rule", dropRule(az, typeAzWAF, "customRules.rules", "name", "AppAttestation"), policies.WAFOnEveryEntry, "WAF has no attestation rule (appAttestation is monitor)"},
-		{"an ACL without the attestation rule", dropRule(prod, typeACL, "rules", "name", components.AttestationRule), policies.WAFOnEveryEntry, "WAF has no attestation rule"},
+		{"Front Door without the attestation rule", withoutRule(t, az, typeAzWAF, "customRules.rules", "name", "AppAttestation"), policies.WAFOnEveryEntry, "WAF has no attestation rule (appAttestation is monitor)"},
+		{"an ACL without the attestation rule", withoutRule(t, prod, typeACL, "rules", "name", components.AttestationRule), policies.WAFOnEveryEntry, "WAF has no attestation rule"},
 	}
 	for _, c := range cases {
 		vs := violations(c.stack, c.policy)

@@ -233,7 +233,7 @@ func gateRules(g components.AppGate, preview pulumi.BoolInput, expr func(string)
 			cond = fmt.Sprintf("request.path != '%s' && %s", g.ExemptPath, cond)
 		}
 		rules = append(rules, &compute.SecurityPolicyRuleTypeArgs{
-			Description: pulumi.String(components.HeaderRule("platform-version")), Priority: pulumi.Int(AppHeadersPriority),
+			Description: pulumi.String(components.HeaderRule("platform-version")), Priority: pulumi.Int(AppHeadersPriority), // both headers, one rule
 			Action: pulumi.String("deny(403)"), Preview: preview, Match: expr(cond),
 		})
 	}
