@@ -14,7 +14,7 @@ var awsManagedGroups = []string{"AWSManagedRulesCommonRuleSet", "AWSManagedRules
 // managed rules and a rate limit.
 var WAFOnEveryEntry = Policy{
 	Name:        "waf-on-every-entry",
-	Description: "Every load balancer/distribution/backend service/Front Door domain has a WAF with the managed rules and a rate limit; every API WAF has the minimum-version rule of each platform in minAppVersions and, with appAttestation on, the attestation rule.",
+	Description: "Every load balancer/distribution/backend service/Front Door domain has a WAF with the managed rules and a rate limit; every API WAF has the minimum-version rule of each platform in minAppVersions, with appHeadersRequired the rules on the app's headers, and with appAttestation on the attestation rule.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		var vs []Violation
