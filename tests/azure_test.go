@@ -603,9 +603,14 @@ func TestAzureDataIsEncryptedWithEachRegionsRotatingKeyVaultKey(t *testing.T) {
 func TestAzureKeepsWeeklyLongTermBackupsAndPointInTimeRestoreOfBlobs(t *testing.T) {
 	t.Parallel()
 	res := mustPlan(t, "ltr", with(contract("azure", "active-active", "northeurope", "westeurope"), "rtoSeconds", 3900, "backupCopyRetentionDays", 90))
-	ltr := one(t, res.Recorder.OfType("azure-native:sql:LongTermRetentionPolicy"), "long-term retention")
-	assert.Equal(t, "P13W", ltr.Str("weeklyRetention"), "90 days rounded up to whole weeks, in geo-redundant storage")
-	assert.Equal(t, "northeurope", ltr.Region, "on the primary database")
+	ltrs := res.Recorder.OfType("azure-native:sql:LongTermRetentionPolicy")
+	require.Len(t, ltrs, 2, "on every member: a promoted secondary keeps taking them")
+	databases := byRegion(res, "azure-native:sql:Database", "databaseName")
+	for _, ltr := range ltrs {
+		assert.Equal(t, "P13W", ltr.Str("weeklyRetention"), "90 days rounded up to whole weeks, in geo-redundant storage")
+		assert.Equal(t, databases[ltr.Region], ltr.Str("databaseName"), "the policy of %s's own database", ltr.Region)
+	}
+	assert.ElementsMatch(t, []string{"northeurope", "westeurope"}, []string{ltrs[0].Region, ltrs[1].Region})
 	for _, p := range res.Recorder.OfType("azure-native:storage:BlobServiceProperties") {
 		assert.True(t, p.Bool("restorePolicy.enabled"))
 		assert.Equal(t, 6, p.Int("restorePolicy.days"), "a day short of the 7 days of soft delete")

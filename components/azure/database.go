@@ -37,7 +37,8 @@ type GlobalDatabaseArgs struct {
 	// automatic failover at all, a person decides (failoverAutomation notify).
 	ManualFailover bool
 	// LongTermRetentionWeeks keeps a weekly full backup of the primary
-	// database this many weeks, in geo-redundant (paired-region) storage;
+	// database this many weeks, in geo-redundant (paired-region) storage,
+	// set on every member so that a promoted secondary keeps taking them;
 	// zero keeps none.
 	LongTermRetentionWeeks int
 	// Keys, when set, encrypt every server's databases (TDE) with the
@@ -196,14 +197,23 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 	}, child, pulumi.Provider(primary.Provider)); err != nil {
 		return nil, err
 	}
-	if args.LongTermRetentionWeeks > 0 {
-		if _, err := sql.NewLongTermRetentionPolicy(ctx, fmt.Sprintf("%s-%s-ltr", name, primary.Name), &sql.LongTermRetentionPolicyArgs{
-			ServerName: servers[primary.Name].Name, DatabaseName: db.Name, ResourceGroupName: primary.ResourceGroup,
+	// The same long-term retention on every member: a geo-secondary takes
+	// no backups until it becomes the primary, and then keeps taking them
+	// ("Long-term retention", Geo-replication and long-term backup
+	// retention: configure the same LTR policy on the secondary).
+	ltr := func(r Region, database *sql.Database) error {
+		if args.LongTermRetentionWeeks <= 0 {
+			return nil
+		}
+		_, err := sql.NewLongTermRetentionPolicy(ctx, fmt.Sprintf("%s-%s-ltr", name, r.Name), &sql.LongTermRetentionPolicyArgs{
+			ServerName: servers[r.Name].Name, DatabaseName: database.Name, ResourceGroupName: r.ResourceGroup,
 			PolicyName:      pulumi.String("default"),
 			WeeklyRetention: pulumi.String(fmt.Sprintf("P%dW", args.LongTermRetentionWeeks)),
-		}, child, pulumi.Provider(primary.Provider)); err != nil {
-			return nil, err
-		}
+		}, child, pulumi.Provider(r.Provider))
+		return err
+	}
+	if err := ltr(primary, db); err != nil {
+		return nil, err
 	}
 	var secondaryOfGroup pulumi.Resource
 	for i, r := range args.Regions[1:] {
@@ -223,6 +233,9 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 			return nil, err
 		}
 		g.DatabaseIDs = append(g.DatabaseIDs, sec.ID())
+		if err := ltr(r, sec); err != nil {
+			return nil, err
+		}
 		if i == 0 {
 			secondaryOfGroup = sec
 		}
