@@ -125,42 +125,12 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 		})
 	}
 	rules = append(rules, gateRules(args.AppGate, preview, expr)...)
-	siteKeys, linked := pulumi.StringMap{}, pulumi.StringArray{}
-	if a := args.Attestation; a.On() {
-		for _, p := range a.Platforms() {
-			key, err := recaptcha.NewEnterpriseKey(ctx, name+"-"+p, &recaptcha.EnterpriseKeyArgs{
-				DisplayName: pulumi.String(resourceName(name+"-"+p, 63)),
-				IosSettings: func() recaptcha.EnterpriseKeyIosSettingsPtrInput {
-					if p != "ios" {
-						return nil
-					}
-					return &recaptcha.EnterpriseKeyIosSettingsArgs{AllowedBundleIds: pulumi.StringArray{pulumi.String(a.AppIDs[p])}}
-				}(),
-				AndroidSettings: func() recaptcha.EnterpriseKeyAndroidSettingsPtrInput {
-					if p != "android" {
-						return nil
-					}
-					return &recaptcha.EnterpriseKeyAndroidSettingsArgs{AllowedPackageNames: pulumi.StringArray{pulumi.String(a.AppIDs[p])}}
-				}(),
-				WafSettings: &recaptcha.EnterpriseKeyWafSettingsArgs{WafService: pulumi.String("CA"), WafFeature: pulumi.String("ACTION_TOKEN")},
-			}, pulumi.Parent(w))
-			if err != nil {
-				return nil, fmt.Errorf("recaptcha key %s: %w", p, err)
-			}
-			siteKeys[p], linked = key.Name, append(linked, key.Name)
-		}
-		cond := "!token.recaptcha_action.valid"
-		if a.ExemptPath != "" {
-			cond = fmt.Sprintf("request.path != '%s' && %s", a.ExemptPath, cond)
-		}
-		match := expr(cond)
-		match.ExprOptions = &compute.SecurityPolicyRuleMatchExprOptionsArgs{
-			RecaptchaOptions: &compute.SecurityPolicyRuleMatchExprOptionsRecaptchaOptionsArgs{ActionTokenSiteKeys: linked},
-		}
-		rules = append(rules, &compute.SecurityPolicyRuleTypeArgs{
-			Description: pulumi.String(components.AttestationRule), Priority: pulumi.Int(AttestationPriority),
-			Action: pulumi.String("deny(403)"), Preview: pulumi.Bool(!a.Enforced() || args.Mode == components.WAFCount), Match: match,
-		})
+	siteKeys, attest, err := attestationRule(ctx, name, args, expr, pulumi.Parent(w))
+	if err != nil {
+		return nil, err
+	}
+	if attest != nil {
+		rules = append(rules, attest)
 	}
 	rules = append(rules, &compute.SecurityPolicyRuleTypeArgs{
 		Description: pulumi.String("rate-limit"), Priority: pulumi.Int(RateLimitPriority),
@@ -206,6 +176,46 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 	w.PolicyID = policy.ID().ToStringOutput()
 	w.SiteKeys = siteKeys.ToStringMapOutput()
 	return w, ctx.RegisterResourceOutputs(w, pulumi.Map{"policyId": w.PolicyID, "siteKeys": w.SiteKeys})
+}
+
+// attestationRule makes a reCAPTCHA action-token key per app and the rule
+// that evaluates the token against those keys only; nil when attestation
+// is off.
+func attestationRule(ctx *pulumi.Context, name string, args WebFirewallArgs, expr func(string) *compute.SecurityPolicyRuleMatchArgs, opts ...pulumi.ResourceOption) (pulumi.StringMap, *compute.SecurityPolicyRuleTypeArgs, error) {
+	siteKeys, linked := pulumi.StringMap{}, pulumi.StringArray{}
+	a := args.Attestation
+	if !a.On() {
+		return siteKeys, nil, nil
+	}
+	for _, p := range a.Platforms() {
+		keyArgs := &recaptcha.EnterpriseKeyArgs{
+			DisplayName: pulumi.String(resourceName(name+"-"+p, 63)),
+			WafSettings: &recaptcha.EnterpriseKeyWafSettingsArgs{WafService: pulumi.String("CA"), WafFeature: pulumi.String("ACTION_TOKEN")},
+		}
+		switch p {
+		case "ios":
+			keyArgs.IosSettings = &recaptcha.EnterpriseKeyIosSettingsArgs{AllowedBundleIds: pulumi.StringArray{pulumi.String(a.AppIDs[p])}}
+		case "android":
+			keyArgs.AndroidSettings = &recaptcha.EnterpriseKeyAndroidSettingsArgs{AllowedPackageNames: pulumi.StringArray{pulumi.String(a.AppIDs[p])}}
+		}
+		key, err := recaptcha.NewEnterpriseKey(ctx, name+"-"+p, keyArgs, opts...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("recaptcha key %s: %w", p, err)
+		}
+		siteKeys[p], linked = key.Name, append(linked, key.Name)
+	}
+	cond := "!token.recaptcha_action.valid"
+	if a.ExemptPath != "" {
+		cond = fmt.Sprintf("request.path != '%s' && %s", a.ExemptPath, cond)
+	}
+	match := expr(cond)
+	match.ExprOptions = &compute.SecurityPolicyRuleMatchExprOptionsArgs{
+		RecaptchaOptions: &compute.SecurityPolicyRuleMatchExprOptionsRecaptchaOptionsArgs{ActionTokenSiteKeys: linked},
+	}
+	return siteKeys, &compute.SecurityPolicyRuleTypeArgs{
+		Description: pulumi.String(components.AttestationRule), Priority: pulumi.Int(AttestationPriority),
+		Action: pulumi.String("deny(403)"), Preview: pulumi.Bool(!a.Enforced() || args.Mode == components.WAFCount), Match: match,
+	}, nil
 }
 
 // gateRules: for each gated platform, the platform header (lower-cased) is
