@@ -30,9 +30,7 @@ type AppGate struct {
 func HeaderRule(which string) string { return "app-header-" + which }
 
 // HeaderRuleCompact is HeaderRule without the hyphens, e.g. AppHeaderVersion.
-func HeaderRuleCompact(which string) string {
-	return "AppHeader" + strings.ToUpper(which[:1]) + which[1:]
-}
+func HeaderRuleCompact(which string) string { return "AppHeader" + capitalized(which) }
 
 // RequiredHeaders are the headers RequireHeaders asks for, by role
 // (platform, version), defaulted; none unless RequireHeaders.
@@ -74,9 +72,10 @@ const UpgradeRequiredStatus = 426
 func GateRule(platform string) string { return "app-version-" + platform }
 
 // GateRuleCompact is GateRule without the hyphens, e.g. AppVersionIos.
-func GateRuleCompact(platform string) string {
-	return "AppVersion" + strings.ToUpper(platform[:1]) + platform[1:]
-}
+func GateRuleCompact(platform string) string { return "AppVersion" + capitalized(platform) }
+
+// capitalized is a word with its first letter in upper case.
+func capitalized(word string) string { return strings.ToUpper(word[:1]) + word[1:] }
 
 // Enabled reports whether any platform has a minimum.
 func (g AppGate) Enabled() bool { return len(g.Minimums) > 0 }

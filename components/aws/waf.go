@@ -314,18 +314,10 @@ func gateRules(args WebFirewallArgs, visibility func(string) *wafv2.WebAclRuleVi
 	var rules wafv2.WebAclRuleArray
 	for i, m := range args.AppGate.Matchers() {
 		p := m.Platform
-		action := &wafv2.WebAclRuleActionArgs{Block: &wafv2.WebAclRuleActionBlockArgs{
-			CustomResponse: &wafv2.WebAclRuleActionBlockCustomResponseArgs{
-				ResponseCode: pulumi.Int(components.UpgradeRequiredStatus), CustomResponseBodyKey: pulumi.String(gateKey(p)),
-			},
-		}}
-		if args.Mode == components.WAFCount {
-			action = &wafv2.WebAclRuleActionArgs{Count: &wafv2.WebAclRuleActionCountArgs{}}
-		}
 		rules = append(rules, &wafv2.WebAclRuleArgs{
 			Name:     pulumi.String(components.GateRule(p)),
 			Priority: pulumi.Int(2 + i),
-			Action:   action,
+			Action:   refuse(components.UpgradeRequiredStatus, gateKey(p), args.Mode == components.WAFCount),
 			Statement: &wafv2.WebAclRuleStatementArgs{AndStatement: &wafv2.WebAclRuleStatementAndStatementArgs{
 				Statements: wafv2.WebAclRuleStatementArray{
 					&wafv2.WebAclRuleStatementArgs{ByteMatchStatement: &wafv2.WebAclRuleStatementByteMatchStatementArgs{
@@ -376,14 +368,8 @@ func attestationRules(args WebFirewallArgs, visibility func(string) *wafv2.WebAc
 	}
 	counting := !a.Enforced() || args.Mode == components.WAFCount
 	override := &wafv2.WebAclRuleOverrideActionArgs{None: &wafv2.WebAclRuleOverrideActionNoneArgs{}}
-	action := &wafv2.WebAclRuleActionArgs{Block: &wafv2.WebAclRuleActionBlockArgs{
-		CustomResponse: &wafv2.WebAclRuleActionBlockCustomResponseArgs{
-			ResponseCode: pulumi.Int(403), CustomResponseBodyKey: pulumi.String(attestationBodyKey),
-		},
-	}}
 	if counting {
 		override = &wafv2.WebAclRuleOverrideActionArgs{Count: &wafv2.WebAclRuleOverrideActionCountArgs{}}
-		action = &wafv2.WebAclRuleActionArgs{Count: &wafv2.WebAclRuleActionCountArgs{}}
 	}
 	group := &wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs{
 		VendorName: pulumi.String("AWS"),
@@ -401,16 +387,7 @@ func attestationRules(args WebFirewallArgs, visibility func(string) *wafv2.WebAc
 		// label rule below passes them too.
 		group.ScopeDownStatement = &wafv2.WebAclRuleStatementManagedRuleGroupStatementScopeDownStatementArgs{
 			NotStatement: &wafv2.WebAclRuleStatementManagedRuleGroupStatementScopeDownStatementNotStatementArgs{
-				Statements: wafv2.WebAclRuleStatementArray{&wafv2.WebAclRuleStatementArgs{
-					ByteMatchStatement: &wafv2.WebAclRuleStatementByteMatchStatementArgs{
-						SearchString:         pulumi.String(a.ExemptPath),
-						PositionalConstraint: pulumi.String("EXACTLY"),
-						FieldToMatch:         &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchArgs{UriPath: &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchUriPathArgs{}},
-						TextTransformations: wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArray{
-							&wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArgs{Priority: pulumi.Int(0), Type: pulumi.String("NONE")},
-						},
-					},
-				}},
+				Statements: wafv2.WebAclRuleStatementArray{exactPath(a.ExemptPath)},
 			},
 		}
 	}
@@ -430,7 +407,7 @@ func attestationRules(args WebFirewallArgs, visibility func(string) *wafv2.WebAc
 		&wafv2.WebAclRuleArgs{
 			Name:     pulumi.String(components.AttestationRule),
 			Priority: pulumi.Int(11 + len(ManagedRuleGroups)),
-			Action:   action,
+			Action:   refuse(403, attestationBodyKey, counting),
 			Statement: &wafv2.WebAclRuleStatementArgs{OrStatement: &wafv2.WebAclRuleStatementOrStatementArgs{
 				Statements: wafv2.WebAclRuleStatementArray{label(tokenAbsentLabel), label(tokenRejectedLabel)},
 			}},
@@ -452,14 +429,6 @@ func headerRules(args WebFirewallArgs, visibility func(string) *wafv2.WebAclRule
 	}
 	var rules wafv2.WebAclRuleArray
 	for i, h := range args.AppGate.RequiredHeaders() {
-		action := &wafv2.WebAclRuleActionArgs{Block: &wafv2.WebAclRuleActionBlockArgs{
-			CustomResponse: &wafv2.WebAclRuleActionBlockCustomResponseArgs{
-				ResponseCode: pulumi.Int(400), CustomResponseBodyKey: pulumi.String(headersBodyKey),
-			},
-		}}
-		if args.Mode == components.WAFCount {
-			action = &wafv2.WebAclRuleActionArgs{Count: &wafv2.WebAclRuleActionCountArgs{}}
-		}
 		present := &wafv2.WebAclRuleStatementArgs{SizeConstraintStatement: &wafv2.WebAclRuleStatementSizeConstraintStatementArgs{
 			ComparisonOperator: pulumi.String("GT"), Size: pulumi.Int(0),
 			FieldToMatch: &wafv2.WebAclRuleStatementSizeConstraintStatementFieldToMatchArgs{
@@ -469,30 +438,48 @@ func headerRules(args WebFirewallArgs, visibility func(string) *wafv2.WebAclRule
 				&wafv2.WebAclRuleStatementSizeConstraintStatementTextTransformationArgs{Priority: pulumi.Int(0), Type: pulumi.String("NONE")},
 			},
 		}}
-		exempt := &wafv2.WebAclRuleStatementArgs{ByteMatchStatement: &wafv2.WebAclRuleStatementByteMatchStatementArgs{
-			SearchString:         pulumi.String(args.AppGate.ExemptPath),
-			PositionalConstraint: pulumi.String("EXACTLY"),
-			FieldToMatch:         &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchArgs{UriPath: &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchUriPathArgs{}},
-			TextTransformations: wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArray{
-				&wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArgs{Priority: pulumi.Int(0), Type: pulumi.String("NONE")},
-			},
-		}}
 		not := func(st *wafv2.WebAclRuleStatementArgs) *wafv2.WebAclRuleStatementArgs {
 			return &wafv2.WebAclRuleStatementArgs{NotStatement: &wafv2.WebAclRuleStatementNotStatementArgs{Statements: wafv2.WebAclRuleStatementArray{st}}}
 		}
 		statement := not(present)
 		if args.AppGate.ExemptPath != "" {
 			statement = &wafv2.WebAclRuleStatementArgs{AndStatement: &wafv2.WebAclRuleStatementAndStatementArgs{
-				Statements: wafv2.WebAclRuleStatementArray{not(exempt), not(present)},
+				Statements: wafv2.WebAclRuleStatementArray{not(exactPath(args.AppGate.ExemptPath)), not(present)},
 			}}
 		}
 		rules = append(rules, &wafv2.WebAclRuleArgs{
 			Name:             pulumi.String(components.HeaderRule(h[0])),
 			Priority:         pulumi.Int(4 + i),
-			Action:           action,
+			Action:           refuse(400, headersBodyKey, args.Mode == components.WAFCount),
 			Statement:        statement,
 			VisibilityConfig: visibility(components.HeaderRule(h[0])),
 		})
 	}
 	return rules
+}
+
+// refuse is an app rule's action: block with a status and one of the ACL's
+// custom bodies, or only count.
+func refuse(status int, bodyKey string, counting bool) *wafv2.WebAclRuleActionArgs {
+	if counting {
+		return &wafv2.WebAclRuleActionArgs{Count: &wafv2.WebAclRuleActionCountArgs{}}
+	}
+	return &wafv2.WebAclRuleActionArgs{Block: &wafv2.WebAclRuleActionBlockArgs{
+		CustomResponse: &wafv2.WebAclRuleActionBlockCustomResponseArgs{
+			ResponseCode: pulumi.Int(status), CustomResponseBodyKey: pulumi.String(bodyKey),
+		},
+	}}
+}
+
+// exactPath matches a request for exactly this URI path (the health
+// checks' path, which the app rules exempt).
+func exactPath(path string) *wafv2.WebAclRuleStatementArgs {
+	return &wafv2.WebAclRuleStatementArgs{ByteMatchStatement: &wafv2.WebAclRuleStatementByteMatchStatementArgs{
+		SearchString:         pulumi.String(path),
+		PositionalConstraint: pulumi.String("EXACTLY"),
+		FieldToMatch:         &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchArgs{UriPath: &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchUriPathArgs{}},
+		TextTransformations: wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArray{
+			&wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArgs{Priority: pulumi.Int(0), Type: pulumi.String("NONE")},
+		},
+	}}
 }

@@ -135,7 +135,7 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 	grant, err := authorization.NewRoleAssignment(ctx, name+"-may-fail-over", &authorization.RoleAssignmentArgs{
 		PrincipalId:      identity.PrincipalID,
 		PrincipalType:    pulumi.String("ServicePrincipal"),
-		RoleDefinitionId: pulumi.Sprintf("/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/%s", args.Subscription, roleID),
+		RoleDefinitionId: roleDefinitionID(args.Subscription, roleID),
 		Scope:            args.ServerID,
 	}, child, pulumi.DependsOn([]pulumi.Resource{role}))
 	if err != nil {
@@ -145,7 +145,7 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 	reads, err := authorization.NewRoleAssignment(ctx, name+"-reads-front-door", &authorization.RoleAssignmentArgs{
 		PrincipalId:      identity.PrincipalID,
 		PrincipalType:    pulumi.String("ServicePrincipal"),
-		RoleDefinitionId: pulumi.Sprintf("/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/%s", args.Subscription, MonitoringReader),
+		RoleDefinitionId: roleDefinitionID(args.Subscription, MonitoringReader),
 		Scope:            args.FrontDoorID,
 	}, child)
 	if err != nil {

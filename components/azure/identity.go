@@ -36,3 +36,11 @@ func NewIdentity(ctx *pulumi.Context, name, physicalName, component string, rg p
 	}, id, opts...)
 	return id, err
 }
+
+// roleDefinitionID is the id a role assignment names a role by: the
+// subscription-level id of its definition
+// (/subscriptions/{s}/providers/Microsoft.Authorization/roleDefinitions/{guid}),
+// built from the GUID at hand.
+func roleDefinitionID(subscription any, role any) pulumi.StringOutput {
+	return pulumi.Sprintf("/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/%s", subscription, role)
+}

@@ -125,7 +125,7 @@ func NewEncryptionKeys(ctx *pulumi.Context, name string, args EncryptionKeysArgs
 			ra, err := authorization.NewRoleAssignment(ctx, fmt.Sprintf("%s-%s-uses-%s", name, p.Name, v.Name), &authorization.RoleAssignmentArgs{
 				PrincipalId:      principals[p.Name],
 				PrincipalType:    pulumi.String("ServicePrincipal"),
-				RoleDefinitionId: pulumi.Sprintf("/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/%s", args.Subscription, KeyVaultCryptoServiceEncryptionUser),
+				RoleDefinitionId: roleDefinitionID(args.Subscription, KeyVaultCryptoServiceEncryptionUser),
 				Scope:            vaults[v.Name].ID(),
 			}, child, pulumi.Provider(v.Provider))
 			if err != nil {

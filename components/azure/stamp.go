@@ -76,7 +76,7 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 		if _, err := authorization.NewRoleAssignment(ctx, name+suffix, &authorization.RoleAssignmentArgs{
 			PrincipalId:      compute.IdentityPrincipalID,
 			PrincipalType:    pulumi.String("ServicePrincipal"),
-			RoleDefinitionId: pulumi.Sprintf("/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/%s", args.Subscription, role),
+			RoleDefinitionId: roleDefinitionID(args.Subscription, role),
 			Scope:            args.Storage.Account(other).ID(),
 		}, r.In()); err != nil {
 			return nil, err
