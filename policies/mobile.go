@@ -190,10 +190,8 @@ var ProbesExempt = Policy{
 			probe(w, "availability test", w.Str("request.requestUrl"))
 		}
 		for _, j := range s.OfType("azure-native:app:Job") {
-			for i := 0; i < j.Len("template.containers.0.env"); i++ {
-				if j.Str(fmt.Sprintf("template.containers.0.env.%d.name", i)) == "PROBE_URL" {
-					probe(j, "failover job", j.Str(fmt.Sprintf("template.containers.0.env.%d.value", i)))
-				}
+			if u := envValue(j, "template.containers.0.env", "PROBE_URL"); u != "" {
+				probe(j, "failover job", u)
 			}
 		}
 		return vs
