@@ -367,11 +367,11 @@ func (g *GlobalDatabase) ClusterArn(region string) pulumi.StringOutput { return 
 // TaskStatements are the permissions a region's tasks need: connect as
 // AppDatabaseUser with IAM authentication to the region's cluster (reads
 // locally; writes go to the writer, or are forwarded by the local cluster).
-func (g *GlobalDatabase) TaskStatements(region, account string) pulumi.AnyOutput {
+func (g *GlobalDatabase) TaskStatements(region, account string) pulumi.Output {
 	return g.clusterResourceIDs[region].ApplyT(func(id string) []Statement {
 		return []Statement{{Sid: "ConnectWithIAM", Effect: "Allow", Action: []string{"rds-db:connect"},
 			Resource: []string{fmt.Sprintf("arn:aws:rds-db:%s:%s:dbuser:%s/%s", region, account, id, AppDatabaseUser)}}}
-	}).(pulumi.AnyOutput)
+	})
 }
 
 // replaceRegion rewrites the region field of an ARN.

@@ -234,13 +234,13 @@ type promotionGrant struct {
 	HealthCheck string
 }
 
-func promotionArns(p *Promotion) pulumi.AnyOutput {
+func promotionArns(p *Promotion) pulumi.Output {
 	if p == nil {
-		return pulumi.ToOutput(promotionGrant{}).(pulumi.AnyOutput)
+		return pulumi.ToOutput(promotionGrant{})
 	}
 	return pulumi.All(p.GlobalClusterArn, p.MemberArns, p.HealthCheckID).ApplyT(func(v []any) promotionGrant {
 		return promotionGrant{RDS: append([]string{v[0].(string)}, v[1].([]string)...), HealthCheck: "arn:aws:route53:::healthcheck/" + v[2].(string)}
-	}).(pulumi.AnyOutput)
+	})
 }
 
 // watchPolicy is what the state machine may do: call the one health URL

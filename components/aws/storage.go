@@ -350,7 +350,10 @@ func strs(v []any) []string {
 
 // TaskStatements let a region's tasks read and write objects in that region's
 // bucket (replication carries them everywhere else) with the region's key.
-func (st *ReplicatedStorage) TaskStatements(region string, keyArn pulumi.StringInput) pulumi.AnyOutput {
+// The TaskStatements return a pulumi.Output of []Statement, not an AnyOutput:
+// naming AnyOutput costs every package that does 2 to 3 s of compile
+// (components/buildtime_test.go).
+func (st *ReplicatedStorage) TaskStatements(region string, keyArn pulumi.StringInput) pulumi.Output {
 	return pulumi.All(st.buckets[region].Arn, keyArn).ApplyT(func(v []any) []Statement {
 		bucket, key := v[0].(string), v[1].(string)
 		return []Statement{
@@ -358,7 +361,7 @@ func (st *ReplicatedStorage) TaskStatements(region string, keyArn pulumi.StringI
 			{Sid: "ListUploads", Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: []string{bucket}},
 			{Sid: "UploadsKey", Effect: "Allow", Action: []string{"kms:Decrypt", "kms:GenerateDataKey"}, Resource: []string{key}},
 		}
-	}).(pulumi.AnyOutput)
+	})
 }
 
 // replicationRole is S3's role for replicating between the buckets, trusted

@@ -82,14 +82,14 @@ func NewGlobalTable(ctx *pulumi.Context, name string, args GlobalTableArgs, opts
 
 // TaskStatements let a region's tasks read and write the table through that
 // region's replica.
-func (t *GlobalTable) TaskStatements(region string) pulumi.AnyOutput {
+func (t *GlobalTable) TaskStatements(region string) pulumi.Output {
 	return t.Arn.ApplyT(func(arn string) []Statement {
 		local := replaceRegion(arn, region)
 		return []Statement{{Sid: "SessionTable", Effect: "Allow",
 			Action: []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
 				"dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"},
 			Resource: []string{local, local + "/index/*"}}}
-	}).(pulumi.AnyOutput)
+	})
 }
 
 // Environment tells a region's tasks where the table is.

@@ -5,7 +5,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/pulumi/pulumi-azure-native-sdk/app/v2"
+	"github.com/mobile-backend/mobile-backend/components/azure/internal/job"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -86,36 +86,24 @@ func NewDatabaseUsers(ctx *pulumi.Context, name string, args DatabaseUsersArgs, 
 		"apt-get update -qq && apt-get install -y -qq sqlcmd >/dev/null",
 		`sqlcmd -S "tcp:$DB_SERVER,1433" -d "$DB_NAME" --authentication-method=ActiveDirectoryManagedIdentity -U "$AZURE_CLIENT_ID" -b -l 30 -Q "$DB_USERS_SQL"`,
 	}, "\n")
-	job, err := app.NewJob(ctx, name, &app.JobArgs{
-		JobName:           pulumi.String(resourceName(name, 32)),
-		ResourceGroupName: args.ResourceGroup,
-		Location:          pulumi.String(args.Region),
-		EnvironmentId:     args.EnvironmentID,
-		Identity:          &app.ManagedServiceIdentityArgs{Type: pulumi.String("UserAssigned"), UserAssignedIdentities: pulumi.StringArray{args.Admin.ID()}},
-		Configuration: &app.JobConfigurationArgs{
-			TriggerType:           pulumi.String("Schedule"),
-			ScheduleTriggerConfig: &app.JobConfigurationScheduleTriggerConfigArgs{CronExpression: pulumi.String(DatabaseUsersSchedule), Parallelism: pulumi.Int(1), ReplicaCompletionCount: pulumi.Int(1)},
-			ReplicaTimeout:        pulumi.Int(900),
-			ReplicaRetryLimit:     pulumi.Int(2), // the admin's sign-in may need a few minutes after the server is made
+	jobName, err := job.NewScheduled(ctx, name, job.Args{
+		JobName: resourceName(name, 32), ResourceGroup: args.ResourceGroup, Location: args.Region,
+		EnvironmentID: args.EnvironmentID, IdentityID: args.Admin.ID(),
+		Cron: DatabaseUsersSchedule, Timeout: 900,
+		RetryLimit: 2, // the admin's sign-in may need a few minutes after the server is made
+		Container:  "db-users", Image: DatabaseUsersImage, Script: pulumi.String(command),
+		Env: []job.Env{
+			{Name: "DB_SERVER", Value: args.Server},
+			{Name: "DB_NAME", Value: pulumi.String(args.Database)},
+			{Name: "AZURE_CLIENT_ID", Value: args.Admin.ClientID},
+			{Name: "DB_USERS_SQL", Value: d.Script},
 		},
-		Template: &app.JobTemplateArgs{Containers: app.ContainerArray{&app.ContainerArgs{
-			Name:    pulumi.String("db-users"),
-			Image:   pulumi.String(DatabaseUsersImage),
-			Command: pulumi.StringArray{pulumi.String("/bin/bash"), pulumi.String("-c"), pulumi.String(command)},
-			Env: app.EnvironmentVarArray{
-				&app.EnvironmentVarArgs{Name: pulumi.String("DB_SERVER"), Value: args.Server},
-				&app.EnvironmentVarArgs{Name: pulumi.String("DB_NAME"), Value: pulumi.String(args.Database)},
-				&app.EnvironmentVarArgs{Name: pulumi.String("AZURE_CLIENT_ID"), Value: args.Admin.ClientID},
-				&app.EnvironmentVarArgs{Name: pulumi.String("DB_USERS_SQL"), Value: d.Script},
-			},
-			Resources: &app.ContainerResourcesArgs{Cpu: pulumi.Float64(0.5), Memory: pulumi.String("1Gi")},
-		}}},
-		Tags: args.Tags,
+		CPU: 0.5, Memory: "1Gi", Tags: args.Tags,
 	}, pulumi.Parent(d))
 	if err != nil {
 		return nil, err
 	}
-	d.JobName = job.Name
+	d.JobName = jobName
 	return d, ctx.RegisterResourceOutputs(d, pulumi.Map{"jobName": d.JobName, "script": d.Script})
 }
 

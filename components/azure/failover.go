@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pulumi/pulumi-azure-native-sdk/app/v2"
+	"github.com/mobile-backend/mobile-backend/components/azure/internal/job"
 	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -151,38 +151,23 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 	if err != nil {
 		return nil, err
 	}
-	env := func(k string, v pulumi.StringInput) *app.EnvironmentVarArgs {
-		return &app.EnvironmentVarArgs{Name: pulumi.String(k), Value: v}
-	}
-	job, err := app.NewJob(ctx, name, &app.JobArgs{
-		JobName:           pulumi.String(resourceName(name, 32)),
-		ResourceGroupName: args.Region.ResourceGroup,
-		Location:          pulumi.String(args.Region.Name),
-		EnvironmentId:     args.EnvironmentID,
-		Identity:          &app.ManagedServiceIdentityArgs{Type: pulumi.String("UserAssigned"), UserAssignedIdentities: pulumi.StringArray{identity.ID()}},
-		Configuration: &app.JobConfigurationArgs{
-			TriggerType:           pulumi.String("Schedule"),
-			ScheduleTriggerConfig: &app.JobConfigurationScheduleTriggerConfigArgs{CronExpression: pulumi.String(SQLFailoverSchedule), Parallelism: pulumi.Int(1), ReplicaCompletionCount: pulumi.Int(1)},
-			ReplicaTimeout:        pulumi.Int(240),
-			ReplicaRetryLimit:     pulumi.Int(0), // the next minute's run is the retry
+	jobName, err := job.NewScheduled(ctx, name, job.Args{
+		JobName: resourceName(name, 32), ResourceGroup: args.Region.ResourceGroup, Location: args.Region.Name,
+		EnvironmentID: args.EnvironmentID, IdentityID: identity.ID(),
+		Cron: SQLFailoverSchedule, Timeout: 240,
+		RetryLimit: 0, // the next minute's run is the retry
+		Container:  "sql-failover", Image: SQLFailoverImage, Script: pulumi.String(SQLFailoverScript()),
+		Env: []job.Env{
+			{Name: "PROBE_URL", Value: pulumi.String(args.ProbeURL)},
+			{Name: "FAILOVER_GROUP", Value: args.FailoverGroup},
+			{Name: "SERVER", Value: args.Server},
+			{Name: "SERVER_GROUP", Value: args.Region.ResourceGroup},
+			{Name: "SUBSCRIPTION", Value: pulumi.String(args.Subscription)},
+			{Name: "AZURE_CLIENT_ID", Value: identity.ClientID},
+			{Name: "FRONT_DOOR_ID", Value: args.FrontDoorID},
+			{Name: "ORIGIN_HOST", Value: args.OriginHost},
 		},
-		Template: &app.JobTemplateArgs{Containers: app.ContainerArray{&app.ContainerArgs{
-			Name:    pulumi.String("sql-failover"),
-			Image:   pulumi.String(SQLFailoverImage),
-			Command: pulumi.StringArray{pulumi.String("/bin/bash"), pulumi.String("-c"), pulumi.String(SQLFailoverScript())},
-			Env: app.EnvironmentVarArray{
-				env("PROBE_URL", pulumi.String(args.ProbeURL)),
-				env("FAILOVER_GROUP", args.FailoverGroup),
-				env("SERVER", args.Server),
-				env("SERVER_GROUP", args.Region.ResourceGroup),
-				env("SUBSCRIPTION", pulumi.String(args.Subscription)),
-				env("AZURE_CLIENT_ID", identity.ClientID),
-				env("FRONT_DOOR_ID", args.FrontDoorID),
-				env("ORIGIN_HOST", args.OriginHost),
-			},
-			Resources: &app.ContainerResourcesArgs{Cpu: pulumi.Float64(0.25), Memory: pulumi.String("0.5Gi")},
-		}}},
-		Tags: args.Tags,
+		CPU: 0.25, Memory: "0.5Gi", Tags: args.Tags,
 	}, child, pulumi.DependsOn([]pulumi.Resource{grant, reads}))
 	if err != nil {
 		return nil, err
@@ -203,7 +188,7 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 	}, child); err != nil {
 		return nil, err
 	}
-	f.JobName = job.Name
+	f.JobName = jobName
 	return f, ctx.RegisterResourceOutputs(f, pulumi.Map{"jobName": f.JobName})
 }
 

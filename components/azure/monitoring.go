@@ -6,10 +6,11 @@ import (
 
 	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/operationalinsights/v2"
-	"github.com/pulumi/pulumi-azure-native-sdk/portal/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mobile-backend/mobile-backend/components"
+	"github.com/mobile-backend/mobile-backend/components/azure/internal/alert"
+	"github.com/mobile-backend/mobile-backend/components/azure/internal/dashboard"
 )
 
 // TraceSamplingPercent is the share of requests Application Insights keeps
@@ -103,8 +104,8 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 		return nil, err
 	}
 
-	alert := func(aname, description string, scope pulumi.StringInput, namespace, metric, operator string, threshold float64, aggregation string, severity int) error {
-		_, err := insights.NewMetricAlert(ctx, aname, &insights.MetricAlertArgs{
+	metricAlert := func(aname, description string, scope pulumi.StringInput, namespace, metric, operator string, threshold float64, aggregation string, severity int) error {
+		return alert.NewMetric(ctx, aname, &insights.MetricAlertArgs{
 			RuleName:            pulumi.String(resourceName(aname, 260)),
 			ResourceGroupName:   args.ResourceGroup,
 			Location:            pulumi.String("global"),
@@ -126,16 +127,15 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 			Actions: insights.MetricAlertActionArray{&insights.MetricAlertActionArgs{ActionGroupId: group.ID()}},
 			Tags:    args.Tags,
 		}, child)
-		return err
 	}
 	fdNS := "Microsoft.Cdn/profiles"
-	if err := alert(name+"-origin-health", "Front Door sees fewer than 80% of origins healthy", args.FrontDoorID, fdNS, "OriginHealthPercentage", "LessThan", 80, "Average", 1); err != nil {
+	if err := metricAlert(name+"-origin-health", "Front Door sees fewer than 80% of origins healthy", args.FrontDoorID, fdNS, "OriginHealthPercentage", "LessThan", 80, "Average", 1); err != nil {
 		return nil, err
 	}
-	if err := alert(name+"-5xx", fmt.Sprintf("5xx responses above %d%%", t.ErrorRatePercent), args.FrontDoorID, fdNS, "Percentage5XX", "GreaterThan", float64(t.ErrorRatePercent), "Average", 2); err != nil {
+	if err := metricAlert(name+"-5xx", fmt.Sprintf("5xx responses above %d%%", t.ErrorRatePercent), args.FrontDoorID, fdNS, "Percentage5XX", "GreaterThan", float64(t.ErrorRatePercent), "Average", 2); err != nil {
 		return nil, err
 	}
-	if err := alert(name+"-latency", fmt.Sprintf("total latency above %d ms", t.LatencyP99Ms), args.FrontDoorID, fdNS, "TotalLatency", "GreaterThan", float64(t.LatencyP99Ms), "Average", 3); err != nil {
+	if err := metricAlert(name+"-latency", fmt.Sprintf("total latency above %d ms", t.LatencyP99Ms), args.FrontDoorID, fdNS, "TotalLatency", "GreaterThan", float64(t.LatencyP99Ms), "Average", 3); err != nil {
 		return nil, err
 	}
 	if _, err := insights.NewDiagnosticSetting(ctx, name+"-frontdoor-logs", &insights.DiagnosticSettingArgs{
@@ -159,11 +159,11 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 	for _, r := range args.Regions {
 		rn := fmt.Sprintf("%s-%s", name, r.Name)
 		traceLinks = append(traceLinks, pulumi.Sprintf("[Traces: transaction search](https://portal.azure.com/#@/resource%s/searchV1) · [application map](https://portal.azure.com/#@/resource%s/applicationMap) · logs: `%s` in the primary's workspace, every region", r.InsightsID, r.InsightsID, AllLogsFunction))
-		if err := alert(rn+"-restarts", "API containers restarting in "+r.Name, r.AppID, "Microsoft.App/containerApps", "RestartCount", "GreaterThan", 0, "Total", 2); err != nil {
+		if err := metricAlert(rn+"-restarts", "API containers restarting in "+r.Name, r.AppID, "Microsoft.App/containerApps", "RestartCount", "GreaterThan", 0, "Total", 2); err != nil {
 			return nil, err
 		}
 		if r.DatabaseID != nil {
-			if err := alert(rn+"-sql-cpu", fmt.Sprintf("SQL CPU in %s above %d%%", r.Name, t.CPUPercent), r.DatabaseID, "Microsoft.Sql/servers/databases", "cpu_percent", "GreaterThan", float64(t.CPUPercent), "Average", 2); err != nil {
+			if err := metricAlert(rn+"-sql-cpu", fmt.Sprintf("SQL CPU in %s above %d%%", r.Name, t.CPUPercent), r.DatabaseID, "Microsoft.Sql/servers/databases", "cpu_percent", "GreaterThan", float64(t.CPUPercent), "Average", 2); err != nil {
 				return nil, err
 			}
 			if _, err := insights.NewDiagnosticSetting(ctx, rn+"-sql-logs", &insights.DiagnosticSettingArgs{
@@ -219,7 +219,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 		if err != nil {
 			return nil, err
 		}
-		if _, err := insights.NewMetricAlert(ctx, testName+"-alert", &insights.MetricAlertArgs{
+		if err := alert.NewMetric(ctx, testName+"-alert", &insights.MetricAlertArgs{
 			RuleName: pulumi.String(testName + "-alert"), ResourceGroupName: args.ResourceGroup, Location: pulumi.String("global"),
 			Description: pulumi.String(h + " fails its availability test from two or more locations"),
 			Severity:    pulumi.Int(1), Enabled: pulumi.Bool(true),
@@ -264,21 +264,15 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 		}
 	}
 
-	lens, err := DashboardLens(args.Regions, args.Domain, traceLinks)
-	if err != nil {
-		return nil, err
-	}
-	dash, err := portal.NewDashboard(ctx, name+"-dashboard", &portal.DashboardArgs{
-		DashboardName: pulumi.String(resourceName(name+"-dashboard", 160)), ResourceGroupName: args.ResourceGroup,
-		Location:   pulumi.String(primary.Name),
-		Properties: &portal.DashboardPropertiesWithProvisioningStateArgs{Lenses: portal.DashboardLensArray{lens}},
-		Tags:       args.Tags,
+	dashboardID, err := dashboard.New(ctx, name+"-dashboard", dashboard.Args{
+		DashboardName: resourceName(name+"-dashboard", 160), ResourceGroup: args.ResourceGroup,
+		Location: primary.Name, Tiles: dashboardTiles(args.Regions, args.Domain, traceLinks), Tags: args.Tags,
 	}, child)
 	if err != nil {
 		return nil, err
 	}
 	m.ActionGroupID = group.ID().ToStringOutput()
-	m.DashboardID = dash.ID().ToStringOutput()
+	m.DashboardID = dashboardID
 	return m, ctx.RegisterResourceOutputs(m, pulumi.Map{"actionGroupId": m.ActionGroupID, "dashboardId": m.DashboardID})
 }
 
@@ -307,29 +301,20 @@ func DashboardParts(regions []MonitoredRegion, domain string) [][]DashboardPart 
 	return rows
 }
 
-// DashboardLens lays the parts out, one row of tiles (each 4 columns wide)
+// dashboardTiles lays the parts out, one row of tiles (each 4 columns wide)
 // per region; links are each region's traces-and-logs content.
-func DashboardLens(regions []MonitoredRegion, domain string, links []pulumi.StringOutput) (*portal.DashboardLensArgs, error) {
-	var parts portal.DashboardPartsArray
+func dashboardTiles(regions []MonitoredRegion, domain string, links []pulumi.StringOutput) []dashboard.Tile {
+	var tiles []dashboard.Tile
 	for i, row := range DashboardParts(regions, domain) {
 		for j, p := range row {
 			var content pulumi.StringInput = pulumi.String(p.Content)
 			if j == len(row)-1 && i < len(links) {
 				content = links[i]
 			}
-			parts = append(parts, &portal.DashboardPartsArgs{
-				Position: &portal.DashboardPartsPositionArgs{X: pulumi.Int(j * 4), Y: pulumi.Int(i * 3), ColSpan: pulumi.Int(4), RowSpan: pulumi.Int(3)},
-				Metadata: &portal.DashboardPartMetadataArgs{
-					Type:   pulumi.String("Extension/HubsExtension/PartType/MarkdownPart"),
-					Inputs: pulumi.Array{},
-					Settings: pulumi.Map{"content": pulumi.Map{"settings": pulumi.Map{
-						"title": pulumi.String(p.Title), "content": content,
-					}}},
-				},
-			})
+			tiles = append(tiles, dashboard.Tile{X: j * 4, Y: i * 3, ColSpan: 4, RowSpan: 3, Title: p.Title, Content: content})
 		}
 	}
-	return &portal.DashboardLensArgs{Order: pulumi.Int(0), Parts: parts}, nil
+	return tiles
 }
 
 // AllLogsFunction is the name of the saved function that unions every
