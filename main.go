@@ -7,6 +7,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mobile-backend/mobile-backend/stacks"
+	_ "github.com/mobile-backend/mobile-backend/stacks/aws" // the clouds this program deploys
+	_ "github.com/mobile-backend/mobile-backend/stacks/azure"
+	_ "github.com/mobile-backend/mobile-backend/stacks/gcp"
 )
 
 func main() {

@@ -1,6 +1,8 @@
-// Package stacks composes the components of each cloud into a stack, one file
-// per cloud, and reads like the architecture diagram: global pieces once, the
-// same regional stamp for every region, routing across them.
+// Package stacks is what every cloud's stack shares: the program (config to
+// spec to stack to exported outputs), the one outputs contract and the cost
+// tags. Each cloud's stack is a package of its own (stacks/aws, stacks/gcp,
+// stacks/azure) that reads like the architecture diagram: global pieces
+// once, the same regional stamp for every region, routing across them.
 package stacks
 
 import (
@@ -53,20 +55,35 @@ func Supported(c spec.Cloud) error {
 	return &spec.Error{Problems: []string{fmt.Sprintf("%s:cloud: %q is %v: aws, gcp and azure can be deployed in this version", spec.Namespace, c, ErrNotSupported)}}
 }
 
+// Deployer builds one cloud's stack from the spec and returns its outputs.
+type Deployer func(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error)
+
+// deployers are the clouds linked into this binary: each cloud's stack
+// package (stacks/aws, stacks/gcp, stacks/azure) registers itself when
+// imported, so that a test binary of one cloud links only that cloud's SDK
+// (docs/development.md). main.go and cmd/plan import all three.
+var deployers = map[spec.Cloud]Deployer{}
+
+// Register makes a cloud deployable; the cloud stack packages call it from
+// init.
+func Register(c spec.Cloud, d Deployer) { deployers[c] = d }
+
+// Linked reports whether the cloud's stack package is linked into this
+// binary.
+func Linked(c spec.Cloud) bool { return deployers[c] != nil }
+
 // Deploy builds the stack the spec describes and returns its outputs: the
 // global endpoint, each region's endpoint and role, and the topology.
 func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if err := Supported(s.Cloud); err != nil {
 		return nil, err
 	}
+	deploy := deployers[s.Cloud]
+	if deploy == nil {
+		return nil, fmt.Errorf("the %s stacks are not linked into this program: import github.com/mobile-backend/mobile-backend/stacks/%s", s.Cloud, s.Cloud)
+	}
 	if err := ctx.RegisterStackTransformation(costAllocation(s)); err != nil {
 		return nil, err
 	}
-	switch s.Cloud {
-	case spec.GCP:
-		return GCP(ctx, s)
-	case spec.Azure:
-		return Azure(ctx, s)
-	}
-	return AWS(ctx, s)
+	return deploy(ctx, s)
 }

@@ -109,3 +109,10 @@ func kebab(name string) string {
 	}
 	return b.String()
 }
+
+// TagsIn are the stack's standard tags with the region a provider manages.
+func TagsIn(s spec.Spec, region string) map[string]string {
+	tags := s.StandardTags()
+	tags["region"] = region
+	return tags
+}

@@ -15,6 +15,9 @@ import (
 	"os"
 
 	"github.com/mobile-backend/mobile-backend/internal/plan"
+	_ "github.com/mobile-backend/mobile-backend/stacks/aws" // the clouds the plan can run
+	_ "github.com/mobile-backend/mobile-backend/stacks/azure"
+	_ "github.com/mobile-backend/mobile-backend/stacks/gcp"
 )
 
 func main() {

@@ -1,0 +1,865 @@
+package gcp
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	. "github.com/mobile-backend/mobile-backend/tests/suite"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	gcpc "github.com/mobile-backend/mobile-backend/components/gcp"
+	"github.com/mobile-backend/mobile-backend/internal/mock"
+	"github.com/mobile-backend/mobile-backend/internal/plan"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/policies"
+)
+
+const ()
+
+// negIDs maps each region to its serverless endpoint group's id.
+func negIDs(res *plan.Result) map[string]string { return ByRegion(res, TypeNEG, "id") }
+
+// backends maps each backend service's logical name to the endpoint groups it holds.
+func backends(res *plan.Result) map[string][]any {
+	out := map[string][]any{}
+	for _, b := range res.Recorder.OfType(TypeBackend) {
+		var groups []any
+		for i := 0; i < b.Len("backends"); i++ {
+			groups = append(groups, b.Get(fmt.Sprintf("backends.%d.group", i)))
+		}
+		out[b.Name] = groups
+	}
+	return out
+}
+
+func TestGCPActiveActiveSendsEachClientToTheNearestHealthyRegion(t *testing.T) {
+	t.Parallel()
+	regions := []string{"us-central1", "us-east1", "us-west1"}
+	res := MustPlan(t, "g", With(Contract("gcp", "active-active", regions...), "healthCheckFailureThreshold", 5, "healthCheckInterval", 30))
+	negs := negIDs(res)
+	bs := backends(res)
+	assert.Equal(t, []any{negs["us-central1"], negs["us-east1"], negs["us-west1"]}, bs["g-lb-api"], "one backend service over every region")
+	for _, r := range regions {
+		assert.Equal(t, []any{negs[r]}, bs["g-lb-"+r], "each region's hostname reaches that region only")
+	}
+	armor := One(t, res.Recorder.OfType(TypeArmor), "security policy")
+	for _, b := range res.Recorder.OfType(TypeBackend) {
+		assert.Equal(t, "EXTERNAL_MANAGED", b.Str("loadBalancingScheme"))
+		assert.Equal(t, armor.ID, b.Str("securityPolicy"), "Cloud Armor on %s", b.Name)
+		assert.Equal(t, true, b.Get("logConfig.enable"))
+		assert.Equal(t, 5, b.Int("outlierDetection.consecutiveErrors"))
+		assert.Equal(t, 30, b.Int("outlierDetection.interval.seconds"))
+		assert.Equal(t, 100, b.Int("outlierDetection.maxEjectionPercent"))
+	}
+
+	urlMap := res.Recorder.Named(TypeURLMap, "g-lb")
+	require.NotNil(t, urlMap)
+	apiBackend := res.Recorder.Named(TypeBackend, "g-lb-api")
+	assert.Equal(t, apiBackend.ID, urlMap.Str("defaultService"))
+	assert.Empty(t, urlMap.IgnoreChanges, "active-active never rewrites the URL map")
+	hosts := map[string]string{}
+	matchers := map[string]string{}
+	for i := 0; i < urlMap.Len("hostRules"); i++ {
+		hosts[urlMap.Str(fmt.Sprintf("hostRules.%d.hosts.0", i))] = urlMap.Str(fmt.Sprintf("hostRules.%d.pathMatcher", i))
+	}
+	for i := 0; i < urlMap.Len("pathMatchers"); i++ {
+		matchers[urlMap.Str(fmt.Sprintf("pathMatchers.%d.name", i))] = urlMap.Str(fmt.Sprintf("pathMatchers.%d.defaultService", i))
+	}
+	for _, r := range regions {
+		assert.Equal(t, res.Recorder.Named(TypeBackend, "g-lb-"+r).ID, matchers[hosts[r+".api.example.com"]])
+	}
+	assert.Equal(t, One(t, res.Recorder.OfType(TypeBackendBkt), "backend bucket").ID, matchers[hosts["static.api.example.com"]])
+
+	cert := One(t, res.Recorder.OfType(TypeGCPCert), "certificate")
+	assert.Equal(t, []any{"api.example.com", "us-central1.api.example.com", "us-east1.api.example.com", "us-west1.api.example.com", "static.api.example.com"}, cert.Get("managed.domains"))
+	ssl := One(t, res.Recorder.OfType(TypeSSLPolicy), "SSL policy")
+	assert.Equal(t, "TLS_1_2", ssl.Str("minTlsVersion"))
+	assert.Equal(t, "MODERN", ssl.Str("profile"))
+	proxy := One(t, res.Recorder.OfType(TypeHTTPSProxy), "https proxy")
+	assert.Equal(t, ssl.ID, proxy.Str("sslPolicy"))
+	ports := map[string]string{}
+	for _, f := range res.Recorder.OfType(TypeFwdRule) {
+		ports[f.Str("portRange")] = f.Str("target")
+		assert.Equal(t, "EXTERNAL_MANAGED", f.Str("loadBalancingScheme"))
+	}
+	assert.Equal(t, proxy.ID, ports["443"])
+	redirect := res.Recorder.Named(TypeURLMap, "g-lb-redirect")
+	require.NotNil(t, redirect)
+	assert.Equal(t, true, redirect.Get("defaultUrlRedirect.httpsRedirect"))
+	assert.NotEmpty(t, ports["80"])
+
+	ip := One(t, res.Recorder.OfType("gcp:compute/globalAddress:GlobalAddress"), "address").Outputs["address"]
+	names := map[string]bool{}
+	for _, rec := range res.Recorder.OfType(TypeRecordSet) {
+		names[rec.Str("name")] = true
+		assert.Equal(t, []any{ip}, rec.Get("rrdatas"))
+		assert.Equal(t, "example-com", rec.Str("managedZone"))
+	}
+	assert.Len(t, names, 5, "api, three regional hostnames, static")
+}
+
+func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverWorkflowSwitches(t *testing.T) {
+	t.Parallel()
+	res := MustPlan(t, "p", Contract("gcp", "active-passive", "europe-west1", "europe-west4", "us-east1"))
+	urlMap := res.Recorder.Named(TypeURLMap, "p-lb")
+	require.NotNil(t, urlMap)
+	primaryBackend := res.Recorder.Named(TypeBackend, "p-lb-europe-west1")
+	standbyBackend := res.Recorder.Named(TypeBackend, "p-lb-europe-west4")
+	assert.Equal(t, primaryBackend.ID, urlMap.Str("defaultService"), "only the primary serves the API hostname")
+	assert.Nil(t, res.Recorder.Named(TypeBackend, "p-lb-api"), "no backend service spans regions")
+	assert.Equal(t, []string{"defaultService"}, urlMap.IgnoreChanges, "a deployment never silently fails back")
+	// The documented way back names these very resources.
+	doc, err := os.ReadFile("../../docs/gcp.md")
+	require.NoError(t, err)
+	failback := "gcloud compute url-maps set-default-service\n  <stack>-lb --default-service <stack>-lb-<primary> --global"
+	require.Contains(t, string(doc), failback)
+	assert.Equal(t, "p-lb", urlMap.Str("name"))
+	assert.Equal(t, "p-lb-europe-west1", primaryBackend.Str("name"), "failback: --default-service <stack>-lb-<primary>")
+
+	var primaryCheck *mock.Resource
+	for _, u := range res.Recorder.OfType(TypeUptime) {
+		if u.Str("monitoredResource.labels.host") == "europe-west1.api.example.com" {
+			primaryCheck = u
+		}
+	}
+	require.NotNil(t, primaryCheck)
+	down := res.Recorder.Named(TypeAlertPolicy, "p-failover-primary-down")
+	require.NotNil(t, down)
+	assert.Contains(t, down.Str("conditions.0.conditionThreshold.filter"), fmt.Sprintf(`metric.label.check_id="%s"`, primaryCheck.Outputs["uptimeCheckId"]))
+	channel := res.Recorder.Named(TypeChannel, "p-failover")
+	require.NotNil(t, channel)
+	assert.Equal(t, "pubsub", channel.Str("type"))
+	assert.Equal(t, []any{channel.Outputs["name"]}, down.Get("notificationChannels"), "no e-mail configured: the trigger only")
+	// USA alone has three checker locations: more than three failing means
+	// at least two checker regions see the primary down, for two checks.
+	assert.Equal(t, "REDUCE_COUNT_FALSE", down.Str("conditions.0.conditionThreshold.aggregations.0.crossSeriesReducer"))
+	assert.Equal(t, 3.0, down.Get("conditions.0.conditionThreshold.thresholdValue"))
+	assert.Equal(t, "COMPARISON_GT", down.Str("conditions.0.conditionThreshold.comparison"))
+	assert.Equal(t, "120s", down.Str("conditions.0.conditionThreshold.duration"))
+
+	wf := One(t, res.Recorder.OfType(TypeWorkflow), "workflow")
+	assert.Equal(t, "europe-west4", wf.Region, "the automation runs in the standby region")
+	src := wf.Str("sourceContents")
+	assert.Contains(t, src, urlMap.Outputs["selfLink"].(string))
+	assert.Contains(t, src, `"defaultService":"`+standbyBackend.Outputs["selfLink"].(string)+`"`)
+	assert.Contains(t, src, `${alert.incident.state != \"open\"}`, "a closed incident does not switch")
+	var parsed struct {
+		Main struct {
+			Steps []map[string]json.RawMessage
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(src), &parsed), "the workflow source is valid JSON")
+	var order []string
+	for _, st := range parsed.Main.Steps {
+		for k := range st {
+			order = append(order, k)
+		}
+	}
+	assert.Equal(t, []string{"decode", "onlyWhenOpened", "window", "history", "noHistory", "neverPassed", "failover", "done", "neverHealthy"}, order,
+		"the primary's uptime history is read before the switch, and a never-healthy primary is not switched away from")
+	// Traffic and the database move at once, in parallel branches.
+	var failover struct {
+		Parallel struct {
+			Branches []map[string]struct {
+				Steps []map[string]struct {
+					Call string
+					Args map[string]any
+				}
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal(parsed.Main.Steps[6]["failover"], &failover))
+	branch := map[string][]string{}
+	for _, b := range failover.Parallel.Branches {
+		for name, body := range b {
+			for _, st := range body.Steps {
+				for step, call := range st {
+					branch[name] = append(branch[name], step+" "+call.Call)
+				}
+			}
+		}
+	}
+	assert.Equal(t, map[string][]string{
+		"traffic":  {"read http.get", "switchToStandby http.patch"},
+		"database": {"promote googleapis.sqladmin.v1.instances.promoteReplica", "pointWriter http.patch"},
+	}, branch)
+	replica := res.Recorder.Named(TypeSQL, "p-db-europe-west4")
+	require.NotNil(t, replica)
+	assert.Contains(t, src, `"instance":"`+replica.Outputs["name"].(string)+`"`, "the standby's replica is promoted")
+	assert.Contains(t, src, `"rrdatas":["`+replica.Outputs["privateIpAddress"].(string)+`"]`, "and the writer's name moves to it")
+	assert.Contains(t, src, "https://monitoring.googleapis.com/v3/projects/"+mock.GCPProject+"/timeSeries")
+	assert.Contains(t, src, fmt.Sprintf(`metric.label.check_id=\"%s\"`, primaryCheck.Outputs["uptimeCheckId"]), "the primary's own check")
+	assert.Contains(t, src, `"aggregation.perSeriesAligner":"ALIGN_COUNT_TRUE"`)
+	assert.Contains(t, src, `"next":"neverHealthy"`)
+	runnerRoles := map[string]bool{}
+	for _, m := range res.Recorder.OfType("gcp:projects/iAMMember:IAMMember") {
+		if strings.Contains(m.Str("member"), "p-failover-workflow") {
+			runnerRoles[m.Str("role")] = true
+		}
+	}
+	promote := One(t, res.Recorder.OfType("gcp:projects/iAMCustomRole:IAMCustomRole"), "custom role")
+	assert.Regexp(t, `^[a-zA-Z0-9_.]{3,64}$`, promote.Str("roleId"))
+	assert.ElementsMatch(t, gcpc.PromotePermissions, promote.Get("permissions"))
+	assert.Equal(t, map[string]bool{"roles/compute.loadBalancerAdmin": true, "roles/monitoring.viewer": true, promote.Outputs["name"].(string): true}, runnerRoles,
+		"patch the URL map, read the uptime history, promote the replica and move its record: nothing else")
+
+	trigger := One(t, res.Recorder.OfType(TypeTrigger), "trigger")
+	assert.Equal(t, wf.ID, trigger.Str("destination.workflow"))
+	assert.Equal(t, "google.cloud.pubsub.topic.v1.messagePublished", trigger.Str("matchingCriterias.0.value"))
+	assert.Equal(t, channel.Str("labels.topic"), trigger.Str("transport.pubsub.topic"))
+
+	mins := map[string]int{}
+	for _, run := range res.Recorder.OfType(TypeRun) {
+		mins[run.Region] = run.Int("template.scaling.minInstanceCount")
+	}
+	assert.Equal(t, map[string]int{"europe-west1": 2, "europe-west4": 1, "us-east1": 1}, mins, "standbys stay warm at the standby minimum")
+}
+
+func TestCloudRunIsReachableOnlyThroughTheLoadBalancer(t *testing.T) {
+	t.Parallel()
+	res := MustPlan(t, "run", With(Contract("gcp", "active-active", "us-central1", "us-east1"),
+		"cpu", 1536, "memory", 3072, "concurrency", 40, "healthCheckPath", "/healthz", "containerPort", 8080))
+	emails := map[string]bool{}
+	for _, run := range res.Recorder.OfType(TypeRun) {
+		assert.Equal(t, run.Region, run.Str("location"))
+		assert.Equal(t, "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER", run.Str("ingress"))
+		assert.Equal(t, "2", run.Str("template.containers.0.resources.limits.cpu"), "1.5 vCPU rounds up to Cloud Run's 2")
+		assert.Equal(t, "3072Mi", run.Str("template.containers.0.resources.limits.memory"))
+		assert.Equal(t, 40, run.Int("template.maxInstanceRequestConcurrency"))
+		assert.Equal(t, "/healthz", run.Str("template.containers.0.startupProbe.httpGet.path"))
+		assert.Equal(t, "/healthz", run.Str("template.containers.0.livenessProbe.httpGet.path"))
+		assert.Equal(t, 8080, run.Int("template.containers.0.ports.0.containerPort"))
+		env := ContainerEnv(run, "template.containers.0.envs")
+		assert.Equal(t, run.Region, env["REGION"])
+		assert.Equal(t, "run-db", env["SPANNER_INSTANCE"])
+		sa := run.Str("template.serviceAccount")
+		assert.False(t, emails[sa], "every region has its own service account")
+		emails[sa] = true
+	}
+	require.Len(t, emails, 2)
+	for _, inv := range res.Recorder.OfType(TypeRunInvoker) {
+		assert.Equal(t, "roles/run.invoker", inv.Str("role"))
+	}
+	for _, m := range res.Recorder.OfType("gcp:projects/iAMMember:IAMMember") {
+		assert.Contains(t, []string{"roles/logging.logWriter", "roles/monitoring.metricWriter", "roles/cloudtrace.agent"}, m.Str("role"), "no broad project role")
+	}
+	for _, n := range res.Recorder.OfType(TypeNEG) {
+		assert.Equal(t, "SERVERLESS", n.Str("networkEndpointType"))
+		assert.Equal(t, n.Region, n.Str("region"))
+	}
+}
+
+func TestCloudArmorRunsThePreconfiguredRulesARateBanAndAdaptiveProtection(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"block", "count"} {
+		t.Run(mode, func(t *testing.T) {
+			res := MustPlan(t, "armor", With(Contract("gcp", "active-active", "europe-west1", "europe-west4"),
+				"wafMode", mode, "rateLimit", 900, "geoBlock", []string{"KP", "IR"}))
+			p := One(t, res.Recorder.OfType(TypeArmor), "policy")
+			assert.Equal(t, "CLOUD_ARMOR", p.Str("type"))
+			assert.Equal(t, true, p.Get("adaptiveProtectionConfig.layer7DdosDefenseConfig.enable"))
+			assert.Equal(t, "VERBOSE", p.Str("advancedOptionsConfig.logLevel"))
+			byDesc := map[string]*struct {
+				priority int
+				action   string
+				expr     string
+				preview  bool
+			}{}
+			for i := 0; i < p.Len("rules"); i++ {
+				k := fmt.Sprintf("rules.%d.", i)
+				byDesc[p.Str(k+"description")] = &struct {
+					priority int
+					action   string
+					expr     string
+					preview  bool
+				}{p.Int(k + "priority"), p.Str(k + "action"), p.Str(k + "match.expr.expression"), p.Bool(k + "preview")}
+			}
+			for i, set := range gcpc.PreconfiguredRules {
+				r := byDesc[set]
+				require.NotNil(t, r, set)
+				assert.Equal(t, 1000+i, r.priority)
+				assert.Equal(t, "deny(403)", r.action)
+				assert.Equal(t, fmt.Sprintf("evaluatePreconfiguredWaf('%s', {'sensitivity': 1})", set), r.expr)
+				assert.Equal(t, mode == "count", r.preview)
+			}
+			assert.Equal(t, "origin.region_code == 'KP' || origin.region_code == 'IR'", byDesc["geo-block"].expr)
+			assert.Equal(t, "rate_based_ban", byDesc["rate-limit"].action)
+			assert.Greater(t, byDesc["rate-limit"].priority, 1000+len(gcpc.PreconfiguredRules)-1, "a conforming request is allowed at once: the WAF rules come first")
+			for i := 0; i < p.Len("rules"); i++ {
+				if p.Str(fmt.Sprintf("rules.%d.description", i)) == "rate-limit" {
+					assert.Equal(t, 900, p.Int(fmt.Sprintf("rules.%d.rateLimitOptions.rateLimitThreshold.count", i)))
+					assert.Equal(t, 300, p.Int(fmt.Sprintf("rules.%d.rateLimitOptions.rateLimitThreshold.intervalSec", i)))
+					assert.Equal(t, "IP", p.Str(fmt.Sprintf("rules.%d.rateLimitOptions.enforceOnKey", i)))
+				}
+			}
+			assert.Equal(t, gcpc.DefaultRulePriority, byDesc["default: allow"].priority)
+		})
+	}
+}
+
+func TestGeoBlockOfManyCountriesSplitsIntoRulesOfFive(t *testing.T) {
+	t.Parallel()
+	countries := []string{"KP", "IR", "SY", "CU", "RU", "BY", "VE"}
+	res := MustPlan(t, "armor", With(Contract("gcp", "active-active", "europe-west1", "europe-west4"), "geoBlock", countries))
+	p := One(t, res.Recorder.OfType(TypeArmor), "policy")
+	exprs := map[string]string{}
+	for i := 0; i < p.Len("rules"); i++ {
+		k := fmt.Sprintf("rules.%d.", i)
+		if strings.HasPrefix(p.Str(k+"description"), "geo-block") {
+			exprs[p.Str(k+"description")] = p.Str(k + "match.expr.expression")
+		}
+	}
+	assert.Equal(t, map[string]string{
+		"geo-block 1": "origin.region_code == 'KP' || origin.region_code == 'IR' || origin.region_code == 'SY' || origin.region_code == 'CU' || origin.region_code == 'RU'",
+		"geo-block 2": "origin.region_code == 'BY' || origin.region_code == 'VE'",
+	}, exprs)
+}
+
+func TestGCPDatabaseEnginePerTopology(t *testing.T) {
+	t.Parallel()
+	aa := MustPlan(t, "db", Contract("gcp", "active-active", "us-central1", "us-east1", "us-west1"))
+	inst := One(t, aa.Recorder.OfType(TypeSpanner), "spanner instance")
+	assert.Equal(t, "nam6", inst.Str("config"), "the smallest configuration serving all three regions")
+	assert.Equal(t, 1000, inst.Int("autoscalingConfig.autoscalingLimits.minProcessingUnits"))
+	assert.Equal(t, 5000, inst.Int("autoscalingConfig.autoscalingLimits.maxProcessingUnits"))
+	assert.True(t, inst.Protect)
+	db := One(t, aa.Recorder.OfType(TypeSpannerDB), "spanner database")
+	assert.Equal(t, "7d", db.Str("versionRetentionPeriod"))
+	assert.True(t, db.Bool("deletionProtection"))
+	assert.True(t, db.Bool("enableDropProtection"))
+	assert.True(t, db.Protect)
+	assert.Empty(t, aa.Recorder.OfType(TypeSQL))
+	path := "projects/" + mock.GCPProject + "/instances/db-db/databases/app"
+	assert.Equal(t, map[string]any{"engine": "spanner", "writerEndpoint": path,
+		"readerEndpoints": map[string]any{"us-central1": path, "us-east1": path, "us-west1": path}}, aa.Outputs["database"])
+	assert.Equal(t, "nam6", aa.Outputs["cloud"].(map[string]any)["spannerConfig"])
+
+	ap := MustPlan(t, "db", With(Contract("gcp", "active-passive", "us-east1", "us-west1", "europe-west1"), "dbBackupRetentionDays", 14))
+	assert.Empty(t, ap.Recorder.OfType(TypeSpanner))
+	instances := map[string]*mock.Resource{}
+	for _, i := range ap.Recorder.OfType(TypeSQL) {
+		instances[i.Region] = i
+		assert.Equal(t, "POSTGRES_16", i.Str("databaseVersion"))
+		assert.True(t, i.Bool("deletionProtection"))
+		assert.True(t, i.Bool("settings.deletionProtectionEnabled"))
+		assert.Equal(t, false, i.Get("settings.ipConfiguration.ipv4Enabled"), "private IP only")
+		assert.Equal(t, "ENCRYPTED_ONLY", i.Str("settings.ipConfiguration.sslMode"))
+		assert.Equal(t, "REGIONAL", i.Str("settings.availabilityType"))
+		assert.True(t, i.Protect)
+	}
+	require.Len(t, instances, 3)
+	primary := instances["us-east1"]
+	assert.Nil(t, primary.Get("masterInstanceName"))
+	assert.True(t, primary.Bool("settings.backupConfiguration.pointInTimeRecoveryEnabled"))
+	assert.Equal(t, 35, primary.Int("settings.backupConfiguration.backupRetentionSettings.retainedBackups"), "backupCopyRetentionDays daily backups")
+	assert.Equal(t, "us-west1", primary.Str("settings.backupConfiguration.location"), "backups kept outside the primary region")
+	assert.Equal(t, 7, primary.Int("settings.backupConfiguration.transactionLogRetentionDays"))
+	for _, r := range []string{"us-west1", "europe-west1"} {
+		assert.Equal(t, primary.Str("name"), instances[r].Str("masterInstanceName"), "a cross-region replica in %s", r)
+	}
+	assert.NotEmpty(t, primary.DependsOn, "waits for the private services connection")
+
+	// Either engine for either topology.
+	spannerAP := MustPlan(t, "db", With(Contract("gcp", "active-passive", "europe-west1", "europe-west4"), "gcpDatabase", "spanner"))
+	assert.Equal(t, "eur3", One(t, spannerAP.Recorder.OfType(TypeSpanner), "spanner").Str("config"))
+	sqlAA := MustPlan(t, "db", With(Contract("gcp", "active-active", "southamerica-east1", "us-east1"), "gcpDatabase", "cloudsql"))
+	assert.Len(t, sqlAA.Recorder.OfType(TypeSQL), 2)
+}
+
+func TestBucketIsDualRegionWithTurboReplication(t *testing.T) {
+	t.Parallel()
+	res := MustPlan(t, "b", With(Contract("gcp", "active-passive", "europe-west1", "us-east1", "europe-west3"), "noncurrentVersionDays", 60))
+	b := res.Recorder.Named(TypeGCSBucket, "b-uploads")
+	assert.Equal(t, "EU", b.Str("location"))
+	assert.Equal(t, []any{"EUROPE-WEST1", "EUROPE-WEST3"}, b.Get("customPlacementConfig.dataLocations"), "the primary and the next stack region on its continent")
+	assert.Equal(t, "ASYNC_TURBO", b.Str("rpo"))
+	assert.Equal(t, true, b.Get("versioning.enabled"))
+	assert.True(t, b.Bool("uniformBucketLevelAccess"))
+	assert.Equal(t, "enforced", b.Str("publicAccessPrevention"))
+	assert.Equal(t, gcpc.SoftDeleteSeconds, b.Int("softDeletePolicy.retentionDurationSeconds"))
+	assert.Equal(t, 60, b.Int("lifecycleRules.0.condition.daysSinceNoncurrentTime"))
+	assert.True(t, b.Protect)
+	assert.Equal(t, "", b.Region, "a dual-region bucket is not in one region")
+	bb := One(t, res.Recorder.OfType(TypeBackendBkt), "backend bucket")
+	assert.True(t, bb.Bool("enableCdn"))
+	assert.Equal(t, b.Outputs["name"], bb.Str("bucketName"))
+}
+
+// Every region reads from a bucket in its own area: the dual-region bucket
+// every app writes to, or a regional copy that Storage Transfer Service
+// fills from it hourly, deletions included.
+func TestUploadsReachEveryAreaOfAStackOnThreeContinents(t *testing.T) {
+	t.Parallel()
+	const TypeJob, TypeGrant = "gcp:storage/transferJob:TransferJob", "gcp:storage/bucketIAMMember:BucketIAMMember"
+	for _, topology := range []string{"active-passive", "active-active"} {
+		t.Run(topology, func(t *testing.T) {
+			res := MustPlan(t, "c3", Contract("gcp", topology, "europe-west4", "us-central1", "asia-southeast1"))
+			uploads := res.Recorder.Named(TypeGCSBucket, "c3-uploads")
+			require.NotNil(t, uploads)
+			assert.Equal(t, "EU", uploads.Str("location"))
+			name := func(b *mock.Resource) string { return b.Out("name").(string) }
+			keys := map[string]string{} // KMS location -> key
+			for _, ring := range res.Recorder.OfType("gcp:kms/keyRing:KeyRing") {
+				keys[ring.Str("location")] = ring.ID + "/cryptoKeys/data"
+			}
+			copies := map[string]*mock.Resource{}
+			for _, region := range []string{"us-central1", "asia-southeast1"} {
+				b := res.Recorder.Named(TypeGCSBucket, "c3-uploads-"+region)
+				require.NotNil(t, b, region)
+				copies[region] = b
+				assert.Equal(t, strings.ToUpper(region), b.Str("location"))
+				assert.Nil(t, b.Get("customPlacementConfig"))
+				assert.Equal(t, keys[region], b.Str("encryption.defaultKmsKeyName"), "the copy's key lives in its region")
+				assert.Equal(t, true, b.Get("versioning.enabled"))
+				assert.Equal(t, "enforced", b.Str("publicAccessPrevention"))
+				assert.True(t, b.Protect)
+			}
+			assert.Len(t, res.Recorder.OfType(TypeGCSBucket), 3, "europe-west4 reads the EU uploads bucket itself")
+
+			agent := "serviceAccount:project-" + mock.GCPProjectNumber + "@storage-transfer-service.iam.gserviceaccount.com"
+			roles := map[string][]string{} // bucket -> the transfer agent's roles
+			grants := map[string][]string{}
+			for _, g := range res.Recorder.OfType(TypeGrant) {
+				if g.Str("member") == agent {
+					roles[g.Str("bucket")] = append(roles[g.Str("bucket")], g.Str("role"))
+					grants[g.Str("bucket")] = append(grants[g.Str("bucket")], g.URN)
+				}
+			}
+			assert.ElementsMatch(t, []string{"roles/storage.objectViewer", "roles/storage.legacyBucketReader"}, roles[name(uploads)])
+			jobs := res.Recorder.OfType(TypeJob)
+			require.Len(t, jobs, 2)
+			api := res.Recorder.Named("gcp:projects/service:Service", "c3-apis-storagetransfer")
+			require.NotNil(t, api, "the Storage Transfer API is enabled")
+			for region, b := range copies {
+				assert.Equal(t, []string{"roles/storage.legacyBucketWriter"}, roles[name(b)], region)
+				job := res.Recorder.Named(TypeJob, "c3-uploads-"+region+"-copy")
+				require.NotNil(t, job, region)
+				assert.Equal(t, name(uploads), job.Str("transferSpec.gcsDataSource.bucketName"))
+				assert.Equal(t, name(b), job.Str("transferSpec.gcsDataSink.bucketName"))
+				assert.Equal(t, "3600s", job.Str("schedule.repeatInterval"))
+				assert.Equal(t, true, job.Get("transferSpec.transferOptions.deleteObjectsUniqueInSink"), "a deleted upload leaves the copies")
+				assert.Subset(t, job.DependsOn, append(grants[name(uploads)], grants[name(b)]...), "the agent may read and write before the job runs")
+				assert.Contains(t, job.DependsOn, api.URN)
+			}
+
+			reads := map[string]string{"europe-west4": name(uploads), "us-central1": name(copies["us-central1"]), "asia-southeast1": name(copies["asia-southeast1"])}
+			for _, run := range res.Recorder.OfType(TypeRun) {
+				env := ContainerEnv(run, "template.containers.0.envs")
+				assert.Equal(t, name(uploads), env["UPLOADS_BUCKET"], "%s writes to the dual-region bucket", run.Region)
+				assert.Equal(t, reads[run.Region], env["UPLOADS_READ_BUCKET"], "%s reads its area's bucket", run.Region)
+				sa := "serviceAccount:" + run.Str("template.serviceAccount")
+				var readable []string
+				for _, g := range res.Recorder.OfType(TypeGrant) {
+					if g.Str("member") == sa {
+						readable = append(readable, g.Str("bucket")+" "+g.Str("role"))
+					}
+				}
+				want := []string{name(uploads) + " roles/storage.objectUser"}
+				if reads[run.Region] != name(uploads) {
+					want = append(want, reads[run.Region]+" roles/storage.objectViewer")
+				}
+				assert.ElementsMatch(t, want, readable, run.Region)
+			}
+			for _, v := range res.Policies {
+				assert.NotEqual(t, "data-reaches-every-region", v.Policy, v.Message)
+			}
+			assert.Equal(t, policies.GCSTurboRPOSeconds, res.Resilience.RPO.Computed, "the copies lag, but lose nothing a region's loss could take")
+			assert.Len(t, res.Resilience.RPO.NotCounted, 2)
+		})
+	}
+}
+
+func TestDualRegionPairing(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		regions  []string
+		location string
+		pair     [2]string
+		inStack  bool
+	}{
+		{[]string{"us-central1", "us-east1"}, "US", [2]string{"us-central1", "us-east1"}, true},
+		{[]string{"asia-northeast1", "europe-west1", "asia-northeast2"}, "ASIA", [2]string{"asia-northeast1", "asia-northeast2"}, true},
+		{[]string{"europe-west2", "us-east4", "us-west1"}, "US", [2]string{"us-east4", "us-west1"}, true},
+		{[]string{"southamerica-east1", "us-east1"}, "US", [2]string{"us-east1", "us-east4"}, false},
+		{[]string{"me-west1", "africa-south1"}, "EU", [2]string{"europe-central2", "europe-west10"}, false},
+	} {
+		got := gcpc.ChooseDualRegion(tc.regions)
+		assert.Equal(t, gcpc.DualRegion{Location: tc.location, Regions: tc.pair, InStack: tc.inStack}, got, "%v", tc.regions)
+	}
+}
+
+func TestGCPMonitoringChecksEveryHostnameAndAlerts(t *testing.T) {
+	t.Parallel()
+	regions := []string{"us-central1", "us-east1"}
+	res := MustPlan(t, "m", With(Contract("gcp", "active-passive", regions...), "alertEmails", []string{"a@example.com", "b@example.com"}, "healthCheckPath", "/healthz"))
+	channels := res.Recorder.OfType(TypeChannel)
+	var emails []any
+	for _, c := range channels {
+		if c.Str("type") == "email" {
+			emails = append(emails, c.Get("labels.email_address"))
+		}
+	}
+	assert.ElementsMatch(t, []any{"a@example.com", "b@example.com"}, emails)
+	hosts := map[string]bool{}
+	for _, u := range res.Recorder.OfType(TypeUptime) {
+		hosts[u.Str("monitoredResource.labels.host")] = true
+		assert.Equal(t, "/healthz", u.Str("httpCheck.path"))
+		assert.True(t, u.Bool("httpCheck.useSsl"))
+		assert.True(t, u.Bool("httpCheck.validateSsl"))
+		assert.Equal(t, "60s", u.Str("period"))
+		assert.Equal(t, []any{"USA", "EUROPE", "ASIA_PACIFIC"}, u.Get("selectedRegions"), "several checker regions")
+	}
+	assert.Equal(t, map[string]bool{"api.example.com": true, "us-central1.api.example.com": true, "us-east1.api.example.com": true}, hosts)
+
+	metrics := map[string]string{}
+	for _, a := range res.Recorder.OfType(TypeAlertPolicy) {
+		metrics[a.Name] = a.Str("conditions.0.conditionThreshold.filter")
+	}
+	for name, metric := range map[string]string{
+		"m-monitoring-api-uptime":           "monitoring.googleapis.com/uptime_check/check_passed",
+		"m-monitoring-5xx-ratio":            "loadbalancing.googleapis.com/https/request_count",
+		"m-monitoring-p99-latency":          "loadbalancing.googleapis.com/https/total_latencies",
+		"m-monitoring-us-east1-saturation":  "run.googleapis.com/container/instance_count",
+		"m-monitoring-us-central1-sql-cpu":  "cloudsql.googleapis.com/database/cpu/utilization",
+		"m-monitoring-us-east1-replica-lag": "cloudsql.googleapis.com/database/replication/replica_lag",
+		"m-monitoring-storage-replication":  "storage.googleapis.com/replication/turbo_max_delay",
+		"m-monitoring-us-central1-uptime":   "monitoring.googleapis.com/uptime_check/check_passed",
+		"m-failover-primary-down":           "monitoring.googleapis.com/uptime_check/check_passed",
+	} {
+		assert.Contains(t, metrics[name], `metric.type="`+metric+`"`, name)
+	}
+	assert.NotContains(t, metrics, "m-monitoring-us-central1-replica-lag", "the primary has no lag")
+	var emailChannels []any
+	for _, c := range channels {
+		if c.Str("type") == "email" {
+			emailChannels = append(emailChannels, c.Outputs["name"])
+		}
+	}
+	down := res.Recorder.Named(TypeAlertPolicy, "m-failover-primary-down")
+	require.NotNil(t, down)
+	assert.Equal(t, append([]any{res.Recorder.Named(TypeChannel, "m-failover").Outputs["name"]}, emailChannels...), down.Get("notificationChannels"),
+		"a switch notifies the operators as well as the workflow")
+	// The load balancer's alerts watch every backend service behind the URL
+	// map, so they still see the traffic after a switch to the standby's.
+	urlMap := res.Recorder.Named(TypeURLMap, "m-lb")
+	require.NotNil(t, urlMap)
+	for _, name := range []string{"m-monitoring-5xx-ratio", "m-monitoring-p99-latency"} {
+		assert.Contains(t, metrics[name], `resource.label.url_map_name="`+urlMap.Str("name")+`"`, name)
+		assert.Contains(t, metrics[name], `resource.label.backend_target_type="BACKEND_SERVICE"`, name)
+		assert.NotContains(t, metrics[name], "backend_target_name", "%s watches one backend service only", name)
+	}
+
+	dash := One(t, res.Recorder.OfType(TypeGCPDashboard), "dashboard")
+	var body gcpc.GCPDashboard
+	require.NoError(t, json.Unmarshal([]byte(dash.Str("dashboardJson")), &body))
+	require.Len(t, body.MosaicLayout.Tiles, len(regions)*len(gcpc.DashboardRowTitles))
+	for i, tile := range body.MosaicLayout.Tiles {
+		region := regions[i/len(gcpc.DashboardRowTitles)]
+		assert.True(t, strings.HasPrefix(tile.Widget.Title, region+" "), tile.Widget.Title)
+		assert.Equal(t, 4*(i/len(gcpc.DashboardRowTitles)), tile.YPos)
+		assert.LessOrEqual(t, tile.XPos+tile.Width, 48, "inside the 48-column grid")
+		if c := tile.Widget.XyChart; c != nil && strings.Contains(c.DataSets[0].TimeSeriesQuery.TimeSeriesFilter.Filter, "https_lb_rule") {
+			f := c.DataSets[0].TimeSeriesQuery.TimeSeriesFilter.Filter
+			assert.Contains(t, f, `resource.label.backend_scope="`+region+`"`, "split by the region that answered")
+			assert.NotContains(t, f, "resource.label.region=", "a global load balancer's region label is global")
+			assert.Contains(t, f, `resource.label.url_map_name="`+urlMap.Str("name")+`"`)
+		}
+		if tile.Widget.Text != nil {
+			assert.Contains(t, tile.Widget.Text.Content, "https://console.cloud.google.com/traces/list?project="+mock.GCPProject)
+			assert.Contains(t, tile.Widget.Text.Content, "service_name=%22"+"m-"+region, "the region's own service's logs")
+		}
+	}
+}
+
+func TestGCPProvidersAreExplicitAndLabelled(t *testing.T) {
+	t.Parallel()
+	res := PlanFile(t, "../../Pulumi.gcp-prod.yaml")
+	providers := map[string]string{}
+	regional := 0
+	for _, p := range res.Recorder.OfType(TypeGCPProvider) {
+		providers[p.URN] = p.Str("region")
+		assert.Equal(t, "prod", p.Get("defaultLabels.environment"))
+		assert.Equal(t, "mobile-platform", p.Get("defaultLabels.team"))
+		assert.Equal(t, false, p.Get("addTerraformAttributionLabel"))
+		if p.Str("region") != "" {
+			regional++
+			continue
+		}
+		// The budget's own provider bills the Budget API to the project.
+		assert.Equal(t, mock.GCPProject, p.Str("billingProject"), p.Name)
+		assert.Equal(t, true, p.Get("userProjectOverride"), p.Name)
+	}
+	assert.Equal(t, 3, regional, "one provider per region")
+	assert.Len(t, providers, 4, "and the budget's quota provider")
+	for _, r := range res.Recorder.Resources() {
+		if !r.Custom || strings.HasPrefix(r.Type, "pulumi:providers:") || !strings.HasPrefix(r.Type, "gcp:") {
+			continue
+		}
+		_, ok := providers[r.Provider[:strings.LastIndex(r.Provider, "::")]]
+		assert.True(t, ok, "%s %s uses an explicit provider", r.Type, r.Name)
+	}
+}
+
+func TestGCPContractKeysAlonePlan(t *testing.T) {
+	t.Parallel()
+	anyRegions := []string{"europe-west1", "us-east1", "asia-southeast1", "southamerica-east1", "australia-southeast1", "me-west1", "africa-south1", "northamerica-northeast1"}
+	for _, n := range []int{2, 3, 8} { // the boundaries: the fewest, the first beyond a pair, the most
+		t.Run(fmt.Sprintf("active-passive/%d", n), func(t *testing.T) {
+			res := MustPlan(t, "ap", Contract("gcp", "active-passive", anyRegions[:n]...))
+			assert.Len(t, res.Recorder.OfType(TypeRun), n)
+			assert.Len(t, res.Recorder.OfType(TypeSQL), n)
+			assert.Len(t, res.Recorder.OfType(TypeWorkflow), 1)
+		})
+	}
+	for _, regions := range [][]string{
+		{"us-central1", "us-east1"}, {"europe-west1", "europe-west4"}, {"asia-northeast1", "asia-northeast2"},
+		{"us-central1", "europe-west1", "asia-east1"},
+		{"us-central1", "us-east1", "europe-west1", "europe-west4", "asia-east1", "asia-southeast1"},
+		{"europe-west4", "us-central1", "asia-southeast1"}, {"us-central1", "australia-southeast1"},
+	} {
+		t.Run("active-active/"+strings.Join(regions, "+"), func(t *testing.T) {
+			res := MustPlan(t, "aa", Contract("gcp", "active-active", regions...))
+			assert.Len(t, backends(res)["aa-lb-api"], len(regions))
+			// Spanner only where its one key can be customer-managed at
+			// the pinned SDK; Cloud SQL with a replica per region otherwise.
+			c, err := spec.ChooseSpannerConfig("", regions)
+			if err == nil && c.KMSLocation != "" {
+				assert.Equal(t, c.Name, One(t, res.Recorder.OfType(TypeSpanner), "spanner").Str("config"))
+				return
+			}
+			assert.Empty(t, res.Recorder.OfType(TypeSpanner))
+			assert.Len(t, res.Recorder.OfType(TypeSQL), len(regions))
+			for _, v := range res.Policies {
+				assert.NotEqual(t, "customer-managed-keys", v.Policy, v.Message)
+			}
+		})
+	}
+}
+
+func TestBadGCPConfigsNameTheKey(t *testing.T) {
+	t.Parallel()
+	base := Contract("gcp", "active-active", "us-central1", "us-east1")
+	for _, tc := range []struct {
+		name string
+		cfg  map[string]any
+		want string
+	}{
+		{"unknown region", With(base, "regions", []string{"us-central1", "us-central9"}), `mobile-backend:regions[1]: "us-central9" is not a Google Cloud region`},
+		{"AWS region", With(base, "regions", []string{"us-central1", "us-east-1"}), `mobile-backend:regions[1]: "us-east-1" is not a Google Cloud region`},
+		{"one region", With(base, "regions", []string{"us-central1"}), "mobile-backend:regions: at least two regions"},
+		{"no Spanner configuration covers", With(base, "gcpDatabase", "spanner", "regions", []string{"us-central1", "australia-southeast1"}), "mobile-backend:regions: no Spanner multi-region configuration serves all of us-central1, australia-southeast1; choose regions one of these covers, or set mobile-backend:gcpDatabase to cloudsql: nam3 (us-east4, us-east1);"},
+		{"configuration does not cover", With(base, "spannerConfig", "eur3"), `mobile-backend:spannerConfig: "eur3" does not serve all of us-central1, us-east1`},
+		{"unknown configuration", With(base, "spannerConfig", "nam99"), `mobile-backend:spannerConfig: "nam99" is not a known multi-region configuration`},
+		{"database choice", With(base, "gcpDatabase", "bigtable"), `mobile-backend:gcpDatabase: "bigtable" is not a database choice`},
+		{"processing units", With(base, "spannerMinProcessingUnits", 1500), "mobile-backend:spannerMinProcessingUnits: 1500 must be a multiple of 1000"},
+		{"memory for CPU", With(base, "cpu", 1024, "memory", 8192), "mobile-backend:memory: 8192 MiB is outside what Cloud Run allows with 1 vCPU: 512 to 4096"},
+		{"label", With(base, "tags", map[string]string{"Team": "x"}), `mobile-backend:tags: key "Team" is not a Google Cloud label key`},
+		{"project id", With(base, "gcpProject", "My Project"), `mobile-backend:gcpProject: "My Project" is not a project id`},
+		{"concurrency", With(base, "concurrency", 5000), "mobile-backend:concurrency: 5000 must be between 1 and 1000"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := RunMain(t, "--config-file", WriteStack(t, "bad", tc.cfg))
+			assert.Equal(t, plan.ExitConfigError, code)
+			assert.True(t, strings.Contains(stderr, tc.want), "stderr %q does not name %q", stderr, tc.want)
+			assert.Empty(t, stdout)
+		})
+	}
+}
+
+func TestGCPDataIsEncryptedWithRotatingKeysOnlyItsServiceAgentsMayUse(t *testing.T) {
+	t.Parallel()
+	const keyType, grantType = "gcp:kms/cryptoKey:CryptoKey", "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember"
+	keyOf := func(res *plan.Result) map[string]string { // location -> key id
+		out := map[string]string{}
+		for _, ring := range res.Recorder.OfType("gcp:kms/keyRing:KeyRing") {
+			out[ring.Str("location")] = ring.ID + "/cryptoKeys/data"
+			assert.True(t, ring.Protect, "a key ring cannot be deleted anyway")
+		}
+		for _, k := range res.Recorder.OfType(keyType) {
+			assert.Equal(t, "7776000s", k.Str("rotationPeriod"), "rotates every 90 days")
+			assert.Equal(t, "ENCRYPT_DECRYPT", k.Str("purpose"))
+			assert.True(t, k.Protect, "destroying a key destroys the data")
+		}
+		return out
+	}
+	grants := func(res *plan.Result) map[string][]string { // key id -> members
+		out := map[string][]string{}
+		for _, g := range res.Recorder.OfType(grantType) {
+			assert.Equal(t, "roles/cloudkms.cryptoKeyEncrypterDecrypter", g.Str("role"))
+			out[g.Str("cryptoKeyId")] = append(out[g.Str("cryptoKeyId")], g.Str("member"))
+		}
+		return out
+	}
+
+	// Spanner: one key in the configuration's KMS location; the bucket's key
+	// in the multi-region of its dual-region.
+	aa := MustPlan(t, "k", Contract("gcp", "active-active", "us-central1", "us-east1", "us-west1"))
+	keys := keyOf(aa)
+	require.Len(t, keys, 2)
+	assert.Equal(t, keys["nam6"], One(t, aa.Recorder.OfType(TypeSpannerDB), "database").Str("encryptionConfig.kmsKeyName"))
+	assert.Equal(t, keys["us"], One(t, aa.Recorder.OfType(TypeGCSBucket), "bucket").Str("encryption.defaultKmsKeyName"))
+	g := grants(aa)
+	assert.Equal(t, []string{"serviceAccount:service-" + mock.GCPProjectNumber + "@gcp-sa-spanner.iam.gserviceaccount.com"}, g[keys["nam6"]], "only Spanner's agent uses Spanner's key")
+	assert.Equal(t, []string{"serviceAccount:service-" + mock.GCPProjectNumber + "@gs-project-accounts.iam.gserviceaccount.com"}, g[keys["us"]], "only Cloud Storage's agent uses the bucket's key")
+
+	// Cloud SQL: each instance with a key of its own region; a European bucket's key in "europe".
+	ap := MustPlan(t, "k", Contract("gcp", "active-passive", "europe-west1", "europe-west4"))
+	keys = keyOf(ap)
+	require.Len(t, keys, 3)
+	for _, i := range ap.Recorder.OfType(TypeSQL) {
+		assert.Equal(t, keys[i.Str("region")], i.Str("encryptionKeyName"), i.Name)
+		assert.Equal(t, []string{"serviceAccount:service-" + mock.GCPProjectNumber + "@gcp-sa-cloud-sql.iam.gserviceaccount.com"}, grants(ap)[keys[i.Str("region")]])
+	}
+	assert.Equal(t, keys["europe"], One(t, ap.Recorder.OfType(TypeGCSBucket), "bucket").Str("encryption.defaultKmsKeyName"))
+	assert.Equal(t, "EU", One(t, ap.Recorder.OfType(TypeGCSBucket), "bucket").Str("location"))
+
+	// A Spanner configuration with no Cloud KMS location of its name cannot
+	// take a single key with this SDK: auto picks Cloud SQL there, and
+	// Spanner asked for by name fails the plan instead of deploying
+	// Google-managed encryption silently.
+	euAuto := MustPlan(t, "k", Contract("gcp", "active-active", "europe-west1", "europe-west4"))
+	assert.Empty(t, Violations(Graph(euAuto), policies.CustomerManagedKeys))
+	eu := MustPlan(t, "k", With(Contract("gcp", "active-active", "europe-west1", "europe-west4"), "gcpDatabase", "spanner"))
+	vs := Violations(Graph(eu), policies.CustomerManagedKeys)
+	require.Len(t, vs, 1)
+	assert.Equal(t, "Spanner database is not encrypted with a customer-managed key", vs[0].Message)
+}
+
+func TestEveryRegionsLogsReachOneLogBucketAndTracesCloudTrace(t *testing.T) {
+	t.Parallel()
+	res := MustPlan(t, "lg", With(Contract("gcp", "active-active", "us-central1", "us-east1"), "logRetentionDays", 90))
+	bucket := One(t, res.Recorder.OfType("gcp:logging/projectBucketConfig:ProjectBucketConfig"), "log bucket")
+	assert.Equal(t, "us-central1", bucket.Str("location"), "kept in the primary region")
+	assert.Equal(t, 90, bucket.Int("retentionDays"), "logRetentionDays")
+	sink := One(t, res.Recorder.OfType("gcp:logging/projectSink:ProjectSink"), "sink")
+	assert.Equal(t, "logging.googleapis.com/projects/"+mock.GCPProject+"/locations/us-central1/buckets/"+bucket.Str("bucketId"), sink.Str("destination"))
+	m := regexp.MustCompile(`service_name=~"([^"]+)"`).FindStringSubmatch(sink.Str("filter"))
+	require.Len(t, m, 2, sink.Str("filter"))
+	services := regexp.MustCompile(m[1])
+	for _, s := range res.Recorder.OfType(TypeRun) {
+		assert.True(t, services.MatchString(s.Str("name")), "the filter matches every region's service, %s", s.Str("name"))
+	}
+	assert.False(t, services.MatchString("lg-eu-us-central1-api"), "not a stack whose name extends this one's")
+	assert.Contains(t, sink.Str("filter"), `resource.type="http_load_balancer"`, "and the load balancer's requests")
+	traced := 0
+	for _, m := range res.Recorder.OfType("gcp:projects/iAMMember:IAMMember") {
+		if m.Str("role") == "roles/cloudtrace.agent" {
+			traced++
+		}
+	}
+	assert.Equal(t, 2, traced, "each region's service account writes traces")
+}
+
+// A service's first request must not be refused: Cloud Run starts after its
+// identity's grants on the database and the buckets.
+func TestCloudRunStartsAfterItsDataGrants(t *testing.T) {
+	t.Parallel()
+	for _, cfg := range []map[string]any{
+		Contract("gcp", "active-active", "us-central1", "us-east1"),
+		Contract("gcp", "active-passive", "europe-west4", "us-central1"),
+	} {
+		res := MustPlan(t, "grants", cfg)
+		for _, run := range res.Recorder.OfType(TypeRun) {
+			sa := "serviceAccount:" + run.Str("template.serviceAccount")
+			var grants []string
+			for _, r := range res.Recorder.Resources() {
+				if r.Custom && strings.Contains(r.Type, "IAMMember") && r.Str("member") == sa && !strings.Contains(r.Str("role"), "logging") &&
+					!strings.Contains(r.Str("role"), "monitoring") && !strings.Contains(r.Str("role"), "cloudtrace") {
+					grants = append(grants, r.URN)
+				}
+			}
+			require.GreaterOrEqual(t, len(grants), 2, "%s: database and bucket grants", run.Region)
+			assert.Subset(t, run.DependsOn, grants, "%s %s", cfg["topology"], run.Region)
+		}
+	}
+}
+
+func TestGCPDashboardAndLogSinkBelongToTheirStack(t *testing.T) {
+	t.Parallel()
+	res := MustPlan(t, "prod", Contract("gcp", "active-active", "us-central1", "us-east1"))
+	d := One(t, res.Recorder.OfType("gcp:monitoring/dashboard:Dashboard"), "dashboard")
+	assert.Contains(t, d.Str("dashboardJson"), `"displayName":"prod-monitoring"`)
+	sink := One(t, res.Recorder.OfType("gcp:logging/projectSink:ProjectSink"), "sink")
+	Filter := sink.Str("filter")
+	assert.Contains(t, Filter, `service_name=~"^prod-(us-central1|us-east1)-"`, "a stack named prod-eu is not prod's")
+	assert.Contains(t, Filter, `forwarding_rule_name=~"^prod-lb-"`)
+}
+
+// Storage for any set of regions, and a primary's loss survived without a
+// person: stacks on three continents, with the four contract keys only,
+// pass every mandatory policy in both topologies.
+func TestGCPStacksOnThreeContinentsPassEveryMandatoryPolicy(t *testing.T) {
+	t.Parallel()
+	for topology, rto := range map[string]int{"active-passive": 570, "active-active": 450} {
+		t.Run(topology, func(t *testing.T) {
+			res := MustPlan(t, "c3", Contract("gcp", topology, "europe-west4", "us-central1", "asia-southeast1"))
+			for _, v := range res.Policies {
+				assert.NotEqual(t, policies.Mandatory, v.Severity, "%s: %s", v.Policy, v.Message)
+			}
+			assert.Equal(t, rto, res.Resilience.RTO.Computed, "%+v", res.Resilience.RTO.Terms)
+			for _, term := range res.Resilience.RTO.Terms {
+				assert.NotContains(t, term.Name, "operator", "no step waits for a person")
+			}
+		})
+	}
+}
+
+// The Cloud SQL writer has a stable private name that the failover workflow
+// moves to the promoted replica; in active-active the workflow only promotes
+// (the load balancer already routes around a lost region).
+func TestCloudSQLWriterHasAStableNameTheWorkflowMoves(t *testing.T) {
+	t.Parallel()
+	res := MustPlan(t, "w", Contract("gcp", "active-active", "europe-west4", "us-central1", "asia-southeast1"))
+	network := One(t, res.Recorder.OfType("gcp:compute/network:Network"), "network")
+	zone := One(t, res.Recorder.OfType("gcp:dns/managedZone:ManagedZone"), "writer zone")
+	assert.Equal(t, "private", zone.Str("visibility"))
+	assert.Equal(t, network.ID, zone.Str("privateVisibilityConfig.networks.0.networkUrl"), "resolvable from the stack's network only")
+	var record *mock.Resource
+	for _, r := range res.Recorder.OfType("gcp:dns/recordSet:RecordSet") {
+		if r.Str("managedZone") == zone.Outputs["name"] {
+			record = r
+		}
+	}
+	require.NotNil(t, record)
+	primary := res.Recorder.Named(TypeSQL, "w-db-europe-west4")
+	standby := res.Recorder.Named(TypeSQL, "w-db-us-central1")
+	require.NotNil(t, primary)
+	require.NotNil(t, standby)
+	assert.Equal(t, []any{primary.Outputs["privateIpAddress"]}, record.Get("rrdatas"), "the writer to begin with")
+	assert.Equal(t, gcpc.WriterTTL, record.Int("ttl"))
+	assert.Equal(t, []string{"rrdatas"}, record.IgnoreChanges, "after a failover the workflow owns the address")
+	assert.Equal(t, []string{"masterInstanceName", "replicaConfiguration"}, standby.IgnoreChanges, "a promoted replica is not made a replica again by pulumi up")
+	host := strings.TrimSuffix(record.Str("name"), ".")
+	for _, run := range res.Recorder.OfType(TypeRun) {
+		env := ContainerEnv(run, "template.containers.0.envs")
+		assert.Equal(t, host, env["DB_WRITER_HOST"], "%s writes through the stable name", run.Region)
+	}
+
+	wf := One(t, res.Recorder.OfType(TypeWorkflow), "workflow")
+	assert.Equal(t, "us-central1", wf.Region, "in the region it promotes, away from the one it replaces")
+	var parsed struct {
+		Main struct{ Steps []map[string]json.RawMessage }
+	}
+	require.NoError(t, json.Unmarshal([]byte(wf.Str("sourceContents")), &parsed))
+	var order []string
+	for _, st := range parsed.Main.Steps {
+		for k := range st {
+			order = append(order, k)
+		}
+	}
+	assert.Equal(t, []string{"decode", "onlyWhenOpened", "window", "history", "noHistory", "neverPassed", "promote", "pointWriter", "done", "neverHealthy"}, order)
+	src := wf.Str("sourceContents")
+	assert.Contains(t, src, `"instance":"`+standby.Outputs["name"].(string)+`"`)
+	assert.Contains(t, src, fmt.Sprintf(`/managedZones/%s/rrsets/%s/A`, zone.Outputs["name"], record.Str("name")))
+	assert.NotContains(t, src, "defaultService", "active-active: no traffic switch")
+	for _, m := range res.Recorder.OfType("gcp:projects/iAMMember:IAMMember") {
+		assert.NotEqual(t, "roles/compute.loadBalancerAdmin", m.Str("role"), "the runner cannot touch the load balancer here")
+	}
+	assert.Contains(t, wf.DependsOn, record.URN, "the workflow names the record it moves")
+}

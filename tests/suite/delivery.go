@@ -1,0 +1,158 @@
+package suite
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/internal/stackfile"
+)
+
+// deployWorkflow is the part of .github/workflows/deploy.yml these tests read.
+type deployWorkflow struct {
+	Jobs map[string]struct {
+		Needs    any    `yaml:"needs"`
+		Uses     string `yaml:"uses"`
+		Strategy struct {
+			Matrix struct {
+				Include []struct{ Stack, Cloud string } `yaml:"include"`
+			} `yaml:"matrix"`
+		} `yaml:"strategy"`
+		With map[string]string `yaml:"with"`
+	} `yaml:"jobs"`
+}
+
+func TestDeployWorkflowUpdatesEveryCommittedStackStagingBeforeProd(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../.github/workflows/deploy.yml")
+	require.NoError(t, err)
+	var wf deployWorkflow
+	require.NoError(t, yaml.Unmarshal(b, &wf))
+	assert.Equal(t, "staging", wf.Jobs["prod"].Needs, "prod deploys only after every staging stack")
+	assert.Equal(t, "test", wf.Jobs["staging"].Needs)
+
+	deployed := map[string]string{} // stack -> job
+	for _, job := range []string{"staging", "prod"} {
+		j := wf.Jobs[job]
+		assert.Equal(t, "./.github/workflows/pulumi.yml", j.Uses)
+		assert.Equal(t, "up", j.With["command"])
+		assert.Equal(t, "${{ matrix.stack }}", j.With["environment"], "each stack in its own GitHub environment")
+		for _, e := range j.Strategy.Matrix.Include {
+			deployed[e.Stack] = job
+			cfg, err := stackfile.Load(projectFile, "../../Pulumi."+e.Stack+".yaml", e.Stack)
+			require.NoError(t, err, "%s job deploys a stack with no committed file", job)
+			s, err := spec.Load(e.Stack, cfg.Lookup)
+			require.NoError(t, err)
+			assert.Equal(t, string(s.Cloud), e.Cloud, "%s gets %s credentials", e.Stack, e.Cloud)
+			want := "staging"
+			if s.Production() {
+				want = "prod"
+			}
+			assert.Equal(t, want, job, "%s is deployed by the %s job", e.Stack, want)
+		}
+	}
+	for _, file := range CommittedStacks(t) {
+		stack := stackfile.StackName(file)
+		assert.Contains(t, deployed, stack, "%s is deployed from main", stack)
+	}
+}
+
+func TestAffectedStacksFollowWhatAChangeTouches(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	git := func(args ...string) string {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, string(out))
+		return strings.TrimSpace(string(out))
+	}
+	write := func(name, body string) {
+		require.NoError(t, os.MkdirAll(dir+"/.ci", 0o755))
+		require.NoError(t, os.WriteFile(dir+"/"+name, []byte(body), 0o644))
+	}
+	script, err := os.ReadFile("../../.ci/affected-stacks")
+	require.NoError(t, err)
+	write(".ci/affected-stacks", string(script))
+	write("Pulumi.prod.yaml", "config:\n  mobile-backend:cloud: aws\n")
+	write("Pulumi.gcp-prod.yaml", "config:\n  mobile-backend:cloud: gcp\n")
+	write("README.md", "x\n")
+	write("main.go", "package main\n")
+	git("init", "-q")
+	git("add", ".")
+	git("commit", "-qm", "base")
+	commit := func() {
+		git("add", ".")
+		git("commit", "-qm", "change")
+	}
+	run := func(base string) string {
+		cmd := exec.Command("bash", ".ci/affected-stacks", base, "HEAD")
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, string(out))
+		return strings.TrimSpace(string(out))
+	}
+
+	base := git("rev-parse", "HEAD")
+	write("README.md", "y\n")
+	commit()
+	assert.Equal(t, "[]", run(base), "documentation affects no stack")
+
+	base = git("rev-parse", "HEAD")
+	write("Pulumi.gcp-prod.yaml", "config:\n  mobile-backend:cloud: gcp\n  mobile-backend:minInstances: 3\n")
+	commit()
+	assert.Equal(t, `[{"stack":"gcp-prod","cloud":"gcp"}]`, run(base), "a stack file affects its stack")
+
+	base = git("rev-parse", "HEAD")
+	write("main.go", "package main // changed\n")
+	commit()
+	assert.Equal(t, `[{"stack":"gcp-prod","cloud":"gcp"},{"stack":"prod","cloud":"aws"}]`, run(base), "the program affects every stack")
+}
+
+func TestTheFailoverDrillRunsOnEveryStagingStackAndNeverBesideADeploy(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../.github/workflows/failover-drill.yml")
+	require.NoError(t, err)
+	var wf struct {
+		On struct {
+			Dispatch struct {
+				Inputs map[string]struct{ Options []string } `yaml:"inputs"`
+			} `yaml:"workflow_dispatch"`
+		} `yaml:"on"`
+		Jobs map[string]struct {
+			Concurrency struct{ Group string } `yaml:"concurrency"`
+			Steps       []struct{ Run string } `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	require.NoError(t, yaml.Unmarshal(b, &wf))
+	var staging []string
+	for _, file := range CommittedStacks(t) {
+		cfg, err := stackfile.Load(projectFile, file, stackfile.StackName(file))
+		require.NoError(t, err)
+		s, err := spec.Load(cfg.Stack, cfg.Lookup)
+		require.NoError(t, err)
+		if !s.Production() {
+			staging = append(staging, cfg.Stack)
+		}
+	}
+	assert.ElementsMatch(t, staging, wf.On.Dispatch.Inputs["stack"].Options, "a drill per staging stack, started by hand")
+	job := wf.Jobs["drill"]
+	// The same group as pulumi.yml's `up` of that stack: a drill and a deploy never overlap.
+	assert.Equal(t, "pulumi-up-${{ inputs.stack }}-main", job.Concurrency.Group)
+	all := ""
+	for _, st := range job.Steps {
+		all += st.Run
+	}
+	assert.Contains(t, all, "go run ./cmd/drill --plan")
+	assert.Contains(t, all, `--failback "$failback"`)
+	for _, step := range []string{"switchover-global-cluster", "url-maps set-default-service", "failover-group set-primary"} {
+		assert.Contains(t, all, step)
+	}
+}

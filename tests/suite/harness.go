@@ -1,0 +1,255 @@
+package suite
+
+// The harness: stack configs, the offline plan under the project's one
+// recording mock (internal/mock), and lookups in the recorded resources.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/mobile-backend/mobile-backend/internal/mock"
+	"github.com/mobile-backend/mobile-backend/internal/plan"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/internal/stackfile"
+	"github.com/mobile-backend/mobile-backend/stacks"
+)
+
+const projectFile = "../../Pulumi.yaml"
+
+// Contract is a stack config with only the four keys every stack must set.
+func Contract(cloud, topology string, regions ...string) map[string]any {
+	return map[string]any{
+		"cloud":    cloud,
+		"topology": topology,
+		"regions":  regions,
+		"domain":   "api.example.com",
+	}
+}
+
+// With returns a copy of a config with more keys set.
+func With(cfg map[string]any, kv ...any) map[string]any {
+	out := map[string]any{}
+	for k, v := range cfg {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i].(string)] = kv[i+1]
+	}
+	return out
+}
+
+// regionsOf are a config's regions, in order.
+func regionsOf(t testing.TB, c *stackfile.Config) []string {
+	t.Helper()
+	var regions []string
+	require.NoError(t, json.Unmarshal([]byte(c.Values[spec.Namespace+":regions"]), &regions), c.Stack)
+	return regions
+}
+
+// withValue is a copy of a config with one key (unqualified) set to a raw value.
+func withValue(c *stackfile.Config, key, raw string) *stackfile.Config {
+	out := *c
+	out.Values = maps.Clone(c.Values)
+	out.Values[spec.Namespace+":"+key] = raw
+	return &out
+}
+
+// cloneResource is a copy of a resource with its own inputs, to change
+// without touching the recorded one (a cached plan is shared by tests).
+func cloneResource(t testing.TB, r *mock.Resource) *mock.Resource {
+	t.Helper()
+	clone := *r
+	b, err := json.Marshal(r.Inputs)
+	require.NoError(t, err)
+	clone.Inputs = nil // a fresh map: unmarshalling into the shared one would change the original
+	require.NoError(t, json.Unmarshal(b, &clone.Inputs))
+	return &clone
+}
+
+// WriteStack writes a stack file (JSON is YAML) with the given project keys.
+func WriteStack(t testing.TB, stack string, cfg map[string]any) string {
+	t.Helper()
+	qualified := map[string]any{}
+	for k, v := range cfg {
+		qualified[spec.Namespace+":"+k] = v
+	}
+	b, err := json.Marshal(map[string]any{"config": qualified})
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "Pulumi."+stack+".yaml")
+	require.NoError(t, os.WriteFile(path, b, 0o600))
+	return path
+}
+
+// planConfig plans a stack from config, exactly as cmd/plan does. It skips
+// the test when the config's cloud is not linked into this binary: that
+// cloud's test package plans it.
+func planConfig(t testing.TB, stack string, cfg map[string]any) (*plan.Result, error) {
+	t.Helper()
+	if cloud, ok := cfg["cloud"].(string); ok {
+		SkipUnlinked(t, spec.Cloud(cloud))
+	}
+	c, err := stackfile.Load(projectFile, WriteStack(t, stack, cfg), stack)
+	if err != nil {
+		return nil, err
+	}
+	return plan.Run(c)
+}
+
+// MustPlan plans a stack from config and fails the test on any error.
+func MustPlan(t testing.TB, stack string, cfg map[string]any) *plan.Result {
+	t.Helper()
+	res, err := planConfig(t, stack, cfg)
+	require.NoError(t, err)
+	return res
+}
+
+// committed caches the plan of each committed stack file: it is computed
+// once per test binary, and tests only read it (mutations work on copies).
+var committed sync.Map // file -> *committedPlan
+
+type committedPlan struct {
+	once sync.Once
+	res  *plan.Result
+	err  error
+}
+
+// PlanFile plans a committed stack file (once per test binary).
+func PlanFile(t testing.TB, file string) *plan.Result {
+	t.Helper()
+	skipUnlinkedFile(t, file)
+	v, _ := committed.LoadOrStore(file, &committedPlan{})
+	p := v.(*committedPlan)
+	p.once.Do(func() {
+		c, err := stackfile.Load(projectFile, file, stackfile.StackName(file))
+		if err != nil {
+			p.err = err
+			return
+		}
+		p.res, p.err = plan.Run(c)
+	})
+	require.NoError(t, p.err, file)
+	return p.res
+}
+
+// RunMain runs the plan command and returns its exit status and output. It
+// skips the test when the stack file it is given (--config-file) is of a
+// cloud not linked into this binary.
+func RunMain(t testing.TB, args ...string) (int, string, string) {
+	t.Helper()
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == "--config-file" {
+			skipUnlinkedFile(t, args[i+1])
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	code := plan.Main(append([]string{"--project-file", projectFile}, args...), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// Under returns the resources of a type below a component (at any depth).
+func Under(rec *mock.Recorder, component *mock.Resource, typ string) []*mock.Resource {
+	var out []*mock.Resource
+	for _, r := range rec.OfType(typ) {
+		if below(rec, r, component) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// below reports whether a resource is a descendant of a component.
+func below(rec *mock.Recorder, r, component *mock.Resource) bool {
+	for p := rec.ByURN(r.Parent); p != nil; p = rec.ByURN(p.Parent) {
+		if p.URN == component.URN {
+			return true
+		}
+	}
+	return false
+}
+
+// ByRegion maps each region to an output of the plan's one resource of a
+// type there (the id when output is "id").
+func ByRegion(res *plan.Result, typ, output string) map[string]string {
+	out := map[string]string{}
+	for _, r := range res.Recorder.OfType(typ) {
+		if output == "id" {
+			out[r.Region] = r.ID
+		} else {
+			out[r.Region] = r.Out(output).(string)
+		}
+	}
+	return out
+}
+
+// One returns the only element of a list, failing otherwise.
+func One(t testing.TB, rs []*mock.Resource, what string) *mock.Resource {
+	t.Helper()
+	require.Len(t, rs, 1, what)
+	return rs[0]
+}
+
+// ContainerEnv is a container's environment by name: Container Apps list it
+// Under "template.containers.0.env", Cloud Run under "…envs".
+func ContainerEnv(r *mock.Resource, list string) map[string]any {
+	env := map[string]any{}
+	for i := 0; i < r.Len(list); i++ {
+		env[r.Str(fmt.Sprintf("%s.%d.name", list, i))] = r.Get(fmt.Sprintf("%s.%d.value", list, i))
+	}
+	return env
+}
+
+func Filter(rs []*mock.Resource, keep func(*mock.Resource) bool) []*mock.Resource {
+	var out []*mock.Resource
+	for _, r := range rs {
+		if keep(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// APIRecords returns the API hostname's records by set identifier (region).
+func APIRecords(res *plan.Result) map[string]*mock.Resource {
+	out := map[string]*mock.Resource{}
+	for _, r := range res.Recorder.OfType(TypeRecord) {
+		if r.Str("name") == res.Spec.Domain {
+			out[r.Str("setIdentifier")] = r
+		}
+	}
+	return out
+}
+
+// SkipUnlinked skips the test when the cloud's stacks are not linked into
+// this test binary; the cloud's own test package runs it.
+func SkipUnlinked(t testing.TB, cloud spec.Cloud) {
+	t.Helper()
+	if !stacks.Linked(cloud) && stacks.Supported(cloud) == nil {
+		t.Skipf("a %s stack: tested in tests/%s", cloud, cloud)
+	}
+}
+
+// skipUnlinkedFile skips the test when a stack file's cloud is not linked
+// into this binary. A file that does not load is left to the test.
+func skipUnlinkedFile(t testing.TB, file string) {
+	t.Helper()
+	if c, err := stackfile.Load(projectFile, file, stackfile.StackName(file)); err == nil {
+		SkipUnlinkedConfig(t, c)
+	}
+}
+
+// SkipUnlinkedConfig skips the test when a stack config's cloud is not
+// linked into this binary. A config that does not load is left to the test.
+func SkipUnlinkedConfig(t testing.TB, c *stackfile.Config) {
+	t.Helper()
+	if s, err := spec.Load(c.Stack, c.Lookup); err == nil {
+		SkipUnlinked(t, s.Cloud)
+	}
+}
