@@ -8,9 +8,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
@@ -44,7 +47,7 @@ func StackName(stackFile string) string {
 // wrong type, or an undeclared key of the project's namespace (a typo would
 // otherwise be silently ignored), is a *spec.Error.
 func Load(projectFile, stackFile, stack string) (*Config, error) {
-	proj, err := workspace.LoadProject(projectFile)
+	proj, err := loadProject(projectFile)
 	if err != nil {
 		return nil, &spec.Error{Problems: []string{fmt.Sprintf("%s: %v", projectFile, err)}}
 	}
@@ -128,4 +131,33 @@ func encode(v any) string {
 func (c *Config) Lookup(key string) (string, bool) {
 	v, ok := c.Values[c.Project+":"+key]
 	return v, ok
+}
+
+// projects are the loaded project files, by path, size and modification
+// time: the loader validates Pulumi.yaml against the project schema, the
+// slowest step of loading a stack's config, and a test binary loads the same
+// file hundreds of times (it was an eighth of the AWS tests' CPU). The
+// loaded project is only read.
+var projects sync.Map // projectKey -> *workspace.Project
+
+type projectKey struct {
+	path string
+	size int64
+	mod  time.Time
+}
+
+func loadProject(path string) (*workspace.Project, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return workspace.LoadProject(path) // its error names the file
+	}
+	key := projectKey{path, fi.Size(), fi.ModTime()}
+	if p, ok := projects.Load(key); ok {
+		return p.(*workspace.Project), nil
+	}
+	p, err := workspace.LoadProject(path)
+	if err == nil {
+		projects.Store(key, p)
+	}
+	return p, err
 }
