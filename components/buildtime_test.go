@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -110,4 +111,31 @@ func f(o pulumi.StringOutput) {
 	f, err := parser.ParseFile(token.NewFileSet(), "p.go", src, parser.SkipObjectResolution)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"pulumi.AnyOutput", "portal.DashboardArgs", "az.MetricAlert", "app.NewJob"}, slowNames(f))
+}
+
+// The leaf packages' functions are never inlined: inlined into
+// components/azure, their bodies would name the slow types there.
+func TestTheLeafPackagesFunctionsAreNotInlined(t *testing.T) {
+	files, err := filepath.Glob("azure/internal/*/*.go")
+	require.NoError(t, err)
+	checked := 0
+	for _, name := range files {
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ParseComments|parser.SkipObjectResolution)
+		require.NoError(t, err)
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || !fd.Name.IsExported() || len(slowNames(f)) == 0 {
+				continue
+			}
+			checked++
+			noinline := false
+			if fd.Doc != nil {
+				for _, c := range fd.Doc.List {
+					noinline = noinline || strings.HasPrefix(c.Text, "//go:noinline")
+				}
+			}
+			assert.True(t, noinline, "%s: %s has no //go:noinline", name, fd.Name.Name)
+		}
+	}
+	assert.GreaterOrEqual(t, checked, 3)
 }

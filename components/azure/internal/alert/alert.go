@@ -12,7 +12,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// NewMetric creates the metric alert rule.
+// NewMetric creates the metric alert rule. It is not inlined: inlined into
+// components/azure, it would name the MetricAlert type there.
+//
+//go:noinline
 func NewMetric(ctx *pulumi.Context, name string, args *insights.MetricAlertArgs, opts ...pulumi.ResourceOption) error {
 	_, err := insights.NewMetricAlert(ctx, name, args, opts...)
 	return err

@@ -31,7 +31,10 @@ type Args struct {
 	Tags          pulumi.StringMapInput
 }
 
-// New creates the dashboard and returns its resource id.
+// New creates the dashboard and returns its resource id. Not inlined:
+// inlined into components/azure, it would name the slow types there.
+//
+//go:noinline
 func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (pulumi.StringOutput, error) {
 	parts := make(portal.DashboardPartsArray, 0, len(args.Tiles))
 	for _, t := range args.Tiles {

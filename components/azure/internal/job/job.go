@@ -40,7 +40,10 @@ type Args struct {
 }
 
 // NewScheduled creates the job (one replica per run, no parallelism) and
-// returns its name.
+// returns its name. Not inlined: inlined into components/azure, it would
+// name the slow types there.
+//
+//go:noinline
 func NewScheduled(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (pulumi.StringOutput, error) {
 	env := make(app.EnvironmentVarArray, 0, len(args.Env))
 	for _, e := range args.Env {
