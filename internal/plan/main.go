@@ -70,7 +70,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			default:
 				err = res.WriteTree(stdout)
 			}
-			failed = policies.Failed(res.Policies)
+			failed = policies.Failed(res.Policies())
 		}
 	}
 	var cfgErr *spec.Error

@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
@@ -24,8 +25,10 @@ type Result struct {
 	Spec     spec.Spec
 	Recorder *mock.Recorder
 	Outputs  map[string]any
-	// Policies are the policy violations of the planned resources.
-	Policies []policies.Violation
+	// violations are the policy violations of the planned resources,
+	// evaluated on first use (Policies): many tests never ask.
+	violations     []policies.Violation
+	evaluatePolicy sync.Once
 	// Resilience is the recovery the planned resources imply.
 	Resilience policies.Budget
 }
@@ -70,8 +73,16 @@ func Run(cfg *stackfile.Config) (*Result, error) {
 	budget.RegionLoss = policies.AnalyzeRegionLoss(graph)
 	return &Result{
 		Config: cfg, Spec: s, Recorder: rec, Outputs: outputs,
-		Policies: policies.Evaluate(graph, policies.All), Resilience: budget,
+		Resilience: budget,
 	}, nil
+}
+
+// Policies are the policy violations of the planned resources.
+func (r *Result) Policies() []policies.Violation {
+	r.evaluatePolicy.Do(func() {
+		r.violations = policies.Evaluate(policies.Stack{Spec: r.Spec, Resources: r.Recorder.Resources()}, policies.All)
+	})
+	return r.violations
 }
 
 // Document is the plan's JSON form. Later slices add top-level fields; the
@@ -118,7 +129,7 @@ func (r *Result) Document() Document {
 		Project: r.Config.Project, Stack: r.Config.Stack,
 		Cloud: r.Spec.Cloud, Topology: r.Spec.Topology,
 		Outputs:    r.Outputs,
-		Policies:   append([]policies.Violation{}, r.Policies...),
+		Policies:   append([]policies.Violation{}, r.Policies()...),
 		Resilience: r.Resilience,
 	}
 	for _, reg := range r.Spec.Regions {
@@ -237,8 +248,8 @@ func (r *Result) WriteTree(w io.Writer) error {
 		}
 	}
 	writeRegionLoss(w, r.Resilience.RegionLoss)
-	fmt.Fprintf(w, "\nPolicies: %d checked, %d violations\n", len(policies.All), len(r.Policies))
-	for _, v := range r.Policies {
+	fmt.Fprintf(w, "\nPolicies: %d checked, %d violations\n", len(policies.All), len(r.Policies()))
+	for _, v := range r.Policies() {
 		where := v.Resource
 		if res := r.Recorder.ByURN(v.Resource); res != nil {
 			where = res.Type + " " + res.Name

@@ -99,12 +99,12 @@ func (r *Result) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "| RTO | %d s | %d s |\n| RPO | %d s | %d s |\n",
 		r.Resilience.RTO.Computed, r.Resilience.RTO.Objective, r.Resilience.RPO.Computed, r.Resilience.RPO.Objective)
 
-	fmt.Fprintf(w, "\nPolicies: %d checked, %d violations", len(policies.All), len(r.Policies))
-	if policies.Failed(r.Policies) {
+	fmt.Fprintf(w, "\nPolicies: %d checked, %d violations", len(policies.All), len(r.Policies()))
+	if policies.Failed(r.Policies()) {
 		fmt.Fprint(w, " (**a mandatory policy failed**)")
 	}
 	fmt.Fprintln(w)
-	for _, v := range r.Policies {
+	for _, v := range r.Policies() {
 		where := "stack"
 		if res := r.Recorder.ByURN(v.Resource); res != nil {
 			where = "`" + res.Type + " " + res.Name + "`"

@@ -346,7 +346,7 @@ func TestAzureUploadsAreWritableInEveryRegionAndReadableFromAll(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(env["UPLOADS_ACCOUNTS"].(string)), &all))
 		assert.Equal(t, names, all)
 	}
-	for _, v := range res.Policies {
+	for _, v := range res.Policies() {
 		assert.NotEqual(t, "data-reaches-every-region", v.Policy, v.Message)
 	}
 }
@@ -447,7 +447,7 @@ func TestAzureContractKeysAlonePlanForTwoThreeAndEightRegions(t *testing.T) {
 				// alerts of a stack without alertEmails (advisory, and so is
 				// the region-loss alerting that has nobody to reach).
 				assert.LessOrEqual(t, res.Resilience.RTO.Computed, 600)
-				for _, v := range res.Policies {
+				for _, v := range res.Policies() {
 					if v.Policy == policies.RegionLossSurvived.Name {
 						assert.Contains(t, v.Message, "breaks alerting: no alert outside", "nobody to alert without alertEmails")
 					} else {

@@ -466,7 +466,7 @@ func TestUploadsReachEveryAreaOfAStackOnThreeContinents(t *testing.T) {
 				}
 				assert.ElementsMatch(t, want, readable, run.Region)
 			}
-			for _, v := range res.Policies {
+			for _, v := range res.Policies() {
 				assert.NotEqual(t, "data-reaches-every-region", v.Policy, v.Message)
 			}
 			assert.Equal(t, policies.GCSTurboRPOSeconds, res.Resilience.RPO.Computed, "the copies lag, but lose nothing a region's loss could take")
@@ -635,7 +635,7 @@ func TestGCPContractKeysAlonePlan(t *testing.T) {
 			}
 			assert.Empty(t, res.Recorder.OfType(TypeSpanner))
 			assert.Len(t, res.Recorder.OfType(TypeSQL), len(regions))
-			for _, v := range res.Policies {
+			for _, v := range res.Policies() {
 				assert.NotEqual(t, "customer-managed-keys", v.Policy, v.Message)
 			}
 		})
@@ -799,7 +799,7 @@ func TestGCPStacksOnThreeContinentsPassEveryMandatoryPolicy(t *testing.T) {
 	for topology, rto := range map[string]int{"active-passive": 570, "active-active": 450} {
 		t.Run(topology, func(t *testing.T) {
 			res := MustPlan(t, "c3", Contract("gcp", topology, "europe-west4", "us-central1", "asia-southeast1"))
-			for _, v := range res.Policies {
+			for _, v := range res.Policies() {
 				assert.NotEqual(t, policies.Mandatory, v.Severity, "%s: %s", v.Policy, v.Message)
 			}
 			assert.Equal(t, rto, res.Resilience.RTO.Computed, "%+v", res.Resilience.RTO.Terms)

@@ -26,7 +26,7 @@ func TestTheFourContractKeysMeetTheDefaultObjectivesOnEveryCloudAndTopology(t *t
 				name := cloud + " " + topology
 				assert.LessOrEqual(t, res.Resilience.RTO.Computed, 600, "%s RTO: %v", name, res.Resilience.RTO.Terms)
 				assert.LessOrEqual(t, res.Resilience.RPO.Computed, 900, "%s RPO: %v", name, res.Resilience.RPO.Terms)
-				for _, v := range res.Policies {
+				for _, v := range res.Policies() {
 					assert.NotEqual(t, policies.Mandatory, v.Severity, "%s: %s: %s", name, v.Policy, v.Message)
 				}
 				for _, rl := range res.Resilience.RegionLoss {
@@ -65,7 +65,7 @@ func TestNotifyOnlyLeavesThePromotionToAPersonOnEveryCloud(t *testing.T) {
 			// The manual step shows in the budget and, as advisory, in the region-loss table.
 			assert.True(t, strings.Contains(describeTerms(res.Resilience.RTO.Terms), "operator"), "%s: %v", cloud, res.Resilience.RTO.Terms)
 			var writes []policies.Violation
-			for _, v := range res.Policies {
+			for _, v := range res.Policies() {
 				assert.NotEqual(t, policies.Mandatory, v.Severity, "%s: %s: %s", cloud, v.Policy, v.Message)
 				if v.Policy == policies.RegionLossSurvived.Name && strings.Contains(v.Message, "breaks api-writes") {
 					writes = append(writes, v)

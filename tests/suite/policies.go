@@ -80,7 +80,7 @@ func TestEveryCommittedStackPassesEveryMandatoryPolicy(t *testing.T) {
 	t.Parallel()
 	for _, file := range LinkedStacks(t) {
 		res := PlanFile(t, file)
-		for _, v := range res.Policies {
+		for _, v := range res.Policies() {
 			assert.NotEqual(t, policies.Mandatory, v.Severity, "%s: %s: %s", file, v.Policy, v.Message)
 		}
 		code, out, _ := RunMain(t, "--config-file", file, "--format", "json")
@@ -89,7 +89,7 @@ func TestEveryCommittedStackPassesEveryMandatoryPolicy(t *testing.T) {
 			Policies []policies.Violation `json:"policies"`
 		}
 		require.NoError(t, json.Unmarshal([]byte(out), &doc))
-		assert.Equal(t, len(res.Policies), len(doc.Policies), "the plan's JSON lists the violations")
+		assert.Equal(t, len(res.Policies()), len(doc.Policies), "the plan's JSON lists the violations")
 	}
 }
 

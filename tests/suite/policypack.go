@@ -190,7 +190,7 @@ func TestPolicyPackReportsWhatThePlanReportsAfterAnUpdateAndInAFirstPreview(t *t
 		pack := packFor(t, Graph(res), res.Config.Stack)
 		for _, preview := range []bool{false, true} {
 			got := runPack(t, pack, asEngine(res.Recorder.Resources(), preview))
-			want := res.Policies
+			want := res.Policies()
 			if preview {
 				// The region-loss analysis joins on computed values: a
 				// first preview leaves it to the plan and to pulumi up.

@@ -71,7 +71,7 @@ func assertWriterMoves(t *testing.T, c *stackfile.Config) {
 	require.NoError(t, err)
 	after, err := plan.Run(withValue(c, "writerRegion", regionsOf(t, c)[1]))
 	require.NoError(t, err)
-	for _, v := range after.Policies {
+	for _, v := range after.Policies() {
 		// Recovery may differ (a promoted Cloud SQL replica has no replica
 		// of its own until the README's failback rebuilds them); every
 		// other mandatory rule holds with the writer moved.
