@@ -1,8 +1,11 @@
 package suite
 
 import (
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -154,5 +157,23 @@ func TestTheFailoverDrillRunsOnEveryStagingStackAndNeverBesideADeploy(t *testing
 	assert.Contains(t, all, `--failback "$failback"`)
 	for _, step := range []string{"switchover-global-cluster", "url-maps set-default-service", "failover-group set-primary"} {
 		assert.Contains(t, all, step)
+	}
+}
+
+// The program and the plan command link every cloud's stacks: a cloud left
+// out fails only when a stack of that cloud runs ("not linked into this
+// program").
+func TestTheProgramAndThePlanLinkEveryCloud(t *testing.T) {
+	for _, file := range []string{"../../main.go", "../../cmd/plan/main.go"} {
+		f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.ImportsOnly)
+		require.NoError(t, err)
+		imported := map[string]bool{}
+		for _, imp := range f.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			imported[path] = true
+		}
+		for _, cloud := range []spec.Cloud{spec.AWS, spec.GCP, spec.Azure} {
+			assert.True(t, imported["github.com/mobile-backend/mobile-backend/stacks/"+string(cloud)], "%s links the %s stacks", file, cloud)
+		}
 	}
 }

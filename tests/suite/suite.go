@@ -82,6 +82,7 @@ var Tests = []testing.InternalTest{
 // policy pack's files): this package's own test runs them, once, in a binary
 // that links no cloud SDK.
 var Cloudless = []testing.InternalTest{
+	{Name: "TheProgramAndThePlanLinkEveryCloud", F: TestTheProgramAndThePlanLinkEveryCloud},
 	{Name: "AffectedStacksFollowWhatAChangeTouches", F: TestAffectedStacksFollowWhatAChangeTouches},
 	{Name: "TheFailoverDrillRunsOnEveryStagingStackAndNeverBesideADeploy", F: TestTheFailoverDrillRunsOnEveryStagingStackAndNeverBesideADeploy},
 	{Name: "DeployWorkflowUpdatesEveryCommittedStackStagingBeforeProd", F: TestDeployWorkflowUpdatesEveryCommittedStackStagingBeforeProd},
