@@ -16,8 +16,6 @@ import (
 	"github.com/mobile-backend/mobile-backend/internal/plan"
 )
 
-const ()
-
 // keyArns maps each region to its customer-managed key's ARN.
 func keyArns(res *plan.Result) map[string]string { return ByRegion(res, TypeKey, "arn") }
 

@@ -18,8 +18,6 @@ import (
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
 
-const ()
-
 // albDNSNames maps each region to its load balancer's DNS name.
 func albDNSNames(res *plan.Result) map[string]string { return ByRegion(res, TypeALB, "dnsName") }
 

@@ -17,8 +17,6 @@ import (
 	"github.com/mobile-backend/mobile-backend/policies"
 )
 
-const ()
-
 // appHosts maps each region to its container app's ingress FQDN.
 func appHosts(res *plan.Result) map[string]string {
 	return ByRegion(res, TypeContainerApp, "configuration.ingress.fqdn")

@@ -20,8 +20,6 @@ import (
 	"github.com/mobile-backend/mobile-backend/policies"
 )
 
-const ()
-
 // negIDs maps each region to its serverless endpoint group's id.
 func negIDs(res *plan.Result) map[string]string { return ByRegion(res, TypeNEG, "id") }
 
@@ -786,9 +784,9 @@ func TestGCPDashboardAndLogSinkBelongToTheirStack(t *testing.T) {
 	d := One(t, res.Recorder.OfType("gcp:monitoring/dashboard:Dashboard"), "dashboard")
 	assert.Contains(t, d.Str("dashboardJson"), `"displayName":"prod-monitoring"`)
 	sink := One(t, res.Recorder.OfType("gcp:logging/projectSink:ProjectSink"), "sink")
-	Filter := sink.Str("filter")
-	assert.Contains(t, Filter, `service_name=~"^prod-(us-central1|us-east1)-"`, "a stack named prod-eu is not prod's")
-	assert.Contains(t, Filter, `forwarding_rule_name=~"^prod-lb-"`)
+	filter := sink.Str("filter")
+	assert.Contains(t, filter, `service_name=~"^prod-(us-central1|us-east1)-"`, "a stack named prod-eu is not prod's")
+	assert.Contains(t, filter, `forwarding_rule_name=~"^prod-lb-"`)
 }
 
 // Storage for any set of regions, and a primary's loss survived without a
