@@ -435,17 +435,17 @@ func TestEveryRegionAlarmsToItsOwnEncryptedTopic(t *testing.T) {
 		Namespace, Metric, Stat string
 		Threshold               float64
 	}
-	ByRegion := map[string]map[string]alarm{}
+	byRegion := map[string]map[string]alarm{}
 	for _, a := range res.Recorder.OfType(TypeAlarm) {
-		if ByRegion[a.Region] == nil {
-			ByRegion[a.Region] = map[string]alarm{}
+		if byRegion[a.Region] == nil {
+			byRegion[a.Region] = map[string]alarm{}
 		}
 		stat := a.Str("statistic") + a.Str("extendedStatistic")
-		ByRegion[a.Region][a.Str("name")] = alarm{a.Str("namespace"), a.Str("metricName"), stat, a.Get("threshold").(float64)}
+		byRegion[a.Region][a.Str("name")] = alarm{a.Str("namespace"), a.Str("metricName"), stat, a.Get("threshold").(float64)}
 		assert.Equal(t, []any{topics[a.Region]}, a.Get("alarmActions"), "%s notifies its region's topic", a.Name)
 		assert.Equal(t, []any{topics[a.Region]}, a.Get("okActions"))
 	}
-	primary, standby := ByRegion["us-west-2"], ByRegion["eu-west-1"]
+	primary, standby := byRegion["us-west-2"], byRegion["eu-west-1"]
 	assert.Equal(t, alarm{"AWS/ApplicationELB", "TargetResponseTime", "p99", 0.75}, primary["mon-us-west-2-p99-latency"])
 	assert.Equal(t, alarm{"AWS/ApplicationELB", "UnHealthyHostCount", "Maximum", 0}, primary["mon-us-west-2-unhealthy-hosts"])
 	assert.Equal(t, alarm{"AWS/ApplicationELB", "HealthyHostCount", "Minimum", 1}, primary["mon-us-west-2-no-healthy-hosts"])
@@ -458,7 +458,7 @@ func TestEveryRegionAlarmsToItsOwnEncryptedTopic(t *testing.T) {
 	assert.Equal(t, alarm{"AWS/RDS", "AuroraGlobalDBReplicationLag", "Maximum", 3000}, standby["mon-eu-west-1-db-replication-lag"])
 	assert.Equal(t, 2.0, primary["mon-us-west-2-5xx-rate"].Threshold)
 	for _, region := range regions {
-		assert.Equal(t, alarm{"AWS/Route53", "HealthCheckStatus", "Minimum", 1}, ByRegion["us-east-1"]["mon-"+region+"-health-check"],
+		assert.Equal(t, alarm{"AWS/Route53", "HealthCheckStatus", "Minimum", 1}, byRegion["us-east-1"]["mon-"+region+"-health-check"],
 			"Route 53 health-check metrics live in us-east-1")
 	}
 
