@@ -258,19 +258,24 @@ func cloudOfFile(file string) (spec.Cloud, bool) {
 	if err != nil {
 		return "", false
 	}
-	s, err := spec.Load(c.Stack, c.Lookup)
-	if err != nil {
-		return "", false
+	cloud, ok := cloudOf(c)
+	if ok {
+		clouds.Store(file, cloud)
 	}
-	clouds.Store(file, s.Cloud)
-	return s.Cloud, true
+	return cloud, ok
+}
+
+// cloudOf is a stack config's cloud, or false when the config is invalid.
+func cloudOf(c *stackfile.Config) (spec.Cloud, bool) {
+	s, err := spec.Load(c.Stack, c.Lookup)
+	return s.Cloud, err == nil
 }
 
 // SkipUnlinkedConfig skips the test when a stack config's cloud is not
 // linked into this binary. A config that does not load is left to the test.
 func SkipUnlinkedConfig(t testing.TB, c *stackfile.Config) {
 	t.Helper()
-	if s, err := spec.Load(c.Stack, c.Lookup); err == nil {
-		SkipUnlinked(t, s.Cloud)
+	if cloud, ok := cloudOf(c); ok {
+		SkipUnlinked(t, cloud)
 	}
 }
