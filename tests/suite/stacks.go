@@ -22,6 +22,7 @@ import (
 // DiverseAWSRegions spreads a stack over continents, in stack order.
 var DiverseAWSRegions = []string{"us-east-1", "eu-west-1", "ap-southeast-1", "us-west-2", "eu-central-1", "ap-northeast-1", "sa-east-1", "ca-central-1"}
 
+// CommittedStacks are the committed stack files, of every cloud.
 func CommittedStacks(t *testing.T) []string {
 	files, err := filepath.Glob("../../Pulumi.*.yaml")
 	require.NoError(t, err)
@@ -43,10 +44,6 @@ func LinkedStacks(t *testing.T) []string {
 	require.NotEmpty(t, out, "no committed stack of a linked cloud")
 	return out
 }
-
-// Linked reports whether a cloud (by its config name) is linked into this
-// test binary.
-func Linked(cloud string) bool { return stacks.Linked(spec.Cloud(cloud)) }
 
 func TestEveryCommittedStackPlansDeterministically(t *testing.T) {
 	t.Parallel()
@@ -541,7 +538,7 @@ func TestReorderingRegionsMovesNoNetworkRange(t *testing.T) {
 	for cloud, regions := range map[string][]string{
 		"aws": {"us-east-1", "eu-west-1", "ap-southeast-1"}, "gcp": {"us-central1", "europe-west1", "asia-east1"}, "azure": {"eastus2", "westeurope", "southeastasia"},
 	} {
-		if !Linked(cloud) {
+		if !stacks.Linked(spec.Cloud(cloud)) {
 			continue // planned in its cloud's test binary
 		}
 		for _, topology := range []string{"active-active", "active-passive"} {
