@@ -22,6 +22,12 @@ const (
 // Main is the plan command: it parses args, plans the stack and writes the
 // tree or JSON to stdout and errors to stderr, returning the exit status.
 func Main(args []string, stdout, stderr io.Writer) int {
+	return MainWith(Run, args, stdout, stderr)
+}
+
+// MainWith is Main with the plan computed by run instead of Run: the tests
+// hand it the plans of the committed stacks they have already computed.
+func MainWith(run func(*stackfile.Config) (*Result, error), args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	stack := fs.String("stack", "", "stack name; reads Pulumi.<stack>.yaml")
@@ -57,7 +63,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	cfg, err := stackfile.Load(*project, file, *stack)
 	if err == nil {
 		var res *Result
-		if res, err = Run(cfg); err == nil {
+		if res, err = run(cfg); err == nil {
 			switch *format {
 			case "json":
 				err = res.WriteJSON(stdout)

@@ -125,33 +125,69 @@ type committedPlan struct {
 func PlanFile(t testing.TB, file string) *plan.Result {
 	t.Helper()
 	skipUnlinkedFile(t, file)
+	res, err := planCommitted(file, nil)
+	require.NoError(t, err, file)
+	return res
+}
+
+// planCommitted is the cached plan of a committed stack file, computed from
+// c (or, when c is nil, from the file loaded as its own stack) on first use.
+func planCommitted(file string, c *stackfile.Config) (*plan.Result, error) {
 	v, _ := committed.LoadOrStore(file, &committedPlan{})
 	p := v.(*committedPlan)
 	p.once.Do(func() {
-		c, err := stackfile.Load(projectFile, file, stackfile.StackName(file))
-		if err != nil {
-			p.err = err
-			return
+		if c == nil {
+			if c, p.err = stackfile.Load(projectFile, file, stackfile.StackName(file)); p.err != nil {
+				return
+			}
 		}
 		p.res, p.err = plan.Run(c)
 	})
-	require.NoError(t, p.err, file)
-	return p.res
+	return p.res, p.err
 }
 
 // RunMain runs the plan command and returns its exit status and output. It
 // skips the test when the stack file it is given (--config-file) is of a
 // cloud not linked into this binary.
+//
+// The plan of a committed stack file, under its own stack name, is the one
+// PlanFile caches: the command's rendering is what these tests read.
+// runMainFresh plans anew.
 func RunMain(t testing.TB, args ...string) (int, string, string) {
 	t.Helper()
-	for i := 0; i+1 < len(args); i++ {
-		if args[i] == "--config-file" {
-			skipUnlinkedFile(t, args[i+1])
-		}
+	file, stack := flagValue(args, "--config-file"), flagValue(args, "--stack")
+	run := plan.Run
+	if file != "" && filepath.Dir(file) == "../.." && (stack == "" || stack == stackfile.StackName(file)) {
+		run = func(c *stackfile.Config) (*plan.Result, error) { return planCommitted(file, c) }
+	}
+	return runMainWith(t, run, args)
+}
+
+// runMainFresh is RunMain computing its plan anew, for the tests that
+// compare two plans of the same config.
+func runMainFresh(t testing.TB, args ...string) (int, string, string) {
+	t.Helper()
+	return runMainWith(t, plan.Run, args)
+}
+
+func runMainWith(t testing.TB, run func(*stackfile.Config) (*plan.Result, error), args []string) (int, string, string) {
+	t.Helper()
+	if file := flagValue(args, "--config-file"); file != "" {
+		skipUnlinkedFile(t, file)
 	}
 	var stdout, stderr bytes.Buffer
-	code := plan.Main(append([]string{"--project-file", projectFile}, args...), &stdout, &stderr)
+	code := plan.MainWith(run, append([]string{"--project-file", projectFile}, args...), &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
+}
+
+// flagValue is the value given to a flag in args, or "".
+func flagValue(args []string, flag string) string {
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == flag {
+			return args[i+1]
+		}
+	}
+	return ""
 }
 
 // Under returns the resources of a type below a component (at any depth).

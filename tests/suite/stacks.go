@@ -49,9 +49,9 @@ func TestEveryCommittedStackPlansDeterministically(t *testing.T) {
 	t.Parallel()
 	for _, file := range LinkedStacks(t) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			code, first, stderr := RunMain(t, "--config-file", file, "--format", "json")
+			code, first, stderr := runMainFresh(t, "--config-file", file, "--format", "json")
 			require.Equal(t, plan.ExitOK, code, stderr)
-			_, second, _ := RunMain(t, "--config-file", file, "--format", "json")
+			_, second, _ := runMainFresh(t, "--config-file", file, "--format", "json")
 			assert.Equal(t, first, second, "the same config gives the same bytes")
 
 			var doc plan.Document
