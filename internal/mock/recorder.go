@@ -11,6 +11,7 @@ package mock
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -118,7 +119,8 @@ type Recorder struct {
 	resources map[string]*Resource
 	providers map[string]string // provider URN -> its region
 	calls     []Call
-	dirty     bool // component regions need recomputing
+	dirty     bool        // component regions and the sorted view need recomputing
+	sorted    []*Resource // every resource by URN, valid while !dirty
 }
 
 // Call is one recorded invoke.
@@ -296,73 +298,71 @@ func (m *Recorder) resolveComponents() {
 	}
 }
 
+// view is every resource sorted by URN, with component regions resolved.
+// It is recomputed only after a resource was added: tests read a finished
+// plan many times. The caller holds m.mu and must not change the slice.
+func (m *Recorder) view() []*Resource {
+	if m.dirty || m.sorted == nil {
+		m.resolveComponents()
+		m.sorted = make([]*Resource, 0, len(m.resources))
+		for _, r := range m.resources {
+			m.sorted = append(m.sorted, r)
+		}
+		sort.Slice(m.sorted, func(i, j int) bool { return m.sorted[i].URN < m.sorted[j].URN })
+		m.dirty = false
+	}
+	return m.sorted
+}
+
 // Resources returns every recorded resource, sorted by URN.
 func (m *Recorder) Resources() []*Resource {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.dirty {
-		m.resolveComponents()
-		m.dirty = false
+	return slices.Clone(m.view())
+}
+
+// where returns the resources that keep reports true, sorted by URN.
+func (m *Recorder) where(keep func(*Resource) bool) []*Resource {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*Resource
+	for _, r := range m.view() {
+		if keep(r) {
+			out = append(out, r)
+		}
 	}
-	out := make([]*Resource, 0, len(m.resources))
-	for _, r := range m.resources {
-		out = append(out, r)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].URN < out[j].URN })
 	return out
 }
 
 // OfType returns the resources of a type token, sorted by URN.
 func (m *Recorder) OfType(typ string) []*Resource {
-	var out []*Resource
-	for _, r := range m.Resources() {
-		if r.Type == typ {
-			out = append(out, r)
-		}
-	}
-	return out
+	return m.where(func(r *Resource) bool { return r.Type == typ })
 }
 
 // InRegion returns the resources of a type in one region.
 func (m *Recorder) InRegion(typ, region string) []*Resource {
-	var out []*Resource
-	for _, r := range m.OfType(typ) {
-		if r.Region == region {
-			out = append(out, r)
-		}
-	}
-	return out
+	return m.where(func(r *Resource) bool { return r.Type == typ && r.Region == region })
 }
 
 // Named returns the resource of a type with a logical name, or nil.
 func (m *Recorder) Named(typ, name string) *Resource {
-	for _, r := range m.OfType(typ) {
-		if r.Name == name {
-			return r
-		}
+	if found := m.where(func(r *Resource) bool { return r.Type == typ && r.Name == name }); len(found) > 0 {
+		return found[0]
 	}
 	return nil
 }
 
 // ByURN returns a resource by URN, or nil.
 func (m *Recorder) ByURN(urn string) *Resource {
-	for _, r := range m.Resources() {
-		if r.URN == urn {
-			return r
-		}
-	}
-	return nil
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.view() // resolves component regions
+	return m.resources[urn]
 }
 
 // Children returns the direct children of a resource.
 func (m *Recorder) Children(urn string) []*Resource {
-	var out []*Resource
-	for _, r := range m.Resources() {
-		if r.Parent == urn {
-			out = append(out, r)
-		}
-	}
-	return out
+	return m.where(func(r *Resource) bool { return r.Parent == urn })
 }
 
 // Calls returns the recorded invokes in order.
