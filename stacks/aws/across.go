@@ -1,0 +1,112 @@
+package aws
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mobile-backend/mobile-backend/components"
+	awsc "github.com/mobile-backend/mobile-backend/components/aws"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// route sends clients to the stamps (latency or failover records, a health
+// check per region) and, when ddosProtection is on, shields every entry.
+func route(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp) (*awsc.LatencyDNS, error) {
+	inGlobal := pulumi.Provider(g.provider)
+	dns, err := awsc.NewLatencyDNS(ctx, s.Stack+"-dns", awsc.LatencyDNSArgs{
+		Domain: s.Domain, ZoneID: g.zoneID, Topology: s.Topology, Endpoints: awsc.Endpoints(stamps), HealthCheck: s.HealthCheck,
+	}, inGlobal)
+	if err != nil {
+		return nil, err
+	}
+	if s.DDoSProtection {
+		shielded := []awsc.ShieldedResource{{Name: "edge", Arn: pulumi.Sprintf("arn:aws:cloudfront::%s:distribution/%s", g.account, g.storage.DistributionID)}}
+		for _, st := range stamps {
+			shielded = append(shielded, awsc.ShieldedResource{
+				Name: st.Name + "-alb", Arn: st.Compute.LoadBalancerArn,
+				HealthCheckArn: pulumi.Sprintf("arn:aws:route53:::healthcheck/%s", dns.HealthCheckIDs.MapIndex(pulumi.String(st.Name))),
+			})
+		}
+		if _, err := awsc.NewDDoSProtection(ctx, s.Stack+"-shield", awsc.DDoSProtectionArgs{Stack: s.Stack, Resources: shielded}, inGlobal); err != nil {
+			return nil, err
+		}
+	}
+	return dns, nil
+}
+
+// watch builds the alarms and dashboard, and a watch of every region from
+// the one after it, so the writer's watcher is its successor: it alerts on
+// a sustained failure and (unless failoverAutomation is notify) promotes
+// its own Aurora member; the others only alert (Route 53 health-check
+// metrics, and so their alarms, exist in us-east-1 only).
+func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp, dns *awsc.LatencyDNS) (*awsc.Monitoring, error) {
+	monitoring, err := awsc.NewMonitoring(ctx, s.Stack+"-monitoring", awsc.MonitoringArgs{
+		Stack: s.Stack, Regions: awsc.Watched(stamps, dns.HealthCheckIDs, g.db), Global: g.provider, GlobalKeyArn: g.key,
+		Emails: s.AlertEmails, Thresholds: s.Alarms, Replications: g.storage.Replications,
+	}, pulumi.Provider(g.provider))
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range g.regions {
+		watcher := regionNamed(g.regions, components.Watcher(s.RegionNames, r.Name))
+		args := awsc.RegionWatchArgs{
+			Stack: s.Stack, Account: g.account, Region: watcher, Watched: r.Name,
+			ProbeURL: "https://" + awsc.RegionalHostname(r.Name, s.Domain) + s.HealthCheck.Path,
+			TopicArn: monitoring.TopicArns.MapIndex(pulumi.String(watcher.Name)),
+		}
+		if r.Role == spec.Primary && s.Promotes() {
+			var members pulumi.StringArray
+			for _, m := range g.regions {
+				members = append(members, g.db.ClusterArn(m.Name))
+			}
+			args.Promote = &awsc.Promotion{GlobalClusterID: g.db.GlobalClusterID, GlobalClusterArn: g.db.GlobalClusterArn, ClusterArn: g.db.ClusterArn(watcher.Name), MemberArns: members,
+				HealthCheckID: dns.HealthCheckIDs.MapIndex(pulumi.String(r.Name)),
+				NextStep:      "Set " + spec.Namespace + ":writerRegion to this region and run pulumi up (README: failover on AWS)."}
+		}
+		if _, err := awsc.NewRegionWatch(ctx, s.Stack+"-watch-"+r.Name, args, watcher.In()); err != nil {
+			return nil, err
+		}
+	}
+	return monitoring, nil
+}
+
+// keep ships every region's logs to one bucket in the home region, backs
+// up the writer's data stores daily with a copy in the next region's
+// vault, and sets the monthly budget.
+func keep(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp) error {
+	home := g.home()
+	if _, err := awsc.NewCentralLogs(ctx, s.Stack+"-logs", awsc.CentralLogsArgs{
+		Stack: s.Stack, Account: g.account, Regions: awsc.LogSources(stamps), BucketKeyArn: home.KeyArn,
+		RetentionDays: s.LogRetentionDays, Protect: s.Protect,
+	}, home.In()); err != nil {
+		return err
+	}
+	writer := s.Primary().Name
+	backedUp := pulumi.StringArray{g.db.ClusterArn(writer)}
+	if g.table != nil {
+		backedUp = append(backedUp, g.table.Arns.MapIndex(pulumi.String(writer)))
+	}
+	if _, err := awsc.NewCrossRegionBackup(ctx, s.Stack+"-backup", awsc.CrossRegionBackupArgs{
+		Stack: s.Stack, Regions: g.regions, Writer: writer, Resources: backedUp,
+		RetentionDays: s.Backup.CopyRetentionDays, VaultLock: s.Backup.VaultLock, Protect: s.Protect,
+	}, home.In()); err != nil {
+		return err
+	}
+	if s.MonthlyBudget > 0 {
+		if _, err := awsc.NewCostBudget(ctx, s.Stack+"-budget", awsc.CostBudgetArgs{
+			Stack: s.Stack, MonthlyUSD: s.MonthlyBudget, Emails: s.AlertEmails,
+		}, pulumi.Provider(g.provider)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// regionNamed is the region of that name.
+func regionNamed(regions []awsc.Region, name string) awsc.Region {
+	for _, r := range regions {
+		if r.Name == name {
+			return r
+		}
+	}
+	return awsc.Region{}
+}

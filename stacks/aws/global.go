@@ -1,0 +1,134 @@
+package aws
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	awsc "github.com/mobile-backend/mobile-backend/components/aws"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/stacks"
+)
+
+// global is what the stamps share: the account, the us-east-1 provider
+// and key, every region built once, and the global pieces.
+type global struct {
+	account  string
+	provider *aws.Provider      // us-east-1: Route 53, CloudFront, ACM for the edge, the budget
+	key      pulumi.StringInput // us-east-1's key (see awsRegions)
+	regions  []awsc.Region      // in the order of the regions key; the first is home
+	zoneID   pulumi.StringOutput
+	certs    *awsc.Certificates
+	db       *awsc.GlobalDatabase
+	table    *awsc.GlobalTable // nil unless sessionTable
+	storage  *awsc.ReplicatedStorage
+}
+
+// home is the region that holds the once-per-stack resources (the first of
+// regions); the writer region (writerRegion) may move after a failover
+// without moving any of them.
+func (g *global) home() awsc.Region { return g.regions[0] }
+
+// newGlobal builds the providers and the regions, then the global pieces:
+// DNS zone and certificates, the data tier, the edge cache.
+func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
+	provider, err := awsc.NewProvider(ctx, "aws-global", awsc.GlobalRegion, stacks.TagsIn(s, awsc.GlobalRegion))
+	if err != nil {
+		return nil, err
+	}
+	randomProvider, err := random.NewProvider(ctx, "random", nil)
+	if err != nil {
+		return nil, err
+	}
+	caller, err := aws.GetCallerIdentity(ctx, nil, pulumi.Provider(provider))
+	if err != nil {
+		return nil, fmt.Errorf("aws account: %w", err)
+	}
+	g := &global{account: caller.AccountId, provider: provider}
+	if g.regions, g.key, err = awsRegions(ctx, s, g.account, provider); err != nil {
+		return nil, err
+	}
+	inGlobal := pulumi.Provider(provider)
+
+	if g.zoneID, err = awsc.HostedZone(ctx, s.Stack+"-zone", awsc.HostedZoneArgs{
+		Name: s.DNSZone, Create: s.CreateZone, Protect: s.Protect,
+	}, provider); err != nil {
+		return nil, fmt.Errorf("%s:dnsZone (or %s:createDnsZone): %w", spec.Namespace, spec.Namespace, err)
+	}
+	if g.certs, err = awsc.NewCertificates(ctx, s.Stack+"-tls", awsc.CertificatesArgs{
+		Domain: s.Domain, ZoneID: g.zoneID, TTL: s.DNSTTL, Regions: g.regions,
+	}, inGlobal); err != nil {
+		return nil, err
+	}
+	if g.db, err = awsc.NewGlobalDatabase(ctx, s.Stack+"-db", awsc.GlobalDatabaseArgs{
+		Regions: g.regions, Topology: s.Topology, Account: g.account, RandomProvider: randomProvider,
+		EngineVersion: s.Database.EngineVersion, InstanceClass: s.Database.InstanceClass,
+		Instances: s.Database.Instances, BackupRetentionDays: s.Database.BackupRetentionDays,
+		DatabaseName: s.Database.Name, Protect: s.Protect,
+	}, inGlobal); err != nil {
+		return nil, err
+	}
+	if s.SessionTable {
+		if g.table, err = awsc.NewGlobalTable(ctx, s.Stack+"-sessions", awsc.GlobalTableArgs{Regions: g.regions, Protect: s.Protect}, g.home().In()); err != nil {
+			return nil, err
+		}
+	}
+	edgeWAF, err := awsc.NewWebFirewall(ctx, s.Stack+"-edge", awsc.WebFirewallArgs{
+		Scope: "CLOUDFRONT", Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock,
+		LogRetentionDays: s.LogRetentionDays, LogKeyArn: g.key,
+	}, inGlobal)
+	if err != nil {
+		return nil, err
+	}
+	if g.storage, err = awsc.NewReplicatedStorage(ctx, s.Stack+"-uploads", awsc.ReplicatedStorageArgs{
+		Regions: g.regions, Topology: s.Topology, Account: g.account, Stack: s.Stack,
+		NoncurrentVersionDays: s.Storage.NoncurrentVersionDays, Protect: s.Protect,
+		Edge: &awsc.EdgeCacheArgs{
+			Hostname: s.Storage.StaticHostname, ZoneID: g.zoneID, Provider: provider,
+			WebACLArn: edgeWAF.ACLArn, GeoBlock: s.WAF.GeoBlock, TTL: s.DNSTTL,
+		},
+	}, g.home().In()); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// awsRegions builds each region once: its provider, its customer-managed
+// key and its network. It also returns the key of us-east-1, which exists
+// even when that region serves no traffic: it encrypts the health-check
+// alarms' topic and the edge firewall's logs.
+func awsRegions(ctx *pulumi.Context, s spec.Spec, account string, global *aws.Provider) ([]awsc.Region, pulumi.StringInput, error) {
+	var regions []awsc.Region
+	var globalKey pulumi.StringInput
+	for _, r := range s.Regions {
+		provider, err := awsc.NewProvider(ctx, "aws-"+r.Name, r.Name, stacks.TagsIn(s, r.Name))
+		if err != nil {
+			return nil, nil, err
+		}
+		name, in := s.Stack+"-"+r.Name, pulumi.Provider(provider)
+		key, err := awsc.NewEncryptionKey(ctx, name, awsc.EncryptionKeyArgs{Region: r.Name, Account: account, Protect: s.Protect}, in)
+		if err != nil {
+			return nil, nil, err
+		}
+		network, err := awsc.NewRegionalNetwork(ctx, name, awsc.RegionalNetworkArgs{
+			Region: r.Name, CIDR: r.CIDR, SingleNATGateway: s.SingleNATGateway,
+		}, in)
+		if err != nil {
+			return nil, nil, fmt.Errorf("region %s: %w", r.Name, err)
+		}
+		regions = append(regions, awsc.Region{Name: r.Name, Role: r.Role, Provider: provider, KeyArn: key.KeyArn, Network: network})
+		if r.Name == awsc.GlobalRegion {
+			globalKey = key.KeyArn
+		}
+	}
+	if globalKey == nil {
+		key, err := awsc.NewEncryptionKey(ctx, s.Stack+"-global", awsc.EncryptionKeyArgs{Region: awsc.GlobalRegion, Account: account, Protect: s.Protect}, pulumi.Provider(global))
+		if err != nil {
+			return nil, nil, err
+		}
+		globalKey = key.KeyArn
+	}
+	return regions, globalKey, nil
+}

@@ -1,0 +1,54 @@
+package aws
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	awsc "github.com/mobile-backend/mobile-backend/components/aws"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// newStamp is one region's stamp: compute behind a firewall, its tasks
+// given the data tier's endpoints and grants for their region.
+func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r awsc.Region) (*awsc.Stamp, error) {
+	env := g.db.Environment(r.Name, s.Database.Name)
+	env["ROLE"] = pulumi.String(r.Role)
+	env["UPLOADS_BUCKET"] = g.storage.Bucket(r.Name)
+	grants := []any{g.db.TaskStatements(r.Name, g.account), g.storage.TaskStatements(r.Name, r.KeyArn)}
+	if g.table != nil {
+		for k, v := range g.table.Environment() {
+			env[k] = v
+		}
+		grants = append(grants, g.table.TaskStatements(r.Name))
+	}
+	return awsc.NewStamp(ctx, s.Stack+"-"+r.Name, awsc.StampArgs{
+		Region: r, CertificateArn: g.certs.Arn(r.Name),
+		Compute: awsc.RegionalComputeArgs{
+			Workload: s.WorkloadFor(r.Role), CPUTargetPercent: s.CPUTargetPercent, HealthCheck: s.HealthCheck,
+			LogRetentionDays: s.LogRetentionDays, DeletionProtection: s.Production(), Protect: s.Protect,
+			StackName: s.Stack, EnvironmentName: s.Environment, Environment: env, TaskPolicy: policyOf(grants),
+		},
+		Firewall: awsc.WebFirewallArgs{Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock, LogRetentionDays: s.LogRetentionDays,
+			LargeBodyRegex: largeBodyRegex(s), AppGate: s.AppGate(), Attestation: s.AppAttestation(), TokenDomains: []string{s.Domain}},
+	})
+}
+
+// policyOf joins the task permissions that components grant (each an output
+// of []awsc.Statement) into one IAM policy document.
+func policyOf(grants []any) pulumi.StringOutput {
+	return pulumi.All(grants...).ApplyT(func(v []any) string {
+		var all []awsc.Statement
+		for _, g := range v {
+			all = append(all, g.([]awsc.Statement)...)
+		}
+		return awsc.Policy(all...)
+	}).(pulumi.StringOutput)
+}
+
+// largeBodyRegex is the WAF's expression of the paths that may take large
+// bodies, or "" when none is configured.
+func largeBodyRegex(s spec.Spec) string {
+	if len(s.WAF.LargeBodyPaths) == 0 {
+		return ""
+	}
+	return spec.LargeBodyRegex(s.WAF.LargeBodyPaths)
+}

@@ -1,0 +1,128 @@
+package gcp
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mobile-backend/mobile-backend/components"
+	gcpc "github.com/mobile-backend/mobile-backend/components/gcp"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// route puts the stamps behind the global load balancer, and the API, each
+// region's and the static hostnames on its address.
+func route(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*gcpc.Stamp) (*gcpc.LoadBalancer, error) {
+	inHome := g.home().In()
+	lb, err := gcpc.NewLoadBalancer(ctx, s.Stack+"-lb", gcpc.LoadBalancerArgs{
+		Domain: s.Domain, Topology: s.Topology, Regions: gcpc.Backends(stamps), SecurityPolicyID: g.armor.PolicyID,
+		StaticHostname: s.Storage.StaticHostname, StaticBucketID: g.storage.BackendBucketID, HealthCheck: s.HealthCheck,
+	}, inHome)
+	if err != nil {
+		return nil, err
+	}
+	zone, err := gcpc.ManagedZone(ctx, s.Stack+"-zone", gcpc.ManagedZoneArgs{DNSName: s.DNSZone, Create: s.CreateZone, Protect: s.Protect}, g.home().Provider)
+	if err != nil {
+		return nil, fmt.Errorf("%s:dnsZone (or %s:createDnsZone): %w", spec.Namespace, spec.Namespace, err)
+	}
+	hostnames := []string{s.Domain}
+	for _, r := range s.Regions {
+		hostnames = append(hostnames, gcpc.RegionalHostname(r.Name, s.Domain))
+	}
+	hostnames = append(hostnames, s.Storage.StaticHostname)
+	if err := gcpc.Records(ctx, s.Stack+"-dns", gcpc.RecordsArgs{Zone: zone, Hostnames: hostnames, IPAddress: lb.IPAddress, TTL: s.DNSTTL}, inHome); err != nil {
+		return nil, err
+	}
+	return lb, nil
+}
+
+// watch builds the uptime checks, alerts and dashboard, ships every
+// region's logs to one bucket in the home region, and sets the budget.
+func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*gcpc.Stamp, lb *gcpc.LoadBalancer) (*gcpc.Monitoring, error) {
+	inHome := g.home().In()
+	monArgs := gcpc.MonitoringArgs{
+		Project: g.project, Domain: s.Domain, HealthPath: s.HealthCheck.Path, Regions: gcpc.Watched(stamps, s.MaxInstances),
+		Emails: s.AlertEmails, Thresholds: s.Alarms, Bucket: g.storage.BucketName,
+		URLMap: lb.URLMapName,
+	}
+	if g.engine == spec.EngineSpanner {
+		monArgs.SpannerInstance = g.db.Instance
+	}
+	mon, err := gcpc.NewMonitoring(ctx, s.Stack+"-monitoring", monArgs, inHome)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := gcpc.NewCentralLogs(ctx, s.Stack+"-logs", gcpc.CentralLogsArgs{
+		Stack: s.Stack, Regions: s.RegionNames, Project: g.project, Location: g.home().Name, RetentionDays: s.LogRetentionDays, Protect: s.Protect,
+	}, inHome); err != nil {
+		return nil, err
+	}
+	if s.MonthlyBudget > 0 {
+		if _, err := gcpc.NewCostBudget(ctx, s.Stack+"-budget", gcpc.CostBudgetArgs{
+			Stack: s.Stack, BillingAccount: s.GCP.BillingAccount, ProjectNumber: g.projectNumber, QuotaProject: g.project, MonthlyAmount: s.MonthlyBudget,
+			Labels:   s.StandardTags(),
+			Channels: mon.Channels(),
+		}, inHome); err != nil {
+			return nil, err
+		}
+	}
+	return mon, nil
+}
+
+// failover handles losing the primary: active-passive moves traffic to the
+// standby, and Cloud SQL promotes the standby's replica (Spanner elects a
+// new leader by itself, and active-active traffic already avoids a failed
+// region).
+func failover(ctx *pulumi.Context, s spec.Spec, g *global, lb *gcpc.LoadBalancer, mon *gcpc.Monitoring) error {
+	if !needsFailover(s) {
+		return nil
+	}
+	writer, standby := failoverPair(g.regions)
+	args := gcpc.FailoverArgs{
+		Project: g.project, ProjectNumber: g.projectNumber, StandbyRegion: standby.Name,
+		PrimaryCheckID: mon.UptimeCheck(writer.Name),
+		Notify:         mon.Channels(),
+	}
+	if s.Topology == spec.ActivePassive {
+		args.URLMapSelfLink, args.StandbyBackendSelfLink = lb.URLMapSelfLink, lb.BackendSelfLinks.MapIndex(pulumi.String(standby.Name))
+	}
+	// Only the home region's instance was created as the primary: once
+	// the writer has moved, the replicas follow a lost instance and the
+	// promotion has nothing to promote until they are rebuilt
+	// (README: failback on Google Cloud).
+	if g.engine == spec.EngineCloudSQL && writer.Name == g.home().Name {
+		instance, address := g.db.Replica(standby.Name)
+		args.Promote = &gcpc.Promotion{Instance: instance, Address: address, Zone: g.db.WriterZone, Record: g.db.WriterRecord}
+	}
+	_, err := gcpc.NewFailover(ctx, s.Stack+"-failover", args, standby.In())
+	return err
+}
+
+// needsFailover: a stack whose primary's loss needs automation (a traffic
+// switch, a Cloud SQL promotion, or both).
+func needsFailover(s spec.Spec) bool {
+	promotable := s.GCPEngine() == spec.EngineCloudSQL && s.Primary().Name == s.Home().Name
+	// With failoverAutomation notify, the regions' uptime alerts page a
+	// person, who switches and promotes by hand (README runbook).
+	return s.Promotes() && (s.Topology == spec.ActivePassive || promotable)
+}
+
+// failoverPair is the writer's region and its successor, which takes over
+// from it and runs the automation, away from the region it rescues.
+func failoverPair(regions []gcpc.Region) (writer, standby gcpc.Region) {
+	var names []string
+	var roles []spec.Role
+	for _, r := range regions {
+		names, roles = append(names, r.Name), append(roles, r.Role)
+	}
+	next := components.Successor(names, roles)
+	for _, r := range regions {
+		switch {
+		case r.Role == spec.Primary:
+			writer = r
+		case r.Name == next:
+			standby = r
+		}
+	}
+	return writer, standby
+}

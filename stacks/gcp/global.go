@@ -1,0 +1,155 @@
+package gcp
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/organizations"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	gcpc "github.com/mobile-backend/mobile-backend/components/gcp"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/stacks"
+)
+
+// global is what the stamps share: the regions, the project, and the
+// global pieces.
+type global struct {
+	regions       []gcpc.Region // in the order of the regions key; the first is home
+	project       string        // the provider's project (from config, or the ambient one)
+	projectNumber string
+	engine        string // spec.EngineSpanner or spec.EngineCloudSQL
+	network       *gcpc.Network
+	db            *gcpc.GlobalDatabase
+	storage       *gcpc.ReplicatedStorage
+	armor         *gcpc.WebFirewall
+}
+
+// home is the region that holds the once-per-stack resources and the
+// stack-wide provider (the first of regions); the writer (writerRegion) may
+// move after a failover without moving any of them.
+func (g *global) home() gcpc.Region { return g.regions[0] }
+
+// newGlobal builds the regions (name, role, provider, subnet range), then
+// the global pieces: the APIs, the keys, the network, the data tier, the
+// uploads, the Cloud Armor policy and (ddosProtection) network protection.
+func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
+	g := &global{engine: s.GCPEngine()}
+	for _, r := range s.Regions {
+		p, err := gcpc.NewProvider(ctx, "gcp-"+r.Name, s.GCP.Project, r.Name, stacks.TagsIn(s, r.Name))
+		if err != nil {
+			return nil, err
+		}
+		g.regions = append(g.regions, gcpc.Region{Name: r.Name, Role: r.Role, Provider: p, CIDR: r.CIDR})
+	}
+	inHome := g.home().In()
+	randomProvider, err := random.NewProvider(ctx, "random", nil)
+	if err != nil {
+		return nil, err
+	}
+	var projectID *string
+	if s.GCP.Project != "" {
+		projectID = &s.GCP.Project
+	}
+	proj, err := organizations.LookupProject(ctx, &organizations.LookupProjectArgs{ProjectId: projectID}, inHome)
+	if err != nil {
+		return nil, fmt.Errorf("gcp project: %w", err)
+	}
+	g.project, g.projectNumber = *proj.ProjectId, proj.Number
+
+	// Every API the stack calls is enabled first, and each resource waits
+	// for its own (a disabled API refuses every call).
+	// Where uploads live: the dual-region bucket and a read copy per other area.
+	placement := gcpc.ChooseDualRegion(s.RegionNames)
+	copies := gcpc.PlaceReadCopies(s.RegionNames, placement)
+	apis, err := gcpc.NewAPIs(ctx, s.Stack+"-apis", gcpc.APIsArgs{Project: g.project, Services: googleAPIs(s, len(copies) > 0)}, inHome)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.RegisterStackTransformation(apis.WaitFor); err != nil {
+		return nil, err
+	}
+
+	// Customer-managed keys where the data lives: the bucket's multi-region,
+	// and Spanner's configuration or each Cloud SQL instance's region.
+	users := map[string][]string{gcpc.KMSLocation(placement.Location): {gcpc.StorageService}}
+	for _, c := range copies {
+		users[c.Region] = append(users[c.Region], gcpc.StorageService)
+	}
+	if g.engine == spec.EngineSpanner {
+		if loc := s.GCP.Spanner.KMSLocation; loc != "" {
+			users[loc] = append(users[loc], "spanner.googleapis.com")
+		}
+	} else {
+		for _, r := range s.RegionNames {
+			users[r] = append(users[r], "sqladmin.googleapis.com")
+		}
+	}
+	keyArgs := gcpc.EncryptionKeysArgs{Stack: s.Stack, Project: g.project, Users: users, Protect: s.Protect}
+	keys, err := gcpc.NewEncryptionKeys(ctx, s.Stack+"-keys", keyArgs, inHome)
+	if err != nil {
+		return nil, err
+	}
+
+	if g.network, err = gcpc.NewNetwork(ctx, s.Stack+"-net", gcpc.NetworkArgs{Regions: g.regions, PrivateServices: g.engine == spec.EngineCloudSQL}, inHome); err != nil {
+		return nil, err
+	}
+	if g.db, err = gcpc.NewGlobalDatabase(ctx, s.Stack+"-db", gcpc.GlobalDatabaseArgs{
+		Engine: g.engine, Regions: g.regions, Project: g.project, Name: s.Database.Name,
+		SpannerConfig: s.GCP.Spanner, MinUnits: s.GCP.SpannerMinUnits, MaxUnits: s.GCP.SpannerMaxUnits,
+		NetworkID: g.network.NetworkID, DependsOn: g.network.Peering(), Tier: s.GCP.CloudSQLTier,
+		BackupRetentionDays: s.Database.BackupRetentionDays, RandomProvider: randomProvider, Protect: s.Protect,
+		BackupLocation: s.Regions[1].Name, RetainedBackups: s.Backup.CopyRetentionDays,
+		KeyIDs: keys.All(),
+	}, inHome); err != nil {
+		return nil, err
+	}
+	if g.storage, err = gcpc.NewReplicatedStorage(ctx, s.Stack+"-uploads", gcpc.ReplicatedStorageArgs{
+		Regions: s.RegionNames, NoncurrentVersionDays: s.Storage.NoncurrentVersionDays, Protect: s.Protect, ProjectNumber: g.projectNumber,
+		RandomProvider: randomProvider, KeyIDs: keys.All(),
+		Project: g.project, TransferAPI: apis.Service(transferAPI),
+	}, inHome); err != nil {
+		return nil, err
+	}
+	if g.armor, err = gcpc.NewWebFirewall(ctx, s.Stack+"-armor", gcpc.WebFirewallArgs{
+		Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock, AppGate: s.AppGate(), Attestation: s.AppAttestation(),
+	}, inHome); err != nil {
+		return nil, err
+	}
+	if s.DDoSProtection {
+		if _, err := gcpc.NewNetworkDDoSProtection(ctx, s.Stack+"-ddos", gcpc.NetworkDDoSProtectionArgs{Stack: s.Stack, Project: g.project, Regions: g.regions}, inHome); err != nil {
+			return nil, err
+		}
+	}
+	return g, nil
+}
+
+// googleAPIs are the APIs a stack's resources call (copies: the uploads
+// have read copies in other areas).
+func googleAPIs(s spec.Spec, copies bool) []string {
+	apis := []string{
+		"cloudkms.googleapis.com", "cloudresourcemanager.googleapis.com", "compute.googleapis.com", "dns.googleapis.com",
+		"iam.googleapis.com", "logging.googleapis.com", "monitoring.googleapis.com", "run.googleapis.com", "storage.googleapis.com",
+	}
+	if s.GCPEngine() == spec.EngineSpanner {
+		apis = append(apis, "spanner.googleapis.com")
+	} else {
+		apis = append(apis, "secretmanager.googleapis.com", "servicenetworking.googleapis.com", "sqladmin.googleapis.com")
+	}
+	if needsFailover(s) {
+		apis = append(apis, "eventarc.googleapis.com", "pubsub.googleapis.com", "workflows.googleapis.com")
+	}
+	if s.MonthlyBudget > 0 {
+		apis = append(apis, "billingbudgets.googleapis.com")
+	}
+	if copies {
+		apis = append(apis, transferAPI)
+	}
+	if s.Attestation.On() {
+		apis = append(apis, "recaptchaenterprise.googleapis.com")
+	}
+	return apis
+}
+
+// transferAPI copies uploads to the read copies of other areas.
+const transferAPI = "storagetransfer.googleapis.com"

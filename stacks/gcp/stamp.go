@@ -1,0 +1,25 @@
+package gcp
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	gcpc "github.com/mobile-backend/mobile-backend/components/gcp"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// newStamp is one region's stamp: its identity, granted the data tier, and
+// the Cloud Run service that runs as it (with private egress to Cloud SQL).
+func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r gcpc.Region) (*gcpc.Stamp, error) {
+	var sqlNetwork *gcpc.Network
+	if g.engine == spec.EngineCloudSQL {
+		sqlNetwork = g.network
+	}
+	return gcpc.NewStamp(ctx, s.Stack+"-"+r.Name, gcpc.StampArgs{
+		Region: r, Project: g.project, Database: g.db, Storage: g.storage, Network: sqlNetwork,
+		Compute: gcpc.RegionalComputeArgs{
+			Workload: s.WorkloadFor(r.Role), HealthPath: s.HealthCheck.Path,
+			Environment: pulumi.StringMap{"ROLE": pulumi.String(r.Role)},
+			StackName:   s.Stack, EnvironmentName: s.Environment,
+		},
+	})
+}
