@@ -1,0 +1,85 @@
+package azure
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	azc "github.com/mobile-backend/mobile-backend/components/azure"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// route is the global entry: the WAF policy and Front Door, routing the
+// API to the stamps and /static/* to every region's storage account.
+func route(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Stamp) (*azc.FrontDoor, error) {
+	inGlobal := pulumi.Provider(g.provider)
+	waf, err := azc.NewWebFirewall(ctx, s.Stack+"-waf", azc.WebFirewallArgs{
+		ResourceGroup: g.group, Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock, AppGate: s.AppGate(), Tags: g.tags,
+		Attestation: s.AppAttestation(), StaticHostname: s.Storage.StaticHostname,
+	}, inGlobal)
+	if err != nil {
+		return nil, err
+	}
+	return azc.NewFrontDoor(ctx, s.Stack+"-edge", azc.FrontDoorArgs{
+		Profile: g.profile, ResourceGroup: g.group, Domain: s.Domain, Topology: s.Topology, Origins: azc.Origins(stamps),
+		HealthCheck: s.HealthCheck, ZoneName: s.DNSZone, ZoneID: g.zoneID, ZoneResourceGroup: g.dnsGroup, TTL: s.DNSTTL,
+		StaticHostname: s.Storage.StaticHostname,
+		Static:         staticOrigins(g.storage),
+		WAFPolicyID:    waf.PolicyID,
+	}, inGlobal)
+}
+
+// watch builds the availability tests, alerts and dashboard, the forced
+// failover of the SQL failover group, and the budget.
+func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Stamp) (*azc.Monitoring, error) {
+	inGlobal := pulumi.Provider(g.provider)
+	health := append([]pulumi.StringInput{}, g.db.DatabaseIDs...)
+	for _, r := range g.regions {
+		health = append(health, g.storage.Account(r.Name).ID())
+	}
+	mon, err := azc.NewMonitoring(ctx, s.Stack+"-monitoring", azc.MonitoringArgs{
+		HealthWatch: health,
+		Stack:       s.Stack, Domain: s.Domain, ResourceGroup: g.group, Regions: azc.Watched(stamps, g.db), FrontDoorID: g.profile.ID(),
+		HealthPath: s.HealthCheck.Path, Emails: s.AlertEmails, Thresholds: s.Alarms, Tags: g.tags,
+	}, inGlobal)
+	if err != nil {
+		return nil, err
+	}
+	// The failover group's other member forces the failover within minutes
+	// when the writer's region stays down (the group's grace period is the
+	// backstop).
+	writer := s.Primary().Name
+	partner := azc.StampIn(stamps, g.db.Partner(writer))
+	server, serverID := g.db.Server(partner.Name)
+	if s.Promotes() {
+		if _, err := azc.NewSQLFailover(ctx, s.Stack+"-sql-failover", azc.SQLFailoverArgs{
+			Stack: s.Stack, Subscription: g.subscription, Region: partner.Region, EnvironmentID: partner.Compute.EnvironmentID,
+			Writer: writer, ProbeURL: "https://" + azc.RegionalHostname(writer, s.Domain) + s.HealthCheck.Path,
+			FailoverGroup: g.db.FailoverGroupName, Server: server, ServerID: serverID, ActionGroupID: mon.ActionGroupID, Tags: g.tags,
+			FrontDoorID: g.profile.ID(), OriginHost: azc.StampIn(stamps, writer).Compute.AppFQDN,
+			NextStep: "set " + spec.Namespace + ":writerRegion and run pulumi up",
+		}, partner.In()); err != nil {
+			return nil, err
+		}
+	}
+	if s.MonthlyBudget > 0 {
+		groups := pulumi.StringArray{g.group}
+		for _, r := range g.regions {
+			groups = append(groups, r.ResourceGroup)
+		}
+		if _, err := azc.NewCostBudget(ctx, s.Stack+"-budget", azc.CostBudgetArgs{
+			Stack: s.Stack, Subscription: g.subscription, ResourceGroups: groups, MonthlyUSD: s.MonthlyBudget,
+			Emails: s.AlertEmails, ActionGroupID: mon.ActionGroupID,
+		}, inGlobal); err != nil {
+			return nil, err
+		}
+	}
+	return mon, nil
+}
+
+// staticOrigins are every region's storage account, serving /static/*.
+func staticOrigins(storage *azc.ReplicatedStorage) []azc.StaticOrigin {
+	var out []azc.StaticOrigin
+	for _, r := range storage.Regions() {
+		out = append(out, azc.StaticOrigin{Region: r, HostName: storage.BlobHost(r), AccountID: storage.Account(r).ID()})
+	}
+	return out
+}

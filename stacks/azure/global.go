@@ -1,0 +1,152 @@
+package azure
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
+	"github.com/pulumi/pulumi-azure-native-sdk/cdn/v2"
+	"github.com/pulumi/pulumi-azure-native-sdk/network/v2"
+	"github.com/pulumi/pulumi-azure-native-sdk/resources/v2"
+	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	azc "github.com/mobile-backend/mobile-backend/components/azure"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/stacks"
+)
+
+// global is what the stamps share: the tenant, every region built once,
+// and the global pieces.
+type global struct {
+	provider     *azurenative.Provider // no location: the global resources name their own
+	tenant       string
+	subscription string
+	tags         pulumi.StringMap
+	group        pulumi.StringOutput // the stack's global resource group, in the home region
+	dnsGroup     pulumi.StringInput  // the DNS zone's resource group
+	zoneID       pulumi.StringOutput
+	regions      []azc.Region  // in the order of the regions key; the first is home
+	profile      *cdn.Profile  // Front Door: the apps admit only its traffic
+	sqlAdmin     *azc.Identity // the stack's own SQL admin, or nil with a configured one
+	db           *azc.GlobalDatabase
+	storage      *azc.ReplicatedStorage
+}
+
+// newGlobal builds the regions (provider, resource group, network), then
+// the global pieces: the DNS zone, the Front Door profile, (ddosProtection)
+// the DDoS plan, the keys, the data tier and the uploads.
+//
+// The home region (the first of regions) holds the once-per-stack
+// resources (a resource group's location cannot change); the writer
+// (writerRegion) may move after a failover without moving any of them.
+func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
+	provider, err := azc.NewProvider(ctx, "azure-global", "")
+	if err != nil {
+		return nil, err
+	}
+	client, err := authorization.GetClientConfig(ctx, pulumi.Provider(provider))
+	if err != nil {
+		return nil, fmt.Errorf("azure identity: %w", err)
+	}
+	home := s.Home()
+	g := &global{provider: provider, tenant: client.TenantId, subscription: client.SubscriptionId, tags: azc.Tags(s.StandardTags())}
+	inGlobal := pulumi.Provider(provider)
+
+	globalRG, err := resources.NewResourceGroup(ctx, s.Stack+"-global", &resources.ResourceGroupArgs{
+		ResourceGroupName: pulumi.String(s.Stack + "-global"), Location: pulumi.String(home.Name), Tags: g.tags,
+	}, inGlobal)
+	if err != nil {
+		return nil, err
+	}
+	g.group = globalRG.Name
+	// The regions, built once: provider and resource group, then (below,
+	// once the DDoS plan exists) the network.
+	for _, r := range s.Regions {
+		p, err := azc.NewProvider(ctx, "azure-"+r.Name, r.Name)
+		if err != nil {
+			return nil, err
+		}
+		rg, err := resources.NewResourceGroup(ctx, s.Stack+"-"+r.Name, &resources.ResourceGroupArgs{
+			ResourceGroupName: pulumi.String(s.Stack + "-" + r.Name), Location: pulumi.String(r.Name), Tags: azc.Tags(stacks.TagsIn(s, r.Name)),
+		}, pulumi.Provider(p))
+		if err != nil {
+			return nil, err
+		}
+		g.regions = append(g.regions, azc.Region{Name: r.Name, Role: r.Role, Provider: p, ResourceGroup: rg.Name, CIDR: r.CIDR})
+	}
+
+	// DNS zone: created with the stack (in its global group unless told
+	// otherwise), or looked up in a group the stack never creates: a zone
+	// the stack does not own must not sit in a group a destroy deletes.
+	g.dnsGroup = globalRG.Name
+	if s.Azure.DNSResourceGroup != "" {
+		g.dnsGroup = pulumi.String(s.Azure.DNSResourceGroup)
+	}
+	if g.zoneID, err = azc.DNSZone(ctx, s.Stack+"-zone", azc.DNSZoneArgs{
+		Name: s.DNSZone, ResourceGroup: g.dnsGroup, LookupGroup: s.Azure.DNSGroup(s.Stack), Create: s.CreateZone, Protect: s.Protect, Tags: g.tags,
+	}, provider); err != nil {
+		return nil, fmt.Errorf("%s:dnsZone (or %s:createDnsZone, %s:azureDnsResourceGroup): %w", spec.Namespace, spec.Namespace, spec.Namespace, err)
+	}
+	if g.profile, err = azc.NewFrontDoorProfile(ctx, s.Stack+"-fd", globalRG.Name, g.tags, inGlobal); err != nil {
+		return nil, err
+	}
+
+	// One DDoS Protection plan covers every virtual network of the stack (a
+	// plan protects networks in any region of the tenant).
+	var ddosPlan pulumi.StringInput
+	if s.DDoSProtection {
+		plan, err := network.NewDdosProtectionPlan(ctx, s.Stack+"-ddos", &network.DdosProtectionPlanArgs{
+			DdosProtectionPlanName: pulumi.String(s.Stack + "-ddos"), ResourceGroupName: g.regions[0].ResourceGroup,
+			Location: pulumi.String(home.Name), Tags: g.tags,
+		}, g.regions[0].In())
+		if err != nil {
+			return nil, err
+		}
+		ddosPlan = plan.ID()
+	}
+	// Networks first: the data tier's private endpoints and the apps both
+	// live in them.
+	for i := range g.regions {
+		r := &g.regions[i]
+		if r.Network, err = azc.NewNetwork(ctx, s.Stack+"-"+r.Name, azc.NetworkArgs{
+			Region: r.Name, ResourceGroup: r.ResourceGroup, CIDR: r.CIDR, Tags: g.tags, DDoSPlanID: ddosPlan,
+		}, r.In()); err != nil {
+			return nil, fmt.Errorf("region %s: %w", r.Name, err)
+		}
+	}
+
+	// Data: keys, SQL with a failover group, storage with object replication.
+	// The servers' Entra admin: the configured principal, or the stack's own
+	// identity, as which a job in the writer's network makes the apps'
+	// database users (nothing outside the networks reaches the servers).
+	admin := azc.SQLAdmin{Login: s.Azure.SQLAdminLogin, ObjectID: pulumi.String(s.Azure.SQLAdminObjectID), TenantID: g.tenant}
+	if s.Azure.SQLAdminObjectID == "" {
+		if g.sqlAdmin, err = azc.NewIdentity(ctx, s.Stack+"-sql-admin", s.Stack+"-sql-admin", "database-users", g.regions[0].ResourceGroup, home.Name, g.tags, g.regions[0].In()); err != nil {
+			return nil, err
+		}
+		admin = azc.SQLAdmin{Login: g.sqlAdmin.Name, ObjectID: g.sqlAdmin.PrincipalID, TenantID: g.tenant, PrincipalType: "Application"}
+	}
+	keys, err := azc.NewEncryptionKeys(ctx, s.Stack+"-keys", azc.EncryptionKeysArgs{
+		Regions: g.regions, Stack: s.Stack, Subscription: g.subscription, TenantID: g.tenant, Tags: g.tags, Protect: s.Protect,
+		Generation: s.Azure.KeyVaultGeneration,
+	}, inGlobal)
+	if err != nil {
+		return nil, err
+	}
+	if g.db, err = azc.NewGlobalDatabase(ctx, s.Stack+"-db", azc.GlobalDatabaseArgs{
+		Regions: g.regions, Stack: s.Stack, Subscription: g.subscription, Admin: admin,
+		Name: s.Database.Name, Sku: s.Azure.SQLSku, BackupRetentionDays: s.Database.BackupRetentionDays,
+		GraceMinutes: s.Azure.FailoverGraceMinutes, ManualFailover: !s.Promotes(), Keys: keys, Tags: g.tags, Protect: s.Protect,
+		// Weekly backups kept at most 10 years (520 weeks; "Long-term
+		// retention"): 3648-3650 days would round up past it.
+		LongTermRetentionWeeks: min((s.Backup.CopyRetentionDays+6)/7, 520),
+	}, inGlobal); err != nil {
+		return nil, err
+	}
+	if g.storage, err = azc.NewReplicatedStorage(ctx, s.Stack+"-uploads", azc.ReplicatedStorageArgs{
+		Regions: g.regions, Stack: s.Stack, Subscription: g.subscription, Keys: keys, Tags: g.tags, Protect: s.Protect,
+	}, inGlobal); err != nil {
+		return nil, err
+	}
+	return g, nil
+}

@@ -1,0 +1,48 @@
+package azure
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	azc "github.com/mobile-backend/mobile-backend/components/azure"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+)
+
+// newStamp is one region's stamp: the app, built from the data tier's
+// outputs, with its blob role.
+func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r azc.Region) (*azc.Stamp, error) {
+	env := pulumi.StringMap{"ROLE": pulumi.String(r.Role)}
+	// Front Door cannot verify an app token: the app does (README).
+	for k, v := range s.AppAttestation().OriginEnvironment() {
+		env[k] = pulumi.String(v)
+	}
+	return azc.NewStamp(ctx, s.Stack+"-"+r.Name, azc.StampArgs{
+		Region: r, Subscription: pulumi.String(g.subscription), Database: g.db, Storage: g.storage,
+		Compute: azc.RegionalComputeArgs{
+			Tags: g.tags, FrontDoorID: g.profile.FrontDoorId, Workload: s.WorkloadFor(r.Role), HealthPath: s.HealthCheck.Path,
+			LogRetentionDays: s.LogRetentionDays, Environment: env,
+			StackName: s.Stack, EnvironmentName: s.Environment,
+		},
+	})
+}
+
+// databaseUsers makes the apps' database users, from a job in the writer's
+// network; with a configured admin, that admin runs the same script
+// (the databaseUsersScript output), which it returns.
+func databaseUsers(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Stamp) (pulumi.StringOutput, error) {
+	var users []azc.DatabaseUser
+	for _, st := range stamps {
+		users = append(users, azc.DatabaseUser{Name: st.Compute.IdentityName, ClientID: st.Compute.IdentityClientID})
+	}
+	if g.sqlAdmin == nil {
+		return azc.UsersScriptOutput(users), nil
+	}
+	writer := azc.StampIn(stamps, s.Primary().Name)
+	job, err := azc.NewDatabaseUsers(ctx, s.Stack+"-db-users", azc.DatabaseUsersArgs{
+		Region: writer.Name, ResourceGroup: writer.ResourceGroup, EnvironmentID: writer.Compute.EnvironmentID,
+		Admin: g.sqlAdmin, Server: g.db.ReadWriteEndpoint, Database: s.Database.Name, Users: users, Tags: g.tags,
+	}, writer.In())
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	return job.Script, nil
+}
