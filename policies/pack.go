@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"sync"
 
 	"github.com/blang/semver"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -37,12 +38,13 @@ func PackFromContext(ctx *pulumi.Context) (policyx.PolicyPack, error) {
 // severity for this stack (so waf-enforcing is mandatory in production).
 func NewPack(s spec.Spec, project, stack string, rules []Policy) (policyx.PolicyPack, error) {
 	var out []policyx.Policy
+	graphs := &lastGraph{}
 	for _, p := range rules {
 		out = append(out, policyx.NewStackValidationPolicy(p.Name, policyx.StackValidationPolicyArgs{
 			Description:      p.Description,
 			EnforcementLevel: enforcement(p.SeverityFor(s)),
 			ValidateStack: func(_ context.Context, args policyx.StackValidationArgs) error {
-				graph := Stack{Spec: s, Resources: mock.FromEngine(project, stack, FromAnalyzer(args.Resources))}
+				graph := Stack{Spec: s, Resources: graphs.of(project, stack, args.Resources)}
 				for _, v := range Evaluate(graph, []Policy{p}) {
 					args.Manager.ReportViolation(v.Message, v.Resource)
 				}
@@ -51,6 +53,30 @@ func NewPack(s spec.Spec, project, stack string, rules []Policy) (policyx.Policy
 		}))
 	}
 	return policyx.NewPolicyPack(PackName, PackVersion, policyx.EnforcementLevelMandatory, out)
+}
+
+// lastGraph converts the engine's resources once per stack analysis: the
+// policy runtime hands every policy of the pack the same slice in one
+// AnalyzeStack call (policyx's analyzerServer.AnalyzeStack), built anew for
+// each call. The policies only read the graph.
+type lastGraph struct {
+	mu    sync.Mutex
+	first *policyx.AnalyzerResource // &in[0] of the slice converted last
+	n     int
+	res   []*mock.Resource
+}
+
+func (c *lastGraph) of(project, stack string, in []policyx.AnalyzerResource) []*mock.Resource {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(in) == 0 || c.first != &in[0] || c.n != len(in) {
+		c.res = mock.FromEngine(project, stack, FromAnalyzer(in))
+		c.first, c.n = nil, 0
+		if len(in) > 0 {
+			c.first, c.n = &in[0], len(in)
+		}
+	}
+	return c.res
 }
 
 func enforcement(s Severity) policyx.EnforcementLevel {
