@@ -69,12 +69,13 @@ type lastGraph struct {
 func (c *lastGraph) of(project, stack string, in []policyx.AnalyzerResource) []*mock.Resource {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(in) == 0 || c.first != &in[0] || c.n != len(in) {
-		c.res = mock.FromEngine(project, stack, FromAnalyzer(in))
-		c.first, c.n = nil, 0
-		if len(in) > 0 {
-			c.first, c.n = &in[0], len(in)
-		}
+	if len(in) > 0 && c.first == &in[0] && c.n == len(in) {
+		return c.res
+	}
+	c.res = mock.FromEngine(project, stack, FromAnalyzer(in))
+	c.first, c.n = nil, 0
+	if len(in) > 0 {
+		c.first, c.n = &in[0], len(in)
 	}
 	return c.res
 }
