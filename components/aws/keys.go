@@ -3,6 +3,7 @@ package aws
 import (
 	"fmt"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -87,3 +88,61 @@ func keyPolicy(region, account string) string {
 			Condition: map[string]map[string]string{"ArnLike": {"AWS:SourceArn": "arn:aws:cloudfront::" + account + ":distribution/*"}}},
 	)
 }
+
+// EncryptionKeys holds the stack's keys: an EncryptionKey in each region, as
+// one component holds them on the other clouds. Each region's data stays
+// under its own region's key.
+type EncryptionKeys struct {
+	pulumi.ResourceState
+
+	// KeyArns are the keys' ARNs by region.
+	KeyArns pulumi.StringMapOutput `pulumi:"keyArns"`
+	arns    map[string]pulumi.StringOutput
+}
+
+// EncryptionKeysArgs configures EncryptionKeys.
+type EncryptionKeysArgs struct {
+	Stack   string      // required: each region's key is named <Stack>-<region>
+	Account string      // required: the account id the key policies name
+	Regions []KeyRegion // required: the regions that get a key, each with its provider
+	Protect bool        // protect the keys: deleting one makes every byte it encrypted unreadable
+}
+
+// KeyRegion is a region that gets a key, and the explicit provider of that
+// region.
+type KeyRegion struct {
+	Name     string
+	Provider *aws.Provider
+}
+
+// NewEncryptionKeys creates a key and its alias in every region.
+func NewEncryptionKeys(ctx *pulumi.Context, name string, args EncryptionKeysArgs, opts ...pulumi.ResourceOption) (*EncryptionKeys, error) {
+	if args.Stack == "" || args.Account == "" || len(args.Regions) == 0 {
+		return nil, fmt.Errorf("keys %s: Stack, Account and Regions are required", name)
+	}
+	seen := map[string]bool{}
+	for _, r := range args.Regions {
+		if r.Name == "" || r.Provider == nil || seen[r.Name] {
+			return nil, fmt.Errorf("keys %s: each region needs a name and a provider, once (%q)", name, r.Name)
+		}
+		seen[r.Name] = true
+	}
+	k := &EncryptionKeys{arns: map[string]pulumi.StringOutput{}}
+	if err := ctx.RegisterComponentResource("mobile-backend:aws:EncryptionKeys", name, k, opts...); err != nil {
+		return nil, err
+	}
+	arns := pulumi.StringMap{}
+	for _, r := range args.Regions {
+		key, err := NewEncryptionKey(ctx, args.Stack+"-"+r.Name, EncryptionKeyArgs{Region: r.Name, Account: args.Account, Protect: args.Protect},
+			pulumi.Parent(k), pulumi.Provider(r.Provider))
+		if err != nil {
+			return nil, err
+		}
+		k.arns[r.Name], arns[r.Name] = key.KeyArn, key.KeyArn
+	}
+	k.KeyArns = arns.ToStringMapOutput()
+	return k, ctx.RegisterResourceOutputs(k, pulumi.Map{"keyArns": k.KeyArns})
+}
+
+// Arn is a region's key ARN.
+func (k *EncryptionKeys) Arn(region string) pulumi.StringOutput { return k.arns[region] }

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
@@ -96,39 +97,37 @@ func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 }
 
 // awsRegions builds each region once: its provider, its customer-managed
-// key and its network. It also returns the key of us-east-1, which exists
-// even when that region serves no traffic: it encrypts the health-check
-// alarms' topic and the edge firewall's logs.
+// key (one EncryptionKeys for the stack) and its network. It also returns
+// the key of us-east-1, which exists even when that region serves no
+// traffic: it encrypts the health-check alarms' topic and the edge
+// firewall's logs.
 func awsRegions(ctx *pulumi.Context, s spec.Spec, account string, global *aws.Provider) ([]awsc.Region, pulumi.StringInput, error) {
-	var regions []awsc.Region
-	var globalKey pulumi.StringInput
+	var keyed []awsc.KeyRegion
 	for _, r := range s.Regions {
 		provider, err := awsc.NewProvider(ctx, "aws-"+r.Name, r.Name, stacks.TagsIn(s, r.Name))
 		if err != nil {
 			return nil, nil, err
 		}
-		name, in := s.Stack+"-"+r.Name, pulumi.Provider(provider)
-		key, err := awsc.NewEncryptionKey(ctx, name, awsc.EncryptionKeyArgs{Region: r.Name, Account: account, Protect: s.Protect}, in)
-		if err != nil {
-			return nil, nil, err
-		}
-		network, err := awsc.NewRegionalNetwork(ctx, name, awsc.RegionalNetworkArgs{
+		keyed = append(keyed, awsc.KeyRegion{Name: r.Name, Provider: provider})
+	}
+	if !slices.Contains(s.RegionNames, awsc.GlobalRegion) {
+		keyed = append(keyed, awsc.KeyRegion{Name: awsc.GlobalRegion, Provider: global})
+	}
+	keys, err := awsc.NewEncryptionKeys(ctx, s.Stack+"-keys", awsc.EncryptionKeysArgs{
+		Stack: s.Stack, Account: account, Regions: keyed, Protect: s.Protect,
+	}, pulumi.Provider(global))
+	if err != nil {
+		return nil, nil, err
+	}
+	var regions []awsc.Region
+	for i, r := range s.Regions {
+		network, err := awsc.NewRegionalNetwork(ctx, s.Stack+"-"+r.Name, awsc.RegionalNetworkArgs{
 			Region: r.Name, CIDR: r.CIDR, SingleNATGateway: s.SingleNATGateway,
-		}, in)
+		}, pulumi.Provider(keyed[i].Provider))
 		if err != nil {
 			return nil, nil, fmt.Errorf("region %s: %w", r.Name, err)
 		}
-		regions = append(regions, awsc.Region{Name: r.Name, Role: r.Role, Provider: provider, KeyArn: key.KeyArn, Network: network})
-		if r.Name == awsc.GlobalRegion {
-			globalKey = key.KeyArn
-		}
+		regions = append(regions, awsc.Region{Name: r.Name, Role: r.Role, Provider: keyed[i].Provider, KeyArn: keys.Arn(r.Name), Network: network})
 	}
-	if globalKey == nil {
-		key, err := awsc.NewEncryptionKey(ctx, s.Stack+"-global", awsc.EncryptionKeyArgs{Region: awsc.GlobalRegion, Account: account, Protect: s.Protect}, pulumi.Provider(global))
-		if err != nil {
-			return nil, nil, err
-		}
-		globalKey = key.KeyArn
-	}
-	return regions, globalKey, nil
+	return regions, keys.Arn(awsc.GlobalRegion), nil
 }

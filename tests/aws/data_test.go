@@ -44,6 +44,20 @@ func TestEveryRegionHasItsOwnRotatingProtectedKey(t *testing.T) {
 	}
 	assert.Equal(t, map[string]bool{"eu-west-1": true, "eu-central-1": true, "us-east-1": true}, regions,
 		"us-east-1 gets a key for the global alarm topic and edge WAF logs even when it serves no traffic")
+
+	// One component holds the stack's keys, as on the other clouds; each
+	// key is named after its region.
+	all := One(t, res.Recorder.OfType("mobile-backend:aws:EncryptionKeys"), "the stack's keys")
+	assert.Equal(t, "keys-keys", all.Name)
+	var names []string
+	for _, k := range res.Recorder.OfType("mobile-backend:aws:EncryptionKey") {
+		assert.Equal(t, all.URN, k.Parent, k.Name)
+		names = append(names, k.Name)
+	}
+	assert.ElementsMatch(t, []string{"keys-eu-west-1", "keys-eu-central-1", "keys-us-east-1"}, names)
+	for _, a := range res.Recorder.OfType("aws:kms/alias:Alias") {
+		assert.Contains(t, []string{"alias/mobile-backend/keys-eu-west-1", "alias/mobile-backend/keys-eu-central-1", "alias/mobile-backend/keys-us-east-1"}, a.Str("name"))
+	}
 }
 
 func TestGlobalDatabaseWritesInThePrimaryAndReplicatesEncryptedToEveryRegion(t *testing.T) {

@@ -3,6 +3,7 @@ package aws
 import (
 	"testing"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	awsc "github.com/mobile-backend/mobile-backend/components/aws"
@@ -49,6 +50,10 @@ func TestEveryAWSComponentRefusesMissingArgsBeforeRegisteringAnything(t *testing
 			_, err := awsc.NewEncryptionKey(ctx, "x", awsc.EncryptionKeyArgs{})
 			return err
 		}},
+		{Name: "aws.NewEncryptionKeys", Make: func(ctx *pulumi.Context) error {
+			_, err := awsc.NewEncryptionKeys(ctx, "x", awsc.EncryptionKeysArgs{})
+			return err
+		}},
 		{Name: "aws.NewCentralLogs", Make: func(ctx *pulumi.Context) error {
 			_, err := awsc.NewCentralLogs(ctx, "x", awsc.CentralLogsArgs{})
 			return err
@@ -74,4 +79,18 @@ func TestEveryAWSComponentRefusesMissingArgsBeforeRegisteringAnything(t *testing
 			return err
 		}},
 	})
+}
+
+func TestEncryptionKeysRefuseARegionTwiceOrWithoutItsProvider(t *testing.T) {
+	t.Parallel()
+	for name, regions := range map[string][]awsc.KeyRegion{
+		"twice":       {{Name: "eu-west-1", Provider: &aws.Provider{}}, {Name: "eu-west-1", Provider: &aws.Provider{}}},
+		"no provider": {{Name: "eu-west-1"}},
+		"no name":     {{Provider: &aws.Provider{}}},
+	} {
+		RefusesAMissingInput(t, name, func(ctx *pulumi.Context) error {
+			_, err := awsc.NewEncryptionKeys(ctx, "x", awsc.EncryptionKeysArgs{Stack: "s", Account: "123456789012", Regions: regions})
+			return err
+		})
+	}
 }
