@@ -84,11 +84,12 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	}
 	// The deprecated, SDK-side transformation on purpose: it sees each
 	// resource's typed Args, so it tags exactly the types with a Tags (or
-	// Labels) input. RegisterResourceTransform runs in the engine with
-	// untyped properties (it would need a table of the types that take
-	// tags), and Pulumi's mocks do not run it (sdk/go/pulumi/mocks.go:
-	// "The mock monitor does not run transforms"), so the plan could not
-	// check it.
+	// Labels) input. RegisterResourceTransform runs in the engine on untyped
+	// properties (it needs a table of the types that take tags), and it
+	// starts a gRPC callback server per context that the SDK never stops
+	// (sdk/go/pulumi/callback.go): tried with the recorder running the
+	// transform, each of a test binary's ~100 plans stayed in memory
+	// (tests/aws: 220 MB to 1 GB, 3.1 s to 5.6 s), for byte-identical plans.
 	if err := ctx.RegisterStackTransformation(costAllocation(s)); err != nil {
 		return nil, err
 	}
