@@ -94,14 +94,14 @@ func Measure(ctx context.Context, start time.Time, c Config) (Result, error) {
 			if ok, why := c.answeredFrom(ctx, http.MethodGet, c.ReadURL, ""); ok {
 				readDone, r.ReadSeconds = true, time.Since(start).Seconds()
 			} else {
-				r.Last = "read: " + why
+				r.note("read: "+why, ctx)
 			}
 		}
 		if readDone && !writeDone {
 			if ok, why := c.answeredFrom(ctx, http.MethodPost, c.WriteURL, c.WriteBody); ok {
 				writeDone, r.WriteSeconds = true, time.Since(start).Seconds()
 			} else {
-				r.Last = "write: " + why
+				r.note("write: "+why, ctx)
 			}
 		}
 		if readDone && writeDone {
@@ -114,6 +114,15 @@ func Measure(ctx context.Context, start time.Time, c Config) (Result, error) {
 			return r, fmt.Errorf("%w (%s, last: %s)", ErrTimeout, c.Timeout, r.Last)
 		case <-time.After(c.Interval):
 		}
+	}
+}
+
+// note keeps why an attempt failed, unless the attempt was only cut off by
+// the drill's own deadline: the answer before it says more ("answered by
+// us-west-2") than "context deadline exceeded".
+func (r *Result) note(why string, ctx context.Context) {
+	if ctx.Err() == nil || r.Last == "" {
+		r.Last = why
 	}
 }
 

@@ -70,9 +70,34 @@ func TestTheOldRegionAnsweringDoesNotCount(t *testing.T) {
 	w := &world{} // never fails over: us-west-2 keeps answering 200
 	srv := httptest.NewServer(w)
 	defer srv.Close()
-	r, err := Measure(context.Background(), time.Now(), Config{ReadURL: srv.URL, Region: "us-east-1", Interval: 10 * time.Millisecond, Timeout: 200 * time.Millisecond})
+	// A second: the first answer must come back before the deadline even on
+	// a loaded machine (it failed at 200 ms under a parallel build).
+	r, err := Measure(context.Background(), time.Now(), Config{ReadURL: srv.URL, Region: "us-east-1", Interval: 10 * time.Millisecond, Timeout: time.Second})
 	require.ErrorIs(t, err, ErrTimeout)
 	assert.Contains(t, r.Last, `answered by "us-west-2", not us-east-1`)
+}
+
+func TestTheAttemptTheDeadlineCutsOffDoesNotHideTheLastAnswer(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	answered := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		answered++
+		first := answered == 1
+		mu.Unlock()
+		if !first {
+			<-r.Context().Done() // in flight when the drill's deadline passes
+			return
+		}
+		rw.Header().Set(RegionHeader, "us-west-2")
+	}))
+	defer srv.Close()
+	r, err := Measure(context.Background(), time.Now(), Config{ReadURL: srv.URL, Region: "us-east-1", Interval: 10 * time.Millisecond, Timeout: time.Second})
+	require.ErrorIs(t, err, ErrTimeout)
+	assert.Equal(t, 2, r.Attempts)
+	assert.Contains(t, r.Last, `answered by "us-west-2", not us-east-1`)
+	assert.Contains(t, err.Error(), `answered by "us-west-2"`)
 }
 
 func TestARegionThatNeverComesBackTimesOut(t *testing.T) {
