@@ -106,7 +106,7 @@ func TestARegionThatNeverComesBackTimesOut(t *testing.T) {
 	srv := httptest.NewServer(w)
 	defer srv.Close()
 	w.fail()
-	_, err := Measure(context.Background(), time.Now(), Config{ReadURL: srv.URL, Region: "us-east-1", Interval: 10 * time.Millisecond, Timeout: 150 * time.Millisecond})
+	_, err := Measure(context.Background(), time.Now(), Config{ReadURL: srv.URL, Region: "us-east-1", Interval: 10 * time.Millisecond, Timeout: time.Second})
 	require.True(t, errors.Is(err, ErrTimeout), err)
 	assert.Contains(t, err.Error(), "read: GET 503")
 }
@@ -150,7 +150,7 @@ func TestTheDrillSendsTheAppHeadersAStackRequires(t *testing.T) {
 		rw.Header().Set(RegionHeader, "us-east-1")
 	}))
 	defer srv.Close()
-	c := Config{ReadURL: srv.URL, Region: "us-east-1", Interval: 10 * time.Millisecond, Timeout: 200 * time.Millisecond}
+	c := Config{ReadURL: srv.URL, Region: "us-east-1", Interval: 10 * time.Millisecond, Timeout: time.Second}
 	_, err := Measure(context.Background(), time.Now(), c)
 	require.ErrorIs(t, err, ErrTimeout, "refused without them")
 	c.RequestHeaders = http.Header{"X-App-Platform": {"drill"}, "X-App-Version": {"0.0.1"}}
