@@ -94,14 +94,14 @@ func Measure(ctx context.Context, start time.Time, c Config) (Result, error) {
 			if ok, why := c.answeredFrom(ctx, http.MethodGet, c.ReadURL, ""); ok {
 				readDone, r.ReadSeconds = true, time.Since(start).Seconds()
 			} else {
-				r.note("read: "+why, ctx)
+				r.note(ctx, "read: "+why)
 			}
 		}
 		if readDone && !writeDone {
 			if ok, why := c.answeredFrom(ctx, http.MethodPost, c.WriteURL, c.WriteBody); ok {
 				writeDone, r.WriteSeconds = true, time.Since(start).Seconds()
 			} else {
-				r.note("write: "+why, ctx)
+				r.note(ctx, "write: "+why)
 			}
 		}
 		if readDone && writeDone {
@@ -120,7 +120,7 @@ func Measure(ctx context.Context, start time.Time, c Config) (Result, error) {
 // note keeps why an attempt failed, unless the attempt was only cut off by
 // the drill's own deadline: the answer before it says more ("answered by
 // us-west-2") than "context deadline exceeded".
-func (r *Result) note(why string, ctx context.Context) {
+func (r *Result) note(ctx context.Context, why string) {
 	if ctx.Err() == nil || r.Last == "" {
 		r.Last = why
 	}
