@@ -157,7 +157,7 @@ func RunMain(t testing.TB, args ...string) (int, string, string) {
 	t.Helper()
 	file, stack := flagValue(args, "--config-file"), flagValue(args, "--stack")
 	run := plan.Run
-	if file != "" && filepath.Dir(file) == "../.." && (stack == "" || stack == stackfile.StackName(file)) {
+	if committed, _ := filepath.Match(committedStacks, file); committed && (stack == "" || stack == stackfile.StackName(file)) {
 		run = func(c *stackfile.Config) (*plan.Result, error) { return planCommitted(file, c) }
 	}
 	return runMainWith(t, run, args)

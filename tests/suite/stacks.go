@@ -22,9 +22,13 @@ import (
 // DiverseAWSRegions spreads a stack over continents, in stack order.
 var DiverseAWSRegions = []string{"us-east-1", "eu-west-1", "ap-southeast-1", "us-west-2", "eu-central-1", "ap-northeast-1", "sa-east-1", "ca-central-1"}
 
+// committedStacks is where the committed stack files are, from a test
+// package's directory.
+const committedStacks = "../../Pulumi.*.yaml"
+
 // CommittedStacks are the committed stack files, of every cloud.
 func CommittedStacks(t *testing.T) []string {
-	files, err := filepath.Glob("../../Pulumi.*.yaml")
+	files, err := filepath.Glob(committedStacks)
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	return files
