@@ -1,4 +1,4 @@
-package components_test
+package source_test
 
 import (
 	"go/ast"
@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -21,14 +22,14 @@ import (
 // output declared and never set is a nil output a consumer would trip on.
 // Read from the source, so the check links no cloud SDK.
 func TestEveryComponentOutputIsSetAndRegistered(t *testing.T) {
-	entries, err := os.ReadDir(".")
+	entries, err := os.ReadDir(components)
 	require.NoError(t, err)
 	checked := 0
 	for _, e := range entries {
 		if !e.IsDir() {
 			continue
 		}
-		dir := e.Name()
+		dir := filepath.Join(components, e.Name())
 		fset := token.NewFileSet()
 		pkgs, err := parser.ParseDir(fset, dir, func(fi fs.FileInfo) bool {
 			return !strings.HasSuffix(fi.Name(), "_test.go")
