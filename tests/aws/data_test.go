@@ -21,7 +21,7 @@ func keyArns(res *plan.Result) map[string]string { return ByRegion(res, TypeKey,
 
 func TestEveryRegionHasItsOwnRotatingProtectedKey(t *testing.T) {
 	t.Parallel()
-	res := MustPlan(t, "keys", Contract("aws", "active-passive", "eu-west-1", "eu-central-1"))
+	res := ContractPlan(t, "aws", "active-passive", "eu-west-1", "eu-central-1")
 	keys := res.Recorder.OfType(TypeKey)
 	regions := map[string]bool{}
 	for _, k := range keys {
@@ -48,15 +48,15 @@ func TestEveryRegionHasItsOwnRotatingProtectedKey(t *testing.T) {
 	// One component holds the stack's keys, as on the other clouds; each
 	// key is named after its region.
 	all := One(t, res.Recorder.OfType("mobile-backend:aws:EncryptionKeys"), "the stack's keys")
-	assert.Equal(t, "keys-keys", all.Name)
+	assert.Equal(t, "contract-keys", all.Name)
 	var names []string
 	for _, k := range res.Recorder.OfType("mobile-backend:aws:EncryptionKey") {
 		assert.Equal(t, all.URN, k.Parent, k.Name)
 		names = append(names, k.Name)
 	}
-	assert.ElementsMatch(t, []string{"keys-eu-west-1", "keys-eu-central-1", "keys-us-east-1"}, names)
+	assert.ElementsMatch(t, []string{"contract-eu-west-1", "contract-eu-central-1", "contract-us-east-1"}, names)
 	for _, a := range res.Recorder.OfType("aws:kms/alias:Alias") {
-		assert.Contains(t, []string{"alias/mobile-backend/keys-eu-west-1", "alias/mobile-backend/keys-eu-central-1", "alias/mobile-backend/keys-us-east-1"}, a.Str("name"))
+		assert.Contains(t, []string{"alias/mobile-backend/contract-eu-west-1", "alias/mobile-backend/contract-eu-central-1", "alias/mobile-backend/contract-us-east-1"}, a.Str("name"))
 	}
 }
 
@@ -129,7 +129,7 @@ func TestGlobalDatabaseWritesInThePrimaryAndReplicatesEncryptedToEveryRegion(t *
 
 func TestActivePassiveSecondariesDoNotForwardWrites(t *testing.T) {
 	t.Parallel()
-	res := MustPlan(t, "db", Contract("aws", "active-passive", "us-east-2", "us-west-2"))
+	res := ContractPlan(t, "aws", "active-passive", "us-east-2", "us-west-2")
 	for _, c := range res.Recorder.OfType(TypeDBCluster) {
 		if c.Region == "us-west-2" {
 			assert.False(t, c.Bool("enableGlobalWriteForwarding"))
@@ -139,14 +139,14 @@ func TestActivePassiveSecondariesDoNotForwardWrites(t *testing.T) {
 
 func TestDatabaseIsReachableOnlyFromTheTasksOnItsPort(t *testing.T) {
 	t.Parallel()
-	res := MustPlan(t, "db", Contract("aws", "active-active", "us-east-1", "eu-west-1"))
+	res := ContractPlan(t, "aws", "active-active", "us-east-1", "eu-west-1")
 	taskSG := map[string]string{}
 	dbSG := map[string]string{}
 	for _, sg := range res.Recorder.OfType(TypeSG) {
 		switch {
 		case strings.HasSuffix(sg.Name, "-task-sg"):
 			taskSG[sg.Region] = sg.ID
-		case strings.HasPrefix(sg.Name, "db-db-"):
+		case strings.HasPrefix(sg.Name, "contract-db-"):
 			dbSG[sg.Region] = sg.ID
 		}
 	}
@@ -166,7 +166,7 @@ func TestDatabaseIsReachableOnlyFromTheTasksOnItsPort(t *testing.T) {
 
 func TestTasksGetTheWriterAndTheirLocalReaderAndLeastPrivilegeGrants(t *testing.T) {
 	t.Parallel()
-	res := MustPlan(t, "app", Contract("aws", "active-active", "us-east-1", "eu-west-1"))
+	res := ContractPlan(t, "aws", "active-active", "us-east-1", "eu-west-1")
 	global := One(t, res.Recorder.OfType(TypeGlobalCluster), "global cluster")
 	readers := map[string]string{}
 	resourceIDs := map[string]string{}
@@ -207,7 +207,7 @@ func TestTasksGetTheWriterAndTheirLocalReaderAndLeastPrivilegeGrants(t *testing.
 		}
 		var doc awsc.PolicyDocument
 		require.NoError(t, json.Unmarshal([]byte(p.Str("policy")), &doc))
-		region := strings.TrimSuffix(strings.TrimPrefix(p.Name, "app-"), "-task-policy")
+		region := strings.TrimSuffix(strings.TrimPrefix(p.Name, "contract-"), "-task-policy")
 		grants := map[string][]string{}
 		for _, st := range doc.Statement {
 			grants[st.Sid] = st.Resource
@@ -224,7 +224,7 @@ func TestTasksGetTheWriterAndTheirLocalReaderAndLeastPrivilegeGrants(t *testing.
 
 func TestSessionTableIsAGlobalTableWithAReplicaInEveryRegion(t *testing.T) {
 	t.Parallel()
-	res := MustPlan(t, "sessions", Contract("aws", "active-active", "us-east-1", "eu-west-1", "ap-northeast-1"))
+	res := ContractPlan(t, "aws", "active-active", "us-east-1", "eu-west-1", "ap-northeast-1")
 	keys := keyArns(res)
 	table := One(t, res.Recorder.OfType(TypeTable), "table")
 	assert.Equal(t, "us-east-1", table.Region)
@@ -306,7 +306,7 @@ func TestStorageReplicatesPerTopologyWithReplicationTimeControl(t *testing.T) {
 	} {
 		t.Run(tc.topology, func(t *testing.T) {
 			regions := []string{"us-east-1", "eu-west-1", "ap-south-1"}
-			res := MustPlan(t, "rep", Contract("aws", tc.topology, regions...))
+			res := ContractPlan(t, "aws", tc.topology, regions...)
 			keys := keyArns(res)
 			bucketRegion := map[string]string{}
 			for _, b := range res.Recorder.OfType(TypeBucket) {
@@ -492,7 +492,7 @@ func TestEveryRegionAlarmsToItsOwnEncryptedTopic(t *testing.T) {
 func TestDashboardHasARowPerRegionBuiltFromTypedValues(t *testing.T) {
 	t.Parallel()
 	regions := []string{"us-east-1", "eu-west-1", "ap-southeast-2"}
-	res := MustPlan(t, "dash", Contract("aws", "active-active", regions...))
+	res := ContractPlan(t, "aws", "active-active", regions...)
 	dash := One(t, res.Recorder.OfType(TypeDashboard), "dashboard")
 	assert.Equal(t, "us-east-1", dash.Region, "the dashboard lives in the primary region")
 	var body awsc.Dashboard
@@ -532,8 +532,8 @@ func TestDashboardHasARowPerRegionBuiltFromTypedValues(t *testing.T) {
 		}
 	}
 	require.NotNil(t, lag)
-	assert.Equal(t, []any{"AWS/RDS", "AuroraGlobalDBReplicationLag", "DBClusterIdentifier", "dash-db-eu-west-1"}, lag.Properties.Metrics[0])
-	assert.Regexp(t, `^https://us-east-1\.console\.aws\.amazon\.com/cloudwatch/home\?region=us-east-1#dashboards:name=dash-mobile-backend$`, res.Outputs["dashboardUrl"])
+	assert.Equal(t, []any{"AWS/RDS", "AuroraGlobalDBReplicationLag", "DBClusterIdentifier", "contract-db-eu-west-1"}, lag.Properties.Metrics[0])
+	assert.Regexp(t, `^https://us-east-1\.console\.aws\.amazon\.com/cloudwatch/home\?region=us-east-1#dashboards:name=contract-mobile-backend$`, res.Outputs["dashboardUrl"])
 }
 
 func indexOf(list []string, s string) int {
@@ -548,7 +548,7 @@ func indexOf(list []string, s string) int {
 func TestFourRegionActiveActiveHasOneOfEachPerNonPrimaryRegion(t *testing.T) {
 	t.Parallel()
 	regions := []string{"us-east-1", "eu-west-1", "ap-southeast-1", "sa-east-1"}
-	res := MustPlan(t, "four", Contract("aws", "active-active", regions...))
+	res := ContractPlan(t, "aws", "active-active", regions...)
 	secondaries := 0
 	for _, c := range res.Recorder.OfType(TypeDBCluster) {
 		if c.Get("masterUsername") == nil {
@@ -559,14 +559,14 @@ func TestFourRegionActiveActiveHasOneOfEachPerNonPrimaryRegion(t *testing.T) {
 	assert.Len(t, uploads(res.Recorder.OfType(TypeBucket)), 4)
 	for _, r := range regions {
 		assert.Len(t, res.Recorder.InRegion(TypeComposite, r), 1, "one alarm set per region: %s", r)
-		assert.NotNil(t, res.Recorder.Named(TypeAlarm, "four-"+r+"-5xx-rate"), r)
+		assert.NotNil(t, res.Recorder.Named(TypeAlarm, "contract-"+r+"-5xx-rate"), r)
 	}
 }
 
 func TestStatefulResourcesAreProtectedUnlessConfigSaysOtherwise(t *testing.T) {
 	t.Parallel()
 	stateful := []string{TypeGlobalCluster, TypeDBCluster, TypeTable, TypeKey, TypeBucket, TypeSecret}
-	on := MustPlan(t, "p", Contract("aws", "active-active", "us-east-1", "eu-west-1"))
+	on := ContractPlan(t, "aws", "active-active", "us-east-1", "eu-west-1")
 	off := MustPlan(t, "p", With(Contract("aws", "active-active", "us-east-1", "eu-west-1"), "protect", false))
 	for _, typ := range stateful {
 		require.NotEmpty(t, on.Recorder.OfType(typ), typ)
@@ -681,7 +681,7 @@ func TestEveryRegionsTaskLogsReachOneBucketInThePrimaryRegion(t *testing.T) {
 
 func TestLogShippingRolesTrustOnlyThisAccountsServices(t *testing.T) {
 	t.Parallel()
-	res := MustPlan(t, "lg", Contract("aws", "active-active", "us-east-1", "eu-west-1"))
+	res := ContractPlan(t, "aws", "active-active", "us-east-1", "eu-west-1")
 	roles := madeBy(res.Recorder.OfType(TypeRole), "CentralLogs")
 	require.Len(t, roles, 5, "a delivery and a shipping role per region, and the replication role")
 	for _, r := range roles {
@@ -694,7 +694,7 @@ func TestLogShippingRolesTrustOnlyThisAccountsServices(t *testing.T) {
 			assert.Contains(t, policy, `"Service":"s3.amazonaws.com"`)
 			assert.Contains(t, policy, `"aws:SourceAccount":"`+mock.Account+`"`)
 		case strings.HasSuffix(r.Name, "-shipping"):
-			region := strings.TrimSuffix(strings.TrimPrefix(r.Name, "lg-logs-"), "-shipping")
+			region := strings.TrimSuffix(strings.TrimPrefix(r.Name, "contract-logs-"), "-shipping")
 			assert.Contains(t, policy, `"Service":"logs.`+region+`.amazonaws.com"`)
 			assert.Contains(t, policy, `"aws:SourceArn":"arn:aws:logs:`+region+`:`+mock.Account+`:*"`)
 		default:
@@ -717,7 +717,7 @@ func TestEveryServingRegionHasAWritePathItsTasksCanReach(t *testing.T) {
 		{"active-passive", []string{"us-east-1"}},
 	} {
 		t.Run(tc.topology, func(t *testing.T) {
-			res := MustPlan(t, "wp", Contract("aws", tc.topology, "us-east-1", "eu-west-1", "ap-southeast-1"))
+			res := ContractPlan(t, "aws", tc.topology, "us-east-1", "eu-west-1", "ap-southeast-1")
 			global := One(t, res.Recorder.OfType(TypeGlobalCluster), "global cluster")
 			clusters := map[string]*mock.Resource{}
 			for _, c := range res.Recorder.OfType(TypeDBCluster) {
@@ -728,7 +728,7 @@ func TestEveryServingRegionHasAWritePathItsTasksCanReach(t *testing.T) {
 				switch {
 				case strings.HasSuffix(sg.Name, "-task-sg"):
 					taskSG[sg.Region] = sg.ID
-				case strings.HasPrefix(sg.Name, "wp-db-"):
+				case strings.HasPrefix(sg.Name, "contract-db-"):
 					dbSG[sg.Region] = sg.ID
 				}
 			}
@@ -760,7 +760,7 @@ func TestEveryServingRegionHasAWritePathItsTasksCanReach(t *testing.T) {
 				connect := fmt.Sprintf("arn:aws:rds-db:%s:%s:dbuser:%s/app", region, mock.Account, local.Outputs["clusterResourceId"])
 				granted := false
 				for _, p := range res.Recorder.OfType(TypeRolePolicy) { // IAM is global: the role's name says its region
-					granted = granted || p.Name == "wp-"+region+"-task-policy" && strings.Contains(p.Str("policy"), connect)
+					granted = granted || p.Name == "contract-"+region+"-task-policy" && strings.Contains(p.Str("policy"), connect)
 				}
 				assert.True(t, granted, "%s's tasks may connect to their cluster with IAM", region)
 			}

@@ -60,7 +60,7 @@ func TestActiveActiveRoutesEachClientToTheLowestLatencyHealthyRegion(t *testing.
 func TestActivePassiveRoutesOnlyToPrimaryUntilHealthCheckFails(t *testing.T) {
 	t.Parallel()
 	regions := []string{"us-west-2", "us-east-1", "us-east-2"}
-	res := MustPlan(t, "ap", Contract("aws", "active-passive", regions...))
+	res := ContractPlan(t, "aws", "active-passive", regions...)
 	albs := albDNSNames(res)
 	checks := map[string]string{}
 	for _, hc := range res.Recorder.OfType(TypeHealthCheck) {
@@ -89,7 +89,7 @@ func TestActivePassiveRoutesOnlyToPrimaryUntilHealthCheckFails(t *testing.T) {
 
 func TestEveryRegionHasItsOwnHostname(t *testing.T) {
 	t.Parallel()
-	res := MustPlan(t, "hosts", Contract("aws", "active-passive", "eu-west-1", "eu-central-1"))
+	res := ContractPlan(t, "aws", "active-passive", "eu-west-1", "eu-central-1")
 	albs := albDNSNames(res)
 	hosts := map[string]string{}
 	for _, r := range res.Recorder.OfType(TypeRecord) {
@@ -114,7 +114,7 @@ func TestEveryRegionHasItsOwnHostname(t *testing.T) {
 
 func TestHostedZoneIsLookedUpUnlessConfigSaysCreate(t *testing.T) {
 	t.Parallel()
-	looked := MustPlan(t, "zone", Contract("aws", "active-active", "us-east-1", "us-west-2"))
+	looked := ContractPlan(t, "aws", "active-active", "us-east-1", "us-west-2")
 	assert.Empty(t, looked.Recorder.OfType(TypeZone))
 	var lookups []string
 	for _, c := range looked.Recorder.Calls() {
@@ -136,7 +136,7 @@ func TestHostedZoneIsLookedUpUnlessConfigSaysCreate(t *testing.T) {
 func TestCertificatesAreRegionalAndShareOneApexValidationRecord(t *testing.T) {
 	t.Parallel()
 	regions := []string{"us-east-1", "eu-west-1", "ap-northeast-1"}
-	res := MustPlan(t, "tls", Contract("aws", "active-active", regions...))
+	res := ContractPlan(t, "aws", "active-active", regions...)
 	var certs []*mock.Resource
 	for _, c := range res.Recorder.OfType(TypeCert) {
 		if c.Str("domainName") == "api.example.com" {
@@ -160,7 +160,7 @@ func TestCertificatesAreRegionalAndShareOneApexValidationRecord(t *testing.T) {
 		assert.Equal(t, 1, n, "%s is owned by exactly one resource", name)
 	}
 	for _, v := range res.Recorder.OfType(TypeCertValid) {
-		if v.Name != "tls-uploads-static" {
+		if v.Name != "contract-uploads-static" {
 			assert.Equal(t, 2, v.Len("validationRecordFqdns"), v.Name)
 		}
 	}
@@ -278,7 +278,7 @@ func TestBodiesOver8KBAreBlockedExceptOnTheConfiguredPaths(t *testing.T) {
 		return ""
 	}
 	// By default the core rule set blocks every body over 8 KB: no override, no extra rule.
-	plain := MustPlan(t, "body", Contract("aws", "active-active", "us-east-1", "eu-west-1"))
+	plain := ContractPlan(t, "aws", "active-active", "us-east-1", "eu-west-1")
 	for _, acl := range plain.Recorder.OfType(TypeACL) {
 		crs := rule(acl, "AWSManagedRulesCommonRuleSet")
 		require.NotEmpty(t, crs)

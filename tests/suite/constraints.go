@@ -120,7 +120,7 @@ func TestGoogleCloudStacksEnableEveryAPIFirstAndKeepItOnAtDestroy(t *testing.T) 
 func TestCloudRunRefusesTheAWSPlaceholderSoTheGoogleCloudDefaultIsDockerHub(t *testing.T) {
 	t.Parallel()
 	t.Run("gcp", func(t *testing.T) {
-		res := MustPlan(t, "img", Contract("gcp", "active-active", "us-central1", "us-east1"))
+		res := ContractPlan(t, "gcp", "active-active", "us-central1", "us-east1")
 		for _, svc := range res.Recorder.OfType(TypeRun) {
 			assert.Equal(t, "docker.io/library/nginx:stable", svc.Str("template.containers.0.image"))
 		}
@@ -129,7 +129,7 @@ func TestCloudRunRefusesTheAWSPlaceholderSoTheGoogleCloudDefaultIsDockerHub(t *t
 		assert.Contains(t, err.Error(), `mobile-backend:image: "public.ecr.aws/nginx/nginx:stable": Cloud Run deploys only from Artifact Registry`)
 	})
 	t.Run("aws", func(t *testing.T) {
-		aws := MustPlan(t, "img", Contract("aws", "active-active", "us-east-1", "eu-west-1"))
+		aws := ContractPlan(t, "aws", "active-active", "us-east-1", "eu-west-1")
 		assert.Contains(t, mustJSON(t, aws), "public.ecr.aws/nginx/nginx:stable", "AWS keeps ECR Public")
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -77,15 +78,22 @@ func cloneResource(t testing.TB, r *mock.Resource) *mock.Resource {
 // WriteStack writes a stack file (JSON is YAML) with the given project keys.
 func WriteStack(t testing.TB, stack string, cfg map[string]any) string {
 	t.Helper()
+	path, err := writeStack(t.TempDir(), stack, cfg)
+	require.NoError(t, err)
+	return path
+}
+
+func writeStack(dir, stack string, cfg map[string]any) (string, error) {
 	qualified := map[string]any{}
 	for k, v := range cfg {
 		qualified[spec.Namespace+":"+k] = v
 	}
 	b, err := json.Marshal(map[string]any{"config": qualified})
-	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "Pulumi."+stack+".yaml")
-	require.NoError(t, os.WriteFile(path, b, 0o600))
-	return path
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "Pulumi."+stack+".yaml")
+	return path, os.WriteFile(path, b, 0o600)
 }
 
 // planConfig plans a stack from config, exactly as cmd/plan does. It skips
@@ -113,12 +121,53 @@ func MustPlan(t testing.TB, stack string, cfg map[string]any) *plan.Result {
 
 // committed caches the plan of each committed stack file: it is computed
 // once per test binary, and tests only read it (mutations work on copies).
-var committed sync.Map // file -> *committedPlan
+var committed sync.Map // file -> *sharedPlan
 
-type committedPlan struct {
+// sharedPlan is a plan computed once per test binary and only read.
+type sharedPlan struct {
 	once sync.Once
 	res  *plan.Result
 	err  error
+}
+
+// contracts caches the plan of each contract stack (ContractPlan).
+var contracts sync.Map // "cloud topology region…" -> *sharedPlan
+
+// contractStack is the stack name of every ContractPlan.
+const contractStack = "contract"
+
+// ContractPlan is the plan of Contract(cloud, topology, regions...) as the
+// stack "contract", computed once per test binary: many tests read the same
+// two- and three-region stacks. Tests only read it; a test that changes a
+// key plans With(…) itself.
+func ContractPlan(t testing.TB, cloud, topology string, regions ...string) *plan.Result {
+	t.Helper()
+	SkipUnlinked(t, spec.Cloud(cloud))
+	key := strings.Join(append([]string{cloud, topology}, regions...), " ")
+	v, _ := contracts.LoadOrStore(key, &sharedPlan{})
+	p := v.(*sharedPlan)
+	p.once.Do(func() {
+		// Not t.TempDir: the plan outlives the test that computes it.
+		dir, err := os.MkdirTemp("", "contract")
+		if err != nil {
+			p.err = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		file, err := writeStack(dir, contractStack, Contract(cloud, topology, regions...))
+		if err != nil {
+			p.err = err
+			return
+		}
+		c, err := stackfile.Load(projectFile, file, contractStack)
+		if err != nil {
+			p.err = err
+			return
+		}
+		p.res, p.err = plan.Run(c)
+	})
+	require.NoError(t, p.err, key)
+	return p.res
 }
 
 // PlanFile plans a committed stack file (once per test binary).
@@ -133,8 +182,8 @@ func PlanFile(t testing.TB, file string) *plan.Result {
 // planCommitted is the cached plan of a committed stack file, computed from
 // c (or, when c is nil, from the file loaded as its own stack) on first use.
 func planCommitted(file string, c *stackfile.Config) (*plan.Result, error) {
-	v, _ := committed.LoadOrStore(file, &committedPlan{})
-	p := v.(*committedPlan)
+	v, _ := committed.LoadOrStore(file, &sharedPlan{})
+	p := v.(*sharedPlan)
 	p.once.Do(func() {
 		if c == nil {
 			if c, p.err = stackfile.Load(projectFile, file, stackfile.StackName(file)); p.err != nil {

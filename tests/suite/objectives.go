@@ -22,7 +22,7 @@ func TestTheFourContractKeysMeetTheDefaultObjectivesOnEveryCloudAndTopology(t *t
 	for cloud, regions := range contractRegions {
 		t.Run(cloud, func(t *testing.T) {
 			for _, topology := range []string{"active-active", "active-passive"} {
-				res := MustPlan(t, "contract", Contract(cloud, topology, regions...))
+				res := ContractPlan(t, cloud, topology, regions...)
 				name := cloud + " " + topology
 				assert.LessOrEqual(t, res.Resilience.RTO.Computed, 600, "%s RTO: %v", name, res.Resilience.RTO.Terms)
 				assert.LessOrEqual(t, res.Resilience.RPO.Computed, 900, "%s RPO: %v", name, res.Resilience.RPO.Terms)

@@ -359,7 +359,7 @@ func TestRegionsMustBeAllowedAndFarEnoughApart(t *testing.T) {
 		assert.Equal(t, "region us-east-1 is not in allowedRegions (eu-west-1, eu-central-1)", vs[0].Message)
 	})
 	t.Run("gcp", func(t *testing.T) {
-		close := MustPlan(t, "r", Contract("gcp", "active-passive", "europe-west1", "europe-west4"))
+		close := ContractPlan(t, "gcp", "active-passive", "europe-west1", "europe-west4")
 		vs := Violations(Graph(close), policies.RegionsAllowedAndApart)
 		require.Len(t, vs, 1)
 		assert.Regexp(t, `^europe-west1 and europe-west4 are 3\d\d km apart, closer than minRegionDistanceKm \(500\)$`, vs[0].Message)
@@ -459,7 +459,7 @@ func TestResilienceBudgetOfEachCommittedStack(t *testing.T) {
 func TestSlowerDetectionRaisesTheRTOAndPastTheObjectiveFailsThePolicy(t *testing.T) {
 	t.Parallel()
 	base := Contract("aws", "active-active", "us-east-1", "eu-west-1")
-	fast := MustPlan(t, "r", base)
+	fast := ContractPlan(t, "aws", "active-active", "us-east-1", "eu-west-1")
 	slow := MustPlan(t, "r", With(base, "healthCheckInterval", 30, "healthCheckFailureThreshold", 10))
 	assert.Equal(t, 255, fast.Resilience.RTO.Computed)
 	assert.Equal(t, 525, slow.Resilience.RTO.Computed, "30 s × 10 failures = 300 s to detect")
@@ -481,7 +481,7 @@ func TestAnAzureStackMeetsTheDefaultObjectivesOnlyWithItsFailoverJob(t *testing.
 	assert.Equal(t, plan.ExitOK, code, stderr)
 	assert.Contains(t, out, "Resilience RTO: 205 s computed, objective 600 s")
 
-	res := MustPlan(t, "az", Contract("azure", "active-active", "northeurope", "westeurope"))
+	res := ContractPlan(t, "azure", "active-active", "northeurope", "westeurope")
 	noJob := without(Graph(res), func(r *mock.Resource) bool {
 		return r.Type == "azure-native:app:Job" && strings.HasSuffix(r.Name, "sql-failover")
 	})

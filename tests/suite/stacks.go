@@ -102,7 +102,7 @@ func TestContractKeysAlonePlanForTwoThreeAndEightRegionsInEitherTopology(t *test
 		for _, n := range []int{2, 3, 8} { // the boundaries: the fewest, the first beyond a pair, the most
 			t.Run(fmt.Sprintf("%s/%d", topology, n), func(t *testing.T) {
 				regions := DiverseAWSRegions[:n]
-				res := MustPlan(t, "min", Contract("aws", topology, regions...))
+				res := ContractPlan(t, "aws", topology, regions...)
 				assert.Len(t, res.Recorder.OfType(TypeHealthCheck), n, "one health check per region")
 				assert.Len(t, res.Recorder.OfType(TypeALB), n)
 				assert.Len(t, res.Recorder.OfType(TypeACLAssoc), n, "a WAF on every load balancer")
@@ -267,8 +267,8 @@ func TestSummaryShowsWhatEachRegionAddsAndTheReplicationPaths(t *testing.T) {
 	assert.Contains(t, out, "| RTO | 255 s | 600 s |\n")
 
 	// A third region adds its stamp to the table and a replication path.
-	two := MustPlan(t, "s", Contract("aws", "active-active", "us-east-1", "eu-west-1"))
-	three := MustPlan(t, "s", Contract("aws", "active-active", "us-east-1", "eu-west-1", "ap-northeast-1"))
+	two := ContractPlan(t, "aws", "active-active", "us-east-1", "eu-west-1")
+	three := ContractPlan(t, "aws", "active-active", "us-east-1", "eu-west-1", "ap-northeast-1")
 	var a, b bytes.Buffer
 	two.WriteSummary(&a)
 	three.WriteSummary(&b)
@@ -286,7 +286,7 @@ func TestPaidDDoSProtectionIsOffByDefaultAndCoversEveryEntryPointWhenOn(t *testi
 	)
 	t.Run("aws", func(t *testing.T) {
 		awsCfg := Contract("aws", "active-active", "us-east-1", "eu-west-1")
-		off := MustPlan(t, "d", awsCfg)
+		off := ContractPlan(t, "aws", "active-active", "us-east-1", "eu-west-1")
 		assert.Empty(t, off.Recorder.OfType(shieldType), "Shield Advanced has a subscription fee: off unless asked for")
 		on := MustPlan(t, "d", With(awsCfg, "ddosProtection", true))
 		protected := map[string]bool{}
@@ -316,7 +316,7 @@ func TestPaidDDoSProtectionIsOffByDefaultAndCoversEveryEntryPointWhenOn(t *testi
 	})
 	t.Run("gcp", func(t *testing.T) {
 		gcpCfg := Contract("gcp", "active-active", "us-central1", "us-east1")
-		assert.Empty(t, MustPlan(t, "d", gcpCfg).Recorder.OfType(armorNetwork))
+		assert.Empty(t, ContractPlan(t, "gcp", "active-active", "us-central1", "us-east1").Recorder.OfType(armorNetwork))
 		g := MustPlan(t, "d", With(gcpCfg, "ddosProtection", true))
 		assert.Equal(t, "CA_ENTERPRISE_PAYGO", One(t, g.Recorder.OfType(tier), "tier").Str("cloudArmorTier"))
 		networkPolicies := ByRegion(g, armorNetwork, "selfLink")
@@ -366,7 +366,7 @@ func TestEveryCommittedStackHasAMonthlyBudgetAlertingAtTheSameThresholds(t *test
 
 		// No budget unless asked for; a budget needs someone to tell, and on
 		// Google Cloud the billing account.
-		assert.Empty(t, MustPlan(t, "b", Contract("aws", "active-active", "us-east-1", "eu-west-1")).Recorder.OfType("aws:budgets/budget:Budget"))
+		assert.Empty(t, ContractPlan(t, "aws", "active-active", "us-east-1", "eu-west-1").Recorder.OfType("aws:budgets/budget:Budget"))
 		_, err := planConfig(t, "b", With(Contract("aws", "active-active", "us-east-1", "eu-west-1"), "monthlyBudget", 100))
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "mobile-backend:alertEmails: a monthlyBudget needs at least one address to alert")
