@@ -60,3 +60,11 @@ func TestCloudless(t *testing.T) {
 		})
 	}
 }
+
+// The committed stack files the shared tests plan are every stack file in
+// the module's root, in the order a glob gives.
+func TestTheCommittedStackFilesAreAllListed(t *testing.T) {
+	files, err := filepath.Glob(committedStacks)
+	require.NoError(t, err)
+	assert.Equal(t, files, CommittedStacks(t), "list a new stack file in committedStackFiles")
+}
