@@ -355,12 +355,3 @@ func cloudOf(c *stackfile.Config) (spec.Cloud, bool) {
 	s, err := spec.Load(c.Stack, c.Lookup)
 	return s.Cloud, err == nil
 }
-
-// SkipUnlinkedConfig skips the test when a stack config's cloud is not
-// linked into this binary. A config that does not load is left to the test.
-func SkipUnlinkedConfig(t testing.TB, c *stackfile.Config) {
-	t.Helper()
-	if cloud, ok := cloudOf(c); ok {
-		SkipUnlinked(t, cloud)
-	}
-}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/plan"
-	"github.com/mobile-backend/mobile-backend/internal/stackfile"
 	"github.com/mobile-backend/mobile-backend/policies"
 )
 
@@ -61,14 +60,13 @@ var replacedBy = map[string][]string{
 // source and the backup plan follow the writer; none of them holds data.)
 var mayChange = map[string][]string{}
 
-// assertWriterMoves plans a config twice, the writer in its first region and
-// in its second, and holds every stateful resource to its URN, its
-// provider's region and its replacing inputs.
-func assertWriterMoves(t *testing.T, c *stackfile.Config) {
+// assertWriterMoves plans a stack again with the writer in its second region
+// (before is its plan with the writer in its first), and holds every
+// stateful resource to its URN, its provider's region and its replacing
+// inputs.
+func assertWriterMoves(t *testing.T, before *plan.Result) {
 	t.Helper()
-	SkipUnlinkedConfig(t, c)
-	before, err := plan.Run(c)
-	require.NoError(t, err)
+	c := before.Config
 	after, err := plan.Run(withValue(c, "writerRegion", regionsOf(t, c)[1]))
 	require.NoError(t, err)
 	for _, v := range after.Policies() {
@@ -137,9 +135,7 @@ func TestMovingTheWriterReplacesNothingStatefulInACommittedStack(t *testing.T) {
 	t.Parallel()
 	for _, file := range LinkedStacks(t) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			c, err := stackfile.Load(projectFile, file, stackfile.StackName(file))
-			require.NoError(t, err)
-			assertWriterMoves(t, c)
+			assertWriterMoves(t, PlanFile(t, file))
 		})
 	}
 }
@@ -154,9 +150,7 @@ func TestMovingTheWriterReplacesNothingStatefulInAContractStack(t *testing.T) {
 	for cloud, rs := range regions {
 		for _, topology := range []string{"active-active", "active-passive"} {
 			t.Run(cloud+"-"+topology, func(t *testing.T) {
-				c, err := stackfile.Load(projectFile, WriteStack(t, "writer", Contract(cloud, topology, rs...)), "writer")
-				require.NoError(t, err)
-				assertWriterMoves(t, c)
+				assertWriterMoves(t, ContractPlan(t, cloud, topology, rs...))
 			})
 		}
 	}
