@@ -60,7 +60,7 @@ func TestDeployWorkflowUpdatesEveryCommittedStackStagingBeforeProd(t *testing.T)
 			assert.Equal(t, want, job, "%s is deployed by the %s job", e.Stack, want)
 		}
 	}
-	for _, file := range CommittedStacks(t) {
+	for _, file := range CommittedStacks() {
 		stack := stackfile.StackName(file)
 		assert.Contains(t, deployed, stack, "%s is deployed from main", stack)
 	}
@@ -136,7 +136,7 @@ func TestTheFailoverDrillRunsOnEveryStagingStackAndNeverBesideADeploy(t *testing
 	}
 	require.NoError(t, yaml.Unmarshal(b, &wf))
 	var staging []string
-	for _, file := range CommittedStacks(t) {
+	for _, file := range CommittedStacks() {
 		cfg, err := stackfile.Load(projectFile, file, stackfile.StackName(file))
 		require.NoError(t, err)
 		s, err := spec.Load(cfg.Stack, cfg.Lookup)

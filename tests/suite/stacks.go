@@ -43,12 +43,11 @@ var committedStackFiles = []string{
 
 // CommittedStacks are the committed stack files, of every cloud, as paths
 // from a test package's directory.
-func CommittedStacks(t *testing.T) []string {
+func CommittedStacks() []string {
 	var files []string
 	for _, name := range committedStackFiles {
 		files = append(files, filepath.Join(filepath.Dir(committedStacks), name))
 	}
-	require.NotEmpty(t, files)
 	return files
 }
 
@@ -56,7 +55,7 @@ func CommittedStacks(t *testing.T) []string {
 // test binary: each cloud's package plans its own.
 func LinkedStacks(t *testing.T) []string {
 	var out []string
-	for _, file := range CommittedStacks(t) {
+	for _, file := range CommittedStacks() {
 		cloud, ok := cloudOfFile(file)
 		require.True(t, ok, "%s loads", file)
 		if stacks.Linked(cloud) {

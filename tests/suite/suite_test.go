@@ -66,5 +66,5 @@ func TestCloudless(t *testing.T) {
 func TestTheCommittedStackFilesAreAllListed(t *testing.T) {
 	files, err := filepath.Glob(committedStacks)
 	require.NoError(t, err)
-	assert.Equal(t, files, CommittedStacks(t), "list a new stack file in committedStackFiles")
+	assert.Equal(t, files, CommittedStacks(), "list a new stack file in committedStackFiles")
 }
