@@ -130,6 +130,14 @@ type sharedPlan struct {
 	err  error
 }
 
+// shared is the plan cached under key in plans, computed on first use.
+func shared(plans *sync.Map, key string, compute func() (*plan.Result, error)) (*plan.Result, error) {
+	v, _ := plans.LoadOrStore(key, &sharedPlan{})
+	p := v.(*sharedPlan)
+	p.once.Do(func() { p.res, p.err = compute() })
+	return p.res, p.err
+}
+
 // contracts caches the plan of each contract stack (ContractPlan).
 var contracts sync.Map // "cloud topology region…" -> *sharedPlan
 
@@ -144,30 +152,25 @@ func ContractPlan(t testing.TB, cloud, topology string, regions ...string) *plan
 	t.Helper()
 	SkipUnlinked(t, spec.Cloud(cloud))
 	key := strings.Join(append([]string{cloud, topology}, regions...), " ")
-	v, _ := contracts.LoadOrStore(key, &sharedPlan{})
-	p := v.(*sharedPlan)
-	p.once.Do(func() {
+	res, err := shared(&contracts, key, func() (*plan.Result, error) {
 		// Not t.TempDir: the plan outlives the test that computes it.
 		dir, err := os.MkdirTemp("", "contract")
 		if err != nil {
-			p.err = err
-			return
+			return nil, err
 		}
 		defer os.RemoveAll(dir)
 		file, err := writeStack(dir, contractStack, Contract(cloud, topology, regions...))
 		if err != nil {
-			p.err = err
-			return
+			return nil, err
 		}
 		c, err := stackfile.Load(projectFile, file, contractStack)
 		if err != nil {
-			p.err = err
-			return
+			return nil, err
 		}
-		p.res, p.err = plan.Run(c)
+		return plan.Run(c)
 	})
-	require.NoError(t, p.err, key)
-	return p.res
+	require.NoError(t, err, key)
+	return res
 }
 
 // PlanFile plans a committed stack file (once per test binary).
@@ -182,17 +185,15 @@ func PlanFile(t testing.TB, file string) *plan.Result {
 // planCommitted is the cached plan of a committed stack file, computed from
 // c (or, when c is nil, from the file loaded as its own stack) on first use.
 func planCommitted(file string, c *stackfile.Config) (*plan.Result, error) {
-	v, _ := committed.LoadOrStore(file, &sharedPlan{})
-	p := v.(*sharedPlan)
-	p.once.Do(func() {
+	return shared(&committed, file, func() (*plan.Result, error) {
 		if c == nil {
-			if c, p.err = stackfile.Load(projectFile, file, stackfile.StackName(file)); p.err != nil {
-				return
+			var err error
+			if c, err = stackfile.Load(projectFile, file, stackfile.StackName(file)); err != nil {
+				return nil, err
 			}
 		}
-		p.res, p.err = plan.Run(c)
+		return plan.Run(c)
 	})
-	return p.res, p.err
 }
 
 // RunMain runs the plan command and returns its exit status and output. It
