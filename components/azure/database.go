@@ -87,11 +87,20 @@ func FailoverGroupName(stack, subscription string) string {
 	return resourceName(fmt.Sprintf("%s-fog-%s", stack, shortHash(subscription)), 63)
 }
 
+// MaxGeoSecondaries is how many geo-secondaries an Azure SQL database may
+// have: every region but the primary holds one ("up to four geo-secondaries",
+// learn.microsoft.com/azure/azure-sql/database/active-geo-replication-overview),
+// so a GlobalDatabase spans at most five regions.
+const MaxGeoSecondaries = 4
+
 // NewGlobalDatabase builds the servers, databases and failover group. Pass
 // the global provider in opts.
 func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs, opts ...pulumi.ResourceOption) (*GlobalDatabase, error) {
 	if len(args.Regions) < 2 || args.Stack == "" || args.Subscription == "" || args.Admin.ObjectID == nil {
 		return nil, fmt.Errorf("database %s: two Regions, Stack, Subscription and Admin are required", name)
+	}
+	if n := len(args.Regions) - 1; n > MaxGeoSecondaries {
+		return nil, fmt.Errorf("database %s: %d secondary regions: an Azure SQL database has at most %d geo-secondaries", name, n, MaxGeoSecondaries)
 	}
 	for _, r := range args.Regions {
 		if r.Network == nil {

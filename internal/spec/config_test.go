@@ -96,6 +96,7 @@ func TestBadConfigsAreRefusedWithTheKeyNamed(t *testing.T) {
 		{"nothing older", azure.with("minAppVersions", map[string]string{"android": "0.0.0"}), `mobile-backend:minAppVersions.android: nothing is older than "0.0.0"`},
 		{"store URL", aws.with("minAppVersions", map[string]string{"ios": "2.3"}, "appStoreUrls", map[string]string{"ios": "http://apps.apple.com/x"}), `mobile-backend:appStoreUrls.ios: "http://apps.apple.com/x" is not an https URL`},
 		{"store without gate", aws.with("appStoreUrls", map[string]string{"android": "https://play.google.com/store/apps/details?id=x"}), `mobile-backend:appStoreUrls.android: has no minAppVersions.android`},
+		{"too many Azure SQL geo-secondaries", azure.with("regions", []string{"eastus2", "westeurope", "southeastasia", "westus", "centralindia", "japaneast"}), "mobile-backend:regions: 5 secondary regions: an Azure SQL database has at most 4 geo-secondaries, one per region but the writer's"},
 		{"Azure geo-block", azure.with("geoBlock", manyCountries(101)), "mobile-backend:geoBlock: 101 countries: on Azure at most 100"},
 		{"attestation mode", aws.with("appAttestation", "strict"), `mobile-backend:appAttestation: "strict" is not an attestation mode; one of off, monitor, enforce`},
 		{"attestation without app ids", gcp.with("appAttestation", "monitor"), "mobile-backend:appIds: required with appAttestation monitor"},

@@ -191,6 +191,12 @@ var AuroraGlobalRegions = map[string]bool{
 // aurora-global-database.configuration.requirements.html).
 const AuroraGlobalMaxSecondaries = 10
 
+// AzureSQLMaxGeoSecondaries is how many geo-secondaries an Azure SQL
+// database may have ("up to four geo-secondaries", Azure SQL documentation,
+// active-geo-replication-overview); the Azure stack puts one in every region
+// but the writer's (components/azure.MaxGeoSecondaries, held equal by a test).
+const AzureSQLMaxGeoSecondaries = 4
+
 // GCSAreas lists, per Cloud Storage multi-region area, the regions a
 // configurable dual-region may pair there (Cloud Storage documentation,
 // "Bucket locations": configurable dual-regions stay within one of US, EU or

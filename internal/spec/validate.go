@@ -568,6 +568,9 @@ func (s *Spec) validateGCP(p *problems) {
 // validateAzure checks the limits of the Azure services the stack uses.
 func (s Spec) validateAzure(p *problems) {
 	awsOnly(p, "wafLargeBodyPaths", len(s.WAF.LargeBodyPaths) > 0)
+	if n := len(s.RegionNames) - 1; n > AzureSQLMaxGeoSecondaries {
+		p.add("regions", "%d secondary regions: an Azure SQL database has at most %d geo-secondaries, one per region but the writer's", n, AzureSQLMaxGeoSecondaries)
+	}
 	// The program creates a consumption-only Container Apps environment (no
 	// workload profiles): 0.25 to 2 vCPU per app in steps of 0.25, with twice
 	// as many GiB of memory (learn.microsoft.com/azure/container-apps/containers,

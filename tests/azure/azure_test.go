@@ -14,6 +14,7 @@ import (
 	azc "github.com/mobile-backend/mobile-backend/components/azure"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/plan"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
 	"github.com/mobile-backend/mobile-backend/policies"
 )
 
@@ -428,12 +429,14 @@ func TestAzureMonitoringAlertsAndTestsEveryHostname(t *testing.T) {
 	assert.Equal(t, 2, links, "a traces-and-logs link per region")
 }
 
-func TestAzureContractKeysAlonePlanForTwoThreeAndEightRegions(t *testing.T) {
+func TestAzureContractKeysAlonePlanForTwoThreeAndTheMostRegions(t *testing.T) {
 	t.Parallel()
-	// Eight regions at least minRegionDistanceKm apart.
-	regions := []string{"eastus2", "westeurope", "southeastasia", "westus", "centralindia", "japaneast", "australiaeast", "brazilsouth"}
+	// The most: the writer's region and one per geo-secondary Azure SQL
+	// allows, at least minRegionDistanceKm apart.
+	regions := []string{"eastus2", "westeurope", "southeastasia", "westus", "centralindia"}
+	require.Len(t, regions, 1+spec.AzureSQLMaxGeoSecondaries)
 	for _, topology := range []string{"active-active", "active-passive"} {
-		for _, n := range []int{2, 3, 8} { // the boundaries: the fewest, the first beyond a pair, the most
+		for _, n := range []int{2, 3, len(regions)} { // the boundaries: the fewest, the first beyond a pair, the most
 			t.Run(fmt.Sprintf("%s/%d", topology, n), func(t *testing.T) {
 				res := MustPlan(t, "az", Contract("azure", topology, regions[:n]...))
 				assert.Len(t, res.Recorder.OfType(TypeContainerApp), n)

@@ -4,8 +4,12 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	azc "github.com/mobile-backend/mobile-backend/components/azure"
+	"github.com/mobile-backend/mobile-backend/internal/mock"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
 	. "github.com/mobile-backend/mobile-backend/tests/suite"
 )
 
@@ -64,4 +68,35 @@ func TestMonitoringRefusesARegionWithoutInsights(t *testing.T) {
 			Regions: []azc.MonitoredRegion{{Name: "eastus2", ResourceGroup: g, WorkspaceID: g, WorkspaceName: g, AppID: g}}})
 		return err
 	})
+}
+
+// An Azure SQL database has at most four geo-secondaries, and the database
+// puts one in every region but the primary's: a sixth region is refused
+// before anything is registered, as the config check refuses it; a fifth
+// passes this check.
+func TestGlobalDatabaseRefusesMoreRegionsThanAzureSQLHasGeoSecondaries(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, spec.AzureSQLMaxGeoSecondaries, azc.MaxGeoSecondaries, "the config check and the component agree")
+	var regions []azc.Region
+	for _, name := range []string{"eastus2", "westeurope", "southeastasia", "westus", "centralindia", "japaneast"} {
+		regions = append(regions, azc.Region{Name: name})
+	}
+	build := func(regions []azc.Region) (*mock.Recorder, error) {
+		rec := mock.NewRecorder("mobile-backend", "test")
+		return rec, pulumi.RunErr(func(ctx *pulumi.Context) error {
+			_, err := azc.NewGlobalDatabase(ctx, "x", azc.GlobalDatabaseArgs{
+				Regions: regions, Stack: "s", Subscription: "sub",
+				Admin: azc.SQLAdmin{Login: "dba", ObjectID: pulumi.String("00000000-0000-0000-0000-000000000001")},
+			})
+			return err
+		}, rec.RunOption())
+	}
+	rec, err := build(regions)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "database x: 5 secondary regions: an Azure SQL database has at most 4 geo-secondaries")
+	assert.Empty(t, rec.Resources(), "nothing is registered before validation")
+
+	_, err = build(regions[:5])
+	require.Error(t, err, "these regions have no Network")
+	assert.NotContains(t, err.Error(), "geo-secondaries", "five regions are within the limit")
 }
