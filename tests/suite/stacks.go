@@ -16,11 +16,14 @@ import (
 	"github.com/mobile-backend/mobile-backend/internal/plan"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 	"github.com/mobile-backend/mobile-backend/internal/stackfile"
+	"github.com/mobile-backend/mobile-backend/policies"
 	"github.com/mobile-backend/mobile-backend/stacks"
 )
 
-// DiverseAWSRegions spreads a stack over continents, in stack order.
-var DiverseAWSRegions = []string{"us-east-1", "eu-west-1", "ap-southeast-1", "us-west-2", "eu-central-1", "ap-northeast-1", "sa-east-1", "ca-central-1"}
+// DiverseAWSRegions spreads a stack over continents, in stack order: as
+// many as an AWS stack may have (a writer and spec.AuroraGlobalMaxSecondaries
+// secondaries), none an opt-in region.
+var DiverseAWSRegions = []string{"us-east-1", "eu-west-1", "ap-southeast-1", "us-west-2", "eu-central-1", "ap-northeast-1", "sa-east-1", "ca-central-1", "ap-south-1", "ap-southeast-2", "eu-north-1"}
 
 // committedStacks is where the committed stack files are, from a test
 // package's directory.
@@ -113,10 +116,11 @@ func TestProdIsActiveActiveOnThreeRegionsWithProductionProtections(t *testing.T)
 	}
 }
 
-func TestContractKeysAlonePlanForTwoThreeAndEightRegionsInEitherTopology(t *testing.T) {
+func TestContractKeysAlonePlanForTwoThreeAndTheMostRegionsInEitherTopology(t *testing.T) {
 	t.Parallel()
+	require.Len(t, DiverseAWSRegions, 1+spec.AuroraGlobalMaxSecondaries, "the most regions an AWS stack may have")
 	for _, topology := range []string{"active-active", "active-passive"} {
-		for _, n := range []int{2, 3, 8} { // the boundaries: the fewest, the first beyond a pair, the most
+		for _, n := range []int{2, 3, len(DiverseAWSRegions)} { // the boundaries: the fewest, the first beyond a pair, the most
 			t.Run(fmt.Sprintf("%s/%d", topology, n), func(t *testing.T) {
 				regions := DiverseAWSRegions[:n]
 				res := ContractPlan(t, "aws", topology, regions...)
@@ -135,6 +139,9 @@ func TestContractKeysAlonePlanForTwoThreeAndEightRegionsInEitherTopology(t *test
 					want = 2
 				}
 				assert.Len(t, APIRecords(res), want)
+				for _, v := range res.Policies() { // without alertEmails, only the advisories of nobody to alert
+					assert.Equal(t, policies.Advisory, v.Severity, "%s: %s", v.Policy, v.Message)
+				}
 			})
 		}
 	}

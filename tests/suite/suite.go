@@ -63,7 +63,7 @@ var Tests = []testing.InternalTest{
 	{Name: "ThePasswordNeverAppearsInPlainText", F: TestThePasswordNeverAppearsInPlainText},
 	{Name: "EveryCommittedStackPlansDeterministically", F: TestEveryCommittedStackPlansDeterministically},
 	{Name: "ProdIsActiveActiveOnThreeRegionsWithProductionProtections", F: TestProdIsActiveActiveOnThreeRegionsWithProductionProtections},
-	{Name: "ContractKeysAlonePlanForTwoThreeAndEightRegionsInEitherTopology", F: TestContractKeysAlonePlanForTwoThreeAndEightRegionsInEitherTopology},
+	{Name: "ContractKeysAlonePlanForTwoThreeAndTheMostRegionsInEitherTopology", F: TestContractKeysAlonePlanForTwoThreeAndTheMostRegionsInEitherTopology},
 	{Name: "EveryResourceUsesAnExplicitProviderOfItsRegion", F: TestEveryResourceUsesAnExplicitProviderOfItsRegion},
 	{Name: "NoSecretOrDefaultProviderLeaksIntoThePlan", F: TestNoSecretOrDefaultProviderLeaksIntoThePlan},
 	{Name: "TheArchitectureDiagramsAreWhatThePlanPrintsToday", F: TestTheArchitectureDiagramsAreWhatThePlanPrintsToday},
