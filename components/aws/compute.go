@@ -71,8 +71,9 @@ type RegionalCompute struct {
 	TargetGroupArnSuffix  pulumi.StringOutput `pulumi:"targetGroupArnSuffix"`
 }
 
-// RegionalComputeArgs configures a RegionalCompute. Zero values mean the
-// documented default of the matching mobile-backend config key.
+// RegionalComputeArgs configures a RegionalCompute. Zero values take the
+// defaults of package components (DefaultWorkload, DefaultHealthCheck,
+// DefaultLogRetentionDays, ...), which the mobile-backend config keys share.
 type RegionalComputeArgs struct {
 	Region         string             // required: the region of the provider passed to the component
 	Network        *RegionalNetwork   // required: the region's network

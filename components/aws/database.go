@@ -27,8 +27,9 @@ const MasterUsername = "mobile_admin"
 // `CREATE USER app; GRANT rds_iam TO app;`.
 const AppDatabaseUser = "app"
 
-// GlobalDatabaseArgs configures a GlobalDatabase. Zero values mean the
-// documented default of the matching mobile-backend config key.
+// GlobalDatabaseArgs configures a GlobalDatabase. Zero values take the
+// defaults of package components (DefaultWorkload, DefaultHealthCheck,
+// DefaultLogRetentionDays, ...), which the mobile-backend config keys share.
 type GlobalDatabaseArgs struct {
 	Regions  []Region            // required: the first (the home region) creates the global database; the writer is the region whose Role is Primary
 	Topology components.Topology // active-active turns on write forwarding in the secondaries

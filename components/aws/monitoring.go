@@ -30,8 +30,8 @@ type MonitoredRegion struct {
 	DatabaseClusterID pulumi.StringInput
 }
 
-// MonitoringArgs configures Monitoring. Zero thresholds mean the documented
-// default of the matching mobile-backend config key.
+// MonitoringArgs configures Monitoring. Zero thresholds take
+// components.DefaultAlarms, which the mobile-backend config keys share.
 type MonitoringArgs struct {
 	Stack   string            // required
 	Regions []MonitoredRegion // required, in stack order: the dashboard lives in the first

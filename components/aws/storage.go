@@ -19,8 +19,9 @@ const ReplicationMinutes = 15
 // StaticPrefix is the key prefix the edge cache serves from the buckets.
 const StaticPrefix = components.StaticPrefix
 
-// ReplicatedStorageArgs configures a ReplicatedStorage. Zero values mean the
-// documented default of the matching mobile-backend config key.
+// ReplicatedStorageArgs configures a ReplicatedStorage. Zero values take the
+// defaults of package components (DefaultWorkload, DefaultHealthCheck,
+// DefaultLogRetentionDays, ...), which the mobile-backend config keys share.
 type ReplicatedStorageArgs struct {
 	Regions  []Region            // required: the first (the home region) is the edge cache's primary origin
 	Topology components.Topology // active-passive replicates from the writer's region (Role Primary); active-active every bucket to every other

@@ -40,8 +40,9 @@ type WebFirewall struct {
 	IntegrationURL pulumi.StringOutput `pulumi:"integrationUrl"`
 }
 
-// WebFirewallArgs configures a WebFirewall. Zero values mean the documented
-// default of the matching mobile-backend config key.
+// WebFirewallArgs configures a WebFirewall. Zero values take the defaults of
+// package components (DefaultWAFMode, DefaultRateLimit, ...), which the
+// mobile-backend config keys share.
 type WebFirewallArgs struct {
 	// Scope is REGIONAL (default: in front of a load balancer) or CLOUDFRONT
 	// (for a distribution; then the provider must be in us-east-1).

@@ -37,8 +37,9 @@ type RegionalCompute struct {
 	IdentityName string
 }
 
-// RegionalComputeArgs configures a RegionalCompute. Zero values mean the
-// documented default of the matching mobile-backend config key.
+// RegionalComputeArgs configures a RegionalCompute. Zero values take the
+// defaults of package components (DefaultWorkload, DefaultHealthCheck,
+// DefaultLogRetentionDays, ...), which the mobile-backend config keys share.
 type RegionalComputeArgs struct {
 	Region        string             // required
 	ResourceGroup pulumi.StringInput // required: the region's resource group

@@ -21,8 +21,9 @@ type SQLAdmin struct {
 	ObjectID                       pulumi.StringInput // the principal's object id
 }
 
-// GlobalDatabaseArgs configures a GlobalDatabase. Zero values mean the
-// documented default of the matching mobile-backend config key.
+// GlobalDatabaseArgs configures a GlobalDatabase. Zero values take the
+// defaults of package components (DefaultWorkload, DefaultHealthCheck,
+// DefaultLogRetentionDays, ...), which the mobile-backend config keys share.
 type GlobalDatabaseArgs struct {
 	Regions      []Region // required, in stack order: the primary holds the writable database
 	Stack        string   // required

@@ -34,8 +34,8 @@ type MonitoredRegion struct {
 	DatabaseID    pulumi.StringInput // the region's database (primary or geo-secondary)
 }
 
-// MonitoringArgs configures Monitoring. Zero thresholds mean the documented
-// default of the matching mobile-backend config key.
+// MonitoringArgs configures Monitoring. Zero thresholds take
+// components.DefaultAlarms, which the mobile-backend config keys share.
 type MonitoringArgs struct {
 	Stack         string             // required
 	Domain        string             // required

@@ -30,8 +30,9 @@ const GeoBlockPerRule = 10
 // matching RateLimit's unit.
 const RateLimitMinutes = 5
 
-// WebFirewallArgs configures a WebFirewall. Zero values mean the documented
-// default of the matching mobile-backend config key.
+// WebFirewallArgs configures a WebFirewall. Zero values take the defaults of
+// package components (DefaultWAFMode, DefaultRateLimit, ...), which the
+// mobile-backend config keys share.
 type WebFirewallArgs struct {
 	ResourceGroup pulumi.StringInput // required
 	Mode          components.WAFMode // block (Prevention, default) or count (Detection)

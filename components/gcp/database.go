@@ -27,8 +27,9 @@ const PostgresVersion = "POSTGRES_16"
 // generated and kept in Secret Manager. Applications use IAM users.
 const CloudSQLAdmin = "mobile_admin"
 
-// GlobalDatabaseArgs configures a GlobalDatabase. Zero values mean the
-// documented default of the matching mobile-backend config key.
+// GlobalDatabaseArgs configures a GlobalDatabase. Zero values take the
+// defaults of package components (DefaultWorkload, DefaultHealthCheck,
+// DefaultLogRetentionDays, ...), which the mobile-backend config keys share.
 type GlobalDatabaseArgs struct {
 	Engine  string   // required: components.EngineSpanner or components.EngineCloudSQL
 	Regions []Region // required, in stack order: Cloud SQL's primary is the first

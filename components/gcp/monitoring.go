@@ -49,8 +49,8 @@ type MonitoredRegion struct {
 	SQLInstance pulumi.StringInput
 }
 
-// MonitoringArgs configures Monitoring. Zero thresholds mean the documented
-// default of the matching mobile-backend config key.
+// MonitoringArgs configures Monitoring. Zero thresholds take
+// components.DefaultAlarms, which the mobile-backend config keys share.
 type MonitoringArgs struct {
 	Project    string // required
 	Domain     string // required

@@ -40,8 +40,9 @@ const GeoBlockPerRule = 5
 // DefaultRulePriority is the priority of the mandatory catch-all rule.
 const DefaultRulePriority = 2147483647
 
-// WebFirewallArgs configures a WebFirewall. Zero values mean the documented
-// default of the matching mobile-backend config key.
+// WebFirewallArgs configures a WebFirewall. Zero values take the defaults of
+// package components (DefaultWAFMode, DefaultRateLimit, ...), which the
+// mobile-backend config keys share.
 type WebFirewallArgs struct {
 	Mode      components.WAFMode // block (default) or count: every rule in preview
 	RateLimit int                // requests per 5 minutes per client IP
