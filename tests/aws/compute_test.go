@@ -295,11 +295,10 @@ func TestAutoscalingTracksCPUBetweenMinAndMax(t *testing.T) {
 
 func TestRegionalComputeRequiresItsInputs(t *testing.T) {
 	t.Parallel()
-	rec := mock.NewRecorder("mobile-backend", "test")
-	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+	_, err := RunProgram(func(ctx *pulumi.Context) error {
 		_, err := awsc.NewRegionalCompute(ctx, "bad", awsc.RegionalComputeArgs{Region: "eu-west-1"})
 		return err
-	}, rec.RunOption())
+	})
 	assert.ErrorContains(t, err, "compute bad: Region, Network and CertificateArn are required")
 }
 

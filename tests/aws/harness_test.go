@@ -7,20 +7,21 @@ import (
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
+
+	. "github.com/mobile-backend/mobile-backend/tests/suite"
 )
 
 // runComponent runs a program that builds components directly, under the
 // same recording mock, with an explicit provider for one region.
 func runComponent(t testing.TB, region string, body func(ctx *pulumi.Context, inRegion pulumi.ResourceOption) error) *mock.Recorder {
 	t.Helper()
-	rec := mock.NewRecorder("mobile-backend", "test")
-	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+	rec, err := RunProgram(func(ctx *pulumi.Context) error {
 		p, err := awsc.NewProvider(ctx, "aws-"+region, region, map[string]string{"stack": "test"})
 		if err != nil {
 			return err
 		}
 		return body(ctx, pulumi.Provider(p))
-	}, rec.RunOption())
+	})
 	require.NoError(t, err)
 	return rec
 }

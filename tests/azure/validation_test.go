@@ -82,14 +82,13 @@ func TestGlobalDatabaseRefusesMoreRegionsThanAzureSQLHasGeoSecondaries(t *testin
 		regions = append(regions, azc.Region{Name: name})
 	}
 	build := func(regions []azc.Region) (*mock.Recorder, error) {
-		rec := mock.NewRecorder("mobile-backend", "test")
-		return rec, pulumi.RunErr(func(ctx *pulumi.Context) error {
+		return RunProgram(func(ctx *pulumi.Context) error {
 			_, err := azc.NewGlobalDatabase(ctx, "x", azc.GlobalDatabaseArgs{
 				Regions: regions, Stack: "s", Subscription: "sub",
 				Admin: azc.SQLAdmin{Login: "dba", ObjectID: pulumi.String("00000000-0000-0000-0000-000000000001")},
 			})
 			return err
-		}, rec.RunOption())
+		})
 	}
 	rec, err := build(regions)
 	require.Error(t, err)

@@ -18,8 +18,7 @@ func TestAGrantToTheMonitoringAgentBeforeItsPubSubChannelIsCaught(t *testing.T) 
 	t.Parallel()
 	// The shape components/gcp/failover.go had: the publisher grant to Cloud
 	// Monitoring's notification agent with nothing that makes Google create it.
-	rec := mock.NewRecorder("mobile-backend", "test")
-	require.NoError(t, pulumi.RunErr(func(ctx *pulumi.Context) error {
+	rec, err := RunProgram(func(ctx *pulumi.Context) error {
 		p, err := gcpc.NewProvider(ctx, "gcp-us-central1", "", "us-central1", nil)
 		if err != nil {
 			return err
@@ -39,7 +38,8 @@ func TestAGrantToTheMonitoringAgentBeforeItsPubSubChannelIsCaught(t *testing.T) 
 			Type: pulumi.String("pubsub"), Labels: pulumi.StringMap{"topic": topic.ID()},
 		}, in)
 		return err
-	}, rec.RunOption()))
+	})
+	require.NoError(t, err)
 	vs := policies.Evaluate(Recorded(rec), []policies.Policy{policies.GoogleServiceAgentsCreated})
 	require.Len(t, vs, 1)
 	assert.Contains(t, vs[0].Message, "gcp-sa-monitoring-notification.iam.gserviceaccount.com, which Google has not necessarily created yet")

@@ -104,7 +104,16 @@ func planConfig(t testing.TB, stack string, cfg map[string]any) (*plan.Result, e
 	if cloud, ok := cfg["cloud"].(string); ok {
 		SkipUnlinked(t, spec.Cloud(cloud))
 	}
-	c, err := stackfile.Load(projectFile, WriteStack(t, stack, cfg), stack)
+	return planIn(t.TempDir(), stack, cfg)
+}
+
+// planIn writes a stack file of cfg in dir and plans it, as cmd/plan does.
+func planIn(dir, stack string, cfg map[string]any) (*plan.Result, error) {
+	file, err := writeStack(dir, stack, cfg)
+	if err != nil {
+		return nil, err
+	}
+	c, err := stackfile.Load(projectFile, file, stack)
 	if err != nil {
 		return nil, err
 	}
@@ -159,15 +168,7 @@ func ContractPlan(t testing.TB, cloud, topology string, regions ...string) *plan
 			return nil, err
 		}
 		defer os.RemoveAll(dir)
-		file, err := writeStack(dir, contractStack, Contract(cloud, topology, regions...))
-		if err != nil {
-			return nil, err
-		}
-		c, err := stackfile.Load(projectFile, file, contractStack)
-		if err != nil {
-			return nil, err
-		}
-		return plan.Run(c)
+		return planIn(dir, contractStack, Contract(cloud, topology, regions...))
 	})
 	require.NoError(t, err, key)
 	return res

@@ -10,6 +10,13 @@ import (
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 )
 
+// RunProgram runs a program under a fresh recording mock (project
+// mobile-backend, stack test), for tests that build components directly.
+func RunProgram(program pulumi.RunFunc) (*mock.Recorder, error) {
+	rec := mock.NewRecorder("mobile-backend", "test")
+	return rec, pulumi.RunErr(program, rec.RunOption())
+}
+
 // RefusalCase is a component built with none of its required arguments.
 type RefusalCase struct {
 	Name string
@@ -23,8 +30,7 @@ func RefusesMissingArgs(t *testing.T, cases []RefusalCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.Name, func(t *testing.T) {
-			rec := mock.NewRecorder("mobile-backend", "test")
-			err := pulumi.RunErr(tc.Make, rec.RunOption())
+			rec, err := RunProgram(tc.Make)
 			if err == nil {
 				t.Skip("no required argument")
 			}
@@ -39,8 +45,7 @@ func RefusesMissingArgs(t *testing.T, cases []RefusalCase) {
 // error naming itself, not a panic, and registers nothing.
 func RefusesAMissingInput(t *testing.T, name string, make func(*pulumi.Context) error) {
 	t.Helper()
-	rec := mock.NewRecorder("mobile-backend", "test")
-	err := pulumi.RunErr(make, rec.RunOption())
+	rec, err := RunProgram(make)
 	require.Error(t, err, name)
 	assert.Contains(t, err.Error(), " x: ", name)
 	assert.Empty(t, rec.Resources(), name)
