@@ -54,6 +54,10 @@ func Successor(regions []string, roles []Role) string {
 	return ""
 }
 
+// RegionalHostname is a region's own hostname below the stack's domain
+// (<region>.<domain>), the same on every cloud.
+func RegionalHostname(region, domain string) string { return region + "." + domain }
+
 // Watcher is the region that watches a region: the one after it (the
 // first for the last), so the writer's watcher is its successor.
 func Watcher(regions []string, region string) string {

@@ -412,3 +412,14 @@ func TestAFrontDoorPolicyPastItsCustomRuleLimitsIsCaught(t *testing.T) {
 	assert.Equal(t, []string{`custom rule "Wide" has a condition of 11 match values: Front Door takes 10`},
 		messages(check(FrontDoorCustomRuleLimits, policy(wide))))
 }
+
+func TestAGrantMayComeBeforeWhatItNamesWhenThatWaitsForIt(t *testing.T) {
+	arn := "arn:aws:states:eu-west-1:123456789012:stateMachine:prod-eu-west-1-watch-us-east-1"
+	grant := res("aws:iam/rolePolicy:RolePolicy", "watch-role", "", map[string]any{
+		"policy": `{"Statement":[{"Effect":"Allow","Action":["kms:Decrypt"],"Resource":["k"],"Condition":{"StringEquals":{"kms:EncryptionContext:aws:states:stateMachineArn":"` + arn + `"}}}]}`,
+	})
+	unordered := res("aws:sfn/stateMachine:StateMachine", "watch", "eu-west-1", map[string]any{"name": "prod-eu-west-1-watch-us-east-1"}, out("arn", arn))
+	require.Len(t, check(ExplicitOrdering, grant, unordered), 1, "neither waits for the other")
+	waits := res("aws:sfn/stateMachine:StateMachine", "watch", "eu-west-1", map[string]any{"name": "prod-eu-west-1-watch-us-east-1"}, out("arn", arn), dependsOn(grant))
+	assert.Empty(t, check(ExplicitOrdering, grant, waits), "the state machine waits for the grant that names it")
+}

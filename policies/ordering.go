@@ -62,7 +62,12 @@ var ExplicitOrdering = Policy{
 				}
 				for _, v := range ix.mentions(text) {
 					owners := byValue[v]
-					if containsResource(owners, r) || g.DependsOnAny(r, owners) {
+					// Ordered either way is explicit: a grant may come
+					// first on purpose and the resource it names wait for
+					// it (a role's policy naming its state machine's ARN,
+					// which Step Functions checks the role against when it
+					// creates the machine).
+					if containsResource(owners, r) || g.DependsOnAny(r, owners) || g.allWaitFor(owners, r) {
 						continue
 					}
 					// One violation per pair: the first path that shows it.
@@ -399,6 +404,16 @@ func (g *Graph) Waits(r *mock.Resource) map[string]bool {
 func (g *Graph) DependsOn(r, d *mock.Resource) bool { return g.Waits(r)[d.URN] }
 
 // DependsOnAny reports whether r waits for any of ds.
+// allWaitFor reports whether every resource of ds waits for r.
+func (g *Graph) allWaitFor(ds []*mock.Resource, r *mock.Resource) bool {
+	for _, d := range ds {
+		if !g.Waits(d)[r.URN] {
+			return false
+		}
+	}
+	return len(ds) > 0
+}
+
 func (g *Graph) DependsOnAny(r *mock.Resource, ds []*mock.Resource) bool {
 	w := g.Waits(r)
 	for _, d := range ds {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mobile-backend/mobile-backend/components"
+	"github.com/mobile-backend/mobile-backend/internal/failover"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
@@ -159,7 +160,10 @@ func (v lossView) rto(took bool) int {
 	}
 	total := 0
 	for _, t := range v.budget.RTO.Terms {
-		if !hasPrefix(t.Name, []string{"Aurora", "Cloud SQL", "Spanner", "SQL f", "region watch", "failover job", "operator"}) {
+		if t.Path == pathWriter {
+			continue
+		}
+		if t.Path != "" || !hasPrefix(t.Name, []string{"Aurora", "Cloud SQL", "Spanner", "SQL f", "region watch", "failover job", "operator"}) {
 			total += t.Seconds
 		}
 	}
@@ -319,8 +323,20 @@ func (v lossView) apiWrites() FunctionLoss {
 				switch {
 				case !w.promotes:
 					continue
+				case !w.tested:
+					missing = fmt.Sprintf("state machine %s promotes, but not by a definition the scenario table ran (internal/failover)", w.machine.Str("name"))
+					continue
 				case !w.permitted:
 					missing = fmt.Sprintf("state machine %s may not call rds:FailoverGlobalCluster (its role's policy lacks it)", w.machine.Str("name"))
+					continue
+				case w.machine.Region != v.Spec.Successor():
+					missing = fmt.Sprintf("state machine %s promotes %s, not the writer's successor %s, which routing fails over to", w.machine.Str("name"), w.machine.Region, v.Spec.Successor())
+					continue
+				case v.lost == "us-east-1" && !v.peersObserve(w):
+					// Route 53's API, the watch's second opinion, has its
+					// control plane in us-east-1 (AWS Fault Isolation
+					// Boundaries, appendix B): it goes with this region.
+					missing = fmt.Sprintf("state machine %s has no second opinion: Route 53's API is in us-east-1 too, and no other region probes the writer (a third region's watch records its probes in the watch table)", w.machine.Str("name"))
 					continue
 				}
 				// The promoted region's app must reach its new writer: the
@@ -330,7 +346,7 @@ func (v lossView) apiWrites() FunctionLoss {
 					missing = fmt.Sprintf("state machine %s promotes %s, whose app writes neither to the global writer endpoint nor to its own cluster's endpoint", w.machine.Str("name"), promoted)
 					continue
 				}
-				return survived(fmt.Sprintf("state machine %s in %s promotes its Aurora member", w.machine.Str("name"), w.machine.Region), v.budget.RTO.Computed, rpo)
+				return survived(fmt.Sprintf("state machine %s in %s promotes its Aurora member once two vantage points, its replication alarm and the release window agree", w.machine.Str("name"), w.machine.Region), v.budget.RTO.Computed, rpo)
 			}
 			return broken("the Aurora writer in %s is lost and %s", v.lost, missing)
 		}
@@ -445,7 +461,8 @@ func (v lossView) writerHost() string {
 
 // servesAfter reports whether a region takes API traffic once the lost
 // region is gone: every surviving region in active-active; in
-// active-passive the writer's, or its successor when the writer is lost.
+// active-passive the writer's, or when the writer is lost its successor,
+// the region routing fails over to and the automation promotes.
 func (v lossView) servesAfter(region string) bool {
 	if v.Spec.Topology == spec.ActiveActive {
 		return region != v.lost
@@ -453,12 +470,7 @@ func (v lossView) servesAfter(region string) bool {
 	if !v.writerLost() {
 		return region == v.Spec.Primary().Name
 	}
-	for _, r := range v.Spec.Regions {
-		if r.Name != v.lost {
-			return r.Name == region
-		}
-	}
-	return false
+	return region == v.Spec.Successor()
 }
 
 // taskEnv is the environment of an ECS task definition's first container.
@@ -798,7 +810,26 @@ type awsWatch struct {
 	machine   *mock.Resource
 	def       string
 	promotes  bool // its definition fails the global database over
+	tested    bool // of a shape the scenario table ran (failover.IsTestedWatch)
 	permitted bool // and its role may
+}
+
+// peersObserve reports whether a promoting watch reads peers' observations
+// and a tested watch outside the lost region records them: it probes the
+// writer and writes the watch table.
+func (v lossView) peersObserve(w awsWatch) bool {
+	if !strings.Contains(w.def, failover.ResourceQueryPeers) {
+		return false
+	}
+	writer := `"https://` + components.RegionalHostname(v.lost, v.Spec.Domain)
+	for _, sm := range v.OfType("aws:sfn/stateMachine:StateMachine") {
+		def := sm.Str("definition")
+		if sm != w.machine && v.alive(sm) && strings.Contains(def, failover.ResourcePutObservation) && strings.Contains(def, writer) &&
+			failover.IsTestedWatch(def) && slices.ContainsFunc(v.schedulesOf(sm), v.alive) {
+			return true
+		}
+	}
+	return false
 }
 
 func (w awsWatch) alerts(subscribed map[string]bool) bool {
@@ -823,7 +854,7 @@ func (v lossView) awsWatches() []awsWatch {
 		if !slices.ContainsFunc(v.schedulesOf(sm), v.alive) {
 			continue
 		}
-		w := awsWatch{machine: sm, def: def, promotes: strings.Contains(def, "aws-sdk:rds:failoverGlobalCluster")}
+		w := awsWatch{machine: sm, def: def, promotes: strings.Contains(def, failover.ResourceFailoverGlobal), tested: failover.IsTestedWatch(def)}
 		for _, role := range v.OfType("aws:iam/role:Role") {
 			if roleArn, _ := role.Outputs["arn"].(string); roleArn == "" || roleArn != sm.Str("roleArn") {
 				continue

@@ -85,11 +85,11 @@ func TestAReadCopyIsShownInTheBudgetButDoesNotBoundTheLossOfARegion(t *testing.T
 	us, asia := gcsBucket("uploads-us-central1", "US-CENTRAL1"), gcsBucket("uploads-asia-southeast1", "ASIA-SOUTHEAST1")
 	b := ComputeBudget(threeContinents(uploads, us, asia, transferJob("to-us", uploads, us, "3600s"), transferJob("to-asia", uploads, asia, "7200s")))
 	assert.Equal(t, 900, b.RPO.Computed, "every upload is written to the turbo dual-region bucket")
-	assert.Equal(t, []Term{{"Cloud Storage turbo replication", GCSTurboRPOSeconds, "published: Cloud Storage SLA, 15 minutes"}}, b.RPO.Terms)
+	assert.Equal(t, []Term{{Name: "Cloud Storage turbo replication", Seconds: GCSTurboRPOSeconds, Basis: "published: Cloud Storage SLA, 15 minutes"}}, b.RPO.Terms)
 	copied := "configured: the transfer job's schedule"
 	assert.Equal(t, []Term{
-		{"Storage Transfer copy to US-CENTRAL1 (a read copy: every upload is written to the dual-region bucket first)", 3600, copied},
-		{"Storage Transfer copy to ASIA-SOUTHEAST1 (a read copy: every upload is written to the dual-region bucket first)", 7200, copied},
+		{Name: "Storage Transfer copy to US-CENTRAL1 (a read copy: every upload is written to the dual-region bucket first)", Seconds: 3600, Basis: copied},
+		{Name: "Storage Transfer copy to ASIA-SOUTHEAST1 (a read copy: every upload is written to the dual-region bucket first)", Seconds: 7200, Basis: copied},
 	}, b.RPO.NotCounted)
 }
 

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mobile-backend/mobile-backend/internal/failover"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
@@ -36,11 +37,9 @@ const (
 	// CloudSQLPromotionSeconds: an estimate for an operator promoting a
 	// cross-region replica (a manual step).
 	CloudSQLPromotionSeconds = 600
-	// WatchRetriesPreviewSeconds: the AWS region watch's probe retries (3 ×
-	// 15 s), for a first preview, where its definition is not known yet
-	// (components/aws.WatchRetries × WatchRetrySeconds; read from the
-	// definition otherwise).
-	WatchRetriesPreviewSeconds = 45
+	// CloudWatchDelaySeconds: an estimate of how long a metric datapoint
+	// takes to reach an alarm's evaluation (CloudWatch publishes no figure).
+	CloudWatchDelaySeconds = 60
 	// OperatorStepSeconds: an estimate for a person who is paged, decides
 	// and runs the promotion (failoverAutomation notify).
 	OperatorStepSeconds = 600
@@ -81,6 +80,11 @@ const (
 type Term struct {
 	Name    string `json:"name"`
 	Seconds int    `json:"seconds"`
+	// Path is the recovery path the term is on, when a figure has paths
+	// that run at once: "serving" (traffic moves to a surviving region)
+	// and "writer" (the database writer moves). A term without a path is
+	// on every path.
+	Path string `json:"path,omitempty"`
 	// Basis says where the figure comes from: "published: <source>",
 	// "configured: <keys or resources>", or "estimate".
 	Basis string `json:"basis"`
@@ -90,7 +94,7 @@ type Term struct {
 var bases = []struct{ prefix, basis string }{
 	{"Route 53 health check detection", "configured: healthCheckInterval × healthCheckFailureThreshold"},
 	{"DNS alias TTL", "published: Route 53 Developer Guide, alias records to a load balancer answer with its 60 s TTL"},
-	{"region watch", "configured: the watch's schedule and probe retries (components/aws/failover.go)"},
+	{"region watch", "configured: the watch's schedule and strikes, its replication alarm's window with an estimated CloudWatch delay, and its run timeout (internal/failover)"},
 	{"operator", "estimate: a person paged, deciding and promoting"},
 	{"Aurora global failover", "published: Aurora User Guide, managed cross-Region failover typically under a minute"},
 	{"Aurora global replication", "published: Aurora User Guide, replication lag typically under a second"},
@@ -157,20 +161,21 @@ func ComputeBudget(s Stack) Budget {
 	standby := s.Spec.Topology == spec.ActivePassive
 	switch s.Spec.Cloud {
 	case spec.AWS:
+		// Two paths at once: Route 53 moves traffic to a surviving region
+		// while the region watch confirms the writer's loss and promotes.
 		detect := 0
 		for _, hc := range s.OfType("aws:route53/healthCheck:HealthCheck") {
 			detect = max(detect, hc.Int("requestInterval")*hc.Int("failureThreshold"))
 		}
-		rto = append(rto, Term{Name: "Route 53 health check detection (interval × threshold)", Seconds: detect}, Term{Name: "DNS alias TTL", Seconds: ELBAliasTTLSeconds})
+		rto = append(rto, Term{Name: "Route 53 health check detection (interval × threshold)", Seconds: detect, Path: pathServing},
+			Term{Name: "DNS alias TTL", Seconds: ELBAliasTTLSeconds, Path: pathServing})
 		if len(s.OfType("aws:rds/globalCluster:GlobalCluster")) > 0 {
-			// The region watch that promotes declares the writer down after
-			// its schedule's interval and its probe's retries.
 			if d := awsWatchDetection(s); d > 0 {
-				rto = append(rto, Term{Name: "region watch: sustained failure (schedule + probe retries)", Seconds: d})
+				rto = append(rto, Term{Name: "region watch: confirmed loss (strikes a run apart, or the replication alarm's window and the run after it) and the last run", Seconds: d, Path: pathWriter})
 			} else {
-				rto = append(rto, Term{Name: "operator decides and promotes (estimate; failoverAutomation notify)", Seconds: OperatorStepSeconds})
+				rto = append(rto, Term{Name: "operator decides and promotes (estimate; failoverAutomation notify)", Seconds: OperatorStepSeconds, Path: pathWriter})
 			}
-			rto = append(rto, Term{Name: "Aurora global failover", Seconds: AuroraGlobalFailoverSeconds})
+			rto = append(rto, Term{Name: "Aurora global failover", Seconds: AuroraGlobalFailoverSeconds, Path: pathWriter})
 			rpo = append(rpo, Term{Name: "Aurora global replication", Seconds: AuroraGlobalRPOSeconds})
 		}
 		if standby {
@@ -178,7 +183,7 @@ func ComputeBudget(s Stack) Budget {
 			for _, p := range s.OfType("aws:appautoscaling/policy:Policy") {
 				cooldown = max(cooldown, p.Int("targetTrackingScalingPolicyConfiguration.scaleOutCooldown"))
 			}
-			rto = append(rto, Term{Name: "standby scale-out (cooldown + task start)", Seconds: cooldown + TaskStartSeconds})
+			rto = append(rto, Term{Name: "standby scale-out (cooldown + task start)", Seconds: cooldown + TaskStartSeconds, Path: pathServing})
 		}
 		if len(s.OfType("aws:dynamodb/tableReplica:TableReplica")) > 0 || len(s.OfType("aws:dynamodb/table:Table")) > 0 && s.OfType("aws:dynamodb/table:Table")[0].Len("replicas") > 0 {
 			rpo = append(rpo, Term{Name: "DynamoDB global table", Seconds: DynamoDBGlobalTablesRPOSeconds})
@@ -289,32 +294,68 @@ func ComputeBudget(s Stack) Budget {
 		RTO: Figure{Objective: s.Spec.Objectives.RTOSeconds, Terms: withBasis(rto), NotCounted: withBasis(notCountedRTO)},
 		RPO: Figure{Objective: s.Spec.Objectives.RPOSeconds, Terms: withBasis(rpo), NotCounted: withBasis(copied)},
 	}
-	for _, t := range rto {
-		b.RTO.Computed += t.Seconds
-	}
+	b.RTO.Computed = pathsTotal(rto, "")
 	for _, t := range rpo {
 		b.RPO.Computed = max(b.RPO.Computed, t.Seconds)
 	}
 	return b
 }
 
-// awsWatchDetection is how long the promoting region watch takes to declare
-// the writer down: its schedule's rate plus its probe's retries (interval ×
-// attempts), read from the schedule and the state machine; 0 without one.
+// Recovery paths that run at once.
+const (
+	pathServing = "serving"
+	pathWriter  = "writer"
+)
+
+// pathsTotal is a figure's terms added up: the terms on every path, and
+// the longest path's (only path's terms, with path set).
+func pathsTotal(terms []Term, only string) int {
+	shared, byPath := 0, map[string]int{}
+	for _, t := range terms {
+		if t.Path == "" {
+			shared += t.Seconds
+		} else {
+			byPath[t.Path] += t.Seconds
+		}
+	}
+	if only != "" {
+		return shared + byPath[only]
+	}
+	longest := 0
+	for _, n := range byPath {
+		longest = max(longest, n)
+	}
+	return shared + longest
+}
+
+// awsWatchDetection is how long the promoting region watch takes to
+// promote after the writer's loss (failover.WatchDetection), read from the
+// recorded resources: its schedule's rate, its strikes and run timeout
+// (its definition), and its replication alarm's window; 0 without a
+// promoting watch of a shape the scenario table ran. In a first preview,
+// where the definition is not known yet, the package's own figures.
 func awsWatchDetection(s Stack) int {
 	detect := 0
 	for _, sm := range s.OfType("aws:sfn/stateMachine:StateMachine") {
+		src := sm.Str("definition")
+		if mock.Unresolved(src) {
+			if s.Spec.Promotes() {
+				detect = max(detect, failover.WatchDetection(failover.WatchIntervalSeconds, failover.WatchStrikes,
+					ReplicationWindowPreviewSeconds+CloudWatchDelaySeconds, failover.WatchRunTimeoutSeconds))
+			}
+			continue
+		}
+		if !strings.Contains(src, failover.ResourceFailoverGlobal) || !failover.IsTestedWatch(src) {
+			continue
+		}
 		var def struct {
-			States map[string]struct {
-				Resource string
-				Retry    []struct{ IntervalSeconds, MaxAttempts int }
+			TimeoutSeconds int
+			States         map[string]struct {
+				Parameters map[string]any
+				Choices    []struct{ NumericGreaterThanEquals int }
 			}
 		}
-		src := sm.Str("definition")
-		// In a first preview the definition is unknown: a watch of a stack
-		// that promotes is taken at its documented retries.
-		preview := mock.Unresolved(src) && s.Spec.Promotes()
-		if !preview && (json.Unmarshal([]byte(src), &def) != nil || !strings.Contains(src, "aws-sdk:rds:failoverGlobalCluster")) {
+		if json.Unmarshal([]byte(src), &def) != nil {
 			continue
 		}
 		rate := 0
@@ -324,21 +365,26 @@ func awsWatchDetection(s Stack) int {
 				rate = 60 * n
 			}
 		}
-		retries := 0
-		if preview {
-			retries = WatchRetriesPreviewSeconds
+		strikes := 0
+		for _, c := range def.States["Sustained"].Choices {
+			strikes = c.NumericGreaterThanEquals
 		}
-		for _, st := range def.States {
-			if st.Resource == "arn:aws:states:::http:invoke" {
-				for _, r := range st.Retry {
-					retries += r.IntervalSeconds * r.MaxAttempts
-				}
+		signal := 0
+		names, _ := def.States["DatabaseSignal"].Parameters["AlarmNames"].([]any)
+		for _, a := range s.OfType("aws:cloudwatch/metricAlarm:MetricAlarm") {
+			if len(names) == 1 && a.Str("name") == names[0] {
+				signal = a.Int("period")*a.Int("datapointsToAlarm") + CloudWatchDelaySeconds
 			}
 		}
-		detect = max(detect, rate+retries)
+		detect = max(detect, failover.WatchDetection(rate, strikes, signal, def.TimeoutSeconds))
 	}
 	return detect
 }
+
+// ReplicationWindowPreviewSeconds is the replication alarm's window in a first
+// preview (components/aws: ReplicationAlarmPeriods × ReplicationAlarmPeriod;
+// a test holds the two equal).
+const ReplicationWindowPreviewSeconds = 2 * 60
 
 // schedulesOf are the EventBridge Scheduler schedules that start a state
 // machine (by its ARN, or in a first preview by the dependency).
@@ -435,7 +481,11 @@ var ResilienceWithinObjectives = Policy{
 func describe(terms []Term) string {
 	var parts []string
 	for _, t := range terms {
-		parts = append(parts, fmt.Sprintf("%s %d s", t.Name, t.Seconds))
+		on := ""
+		if t.Path != "" {
+			on = " (" + t.Path + " path)"
+		}
+		parts = append(parts, fmt.Sprintf("%s %d s%s", t.Name, t.Seconds, on))
 	}
 	return strings.Join(parts, ", ")
 }

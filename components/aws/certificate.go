@@ -40,7 +40,9 @@ type CertificatesArgs struct {
 func (c *Certificates) Arn(region string) pulumi.StringOutput { return c.byRegion[region] }
 
 // RegionalHostname is the per-region hostname used by canaries and debugging.
-func RegionalHostname(region, domain string) string { return region + "." + domain }
+func RegionalHostname(region, domain string) string {
+	return components.RegionalHostname(region, domain)
+}
 
 // NewCertificates requests and validates the certificates. Pass the global
 // provider in opts: the validation records are Route 53 resources.

@@ -1,7 +1,6 @@
 package aws
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -10,24 +9,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sfn"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-)
 
-// Watch timing: a probe every minute, retried three times 15 s apart, so a
-// region is declared down after about a minute of sustained failure.
-const (
-	WatchIntervalSeconds = 60
-	WatchRetries         = 3
-	WatchRetrySeconds    = 15
-	// WatchProbeTimeoutSeconds bounds one probe.
-	WatchProbeTimeoutSeconds = 10
-)
-
-// The values of a watch's state parameter.
-const (
-	WatchNever    = "never"    // the watched region has not answered yet: never act
-	WatchHealthy  = "healthy"  // it answered once: a sustained failure is acted on
-	WatchDown     = "down"     // a failure was reported; reported again only after a recovery
-	WatchPromoted = "promoted" // this region's member was promoted; reset by hand after failback
+	"github.com/mobile-backend/mobile-backend/internal/failover"
 )
 
 // RegionWatchArgs configures a RegionWatch.
@@ -40,23 +23,44 @@ type RegionWatchArgs struct {
 	ProbeURL string
 	// TopicArn is the alert topic of Region (encrypted with Region.KeyArn).
 	TopicArn pulumi.StringInput
+	// Observe, when set, makes the watch also probe the writer and record
+	// what it saw in the watch table: a peer's second opinion for the
+	// writer's successor.
+	Observe *Observation
 	// Promote, when set, makes the watch promote this region's Aurora
-	// member once the watched region (the writer's) is down.
+	// member once the watched region (the writer's) is lost.
 	Promote *Promotion
 }
 
-// Promotion is what a watch promotes: a member of an Aurora global database.
+// Observation is a peer's probe of the writer.
+type Observation struct {
+	Writer   string             // the writer's region
+	ProbeURL string             // the writer's own health URL
+	Table    *GlobalTable       // the watch table
+	TableArn pulumi.StringInput // its replica in the watch's region
+}
+
+// Promotion is what a promoting watch reads and promotes.
 type Promotion struct {
 	GlobalClusterID  pulumi.StringInput // the global cluster's identifier
 	GlobalClusterArn pulumi.StringInput
 	ClusterArn       pulumi.StringInput // the member in the watch's region
+	ClusterID        pulumi.StringInput // its identifier (the replication alarm's dimension)
 	// MemberArns are every member cluster's ARN: FailoverGlobalCluster
 	// authorizes on the global cluster and on clusters (Service
 	// Authorization Reference for Amazon RDS: global-cluster*, cluster*).
 	MemberArns pulumi.StringArrayInput
-	// HealthCheckID is the watched region's Route 53 health check: the
-	// second opinion, from Route 53's checkers in other places.
-	HealthCheckID pulumi.StringInput
+	// HealthCheckID and SuccessorHealthCheckID are the Route 53 health
+	// checks of the watched (writer's) region and of the watch's own.
+	HealthCheckID, SuccessorHealthCheckID pulumi.StringInput
+	// SuccessorURL is the watch region's own health URL: it must serve
+	// before anything is promoted to it.
+	SuccessorURL string
+	// Table holds the peers' observations of the writer (nil without
+	// peers: a stack of two regions); TableArn is its replica in the
+	// watch's region.
+	Table    *GlobalTable
+	TableArn pulumi.StringInput
 	// NextStep tells the operator what to do once the member is promoted
 	// (the program's runbook); default: DefaultNextStep.
 	NextStep string
@@ -66,24 +70,34 @@ type Promotion struct {
 // program gives no runbook step of its own.
 const DefaultNextStep = "Make this region the stack's writer region and run pulumi up."
 
-// SecondOpinionCheckers is how many of Route 53's checkers must also see
-// the writer fail before the watch promotes.
-const SecondOpinionCheckers = 3
+// Replication alarm: the member's recovery point lag behind the writer
+// (AuroraGlobalDBRPOLag, "available only in secondary AWS Regions", in
+// milliseconds; the metric the Aurora User Guide names for Aurora
+// PostgreSQL), over 30 s for two minutes, or missing for two minutes (the
+// guide documents that lag "may continue to increase" in an unplanned
+// event, not whether datapoints keep coming): the database's own signal
+// that its writer is lost.
+const (
+	ReplicationLagThresholdMs = 30000
+	ReplicationAlarmPeriods   = 2
+	ReplicationAlarmPeriod    = 60
+)
 
-// RegionWatch probes another region from this one and, when it stays down,
-// alerts and (for the writer's region) promotes this region's Aurora
-// member: a Step Functions state machine started every minute by EventBridge
-// Scheduler, calling the watched region's health URL with an HTTP Task, and
-// rds:FailoverGlobalCluster through the AWS SDK integration. It acts only
-// after a sustained failure (four attempts over about 45 s), never before
-// the watched region answered once (a first deploy whose app is not up yet
-// fails over nothing), and once: its state parameter says "promoted" until
-// an operator resets it after failback (docs: the AWS runbook).
+// RegionWatch probes another region from this one every minute and, when
+// it is lost, alerts and (for the writer's region) promotes this region's
+// Aurora member: a Step Functions state machine (internal/failover's
+// WatchDefinition, whose every decision the scenario table runs in an ASL
+// interpreter) started by EventBridge Scheduler. A promoting watch also
+// owns the release-window parameter a deploy sets and the replication
+// alarm it reads.
 type RegionWatch struct {
 	pulumi.ResourceState
 
 	StateMachineArn pulumi.StringOutput `pulumi:"stateMachineArn"`
 	StateParameter  pulumi.StringOutput `pulumi:"stateParameter"`
+	// ReleaseParameter is the release-window parameter (promoting watches
+	// only; empty otherwise).
+	ReleaseParameter pulumi.StringOutput `pulumi:"releaseParameter"`
 }
 
 // NewRegionWatch builds it. Pass the watching region's provider in opts.
@@ -91,8 +105,12 @@ func NewRegionWatch(ctx *pulumi.Context, name string, args RegionWatchArgs, opts
 	if args.Stack == "" || args.Account == "" || args.Region.Name == "" || args.Watched == "" || args.ProbeURL == "" || args.TopicArn == nil {
 		return nil, fmt.Errorf("region watch %s: Stack, Account, Region, Watched, ProbeURL and TopicArn are required", name)
 	}
-	if args.Promote != nil && args.Promote.HealthCheckID == nil {
-		return nil, fmt.Errorf("region watch %s: Promote needs the watched region's HealthCheckID (the second opinion)", name)
+	if p := args.Promote; p != nil && (p.GlobalClusterID == nil || p.GlobalClusterArn == nil || p.ClusterArn == nil || p.ClusterID == nil ||
+		p.MemberArns == nil || p.HealthCheckID == nil || p.SuccessorHealthCheckID == nil || p.SuccessorURL == "" || (p.Table == nil) != (p.TableArn == nil)) {
+		return nil, fmt.Errorf("region watch %s: Promote needs the global cluster, this region's member (ARN and identifier), every member's ARN, both regions' health checks and SuccessorURL (Table with TableArn)", name)
+	}
+	if o := args.Observe; o != nil && (o.Writer == "" || o.ProbeURL == "" || o.Table == nil || o.TableArn == nil) {
+		return nil, fmt.Errorf("region watch %s: Observe needs Writer, ProbeURL, Table and TableArn", name)
 	}
 	if args.Watched == args.Region.Name {
 		return nil, fmt.Errorf("region watch %s: a region cannot watch itself (it would be lost with what it watches)", name)
@@ -104,14 +122,14 @@ func NewRegionWatch(ctx *pulumi.Context, name string, args RegionWatchArgs, opts
 	child := pulumi.Parent(w)
 	id := fit(fmt.Sprintf("%s-%s-watch-%s", args.Stack, args.Region.Name, args.Watched), 64)
 
+	// Not a secret: insecureValue keeps it readable in the plan (value is
+	// always marked secret by the SDK); the state machine owns the value.
 	state, err := ssm.NewParameter(ctx, name+"-state", &ssm.ParameterArgs{
-		Name:        pulumi.Sprintf("/mobile-backend/%s/%s/watch-%s", args.Stack, args.Region.Name, args.Watched),
-		Description: pulumi.String("State of the region watch: never, healthy, down or promoted (reset to healthy after a failback)"),
-		Type:        pulumi.String("String"),
-		// Not a secret: insecureValue keeps it readable in the plan (value
-		// is always marked secret by the SDK).
-		InsecureValue: pulumi.String(WatchNever),
-	}, child, pulumi.IgnoreChanges([]string{"insecureValue", "value"})) // the state machine owns the value
+		Name:          pulumi.Sprintf("/mobile-backend/%s/%s/watch-%s", args.Stack, args.Region.Name, args.Watched),
+		Description:   pulumi.String("State of the region watch (JSON: phase never, healthy, down or promoted; strikes; held; lastRun). Reset to healthy after a failback."),
+		Type:          pulumi.String("String"),
+		InsecureValue: pulumi.String(failover.InitialWatchState()),
+	}, child, pulumi.IgnoreChanges([]string{"insecureValue", "value"}))
 	if err != nil {
 		return nil, err
 	}
@@ -129,6 +147,12 @@ func NewRegionWatch(ctx *pulumi.Context, name string, args RegionWatchArgs, opts
 	if err != nil {
 		return nil, err
 	}
+	reads := watchReads{release: pulumi.String("").ToStringOutput()}
+	if p := args.Promote; p != nil {
+		if reads, err = promotionReads(ctx, name, args, child); err != nil {
+			return nil, err
+		}
+	}
 
 	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
 		Name:             pulumi.String(fit(id, 64)),
@@ -137,13 +161,20 @@ func NewRegionWatch(ctx *pulumi.Context, name string, args RegionWatchArgs, opts
 	if err != nil {
 		return nil, err
 	}
-	nextStep := DefaultNextStep
-	if args.Promote != nil && args.Promote.NextStep != "" {
-		nextStep = args.Promote.NextStep
+	// The state machine's ARN is known from its name, so its role's grants
+	// (its key's among them: Step Functions checks that the role may use a
+	// customer-managed key when the state machine is created, Step
+	// Functions guide, "Data at rest encryption") exist before it does.
+	machineArn := fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", args.Region.Name, args.Account, id)
+	grants := pulumi.All(conn.Arn, state.Arn, args.TopicArn, args.Region.KeyArn, reads.grants(args)).ApplyT(func(v []any) string {
+		return watchPolicy(args, machineArn, v[0].(string), v[1].(string), v[2].(string), v[3].(string), v[4].(watchGrant))
+	}).(pulumi.StringOutput)
+	policy, err := iam.NewRolePolicy(ctx, name+"-role", &iam.RolePolicyArgs{Role: role.ID(), Policy: grants}, child)
+	if err != nil {
+		return nil, err
 	}
-	definition := pulumi.All(args.TopicArn, conn.Arn, state.Name, promotionValues(args.Promote)).ApplyT(func(v []any) (string, error) {
-		p := v[3].([]string)
-		return WatchDefinition(args.ProbeURL, v[0].(string), v[1].(string), v[2].(string), args.Watched, p[0], p[1], p[2], nextStep)
+	definition := pulumi.All(args.TopicArn, conn.Arn, state.Name, reads.values(args)).ApplyT(func(v []any) (string, error) {
+		return failover.WatchDefinition(watchOf(args, v[0].(string), v[1].(string), v[2].(string), v[3].(map[string]string)))
 	}).(pulumi.StringOutput)
 	machine, err := sfn.NewStateMachine(ctx, name, &sfn.StateMachineArgs{
 		Name:       pulumi.String(id),
@@ -153,20 +184,12 @@ func NewRegionWatch(ctx *pulumi.Context, name string, args RegionWatchArgs, opts
 		EncryptionConfiguration: &sfn.StateMachineEncryptionConfigurationArgs{
 			Type: pulumi.String("CUSTOMER_MANAGED_KMS_KEY"), KmsKeyId: args.Region.KeyArn, KmsDataKeyReusePeriodSeconds: pulumi.Int(300),
 		},
-	}, child)
-	if err != nil {
-		return nil, err
-	}
-	grants := pulumi.All(machine.Arn, conn.Arn, state.Arn, args.TopicArn, args.Region.KeyArn, promotionArns(args.Promote)).ApplyT(func(v []any) string {
-		return watchPolicy(args.Region.Name, args.ProbeURL, v[0].(string), v[1].(string), v[2].(string), v[3].(string), v[4].(string), v[5].(promotionGrant))
-	}).(pulumi.StringOutput)
-	policy, err := iam.NewRolePolicy(ctx, name+"-role", &iam.RolePolicyArgs{Role: role.ID(), Policy: grants}, child)
+	}, child, pulumi.DependsOn([]pulumi.Resource{policy}))
 	if err != nil {
 		return nil, err
 	}
 
-	// EventBridge Scheduler starts an execution every minute, once the
-	// state machine may do its work.
+	// EventBridge Scheduler starts an execution every minute.
 	starter, err := iam.NewRole(ctx, name+"-scheduler", &iam.RoleArgs{
 		Name:             pulumi.String(fit(id+"-start", 64)),
 		AssumeRolePolicy: pulumi.String(assumeRoleFor("scheduler.amazonaws.com", args.Account)),
@@ -186,25 +209,27 @@ func NewRegionWatch(ctx *pulumi.Context, name string, args RegionWatchArgs, opts
 	if _, err := scheduler.NewSchedule(ctx, name, &scheduler.ScheduleArgs{
 		Name:               pulumi.String(id),
 		Description:        pulumi.String("Probe " + args.Watched + " from " + args.Region.Name),
-		ScheduleExpression: pulumi.String(fmt.Sprintf("rate(%d minute)", WatchIntervalSeconds/60)),
+		ScheduleExpression: pulumi.String(fmt.Sprintf("rate(%d minute)", failover.WatchIntervalSeconds/60)),
 		FlexibleTimeWindow: &scheduler.ScheduleFlexibleTimeWindowArgs{Mode: pulumi.String("OFF")},
 		Target: &scheduler.ScheduleTargetArgs{
 			Arn: machine.Arn, RoleArn: starter.Arn,
 			// A missed minute is made up by the next; no pile of retries.
 			RetryPolicy: &scheduler.ScheduleTargetRetryPolicyArgs{MaximumRetryAttempts: pulumi.Int(0)},
 		},
-	}, child, pulumi.DependsOn([]pulumi.Resource{policy})); err != nil {
+	}, child); err != nil {
 		return nil, err
 	}
-	// A watch that cannot run (a permission, a throttled API) is itself an alert.
+	// A watch that cannot run, or that ends a run failed (a refused probe,
+	// a failed promotion) or cut off by its timeout, is itself an alert.
 	if _, err := cloudwatch.NewMetricAlarm(ctx, name+"-failed", &cloudwatch.MetricAlarmArgs{
-		Name:               pulumi.String(fit(id+"-failed", 255)),
-		AlarmDescription:   pulumi.String("The region watch of " + args.Watched + " failed to run"),
-		Namespace:          pulumi.String("AWS/States"),
-		MetricName:         pulumi.String("ExecutionsFailed"),
-		Dimensions:         pulumi.StringMap{"StateMachineArn": machine.Arn},
-		Statistic:          pulumi.String("Sum"),
-		Period:             pulumi.Int(300),
+		Name:             pulumi.String(fit(id+"-failed", 255)),
+		AlarmDescription: pulumi.String("The region watch of " + args.Watched + " failed or timed out (its notifications say why)"),
+		MetricQueries: cloudwatch.MetricAlarmMetricQueryArray{
+			executions("failed", "ExecutionsFailed", machine.Arn),
+			executions("timedout", "ExecutionsTimedOut", machine.Arn),
+			&cloudwatch.MetricAlarmMetricQueryArgs{Id: pulumi.String("ended"), Expression: pulumi.String("failed + timedout"),
+				Label: pulumi.String("failed or timed out runs"), ReturnData: pulumi.Bool(true)},
+		},
 		EvaluationPeriods:  pulumi.Int(1),
 		Threshold:          pulumi.Float64(0),
 		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
@@ -216,44 +241,159 @@ func NewRegionWatch(ctx *pulumi.Context, name string, args RegionWatchArgs, opts
 	}
 	w.StateMachineArn = machine.Arn
 	w.StateParameter = state.Name
-	return w, ctx.RegisterResourceOutputs(w, pulumi.Map{"stateMachineArn": w.StateMachineArn, "stateParameter": w.StateParameter})
+	w.ReleaseParameter = reads.release
+	return w, ctx.RegisterResourceOutputs(w, pulumi.Map{"stateMachineArn": w.StateMachineArn, "stateParameter": w.StateParameter, "releaseParameter": w.ReleaseParameter})
 }
 
-func promotionValues(p *Promotion) pulumi.StringArrayOutput {
-	if p == nil {
-		return pulumi.ToStringArray([]string{"", "", ""}).ToStringArrayOutput()
+func executions(id, metric string, machine pulumi.StringOutput) *cloudwatch.MetricAlarmMetricQueryArgs {
+	return &cloudwatch.MetricAlarmMetricQueryArgs{Id: pulumi.String(id), Metric: &cloudwatch.MetricAlarmMetricQueryMetricArgs{
+		Namespace: pulumi.String("AWS/States"), MetricName: pulumi.String(metric), Period: pulumi.Int(300), Stat: pulumi.String("Sum"),
+		Dimensions: pulumi.StringMap{"StateMachineArn": machine},
+	}}
+}
+
+// watchReads are the resources a promoting watch reads besides its state:
+// the release window and the replication alarm.
+type watchReads struct {
+	release pulumi.StringOutput
+	alarm   pulumi.StringOutput
+	arns    pulumi.StringArrayOutput // the release parameter's and the alarm's ARNs
+}
+
+// promotionReads creates the release-window parameter (a deploy sets it to
+// the time a release ends; .ci/release-window) and the replication alarm.
+func promotionReads(ctx *pulumi.Context, name string, args RegionWatchArgs, child pulumi.ResourceOption) (watchReads, error) {
+	release, err := ssm.NewParameter(ctx, name+"-release", &ssm.ParameterArgs{
+		Name:          pulumi.Sprintf("/mobile-backend/%s/release-window", args.Stack),
+		Description:   pulumi.String("Until when a release is in progress (RFC 3339), set by the deploy: the region watch promotes nothing before then. \"" + failover.NoReleaseWindow + "\": no release."),
+		Type:          pulumi.String("String"),
+		InsecureValue: pulumi.String(failover.NoReleaseWindow),
+	}, child, pulumi.IgnoreChanges([]string{"insecureValue", "value"})) // the deploy owns the value
+	if err != nil {
+		return watchReads{}, err
 	}
-	return pulumi.StringArray{p.GlobalClusterID, p.ClusterArn, p.HealthCheckID}.ToStringArrayOutput()
-}
-
-// promotionGrant is what a promoting watch may touch: the RDS resources of
-// the failover and the health check it asks for a second opinion (none for
-// a watch that only alerts).
-type promotionGrant struct {
-	RDS         []string
-	HealthCheck string
-}
-
-func promotionArns(p *Promotion) pulumi.Output {
-	if p == nil {
-		return pulumi.ToOutput(promotionGrant{})
+	alarm, err := cloudwatch.NewMetricAlarm(ctx, name+"-replication", &cloudwatch.MetricAlarmArgs{
+		Name:               pulumi.String(fit(fmt.Sprintf("%s-%s-replication-from-%s", args.Stack, args.Region.Name, args.Watched), 255)),
+		AlarmDescription:   pulumi.String("The Aurora member in " + args.Region.Name + " receives nothing from the writer in " + args.Watched + ": the region watch's evidence that the writer database is lost"),
+		Namespace:          pulumi.String("AWS/RDS"),
+		MetricName:         pulumi.String("AuroraGlobalDBRPOLag"),
+		Dimensions:         pulumi.StringMap{"DBClusterIdentifier": args.Promote.ClusterID},
+		Statistic:          pulumi.String("Maximum"),
+		Period:             pulumi.Int(ReplicationAlarmPeriod),
+		EvaluationPeriods:  pulumi.Int(ReplicationAlarmPeriods),
+		DatapointsToAlarm:  pulumi.Int(ReplicationAlarmPeriods),
+		Threshold:          pulumi.Float64(ReplicationLagThresholdMs),
+		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
+		TreatMissingData:   pulumi.String("breaching"),
+		// People hear of it too: replication from the writer has stopped.
+		AlarmActions: pulumi.Array{args.TopicArn},
+		OkActions:    pulumi.Array{args.TopicArn},
+	}, child)
+	if err != nil {
+		return watchReads{}, err
 	}
-	return pulumi.All(p.GlobalClusterArn, p.MemberArns, p.HealthCheckID).ApplyT(func(v []any) promotionGrant {
-		return promotionGrant{RDS: append([]string{v[0].(string)}, v[1].([]string)...), HealthCheck: "arn:aws:route53:::healthcheck/" + v[2].(string)}
+	return watchReads{release: release.Name, alarm: alarm.Name, arns: pulumi.StringArray{release.Arn, alarm.Arn}.ToStringArrayOutput()}, nil
+}
+
+// values are the names and ids the definition needs, resolved together
+// ("" where the watch has none).
+func (r watchReads) values(args RegionWatchArgs) pulumi.StringMapOutput {
+	var none pulumi.StringInput = pulumi.String("")
+	observe, global, target, writer, successor, alarm, release, table := none, none, none, none, none, none, none, none
+	if o := args.Observe; o != nil {
+		observe = o.Table.Name
+	}
+	if p := args.Promote; p != nil {
+		global, target, writer, successor = p.GlobalClusterID, p.ClusterArn, p.HealthCheckID, p.SuccessorHealthCheckID
+		alarm, release = r.alarm, r.release
+		if p.Table != nil {
+			table = p.Table.Name
+		}
+	}
+	return pulumi.All(observe, global, target, writer, successor, alarm, release, table).ApplyT(func(v []any) map[string]string {
+		keys := []string{"observeTable", "globalCluster", "target", "writerCheck", "successorCheck", "alarm", "release", "table"}
+		m := map[string]string{}
+		for i, k := range keys {
+			m[k] = v[i].(string)
+		}
+		return m
+	}).(pulumi.StringMapOutput)
+}
+
+// watchOf is the generator's input.
+func watchOf(args RegionWatchArgs, topic, conn, state string, v map[string]string) failover.Watch {
+	w := failover.Watch{Region: args.Region.Name, Watched: args.Watched, ProbeURL: args.ProbeURL, Topic: topic, Connection: conn, StateParameter: state}
+	if o := args.Observe; o != nil {
+		w.Observe = &failover.Observation{Writer: o.Writer, URL: o.ProbeURL, Table: v["observeTable"]}
+	}
+	if p := args.Promote; p != nil {
+		next := p.NextStep
+		if next == "" {
+			next = DefaultNextStep
+		}
+		w.Promote = &failover.Promotion{GlobalCluster: v["globalCluster"], Target: v["target"],
+			WriterHealthCheck: v["writerCheck"], SuccessorHealthCheck: v["successorCheck"], SuccessorURL: p.SuccessorURL,
+			ReplicationAlarm: v["alarm"], ReleaseParameter: v["release"], Table: v["table"], NextStep: next}
+	}
+	return w
+}
+
+// watchGrant is what the watch may touch beyond its state, connection,
+// topic and key.
+type watchGrant struct {
+	RDS          []string // the global cluster and its members
+	HealthChecks []string
+	Reads        []string // the release parameter and the replication alarm
+	PeersTable   string   // the watch table's replica a promoting watch queries
+	ObserveTable string   // the replica a peer records its observations in
+}
+
+func (r watchReads) grants(args RegionWatchArgs) pulumi.Output {
+	var none pulumi.StringInput = pulumi.String("")
+	observe, global, writer, successor, peers := none, none, none, none, none
+	var members, reads pulumi.StringArrayInput = pulumi.StringArray{}, pulumi.StringArray{}
+	if o := args.Observe; o != nil {
+		observe = o.TableArn
+	}
+	if p := args.Promote; p != nil {
+		global, members, writer, successor, reads = p.GlobalClusterArn, p.MemberArns, p.HealthCheckID, p.SuccessorHealthCheckID, r.arns
+		if p.TableArn != nil {
+			peers = p.TableArn
+		}
+	}
+	return pulumi.All(observe, global, members, writer, successor, reads, peers).ApplyT(func(v []any) watchGrant {
+		g := watchGrant{ObserveTable: v[0].(string), PeersTable: v[6].(string)}
+		if global := v[1].(string); global != "" {
+			g.RDS = append([]string{global}, v[2].([]string)...)
+			// Route 53 health checks: arn:aws:route53:::healthcheck/<id> (Service Authorization Reference).
+			g.HealthChecks = []string{"arn:aws:route53:::healthcheck/" + v[3].(string), "arn:aws:route53:::healthcheck/" + v[4].(string)}
+			g.Reads = v[5].([]string)
+		}
+		return g
 	})
 }
 
-// watchPolicy is what the state machine may do: call the one health URL
-// through its connection, keep its state, alert, and (with a promotion)
-// fail the global database over to its region's member.
-func watchPolicy(region, probeURL, machine, conn, param, topic, key string, promote promotionGrant) string {
-	st := []Statement{
-		// Step Functions guide, "Call HTTPS APIs": the HTTP Task's permissions.
-		// InvokeHTTPEndpoint is granted on * and scoped by its condition
-		// keys, as CDK's HttpInvoke task grants it (aws-cdk-lib
-		// aws-stepfunctions-tasks/lib/http/invoke.ts).
-		{Sid: "ProbeTheWatchedRegion", Effect: "Allow", Action: []string{"states:InvokeHTTPEndpoint"}, Resource: []string{"*"},
-			Condition: map[string]map[string]string{"StringEquals": {"states:HTTPMethod": "GET"}, "StringLike": {"states:HTTPEndpoint": probeURL}}},
+// watchPolicy is what the state machine may do: call its health URLs
+// through its connection, keep its state, alert, and what its role needs
+// to observe, read the evidence and promote.
+func watchPolicy(args RegionWatchArgs, machine, conn, param, topic, key string, g watchGrant) string {
+	urls := []string{args.ProbeURL}
+	if args.Observe != nil {
+		urls = append(urls, args.Observe.ProbeURL)
+	}
+	if args.Promote != nil {
+		urls = append(urls, args.Promote.SuccessorURL)
+	}
+	var st []Statement
+	for i, url := range urls {
+		// Step Functions guide, "Call HTTPS APIs": the HTTP Task's
+		// permissions. InvokeHTTPEndpoint is granted on * and scoped by its
+		// condition keys, as CDK's HttpInvoke task grants it (aws-cdk-lib
+		// aws-stepfunctions-tasks/lib/http/invoke.ts), one URL a statement.
+		st = append(st, Statement{Sid: fmt.Sprintf("ProbeHealthURL%d", i), Effect: "Allow", Action: []string{"states:InvokeHTTPEndpoint"}, Resource: []string{"*"},
+			Condition: map[string]map[string]string{"StringEquals": {"states:HTTPMethod": "GET"}, "StringLike": {"states:HTTPEndpoint": url}}})
+	}
+	st = append(st, []Statement{
 		{Sid: "UseTheProbeConnection", Effect: "Allow", Action: []string{"events:RetrieveConnectionCredentials"}, Resource: []string{conn}},
 		{Sid: "ReadTheConnectionSecret", Effect: "Allow", Action: []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
 			Resource: []string{"arn:aws:secretsmanager:*:*:secret:events!connection/*"}},
@@ -266,116 +406,21 @@ func watchPolicy(region, probeURL, machine, conn, param, topic, key string, prom
 			Condition: map[string]map[string]string{"StringEquals": {"kms:EncryptionContext:aws:states:stateMachineArn": machine}}},
 		// The alert topic is encrypted with the same key; SNS uses it on the publisher's behalf.
 		{Sid: "PublishToTheEncryptedTopic", Effect: "Allow", Action: []string{"kms:GenerateDataKey", "kms:Decrypt"}, Resource: []string{key},
-			Condition: map[string]map[string]string{"StringEquals": {"kms:ViaService": "sns." + region + ".amazonaws.com"}}},
+			Condition: map[string]map[string]string{"StringEquals": {"kms:ViaService": "sns." + args.Region.Name + ".amazonaws.com"}}},
+	}...)
+	if g.ObserveTable != "" {
+		st = append(st, Statement{Sid: "RecordWhatItSawOfTheWriter", Effect: "Allow", Action: []string{"dynamodb:PutItem"}, Resource: []string{g.ObserveTable}})
 	}
-	if len(promote.RDS) > 0 {
-		st = append(st, Statement{Sid: "PromoteThisRegionsMember", Effect: "Allow", Action: []string{"rds:FailoverGlobalCluster"}, Resource: promote.RDS},
-			// Route 53 health checks: arn:aws:route53:::healthcheck/<id> (Service Authorization Reference).
-			Statement{Sid: "AskRoute53", Effect: "Allow", Action: []string{"route53:GetHealthCheckStatus"}, Resource: []string{promote.HealthCheck}})
+	if len(g.RDS) > 0 {
+		st = append(st,
+			Statement{Sid: "ReadAndPromoteThisRegionsMember", Effect: "Allow", Action: []string{"rds:DescribeGlobalClusters", "rds:FailoverGlobalCluster"}, Resource: g.RDS},
+			Statement{Sid: "AskRoute53", Effect: "Allow", Action: []string{"route53:GetHealthCheckStatus"}, Resource: g.HealthChecks},
+			// DescribeAlarms takes the alarm resource type (Service
+			// Authorization Reference for Amazon CloudWatch).
+			Statement{Sid: "ReadTheReleaseWindowAndTheReplicationAlarm", Effect: "Allow", Action: []string{"ssm:GetParameter", "cloudwatch:DescribeAlarms"}, Resource: g.Reads})
+	}
+	if g.PeersTable != "" {
+		st = append(st, Statement{Sid: "ReadThePeersObservations", Effect: "Allow", Action: []string{"dynamodb:Query"}, Resource: []string{g.PeersTable}})
 	}
 	return Policy(st...)
-}
-
-// WatchDefinition is the state machine (Amazon States Language): probe,
-// remember the first answer, and on a sustained failure alert once and,
-// with a promotion (globalCluster and target set), promote and tell the
-// operator the next step.
-func WatchDefinition(probeURL, topic, conn, param, watched, globalCluster, target, healthCheck, nextStep string) (string, error) {
-	getState := func(next string) map[string]any {
-		return map[string]any{"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ssm:getParameter",
-			"Parameters": map[string]any{"Name": param}, "ResultSelector": map[string]any{"value.$": "$.Parameter.Value"},
-			"ResultPath": "$.state", "Next": next}
-	}
-	setState := func(value string, next string) map[string]any {
-		s := map[string]any{"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ssm:putParameter",
-			"Parameters": map[string]any{"Name": param, "Value": value, "Overwrite": true, "Type": "String"}, "ResultPath": nil}
-		if next == "" {
-			s["End"] = true
-		} else {
-			s["Next"] = next
-		}
-		return s
-	}
-	publish := func(subject, message, next string) map[string]any {
-		return map[string]any{"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
-			"Parameters": map[string]any{"TopicArn": topic, "Subject": subject, "Message": message}, "ResultPath": nil, "Next": next}
-	}
-	down := "Notify" // a watch that only alerts
-	if globalCluster != "" {
-		down = "SecondOpinion"
-	}
-	states := map[string]any{
-		"Probe": map[string]any{
-			"Type": "Task", "Resource": "arn:aws:states:::http:invoke", "TimeoutSeconds": WatchProbeTimeoutSeconds,
-			"Parameters": map[string]any{"ApiEndpoint": probeURL, "Method": "GET", "Authentication": map[string]any{"ConnectionArn": conn}},
-			"Retry":      []any{map[string]any{"ErrorEquals": []string{"States.ALL"}, "IntervalSeconds": WatchRetrySeconds, "MaxAttempts": WatchRetries, "BackoffRate": 1}},
-			// The response is dropped (ResultPath null), so no body can push
-			// the state past its 256 KiB limit (States.DataLimitExceeded).
-			"Catch":      []any{map[string]any{"ErrorEquals": []string{"States.ALL"}, "ResultPath": "$.error", "Next": "StateWhenDown"}},
-			"ResultPath": nil, "Next": "StateWhenUp",
-		},
-		"StateWhenUp": getState("Recovered?"),
-		"Recovered?": map[string]any{"Type": "Choice", "Default": "Done", "Choices": []any{
-			map[string]any{"Or": []any{
-				map[string]any{"Variable": "$.state.value", "StringEquals": WatchNever},
-				map[string]any{"Variable": "$.state.value", "StringEquals": WatchDown},
-			}, "Next": "MarkHealthy"},
-		}},
-		"MarkHealthy":   setState(WatchHealthy, ""),
-		"StateWhenDown": getState("ActOnIt?"),
-		// Only a region that answered once, and only once per outage.
-		"ActOnIt?": map[string]any{"Type": "Choice", "Default": "Done", "Choices": []any{
-			map[string]any{"Variable": "$.state.value", "StringEquals": WatchHealthy, "Next": down},
-		}},
-		"Done": map[string]any{"Type": "Succeed"},
-	}
-	if globalCluster == "" {
-		states["Notify"] = publish(watched+" is down", fmt.Sprintf("%s failed its health check (%s) for a minute, seen from this region. Nothing is promoted from here.", watched, probeURL), "MarkDown")
-		states["MarkDown"] = setState(WatchDown, "")
-	} else {
-		// A second opinion before promoting: Route 53's checkers, from other
-		// places, must see the writer fail too. When Route 53's API cannot
-		// be reached (its control plane is in us-east-1), this region's view
-		// decides.
-		// The statuses are selected as a list and indexed in the Choice
-		// behind IsPresent: a ResultSelector or Choice path that matches
-		// nothing raises States.Runtime, which no Catch on States.ALL
-		// catches (Step Functions guide, "Error handling"), so fewer
-		// observations than SecondOpinionCheckers must mean "not
-		// confirmed", not a failed execution.
-		selector := map[string]any{"statuses.$": "$.HealthCheckObservations[*].StatusReport.Status"}
-		confirm := []any{map[string]any{"Variable": fmt.Sprintf("$.route53.statuses[%d]", SecondOpinionCheckers-1), "IsPresent": true}}
-		for i := 0; i < SecondOpinionCheckers; i++ {
-			confirm = append(confirm, map[string]any{"Variable": fmt.Sprintf("$.route53.statuses[%d]", i), "StringMatches": "Failure*"})
-		}
-		states["SecondOpinion"] = map[string]any{
-			"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:route53:getHealthCheckStatus",
-			"Parameters": map[string]any{"HealthCheckId": healthCheck}, "ResultSelector": selector, "ResultPath": "$.route53",
-			"Catch": []any{map[string]any{"ErrorEquals": []string{"States.ALL"}, "ResultPath": "$.route53Error", "Next": "Notify"}},
-			"Next":  "ConfirmedDown?",
-		}
-		states["ConfirmedDown?"] = map[string]any{"Type": "Choice", "Default": "NotConfirmed", "Choices": []any{
-			map[string]any{"And": confirm, "Next": "Notify"},
-		}}
-		states["NotConfirmed"] = publish(watched+" fails from here only", fmt.Sprintf("%s failed its health check (%s) from this region, but Route 53's checkers see it healthy: nothing is promoted.", watched, probeURL), "MarkDown")
-		states["Notify"] = publish(watched+" is down: promoting", fmt.Sprintf("%s failed its health check (%s) for a minute, seen from this region and by Route 53; promoting %s to the Aurora writer.", watched, probeURL, target), "Promote")
-		states["Promote"] = map[string]any{
-			"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:rds:failoverGlobalCluster",
-			// AllowDataLoss: the writer's region is unreachable, so no
-			// switchover can wait for it (RDS API, FailoverGlobalCluster).
-			"Parameters": map[string]any{"GlobalClusterIdentifier": globalCluster, "TargetDbClusterIdentifier": target, "AllowDataLoss": true},
-			"ResultPath": nil,
-			"Catch":      []any{map[string]any{"ErrorEquals": []string{"States.ALL"}, "ResultPath": "$.error", "Next": "PromotionFailed"}},
-			"Next":       "MarkPromoted",
-		}
-		states["MarkPromoted"] = setState(WatchPromoted, "Promoted")
-		states["Promoted"] = publish("Aurora writer promoted", fmt.Sprintf("%s is the Aurora writer now. %s", target, nextStep), "Done")
-		states["PromotionFailed"] = publish("Aurora promotion failed", "The promotion of "+target+" failed; promote it by hand (aws rds failover-global-cluster --allow-data-loss).", "MarkDown")
-		states["MarkDown"] = setState(WatchDown, "")
-	}
-	b, err := json.Marshal(map[string]any{
-		"Comment": fmt.Sprintf("Probe %s every minute; act on a sustained failure", watched),
-		"StartAt": "Probe", "States": states,
-	})
-	return string(b), err
 }

@@ -353,4 +353,6 @@ func NewFrontDoor(ctx *pulumi.Context, name string, args FrontDoorArgs, opts ...
 }
 
 // RegionalHostname is the per-region hostname used by canaries and debugging.
-func RegionalHostname(region, domain string) string { return region + "." + domain }
+func RegionalHostname(region, domain string) string {
+	return components.RegionalHostname(region, domain)
+}

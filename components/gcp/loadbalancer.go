@@ -244,4 +244,6 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 }
 
 // RegionalHostname is the per-region hostname used by canaries and debugging.
-func RegionalHostname(region, domain string) string { return region + "." + domain }
+func RegionalHostname(region, domain string) string {
+	return components.RegionalHostname(region, domain)
+}

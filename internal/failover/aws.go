@@ -3,6 +3,7 @@ package failover
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -629,4 +630,99 @@ func trim(s string) string {
 // confirm it, and the last run takes at most WatchRunTimeoutSeconds.
 func WatchDetectionSeconds() int {
 	return WatchStrikes*WatchIntervalSeconds + WatchRunTimeoutSeconds
+}
+
+// WatchDetection is how long a promoting watch takes to promote after a
+// writer's loss: rate-second runs, strikes of them confirming, or the
+// database signal's window (signal seconds) and the run after it, whichever
+// is later, and the last run's runTimeout.
+func WatchDetection(rate, strikes, signal, runTimeout int) int {
+	return max(rate*strikes, signal+rate) + runTimeout
+}
+
+// WatchShape is a definition's logic without its values: every state's
+// name, type, resource and transitions, Map processors included, sorted.
+// Two definitions of one shape make the same decisions.
+func WatchShape(definition string) (string, error) {
+	var d struct {
+		StartAt        string
+		TimeoutSeconds int
+		States         map[string]json.RawMessage
+	}
+	if err := json.Unmarshal([]byte(definition), &d); err != nil {
+		return "", err
+	}
+	var lines []string
+	var walk func(prefix string, states map[string]json.RawMessage) error
+	walk = func(prefix string, states map[string]json.RawMessage) error {
+		for name, raw := range states {
+			var s struct {
+				Type, Resource, Next, Default string
+				Choices                       []struct{ Next string }
+				Catch                         []struct{ Next string }
+				ItemProcessor                 *struct {
+					StartAt string
+					States  map[string]json.RawMessage
+				}
+			}
+			if err := json.Unmarshal(raw, &s); err != nil {
+				return err
+			}
+			next := []string{s.Next, s.Default}
+			for _, c := range s.Choices {
+				next = append(next, c.Next)
+			}
+			for _, c := range s.Catch {
+				next = append(next, c.Next)
+			}
+			lines = append(lines, fmt.Sprintf("%s%s %s %s -> %s", prefix, name, s.Type, s.Resource, strings.Join(next, ",")))
+			if p := s.ItemProcessor; p != nil {
+				if err := walk(prefix+name+"/", p.States); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := walk("", d.States); err != nil {
+		return "", err
+	}
+	slices.Sort(lines)
+	return fmt.Sprintf("start %s, timeout %d\n%s", d.StartAt, d.TimeoutSeconds, strings.Join(lines, "\n")), nil
+}
+
+// TestedWatchShapes are the shapes of the definitions this package's tests
+// run through the interpreter: a promoting watch with and without peers, an
+// alert-only watch, and a peer's (internal/failover: aws_test.go).
+func TestedWatchShapes() []string {
+	var out []string
+	for _, w := range exampleWatches() {
+		d, err := WatchDefinition(w)
+		if err != nil {
+			panic(err) // the examples are complete
+		}
+		s, _ := WatchShape(d)
+		out = append(out, s)
+	}
+	return out
+}
+
+// IsTestedWatch reports whether a definition has one of the tested shapes.
+func IsTestedWatch(definition string) bool {
+	s, err := WatchShape(definition)
+	return err == nil && slices.Contains(TestedWatchShapes(), s)
+}
+
+// exampleWatches are one watch of each kind, with placeholder values.
+func exampleWatches() []Watch {
+	base := Watch{Region: "b", Watched: "a", ProbeURL: "https://a/", Topic: "t", Connection: "c", StateParameter: "s"}
+	promoting := func(table string) Watch {
+		w := base
+		w.Promote = &Promotion{GlobalCluster: "g", Target: "arn:m", WriterHealthCheck: "w", SuccessorHealthCheck: "s",
+			SuccessorURL: "https://b/", ReplicationAlarm: "r", ReleaseParameter: "p", Table: table, NextStep: "n"}
+		return w
+	}
+	peer := base
+	peer.Observe = &Observation{Writer: "w", URL: "https://w/", Table: "t"}
+	return []Watch{promoting(""), promoting("t"), base, peer}
 }

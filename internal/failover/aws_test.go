@@ -107,8 +107,7 @@ func TestAPeerRegionsProbeStandsInWhenRoute53CannotBeRead(t *testing.T) {
 // and a refused probe as a failed run.
 func TestAnAlertOnlyWatchReportsAnOutageOnceAndItsEnd(t *testing.T) {
 	t.Parallel()
-	w := testWatch(false)
-	w.Promote = nil
+	w := testAlertWatch()
 	definition, err := WatchDefinition(w)
 	require.NoError(t, err)
 	for _, c := range []struct {
@@ -139,10 +138,7 @@ func TestAnAlertOnlyWatchReportsAnOutageOnceAndItsEnd(t *testing.T) {
 // A peer records what it saw of the writer for the successor's watch.
 func TestAPeerRecordsItsProbeOfTheWriter(t *testing.T) {
 	t.Parallel()
-	w := testWatch(false)
-	w.Region, w.Watched, w.Promote = "ap-southeast-1", "eu-west-1", nil
-	w.ProbeURL = "https://eu-west-1.api.example.com/health"
-	w.Observe = &Observation{Writer: "us-east-1", URL: "https://us-east-1.api.example.com/health", Table: "prod-watch"}
+	w := testPeerWatch()
 	definition, err := WatchDefinition(w)
 	require.NoError(t, err)
 	var recorded []string
@@ -185,4 +181,37 @@ func TestARunEndsBeforeTheNextStarts(t *testing.T) {
 	// The longest run: two probes, each tried twice, within the timeout
 	// with room for the API calls.
 	assert.Less(t, 2*(WatchProbeAttempts*WatchProbeTimeoutSeconds+WatchProbeRetrySeconds), WatchRunTimeoutSeconds-10)
+}
+
+// testAlertWatch is a watch that only alerts.
+func testAlertWatch() Watch {
+	w := testWatch(false)
+	w.Promote = nil
+	return w
+}
+
+// testPeerWatch is a third region's watch, which also probes the writer.
+func testPeerWatch() Watch {
+	w := testAlertWatch()
+	w.Region, w.Watched = "ap-southeast-1", "eu-west-1"
+	w.ProbeURL = "https://eu-west-1.api.example.com/health"
+	w.Observe = &Observation{Writer: "us-east-1", URL: "https://us-east-1.api.example.com/health", Table: "prod-watch"}
+	return w
+}
+
+// The plan credits only watches of a shape these tests run.
+func TestEveryWatchTheTestsRunHasATestedShape(t *testing.T) {
+	t.Parallel()
+	for _, w := range []Watch{testWatch(false), testWatch(true), testAlertWatch(), testPeerWatch()} {
+		d, err := WatchDefinition(w)
+		require.NoError(t, err)
+		assert.True(t, IsTestedWatch(d), "%s from %s", w.Watched, w.Region)
+	}
+	d, err := WatchDefinition(testWatch(true))
+	require.NoError(t, err)
+	var def map[string]any
+	require.NoError(t, json.Unmarshal([]byte(d), &def))
+	delete(def["States"].(map[string]any), "SuccessorProbe")
+	b, _ := json.Marshal(def)
+	assert.False(t, IsTestedWatch(string(b)), "a watch without its successor guard is not one the tests ran")
 }

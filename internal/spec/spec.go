@@ -251,6 +251,18 @@ const (
 // Promotes reports whether the automation fails the database over by itself.
 func (s Spec) Promotes() bool { return s.FailoverAutomation != AutomationNotify }
 
+// Successor is the region that takes over from the writer
+// (components.Successor): failover routing's secondary and the region whose
+// automation promotes.
+func (s Spec) Successor() string {
+	var names []string
+	var roles []Role
+	for _, r := range s.Regions {
+		names, roles = append(names, r.Name), append(roles, r.Role)
+	}
+	return components.Successor(names, roles)
+}
+
 // Primary is the region of the database writer (mobile-backend:writerRegion):
 // the serving region in active-passive. After a failover the operator moves
 // it; routing, the apps' writer settings and the backup selection follow.

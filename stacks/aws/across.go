@@ -36,8 +36,12 @@ func route(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp) (*
 // watch builds the alarms and dashboard, and a watch of every region from
 // the one after it, so the writer's watcher is its successor: it alerts on
 // a sustained failure and (unless failoverAutomation is notify) promotes
-// its own Aurora member; the others only alert (Route 53 health-check
-// metrics, and so their alarms, exist in us-east-1 only).
+// its own Aurora member once the writer is lost (internal/failover); the
+// others only alert (Route 53 health-check metrics, and so their alarms,
+// exist in us-east-1 only). With three regions or more, every other region
+// also probes the writer and records what it saw in a watch table (a
+// DynamoDB global table): the successor's second opinion when Route 53's
+// API, whose control plane is in us-east-1, cannot be read.
 func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp, dns *awsc.LatencyDNS) (*awsc.Monitoring, error) {
 	monitoring, err := awsc.NewMonitoring(ctx, s.Stack+"-monitoring", awsc.MonitoringArgs{
 		Stack: s.Stack, Regions: awsc.Watched(stamps, dns.HealthCheckIDs, g.db), Global: g.provider, GlobalKeyArn: g.key,
@@ -46,21 +50,40 @@ func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp, dn
 	if err != nil {
 		return nil, err
 	}
+	writer := s.Primary().Name
+	successor := components.Watcher(s.RegionNames, writer)
+	healthURL := func(region string) string {
+		return "https://" + awsc.RegionalHostname(region, s.Domain) + s.HealthCheck.Path
+	}
+	var table *awsc.GlobalTable
+	if s.Promotes() && len(g.regions) > 2 {
+		if table, err = awsc.NewGlobalTable(ctx, s.Stack+"-watch-table", awsc.GlobalTableArgs{Regions: g.regions, Protect: s.Protect}, g.home().In()); err != nil {
+			return nil, err
+		}
+	}
 	for _, r := range g.regions {
 		watcher := regionNamed(g.regions, components.Watcher(s.RegionNames, r.Name))
 		args := awsc.RegionWatchArgs{
 			Stack: s.Stack, Account: g.account, Region: watcher, Watched: r.Name,
-			ProbeURL: "https://" + awsc.RegionalHostname(r.Name, s.Domain) + s.HealthCheck.Path,
+			ProbeURL: healthURL(r.Name),
 			TopicArn: monitoring.TopicArns.MapIndex(pulumi.String(watcher.Name)),
 		}
-		if r.Role == spec.Primary && s.Promotes() {
+		if table != nil && watcher.Name != writer && watcher.Name != successor {
+			args.Observe = &awsc.Observation{Writer: writer, ProbeURL: healthURL(writer), Table: table, TableArn: table.Arns.MapIndex(pulumi.String(watcher.Name))}
+		}
+		if r.Name == writer && s.Promotes() {
 			var members pulumi.StringArray
 			for _, m := range g.regions {
 				members = append(members, g.db.ClusterArn(m.Name))
 			}
-			args.Promote = &awsc.Promotion{GlobalClusterID: g.db.GlobalClusterID, GlobalClusterArn: g.db.GlobalClusterArn, ClusterArn: g.db.ClusterArn(watcher.Name), MemberArns: members,
-				HealthCheckID: dns.HealthCheckIDs.MapIndex(pulumi.String(r.Name)),
-				NextStep:      "Set " + spec.Namespace + ":writerRegion to this region and run pulumi up (README: failover on AWS)."}
+			args.Promote = &awsc.Promotion{GlobalClusterID: g.db.GlobalClusterID, GlobalClusterArn: g.db.GlobalClusterArn,
+				ClusterArn: g.db.ClusterArn(watcher.Name), ClusterID: g.db.ClusterID(watcher.Name), MemberArns: members,
+				HealthCheckID: dns.HealthCheckIDs.MapIndex(pulumi.String(r.Name)), SuccessorHealthCheckID: dns.HealthCheckIDs.MapIndex(pulumi.String(watcher.Name)),
+				SuccessorURL: healthURL(watcher.Name),
+				NextStep:     "Set " + spec.Namespace + ":writerRegion to this region and run pulumi up (README: failover on AWS)."}
+			if table != nil {
+				args.Promote.Table, args.Promote.TableArn = table, table.Arns.MapIndex(pulumi.String(watcher.Name))
+			}
 		}
 		if _, err := awsc.NewRegionWatch(ctx, s.Stack+"-watch-"+r.Name, args, watcher.In()); err != nil {
 			return nil, err

@@ -427,8 +427,9 @@ func TestStatefulResourcesMustBeProtected(t *testing.T) {
 func TestResilienceBudgetOfEachCommittedStack(t *testing.T) {
 	t.Parallel()
 	for file, want := range map[string][2]int{
-		"../../Pulumi.prod.yaml":          {255, 900}, // 10 s × 3 detection + 60 s alias TTL + 105 s region watch (60 s schedule + 3 × 15 s retries) + 60 s Aurora failover; RTC 15 min
-		"../../Pulumi.staging.yaml":       {375, 900}, // + 60 s scale-out cooldown + 60 s task start for the standby
+		// The writer path: 290 s region watch (the replication alarm's 2 × 60 s window + 60 s CloudWatch delay + the 60 s run after it, then the 50 s run) + 60 s Aurora failover; RTC 15 min
+		"../../Pulumi.prod.yaml":          {350, 900}, // the serving path meanwhile: 10 s × 3 detection + 60 s alias TTL
+		"../../Pulumi.staging.yaml":       {350, 900}, // the serving path: + 60 s scale-out cooldown + 60 s task start for the standby, still the shorter
 		"../../Pulumi.gcp-prod.yaml":      {30, 900},  // outlier detection 10 s × 3; Spanner synchronous; turbo 15 min
 		"../../Pulumi.gcp-staging.yaml":   {570, 900}, // 240 s detection + 30 s workflow + 300 s propagation, the replica promoted meanwhile
 		"../../Pulumi.azure-prod.yaml":    {205, 900}, // 40 s Front Door probes + 105 s failover job (60 s schedule + 3 × 15 s probes) + 60 s forced failover; storage geo-redundancy "typically under 15 minutes"
@@ -448,10 +449,11 @@ func TestResilienceBudgetOfEachCommittedStack(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(out), &doc))
 		assert.Equal(t, 600, doc.Resilience.RTO.Objective)
 		assert.Equal(t, []policies.Term{
-			{Name: "Route 53 health check detection (interval × threshold)", Seconds: 30, Basis: "configured: healthCheckInterval × healthCheckFailureThreshold"},
-			{Name: "DNS alias TTL", Seconds: 60, Basis: "published: Route 53 Developer Guide, alias records to a load balancer answer with its 60 s TTL"},
-			{Name: "region watch: sustained failure (schedule + probe retries)", Seconds: 105, Basis: "configured: the watch's schedule and probe retries (components/aws/failover.go)"},
-			{Name: "Aurora global failover", Seconds: 60, Basis: "published: Aurora User Guide, managed cross-Region failover typically under a minute"},
+			{Name: "Route 53 health check detection (interval × threshold)", Seconds: 30, Path: "serving", Basis: "configured: healthCheckInterval × healthCheckFailureThreshold"},
+			{Name: "DNS alias TTL", Seconds: 60, Path: "serving", Basis: "published: Route 53 Developer Guide, alias records to a load balancer answer with its 60 s TTL"},
+			{Name: "region watch: confirmed loss (strikes a run apart, or the replication alarm's window and the run after it) and the last run", Seconds: 290, Path: "writer",
+				Basis: "configured: the watch's schedule and strikes, its replication alarm's window with an estimated CloudWatch delay, and its run timeout (internal/failover)"},
+			{Name: "Aurora global failover", Seconds: 60, Path: "writer", Basis: "published: Aurora User Guide, managed cross-Region failover typically under a minute"},
 		}, doc.Resilience.RTO.Terms)
 	})
 }
@@ -461,14 +463,14 @@ func TestSlowerDetectionRaisesTheRTOAndPastTheObjectiveFailsThePolicy(t *testing
 	base := Contract("aws", "active-active", "us-east-1", "eu-west-1")
 	fast := ContractPlan(t, "aws", "active-active", "us-east-1", "eu-west-1")
 	slow := MustPlan(t, "r", With(base, "healthCheckInterval", 30, "healthCheckFailureThreshold", 10))
-	assert.Equal(t, 255, fast.Resilience.RTO.Computed)
-	assert.Equal(t, 525, slow.Resilience.RTO.Computed, "30 s × 10 failures = 300 s to detect")
+	assert.Equal(t, 350, fast.Resilience.RTO.Computed, "the writer path: the region watch and the Aurora failover")
+	assert.Equal(t, 360, slow.Resilience.RTO.Computed, "30 s × 10 failures = 300 s to detect + 60 s TTL: now the serving path is the longer")
 	assert.Empty(t, Violations(Graph(slow), policies.ResilienceWithinObjectives))
 
-	strict := MustPlan(t, "r", With(base, "healthCheckInterval", 30, "healthCheckFailureThreshold", 10, "rtoSeconds", 400))
+	strict := MustPlan(t, "r", With(base, "healthCheckInterval", 30, "healthCheckFailureThreshold", 10, "rtoSeconds", 355))
 	vs := Violations(Graph(strict), policies.ResilienceWithinObjectives)
 	require.Len(t, vs, 1)
-	assert.True(t, strings.HasPrefix(vs[0].Message, "computed RTO 525 s exceeds mobile-backend:rtoSeconds (400 s): Route 53 health check detection (interval × threshold) 300 s"), vs[0].Message)
+	assert.True(t, strings.HasPrefix(vs[0].Message, "computed RTO 360 s exceeds mobile-backend:rtoSeconds (355 s): Route 53 health check detection (interval × threshold) 300 s (serving path)"), vs[0].Message)
 	assert.Equal(t, policies.Mandatory, vs[0].Severity)
 }
 
