@@ -190,8 +190,10 @@ var ProbesExempt = Policy{
 			probe(w, "availability test", w.Str("request.requestUrl"))
 		}
 		for _, j := range s.OfType("azure-native:app:Job") {
-			if u := envValue(j, "template.containers.0.env", "PROBE_URL"); u != "" {
-				probe(j, "failover job", u)
+			for _, k := range []string{"WRITER_PROBE_URL", "SUCCESSOR_PROBE_URL"} {
+				if u := envValue(j, "template.containers.0.env", k); u != "" {
+					probe(j, "failover job", u)
+				}
 			}
 		}
 		return vs

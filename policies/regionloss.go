@@ -464,7 +464,8 @@ func (v lossView) writerHost() string {
 // active-passive the writer's, or when the writer is lost its successor,
 // the region routing fails over to and the automation promotes.
 func (v lossView) servesAfter(region string) bool {
-	if v.Spec.Topology == spec.ActiveActive {
+	// Front Door's standbys share priority 2: every one that survives serves.
+	if v.Spec.Topology == spec.ActiveActive || v.Spec.Cloud == spec.Azure && v.writerLost() {
 		return region != v.lost
 	}
 	if !v.writerLost() {

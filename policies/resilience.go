@@ -63,6 +63,10 @@ const (
 	// balancer configuration change to reach every front end ("several
 	// minutes" in Google's docs).
 	LoadBalancerPropagationSeconds = 300
+	// AzureMonitorDelaySeconds: an estimate of how long a platform metric
+	// (Front Door's origin health) takes to be readable; Azure publishes
+	// none ("eventually consistent").
+	AzureMonitorDelaySeconds = 120
 	// AzureSQLFailoverSeconds: an estimate for the failover group to switch
 	// roles once its grace period is over, or once a forced failover is
 	// requested (Azure publishes no duration).
@@ -114,7 +118,7 @@ var bases = []struct{ prefix, basis string }{
 	{"Cloud Storage turbo replication", "published: Cloud Storage SLA, 15 minutes"},
 	{"Cloud Storage default replication", "published: Cloud Storage docs, within 12 hours"},
 	{"Front Door probes", "configured: healthCheckInterval × the origin group's sample size"},
-	{"failover job", "configured: the job's schedule and probes (components/azure/failover.go)"},
+	{"failover job", "configured: the job's schedule, window and run timeout (internal/failover), with an estimated metric delay"},
 	{"SQL forced failover", "estimate: Azure publishes no duration"},
 	{"SQL failover group (grace period", "configured: azureFailoverGraceMinutes, plus an estimated switch"},
 	{"SQL geo-replication", "published: Azure SQL business continuity, RPO 5 s"},
@@ -267,20 +271,22 @@ func ComputeBudget(s Stack) Budget {
 				detect = g.Int("healthProbeSettings.probeIntervalInSeconds") * g.Int("loadBalancingSettings.sampleSize")
 			}
 		}
-		rto = append(rto, Term{Name: "Front Door probes (interval × sample size)", Seconds: detect})
+		// Two paths at once: Front Door moves traffic while the failover
+		// job confirms the writer's loss and forces the group over.
+		rto = append(rto, Term{Name: "Front Door probes (interval × sample size)", Seconds: detect, Path: pathServing})
 		for _, f := range s.OfType("azure-native:sql:FailoverGroup") {
 			if job := azureFailoverJob(s); job != nil {
-				rto = append(rto, Term{Name: "failover job: sustained failure (schedule + probes)", Seconds: azureJobDetection(job)},
-					Term{Name: "SQL forced failover (estimate)", Seconds: AzureSQLFailoverSeconds})
+				rto = append(rto, Term{Name: "failover job: confirmed loss (the edge's window, its metric delay, the run after it)", Seconds: jobDetection(job, AzureMonitorDelaySeconds), Path: pathWriter},
+					Term{Name: "SQL forced failover (estimate)", Seconds: AzureSQLFailoverSeconds, Path: pathWriter})
 			} else if f.Str("readWriteEndpoint.failoverPolicy") == "Manual" {
-				rto = append(rto, Term{Name: "operator forces the failover group over (estimate; failoverAutomation notify)", Seconds: OperatorStepSeconds + AzureSQLFailoverSeconds})
+				rto = append(rto, Term{Name: "operator forces the failover group over (estimate; failoverAutomation notify)", Seconds: OperatorStepSeconds + AzureSQLFailoverSeconds, Path: pathWriter})
 			} else {
-				rto = append(rto, Term{Name: "SQL failover group (grace period + switch)", Seconds: azureGraceFailover(f)})
+				rto = append(rto, Term{Name: "SQL failover group (grace period + switch)", Seconds: azureGraceFailover(f), Path: pathWriter})
 			}
 			rpo = append(rpo, Term{Name: "SQL geo-replication", Seconds: AzureSQLGeoReplicationRPOSeconds})
 		}
 		if standby {
-			rto = append(rto, Term{Name: "standby scale-out (replica start)", Seconds: TaskStartSeconds})
+			rto = append(rto, Term{Name: "standby scale-out (replica start)", Seconds: TaskStartSeconds, Path: pathServing})
 		}
 		geo := false
 		for _, a := range s.OfType("azure-native:storage:StorageAccount") {
@@ -400,33 +406,27 @@ func (s Stack) schedulesOf(sm *mock.Resource) []*mock.Resource {
 }
 
 // azureFailoverJob is the Container Apps job that forces the SQL failover
-// group over (its command posts forceFailoverAllowDataLoss), or nil.
+// group over, when it runs the job the scenario table ran (failover.Job),
+// or nil.
 func azureFailoverJob(s Stack) *mock.Resource {
 	for _, j := range s.OfType("azure-native:app:Job") {
-		if strings.Contains(j.Str("template.containers.0.command.2"), "/forceFailoverAllowDataLoss") {
+		if failover.IsTestedJob(j.Str("template.containers.0.command.2")) {
 			return j
 		}
 	}
 	return nil
 }
 
-// azureJobDetection is how long the failover job takes to declare the
-// writer down: a minute's schedule plus its probes' waits, read from its
-// schedule and script ("seq N" probes, "sleep M" between them).
-func azureJobDetection(job *mock.Resource) int {
-	rate := 0
-	if job.Str("configuration.scheduleTriggerConfig.cronExpression") == "* * * * *" {
-		rate = 60
+// jobDetection is how long the failover job takes to act after a writer's
+// loss (failover.JobDetection): the edge's window and its metric delay,
+// then the run after it (its schedule) to its end (its timeout), read from
+// the job's schedule and timeout where the resource records them.
+func jobDetection(job *mock.Resource, delay int) int {
+	d := failover.JobDetection(delay)
+	if t := job.Int("configuration.replicaTimeout"); t > 0 {
+		d += t - failover.JobRunTimeoutSeconds
 	}
-	script := job.Str("template.containers.0.command.2")
-	probes, wait := 0, 0
-	if i := strings.Index(script, "$(seq "); i >= 0 {
-		fmt.Sscanf(script[i+len("$(seq "):], "%d", &probes)
-	}
-	if i := strings.Index(script, "&& sleep "); i >= 0 {
-		fmt.Sscanf(script[i+len("&& sleep "):], "%d", &wait)
-	}
-	return rate + max(probes-1, 0)*wait
+	return d
 }
 
 // azureGraceFailover is the failover group's own automatic failover: its

@@ -336,6 +336,12 @@ func (g *GlobalDatabase) Server(region string) (name pulumi.StringOutput, id pul
 	return g.servers[region].Name, g.servers[region].ID()
 }
 
+// ServerFQDN is a region's server's host name as Azure returns it: inside
+// the stack's networks it resolves to a private endpoint (SQLPrivateZone).
+func (g *GlobalDatabase) ServerFQDN(region string) pulumi.StringOutput {
+	return g.servers[region].FullyQualifiedDomainName
+}
+
 // Partner is the failover group's other member than region ("" when
 // region is not in the group): where the group fails over to.
 func (g *GlobalDatabase) Partner(region string) string {

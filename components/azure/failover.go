@@ -3,38 +3,34 @@ package azure
 import (
 	"crypto/sha256"
 	"fmt"
-	"strings"
 
-	"github.com/mobile-backend/mobile-backend/components/azure/internal/job"
 	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mobile-backend/mobile-backend/components"
+	"github.com/mobile-backend/mobile-backend/components/azure/internal/alert"
+	"github.com/mobile-backend/mobile-backend/components/azure/internal/job"
+	"github.com/mobile-backend/mobile-backend/internal/failover"
 )
 
-// SQL failover job timing: a run every minute, four probes 15 s apart, so
-// the writer is declared down after about 45 s of sustained failure.
-const (
-	SQLFailoverSchedule     = "* * * * *"
-	SQLFailoverProbes       = 4
-	SQLFailoverProbeSeconds = 15
-)
+// SQLFailoverSchedule runs the failover job every minute.
+const SQLFailoverSchedule = "* * * * *"
 
-// SQLAPIVersion is the Microsoft.Sql API version of the forced-failover
-// call (FailoverGroups_ForceFailoverAllowDataLoss, 2021-11-01: the version
-// azure-native's sql module is generated from for failover groups).
-const SQLAPIVersion = "2021-11-01"
-
-// SQLFailoverImage is Microsoft's public Azure CLI image, pinned (2.67.0 in
-// Azure/azure-cli HISTORY.rst). The script logs in with
-// "az login --identity --username", which CLI 2.69.0 deprecates for
-// --client-id: update both together.
+// SQLFailoverImage runs the job's Python: Microsoft's Azure CLI image,
+// pinned (2.67.0 in Azure/azure-cli HISTORY.rst), for the Python 3 and CA
+// certificates the CLI itself runs on, from MCR (no Docker Hub pull limit
+// for a job that starts every minute). The job does not run az: it takes
+// its token from the Container Apps identity endpoint.
 const SQLFailoverImage = "mcr.microsoft.com/azure-cli:2.67.0"
 
 // ForceFailoverAction is the operation a forced failover of a failover group
 // logs and needs (Azure RBAC, Microsoft.Sql resource provider operations).
 const ForceFailoverAction = "Microsoft.Sql/servers/failoverGroups/forceFailoverAllowDataLoss/action"
+
+// ReleaseWindowTag is the tag of the job's resource group that a deploy
+// sets to the end of a release (RFC 3339); .ci/release-window writes it.
+const ReleaseWindowTag = "mobile-backend-release-until"
 
 // SQLFailoverArgs configures SQLFailover.
 type SQLFailoverArgs struct {
@@ -44,19 +40,24 @@ type SQLFailoverArgs struct {
 	// the writer's (its server is the one promoted).
 	Region        Region
 	EnvironmentID pulumi.StringInput // required: Region's Container Apps environment
+	WorkspaceID   pulumi.StringInput // required: its Log Analytics workspace (the job's log)
 	Writer        string             // required: the region it watches
-	ProbeURL      string             // required: the writer region's own health URL
+	// WriterProbeURL and ProbeURL are the writer's and Region's own health URLs.
+	WriterProbeURL, ProbeURL string
 	// FailoverGroup is the group's name; Server and ServerID are Region's
-	// member of it.
-	FailoverGroup pulumi.StringInput
-	Server        pulumi.StringInput
-	ServerID      pulumi.StringInput
-	// ActionGroupID receives the alert when a forced failover happens.
+	// member of it; ServerFQDN and WriterServerFQDN the two servers' host
+	// names, which the job probes on their data path (port 1433).
+	FailoverGroup                pulumi.StringInput
+	Server                       pulumi.StringInput
+	ServerID                     pulumi.StringInput
+	ServerFQDN, WriterServerFQDN pulumi.StringInput
+	// ActionGroupID receives the job's alerts and notifications.
 	ActionGroupID pulumi.StringInput
-	// FrontDoorID and OriginHost are the second opinion: Front Door's
-	// health of the writer's origin, seen from its edge locations.
-	FrontDoorID pulumi.StringInput
-	OriginHost  pulumi.StringInput
+	// FrontDoorID, WriterOrigin and Origin are the second opinion: Front
+	// Door's health of the writer's and Region's origins in the API origin
+	// group, seen from its edge locations.
+	FrontDoorID          pulumi.StringInput
+	WriterOrigin, Origin pulumi.StringInput
 	// NextStep tells the operator what to do after a forced failover (the
 	// program's runbook); default: DefaultNextStep.
 	NextStep string
@@ -71,20 +72,19 @@ const DefaultNextStep = "make this region the stack's writer region and run pulu
 const MonitoringReader = "43d0d8ad-25c7-4714-9337-8ba259a9fe05"
 
 // SQLFailover forces the SQL failover group over to its other member within
-// minutes instead of the group's grace period (Azure's minimum is an hour):
-// a Container Apps job in the other member's region, every minute, probes
-// the writer region's own hostname four times 15 s apart and, when every
-// probe fails, runs `az sql failover-group set-primary --allow-data-loss`
-// against its own server (the ForceFailoverAllowDataLoss POST, then waits
-// for the role to change) as a user-assigned identity that holds a custom
-// role with only the group's read and forced-failover actions, on that
-// server only. Guards, stateless: it acts only while its server is the
-// group's secondary (once per outage: afterwards it is the primary), and
-// never while the pair is still seeding (PENDING or SEEDING: a writer that
-// never seeded its secondary was never healthy).
-// An activity-log alert e-mails the action group when any forced failover
-// of the group happens. The group keeps its automatic policy and grace
-// period as the backstop.
+// minutes of the writer region's loss, instead of after the group's grace
+// period (Azure's minimum is an hour): a Container Apps job in the other
+// member's region runs internal/failover's job every minute, which the
+// scenario table runs in Python. It promotes only on evidence that the
+// writer's region is lost (its probes and Front Door's origin health over a
+// window, this region serving, no release window, the writer server silent
+// on its data path) and says what it saw; its identity holds a custom role
+// with the group's read and forced-failover actions on this server only,
+// and one that reads and merges its resource group's tags (the release
+// window, its record of a finished failover). Its log's alerts and
+// notifications, and any forced failover of the group, reach the action
+// group. The group keeps its automatic policy and grace period as the
+// backstop.
 type SQLFailover struct {
 	pulumi.ResourceState
 
@@ -93,9 +93,10 @@ type SQLFailover struct {
 
 // NewSQLFailover builds it. Pass Region's provider in opts.
 func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts ...pulumi.ResourceOption) (*SQLFailover, error) {
-	if args.Stack == "" || args.Subscription == "" || args.Region.Name == "" || args.EnvironmentID == nil || args.Writer == "" ||
-		args.ProbeURL == "" || args.FailoverGroup == nil || args.Server == nil || args.ServerID == nil || args.ActionGroupID == nil || args.FrontDoorID == nil || args.OriginHost == nil {
-		return nil, fmt.Errorf("sql failover %s: Stack, Subscription, Region, EnvironmentID, Writer, ProbeURL, FailoverGroup, Server, ServerID, ActionGroupID, FrontDoorID and OriginHost are required", name)
+	if args.Stack == "" || args.Subscription == "" || args.Region.Name == "" || args.EnvironmentID == nil || args.WorkspaceID == nil || args.Writer == "" ||
+		args.WriterProbeURL == "" || args.ProbeURL == "" || args.FailoverGroup == nil || args.Server == nil || args.ServerID == nil ||
+		args.ServerFQDN == nil || args.WriterServerFQDN == nil || args.ActionGroupID == nil || args.FrontDoorID == nil || args.WriterOrigin == nil || args.Origin == nil {
+		return nil, fmt.Errorf("sql failover %s: Stack, Subscription, Region, EnvironmentID, WorkspaceID, Writer, both probe URLs, FailoverGroup, Server, ServerID, both servers' FQDNs, ActionGroupID, FrontDoorID and both origins are required", name)
 	}
 	if args.Writer == args.Region.Name {
 		return nil, fmt.Errorf("sql failover %s: the job cannot run in the writer's region %s, which it must rescue", name, args.Writer)
@@ -111,33 +112,40 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 		return nil, err
 	}
 	// Custom roles are assignable at resource groups at the narrowest
-	// (Azure RBAC, "Azure custom roles": AssignableScopes); the assignment
-	// itself is on the one server.
+	// (Azure RBAC, "Azure custom roles": AssignableScopes). Their GUIDs and
+	// names carry the job's region, so moving the writer creates new roles
+	// beside the old ones instead of replacing a role that is still assigned.
 	group := pulumi.Sprintf("/subscriptions/%s/resourceGroups/%s", args.Subscription, args.Region.ResourceGroup)
-	roleID := guid(args.Subscription + "/" + name)
-	role, err := authorization.NewRoleDefinition(ctx, name+"-role", &authorization.RoleDefinitionArgs{
-		RoleDefinitionId: pulumi.String(roleID),
-		RoleName:         pulumi.String("Forced SQL failover, mobile-backend stack " + args.Stack), // unique in the tenant per stack
-		Description:      pulumi.String("Read the stack's SQL failover group and force it over to this server (mobile-backend)"),
-		RoleType:         pulumi.String("CustomRole"),
-		Scope:            group,
-		AssignableScopes: pulumi.StringArray{group},
-		Permissions: authorization.PermissionArray{&authorization.PermissionArgs{Actions: pulumi.ToStringArray([]string{
-			"Microsoft.Sql/servers/read", "Microsoft.Sql/servers/failoverGroups/read", ForceFailoverAction,
-		})}},
-	}, child)
+	grant := func(suffix, title string, actions []string, scope pulumi.StringInput) (pulumi.Resource, error) {
+		roleID := guid(args.Subscription + "/" + name + "/" + args.Region.Name + "/" + suffix)
+		role, err := authorization.NewRoleDefinition(ctx, name+"-"+suffix+"-role", &authorization.RoleDefinitionArgs{
+			RoleDefinitionId: pulumi.String(roleID),
+			RoleName:         pulumi.String(fmt.Sprintf("%s, mobile-backend stack %s, %s", title, args.Stack, args.Region.Name)), // unique in the tenant
+			Description:      pulumi.String(title + " (mobile-backend's failover job)"),
+			RoleType:         pulumi.String("CustomRole"),
+			Scope:            group,
+			AssignableScopes: pulumi.StringArray{group},
+			Permissions:      authorization.PermissionArray{&authorization.PermissionArgs{Actions: pulumi.ToStringArray(actions)}},
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		// Assignments name a role definition by its subscription-level id,
+		// built from the GUID at hand; DependsOn orders it after the role.
+		return authorization.NewRoleAssignment(ctx, name+"-may-"+suffix, &authorization.RoleAssignmentArgs{
+			PrincipalId: identity.PrincipalID, PrincipalType: pulumi.String("ServicePrincipal"),
+			RoleDefinitionId: roleDefinitionID(args.Subscription, roleID), Scope: scope,
+		}, child, pulumi.DependsOn([]pulumi.Resource{role}))
+	}
+	failOver, err := grant("fail-over", "Read the SQL failover group and force it over to this server",
+		[]string{"Microsoft.Sql/servers/read", "Microsoft.Sql/servers/failoverGroups/read", ForceFailoverAction}, args.ServerID)
 	if err != nil {
 		return nil, err
 	}
-	// Assignments name a role definition by its subscription-level id
-	// (/subscriptions/{s}/providers/Microsoft.Authorization/roleDefinitions/{guid}),
-	// built from the GUID at hand; DependsOn orders it after the role.
-	grant, err := authorization.NewRoleAssignment(ctx, name+"-may-fail-over", &authorization.RoleAssignmentArgs{
-		PrincipalId:      identity.PrincipalID,
-		PrincipalType:    pulumi.String("ServicePrincipal"),
-		RoleDefinitionId: roleDefinitionID(args.Subscription, roleID),
-		Scope:            args.ServerID,
-	}, child, pulumi.DependsOn([]pulumi.Resource{role}))
+	// Merging tags needs Microsoft.Resources/tags/write (Azure Resource
+	// Manager, "Use tags to organize your Azure resources": Tag Contributor).
+	tags, err := grant("read-tags", "Read the resource group and merge its tags",
+		[]string{"Microsoft.Resources/subscriptions/resourceGroups/read", "Microsoft.Resources/tags/read", "Microsoft.Resources/tags/write"}, group)
 	if err != nil {
 		return nil, err
 	}
@@ -151,25 +159,64 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 	if err != nil {
 		return nil, err
 	}
+	port := func(host pulumi.StringInput) pulumi.StringOutput { return pulumi.Sprintf("%s:1433", host) }
 	jobName, err := job.NewScheduled(ctx, name, job.Args{
 		JobName: resourceName(name, 32), ResourceGroup: args.Region.ResourceGroup, Location: args.Region.Name,
 		EnvironmentID: args.EnvironmentID, IdentityID: identity.ID(),
-		Cron: SQLFailoverSchedule, Timeout: 240,
+		Cron: SQLFailoverSchedule, Timeout: failover.JobRunTimeoutSeconds,
 		RetryLimit: 0, // the next minute's run is the retry
-		Container:  "sql-failover", Image: SQLFailoverImage, Script: pulumi.String(SQLFailoverScript()),
+		Container:  "sql-failover", Image: SQLFailoverImage, Interpreter: []string{"python3", "-c"}, Script: pulumi.String(failover.Job),
+		// Container Apps sets IDENTITY_ENDPOINT and IDENTITY_HEADER itself.
 		Env: []job.Env{
-			{Name: "PROBE_URL", Value: pulumi.String(args.ProbeURL)},
+			{Name: "CLOUD", Value: pulumi.String("azure")},
+			{Name: "WRITER_PROBE_URL", Value: pulumi.String(args.WriterProbeURL)},
+			{Name: "SUCCESSOR_PROBE_URL", Value: pulumi.String(args.ProbeURL)},
 			{Name: "FAILOVER_GROUP", Value: args.FailoverGroup},
 			{Name: "SERVER", Value: args.Server},
 			{Name: "SERVER_GROUP", Value: args.Region.ResourceGroup},
 			{Name: "SUBSCRIPTION", Value: pulumi.String(args.Subscription)},
 			{Name: "AZURE_CLIENT_ID", Value: identity.ClientID},
 			{Name: "FRONT_DOOR_ID", Value: args.FrontDoorID},
-			{Name: "ORIGIN_HOST", Value: args.OriginHost},
+			{Name: "WRITER_ORIGIN", Value: args.WriterOrigin},
+			{Name: "SUCCESSOR_ORIGIN", Value: args.Origin},
+			{Name: "ORIGIN_GROUP", Value: pulumi.String(APIOriginGroup)},
+			{Name: "WRITER_DB_ADDRESS", Value: port(args.WriterServerFQDN)},
+			{Name: "LOCAL_DB_ADDRESS", Value: port(args.ServerFQDN)},
+			{Name: "NEXT_STEP", Value: pulumi.String(args.NextStep)},
 		},
 		CPU: 0.25, Memory: "0.5Gi", Tags: args.Tags,
-	}, child, pulumi.DependsOn([]pulumi.Resource{grant, reads}))
+	}, child, pulumi.DependsOn([]pulumi.Resource{failOver, tags, reads}))
 	if err != nil {
+		return nil, err
+	}
+	// What the job says reaches people: its alerts and its notifications
+	// before and after a promotion (JSON lines on its console, in the
+	// environment's workspace; Container Apps, "Log monitoring").
+	if err := alert.NewLogQuery(ctx, name+"-said", &insights.ScheduledQueryRuleArgs{
+		RuleName:            pulumi.String(resourceName(name+"-said", 260)),
+		ResourceGroupName:   args.Region.ResourceGroup,
+		Location:            pulumi.String(args.Region.Name),
+		Description:         pulumi.String("The failover job in " + args.Region.Name + " alerted or announced a failover: its log says what it saw"),
+		DisplayName:         pulumi.String(name + ": the failover job speaks"),
+		Enabled:             pulumi.Bool(true),
+		Kind:                pulumi.String("LogAlert"),
+		Scopes:              pulumi.StringArray{args.WorkspaceID},
+		Severity:            pulumi.Float64(1),
+		EvaluationFrequency: pulumi.String("PT1M"),
+		WindowSize:          pulumi.String("PT5M"),
+		Criteria: &insights.ScheduledQueryRuleCriteriaArgs{AllOf: insights.ConditionArray{&insights.ConditionArgs{
+			Query: jobName.ApplyT(func(n string) string {
+				return fmt.Sprintf("ContainerAppConsoleLogs_CL | where ContainerJobName_s == '%s' | where Log_s has '\"event\": \"alert\"' or Log_s has '\"event\": \"notify\"' | project TimeGenerated, Log_s", n)
+			}).(pulumi.StringOutput),
+			TimeAggregation: pulumi.String("Count"),
+			Operator:        pulumi.String("GreaterThan"),
+			Threshold:       pulumi.Float64(0),
+			FailingPeriods:  &insights.ConditionFailingPeriodsArgs{NumberOfEvaluationPeriods: pulumi.Float64(1), MinFailingPeriodsToAlert: pulumi.Float64(1)},
+		}}},
+		AutoMitigate: pulumi.Bool(true),
+		Actions:      &insights.ActionsArgs{ActionGroups: pulumi.StringArray{args.ActionGroupID}},
+		Tags:         args.Tags,
+	}, child); err != nil {
 		return nil, err
 	}
 	if _, err := insights.NewActivityLogAlert(ctx, name+"-forced", &insights.ActivityLogAlertArgs{
@@ -190,49 +237,6 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 	}
 	f.JobName = jobName
 	return f, ctx.RegisterResourceOutputs(f, pulumi.Map{"jobName": f.JobName})
-}
-
-// SQLFailoverScript is what the job runs: probe, then, on a sustained
-// failure and only from a replicating secondary, force the failover.
-func SQLFailoverScript() string {
-	return strings.Join([]string{
-		"set -u",
-		// The image has Python (the CLI is Python): a probe needs no other tool.
-		fmt.Sprintf(`for i in $(seq %d); do`, SQLFailoverProbes),
-		`  if python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=10)' "$PROBE_URL" 2>/dev/null; then echo "writer healthy"; exit 0; fi`,
-		fmt.Sprintf(`  [ "$i" -lt %d ] && sleep %d`, SQLFailoverProbes, SQLFailoverProbeSeconds),
-		"done",
-		`az login --identity --username "$AZURE_CLIENT_ID" --output none && az account set --subscription "$SUBSCRIPTION"`,
-		// A second opinion: Front Door's health of the writer's origin over
-		// the last minutes, from its edge locations. Healthy there: this
-		// region alone sees it fail, so nothing is done. Unreadable: this
-		// region's view decides. The host is an origin of two groups (the
-		// API's and its region's): the filter names the API's
-		// (OriginHealthPercentage's dimensions: Origin, OriginGroup).
-		`start=$(date -u -d '-5 min' +%Y-%m-%dT%H:%M:%SZ)`,
-		`if health=$(az monitor metrics list --resource "$FRONT_DOOR_ID" --metric OriginHealthPercentage --aggregation Average --interval PT1M --start-time "$start" --filter "Origin eq '$ORIGIN_HOST' and OriginGroup eq '` + APIOriginGroup + `'" --query "value[0].timeseries[0].data[-3:].average" --output tsv); then`,
-		`  for h in $health; do`,
-		`    if [ "${h%.*}" -ge 50 ] 2>/dev/null; then echo "Front Door sees $ORIGIN_HOST healthy ($h%): failing from here only; not failing over"; exit 0; fi`,
-		`  done`,
-		`fi`,
-		`state=$(az sql failover-group show --name "$FAILOVER_GROUP" --server "$SERVER" --resource-group "$SERVER_GROUP" --query "[replicationRole, replicationState]" --output tsv) || exit 1`,
-		`role=$(echo "$state" | cut -f1); replication=$(echo "$state" | cut -f2)`,
-		`if [ "$role" != "Secondary" ]; then echo "this server is already the primary: nothing to do"; exit 0; fi`,
-		// What a secondary reports while the primary is unreachable is not
-		// documented; a pair still seeding never had a healthy writer.
-		`case "$replication" in PENDING|SEEDING) echo "replication is $replication: the writer was never healthy; not failing over"; exit 0;; esac`,
-		`echo "FAILOVER: $PROBE_URL failed every probe; forcing $FAILOVER_GROUP over to $SERVER"`,
-		// The POST itself, not az's set-primary: that one polls a
-		// subscription-level operation URL outside the identity's scope
-		// (Microsoft.Sql/locations/...), so it would report a failure after
-		// the failover went through. Then wait for the role to change.
-		`az rest --method post --url "https://management.azure.com/subscriptions/$SUBSCRIPTION/resourceGroups/$SERVER_GROUP/providers/Microsoft.Sql/servers/$SERVER/failoverGroups/$FAILOVER_GROUP/forceFailoverAllowDataLoss?api-version=` + SQLAPIVersion + `" || exit 1`,
-		`for i in $(seq 40); do`,
-		`  [ "$(az sql failover-group show --name "$FAILOVER_GROUP" --server "$SERVER" --resource-group "$SERVER_GROUP" --query replicationRole --output tsv)" = Primary ] && { echo "FAILOVER: $SERVER is the primary"; exit 0; }`,
-		`  sleep 5`,
-		`done`,
-		`echo "FAILOVER: requested, $SERVER not yet the primary after 200 s"; exit 1`,
-	}, "\n")
 }
 
 // guid is a stable GUID derived from a seed (a custom role's name in ARM).

@@ -240,8 +240,19 @@ func (r *Result) WriteTree(w io.Writer) error {
 		fig  policies.Figure
 	}{{"RTO", r.Resilience.RTO}, {"RPO", r.Resilience.RPO}} {
 		fmt.Fprintf(w, "\nResilience %s: %d s computed, objective %d s\n", f.name, f.fig.Computed, f.fig.Objective)
+		paths := false
 		for _, t := range f.fig.Terms {
-			fmt.Fprintf(w, "  %-58s %6d s  %s\n", t.Name, t.Seconds, t.Basis)
+			paths = paths || t.Path != ""
+		}
+		if paths {
+			fmt.Fprintf(w, "  (two paths at once, the longer counts: serving moves traffic, writer moves the database writer)\n")
+		}
+		for _, t := range f.fig.Terms {
+			name := t.Name
+			if t.Path != "" {
+				name = "[" + t.Path + "] " + name
+			}
+			fmt.Fprintf(w, "  %-58s %6d s  %s\n", name, t.Seconds, t.Basis)
 		}
 		for _, t := range f.fig.NotCounted {
 			fmt.Fprintf(w, "  not counted: %-45s %6d s\n", t.Name, t.Seconds)

@@ -50,11 +50,17 @@ func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Stamp) (*a
 	partner := azc.StampIn(stamps, g.db.Partner(writer))
 	server, serverID := g.db.Server(partner.Name)
 	if s.Promotes() {
+		healthURL := func(region string) string {
+			return "https://" + azc.RegionalHostname(region, s.Domain) + s.HealthCheck.Path
+		}
 		if _, err := azc.NewSQLFailover(ctx, s.Stack+"-sql-failover", azc.SQLFailoverArgs{
-			Stack: s.Stack, Subscription: g.subscription, Region: partner.Region, EnvironmentID: partner.Compute.EnvironmentID,
-			Writer: writer, ProbeURL: "https://" + azc.RegionalHostname(writer, s.Domain) + s.HealthCheck.Path,
-			FailoverGroup: g.db.FailoverGroupName, Server: server, ServerID: serverID, ActionGroupID: mon.ActionGroupID, Tags: g.tags,
-			FrontDoorID: g.profile.ID(), OriginHost: azc.StampIn(stamps, writer).Compute.AppFQDN,
+			Stack: s.Stack, Subscription: g.subscription, Region: partner.Region,
+			EnvironmentID: partner.Compute.EnvironmentID, WorkspaceID: partner.Compute.WorkspaceID,
+			Writer: writer, WriterProbeURL: healthURL(writer), ProbeURL: healthURL(partner.Name),
+			FailoverGroup: g.db.FailoverGroupName, Server: server, ServerID: serverID,
+			ServerFQDN: g.db.ServerFQDN(partner.Name), WriterServerFQDN: g.db.ServerFQDN(writer),
+			ActionGroupID: mon.ActionGroupID, Tags: g.tags,
+			FrontDoorID: g.profile.ID(), WriterOrigin: azc.StampIn(stamps, writer).Compute.AppFQDN, Origin: partner.Compute.AppFQDN,
 			NextStep: "set " + spec.Namespace + ":writerRegion and run pulumi up",
 		}, partner.In()); err != nil {
 			return nil, err

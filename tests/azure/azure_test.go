@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	azc "github.com/mobile-backend/mobile-backend/components/azure"
+	"github.com/mobile-backend/mobile-backend/internal/failover"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/plan"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
@@ -746,38 +747,36 @@ func TestAzureAppsGetDatabaseUsersFromAJobInTheWritersNetwork(t *testing.T) {
 	assert.Contains(t, cloud["databaseUsersScript"], "CREATE USER [dbu-eastus2-api]")
 }
 
-func TestTheFailoverGroupsOtherMemberForcesItOverWithinMinutes(t *testing.T) {
+func TestTheFailoverGroupsOtherMemberRunsTheTestedJobOnTheEvidence(t *testing.T) {
 	t.Parallel()
 	res := PlanFile(t, "../../Pulumi.azure-staging.yaml") // northeurope writes, westeurope pairs
 	job := res.Recorder.Named("azure-native:app:Job", "azure-staging-sql-failover")
 	require.NotNil(t, job)
 	assert.Equal(t, "westeurope", job.Str("location"), "in the other member's region, never the writer's")
 	assert.Equal(t, "* * * * *", job.Str("configuration.scheduleTriggerConfig.cronExpression"))
+	assert.Equal(t, failover.JobRunTimeoutSeconds, job.Int("configuration.replicaTimeout"), "a run ends before the next starts")
 	assert.Equal(t, azc.SQLFailoverImage, job.Str("template.containers.0.image"))
-	script := job.Str("template.containers.0.command.2")
-	assert.Equal(t, azc.SQLFailoverScript(), script)
-	for _, step := range []string{
-		`for i in $(seq 4); do`,                   // sustained: four probes, 15 s apart
-		`[ "$role" != "Secondary" ]`,              // once: afterwards this server is the primary
-		`case "$replication" in PENDING|SEEDING)`, // never for a writer that never seeded it
-		`/providers/Microsoft.Sql/servers/$SERVER/failoverGroups/$FAILOVER_GROUP/forceFailoverAllowDataLoss?api-version=2021-11-01`,
-		`--query replicationRole --output tsv)" = Primary ]`,           // waits for the role, not az's operation URL
-		`--metric OriginHealthPercentage`,                              // a second opinion: Front Door's edge must see the writer fail too
-		`--filter "Origin eq '$ORIGIN_HOST' and OriginGroup eq 'api'"`, // the API group's view of the host, not its region group's
-		`failing from here only; not failing over`,
-	} {
-		assert.Contains(t, script, step)
-	}
-	env := ContainerEnv(job, "template.containers.0.env")
-	assert.Equal(t, "https://northeurope.api.staging.example.com/", env["PROBE_URL"], "the writer region's own hostname")
-	servers := ByRegion(res, TypeSQLServer, "name")
-	assert.Equal(t, servers["westeurope"], env["SERVER"])
+	assert.Equal(t, []string{"python3", "-c"}, job.Strs("template.containers.0.command", "")[:2])
+	assert.True(t, failover.IsTestedJob(job.Str("template.containers.0.command.2")), "the job the scenario table ran")
 
-	role := res.Recorder.Named("azure-native:authorization:RoleDefinition", "azure-staging-sql-failover-role")
-	require.NotNil(t, role)
-	assert.ElementsMatch(t, []string{"Microsoft.Sql/servers/read", "Microsoft.Sql/servers/failoverGroups/read", azc.ForceFailoverAction}, role.Strs("permissions.0.actions", ""))
-	grant := res.Recorder.Named("azure-native:authorization:RoleAssignment", "azure-staging-sql-failover-may-fail-over")
-	require.NotNil(t, grant)
+	env := ContainerEnv(job, "template.containers.0.env")
+	servers := ByRegion(res, TypeSQLServer, "name")
+	fqdns := ByRegion(res, TypeSQLServer, "fullyQualifiedDomainName")
+	apps := ByRegion(res, TypeContainerApp, "configuration.ingress.fqdn")
+	assert.Equal(t, map[string]any{
+		"CLOUD": "azure", "WRITER_PROBE_URL": "https://northeurope.api.staging.example.com/", "SUCCESSOR_PROBE_URL": "https://westeurope.api.staging.example.com/",
+		"FAILOVER_GROUP": One(t, res.Recorder.OfType(TypeFailoverGroup), "failover group").Str("failoverGroupName"), "SERVER": servers["westeurope"],
+		"SERVER_GROUP": "azure-staging-westeurope", "SUBSCRIPTION": env["SUBSCRIPTION"], "AZURE_CLIENT_ID": env["AZURE_CLIENT_ID"],
+		"FRONT_DOOR_ID": One(t, res.Recorder.OfType("azure-native:cdn:Profile"), "profile").ID,
+		"WRITER_ORIGIN": apps["northeurope"], "SUCCESSOR_ORIGIN": apps["westeurope"], "ORIGIN_GROUP": "api",
+		"WRITER_DB_ADDRESS": fqdns["northeurope"] + ":1433", "LOCAL_DB_ADDRESS": fqdns["westeurope"] + ":1433",
+		"NEXT_STEP": "set mobile-backend:writerRegion and run pulumi up",
+	}, env)
+	identity := res.Recorder.Named("azure-native:managedidentity:UserAssignedIdentity", "azure-staging-sql-failover-identity")
+	if identity != nil {
+		assert.Equal(t, identity.Outputs["clientId"], env["AZURE_CLIENT_ID"])
+	}
+
 	var westServer *mock.Resource
 	for _, s := range res.Recorder.OfType(TypeSQLServer) {
 		if s.Region == "westeurope" {
@@ -785,15 +784,36 @@ func TestTheFailoverGroupsOtherMemberForcesItOverWithinMinutes(t *testing.T) {
 		}
 	}
 	require.NotNil(t, westServer)
-	assert.Equal(t, westServer.ID, grant.Str("scope"), "on the one server it promotes")
-	assert.Regexp(t, `^/subscriptions/[0-9a-f-]+/providers/Microsoft.Authorization/roleDefinitions/`+role.Str("roleDefinitionId")+`$`, grant.Str("roleDefinitionId"))
-	assert.Contains(t, grant.DependsOn, role.URN)
+	for suffix, want := range map[string]struct {
+		actions []string
+		scope   string
+	}{
+		"fail-over": {[]string{"Microsoft.Sql/servers/read", "Microsoft.Sql/servers/failoverGroups/read", azc.ForceFailoverAction}, westServer.ID},
+		"read-tags": {[]string{"Microsoft.Resources/subscriptions/resourceGroups/read", "Microsoft.Resources/tags/read", "Microsoft.Resources/tags/write"}, "/subscriptions/" + env["SUBSCRIPTION"].(string) + "/resourceGroups/azure-staging-westeurope"},
+	} {
+		role := res.Recorder.Named("azure-native:authorization:RoleDefinition", "azure-staging-sql-failover-"+suffix+"-role")
+		require.NotNil(t, role, suffix)
+		assert.ElementsMatch(t, want.actions, role.Strs("permissions.0.actions", ""))
+		assert.Contains(t, role.Str("roleName"), "westeurope", "the role of another region is another role")
+		grant := res.Recorder.Named("azure-native:authorization:RoleAssignment", "azure-staging-sql-failover-may-"+suffix)
+		require.NotNil(t, grant, suffix)
+		assert.Equal(t, want.scope, grant.Str("scope"))
+		assert.Regexp(t, `^/subscriptions/[0-9a-f-]+/providers/Microsoft.Authorization/roleDefinitions/`+role.Str("roleDefinitionId")+`$`, grant.Str("roleDefinitionId"))
+		assert.Contains(t, grant.DependsOn, role.URN)
+		assert.Contains(t, job.DependsOn, grant.URN, "the job runs once it may act")
+	}
 	reads := res.Recorder.Named("azure-native:authorization:RoleAssignment", "azure-staging-sql-failover-reads-front-door")
 	require.NotNil(t, reads)
 	assert.True(t, strings.HasSuffix(reads.Str("roleDefinitionId"), "/roleDefinitions/"+azc.MonitoringReader))
 	assert.Equal(t, One(t, res.Recorder.OfType("azure-native:cdn:Profile"), "profile").ID, reads.Str("scope"), "metrics of the Front Door profile only")
-	apps := ByRegion(res, TypeContainerApp, "configuration.ingress.fqdn")
-	assert.Equal(t, apps["northeurope"], env["ORIGIN_HOST"], "the writer's origin")
+
+	said := res.Recorder.Named("azure-native:insights:ScheduledQueryRule", "azure-staging-sql-failover-said")
+	require.NotNil(t, said)
+	query := said.Str("criteria.allOf.0.query")
+	assert.Contains(t, query, "ContainerJobName_s == '"+job.Str("jobName")+"'")
+	assert.Contains(t, query, `Log_s has '"event": "alert"'`, "json.dumps' own separators, as the job writes them")
+	assert.Contains(t, failover.Job, `print(json.dumps(fields, sort_keys=True), flush=True)`)
+	assert.Equal(t, ByRegion(res, "azure-native:operationalinsights:Workspace", "id")["westeurope"], said.Strs("scopes", "")[0], "the job's own region's workspace")
 	alert := res.Recorder.Named("azure-native:insights:ActivityLogAlert", "azure-staging-sql-failover-forced")
 	require.NotNil(t, alert)
 	assert.Equal(t, azc.ForceFailoverAction, alert.Str("condition.allOf.1.equals"), "a forced failover e-mails the alert recipients")

@@ -286,11 +286,11 @@ func TestEveryProbeThroughTheEdgeAsksForTheExemptPath(t *testing.T) {
 		stack func(t *testing.T, s policies.Stack) policies.Stack
 		want  string
 	}
-	jobEnv := func(s policies.Stack) string { // the failover job's PROBE_URL entry
+	jobEnv := func(s policies.Stack) string { // the failover job's WRITER_PROBE_URL entry
 		for _, r := range s.Resources {
 			if r.Type == "azure-native:app:Job" && strings.HasSuffix(r.Name, "sql-failover") {
 				for i := 0; i < r.Len("template.containers.0.env"); i++ {
-					if r.Str("template.containers.0.env."+itoa(i)+".name") == "PROBE_URL" {
+					if r.Str("template.containers.0.env."+itoa(i)+".name") == "WRITER_PROBE_URL" {
 						return "template.containers.0.env." + itoa(i) + ".value"
 					}
 				}

@@ -428,12 +428,13 @@ func TestResilienceBudgetOfEachCommittedStack(t *testing.T) {
 	t.Parallel()
 	for file, want := range map[string][2]int{
 		// The writer path: 290 s region watch (the replication alarm's 2 × 60 s window + 60 s CloudWatch delay + the 60 s run after it, then the 50 s run) + 60 s Aurora failover; RTC 15 min
-		"../../Pulumi.prod.yaml":          {350, 900}, // the serving path meanwhile: 10 s × 3 detection + 60 s alias TTL
-		"../../Pulumi.staging.yaml":       {350, 900}, // the serving path: + 60 s scale-out cooldown + 60 s task start for the standby, still the shorter
-		"../../Pulumi.gcp-prod.yaml":      {30, 900},  // outlier detection 10 s × 3; Spanner synchronous; turbo 15 min
-		"../../Pulumi.gcp-staging.yaml":   {570, 900}, // 240 s detection + 30 s workflow + 300 s propagation, the replica promoted meanwhile
-		"../../Pulumi.azure-prod.yaml":    {205, 900}, // 40 s Front Door probes + 105 s failover job (60 s schedule + 3 × 15 s probes) + 60 s forced failover; storage geo-redundancy "typically under 15 minutes"
-		"../../Pulumi.azure-staging.yaml": {265, 900}, // + 60 s standby replica start
+		"../../Pulumi.prod.yaml":        {350, 900}, // the serving path meanwhile: 10 s × 3 detection + 60 s alias TTL
+		"../../Pulumi.staging.yaml":     {350, 900}, // the serving path: + 60 s scale-out cooldown + 60 s task start for the standby, still the shorter
+		"../../Pulumi.gcp-prod.yaml":    {30, 900},  // outlier detection 10 s × 3; Spanner synchronous; turbo 15 min
+		"../../Pulumi.gcp-staging.yaml": {570, 900}, // 240 s detection + 30 s workflow + 300 s propagation, the replica promoted meanwhile
+		// The writer path: 415 s failover job (the edge's 3 × 60 s window + 120 s metric delay + the 60 s run after it, then the 55 s run) + 60 s forced failover; storage geo-redundancy "typically under 15 minutes"
+		"../../Pulumi.azure-prod.yaml":    {475, 900}, // the serving path meanwhile: 40 s Front Door probes
+		"../../Pulumi.azure-staging.yaml": {475, 900}, // the serving path: + 60 s standby replica start
 	} {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			res := PlanFile(t, file)
@@ -481,7 +482,7 @@ func TestAnAzureStackMeetsTheDefaultObjectivesOnlyWithItsFailoverJob(t *testing.
 	file := WriteStack(t, "az", Contract("azure", "active-active", "northeurope", "westeurope"))
 	code, out, stderr := RunMain(t, "--config-file", file, "--format", "tree")
 	assert.Equal(t, plan.ExitOK, code, stderr)
-	assert.Contains(t, out, "Resilience RTO: 205 s computed, objective 600 s")
+	assert.Contains(t, out, "Resilience RTO: 475 s computed, objective 600 s")
 
 	res := ContractPlan(t, "azure", "active-active", "northeurope", "westeurope")
 	noJob := without(Graph(res), func(r *mock.Resource) bool {

@@ -20,3 +20,12 @@ func NewMetric(ctx *pulumi.Context, name string, args *insights.MetricAlertArgs,
 	_, err := insights.NewMetricAlert(ctx, name, args, opts...)
 	return err
 }
+
+// NewLogQuery creates a scheduled query (log search) alert rule, for the
+// same reason not inlined.
+//
+//go:noinline
+func NewLogQuery(ctx *pulumi.Context, name string, args *insights.ScheduledQueryRuleArgs, opts ...pulumi.ResourceOption) error {
+	_, err := insights.NewScheduledQueryRule(ctx, name, args, opts...)
+	return err
+}

@@ -20,7 +20,7 @@ type Env struct {
 }
 
 // Args describe the job: where it runs, as whom, when, and its container,
-// which runs Script with bash.
+// which runs Script with Interpreter (default bash: /bin/bash -c).
 type Args struct {
 	JobName       string
 	ResourceGroup pulumi.StringInput
@@ -32,6 +32,7 @@ type Args struct {
 	RetryLimit    int
 	Container     string
 	Image         string
+	Interpreter   []string // the command before the script, e.g. python3 -c
 	Script        pulumi.StringInput
 	Env           []Env
 	CPU           float64
@@ -45,6 +46,14 @@ type Args struct {
 //
 //go:noinline
 func NewScheduled(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (pulumi.StringOutput, error) {
+	if len(args.Interpreter) == 0 {
+		args.Interpreter = []string{"/bin/bash", "-c"}
+	}
+	var command pulumi.StringArray
+	for _, c := range args.Interpreter {
+		command = append(command, pulumi.String(c))
+	}
+	command = append(command, args.Script)
 	env := make(app.EnvironmentVarArray, 0, len(args.Env))
 	for _, e := range args.Env {
 		env = append(env, &app.EnvironmentVarArgs{Name: pulumi.String(e.Name), Value: e.Value})
@@ -64,7 +73,7 @@ func NewScheduled(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Re
 		Template: &app.JobTemplateArgs{Containers: app.ContainerArray{&app.ContainerArgs{
 			Name:      pulumi.String(args.Container),
 			Image:     pulumi.String(args.Image),
-			Command:   pulumi.StringArray{pulumi.String("/bin/bash"), pulumi.String("-c"), args.Script},
+			Command:   command,
 			Env:       env,
 			Resources: &app.ContainerResourcesArgs{Cpu: pulumi.Float64(args.CPU), Memory: pulumi.String(args.Memory)},
 		}}},
