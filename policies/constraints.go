@@ -26,6 +26,7 @@ var Constraints = []Policy{
 	ReplicationAfterVersioning,
 	AuroraGlobalEngineVersion,
 	ManagedCertificateReplaceable,
+	CertificatePerHostname,
 	BudgetQuotaProject,
 	LogsDecompressedByFirehose,
 	FirehoseDeliversWithinRegion,
@@ -454,6 +455,26 @@ var ManagedCertificateReplaceable = Policy{
 			}
 			if !strings.HasSuffix(name, "-"+names.SetSuffix(c.Strs("managed.domains", ""))) {
 				vs = append(vs, violation(c, "fixed name %q does not change with its domains: replacing it would delete a certificate in use", name))
+			}
+		}
+		return vs
+	},
+}
+
+// CertificatePerHostname: a Google-managed certificate is not served until
+// it is ACTIVE (Google documents up to an hour to provision, and more to
+// propagate), so a certificate of several hostnames, reissued because one
+// was added, takes every one of them down meanwhile.
+var CertificatePerHostname = Policy{
+	Name:        "certificate-per-hostname",
+	Description: "Every Google-managed SSL certificate holds one hostname, so adding a hostname never takes another's TLS down while the new certificate provisions.",
+	Severity:    Mandatory,
+	Source:      "https://cloud.google.com/load-balancing/docs/ssl-certificates/google-managed-certs (\"replace\", provisioning status)",
+	Check: func(s Stack) []Violation {
+		var vs []Violation
+		for _, c := range s.OfType("gcp:compute/managedSslCertificate:ManagedSslCertificate") {
+			if d := c.Strs("managed.domains", ""); len(d) > 1 {
+				vs = append(vs, violation(c, "holds %d hostnames (%s): a change of hostnames reissues it, and none of them is served until the new one is ACTIVE", len(d), strings.Join(d, ", ")))
 			}
 		}
 		return vs

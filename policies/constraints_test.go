@@ -310,6 +310,12 @@ func TestAManagedCertificateNameChangesWithItsDomains(t *testing.T) {
 	assert.Len(t, check(ManagedCertificateReplaceable, cert("prod-lb-"+names.SetSuffix(domains), "api.example.com")), 1)
 	assert.NotEqual(t, names.SetSuffix(domains), names.SetSuffix(append(domains, "eu.api.example.com")))
 	assert.Equal(t, names.SetSuffix([]string{"b", "a"}), names.SetSuffix([]string{"a", "b"}), "order does not matter")
+
+	// One hostname a certificate: adding one never reissues the others.
+	assert.Empty(t, check(CertificatePerHostname, cert("prod-lb-"+names.SetSuffix(domains[:1]), domains[0])))
+	vs := check(CertificatePerHostname, cert("prod-lb-"+names.SetSuffix(domains), domains...))
+	require.Len(t, vs, 1)
+	assert.Equal(t, "holds 2 hostnames (api.example.com, static.example.com): a change of hostnames reissues it, and none of them is served until the new one is ACTIVE", vs[0].Message)
 }
 
 func TestABudgetsProviderCarriesAQuotaProject(t *testing.T) {

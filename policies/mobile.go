@@ -143,7 +143,7 @@ func attestationRule(name string) bool {
 // healthy region over.
 var ProbesExempt = Policy{
 	Name:        "probes-exempt-at-the-edge",
-	Description: "With appAttestation or appHeadersRequired on, every probe through the edge (Route 53 health checks, the AWS region watches, uptime checks, availability tests, the Azure failover job) asks for healthCheckPath, the one path those rules exempt.",
+	Description: "With appAttestation or appHeadersRequired on, every probe through the edge (Route 53 health checks, the AWS region watches, uptime checks, availability tests, the Azure and Google Cloud failover jobs) asks for healthCheckPath, the one path those rules exempt.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		if !s.Spec.Attestation.On() && !s.Spec.App.RequireHeaders {
@@ -189,9 +189,14 @@ var ProbesExempt = Policy{
 		for _, w := range s.OfType("azure-native:insights:WebTest") {
 			probe(w, "availability test", w.Str("request.requestUrl"))
 		}
-		for _, j := range s.OfType("azure-native:app:Job") {
-			for _, k := range []string{"WRITER_PROBE_URL", "SUCCESSOR_PROBE_URL"} {
+		for _, k := range []string{"WRITER_PROBE_URL", "SUCCESSOR_PROBE_URL"} {
+			for _, j := range s.OfType("azure-native:app:Job") {
 				if u := envValue(j, "template.containers.0.env", k); u != "" {
+					probe(j, "failover job", u)
+				}
+			}
+			for _, j := range s.OfType("gcp:cloudrunv2/job:Job") {
+				if u := gcpJobEnv(j, k); u != "" {
 					probe(j, "failover job", u)
 				}
 			}

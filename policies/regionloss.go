@@ -240,27 +240,30 @@ func (v lossView) gcpAPIReads() FunctionLoss {
 				took := slices.Contains(b.Strs("backends", "group"), "") || len(alive) < b.Len("backends")
 				return survived("global load balancer to "+strings.Join(alive, ", "), v.rto(took), 0)
 			}
-			// The default backend is lost: a workflow outside the region must switch it.
-			if w := v.automation(`"defaultService"`); w != nil {
-				return survived(fmt.Sprintf("failover workflow %s in %s switches the URL map", w.Str("name"), v.where(w)), v.budget.RTO.Computed, 0)
+			// The default backend is lost: a job outside the region must switch it.
+			if j := v.gcpJob("URL_MAP"); j != nil {
+				return survived(fmt.Sprintf("failover job %s in %s switches the URL map on the evidence", j.Str("name"), v.where(j)), v.rto(true), 0)
 			}
-			return broken("the URL map's default backend %s has no endpoint outside %s and no failover workflow outside it switches the map", b.Str("name"), v.lost)
+			return broken("the URL map's default backend %s has no endpoint outside %s and no failover job outside it switches the map", b.Str("name"), v.lost)
 		}
 	}
 	return broken("no URL map routes %s", v.Spec.Domain)
 }
 
-// automation is the failover workflow living outside the lost region, with
-// an Eventarc trigger there, whose source contains marker.
-func (v lossView) automation(marker string) *mock.Resource {
-	for _, w := range v.OfType("gcp:workflows/workflow:Workflow") {
-		if !v.alive(w) || (!strings.Contains(w.Str("sourceContents"), marker) && !mock.Unresolved(w.Str("sourceContents"))) {
-			continue
-		}
-		for _, t := range v.OfType("gcp:eventarc/trigger:Trigger") {
-			if v.alive(t) && v.where(t) == v.where(w) {
-				return w
-			}
+// gcpJob is the failover job living outside the lost region, running the
+// job the scenario table ran, started there by a Cloud Scheduler job, that
+// probes the lost region and has the action set (its environment variable
+// does: URL_MAP, REPLICA), or nil.
+func (v lossView) gcpJob(action string) *mock.Resource {
+	j := gcpFailoverJob(v.Stack)
+	if j == nil || !v.alive(j) || gcpJobEnv(j, action) == "" ||
+		!strings.HasPrefix(gcpJobEnv(j, "WRITER_PROBE_URL"), "https://"+components.RegionalHostname(v.lost, v.Spec.Domain)) && !mock.Unresolved(gcpJobEnv(j, "WRITER_PROBE_URL")) {
+		return nil
+	}
+	name, _ := j.Outputs["name"].(string)
+	for _, sc := range v.OfType("gcp:cloudscheduler/job:Job") {
+		if v.alive(sc) && v.where(sc) == v.where(j) && (name != "" && strings.Contains(sc.Str("httpTarget.uri"), "/jobs/"+name+":run") || mock.Unresolved(sc.Str("httpTarget.uri"))) {
+			return j
 		}
 	}
 	return nil
@@ -378,13 +381,13 @@ func (v lossView) apiWrites() FunctionLoss {
 		if !v.writerLost() {
 			return survived("Cloud SQL writer "+v.writerHost()+" in "+v.Spec.Primary().Name, 0, 0)
 		}
-		if w := v.automation("promoteReplica"); w != nil {
-			if !v.gcpMayPromote(w) {
-				return broken("failover workflow %s may not promote: its service account holds no role with cloudsql.instances.promoteReplica", w.Str("name"))
+		if j := v.gcpJob("REPLICA"); j != nil {
+			if !v.gcpMayPromote(j) {
+				return broken("failover job %s may not promote: its service account holds no role with cloudsql.instances.promoteReplica", j.Str("name"))
 			}
-			return survived(fmt.Sprintf("failover workflow %s in %s promotes the replica and moves %s", w.Str("name"), v.where(w), v.writerHost()), v.budget.RTO.Computed, rpo)
+			return survived(fmt.Sprintf("failover job %s in %s promotes the replica and moves %s on the evidence", j.Str("name"), v.where(j), v.writerHost()), v.budget.RTO.Computed, rpo)
 		}
-		return broken("the Cloud SQL writer in %s is lost and no workflow outside it promotes a replica", v.lost)
+		return broken("the Cloud SQL writer in %s is lost and no failover job outside it promotes a replica", v.lost)
 	default:
 		for _, f := range v.OfType("azure-native:sql:FailoverGroup") {
 			policy := f.Str("readWriteEndpoint.failoverPolicy")
@@ -427,14 +430,13 @@ func (v lossView) mayForceFailover(job *mock.Resource) bool {
 	return false
 }
 
-// gcpMayPromote reports whether the workflow's service account is bound to
-// a role that grants cloudsql.instances.promoteReplica.
-func (v lossView) gcpMayPromote(w *mock.Resource) bool {
-	sa := w.Str("serviceAccount")
-	email := sa[strings.LastIndex(sa, "/")+1:]
+// gcpMayPromote reports whether the job's service account is bound to a
+// role that grants cloudsql.instances.promoteReplica.
+func (v lossView) gcpMayPromote(j *mock.Resource) bool {
+	email := j.Str("template.template.serviceAccount")
 	for _, m := range v.OfType("gcp:projects/iAMMember:IAMMember") {
 		same := m.Str("member") == "serviceAccount:"+email ||
-			slices.ContainsFunc(m.PropertyDeps["member"], func(u string) bool { return slices.Contains(w.PropertyDeps["serviceAccount"], u) })
+			slices.ContainsFunc(m.PropertyDeps["member"], func(u string) bool { return slices.Contains(j.PropertyDeps["template"], u) })
 		if !same {
 			continue
 		}

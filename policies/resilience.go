@@ -43,7 +43,7 @@ const (
 	// OperatorStepSeconds: an estimate for a person who is paged, decides
 	// and runs the promotion (failoverAutomation notify).
 	OperatorStepSeconds = 600
-	// CloudSQLAutoPromotionSeconds: an estimate for the failover workflow's
+	// CloudSQLAutoPromotionSeconds: an estimate for the failover job's
 	// promotion of a cross-region replica (Google publishes no duration;
 	// promoteReplica "might cause your instance to restart").
 	CloudSQLAutoPromotionSeconds = 180
@@ -56,9 +56,9 @@ const (
 	// GCSDefaultRPOSeconds: default dual-region replication, "within 12
 	// hours" for all objects (Cloud Storage docs).
 	GCSDefaultRPOSeconds = 12 * 3600
-	// FailoverWorkflowSeconds: an estimate for Pub/Sub, Eventarc and the
-	// workflow that switches the URL map.
-	FailoverWorkflowSeconds = 30
+	// UptimeCheckDelaySeconds: an estimate of how long an uptime check's
+	// result takes to be readable as a time series (Google publishes none).
+	UptimeCheckDelaySeconds = 60
 	// LoadBalancerPropagationSeconds: an estimate for a global load
 	// balancer configuration change to reach every front end ("several
 	// minutes" in Google's docs).
@@ -107,8 +107,6 @@ var bases = []struct{ prefix, basis string }{
 	{"DynamoDB global table", "published: DynamoDB Developer Guide, replication typically within a second"},
 	{"S3 Replication Time Control", "published: S3 RTC SLA, 99.99% of objects within 15 minutes"},
 	{"outlier detection", "configured: the backend services' outlier detection"},
-	{"uptime check and alert", "configured: the uptime check's period and the alert's duration and alignment"},
-	{"failover workflow", "estimate: Pub/Sub, Eventarc and the workflow's steps"},
 	{"load balancer propagation", "estimate: Google documents several minutes"},
 	{"Cloud SQL replica promotion", "estimate: Google publishes no duration"},
 	{"Spanner leader failover", "published: Spanner multi-region, no operator step"},
@@ -202,53 +200,44 @@ func ComputeBudget(s Stack) Budget {
 			rpo = append(rpo, Term{Name: "S3 Replication Time Control", Seconds: rtc})
 		}
 	case spec.GCP:
-		// What the failover workflow does, read from its source.
-		src := ""
-		for _, w := range s.OfType("gcp:workflows/workflow:Workflow") {
-			src += w.Str("sourceContents")
-		}
-		switches, promotes := strings.Contains(src, `"defaultService"`), strings.Contains(src, "promoteReplica")
-		// In a first preview the source is unknown: the promotion shows in
-		// the runner's custom role, the switch in the topology.
-		if mock.Unresolved(src) {
-			switches = standby
-			for _, r := range s.OfType("gcp:projects/iAMCustomRole:IAMCustomRole") {
-				promotes = promotes || slices.Contains(r.Strs("permissions", ""), "cloudsql.instances.promoteReplica")
-			}
-		}
-		detect := 0
-		for _, a := range s.OfType("gcp:monitoring/alertPolicy:AlertPolicy") {
-			if strings.HasSuffix(a.Name, "-primary-down") {
-				detect = 60 + seconds(a.Str("conditions.0.conditionThreshold.duration")) +
-					seconds(a.Str("conditions.0.conditionThreshold.aggregations.0.alignmentPeriod"))
-			}
+		// What the failover job does, read from its environment: switch the
+		// URL map (URL_MAP), promote a replica (REPLICA), or both.
+		job := gcpFailoverJob(s)
+		switches, promotes := false, false
+		if job != nil {
+			switches, promotes = gcpJobEnv(job, "URL_MAP") != "", gcpJobEnv(job, "REPLICA") != ""
 		}
 		outlier := 0
 		for _, b := range s.OfType("gcp:compute/backendService:BackendService") {
 			outlier = max(outlier, b.Int("outlierDetection.interval.seconds")*b.Int("outlierDetection.consecutiveErrors"))
 		}
-		serving := Term{Name: "outlier detection (interval × consecutive errors)", Seconds: outlier}
-		if switches || promotes {
-			rto = append(rto, Term{Name: "uptime check and alert (period + duration + alignment)", Seconds: detect}, Term{Name: "failover workflow", Seconds: FailoverWorkflowSeconds})
+		serving := Term{Name: "outlier detection (interval × consecutive errors)", Seconds: outlier, Path: pathServing}
+		detect := Term{Name: "failover job: confirmed loss (the edge's window, its metric delay, the run after it)"}
+		if job != nil {
+			detect.Seconds = failover.JobDetection(UptimeCheckDelaySeconds) + seconds(job.Str("template.template.timeout")) - failover.JobRunTimeoutSeconds
 		}
+		// The job's detection is on both paths when it both switches and
+		// promotes; on the writer path when it only promotes (serving moves
+		// by outlier detection meanwhile).
 		switch {
-		case switches && promotes: // parallel branches: the longer decides
-			rto = append(rto, Term{Name: "load balancer propagation, the Cloud SQL replica promoted meanwhile (the longer of the two)", Seconds: max(LoadBalancerPropagationSeconds, CloudSQLAutoPromotionSeconds)})
 		case switches:
-			rto = append(rto, Term{Name: "load balancer propagation", Seconds: LoadBalancerPropagationSeconds})
-		case promotes: // serving moves by outlier detection meanwhile
-			rto = append(rto, Term{Name: "Cloud SQL replica promotion by the workflow (estimate)", Seconds: CloudSQLAutoPromotionSeconds})
-			notCountedRTO = append(notCountedRTO, serving)
+			rto = append(rto, detect, Term{Name: "load balancer propagation", Seconds: LoadBalancerPropagationSeconds, Path: pathServing})
+		case promotes:
+			detect.Path = pathWriter
+			rto = append(rto, serving, detect)
 		default:
 			rto = append(rto, serving)
 		}
+		if promotes {
+			rto = append(rto, Term{Name: "Cloud SQL replica promotion by the job (estimate)", Seconds: CloudSQLAutoPromotionSeconds, Path: pathWriter})
+		}
 		if len(s.OfType("gcp:spanner/instance:Instance")) > 0 {
-			rto = append(rto, Term{Name: "Spanner leader failover", Seconds: SpannerFailoverSeconds})
+			rto = append(rto, Term{Name: "Spanner leader failover", Seconds: SpannerFailoverSeconds, Path: pathWriter})
 			rpo = append(rpo, Term{Name: "Spanner synchronous replication", Seconds: 0})
 		}
 		if len(s.OfType("gcp:sql/databaseInstance:DatabaseInstance")) > 0 {
 			if !promotes {
-				rto = append(rto, Term{Name: "Cloud SQL replica promotion (operator)", Seconds: CloudSQLPromotionSeconds})
+				rto = append(rto, Term{Name: "Cloud SQL replica promotion (operator)", Seconds: CloudSQLPromotionSeconds, Path: pathWriter})
 			}
 			rpo = append(rpo, Term{Name: "Cloud SQL cross-region replica", Seconds: CloudSQLReplicaRPOSeconds})
 		}
@@ -433,6 +422,22 @@ func jobDetection(job *mock.Resource, delay int) int {
 // grace period, then the switch.
 func azureGraceFailover(f *mock.Resource) int {
 	return 60*f.Int("readWriteEndpoint.failoverWithDataLossGracePeriodMinutes") + AzureSQLFailoverSeconds
+}
+
+// gcpFailoverJob is the Cloud Run job that runs the job the scenario table
+// ran (failover.Job), or nil.
+func gcpFailoverJob(s Stack) *mock.Resource {
+	for _, j := range s.OfType("gcp:cloudrunv2/job:Job") {
+		if failover.IsTestedJob(j.Str("template.template.containers.0.args.1")) {
+			return j
+		}
+	}
+	return nil
+}
+
+// gcpJobEnv is an environment variable of a Cloud Run job's container.
+func gcpJobEnv(job *mock.Resource, name string) string {
+	return envValue(job, "template.template.containers.0.envs", name)
 }
 
 // copyInterval is the repeat interval of the Storage Transfer job that

@@ -1,339 +1,298 @@
 package gcp
 
 import (
-	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/eventarc"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/cloudrunv2"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/cloudscheduler"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/monitoring"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/pubsub"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/serviceaccount"
-	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/workflows"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/storage"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mobile-backend/mobile-backend/components"
+	"github.com/mobile-backend/mobile-backend/internal/failover"
 )
+
+// FailoverImage runs the job's Python: Google's Cloud CLI image, slim and
+// pinned (Debian with Python 3 and CA certificates, from gcr.io, which
+// Cloud Run deploys from). The job does not run gcloud: it takes its token
+// from the metadata server.
+const FailoverImage = "gcr.io/google.com/cloudsdktool/google-cloud-cli:528.0.0-slim"
+
+// ReleaseWindowObject is the object, in the uploads bucket, a deploy writes
+// the end of a release to ({"until": RFC 3339}; .ci/release-window).
+const ReleaseWindowObject = "_mobile-backend/release-window.json"
 
 // FailoverArgs configures a Failover: a traffic switch (URLMapSelfLink and
 // StandbyBackendSelfLink), a database promotion (Promote), or both.
 type FailoverArgs struct {
-	Project       string // required
-	ProjectNumber string // required: names Cloud Monitoring's service agent
+	Project string // required
 	// StandbyRegion runs the automation, away from the primary it replaces.
-	StandbyRegion          string
-	URLMapSelfLink         pulumi.StringInput
-	StandbyBackendSelfLink pulumi.StringInput // the standby region's backend service
-	Promote                *Promotion
-	// PrimaryCheckID is the uptime check of the primary's own hostname.
-	PrimaryCheckID pulumi.StringInput
-	// Notify are notification channels (e-mail) that hear of the switch too.
+	StandbyRegion string
+	// Network and Subnet are the standby region's: the job reaches the
+	// databases' private addresses through them (Direct VPC egress).
+	Network, Subnet pulumi.StringInput
+	// WriterProbeURL and ProbeURL are the primary's and the standby's own
+	// health URLs; PrimaryCheckID and StandbyCheckID their uptime checks.
+	WriterProbeURL, ProbeURL       string
+	PrimaryCheckID, StandbyCheckID pulumi.StringInput
+	URLMapSelfLink                 pulumi.StringInput
+	StandbyBackendSelfLink         pulumi.StringInput // the standby region's backend service
+	Promote                        *Promotion
+	// ReleaseBucket holds ReleaseWindowObject.
+	ReleaseBucket pulumi.StringInput
+	// Notify are notification channels (e-mail) that hear what the job says.
 	Notify pulumi.StringArrayInput
+	// NextStep tells the operator what to do after a failover.
+	NextStep string
 }
 
 // Promotion is the Cloud SQL part of a failover: the standby region's
 // replica is promoted and the writer's record moved to it.
 type Promotion struct {
-	Instance pulumi.StringInput // the replica to promote
-	Address  pulumi.StringInput // its private address
-	Zone     pulumi.StringInput // the private zone holding the writer record
-	Record   pulumi.StringInput // the writer record's name, with its dot (GlobalDatabase.WriterRecord)
+	Instance      pulumi.StringInput // the replica to promote
+	Address       pulumi.StringInput // its private address
+	WriterAddress pulumi.StringInput // the primary's private address (its data path)
+	Zone          pulumi.StringInput // the private zone holding the writer record
+	Record        pulumi.StringInput // the writer record's name, with its dot (GlobalDatabase.WriterRecord)
 }
+
+// DefaultNextStep is what the failover notification asks of the operator
+// when the program gives no runbook step of its own.
+const DefaultNextStep = "Make the standby region the stack's writer region and run pulumi up."
 
 // Failover is the automated loss-of-primary response. At the pinned SDK
 // version neither Cloud DNS health checks (internal load balancers only) nor
 // backend preferences reach a serverless backend, and Cloud SQL does not
-// promote a cross-region replica by itself, so both are automated: when the
-// primary's uptime check fails from at least two checker regions for two
-// minutes, Cloud Monitoring publishes the incident to Pub/Sub, Eventarc
-// starts a workflow in the standby region, and the workflow (once it has
-// seen the primary healthy at least once) points the URL map's default
-// service at the standby's backend service (active-passive) and, at the same
-// time, promotes the standby's Cloud SQL replica and moves the writer's
-// record to it. Failback is a deliberate operator step (docs/gcp.md).
+// promote a cross-region replica by itself, so both are automated: a Cloud
+// Run job in the standby region, started every minute by Cloud Scheduler,
+// runs internal/failover's job (which the scenario table runs in Python).
+// Only on evidence that the primary region is lost (its probes and the
+// uptime checkers over a window, the standby serving, no release window,
+// and for a promotion the primary instance silent on its data path) it
+// points the URL map's default service at the standby's backend service
+// (active-passive) and promotes the standby's Cloud SQL replica and moves
+// the writer's record to it; every step checks first, so a run that stops
+// half way is finished by the next. What it says reaches Notify through a
+// log-match alert. Failback is a deliberate operator step (docs/gcp.md).
 type Failover struct {
 	pulumi.ResourceState
 
-	WorkflowID pulumi.StringOutput `pulumi:"workflowId"`
-	TopicID    pulumi.StringOutput `pulumi:"topicId"`
+	JobName pulumi.StringOutput `pulumi:"jobName"`
 }
 
 // NewFailover builds the automation. Pass the standby region's provider in opts.
 func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pulumi.ResourceOption) (*Failover, error) {
-	if args.Project == "" || args.ProjectNumber == "" || args.StandbyRegion == "" || args.PrimaryCheckID == nil {
-		return nil, fmt.Errorf("failover %s: Project, ProjectNumber, StandbyRegion and PrimaryCheckID are required", name)
+	if args.Project == "" || args.StandbyRegion == "" || args.Network == nil || args.Subnet == nil || args.WriterProbeURL == "" || args.ProbeURL == "" ||
+		args.PrimaryCheckID == nil || args.StandbyCheckID == nil || args.ReleaseBucket == nil {
+		return nil, fmt.Errorf("failover %s: Project, StandbyRegion, Network, Subnet, both probe URLs, both uptime checks and ReleaseBucket are required", name)
 	}
 	if (args.URLMapSelfLink == nil) != (args.StandbyBackendSelfLink == nil) || args.URLMapSelfLink == nil && args.Promote == nil {
 		return nil, fmt.Errorf("failover %s: a traffic switch (URLMapSelfLink and StandbyBackendSelfLink), a Promote, or both are required", name)
 	}
-	if p := args.Promote; p != nil && (p.Instance == nil || p.Address == nil || p.Zone == nil || p.Record == nil) {
-		return nil, fmt.Errorf("failover %s: Promote needs Instance, Address, Zone and Record", name)
+	if p := args.Promote; p != nil && (p.Instance == nil || p.Address == nil || p.WriterAddress == nil || p.Zone == nil || p.Record == nil) {
+		return nil, fmt.Errorf("failover %s: Promote needs Instance, Address, WriterAddress, Zone and Record", name)
 	}
+	components.Default(&args.NextStep, DefaultNextStep)
 	f := &Failover{}
 	if err := ctx.RegisterComponentResource("mobile-backend:gcp:Failover", name, f, opts...); err != nil {
 		return nil, err
 	}
 	child := pulumi.Parent(f)
 
-	topic, err := pubsub.NewTopic(ctx, name, &pubsub.TopicArgs{Name: pulumi.String(resourceName(name, 255))}, child)
-	if err != nil {
-		return nil, err
-	}
-	channel, err := monitoring.NewNotificationChannel(ctx, name, &monitoring.NotificationChannelArgs{
-		DisplayName: pulumi.String(name + ": failover trigger"),
-		Type:        pulumi.String("pubsub"),
-		Labels:      pulumi.StringMap{"topic": topic.ID()},
+	runner, err := serviceaccount.NewAccount(ctx, name+"-job", &serviceaccount.AccountArgs{
+		AccountId: pulumi.String(resourceName(name+"-job", 30)), DisplayName: pulumi.String("mobile-backend failover job"),
 	}, child)
 	if err != nil {
 		return nil, err
 	}
-	// Google creates Cloud Monitoring's notification agent with the project's
-	// first Pub/Sub channel, so the grant to it waits for the channel
-	// (cloud.google.com/monitoring/support/notification-options#pubsub).
-	publishes, err := pubsub.NewTopicIAMMember(ctx, name+"-monitoring-publishes", &pubsub.TopicIAMMemberArgs{
-		Topic:  topic.ID(),
-		Role:   pulumi.String("roles/pubsub.publisher"),
-		Member: pulumi.String(fmt.Sprintf("serviceAccount:service-%s@gcp-sa-monitoring-notification.iam.gserviceaccount.com", args.ProjectNumber)),
-	}, child, pulumi.DependsOn([]pulumi.Resource{channel}))
-	if err != nil {
-		return nil, err
-	}
-	if _, err := monitoring.NewAlertPolicy(ctx, name+"-primary-down", &monitoring.AlertPolicyArgs{
-		DisplayName: pulumi.String(name + ": primary region down"),
-		Combiner:    pulumi.String("OR"),
-		Conditions: monitoring.AlertPolicyConditionArray{&monitoring.AlertPolicyConditionArgs{
-			DisplayName:        pulumi.String("the primary's uptime check fails from two checker regions"),
-			ConditionThreshold: FailoverCondition(args.PrimaryCheckID),
-		}},
-		// The workflow's trigger, and the operators: a switch is never silent.
-		NotificationChannels: notify(channel.Name, args.Notify),
-		Documentation: &monitoring.AlertPolicyDocumentationArgs{MimeType: pulumi.String("text/markdown"),
-			Content: pulumi.String("The primary region failed its uptime check: the failover workflow points the load balancer at the standby and promotes the standby's Cloud SQL replica, as configured. Failback is an operator step (docs/gcp.md, \"How failover works on Google Cloud\").")},
-	}, child, pulumi.DependsOn([]pulumi.Resource{publishes})); err != nil { // no incident before the agent may publish
-		return nil, err
-	}
-
-	runner, err := serviceaccount.NewAccount(ctx, name+"-workflow", &serviceaccount.AccountArgs{
-		AccountId: pulumi.String(resourceName(name+"-workflow", 30)), DisplayName: pulumi.String("mobile-backend failover workflow"),
+	member := pulumi.Sprintf("serviceAccount:%s", runner.Email)
+	// Reading the uptime checks' time series (projects.timeSeries.list).
+	var grants []pulumi.Resource
+	viewer, err := projects.NewIAMMember(ctx, name+"-job-monitoring.viewer", &projects.IAMMemberArgs{
+		Project: pulumi.String(args.Project), Role: pulumi.String("roles/monitoring.viewer"), Member: member,
 	}, child)
 	if err != nil {
 		return nil, err
 	}
-	// The narrowest roles that may read the primary's uptime history, patch
-	// a URL map, promote a replica and move the writer's record.
-	type grant struct {
-		suffix string
-		role   pulumi.StringInput
-	}
-	roles := []grant{{"monitoring.viewer", pulumi.String("roles/monitoring.viewer")}}
-	if args.URLMapSelfLink != nil {
-		roles = append(roles, grant{"compute.loadBalancerAdmin", pulumi.String("roles/compute.loadBalancerAdmin")})
-	}
-	if args.Promote != nil {
-		// No predefined role holds only these (cloudsql.admin and dns.admin
-		// hold far more): a custom role, its id of letters, digits and _.
-		role, err := projects.NewIAMCustomRole(ctx, name+"-promote", &projects.IAMCustomRoleArgs{
-			RoleId:      pulumi.String(strings.ReplaceAll(resourceName(name+"-promote", 64), "-", "_")),
-			Title:       pulumi.String("mobile-backend failover: promote the Cloud SQL replica, move the writer record"),
-			Permissions: pulumi.ToStringArray(PromotePermissions),
+	grants = append(grants, viewer)
+	// No predefined role holds only these (cloudsql.admin, dns.admin and
+	// compute.loadBalancerAdmin hold far more): a custom role, its id of
+	// letters, digits and _, carrying the standby's region so a moved
+	// writer gets a role of its own.
+	if perms := failoverPermissions(args); len(perms) > 0 {
+		role, err := projects.NewIAMCustomRole(ctx, name+"-act", &projects.IAMCustomRoleArgs{
+			RoleId:      pulumi.String(strings.ReplaceAll(resourceName(name+"-"+args.StandbyRegion+"-act", 64), "-", "_")),
+			Title:       pulumi.String("mobile-backend failover: switch the URL map, promote the replica, move the writer record"),
+			Permissions: pulumi.ToStringArray(perms),
 			Stage:       pulumi.String("GA"),
 		}, child)
 		if err != nil {
 			return nil, err
 		}
-		roles = append(roles, grant{"promote", role.Name})
-	}
-	var grants []pulumi.Resource
-	for _, r := range roles {
-		g, err := projects.NewIAMMember(ctx, fmt.Sprintf("%s-workflow-%s", name, r.suffix), &projects.IAMMemberArgs{
-			Project: pulumi.String(args.Project), Role: r.role,
-			Member: pulumi.Sprintf("serviceAccount:%s", runner.Email),
-		}, child)
+		act, err := projects.NewIAMMember(ctx, name+"-job-act", &projects.IAMMemberArgs{Project: pulumi.String(args.Project), Role: role.Name, Member: member}, child)
 		if err != nil {
 			return nil, err
 		}
-		grants = append(grants, g)
+		grants = append(grants, act)
 	}
-	// Absent parts resolve to "": FailoverWorkflow leaves their steps out.
-	orEmpty := func(in pulumi.StringInput) pulumi.StringInput {
-		if in == nil {
-			return pulumi.String("")
-		}
-		return in
-	}
-	p := args.Promote
-	if p == nil {
-		p = &Promotion{}
-	}
-	source := pulumi.All(args.PrimaryCheckID, orEmpty(args.URLMapSelfLink), orEmpty(args.StandbyBackendSelfLink),
-		orEmpty(p.Instance), orEmpty(p.Address), orEmpty(p.Zone), orEmpty(p.Record)).ApplyT(func(v []any) (string, error) {
-		w := FailoverSteps{CheckID: v[0].(string), URLMap: v[1].(string), Standby: v[2].(string)}
-		if args.Promote != nil {
-			w.Promote = &WorkflowPromotion{Instance: v[3].(string), Address: v[4].(string), Zone: v[5].(string), Record: v[6].(string)}
-		}
-		return FailoverWorkflow(args.Project, w)
-	}).(pulumi.StringOutput)
-	wf, err := workflows.NewWorkflow(ctx, name, &workflows.WorkflowArgs{
-		Name:           pulumi.String(resourceName(name, 64)),
-		Region:         pulumi.String(args.StandbyRegion),
-		Description:    pulumi.String("When the primary's uptime check fails: point the load balancer at the standby, promote its Cloud SQL replica, as configured"),
-		ServiceAccount: runner.ID(),
-		SourceContents: source,
-		CallLogLevel:   pulumi.String("LOG_ALL_CALLS"),
-	}, child, pulumi.DependsOn(grants))
-	if err != nil {
-		return nil, err
-	}
-	trigger, err := serviceaccount.NewAccount(ctx, name+"-trigger", &serviceaccount.AccountArgs{
-		AccountId: pulumi.String(resourceName(name+"-trigger", 30)), DisplayName: pulumi.String("mobile-backend failover trigger"),
+	// The release window, and nothing else of the bucket: an IAM condition
+	// on the object's name (the bucket has uniform bucket-level access,
+	// which conditions need).
+	release, err := storage.NewBucketIAMMember(ctx, name+"-job-reads-release-window", &storage.BucketIAMMemberArgs{
+		Bucket: args.ReleaseBucket, Role: pulumi.String("roles/storage.objectViewer"), Member: member,
+		Condition: &storage.BucketIAMMemberConditionArgs{
+			Title:      pulumi.String("release-window-only"),
+			Expression: pulumi.Sprintf(`resource.name == "projects/_/buckets/%s/objects/%s"`, args.ReleaseBucket, ReleaseWindowObject),
+		},
 	}, child)
 	if err != nil {
 		return nil, err
 	}
-	for _, role := range []string{"roles/workflows.invoker", "roles/eventarc.eventReceiver"} {
-		if _, err := projects.NewIAMMember(ctx, fmt.Sprintf("%s-trigger-%s", name, role[len("roles/"):]), &projects.IAMMemberArgs{
-			Project: pulumi.String(args.Project), Role: pulumi.String(role), Member: pulumi.Sprintf("serviceAccount:%s", trigger.Email),
-		}, child); err != nil {
-			return nil, err
-		}
+	grants = append(grants, release)
+
+	none := pulumi.String("")
+	urlMap, standby := pulumi.StringInput(none), pulumi.StringInput(none)
+	if args.URLMapSelfLink != nil {
+		urlMap, standby = args.URLMapSelfLink, args.StandbyBackendSelfLink
 	}
-	if _, err := eventarc.NewTrigger(ctx, name, &eventarc.TriggerArgs{
-		Name:     pulumi.String(resourceName(name, 63)),
-		Location: pulumi.String(args.StandbyRegion),
-		MatchingCriterias: eventarc.TriggerMatchingCriteriaArray{&eventarc.TriggerMatchingCriteriaArgs{
-			Attribute: pulumi.String("type"), Value: pulumi.String("google.cloud.pubsub.topic.v1.messagePublished"),
+	env := map[string]pulumi.StringInput{
+		"CLOUD": pulumi.String("gcp"), "PROJECT": pulumi.String(args.Project),
+		"WRITER_PROBE_URL": pulumi.String(args.WriterProbeURL), "SUCCESSOR_PROBE_URL": pulumi.String(args.ProbeURL),
+		"WRITER_CHECK_ID": args.PrimaryCheckID, "SUCCESSOR_CHECK_ID": args.StandbyCheckID,
+		"RELEASE_BUCKET": args.ReleaseBucket, "RELEASE_OBJECT": pulumi.String(ReleaseWindowObject),
+		"URL_MAP": urlMap, "STANDBY_BACKEND": standby, "NEXT_STEP": pulumi.String(args.NextStep),
+	}
+	if p := args.Promote; p != nil {
+		env["REPLICA"], env["REPLICA_ADDRESS"], env["WRITER_ZONE"], env["WRITER_RECORD"] = p.Instance, p.Address, p.Zone, p.Record
+		env["WRITER_TTL"] = pulumi.String(fmt.Sprint(WriterTTL))
+		env["WRITER_DB_ADDRESS"], env["LOCAL_DB_ADDRESS"] = pulumi.Sprintf("%s:5432", p.WriterAddress), pulumi.Sprintf("%s:5432", p.Address)
+	}
+	var envs cloudrunv2.JobTemplateTemplateContainerEnvArray
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		envs = append(envs, &cloudrunv2.JobTemplateTemplateContainerEnvArgs{Name: pulumi.String(k), Value: env[k]})
+	}
+	job, err := cloudrunv2.NewJob(ctx, name, &cloudrunv2.JobArgs{
+		Name:        pulumi.String(resourceName(name, 63)),
+		Location:    pulumi.String(args.StandbyRegion),
+		LaunchStage: pulumi.String("GA"),
+		Template: &cloudrunv2.JobTemplateArgs{
+			TaskCount: pulumi.Int(1), Parallelism: pulumi.Int(1),
+			Template: &cloudrunv2.JobTemplateTemplateArgs{
+				ServiceAccount: runner.Email,
+				// A run ends before the next starts; the next minute's run is the retry.
+				Timeout:    pulumi.String(fmt.Sprintf("%ds", failover.JobRunTimeoutSeconds)),
+				MaxRetries: pulumi.Int(0),
+				Containers: cloudrunv2.JobTemplateTemplateContainerArray{&cloudrunv2.JobTemplateTemplateContainerArgs{
+					Name: pulumi.String("failover"), Image: pulumi.String(FailoverImage),
+					Commands: pulumi.StringArray{pulumi.String("python3")}, Args: pulumi.StringArray{pulumi.String("-c"), pulumi.String(failover.Job)},
+					Envs: envs,
+					Resources: &cloudrunv2.JobTemplateTemplateContainerResourcesArgs{
+						Limits: pulumi.StringMap{"cpu": pulumi.String("1"), "memory": pulumi.String("512Mi")},
+					},
+				}},
+				// Direct VPC egress: private ranges (the databases) through the
+				// standby's subnet, Google's APIs and the probes directly.
+				VpcAccess: &cloudrunv2.JobTemplateTemplateVpcAccessArgs{
+					Egress: pulumi.String("PRIVATE_RANGES_ONLY"),
+					NetworkInterfaces: cloudrunv2.JobTemplateTemplateVpcAccessNetworkInterfaceArray{
+						&cloudrunv2.JobTemplateTemplateVpcAccessNetworkInterfaceArgs{Network: args.Network, Subnetwork: args.Subnet},
+					},
+				},
+			},
+		},
+	}, child, pulumi.DependsOn(grants))
+	if err != nil {
+		return nil, err
+	}
+
+	// Cloud Scheduler starts an execution every minute (the Cloud Run
+	// Admin API's jobs.run), as an account that may only run this job.
+	starter, err := serviceaccount.NewAccount(ctx, name+"-start", &serviceaccount.AccountArgs{
+		AccountId: pulumi.String(resourceName(name+"-start", 30)), DisplayName: pulumi.String("mobile-backend failover job starter"),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	// roles/run.invoker "can invoke Cloud Run services and execute Cloud
+	// Run jobs" (Cloud Run IAM roles), here on the one job.
+	invoker, err := cloudrunv2.NewJobIamMember(ctx, name+"-start-runs-job", &cloudrunv2.JobIamMemberArgs{
+		Project: pulumi.String(args.Project), Location: job.Location, Name: job.Name,
+		Role: pulumi.String("roles/run.invoker"), Member: pulumi.Sprintf("serviceAccount:%s", starter.Email),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := cloudscheduler.NewJob(ctx, name, &cloudscheduler.JobArgs{
+		Name:        pulumi.String(resourceName(name, 500)),
+		Region:      pulumi.String(args.StandbyRegion),
+		Description: pulumi.String("Run the failover job every minute"),
+		Schedule:    pulumi.String("* * * * *"),
+		TimeZone:    pulumi.String("Etc/UTC"),
+		// jobs.run answers as soon as the execution is accepted.
+		AttemptDeadline: pulumi.String("30s"),
+		RetryConfig:     &cloudscheduler.JobRetryConfigArgs{RetryCount: pulumi.Int(0)},
+		HttpTarget: &cloudscheduler.JobHttpTargetArgs{
+			HttpMethod: pulumi.String("POST"),
+			Uri:        pulumi.Sprintf("https://run.googleapis.com/v2/projects/%s/locations/%s/jobs/%s:run", args.Project, job.Location, job.Name),
+			OauthToken: &cloudscheduler.JobHttpTargetOauthTokenArgs{ServiceAccountEmail: starter.Email, Scope: pulumi.String("https://www.googleapis.com/auth/cloud-platform")},
+		},
+	}, child, pulumi.DependsOn([]pulumi.Resource{invoker})); err != nil {
+		return nil, err
+	}
+
+	// What the job says reaches people: its alerts and its notifications
+	// before and after a failover (JSON lines on its console, which Cloud
+	// Logging keeps as jsonPayload; a log-match condition needs a
+	// notification rate limit).
+	if _, err := monitoring.NewAlertPolicy(ctx, name+"-said", &monitoring.AlertPolicyArgs{
+		DisplayName: pulumi.String(name + ": the failover job speaks"),
+		Combiner:    pulumi.String("OR"),
+		Conditions: monitoring.AlertPolicyConditionArray{&monitoring.AlertPolicyConditionArgs{
+			DisplayName: pulumi.String("the failover job alerted or announced a failover"),
+			ConditionMatchedLog: &monitoring.AlertPolicyConditionConditionMatchedLogArgs{
+				Filter: pulumi.Sprintf(`resource.type="cloud_run_job" AND resource.labels.job_name="%s" AND jsonPayload.event=("alert" OR "notify")`, job.Name),
+			},
 		}},
-		Transport:      &eventarc.TriggerTransportArgs{Pubsub: &eventarc.TriggerTransportPubsubArgs{Topic: topic.ID()}},
-		Destination:    &eventarc.TriggerDestinationArgs{Workflow: wf.ID()},
-		ServiceAccount: trigger.Email,
+		AlertStrategy: &monitoring.AlertPolicyAlertStrategyArgs{
+			NotificationRateLimit: &monitoring.AlertPolicyAlertStrategyNotificationRateLimitArgs{Period: pulumi.String("300s")},
+			AutoClose:             pulumi.String("1800s"),
+		},
+		NotificationChannels: args.Notify,
+		Documentation: &monitoring.AlertPolicyDocumentationArgs{MimeType: pulumi.String("text/markdown"),
+			Content: pulumi.String("The failover job in " + args.StandbyRegion + " raised an alert or announced a failover; its log entry says what it saw. After a failover: " + args.NextStep)},
 	}, child); err != nil {
 		return nil, err
 	}
-	f.WorkflowID = wf.ID().ToStringOutput()
-	f.TopicID = topic.ID().ToStringOutput()
-	return f, ctx.RegisterResourceOutputs(f, pulumi.Map{"workflowId": f.WorkflowID, "topicId": f.TopicID})
+	f.JobName = job.Name
+	return f, ctx.RegisterResourceOutputs(f, pulumi.Map{"jobName": f.JobName})
 }
 
-// UptimeHistorySeconds is how far back the workflow looks for a passed
-// check of the primary: six weeks, the retention of uptime check metrics
-// (Cloud Monitoring, "Data retention").
-const UptimeHistorySeconds = 6 * 7 * 24 * 3600
+// failoverPermissions are the job's rights on Compute Engine, Cloud SQL and
+// Cloud DNS: read and patch the URL map (and use the standby's backend
+// service in it), promote the replica (and read it and its operation), and
+// patch the writer's record (the APIs' permissions per method).
+func failoverPermissions(args FailoverArgs) []string {
+	var perms []string
+	if args.URLMapSelfLink != nil {
+		perms = append(perms, "compute.backendServices.use", "compute.globalOperations.get", "compute.urlMaps.get", "compute.urlMaps.update")
+	}
+	if args.Promote != nil {
+		perms = append(perms, PromotePermissions...)
+	}
+	return perms
+}
 
-// NeverHealthy is what the workflow returns when it does not switch because
-// the primary has never passed its uptime check.
-const NeverHealthy = "not switched: the primary has never passed its uptime check (first deployment?)"
-
-// PromotePermissions are the failover workflow's rights on Cloud SQL and
-// Cloud DNS: promote a replica (and read it while the connector waits for
-// the operation), and patch the writer's record (Cloud SQL Admin and Cloud
-// DNS API references: permissions per method).
+// PromotePermissions are the job's rights on Cloud SQL and Cloud DNS:
+// promote a replica (and read it while its operation runs), and patch the
+// writer's record (Cloud SQL Admin and Cloud DNS API references:
+// permissions per method).
 var PromotePermissions = []string{
 	"cloudsql.instances.get", "cloudsql.instances.promoteReplica",
 	"dns.changes.create", "dns.changes.get", "dns.managedZones.get", "dns.resourceRecordSets.get", "dns.resourceRecordSets.update",
-}
-
-// FailoverSteps are what a failover workflow does after its guard: switch
-// the URL map (URLMap and Standby, self links; empty for none) and promote a
-// replica (nil for none).
-type FailoverSteps struct {
-	CheckID         string // the primary's uptime check
-	URLMap, Standby string
-	Promote         *WorkflowPromotion
-}
-
-// WorkflowPromotion is a promotion with its values known.
-type WorkflowPromotion struct {
-	Instance, Address, Zone, Record string // Record ends with a dot
-}
-
-// FailoverWorkflow is the workflow's source (JSON, which Workflows accepts
-// like YAML): on an opened incident, if the primary's uptime check has passed
-// at least once in UptimeHistorySeconds (a primary that never served, its
-// managed certificate still provisioning, is not a failed one), switch the
-// URL map's default service to the standby's backend service (read for its
-// fingerprint, then patched) and promote the standby's replica, then move
-// the writer's record to it; both at once, in parallel branches.
-func FailoverWorkflow(project string, w FailoverSteps) (string, error) {
-	oauth := map[string]any{"type": "OAuth2"}
-	var traffic, database []map[string]any
-	if w.URLMap != "" {
-		traffic = []map[string]any{
-			{"read": map[string]any{"call": "http.get", "args": map[string]any{"url": w.URLMap, "auth": oauth}, "result": "current"}},
-			{"switchToStandby": map[string]any{"call": "http.patch", "args": map[string]any{
-				"url": w.URLMap, "auth": oauth,
-				"body": map[string]any{"defaultService": w.Standby, "fingerprint": "${current.body.fingerprint}"},
-			}}},
-		}
-	}
-	if p := w.Promote; p != nil {
-		database = []map[string]any{
-			// The connector waits for the long-running operation.
-			{"promote": map[string]any{"call": "googleapis.sqladmin.v1.instances.promoteReplica", "args": map[string]any{
-				"project": project, "instance": p.Instance,
-			}}},
-			// Cloud DNS rrsets.patch: the writer's name, now the promoted replica.
-			{"pointWriter": map[string]any{"call": "http.patch", "args": map[string]any{
-				"url":  fmt.Sprintf("https://dns.googleapis.com/dns/v1/projects/%s/managedZones/%s/rrsets/%s/A", project, p.Zone, p.Record),
-				"auth": oauth,
-				"body": map[string]any{"name": p.Record, "type": "A", "ttl": WriterTTL, "rrdatas": []string{p.Address}},
-			}}},
-		}
-	}
-	// Both: at once, in parallel branches; one: its steps.
-	act := append(traffic, database...)
-	if traffic != nil && database != nil {
-		act = []map[string]any{{"failover": map[string]any{"parallel": map[string]any{"branches": []map[string]any{
-			{"traffic": map[string]any{"steps": traffic}}, {"database": map[string]any{"steps": database}},
-		}}}}}
-	}
-	steps := []map[string]any{
-		{"decode": map[string]any{"assign": []map[string]any{
-			{"alert": "${json.decode(base64.decode(event.data.message.data))}"},
-		}}},
-		{"onlyWhenOpened": map[string]any{"switch": []map[string]any{
-			{"condition": `${alert.incident.state != "open"}`, "next": "end"},
-		}}},
-		{"window": map[string]any{"assign": []map[string]any{
-			{"now": "${sys.now()}"},
-			{"since": fmt.Sprintf("${time.format(now - %d)}", UptimeHistorySeconds)},
-			{"until": "${time.format(now)}"},
-		}}},
-		// projects.timeSeries.list: the passed checks over the window, summed.
-		{"history": map[string]any{"call": "http.get", "args": map[string]any{
-			"url": fmt.Sprintf("https://monitoring.googleapis.com/v3/projects/%s/timeSeries", project), "auth": oauth,
-			"query": map[string]any{
-				"filter":                         fmt.Sprintf(`metric.type="monitoring.googleapis.com/uptime_check/check_passed" AND metric.label.check_id="%s"`, w.CheckID),
-				"interval.startTime":             "${since}",
-				"interval.endTime":               "${until}",
-				"aggregation.alignmentPeriod":    fmt.Sprintf("%ds", UptimeHistorySeconds),
-				"aggregation.perSeriesAligner":   "ALIGN_COUNT_TRUE",
-				"aggregation.crossSeriesReducer": "REDUCE_SUM",
-			},
-		}, "result": "history"}},
-		{"noHistory": map[string]any{"switch": []map[string]any{
-			{"condition": `${not("timeSeries" in history.body)}`, "next": "neverHealthy"},
-		}}},
-		{"neverPassed": map[string]any{"switch": []map[string]any{
-			{"condition": `${int(history.body.timeSeries[0].points[0].value.int64Value) == 0}`, "next": "neverHealthy"},
-		}}},
-	}
-	steps = append(steps, act...)
-	steps = append(steps,
-		map[string]any{"done": map[string]any{"return": Switched}},
-		map[string]any{"neverHealthy": map[string]any{"return": NeverHealthy}},
-	)
-	b, err := json.Marshal(map[string]any{"main": map[string]any{"params": []string{"event"}, "steps": steps}})
-	return string(b), err
-}
-
-// Switched is what the workflow returns when it acted.
-const Switched = "failed over to the standby region"
-
-// notify is the trigger's channel followed by the operators' channels.
-func notify(trigger pulumi.StringInput, others pulumi.StringArrayInput) pulumi.StringArrayOutput {
-	if others == nil {
-		return pulumi.StringArray{trigger}.ToStringArrayOutput()
-	}
-	return pulumi.All(trigger, others).ApplyT(func(v []any) []string {
-		return append([]string{v[0].(string)}, v[1].([]string)...)
-	}).(pulumi.StringArrayOutput)
 }

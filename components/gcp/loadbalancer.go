@@ -165,15 +165,24 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 	if err != nil {
 		return nil, err
 	}
-	cert, err := compute.NewManagedSslCertificate(ctx, name+"-cert", &compute.ManagedSslCertificateArgs{
-		// Named after its domains: a change of domains (a new region, another
-		// static host name) is a new certificate, created and attached before
-		// the old one is deleted; Google refuses to delete one a proxy uses.
-		Name:    pulumi.String(names.ForSet(name+"-cert", hosts, 63)),
-		Managed: &compute.ManagedSslCertificateManagedArgs{Domains: pulumi.ToStringArray(hosts)},
-	}, child)
-	if err != nil {
-		return nil, err
+	// A certificate per hostname: a new hostname (a region added) gets a
+	// certificate of its own, attached beside the others, which keep
+	// serving while it provisions; a Google-managed certificate is not
+	// served until ACTIVE (up to about an hour), so one certificate for
+	// every hostname, reissued for a new set, would take all of them down
+	// meanwhile. Each is named after its domain; the proxy takes 15 at most
+	// (spec.GCPMaxRegions). The API's comes first: the proxy's default for
+	// clients that send no SNI (Compute Engine, "SSL certificates").
+	var certs pulumi.StringArray
+	for _, host := range hosts {
+		cert, err := compute.NewManagedSslCertificate(ctx, name+"-cert-"+host, &compute.ManagedSslCertificateArgs{
+			Name:    pulumi.String(names.ForSet(name+"-cert", []string{host}, 63)),
+			Managed: &compute.ManagedSslCertificateManagedArgs{Domains: pulumi.StringArray{pulumi.String(host)}},
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		certs = append(certs, cert.ID())
 	}
 	tls, err := compute.NewSSLPolicy(ctx, name+"-tls", &compute.SSLPolicyArgs{
 		Name:          pulumi.String(resourceName(name+"-tls", 63)),
@@ -186,7 +195,7 @@ func NewLoadBalancer(ctx *pulumi.Context, name string, args LoadBalancerArgs, op
 	https, err := compute.NewTargetHttpsProxy(ctx, name+"-https", &compute.TargetHttpsProxyArgs{
 		Name:            pulumi.String(resourceName(name+"-https", 63)),
 		UrlMap:          urlMap.ID(),
-		SslCertificates: pulumi.StringArray{cert.ID()},
+		SslCertificates: certs,
 		SslPolicy:       tls.ID(),
 	}, child)
 	if err != nil {

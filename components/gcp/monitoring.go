@@ -24,17 +24,6 @@ func (m *Monitoring) Channels() pulumi.StringArray {
 // needs at least three).
 var UptimeCheckerRegions = []string{"USA", "EUROPE", "ASIA_PACIFIC"}
 
-// UptimeCheckerLocations is how many checker locations each checker region
-// has: USA probes from Iowa, Oregon and Virginia, the others from one place
-// each (Cloud Monitoring, "List uptime-check server IP addresses"). A
-// condition that counts failing checks counts locations, not regions.
-var UptimeCheckerLocations = map[string]int{"USA": 3, "EUROPE": 1, "ASIA_PACIFIC": 1, "SOUTH_AMERICA": 1}
-
-// FailoverDuration is how long the primary must fail, seen from at least two
-// checker regions, before the failover switches: two checks in a row, so a
-// one-minute blip does not move the traffic.
-const FailoverDuration = 120
-
 // UptimePeriod is how often each uptime check runs (the shortest period
 // Cloud Monitoring offers).
 const UptimePeriod = "60s"
@@ -251,20 +240,6 @@ func UptimeFailureCondition(checkID pulumi.StringInput) *monitoring.AlertPolicyC
 		}},
 		Comparison: pulumi.String("COMPARISON_GT"), ThresholdValue: pulumi.Float64(1), Duration: pulumi.String("60s"),
 	}
-}
-
-// FailoverCondition fires when the primary's uptime check fails from more
-// locations than any one checker region has (so from at least two checker
-// regions) for FailoverDuration.
-func FailoverCondition(checkID pulumi.StringInput) *monitoring.AlertPolicyConditionConditionThresholdArgs {
-	most := 0
-	for _, r := range UptimeCheckerRegions {
-		most = max(most, UptimeCheckerLocations[r])
-	}
-	c := UptimeFailureCondition(checkID)
-	c.ThresholdValue = pulumi.Float64(float64(most))
-	c.Duration = pulumi.String(fmt.Sprintf("%ds", FailoverDuration))
-	return c
 }
 
 func (m *Monitoring) alert(ctx *pulumi.Context, name, title string, cond *monitoring.AlertPolicyConditionConditionThresholdArgs) (*monitoring.AlertPolicy, error) {

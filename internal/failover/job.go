@@ -18,7 +18,7 @@ var Job string
 // WINDOW, which a test holds equal).
 const (
 	JobIntervalSeconds      = 60
-	JobWindowMinutes        = 3
+	JobWindowMinutes        = 2
 	JobProbes               = 3
 	JobProbeIntervalSeconds = 5
 	JobProbeTimeoutSeconds  = 5

@@ -56,7 +56,7 @@ REFUSED_STATUSES = {301, 302, 303, 307, 308, 400, 401, 403, 404, 405, 407, 426, 
 # The edge's verdict over the window: down when every one of the last
 # WINDOW minutes had at most this share of healthy probes; up when the
 # latest had more than UP_SHARE.
-WINDOW = 3
+WINDOW = 2
 DB_PROBES = 3
 DOWN_SHARE = 1.0 / 6
 UP_SHARE = 1.0 / 5

@@ -11,6 +11,7 @@ import "strings"
 // google/transport/config.go).
 var Services = map[string]string{
 	"billing":           "billingbudgets.googleapis.com",
+	"cloudscheduler":    "cloudscheduler.googleapis.com",
 	"cloudrunv2":        "run.googleapis.com",
 	"compute":           "compute.googleapis.com",
 	"dns":               "dns.googleapis.com",
@@ -34,6 +35,9 @@ var Services = map[string]string{
 
 // Types are the types whose API is not their module's.
 var Types = map[string]string{
+	// projects.IAMCustomRole calls iam.googleapis.com (terraform-provider-google
+	// resource_google_project_iam_custom_role.go: the IAM API's roles).
+	"gcp:projects/iAMCustomRole:IAMCustomRole": "iam.googleapis.com",
 	// storage.TransferJob calls storagetransfer.googleapis.com
 	// (terraform-provider-google resource_storage_transfer_job.go).
 	"gcp:storage/transferJob:TransferJob": "storagetransfer.googleapis.com",

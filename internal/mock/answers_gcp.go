@@ -81,8 +81,10 @@ func gcpAnswer(typ, physical, region, h string, p props) (string, resource.Prope
 		out["name"] = resource.NewProperty(id)
 	case "gcp:pubsub/topic:Topic":
 		id = fmt.Sprintf("projects/%s/topics/%s", GCPProject, physical)
-	case "gcp:workflows/workflow:Workflow":
-		id = fmt.Sprintf("projects/%s/locations/%s/workflows/%s", GCPProject, region, physical)
+	case "gcp:cloudrunv2/job:Job":
+		id = fmt.Sprintf("projects/%s/locations/%s/jobs/%s", GCPProject, str("location"), physical)
+	case "gcp:cloudscheduler/job:Job":
+		id = fmt.Sprintf("projects/%s/locations/%s/jobs/%s", GCPProject, str("region"), physical)
 	case "gcp:monitoring/dashboard:Dashboard":
 		id = fmt.Sprintf("projects/%s/dashboards/%s", GCPProjectNumber, h[:12])
 	case "gcp:storage/bucket:Bucket":

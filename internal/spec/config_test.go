@@ -97,6 +97,8 @@ func TestBadConfigsAreRefusedWithTheKeyNamed(t *testing.T) {
 		{"store URL", aws.with("minAppVersions", map[string]string{"ios": "2.3"}, "appStoreUrls", map[string]string{"ios": "http://apps.apple.com/x"}), `mobile-backend:appStoreUrls.ios: "http://apps.apple.com/x" is not an https URL`},
 		{"store without gate", aws.with("appStoreUrls", map[string]string{"android": "https://play.google.com/store/apps/details?id=x"}), `mobile-backend:appStoreUrls.android: has no minAppVersions.android`},
 		{"too many Azure SQL geo-secondaries", azure.with("regions", []string{"eastus2", "westeurope", "southeastasia", "westus", "centralindia", "japaneast"}), "mobile-backend:regions: 5 secondary regions: an Azure SQL database has at most 4 geo-secondaries, one per region but the writer's"},
+		{"too many Google Cloud hostnames", gcp.with("regions", []string{"us-central1", "us-east1", "us-east4", "us-west1", "us-west2", "us-west3", "us-west4", "us-south1", "northamerica-northeast1", "northamerica-northeast2", "europe-west1", "europe-west2", "europe-west3", "europe-west4"}),
+			"mobile-backend:regions: 14 regions: on Google Cloud at most 13 (the load balancer takes 15 certificates, one per hostname: the API's, the static one and each region's)"},
 		{"Azure geo-block", azure.with("geoBlock", manyCountries(101)), "mobile-backend:geoBlock: 101 countries: on Azure at most 100"},
 		{"attestation mode", aws.with("appAttestation", "strict"), `mobile-backend:appAttestation: "strict" is not an attestation mode; one of off, monitor, enforce`},
 		{"attestation without app ids", gcp.with("appAttestation", "monitor"), "mobile-backend:appIds: required with appAttestation monitor"},

@@ -94,7 +94,7 @@ var Fields = []Field{
 		func(s *Spec) *Cloud { return &s.Cloud })),
 	required(str("topology", Topology(""), "active-active (every region serves) or active-passive (the writer region serves, the others are warm standbys).",
 		func(s *Spec) *Topology { return &s.Topology })),
-	required(list("regions", []string{}, "Region names of the cloud, at least two; at most eleven on AWS (an Aurora global database has ten secondaries) and five on Azure (an Azure SQL database has four geo-secondaries). The first is the home region of the once-per-stack resources: never reorder after the first deploy (after a failover, set writerRegion instead).",
+	required(list("regions", []string{}, "Region names of the cloud, at least two; at most eleven on AWS (an Aurora global database has ten secondaries), thirteen on Google Cloud (its load balancer takes fifteen certificates, one per hostname) and five on Azure (an Azure SQL database has four geo-secondaries). The first is the home region of the once-per-stack resources: never reorder after the first deploy (after a failover, set writerRegion instead).",
 		func(s *Spec) *[]string { return &s.RegionNames })),
 	str("writerRegion", "", "Region of the database writer, one of regions: the serving region in active-passive. Default: the first region. After a failover, set it to the region that took over; pulumi up then moves routing and the apps' writer settings and replaces nothing stateful.",
 		func(s *Spec) *string { return &s.WriterRegion }),

@@ -191,6 +191,12 @@ var AuroraGlobalRegions = map[string]bool{
 // aurora-global-database.configuration.requirements.html).
 const AuroraGlobalMaxSecondaries = 10
 
+// GCPMaxRegions is how many regions a Google Cloud stack may have: its
+// load balancer's proxy takes at most 15 SSL certificates ("you may specify
+// up to 15", Compute Engine API, targetHttpsProxies) and every hostname has
+// its own: the API's, the static one and each region's.
+const GCPMaxRegions = 13
+
 // AzureSQLMaxGeoSecondaries is how many geo-secondaries an Azure SQL
 // database may have ("up to four geo-secondaries", Azure SQL documentation,
 // active-geo-replication-overview); the Azure stack puts one in every region

@@ -507,6 +507,9 @@ func (s *Spec) validateGCP(p *problems) {
 	case s.MonthlyBudget > 0 && s.GCP.BillingAccount == "":
 		p.add("gcpBillingAccount", "a monthlyBudget on Google Cloud is set on the billing account: name it")
 	}
+	if n := len(s.RegionNames); n > GCPMaxRegions {
+		p.add("regions", "%d regions: on Google Cloud at most %d (the load balancer takes 15 certificates, one per hostname: the API's, the static one and each region's)", n, GCPMaxRegions)
+	}
 	switch s.GCP.Database {
 	case EngineAuto, EngineSpanner, EngineCloudSQL:
 	default:

@@ -78,10 +78,17 @@ func failover(ctx *pulumi.Context, s spec.Spec, g *global, lb *gcpc.LoadBalancer
 		return nil
 	}
 	writer, standby := failoverPair(g.regions)
+	healthURL := func(region string) string {
+		return "https://" + gcpc.RegionalHostname(region, s.Domain) + s.HealthCheck.Path
+	}
 	args := gcpc.FailoverArgs{
-		Project: g.project, ProjectNumber: g.projectNumber, StandbyRegion: standby.Name,
-		PrimaryCheckID: mon.UptimeCheck(writer.Name),
-		Notify:         mon.Channels(),
+		Project: g.project, StandbyRegion: standby.Name,
+		Network: g.network.NetworkID, Subnet: g.network.Subnet(standby.Name),
+		WriterProbeURL: healthURL(writer.Name), ProbeURL: healthURL(standby.Name),
+		PrimaryCheckID: mon.UptimeCheck(writer.Name), StandbyCheckID: mon.UptimeCheck(standby.Name),
+		ReleaseBucket: g.storage.BucketName,
+		Notify:        mon.Channels(),
+		NextStep:      "Set " + spec.Namespace + ":writerRegion to " + standby.Name + " and run pulumi up (README: failover on Google Cloud).",
 	}
 	if s.Topology == spec.ActivePassive {
 		args.URLMapSelfLink, args.StandbyBackendSelfLink = lb.URLMapSelfLink, lb.BackendSelfLinks.MapIndex(pulumi.String(standby.Name))
@@ -92,7 +99,8 @@ func failover(ctx *pulumi.Context, s spec.Spec, g *global, lb *gcpc.LoadBalancer
 	// (README: failback on Google Cloud).
 	if g.engine == spec.EngineCloudSQL && writer.Name == g.home().Name {
 		instance, address := g.db.Replica(standby.Name)
-		args.Promote = &gcpc.Promotion{Instance: instance, Address: address, Zone: g.db.WriterZone, Record: g.db.WriterRecord}
+		_, writerAddress := g.db.Replica(writer.Name)
+		args.Promote = &gcpc.Promotion{Instance: instance, Address: address, WriterAddress: writerAddress, Zone: g.db.WriterZone, Record: g.db.WriterRecord}
 	}
 	_, err := gcpc.NewFailover(ctx, s.Stack+"-failover", args, standby.In())
 	return err

@@ -137,7 +137,7 @@ func googleAPIs(s spec.Spec, copies bool) []string {
 		apis = append(apis, "secretmanager.googleapis.com", "servicenetworking.googleapis.com", "sqladmin.googleapis.com")
 	}
 	if needsFailover(s) {
-		apis = append(apis, "eventarc.googleapis.com", "pubsub.googleapis.com", "workflows.googleapis.com")
+		apis = append(apis, "cloudscheduler.googleapis.com")
 	}
 	if s.MonthlyBudget > 0 {
 		apis = append(apis, "billingbudgets.googleapis.com")

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	gcpc "github.com/mobile-backend/mobile-backend/components/gcp"
+	"github.com/mobile-backend/mobile-backend/internal/failover"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/plan"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
@@ -74,12 +75,27 @@ func TestGCPActiveActiveSendsEachClientToTheNearestHealthyRegion(t *testing.T) {
 	}
 	assert.Equal(t, One(t, res.Recorder.OfType(TypeBackendBkt), "backend bucket").ID, matchers[hosts["static.api.example.com"]])
 
-	cert := One(t, res.Recorder.OfType(TypeGCPCert), "certificate")
-	assert.Equal(t, []any{"api.example.com", "us-central1.api.example.com", "us-east1.api.example.com", "us-west1.api.example.com", "static.api.example.com"}, cert.Get("managed.domains"))
+	// A certificate per hostname, the API's first (the default without SNI).
+	certs := map[string]string{}
+	for _, c := range res.Recorder.OfType(TypeGCPCert) {
+		require.Equal(t, 1, c.Len("managed.domains"), c.Name)
+		certs[c.ID] = c.Str("managed.domains.0")
+	}
+	var served []string
+	proxy := One(t, res.Recorder.OfType(TypeHTTPSProxy), "https proxy")
+	for _, id := range proxy.Strs("sslCertificates", "") {
+		served = append(served, certs[id])
+	}
+	assert.Equal(t, []string{"api.example.com", "us-central1.api.example.com", "us-east1.api.example.com", "us-west1.api.example.com", "static.api.example.com"}, served)
+	more := MustPlan(t, "g", Contract("gcp", "active-active", append(regions, "europe-west1")...))
+	for _, c := range res.Recorder.OfType(TypeGCPCert) {
+		after := more.Recorder.Named(TypeGCPCert, c.Name)
+		require.NotNil(t, after, "a new region leaves %s in place", c.Name)
+		assert.Equal(t, c.Inputs, after.Inputs, "a new region changes no other hostname's certificate")
+	}
 	ssl := One(t, res.Recorder.OfType(TypeSSLPolicy), "SSL policy")
 	assert.Equal(t, "TLS_1_2", ssl.Str("minTlsVersion"))
 	assert.Equal(t, "MODERN", ssl.Str("profile"))
-	proxy := One(t, res.Recorder.OfType(TypeHTTPSProxy), "https proxy")
 	assert.Equal(t, ssl.ID, proxy.Str("sslPolicy"))
 	ports := map[string]string{}
 	for _, f := range res.Recorder.OfType(TypeFwdRule) {
@@ -102,7 +118,7 @@ func TestGCPActiveActiveSendsEachClientToTheNearestHealthyRegion(t *testing.T) {
 	assert.Len(t, names, 5, "api, three regional hostnames, static")
 }
 
-func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverWorkflowSwitches(t *testing.T) {
+func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverJobSwitches(t *testing.T) {
 	t.Parallel()
 	res := MustPlan(t, "p", Contract("gcp", "active-passive", "europe-west1", "europe-west4", "us-east1"))
 	urlMap := res.Recorder.Named(TypeURLMap, "p-lb")
@@ -120,97 +136,66 @@ func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverWorkflowSwitches(
 	assert.Equal(t, "p-lb", urlMap.Str("name"))
 	assert.Equal(t, "p-lb-europe-west1", primaryBackend.Str("name"), "failback: --default-service <stack>-lb-<primary>")
 
-	var primaryCheck *mock.Resource
+	checks := map[string]any{}
 	for _, u := range res.Recorder.OfType(TypeUptime) {
-		if u.Str("monitoredResource.labels.host") == "europe-west1.api.example.com" {
-			primaryCheck = u
-		}
+		checks[u.Str("monitoredResource.labels.host")] = u.Outputs["uptimeCheckId"]
 	}
-	require.NotNil(t, primaryCheck)
-	down := res.Recorder.Named(TypeAlertPolicy, "p-failover-primary-down")
-	require.NotNil(t, down)
-	assert.Contains(t, down.Str("conditions.0.conditionThreshold.filter"), fmt.Sprintf(`metric.label.check_id="%s"`, primaryCheck.Outputs["uptimeCheckId"]))
-	channel := res.Recorder.Named(TypeChannel, "p-failover")
-	require.NotNil(t, channel)
-	assert.Equal(t, "pubsub", channel.Str("type"))
-	assert.Equal(t, []any{channel.Outputs["name"]}, down.Get("notificationChannels"), "no e-mail configured: the trigger only")
-	// USA alone has three checker locations: more than three failing means
-	// at least two checker regions see the primary down, for two checks.
-	assert.Equal(t, "REDUCE_COUNT_FALSE", down.Str("conditions.0.conditionThreshold.aggregations.0.crossSeriesReducer"))
-	assert.Equal(t, 3.0, down.Get("conditions.0.conditionThreshold.thresholdValue"))
-	assert.Equal(t, "COMPARISON_GT", down.Str("conditions.0.conditionThreshold.comparison"))
-	assert.Equal(t, "120s", down.Str("conditions.0.conditionThreshold.duration"))
-
-	wf := One(t, res.Recorder.OfType(TypeWorkflow), "workflow")
-	assert.Equal(t, "europe-west4", wf.Region, "the automation runs in the standby region")
-	src := wf.Str("sourceContents")
-	assert.Contains(t, src, urlMap.Outputs["selfLink"].(string))
-	assert.Contains(t, src, `"defaultService":"`+standbyBackend.Outputs["selfLink"].(string)+`"`)
-	assert.Contains(t, src, `${alert.incident.state != \"open\"}`, "a closed incident does not switch")
-	var parsed struct {
-		Main struct {
-			Steps []map[string]json.RawMessage
-		}
-	}
-	require.NoError(t, json.Unmarshal([]byte(src), &parsed), "the workflow source is valid JSON")
-	var order []string
-	for _, st := range parsed.Main.Steps {
-		for k := range st {
-			order = append(order, k)
-		}
-	}
-	assert.Equal(t, []string{"decode", "onlyWhenOpened", "window", "history", "noHistory", "neverPassed", "failover", "done", "neverHealthy"}, order,
-		"the primary's uptime history is read before the switch, and a never-healthy primary is not switched away from")
-	// Traffic and the database move at once, in parallel branches.
-	var failover struct {
-		Parallel struct {
-			Branches []map[string]struct {
-				Steps []map[string]struct {
-					Call string
-					Args map[string]any
-				}
-			}
-		}
-	}
-	require.NoError(t, json.Unmarshal(parsed.Main.Steps[6]["failover"], &failover))
-	branch := map[string][]string{}
-	for _, b := range failover.Parallel.Branches {
-		for name, body := range b {
-			for _, st := range body.Steps {
-				for step, call := range st {
-					branch[name] = append(branch[name], step+" "+call.Call)
-				}
-			}
-		}
-	}
-	assert.Equal(t, map[string][]string{
-		"traffic":  {"read http.get", "switchToStandby http.patch"},
-		"database": {"promote googleapis.sqladmin.v1.instances.promoteReplica", "pointWriter http.patch"},
-	}, branch)
+	job := One(t, res.Recorder.OfType(TypeRunJob), "failover job")
+	assert.Equal(t, "europe-west4", job.Region, "the automation runs in the standby region")
+	assert.Equal(t, "europe-west4", job.Str("location"))
+	assert.Equal(t, gcpc.FailoverImage, job.Str("template.template.containers.0.image"))
+	assert.Equal(t, []any{"python3"}, job.Get("template.template.containers.0.commands"))
+	assert.Equal(t, "-c", job.Str("template.template.containers.0.args.0"))
+	assert.True(t, failover.IsTestedJob(job.Str("template.template.containers.0.args.1")), "the job the scenario table ran")
+	assert.Equal(t, fmt.Sprintf("%ds", failover.JobRunTimeoutSeconds), job.Str("template.template.timeout"), "a run ends before the next starts")
+	assert.Equal(t, 0, job.Int("template.template.maxRetries"))
 	replica := res.Recorder.Named(TypeSQL, "p-db-europe-west4")
+	primary := res.Recorder.Named(TypeSQL, "p-db-europe-west1")
 	require.NotNil(t, replica)
-	assert.Contains(t, src, `"instance":"`+replica.Outputs["name"].(string)+`"`, "the standby's replica is promoted")
-	assert.Contains(t, src, `"rrdatas":["`+replica.Outputs["privateIpAddress"].(string)+`"]`, "and the writer's name moves to it")
-	assert.Contains(t, src, "https://monitoring.googleapis.com/v3/projects/"+mock.GCPProject+"/timeSeries")
-	assert.Contains(t, src, fmt.Sprintf(`metric.label.check_id=\"%s\"`, primaryCheck.Outputs["uptimeCheckId"]), "the primary's own check")
-	assert.Contains(t, src, `"aggregation.perSeriesAligner":"ALIGN_COUNT_TRUE"`)
-	assert.Contains(t, src, `"next":"neverHealthy"`)
+	require.NotNil(t, primary)
+	bucket := One(t, Filter(res.Recorder.OfType("gcp:storage/bucket:Bucket"), func(r *mock.Resource) bool { return r.Name == "p-uploads" }), "uploads bucket")
+	env := ContainerEnv(job, "template.template.containers.0.envs")
+	assert.Equal(t, map[string]any{
+		"CLOUD": "gcp", "PROJECT": mock.GCPProject,
+		"WRITER_PROBE_URL": "https://europe-west1.api.example.com/", "SUCCESSOR_PROBE_URL": "https://europe-west4.api.example.com/",
+		"WRITER_CHECK_ID": checks["europe-west1.api.example.com"], "SUCCESSOR_CHECK_ID": checks["europe-west4.api.example.com"],
+		"RELEASE_BUCKET": bucket.Outputs["name"], "RELEASE_OBJECT": gcpc.ReleaseWindowObject,
+		"URL_MAP": urlMap.Outputs["selfLink"], "STANDBY_BACKEND": standbyBackend.Outputs["selfLink"],
+		"REPLICA": replica.Outputs["name"], "REPLICA_ADDRESS": replica.Outputs["privateIpAddress"],
+		"WRITER_DB_ADDRESS": primary.Outputs["privateIpAddress"].(string) + ":5432", "LOCAL_DB_ADDRESS": replica.Outputs["privateIpAddress"].(string) + ":5432",
+		"WRITER_ZONE": env["WRITER_ZONE"], "WRITER_RECORD": env["WRITER_RECORD"], "WRITER_TTL": fmt.Sprint(gcpc.WriterTTL),
+		"NEXT_STEP": "Set mobile-backend:writerRegion to europe-west4 and run pulumi up (README: failover on Google Cloud).",
+	}, env)
+	subnets := ByRegion(res, "gcp:compute/subnetwork:Subnetwork", "id")
+	assert.Equal(t, subnets["europe-west4"], job.Str("template.template.vpcAccess.networkInterfaces.0.subnetwork"), "the databases' private addresses, through the standby's subnet")
+	assert.Equal(t, "PRIVATE_RANGES_ONLY", job.Str("template.template.vpcAccess.egress"))
+
 	runnerRoles := map[string]bool{}
 	for _, m := range res.Recorder.OfType("gcp:projects/iAMMember:IAMMember") {
-		if strings.Contains(m.Str("member"), "p-failover-workflow") {
+		if strings.Contains(m.Str("member"), "p-failover-job") {
 			runnerRoles[m.Str("role")] = true
 		}
 	}
-	promote := One(t, res.Recorder.OfType("gcp:projects/iAMCustomRole:IAMCustomRole"), "custom role")
-	assert.Regexp(t, `^[a-zA-Z0-9_.]{3,64}$`, promote.Str("roleId"))
-	assert.ElementsMatch(t, gcpc.PromotePermissions, promote.Get("permissions"))
-	assert.Equal(t, map[string]bool{"roles/compute.loadBalancerAdmin": true, "roles/monitoring.viewer": true, promote.Outputs["name"].(string): true}, runnerRoles,
-		"patch the URL map, read the uptime history, promote the replica and move its record: nothing else")
+	act := One(t, res.Recorder.OfType("gcp:projects/iAMCustomRole:IAMCustomRole"), "custom role")
+	assert.Regexp(t, `^[a-zA-Z0-9_.]{3,64}$`, act.Str("roleId"))
+	assert.Contains(t, act.Str("roleId"), "europe_west4", "a moved writer gets a role of its own")
+	assert.ElementsMatch(t, append([]string{"compute.backendServices.use", "compute.globalOperations.get", "compute.urlMaps.get", "compute.urlMaps.update"}, gcpc.PromotePermissions...), act.Get("permissions"))
+	assert.Equal(t, map[string]bool{"roles/monitoring.viewer": true, act.Outputs["name"].(string): true}, runnerRoles,
+		"read the uptime checks, patch the URL map, promote the replica and move its record: nothing else")
+	reads := res.Recorder.Named("gcp:storage/bucketIAMMember:BucketIAMMember", "p-failover-job-reads-release-window")
+	require.NotNil(t, reads)
+	assert.Equal(t, "roles/storage.objectViewer", reads.Str("role"))
+	assert.Equal(t, fmt.Sprintf(`resource.name == "projects/_/buckets/%s/objects/%s"`, bucket.Outputs["name"], gcpc.ReleaseWindowObject), reads.Str("condition.expression"), "the one object")
 
-	trigger := One(t, res.Recorder.OfType(TypeTrigger), "trigger")
-	assert.Equal(t, wf.ID, trigger.Str("destination.workflow"))
-	assert.Equal(t, "google.cloud.pubsub.topic.v1.messagePublished", trigger.Str("matchingCriterias.0.value"))
-	assert.Equal(t, channel.Str("labels.topic"), trigger.Str("transport.pubsub.topic"))
+	schedule := One(t, res.Recorder.OfType(TypeScheduler), "scheduler job")
+	assert.Equal(t, "europe-west4", schedule.Str("region"))
+	assert.Equal(t, "* * * * *", schedule.Str("schedule"))
+	assert.Equal(t, fmt.Sprintf("https://run.googleapis.com/v2/projects/%s/locations/europe-west4/jobs/%s:run", mock.GCPProject, job.Outputs["name"]), schedule.Str("httpTarget.uri"))
+	assert.Equal(t, "POST", schedule.Str("httpTarget.httpMethod"))
+	invoker := One(t, res.Recorder.OfType("gcp:cloudrunv2/jobIamMember:JobIamMember"), "invoker")
+	assert.Equal(t, "roles/run.invoker", invoker.Str("role"))
+	assert.Equal(t, "serviceAccount:"+schedule.Str("httpTarget.oauthToken.serviceAccountEmail"), invoker.Str("member"), "the scheduler's account may run this job only")
+	assert.Equal(t, job.Outputs["name"], invoker.Str("name"))
 
 	mins := map[string]int{}
 	for _, run := range res.Recorder.OfType(TypeRun) {
@@ -528,7 +513,6 @@ func TestGCPMonitoringChecksEveryHostnameAndAlerts(t *testing.T) {
 		"m-monitoring-us-east1-replica-lag": "cloudsql.googleapis.com/database/replication/replica_lag",
 		"m-monitoring-storage-replication":  "storage.googleapis.com/replication/turbo_max_delay",
 		"m-monitoring-us-central1-uptime":   "monitoring.googleapis.com/uptime_check/check_passed",
-		"m-failover-primary-down":           "monitoring.googleapis.com/uptime_check/check_passed",
 	} {
 		assert.Contains(t, metrics[name], `metric.type="`+metric+`"`, name)
 	}
@@ -539,10 +523,13 @@ func TestGCPMonitoringChecksEveryHostnameAndAlerts(t *testing.T) {
 			emailChannels = append(emailChannels, c.Outputs["name"])
 		}
 	}
-	down := res.Recorder.Named(TypeAlertPolicy, "m-failover-primary-down")
-	require.NotNil(t, down)
-	assert.Equal(t, append([]any{res.Recorder.Named(TypeChannel, "m-failover").Outputs["name"]}, emailChannels...), down.Get("notificationChannels"),
-		"a switch notifies the operators as well as the workflow")
+	said := res.Recorder.Named(TypeAlertPolicy, "m-failover-said")
+	require.NotNil(t, said)
+	job := One(t, res.Recorder.OfType(TypeRunJob), "failover job")
+	assert.Equal(t, fmt.Sprintf(`resource.type="cloud_run_job" AND resource.labels.job_name="%s" AND jsonPayload.event=("alert" OR "notify")`, job.Outputs["name"]),
+		said.Str("conditions.0.conditionMatchedLog.filter"), "what the failover job says reaches the operators")
+	assert.Equal(t, emailChannels, said.Get("notificationChannels"))
+	assert.Equal(t, "300s", said.Str("alertStrategy.notificationRateLimit.period"), "a log-match condition needs a rate limit")
 	// The load balancer's alerts watch every backend service behind the URL
 	// map, so they still see the traffic after a switch to the standby's.
 	urlMap := res.Recorder.Named(TypeURLMap, "m-lb")
@@ -615,7 +602,7 @@ func TestGCPContractKeysAlonePlan(t *testing.T) {
 			res := MustPlan(t, "ap", Contract("gcp", "active-passive", anyRegions[:n]...))
 			assert.Len(t, res.Recorder.OfType(TypeRun), n)
 			assert.Len(t, res.Recorder.OfType(TypeSQL), n)
-			assert.Len(t, res.Recorder.OfType(TypeWorkflow), 1)
+			assert.Len(t, res.Recorder.OfType(TypeRunJob), 1, "one failover job")
 		})
 	}
 	for _, regions := range [][]string{
@@ -797,7 +784,10 @@ func TestGCPDashboardAndLogSinkBelongToTheirStack(t *testing.T) {
 // pass every mandatory policy in both topologies.
 func TestGCPStacksOnThreeContinentsPassEveryMandatoryPolicy(t *testing.T) {
 	t.Parallel()
-	for topology, rto := range map[string]int{"active-passive": 570, "active-active": 450} {
+	// Active-passive: the job's 295 s, then the 300 s propagation (the
+	// replica promoted meanwhile); active-active: the job's 295 s and the
+	// 180 s promotion, serving meanwhile by outlier detection.
+	for topology, rto := range map[string]int{"active-passive": 595, "active-active": 475} {
 		t.Run(topology, func(t *testing.T) {
 			res := MustPlan(t, "c3", Contract("gcp", topology, "europe-west4", "us-central1", "asia-southeast1"))
 			for _, v := range res.Policies() {
@@ -811,10 +801,10 @@ func TestGCPStacksOnThreeContinentsPassEveryMandatoryPolicy(t *testing.T) {
 	}
 }
 
-// The Cloud SQL writer has a stable private name that the failover workflow
+// The Cloud SQL writer has a stable private name that the failover job
 // moves to the promoted replica; in active-active the workflow only promotes
 // (the load balancer already routes around a lost region).
-func TestCloudSQLWriterHasAStableNameTheWorkflowMoves(t *testing.T) {
+func TestCloudSQLWriterHasAStableNameTheJobMoves(t *testing.T) {
 	t.Parallel()
 	res := MustPlan(t, "w", Contract("gcp", "active-active", "europe-west4", "us-central1", "asia-southeast1"))
 	network := One(t, res.Recorder.OfType("gcp:compute/network:Network"), "network")
@@ -834,7 +824,7 @@ func TestCloudSQLWriterHasAStableNameTheWorkflowMoves(t *testing.T) {
 	require.NotNil(t, standby)
 	assert.Equal(t, []any{primary.Outputs["privateIpAddress"]}, record.Get("rrdatas"), "the writer to begin with")
 	assert.Equal(t, gcpc.WriterTTL, record.Int("ttl"))
-	assert.Equal(t, []string{"rrdatas"}, record.IgnoreChanges, "after a failover the workflow owns the address")
+	assert.Equal(t, []string{"rrdatas"}, record.IgnoreChanges, "after a failover the job owns the address")
 	assert.Equal(t, []string{"masterInstanceName", "replicaConfiguration"}, standby.IgnoreChanges, "a promoted replica is not made a replica again by pulumi up")
 	host := strings.TrimSuffix(record.Str("name"), ".")
 	for _, run := range res.Recorder.OfType(TypeRun) {
@@ -842,25 +832,14 @@ func TestCloudSQLWriterHasAStableNameTheWorkflowMoves(t *testing.T) {
 		assert.Equal(t, host, env["DB_WRITER_HOST"], "%s writes through the stable name", run.Region)
 	}
 
-	wf := One(t, res.Recorder.OfType(TypeWorkflow), "workflow")
-	assert.Equal(t, "us-central1", wf.Region, "in the region it promotes, away from the one it replaces")
-	var parsed struct {
-		Main struct{ Steps []map[string]json.RawMessage }
-	}
-	require.NoError(t, json.Unmarshal([]byte(wf.Str("sourceContents")), &parsed))
-	var order []string
-	for _, st := range parsed.Main.Steps {
-		for k := range st {
-			order = append(order, k)
-		}
-	}
-	assert.Equal(t, []string{"decode", "onlyWhenOpened", "window", "history", "noHistory", "neverPassed", "promote", "pointWriter", "done", "neverHealthy"}, order)
-	src := wf.Str("sourceContents")
-	assert.Contains(t, src, `"instance":"`+standby.Outputs["name"].(string)+`"`)
-	assert.Contains(t, src, fmt.Sprintf(`/managedZones/%s/rrsets/%s/A`, zone.Outputs["name"], record.Str("name")))
-	assert.NotContains(t, src, "defaultService", "active-active: no traffic switch")
-	for _, m := range res.Recorder.OfType("gcp:projects/iAMMember:IAMMember") {
-		assert.NotEqual(t, "roles/compute.loadBalancerAdmin", m.Str("role"), "the runner cannot touch the load balancer here")
-	}
-	assert.Contains(t, wf.DependsOn, record.URN, "the workflow names the record it moves")
+	job := One(t, res.Recorder.OfType(TypeRunJob), "failover job")
+	assert.Equal(t, "us-central1", job.Region, "in the region it promotes, away from the one it replaces")
+	env := ContainerEnv(job, "template.template.containers.0.envs")
+	assert.Equal(t, standby.Outputs["name"], env["REPLICA"])
+	assert.Equal(t, zone.Outputs["name"], env["WRITER_ZONE"])
+	assert.Equal(t, record.Str("name"), env["WRITER_RECORD"])
+	assert.Equal(t, "", env["URL_MAP"], "active-active: no traffic switch")
+	act := One(t, res.Recorder.OfType("gcp:projects/iAMCustomRole:IAMCustomRole"), "custom role")
+	assert.ElementsMatch(t, gcpc.PromotePermissions, act.Get("permissions"), "the job cannot touch the load balancer here")
+	assert.True(t, policies.NewGraph(res.Recorder.Resources()).DependsOn(job, record), "the job names the record it moves")
 }

@@ -100,7 +100,7 @@ func TestGoogleCloudStacksEnableEveryAPIFirstAndKeepItOnAtDestroy(t *testing.T) 
 		enabled[s.Str("service")] = true
 		assert.Equal(t, false, s.Get("disableOnDestroy"), "other workloads of the project may use %s", s.Str("service"))
 	}
-	for _, api := range []string{"run.googleapis.com", "sqladmin.googleapis.com", "cloudkms.googleapis.com", "workflows.googleapis.com", "eventarc.googleapis.com"} {
+	for _, api := range []string{"run.googleapis.com", "sqladmin.googleapis.com", "cloudkms.googleapis.com", "cloudscheduler.googleapis.com", "iam.googleapis.com"} {
 		assert.True(t, enabled[api], api)
 	}
 	// The rule on the real plan: a Cloud Run service that does not wait for its API.

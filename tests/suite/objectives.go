@@ -55,7 +55,8 @@ func TestNotifyOnlyLeavesThePromotionToAPersonOnEveryCloud(t *testing.T) {
 					assert.NotContains(t, sm.Str("definition"), "failoverGlobalCluster", "nothing promotes")
 				}
 			case "gcp":
-				assert.Empty(t, res.Recorder.OfType("gcp:workflows/workflow:Workflow"), "no switch, no promotion")
+				assert.Empty(t, res.Recorder.OfType("gcp:cloudrunv2/job:Job"), "no switch, no promotion")
+				assert.Empty(t, res.Recorder.OfType("gcp:cloudscheduler/job:Job"))
 			case "azure":
 				assert.Nil(t, res.Recorder.Named("azure-native:app:Job", "notify-sql-failover"))
 				fog := One(t, res.Recorder.OfType(TypeFailoverGroup), "failover group")

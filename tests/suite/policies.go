@@ -431,10 +431,10 @@ func TestResilienceBudgetOfEachCommittedStack(t *testing.T) {
 		"../../Pulumi.prod.yaml":        {350, 900}, // the serving path meanwhile: 10 s × 3 detection + 60 s alias TTL
 		"../../Pulumi.staging.yaml":     {350, 900}, // the serving path: + 60 s scale-out cooldown + 60 s task start for the standby, still the shorter
 		"../../Pulumi.gcp-prod.yaml":    {30, 900},  // outlier detection 10 s × 3; Spanner synchronous; turbo 15 min
-		"../../Pulumi.gcp-staging.yaml": {570, 900}, // 240 s detection + 30 s workflow + 300 s propagation, the replica promoted meanwhile
-		// The writer path: 415 s failover job (the edge's 3 × 60 s window + 120 s metric delay + the 60 s run after it, then the 55 s run) + 60 s forced failover; storage geo-redundancy "typically under 15 minutes"
-		"../../Pulumi.azure-prod.yaml":    {475, 900}, // the serving path meanwhile: 40 s Front Door probes
-		"../../Pulumi.azure-staging.yaml": {475, 900}, // the serving path: + 60 s standby replica start
+		"../../Pulumi.gcp-staging.yaml": {595, 900}, // 295 s failover job (the uptime checks' 2 × 60 s window + 60 s delay + the 60 s run after it, then the 55 s run) + 300 s propagation, the replica promoted meanwhile (180 s)
+		// The writer path: 355 s failover job (the edge's 2 × 60 s window + 120 s metric delay + the 60 s run after it, then the 55 s run) + 60 s forced failover; storage geo-redundancy "typically under 15 minutes"
+		"../../Pulumi.azure-prod.yaml":    {415, 900}, // the serving path meanwhile: 40 s Front Door probes
+		"../../Pulumi.azure-staging.yaml": {415, 900}, // the serving path: + 60 s standby replica start
 	} {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			res := PlanFile(t, file)
@@ -482,7 +482,7 @@ func TestAnAzureStackMeetsTheDefaultObjectivesOnlyWithItsFailoverJob(t *testing.
 	file := WriteStack(t, "az", Contract("azure", "active-active", "northeurope", "westeurope"))
 	code, out, stderr := RunMain(t, "--config-file", file, "--format", "tree")
 	assert.Equal(t, plan.ExitOK, code, stderr)
-	assert.Contains(t, out, "Resilience RTO: 475 s computed, objective 600 s")
+	assert.Contains(t, out, "Resilience RTO: 415 s computed, objective 600 s")
 
 	res := ContractPlan(t, "azure", "active-active", "northeurope", "westeurope")
 	noJob := without(Graph(res), func(r *mock.Resource) bool {

@@ -68,7 +68,7 @@ func TestFailoverFiguresOfTheRegionLossTable(t *testing.T) {
 		require.Equal(t, "europe-west1", writerLoss.Region)
 		writes := writerLoss.Functions[1]
 		assert.Equal(t, policies.FunctionLoss{Name: policies.FnAPIWrites, Survives: true,
-			Via:        "failover workflow gcp-staging-failover in europe-north1 promotes the replica and moves writer.gcp-staging-db.internal",
+			Via:        "failover job gcp-staging-failover in europe-north1 promotes the replica and moves writer.gcp-staging-db.internal on the evidence",
 			RTOSeconds: gcpAP.Resilience.RTO.Computed, RPOSeconds: gcpAP.Resilience.RPO.Computed}, writes)
 		standbyLoss := gcpAP.Resilience.RegionLoss[1]
 		assert.Zero(t, standbyLoss.Functions[0].RTOSeconds, "losing the standby interrupts no read")
@@ -169,10 +169,10 @@ func TestEachRegionLossBreakIsCaughtWithItsMessage(t *testing.T) {
 			"no failover job outside northeurope may force it"},
 		{"GCP automation without its permission", gcpAP, func(t *testing.T, gcpAP policies.Stack) policies.Stack {
 			return without(gcpAP, func(r *mock.Resource) bool {
-				return r.Type == "gcp:projects/iAMMember:IAMMember" && strings.HasSuffix(r.Name, "failover-workflow-promote")
+				return r.Type == "gcp:projects/iAMMember:IAMMember" && strings.HasSuffix(r.Name, "failover-job-act")
 			})
 		},
-			"losing europe-west1 breaks api-writes: failover workflow gcp-staging-failover may not promote: its service account holds no role with cloudsql.instances.promoteReplica"},
+			"losing europe-west1 breaks api-writes: failover job gcp-staging-failover may not promote: its service account holds no role with cloudsql.instances.promoteReplica"},
 		{"the region directory only in the lost region", az, func(t *testing.T, az policies.Stack) policies.Stack {
 			return without(az, func(r *mock.Resource) bool {
 				return r.Type == "azure-native:storage:Blob" && r.Region == "westeurope"
@@ -186,9 +186,17 @@ func TestEachRegionLossBreakIsCaughtWithItsMessage(t *testing.T) {
 		},
 			"losing us-east-1 breaks failover-control: database control: the Aurora writer in us-east-1 is lost and no automation outside it"},
 		{"automation in the region it must rescue", gcpAP, func(t *testing.T, gcpAP policies.Stack) policies.Stack {
-			return relocated(t, relocated(t, gcpAP, "gcp:workflows/workflow:Workflow", "failover", "europe-west1"), "gcp:eventarc/trigger:Trigger", "failover", "europe-west1")
+			return relocated(t, relocated(t, gcpAP, "gcp:cloudrunv2/job:Job", "failover", "europe-west1"), "gcp:cloudscheduler/job:Job", "failover", "europe-west1")
 		},
-			"losing europe-west1 breaks api-writes: the Cloud SQL writer in europe-west1 is lost and no workflow outside it promotes a replica"},
+			"losing europe-west1 breaks api-writes: the Cloud SQL writer in europe-west1 is lost and no failover job outside it promotes a replica"},
+		{"GCP automation that is not the tested job", gcpAP, func(t *testing.T, gcpAP policies.Stack) policies.Stack {
+			return mutated(t, gcpAP, "gcp:cloudrunv2/job:Job", "", "template.template.containers.0.args.1", "print('promote')")
+		},
+			"losing europe-west1 breaks api-writes: the Cloud SQL writer in europe-west1 is lost and no failover job outside it promotes a replica"},
+		{"GCP automation never started", gcpAP, func(t *testing.T, gcpAP policies.Stack) policies.Stack {
+			return without(gcpAP, func(r *mock.Resource) bool { return r.Type == "gcp:cloudscheduler/job:Job" })
+		},
+			"losing europe-west1 breaks api-reads: the URL map's default backend gcp-staging-lb-europe-west1 has no endpoint outside europe-west1 and no failover job outside it switches the map"},
 		{"uploads written only in the lost region", az, func(t *testing.T, az policies.Stack) policies.Stack {
 			uploadsAccount := 0 // the westeurope app's UPLOADS_ACCOUNT entry
 			for _, r := range az.Resources {

@@ -76,8 +76,8 @@ const (
 	TypeAlertPolicy  = "gcp:monitoring/alertPolicy:AlertPolicy"
 	TypeChannel      = "gcp:monitoring/notificationChannel:NotificationChannel"
 	TypeGCPDashboard = "gcp:monitoring/dashboard:Dashboard"
-	TypeWorkflow     = "gcp:workflows/workflow:Workflow"
-	TypeTrigger      = "gcp:eventarc/trigger:Trigger"
+	TypeRunJob       = "gcp:cloudrunv2/job:Job"
+	TypeScheduler    = "gcp:cloudscheduler/job:Job"
 	TypeRecordSet    = "gcp:dns/recordSet:RecordSet"
 	TypeGCPProvider  = "pulumi:providers:gcp"
 )
