@@ -85,8 +85,12 @@ func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp, dn
 				args.Promote.Table, args.Promote.TableArn = table, table.Arns.MapIndex(pulumi.String(watcher.Name))
 			}
 		}
-		if _, err := awsc.NewRegionWatch(ctx, s.Stack+"-watch-"+r.Name, args, watcher.In()); err != nil {
+		w, err := awsc.NewRegionWatch(ctx, s.Stack+"-watch-"+r.Name, args, watcher.In())
+		if err != nil {
 			return nil, err
+		}
+		if args.Promote != nil {
+			g.releaseWindow = pulumi.Map{"cloud": pulumi.String("aws"), "region": pulumi.String(watcher.Name), "parameter": w.ReleaseParameter}
 		}
 	}
 	return monitoring, nil

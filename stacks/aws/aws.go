@@ -82,6 +82,9 @@ func outputs(s spec.Spec, g *global, stamps []*awsc.Stamp, monitoring *awsc.Moni
 	if g.table != nil {
 		out.Cloud["sessionTable"] = g.table.Name
 	}
+	if g.releaseWindow != nil {
+		out.Cloud["releaseWindow"] = g.releaseWindow
+	}
 	if s.Attestation.On() {
 		// Each region's ACL: the AWS WAF mobile SDK's token endpoint.
 		out.Attestation["integrationUrls"] = integration

@@ -25,6 +25,9 @@ type global struct {
 	db       *awsc.GlobalDatabase
 	table    *awsc.GlobalTable // nil unless sessionTable
 	storage  *awsc.ReplicatedStorage
+	// releaseWindow says where a deploy marks a release for the failover
+	// automation (the cloud output releaseWindow; nil without automation).
+	releaseWindow pulumi.Map
 }
 
 // home is the region that holds the once-per-stack resources (the first of

@@ -65,6 +65,8 @@ func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Stamp) (*a
 		}, partner.In()); err != nil {
 			return nil, err
 		}
+		g.releaseWindow = pulumi.Map{"cloud": pulumi.String("azure"), "tag": pulumi.String(azc.ReleaseWindowTag),
+			"resourceGroup": pulumi.Sprintf("/subscriptions/%s/resourceGroups/%s", g.subscription, partner.Region.ResourceGroup)}
 	}
 	if s.MonthlyBudget > 0 {
 		groups := pulumi.StringArray{g.group}

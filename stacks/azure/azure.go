@@ -74,6 +74,9 @@ func outputs(s spec.Spec, g *global, stamps []*azc.Stamp, fd *azc.FrontDoor, mon
 	out.Dashboard = mon.DashboardID
 	out.DashboardURL = pulumi.Sprintf("https://portal.azure.com/#@%s/dashboard/arm%s", g.tenant, mon.DashboardID)
 	out.Cloud = pulumi.Map{"frontDoorEndpoint": fd.EndpointHostName, "failoverGroup": g.db.FailoverGroupName, "databaseUsersScript": usersScript}
+	if g.releaseWindow != nil {
+		out.Cloud["releaseWindow"] = g.releaseWindow
+	}
 	if s.Attestation.On() {
 		out.Attestation = pulumi.Map{"header": pulumi.String(components.AttestationHeader), "verifiedAt": pulumi.String("origin")}
 	}

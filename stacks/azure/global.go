@@ -30,6 +30,9 @@ type global struct {
 	sqlAdmin     *azc.Identity // the stack's own SQL admin, or nil with a configured one
 	db           *azc.GlobalDatabase
 	storage      *azc.ReplicatedStorage
+	// releaseWindow says where a deploy marks a release for the failover
+	// job (the cloud output releaseWindow; nil without it).
+	releaseWindow pulumi.Map
 }
 
 // newGlobal builds the regions (provider, resource group, network), then

@@ -102,8 +102,11 @@ func failover(ctx *pulumi.Context, s spec.Spec, g *global, lb *gcpc.LoadBalancer
 		_, writerAddress := g.db.Replica(writer.Name)
 		args.Promote = &gcpc.Promotion{Instance: instance, Address: address, WriterAddress: writerAddress, Zone: g.db.WriterZone, Record: g.db.WriterRecord}
 	}
-	_, err := gcpc.NewFailover(ctx, s.Stack+"-failover", args, standby.In())
-	return err
+	if _, err := gcpc.NewFailover(ctx, s.Stack+"-failover", args, standby.In()); err != nil {
+		return err
+	}
+	g.releaseWindow = pulumi.Map{"cloud": pulumi.String("gcp"), "bucket": g.storage.BucketName, "object": pulumi.String(gcpc.ReleaseWindowObject)}
+	return nil
 }
 
 // needsFailover: a stack whose primary's loss needs automation (a traffic

@@ -81,6 +81,9 @@ func outputs(s spec.Spec, g *global, stamps []*gcpc.Stamp, lb *gcpc.LoadBalancer
 	if g.engine == spec.EngineSpanner {
 		out.Cloud["spannerConfig"] = pulumi.String(s.GCP.Spanner.Name)
 	}
+	if g.releaseWindow != nil {
+		out.Cloud["releaseWindow"] = g.releaseWindow
+	}
 	if s.Attestation.On() {
 		// The reCAPTCHA keys the apps embed, and where they send the token.
 		out.Attestation = pulumi.Map{"siteKeys": g.armor.SiteKeys, "header": pulumi.String(gcpc.RecaptchaTokenHeader)}

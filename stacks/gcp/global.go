@@ -23,6 +23,9 @@ type global struct {
 	db            *gcpc.GlobalDatabase
 	storage       *gcpc.ReplicatedStorage
 	armor         *gcpc.WebFirewall
+	// releaseWindow says where a deploy marks a release for the failover
+	// job (the cloud output releaseWindow; nil without it).
+	releaseWindow pulumi.Map
 }
 
 // home is the region that holds the once-per-stack resources and the
