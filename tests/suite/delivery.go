@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -155,7 +156,21 @@ func TestTheFailoverDrillRunsOnEveryStagingStackAndNeverBesideADeploy(t *testing
 	}
 	assert.Contains(t, all, "go run ./cmd/drill --plan")
 	assert.Contains(t, all, `--failback "$failback"`)
-	for _, step := range []string{"switchover-global-cluster", "url-maps set-default-service", "failover-group set-primary"} {
+	// The drill makes the writer's region fail and lets the automation act:
+	// no trigger promotes or switches by itself; the failbacks do.
+	triggers := regexp.MustCompile(`(?m)^\s*trigger="([^\n]*)"$`).FindAllStringSubmatch(all, -1)
+	require.Len(t, triggers, 3, "one trigger per cloud")
+	for _, tr := range triggers {
+		for _, planned := range []string{"failover-global-cluster", "switchover-global-cluster", "set-default-service", "set-primary", "forceFailover"} {
+			assert.NotContains(t, tr[1], planned, "a drill fails the region, it does not fail over: %s", tr[1])
+		}
+	}
+	for _, step := range []string{
+		"--actions 'Type=fixed-response,FixedResponseConfig={StatusCode=503", "set-alarm-state", // AWS: the probes fail, the database taken as lost
+		"--action deny-502",                                    // Google Cloud: the probes fail
+		"ingress update", "private-endpoint-connection reject", // Azure: the probes fail, the data path cut
+		"switchover-global-cluster", "url-maps set-default-service", "failover-group set-primary", // the failbacks
+	} {
 		assert.Contains(t, all, step)
 	}
 }
