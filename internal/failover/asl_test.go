@@ -100,24 +100,30 @@ func runASL(t *testing.T, definition string, runs []aslRun, answer func(run, sta
 	abs, err := filepath.Abs(filepath.Join(aslDir, "node_modules"))
 	require.NoError(t, err)
 	cmd := exec.Command("node", script)
-	cmd.Env = append(os.Environ(), "NODE_PATH="+abs)
+	// ESM resolves packages from the script's directory: link the
+	// installed modules next to the copy.
+	require.NoError(t, os.Symlink(abs, filepath.Join(filepath.Dir(script), "node_modules")))
+	return jsonLines[aslResult](t, cmd, in, len(runs))
+}
+
+// jsonLines runs cmd with in on its standard input and reads one JSON
+// value of T a line from its output: n of them.
+func jsonLines[T any](t *testing.T, cmd *exec.Cmd, in []byte, n int) []T {
+	t.Helper()
 	cmd.Stdin = bytes.NewReader(in)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	// ESM resolves packages from the script's directory, not NODE_PATH:
-	// link the installed modules next to the copy.
-	require.NoError(t, os.Symlink(abs, filepath.Join(filepath.Dir(script), "node_modules")))
 	out, err := cmd.Output()
-	require.NoError(t, err, "node: %s", stderr.String())
-	var results []aslResult
+	require.NoError(t, err, "%s: %s", cmd.Path, stderr.String())
+	var results []T
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
-		var r aslResult
+		var r T
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &r), sc.Text())
 		results = append(results, r)
 	}
-	require.Len(t, results, len(runs), "node: %s", stderr.String())
+	require.Len(t, results, n, "%s: %s", cmd.Path, stderr.String())
 	return results
 }
 

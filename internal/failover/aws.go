@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Region watch timing. A run every minute (EventBridge Scheduler); each run
@@ -694,7 +695,9 @@ func WatchShape(definition string) (string, error) {
 // TestedWatchShapes are the shapes of the definitions this package's tests
 // run through the interpreter: a promoting watch with and without peers, an
 // alert-only watch, and a peer's (internal/failover: aws_test.go).
-func TestedWatchShapes() []string {
+func TestedWatchShapes() []string { return slices.Clone(testedShapes()) }
+
+var testedShapes = sync.OnceValue(func() []string {
 	var out []string
 	for _, w := range exampleWatches() {
 		d, err := WatchDefinition(w)
@@ -705,12 +708,12 @@ func TestedWatchShapes() []string {
 		out = append(out, s)
 	}
 	return out
-}
+})
 
 // IsTestedWatch reports whether a definition has one of the tested shapes.
 func IsTestedWatch(definition string) bool {
 	s, err := WatchShape(definition)
-	return err == nil && slices.Contains(TestedWatchShapes(), s)
+	return err == nil && slices.Contains(testedShapes(), s)
 }
 
 // exampleWatches are one watch of each kind, with placeholder values.

@@ -1,8 +1,6 @@
 package failover
 
 import (
-	"bufio"
-	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -469,21 +467,7 @@ func runJob(t *testing.T, fake string, runs []map[string]any) []jobResult {
 	in, err := json.Marshal(map[string]any{"fake": fake, "runs": runs})
 	require.NoError(t, err)
 	cmd := exec.Command("python3", filepath.Join(dir, "runner.py"), filepath.Join(dir, "job.py"))
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	require.NoError(t, err, "python3: %s", stderr.String())
-	var results []jobResult
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var r jobResult
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &r), sc.Text())
-		results = append(results, r)
-	}
-	require.Len(t, results, len(runs), "python3: %s", stderr.String())
-	return results
+	return jsonLines[jobResult](t, cmd, in, len(runs))
 }
 
 // jobEnv is the job's environment, as the components set it, pointed at
