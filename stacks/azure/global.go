@@ -81,9 +81,11 @@ func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 	// DNS zone: created with the stack (in its global group unless told
 	// otherwise), or looked up in a group the stack never creates: a zone
 	// the stack does not own must not sit in a group a destroy deletes.
-	g.dnsGroup = globalRG.Name
-	if s.Azure.DNSResourceGroup != "" {
-		g.dnsGroup = pulumi.String(s.Azure.DNSResourceGroup)
+	// The records go where the zone is: a zone looked up is in
+	// azureDnsResourceGroup (default <stack>-dns), never in the global group.
+	g.dnsGroup = pulumi.String(s.Azure.DNSGroup(s.Stack))
+	if s.CreateZone && s.Azure.DNSResourceGroup == "" {
+		g.dnsGroup = globalRG.Name
 	}
 	if g.zoneID, err = azc.DNSZone(ctx, s.Stack+"-zone", azc.DNSZoneArgs{
 		Name: s.DNSZone, ResourceGroup: g.dnsGroup, LookupGroup: s.Azure.DNSGroup(s.Stack), Create: s.CreateZone, Protect: s.Protect, Tags: g.tags,

@@ -89,6 +89,7 @@ func TestFrontDoorIsHTTPSOnlyWithManagedCertificatesDNSAndTheWAFOnEveryDomain(t 
 			txts[r.Str("relativeRecordSetName")] = r.Get("txtRecords.0.value.0")
 		}
 		assert.Equal(t, "example.com", r.Str("zoneName"))
+		assert.Equal(t, "fd-dns", r.Str("resourceGroupName"), "the records go to the group the zone is looked up in")
 	}
 	for _, h := range hosts {
 		rel := strings.TrimSuffix(h, ".example.com")
@@ -745,6 +746,26 @@ func TestAzureAppsGetDatabaseUsersFromAJobInTheWritersNetwork(t *testing.T) {
 	}
 	cloud, _ := own.Outputs["cloud"].(map[string]any)
 	assert.Contains(t, cloud["databaseUsersScript"], "CREATE USER [dbu-eastus2-api]")
+}
+
+// Every DNS record lands in the zone's own resource group: the one it is
+// looked up in (azureDnsResourceGroup, default <stack>-dns), or the global
+// group the stack creates it in.
+func TestDNSRecordsGoToTheZonesResourceGroup(t *testing.T) {
+	t.Parallel()
+	groups := func(res *plan.Result) map[string]bool {
+		out := map[string]bool{}
+		for _, r := range res.Recorder.OfType(TypeAzRecord) {
+			out[r.Str("resourceGroupName")] = true
+		}
+		return out
+	}
+	assert.Equal(t, map[string]bool{"azure-prod-dns": true}, groups(PlanFile(t, "../../Pulumi.azure-prod.yaml")), "azure-prod: an existing zone, no azureDnsResourceGroup")
+	assert.Equal(t, map[string]bool{"dns": true}, groups(PlanFile(t, "../../Pulumi.azure-staging.yaml")), "azure-staging: azureDnsResourceGroup dns")
+	created := MustPlan(t, "own", With(Contract("azure", "active-active", "northeurope", "westeurope"), "createDnsZone", true))
+	global := created.Recorder.Named("azure-native:resources:ResourceGroup", "own-global")
+	require.NotNil(t, global)
+	assert.Equal(t, map[string]bool{global.Str("resourceGroupName"): true}, groups(created), "a zone the stack creates is in its global group")
 }
 
 func TestTheFailoverGroupsOtherMemberRunsTheTestedJobOnTheEvidence(t *testing.T) {
