@@ -191,6 +191,12 @@ var AuroraGlobalRegions = map[string]bool{
 // aurora-global-database.configuration.requirements.html).
 const AuroraGlobalMaxSecondaries = 10
 
+// UptimeCheckerCountries are where Cloud Monitoring's uptime checks probe
+// from with the checker regions the stack selects (USA, EUROPE, ASIA_PACIFIC:
+// Iowa, Oregon and Virginia; Belgium; Singapore; Cloud Monitoring, "List
+// uptime-check server IP addresses"; components/gcp.UptimeCheckerRegions).
+var UptimeCheckerCountries = []string{"US", "BE", "SG"}
+
 // GCPMaxRegions is how many regions a Google Cloud stack may have: its
 // load balancer's proxy takes at most 15 SSL certificates ("you may specify
 // up to 15", Compute Engine API, targetHttpsProxies) and every hostname has

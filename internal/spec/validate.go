@@ -507,6 +507,14 @@ func (s *Spec) validateGCP(p *problems) {
 	case s.MonthlyBudget > 0 && s.GCP.BillingAccount == "":
 		p.add("gcpBillingAccount", "a monthlyBudget on Google Cloud is set on the billing account: name it")
 	}
+	// The uptime checks reach the regions through Cloud Armor: a blocked
+	// checker country fails every region's check, and with it the failover
+	// job's second opinion.
+	for i, c := range s.WAF.GeoBlock {
+		if slices.Contains(UptimeCheckerCountries, c) {
+			p.add(fmt.Sprintf("geoBlock[%d]", i), "%q is where Cloud Monitoring's uptime checks probe from (the USA, Belgium, Singapore): blocking it fails every region's checks and the failover job's evidence", c)
+		}
+	}
 	if n := len(s.RegionNames); n > GCPMaxRegions {
 		p.add("regions", "%d regions: on Google Cloud at most %d (the load balancer takes 15 certificates, one per hostname: the API's, the static one and each region's)", n, GCPMaxRegions)
 	}

@@ -4,8 +4,10 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
 
 	gcpc "github.com/mobile-backend/mobile-backend/components/gcp"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
 	. "github.com/mobile-backend/mobile-backend/tests/suite"
 )
 
@@ -71,4 +73,15 @@ func TestMonitoringRefusesAMissingURLMap(t *testing.T) {
 		_, err := gcpc.NewMonitoring(ctx, "x", gcpc.MonitoringArgs{Project: "p", Domain: "api.example.com", Regions: []gcpc.MonitoredRegion{{Name: "us-east1"}}})
 		return err
 	})
+}
+
+// The countries geoBlock may not name are those of the checker regions the
+// uptime checks use.
+func TestTheUptimeCheckerCountriesAreTheCheckerRegions(t *testing.T) {
+	country := map[string]string{"USA": "US", "EUROPE": "BE", "ASIA_PACIFIC": "SG", "SOUTH_AMERICA": "BR"}
+	var want []string
+	for _, r := range gcpc.UptimeCheckerRegions {
+		want = append(want, country[r])
+	}
+	assert.ElementsMatch(t, want, spec.UptimeCheckerCountries)
 }
