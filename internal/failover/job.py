@@ -219,7 +219,10 @@ def pg_answers(addr, timeout):
 def data_path(cfg, answers):
     """The writer database on its data path: lost (no answer while this
     region's own database answers), replicating (it answers), unreadable
-    (this region's own does not answer either: this job cannot tell)."""
+    (this region's own does not answer: this job cannot tell). The local
+    database is asked first: a fresh Cloud Run instance's Direct VPC egress
+    can take a minute or more to come up (Cloud Run, "Direct VPC egress"),
+    and a writer probed before it would look lost."""
     def ok(addr):
         for i in range(DB_PROBES):
             if i:
@@ -231,9 +234,9 @@ def data_path(cfg, answers):
                 pass
         return False
 
-    if ok(cfg.writer_db):
-        return "replicating"
-    return "lost" if ok(cfg.local_db) else "unreadable"
+    if not ok(cfg.local_db):
+        return "unreadable"
+    return "replicating" if ok(cfg.writer_db) else "lost"
 
 
 def edge_verdict(shares):
