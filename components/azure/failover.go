@@ -191,7 +191,10 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 	}
 	// What the job says reaches people: its alerts and its notifications
 	// before and after a promotion (JSON lines on its console, in the
-	// environment's workspace; Container Apps, "Log monitoring").
+	// environment's workspace; Container Apps, "Log monitoring"). The
+	// reason is a dimension, so each reason is its own alert: a stateful
+	// rule fires once per alert, and the notice after a promotion must not
+	// be folded into the one before it.
 	if err := alert.NewLogQuery(ctx, name+"-said", &insights.ScheduledQueryRuleArgs{
 		RuleName:            pulumi.String(resourceName(name+"-said", 260)),
 		ResourceGroupName:   args.Region.ResourceGroup,
@@ -206,8 +209,11 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 		WindowSize:          pulumi.String("PT5M"),
 		Criteria: &insights.ScheduledQueryRuleCriteriaArgs{AllOf: insights.ConditionArray{&insights.ConditionArgs{
 			Query: jobName.ApplyT(func(n string) string {
-				return fmt.Sprintf("ContainerAppConsoleLogs_CL | where ContainerJobName_s == '%s' | where Log_s has '\"event\": \"alert\"' or Log_s has '\"event\": \"notify\"' | project TimeGenerated, Log_s", n)
+				return fmt.Sprintf("ContainerAppConsoleLogs_CL | where ContainerJobName_s == '%s' | where Log_s has '\"event\": \"alert\"' or Log_s has '\"event\": \"notify\"' | extend reason = tostring(parse_json(Log_s).reason) | project TimeGenerated, reason, Log_s", n)
 			}).(pulumi.StringOutput),
+			Dimensions: insights.DimensionArray{&insights.DimensionArgs{
+				Name: pulumi.String("reason"), Operator: pulumi.String("Include"), Values: pulumi.StringArray{pulumi.String("*")},
+			}},
 			TimeAggregation: pulumi.String("Count"),
 			Operator:        pulumi.String("GreaterThan"),
 			Threshold:       pulumi.Float64(0),

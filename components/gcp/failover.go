@@ -249,14 +249,18 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 	// What the job says reaches people: its alerts and its notifications
 	// before and after a failover (JSON lines on its console, which Cloud
 	// Logging keeps as jsonPayload; a log-match condition needs a
-	// notification rate limit).
+	// notification rate limit). Each reason is its own rule ("each
+	// combination of extracted values is treated as a separate rule",
+	// AlertPolicy.Condition.LogMatch), so the notice after a promotion is
+	// not swallowed by the rate limit of the one before it.
 	if _, err := monitoring.NewAlertPolicy(ctx, name+"-said", &monitoring.AlertPolicyArgs{
 		DisplayName: pulumi.String(name + ": the failover job speaks"),
 		Combiner:    pulumi.String("OR"),
 		Conditions: monitoring.AlertPolicyConditionArray{&monitoring.AlertPolicyConditionArgs{
 			DisplayName: pulumi.String("the failover job alerted or announced a failover"),
 			ConditionMatchedLog: &monitoring.AlertPolicyConditionConditionMatchedLogArgs{
-				Filter: pulumi.Sprintf(`resource.type="cloud_run_job" AND resource.labels.job_name="%s" AND jsonPayload.event=("alert" OR "notify")`, job.Name),
+				Filter:          pulumi.Sprintf(`resource.type="cloud_run_job" AND resource.labels.job_name="%s" AND jsonPayload.event=("alert" OR "notify")`, job.Name),
+				LabelExtractors: pulumi.StringMap{"reason": pulumi.String("EXTRACT(jsonPayload.reason)")},
 			},
 		}},
 		AlertStrategy: &monitoring.AlertPolicyAlertStrategyArgs{

@@ -20,8 +20,9 @@ failover group forces over only from its secondary; promoteReplica only
 promotes a replica; a URL map patch carries its fingerprint).
 
 It writes one JSON object a line to standard output: {"event": "alert" |
-"notify" | "action" | "decision", ...}; the platform's log alert routes
-alerts and notifications to people. Exit status 1: the run failed (a probe
+"notify" | "action" | "decision" | "ran", ...}; the platform's log alerts
+route alerts and notifications to people, and say when no run has
+finished for a while. Exit status 1: the run failed (a probe
 refused or redirected, a failed promotion, bad configuration).
 
 Python 3.9 or later, standard library only. Configuration: environment
@@ -668,5 +669,18 @@ def main(env):
     return run(cfg, cloud)
 
 
+def entry(env):
+    """One run as the platform starts it. Its last line says how it ended
+    ({"event": "ran", "status": 0} for a run that finished): the line the
+    platform's silence alert waits for, so a job that no longer runs,
+    starts or finishes (an image, a schedule, a crash) is heard too."""
+    status = 1
+    try:
+        status = main(env)
+    finally:
+        emit("ran", severity="INFO" if status == 0 else "ERROR", status=status)
+    return status
+
+
 if __name__ == "__main__":
-    sys.exit(main(os.environ))
+    sys.exit(entry(os.environ))

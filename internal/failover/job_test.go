@@ -1,6 +1,7 @@
 package failover
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -548,6 +549,14 @@ func TestTheFailoverJobRunsTheScenarioTableInPython(t *testing.T) {
 							assert.LessOrEqual(t, m*JobIntervalSeconds, JobDetection(0), "promoted at run %d, past the detection the budget counts", m)
 						}
 					}
+					// Every run ends with the line the silence alert counts,
+					// its status the run's exit status.
+					for i, r := range w.results {
+						require.NotEmpty(t, r.Events, r.ID)
+						last := r.Events[len(r.Events)-1]
+						assert.Equal(t, map[string]any{"event": "ran", "status": r.Code, "severity": map[bool]string{true: "INFO", false: "ERROR"}[r.Code == 0.0]}, last, r.ID)
+						w.results[i].Events = r.Events[:len(r.Events)-1]
+					}
 					notified, alerts, failed := w.outcome()
 					if e.Notified == nil {
 						e.Notified = []string{}
@@ -606,8 +615,33 @@ func TestTheJobRunAsAScriptNamesWhatItLacks(t *testing.T) {
 	var exit *exec.ExitError
 	require.ErrorAs(t, err, &exit)
 	assert.Equal(t, 1, exit.ExitCode())
-	var line map[string]any
-	require.NoError(t, json.Unmarshal(out, &line), string(out))
-	assert.Equal(t, "SUBSCRIPTION is not set", line["message"])
-	assert.Equal(t, "ERROR", line["severity"])
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	require.Len(t, lines, 2, string(out))
+	var said, ran map[string]any
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &said), lines[0])
+	assert.Equal(t, "SUBSCRIPTION is not set", said["message"])
+	assert.Equal(t, "ERROR", said["severity"])
+	require.NoError(t, json.Unmarshal([]byte(lines[1]), &ran), lines[1])
+	assert.Equal(t, map[string]any{"event": "ran", "status": 1.0, "severity": "ERROR"}, ran, "the last line says the run did not finish")
+}
+
+// A run that crashes still ends with the line the silence alert counts, and
+// fails.
+func TestACrashedRunSaysSoInItsLastLine(t *testing.T) {
+	t.Parallel()
+	const start = `if __name__ == "__main__":`
+	require.Contains(t, Job, start)
+	script := strings.Replace(Job, start, "if False:", 1) +
+		"\ndef main(env):\n    raise RuntimeError('boom')\n\nsys.exit(entry({}))\n"
+	cmd := exec.Command("python3", "-c", script)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit)
+	assert.Equal(t, 1, exit.ExitCode())
+	assert.Contains(t, stderr.String(), "RuntimeError: boom")
+	var ran map[string]any
+	require.NoError(t, json.Unmarshal(bytes.TrimSpace(out), &ran), string(out))
+	assert.Equal(t, map[string]any{"event": "ran", "status": 1.0, "severity": "ERROR"}, ran)
 }

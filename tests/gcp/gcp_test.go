@@ -530,6 +530,9 @@ func TestGCPMonitoringChecksEveryHostnameAndAlerts(t *testing.T) {
 		said.Str("conditions.0.conditionMatchedLog.filter"), "what the failover job says reaches the operators")
 	assert.Equal(t, emailChannels, said.Get("notificationChannels"))
 	assert.Equal(t, "300s", said.Str("alertStrategy.notificationRateLimit.period"), "a log-match condition needs a rate limit")
+	assert.Equal(t, "EXTRACT(jsonPayload.reason)", said.Str("conditions.0.conditionMatchedLog.labelExtractors.reason"),
+		"each reason is its own rule: the notice after a promotion is not rate-limited away by the one before")
+	assert.Contains(t, failover.Job, `emit("notify", reason="promoted"`, "the job writes the field the extractor reads")
 	// The load balancer's alerts watch every backend service behind the URL
 	// map, so they still see the traffic after a switch to the standby's.
 	urlMap := res.Recorder.Named(TypeURLMap, "m-lb")

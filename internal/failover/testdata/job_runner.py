@@ -20,7 +20,7 @@ for run in request["runs"]:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         try:
-            code = job.main(run["env"])
+            code = job.entry(run["env"])
         except SystemExit as e:
             code = e.code
         except Exception as e:  # a crash is a failed run the test reports
