@@ -239,11 +239,35 @@ func NewRegionWatch(ctx *pulumi.Context, name string, args RegionWatchArgs, opts
 	}, child); err != nil {
 		return nil, err
 	}
+	// A watch that no longer runs at all (its schedule, its role, a quota)
+	// is heard too: no run finished for failover.SilentAfterSeconds, no
+	// datapoint included, is an alarm.
+	if _, err := cloudwatch.NewMetricAlarm(ctx, name+"-silent", &cloudwatch.MetricAlarmArgs{
+		Name:               pulumi.String(fit(id+"-silent", 255)),
+		AlarmDescription:   pulumi.String(fmt.Sprintf("The region watch of %s has finished no run for %d minutes: the loss of %s would go unanswered (its execution history says why)", args.Watched, failover.SilentAfterSeconds/60, args.Watched)),
+		Namespace:          pulumi.String("AWS/States"),
+		MetricName:         pulumi.String("ExecutionsSucceeded"),
+		Dimensions:         pulumi.StringMap{"StateMachineArn": machine.Arn},
+		Period:             pulumi.Int(failover.SilentAfterSeconds / silentPeriods),
+		Statistic:          pulumi.String("Sum"),
+		EvaluationPeriods:  pulumi.Int(silentPeriods),
+		DatapointsToAlarm:  pulumi.Int(silentPeriods),
+		Threshold:          pulumi.Float64(1),
+		ComparisonOperator: pulumi.String("LessThanThreshold"),
+		TreatMissingData:   pulumi.String("breaching"),
+		AlarmActions:       pulumi.Array{args.TopicArn},
+		OkActions:          pulumi.Array{args.TopicArn},
+	}, child); err != nil {
+		return nil, err
+	}
 	w.StateMachineArn = machine.Arn
 	w.StateParameter = state.Name
 	w.ReleaseParameter = reads.release
 	return w, ctx.RegisterResourceOutputs(w, pulumi.Map{"stateMachineArn": w.StateMachineArn, "stateParameter": w.StateParameter, "releaseParameter": w.ReleaseParameter})
 }
+
+// silentPeriods: the silence alarm's window in periods of 5 minutes.
+const silentPeriods = 2
 
 func executions(id, metric string, machine pulumi.StringOutput) *cloudwatch.MetricAlarmMetricQueryArgs {
 	return &cloudwatch.MetricAlarmMetricQueryArgs{Id: pulumi.String(id), Metric: &cloudwatch.MetricAlarmMetricQueryMetricArgs{

@@ -225,6 +225,36 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 	}, child); err != nil {
 		return nil, err
 	}
+	// A job that no longer finishes a run (its schedule, its image, its
+	// identity, a crash) is heard too: every run's last line says how it
+	// ended, and none that finished in the window is an alert.
+	if err := alert.NewLogQuery(ctx, name+"-silent", &insights.ScheduledQueryRuleArgs{
+		RuleName:            pulumi.String(resourceName(name+"-silent", 260)),
+		ResourceGroupName:   args.Region.ResourceGroup,
+		Location:            pulumi.String(args.Region.Name),
+		Description:         pulumi.String("The failover job in " + args.Region.Name + " has finished no run for a while: the loss of the writer region would go unanswered. Its executions and their logs say why (the schedule, the image, the identity)."),
+		DisplayName:         pulumi.String(name + ": the failover job is silent"),
+		Enabled:             pulumi.Bool(true),
+		Kind:                pulumi.String("LogAlert"),
+		Scopes:              pulumi.StringArray{args.WorkspaceID},
+		Severity:            pulumi.Float64(1),
+		EvaluationFrequency: pulumi.String("PT5M"),
+		WindowSize:          pulumi.String(fmt.Sprintf("PT%dM", failover.SilentAfterSeconds/60)),
+		Criteria: &insights.ScheduledQueryRuleCriteriaArgs{AllOf: insights.ConditionArray{&insights.ConditionArgs{
+			Query: jobName.ApplyT(func(n string) string {
+				return fmt.Sprintf("ContainerAppConsoleLogs_CL | where ContainerJobName_s == '%s' | where Log_s has 'ran' | extend line = parse_json(Log_s) | where tostring(line.event) == 'ran' and toint(line.status) == 0 | project TimeGenerated", n)
+			}).(pulumi.StringOutput),
+			TimeAggregation: pulumi.String("Count"),
+			Operator:        pulumi.String("LessThan"),
+			Threshold:       pulumi.Float64(1),
+			FailingPeriods:  &insights.ConditionFailingPeriodsArgs{NumberOfEvaluationPeriods: pulumi.Float64(1), MinFailingPeriodsToAlert: pulumi.Float64(1)},
+		}}},
+		AutoMitigate: pulumi.Bool(true),
+		Actions:      &insights.ActionsArgs{ActionGroups: pulumi.StringArray{args.ActionGroupID}},
+		Tags:         args.Tags,
+	}, child); err != nil {
+		return nil, err
+	}
 	if _, err := insights.NewActivityLogAlert(ctx, name+"-forced", &insights.ActivityLogAlertArgs{
 		ActivityLogAlertName: pulumi.String(resourceName(name+"-forced", 260)),
 		ResourceGroupName:    args.Region.ResourceGroup,

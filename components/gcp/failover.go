@@ -273,6 +273,28 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 	}, child); err != nil {
 		return nil, err
 	}
+	// A job that no longer finishes a run (its schedule, its image, its
+	// account, a crash) is heard too: Cloud Run counts the job's finished
+	// executions by result (run.googleapis.com/job/completed_execution_count).
+	// A metric-absence condition watches a series that has existed: it
+	// covers a job that stops, not one that never once succeeded.
+	if _, err := monitoring.NewAlertPolicy(ctx, name+"-silent", &monitoring.AlertPolicyArgs{
+		DisplayName: pulumi.String(name + ": the failover job is silent"),
+		Combiner:    pulumi.String("OR"),
+		Conditions: monitoring.AlertPolicyConditionArray{&monitoring.AlertPolicyConditionArgs{
+			DisplayName: pulumi.String(fmt.Sprintf("no run of the failover job succeeded for %d minutes", failover.SilentAfterSeconds/60)),
+			ConditionAbsent: &monitoring.AlertPolicyConditionConditionAbsentArgs{
+				Filter:   pulumi.Sprintf(`resource.type="cloud_run_job" AND resource.labels.job_name="%s" AND metric.type="run.googleapis.com/job/completed_execution_count" AND metric.labels.result="succeeded"`, job.Name),
+				Duration: pulumi.Sprintf("%ds", failover.SilentAfterSeconds),
+			},
+		}},
+		AlertStrategy:        &monitoring.AlertPolicyAlertStrategyArgs{AutoClose: pulumi.String("1800s")},
+		NotificationChannels: args.Notify,
+		Documentation: &monitoring.AlertPolicyDocumentationArgs{MimeType: pulumi.String("text/markdown"),
+			Content: pulumi.String("The failover job in " + args.StandbyRegion + " has finished no run for a while: the loss of the writer region would go unanswered. Its executions and their logs say why (the schedule, the image, the account).")},
+	}, child); err != nil {
+		return nil, err
+	}
 	f.JobName = job.Name
 	return f, ctx.RegisterResourceOutputs(f, pulumi.Map{"jobName": f.JobName})
 }

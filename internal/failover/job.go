@@ -23,13 +23,19 @@ const (
 	JobProbeIntervalSeconds = 5
 	JobProbeTimeoutSeconds  = 5
 	// The data-path probes of the databases: JobDatabaseProbes tries of
-	// JobDatabaseTimeoutSeconds a second apart, the writer's then the
-	// local one's.
+	// JobDatabaseTimeoutSeconds a second apart, the local one's then the
+	// writer's.
 	JobDatabaseProbes         = 3
 	JobDatabaseTimeoutSeconds = 3
 	// JobRunTimeoutSeconds ends a run before the next one starts.
 	JobRunTimeoutSeconds = 55
 )
+
+// SilentAfterSeconds: on every cloud, an automation that has finished no
+// run for this long is itself an alert. A schedule, an image, a role or a
+// crash that stops it would otherwise leave a region's loss unanswered
+// without a word.
+const SilentAfterSeconds = 600
 
 // JobDetection is how long the job takes to act after a writer's loss: the
 // edge's window and its metric delay (seconds), then the run after it, to

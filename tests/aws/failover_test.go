@@ -101,6 +101,18 @@ func TestTheWritersSuccessorWatchesItAndPromotesItsOwnMemberOnTheEvidence(t *tes
 	assert.Equal(t, "rate(1 minute)", schedule.Str("scheduleExpression"))
 	assert.Equal(t, promoter.Outputs["arn"], schedule.Get("target.arn"))
 
+	// A watch that stops running is heard: no finished run, no datapoint.
+	silent := res.Recorder.Named("aws:cloudwatch/metricAlarm:MetricAlarm", "staging-watch-us-west-2-silent")
+	require.NotNil(t, silent)
+	assert.Equal(t, "ExecutionsSucceeded", silent.Str("metricName"))
+	assert.Equal(t, promoter.Outputs["arn"], silent.Get("dimensions.StateMachineArn"))
+	assert.Equal(t, "breaching", silent.Str("treatMissingData"), "no run at all is silence too")
+	assert.Equal(t, "LessThanThreshold", silent.Str("comparisonOperator"))
+	assert.Equal(t, 1, silent.Int("threshold"))
+	assert.Equal(t, failover.SilentAfterSeconds, silent.Int("period")*silent.Int("datapointsToAlarm"))
+	assert.Equal(t, silent.Int("evaluationPeriods"), silent.Int("datapointsToAlarm"))
+	assert.Equal(t, []any{silent.Get("alarmActions.0")}, silent.Get("okActions"), "its end is said where its start was")
+
 	notifier := definitionOf(t, machines["us-west-2"])
 	assert.Equal(t, "https://us-east-1.api.staging.example.com/", notifier.States["Probe"].Parameters["ApiEndpoint"])
 	assert.NotContains(t, notifier.States, "Promote", "only the writer's watcher promotes")

@@ -533,6 +533,12 @@ func TestGCPMonitoringChecksEveryHostnameAndAlerts(t *testing.T) {
 	assert.Equal(t, "EXTRACT(jsonPayload.reason)", said.Str("conditions.0.conditionMatchedLog.labelExtractors.reason"),
 		"each reason is its own rule: the notice after a promotion is not rate-limited away by the one before")
 	assert.Contains(t, failover.Job, `emit("notify", reason="promoted"`, "the job writes the field the extractor reads")
+	silent := res.Recorder.Named(TypeAlertPolicy, "m-failover-silent")
+	require.NotNil(t, silent, "a job that stops running is heard")
+	assert.Equal(t, fmt.Sprintf(`resource.type="cloud_run_job" AND resource.labels.job_name="%s" AND metric.type="run.googleapis.com/job/completed_execution_count" AND metric.labels.result="succeeded"`, job.Outputs["name"]),
+		silent.Str("conditions.0.conditionAbsent.filter"))
+	assert.Equal(t, fmt.Sprintf("%ds", failover.SilentAfterSeconds), silent.Str("conditions.0.conditionAbsent.duration"))
+	assert.Equal(t, emailChannels, silent.Get("notificationChannels"))
 	// The load balancer's alerts watch every backend service behind the URL
 	// map, so they still see the traffic after a switch to the standby's.
 	urlMap := res.Recorder.Named(TypeURLMap, "m-lb")
