@@ -195,65 +195,25 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 	// reason is a dimension, so each reason is its own alert: a stateful
 	// rule fires once per alert, and the notice after a promotion must not
 	// be folded into the one before it.
-	if err := alert.NewLogQuery(ctx, name+"-said", &insights.ScheduledQueryRuleArgs{
-		RuleName:            pulumi.String(resourceName(name+"-said", 260)),
-		ResourceGroupName:   args.Region.ResourceGroup,
-		Location:            pulumi.String(args.Region.Name),
-		Description:         pulumi.String("The failover job in " + args.Region.Name + " alerted or announced a failover: its log says what it saw"),
-		DisplayName:         pulumi.String(name + ": the failover job speaks"),
-		Enabled:             pulumi.Bool(true),
-		Kind:                pulumi.String("LogAlert"),
-		Scopes:              pulumi.StringArray{args.WorkspaceID},
-		Severity:            pulumi.Float64(1),
-		EvaluationFrequency: pulumi.String("PT1M"),
-		WindowSize:          pulumi.String("PT5M"),
-		Criteria: &insights.ScheduledQueryRuleCriteriaArgs{AllOf: insights.ConditionArray{&insights.ConditionArgs{
-			Query: jobName.ApplyT(func(n string) string {
-				return fmt.Sprintf("ContainerAppConsoleLogs_CL | where ContainerJobName_s == '%s' | where Log_s has '\"event\": \"alert\"' or Log_s has '\"event\": \"notify\"' | extend reason = tostring(parse_json(Log_s).reason) | project TimeGenerated, reason, Log_s", n)
-			}).(pulumi.StringOutput),
-			Dimensions: insights.DimensionArray{&insights.DimensionArgs{
-				Name: pulumi.String("reason"), Operator: pulumi.String("Include"), Values: pulumi.StringArray{pulumi.String("*")},
-			}},
-			TimeAggregation: pulumi.String("Count"),
-			Operator:        pulumi.String("GreaterThan"),
-			Threshold:       pulumi.Float64(0),
-			FailingPeriods:  &insights.ConditionFailingPeriodsArgs{NumberOfEvaluationPeriods: pulumi.Float64(1), MinFailingPeriodsToAlert: pulumi.Float64(1)},
-		}}},
-		AutoMitigate: pulumi.Bool(true),
-		Actions:      &insights.ActionsArgs{ActionGroups: pulumi.StringArray{args.ActionGroupID}},
-		Tags:         args.Tags,
-	}, child); err != nil {
-		return nil, err
+	speaks := jobLogAlert{
+		suffix: "-said", display: "the failover job speaks", every: "PT1M", window: "PT5M",
+		description: "The failover job in " + args.Region.Name + " alerted or announced a failover: its log says what it saw",
+		where:       `where Log_s has '"event": "alert"' or Log_s has '"event": "notify"' | extend reason = tostring(parse_json(Log_s).reason) | project TimeGenerated, reason, Log_s`,
+		operator:    "GreaterThan", threshold: 0, dimension: "reason",
 	}
 	// A job that no longer finishes a run (its schedule, its image, its
 	// identity, a crash) is heard too: every run's last line says how it
 	// ended, and none that finished in the window is an alert.
-	if err := alert.NewLogQuery(ctx, name+"-silent", &insights.ScheduledQueryRuleArgs{
-		RuleName:            pulumi.String(resourceName(name+"-silent", 260)),
-		ResourceGroupName:   args.Region.ResourceGroup,
-		Location:            pulumi.String(args.Region.Name),
-		Description:         pulumi.String("The failover job in " + args.Region.Name + " has finished no run for a while: the loss of the writer region would go unanswered. Its executions and their logs say why (the schedule, the image, the identity)."),
-		DisplayName:         pulumi.String(name + ": the failover job is silent"),
-		Enabled:             pulumi.Bool(true),
-		Kind:                pulumi.String("LogAlert"),
-		Scopes:              pulumi.StringArray{args.WorkspaceID},
-		Severity:            pulumi.Float64(1),
-		EvaluationFrequency: pulumi.String("PT5M"),
-		WindowSize:          pulumi.String(fmt.Sprintf("PT%dM", failover.SilentAfterSeconds/60)),
-		Criteria: &insights.ScheduledQueryRuleCriteriaArgs{AllOf: insights.ConditionArray{&insights.ConditionArgs{
-			Query: jobName.ApplyT(func(n string) string {
-				return fmt.Sprintf("ContainerAppConsoleLogs_CL | where ContainerJobName_s == '%s' | where Log_s has 'ran' | extend line = parse_json(Log_s) | where tostring(line.event) == 'ran' and toint(line.status) == 0 | project TimeGenerated", n)
-			}).(pulumi.StringOutput),
-			TimeAggregation: pulumi.String("Count"),
-			Operator:        pulumi.String("LessThan"),
-			Threshold:       pulumi.Float64(1),
-			FailingPeriods:  &insights.ConditionFailingPeriodsArgs{NumberOfEvaluationPeriods: pulumi.Float64(1), MinFailingPeriodsToAlert: pulumi.Float64(1)},
-		}}},
-		AutoMitigate: pulumi.Bool(true),
-		Actions:      &insights.ActionsArgs{ActionGroups: pulumi.StringArray{args.ActionGroupID}},
-		Tags:         args.Tags,
-	}, child); err != nil {
-		return nil, err
+	silent := jobLogAlert{
+		suffix: "-silent", display: "the failover job is silent", every: "PT5M", window: fmt.Sprintf("PT%dM", failover.SilentAfterSeconds/60),
+		description: "The failover job in " + args.Region.Name + " has finished no run for a while: the loss of the writer region would go unanswered. Its executions and their logs say why (the schedule, the image, the identity).",
+		where:       "where Log_s has 'ran' | extend line = parse_json(Log_s) | where tostring(line.event) == 'ran' and toint(line.status) == 0 | project TimeGenerated",
+		operator:    "LessThan", threshold: 1,
+	}
+	for _, a := range []jobLogAlert{speaks, silent} {
+		if err := a.create(ctx, name, args, jobName, child); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := insights.NewActivityLogAlert(ctx, name+"-forced", &insights.ActivityLogAlertArgs{
 		ActivityLogAlertName: pulumi.String(resourceName(name+"-forced", 260)),
@@ -281,4 +241,50 @@ func guid(seed string) string {
 	h[6] = h[6]&0x0f | 0x50 // version 5-style, name-based
 	h[8] = h[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
+// jobLogAlert is a log search alert on the failover job's console lines in
+// its region's workspace: a count of the lines the where clause keeps,
+// against a threshold, optionally split by a column of them.
+type jobLogAlert struct {
+	suffix, display, description string
+	every, window                string // ISO 8601 durations
+	where                        string // the query after the job's own lines
+	operator                     string
+	threshold                    float64
+	dimension                    string
+}
+
+func (a jobLogAlert) create(ctx *pulumi.Context, name string, args SQLFailoverArgs, jobName pulumi.StringOutput, opts ...pulumi.ResourceOption) error {
+	condition := &insights.ConditionArgs{
+		Query: jobName.ApplyT(func(n string) string {
+			return fmt.Sprintf("ContainerAppConsoleLogs_CL | where ContainerJobName_s == '%s' | %s", n, a.where)
+		}).(pulumi.StringOutput),
+		TimeAggregation: pulumi.String("Count"),
+		Operator:        pulumi.String(a.operator),
+		Threshold:       pulumi.Float64(a.threshold),
+		FailingPeriods:  &insights.ConditionFailingPeriodsArgs{NumberOfEvaluationPeriods: pulumi.Float64(1), MinFailingPeriodsToAlert: pulumi.Float64(1)},
+	}
+	if a.dimension != "" {
+		condition.Dimensions = insights.DimensionArray{&insights.DimensionArgs{
+			Name: pulumi.String(a.dimension), Operator: pulumi.String("Include"), Values: pulumi.StringArray{pulumi.String("*")},
+		}}
+	}
+	return alert.NewLogQuery(ctx, name+a.suffix, &insights.ScheduledQueryRuleArgs{
+		RuleName:            pulumi.String(resourceName(name+a.suffix, 260)),
+		ResourceGroupName:   args.Region.ResourceGroup,
+		Location:            pulumi.String(args.Region.Name),
+		Description:         pulumi.String(a.description),
+		DisplayName:         pulumi.String(name + ": " + a.display),
+		Enabled:             pulumi.Bool(true),
+		Kind:                pulumi.String("LogAlert"),
+		Scopes:              pulumi.StringArray{args.WorkspaceID},
+		Severity:            pulumi.Float64(1),
+		EvaluationFrequency: pulumi.String(a.every),
+		WindowSize:          pulumi.String(a.window),
+		Criteria:            &insights.ScheduledQueryRuleCriteriaArgs{AllOf: insights.ConditionArray{condition}},
+		AutoMitigate:        pulumi.Bool(true),
+		Actions:             &insights.ActionsArgs{ActionGroups: pulumi.StringArray{args.ActionGroupID}},
+		Tags:                args.Tags,
+	}, opts...)
 }
