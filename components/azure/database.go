@@ -18,7 +18,7 @@ const SQLPrivateZone = "privatelink.database.windows.net"
 // SQLAdmin is the Microsoft Entra principal that administers the servers.
 type SQLAdmin struct {
 	Login, TenantID, PrincipalType string
-	ObjectID                       pulumi.StringInput // the principal's object id
+	ObjectID                       pulumi.StringInput // its SID: a user's or group's object id, an application's client id
 }
 
 // GlobalDatabaseArgs configures a GlobalDatabase. Zero values take the

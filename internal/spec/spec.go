@@ -151,7 +151,8 @@ type AzureSettings struct {
 	// (a group, ideally) that administers the SQL servers; empty means the
 	// identity that runs the deployment.
 	SQLAdminLogin    string
-	SQLAdminObjectID string
+	SQLAdminObjectID string // an application's client id (its SID in Azure SQL)
+	SQLAdminType     string // Group, User or Application
 	SQLSku           string // database SKU, e.g. GP_Gen5_2
 	// DNSResourceGroup holds the Azure DNS zone; empty means <stack>-dns for
 	// an existing zone, the stack's global group for a created one.

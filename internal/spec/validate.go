@@ -637,6 +637,11 @@ func (s Spec) validateAzure(p *problems) {
 	if s.Azure.SQLAdminObjectID != "" && !objectID.MatchString(s.Azure.SQLAdminObjectID) {
 		p.add("azureSqlAdminObjectId", "%q is not an object id (a lowercase GUID)", s.Azure.SQLAdminObjectID)
 	}
+	switch s.Azure.SQLAdminType {
+	case "Group", "User", "Application": // the server administrator's principalType (Microsoft.Sql servers API)
+	default:
+		p.add("azureSqlAdminType", "%q is not a principal type; one of Group, User, Application", s.Azure.SQLAdminType)
+	}
 	if (s.Azure.SQLAdminObjectID == "") != (s.Azure.SQLAdminLogin == "") {
 		p.add("azureSqlAdminLogin", "set azureSqlAdminLogin and azureSqlAdminObjectId together, or neither")
 	}

@@ -124,12 +124,16 @@ func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 	// The servers' Entra admin: the configured principal, or the stack's own
 	// identity, as which a job in the writer's network makes the apps'
 	// database users (nothing outside the networks reaches the servers).
-	admin := azc.SQLAdmin{Login: s.Azure.SQLAdminLogin, ObjectID: pulumi.String(s.Azure.SQLAdminObjectID), TenantID: g.tenant}
+	admin := azc.SQLAdmin{Login: s.Azure.SQLAdminLogin, ObjectID: pulumi.String(s.Azure.SQLAdminObjectID), TenantID: g.tenant, PrincipalType: s.Azure.SQLAdminType}
 	if s.Azure.SQLAdminObjectID == "" {
 		if g.sqlAdmin, err = azc.NewIdentity(ctx, s.Stack+"-sql-admin", s.Stack+"-sql-admin", "database-users", g.regions[0].ResourceGroup, home.Name, g.tags, g.regions[0].In()); err != nil {
 			return nil, err
 		}
-		admin = azc.SQLAdmin{Login: g.sqlAdmin.Name, ObjectID: g.sqlAdmin.PrincipalID, TenantID: g.tenant, PrincipalType: "Application"}
+		// An application's SID in Azure SQL is its client id, not its
+		// object id (sys.server_principals: "A Microsoft Entra
+		// application's SID is the binary representation of its Microsoft
+		// Entra client ID"), as for the contained users the job makes.
+		admin = azc.SQLAdmin{Login: g.sqlAdmin.Name, ObjectID: g.sqlAdmin.ClientID, TenantID: g.tenant, PrincipalType: "Application"}
 	}
 	keys, err := azc.NewEncryptionKeys(ctx, s.Stack+"-keys", azc.EncryptionKeysArgs{
 		Regions: g.regions, Stack: s.Stack, Subscription: g.subscription, TenantID: g.tenant, Tags: g.tags, Protect: s.Protect,

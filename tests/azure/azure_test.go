@@ -702,7 +702,8 @@ func TestAzureAppsGetDatabaseUsersFromAJobInTheWritersNetwork(t *testing.T) {
 	admin := ids["dbu-sql-admin"]
 	require.NotNil(t, admin)
 	for _, srv := range res.Recorder.OfType(TypeSQLServer) {
-		assert.Equal(t, admin.Outputs["principalId"], srv.Str("administrators.sid"), srv.Region)
+		assert.Equal(t, admin.Outputs["clientId"], srv.Str("administrators.sid"), "%s: an application's SID is its client id", srv.Region)
+		assert.NotEqual(t, admin.Outputs["principalId"], admin.Outputs["clientId"], "the mock tells the two apart")
 		assert.Equal(t, "dbu-sql-admin", srv.Str("administrators.login"))
 		assert.Equal(t, "Application", srv.Str("administrators.principalType"))
 		assert.Equal(t, true, srv.Get("administrators.azureADOnlyAuthentication"))
@@ -743,6 +744,11 @@ func TestAzureAppsGetDatabaseUsersFromAJobInTheWritersNetwork(t *testing.T) {
 	assert.Nil(t, own.Recorder.Named("azure-native:app:Job", "dbu-db-users"), "no users job with an admin of your own")
 	for _, srv := range own.Recorder.OfType(TypeSQLServer) {
 		assert.Equal(t, "0f8fad5b-d9cb-469f-a165-70867728950e", srv.Str("administrators.sid"))
+		assert.Equal(t, "Group", srv.Str("administrators.principalType"), "a group unless said otherwise")
+	}
+	app := MustPlan(t, "dbu", With(Contract("azure", "active-active", regions...), "azureSqlAdminLogin", "deployer", "azureSqlAdminObjectId", "0f8fad5b-d9cb-469f-a165-70867728950e", "azureSqlAdminType", "Application"))
+	for _, srv := range app.Recorder.OfType(TypeSQLServer) {
+		assert.Equal(t, "Application", srv.Str("administrators.principalType"), "the type the config says")
 	}
 	cloud, _ := own.Outputs["cloud"].(map[string]any)
 	assert.Contains(t, cloud["databaseUsersScript"], "CREATE USER [dbu-eastus2-api]")
