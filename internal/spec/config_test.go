@@ -167,6 +167,7 @@ func TestBadConfigsAreRefusedWithTheKeyNamed(t *testing.T) {
 		{"vault generation", azure.with("azureKeyVaultGeneration", -1), "mobile-backend:azureKeyVaultGeneration: -1 must be between 0 and 99"},
 		{"zone in a group the stack owns", azure.with("azureDnsResourceGroup", "bad-eastus2"), `mobile-backend:azureDnsResourceGroup: "bad-eastus2" is a resource group this stack creates`},
 		{"admin pair", azure.with("azureSqlAdminLogin", "dba"), "mobile-backend:azureSqlAdminLogin: set azureSqlAdminLogin and azureSqlAdminObjectId together, or neither"},
+		{"Azure region without a pair", azure.with("regions", []string{"eastus2", "italynorth"}), `mobile-backend:regions: "italynorth" has no paired region: Azure refuses the geo-redundant storage (RA-GZRS/RA-GRS) and geo-redundant SQL backups the stack gives every region there (GRS works only between paired regions); choose a paired region`},
 		{"admin type", azure.with("azureSqlAdminType", "ServicePrincipal"), `mobile-backend:azureSqlAdminType: "ServicePrincipal" is not a principal type; one of Group, User, Application`},
 	}
 	for _, tc := range cases {

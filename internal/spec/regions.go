@@ -168,6 +168,21 @@ var azureRegionsWithoutZones = map[string]bool{
 	"australiasoutheast": true, "australiacentral": true,
 }
 
+// azureRegionsWithoutPair are the Azure regions in the table with no paired
+// region (Microsoft Learn, "Azure regions list", N/A in the paired region
+// column; "Azure region pairs and nonpaired regions"). Geo-redundant storage
+// works only between paired regions ("GRS only works within Azure paired
+// regions", Azure Blob Storage reliability guide): an RA-GZRS/RA-GRS account
+// there is refused (RedundancyConfigurationNotAvailableInRegion), and Azure
+// SQL's geo-redundant backups replicate to the paired region.
+var azureRegionsWithoutPair = map[string]bool{
+	"mexicocentral": true, "chilecentral": true, "polandcentral": true, "italynorth": true, "spaincentral": true,
+	"israelcentral": true, "qatarcentral": true, "newzealandnorth": true, "indonesiacentral": true, "malaysiawest": true,
+}
+
+// AzureHasPair reports whether an Azure region has a paired region.
+func AzureHasPair(region string) bool { return !azureRegionsWithoutPair[region] }
+
 // AzureHasZones reports whether an Azure region has availability zones.
 func AzureHasZones(region string) bool { return !azureRegionsWithoutZones[region] }
 

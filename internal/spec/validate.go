@@ -579,6 +579,11 @@ func (s *Spec) validateGCP(p *problems) {
 // validateAzure checks the limits of the Azure services the stack uses.
 func (s Spec) validateAzure(p *problems) {
 	awsOnly(p, "wafLargeBodyPaths", len(s.WAF.LargeBodyPaths) > 0)
+	for _, r := range s.RegionNames {
+		if !AzureHasPair(r) {
+			p.add("regions", "%q has no paired region: Azure refuses the geo-redundant storage (RA-GZRS/RA-GRS) and geo-redundant SQL backups the stack gives every region there (GRS works only between paired regions); choose a paired region", r)
+		}
+	}
 	if n := len(s.RegionNames) - 1; n > AzureSQLMaxGeoSecondaries {
 		p.add("regions", "%d secondary regions: an Azure SQL database has at most %d geo-secondaries, one per region but the writer's", n, AzureSQLMaxGeoSecondaries)
 	}
