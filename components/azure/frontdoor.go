@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mobile-backend/mobile-backend/components"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
 
 // Front Door's latency-based load balancing (Azure Front Door documentation,
@@ -267,9 +268,10 @@ func NewFrontDoor(ctx *pulumi.Context, name string, args FrontDoorArgs, opts ...
 				// endpoint connection once), with anonymous requests, which
 				// only the static container answers.
 				SharedPrivateLinkResource: &cdn.SharedPrivateLinkResourcePropertiesArgs{
-					PrivateLink:         &cdn.ResourceReferenceArgs{Id: st.AccountID},
-					GroupId:             pulumi.String("blob"),
-					PrivateLinkLocation: pulumi.String(st.Region),
+					PrivateLink: &cdn.ResourceReferenceArgs{Id: st.AccountID},
+					GroupId:     pulumi.String("blob"),
+					// Offered in a subset of regions: the nearest one elsewhere.
+					PrivateLinkLocation: pulumi.String(spec.AzureFrontDoorPrivateLinkLocation(st.Region)),
 					RequestMessage:      pulumi.String("mobile-backend Front Door: static content"),
 				},
 			}, child)

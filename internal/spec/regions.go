@@ -180,6 +180,45 @@ var azureRegionsWithoutPair = map[string]bool{
 	"israelcentral": true, "qatarcentral": true, "newzealandnorth": true, "indonesiacentral": true, "malaysiawest": true,
 }
 
+// AzureFrontDoorPrivateLinkRegions are where Azure Front Door Premium
+// offers Private Link to origins (Microsoft Learn, "Secure your origin with
+// Private Link in Azure Front Door Premium", "Region availability", as of
+// 2025-09; UAE North from the 2026 revision).
+var AzureFrontDoorPrivateLinkRegions = map[string]bool{
+	"brazilsouth": true, "canadacentral": true, "centralus": true, "eastus": true, "eastus2": true,
+	"southcentralus": true, "westus2": true, "westus3": true,
+	"francecentral": true, "germanywestcentral": true, "northeurope": true, "norwayeast": true, "uksouth": true,
+	"westeurope": true, "swedencentral": true,
+	"southafricanorth": true, "uaenorth": true,
+	"australiaeast": true, "centralindia": true, "japaneast": true, "koreacentral": true, "eastasia": true, "southeastasia": true,
+}
+
+// azureFrontDoorPrivateLinkNearest is, for a region Front Door's Private
+// Link does not serve, the nearest region it does ("If your origin's region
+// isn't supported ..., pick the next nearest region", the same page; by
+// distance between the regions' locations).
+var azureFrontDoorPrivateLinkNearest = map[string]string{
+	"northcentralus": "centralus", "westcentralus": "westus3", "westus": "westus3", "canadaeast": "canadacentral",
+	"mexicocentral": "southcentralus", "chilecentral": "brazilsouth",
+	"ukwest": "uksouth", "switzerlandnorth": "germanywestcentral", "polandcentral": "germanywestcentral",
+	"italynorth": "germanywestcentral", "spaincentral": "francecentral",
+	"israelcentral": "uaenorth", "qatarcentral": "uaenorth",
+	"southindia": "centralindia", "westindia": "centralindia", "japanwest": "japaneast", "koreasouth": "koreacentral",
+	"australiasoutheast": "australiaeast", "australiacentral": "australiaeast", "newzealandnorth": "australiaeast",
+	"indonesiacentral": "southeastasia", "malaysiawest": "southeastasia",
+}
+
+// AzureFrontDoorPrivateLinkLocation is the Private Link location of a
+// Front Door origin in region: the region itself where Front Door offers
+// Private Link, else the nearest region that does (a region the table does
+// not know is its own location).
+func AzureFrontDoorPrivateLinkLocation(region string) string {
+	if near, ok := azureFrontDoorPrivateLinkNearest[region]; ok {
+		return near
+	}
+	return region
+}
+
 // AzureHasPair reports whether an Azure region has a paired region.
 func AzureHasPair(region string) bool { return !azureRegionsWithoutPair[region] }
 

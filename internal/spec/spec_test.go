@@ -114,3 +114,20 @@ func TestWorkloadDefaultsFillOnlyWhatIsLeftOut(t *testing.T) {
 	assert.NotZero(t, w.ContainerPort)
 	assert.NotZero(t, w.Concurrency)
 }
+
+// Every Azure region of the table has a Front Door Private Link location
+// that Front Door serves: its own, or the nearest one.
+func TestEveryAzureRegionHasAPrivateLinkLocationFrontDoorServes(t *testing.T) {
+	for _, r := range Regions[Azure] {
+		loc := AzureFrontDoorPrivateLinkLocation(r.Name)
+		assert.True(t, AzureFrontDoorPrivateLinkRegions[loc], "%s: %q", r.Name, loc)
+		if AzureFrontDoorPrivateLinkRegions[r.Name] {
+			assert.Equal(t, r.Name, loc, "a served region is its own location")
+		}
+	}
+	for region := range azureFrontDoorPrivateLinkNearest {
+		_, ok := LookupRegion(Azure, region)
+		assert.True(t, ok, "%s is in the region table", region)
+		assert.False(t, AzureFrontDoorPrivateLinkRegions[region], "%s is served: it needs no nearest", region)
+	}
+}

@@ -445,6 +445,17 @@ func TestAzureContractKeysAlonePlanForTwoThreeAndTheMostRegions(t *testing.T) {
 				assert.Len(t, res.Recorder.OfType(TypeSQLServer), n)
 				assert.Len(t, res.Recorder.OfType(TypeFailoverGroup), 1)
 				assert.Len(t, apiOriginPriorities(t, res), n)
+				// Front Door's Private Link is offered in some regions only:
+				// an account in West US is reached through West US 3.
+				for _, r := range regions[:n] {
+					o := res.Recorder.Named(TypeAFDOrigin, "az-edge-static-"+r)
+					require.NotNil(t, o, r)
+					want := map[string]string{"westus": "westus3"}[r]
+					if want == "" {
+						want = r
+					}
+					assert.Equal(t, want, o.Str("sharedPrivateLinkResource.privateLinkLocation"), r)
+				}
 				// The default objectives hold (the failover job forces the
 				// group over in minutes); nothing is refused but the unrouted
 				// alerts of a stack without alertEmails (advisory, and so is
