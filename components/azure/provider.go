@@ -48,3 +48,16 @@ func resourceName(name string, max int) string { return names.DNSLabel(name, max
 func compactName(name string, max int) string { return names.Compact(name, max) }
 
 func shortHash(s string) string { return names.Hash(s) }
+
+// ResourceProviders are the resource provider namespaces a subscription
+// must have registered before each azure-native module's resources can be
+// created ("" for the namespaces every subscription has). azure-native does
+// not register them all itself (pulumi/pulumi-azure-native#3479): register
+// them once per subscription (docs/azure.md).
+var ResourceProviders = map[string]string{
+	"app": "Microsoft.App", "cdn": "Microsoft.Cdn", "consumption": "Microsoft.Consumption",
+	"insights": "Microsoft.Insights", "keyvault": "Microsoft.KeyVault", "managedidentity": "Microsoft.ManagedIdentity",
+	"network": "Microsoft.Network", "operationalinsights": "Microsoft.OperationalInsights", "portal": "Microsoft.Portal",
+	"sql": "Microsoft.Sql", "storage": "Microsoft.Storage",
+	"authorization": "", "resources": "",
+}

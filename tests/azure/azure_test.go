@@ -3,6 +3,7 @@ package azure
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -867,4 +868,26 @@ func TestTheFailoverGroupsOtherMemberRunsTheTestedJobOnTheEvidence(t *testing.T)
 	alert := res.Recorder.Named("azure-native:insights:ActivityLogAlert", "azure-staging-sql-failover-forced")
 	require.NotNil(t, alert)
 	assert.Equal(t, azc.ForceFailoverAction, alert.Str("condition.allOf.1.equals"), "a forced failover e-mails the alert recipients")
+}
+
+// Every module the committed stacks use has its resource provider
+// namespace in the table, and docs/azure.md says to register each one.
+func TestEveryAzureResourceProviderTheStacksNeedIsDocumented(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("../../docs/azure.md")
+	require.NoError(t, err)
+	for _, file := range []string{"../../Pulumi.azure-prod.yaml", "../../Pulumi.azure-staging.yaml"} {
+		res := PlanFile(t, file)
+		for _, r := range res.Recorder.Resources() {
+			parts := strings.SplitN(r.Type, ":", 3)
+			if parts[0] != "azure-native" {
+				continue
+			}
+			ns, ok := azc.ResourceProviders[parts[1]]
+			require.True(t, ok, "%s: no resource provider namespace for module %q", r.Type, parts[1])
+			if ns != "" {
+				assert.Contains(t, string(doc), ns, "%s: docs/azure.md names %s", r.Type, ns)
+			}
+		}
+	}
 }
