@@ -429,3 +429,18 @@ func TestAGrantMayComeBeforeWhatItNamesWhenThatWaitsForIt(t *testing.T) {
 	waits := res("aws:sfn/stateMachine:StateMachine", "watch", "eu-west-1", map[string]any{"name": "prod-eu-west-1-watch-us-east-1"}, out("arn", arn), dependsOn(grant))
 	assert.Empty(t, check(ExplicitOrdering, grant, waits), "the state machine waits for the grant that names it")
 }
+
+func TestBotControlMayOnlyLabel(t *testing.T) {
+	acl := func(override map[string]any) *mock.Resource {
+		return res("aws:wafv2/webAcl:WebAcl", "api", "us-east-1", map[string]any{"rules": []any{
+			map[string]any{"name": "AWSManagedRulesCommonRuleSet", "overrideAction": map[string]any{"none": map[string]any{}},
+				"statement": map[string]any{"managedRuleGroupStatement": map[string]any{"name": "AWSManagedRulesCommonRuleSet"}}},
+			map[string]any{"name": "bots", "overrideAction": override,
+				"statement": map[string]any{"managedRuleGroupStatement": map[string]any{"name": "AWSManagedRulesBotControlRuleSet"}}},
+		}})
+	}
+	assert.Empty(t, check(BotRulesLetAppsThrough, acl(map[string]any{"count": map[string]any{}})))
+	vs := check(BotRulesLetAppsThrough, acl(map[string]any{"none": map[string]any{}}))
+	require.Len(t, vs, 1, "another group may block; Bot Control may not")
+	assert.Contains(t, vs[0].Message, "rule bots lets Bot Control's own rules act")
+}

@@ -136,6 +136,33 @@ func attestationRule(name string) bool {
 	return name == components.AttestationRule || name == awsBotControlGroup
 }
 
+// BotRulesLetAppsThrough: a genuine app calls the API with a non-browser
+// user agent (okhttp, CFNetwork, Dalvik), which AWS Bot Control's
+// SignalNonBrowserUserAgent and CategoryHttpLibrary rules block by default
+// ("mobile apps typically have non-browser user agents, which the
+// SignalNonBrowserUserAgent rule blocks by default"). The group runs before
+// the token rule, so it may only label: its override counts. (Front Door's
+// bot manager logs unknown bots and blocks only known-bad ones; Cloud
+// Armor's preconfigured rules match scanners' agents, not HTTP libraries.)
+var BotRulesLetAppsThrough = Policy{
+	Name:        "bot-rules-let-apps-through",
+	Description: "AWS Bot Control only labels (its override counts): its own rules would block a genuine app's non-browser user agent before the token rule reads its token.",
+	Severity:    Mandatory,
+	Source:      "https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-bot.html (SignalNonBrowserUserAgent, CategoryHttpLibrary)",
+	Check: func(s Stack) []Violation {
+		var vs []Violation
+		for _, acl := range s.OfType("aws:wafv2/webAcl:WebAcl") {
+			for i := 0; i < acl.Len("rules"); i++ {
+				rule := fmt.Sprintf("rules.%d", i)
+				if acl.Str(rule+".statement.managedRuleGroupStatement.name") == awsBotControlGroup && acl.Get(rule+".overrideAction.count") == nil {
+					vs = append(vs, violation(acl, "rule %s lets Bot Control's own rules act: they block a genuine app's non-browser user agent (okhttp, CFNetwork) before the token rule; override them to count", acl.Str(rule+".name")))
+				}
+			}
+		}
+		return vs
+	},
+}
+
 // ProbesExempt: the probes that decide a failover reach the API through
 // its WAF and carry neither an app token nor the app's headers, so with
 // attestation or required app headers on, each must ask for the one path

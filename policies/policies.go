@@ -130,6 +130,7 @@ var All = append([]Policy{
 	EdgeReadsStaticOnly,
 	MobileEdge,
 	AttestationEnforced,
+	BotRulesLetAppsThrough,
 	ProbesExempt,
 }, Constraints...)
 

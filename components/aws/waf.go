@@ -359,19 +359,22 @@ func tokenDomains(args WebFirewallArgs) pulumi.StringArrayInput {
 
 // attestationRules run after the other managed groups (Bot Control is
 // priced per request it inspects): Bot Control, targeted, scoped away from
-// the health checks' path, then a rule on its token labels. In monitor both
-// only count; in enforce a request without a valid token is refused with
-// 403 and a JSON body.
+// the health checks' path, then a rule on its token labels. Bot Control's
+// own rules only ever count: a genuine app's HTTP client is a non-browser
+// user agent, which SignalNonBrowserUserAgent and CategoryHttpLibrary block
+// by default (AWS WAF developer guide, "Bot Control rule group": "mobile
+// apps typically have non-browser user agents"), and the group runs before
+// the token rule, so an app with a valid token would get a plain 403. The
+// group still labels every request (a count keeps the labels). In monitor
+// the token rule counts what enforce would refuse; in enforce a request
+// without a valid token is refused with 403 and a JSON body.
 func attestationRules(args WebFirewallArgs, visibility func(string) *wafv2.WebAclRuleVisibilityConfigArgs) wafv2.WebAclRuleArray {
 	a := args.Attestation
 	if args.Scope == "CLOUDFRONT" || !a.On() {
 		return nil
 	}
 	counting := !a.Enforced() || args.Mode == components.WAFCount
-	override := &wafv2.WebAclRuleOverrideActionArgs{None: &wafv2.WebAclRuleOverrideActionNoneArgs{}}
-	if counting {
-		override = &wafv2.WebAclRuleOverrideActionArgs{Count: &wafv2.WebAclRuleOverrideActionCountArgs{}}
-	}
+	override := &wafv2.WebAclRuleOverrideActionArgs{Count: &wafv2.WebAclRuleOverrideActionCountArgs{}}
 	group := &wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs{
 		VendorName: pulumi.String("AWS"),
 		Name:       pulumi.String(BotControlGroup),

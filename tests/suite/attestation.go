@@ -82,14 +82,17 @@ func TestAWSAttestationCountsOrBlocksRequestsWithoutAValidWAFToken(t *testing.T)
 				labels = append(labels, acl.Str(rule+".statement.orStatement.statements."+itoa(i)+".labelMatchStatement.key"))
 			}
 			assert.ElementsMatch(t, []string{"awswaf:managed:token:absent", "awswaf:managed:token:rejected"}, labels)
+			// Bot Control's own rules never block: they would refuse a
+			// genuine app's non-browser user agent (okhttp, CFNetwork)
+			// before the token rule reads its valid token.
+			assert.NotNil(t, acl.Get(bot+".overrideAction.count"), "%s: Bot Control only labels", mode)
+			assert.Nil(t, acl.Get(bot+".overrideAction.none"), mode)
 			if mode == "monitor" {
-				assert.NotNil(t, acl.Get(rule+".action.count"), "monitor counts")
-				assert.NotNil(t, acl.Get(bot+".overrideAction.count"), "monitor: Bot Control's own rules count too")
+				assert.NotNil(t, acl.Get(rule+".action.count"), "monitor counts what enforce would refuse")
 				assert.Zero(t, acl.Len("customResponseBodies"))
 			} else {
 				assert.EqualValues(t, 403, acl.Int(rule+".action.block.customResponse.responseCode"))
 				assert.Equal(t, "attestation-required", acl.Str(rule+".action.block.customResponse.customResponseBodyKey"))
-				assert.NotNil(t, acl.Get(bot+".overrideAction.none"))
 				assert.JSONEq(t, `{"error":"attestation_required"}`, acl.Str("customResponseBodies.0.content"))
 			}
 		}
