@@ -27,6 +27,11 @@ var WAFAndLoadBalancerLogging = Policy{
 			}
 		}
 		for _, acl := range s.OfType("aws:wafv2/webAcl:WebAcl") {
+			// A CloudFront ACL's logs rest in us-east-1 only: where data
+			// may not, it keeps counts alone (and no sampled requests).
+			if acl.Str("scope") == "CLOUDFRONT" && !s.Spec.MayRestIn(acl.Region) && !acl.Bool("visibilityConfig.sampledRequestsEnabled") {
+				continue
+			}
 			if arn, _ := acl.Outputs["arn"].(string); !logged[arn] && !logged[acl.URN] {
 				vs = append(vs, violation(acl, "web ACL has no logging configuration"))
 			}

@@ -116,6 +116,7 @@ var All = append([]Policy{
 	WAFEnforcing,
 	ExplicitProviders,
 	RegionsAllowedAndApart,
+	DataStaysInAllowedRegions,
 	EveryRegionServedAndWatched,
 	NoWildcardIAM,
 	BackupsAndProtection,

@@ -53,6 +53,12 @@ type WebFirewallArgs struct {
 	RateLimit        int                // requests per 5 minutes per client IP
 	GeoBlock         []string           // country codes to block; none by default
 	LogRetentionDays int
+	// KeepNoRequests turns off the ACL's logs and sampled requests, which
+	// hold the requests' contents; its metrics (counts) stay. For a
+	// CLOUDFRONT ACL where data may not rest in us-east-1: AWS WAF keeps a
+	// CloudFront ACL's logs only there ("You MUST send a CloudFront web
+	// ACL's logs to a destination in us-east-1", AWS WAF logging guidance).
+	KeepNoRequests bool
 	// LargeBodyRegex, when set, is a regular expression of the URL paths
 	// whose request bodies may exceed 8 KB: the core rule set's
 	// SizeRestrictions_BODY then only counts (it labels the request), and a
@@ -127,11 +133,18 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 		VisibilityConfig: &wafv2.WebAclVisibilityConfigArgs{
 			CloudwatchMetricsEnabled: pulumi.Bool(true),
 			MetricName:               pulumi.String(metricName(name, "acl")),
-			SampledRequestsEnabled:   pulumi.Bool(true),
+			SampledRequestsEnabled:   pulumi.Bool(!args.KeepNoRequests),
 		},
 	}, child)
 	if err != nil {
 		return nil, fmt.Errorf("waf %s: %w", name, err)
+	}
+	w.ACLArn = acl.Arn
+	w.ACLName = acl.Name
+	w.IntegrationURL = acl.ApplicationIntegrationUrl
+	if args.KeepNoRequests {
+		w.LogGroupName = pulumi.String("").ToStringOutput()
+		return w, ctx.RegisterResourceOutputs(w, pulumi.Map{"aclArn": w.ACLArn, "aclName": w.ACLName, "logGroupName": w.LogGroupName, "integrationUrl": w.IntegrationURL})
 	}
 	// WAF only delivers to log groups whose name starts with aws-waf-logs-.
 	logs, err := cloudwatch.NewLogGroup(ctx, name+"-waf-logs", &cloudwatch.LogGroupArgs{
@@ -164,10 +177,7 @@ func NewWebFirewall(ctx *pulumi.Context, name string, args WebFirewallArgs, opts
 		}
 	}
 
-	w.ACLArn = acl.Arn
-	w.ACLName = acl.Name
 	w.LogGroupName = logs.Name
-	w.IntegrationURL = acl.ApplicationIntegrationUrl
 	return w, ctx.RegisterResourceOutputs(w, pulumi.Map{"aclArn": w.ACLArn, "aclName": w.ACLName, "logGroupName": w.LogGroupName, "integrationUrl": w.IntegrationURL})
 }
 
@@ -177,7 +187,7 @@ func webACLRules(name string, args WebFirewallArgs) wafv2.WebAclRuleArray {
 		return &wafv2.WebAclRuleVisibilityConfigArgs{
 			CloudwatchMetricsEnabled: pulumi.Bool(true),
 			MetricName:               pulumi.String(metricName(name, rule)),
-			SampledRequestsEnabled:   pulumi.Bool(true),
+			SampledRequestsEnabled:   pulumi.Bool(!args.KeepNoRequests),
 		}
 	}
 	// In count mode every rule only counts: custom rules through their action,

@@ -48,16 +48,31 @@ func NewCentralLogs(ctx *pulumi.Context, name string, args CentralLogsArgs, opts
 	if err != nil {
 		return nil, err
 	}
-	if _, err := logging.NewProjectSink(ctx, name, &logging.ProjectSinkArgs{
+	// Anchored on the stack's regions and load balancer, so that the logs
+	// of a stack whose name extends this one's (prod, prod-eu) stay out.
+	filter := fmt.Sprintf(`(resource.type="cloud_run_revision" AND resource.labels.service_name=~"^%s-(%s)-") OR `+
+		`(resource.type="http_load_balancer" AND resource.labels.forwarding_rule_name=~"^%s-lb-")`, args.Stack, strings.Join(args.Regions, "|"), args.Stack)
+	sink, err := logging.NewProjectSink(ctx, name, &logging.ProjectSinkArgs{
+		Name:                 pulumi.String(resourceName(args.Stack+"-central-logs", 100)),
+		Project:              pulumi.String(args.Project),
+		Destination:          pulumi.String(fmt.Sprintf("logging.googleapis.com/projects/%s/locations/%s/buckets/%s", args.Project, args.Location, bucketID)),
+		Filter:               pulumi.String(filter),
+		UniqueWriterIdentity: pulumi.Bool(true),
+	}, child, pulumi.DependsOn([]pulumi.Resource{bucket}))
+	if err != nil {
+		return nil, err
+	}
+	// The same logs stay out of the _Default sink, whose bucket is the
+	// project's _Default, in the "global" location unless the organization
+	// set another: the requests rest in Location only (a project exclusion
+	// is the _Default sink's, at most 10 a project; Cloud Logging API,
+	// projects.exclusions). After the sink, so no entry goes unkept.
+	if _, err := logging.NewProjectExclusion(ctx, name, &logging.ProjectExclusionArgs{
 		Name:        pulumi.String(resourceName(args.Stack+"-central-logs", 100)),
 		Project:     pulumi.String(args.Project),
-		Destination: pulumi.String(fmt.Sprintf("logging.googleapis.com/projects/%s/locations/%s/buckets/%s", args.Project, args.Location, bucketID)),
-		// Anchored on the stack's regions and load balancer, so that the
-		// logs of a stack whose name extends this one's (prod, prod-eu) stay out.
-		Filter: pulumi.String(fmt.Sprintf(`(resource.type="cloud_run_revision" AND resource.labels.service_name=~"^%s-(%s)-") OR `+
-			`(resource.type="http_load_balancer" AND resource.labels.forwarding_rule_name=~"^%s-lb-")`, args.Stack, strings.Join(args.Regions, "|"), args.Stack)),
-		UniqueWriterIdentity: pulumi.Bool(true),
-	}, child, pulumi.DependsOn([]pulumi.Resource{bucket})); err != nil {
+		Description: pulumi.String("Kept in the " + bucketID + " bucket in " + args.Location + " instead"),
+		Filter:      pulumi.String(filter),
+	}, child, pulumi.DependsOn([]pulumi.Resource{sink})); err != nil {
 		return nil, err
 	}
 	c.BucketName = pulumi.String(bucketID).ToStringOutput()

@@ -355,3 +355,13 @@ func manyCountries(n int) []string {
 	}
 	return out
 }
+
+// An Azure region's pair may be allowed (its geo-redundant copies rest
+// there), though the stack never runs there; a name of no region may not.
+func TestAnAzurePairMayBeAnAllowedRegion(t *testing.T) {
+	t.Parallel()
+	c := contract("azure", "active-passive", "francecentral", "westeurope")
+	assert.Empty(t, problems(t, c.with("allowedRegions", []string{"francecentral", "francesouth", "westeurope", "northeurope"})))
+	assert.Equal(t, []string{`mobile-backend:allowedRegions[1]: "francesud" is not an Azure region`},
+		problems(t, c.with("allowedRegions", []string{"francecentral", "francesud", "westeurope"})))
+}

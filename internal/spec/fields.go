@@ -155,7 +155,7 @@ var Fields = []Field{
 		func(s *Spec) *int { return &s.Objectives.RTOSeconds }),
 	integer("rpoSeconds", 900, "Recovery point objective: how much recent data a regional failure may lose.",
 		func(s *Spec) *int { return &s.Objectives.RPOSeconds }),
-	list("allowedRegions", []string{}, "Regions the stack may use (data residency); empty allows all. The policy check fails a stack that uses another.",
+	list("allowedRegions", []string{}, "Regions where the stack may run and its data may rest (data residency); empty allows all. The policies fail a stack that runs elsewhere or keeps data at rest elsewhere: a Cloud Storage multi-region counts as all its regions, an Azure region's geo-redundant storage and backups as its paired region too (which may be listed here). On AWS without us-east-1, the CloudFront web ACL keeps counts only (its logs could rest in us-east-1 alone).",
 		func(s *Spec) *[]string { return &s.AllowedRegions }),
 	integer("minRegionDistanceKm", 500, "Minimum great-circle distance between any two of the stack's regions; the policy check fails closer ones.",
 		func(s *Spec) *int { return &s.MinRegionDistanceKm }),

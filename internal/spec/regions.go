@@ -168,16 +168,35 @@ var azureRegionsWithoutZones = map[string]bool{
 	"australiasoutheast": true, "australiacentral": true,
 }
 
-// azureRegionsWithoutPair are the Azure regions in the table with no paired
-// region (Microsoft Learn, "Azure regions list", N/A in the paired region
-// column; "Azure region pairs and nonpaired regions"). Geo-redundant storage
-// works only between paired regions ("GRS only works within Azure paired
-// regions", Azure Blob Storage reliability guide): an RA-GZRS/RA-GRS account
-// there is refused (RedundancyConfigurationNotAvailableInRegion), and Azure
-// SQL's geo-redundant backups replicate to the paired region.
-var azureRegionsWithoutPair = map[string]bool{
-	"mexicocentral": true, "chilecentral": true, "polandcentral": true, "italynorth": true, "spaincentral": true,
-	"israelcentral": true, "qatarcentral": true, "newzealandnorth": true, "indonesiacentral": true, "malaysiawest": true,
+// azurePairs are the paired regions of the Azure regions in the table
+// (Microsoft Learn, "Azure regions list", the paired region column, as of
+// 2025-09; some pairs are one-way, and some partners are access-restricted
+// regions the stack never uses itself). Geo-redundant storage and Azure
+// SQL's geo-redundant backups copy a region's data to its pair ("GRS only
+// works within Azure paired regions", Azure Blob Storage reliability
+// guide), so a region without one cannot have them: an RA-GZRS/RA-GRS
+// account there is refused (RedundancyConfigurationNotAvailableInRegion).
+// Mexico Central, Chile Central, Poland Central, Italy North, Spain Central,
+// Israel Central, Qatar Central, New Zealand North, Indonesia Central and
+// Malaysia West have none.
+var azurePairs = map[string]string{
+	"eastus": "westus", "eastus2": "centralus", "centralus": "eastus2", "northcentralus": "southcentralus",
+	"southcentralus": "northcentralus", "westcentralus": "westus2", "westus": "eastus", "westus2": "westcentralus",
+	"westus3": "eastus", "canadacentral": "canadaeast", "canadaeast": "canadacentral", "brazilsouth": "southcentralus",
+	"northeurope": "westeurope", "westeurope": "northeurope", "uksouth": "ukwest", "ukwest": "uksouth",
+	"francecentral": "francesouth", "germanywestcentral": "germanynorth", "switzerlandnorth": "switzerlandwest",
+	"norwayeast": "norwaywest", "swedencentral": "swedensouth", "uaenorth": "uaecentral",
+	"southafricanorth": "southafricawest", "centralindia": "southindia", "southindia": "centralindia",
+	"westindia": "southindia", "eastasia": "southeastasia", "southeastasia": "eastasia", "japaneast": "japanwest",
+	"japanwest": "japaneast", "koreacentral": "koreasouth", "koreasouth": "koreacentral",
+	"australiaeast": "australiasoutheast", "australiasoutheast": "australiaeast", "australiacentral": "australiacentral2",
+}
+
+// AzurePairedRegion is the region Azure copies a region's geo-redundant
+// data to, and false for a region without a pair.
+func AzurePairedRegion(region string) (string, bool) {
+	p, ok := azurePairs[region]
+	return p, ok
 }
 
 // AzureFrontDoorPrivateLinkRegions are where Azure Front Door Premium
@@ -219,8 +238,18 @@ func AzureFrontDoorPrivateLinkLocation(region string) string {
 	return region
 }
 
+// azurePartner reports whether a region is some region's pair.
+func azurePartner(region string) bool {
+	for _, p := range azurePairs {
+		if p == region {
+			return true
+		}
+	}
+	return false
+}
+
 // AzureHasPair reports whether an Azure region has a paired region.
-func AzureHasPair(region string) bool { return !azureRegionsWithoutPair[region] }
+func AzureHasPair(region string) bool { _, ok := azurePairs[region]; return ok }
 
 // AzureHasZones reports whether an Azure region has availability zones.
 func AzureHasZones(region string) bool { return !azureRegionsWithoutZones[region] }

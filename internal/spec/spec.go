@@ -306,6 +306,12 @@ func (s Spec) Production() bool {
 	return s.Environment == "prod" || s.Environment == "production"
 }
 
+// MayRestIn reports whether the stack's data may rest in a region: any
+// region without allowedRegions, else only those.
+func (s Spec) MayRestIn(region string) bool {
+	return len(s.AllowedRegions) == 0 || slices.Contains(s.AllowedRegions, region)
+}
+
 // Workload is the container every region runs.
 type Workload = components.Workload
 

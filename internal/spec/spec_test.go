@@ -131,3 +131,19 @@ func TestEveryAzureRegionHasAPrivateLinkLocationFrontDoorServes(t *testing.T) {
 		assert.False(t, AzureFrontDoorPrivateLinkRegions[region], "%s is served: it needs no nearest", region)
 	}
 }
+
+// Every Azure region of the table is either paired or one of the regions
+// Azure lists without a pair: a region added to the table takes a decision.
+func TestEveryAzureRegionIsPairedOrKnownUnpaired(t *testing.T) {
+	var unpaired []string
+	for _, r := range Regions[Azure] {
+		if !AzureHasPair(r.Name) {
+			unpaired = append(unpaired, r.Name)
+		}
+	}
+	assert.ElementsMatch(t, []string{"mexicocentral", "chilecentral", "polandcentral", "italynorth", "spaincentral",
+		"israelcentral", "qatarcentral", "newzealandnorth", "indonesiacentral", "malaysiawest"}, unpaired)
+	p, ok := AzurePairedRegion("westeurope")
+	assert.True(t, ok)
+	assert.Equal(t, "northeurope", p)
+}

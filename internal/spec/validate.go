@@ -276,7 +276,9 @@ func (s Spec) validateShape(p *problems) {
 	}
 	s.validateCIDRs(p)
 	for i, r := range s.AllowedRegions {
-		if _, ok := LookupRegion(s.Cloud, r); cloudOK && !ok {
+		// An Azure region's pair may hold its geo-redundant copies, so it
+		// may be allowed though the stack never runs there.
+		if _, ok := LookupRegion(s.Cloud, r); cloudOK && !ok && !(s.Cloud == Azure && azurePartner(r)) {
 			p.add(fmt.Sprintf("allowedRegions[%d]", i), "%q is not a%s %s region", r, article(s.Cloud), cloudTitle(s.Cloud))
 		}
 	}

@@ -79,9 +79,12 @@ func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 			return nil, err
 		}
 	}
+	// The edge ACL's logs can rest in us-east-1 only: where allowedRegions
+	// excludes it, the ACL keeps counts, not requests (docs/aws.md).
 	edgeWAF, err := awsc.NewWebFirewall(ctx, s.Stack+"-edge", awsc.WebFirewallArgs{
 		Scope: "CLOUDFRONT", Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock,
 		LogRetentionDays: s.LogRetentionDays, LogKeyArn: g.key,
+		KeepNoRequests: !s.MayRestIn(awsc.GlobalRegion),
 	}, inGlobal)
 	if err != nil {
 		return nil, err

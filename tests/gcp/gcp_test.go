@@ -744,6 +744,11 @@ func TestEveryRegionsLogsReachOneLogBucketAndTracesCloudTrace(t *testing.T) {
 	}
 	assert.False(t, services.MatchString("lg-eu-us-central1-api"), "not a stack whose name extends this one's")
 	assert.Contains(t, sink.Str("filter"), `resource.type="http_load_balancer"`, "and the load balancer's requests")
+	// The same entries stay out of the _Default sink (and its bucket in the
+	// "global" location), after the sink that keeps them exists.
+	exclusion := One(t, res.Recorder.OfType("gcp:logging/projectExclusion:ProjectExclusion"), "exclusion")
+	assert.Equal(t, sink.Str("filter"), exclusion.Str("filter"))
+	assert.Contains(t, exclusion.DependsOn, sink.URN)
 	traced := 0
 	for _, m := range res.Recorder.OfType("gcp:projects/iAMMember:IAMMember") {
 		if m.Str("role") == "roles/cloudtrace.agent" {

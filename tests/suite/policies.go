@@ -352,6 +352,29 @@ func TestRegionsMustBeAllowedAndFarEnoughApart(t *testing.T) {
 	t.Run("aws", func(t *testing.T) {
 		ok := MustPlan(t, "r", With(Contract("aws", "active-passive", "eu-west-1", "eu-central-1"), "allowedRegions", []string{"eu-west-1", "eu-central-1"}))
 		assert.Empty(t, Violations(Graph(ok), policies.RegionsAllowedAndApart))
+		// The edge ACL's requests could rest in us-east-1 only: it keeps
+		// counts, no logs and no sampled requests, and nothing else of the
+		// stack's data rests there.
+		assert.Empty(t, Violations(Graph(ok), policies.DataStaysInAllowedRegions))
+		edgeLogged := func(res *plan.Result) (logged, sampled bool) {
+			for _, acl := range res.Recorder.OfType(TypeACL) {
+				if acl.Str("scope") != "CLOUDFRONT" {
+					continue
+				}
+				sampled = acl.Bool("visibilityConfig.sampledRequestsEnabled")
+				for _, c := range res.Recorder.OfType("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration") {
+					logged = logged || c.Get("resourceArn") == acl.Outputs["arn"]
+				}
+			}
+			return logged, sampled
+		}
+		logged, sampled := edgeLogged(ok)
+		assert.False(t, logged, "no logs where they may not rest")
+		assert.False(t, sampled)
+		anywhere := ContractPlan(t, "aws", "active-passive", "eu-west-1", "eu-central-1")
+		logged, sampled = edgeLogged(anywhere)
+		assert.True(t, logged, "without allowedRegions the edge ACL is logged")
+		assert.True(t, sampled)
 
 		outside := MustPlan(t, "r", With(Contract("aws", "active-passive", "eu-west-1", "us-east-1"), "allowedRegions", []string{"eu-west-1", "eu-central-1"}))
 		vs := Violations(Graph(outside), policies.RegionsAllowedAndApart)
