@@ -382,8 +382,11 @@ func (v lossView) apiWrites() FunctionLoss {
 			return survived("Cloud SQL writer "+v.writerHost()+" in "+v.Spec.Primary().Name, 0, 0)
 		}
 		if j := v.gcpJob("REPLICA"); j != nil {
-			if !v.gcpMayPromote(j) {
+			if !v.gcpJobMay(j, "cloudsql.instances.promoteReplica", "gcp:projects/iAMMember:IAMMember") {
 				return broken("failover job %s may not promote: its service account holds no role with cloudsql.instances.promoteReplica", j.Str("name"))
+			}
+			if !v.gcpJobMay(j, "dns.resourceRecordSets.update", "gcp:projects/iAMMember:IAMMember", "gcp:dns/dnsManagedZoneIamMember:DnsManagedZoneIamMember") {
+				return broken("failover job %s may not move %s: its service account holds no role with dns.resourceRecordSets.update on the project or the zone", j.Str("name"), v.writerHost())
 			}
 			return survived(fmt.Sprintf("failover job %s in %s promotes the replica and moves %s on the evidence", j.Str("name"), v.where(j), v.writerHost()), v.budget.RTO.Computed, rpo)
 		}
@@ -430,21 +433,24 @@ func (v lossView) mayForceFailover(job *mock.Resource) bool {
 	return false
 }
 
-// gcpMayPromote reports whether the job's service account is bound to a
-// role that grants cloudsql.instances.promoteReplica.
-func (v lossView) gcpMayPromote(j *mock.Resource) bool {
+// gcpJobMay reports whether the job's service account is bound, by a
+// member of one of the given types (the project's, a zone's), to a custom
+// role that grants the permission.
+func (v lossView) gcpJobMay(j *mock.Resource, permission string, memberTypes ...string) bool {
 	email := j.Str("template.template.serviceAccount")
-	for _, m := range v.OfType("gcp:projects/iAMMember:IAMMember") {
-		same := m.Str("member") == "serviceAccount:"+email ||
-			slices.ContainsFunc(m.PropertyDeps["member"], func(u string) bool { return slices.Contains(j.PropertyDeps["template"], u) })
-		if !same {
-			continue
-		}
-		for _, r := range v.OfType("gcp:projects/iAMCustomRole:IAMCustomRole") {
-			name, _ := r.Outputs["name"].(string)
-			granted := slices.Contains(m.PropertyDeps["role"], r.URN) || name != "" && m.Str("role") == name
-			if granted && slices.Contains(r.Strs("permissions", ""), "cloudsql.instances.promoteReplica") {
-				return true
+	for _, typ := range memberTypes {
+		for _, m := range v.OfType(typ) {
+			same := m.Str("member") == "serviceAccount:"+email ||
+				slices.ContainsFunc(m.PropertyDeps["member"], func(u string) bool { return slices.Contains(j.PropertyDeps["template"], u) })
+			if !same {
+				continue
+			}
+			for _, r := range v.OfType("gcp:projects/iAMCustomRole:IAMCustomRole") {
+				name, _ := r.Outputs["name"].(string)
+				granted := slices.Contains(m.PropertyDeps["role"], r.URN) || name != "" && m.Str("role") == name
+				if granted && slices.Contains(r.Strs("permissions", ""), permission) {
+					return true
+				}
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/cloudrunv2"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/cloudscheduler"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/dns"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/monitoring"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/serviceaccount"
@@ -140,6 +141,27 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 			return nil, err
 		}
 		grants = append(grants, act)
+	}
+	// The writer record's zone, and no other: Cloud DNS takes IAM on a
+	// managed zone (DnsManagedZoneIamMember), so the job cannot touch the
+	// public zone's records (api.<domain>) though it is in the project.
+	if p := args.Promote; p != nil {
+		role, err := projects.NewIAMCustomRole(ctx, name+"-move", &projects.IAMCustomRoleArgs{
+			RoleId:      pulumi.String(strings.ReplaceAll(resourceName(name+"-"+args.StandbyRegion+"-move", 64), "-", "_")),
+			Title:       pulumi.String("mobile-backend failover: move the writer record"),
+			Permissions: pulumi.ToStringArray(MoveRecordPermissions),
+			Stage:       pulumi.String("GA"),
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		move, err := dns.NewDnsManagedZoneIamMember(ctx, name+"-job-move", &dns.DnsManagedZoneIamMemberArgs{
+			Project: pulumi.String(args.Project), ManagedZone: p.Zone, Role: role.Name, Member: member,
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		grants = append(grants, move)
 	}
 	// The release window, and nothing else of the bucket: an IAM condition
 	// on the object's name (the bucket has uniform bucket-level access,
@@ -299,10 +321,10 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 	return f, ctx.RegisterResourceOutputs(f, pulumi.Map{"jobName": f.JobName})
 }
 
-// failoverPermissions are the job's rights on Compute Engine, Cloud SQL and
-// Cloud DNS: read and patch the URL map (and use the standby's backend
-// service in it), promote the replica (and read it and its operation), and
-// patch the writer's record (the APIs' permissions per method).
+// failoverPermissions are the job's project-wide rights on Compute Engine
+// and Cloud SQL: read and patch the URL map (and use the standby's backend
+// service in it), promote the replica (and read it and its operation) (the
+// APIs' permissions per method). The record's are on its zone alone.
 func failoverPermissions(args FailoverArgs) []string {
 	var perms []string
 	if args.URLMapSelfLink != nil {
@@ -314,11 +336,15 @@ func failoverPermissions(args FailoverArgs) []string {
 	return perms
 }
 
-// PromotePermissions are the job's rights on Cloud SQL and Cloud DNS:
-// promote a replica (and read it while its operation runs), and patch the
-// writer's record (Cloud SQL Admin and Cloud DNS API references:
-// permissions per method).
-var PromotePermissions = []string{
-	"cloudsql.instances.get", "cloudsql.instances.promoteReplica",
+// PromotePermissions are the job's rights on Cloud SQL: promote a replica
+// (and read it while its operation runs) (Cloud SQL Admin API reference:
+// permissions per method). Project-wide: Cloud SQL takes IAM on the project
+// only.
+var PromotePermissions = []string{"cloudsql.instances.get", "cloudsql.instances.promoteReplica"}
+
+// MoveRecordPermissions are the job's rights on the writer record's zone:
+// patch the record and follow its change (Cloud DNS API reference:
+// permissions per method), granted on that zone alone.
+var MoveRecordPermissions = []string{
 	"dns.changes.create", "dns.changes.get", "dns.managedZones.get", "dns.resourceRecordSets.get", "dns.resourceRecordSets.update",
 }

@@ -176,12 +176,31 @@ func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverJobSwitches(t *te
 			runnerRoles[m.Str("role")] = true
 		}
 	}
-	act := One(t, res.Recorder.OfType("gcp:projects/iAMCustomRole:IAMCustomRole"), "custom role")
+	act := res.Recorder.Named("gcp:projects/iAMCustomRole:IAMCustomRole", "p-failover-act")
+	require.NotNil(t, act)
 	assert.Regexp(t, `^[a-zA-Z0-9_.]{3,64}$`, act.Str("roleId"))
 	assert.Contains(t, act.Str("roleId"), "europe_west4", "a moved writer gets a role of its own")
 	assert.ElementsMatch(t, append([]string{"compute.backendServices.use", "compute.globalOperations.get", "compute.urlMaps.get", "compute.urlMaps.update"}, gcpc.PromotePermissions...), act.Get("permissions"))
 	assert.Equal(t, map[string]bool{"roles/monitoring.viewer": true, act.Outputs["name"].(string): true}, runnerRoles,
-		"read the uptime checks, patch the URL map, promote the replica and move its record: nothing else")
+		"read the uptime checks, patch the URL map, promote the replica: nothing else project-wide")
+	// The record moves in its own zone only: the public zone's records
+	// (api.<domain>) are out of the job's reach.
+	move := res.Recorder.Named("gcp:projects/iAMCustomRole:IAMCustomRole", "p-failover-move")
+	require.NotNil(t, move)
+	assert.ElementsMatch(t, gcpc.MoveRecordPermissions, move.Get("permissions"))
+	assert.Regexp(t, `^[a-zA-Z0-9_.]{3,64}$`, move.Str("roleId"))
+	zoneGrant := One(t, res.Recorder.OfType("gcp:dns/dnsManagedZoneIamMember:DnsManagedZoneIamMember"), "zone grant")
+	assert.Equal(t, env["WRITER_ZONE"], zoneGrant.Str("managedZone"))
+	assert.Equal(t, move.Outputs["name"], zoneGrant.Str("role"))
+	assert.Contains(t, zoneGrant.Str("member"), "p-failover-job")
+	assert.Contains(t, job.DependsOn, zoneGrant.URN, "the job runs once it may move the record")
+	for _, c := range res.Recorder.OfType("gcp:projects/iAMCustomRole:IAMCustomRole") {
+		for _, perm := range c.Strs("permissions", "") {
+			if strings.HasPrefix(perm, "dns.") {
+				assert.Equal(t, move.URN, c.URN, "no DNS permission project-wide (%s)", perm)
+			}
+		}
+	}
 	reads := res.Recorder.Named("gcp:storage/bucketIAMMember:BucketIAMMember", "p-failover-job-reads-release-window")
 	require.NotNil(t, reads)
 	assert.Equal(t, "roles/storage.objectViewer", reads.Str("role"))
@@ -853,7 +872,14 @@ func TestCloudSQLWriterHasAStableNameTheJobMoves(t *testing.T) {
 	assert.Equal(t, zone.Outputs["name"], env["WRITER_ZONE"])
 	assert.Equal(t, record.Str("name"), env["WRITER_RECORD"])
 	assert.Equal(t, "", env["URL_MAP"], "active-active: no traffic switch")
-	act := One(t, res.Recorder.OfType("gcp:projects/iAMCustomRole:IAMCustomRole"), "custom role")
+	var act *mock.Resource
+	for _, c := range res.Recorder.OfType("gcp:projects/iAMCustomRole:IAMCustomRole") {
+		if strings.HasSuffix(c.Name, "-act") {
+			act = c
+		}
+	}
+	require.NotNil(t, act)
 	assert.ElementsMatch(t, gcpc.PromotePermissions, act.Get("permissions"), "the job cannot touch the load balancer here")
+	assert.Equal(t, zone.Outputs["name"], One(t, res.Recorder.OfType("gcp:dns/dnsManagedZoneIamMember:DnsManagedZoneIamMember"), "zone grant").Str("managedZone"))
 	assert.True(t, policies.NewGraph(res.Recorder.Resources()).DependsOn(job, record), "the job names the record it moves")
 }

@@ -173,6 +173,12 @@ func TestEachRegionLossBreakIsCaughtWithItsMessage(t *testing.T) {
 			})
 		},
 			"losing europe-west1 breaks api-writes: failover job gcp-staging-failover may not promote: its service account holds no role with cloudsql.instances.promoteReplica"},
+		{"GCP automation that may not move the record", gcpAP, func(t *testing.T, gcpAP policies.Stack) policies.Stack {
+			return without(gcpAP, func(r *mock.Resource) bool {
+				return r.Type == "gcp:dns/dnsManagedZoneIamMember:DnsManagedZoneIamMember" && strings.HasSuffix(r.Name, "failover-job-move")
+			})
+		},
+			"losing europe-west1 breaks api-writes: failover job gcp-staging-failover may not move writer."},
 		{"the region directory only in the lost region", az, func(t *testing.T, az policies.Stack) policies.Stack {
 			return without(az, func(r *mock.Resource) bool {
 				return r.Type == "azure-native:storage:Blob" && r.Region == "westeurope"
