@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mobile-backend/mobile-backend/components/azure/internal/job"
+	"github.com/mobile-backend/mobile-backend/internal/dbusers"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -14,9 +15,13 @@ import (
 // `az containerapp job start`). Every run is idempotent.
 const DatabaseUsersSchedule = "0 * * * *"
 
-// DatabaseUsersImage is the public image the job runs; it installs
-// Microsoft's sqlcmd (go-sqlcmd) from packages.microsoft.com each run.
-const DatabaseUsersImage = "docker.io/library/ubuntu:24.04"
+// DatabaseUsersImage is the image the job runs, by digest: it holds the
+// servers' Entra admin identity, so nothing in it comes from a mutable
+// name. The job fetches go-sqlcmd at a pinned release and refuses it
+// unless its digest is the pinned one (internal/dbusers, whose tests run
+// the script). Ubuntu 24.04's Microsoft repository has no sqlcmd package
+// (microsoft/go-sqlcmd#532).
+const DatabaseUsersImage = dbusers.Image
 
 // DatabaseUser is an app's contained database user: its identity's name
 // and client (application) id.
@@ -78,21 +83,16 @@ func NewDatabaseUsers(ctx *pulumi.Context, name string, args DatabaseUsersArgs, 
 	d.Script = UsersScriptOutput(args.Users)
 	// go-sqlcmd signs in as the user-assigned identity named by -U (its
 	// client id); -b fails the run on a T-SQL error.
-	command := strings.Join([]string{
-		"set -eu",
-		"apt-get update -qq && apt-get install -y -qq curl ca-certificates >/dev/null",
-		"curl -fsSL https://packages.microsoft.com/keys/microsoft.asc -o /etc/apt/trusted.gpg.d/microsoft.asc",
-		"curl -fsSL https://packages.microsoft.com/config/ubuntu/24.04/prod.list -o /etc/apt/sources.list.d/mssql-release.list",
-		"apt-get update -qq && apt-get install -y -qq sqlcmd >/dev/null",
-		`sqlcmd -S "tcp:$DB_SERVER,1433" -d "$DB_NAME" --authentication-method=ActiveDirectoryManagedIdentity -U "$AZURE_CLIENT_ID" -b -l 30 -Q "$DB_USERS_SQL"`,
-	}, "\n")
 	jobName, err := job.NewScheduled(ctx, name, job.Args{
 		JobName: resourceName(name, 32), ResourceGroup: args.ResourceGroup, Location: args.Region,
 		EnvironmentID: args.EnvironmentID, IdentityID: args.Admin.ID(),
 		Cron: DatabaseUsersSchedule, Timeout: 900,
 		RetryLimit: 2, // the admin's sign-in may need a few minutes after the server is made
-		Container:  "db-users", Image: DatabaseUsersImage, Script: pulumi.String(command),
+		Container:  "db-users", Image: DatabaseUsersImage,
+		Interpreter: []string{"python3", "-c"}, Script: pulumi.String(dbusers.Script),
 		Env: []job.Env{
+			{Name: "SQLCMD_URL", Value: pulumi.String(dbusers.SqlcmdURL)},
+			{Name: "SQLCMD_SHA256", Value: pulumi.String(dbusers.SqlcmdSHA256)},
 			{Name: "DB_SERVER", Value: args.Server},
 			{Name: "DB_NAME", Value: pulumi.String(args.Database)},
 			{Name: "AZURE_CLIENT_ID", Value: args.Admin.ClientID},

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	azc "github.com/mobile-backend/mobile-backend/components/azure"
+	"github.com/mobile-backend/mobile-backend/internal/dbusers"
 	"github.com/mobile-backend/mobile-backend/internal/failover"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/plan"
@@ -735,6 +736,12 @@ func TestAzureAppsGetDatabaseUsersFromAJobInTheWritersNetwork(t *testing.T) {
 	assert.Equal(t, fog.Str("failoverGroupName")+".database.windows.net", env["DB_SERVER"], "the writer, wherever it is")
 	assert.Equal(t, "app", env["DB_NAME"])
 	assert.Equal(t, admin.Outputs["clientId"], env["AZURE_CLIENT_ID"])
+	// The script internal/dbusers runs in its tests, with the pinned
+	// go-sqlcmd and its digest, in an image pinned by digest.
+	assert.Equal(t, []any{"python3", "-c", dbusers.Script}, job.Get("template.containers.0.command"))
+	assert.Equal(t, dbusers.SqlcmdURL, env["SQLCMD_URL"])
+	assert.Equal(t, dbusers.SqlcmdSHA256, env["SQLCMD_SHA256"])
+	assert.Regexp(t, `@sha256:[0-9a-f]{64}$`, job.Str("template.containers.0.image"))
 	script := env["DB_USERS_SQL"].(string)
 	for _, a := range res.Recorder.OfType(TypeContainerApp) {
 		id := ids["dbu-"+a.Region+"-api"]
