@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mobile-backend/mobile-backend/components"
+	"github.com/mobile-backend/mobile-backend/internal/azpublish"
 	"github.com/mobile-backend/mobile-backend/internal/failover"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
@@ -950,9 +951,15 @@ func (v lossView) directory() FunctionLoss {
 				}
 			}
 		}
-		for _, b := range v.OfType("azure-native:storage:Blob") {
-			if b.Str("blobName") == directoryObject && static[b.Region] {
-				via = append(via, b.Region)
+		// A publisher job (the tested script) in that region keeps it there:
+		// nothing outside the regions' networks may write the accounts.
+		for _, j := range v.OfType("azure-native:app:Job") {
+			if j.Str("template.containers.0.command.2") != azpublish.Script || !static[j.Region] || !v.alive(j) {
+				continue
+			}
+			docs, _ := azpublish.Parse(envValue(j, "template.containers.0.env", "DOCUMENTS"))
+			if slices.ContainsFunc(docs, func(d azpublish.Document) bool { return d.Blob == directoryObject }) {
+				via = append(via, j.Region)
 			}
 		}
 	}

@@ -21,7 +21,12 @@ const DatabaseUsersSchedule = "0 * * * *"
 // unless its digest is the pinned one (internal/dbusers, whose tests run
 // the script). Ubuntu 24.04's Microsoft repository has no sqlcmd package
 // (microsoft/go-sqlcmd#532).
-const DatabaseUsersImage = dbusers.Image
+const DatabaseUsersImage = PythonJobImage
+
+// PythonJobImage is the image of the stack's Python jobs that hold an
+// identity (the database users, the publishers): Microsoft's Azure CLI
+// image, by digest (internal/dbusers.Image).
+const PythonJobImage = dbusers.Image
 
 // DatabaseUser is an app's contained database user: its identity's name
 // and client (application) id.

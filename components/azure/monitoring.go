@@ -104,7 +104,19 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 		return nil, err
 	}
 
-	metricAlert := func(aname, description string, scope pulumi.StringInput, namespace, metric, operator string, threshold float64, aggregation string, severity int) error {
+	metricAlert := func(aname, description string, scope pulumi.StringInput, namespace, metric, operator string, threshold float64, aggregation string, severity int, splitBy ...string) error {
+		criterion := &insights.MetricCriteriaArgs{
+			CriterionType: pulumi.String("StaticThresholdCriterion"), Name: pulumi.String(metric),
+			MetricName: pulumi.String(metric), MetricNamespace: pulumi.String(namespace),
+			Operator: pulumi.String(operator), Threshold: pulumi.Float64(threshold), TimeAggregation: pulumi.String(aggregation),
+		}
+		if len(splitBy) > 0 {
+			var dims insights.MetricDimensionArray
+			for _, d := range splitBy {
+				dims = append(dims, &insights.MetricDimensionArgs{Name: pulumi.String(d), Operator: pulumi.String("Include"), Values: pulumi.StringArray{pulumi.String("*")}})
+			}
+			criterion.Dimensions = dims
+		}
 		return alert.NewMetric(ctx, aname, &insights.MetricAlertArgs{
 			RuleName:            pulumi.String(resourceName(aname, 260)),
 			ResourceGroupName:   args.ResourceGroup,
@@ -118,18 +130,17 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 			AutoMitigate:        pulumi.Bool(true),
 			Criteria: &insights.MetricAlertSingleResourceMultipleMetricCriteriaArgs{
 				OdataType: pulumi.String("Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria"),
-				AllOf: insights.MetricCriteriaArray{&insights.MetricCriteriaArgs{
-					CriterionType: pulumi.String("StaticThresholdCriterion"), Name: pulumi.String(metric),
-					MetricName: pulumi.String(metric), MetricNamespace: pulumi.String(namespace),
-					Operator: pulumi.String(operator), Threshold: pulumi.Float64(threshold), TimeAggregation: pulumi.String(aggregation),
-				}},
+				AllOf:     insights.MetricCriteriaArray{criterion},
 			},
 			Actions: insights.MetricAlertActionArray{&insights.MetricAlertActionArgs{ActionGroupId: group.ID()}},
 			Tags:    args.Tags,
 		}, child)
 	}
 	fdNS := "Microsoft.Cdn/profiles"
-	if err := metricAlert(name+"-origin-health", "Front Door sees fewer than 80% of origins healthy", args.FrontDoorID, fdNS, "OriginHealthPercentage", "LessThan", 80, "Average", 1); err != nil {
+	// Per origin group: a profile-wide figure mixes the API's origins with
+	// the static ones, so one group's loss could sit under the threshold
+	// (or a group always below it hide a real loss in the other).
+	if err := metricAlert(name+"-origin-health", "Front Door sees fewer than 80% of an origin group's origins healthy", args.FrontDoorID, fdNS, "OriginHealthPercentage", "LessThan", 80, "Average", 1, "OriginGroup"); err != nil {
 		return nil, err
 	}
 	if err := metricAlert(name+"-5xx", fmt.Sprintf("5xx responses above %d%%", t.ErrorRatePercent), args.FrontDoorID, fdNS, "Percentage5XX", "GreaterThan", float64(t.ErrorRatePercent), "Average", 2); err != nil {

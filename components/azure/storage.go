@@ -3,10 +3,13 @@ package azure
 import (
 	"fmt"
 
+	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/storage/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mobile-backend/mobile-backend/components"
+	"github.com/mobile-backend/mobile-backend/components/azure/internal/job"
+	"github.com/mobile-backend/mobile-backend/internal/azpublish"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
 
@@ -71,16 +74,66 @@ type staticStore struct {
 	provider  pulumi.ProviderResource
 }
 
-// Publish writes a document into every region's static container (served
-// by Front Door under /static/), as a child of the storage.
-func (st *ReplicatedStorage) Publish(ctx *pulumi.Context, name, blob, content, contentType string) error {
+// PublishSchedule is how often each region's publisher keeps the static
+// container's documents as given: a deploy's new directory is served
+// within minutes, and a first deploy's health blob (which the static
+// origins' probes ask for) too.
+const PublishSchedule = "*/5 * * * *"
+
+// PublishArgs configures Publish.
+type PublishArgs struct {
+	Documents    []azpublish.Document          // required
+	Environments map[string]pulumi.StringInput // required: each region's Container Apps environment
+	Subscription string                        // required
+	Tags         pulumi.StringMap
+}
+
+// Publish keeps documents in every region's static container (served by
+// Front Door under /static/), as children of the storage. The accounts
+// admit no public network and no shared key, so nothing outside their
+// regions' networks may write them (a deployer's azure-native Blob would be
+// refused): in each region a scheduled job in its environment, as an
+// identity that may write that one container, writes what differs
+// (internal/azpublish, whose tests run it).
+func (st *ReplicatedStorage) Publish(ctx *pulumi.Context, name string, args PublishArgs) error {
+	if len(args.Documents) == 0 || args.Subscription == "" {
+		return fmt.Errorf("publish %s: Documents and Subscription are required", name)
+	}
 	for _, region := range st.regions {
 		s := st.static[region]
-		if _, err := storage.NewBlob(ctx, fmt.Sprintf("%s-%s", name, region), &storage.BlobArgs{
-			AccountName: s.account, ContainerName: pulumi.String(StaticContainer), ResourceGroupName: s.group,
-			BlobName: pulumi.String(blob), ContentType: pulumi.String(contentType), Source: pulumi.NewStringAsset(content),
-			Type: storage.BlobTypeBlock,
-		}, pulumi.Parent(st), pulumi.Provider(s.provider), pulumi.DependsOn([]pulumi.Resource{s.container})); err != nil {
+		env, ok := args.Environments[region]
+		if !ok {
+			return fmt.Errorf("publish %s: no Container Apps environment for %s", name, region)
+		}
+		in := []pulumi.ResourceOption{pulumi.Parent(st), pulumi.Provider(s.provider)}
+		rn := fmt.Sprintf("%s-%s", name, region)
+		identity, err := NewIdentity(ctx, rn, rn, "publisher", s.group, region, args.Tags, in...)
+		if err != nil {
+			return err
+		}
+		// The static container alone: a role assignment at container scope
+		// (Azure RBAC for blob data, "scope ... container").
+		grant, err := authorization.NewRoleAssignment(ctx, rn+"-writes-static", &authorization.RoleAssignmentArgs{
+			PrincipalId: identity.PrincipalID, PrincipalType: pulumi.String("ServicePrincipal"),
+			RoleDefinitionId: roleDefinitionID(args.Subscription, StorageBlobDataContributor), Scope: s.container.ID(),
+		}, in...)
+		if err != nil {
+			return err
+		}
+		if _, err := job.NewScheduled(ctx, rn, job.Args{
+			JobName: resourceName(rn, 32), ResourceGroup: s.group, Location: region,
+			EnvironmentID: env, IdentityID: identity.ID(),
+			Cron: PublishSchedule, Timeout: 120, RetryLimit: 1,
+			Container: "publish", Image: PythonJobImage,
+			Interpreter: []string{"python3", "-c"}, Script: pulumi.String(azpublish.Script),
+			Env: []job.Env{
+				{Name: "BLOB_ENDPOINT", Value: pulumi.Sprintf("https://%s", st.BlobHost(region))},
+				{Name: "CONTAINER", Value: pulumi.String(StaticContainer)},
+				{Name: "DOCUMENTS", Value: pulumi.String(azpublish.Documents(args.Documents))},
+				{Name: "AZURE_CLIENT_ID", Value: identity.ClientID},
+			},
+			CPU: 0.25, Memory: "0.5Gi", Tags: args.Tags,
+		}, append(in, pulumi.DependsOn([]pulumi.Resource{grant, s.container}))...); err != nil {
 			return err
 		}
 	}

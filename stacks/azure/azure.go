@@ -5,6 +5,7 @@ import (
 
 	"github.com/mobile-backend/mobile-backend/components"
 	azc "github.com/mobile-backend/mobile-backend/components/azure"
+	"github.com/mobile-backend/mobile-backend/internal/azpublish"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 	"github.com/mobile-backend/mobile-backend/stacks"
 )
@@ -54,9 +55,20 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The region directory, in every region's static container (Front Door
-	// answers /static/<key> from any healthy one).
-	if err := g.storage.Publish(ctx, s.Stack+"-directory", components.DirectoryObject, stacks.Directory(s, azc.RegionalHostname), "application/json"); err != nil {
+	// The region directory and the static origins' health blob, in every
+	// region's static container (Front Door answers /static/<key> from any
+	// healthy one), written by a job in each region's network.
+	envs := map[string]pulumi.StringInput{}
+	for _, st := range stamps {
+		envs[st.Name] = st.Compute.EnvironmentID
+	}
+	if err := g.storage.Publish(ctx, s.Stack+"-publish", azc.PublishArgs{
+		Documents: []azpublish.Document{
+			{Blob: components.DirectoryObject, Content: stacks.Directory(s, azc.RegionalHostname), ContentType: "application/json", CacheControl: components.DirectoryCacheControl},
+			{Blob: azc.StaticHealthBlob, Content: "ok\n", ContentType: "text/plain"},
+		},
+		Environments: envs, Subscription: g.subscription, Tags: g.tags,
+	}); err != nil {
 		return nil, err
 	}
 	return outputs(s, g, stamps, fd, mon, usersScript), nil

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	azc "github.com/mobile-backend/mobile-backend/components/azure"
+	"github.com/mobile-backend/mobile-backend/internal/azpublish"
 	"github.com/mobile-backend/mobile-backend/internal/dbusers"
 	"github.com/mobile-backend/mobile-backend/internal/failover"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
@@ -897,4 +899,59 @@ func TestEveryAzureResourceProviderTheStacksNeedIsDocumented(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Nothing outside the regions' networks may write the accounts, so a job
+// in each region keeps the directory and the static origins' health blob in
+// its own account's static container, as an identity that may write that
+// container alone.
+func TestEachRegionPublishesItsStaticDocumentsFromInsideItsNetwork(t *testing.T) {
+	t.Parallel()
+	res := MustPlan(t, "pub", Contract("azure", "active-passive", "northeurope", "westeurope"))
+	assert.Empty(t, res.Recorder.OfType("azure-native:storage:Blob"), "a deployer's blob write is refused by the accounts' firewall")
+	containers := map[string]*mock.Resource{}
+	for _, c := range res.Recorder.OfType("azure-native:storage:BlobContainer") {
+		if c.Str("containerName") == azc.StaticContainer {
+			containers[c.Region] = c
+		}
+	}
+	accounts := map[string]*mock.Resource{}
+	for _, a := range res.Recorder.OfType(TypeStorageAcct) {
+		accounts[a.Region] = a
+	}
+	envs := ByRegion(res, "azure-native:app:ManagedEnvironment", "id")
+	jobs := Filter(res.Recorder.OfType("azure-native:app:Job"), func(r *mock.Resource) bool {
+		return r.Str("template.containers.0.command.2") == azpublish.Script
+	})
+	require.Len(t, jobs, 2, "one publisher a region")
+	for _, j := range jobs {
+		r := j.Region
+		assert.Equal(t, envs[r], j.Str("environmentId"), "%s: in its region's network, which the account admits", r)
+		assert.Equal(t, azc.PublishSchedule, j.Str("configuration.scheduleTriggerConfig.cronExpression"))
+		assert.Regexp(t, `@sha256:[0-9a-f]{64}$`, j.Str("template.containers.0.image"))
+		env := ContainerEnv(j, "template.containers.0.env")
+		assert.Equal(t, "https://"+accounts[r].Str("accountName")+".blob.core.windows.net", env["BLOB_ENDPOINT"], "%s: its own account", r)
+		docs, err := azpublish.Parse(env["DOCUMENTS"].(string))
+		require.NoError(t, err)
+		var blobs []string
+		for _, d := range docs {
+			blobs = append(blobs, d.Blob)
+		}
+		assert.ElementsMatch(t, []string{".well-known/mobile-backend.json", azc.StaticHealthBlob}, blobs, "the directory, and the blob the static origins' probes ask for")
+
+		identity := One(t, Filter(res.Recorder.OfType(TypeIdentity), func(i *mock.Resource) bool {
+			return slices.Contains(j.Get("identity.userAssignedIdentities").([]any), any(i.ID))
+		}), "publisher identity")
+		assert.Equal(t, identity.Outputs["clientId"], env["AZURE_CLIENT_ID"])
+		grant := One(t, Filter(res.Recorder.OfType("azure-native:authorization:RoleAssignment"), func(g *mock.Resource) bool {
+			return g.Get("principalId") == identity.Outputs["principalId"]
+		}), "publisher grant")
+		assert.Equal(t, containers[r].ID, grant.Str("scope"), "%s: the static container alone", r)
+		assert.True(t, strings.HasSuffix(grant.Str("roleDefinitionId"), "/"+azc.StorageBlobDataContributor))
+		assert.Contains(t, j.DependsOn, grant.URN, "%s: it runs once it may write", r)
+	}
+	// A lost region's static origins show in their own group's health.
+	health := res.Recorder.Named("azure-native:insights:MetricAlert", "pub-monitoring-origin-health")
+	require.NotNil(t, health)
+	assert.Equal(t, "OriginGroup", health.Str("criteria.allOf.0.dimensions.0.name"), "one figure per origin group")
 }

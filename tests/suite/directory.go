@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mobile-backend/mobile-backend/components"
+	"github.com/mobile-backend/mobile-backend/internal/azpublish"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
@@ -32,10 +33,22 @@ func directoryStores(t *testing.T, rec *mock.Recorder) map[string]string {
 			out["bucket"] = o.Str("source")
 		}
 	}
-	for _, b := range rec.OfType("azure-native:storage:Blob") {
-		if b.Str("blobName") == components.DirectoryObject {
-			assert.Equal(t, components.StaticPrefix, b.Str("containerName"))
-			out[b.Region] = b.Str("source")
+	// Azure: each region's publisher job, writing its own account's static
+	// container from inside its network.
+	for _, j := range rec.OfType("azure-native:app:Job") {
+		if j.Str("template.containers.0.command.2") != azpublish.Script {
+			continue
+		}
+		env := ContainerEnv(j, "template.containers.0.env")
+		assert.Equal(t, components.StaticPrefix, env["CONTAINER"])
+		docs, err := azpublish.Parse(env["DOCUMENTS"].(string))
+		require.NoError(t, err)
+		for _, d := range docs {
+			if d.Blob == components.DirectoryObject {
+				assert.Equal(t, components.DirectoryCacheControl, d.CacheControl)
+				assert.Equal(t, "application/json", d.ContentType)
+				out[j.Region] = d.Content
+			}
 		}
 	}
 	return out
