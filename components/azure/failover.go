@@ -17,12 +17,14 @@ import (
 // SQLFailoverSchedule runs the failover job every minute.
 const SQLFailoverSchedule = "* * * * *"
 
-// SQLFailoverImage runs the job's Python: Microsoft's Azure CLI image,
-// pinned (2.67.0 in Azure/azure-cli HISTORY.rst), for the Python 3 and CA
-// certificates the CLI itself runs on, from MCR (no Docker Hub pull limit
-// for a job that starts every minute). The job does not run az: it takes
-// its token from the Container Apps identity endpoint.
-const SQLFailoverImage = "mcr.microsoft.com/azure-cli:2.67.0"
+// SQLFailoverImage runs the job's Python: Microsoft's Azure CLI image
+// (2.67.0 in Azure/azure-cli HISTORY.rst) by digest, for the Python 3 and
+// CA certificates the CLI itself runs on, from MCR (no Docker Hub pull
+// limit for a job that starts every minute). Its identity may force a
+// data-loss failover, so nothing it runs comes from a mutable tag; a wrong
+// digest fails the pull, which the silence alert reports. The job does not
+// run az: it takes its token from the Container Apps identity endpoint.
+const SQLFailoverImage = PythonJobImage
 
 // ForceFailoverAction is the operation a forced failover of a failover group
 // logs and needs (Azure RBAC, Microsoft.Sql resource provider operations).
@@ -284,6 +286,10 @@ func (a jobLogAlert) create(ctx *pulumi.Context, name string, args SQLFailoverAr
 		WindowSize:          pulumi.String(a.window),
 		Criteria:            &insights.ScheduledQueryRuleCriteriaArgs{AllOf: insights.ConditionArray{condition}},
 		AutoMitigate:        pulumi.Bool(true),
+		// The console table and its columns exist only once a job has
+		// written to it: validation at creation would refuse the query
+		// (mspnp/aks-baseline#422; skipQueryValidation, LogAlert only).
+		SkipQueryValidation: pulumi.Bool(true),
 		Actions:             &insights.ActionsArgs{ActionGroups: pulumi.StringArray{args.ActionGroupID}},
 		Tags:                args.Tags,
 	}, opts...)

@@ -67,7 +67,9 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 	if err != nil {
 		return nil, fmt.Errorf("region %s: %w", r.Name, err)
 	}
-	// The app writes its own region's blobs and reads the other regions'.
+	// The app writes its own region's uploads and reads the other regions':
+	// on the uploads containers alone, so no app may rewrite the static
+	// container's directory or health blob (the publisher's).
 	for _, other := range args.Storage.Regions() {
 		role, suffix := StorageBlobDataReader, "-blob-read-"+other
 		if other == r.Name {
@@ -77,7 +79,7 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 			PrincipalId:      compute.IdentityPrincipalID,
 			PrincipalType:    pulumi.String("ServicePrincipal"),
 			RoleDefinitionId: roleDefinitionID(args.Subscription, role),
-			Scope:            args.Storage.Account(other).ID(),
+			Scope:            args.Storage.Uploads(other).ID(),
 		}, r.In()); err != nil {
 			return nil, err
 		}

@@ -61,6 +61,13 @@ type ReplicatedStorage struct {
 	accounts map[string]*storage.StorageAccount
 	regions  []string
 	static   map[string]staticStore
+	uploads  map[string]*storage.BlobContainer
+}
+
+// Uploads returns a region's uploads container: the scope of the apps'
+// blob roles (never the account: the static container is the publisher's).
+func (st *ReplicatedStorage) Uploads(region string) *storage.BlobContainer {
+	return st.uploads[region]
 }
 
 // Regions are the regions with an account, in stack order.
@@ -161,7 +168,7 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 	if len(args.Regions) < 2 || args.Stack == "" || args.Subscription == "" {
 		return nil, fmt.Errorf("storage %s: two Regions, Stack and Subscription are required", name)
 	}
-	st := &ReplicatedStorage{accounts: map[string]*storage.StorageAccount{}, static: map[string]staticStore{}}
+	st := &ReplicatedStorage{accounts: map[string]*storage.StorageAccount{}, static: map[string]staticStore{}, uploads: map[string]*storage.BlobContainer{}}
 	if err := ctx.RegisterComponentResource("mobile-backend:azure:ReplicatedStorage", name, st, opts...); err != nil {
 		return nil, err
 	}
@@ -248,6 +255,8 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 			}
 			if c.name == StaticContainer {
 				st.static[r.Name] = staticStore{container: container, account: acct.Name, group: r.ResourceGroup, provider: r.Provider}
+			} else {
+				st.uploads[r.Name] = container
 			}
 		}
 	}

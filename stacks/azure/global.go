@@ -69,9 +69,13 @@ func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 		if err != nil {
 			return nil, err
 		}
+		// The failover job keeps its state in the group's tags, and a
+		// deploy opens its release window there (docs/failover.md); an
+		// update of the group replaces all its tags (a PUT), so the stack
+		// sets them at creation and never again.
 		rg, err := resources.NewResourceGroup(ctx, s.Stack+"-"+r.Name, &resources.ResourceGroupArgs{
 			ResourceGroupName: pulumi.String(s.Stack + "-" + r.Name), Location: pulumi.String(r.Name), Tags: azc.Tags(stacks.TagsIn(s, r.Name)),
-		}, pulumi.Provider(p))
+		}, pulumi.Provider(p), pulumi.IgnoreChanges([]string{"tags"}))
 		if err != nil {
 			return nil, err
 		}

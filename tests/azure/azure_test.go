@@ -320,7 +320,15 @@ func TestAzureUploadsAreWritableInEveryRegionAndReadableFromAll(t *testing.T) {
 	assert.Len(t, access, 8)
 	assert.Empty(t, res.Recorder.OfType(TypeObjReplication), "no read-only replica containers: every region writes")
 
-	// Each app: Contributor on its own account, Reader on every other.
+	// Each app: Contributor on its own uploads container, Reader on every
+	// other's; never the account, whose static container is the
+	// publisher's alone.
+	uploads := map[string]string{}
+	for _, c := range res.Recorder.OfType("azure-native:storage:BlobContainer") {
+		if c.Str("containerName") == azc.UploadsContainer {
+			uploads[c.Region] = c.ID
+		}
+	}
 	roles := map[string]map[string]string{} // app region -> account region -> role
 	for _, ra := range res.Recorder.OfType(TypeRoleAssignment) {
 		if !strings.Contains(ra.Name, "-blob-") {
@@ -329,7 +337,10 @@ func TestAzureUploadsAreWritableInEveryRegionAndReadableFromAll(t *testing.T) {
 		if roles[ra.Region] == nil {
 			roles[ra.Region] = map[string]string{}
 		}
-		for region, id := range ids {
+		for _, account := range ids {
+			assert.NotEqual(t, account, ra.Str("scope"), "%s: not at the account's scope", ra.Name)
+		}
+		for region, id := range uploads {
 			if ra.Str("scope") == id {
 				roles[ra.Region][region] = ra.Str("roleDefinitionId")[strings.LastIndex(ra.Str("roleDefinitionId"), "/")+1:]
 			}
@@ -804,6 +815,7 @@ func TestTheFailoverGroupsOtherMemberRunsTheTestedJobOnTheEvidence(t *testing.T)
 	assert.Equal(t, "* * * * *", job.Str("configuration.scheduleTriggerConfig.cronExpression"))
 	assert.Equal(t, failover.JobRunTimeoutSeconds, job.Int("configuration.replicaTimeout"), "a run ends before the next starts")
 	assert.Equal(t, azc.SQLFailoverImage, job.Str("template.containers.0.image"))
+	assert.Regexp(t, `^mcr\.microsoft\.com/azure-cli:[0-9.]+@sha256:[0-9a-f]{64}$`, job.Str("template.containers.0.image"), "by digest: its identity may force a failover")
 	assert.Equal(t, []string{"python3", "-c"}, job.Strs("template.containers.0.command", "")[:2])
 	assert.True(t, failover.IsTestedJob(job.Str("template.containers.0.command.2")), "the job the scenario table ran")
 
@@ -873,6 +885,14 @@ func TestTheFailoverGroupsOtherMemberRunsTheTestedJobOnTheEvidence(t *testing.T)
 	assert.Equal(t, 1, silent.Int("criteria.allOf.0.threshold"))
 	assert.Equal(t, fmt.Sprintf("PT%dM", failover.SilentAfterSeconds/60), silent.Str("windowSize"))
 	assert.Equal(t, said.Get("actions"), silent.Get("actions"))
+	// The job's state and the release window are tags of its group, which
+	// an update would replace: the stack never updates them.
+	group := res.Recorder.Named("azure-native:resources:ResourceGroup", "azure-staging-westeurope")
+	require.NotNil(t, group)
+	assert.Contains(t, group.IgnoreChanges, "tags")
+	for _, rule := range []*mock.Resource{said, silent} {
+		assert.Equal(t, true, rule.Get("skipQueryValidation"), "%s: the console table exists only once a job has written", rule.Name)
+	}
 	assert.Equal(t, ByRegion(res, "azure-native:operationalinsights:Workspace", "id")["westeurope"], said.Strs("scopes", "")[0], "the job's own region's workspace")
 	alert := res.Recorder.Named("azure-native:insights:ActivityLogAlert", "azure-staging-sql-failover-forced")
 	require.NotNil(t, alert)
