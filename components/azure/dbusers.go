@@ -129,7 +129,10 @@ func UsersScriptOutput(users []DatabaseUser) pulumi.StringOutput {
 
 // UsersScript is the idempotent T-SQL that makes each user (from its
 // client id: SID = the id as a uniqueidentifier's bytes, TYPE = E for an
-// application) and gives it read and write on the database.
+// application) and gives it read and write on the database. A user of the
+// name whose SID is another's (its identity was replaced: a new client id
+// under the same name) is dropped and made again, or the app could never
+// sign in while the job kept succeeding.
 func UsersScript(users []DatabaseUser, clientIDs []string) string {
 	// EXEC concatenates literals and variables only, so the SID goes
 	// through one.
@@ -137,6 +140,7 @@ func UsersScript(users []DatabaseUser, clientIDs []string) string {
 	b.WriteString("DECLARE @sid nvarchar(64);")
 	for i, u := range users {
 		fmt.Fprintf(&b, " SET @sid = CONVERT(nvarchar(64), CAST(CAST(N'%s' AS uniqueidentifier) AS varbinary(16)), 1);", clientIDs[i])
+		fmt.Fprintf(&b, " IF EXISTS (SELECT 1 FROM sys.database_principals WHERE name = N'%s' AND sid <> CAST(CAST(N'%s' AS uniqueidentifier) AS varbinary(16))) EXEC(N'DROP USER [%s]');", u.Name, clientIDs[i], u.Name)
 		fmt.Fprintf(&b, " IF DATABASE_PRINCIPAL_ID(N'%s') IS NULL EXEC(N'CREATE USER [%s] WITH SID = ' + @sid + N', TYPE = E');", u.Name, u.Name)
 		fmt.Fprintf(&b, " ALTER ROLE db_datareader ADD MEMBER [%s]; ALTER ROLE db_datawriter ADD MEMBER [%s];", u.Name, u.Name)
 	}

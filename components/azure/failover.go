@@ -122,7 +122,9 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 		roleID := guid(args.Subscription + "/" + name + "/" + args.Region.Name + "/" + suffix)
 		role, err := authorization.NewRoleDefinition(ctx, name+"-"+suffix+"-role", &authorization.RoleDefinitionArgs{
 			RoleDefinitionId: pulumi.String(roleID),
-			RoleName:         pulumi.String(fmt.Sprintf("%s, mobile-backend stack %s, %s", title, args.Stack, args.Region.Name)), // unique in the tenant
+			// Unique in the tenant, which may hold the same stack name in
+			// another subscription: the subscription's hash too.
+			RoleName:         pulumi.String(fmt.Sprintf("%s, mobile-backend stack %s, %s, %s", title, args.Stack, args.Region.Name, shortHash(args.Subscription))),
 			Description:      pulumi.String(title + " (mobile-backend's failover job)"),
 			RoleType:         pulumi.String("CustomRole"),
 			Scope:            group,

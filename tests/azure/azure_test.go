@@ -763,7 +763,8 @@ func TestAzureAppsGetDatabaseUsersFromAJobInTheWritersNetwork(t *testing.T) {
 		appEnv := ContainerEnv(a, "template.containers.0.env")
 		assert.Equal(t, id.Outputs["clientId"], appEnv["AZURE_CLIENT_ID"], a.Region)
 		name := id.Str("resourceName")
-		assert.Contains(t, script, fmt.Sprintf("CAST(CAST(N'%s' AS uniqueidentifier) AS varbinary(16)), 1); IF DATABASE_PRINCIPAL_ID(N'%s') IS NULL EXEC(N'CREATE USER [%s] WITH SID = ' + @sid + N', TYPE = E');", id.Outputs["clientId"], name, name))
+		assert.Contains(t, script, fmt.Sprintf("CAST(CAST(N'%s' AS uniqueidentifier) AS varbinary(16)), 1); IF EXISTS (SELECT 1 FROM sys.database_principals WHERE name = N'%s' AND sid <> CAST(CAST(N'%s' AS uniqueidentifier) AS varbinary(16))) EXEC(N'DROP USER [%s]'); IF DATABASE_PRINCIPAL_ID(N'%s') IS NULL EXEC(N'CREATE USER [%s] WITH SID = ' + @sid + N', TYPE = E');",
+			id.Outputs["clientId"], name, id.Outputs["clientId"], name, name, name), "a user of the name under a replaced identity is made again")
 		assert.Contains(t, script, fmt.Sprintf("ALTER ROLE db_datareader ADD MEMBER [%s]; ALTER ROLE db_datawriter ADD MEMBER [%s];", name, name))
 	}
 	assert.NotContains(t, script, "db_owner", "least privilege: read and write, no DDL")
