@@ -25,9 +25,20 @@ type EncryptionKeysArgs struct {
 	// first ones.
 	Generation int
 	TenantID   string // required: the vaults' tenant
-	Tags       pulumi.StringMap
-	Protect    bool
+	// Deployer, when set, is the object id of the principal that runs the
+	// deployment: it gets Key Vault Crypto Officer on each vault before the
+	// key is made. The vaults use Azure RBAC, and azure-native's key create
+	// (and its existence check) are refused without a data role
+	// (ForbiddenByRbac: pulumi/pulumi-azure-native#890,
+	// pulumi/pulumi-azure-nextgen#195).
+	Deployer pulumi.StringInput
+	Tags     pulumi.StringMap
+	Protect  bool
 }
+
+// KeyVaultCryptoOfficer is the built-in role that manages keys (Azure
+// built-in roles, "Key Vault Crypto Officer").
+const KeyVaultCryptoOfficer = "14b46e9e-c2b7-41b4-b07b-48a6ebf60603"
 
 // RegionKey is a region's customer-managed key and the identity that uses it.
 type RegionKey struct {
@@ -95,6 +106,18 @@ func NewEncryptionKeys(ctx *pulumi.Context, name string, args EncryptionKeysArgs
 		if err != nil {
 			return nil, err
 		}
+		keyOpts := []pulumi.ResourceOption{child, in, pulumi.Protect(args.Protect)}
+		if args.Deployer != nil {
+			officer, err := authorization.NewRoleAssignment(ctx, rn+"-deployer-makes-keys", &authorization.RoleAssignmentArgs{
+				PrincipalId:      args.Deployer,
+				RoleDefinitionId: roleDefinitionID(args.Subscription, KeyVaultCryptoOfficer),
+				Scope:            vault.ID(),
+			}, child, in)
+			if err != nil {
+				return nil, err
+			}
+			keyOpts = append(keyOpts, pulumi.DependsOn([]pulumi.Resource{officer}))
+		}
 		key, err := keyvault.NewKey(ctx, rn, &keyvault.KeyArgs{
 			KeyName: pulumi.String("data"), VaultName: vault.Name, ResourceGroupName: r.ResourceGroup,
 			Properties: &keyvault.KeyPropertiesArgs{
@@ -109,7 +132,7 @@ func NewEncryptionKeys(ctx *pulumi.Context, name string, args EncryptionKeysArgs
 				},
 			},
 			Tags: args.Tags,
-		}, child, in, pulumi.Protect(args.Protect))
+		}, keyOpts...)
 		if err != nil {
 			return nil, err
 		}

@@ -21,6 +21,7 @@ type global struct {
 	provider     *azurenative.Provider // no location: the global resources name their own
 	tenant       string
 	subscription string
+	deployer     string // the object id of the principal that runs pulumi up
 	tags         pulumi.StringMap
 	group        pulumi.StringOutput // the stack's global resource group, in the home region
 	dnsGroup     pulumi.StringInput  // the DNS zone's resource group
@@ -52,7 +53,7 @@ func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 		return nil, fmt.Errorf("azure identity: %w", err)
 	}
 	home := s.Home()
-	g := &global{provider: provider, tenant: client.TenantId, subscription: client.SubscriptionId, tags: azc.Tags(s.StandardTags())}
+	g := &global{provider: provider, tenant: client.TenantId, subscription: client.SubscriptionId, deployer: client.ObjectId, tags: azc.Tags(s.StandardTags())}
 	inGlobal := pulumi.Provider(provider)
 
 	globalRG, err := resources.NewResourceGroup(ctx, s.Stack+"-global", &resources.ResourceGroupArgs{
@@ -141,6 +142,7 @@ func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 	}
 	keys, err := azc.NewEncryptionKeys(ctx, s.Stack+"-keys", azc.EncryptionKeysArgs{
 		Regions: g.regions, Stack: s.Stack, Subscription: g.subscription, TenantID: g.tenant, Tags: g.tags, Protect: s.Protect,
+		Deployer:   pulumi.String(g.deployer),
 		Generation: s.Azure.KeyVaultGeneration,
 	}, inGlobal)
 	if err != nil {
