@@ -31,6 +31,11 @@ const CloudSQLAdmin = "mobile_admin"
 // defaults of package components (DefaultWorkload, DefaultHealthCheck,
 // DefaultLogRetentionDays, ...), which the mobile-backend config keys share.
 type GlobalDatabaseArgs struct {
+	// Labels go on the Cloud SQL instances themselves: the provider's
+	// default labels do not reach them (terraform-provider-google
+	// resource_sql_database_instance.go has only settings.user_labels), and
+	// without the stack label the budget's filter leaves their cost out.
+	Labels  map[string]string
 	Engine  string   // required: components.EngineSpanner or components.EngineCloudSQL
 	Regions []Region // required, in stack order: Cloud SQL's primary is the first
 	Project string   // required: for IAM bindings
@@ -192,6 +197,13 @@ func (g *GlobalDatabase) cloudSQL(ctx *pulumi.Context, name string, args GlobalD
 				&sql.DatabaseInstanceSettingsDatabaseFlagArgs{Name: pulumi.String("cloudsql.iam_authentication"), Value: pulumi.String("on")},
 			},
 			InsightsConfig: &sql.DatabaseInstanceSettingsInsightsConfigArgs{QueryInsightsEnabled: pulumi.Bool(true)},
+		}
+		if len(args.Labels) > 0 {
+			labels := pulumi.StringMap{}
+			for k, v := range args.Labels {
+				labels[Label(k)] = pulumi.String(Label(v))
+			}
+			s.UserLabels = labels
 		}
 		if primary {
 			s.BackupConfiguration = &sql.DatabaseInstanceSettingsBackupConfigurationArgs{

@@ -27,7 +27,7 @@ const FailoverImage = "gcr.io/google.com/cloudsdktool/google-cloud-cli:528.0.0-s
 
 // ReleaseWindowObject is the object, in the uploads bucket, a deploy writes
 // the end of a release to ({"until": RFC 3339}; .ci/release-window).
-const ReleaseWindowObject = "_mobile-backend/release-window.json"
+const ReleaseWindowObject = DeployPrefix + "release-window.json"
 
 // FailoverArgs configures a Failover: a traffic switch (URLMapSelfLink and
 // StandbyBackendSelfLink), a database promotion (Promote), or both.

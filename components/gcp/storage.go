@@ -382,12 +382,32 @@ func (st *ReplicatedStorage) ReadBucket(region string) pulumi.StringOutput {
 	return st.readBuckets[region]
 }
 
+// AppObjectsCondition is the IAM condition of an app's grant on the uploads
+// bucket: any object outside the deploy's prefixes (_mobile-backend/, the
+// release window's; static/, the edge's).
+func AppObjectsCondition(bucket pulumi.StringInput) pulumi.StringOutput {
+	return pulumi.Sprintf(`!resource.name.startsWith("projects/_/buckets/%s/objects/%s") && !resource.name.startsWith("projects/_/buckets/%s/objects/%s/")`,
+		bucket, DeployPrefix, bucket, components.StaticPrefix)
+}
+
+// DeployPrefix holds the deploy's own objects in the uploads bucket (the
+// release window).
+const DeployPrefix = "_mobile-backend/"
+
 // GrantTo lets a region's service account read and write the upload
 // bucket's objects, and read its area's copy; it returns the grants.
 func (st *ReplicatedStorage) GrantTo(ctx *pulumi.Context, name, region string, email pulumi.StringInput) ([]pulumi.Resource, error) {
 	member := pulumi.Sprintf("serviceAccount:%s", email)
+	// Every object but the deploy's: the release window the failover job
+	// reads (an app could hold failover off for ever) and the static
+	// content the edge serves (the region directory). A condition on the
+	// object's name; bucket-level calls (list) name the bucket and pass.
 	write, err := storage.NewBucketIAMMember(ctx, name, &storage.BucketIAMMemberArgs{
 		Bucket: st.BucketName, Role: pulumi.String("roles/storage.objectUser"), Member: member,
+		Condition: &storage.BucketIAMMemberConditionArgs{
+			Title:      pulumi.String("not-the-deploys-objects"),
+			Expression: AppObjectsCondition(st.BucketName),
+		},
 	}, pulumi.Parent(st))
 	if err != nil {
 		return nil, err

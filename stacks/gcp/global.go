@@ -98,7 +98,7 @@ func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 		return nil, err
 	}
 	if g.db, err = gcpc.NewGlobalDatabase(ctx, s.Stack+"-db", gcpc.GlobalDatabaseArgs{
-		Engine: g.engine, Regions: g.regions, Project: g.project, Name: s.Database.Name,
+		Engine: g.engine, Regions: g.regions, Project: g.project, Name: s.Database.Name, Labels: s.StandardTags(),
 		SpannerConfig: s.GCP.Spanner, MinUnits: s.GCP.SpannerMinUnits, MaxUnits: s.GCP.SpannerMaxUnits,
 		NetworkID: g.network.NetworkID, DependsOn: g.network.Peering(), Tier: s.GCP.CloudSQLTier,
 		BackupRetentionDays: s.Database.BackupRetentionDays, RandomProvider: randomProvider, Protect: s.Protect,

@@ -353,6 +353,7 @@ func TestGCPDatabaseEnginePerTopology(t *testing.T) {
 		assert.Equal(t, false, i.Get("settings.ipConfiguration.ipv4Enabled"), "private IP only")
 		assert.Equal(t, "ENCRYPTED_ONLY", i.Str("settings.ipConfiguration.sslMode"))
 		assert.Equal(t, "REGIONAL", i.Str("settings.availabilityType"))
+		assert.Equal(t, "db", i.Str("settings.userLabels.stack"), "the provider's default labels do not reach Cloud SQL: the budget's filter needs it")
 		assert.True(t, i.Protect)
 	}
 	require.Len(t, instances, 3)
@@ -460,6 +461,14 @@ func TestUploadsReachEveryAreaOfAStackOnThreeContinents(t *testing.T) {
 				for _, g := range res.Recorder.OfType(TypeGrant) {
 					if g.Str("member") == sa {
 						readable = append(readable, g.Str("bucket")+" "+g.Str("role"))
+						if g.Str("role") == "roles/storage.objectUser" {
+							// Never the deploy's objects: the release window
+							// (an app could hold failover off) or the edge's.
+							cond := g.Str("condition.expression")
+							assert.Contains(t, cond, fmt.Sprintf(`!resource.name.startsWith("projects/_/buckets/%s/objects/_mobile-backend/")`, name(uploads)))
+							assert.Contains(t, cond, fmt.Sprintf(`!resource.name.startsWith("projects/_/buckets/%s/objects/static/")`, name(uploads)))
+							assert.True(t, strings.HasPrefix(gcpc.ReleaseWindowObject, gcpc.DeployPrefix))
+						}
 					}
 				}
 				want := []string{name(uploads) + " roles/storage.objectUser"}
