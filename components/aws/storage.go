@@ -52,6 +52,7 @@ type ReplicatedStorage struct {
 	// Replications lists every replication path (for alarms and dashboards).
 	Replications []Replication
 	buckets      map[string]*s3.BucketV2
+	encryption   map[string]pulumi.Resource // each bucket's default encryption: objects written after it take the key
 	regions      []Region
 }
 
@@ -77,7 +78,7 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 	if len(args.Regions) < 2 || args.Account == "" || args.Stack == "" {
 		return nil, fmt.Errorf("storage %s: at least two Regions, Account and Stack are required", name)
 	}
-	st := &ReplicatedStorage{buckets: map[string]*s3.BucketV2{}, regions: args.Regions}
+	st := &ReplicatedStorage{buckets: map[string]*s3.BucketV2{}, encryption: map[string]pulumi.Resource{}, regions: args.Regions}
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:ReplicatedStorage", name, st, opts...); err != nil {
 		return nil, err
 	}
@@ -121,7 +122,7 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 			return nil, err
 		}
 		versioned[r.Name] = v
-		if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, id, &s3.BucketServerSideEncryptionConfigurationV2Args{
+		sse, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, id, &s3.BucketServerSideEncryptionConfigurationV2Args{
 			Bucket: bucket.ID(),
 			Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
 				ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
@@ -131,9 +132,11 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 				// Bucket keys cut KMS requests (and their cost) by orders of magnitude.
 				BucketKeyEnabled: pulumi.Bool(true),
 			}},
-		}, child, in); err != nil {
+		}, child, in)
+		if err != nil {
 			return nil, err
 		}
+		st.encryption[r.Name] = sse
 		if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, id, &s3.BucketLifecycleConfigurationV2Args{
 			Bucket: bucket.ID(),
 			Rules: s3.BucketLifecycleConfigurationV2RuleArray{
@@ -214,7 +217,7 @@ func (st *ReplicatedStorage) Publish(ctx *pulumi.Context, name, key, content, co
 		if _, err := s3.NewBucketObjectv2(ctx, fmt.Sprintf("%s-%s", name, r.Name), &s3.BucketObjectv2Args{
 			Bucket: st.buckets[r.Name].Bucket, Key: pulumi.String(StaticPrefix + "/" + key),
 			Content: pulumi.String(content), ContentType: pulumi.String(contentType), CacheControl: pulumi.String(cacheControl),
-		}, pulumi.Parent(st), pulumi.Provider(r.Provider)); err != nil {
+		}, pulumi.Parent(st), pulumi.Provider(r.Provider), pulumi.DependsOn([]pulumi.Resource{st.encryption[r.Name]})); err != nil {
 			return err
 		}
 	}
@@ -359,6 +362,9 @@ func (st *ReplicatedStorage) TaskStatements(region string, keyArn pulumi.StringI
 		bucket, key := v[0].(string), v[1].(string)
 		return []Statement{
 			{Sid: "Uploads", Effect: "Allow", Action: []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, Resource: []string{bucket + "/*"}},
+			// The edge serves static/ to everyone (the region directory
+			// among it): the deploy writes it, never an app.
+			{Sid: "NotTheEdgesObjects", Effect: "Deny", Action: []string{"s3:PutObject", "s3:DeleteObject"}, Resource: []string{bucket + "/" + StaticPrefix + "/*"}},
 			{Sid: "ListUploads", Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: []string{bucket}},
 			{Sid: "UploadsKey", Effect: "Allow", Action: []string{"kms:Decrypt", "kms:GenerateDataKey"}, Resource: []string{key}},
 		}

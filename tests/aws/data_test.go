@@ -216,6 +216,13 @@ func TestTasksGetTheWriterAndTheirLocalReaderAndLeastPrivilegeGrants(t *testing.
 		}
 		assert.Equal(t, []string{fmt.Sprintf("arn:aws:rds-db:%s:%s:dbuser:%s/app", region, mock.Account, resourceIDs[region])}, grants["ConnectWithIAM"])
 		assert.Equal(t, []string{"arn:aws:s3:::" + buckets[region] + "/*"}, grants["Uploads"])
+		assert.Equal(t, []string{"arn:aws:s3:::" + buckets[region] + "/static/*"}, grants["NotTheEdgesObjects"], "the edge's public objects (the directory) are the deploy's")
+		for _, st := range doc.Statement {
+			if st.Sid == "NotTheEdgesObjects" {
+				assert.Equal(t, "Deny", st.Effect)
+				assert.ElementsMatch(t, []string{"s3:PutObject", "s3:DeleteObject"}, st.Action)
+			}
+		}
 		assert.Equal(t, []string{keyArns(res)[region]}, grants["UploadsKey"])
 		tableArn := fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", region, mock.Account, table.Outputs["name"])
 		assert.Equal(t, []string{tableArn, tableArn + "/index/*"}, grants["SessionTable"], "the local replica only")
@@ -776,4 +783,21 @@ func TestEveryServingRegionHasAWritePathItsTasksCanReach(t *testing.T) {
 func sessionTable(t *testing.T, res *plan.Result) *mock.Resource {
 	t.Helper()
 	return One(t, Filter(res.Recorder.OfType(TypeTable), func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "-sessions") }), "session table")
+}
+
+// The region directory is written after its bucket's default encryption,
+// so it takes the region's key like every other object.
+func TestTheDirectoryObjectWaitsForItsBucketsEncryption(t *testing.T) {
+	t.Parallel()
+	res := ContractPlan(t, "aws", "active-active", "us-east-1", "eu-west-1")
+	objects := Filter(res.Recorder.OfType("aws:s3/bucketObjectv2:BucketObjectv2"), func(o *mock.Resource) bool {
+		return strings.HasSuffix(o.Str("key"), ".well-known/mobile-backend.json")
+	})
+	require.Len(t, objects, 2)
+	for _, o := range objects {
+		sse := One(t, Filter(res.Recorder.OfType("aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"), func(c *mock.Resource) bool {
+			return c.Region == o.Region && c.Get("bucket") == o.Get("bucket")
+		}), "encryption of "+o.Region)
+		assert.Contains(t, o.DependsOn, sse.URN, o.Region)
+	}
 }
