@@ -168,6 +168,8 @@ func TestBadConfigsAreRefusedWithTheKeyNamed(t *testing.T) {
 		{"zone in a group the stack owns", azure.with("azureDnsResourceGroup", "bad-eastus2"), `mobile-backend:azureDnsResourceGroup: "bad-eastus2" is a resource group this stack creates`},
 		{"admin pair", azure.with("azureSqlAdminLogin", "dba"), "mobile-backend:azureSqlAdminLogin: set azureSqlAdminLogin and azureSqlAdminObjectId together, or neither"},
 		{"Azure region without a pair", azure.with("regions", []string{"eastus2", "italynorth"}), `mobile-backend:regions: "italynorth" has no paired region: Azure refuses the geo-redundant storage (RA-GZRS/RA-GRS) and geo-redundant SQL backups the stack gives every region there (GRS works only between paired regions); choose a paired region`},
+		{"a VPC too small for the load balancer's subnets", contract("aws", "active-active", "us-east-1", "eu-west-1").with("vpcCidrs", []string{"10.1.0.0/24", "10.2.0.0/24"}),
+			`mobile-backend:vpcCidrs[0]: "10.1.0.0/24" must be a /16 to /23 (AWS VPC limits; the load balancer's subnets, a sixteenth of it, need a /27 at least)`},
 		{"admin type", azure.with("azureSqlAdminType", "ServicePrincipal"), `mobile-backend:azureSqlAdminType: "ServicePrincipal" is not a principal type; one of Group, User, Application`},
 	}
 	for _, tc := range cases {

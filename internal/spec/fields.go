@@ -177,7 +177,7 @@ var Fields = []Field{
 	object("appIds", "The app's identity per platform, required with appAttestation: {ios: <bundle id>, android: <package name>}, e.g. {ios: com.example.app, android: com.example.app}.",
 		func(s *Spec) *map[string]string { return &s.Attestation.AppIDs }),
 
-	list("vpcCidrs", nil, "Private IPv4 range of each region's network, one per region, /16 to /24, non-overlapping. Default: 10.n.0.0/16, n fixed per region (its place in the project's region table), whatever the order of regions.",
+	list("vpcCidrs", nil, "Private IPv4 range of each region's network, one per region, /16 to /23, non-overlapping. Default: 10.n.0.0/16, n fixed per region (its place in the project's region table), whatever the order of regions.",
 		func(s *Spec) *[]string { return &s.VPCCIDRs }),
 	boolean("singleNatGateway", false, "One NAT gateway per region instead of one per zone (cheaper, but a zone failure cuts the region's egress).",
 		func(s *Spec) *bool { return &s.SingleNATGateway }),

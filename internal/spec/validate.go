@@ -345,8 +345,11 @@ func (s Spec) validateCIDRs(p *problems) {
 		case !pfx.Addr().IsPrivate():
 			p.add(key, "%q is not a private (RFC 1918) range", c)
 			continue
-		case pfx.Bits() < 16 || pfx.Bits() > 24:
-			p.add(key, "%q must be a /16 to /24 (AWS VPC limits, and room for six subnets)", c)
+		case pfx.Bits() < 16 || pfx.Bits() > 23:
+			// The smallest subnets are a sixteenth of the range, and a load
+			// balancer's need a /27 at least (Elastic Load Balancing,
+			// "Subnets for your load balancer": "at least a /27 bitmask").
+			p.add(key, "%q must be a /16 to /23 (AWS VPC limits; the load balancer's subnets, a sixteenth of it, need a /27 at least)", c)
 			continue
 		}
 		for j, q := range prefixes {
