@@ -76,7 +76,6 @@ func (st *ReplicatedStorage) Regions() []string { return st.regions }
 // staticStore is a region's static container.
 type staticStore struct {
 	container *storage.BlobContainer
-	account   pulumi.StringInput
 	group     pulumi.StringInput
 	provider  pulumi.ProviderResource
 }
@@ -254,7 +253,7 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 				return nil, err
 			}
 			if c.name == StaticContainer {
-				st.static[r.Name] = staticStore{container: container, account: acct.Name, group: r.ResourceGroup, provider: r.Provider}
+				st.static[r.Name] = staticStore{container: container, group: r.ResourceGroup, provider: r.Provider}
 			} else {
 				st.uploads[r.Name] = container
 			}
