@@ -952,9 +952,7 @@ func TestEachRegionPublishesItsStaticDocumentsFromInsideItsNetwork(t *testing.T)
 		accounts[a.Region] = a
 	}
 	envs := ByRegion(res, "azure-native:app:ManagedEnvironment", "id")
-	jobs := Filter(res.Recorder.OfType("azure-native:app:Job"), func(r *mock.Resource) bool {
-		return r.Str("template.containers.0.command.2") == azpublish.Script
-	})
+	jobs := Filter(res.Recorder.OfType("azure-native:app:Job"), IsPublisher)
 	require.Len(t, jobs, 2, "one publisher a region")
 	for _, j := range jobs {
 		r := j.Region

@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mobile-backend/mobile-backend/components"
-	"github.com/mobile-backend/mobile-backend/internal/azpublish"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/policies"
 )
@@ -251,7 +250,7 @@ func TestProductionStacksGateAndPublishAndAreAdvisedToEnforceAttestation(t *test
 		}, policies.WAFOnEveryEntry, "WAF has no minimum-version rule for android"},
 		{"no directory", func(t *testing.T) policies.Stack {
 			return without(az(t), func(r *mock.Resource) bool {
-				return r.Type == "azure-native:app:Job" && r.Str("template.containers.0.command.2") == azpublish.Script
+				return IsPublisher(r)
 			})
 		}, policies.MobileEdge, "the region directory .well-known/mobile-backend.json is not published"},
 		{"Front Door without the attestation rule", func(t *testing.T) policies.Stack {

@@ -36,7 +36,7 @@ func directoryStores(t *testing.T, rec *mock.Recorder) map[string]string {
 	// Azure: each region's publisher job, writing its own account's static
 	// container from inside its network.
 	for _, j := range rec.OfType("azure-native:app:Job") {
-		if j.Str("template.containers.0.command.2") != azpublish.Script {
+		if !IsPublisher(j) {
 			continue
 		}
 		env := ContainerEnv(j, "template.containers.0.env")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/mobile-backend/mobile-backend/internal/azpublish"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/plan"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
@@ -291,6 +292,12 @@ func ContainerEnv(r *mock.Resource, list string) map[string]any {
 		env[r.Str(fmt.Sprintf("%s.%d.name", list, i))] = r.Get(fmt.Sprintf("%s.%d.value", list, i))
 	}
 	return env
+}
+
+// IsPublisher reports whether a resource is an Azure job that runs the
+// tested publisher script (internal/azpublish).
+func IsPublisher(r *mock.Resource) bool {
+	return r.Type == "azure-native:app:Job" && r.Str("template.containers.0.command.2") == azpublish.Script
 }
 
 func Filter(rs []*mock.Resource, keep func(*mock.Resource) bool) []*mock.Resource {

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mobile-backend/mobile-backend/internal/azpublish"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/plan"
 	"github.com/mobile-backend/mobile-backend/policies"
@@ -182,7 +181,7 @@ func TestEachRegionLossBreakIsCaughtWithItsMessage(t *testing.T) {
 			"losing europe-west1 breaks api-writes: failover job gcp-staging-failover may not move writer."},
 		{"the region directory only in the lost region", az, func(t *testing.T, az policies.Stack) policies.Stack {
 			return without(az, func(r *mock.Resource) bool {
-				return r.Type == "azure-native:app:Job" && r.Region == "westeurope" && r.Str("template.containers.0.command.2") == azpublish.Script
+				return IsPublisher(r) && r.Region == "westeurope"
 			})
 		},
 			"losing northeurope breaks region-directory: no static store the edge serves from outside northeurope holds .well-known/mobile-backend.json"},
