@@ -91,7 +91,15 @@ type GlobalDatabase struct {
 	WriterRecord pulumi.StringOutput `pulumi:"writerRecord"`
 	WriterHost   string
 
+	// AdminSecret is the Secret Manager secret (its id) holding the
+	// password of Cloud SQL's built-in admin user (CloudSQLAdmin); Admin is
+	// that user and its password's version, for whoever signs in as it to
+	// wait for. Empty and nil with Spanner.
+	AdminSecret pulumi.StringOutput
+	Admin       []pulumi.Resource
+
 	hosts    map[string]pulumi.StringOutput // Cloud SQL: the private IP serving reads in each region
+	caCerts  []pulumi.StringOutput          // Cloud SQL: each instance's server CA (PEM)
 	spannerD *spanner.Database
 	replicas map[string]pulumi.StringOutput // Cloud SQL instance name per region
 }
@@ -238,6 +246,7 @@ func (g *GlobalDatabase) cloudSQL(ctx *pulumi.Context, name string, args GlobalD
 	}
 	g.hosts[primary.Name] = writer.PrivateIpAddress
 	g.replicas[primary.Name] = writer.Name
+	g.caCerts = append(g.caCerts, serverCA(writer))
 	for _, r := range args.Regions[1:] {
 		replica, err := sql.NewDatabaseInstance(ctx, name+"-"+r.Name, &sql.DatabaseInstanceArgs{
 			Name:               pulumi.String(resourceName(name+"-"+r.Name, 84)),
@@ -258,6 +267,7 @@ func (g *GlobalDatabase) cloudSQL(ctx *pulumi.Context, name string, args GlobalD
 		}
 		g.hosts[r.Name] = replica.PrivateIpAddress
 		g.replicas[r.Name] = replica.Name
+		g.caCerts = append(g.caCerts, serverCA(replica))
 	}
 	db, err := sql.NewDatabase(ctx, name+"-"+args.Name, &sql.DatabaseArgs{
 		Instance: writer.Name, Name: pulumi.String(args.Name),
@@ -271,9 +281,10 @@ func (g *GlobalDatabase) cloudSQL(ctx *pulumi.Context, name string, args GlobalD
 	if err != nil {
 		return err
 	}
-	if _, err := sql.NewUser(ctx, name+"-admin", &sql.UserArgs{
+	admin, err := sql.NewUser(ctx, name+"-admin", &sql.UserArgs{
 		Instance: writer.Name, Name: pulumi.String(CloudSQLAdmin), Password: password.Result,
-	}, child, pulumi.Provider(primary.Provider)); err != nil {
+	}, child, pulumi.Provider(primary.Provider))
+	if err != nil {
 		return err
 	}
 	var replicas secretmanager.SecretReplicationUserManagedReplicaArray
@@ -290,11 +301,13 @@ func (g *GlobalDatabase) cloudSQL(ctx *pulumi.Context, name string, args GlobalD
 	if err != nil {
 		return err
 	}
-	if _, err := secretmanager.NewSecretVersion(ctx, name+"-admin", &secretmanager.SecretVersionArgs{
+	version, err := secretmanager.NewSecretVersion(ctx, name+"-admin", &secretmanager.SecretVersionArgs{
 		Secret: secret.ID(), SecretData: password.Result,
-	}, child, pulumi.Provider(primary.Provider)); err != nil {
+	}, child, pulumi.Provider(primary.Provider))
+	if err != nil {
 		return err
 	}
+	g.AdminSecret, g.Admin = secret.SecretId, []pulumi.Resource{admin, version}
 	// The writer's stable name, in a private zone of the stack's network
 	// (Cloud Run resolves it through Direct VPC egress): the failover
 	// workflow moves the record to the promoted replica, so the record's
@@ -394,6 +407,30 @@ func (g *GlobalDatabase) GrantTo(ctx *pulumi.Context, name, project string, emai
 		return pulumi.StringOutput{}, nil, err
 	}
 	return u.Name, append(grants, u), nil
+}
+
+// ServerCACerts are the Cloud SQL instances' server CAs, PEM, one after the
+// other: each instance has a CA of its own (serverCaMode's default,
+// GOOGLE_MANAGED_INTERNAL_CA), so a client that verifies the writer's
+// certificate after a promotion needs the replicas' too. Empty with Spanner.
+func (g *GlobalDatabase) ServerCACerts() pulumi.StringOutput {
+	certs := make([]any, len(g.caCerts))
+	for i, c := range g.caCerts {
+		certs[i] = c
+	}
+	return pulumi.All(certs...).ApplyT(func(v []any) string {
+		var b strings.Builder
+		for _, c := range v {
+			b.WriteString(strings.TrimSpace(c.(string)) + "\n")
+		}
+		return b.String()
+	}).(pulumi.StringOutput)
+}
+
+// serverCA is an instance's current server CA certificate (the first of
+// serverCaCerts).
+func serverCA(i *sql.DatabaseInstance) pulumi.StringOutput {
+	return i.ServerCaCerts.Index(pulumi.Int(0)).Cert().Elem()
 }
 
 // ReplicaInstance is the Cloud SQL instance serving a region (for alerts).

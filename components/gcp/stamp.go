@@ -34,6 +34,10 @@ type Stamp struct {
 	Compute  *RegionalCompute
 	// SQLInstance is the Cloud SQL instance serving the region (nil with Spanner).
 	SQLInstance pulumi.StringInput
+	// DBUser is the region's Cloud SQL IAM database user, and DBGrants what
+	// makes it (GlobalDatabase.GrantTo), for DatabaseUsers. Unset with Spanner.
+	DBUser   pulumi.StringOutput
+	DBGrants []pulumi.Resource
 }
 
 // NewStamp builds a region's identity, its grants on the data tier and its
@@ -80,6 +84,7 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 		c.Network, c.Subnet = args.Network.NetworkID, args.Network.Subnet(r.Name)
 		env["DB_USER"] = dbUser // the Cloud SQL IAM user, once it exists
 		st.SQLInstance = args.Database.ReplicaInstance(r.Name)
+		st.DBUser, st.DBGrants = dbUser, dbGrants
 	}
 	c.Environment = env
 	if st.Compute, err = NewRegionalCompute(ctx, name, c, r.In()); err != nil {

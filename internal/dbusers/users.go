@@ -1,15 +1,56 @@
-// Package dbusers is the script of the Azure job that makes the apps'
-// contained database users (users.py), with the go-sqlcmd release and the
-// image it runs in, so that a test runs the very script the job runs
-// without linking a cloud SDK.
+// Package dbusers holds the scripts of the jobs that give the apps their
+// database users: Azure's, which makes the contained users (users.py, with
+// the go-sqlcmd release and the image it runs in), and Google Cloud's,
+// which grants the IAM users their rights on Cloud SQL for PostgreSQL
+// (pg.py, with the statements of GrantsSQL), so that a test runs the very
+// scripts the jobs run without linking a cloud SDK.
 package dbusers
 
-import _ "embed"
+import (
+	_ "embed"
+	"fmt"
+	"strings"
+)
 
-// Script is the job's Python (python3 -c Script).
+// Script is the Azure job's Python (python3 -c Script).
 //
 //go:embed users.py
 var Script string
+
+// PostgresScript is the Google Cloud job's Python (python3 -c
+// PostgresScript): a standard-library PostgreSQL client that signs in with
+// SCRAM-SHA-256 over verified TLS and runs DB_GRANTS_SQL.
+//
+//go:embed pg.py
+var PostgresScript string
+
+// GrantsSQL is the idempotent PostgreSQL that gives each user read and
+// write on the database's public schema (tables and sequences, those of
+// today and, through default privileges, those the admin creates later),
+// and no DDL: the same rights as Azure's db_datareader and db_datawriter.
+// It runs as the admin, which owns the schema's objects (Cloud SQL makes
+// its built-in users members of cloudsqlsuperuser, the owner of databases
+// made through the Admin API).
+func GrantsSQL(database string, users []string) string {
+	var b strings.Builder
+	for _, u := range users {
+		q := quoteIdent(u)
+		fmt.Fprintf(&b, "GRANT CONNECT ON DATABASE %s TO %s; ", quoteIdent(database), q)
+		fmt.Fprintf(&b, "GRANT USAGE ON SCHEMA public TO %s; ", q)
+		fmt.Fprintf(&b, "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO %s; ", q)
+		fmt.Fprintf(&b, "GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO %s; ", q)
+		fmt.Fprintf(&b, "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO %s; ", q)
+		fmt.Fprintf(&b, "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO %s;", q)
+		b.WriteString("\n")
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// quoteIdent is a PostgreSQL quoted identifier: in double quotes, a double
+// quote doubled (PostgreSQL, "Identifiers and Key Words").
+func quoteIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
 
 // The go-sqlcmd release the job runs, refused unless its digest matches.
 // The digest is transcribed from a public CI script that downloads and

@@ -67,6 +67,11 @@ func gcpAnswer(typ, physical, region, h string, p props) (string, resource.Prope
 	case "gcp:sql/databaseInstance:DatabaseInstance":
 		set("privateIpAddress", fmt.Sprintf("10.250.%d.%d", int(h[0])%200, 2+int(h[1])%200))
 		set("connectionName", fmt.Sprintf("%s:%s:%s", GCPProject, region, physical))
+		// server_ca_cert: computed, a list of one (the instance's own CA).
+		out["serverCaCerts"] = resource.NewProperty([]resource.PropertyValue{resource.NewProperty(resource.PropertyMap{
+			"cert":       resource.NewProperty("-----BEGIN CERTIFICATE-----\nCA of " + physical + "\n-----END CERTIFICATE-----\n"),
+			"commonName": resource.NewProperty("C=US,O=Google\\, Inc,CN=Google Cloud SQL Server CA,dnQualifier=" + h[:12]),
+		})})
 	case "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig":
 		check := physical
 		set("uptimeCheckId", check)

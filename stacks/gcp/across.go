@@ -137,3 +137,22 @@ func failoverPair(regions []gcpc.Region) (writer, standby gcpc.Region) {
 	}
 	return writer, standby
 }
+
+// databaseUsers gives every region's Cloud SQL IAM user its rights, with a
+// job in the writer's region (Cloud SQL's primary is the first region) that
+// the deployment runs. Spanner takes IAM roles only.
+func databaseUsers(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*gcpc.Stamp) error {
+	if g.engine != spec.EngineCloudSQL {
+		return nil
+	}
+	writer := g.regions[0]
+	args := gcpc.DatabaseUsersArgs{
+		Project: g.project, Region: writer.Name, Network: g.network.NetworkID, Subnet: g.network.Subnet(writer.Name),
+		Database: g.db, DatabaseName: s.Database.Name,
+	}
+	for _, st := range stamps {
+		args.Users, args.After = append(args.Users, st.DBUser), append(args.After, st.DBGrants...)
+	}
+	_, err := gcpc.NewDatabaseUsers(ctx, s.Stack+"-db-users", args, writer.In())
+	return err
+}

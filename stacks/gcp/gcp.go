@@ -41,7 +41,8 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	}
 
 	// Across the stamps (across.go): the load balancer and DNS, monitoring,
-	// central logs and budget, the failover, and the region directory.
+	// central logs and budget, the failover, the apps' database rights, and
+	// the region directory.
 	lb, err := route(ctx, s, g, stamps)
 	if err != nil {
 		return nil, err
@@ -51,6 +52,9 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		return nil, err
 	}
 	if err := failover(ctx, s, g, lb, mon); err != nil {
+		return nil, err
+	}
+	if err := databaseUsers(ctx, s, g, stamps); err != nil {
 		return nil, err
 	}
 	// The region directory, in the dual-region bucket (both of its regions

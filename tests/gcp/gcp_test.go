@@ -14,12 +14,20 @@ import (
 	"github.com/stretchr/testify/require"
 
 	gcpc "github.com/mobile-backend/mobile-backend/components/gcp"
+	"github.com/mobile-backend/mobile-backend/internal/dbusers"
 	"github.com/mobile-backend/mobile-backend/internal/failover"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/plan"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 	"github.com/mobile-backend/mobile-backend/policies"
 )
+
+// failoverJob is the stack's one Cloud Run job running the failover job.
+func failoverJob(t *testing.T, res *plan.Result) *mock.Resource {
+	return One(t, Filter(res.Recorder.OfType(TypeRunJob), func(r *mock.Resource) bool {
+		return failover.IsTestedJob(r.Str("template.template.containers.0.args.1"))
+	}), "failover job")
+}
 
 // negIDs maps each region to its serverless endpoint group's id.
 func negIDs(res *plan.Result) map[string]string { return ByRegion(res, TypeNEG, "id") }
@@ -140,7 +148,7 @@ func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverJobSwitches(t *te
 	for _, u := range res.Recorder.OfType(TypeUptime) {
 		checks[u.Str("monitoredResource.labels.host")] = u.Outputs["uptimeCheckId"]
 	}
-	job := One(t, res.Recorder.OfType(TypeRunJob), "failover job")
+	job := failoverJob(t, res)
 	assert.Equal(t, "europe-west4", job.Region, "the automation runs in the standby region")
 	assert.Equal(t, "europe-west4", job.Str("location"))
 	assert.Equal(t, gcpc.FailoverImage, job.Str("template.template.containers.0.image"))
@@ -553,7 +561,7 @@ func TestGCPMonitoringChecksEveryHostnameAndAlerts(t *testing.T) {
 	}
 	said := res.Recorder.Named(TypeAlertPolicy, "m-failover-said")
 	require.NotNil(t, said)
-	job := One(t, res.Recorder.OfType(TypeRunJob), "failover job")
+	job := failoverJob(t, res)
 	assert.Equal(t, fmt.Sprintf(`resource.type="cloud_run_job" AND resource.labels.job_name="%s" AND jsonPayload.event=("alert" OR "notify")`, job.Outputs["name"]),
 		said.Str("conditions.0.conditionMatchedLog.filter"), "what the failover job says reaches the operators")
 	assert.Equal(t, emailChannels, said.Get("notificationChannels"))
@@ -639,7 +647,7 @@ func TestGCPContractKeysAlonePlan(t *testing.T) {
 			res := MustPlan(t, "ap", Contract("gcp", "active-passive", anyRegions[:n]...))
 			assert.Len(t, res.Recorder.OfType(TypeRun), n)
 			assert.Len(t, res.Recorder.OfType(TypeSQL), n)
-			assert.Len(t, res.Recorder.OfType(TypeRunJob), 1, "one failover job")
+			assert.Len(t, res.Recorder.OfType(TypeRunJob), 2, "one failover job, one database users job")
 		})
 	}
 	for _, regions := range [][]string{
@@ -874,7 +882,7 @@ func TestCloudSQLWriterHasAStableNameTheJobMoves(t *testing.T) {
 		assert.Equal(t, host, env["DB_WRITER_HOST"], "%s writes through the stable name", run.Region)
 	}
 
-	job := One(t, res.Recorder.OfType(TypeRunJob), "failover job")
+	job := failoverJob(t, res)
 	assert.Equal(t, "us-central1", job.Region, "in the region it promotes, away from the one it replaces")
 	env := ContainerEnv(job, "template.template.containers.0.envs")
 	assert.Equal(t, standby.Outputs["name"], env["REPLICA"])
@@ -891,4 +899,85 @@ func TestCloudSQLWriterHasAStableNameTheJobMoves(t *testing.T) {
 	assert.ElementsMatch(t, gcpc.PromotePermissions, act.Get("permissions"), "the job cannot touch the load balancer here")
 	assert.Equal(t, zone.Outputs["name"], One(t, res.Recorder.OfType("gcp:dns/dnsManagedZoneIamMember:DnsManagedZoneIamMember"), "zone grant").Str("managedZone"))
 	assert.True(t, policies.NewGraph(res.Recorder.Resources()).DependsOn(job, record), "the job names the record it moves")
+}
+
+// Each region's IAM database user gets read and write (no DDL) from a job
+// the deployment runs in the writer's network, signed in as the built-in
+// admin with the password by reference; internal/dbusers runs the script
+// against PostgreSQL.
+func TestCloudSQLIAMUsersGetTheirRightsFromAJobTheDeploymentRuns(t *testing.T) {
+	t.Parallel()
+	res := MustPlan(t, "g", Contract("gcp", "active-active", "europe-west4", "us-central1", "asia-southeast1"))
+	job := res.Recorder.Named(TypeRunJob, "g-db-users")
+	require.NotNil(t, job)
+	assert.Equal(t, "europe-west4", job.Region, "in the writer's region")
+	assert.Equal(t, []any{"python3"}, job.Get("template.template.containers.0.commands"))
+	assert.Equal(t, []any{"-c", dbusers.PostgresScript}, job.Get("template.template.containers.0.args"), "the script internal/dbusers runs against PostgreSQL")
+	net := One(t, res.Recorder.OfType("gcp:compute/network:Network"), "network")
+	assert.Equal(t, net.ID, job.Str("template.template.vpcAccess.networkInterfaces.0.network"))
+	var subnet *mock.Resource
+	for _, sn := range res.Recorder.OfType("gcp:compute/subnetwork:Subnetwork") {
+		if sn.Region == "europe-west4" {
+			subnet = sn
+		}
+	}
+	require.NotNil(t, subnet)
+	assert.Equal(t, subnet.ID, job.Str("template.template.vpcAccess.networkInterfaces.0.subnetwork"), "the writer region's subnet")
+
+	env := ContainerEnv(job, "template.template.containers.0.envs")
+	record := One(t, Filter(res.Recorder.OfType("gcp:dns/recordSet:RecordSet"), func(r *mock.Resource) bool { return strings.HasPrefix(r.Str("name"), "writer.") }), "writer record")
+	assert.Equal(t, strings.TrimSuffix(record.Str("name"), "."), env["DB_HOST"], "the writer, wherever it is")
+	assert.Equal(t, "app", env["DB_NAME"])
+	assert.Equal(t, gcpc.CloudSQLAdmin, env["DB_USER"])
+	instances := res.Recorder.OfType(TypeSQL)
+	require.Len(t, instances, 3)
+	for _, i := range instances {
+		ca := i.Outputs["serverCaCerts"].([]any)[0].(map[string]any)["cert"].(string)
+		assert.Contains(t, env["DB_CA_CERTS"], ca, "%s's CA: a promoted replica's certificate verifies too", i.Name)
+	}
+	secret := res.Recorder.Named("gcp:secretmanager/secret:Secret", "g-db-admin")
+	require.NotNil(t, secret)
+	var password map[string]any
+	for i := 0; i < 10; i++ {
+		if job.Str(fmt.Sprintf("template.template.containers.0.envs.%d.name", i)) == "DB_PASSWORD" {
+			password, _ = job.Get(fmt.Sprintf("template.template.containers.0.envs.%d", i)).(map[string]any)
+		}
+	}
+	require.NotNil(t, password, "DB_PASSWORD is set")
+	assert.Nil(t, password["value"], "never a literal")
+	assert.Equal(t, map[string]any{"secretKeyRef": map[string]any{"secret": secret.Outputs["secretId"], "version": "latest"}}, password["valueSource"])
+	reads := One(t, res.Recorder.OfType("gcp:secretmanager/secretIamMember:SecretIamMember"), "secret grant")
+	runner := res.Recorder.Named("gcp:serviceaccount/account:Account", "g-db-users")
+	require.NotNil(t, runner)
+	assert.Equal(t, job.Str("template.template.serviceAccount"), runner.Outputs["email"])
+	assert.Equal(t, "serviceAccount:"+runner.Outputs["email"].(string), reads.Str("member"))
+	assert.Equal(t, "roles/secretmanager.secretAccessor", reads.Str("role"))
+	assert.Equal(t, secret.Outputs["secretId"], reads.Str("secretId"), "the admin's password and no other secret")
+	for _, m := range res.Recorder.OfType("gcp:projects/iAMMember:IAMMember") {
+		assert.NotEqual(t, reads.Str("member"), m.Str("member"), "no project-wide role: %s", m.Str("role"))
+	}
+
+	sql := env["DB_GRANTS_SQL"].(string)
+	g := policies.NewGraph(res.Recorder.Resources())
+	iamUsers := Filter(res.Recorder.OfType("gcp:sql/user:User"), func(u *mock.Resource) bool { return u.Str("type") == "CLOUD_IAM_SERVICE_ACCOUNT" })
+	require.Len(t, iamUsers, 3)
+	for _, u := range iamUsers {
+		assert.True(t, g.DependsOn(job, u), "%s exists before the job grants it", u.Name)
+	}
+	var users []string
+	for _, region := range []string{"europe-west4", "us-central1", "asia-southeast1"} {
+		run := One(t, Filter(res.Recorder.OfType(TypeRun), func(r *mock.Resource) bool { return r.Region == region }), region)
+		users = append(users, ContainerEnv(run, "template.containers.0.envs")["DB_USER"].(string))
+	}
+	assert.Equal(t, dbusers.GrantsSQL("app", users), sql, "every region's DB_USER, read and write")
+	assert.True(t, g.DependsOn(job, reads), "the job can read the password before it runs")
+	assert.True(t, g.DependsOn(job, res.Recorder.Named("gcp:sql/user:User", "g-db-admin")), "the admin exists before the job signs in as it")
+	assert.Equal(t, gcpc.RunToken(sql), job.Str("runExecutionToken"), "the deployment runs it, and again when a user is added")
+	assert.Less(t, len(job.Str("name"))+len(job.Str("runExecutionToken")), 63, "name and token under 63 characters")
+	two := MustPlan(t, "g", Contract("gcp", "active-active", "europe-west4", "us-central1"))
+	assert.NotEqual(t, job.Str("runExecutionToken"), two.Recorder.Named(TypeRunJob, "g-db-users").Str("runExecutionToken"), "another set of users runs it again")
+
+	spanner := MustPlan(t, "s", Contract("gcp", "active-active", "us-central1", "us-east1", "us-west1"))
+	require.NotEmpty(t, spanner.Recorder.OfType(TypeSpanner))
+	assert.Nil(t, spanner.Recorder.Named(TypeRunJob, "s-db-users"), "Spanner takes IAM roles only")
 }

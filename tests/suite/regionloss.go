@@ -196,7 +196,7 @@ func TestEachRegionLossBreakIsCaughtWithItsMessage(t *testing.T) {
 		},
 			"losing europe-west1 breaks api-writes: the Cloud SQL writer in europe-west1 is lost and no failover job outside it promotes a replica"},
 		{"GCP automation that is not the tested job", gcpAP, func(t *testing.T, gcpAP policies.Stack) policies.Stack {
-			return mutated(t, gcpAP, "gcp:cloudrunv2/job:Job", "", "template.template.containers.0.args.1", "print('promote')")
+			return mutated(t, gcpAP, "gcp:cloudrunv2/job:Job", "failover", "template.template.containers.0.args.1", "print('promote')")
 		},
 			"losing europe-west1 breaks api-writes: the Cloud SQL writer in europe-west1 is lost and no failover job outside it promotes a replica"},
 		{"GCP automation never started", gcpAP, func(t *testing.T, gcpAP policies.Stack) policies.Stack {
