@@ -2,6 +2,8 @@ package gcp
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/dns"
@@ -389,9 +391,29 @@ func (g *GlobalDatabase) GrantTo(ctx *pulumi.Context, name, project string, emai
 		return email, []pulumi.Resource{m}, err
 	}
 	var grants []pulumi.Resource
+	// Cloud SQL takes IAM on the project only: the condition narrows both
+	// roles to this stack's instances (any of them may be the writer after
+	// a promotion), in the form Cloud SQL's documentation gives ("IAM
+	// Conditions": resource.name == 'projects/P/instances/NAME' &&
+	// resource.type == 'sqladmin.googleapis.com/Instance').
+	var names []any
+	for _, n := range slices.Sorted(maps.Keys(g.replicas)) {
+		names = append(names, g.replicas[n])
+	}
+	instances := pulumi.All(names...).ApplyT(func(v []any) string {
+		clauses := make([]string, len(v))
+		for i := range v {
+			clauses[i] = fmt.Sprintf(`resource.name == "projects/%s/instances/%s"`, project, v[i])
+		}
+		return `resource.type == "sqladmin.googleapis.com/Instance" && (` + strings.Join(clauses, " || ") + ")"
+	}).(pulumi.StringOutput)
 	for _, role := range []string{"roles/cloudsql.client", "roles/cloudsql.instanceUser"} {
 		m, err := projects.NewIAMMember(ctx, name+"-"+strings.TrimPrefix(role, "roles/cloudsql."), &projects.IAMMemberArgs{
 			Project: pulumi.String(project), Role: pulumi.String(role), Member: member,
+			Condition: &projects.IAMMemberConditionArgs{
+				Title:      pulumi.String("this-stacks-instances"),
+				Expression: instances,
+			},
 		}, child)
 		if err != nil {
 			return pulumi.StringOutput{}, nil, err

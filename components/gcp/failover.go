@@ -44,7 +44,10 @@ type FailoverArgs struct {
 	PrimaryCheckID, StandbyCheckID pulumi.StringInput
 	URLMapSelfLink                 pulumi.StringInput
 	StandbyBackendSelfLink         pulumi.StringInput // the standby region's backend service
-	Promote                        *Promotion
+	// URLMapID is the URL map's id (projects/<p>/global/urlMaps/<name>, the
+	// resource name IAM conditions see); required with URLMapSelfLink.
+	URLMapID pulumi.StringInput
+	Promote  *Promotion
 	// ReleaseBucket holds ReleaseWindowObject.
 	ReleaseBucket pulumi.StringInput
 	// Notify are notification channels (e-mail) that hear what the job says.
@@ -93,8 +96,8 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 		args.PrimaryCheckID == nil || args.StandbyCheckID == nil || args.ReleaseBucket == nil {
 		return nil, fmt.Errorf("failover %s: Project, StandbyRegion, Network, Subnet, both probe URLs, both uptime checks and ReleaseBucket are required", name)
 	}
-	if (args.URLMapSelfLink == nil) != (args.StandbyBackendSelfLink == nil) || args.URLMapSelfLink == nil && args.Promote == nil {
-		return nil, fmt.Errorf("failover %s: a traffic switch (URLMapSelfLink and StandbyBackendSelfLink), a Promote, or both are required", name)
+	if (args.URLMapSelfLink == nil) != (args.StandbyBackendSelfLink == nil) || (args.URLMapSelfLink == nil) != (args.URLMapID == nil) || args.URLMapSelfLink == nil && args.Promote == nil {
+		return nil, fmt.Errorf("failover %s: a traffic switch (URLMapSelfLink, URLMapID and StandbyBackendSelfLink), a Promote, or both are required", name)
 	}
 	if p := args.Promote; p != nil && (p.Instance == nil || p.Address == nil || p.WriterAddress == nil || p.Zone == nil || p.Record == nil) {
 		return nil, fmt.Errorf("failover %s: Promote needs Instance, Address, WriterAddress, Zone and Record", name)
@@ -136,7 +139,14 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 		if err != nil {
 			return nil, err
 		}
-		act, err := projects.NewIAMMember(ctx, name+"-job-act", &projects.IAMMemberArgs{Project: pulumi.String(args.Project), Role: role.Name, Member: member}, child)
+		act, err := projects.NewIAMMember(ctx, name+"-job-act", &projects.IAMMemberArgs{
+			Project: pulumi.String(args.Project), Role: role.Name, Member: member,
+			Condition: &projects.IAMMemberConditionArgs{
+				Title:       pulumi.String("this-stacks-url-map-and-replica"),
+				Description: pulumi.String("the failover job acts on its own stack's URL map and Cloud SQL replica only"),
+				Expression:  failoverCondition(args),
+			},
+		}, child)
 		if err != nil {
 			return nil, err
 		}
@@ -336,10 +346,40 @@ func failoverPermissions(args FailoverArgs) []string {
 	return perms
 }
 
+// failoverCondition narrows the project-wide custom role to the stack's
+// own URL map and replica, so in a project several stacks share one
+// stack's job cannot switch another's traffic or promote its replica. Each
+// clause reads "not this type, or this resource" (IAM Conditions, "Resource
+// attributes": the resource.name formats projects/P/global/urlMaps/NAME and
+// projects/P/instances/NAME, and the != form for types a condition must not
+// cut off): the operations the job polls and the backend service it uses
+// carry other types and stay granted, and a type string the service did not
+// recognise would leave the grant wider, never break the failover.
+func failoverCondition(args FailoverArgs) pulumi.StringOutput {
+	var clauses []pulumi.StringInput
+	if args.URLMapID != nil {
+		clauses = append(clauses, pulumi.Sprintf(`(resource.type != "compute.googleapis.com/UrlMap" || resource.name == "%s")`, args.URLMapID))
+	}
+	if p := args.Promote; p != nil {
+		clauses = append(clauses, pulumi.Sprintf(`(resource.type != "sqladmin.googleapis.com/Instance" || resource.name == "projects/%s/instances/%s")`, args.Project, p.Instance))
+	}
+	parts := make([]any, len(clauses))
+	for i, c := range clauses {
+		parts[i] = c
+	}
+	return pulumi.All(parts...).ApplyT(func(v []any) string {
+		out := make([]string, len(v))
+		for i := range v {
+			out[i] = v[i].(string)
+		}
+		return strings.Join(out, " && ")
+	}).(pulumi.StringOutput)
+}
+
 // PromotePermissions are the job's rights on Cloud SQL: promote a replica
 // (and read it while its operation runs) (Cloud SQL Admin API reference:
-// permissions per method). Project-wide: Cloud SQL takes IAM on the project
-// only.
+// permissions per method). On the project, as Cloud SQL takes IAM on the
+// project only, narrowed to the replica by failoverCondition.
 var PromotePermissions = []string{"cloudsql.instances.get", "cloudsql.instances.promoteReplica"}
 
 // MoveRecordPermissions are the job's rights on the writer record's zone:

@@ -92,6 +92,7 @@ func failover(ctx *pulumi.Context, s spec.Spec, g *global, lb *gcpc.LoadBalancer
 	}
 	if s.Topology == spec.ActivePassive {
 		args.URLMapSelfLink, args.StandbyBackendSelfLink = lb.URLMapSelfLink, lb.BackendSelfLinks.MapIndex(pulumi.String(standby.Name))
+		args.URLMapID = lb.URLMapID
 	}
 	// Only the home region's instance was created as the primary: once
 	// the writer has moved, the replicas follow a lost instance and the

@@ -191,6 +191,13 @@ func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverJobSwitches(t *te
 	assert.ElementsMatch(t, append([]string{"compute.backendServices.use", "compute.globalOperations.get", "compute.urlMaps.get", "compute.urlMaps.update"}, gcpc.PromotePermissions...), act.Get("permissions"))
 	assert.Equal(t, map[string]bool{"roles/monitoring.viewer": true, act.Outputs["name"].(string): true}, runnerRoles,
 		"read the uptime checks, patch the URL map, promote the replica: nothing else project-wide")
+	actGrant := One(t, Filter(res.Recorder.OfType("gcp:projects/iAMMember:IAMMember"), func(m *mock.Resource) bool { return m.Str("role") == act.Outputs["name"] }), "the custom role's grant")
+	replica = res.Recorder.Named(TypeSQL, "p-db-europe-west4")
+	require.NotNil(t, replica)
+	assert.Equal(t, fmt.Sprintf(`(resource.type != "compute.googleapis.com/UrlMap" || resource.name == "projects/%s/global/urlMaps/%s") && (resource.type != "sqladmin.googleapis.com/Instance" || resource.name == "projects/%[1]s/instances/%[3]s")`,
+		mock.GCPProject, urlMap.Outputs["name"], replica.Outputs["name"]), actGrant.Str("condition.expression"),
+		"the stack's own URL map and replica: in a shared project no other stack's")
+	assert.Equal(t, urlMap.ID, "projects/"+mock.GCPProject+"/global/urlMaps/"+urlMap.Outputs["name"].(string), "the id is the resource name IAM conditions see")
 	// The record moves in its own zone only: the public zone's records
 	// (api.<domain>) are out of the job's reach.
 	move := res.Recorder.Named("gcp:projects/iAMCustomRole:IAMCustomRole", "p-failover-move")
@@ -897,6 +904,9 @@ func TestCloudSQLWriterHasAStableNameTheJobMoves(t *testing.T) {
 	}
 	require.NotNil(t, act)
 	assert.ElementsMatch(t, gcpc.PromotePermissions, act.Get("permissions"), "the job cannot touch the load balancer here")
+	actGrant := One(t, Filter(res.Recorder.OfType("gcp:projects/iAMMember:IAMMember"), func(m *mock.Resource) bool { return m.Str("role") == act.Outputs["name"] }), "the custom role's grant")
+	assert.Equal(t, fmt.Sprintf(`(resource.type != "sqladmin.googleapis.com/Instance" || resource.name == "projects/%s/instances/%s")`, mock.GCPProject, standby.Outputs["name"]),
+		actGrant.Str("condition.expression"), "the stack's own replica: in a shared project no other stack's")
 	assert.Equal(t, zone.Outputs["name"], One(t, res.Recorder.OfType("gcp:dns/dnsManagedZoneIamMember:DnsManagedZoneIamMember"), "zone grant").Str("managedZone"))
 	assert.True(t, policies.NewGraph(res.Recorder.Resources()).DependsOn(job, record), "the job names the record it moves")
 }
@@ -970,6 +980,17 @@ func TestCloudSQLIAMUsersGetTheirRightsFromAJobTheDeploymentRuns(t *testing.T) {
 		users = append(users, ContainerEnv(run, "template.containers.0.envs")["DB_USER"].(string))
 	}
 	assert.Equal(t, dbusers.GrantsSQL("app", users), sql, "every region's DB_USER, read and write")
+	// The apps' Cloud SQL roles reach this stack's instances alone (in a
+	// shared project, no other stack's), every one of which may be the writer.
+	var names []string
+	for _, region := range []string{"asia-southeast1", "europe-west4", "us-central1"} {
+		names = append(names, fmt.Sprintf(`resource.name == "projects/%s/instances/g-db-%s"`, mock.GCPProject, region))
+	}
+	appRoles := Filter(res.Recorder.OfType("gcp:projects/iAMMember:IAMMember"), func(m *mock.Resource) bool { return strings.HasPrefix(m.Str("role"), "roles/cloudsql.") })
+	require.Len(t, appRoles, 6, "client and instance user for each region's account")
+	for _, m := range appRoles {
+		assert.Equal(t, `resource.type == "sqladmin.googleapis.com/Instance" && (`+strings.Join(names, " || ")+")", m.Str("condition.expression"), m.Name)
+	}
 	assert.True(t, g.DependsOn(job, reads), "the job can read the password before it runs")
 	assert.True(t, g.DependsOn(job, res.Recorder.Named("gcp:sql/user:User", "g-db-admin")), "the admin exists before the job signs in as it")
 	assert.Equal(t, gcpc.RunToken(sql), job.Str("runExecutionToken"), "the deployment runs it, and again when a user is added")
