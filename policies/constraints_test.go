@@ -99,7 +99,7 @@ func TestOrderingLooksInsideJSONDocumentsAndPredictedHostNames(t *testing.T) {
 
 	fog := res("azure-native:sql:FailoverGroup", "prod-fog", "eastus2", map[string]any{"failoverGroupName": "prod-fog-1a2b3c"},
 		out("name", "prod-fog-1a2b3c"))
-	app := res("azure-native:app:ContainerApp", "api", "eastus2", map[string]any{
+	app := res("azure-native:app/v20240301:ContainerApp", "api", "eastus2", map[string]any{
 		"template": map[string]any{"containers": []any{map[string]any{"env": []any{
 			map[string]any{"name": "DB_WRITER_HOST", "value": "prod-fog-1a2b3c.database.windows.net"},
 		}}}},
@@ -110,7 +110,7 @@ func TestOrderingLooksInsideJSONDocumentsAndPredictedHostNames(t *testing.T) {
 
 	// Through another resource: the app consumes the environment, which consumes the group.
 	env := res("azure-native:app:ManagedEnvironment", "env", "eastus2", map[string]any{}, consumes("x", fog))
-	viaEnv := res("azure-native:app:ContainerApp", "api", "eastus2", app.Inputs, consumes("managedEnvironmentId", env))
+	viaEnv := res("azure-native:app/v20240301:ContainerApp", "api", "eastus2", app.Inputs, consumes("managedEnvironmentId", env))
 	assert.Empty(t, check(ExplicitOrdering, fog, env, viaEnv), "a transitive dependency is enough")
 }
 

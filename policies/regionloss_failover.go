@@ -68,11 +68,11 @@ var RegionLossSurvived = Policy{
 // and to pulumi up, which know them.
 func firstPreview(s Stack) bool {
 	for typ, path := range map[string]string{
-		"aws:ecs/taskDefinition:TaskDefinition": "containerDefinitions",
-		"aws:route53/record:Record":             "aliases.0.name",
-		"gcp:compute/uRLMap:URLMap":             "defaultService",
-		"gcp:cloudrunv2/service:Service":        "template.containers.0.envs",
-		"azure-native:app:ContainerApp":         "template.containers.0.env",
+		"aws:ecs/taskDefinition:TaskDefinition":   "containerDefinitions",
+		"aws:route53/record:Record":               "aliases.0.name",
+		"gcp:compute/uRLMap:URLMap":               "defaultService",
+		"gcp:cloudrunv2/service:Service":          "template.containers.0.envs",
+		"azure-native:app/v20240301:ContainerApp": "template.containers.0.env",
 	} {
 		for _, r := range s.OfType(typ) {
 			unknown := false

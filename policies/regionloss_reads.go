@@ -143,7 +143,7 @@ func (v lossView) azureOrigins(group, what string) FunctionLoss {
 // host name belongs to.
 func (v lossView) originRegion(o *mock.Resource) string {
 	host := o.Str("hostName")
-	for _, a := range v.OfType("azure-native:app:ContainerApp") {
+	for _, a := range v.OfType("azure-native:app/v20240301:ContainerApp") {
 		if fqdn, _ := a.Out("configuration.ingress.fqdn").(string); fqdn != "" && fqdn == host || slices.Contains(o.PropertyDeps["hostName"], a.URN) {
 			return v.where(a)
 		}

@@ -49,7 +49,7 @@ func (v lossView) uploads() FunctionLoss {
 			via = append(via, v.where(svc)+" → "+b.Str("location"))
 		}
 	default:
-		for _, app := range v.OfType("azure-native:app:ContainerApp") {
+		for _, app := range v.OfType("azure-native:app/v20240301:ContainerApp") {
 			r := v.where(app)
 			if !v.servesAfter(r) {
 				continue

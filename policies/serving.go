@@ -65,14 +65,14 @@ var EveryRegionServedAndWatched = Policy{
 				vs = append(vs, violation(nil, "the stack has no alert policy"))
 			}
 		case spec.Azure:
-			compute := inRegion("azure-native:app:ContainerApp")
+			compute := inRegion("azure-native:app/v20240301:ContainerApp")
 			probed := map[string]bool{}
 			groups := map[string]bool{}
 			for _, g := range s.OfType("azure-native:cdn:AFDOriginGroup") {
 				groups[g.Str("originGroupName")] = g.Get("healthProbeSettings") != nil
 			}
 			hosts := map[string]string{}
-			for _, a := range s.OfType("azure-native:app:ContainerApp") {
+			for _, a := range s.OfType("azure-native:app/v20240301:ContainerApp") {
 				hosts[a.Region], _ = a.Out("configuration.ingress.fqdn").(string)
 			}
 			for _, o := range s.OfType("azure-native:cdn:AFDOrigin") {
@@ -90,7 +90,7 @@ var EveryRegionServedAndWatched = Policy{
 			}
 			apps := map[string]string{}
 			appURNs := map[string]string{}
-			for _, a := range s.OfType("azure-native:app:ContainerApp") {
+			for _, a := range s.OfType("azure-native:app/v20240301:ContainerApp") {
 				apps[a.Region], appURNs[a.Region] = a.ID, a.URN
 			}
 			for _, r := range s.Spec.RegionNames {

@@ -42,7 +42,7 @@ var StandardTags = Policy{
 
 // azureTaggable are the Azure types this project creates that take tags.
 var azureTaggable = map[string]bool{
-	"azure-native:resources:ResourceGroup": true, "azure-native:app:ContainerApp": true, "azure-native:app:ManagedEnvironment": true,
+	"azure-native:resources:ResourceGroup": true, "azure-native:app/v20240301:ContainerApp": true, "azure-native:app:ManagedEnvironment": true,
 	"azure-native:sql:Server": true, "azure-native:sql:Database": true, "azure-native:storage:StorageAccount": true,
 	"azure-native:cdn:Profile": true, "azure-native:network:Policy": true, "azure-native:network:VirtualNetwork": true,
 }

@@ -72,7 +72,7 @@ var TLSEverywhere = Policy{
 				vs = append(vs, violation(srv, "SQL server accepts TLS older than 1.2"))
 			}
 		}
-		for _, app := range s.OfType("azure-native:app:ContainerApp") {
+		for _, app := range s.OfType("azure-native:app/v20240301:ContainerApp") {
 			if app.Get("configuration.ingress.allowInsecure") != false {
 				vs = append(vs, violation(app, "container app ingress allows plain HTTP"))
 			}

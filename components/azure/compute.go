@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/app/v2"
+	containerapp "github.com/pulumi/pulumi-azure-native-sdk/app/v2/v20240301"
 	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/operationalinsights/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -124,7 +125,7 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		return nil, err
 	}
 
-	envVars := app.EnvironmentVarArray{}
+	envVars := containerapp.EnvironmentVarArray{}
 	base := pulumi.StringMap{
 		"REGION": pulumi.String(args.Region), "STACK": pulumi.String(args.StackName),
 		"ENVIRONMENT": pulumi.String(args.EnvironmentName), "PORT": pulumi.String(fmt.Sprint(args.ContainerPort)),
@@ -148,55 +149,55 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	}
 	base["AZURE_CLIENT_ID"] = identity.ClientID
 	for _, k := range components.SortedKeys(map[string]pulumi.StringInput(base)) {
-		envVars = append(envVars, &app.EnvironmentVarArgs{Name: pulumi.String(k), Value: base[k]})
+		envVars = append(envVars, &containerapp.EnvironmentVarArgs{Name: pulumi.String(k), Value: base[k]})
 	}
 	// A plain value: the connection string's ingestion key only lets one send
 	// telemetry, and Microsoft does not consider it a security token
 	// ("Connection strings in Application Insights", learn.microsoft.com).
-	envVars = append(envVars, &app.EnvironmentVarArgs{Name: pulumi.String("APPLICATIONINSIGHTS_CONNECTION_STRING"), Value: traces.ConnectionString})
-	probe := func(kind string, period, failures int) *app.ContainerAppProbeArgs {
-		return &app.ContainerAppProbeArgs{
+	envVars = append(envVars, &containerapp.EnvironmentVarArgs{Name: pulumi.String("APPLICATIONINSIGHTS_CONNECTION_STRING"), Value: traces.ConnectionString})
+	probe := func(kind string, period, failures int) *containerapp.ContainerAppProbeArgs {
+		return &containerapp.ContainerAppProbeArgs{
 			Type:             pulumi.String(kind),
-			HttpGet:          &app.ContainerAppProbeHttpGetArgs{Path: pulumi.String(args.HealthPath), Port: pulumi.Int(args.ContainerPort)},
+			HttpGet:          &containerapp.ContainerAppProbeHttpGetArgs{Path: pulumi.String(args.HealthPath), Port: pulumi.Int(args.ContainerPort)},
 			PeriodSeconds:    pulumi.Int(period),
 			FailureThreshold: pulumi.Int(failures),
 			TimeoutSeconds:   pulumi.Int(3),
 		}
 	}
-	ca, err := app.NewContainerApp(ctx, name+"-api", &app.ContainerAppArgs{
+	ca, err := containerapp.NewContainerApp(ctx, name+"-api", &containerapp.ContainerAppArgs{
 		ContainerAppName:     pulumi.String(resourceName(name+"-api", 32)),
 		ResourceGroupName:    rg,
 		Location:             pulumi.String(args.Region),
 		ManagedEnvironmentId: env.ID(),
-		Identity:             &app.ManagedServiceIdentityArgs{Type: pulumi.String("UserAssigned"), UserAssignedIdentities: pulumi.StringArray{identity.ID()}},
-		Configuration: &app.ConfigurationArgs{
+		Identity:             &containerapp.ManagedServiceIdentityArgs{Type: pulumi.String("UserAssigned"), UserAssignedIdentities: pulumi.StringArray{identity.ID()}},
+		Configuration: &containerapp.ConfigurationArgs{
 			ActiveRevisionsMode: pulumi.String("Single"),
-			Ingress: &app.IngressArgs{
+			Ingress: &containerapp.IngressArgs{
 				External:      pulumi.Bool(true),
 				TargetPort:    pulumi.Int(args.ContainerPort),
 				Transport:     pulumi.String("auto"),
 				AllowInsecure: pulumi.Bool(false), // HTTPS only
 			},
 		},
-		Template: &app.TemplateArgs{
-			Containers: app.ContainerArray{&app.ContainerArgs{
+		Template: &containerapp.TemplateArgs{
+			Containers: containerapp.ContainerArray{&containerapp.ContainerArgs{
 				Name:  pulumi.String("api"),
 				Image: pulumi.String(args.Image),
-				Resources: &app.ContainerResourcesArgs{
+				Resources: &containerapp.ContainerResourcesArgs{
 					Cpu:    pulumi.Float64(float64(args.CPU) / 1024),
 					Memory: pulumi.String(fmt.Sprintf("%.2gGi", float64(args.Memory)/1024)),
 				},
 				Env: envVars,
-				Probes: app.ContainerAppProbeArray{
+				Probes: containerapp.ContainerAppProbeArray{
 					probe("Startup", 5, 12), probe("Liveness", 10, 3), probe("Readiness", 5, 3),
 				},
 			}},
-			Scale: &app.ScaleArgs{
+			Scale: &containerapp.ScaleArgs{
 				MinReplicas: pulumi.Int(args.MinInstances),
 				MaxReplicas: pulumi.Int(args.MaxInstances),
-				Rules: app.ScaleRuleArray{&app.ScaleRuleArgs{
+				Rules: containerapp.ScaleRuleArray{&containerapp.ScaleRuleArgs{
 					Name: pulumi.String("http"),
-					Http: &app.HttpScaleRuleArgs{Metadata: pulumi.StringMap{"concurrentRequests": pulumi.String(fmt.Sprint(args.Concurrency))}},
+					Http: &containerapp.HttpScaleRuleArgs{Metadata: pulumi.StringMap{"concurrentRequests": pulumi.String(fmt.Sprint(args.Concurrency))}},
 				}},
 			},
 		},
@@ -205,7 +206,7 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	if err != nil {
 		return nil, err
 	}
-	c.AppFQDN = ca.Configuration.ApplyT(func(cfg *app.ConfigurationResponse) string {
+	c.AppFQDN = ca.Configuration.ApplyT(func(cfg *containerapp.ConfigurationResponse) string {
 		if cfg == nil || cfg.Ingress == nil {
 			return ""
 		}

@@ -129,7 +129,7 @@ func azureAnswer(typ, logical, region, h string, p props) (string, resource.Prop
 		m[resource.PropertyKey(path[len(path)-1])] = v
 	}
 	switch typ {
-	case "azure-native:app:ContainerApp":
+	case "azure-native:app/v20240301:ContainerApp":
 		nested([]string{"configuration", "ingress", "fqdn"}, resource.NewProperty(fmt.Sprintf("%s.%s.%s.azurecontainerapps.io", name, h[:10], region)))
 		nested([]string{"identity", "principalId"}, resource.NewProperty(uuid(hash("principal", name))))
 		p.set("latestRevisionFqdn", fmt.Sprintf("%s--%s.%s.%s.azurecontainerapps.io", name, h[:7], h[:10], region))

@@ -177,7 +177,7 @@ func TestAzureAttestationRequiresTheHeaderAtFrontDoorAndTellsTheOriginToVerifyIt
 		assert.True(t, policy.Bool(conds+"2.negateCondition"), "the header is absent")
 		assert.False(t, regexp.MustCompile(policy.Str(conds+"2.matchValue.0")).MatchString(""), "an empty header counts as absent")
 
-		for _, app := range res.Recorder.OfType("azure-native:app:ContainerApp") {
+		for _, app := range res.Recorder.OfType("azure-native:app/v20240301:ContainerApp") {
 			env := ContainerEnv(app, "template.containers.0.env")
 			if _, api := env["ROLE"]; !api {
 				continue // the failover job's and the users job's containers

@@ -64,7 +64,7 @@ func TestAzureAppsAreBuiltFromTheDataTiersOutputsNotPredictedNames(t *testing.T)
 	res := PlanFile(t, "../../Pulumi.azure-prod.yaml")
 	g := policies.NewGraph(res.Recorder.Resources())
 	fog := One(t, res.Recorder.OfType("azure-native:sql:FailoverGroup"), "failover group")
-	for _, app := range res.Recorder.OfType("azure-native:app:ContainerApp") {
+	for _, app := range res.Recorder.OfType("azure-native:app/v20240301:ContainerApp") {
 		env := map[string]string{}
 		for i := 0; i < app.Len("template.containers.0.env"); i++ {
 			env[app.Str(fmt.Sprintf("template.containers.0.env.%d.name", i))] = app.Str(fmt.Sprintf("template.containers.0.env.%d.value", i))

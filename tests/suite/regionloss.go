@@ -206,7 +206,7 @@ func TestEachRegionLossBreakIsCaughtWithItsMessage(t *testing.T) {
 		{"uploads written only in the lost region", az, func(t *testing.T, az policies.Stack) policies.Stack {
 			uploadsAccount := 0 // the westeurope app's UPLOADS_ACCOUNT entry
 			for _, r := range az.Resources {
-				if r.Type == "azure-native:app:ContainerApp" && strings.Contains(r.Name, "westeurope") {
+				if r.Type == "azure-native:app/v20240301:ContainerApp" && strings.Contains(r.Name, "westeurope") {
 					for i := 0; i < r.Len("template.containers.0.env"); i++ {
 						if r.Str(fmt.Sprintf("template.containers.0.env.%d.name", i)) == "UPLOADS_ACCOUNT" {
 							uploadsAccount = i
@@ -214,7 +214,7 @@ func TestEachRegionLossBreakIsCaughtWithItsMessage(t *testing.T) {
 					}
 				}
 			}
-			return mutated(t, az, "azure-native:app:ContainerApp", "westeurope", fmt.Sprintf("template.containers.0.env.%d.value", uploadsAccount), "mbazurestagingnorte57bc6")
+			return mutated(t, az, "azure-native:app/v20240301:ContainerApp", "westeurope", fmt.Sprintf("template.containers.0.env.%d.value", uploadsAccount), "mbazurestagingnorte57bc6")
 		},
 			"losing northeurope breaks uploads: the app in westeurope has no writable storage account outside northeurope"},
 		{"a serving region without its own key", az, func(t *testing.T, az policies.Stack) policies.Stack {

@@ -92,7 +92,7 @@ const (
 	TypeAFDEndpoint    = "azure-native:cdn:AFDEndpoint"
 	TypeAzWAF          = "azure-native:network:Policy"
 	TypeAzRecord       = "azure-native:network:RecordSet"
-	TypeContainerApp   = "azure-native:app:ContainerApp"
+	TypeContainerApp   = "azure-native:app/v20240301:ContainerApp"
 	TypeIdentity       = "azure-native:managedidentity:UserAssignedIdentity"
 	TypeAppEnv         = "azure-native:app:ManagedEnvironment"
 	TypeVNet           = "azure-native:network:VirtualNetwork"
