@@ -37,10 +37,10 @@ func Program(ctx *pulumi.Context) (pulumi.Map, error) {
 // LoadSpec reads the mobile-backend config of the running stack into a
 // validated spec.
 func LoadSpec(ctx *pulumi.Context) (spec.Spec, error) {
-	return spec.Load(ctx.Stack(), func(key string) (string, bool) {
+	return spec.LoadWithSecrets(ctx.Stack(), func(key string) (string, bool) {
 		v, err := config.Try(ctx, spec.Namespace+":"+key)
 		return v, err == nil
-	})
+	}, ctx.IsConfigSecret)
 }
 
 // ErrNotSupported marks a cloud whose stacks do not exist yet.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -36,7 +37,7 @@ type Result struct {
 // Run validates the config and runs the program under the recording mock.
 // A config problem is a *spec.Error and nothing is registered.
 func Run(cfg *stackfile.Config) (*Result, error) {
-	s, err := spec.Load(cfg.Stack, cfg.Lookup)
+	s, err := spec.LoadWithSecrets(cfg.Stack, cfg.Lookup, func(key string) bool { return slices.Contains(cfg.Secrets, key) })
 	if err != nil {
 		return nil, err
 	}

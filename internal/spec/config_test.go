@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -366,4 +367,67 @@ func TestAnAzurePairMayBeAnAllowedRegion(t *testing.T) {
 	assert.Empty(t, problems(t, c.with("allowedRegions", []string{"francecentral", "francesouth", "westeurope", "northeurope"})))
 	assert.Equal(t, []string{`mobile-backend:allowedRegions[1]: "francesud" is not an Azure region`},
 		problems(t, c.with("allowedRegions", []string{"francecentral", "francesud", "westeurope"})))
+}
+
+func TestAppRuntimeInputIsRefusedWithTheKeyNamed(t *testing.T) {
+	t.Parallel()
+	base := contract("gcp", "active-active", "us-central1", "us-east1")
+	for _, tc := range []struct {
+		name string
+		cfg  cfg
+		want string
+	}{
+		{"reserved env", base.with("appEnv", map[string]string{"DB_HOST": "x"}), `mobile-backend:appEnv.DB_HOST: "DB_HOST" is set by the program or the platform`},
+		{"reserved exact", base.with("appEnv", map[string]string{"PORT": "9"}), `mobile-backend:appEnv.PORT: "PORT" is set by the program`},
+		{"invalid env", base.with("appEnv", map[string]string{"LOG-LEVEL": "x"}), `mobile-backend:appEnv.LOG-LEVEL: "LOG-LEVEL" is not an environment variable name`},
+		{"reserved secret", base.with("appSecrets", map[string]string{"UPLOADS_KEY": "[secret]"}), `mobile-backend:appSecrets.UPLOADS_KEY: "UPLOADS_KEY" is set by the program or the platform`},
+		{"secret and env", base.with("appEnv", map[string]string{"JWT_KEY": "x"}, "appSecrets", map[string]string{"JWT_KEY": "[secret]"}), "mobile-backend:appSecrets.JWT_KEY: also set in appEnv"},
+		{"not a string", base.with("appSecrets", map[string]any{"JWT_KEY": 3}), "mobile-backend:appSecrets: JWT_KEY: must be a string"},
+		{"not a path", base.with("publicPaths", []string{"webhooks"}), `mobile-backend:publicPaths[0]: "webhooks" is not a path prefix below /`},
+		{"everything", base.with("publicPaths", []string{"/"}), `mobile-backend:publicPaths[0]: "/" is not a path prefix below /`},
+		{"a path the WAFs cannot match", base.with("publicPaths", []string{"/hooks/*"}), `mobile-backend:publicPaths[0]: "/hooks/*": letters, digits and - _ . / only`},
+		{"webhook not https", base.with("alertWebhooks", []string{"http://events.pagerduty.com/x"}), "mobile-backend:alertWebhooks[0]: not an https URL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Contains(t, strings.Join(problems(t, tc.cfg), "\n"), tc.want)
+		})
+	}
+	good := base.with("appEnv", map[string]string{"LOG_LEVEL": "info"}, "appSecrets", map[string]string{"APNS_KEY": "[secret]"}, "publicPaths", []string{"/webhooks/"})
+	assert.Empty(t, problems(t, good))
+}
+
+// A secret given in plain text is refused: by the engine's secret flag
+// under pulumi up, and leaf by leaf in the stack file (the flag covers the
+// whole key once one leaf is secure).
+func TestAppSecretsAndWebhooksMustBeSecureValues(t *testing.T) {
+	t.Parallel()
+	base := contract("aws", "active-active", "us-east-1", "eu-west-1")
+	plain := base.with("appSecrets", map[string]string{"APNS_KEY": "-----BEGIN PRIVATE KEY-----"}, "alertWebhooks", []string{"https://events.pagerduty.com/integration/abc/enqueue"})
+	_, err := spec.LoadWithSecrets("dev", plain.lookup, func(string) bool { return false })
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "mobile-backend:appSecrets: plain text: set each value with pulumi config set --secret")
+	assert.Contains(t, err.Error(), "mobile-backend:alertWebhooks: plain text")
+	_, err = spec.LoadWithSecrets("dev", plain.lookup, func(string) bool { return true })
+	assert.NoError(t, err, "secret keys pass")
+
+	secure := map[string]any{"secure": "v1:c2VjcmV0"}
+	mixed := base.with("appSecrets", map[string]any{"APNS_KEY": secure, "FCM_KEY": "plain"}, "alertWebhooks", []any{secure, "https://hooks.example.com/x"})
+	_, err = stackfile.Load(projectFile, writeStack(t, mixed), "dev")
+	var e *spec.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, []string{
+		"mobile-backend:alertWebhooks[1]: plain text: set it with pulumi config set --secret --path 'alertWebhooks[1]' URL",
+		"mobile-backend:appSecrets.FCM_KEY: plain text: set it with pulumi config set --secret --path 'appSecrets.FCM_KEY' VALUE",
+	}, e.Problems)
+
+	ok := base.with("appSecrets", map[string]any{"APNS_KEY": secure}, "alertWebhooks", []any{secure})
+	loaded, err := stackfile.Load(projectFile, writeStack(t, ok), "dev")
+	require.NoError(t, err)
+	assert.Contains(t, loaded.Secrets, "mobile-backend:appSecrets", "one secure leaf makes the key secret")
+	assert.Contains(t, loaded.Secrets, "mobile-backend:alertWebhooks")
+	s, err := spec.LoadWithSecrets("dev", loaded.Lookup, func(k string) bool { return slices.Contains(loaded.Secrets, k) })
+	require.NoError(t, err)
+	assert.Equal(t, []string{"APNS_KEY"}, s.Runtime.Secrets)
+	assert.Equal(t, "[secret]", s.Runtime.SecretValue("APNS_KEY"), "an offline plan never decrypts")
 }

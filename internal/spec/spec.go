@@ -123,6 +123,8 @@ type Spec struct {
 	App components.AppGate
 	// Attestation is app attestation at the edge (see AppAttestation).
 	Attestation components.Attestation
+	// Runtime is the app's own configuration in every region (app.go).
+	Runtime AppRuntime
 
 	// AllowedRegions restricts where the stack may run (data residency);
 	// empty allows every region of the cloud.
@@ -370,6 +372,13 @@ func (p *problems) add(key, format string, args ...any) {
 // value of a key (without the namespace) as Pulumi passes it to the program
 // (arrays and objects as JSON) and whether the key is set.
 func Load(stack string, lookup func(key string) (string, bool)) (Spec, error) {
+	return LoadWithSecrets(stack, lookup, nil)
+}
+
+// LoadWithSecrets is Load that also knows which keys hold secret values
+// (the engine's ConfigSecretKeys): a key that must be secret and is not
+// (appSecrets, alertWebhooks) is refused. nil skips that check.
+func LoadWithSecrets(stack string, lookup func(key string) (string, bool), isSecret func(key string) bool) (Spec, error) {
 	s := Defaults()
 	s.Stack = stack
 	var errs problems
@@ -384,6 +393,7 @@ func Load(stack string, lookup func(key string) (string, bool)) (Spec, error) {
 	}
 	s.derive()
 	errs = append(errs, s.validate()...)
+	errs = append(errs, s.Runtime.secretsAreSecret(isSecret)...)
 	if len(errs) > 0 {
 		return Spec{}, &Error{Problems: errs}
 	}

@@ -67,6 +67,7 @@ func steps(from, to, step int) []int {
 func (s *Spec) validate() problems {
 	var p problems
 	s.validateShape(&p)
+	s.Runtime.validate(&p)
 	switch s.Cloud {
 	case AWS:
 		s.validateAWS(&p)

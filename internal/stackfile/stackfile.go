@@ -107,6 +107,9 @@ func Load(projectFile, stackFile, stack string) (*Config, error) {
 		if v.Secure() {
 			cfg.Secrets = append(cfg.Secrets, key)
 		}
+		if k.Namespace() == project {
+			problems = append(problems, spec.PlainSecretLeaves(k.Name(), raw)...)
+		}
 		cfg.Values[key] = raw
 	}
 	if len(problems) > 0 {
