@@ -22,6 +22,23 @@ type AppGate struct {
 	// ExemptPath (the health checks' path): only the apps call the API.
 	RequireHeaders bool
 	ExemptPath     string
+	// PublicPrefixes are path prefixes server-to-server callers use
+	// (webhooks): exempt from RequireHeaders, as ExemptPath is.
+	PublicPrefixes []string
+}
+
+// PublicPathRegex is an RE2 expression (Cloud Armor's request.path.matches,
+// Front Door's RegEx on a path) matching a path that starts with one of the
+// prefixes; "" for none.
+func PublicPathRegex(prefixes []string) string {
+	if len(prefixes) == 0 {
+		return ""
+	}
+	quoted := make([]string, len(prefixes))
+	for i, p := range prefixes {
+		quoted[i] = regexp.QuoteMeta(p)
+	}
+	return "^(?:" + strings.Join(quoted, "|") + ")"
 }
 
 // HeaderRule is the name (AWS) or description (Cloud Armor) of the rule

@@ -25,6 +25,9 @@ type Attestation struct {
 	Mode       AttestationMode   // off (default), monitor or enforce
 	AppIDs     map[string]string // platform -> iOS bundle id / Android package name
 	ExemptPath string            // e.g. /healthz
+	// PublicPrefixes are path prefixes server-to-server callers use
+	// (webhooks, which carry no app token): never checked either.
+	PublicPrefixes []string
 }
 
 // AttestationMode is off, monitor or enforce.

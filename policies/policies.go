@@ -133,6 +133,8 @@ var All = append([]Policy{
 	AttestationEnforced,
 	BotRulesLetAppsThrough,
 	ProbesExempt,
+	PublicPathsOpen,
+	ImagePinned,
 }, Constraints...)
 
 func violation(r *mock.Resource, format string, args ...any) Violation {

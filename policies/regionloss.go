@@ -16,13 +16,15 @@ const (
 	FnUploads         = "uploads"
 	FnStatic          = "static-content"
 	FnSignIn          = "sign-in-material"
+	FnAppSecrets      = "app-secrets"
+	FnImagePull       = "image-pull"
 	FnAlerting        = "alerting"
 	FnFailoverControl = "failover-control"
 	FnDirectory       = "region-directory"
 )
 
 // Functions are the functions, in the order the table shows them.
-var Functions = []string{FnAPIReads, FnAPIWrites, FnUploads, FnStatic, FnDirectory, FnSignIn, FnAlerting, FnFailoverControl}
+var Functions = []string{FnAPIReads, FnAPIWrites, FnUploads, FnStatic, FnDirectory, FnSignIn, FnAppSecrets, FnImagePull, FnAlerting, FnFailoverControl}
 
 // FunctionLoss is what becomes of one function when a region is lost: Via
 // names what takes over or, when it does not survive, the missing link.
@@ -123,6 +125,10 @@ func (v lossView) function(fn string) FunctionLoss {
 		return v.static()
 	case FnSignIn:
 		return v.signIn()
+	case FnAppSecrets:
+		return v.appSecrets()
+	case FnImagePull:
+		return v.imagePull()
 	case FnAlerting:
 		return v.alerting()
 	case FnDirectory:

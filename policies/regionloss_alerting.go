@@ -69,7 +69,7 @@ func (v lossView) alerting() FunctionLoss {
 	case spec.GCP:
 		channels := 0
 		for _, c := range v.OfType("gcp:monitoring/notificationChannel:NotificationChannel") {
-			if c.Str("type") == "email" {
+			if c.Str("type") == "email" || c.Str("type") == "webhook_tokenauth" {
 				channels++
 			}
 		}
@@ -88,7 +88,7 @@ func (v lossView) alerting() FunctionLoss {
 	default:
 		var groups []string
 		for _, g := range v.OfType("azure-native:insights:ActionGroup") {
-			if g.Len("emailReceivers") > 0 && v.alive(g) {
+			if (g.Len("emailReceivers") > 0 || g.Len("webhookReceivers") > 0) && v.alive(g) {
 				groups = append(groups, g.URN)
 			}
 		}

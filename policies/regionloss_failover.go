@@ -28,7 +28,7 @@ func (v lossView) failoverControl() FunctionLoss {
 // working, by what the recorded resources say.
 var RegionLossSurvived = Policy{
 	Name:        "region-loss-survived",
-	Description: "For every region (and us-east-1 on AWS), the recorded resources without it still serve API reads and writes, uploads, static content, sign-in material, alerting and failover control.",
+	Description: "For every region (and us-east-1 on AWS), the recorded resources without it still serve API reads and writes, uploads, static content, the region directory, sign-in material, app secrets, image pulls, alerting and failover control.",
 	Severity:    Mandatory,
 	Check: func(s Stack) []Violation {
 		if firstPreview(s) {

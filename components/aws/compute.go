@@ -98,11 +98,19 @@ type RegionalComputeArgs struct {
 	Environment pulumi.StringMapInput
 	// StackName and EnvironmentName are passed to the container.
 	StackName, EnvironmentName string
+	// Secrets reach the container by reference (ECS secrets/valueFrom),
+	// read by the execution role; SecretsKeyArn is the key that encrypts
+	// them (AppSecrets), which the role may decrypt with.
+	Secrets       []ContainerSecret
+	SecretsKeyArn pulumi.StringInput
 }
 
 func (a *RegionalComputeArgs) defaults() error {
 	if a.Region == "" || a.Network == nil || a.CertificateArn == nil {
 		return fmt.Errorf("Region, Network and CertificateArn are required")
+	}
+	if len(a.Secrets) > 0 && a.SecretsKeyArn == nil {
+		return fmt.Errorf("SecretsKeyArn is required with Secrets")
 	}
 	a.Workload = a.Workload.WithDefaults()
 	components.Default(&a.CPUTargetPercent, components.DefaultCPUTargetPercent)

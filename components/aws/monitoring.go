@@ -40,11 +40,21 @@ type MonitoringArgs struct {
 	Global       *aws.Provider
 	GlobalKeyArn pulumi.StringInput
 	Emails       []string
-	Thresholds   components.Alarms
+	// Webhooks are HTTPS endpoints (a pager's or chat's integration URL,
+	// pass secret outputs) subscribed to every alarm topic. The endpoint
+	// must confirm the subscription (PagerDuty does; a Slack incoming
+	// webhook cannot and needs a relay): the deploy waits up to
+	// WebhookConfirmMinutes for it and fails otherwise.
+	Webhooks   []pulumi.StringInput
+	Thresholds components.Alarms
 	// Replications are the storage replication rules to watch, each in its
 	// source region.
 	Replications []Replication
 }
+
+// WebhookConfirmMinutes is how long a deploy waits for a webhook endpoint
+// to confirm its SNS subscription.
+const WebhookConfirmMinutes = 5
 
 // Monitoring is the stack's alerting and dashboard: an encrypted SNS topic
 // with the alert e-mails in every region that raises alarms (CloudWatch only
@@ -89,6 +99,17 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 		for i, e := range args.Emails {
 			if _, err := sns.NewTopicSubscription(ctx, fmt.Sprintf("%s-%s-email-%d", name, region, i), &sns.TopicSubscriptionArgs{
 				Topic: tp.Arn, Protocol: pulumi.String("email"), Endpoint: pulumi.String(e),
+			}, child, pulumi.Provider(p)); err != nil {
+				return nil, err
+			}
+		}
+		for i, u := range args.Webhooks {
+			// EndpointAutoConfirms: the provider waits for the confirmation
+			// instead of leaving a pending subscription it can never delete
+			// (pulumi-aws sns.TopicSubscription: "partially supported").
+			if _, err := sns.NewTopicSubscription(ctx, fmt.Sprintf("%s-%s-webhook-%d", name, region, i), &sns.TopicSubscriptionArgs{
+				Topic: tp.Arn, Protocol: pulumi.String("https"), Endpoint: pulumi.ToSecret(u).(pulumi.StringOutput),
+				EndpointAutoConfirms: pulumi.Bool(true), ConfirmationTimeoutInMinutes: pulumi.Int(WebhookConfirmMinutes),
 			}, child, pulumi.Provider(p)); err != nil {
 				return nil, err
 			}

@@ -40,12 +40,29 @@ func newTaskDefinition(ctx *pulumi.Context, name string, args RegionalComputeArg
 	if err != nil {
 		return nil, err
 	}
-	if _, err := iam.NewRolePolicy(ctx, name+"-exec-policy", &iam.RolePolicyArgs{
+	secretArns := make([]any, 0, len(args.Secrets)+1)
+	secretArns = append(secretArns, args.SecretsKeyArn)
+	if args.SecretsKeyArn == nil {
+		secretArns[0] = pulumi.String("")
+	}
+	for _, sec := range args.Secrets {
+		secretArns = append(secretArns, sec.Arn)
+	}
+	execPolicy, err := iam.NewRolePolicy(ctx, name+"-exec-policy", &iam.RolePolicyArgs{
 		Role: execRole.ID(),
-		Policy: logs.Arn.ApplyT(func(arn string) string {
-			return Policy(executionStatements(arn, args.Image)...)
+		Policy: pulumi.All(append([]any{logs.Arn}, secretArns...)...).ApplyT(func(v []any) string {
+			st := executionStatements(v[0].(string), args.Image)
+			if len(v) > 2 {
+				var arns []string
+				for _, a := range v[2:] {
+					arns = append(arns, a.(string))
+				}
+				st = append(st, secretStatements(arns, v[1].(string), args.Region)...)
+			}
+			return Policy(st...)
 		}).(pulumi.StringOutput),
-	}, child); err != nil {
+	}, child)
+	if err != nil {
 		return nil, err
 	}
 	taskRole, err := iam.NewRole(ctx, name+"-task-role", &iam.RoleArgs{
@@ -73,8 +90,16 @@ func newTaskDefinition(ctx *pulumi.Context, name string, args RegionalComputeArg
 	if env == nil {
 		env = pulumi.StringMap{}
 	}
-	containers := pulumi.All(logs.Name, env).ApplyT(func(v []any) (string, error) {
-		return containerDefinitions(args, v[0].(string), v[1].(map[string]string))
+	refs := []any{logs.Name, env}
+	for _, sec := range args.Secrets {
+		refs = append(refs, sec.ValueFrom)
+	}
+	containers := pulumi.All(refs...).ApplyT(func(v []any) (string, error) {
+		var secrets []secretRef
+		for i, sec := range args.Secrets {
+			secrets = append(secrets, secretRef{Name: sec.Name, ValueFrom: v[2+i].(string)})
+		}
+		return containerDefinitions(args, v[0].(string), v[1].(map[string]string), secrets)
 	}).(pulumi.StringOutput)
 	task, err := ecs.NewTaskDefinition(ctx, name+"-task", &ecs.TaskDefinitionArgs{
 		Family:                  pulumi.String(name + "-api"),
@@ -89,7 +114,7 @@ func newTaskDefinition(ctx *pulumi.Context, name string, args RegionalComputeArg
 			OperatingSystemFamily: pulumi.String("LINUX"),
 			CpuArchitecture:       pulumi.String("X86_64"),
 		},
-	}, child)
+	}, child, pulumi.DependsOn([]pulumi.Resource{execPolicy})) // the agent reads the secrets as the task starts
 	if err != nil {
 		return nil, err
 	}
@@ -98,6 +123,17 @@ func newTaskDefinition(ctx *pulumi.Context, name string, args RegionalComputeArg
 
 // privateECR matches a private ECR image reference: account, region, repository.
 var privateECR = regexp.MustCompile(`^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+)`)
+
+// RegionalImage is a private ECR image as pulled from another region's
+// replica of its registry (ECR replication keeps the account, repository
+// and digest; only the registry's region changes); any other image as it is.
+func RegionalImage(image, region string) string {
+	m := privateECR.FindStringSubmatchIndex(image)
+	if m == nil {
+		return image
+	}
+	return image[:m[4]] + region + image[m[5]:]
+}
 
 // executionStatements are the ECS agent's permissions: write to the task's
 // log group and, for a private ECR image, pull from that one repository.
@@ -119,6 +155,18 @@ func executionStatements(logGroupArn, image string) []Statement {
 	return st
 }
 
+// secretStatements let the ECS agent read the app's secrets and decrypt
+// them with the region's key ("secretsmanager:GetSecretValue … kms:Decrypt
+// – Required only if your secret uses a custom KMS key", ECS developer
+// guide), through Secrets Manager only.
+func secretStatements(secretArns []string, keyArn, region string) []Statement {
+	return []Statement{
+		{Sid: "ReadAppSecrets", Effect: "Allow", Action: []string{"secretsmanager:GetSecretValue"}, Resource: secretArns},
+		{Sid: "DecryptAppSecrets", Effect: "Allow", Action: []string{"kms:Decrypt"}, Resource: []string{keyArn},
+			Condition: map[string]map[string]string{"StringEquals": {"kms:ViaService": "secretsmanager." + region + ".amazonaws.com"}}},
+	}
+}
+
 type containerDefinition struct {
 	Name             string           `json:"name"`
 	Image            string           `json:"image"`
@@ -126,6 +174,7 @@ type containerDefinition struct {
 	Command          []string         `json:"command,omitempty"`
 	PortMappings     []portMapping    `json:"portMappings"`
 	Environment      []keyValue       `json:"environment"`
+	Secrets          []secretRef      `json:"secrets,omitempty"`
 	LogConfiguration logConfiguration `json:"logConfiguration"`
 	StopTimeout      int              `json:"stopTimeout"`
 	Ulimits          []ulimit         `json:"ulimits,omitempty"`
@@ -134,6 +183,13 @@ type containerDefinition struct {
 type portMapping struct {
 	ContainerPort int    `json:"containerPort"`
 	Protocol      string `json:"protocol"`
+}
+
+// secretRef is a container secret: an environment variable from Secrets
+// Manager (ContainerDefinition.secrets).
+type secretRef struct {
+	Name      string `json:"name"`
+	ValueFrom string `json:"valueFrom"`
 }
 
 type keyValue struct {
@@ -153,7 +209,7 @@ type ulimit struct {
 }
 
 // containerDefinitions is the task's container list as ECS expects it.
-func containerDefinitions(args RegionalComputeArgs, logGroup string, extra map[string]string) (string, error) {
+func containerDefinitions(args RegionalComputeArgs, logGroup string, extra map[string]string, secrets []secretRef) (string, error) {
 	env := map[string]string{
 		"REGION":      args.Region,
 		"STACK":       args.StackName,
@@ -179,6 +235,7 @@ func containerDefinitions(args RegionalComputeArgs, logGroup string, extra map[s
 		Essential:    true,
 		PortMappings: []portMapping{{ContainerPort: args.ContainerPort, Protocol: "tcp"}},
 		Environment:  kv,
+		Secrets:      secrets,
 		LogConfiguration: logConfiguration{LogDriver: "awslogs", Options: map[string]string{
 			"awslogs-group":         logGroup,
 			"awslogs-region":        args.Region,

@@ -396,12 +396,12 @@ func attestationRules(args WebFirewallArgs, visibility func(string) *wafv2.WebAc
 			},
 		},
 	}
-	if a.ExemptPath != "" {
+	if exempt := exemptPaths(a.ExemptPath, a.PublicPrefixes); exempt != nil {
 		// Requests the group does not evaluate get no token label, so the
 		// label rule below passes them too.
 		group.ScopeDownStatement = &wafv2.WebAclRuleStatementManagedRuleGroupStatementScopeDownStatementArgs{
 			NotStatement: &wafv2.WebAclRuleStatementManagedRuleGroupStatementScopeDownStatementNotStatementArgs{
-				Statements: wafv2.WebAclRuleStatementArray{exactPath(a.ExemptPath)},
+				Statements: wafv2.WebAclRuleStatementArray{exempt},
 			},
 		}
 	}
@@ -456,9 +456,9 @@ func headerRules(args WebFirewallArgs, visibility func(string) *wafv2.WebAclRule
 			return &wafv2.WebAclRuleStatementArgs{NotStatement: &wafv2.WebAclRuleStatementNotStatementArgs{Statements: wafv2.WebAclRuleStatementArray{st}}}
 		}
 		statement := not(present)
-		if args.AppGate.ExemptPath != "" {
+		if exempt := exemptPaths(args.AppGate.ExemptPath, args.AppGate.PublicPrefixes); exempt != nil {
 			statement = &wafv2.WebAclRuleStatementArgs{AndStatement: &wafv2.WebAclRuleStatementAndStatementArgs{
-				Statements: wafv2.WebAclRuleStatementArray{not(exactPath(args.AppGate.ExemptPath)), not(present)},
+				Statements: wafv2.WebAclRuleStatementArray{not(exempt), not(present)},
 			}}
 		}
 		rules = append(rules, &wafv2.WebAclRuleArgs{
@@ -485,12 +485,35 @@ func refuse(status int, bodyKey string, counting bool) *wafv2.WebAclRuleActionAr
 	}}
 }
 
+// exemptPaths matches the paths the app rules exempt: exactly the health
+// checks' path, or one that starts with a public prefix (webhooks); nil for
+// none. Nested as AND(NOT(OR(…)), …): within the web ACL's nesting limit.
+func exemptPaths(exact string, prefixes []string) *wafv2.WebAclRuleStatementArgs {
+	var sts wafv2.WebAclRuleStatementArray
+	if exact != "" {
+		sts = append(sts, exactPath(exact))
+	}
+	for _, p := range prefixes {
+		sts = append(sts, pathMatch(p, "STARTS_WITH"))
+	}
+	switch len(sts) {
+	case 0:
+		return nil
+	case 1:
+		return sts[0].(*wafv2.WebAclRuleStatementArgs)
+	}
+	return &wafv2.WebAclRuleStatementArgs{OrStatement: &wafv2.WebAclRuleStatementOrStatementArgs{Statements: sts}}
+}
+
 // exactPath matches a request for exactly this URI path (the health
 // checks' path, which the app rules exempt).
-func exactPath(path string) *wafv2.WebAclRuleStatementArgs {
+func exactPath(path string) *wafv2.WebAclRuleStatementArgs { return pathMatch(path, "EXACTLY") }
+
+// pathMatch matches the URI path against a string, EXACTLY or STARTS_WITH.
+func pathMatch(path, constraint string) *wafv2.WebAclRuleStatementArgs {
 	return &wafv2.WebAclRuleStatementArgs{ByteMatchStatement: &wafv2.WebAclRuleStatementByteMatchStatementArgs{
 		SearchString:         pulumi.String(path),
-		PositionalConstraint: pulumi.String("EXACTLY"),
+		PositionalConstraint: pulumi.String(constraint),
 		FieldToMatch:         &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchArgs{UriPath: &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchUriPathArgs{}},
 		TextTransformations: wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArray{
 			&wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArgs{Priority: pulumi.Int(0), Type: pulumi.String("NONE")},

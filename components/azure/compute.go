@@ -2,9 +2,11 @@ package azure
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/app/v2"
 	containerapp "github.com/pulumi/pulumi-azure-native-sdk/app/v2/v20240301"
+	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/insights/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/operationalinsights/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -12,6 +14,10 @@ import (
 	"github.com/mobile-backend/mobile-backend/components"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
+
+// AcrPull is the built-in role that pulls images from a container registry
+// (learn.microsoft.com, "Azure built-in roles": AcrPull).
+const AcrPull = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
 
 // RegionalCompute is one region's serving stamp on Azure: a Log Analytics
 // workspace, a zone-redundant Container Apps environment in the region's
@@ -57,12 +63,28 @@ type RegionalComputeArgs struct {
 	Environment         pulumi.StringMap
 	StackName           string
 	EnvironmentName     string
+	// Secrets reach the container by Key Vault reference through the app's
+	// identity, which gets Key Vault Secrets User on SecretsVaultID (its
+	// region's AppSecrets vault) before the app is made. Subscription names
+	// the role's definition.
+	Secrets        []ContainerSecret
+	SecretsVaultID pulumi.StringInput
+	Subscription   pulumi.StringInput
+	// RegistryID is the Azure Container Registry of a private image: the
+	// app's identity gets AcrPull on it and pulls through it (registries).
+	RegistryID string
 }
 
 // NewRegionalCompute builds the stamp. Pass the region's provider in opts.
 func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeArgs, opts ...pulumi.ResourceOption) (*RegionalCompute, error) {
 	if args.Region == "" || args.ResourceGroup == nil || args.AppsSubnetID == nil {
 		return nil, fmt.Errorf("compute %s: Region, ResourceGroup and AppsSubnetID are required", name)
+	}
+	if len(args.Secrets) > 0 && (args.SecretsVaultID == nil || args.Subscription == nil) {
+		return nil, fmt.Errorf("compute %s: SecretsVaultID and Subscription are required with Secrets", name)
+	}
+	if args.RegistryID != "" && args.Subscription == nil {
+		return nil, fmt.Errorf("compute %s: Subscription is required with RegistryID", name)
 	}
 	c := &RegionalCompute{}
 	if err := ctx.RegisterComponentResource("mobile-backend:azure:RegionalCompute", name, c, opts...); err != nil {
@@ -151,6 +173,37 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	for _, k := range components.SortedKeys(map[string]pulumi.StringInput(base)) {
 		envVars = append(envVars, &containerapp.EnvironmentVarArgs{Name: pulumi.String(k), Value: base[k]})
 	}
+	var secrets containerapp.SecretArray
+	var appAfter []pulumi.Resource
+	for _, sec := range args.Secrets {
+		secrets = append(secrets, &containerapp.SecretArgs{Name: pulumi.String(sec.Ref), KeyVaultUrl: sec.URI, Identity: identity.ID()})
+		envVars = append(envVars, &containerapp.EnvironmentVarArgs{Name: pulumi.String(sec.Name), SecretRef: pulumi.String(sec.Ref)})
+	}
+	if len(args.Secrets) > 0 {
+		reads, err := authorization.NewRoleAssignment(ctx, name+"-reads-secrets", &authorization.RoleAssignmentArgs{
+			PrincipalId: identity.PrincipalID, PrincipalType: pulumi.String("ServicePrincipal"),
+			RoleDefinitionId: roleDefinitionID(args.Subscription, KeyVaultSecretsUser), Scope: args.SecretsVaultID,
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		appAfter = append(appAfter, reads)
+	}
+	var registries containerapp.RegistryCredentialsArray
+	if args.RegistryID != "" {
+		pull, err := authorization.NewRoleAssignment(ctx, name+"-pulls-image", &authorization.RoleAssignmentArgs{
+			PrincipalId: identity.PrincipalID, PrincipalType: pulumi.String("ServicePrincipal"),
+			RoleDefinitionId: roleDefinitionID(args.Subscription, AcrPull), Scope: pulumi.String(args.RegistryID),
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		appAfter = append(appAfter, pull)
+		host, _, _ := strings.Cut(args.Image, "/")
+		// The identity's full resource id ("Identity: … full user-assigned
+		// identity Resource ID", RegistryCredentials).
+		registries = append(registries, &containerapp.RegistryCredentialsArgs{Server: pulumi.String(host), Identity: identity.ID()})
+	}
 	// A plain value: the connection string's ingestion key only lets one send
 	// telemetry, and Microsoft does not consider it a security token
 	// ("Connection strings in Application Insights", learn.microsoft.com).
@@ -172,6 +225,8 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		Identity:             &containerapp.ManagedServiceIdentityArgs{Type: pulumi.String("UserAssigned"), UserAssignedIdentities: pulumi.StringArray{identity.ID()}},
 		Configuration: &containerapp.ConfigurationArgs{
 			ActiveRevisionsMode: pulumi.String("Single"),
+			Secrets:             secrets,
+			Registries:          registries,
 			Ingress: &containerapp.IngressArgs{
 				External:      pulumi.Bool(true),
 				TargetPort:    pulumi.Int(args.ContainerPort),
@@ -202,7 +257,7 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 			},
 		},
 		Tags: args.Tags,
-	}, child)
+	}, child, pulumi.DependsOn(appAfter))
 	if err != nil {
 		return nil, err
 	}

@@ -44,8 +44,11 @@ type MonitoringArgs struct {
 	FrontDoorID   pulumi.StringInput // required: the Front Door profile
 	HealthPath    string
 	Emails        []string
-	Thresholds    components.Alarms
-	Tags          pulumi.StringMap
+	// Webhooks are HTTPS endpoints (pass secret outputs) the action group
+	// calls with the common alert schema.
+	Webhooks   []pulumi.StringInput
+	Thresholds components.Alarms
+	Tags       pulumi.StringMap
 	// HealthWatch are resources whose Resource Health is alerted on: the
 	// SQL databases (primary and geo-secondaries) and the storage accounts,
 	// the closest signal Azure Monitor gives for their replication.
@@ -91,6 +94,12 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 			Name: pulumi.Sprintf("email-%d", i), EmailAddress: pulumi.String(e), UseCommonAlertSchema: pulumi.Bool(true),
 		})
 	}
+	var webhooks insights.WebhookReceiverArray
+	for i, u := range args.Webhooks {
+		webhooks = append(webhooks, &insights.WebhookReceiverArgs{
+			Name: pulumi.Sprintf("webhook-%d", i), ServiceUri: pulumi.ToSecret(u).(pulumi.StringOutput), UseCommonAlertSchema: pulumi.Bool(true),
+		})
+	}
 	group, err := insights.NewActionGroup(ctx, name+"-alerts", &insights.ActionGroupArgs{
 		ActionGroupName:   pulumi.String(resourceName(name+"-alerts", 260)),
 		ResourceGroupName: args.ResourceGroup,
@@ -98,6 +107,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 		GroupShortName:    pulumi.String("mbalerts"), // at most 12 characters
 		Enabled:           pulumi.Bool(true),
 		EmailReceivers:    receivers,
+		WebhookReceivers:  webhooks,
 		Tags:              args.Tags,
 	}, child)
 	if err != nil {

@@ -75,7 +75,11 @@ func NewNetwork(ctx *pulumi.Context, name string, args NetworkArgs, opts ...pulu
 				// only same-region and paired-region accounts; learn.microsoft.com,
 				// "Azure Storage firewalls and virtual networks": cross-region
 				// service endpoints, identified as Microsoft.Storage.Global).
-				ServiceEndpoints: network.ServiceEndpointPropertiesFormatArray{&network.ServiceEndpointPropertiesFormatArgs{Service: pulumi.String(StorageServiceEndpoint)}}},
+				// and its region's app-secrets vault admits it too.
+				ServiceEndpoints: network.ServiceEndpointPropertiesFormatArray{
+					&network.ServiceEndpointPropertiesFormatArgs{Service: pulumi.String(StorageServiceEndpoint)},
+					&network.ServiceEndpointPropertiesFormatArgs{Service: pulumi.String(KeyVaultServiceEndpoint)},
+				}},
 			&network.SubnetTypeArgs{Name: pulumi.String("endpoints"), AddressPrefix: pulumi.String(endpointsRange),
 				PrivateEndpointNetworkPolicies: pulumi.String("Disabled")},
 		},

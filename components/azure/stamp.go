@@ -29,6 +29,9 @@ type StampArgs struct {
 	// are filled from the stamp, and the data tier's settings are added to
 	// its Environment.
 	Compute RegionalComputeArgs
+	// Secrets are the app's secrets, by Key Vault reference: the stamp
+	// stores them in a vault of the region's own (AppSecrets). Nil for none.
+	Secrets *AppSecretsArgs
 }
 
 // Stamp is one region's serving path, the same in every region: the
@@ -63,6 +66,15 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 	}
 	c := args.Compute
 	c.Region, c.ResourceGroup, c.AppsSubnetID, c.Environment = r.Name, r.ResourceGroup, r.Network.AppsSubnetID, env
+	if args.Secrets != nil {
+		sa := *args.Secrets
+		sa.Region, sa.ResourceGroup, sa.AppsSubnetID = r.Name, r.ResourceGroup, r.Network.AppsSubnetID
+		stored, err := NewAppSecrets(ctx, name+"-app-secrets", sa, r.In())
+		if err != nil {
+			return nil, fmt.Errorf("region %s: %w", r.Name, err)
+		}
+		c.Secrets, c.SecretsVaultID, c.Subscription = stored.Secrets, stored.VaultID, args.Subscription
+	}
 	compute, err := NewRegionalCompute(ctx, name, c, r.In())
 	if err != nil {
 		return nil, fmt.Errorf("region %s: %w", r.Name, err)

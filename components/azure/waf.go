@@ -170,7 +170,7 @@ func headerRules(args WebFirewallArgs) network.CustomRuleArray {
 	for i, h := range args.AppGate.RequiredHeaders() {
 		rules = append(rules, &network.CustomRuleArgs{
 			Name: pulumi.String(components.HeaderRuleCompact(h[0])), Priority: pulumi.Int(26 + i), EnabledState: pulumi.String("Enabled"),
-			RuleType: pulumi.String("MatchRule"), MatchConditions: apiRequestWithout(args, args.AppGate.ExemptPath, h[1]), Action: pulumi.String("Block"),
+			RuleType: pulumi.String("MatchRule"), MatchConditions: apiRequestWithout(args, args.AppGate.ExemptPath, args.AppGate.PublicPrefixes, h[1]), Action: pulumi.String("Block"),
 		})
 	}
 	return rules
@@ -181,7 +181,7 @@ func headerRules(args WebFirewallArgs) network.CustomRuleArray {
 // path is not the exempt path, the header is absent or empty). RequestUri
 // is matched with or without scheme and host; a missing header does not
 // match ".+", so the negated condition holds.
-func apiRequestWithout(args WebFirewallArgs, exempt, header string) network.FrontDoorMatchConditionArray {
+func apiRequestWithout(args WebFirewallArgs, exempt string, public []string, header string) network.FrontDoorMatchConditionArray {
 	var conds network.FrontDoorMatchConditionArray
 	if args.StaticHostname != "" {
 		conds = append(conds, &network.FrontDoorMatchConditionArgs{
@@ -193,6 +193,14 @@ func apiRequestWithout(args WebFirewallArgs, exempt, header string) network.Fron
 		conds = append(conds, &network.FrontDoorMatchConditionArgs{
 			MatchVariable: pulumi.String("RequestUri"), Operator: pulumi.String("RegEx"), NegateCondition: pulumi.Bool(true),
 			MatchValue: pulumi.StringArray{pulumi.String(`^(https?://[^/]+)?` + regexp.QuoteMeta(exempt) + `(\?.*)?$`)},
+		})
+	}
+	// Nor under a public prefix (webhooks): the path after the optional
+	// scheme and host starts with one.
+	if re := components.PublicPathRegex(public); re != "" {
+		conds = append(conds, &network.FrontDoorMatchConditionArgs{
+			MatchVariable: pulumi.String("RequestUri"), Operator: pulumi.String("RegEx"), NegateCondition: pulumi.Bool(true),
+			MatchValue: pulumi.StringArray{pulumi.String(`^(https?://[^/]+)?` + strings.TrimPrefix(re, "^"))},
 		})
 	}
 	return append(conds, &network.FrontDoorMatchConditionArgs{
@@ -212,7 +220,7 @@ func attestationRule(args WebFirewallArgs) *network.CustomRuleArgs {
 	if a.Enforced() {
 		action = "Block"
 	}
-	conds := apiRequestWithout(args, a.ExemptPath, components.AttestationHeader)
+	conds := apiRequestWithout(args, a.ExemptPath, a.PublicPrefixes, components.AttestationHeader)
 	return &network.CustomRuleArgs{
 		Name: pulumi.String(components.AttestationRuleCompact), Priority: pulumi.Int(AttestationPriority), EnabledState: pulumi.String("Enabled"),
 		RuleType: pulumi.String("MatchRule"), MatchConditions: conds, Action: pulumi.String(action),

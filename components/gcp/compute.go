@@ -41,6 +41,10 @@ type RegionalComputeArgs struct {
 	// Environment is the service's settings; pass the data tier's outputs
 	// (DB_USER from GlobalDatabase.GrantTo) so that the service waits for them.
 	Environment pulumi.StringMap
+	// Secrets reach the container by reference (secretKeyRef, a pinned
+	// version); the service account must be granted them (AppSecrets.GrantTo,
+	// in After).
+	Secrets []ContainerSecret
 	// After are resources the service starts after: the identity's grants
 	// on the data tier (the first request must not be refused).
 	After           []pulumi.Resource
@@ -69,6 +73,11 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	}
 	for _, k := range components.SortedKeys(map[string]pulumi.StringInput(args.Environment)) {
 		env = append(env, &cloudrunv2.ServiceTemplateContainerEnvArgs{Name: pulumi.String(k), Value: args.Environment[k]})
+	}
+	for _, sec := range args.Secrets {
+		env = append(env, &cloudrunv2.ServiceTemplateContainerEnvArgs{Name: pulumi.String(sec.Name), ValueSource: &cloudrunv2.ServiceTemplateContainerEnvValueSourceArgs{
+			SecretKeyRef: &cloudrunv2.ServiceTemplateContainerEnvValueSourceSecretKeyRefArgs{Secret: sec.SecretID, Version: sec.Version},
+		}})
 	}
 	probe := &cloudrunv2.ServiceTemplateContainerStartupProbeHttpGetArgs{Path: pulumi.String(args.HealthPath), Port: pulumi.Int(args.ContainerPort)}
 	template := &cloudrunv2.ServiceTemplateArgs{

@@ -46,6 +46,10 @@ type MonitoringArgs struct {
 	HealthPath string
 	Regions    []MonitoredRegion // required, in stack order
 	Emails     []string
+	// Webhooks are HTTPS endpoints (pass secret outputs) that receive every
+	// alert: webhook_tokenauth channels, the token inside the URL (the
+	// channel type has no sensitive label for it).
+	Webhooks   []pulumi.StringInput
 	Thresholds components.Alarms
 	// URLMap is the load balancer's URL map name: its metrics are watched
 	// over every backend service behind it, so they follow a failover;
@@ -95,6 +99,17 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 			DisplayName: pulumi.Sprintf("mobile-backend alerts: %s", e),
 			Type:        pulumi.String("email"),
 			Labels:      pulumi.StringMap{"email_address": pulumi.String(e)},
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		m.channels = append(m.channels, ch.Name)
+	}
+	for i, u := range args.Webhooks {
+		ch, err := monitoring.NewNotificationChannel(ctx, fmt.Sprintf("%s-webhook-%d", name, i), &monitoring.NotificationChannelArgs{
+			DisplayName: pulumi.Sprintf("mobile-backend alerts: webhook %d", i),
+			Type:        pulumi.String("webhook_tokenauth"),
+			Labels:      pulumi.StringMap{"url": pulumi.ToSecret(u).(pulumi.StringOutput)},
 		}, child)
 		if err != nil {
 			return nil, err

@@ -18,6 +18,9 @@ type StampArgs struct {
 	Storage  *ReplicatedStorage
 	// Network gives the service private egress to Cloud SQL; nil with Spanner.
 	Network *Network
+	// Secrets are the app's secrets, granted to the region's identity and
+	// passed by reference; nil for none.
+	Secrets *AppSecrets
 	// Compute configures the service; Region, Project, ServiceAccountEmail,
 	// Network and Subnet are filled from the stamp, and the data tier's
 	// settings are added to its Environment.
@@ -64,6 +67,14 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 	c := args.Compute
 	c.Region, c.Project, c.ServiceAccountEmail = r.Name, args.Project, identity.Email
 	c.After = append(append(c.After, dbGrants...), bucketGrants...)
+	if args.Secrets != nil {
+		secretGrants, err := args.Secrets.GrantTo(ctx, name+"-reads-secret", args.Project, identity.Email)
+		if err != nil {
+			return nil, err
+		}
+		c.After = append(c.After, secretGrants...)
+		c.Secrets = args.Secrets.Secrets
+	}
 	env := pulumi.StringMap{}
 	for k, v := range args.Database.Environment(r.Name, args.Project) {
 		env[k] = v

@@ -205,10 +205,7 @@ func attestationRule(ctx *pulumi.Context, name string, args WebFirewallArgs, exp
 		}
 		siteKeys[p], linked = key.Name, append(linked, key.Name)
 	}
-	cond := "!token.recaptcha_action.valid"
-	if a.ExemptPath != "" {
-		cond = fmt.Sprintf("request.path != '%s' && %s", a.ExemptPath, cond)
-	}
+	cond := exemptPaths(a.ExemptPath, a.PublicPrefixes, "!token.recaptcha_action.valid")
 	match := expr(cond)
 	match.ExprOptions = &compute.SecurityPolicyRuleMatchExprOptionsArgs{
 		RecaptchaOptions: &compute.SecurityPolicyRuleMatchExprOptionsRecaptchaOptionsArgs{ActionTokenSiteKeys: linked},
@@ -217,6 +214,21 @@ func attestationRule(ctx *pulumi.Context, name string, args WebFirewallArgs, exp
 		Description: pulumi.String(components.AttestationRule), Priority: pulumi.Int(AttestationPriority),
 		Action: pulumi.String("deny(403)"), Preview: pulumi.Bool(!a.Enforced() || args.Mode == components.WAFCount), Match: match,
 	}, nil
+}
+
+// exemptPaths puts cond behind the paths the app rules exempt: not the
+// health checks' path, and not a public prefix (one matches() for all of
+// them, so a rule stays within Cloud Armor's five subexpressions: path,
+// prefixes and the two has() of the headers rule make four). The regex's
+// backslashes are doubled inside the CEL string literal.
+func exemptPaths(exact string, prefixes []string, cond string) string {
+	if re := components.PublicPathRegex(prefixes); re != "" {
+		cond = fmt.Sprintf("!request.path.matches('%s') && %s", strings.ReplaceAll(re, `\`, `\\`), cond)
+	}
+	if exact != "" {
+		cond = fmt.Sprintf("request.path != '%s' && %s", exact, cond)
+	}
+	return cond
 }
 
 // gateRules: for each gated platform, the platform header (lower-cased) is
@@ -239,10 +251,8 @@ func gateRules(g components.AppGate, preview pulumi.BoolInput, expr func(string)
 	if req := g.RequiredHeaders(); len(req) > 0 {
 		// One rule for both headers: the path, then two has() of five
 		// subexpressions at most.
-		cond := fmt.Sprintf("!(has(request.headers['%s']) && has(request.headers['%s']))", strings.ToLower(req[0][1]), strings.ToLower(req[1][1]))
-		if g.ExemptPath != "" {
-			cond = fmt.Sprintf("request.path != '%s' && %s", g.ExemptPath, cond)
-		}
+		cond := exemptPaths(g.ExemptPath, g.PublicPrefixes,
+			fmt.Sprintf("!(has(request.headers['%s']) && has(request.headers['%s']))", strings.ToLower(req[0][1]), strings.ToLower(req[1][1])))
 		rules = append(rules, &compute.SecurityPolicyRuleTypeArgs{
 			Description: pulumi.String(components.HeaderRule("platform-version")), Priority: pulumi.Int(AppHeadersPriority), // both headers, one rule
 			Action: pulumi.String("deny(403)"), Preview: preview, Match: expr(cond),

@@ -130,8 +130,11 @@ func awsAnswer(typ, physical, region, h string, p props) (string, resource.Prope
 		id = str("identifier")
 		set("arn", fmt.Sprintf("arn:aws:rds:%s:%s:db:%s", region, Account, id))
 	case "aws:secretsmanager/secret:Secret":
-		set("arn", fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", region, Account, physical, h[:6]))
+		// secret:NAME-XXXXXX: Secrets Manager appends six random characters.
+		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", region, Account, physical, h[:6]))
 		id = fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", region, Account, physical, h[:6])
+	case "aws:secretsmanager/secretVersion:SecretVersion":
+		set("versionId", fmt.Sprintf("%s-%s-%s-%s-%s", h[:8], h[8:12], h[12:16], h[16:20], h[20:32]))
 	case "aws:dynamodb/table:Table":
 		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", region, Account, physical))
 		set("streamArn", fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s/stream/2026-11-25T00:00:00.000", region, Account, physical))

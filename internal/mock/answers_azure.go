@@ -66,6 +66,7 @@ var azureIDs = map[string]struct{ group, namespace, path string }{
 	"azure-native:storage:BlobServiceProperties":        {"resourceGroups", "Microsoft.Storage", "storageAccounts/{accountName}/blobServices/default"},
 	"azure-native:storage:ObjectReplicationPolicy":      {"resourceGroups", "Microsoft.Storage", "storageAccounts/{accountName}/objectReplicationPolicies/{name}"},
 	"azure-native:keyvault:Key":                         {"resourceGroups", "Microsoft.KeyVault", "vaults/{vaultName}/keys/{name}"},
+	"azure-native:keyvault:Secret":                      {"resourceGroups", "Microsoft.KeyVault", "vaults/{vaultName}/secrets/{name}"},
 	"azure-native:managedidentity:UserAssignedIdentity": {"resourceGroups", "Microsoft.ManagedIdentity", "userAssignedIdentities/{name}"},
 }
 
@@ -167,6 +168,10 @@ func azureAnswer(typ, logical, region, h string, p props) (string, resource.Prop
 		uri := fmt.Sprintf("https://%s.vault.azure.net/keys/%s", p.str("vaultName"), name)
 		p.set("keyUri", uri)
 		p.set("keyUriWithVersion", uri+"/"+h[:32])
+	case "azure-native:keyvault:Secret":
+		uri := fmt.Sprintf("https://%s.vault.azure.net/secrets/%s", p.str("vaultName"), name)
+		nested([]string{"properties", "secretUri"}, resource.NewProperty(uri))
+		nested([]string{"properties", "secretUriWithVersion"}, resource.NewProperty(uri+"/"+h[:32]))
 	case "azure-native:insights:Component":
 		p.set("instrumentationKey", uuid(hash("ikey", name)))
 		p.set("connectionString", "InstrumentationKey="+uuid(hash("ikey", name)))

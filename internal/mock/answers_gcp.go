@@ -72,6 +72,10 @@ func gcpAnswer(typ, physical, region, h string, p props) (string, resource.Prope
 			"cert":       resource.NewProperty("-----BEGIN CERTIFICATE-----\nCA of " + physical + "\n-----END CERTIFICATE-----\n"),
 			"commonName": resource.NewProperty("C=US,O=Google\\, Inc,CN=Google Cloud SQL Server CA,dnQualifier=" + h[:12]),
 		})})
+	case "gcp:secretmanager/secretVersion:SecretVersion":
+		// A secret's first version is 1 (versions count up from it).
+		set("version", "1")
+		set("name", str("secret")+"/versions/1")
 	case "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig":
 		check := physical
 		set("uptimeCheckId", check)

@@ -21,6 +21,10 @@ type AppRuntime struct {
 	PublicPaths []string
 	// AlertWebhooks are the alert endpoints; secret, as appSecrets' values.
 	AlertWebhooks []string
+	// ImageReplicated: the image's registry has a replica in every region.
+	ImageReplicated bool
+	// AzureRegistryID is the Azure Container Registry of a private image.
+	AzureRegistryID string
 
 	secretValues map[string]string
 	secretsRaw   bool // appSecrets was set
@@ -173,3 +177,31 @@ func PlainSecretLeaves(key, blinded string) []string {
 	}
 	return out
 }
+
+// azureRegistryID is an Azure Container Registry's resource id; its last
+// segment is the registry's name (5-50 letters and digits).
+var azureRegistryID = regexp.MustCompile(`^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/]+/providers/Microsoft\.ContainerRegistry/registries/([A-Za-z0-9]{5,50})$`)
+
+// validateImage: a private ACR image needs the registry's id (its pull
+// grant), and the id must name the image's registry.
+func (s Spec) validateImage(p *problems) {
+	host, _, _ := strings.Cut(s.Image, "/")
+	acr := strings.HasSuffix(host, ".azurecr.io")
+	id := s.Runtime.AzureRegistryID
+	switch {
+	case s.Cloud != Azure && id != "":
+		p.add("azureRegistryId", "Azure only")
+	case acr && id == "":
+		p.add("azureRegistryId", "required: image %q is on an Azure Container Registry, and each region's app identity needs AcrPull on it", s.Image)
+	case id != "" && !azureRegistryID.MatchString(id):
+		p.add("azureRegistryId", "%q is not a container registry's resource id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>)", id)
+	case id != "" && !acr:
+		p.add("azureRegistryId", "set, but image %q is not on an Azure Container Registry (<name>.azurecr.io)", s.Image)
+	case id != "" && !strings.EqualFold(azureRegistryID.FindStringSubmatch(id)[1], strings.TrimSuffix(host, ".azurecr.io")):
+		p.add("azureRegistryId", "names registry %s, but the image is on %s", azureRegistryID.FindStringSubmatch(id)[1], host)
+	}
+}
+
+// ImagePinned reports whether the image is named by digest: a tag may be
+// moved to other content between two regions' pulls.
+func (s Spec) ImagePinned() bool { return strings.Contains(s.Image, "@sha256:") }

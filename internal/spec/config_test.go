@@ -372,6 +372,7 @@ func TestAnAzurePairMayBeAnAllowedRegion(t *testing.T) {
 func TestAppRuntimeInputIsRefusedWithTheKeyNamed(t *testing.T) {
 	t.Parallel()
 	base := contract("gcp", "active-active", "us-central1", "us-east1")
+	azureBase := contract("azure", "active-active", "northeurope", "westeurope")
 	for _, tc := range []struct {
 		name string
 		cfg  cfg
@@ -387,6 +388,10 @@ func TestAppRuntimeInputIsRefusedWithTheKeyNamed(t *testing.T) {
 		{"everything", base.with("publicPaths", []string{"/"}), `mobile-backend:publicPaths[0]: "/" is not a path prefix below /`},
 		{"a path the WAFs cannot match", base.with("publicPaths", []string{"/hooks/*"}), `mobile-backend:publicPaths[0]: "/hooks/*": letters, digits and - _ . / only`},
 		{"webhook not https", base.with("alertWebhooks", []string{"http://events.pagerduty.com/x"}), "mobile-backend:alertWebhooks[0]: not an https URL"},
+		{"registry off Azure", base.with("azureRegistryId", "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/r/providers/Microsoft.ContainerRegistry/registries/apps"), "mobile-backend:azureRegistryId: Azure only"},
+		{"ACR image without its registry", azureBase.with("image", "apps.azurecr.io/api@sha256:abc"), `mobile-backend:azureRegistryId: required: image "apps.azurecr.io/api@sha256:abc" is on an Azure Container Registry`},
+		{"not a registry id", azureBase.with("image", "apps.azurecr.io/api:1", "azureRegistryId", "apps"), `mobile-backend:azureRegistryId: "apps" is not a container registry's resource id`},
+		{"another registry", azureBase.with("image", "apps.azurecr.io/api:1", "azureRegistryId", "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/r/providers/Microsoft.ContainerRegistry/registries/other"), "mobile-backend:azureRegistryId: names registry other, but the image is on apps.azurecr.io"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

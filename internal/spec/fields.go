@@ -105,6 +105,10 @@ var Fields = []Field{
 
 	str("image", "", "Container image of the API. Default: a placeholder that answers on / so a first deploy goes healthy: public.ecr.aws/nginx/nginx:stable on AWS and Azure, docker.io/library/nginx:stable on Google Cloud (Cloud Run deploys only from Artifact Registry, gcr.io or docker.io).",
 		func(s *Spec) *string { return &s.Image }),
+	boolean("imageReplicated", false, "The image's registry keeps a replica in every region of the stack (ECR replication, ACR geo-replication): on AWS each region then pulls a private ECR image from its own region's replica (same account and repository); on Azure the registry counts as surviving any region's loss. Without it a private ECR or ACR image is a region-loss dependency. Google Cloud's multi-region Artifact Registry locations (us-, europe-, asia-docker.pkg.dev) need no key.",
+		func(s *Spec) *bool { return &s.Runtime.ImageReplicated }),
+	str("azureRegistryId", "", "Azure: resource id of the Azure Container Registry that holds a private image (image on <name>.azurecr.io), e.g. /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>. Each region's app identity gets AcrPull on it and pulls through it.",
+		func(s *Spec) *string { return &s.Runtime.AzureRegistryID }),
 	integer("containerPort", components.DefaultWorkload.ContainerPort, "Port the container listens on.",
 		func(s *Spec) *int { return &s.ContainerPort }),
 	integer("cpu", components.DefaultWorkload.CPU, "CPU per instance in units of 1/1024 vCPU (AWS Fargate sizes: 256, 512, 1024, 2048, 4096, 8192, 16384).",

@@ -292,7 +292,7 @@ func (s Spec) Home() RegionSpec { return s.Regions[0] }
 // health checks' path from the required headers.
 func (s Spec) AppGate() components.AppGate {
 	g := s.App
-	g.ExemptPath = s.HealthCheck.Path
+	g.ExemptPath, g.PublicPrefixes = s.HealthCheck.Path, s.Runtime.PublicPaths
 	return g
 }
 
@@ -300,7 +300,7 @@ func (s Spec) AppGate() components.AppGate {
 // health checks' path.
 func (s Spec) AppAttestation() components.Attestation {
 	a := s.Attestation
-	a.ExemptPath = s.HealthCheck.Path
+	a.ExemptPath, a.PublicPrefixes = s.HealthCheck.Path, s.Runtime.PublicPaths
 	return a
 }
 

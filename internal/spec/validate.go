@@ -68,6 +68,7 @@ func (s *Spec) validate() problems {
 	var p problems
 	s.validateShape(&p)
 	s.Runtime.validate(&p)
+	s.validateImage(&p)
 	switch s.Cloud {
 	case AWS:
 		s.validateAWS(&p)

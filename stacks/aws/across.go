@@ -6,6 +6,7 @@ import (
 	"github.com/mobile-backend/mobile-backend/components"
 	awsc "github.com/mobile-backend/mobile-backend/components/aws"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/stacks"
 )
 
 // route sends clients to the stamps (latency or failover records, a health
@@ -45,7 +46,7 @@ func route(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp) (*
 func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp, dns *awsc.LatencyDNS) (*awsc.Monitoring, error) {
 	monitoring, err := awsc.NewMonitoring(ctx, s.Stack+"-monitoring", awsc.MonitoringArgs{
 		Stack: s.Stack, Regions: awsc.Watched(stamps, dns.HealthCheckIDs, g.db), Global: g.provider, GlobalKeyArn: g.key,
-		Emails: s.AlertEmails, Thresholds: s.Alarms, Replications: g.storage.Replications,
+		Emails: s.AlertEmails, Webhooks: stacks.AlertWebhooks(s), Thresholds: s.Alarms, Replications: g.storage.Replications,
 	}, pulumi.Provider(g.provider))
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 
 	awsc "github.com/mobile-backend/mobile-backend/components/aws"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/stacks"
 )
 
 // newStamp is one region's stamp: compute behind a firewall, its tasks
@@ -20,12 +21,32 @@ func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r awsc.Region) (*awsc
 		}
 		grants = append(grants, g.table.TaskStatements(r.Name))
 	}
+	for k, v := range stacks.AppEnv(s) {
+		env[k] = v
+	}
+	var secrets []awsc.ContainerSecret
+	if len(s.Runtime.Secrets) > 0 {
+		stored, err := awsc.NewAppSecrets(ctx, s.Stack+"-"+r.Name+"-app-secrets", awsc.AppSecretsArgs{
+			Region: r.Name, KeyArn: r.KeyArn, Prefix: "mobile-backend/" + s.Stack + "/", Values: stacks.AppSecretValues(s), Protect: s.Protect,
+		}, r.In())
+		if err != nil {
+			return nil, err
+		}
+		secrets = stored.Secrets
+	}
+	workload := s.WorkloadFor(r.Role)
+	if s.Runtime.ImageReplicated {
+		// Each region pulls from its own replica: no region's loss stops
+		// another's tasks from starting.
+		workload.Image = awsc.RegionalImage(workload.Image, r.Name)
+	}
 	return awsc.NewStamp(ctx, s.Stack+"-"+r.Name, awsc.StampArgs{
 		Region: r, CertificateArn: g.certs.Arn(r.Name),
 		Compute: awsc.RegionalComputeArgs{
-			Workload: s.WorkloadFor(r.Role), CPUTargetPercent: s.CPUTargetPercent, HealthCheck: s.HealthCheck,
+			Workload: workload, CPUTargetPercent: s.CPUTargetPercent, HealthCheck: s.HealthCheck,
 			LogRetentionDays: s.LogRetentionDays, DeletionProtection: s.Production(), Protect: s.Protect,
 			StackName: s.Stack, EnvironmentName: s.Environment, Environment: env, TaskPolicy: policyOf(grants),
+			Secrets: secrets, SecretsKeyArn: r.KeyArn,
 		},
 		Firewall: awsc.WebFirewallArgs{Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock, LogRetentionDays: s.LogRetentionDays,
 			LargeBodyRegex: largeBodyRegex(s), AppGate: s.AppGate(), Attestation: s.AppAttestation(), TokenDomains: []string{s.Domain}},

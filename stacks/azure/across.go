@@ -5,6 +5,7 @@ import (
 
 	azc "github.com/mobile-backend/mobile-backend/components/azure"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/stacks"
 )
 
 // route is the global entry: the WAF policy and Front Door, routing the
@@ -38,7 +39,7 @@ func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Stamp) (*a
 	mon, err := azc.NewMonitoring(ctx, s.Stack+"-monitoring", azc.MonitoringArgs{
 		HealthWatch: health,
 		Stack:       s.Stack, Domain: s.Domain, ResourceGroup: g.group, Regions: azc.Watched(stamps, g.db), FrontDoorID: g.profile.ID(),
-		HealthPath: s.HealthCheck.Path, Emails: s.AlertEmails, Thresholds: s.Alarms, Tags: g.tags,
+		HealthPath: s.HealthCheck.Path, Emails: s.AlertEmails, Webhooks: stacks.AlertWebhooks(s), Thresholds: s.Alarms, Tags: g.tags,
 	}, inGlobal)
 	if err != nil {
 		return nil, err

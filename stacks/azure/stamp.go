@@ -5,22 +5,32 @@ import (
 
 	azc "github.com/mobile-backend/mobile-backend/components/azure"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/stacks"
 )
 
 // newStamp is one region's stamp: the app, built from the data tier's
 // outputs, with its blob role.
 func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r azc.Region) (*azc.Stamp, error) {
-	env := pulumi.StringMap{"ROLE": pulumi.String(r.Role)}
+	env := stacks.AppEnv(s)
+	env["ROLE"] = pulumi.String(r.Role)
 	// Front Door cannot verify an app token: the app does (README).
 	for k, v := range s.AppAttestation().OriginEnvironment() {
 		env[k] = pulumi.String(v)
 	}
+	var secrets *azc.AppSecretsArgs
+	if len(s.Runtime.Secrets) > 0 {
+		secrets = &azc.AppSecretsArgs{
+			Stack: s.Stack, Subscription: g.subscription, TenantID: g.tenant, Generation: s.Azure.KeyVaultGeneration,
+			Values: stacks.AppSecretValues(s), Tags: g.tags, Protect: s.Protect,
+		}
+	}
 	return azc.NewStamp(ctx, s.Stack+"-"+r.Name, azc.StampArgs{
-		Region: r, Subscription: pulumi.String(g.subscription), Database: g.db, Storage: g.storage,
+		Region: r, Subscription: pulumi.String(g.subscription), Database: g.db, Storage: g.storage, Secrets: secrets,
 		Compute: azc.RegionalComputeArgs{
 			Tags: g.tags, FrontDoorID: g.profile.FrontDoorId, Workload: s.WorkloadFor(r.Role), HealthPath: s.HealthCheck.Path,
 			LogRetentionDays: s.LogRetentionDays, Environment: env,
 			StackName: s.Stack, EnvironmentName: s.Environment,
+			RegistryID: s.Runtime.AzureRegistryID, Subscription: pulumi.String(g.subscription),
 		},
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/mobile-backend/mobile-backend/components"
 	gcpc "github.com/mobile-backend/mobile-backend/components/gcp"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/stacks"
 )
 
 // route puts the stamps behind the global load balancer, and the API, each
@@ -42,7 +43,7 @@ func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*gcpc.Stamp, lb
 	inHome := g.home().In()
 	monArgs := gcpc.MonitoringArgs{
 		Project: g.project, Domain: s.Domain, HealthPath: s.HealthCheck.Path, Regions: gcpc.Watched(stamps, s.MaxInstances),
-		Emails: s.AlertEmails, Thresholds: s.Alarms, Bucket: g.storage.BucketName,
+		Emails: s.AlertEmails, Webhooks: stacks.AlertWebhooks(s), Thresholds: s.Alarms, Bucket: g.storage.BucketName,
 		URLMap: lb.URLMapName,
 	}
 	if g.engine == spec.EngineSpanner {

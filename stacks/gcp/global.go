@@ -2,6 +2,7 @@ package gcp
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/organizations"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
@@ -21,6 +22,7 @@ type global struct {
 	engine        string // spec.EngineSpanner or spec.EngineCloudSQL
 	network       *gcpc.Network
 	db            *gcpc.GlobalDatabase
+	secrets       *gcpc.AppSecrets // the app's secrets; nil for none
 	storage       *gcpc.ReplicatedStorage
 	armor         *gcpc.WebFirewall
 	// releaseWindow says where a deploy marks a release for the failover
@@ -79,6 +81,11 @@ func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 	for _, c := range copies {
 		users[c.Region] = append(users[c.Region], gcpc.StorageService)
 	}
+	if len(s.Runtime.Secrets) > 0 {
+		for _, r := range s.RegionNames {
+			users[r] = append(users[r], gcpc.SecretManagerService)
+		}
+	}
 	if g.engine == spec.EngineSpanner {
 		if loc := s.GCP.Spanner.KMSLocation; loc != "" {
 			users[loc] = append(users[loc], "spanner.googleapis.com")
@@ -106,6 +113,13 @@ func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 		KeyIDs: keys.All(),
 	}, inHome); err != nil {
 		return nil, err
+	}
+	if len(s.Runtime.Secrets) > 0 {
+		if g.secrets, err = gcpc.NewAppSecrets(ctx, s.Stack+"-app-secrets", gcpc.AppSecretsArgs{
+			Project: g.project, Regions: s.RegionNames, KeyIDs: keys.All(), Prefix: s.Stack + "-app-", Values: stacks.AppSecretValues(s), Protect: s.Protect,
+		}, inHome); err != nil {
+			return nil, err
+		}
 	}
 	if g.storage, err = gcpc.NewReplicatedStorage(ctx, s.Stack+"-uploads", gcpc.ReplicatedStorageArgs{
 		Regions: s.RegionNames, NoncurrentVersionDays: s.Storage.NoncurrentVersionDays, Protect: s.Protect, ProjectNumber: g.projectNumber,
@@ -138,6 +152,9 @@ func googleAPIs(s spec.Spec, copies bool) []string {
 		apis = append(apis, "spanner.googleapis.com")
 	} else {
 		apis = append(apis, "secretmanager.googleapis.com", "servicenetworking.googleapis.com", "sqladmin.googleapis.com")
+	}
+	if len(s.Runtime.Secrets) > 0 && !slices.Contains(apis, "secretmanager.googleapis.com") {
+		apis = append(apis, "secretmanager.googleapis.com")
 	}
 	if needsFailover(s) {
 		apis = append(apis, "cloudscheduler.googleapis.com")

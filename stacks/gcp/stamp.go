@@ -5,6 +5,7 @@ import (
 
 	gcpc "github.com/mobile-backend/mobile-backend/components/gcp"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/stacks"
 )
 
 // newStamp is one region's stamp: its identity, granted the data tier, and
@@ -14,11 +15,13 @@ func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r gcpc.Region) (*gcpc
 	if g.engine == spec.EngineCloudSQL {
 		sqlNetwork = g.network
 	}
+	env := stacks.AppEnv(s)
+	env["ROLE"] = pulumi.String(r.Role)
 	return gcpc.NewStamp(ctx, s.Stack+"-"+r.Name, gcpc.StampArgs{
-		Region: r, Project: g.project, Database: g.db, Storage: g.storage, Network: sqlNetwork,
+		Region: r, Project: g.project, Database: g.db, Storage: g.storage, Network: sqlNetwork, Secrets: g.secrets,
 		Compute: gcpc.RegionalComputeArgs{
 			Workload: s.WorkloadFor(r.Role), HealthPath: s.HealthCheck.Path,
-			Environment: pulumi.StringMap{"ROLE": pulumi.String(r.Role)},
+			Environment: env,
 			StackName:   s.Stack, EnvironmentName: s.Environment,
 		},
 	})

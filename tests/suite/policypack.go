@@ -176,6 +176,8 @@ func TestPolicyPackAdaptsEveryRuleWithItsSeverityForTheStack(t *testing.T) {
 				assert.Equal(t, tc.prodOnly, p.EnforcementLevel(), "%s fails production only", p.Name())
 			case policies.AttestationEnforced.Name:
 				assert.Equal(t, policyx.EnforcementLevelAdvisory, p.EnforcementLevel(), "enforcing attestation is advice")
+			case policies.ImagePinned.Name:
+				assert.Equal(t, policyx.EnforcementLevelAdvisory, p.EnforcementLevel(), "a digest is advice")
 			default:
 				assert.Equal(t, policyx.EnforcementLevelMandatory, p.EnforcementLevel(), p.Name())
 			}

@@ -76,6 +76,9 @@ var Tests = []testing.InternalTest{
 	{Name: "ReorderingRegionsMovesNoNetworkRange", F: TestReorderingRegionsMovesNoNetworkRange},
 	{Name: "MovingTheWriterReplacesNothingStatefulInACommittedStack", F: TestMovingTheWriterReplacesNothingStatefulInACommittedStack},
 	{Name: "MovingTheWriterReplacesNothingStatefulInAContractStack", F: TestMovingTheWriterReplacesNothingStatefulInAContractStack},
+	{Name: "ARealAppsConfigurationReachesEveryRegionByReference", F: TestARealAppsConfigurationReachesEveryRegionByReference},
+	{Name: "DecryptedAppSecretsNeverReachThePlanInPlainText", F: TestDecryptedAppSecretsNeverReachThePlanInPlainText},
+	{Name: "AppConfigurationBreaksAreCaught", F: TestAppConfigurationBreaksAreCaught},
 }
 
 // Cloudless are the shared tests that plan no stack (the workflows, the
