@@ -66,10 +66,14 @@ func (v lossView) appSecretReads() map[string][]secretRead {
 			_ = json.Unmarshal([]byte(td.Str("containerDefinitions")), &defs)
 			for _, d := range defs {
 				for _, s := range d.Secrets {
-					// arn:aws:secretsmanager:REGION:ACCOUNT:secret:…
-					var stores []string
-					if parts := strings.Split(s.ValueFrom, ":"); len(parts) > 3 && parts[2] == "secretsmanager" {
-						stores = []string{parts[3]}
+					// arn:aws:secretsmanager:REGION:ACCOUNT:secret:…, or a bare
+					// name, which ECS resolves in the task's own region.
+					stores := []string{td.Region}
+					if parts := strings.Split(s.ValueFrom, ":"); len(parts) > 3 && parts[0] == "arn" {
+						stores = nil
+						if parts[2] == "secretsmanager" {
+							stores = []string{parts[3]}
+						}
 					}
 					out[td.Region] = append(out[td.Region], secretRead{s.Name, stores})
 				}
@@ -84,6 +88,13 @@ func (v lossView) appSecretReads() map[string][]secretRead {
 			}
 			if s.Get("replication.auto") != nil {
 				replicas[id] = nil // Google chooses: not a region of the stack's
+			}
+		}
+		// An existing secret (appSecretRefs) is not in the plan: the program
+		// refuses, at every deploy, one without a replica in every region.
+		for _, id := range v.Spec.Runtime.SecretRefs {
+			if _, inPlan := replicas[id]; !inPlan {
+				replicas[id] = v.Spec.RegionNames
 			}
 		}
 		for _, run := range v.OfType("gcp:cloudrunv2/service:Service") {

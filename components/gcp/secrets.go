@@ -3,6 +3,7 @@ package gcp
 import (
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/secretmanager"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -27,6 +28,9 @@ type AppSecretsArgs struct {
 	// Values are the secrets by environment variable name; pass secret
 	// outputs.
 	Values map[string]pulumi.StringInput
+	// Existing are secrets the stack did not make (ExistingSecrets), read
+	// and granted like the others.
+	Existing []ContainerSecret
 	// Protect puts Pulumi protect on the secrets.
 	Protect bool
 }
@@ -56,11 +60,14 @@ var secretID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 
 // NewAppSecrets stores the secrets. Pass the home region's provider in opts.
 func NewAppSecrets(ctx *pulumi.Context, name string, args AppSecretsArgs, opts ...pulumi.ResourceOption) (*AppSecrets, error) {
-	if args.Project == "" || len(args.Regions) == 0 || len(args.Values) == 0 {
-		return nil, fmt.Errorf("app secrets %s: Project, Regions and Values are required", name)
+	if args.Project == "" || len(args.Regions) == 0 || len(args.Values)+len(args.Existing) == 0 {
+		return nil, fmt.Errorf("app secrets %s: Project, Regions and Values or Existing are required", name)
 	}
 	var replicas secretmanager.SecretReplicationUserManagedReplicaArray
 	for _, r := range args.Regions {
+		if len(args.Values) == 0 {
+			break
+		}
 		key, ok := args.KeyIDs[r]
 		if !ok {
 			return nil, fmt.Errorf("app secrets %s: no key in %s (the replica there must be encrypted with it)", name, r)
@@ -96,7 +103,64 @@ func NewAppSecrets(ctx *pulumi.Context, name string, args AppSecretsArgs, opts .
 		}
 		a.Secrets = append(a.Secrets, ContainerSecret{Name: k, SecretID: secret.SecretId, Version: version.Version})
 	}
+	a.Secrets = append(a.Secrets, args.Existing...)
 	return a, ctx.RegisterResourceOutputs(a, pulumi.Map{})
+}
+
+// ExistingSecretsArgs configures ExistingSecrets.
+type ExistingSecretsArgs struct {
+	Project string   // required
+	Regions []string // required: every one needs a replica
+	// IDs are the secrets' ids by environment variable name.
+	IDs map[string]string
+}
+
+// ExistingSecrets are secrets the stack did not make, checked at every
+// deploy: each must be replicated automatically or to every region of the
+// stack (or a region's loss could take it), and its current version is
+// pinned, so a new version rolls every region at the next deploy. Pass the
+// home region's provider in opts.
+func ExistingSecrets(ctx *pulumi.Context, name string, args ExistingSecretsArgs, opts ...pulumi.InvokeOption) ([]ContainerSecret, error) {
+	var out []ContainerSecret
+	for _, k := range components.SortedKeys(args.IDs) {
+		id := args.IDs[k]
+		secret, err := secretmanager.LookupSecret(ctx, &secretmanager.LookupSecretArgs{SecretId: id, Project: &args.Project}, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("secret %s (%s): %w", id, k, err)
+		}
+		if missing := missingReplicas(secret.Replications, args.Regions); len(missing) > 0 {
+			return nil, fmt.Errorf("secret %s (%s) has no replica in %s: replicate it automatically or to every region of the stack", id, k, strings.Join(missing, ", "))
+		}
+		version, err := secretmanager.LookupSecretVersion(ctx, &secretmanager.LookupSecretVersionArgs{Secret: id, Project: &args.Project}, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("secret %s (%s): its current version: %w", id, k, err)
+		}
+		out = append(out, ContainerSecret{Name: k, SecretID: pulumi.String(id).ToStringOutput(), Version: pulumi.String(version.Version).ToStringOutput()})
+	}
+	return out, nil
+}
+
+// missingReplicas are the regions a secret's replication leaves out (none
+// with automatic replication).
+func missingReplicas(replications []secretmanager.GetSecretReplication, regions []string) []string {
+	have := map[string]bool{}
+	for _, r := range replications {
+		if len(r.Autos) > 0 {
+			return nil
+		}
+		for _, u := range r.UserManageds {
+			for _, rep := range u.Replicas {
+				have[rep.Location] = true
+			}
+		}
+	}
+	var missing []string
+	for _, r := range regions {
+		if !have[r] {
+			missing = append(missing, r)
+		}
+	}
+	return missing
 }
 
 // GrantTo lets a service account read the secrets (secretAccessor on each,

@@ -126,6 +126,32 @@ func invoke(token, region string, args resource.PropertyMap) (resource.PropertyM
 	case "gcp:storage/getTransferProjectServiceAccount:getTransferProjectServiceAccount":
 		email := fmt.Sprintf("project-%s@storage-transfer-service.iam.gserviceaccount.com", GCPProjectNumber)
 		return resource.PropertyMap{"email": resource.NewProperty(email), "member": resource.NewProperty("serviceAccount:" + email), "id": resource.NewProperty(email)}, nil
+	case "gcp:secretmanager/getSecret:getSecret":
+		// An existing secret as Secret Manager describes it: automatic
+		// replication, or, for an id ending in "-in-<region>" (a test's
+		// fixture), a user-managed replica in that region only.
+		id := str("secretId")
+		replication := resource.PropertyMap{"autos": resource.NewProperty([]resource.PropertyValue{resource.NewProperty(resource.PropertyMap{})}), "userManageds": resource.NewProperty([]resource.PropertyValue{})}
+		if _, region, ok := strings.Cut(id, "-in-"); ok {
+			replica := resource.NewProperty(resource.PropertyMap{"location": resource.NewProperty(region), "customerManagedEncryptions": resource.NewProperty([]resource.PropertyValue{})})
+			replication = resource.PropertyMap{
+				"autos":        resource.NewProperty([]resource.PropertyValue{}),
+				"userManageds": resource.NewProperty([]resource.PropertyValue{resource.NewProperty(resource.PropertyMap{"replicas": resource.NewProperty([]resource.PropertyValue{replica})})}),
+			}
+		}
+		return resource.PropertyMap{
+			"secretId": resource.NewProperty(id), "project": resource.NewProperty(GCPProject),
+			"name":         resource.NewProperty(fmt.Sprintf("projects/%s/secrets/%s", GCPProjectNumber, id)),
+			"id":           resource.NewProperty(fmt.Sprintf("projects/%s/secrets/%s", GCPProject, id)),
+			"replications": resource.NewProperty([]resource.PropertyValue{resource.NewProperty(replication)}),
+		}, nil
+	case "gcp:secretmanager/getSecretVersion:getSecretVersion":
+		// The latest enabled version; 3 stands for "some version after the first".
+		return resource.PropertyMap{
+			"secret": resource.NewProperty(str("secret")), "version": resource.NewProperty("3"), "enabled": resource.NewProperty(true),
+			"name": resource.NewProperty(fmt.Sprintf("projects/%s/secrets/%s/versions/3", GCPProjectNumber, str("secret"))),
+			"id":   resource.NewProperty(fmt.Sprintf("projects/%s/secrets/%s/versions/3", GCPProjectNumber, str("secret"))),
+		}, nil
 	case "gcp:organizations/getProject:getProject":
 		return resource.PropertyMap{
 			"number": resource.NewProperty(GCPProjectNumber), "projectId": resource.NewProperty(orDefault(str("projectId"), GCPProject)),

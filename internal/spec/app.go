@@ -17,7 +17,10 @@ type AppRuntime struct {
 	Env map[string]string
 	// Secrets are the names of appSecrets, sorted. Their values are held
 	// apart (SecretValue) and only ever leave as secret outputs.
-	Secrets     []string
+	Secrets []string
+	// SecretRefs are existing secrets by name (appSecretRefs): a Secrets
+	// Manager name (AWS) or Secret Manager id (Google Cloud).
+	SecretRefs  map[string]string
 	PublicPaths []string
 	// AlertWebhooks are the alert endpoints; secret, as appSecrets' values.
 	AlertWebhooks []string
@@ -110,6 +113,24 @@ func (a AppRuntime) validate(p *problems) {
 			p.add("appSecrets."+k, "empty")
 		}
 	}
+	for _, k := range SortedKeys(a.SecretRefs) {
+		key, ref := "appSecretRefs."+k, a.SecretRefs[k]
+		if !checkName(key, k) {
+			continue
+		}
+		if _, both := a.Env[k]; both {
+			p.add(key, "also set in appEnv: one or the other")
+		}
+		if _, both := a.secretValues[k]; both {
+			p.add(key, "also set in appSecrets: one or the other")
+		}
+		if !secretRefName.MatchString(ref) {
+			p.add(key, "%q is not a secret's name (letters, digits and /_+=.@-, at most 255)", ref)
+		}
+	}
+	if len(a.Secrets)+len(a.SecretRefs) > MaxAppSecrets {
+		p.add("appSecretRefs", "%d secrets with appSecrets; at most %d", len(a.Secrets)+len(a.SecretRefs), MaxAppSecrets)
+	}
 	for i, path := range a.PublicPaths {
 		key := fmt.Sprintf("publicPaths[%d]", i)
 		switch {
@@ -125,6 +146,28 @@ func (a AppRuntime) validate(p *problems) {
 		}
 		if parsed, err := url.Parse(u); err != nil || parsed.Scheme != "https" || parsed.Host == "" {
 			p.add(fmt.Sprintf("alertWebhooks[%d]", i), "not an https URL")
+		}
+	}
+}
+
+// secretRefName: what both clouds' names have in common (Secrets Manager
+// names take letters, digits and /_+=.@-; Secret Manager ids letters,
+// digits, _ and -; each cloud's check below narrows it).
+var secretRefName = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,255}$`)
+
+var gcpSecretID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+
+// validateSecretRefs: per cloud, what an existing secret's name may be.
+func (s Spec) validateSecretRefs(p *problems) {
+	for _, k := range SortedKeys(s.Runtime.SecretRefs) {
+		ref := s.Runtime.SecretRefs[k]
+		switch s.Cloud {
+		case Azure:
+			p.add("appSecretRefs."+k, "not on Azure: the stack's vaults admit only its apps' subnets, so no secret can exist there before the stack; use appSecrets")
+		case GCP:
+			if !gcpSecretID.MatchString(ref) {
+				p.add("appSecretRefs."+k, "%q is not a Secret Manager secret id (letters, digits, _ and -)", ref)
+			}
 		}
 	}
 }

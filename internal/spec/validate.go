@@ -69,6 +69,7 @@ func (s *Spec) validate() problems {
 	s.validateShape(&p)
 	s.Runtime.validate(&p)
 	s.validateImage(&p)
+	s.validateSecretRefs(&p)
 	switch s.Cloud {
 	case AWS:
 		s.validateAWS(&p)

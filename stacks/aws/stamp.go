@@ -34,6 +34,9 @@ func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r awsc.Region) (*awsc
 		}
 		secrets = stored.Secrets
 	}
+	for _, k := range spec.SortedKeys(s.Runtime.SecretRefs) {
+		secrets = append(secrets, awsc.ExistingSecret(k, s.Runtime.SecretRefs[k], r.Name, g.account))
+	}
 	workload := s.WorkloadFor(r.Role)
 	if s.Runtime.ImageReplicated {
 		// Each region pulls from its own replica: no region's loss stops

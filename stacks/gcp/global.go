@@ -114,9 +114,16 @@ func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 	}, inHome); err != nil {
 		return nil, err
 	}
-	if len(s.Runtime.Secrets) > 0 {
+	if len(s.Runtime.Secrets)+len(s.Runtime.SecretRefs) > 0 {
+		existing, err := gcpc.ExistingSecrets(ctx, s.Stack+"-app-secret-refs", gcpc.ExistingSecretsArgs{
+			Project: g.project, Regions: s.RegionNames, IDs: s.Runtime.SecretRefs,
+		}, g.home().In())
+		if err != nil {
+			return nil, fmt.Errorf("%s:appSecretRefs: %w", spec.Namespace, err)
+		}
 		if g.secrets, err = gcpc.NewAppSecrets(ctx, s.Stack+"-app-secrets", gcpc.AppSecretsArgs{
-			Project: g.project, Regions: s.RegionNames, KeyIDs: keys.All(), Prefix: s.Stack + "-app-", Values: stacks.AppSecretValues(s), Protect: s.Protect,
+			Project: g.project, Regions: s.RegionNames, KeyIDs: keys.All(), Prefix: s.Stack + "-app-", Values: stacks.AppSecretValues(s),
+			Existing: existing, Protect: s.Protect,
 		}, inHome); err != nil {
 			return nil, err
 		}
@@ -153,7 +160,7 @@ func googleAPIs(s spec.Spec, copies bool) []string {
 	} else {
 		apis = append(apis, "secretmanager.googleapis.com", "servicenetworking.googleapis.com", "sqladmin.googleapis.com")
 	}
-	if len(s.Runtime.Secrets) > 0 && !slices.Contains(apis, "secretmanager.googleapis.com") {
+	if len(s.Runtime.Secrets)+len(s.Runtime.SecretRefs) > 0 && !slices.Contains(apis, "secretmanager.googleapis.com") {
 		apis = append(apis, "secretmanager.googleapis.com")
 	}
 	if needsFailover(s) {

@@ -52,6 +52,9 @@ func appStack(cloud string) (map[string]any, []string) {
 		"appAttestation", "enforce", "appIds", map[string]string{"ios": "com.example.app", "android": "com.example.app"},
 		"alertEmails", []string{"oncall@example.com"}, "alertWebhooks", []any{secure},
 	)
+	if cloud != "azure" { // Azure refuses existing secrets (its vaults admit only the apps)
+		extra = append(extra, "appSecretRefs", map[string]string{"PAYMENTS_KEY": "shared-payments-key"})
+	}
 	return With(cfg, extra...), regions
 }
 
@@ -151,6 +154,16 @@ func TestARealAppsConfigurationReachesEveryRegionByReference(t *testing.T) {
 				assert.Equal(t, "info", env["LOG_LEVEL"], r)
 				assert.Equal(t, "on", env["FEATURE_WALLET"], r)
 				assert.Nil(t, env["APNS_KEY"], "%s: a secret is never a plain value", r)
+				if cloud != "azure" {
+					require.Len(t, reads[r], 3, "%s reads both secrets and the existing one", r)
+					ref := reads[r]["PAYMENTS_KEY"]
+					delete(reads[r], "PAYMENTS_KEY")
+					if cloud == "aws" {
+						assert.Equal(t, "shared-payments-key", ref, "by name: ECS reads it in the task's own region")
+					} else {
+						assert.Equal(t, "shared-payments-key@3", ref, "its current version, pinned")
+					}
+				}
 				require.Len(t, reads[r], 2, "%s reads both secrets", r)
 				for name, ref := range reads[r] {
 					switch cloud {
@@ -254,6 +267,7 @@ func assertPullRights(t *testing.T, res *plan.Result, regions []string) {
 			policy := p.Str("policy")
 			assert.Contains(t, policy, fmt.Sprintf("arn:aws:ecr:%s:123456789012:repository/mobile-api", r), "the execution role pulls from its region's repository")
 			assert.Contains(t, policy, `"secretsmanager:GetSecretValue"`)
+			assert.Contains(t, policy, fmt.Sprintf(`"arn:aws:secretsmanager:%s:123456789012:secret:shared-payments-key-??????"`, r), "the existing secret of that name in its own region")
 			assert.Contains(t, policy, `"kms:ViaService":"secretsmanager.`+r+`.amazonaws.com"`)
 		}
 	case spec.GCP:
@@ -265,7 +279,7 @@ func assertPullRights(t *testing.T, res *plan.Result, regions []string) {
 			grants := Filter(res.Recorder.OfType("gcp:secretmanager/secretIamMember:SecretIamMember"), func(m *mock.Resource) bool {
 				return m.Str("member") == "serviceAccount:"+sa && m.Str("role") == "roles/secretmanager.secretAccessor"
 			})
-			assert.Len(t, grants, 2, "%s's account reads both secrets", run.Region)
+			assert.Len(t, grants, 3, "%s's account reads both secrets and the existing one", run.Region)
 			for _, g := range grants {
 				assert.True(t, policies.NewGraph(res.Recorder.Resources()).DependsOn(run, g), "%s starts after its secret grants", run.Region)
 			}
@@ -446,4 +460,15 @@ func lossMessage(losses []policies.RegionLoss, region, fn string) string {
 		}
 	}
 	return ""
+}
+
+// An existing Google Cloud secret without a replica in every region of the
+// stack is refused, naming the key (the program asks Secret Manager).
+func TestAnExistingSecretWithoutAReplicaInEveryRegionIsRefused(t *testing.T) {
+	t.Parallel()
+	SkipUnlinked(t, spec.GCP)
+	cfg := With(Contract("gcp", "active-active", "europe-west4", "us-central1"), "appSecretRefs", map[string]string{"PAYMENTS_KEY": "payments-in-europe-west4"})
+	_, err := planConfig(t, "app", cfg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "mobile-backend:appSecretRefs: secret payments-in-europe-west4 (PAYMENTS_KEY) has no replica in us-central1")
 }

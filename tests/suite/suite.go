@@ -79,6 +79,7 @@ var Tests = []testing.InternalTest{
 	{Name: "ARealAppsConfigurationReachesEveryRegionByReference", F: TestARealAppsConfigurationReachesEveryRegionByReference},
 	{Name: "DecryptedAppSecretsNeverReachThePlanInPlainText", F: TestDecryptedAppSecretsNeverReachThePlanInPlainText},
 	{Name: "AppConfigurationBreaksAreCaught", F: TestAppConfigurationBreaksAreCaught},
+	{Name: "AnExistingSecretWithoutAReplicaInEveryRegionIsRefused", F: TestAnExistingSecretWithoutAReplicaInEveryRegionIsRefused},
 }
 
 // Cloudless are the shared tests that plan no stack (the workflows, the
