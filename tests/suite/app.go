@@ -182,6 +182,7 @@ func TestARealAppsConfigurationReachesEveryRegionByReference(t *testing.T) {
 				}
 			}
 			assertSecretsStoredEverywhere(t, res, regions)
+			assertAlertsPage(t, res)
 			assertPullRights(t, res, regions)
 			// The region-loss table: app secrets and image pulls survive the
 			// loss of every region, and so does every other function.
@@ -471,4 +472,34 @@ func TestAnExistingSecretWithoutAReplicaInEveryRegionIsRefused(t *testing.T) {
 	_, err := planConfig(t, "app", cfg)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "mobile-backend:appSecretRefs: secret payments-in-europe-west4 (PAYMENTS_KEY) has no replica in us-central1")
+}
+
+// assertAlertsPage: the alert webhook receives every alert, its URL secret.
+func assertAlertsPage(t *testing.T, res *plan.Result) {
+	t.Helper()
+	switch res.Spec.Cloud {
+	case spec.AWS:
+		topics := res.Recorder.OfType("aws:sns/topic:Topic")
+		require.NotEmpty(t, topics)
+		for _, topic := range topics {
+			hooks := Filter(res.Recorder.OfType("aws:sns/topicSubscription:TopicSubscription"), func(s *mock.Resource) bool {
+				return s.Str("topic") == topic.Outputs["arn"] && s.Str("protocol") == "https"
+			})
+			require.Len(t, hooks, 1, "%s's alarms page", topic.Name)
+			assert.Equal(t, "[secret]", hooks[0].Get("endpoint"))
+			assert.Equal(t, true, hooks[0].Get("endpointAutoConfirms"), "the deploy waits for the confirmation")
+		}
+	case spec.GCP:
+		hook := One(t, Filter(res.Recorder.OfType("gcp:monitoring/notificationChannel:NotificationChannel"), func(c *mock.Resource) bool {
+			return c.Str("type") == "webhook_tokenauth"
+		}), "webhook channel")
+		assert.Equal(t, "[secret]", hook.Get("labels.url"))
+		for _, a := range res.Recorder.OfType("gcp:monitoring/alertPolicy:AlertPolicy") {
+			assert.Contains(t, a.Strs("notificationChannels", ""), hook.Outputs["name"], "%s pages", a.Name)
+		}
+	default:
+		group := One(t, res.Recorder.OfType("azure-native:insights:ActionGroup"), "action group")
+		assert.Equal(t, "[secret]", group.Get("webhookReceivers.0.serviceUri"))
+		assert.Equal(t, true, group.Get("webhookReceivers.0.useCommonAlertSchema"))
+	}
 }
