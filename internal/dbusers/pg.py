@@ -3,7 +3,7 @@
 Run by a Cloud Run job as python3 -c <this file>, in the writer region's
 network (Direct VPC egress), as Cloud SQL's built-in admin user. It speaks
 the PostgreSQL wire protocol itself (protocol 3.0: SSLRequest, startup,
-SCRAM-SHA-256, one simple query), so the image needs Python and nothing
+SCRAM-SHA-256 or MD5, one simple query), so the image needs Python and nothing
 else: no psql, no driver from a package index.
 
 TLS is required (the instances take ENCRYPTED_ONLY) and the server's
@@ -147,9 +147,17 @@ def sign_in(conn, user, password, database):
             if code == 10:
                 scram(conn, user, password, [m.decode() for m in body[4:].split(b"\0") if m])
                 continue
-            # Cleartext (3) and MD5 (5) are refused: the admin's password
-            # never leaves this job, even inside TLS.
-            raise Refused("the server asks for authentication method %d; only SCRAM-SHA-256 is spoken" % code)
+            if code == 5:
+                # MD5, for a server that still stores md5 hashes (Aurora
+                # PostgreSQL follows password_encryption): the hash of the
+                # hash with the server's salt, inside the verified TLS.
+                inner = hashlib.md5(password.encode() + user.encode()).hexdigest()
+                outer = hashlib.md5(inner.encode() + body[4:8]).hexdigest()
+                conn.send(b"p", b"md5" + outer.encode() + b"\0")
+                continue
+            # Cleartext (3) is refused: the admin's password never leaves
+            # this job as it is, even inside TLS.
+            raise Refused("the server asks for authentication method %d; only SCRAM-SHA-256 and MD5 are spoken" % code)
         if kind == b"Z":
             return
 

@@ -35,7 +35,12 @@ type pgServer struct {
 	asServer       []string
 }
 
-func startPostgres(t *testing.T) *pgServer {
+func startPostgres(t *testing.T) *pgServer { return startPostgresWith(t, "scram-sha-256") }
+
+// startPostgresWith starts the server with the TLS connections' password
+// method: scram-sha-256 (Cloud SQL), or md5, which takes md5-stored
+// passwords as Aurora may keep them (password_encryption).
+func startPostgresWith(t *testing.T, method string) *pgServer {
 	t.Helper()
 	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/postgres")
 	if len(bins) == 0 {
@@ -72,7 +77,7 @@ func startPostgres(t *testing.T) *pgServer {
 	appendFile(t, filepath.Join(data, "postgresql.conf"), conf)
 	// As Cloud SQL with ENCRYPTED_ONLY: TLS or nothing, passwords by SCRAM.
 	s.writeServerFile(t, filepath.Join(data, "pg_hba.conf"),
-		"local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\nhostnossl all all 127.0.0.1/32 reject\n")
+		"local all all trust\nhostssl all all 127.0.0.1/32 "+method+"\nhostnossl all all 127.0.0.1/32 reject\n")
 	s.server(t, "pg_ctl", "-D", data, "-l", filepath.Join(dir, "log"), "-w", "start")
 	t.Cleanup(func() {
 		args := append(append([]string{}, s.asServer...), filepath.Join(s.bin, "pg_ctl"), "-D", data, "-m", "immediate", "stop")
@@ -280,4 +285,50 @@ func appendFile(t *testing.T, path, s string) {
 	_, err = f.WriteString(s)
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
+}
+
+// runAurora runs the Lambda handler as the Lambda runtime would (index.py
+// beside pg.py), with a Secrets Manager answer of the master secret's shape.
+func (s *pgServer) runAurora(t *testing.T, password string) (string, error) {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "index.py"), []byte(AuroraHandler), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "pg.py"), []byte(PostgresScript), 0o644))
+	secret, _ := json.Marshal(map[string]any{"engine": "postgres", "username": "mobile_admin", "password": password, "host": "global.example", "port": 5432, "dbname": "app"})
+	driver := `import sys, json, index
+print(json.dumps(index.handler({}, None, fetch_secret=lambda arn: sys.argv[1] if arn == "arn:aws:secretsmanager:eu-west-1:123456789012:secret:master-AbCdEf" else None)))`
+	cmd := exec.Command("python3", "-c", driver, string(secret))
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "PYTHONPATH=" + dir,
+		"ADMIN_SECRET_ARN=arn:aws:secretsmanager:eu-west-1:123456789012:secret:master-AbCdEf",
+		"DB_HOST=127.0.0.1", "DB_PORT=" + s.port, "DB_NAME=app", "DB_CA_CERTS=" + s.caPEM,
+		"DB_GRANTS_SQL=" + AuroraUsersSQL("app", "app")}
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func TestTheAuroraJobMakesTheIAMUserAndItsRights(t *testing.T) {
+	t.Parallel()
+	s := startPostgresWith(t, "md5")
+	// As Aurora: rds_iam exists, the master user's password stored as md5.
+	// As on Aurora, the master user has the CREATEROLE attribute.
+	s.psql(t, "postgres", `CREATE ROLE rds_iam NOLOGIN; SET password_encryption = 'md5'; ALTER ROLE mobile_admin CREATEROLE PASSWORD 'admin-pw';`)
+	out, err := s.runAurora(t, "admin-pw")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, `"event": "done"`)
+	assert.Contains(t, out, `{"status": "done"}`)
+	assert.Equal(t, "t", s.psql(t, "app", `SELECT pg_has_role('app', 'rds_iam', 'MEMBER')`), "the user signs in with IAM tokens")
+	assert.Equal(t, "t", s.psql(t, "app", `SELECT rolcanlogin FROM pg_roles WHERE rolname = 'app'`))
+	got, err := s.try("app", `SET ROLE app; INSERT INTO devices (token) VALUES ('x'); SELECT count(*) FROM devices;`)
+	require.NoError(t, err, got)
+	_, err = s.try("app", `SET ROLE app; CREATE TABLE mine (id int);`)
+	require.Error(t, err, "no DDL")
+
+	again, err := s.runAurora(t, "admin-pw")
+	require.NoError(t, err, "an existing user is kept: %s", again)
+
+	bad, err := s.runAurora(t, "guess")
+	require.Error(t, err, "a failure fails the invocation, and pulumi up with it")
+	assert.Contains(t, bad, "28P01: password authentication failed")
+	assert.Contains(t, bad, "RuntimeError: the database users job failed (exit 1)")
 }

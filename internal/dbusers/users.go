@@ -1,9 +1,11 @@
 // Package dbusers holds the scripts of the jobs that give the apps their
 // database users: Azure's, which makes the contained users (users.py, with
-// the go-sqlcmd release and the image it runs in), and Google Cloud's,
-// which grants the IAM users their rights on Cloud SQL for PostgreSQL
-// (pg.py, with the statements of GrantsSQL), so that a test runs the very
-// scripts the jobs run without linking a cloud SDK.
+// the go-sqlcmd release and the image it runs in), Google Cloud's, which
+// grants the IAM users their rights on Cloud SQL for PostgreSQL (pg.py,
+// with the statements of GrantsSQL), and AWS's, a Lambda handler that makes
+// the IAM user on Aurora PostgreSQL (aurora.py with pg.py, AuroraUsersSQL),
+// so that a test runs the very scripts the jobs run without linking a
+// cloud SDK.
 package dbusers
 
 import (
@@ -23,6 +25,26 @@ var Script string
 //
 //go:embed pg.py
 var PostgresScript string
+
+// AuroraHandler is the AWS job's Lambda handler (index.py beside pg.py):
+// it reads the admin's credentials from Secrets Manager and runs
+// PostgresScript's main.
+//
+//go:embed aurora.py
+var AuroraHandler string
+
+// AuroraUsersSQL makes the app's IAM database user on Aurora PostgreSQL,
+// if missing, lets it sign in with IAM tokens (GRANT rds_iam: Aurora User
+// Guide, "Creating a database account using IAM authentication") and gives
+// it GrantsSQL's read and write.
+func AuroraUsersSQL(database, user string) string {
+	return fmt.Sprintf("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = %s) THEN CREATE ROLE %s LOGIN; END IF; END $$; GRANT rds_iam TO %s;\n",
+		quoteLiteral(user), quoteIdent(user), quoteIdent(user)) + GrantsSQL(database, []string{user})
+}
+
+// quoteLiteral is a PostgreSQL string literal: in single quotes, a single
+// quote doubled.
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // GrantsSQL is the idempotent PostgreSQL that gives each user read and
 // write on the database's public schema (tables and sequences, those of
