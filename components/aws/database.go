@@ -23,8 +23,7 @@ const PostgresPort = 5432
 const MasterUsername = "mobile_admin"
 
 // AppDatabaseUser is the database user the tasks may connect as with IAM
-// authentication (rds-db:connect); create it once with
-// `CREATE USER app; GRANT rds_iam TO app;`.
+// authentication (rds-db:connect); DatabaseUsers makes it.
 const AppDatabaseUser = "app"
 
 // GlobalDatabaseArgs configures a GlobalDatabase. Zero values take the
@@ -74,6 +73,12 @@ type GlobalDatabase struct {
 	secrets     map[string]pulumi.StringOutput
 	clusterIDs  map[string]pulumi.StringOutput
 	clusterArns map[string]pulumi.StringOutput
+	// securityGroups, keys and instances are each region's cluster
+	// security group, key and instances, for a job that signs in there
+	// (DatabaseUsers).
+	securityGroups map[string]pulumi.StringOutput
+	keys           map[string]pulumi.StringInput
+	instances      map[string][]pulumi.Resource
 }
 
 func (a *GlobalDatabaseArgs) defaults() error {
@@ -99,6 +104,9 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 		readers:            map[string]pulumi.StringOutput{},
 		writers:            map[string]pulumi.StringOutput{},
 		secrets:            map[string]pulumi.StringOutput{},
+		securityGroups:     map[string]pulumi.StringOutput{},
+		keys:               map[string]pulumi.StringInput{},
+		instances:          map[string][]pulumi.Resource{},
 		clusterIDs:         map[string]pulumi.StringOutput{},
 		clusterArns:        map[string]pulumi.StringOutput{},
 		forwarding:         map[string]bool{},
@@ -266,9 +274,11 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 			if i == 0 {
 				primaryInstances = append(primaryInstances, inst)
 			}
+			g.instances[r.Name] = append(g.instances[r.Name], inst)
 		}
 		g.readers[r.Name] = cluster.ReaderEndpoint
 		g.writers[r.Name] = cluster.Endpoint
+		g.securityGroups[r.Name], g.keys[r.Name] = sg.ID().ToStringOutput(), r.KeyArn
 		g.clusterIDs[r.Name] = cluster.ClusterIdentifier
 		g.clusterArns[r.Name] = cluster.Arn
 		g.clusterResourceIDs[r.Name] = cluster.ClusterResourceId

@@ -138,3 +138,19 @@ func regionNamed(regions []awsc.Region, name string) awsc.Region {
 	}
 	return awsc.Region{}
 }
+
+// databaseUsers makes the app's IAM database user, with a job in the
+// writer's region that the deployment invokes.
+func databaseUsers(ctx *pulumi.Context, s spec.Spec, g *global) error {
+	for _, r := range g.regions {
+		if r.Name != s.Primary().Name {
+			continue
+		}
+		_, err := awsc.NewDatabaseUsers(ctx, s.Stack+"-db-users", awsc.DatabaseUsersArgs{
+			Region: r.Name, Account: g.account, Network: r.Network, Database: g.db, DatabaseName: s.Database.Name,
+			LogRetentionDays: s.LogRetentionDays, KeyArn: r.KeyArn,
+		}, r.In())
+		return err
+	}
+	return nil
+}

@@ -45,7 +45,7 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 
 	// Across the stamps (across.go): routing and DDoS protection,
 	// monitoring and the watch that promotes, central logs, backups,
-	// budget, and the region directory.
+	// budget, the app's database user, and the region directory.
 	dns, err := route(ctx, s, g, stamps)
 	if err != nil {
 		return nil, err
@@ -55,6 +55,9 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		return nil, err
 	}
 	if err := keep(ctx, s, g, stamps); err != nil {
+		return nil, err
+	}
+	if err := databaseUsers(ctx, s, g); err != nil {
 		return nil, err
 	}
 	if err := g.storage.Publish(ctx, s.Stack+"-directory", components.DirectoryObject, stacks.Directory(s, awsc.RegionalHostname), "application/json", components.DirectoryCacheControl); err != nil {

@@ -12,8 +12,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	awsc "github.com/mobile-backend/mobile-backend/components/aws"
+	"github.com/mobile-backend/mobile-backend/internal/dbusers"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/plan"
+	"github.com/mobile-backend/mobile-backend/policies"
 )
 
 // keyArns maps each region to its customer-managed key's ARN.
@@ -140,12 +142,13 @@ func TestActivePassiveSecondariesDoNotForwardWrites(t *testing.T) {
 func TestDatabaseIsReachableOnlyFromTheTasksOnItsPort(t *testing.T) {
 	t.Parallel()
 	res := ContractPlan(t, "aws", "active-active", "us-east-1", "eu-west-1")
-	taskSG := map[string]string{}
-	dbSG := map[string]string{}
+	taskSG, dbSG, jobSG := map[string]string{}, map[string]string{}, map[string]string{}
 	for _, sg := range res.Recorder.OfType(TypeSG) {
 		switch {
 		case strings.HasSuffix(sg.Name, "-task-sg"):
 			taskSG[sg.Region] = sg.ID
+		case sg.Name == "contract-db-users-sg":
+			jobSG[sg.Region] = sg.ID
 		case strings.HasPrefix(sg.Name, "contract-db-"):
 			dbSG[sg.Region] = sg.ID
 		}
@@ -154,14 +157,17 @@ func TestDatabaseIsReachableOnlyFromTheTasksOnItsPort(t *testing.T) {
 	for _, c := range res.Recorder.OfType(TypeDBCluster) {
 		assert.Equal(t, []any{dbSG[c.Region]}, c.Get("vpcSecurityGroupIds"))
 	}
+	from := map[string][]string{}
 	for _, r := range res.Recorder.OfType(TypeIngress) {
 		if r.Str("securityGroupId") == dbSG[r.Region] {
-			assert.Equal(t, taskSG[r.Region], r.Str("referencedSecurityGroupId"))
+			from[r.Region] = append(from[r.Region], r.Str("referencedSecurityGroupId"))
 			assert.Equal(t, awsc.PostgresPort, r.Int("fromPort"))
 			assert.Equal(t, awsc.PostgresPort, r.Int("toPort"))
 			assert.Nil(t, r.Get("cidrIpv4"), "never an address range")
 		}
 	}
+	assert.ElementsMatch(t, []string{taskSG["us-east-1"], jobSG["us-east-1"]}, from["us-east-1"], "the writer: the tasks and the database users job")
+	assert.Equal(t, []string{taskSG["eu-west-1"]}, from["eu-west-1"], "a secondary: the tasks only")
 }
 
 func TestTasksGetTheWriterAndTheirLocalReaderAndLeastPrivilegeGrants(t *testing.T) {
@@ -800,4 +806,48 @@ func TestTheDirectoryObjectWaitsForItsBucketsEncryption(t *testing.T) {
 		}), "encryption of "+o.Region)
 		assert.Contains(t, o.DependsOn, sse.URN, o.Region)
 	}
+}
+
+// The app's IAM database user exists after the first pulumi up: a Lambda
+// function in the writer's private subnets, which the deployment invokes,
+// makes it (internal/dbusers runs the handler against PostgreSQL).
+func TestTheAppsDatabaseUserIsMadeByAJobTheDeploymentInvokes(t *testing.T) {
+	t.Parallel()
+	res := ContractPlan(t, "aws", "active-active", "us-east-1", "eu-west-1")
+	fn := One(t, res.Recorder.OfType("aws:lambda/function:Function"), "database users function")
+	assert.Equal(t, "us-east-1", fn.Region, "the writer's region")
+	assert.Equal(t, "index.handler", fn.Str("handler"))
+	assert.Equal(t, awsc.DatabaseUsersRuntime, fn.Str("runtime"))
+	var writer *mock.Resource
+	for _, c := range res.Recorder.OfType(TypeDBCluster) {
+		if c.Region == "us-east-1" {
+			writer = c
+		}
+	}
+	require.NotNil(t, writer)
+	env := fn.Get("environment.variables").(map[string]any)
+	assert.Equal(t, writer.Outputs["endpoint"], env["DB_HOST"], "the writer cluster's own endpoint")
+	assert.Equal(t, dbusers.AuroraUsersSQL("app", awsc.AppDatabaseUser), env["DB_GRANTS_SQL"])
+	assert.Equal(t, "https://truststore.pki.rds.amazonaws.com/us-east-1/us-east-1-bundle.pem", env["RDS_CA_URL"])
+	assert.NotContains(t, env, "DB_PASSWORD", "the password is read at run time, never an environment variable")
+	secret := One(t, res.Recorder.OfType("aws:secretsmanager/secret:Secret"), "master secret")
+	assert.Equal(t, secret.Outputs["arn"], env["ADMIN_SECRET_ARN"])
+	assert.Len(t, fn.Get("vpcConfig.subnetIds"), 3, "the writer region's private subnets, one per zone")
+
+	policy := res.Recorder.Named("aws:iam/rolePolicy:RolePolicy", "contract-db-users-policy")
+	require.NotNil(t, policy)
+	assert.Contains(t, policy.Str("policy"), `"Action":["secretsmanager:GetSecretValue"],"Resource":["`+secret.Outputs["arn"].(string)+`"]`, "the master secret and no other")
+	assert.NotContains(t, policy.Str("policy"), "rds-db:connect")
+
+	inv := One(t, res.Recorder.OfType("aws:lambda/invocation:Invocation"), "invocation")
+	assert.Equal(t, fn.Outputs["name"], inv.Str("functionName"))
+	assert.Regexp(t, `^[0-9a-f]{16}$`, inv.Get("triggers.digest"), "a new statement or script invokes it again")
+	g := policies.NewGraph(res.Recorder.Resources())
+	for _, i := range res.Recorder.OfType("aws:rds/clusterInstance:ClusterInstance") {
+		if i.Region == "us-east-1" {
+			assert.True(t, g.DependsOn(inv, i), "the writer's instances answer before the job signs in: %s", i.Name)
+		}
+	}
+	other := ContractPlan(t, "aws", "active-active", "us-east-1", "eu-west-1")
+	assert.Equal(t, inv.Get("triggers.digest"), One(t, other.Recorder.OfType("aws:lambda/invocation:Invocation"), "invocation").Get("triggers.digest"), "the same statements: no new invocation")
 }
