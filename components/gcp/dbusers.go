@@ -142,12 +142,7 @@ func NewDatabaseUsers(ctx *pulumi.Context, name string, args DatabaseUsersArgs, 
 						Limits: pulumi.StringMap{"cpu": pulumi.String("1"), "memory": pulumi.String("512Mi")},
 					},
 				}},
-				VpcAccess: &cloudrunv2.JobTemplateTemplateVpcAccessArgs{
-					Egress: pulumi.String("PRIVATE_RANGES_ONLY"),
-					NetworkInterfaces: cloudrunv2.JobTemplateTemplateVpcAccessNetworkInterfaceArray{
-						&cloudrunv2.JobTemplateTemplateVpcAccessNetworkInterfaceArgs{Network: args.Network, Subnetwork: args.Subnet},
-					},
-				},
+				VpcAccess: jobEgress(args.Network, args.Subnet),
 			},
 		},
 	}, child, pulumi.DependsOn(append(append([]pulumi.Resource{reads}, args.Database.Admin...), args.After...)))

@@ -230,12 +230,7 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 				}},
 				// Direct VPC egress: private ranges (the databases) through the
 				// standby's subnet, Google's APIs and the probes directly.
-				VpcAccess: &cloudrunv2.JobTemplateTemplateVpcAccessArgs{
-					Egress: pulumi.String("PRIVATE_RANGES_ONLY"),
-					NetworkInterfaces: cloudrunv2.JobTemplateTemplateVpcAccessNetworkInterfaceArray{
-						&cloudrunv2.JobTemplateTemplateVpcAccessNetworkInterfaceArgs{Network: args.Network, Subnetwork: args.Subnet},
-					},
-				},
+				VpcAccess: jobEgress(args.Network, args.Subnet),
 			},
 		},
 	}, child, pulumi.DependsOn(grants))
@@ -387,4 +382,16 @@ var PromotePermissions = []string{"cloudsql.instances.get", "cloudsql.instances.
 // permissions per method), granted on that zone alone.
 var MoveRecordPermissions = []string{
 	"dns.changes.create", "dns.changes.get", "dns.managedZones.get", "dns.resourceRecordSets.get", "dns.resourceRecordSets.update",
+}
+
+// jobEgress is a Cloud Run job's Direct VPC egress: private ranges (the
+// databases, the writer's private name) through the subnet, Google's APIs
+// and public hosts directly.
+func jobEgress(network, subnet pulumi.StringInput) *cloudrunv2.JobTemplateTemplateVpcAccessArgs {
+	return &cloudrunv2.JobTemplateTemplateVpcAccessArgs{
+		Egress: pulumi.String("PRIVATE_RANGES_ONLY"),
+		NetworkInterfaces: cloudrunv2.JobTemplateTemplateVpcAccessNetworkInterfaceArray{
+			&cloudrunv2.JobTemplateTemplateVpcAccessNetworkInterfaceArgs{Network: network, Subnetwork: subnet},
+		},
+	}
 }

@@ -140,71 +140,77 @@ func appEnvIn(res *plan.Result, region string) map[string]any {
 	return nil
 }
 
-func TestARealAppsConfigurationReachesEveryRegionByReference(t *testing.T) {
-	t.Parallel()
+// eachAppStack runs f on the plan of each cloud's appStack, in parallel.
+func eachAppStack(t *testing.T, f func(t *testing.T, cloud string, res *plan.Result, regions []string)) {
 	for _, cloud := range []string{"aws", "gcp", "azure"} {
 		t.Run(cloud, func(t *testing.T) {
 			t.Parallel()
 			cfg, regions := appStack(cloud)
-			res := MustPlan(t, "app", cfg)
-			reads := secretReads(t, res)
-			require.Len(t, reads, len(regions), "every region's app")
-			for _, r := range regions {
-				env := appEnvIn(res, r)
-				assert.Equal(t, "info", env["LOG_LEVEL"], r)
-				assert.Equal(t, "on", env["FEATURE_WALLET"], r)
-				assert.Nil(t, env["APNS_KEY"], "%s: a secret is never a plain value", r)
-				if cloud != "azure" {
-					require.Len(t, reads[r], 3, "%s reads both secrets and the existing one", r)
-					ref := reads[r]["PAYMENTS_KEY"]
-					delete(reads[r], "PAYMENTS_KEY")
-					if cloud == "aws" {
-						assert.Equal(t, "shared-payments-key", ref, "by name: ECS reads it in the task's own region")
-					} else {
-						assert.Equal(t, "shared-payments-key@3", ref, "its current version, pinned")
-					}
-				}
-				require.Len(t, reads[r], 2, "%s reads both secrets", r)
-				for name, ref := range reads[r] {
-					switch cloud {
-					case "aws":
-						// arn:aws:secretsmanager:<region>:…:secret:mobile-backend/app/NAME-xxxxxx:::<version id>
-						assert.Regexp(t, fmt.Sprintf(`^arn:aws:secretsmanager:%s:\d{12}:secret:mobile-backend/app/%s-\w{6}:::.+$`, r, name), ref, "%s reads its own region's copy, at a pinned version", r)
-					case "gcp":
-						assert.Regexp(t, `^app-app-`+name+`@.+$`, ref, "%s reads the secret at a pinned version", r)
-					default:
-						vault := One(t, Filter(res.Recorder.OfType("azure-native:keyvault:Vault"), func(v *mock.Resource) bool {
-							return strings.HasPrefix(ref, "https://"+v.Str("vaultName")+".vault.azure.net/secrets/")
-						}), "the vault "+ref+" names")
-						assert.Equal(t, r, vault.Str("location"), "%s reads its own region's vault", r)
-						assert.Regexp(t, `/secrets/`+strings.ReplaceAll(name, "_", "-")+`/\w+$`, ref, "a versioned secret URL")
-					}
-				}
-			}
-			assertSecretsStoredEverywhere(t, res, regions)
-			assertAlertsPage(t, res)
-			assertPullRights(t, res, regions)
-			// The region-loss table: app secrets and image pulls survive the
-			// loss of every region, and so does every other function.
-			for _, loss := range res.Resilience.RegionLoss {
-				for _, f := range loss.Functions {
-					assert.True(t, f.Survives, "losing %s: %s: %s", loss.Region, f.Name, f.Via)
-					if f.Name == policies.FnAppSecrets {
-						assert.Contains(t, f.Via, "own copy", loss.Region)
-					}
-				}
-				names := []string{}
-				for _, f := range loss.Functions {
-					names = append(names, f.Name)
-				}
-				assert.Contains(t, names, policies.FnAppSecrets)
-				assert.Contains(t, names, policies.FnImagePull)
-			}
-			for _, v := range res.Policies() {
-				assert.NotEqual(t, policies.Mandatory, v.Severity, "%s: %s", v.Policy, v.Message)
-			}
+			f(t, cloud, MustPlan(t, "app", cfg), regions)
 		})
 	}
+}
+
+func TestARealAppsConfigurationReachesEveryRegionByReference(t *testing.T) {
+	t.Parallel()
+	eachAppStack(t, func(t *testing.T, cloud string, res *plan.Result, regions []string) {
+		reads := secretReads(t, res)
+		require.Len(t, reads, len(regions), "every region's app")
+		for _, r := range regions {
+			env := appEnvIn(res, r)
+			assert.Equal(t, "info", env["LOG_LEVEL"], r)
+			assert.Equal(t, "on", env["FEATURE_WALLET"], r)
+			assert.Nil(t, env["APNS_KEY"], "%s: a secret is never a plain value", r)
+			if cloud != "azure" {
+				require.Len(t, reads[r], 3, "%s reads both secrets and the existing one", r)
+				ref := reads[r]["PAYMENTS_KEY"]
+				delete(reads[r], "PAYMENTS_KEY")
+				if cloud == "aws" {
+					assert.Equal(t, "shared-payments-key", ref, "by name: ECS reads it in the task's own region")
+				} else {
+					assert.Equal(t, "shared-payments-key@3", ref, "its current version, pinned")
+				}
+			}
+			require.Len(t, reads[r], 2, "%s reads both secrets", r)
+			for name, ref := range reads[r] {
+				switch cloud {
+				case "aws":
+					// arn:aws:secretsmanager:<region>:…:secret:mobile-backend/app/NAME-xxxxxx:::<version id>
+					assert.Regexp(t, fmt.Sprintf(`^arn:aws:secretsmanager:%s:\d{12}:secret:mobile-backend/app/%s-\w{6}:::.+$`, r, name), ref, "%s reads its own region's copy, at a pinned version", r)
+				case "gcp":
+					assert.Regexp(t, `^app-app-`+name+`@.+$`, ref, "%s reads the secret at a pinned version", r)
+				default:
+					vault := One(t, Filter(res.Recorder.OfType("azure-native:keyvault:Vault"), func(v *mock.Resource) bool {
+						return strings.HasPrefix(ref, "https://"+v.Str("vaultName")+".vault.azure.net/secrets/")
+					}), "the vault "+ref+" names")
+					assert.Equal(t, r, vault.Str("location"), "%s reads its own region's vault", r)
+					assert.Regexp(t, `/secrets/`+strings.ReplaceAll(name, "_", "-")+`/\w+$`, ref, "a versioned secret URL")
+				}
+			}
+		}
+		assertSecretsStoredEverywhere(t, res, regions)
+		assertAlertsPage(t, res)
+		assertPullRights(t, res, regions)
+		// The region-loss table: app secrets and image pulls survive the
+		// loss of every region, and so does every other function.
+		for _, loss := range res.Resilience.RegionLoss {
+			for _, f := range loss.Functions {
+				assert.True(t, f.Survives, "losing %s: %s: %s", loss.Region, f.Name, f.Via)
+				if f.Name == policies.FnAppSecrets {
+					assert.Contains(t, f.Via, "own copy", loss.Region)
+				}
+			}
+			names := []string{}
+			for _, f := range loss.Functions {
+				names = append(names, f.Name)
+			}
+			assert.Contains(t, names, policies.FnAppSecrets)
+			assert.Contains(t, names, policies.FnImagePull)
+		}
+		for _, v := range res.Policies() {
+			assert.NotEqual(t, policies.Mandatory, v.Severity, "%s: %s", v.Policy, v.Message)
+		}
+	})
 }
 
 // assertSecretsStoredEverywhere: each secret is stored in every region,
@@ -344,109 +350,104 @@ func TestDecryptedAppSecretsNeverReachThePlanInPlainText(t *testing.T) {
 // region's store, a public path that the edge still refuses.
 func TestAppConfigurationBreaksAreCaught(t *testing.T) {
 	t.Parallel()
-	for _, cloud := range []string{"aws", "gcp", "azure"} {
-		t.Run(cloud, func(t *testing.T) {
-			t.Parallel()
-			cfg, regions := appStack(cloud)
-			res := MustPlan(t, "app", cfg)
-			stack := policies.Stack{Spec: res.Spec, Resources: res.Recorder.Resources()}
-			first, second := regions[0], regions[1]
+	eachAppStack(t, func(t *testing.T, cloud string, res *plan.Result, regions []string) {
+		stack := policies.Stack{Spec: res.Spec, Resources: res.Recorder.Resources()}
+		first, second := regions[0], regions[1]
 
-			// The second region's app reads the first region's copy.
-			var elsewhere policies.Stack
-			switch cloud {
-			case "aws":
-				td := One(t, Filter(stack.Resources, func(r *mock.Resource) bool { return r.Type == TypeTaskDef && r.Region == second }), "task")
-				elsewhere = mutated(t, stack, TypeTaskDef, td.Name, "containerDefinitions", strings.ReplaceAll(td.Str("containerDefinitions"), "secretsmanager:"+second+":", "secretsmanager:"+first+":"))
-			case "gcp":
-				elsewhere = stack
-				for _, s := range Filter(stack.Resources, func(r *mock.Resource) bool {
-					return r.Type == "gcp:secretmanager/secret:Secret" && strings.HasPrefix(r.Str("secretId"), "app-app-")
-				}) {
-					elsewhere = mutated(t, elsewhere, s.Type, s.Name, "replication.userManaged.replicas", []any{map[string]any{"location": first}})
-				}
-			default:
-				app := One(t, Filter(stack.Resources, func(r *mock.Resource) bool { return r.Type == TypeContainerApp && r.Region == second }), "app")
-				firstVault := One(t, Filter(stack.Resources, func(r *mock.Resource) bool {
-					return r.Type == "azure-native:keyvault:Vault" && r.Region == first && strings.Contains(r.Name, "app-secrets")
-				}), "vault")
-				secrets, _ := app.Get("configuration.secrets").([]any)
-				var moved []any
-				for _, s := range secrets {
-					m := map[string]any{}
-					for k, v := range s.(map[string]any) {
-						m[k] = v
-					}
-					m["keyVaultUrl"] = "https://" + firstVault.Str("vaultName") + ".vault.azure.net/secrets/APNS-KEY/0123"
-					moved = append(moved, m)
-				}
-				elsewhere = mutated(t, stack, TypeContainerApp, app.Name, "configuration.secrets", moved)
+		// The second region's app reads the first region's copy.
+		var elsewhere policies.Stack
+		switch cloud {
+		case "aws":
+			td := One(t, Filter(stack.Resources, func(r *mock.Resource) bool { return r.Type == TypeTaskDef && r.Region == second }), "task")
+			elsewhere = mutated(t, stack, TypeTaskDef, td.Name, "containerDefinitions", strings.ReplaceAll(td.Str("containerDefinitions"), "secretsmanager:"+second+":", "secretsmanager:"+first+":"))
+		case "gcp":
+			elsewhere = stack
+			for _, s := range Filter(stack.Resources, func(r *mock.Resource) bool {
+				return r.Type == "gcp:secretmanager/secret:Secret" && strings.HasPrefix(r.Str("secretId"), "app-app-")
+			}) {
+				elsewhere = mutated(t, elsewhere, s.Type, s.Name, "replication.userManaged.replicas", []any{map[string]any{"location": first}})
 			}
-			losses := policies.AnalyzeRegionLoss(elsewhere)
-			assert.Contains(t, lossMessage(losses, first, policies.FnAppSecrets), "the app in "+second+" reads")
+		default:
+			app := One(t, Filter(stack.Resources, func(r *mock.Resource) bool { return r.Type == TypeContainerApp && r.Region == second }), "app")
+			firstVault := One(t, Filter(stack.Resources, func(r *mock.Resource) bool {
+				return r.Type == "azure-native:keyvault:Vault" && r.Region == first && strings.Contains(r.Name, "app-secrets")
+			}), "vault")
+			secrets, _ := app.Get("configuration.secrets").([]any)
+			var moved []any
+			for _, s := range secrets {
+				m := map[string]any{}
+				for k, v := range s.(map[string]any) {
+					m[k] = v
+				}
+				m["keyVaultUrl"] = "https://" + firstVault.Str("vaultName") + ".vault.azure.net/secrets/APNS-KEY/0123"
+				moved = append(moved, m)
+			}
+			elsewhere = mutated(t, stack, TypeContainerApp, app.Name, "configuration.secrets", moved)
+		}
+		losses := policies.AnalyzeRegionLoss(elsewhere)
+		assert.Contains(t, lossMessage(losses, first, policies.FnAppSecrets), "the app in "+second+" reads")
 
-			// A WAF that still asks a public path for the app's headers.
-			var gated policies.Stack
-			switch cloud {
-			case "aws":
-				acl := One(t, Filter(stack.Resources, func(r *mock.Resource) bool {
-					return r.Type == "aws:wafv2/webAcl:WebAcl" && r.Region == first && r.Str("scope") == "REGIONAL"
-				}), "web acl")
-				rules, _ := acl.Get("rules").([]any)
-				var changed []any
-				for _, r := range rules {
-					rule := r.(map[string]any)
-					if rule["name"] == "app-header-platform" {
-						b, _ := json.Marshal(rule)
-						s := strings.Replace(string(b), `"positionalConstraint":"STARTS_WITH","searchString":"/webhooks/"`, `"positionalConstraint":"EXACTLY","searchString":"/webhooks/"`, 1)
-						require.NotEqual(t, string(b), s, "the rule exempts /webhooks/ by prefix")
-						rule = map[string]any{}
-						require.NoError(t, json.Unmarshal([]byte(s), &rule))
-					}
-					changed = append(changed, rule)
+		// A WAF that still asks a public path for the app's headers.
+		var gated policies.Stack
+		switch cloud {
+		case "aws":
+			acl := One(t, Filter(stack.Resources, func(r *mock.Resource) bool {
+				return r.Type == "aws:wafv2/webAcl:WebAcl" && r.Region == first && r.Str("scope") == "REGIONAL"
+			}), "web acl")
+			rules, _ := acl.Get("rules").([]any)
+			var changed []any
+			for _, r := range rules {
+				rule := r.(map[string]any)
+				if rule["name"] == "app-header-platform" {
+					b, _ := json.Marshal(rule)
+					s := strings.Replace(string(b), `"positionalConstraint":"STARTS_WITH","searchString":"/webhooks/"`, `"positionalConstraint":"EXACTLY","searchString":"/webhooks/"`, 1)
+					require.NotEqual(t, string(b), s, "the rule exempts /webhooks/ by prefix")
+					rule = map[string]any{}
+					require.NoError(t, json.Unmarshal([]byte(s), &rule))
 				}
-				gated = mutated(t, stack, acl.Type, acl.Name, "rules", changed)
-			case "gcp":
-				armor := One(t, res.Recorder.OfType(TypeArmor), "security policy")
-				rules, _ := armor.Get("rules").([]any)
-				var changed []any
-				for _, r := range rules {
-					b, _ := json.Marshal(r)
-					rule := map[string]any{}
-					require.NoError(t, json.Unmarshal([]byte(strings.Replace(string(b), `!request.path.matches('^(?:/webhooks/|/store/notifications)') \u0026\u0026 `, "", 1)), &rule))
-					changed = append(changed, rule)
-				}
-				gated = mutated(t, stack, armor.Type, armor.Name, "rules", changed)
-			default:
-				policy := One(t, res.Recorder.OfType(TypeAzWAF), "front door policy")
-				rules, _ := policy.Get("customRules.rules").([]any)
-				var changed []any
-				for _, r := range rules {
-					rule := r.(map[string]any)
-					if rule["name"] == "AppAttestation" {
-						conds, _ := rule["matchConditions"].([]any)
-						var kept []any
-						for _, c := range conds {
-							if !strings.Contains(fmt.Sprint(c.(map[string]any)["matchValue"]), "webhooks") {
-								kept = append(kept, c)
-							}
+				changed = append(changed, rule)
+			}
+			gated = mutated(t, stack, acl.Type, acl.Name, "rules", changed)
+		case "gcp":
+			armor := One(t, res.Recorder.OfType(TypeArmor), "security policy")
+			rules, _ := armor.Get("rules").([]any)
+			var changed []any
+			for _, r := range rules {
+				b, _ := json.Marshal(r)
+				rule := map[string]any{}
+				require.NoError(t, json.Unmarshal([]byte(strings.Replace(string(b), `!request.path.matches('^(?:/webhooks/|/store/notifications)') \u0026\u0026 `, "", 1)), &rule))
+				changed = append(changed, rule)
+			}
+			gated = mutated(t, stack, armor.Type, armor.Name, "rules", changed)
+		default:
+			policy := One(t, res.Recorder.OfType(TypeAzWAF), "front door policy")
+			rules, _ := policy.Get("customRules.rules").([]any)
+			var changed []any
+			for _, r := range rules {
+				rule := r.(map[string]any)
+				if rule["name"] == "AppAttestation" {
+					conds, _ := rule["matchConditions"].([]any)
+					var kept []any
+					for _, c := range conds {
+						if !strings.Contains(fmt.Sprint(c.(map[string]any)["matchValue"]), "webhooks") {
+							kept = append(kept, c)
 						}
-						require.Len(t, kept, len(conds)-1, "the attestation rule exempts the public paths")
-						rule = map[string]any{"name": rule["name"], "action": rule["action"], "matchConditions": kept, "priority": rule["priority"]}
 					}
-					changed = append(changed, rule)
+					require.Len(t, kept, len(conds)-1, "the attestation rule exempts the public paths")
+					rule = map[string]any{"name": rule["name"], "action": rule["action"], "matchConditions": kept, "priority": rule["priority"]}
 				}
-				gated = mutated(t, stack, policy.Type, policy.Name, "customRules.rules", changed)
+				changed = append(changed, rule)
 			}
-			var found []string
-			for _, v := range policies.Evaluate(gated, []policies.Policy{policies.PublicPathsOpen}) {
-				found = append(found, v.Message)
-			}
-			assert.NotEmpty(t, found, "the public path refused at the edge is caught")
-			assert.Contains(t, strings.Join(found, "\n"), "/webhooks/notification")
-			assert.Empty(t, policies.Evaluate(stack, []policies.Policy{policies.PublicPathsOpen}), "the stack as planned passes")
-		})
-	}
+			gated = mutated(t, stack, policy.Type, policy.Name, "customRules.rules", changed)
+		}
+		var found []string
+		for _, v := range policies.Evaluate(gated, []policies.Policy{policies.PublicPathsOpen}) {
+			found = append(found, v.Message)
+		}
+		assert.NotEmpty(t, found, "the public path refused at the edge is caught")
+		assert.Contains(t, strings.Join(found, "\n"), "/webhooks/notification")
+		assert.Empty(t, policies.Evaluate(stack, []policies.Policy{policies.PublicPathsOpen}), "the stack as planned passes")
+	})
 }
 
 // lossMessage is the Via of a function when a region is lost.
