@@ -28,8 +28,8 @@ type AppGate struct {
 }
 
 // PublicPathRegex is an RE2 expression (Cloud Armor's request.path.matches,
-// Front Door's RegEx on a path) matching a path that starts with one of the
-// prefixes; "" for none.
+// Front Door's RegEx on a path) matching a whole path that starts with one
+// of the prefixes; "" for none.
 func PublicPathRegex(prefixes []string) string {
 	if len(prefixes) == 0 {
 		return ""
@@ -38,7 +38,10 @@ func PublicPathRegex(prefixes []string) string {
 	for i, p := range prefixes {
 		quoted[i] = regexp.QuoteMeta(p)
 	}
-	return "^(?:" + strings.Join(quoted, "|") + ")"
+	// After the prefix, no dot segment and no percent-encoding: the edges
+	// that match the raw path (Cloud Armor, Front Door) would otherwise
+	// exempt /webhooks/../admin, which the app resolves to /admin.
+	return "^(?:" + strings.Join(quoted, "|") + `)(?:[^.%?]|\.[^.%?])*\.?$`
 }
 
 // HeaderRule is the name (AWS) or description (Cloud Armor) of the rule

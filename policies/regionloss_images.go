@@ -34,7 +34,7 @@ func (v lossView) imagePull() FunctionLoss {
 	if len(via) == 0 {
 		return survived("no app serves after the loss", 0, 0)
 	}
-	return survived("registries outside "+v.lost, 0, 0)
+	return survived("every serving region pulls from a registry that outlives "+v.lost, 0, 0)
 }
 
 // appImages is each region's app image.

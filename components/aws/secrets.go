@@ -90,17 +90,20 @@ func NewAppSecrets(ctx *pulumi.Context, name string, args AppSecretsArgs, opts .
 	return a, ctx.RegisterResourceOutputs(a, pulumi.Map{})
 }
 
-// ExistingSecret is a secret the stack did not make, read by name in the
-// task's own region: "If the secret exists in the same Region as the task,
-// you can use either the full ARN or name of the secret" (ECS developer
-// guide), so every region reads its own region's copy, and a region without
-// one fails its tasks' start rather than reading another region's. The
-// execution role may read any secret of that name in the region (Secrets
-// Manager appends six characters to the name in the ARN).
+// ExistingSecret is a secret the stack did not make, read in the task's
+// own region through its partial ARN (the ARN without the six characters
+// Secrets Manager appends; ECS takes "the full ARN of the Secrets Manager
+// secret", a name only for Parameter Store, and Secrets Manager resolves a
+// partial ARN), so every region reads its own region's copy, and a region
+// without one fails its tasks' start rather than reading another region's.
+// The execution role may read the secret of that name in the region. A
+// name that itself ends in a hyphen and six characters would be taken for
+// a full ARN (validated in internal/spec).
 func ExistingSecret(envName, secretName, region, account string) ContainerSecret {
+	partial := fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s", region, account, secretName)
 	return ContainerSecret{
 		Name:      envName,
-		Arn:       pulumi.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-??????", region, account, secretName),
-		ValueFrom: pulumi.String(secretName).ToStringOutput(),
+		Arn:       pulumi.String(partial + "-??????").ToStringOutput(),
+		ValueFrom: pulumi.String(partial).ToStringOutput(),
 	}
 }

@@ -509,14 +509,18 @@ func exemptPaths(exact string, prefixes []string) *wafv2.WebAclRuleStatementArgs
 // checks' path, which the app rules exempt).
 func exactPath(path string) *wafv2.WebAclRuleStatementArgs { return pathMatch(path, "EXACTLY") }
 
-// pathMatch matches the URI path against a string, EXACTLY or STARTS_WITH.
+// pathMatch matches the URI path against a string, EXACTLY or STARTS_WITH,
+// as the app will see it: URL-decoded, then with dot segments and double
+// slashes resolved (NORMALIZE_PATH), so /webhooks/../admin or
+// /webhooks/%2e%2e/admin does not pass as a public path.
 func pathMatch(path, constraint string) *wafv2.WebAclRuleStatementArgs {
 	return &wafv2.WebAclRuleStatementArgs{ByteMatchStatement: &wafv2.WebAclRuleStatementByteMatchStatementArgs{
 		SearchString:         pulumi.String(path),
 		PositionalConstraint: pulumi.String(constraint),
 		FieldToMatch:         &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchArgs{UriPath: &wafv2.WebAclRuleStatementByteMatchStatementFieldToMatchUriPathArgs{}},
 		TextTransformations: wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArray{
-			&wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArgs{Priority: pulumi.Int(0), Type: pulumi.String("NONE")},
+			&wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArgs{Priority: pulumi.Int(0), Type: pulumi.String("URL_DECODE")},
+			&wafv2.WebAclRuleStatementByteMatchStatementTextTransformationArgs{Priority: pulumi.Int(1), Type: pulumi.String("NORMALIZE_PATH")},
 		},
 	}}
 }

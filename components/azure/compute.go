@@ -69,6 +69,7 @@ type RegionalComputeArgs struct {
 	// the role's definition.
 	Secrets        []ContainerSecret
 	SecretsVaultID pulumi.StringInput
+	SecretsReady   []pulumi.Resource // the vault's private endpoint and DNS
 	Subscription   pulumi.StringInput
 	// RegistryID is the Azure Container Registry of a private image: the
 	// app's identity gets AcrPull on it and pulls through it (registries).
@@ -187,7 +188,7 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		if err != nil {
 			return nil, err
 		}
-		appAfter = append(appAfter, reads)
+		appAfter = append(append(appAfter, reads), args.SecretsReady...)
 	}
 	var registries containerapp.RegistryCredentialsArray
 	if args.RegistryID != "" {

@@ -75,11 +75,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args NetworkArgs, opts ...pulu
 				// only same-region and paired-region accounts; learn.microsoft.com,
 				// "Azure Storage firewalls and virtual networks": cross-region
 				// service endpoints, identified as Microsoft.Storage.Global).
-				// and its region's app-secrets vault admits it too.
-				ServiceEndpoints: network.ServiceEndpointPropertiesFormatArray{
-					&network.ServiceEndpointPropertiesFormatArgs{Service: pulumi.String(StorageServiceEndpoint)},
-					&network.ServiceEndpointPropertiesFormatArgs{Service: pulumi.String(KeyVaultServiceEndpoint)},
-				}},
+				ServiceEndpoints: network.ServiceEndpointPropertiesFormatArray{&network.ServiceEndpointPropertiesFormatArgs{Service: pulumi.String(StorageServiceEndpoint)}}},
 			&network.SubnetTypeArgs{Name: pulumi.String("endpoints"), AddressPrefix: pulumi.String(endpointsRange),
 				PrivateEndpointNetworkPolicies: pulumi.String("Disabled")},
 		},

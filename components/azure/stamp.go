@@ -68,12 +68,12 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 	c.Region, c.ResourceGroup, c.AppsSubnetID, c.Environment = r.Name, r.ResourceGroup, r.Network.AppsSubnetID, env
 	if args.Secrets != nil {
 		sa := *args.Secrets
-		sa.Region, sa.ResourceGroup, sa.AppsSubnetID = r.Name, r.ResourceGroup, r.Network.AppsSubnetID
+		sa.Region, sa.ResourceGroup, sa.VirtualNetworkID, sa.EndpointsSubnetID = r.Name, r.ResourceGroup, r.Network.VirtualNetworkID, r.Network.EndpointsSubnetID
 		stored, err := NewAppSecrets(ctx, name+"-app-secrets", sa, r.In())
 		if err != nil {
 			return nil, fmt.Errorf("region %s: %w", r.Name, err)
 		}
-		c.Secrets, c.SecretsVaultID, c.Subscription = stored.Secrets, stored.VaultID, args.Subscription
+		c.Secrets, c.SecretsVaultID, c.Subscription, c.SecretsReady = stored.Secrets, stored.VaultID, args.Subscription, stored.Ready
 	}
 	compute, err := NewRegionalCompute(ctx, name, c, r.In())
 	if err != nil {

@@ -192,15 +192,17 @@ func apiRequestWithout(args WebFirewallArgs, exempt string, public []string, hea
 	if exempt != "" {
 		conds = append(conds, &network.FrontDoorMatchConditionArgs{
 			MatchVariable: pulumi.String("RequestUri"), Operator: pulumi.String("RegEx"), NegateCondition: pulumi.Bool(true),
-			MatchValue: pulumi.StringArray{pulumi.String(`^(https?://[^/]+)?` + regexp.QuoteMeta(exempt) + `(\?.*)?$`)},
+			MatchValue: pulumi.StringArray{pulumi.String(`^(?:https?://[^/]+)?` + regexp.QuoteMeta(exempt) + `(?:\?.*)?$`)},
 		})
 	}
 	// Nor under a public prefix (webhooks): the path after the optional
-	// scheme and host starts with one.
+	// scheme and host starts with one, and a query string may follow. No
+	// capturing group: Front Door's regular expressions take none ("Custom
+	// rules": backreferences and capturing subexpressions not supported).
 	if re := components.PublicPathRegex(public); re != "" {
 		conds = append(conds, &network.FrontDoorMatchConditionArgs{
 			MatchVariable: pulumi.String("RequestUri"), Operator: pulumi.String("RegEx"), NegateCondition: pulumi.Bool(true),
-			MatchValue: pulumi.StringArray{pulumi.String(`^(https?://[^/]+)?` + strings.TrimPrefix(re, "^"))},
+			MatchValue: pulumi.StringArray{pulumi.String(`^(?:https?://[^/]+)?` + strings.TrimSuffix(strings.TrimPrefix(re, "^"), "$") + `(?:\?.*)?$`)},
 		})
 	}
 	return append(conds, &network.FrontDoorMatchConditionArgs{

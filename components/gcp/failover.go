@@ -348,8 +348,10 @@ func failoverPermissions(args FailoverArgs) []string {
 // attributes": the resource.name formats projects/P/global/urlMaps/NAME and
 // projects/P/instances/NAME, and the != form for types a condition must not
 // cut off): the operations the job polls and the backend service it uses
-// carry other types and stay granted, and a type string the service did not
-// recognise would leave the grant wider, never break the failover.
+// carry other types and stay granted. A type string the service did not
+// recognise would leave the grant wider; a wrong resource name would deny
+// the failover, so the names come from the resources (the URL map's id,
+// the replica's name).
 func failoverCondition(args FailoverArgs) pulumi.StringOutput {
 	var clauses []pulumi.StringInput
 	if args.URLMapID != nil {

@@ -157,6 +157,9 @@ var secretRefName = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,255}$`)
 
 var gcpSecretID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 
+// awsSuffixLike: the end of a full Secrets Manager ARN (-XXXXXX).
+var awsSuffixLike = regexp.MustCompile(`-[A-Za-z0-9]{6}$`)
+
 // validateSecretRefs: per cloud, what an existing secret's name may be.
 func (s Spec) validateSecretRefs(p *problems) {
 	for _, k := range SortedKeys(s.Runtime.SecretRefs) {
@@ -167,6 +170,10 @@ func (s Spec) validateSecretRefs(p *problems) {
 		case GCP:
 			if !gcpSecretID.MatchString(ref) {
 				p.add("appSecretRefs."+k, "%q is not a Secret Manager secret id (letters, digits, _ and -)", ref)
+			}
+		case AWS:
+			if awsSuffixLike.MatchString(ref) {
+				p.add("appSecretRefs."+k, "%q ends in a hyphen and six characters, which Secrets Manager would take for the suffix of a full ARN: rename the secret", ref)
 			}
 		}
 	}

@@ -388,6 +388,7 @@ func TestAppRuntimeInputIsRefusedWithTheKeyNamed(t *testing.T) {
 		{"everything", base.with("publicPaths", []string{"/"}), `mobile-backend:publicPaths[0]: "/" is not a path prefix below /`},
 		{"a path the WAFs cannot match", base.with("publicPaths", []string{"/hooks/*"}), `mobile-backend:publicPaths[0]: "/hooks/*": letters, digits and - _ . / only`},
 		{"existing secret on Azure", azureBase.with("appSecretRefs", map[string]string{"PAYMENTS_KEY": "payments"}), "mobile-backend:appSecretRefs.PAYMENTS_KEY: not on Azure"},
+		{"existing secret like a full ARN", contract("aws", "active-active", "us-east-1", "eu-west-1").with("appSecretRefs", map[string]string{"PAYMENTS_KEY": "payments-AbCdEf"}), `mobile-backend:appSecretRefs.PAYMENTS_KEY: "payments-AbCdEf" ends in a hyphen and six characters`},
 		{"existing secret id", base.with("appSecretRefs", map[string]string{"PAYMENTS_KEY": "team/payments"}), `mobile-backend:appSecretRefs.PAYMENTS_KEY: "team/payments" is not a Secret Manager secret id`},
 		{"existing and stored", base.with("appSecrets", map[string]string{"PAYMENTS_KEY": "[secret]"}, "appSecretRefs", map[string]string{"PAYMENTS_KEY": "payments"}), "mobile-backend:appSecretRefs.PAYMENTS_KEY: also set in appSecrets"},
 		{"webhook not https", base.with("alertWebhooks", []string{"http://events.pagerduty.com/x"}), "mobile-backend:alertWebhooks[0]: not an https URL"},
