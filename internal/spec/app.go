@@ -166,7 +166,7 @@ func (s Spec) validateSecretRefs(p *problems) {
 		ref := s.Runtime.SecretRefs[k]
 		switch s.Cloud {
 		case Azure:
-			p.add("appSecretRefs."+k, "not on Azure: the stack's vaults admit only its apps' subnets, so no secret can exist there before the stack; use appSecrets")
+			p.add("appSecretRefs."+k, "not on Azure: the stack's vaults are reachable only through their private endpoints, so no secret can exist there before the stack; use appSecrets")
 		case GCP:
 			if !gcpSecretID.MatchString(ref) {
 				p.add("appSecretRefs."+k, "%q is not a Secret Manager secret id (letters, digits, _ and -)", ref)
