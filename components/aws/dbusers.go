@@ -151,7 +151,7 @@ func NewDatabaseUsers(ctx *pulumi.Context, name string, args DatabaseUsersArgs, 
 		Runtime:     pulumi.String(DatabaseUsersRuntime),
 		Handler:     pulumi.String("index.handler"),
 		Role:        role.Arn,
-		Timeout:     pulumi.Int(120),
+		Timeout:     pulumi.Int(180), // within it, up to 90 s of connection retries (DB_CONNECT_SECONDS)
 		MemorySize:  pulumi.Int(256),
 		Code: pulumi.NewAssetArchive(map[string]interface{}{
 			"index.py": pulumi.NewStringAsset(dbusers.AuroraHandler),
@@ -159,12 +159,13 @@ func NewDatabaseUsers(ctx *pulumi.Context, name string, args DatabaseUsersArgs, 
 		}),
 		VpcConfig: &lambda.FunctionVpcConfigArgs{SubnetIds: args.Network.PrivateSubnetIDs, SecurityGroupIds: pulumi.StringArray{sg.ID()}},
 		Environment: &lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{
-			"ADMIN_SECRET_ARN": db.secrets[region],
-			"DB_HOST":          db.writers[region],
-			"DB_PORT":          pulumi.String(fmt.Sprint(PostgresPort)),
-			"DB_NAME":          pulumi.String(args.DatabaseName),
-			"DB_GRANTS_SQL":    pulumi.String(d.SQL),
-			"RDS_CA_URL":       pulumi.String(RDSBundleURL(region)),
+			"ADMIN_SECRET_ARN":   db.secrets[region],
+			"DB_HOST":            db.writers[region],
+			"DB_PORT":            pulumi.String(fmt.Sprint(PostgresPort)),
+			"DB_NAME":            pulumi.String(args.DatabaseName),
+			"DB_GRANTS_SQL":      pulumi.String(d.SQL),
+			"RDS_CA_URL":         pulumi.String(RDSBundleURL(region)),
+			"DB_CONNECT_SECONDS": pulumi.String("90"),
 		}},
 	}, child, pulumi.DependsOn([]pulumi.Resource{policy, logs}))
 	if err != nil {

@@ -14,7 +14,8 @@ checked too, so a server that does not know the password is refused.
 
 Environment: DB_HOST, DB_NAME, DB_USER, DB_PASSWORD (the admin's, from
 Secret Manager), DB_CA_CERTS (PEM), DB_GRANTS_SQL (the statements, run as
-one implicit transaction: all or nothing); DB_PORT (default 5432).
+one implicit transaction: all or nothing); DB_PORT (default 5432),
+DB_CONNECT_SECONDS (how long to retry a refused connection, default 120).
 Exit status: 0 done, 1 the server refused (sign-in or a statement), 2 not
 configured or not reached. One JSON line on stdout says what happened.
 
@@ -31,6 +32,7 @@ import socket
 import ssl
 import struct
 import sys
+import time
 
 REQUIRED = ("DB_HOST", "DB_NAME", "DB_USER", "DB_PASSWORD", "DB_CA_CERTS", "DB_GRANTS_SQL")
 
@@ -192,14 +194,26 @@ def main(env):
         say(event="error", reason="not set: " + ", ".join(missing))
         return 2
     host, port = env["DB_HOST"], int(env.get("DB_PORT", "5432"))
-    try:
-        sock = tls(host, port, env["DB_CA_CERTS"], 30)
-    except (OSError, ssl.SSLError, ValueError) as e:
-        say(event="error", reason="%s:%d not reached over verified TLS: %s" % (host, port, e))
-        return 2
-    except Refused as e:
-        say(event="error", reason=str(e))
-        return 1
+    # A fresh Cloud Run instance's Direct VPC egress can take "a minute or
+    # more" to connect (Cloud Run, "Direct VPC egress": limitations), as can
+    # a Lambda's first network interface: connection errors are retried
+    # until DB_CONNECT_SECONDS (default 120) have passed; TLS errors are not.
+    deadline = time.monotonic() + float(env.get("DB_CONNECT_SECONDS", "120"))
+    while True:
+        try:
+            sock = tls(host, port, env["DB_CA_CERTS"], 30)
+            break
+        except (ConnectionError, socket.timeout, socket.gaierror) as e:
+            if time.monotonic() >= deadline:
+                say(event="error", reason="%s:%d not reached: %s" % (host, port, e))
+                return 2
+            time.sleep(2)
+        except (OSError, ssl.SSLError, ValueError) as e:
+            say(event="error", reason="%s:%d not reached over verified TLS: %s" % (host, port, e))
+            return 2
+        except Refused as e:
+            say(event="error", reason=str(e))
+            return 1
     conn = Conn(sock)
     try:
         sign_in(conn, env["DB_USER"], env["DB_PASSWORD"], env["DB_NAME"])

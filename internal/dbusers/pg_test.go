@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"os"
@@ -331,4 +332,48 @@ func TestTheAuroraJobMakesTheIAMUserAndItsRights(t *testing.T) {
 	require.Error(t, err, "a failure fails the invocation, and pulumi up with it")
 	assert.Contains(t, bad, "28P01: password authentication failed")
 	assert.Contains(t, bad, "RuntimeError: the database users job failed (exit 1)")
+}
+
+// A network that comes up late (Direct VPC egress, a Lambda's first
+// interface) is waited for: the writer's port opens two seconds after the
+// job starts, and the job still succeeds.
+func TestTheGrantsJobWaitsForTheNetwork(t *testing.T) {
+	t.Parallel()
+	s := startPostgres(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	require.NoError(t, l.Close()) // refused until the forwarder opens it
+	go func() {
+		time.Sleep(2 * time.Second)
+		fwd, err := net.Listen("tcp", "127.0.0.1:"+port)
+		if err != nil {
+			return
+		}
+		t.Cleanup(func() { _ = fwd.Close() })
+		for {
+			c, err := fwd.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				up, err := net.Dial("tcp", "127.0.0.1:"+s.port)
+				if err != nil {
+					_ = c.Close()
+					return
+				}
+				go func() { _, _ = io.Copy(up, c); _ = up.Close() }()
+				_, _ = io.Copy(c, up)
+				_ = c.Close()
+			}()
+		}
+	}()
+	start := time.Now()
+	r := s.runJob(t, map[string]string{"DB_PORT": port, "DB_CONNECT_SECONDS": "30"})
+	assert.Equal(t, 0, r.code, r.stdout)
+	assert.GreaterOrEqual(t, time.Since(start), 2*time.Second, "it waited for the port")
+
+	closed := s.runJob(t, map[string]string{"DB_PORT": "1", "DB_CONNECT_SECONDS": "0"})
+	assert.Equal(t, 2, closed.code)
+	assert.Contains(t, closed.said["reason"], "127.0.0.1:1 not reached")
 }
