@@ -9,7 +9,6 @@ import (
 	"github.com/mobile-backend/mobile-backend/components"
 	"github.com/mobile-backend/mobile-backend/internal/failover"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
-	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
 
 // failoverControl: what must act does not itself depend on the lost region.
@@ -22,43 +21,6 @@ func (v lossView) failoverControl() FunctionLoss {
 		return broken("database control: %s", writes.Via)
 	}
 	return survived(reads.Via+"; "+writes.Via, 0, 0)
-}
-
-// RegionLossSurvived: the loss of any one region leaves every function
-// working, by what the recorded resources say.
-var RegionLossSurvived = Policy{
-	Name:        "region-loss-survived",
-	Description: "For every region (and us-east-1 on AWS), the recorded resources without it still serve API reads and writes, uploads, static content, the region directory, sign-in material, app secrets, image pulls, alerting and failover control.",
-	Severity:    Mandatory,
-	Check: func(s Stack) []Violation {
-		if firstPreview(s) {
-			return nil
-		}
-		var vs []Violation
-		for _, rl := range AnalyzeRegionLoss(s) {
-			for _, f := range rl.Functions {
-				if f.Survives && f.RTOSeconds > s.Spec.Objectives.RTOSeconds {
-					vs = append(vs, violation(nil, "losing %s, %s survives only after %d s, past %s:rtoSeconds (%d s): %s", rl.Region, f.Name, f.RTOSeconds, spec.Namespace, s.Spec.Objectives.RTOSeconds, f.Via))
-				}
-				if !f.Survives {
-					v := violation(nil, "losing %s breaks %s: %s", rl.Region, f.Name, f.Via)
-					if !s.Spec.Promotes() && f.Name != FnAlerting {
-						// failoverAutomation notify: a person takes over, by the
-						// team's choice; the plan says so without failing.
-						v.Severity = Advisory
-						v.Message += " (failoverAutomation is notify: a person promotes, per the README's runbook)"
-					}
-					if f.Name == FnAlerting && len(s.Spec.AlertEmails) == 0 {
-						// Nobody to alert at all: alerts-routed's call
-						// (advisory outside production).
-						v.Severity = productionMandatory(s.Spec)
-					}
-					vs = append(vs, v)
-				}
-			}
-		}
-		return vs
-	},
 }
 
 // firstPreview reports whether the values the analysis joins on (the apps'
