@@ -39,9 +39,9 @@ type DatabaseUsersArgs struct {
 // signs in to the Cloud SQL writer as its built-in admin (the password from
 // Secret Manager, by reference) and gives each app's IAM database user read
 // and write on the database (internal/dbusers.GrantsSQL; no DDL). An IAM
-// database user has no privilege on any table until someone grants it
-// (Cloud SQL, "Manage users with IAM database authentication": "the IAM
-// user doesn't have any privileges ... grant them"). The deployment runs it:
+// database user starts with no privilege on the database's tables; someone
+// has to grant them (Cloud SQL, "Manage users with IAM database
+// authentication"). The deployment runs it:
 // its run-execution token changes with the statements, so every `pulumi
 // up` that adds a user (a new region) starts an execution and waits for it,
 // and a failed execution fails the update (cloudrunv2.Job
@@ -114,9 +114,9 @@ func NewDatabaseUsers(ctx *pulumi.Context, name string, args DatabaseUsersArgs, 
 			Template: &cloudrunv2.JobTemplateTemplateArgs{
 				ServiceAccount: runner.Email,
 				Timeout:        pulumi.String("300s"),
-				// The writer may still be finishing its creation, and a
-				// replica's grants arrive through replication: a retry is
-				// harmless (every statement is idempotent).
+				// A first run may meet a writer still settling after its
+				// creation; every statement is idempotent, so a retry is
+				// harmless.
 				MaxRetries: pulumi.Int(2),
 				Containers: cloudrunv2.JobTemplateTemplateContainerArray{&cloudrunv2.JobTemplateTemplateContainerArgs{
 					Name: pulumi.String("db-users"), Image: pulumi.String(DatabaseUsersImage),
