@@ -217,7 +217,7 @@ var ProbesExempt = Policy{
 			probe(w, "availability test", w.Str("request.requestUrl"))
 		}
 		for _, k := range []string{"WRITER_PROBE_URL", "SUCCESSOR_PROBE_URL"} {
-			for _, j := range s.OfType("azure-native:app:Job") {
+			for _, j := range s.OfType("azure-native:app/v20240301:Job") {
 				if u := envValue(j, "template.containers.0.env", k); u != "" {
 					probe(j, "failover job", u)
 				}

@@ -52,7 +52,7 @@ func (v lossView) directory() FunctionLoss {
 		}
 		// A publisher job (the tested script) in that region keeps it there:
 		// nothing outside the regions' networks may write the accounts.
-		for _, j := range v.OfType("azure-native:app:Job") {
+		for _, j := range v.OfType("azure-native:app/v20240301:Job") {
 			if j.Str("template.containers.0.command.2") != azpublish.Script || !static[j.Region] || !v.alive(j) {
 				continue
 			}

@@ -398,7 +398,7 @@ func (s Stack) schedulesOf(sm *mock.Resource) []*mock.Resource {
 // group over, when it runs the job the scenario table ran (failover.Job),
 // or nil.
 func azureFailoverJob(s Stack) *mock.Resource {
-	for _, j := range s.OfType("azure-native:app:Job") {
+	for _, j := range s.OfType("azure-native:app/v20240301:Job") {
 		if failover.IsTestedJob(j.Str("template.containers.0.command.2")) {
 			return j
 		}

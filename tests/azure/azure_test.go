@@ -749,7 +749,7 @@ func TestAzureAppsGetDatabaseUsersFromAJobInTheWritersNetwork(t *testing.T) {
 	for _, e := range res.Recorder.OfType("azure-native:app:ManagedEnvironment") {
 		envs[e.Region] = e.ID
 	}
-	job := One(t, Filter(res.Recorder.OfType("azure-native:app:Job"), func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "db-users") }), "job")
+	job := One(t, Filter(res.Recorder.OfType("azure-native:app/v20240301:Job"), func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "db-users") }), "job")
 	assert.Equal(t, "eastus2", job.Str("location"), "in the writer's region")
 	assert.Equal(t, envs["eastus2"], job.Str("environmentId"), "in its network, which reaches the servers' private endpoints")
 	assert.Equal(t, []any{admin.ID}, job.Get("identity.userAssignedIdentities"))
@@ -785,7 +785,7 @@ func TestAzureAppsGetDatabaseUsersFromAJobInTheWritersNetwork(t *testing.T) {
 	// A configured admin keeps the servers; the same script is an output
 	// for that admin to run.
 	own := MustPlan(t, "dbu", With(Contract("azure", "active-active", regions...), "azureSqlAdminLogin", "dba", "azureSqlAdminObjectId", "0f8fad5b-d9cb-469f-a165-70867728950e"))
-	assert.Nil(t, own.Recorder.Named("azure-native:app:Job", "dbu-db-users"), "no users job with an admin of your own")
+	assert.Nil(t, own.Recorder.Named("azure-native:app/v20240301:Job", "dbu-db-users"), "no users job with an admin of your own")
 	for _, srv := range own.Recorder.OfType(TypeSQLServer) {
 		assert.Equal(t, "0f8fad5b-d9cb-469f-a165-70867728950e", srv.Str("administrators.sid"))
 		assert.Equal(t, "Group", srv.Str("administrators.principalType"), "a group unless said otherwise")
@@ -821,7 +821,7 @@ func TestDNSRecordsGoToTheZonesResourceGroup(t *testing.T) {
 func TestTheFailoverGroupsOtherMemberRunsTheTestedJobOnTheEvidence(t *testing.T) {
 	t.Parallel()
 	res := PlanFile(t, "../../Pulumi.azure-staging.yaml") // northeurope writes, westeurope pairs
-	job := res.Recorder.Named("azure-native:app:Job", "azure-staging-sql-failover")
+	job := res.Recorder.Named("azure-native:app/v20240301:Job", "azure-staging-sql-failover")
 	require.NotNil(t, job)
 	assert.Equal(t, "westeurope", job.Str("location"), "in the other member's region, never the writer's")
 	assert.Equal(t, "* * * * *", job.Str("configuration.scheduleTriggerConfig.cronExpression"))
@@ -953,7 +953,7 @@ func TestEachRegionPublishesItsStaticDocumentsFromInsideItsNetwork(t *testing.T)
 		accounts[a.Region] = a
 	}
 	envs := ByRegion(res, "azure-native:app:ManagedEnvironment", "id")
-	jobs := Filter(res.Recorder.OfType("azure-native:app:Job"), IsPublisher)
+	jobs := Filter(res.Recorder.OfType("azure-native:app/v20240301:Job"), IsPublisher)
 	require.Len(t, jobs, 2, "one publisher a region")
 	for _, j := range jobs {
 		r := j.Region

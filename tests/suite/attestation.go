@@ -291,7 +291,7 @@ func TestEveryProbeThroughTheEdgeAsksForTheExemptPath(t *testing.T) {
 	}
 	jobEnv := func(s policies.Stack) string { // the failover job's WRITER_PROBE_URL entry
 		for _, r := range s.Resources {
-			if r.Type == "azure-native:app:Job" && strings.HasSuffix(r.Name, "sql-failover") {
+			if r.Type == "azure-native:app/v20240301:Job" && strings.HasSuffix(r.Name, "sql-failover") {
 				for i := 0; i < r.Len("template.containers.0.env"); i++ {
 					if r.Str("template.containers.0.env."+itoa(i)+".name") == "WRITER_PROBE_URL" {
 						return "template.containers.0.env." + itoa(i) + ".value"
@@ -328,7 +328,7 @@ func TestEveryProbeThroughTheEdgeAsksForTheExemptPath(t *testing.T) {
 			}, "availability test asks for /ready"},
 			{"failover job", func(t *testing.T, az policies.Stack) policies.Stack {
 				require.NotEmpty(t, jobEnv(az))
-				return mutated(t, az, "azure-native:app:Job", "sql-failover", jobEnv(az), "https://eastus2.api.example.com/ready?deep=1")
+				return mutated(t, az, "azure-native:app/v20240301:Job", "sql-failover", jobEnv(az), "https://eastus2.api.example.com/ready?deep=1")
 			}, "failover job asks for /ready"},
 		},
 	} {

@@ -35,7 +35,7 @@ func directoryStores(t *testing.T, rec *mock.Recorder) map[string]string {
 	}
 	// Azure: each region's publisher job, writing its own account's static
 	// container from inside its network.
-	for _, j := range rec.OfType("azure-native:app:Job") {
+	for _, j := range rec.OfType("azure-native:app/v20240301:Job") {
 		if !IsPublisher(j) {
 			continue
 		}

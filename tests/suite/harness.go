@@ -297,7 +297,7 @@ func ContainerEnv(r *mock.Resource, list string) map[string]any {
 // IsPublisher reports whether a resource is an Azure job that runs the
 // tested publisher script (internal/azpublish).
 func IsPublisher(r *mock.Resource) bool {
-	return r.Type == "azure-native:app:Job" && r.Str("template.containers.0.command.2") == azpublish.Script
+	return r.Type == "azure-native:app/v20240301:Job" && r.Str("template.containers.0.command.2") == azpublish.Script
 }
 
 func Filter(rs []*mock.Resource, keep func(*mock.Resource) bool) []*mock.Resource {

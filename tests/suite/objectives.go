@@ -60,7 +60,7 @@ func TestNotifyOnlyLeavesThePromotionToAPersonOnEveryCloud(t *testing.T) {
 				}
 				assert.Empty(t, res.Recorder.OfType("gcp:cloudscheduler/job:Job"))
 			case "azure":
-				assert.Nil(t, res.Recorder.Named("azure-native:app:Job", "notify-sql-failover"))
+				assert.Nil(t, res.Recorder.Named("azure-native:app/v20240301:Job", "notify-sql-failover"))
 				fog := One(t, res.Recorder.OfType(TypeFailoverGroup), "failover group")
 				assert.Equal(t, "Manual", fog.Str("readWriteEndpoint.failoverPolicy"), "a person decides")
 				assert.Nil(t, fog.Get("readWriteEndpoint.failoverWithDataLossGracePeriodMinutes"))

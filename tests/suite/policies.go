@@ -509,7 +509,7 @@ func TestAnAzureStackMeetsTheDefaultObjectivesOnlyWithItsFailoverJob(t *testing.
 
 	res := ContractPlan(t, "azure", "active-active", "northeurope", "westeurope")
 	noJob := without(Graph(res), func(r *mock.Resource) bool {
-		return r.Type == "azure-native:app:Job" && strings.HasSuffix(r.Name, "sql-failover")
+		return r.Type == "azure-native:app/v20240301:Job" && strings.HasSuffix(r.Name, "sql-failover")
 	})
 	vs := Violations(noJob, policies.ResilienceWithinObjectives)
 	require.Len(t, vs, 1)

@@ -158,7 +158,7 @@ func TestEachRegionLossBreakIsCaughtWithItsMessage(t *testing.T) {
 		},
 			"state machine prod-eu-west-1-watch-us-east-1 promotes eu-west-1, whose app writes neither to the global writer endpoint nor to its own cluster's endpoint"},
 		{"Azure failover job in the region it must rescue", az, func(t *testing.T, az policies.Stack) policies.Stack {
-			return relocated(t, az, "azure-native:app:Job", "sql-failover", "northeurope")
+			return relocated(t, az, "azure-native:app/v20240301:Job", "sql-failover", "northeurope")
 		},
 			"losing northeurope, api-writes survives only after 3700 s, past mobile-backend:rtoSeconds (600 s): SQL failover group"},
 		{"Azure failover job without its permission", az, func(t *testing.T, az policies.Stack) policies.Stack {

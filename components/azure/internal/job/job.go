@@ -9,7 +9,7 @@
 package job
 
 import (
-	"github.com/pulumi/pulumi-azure-native-sdk/app/v2"
+	app "github.com/pulumi/pulumi-azure-native-sdk/app/v2/v20240301"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
