@@ -93,6 +93,11 @@ type GlobalDatabase struct {
 	WriterRecord pulumi.StringOutput `pulumi:"writerRecord"`
 	WriterHost   string
 
+	// LogDays and RetainedBackups are the writer's point-in-time recovery
+	// window and daily backups kept (Cloud SQL): a promoted replica gets the
+	// same (Failover). Zero with Spanner.
+	LogDays, RetainedBackups int
+
 	// AdminSecret is the Secret Manager secret (its id) holding the
 	// password of Cloud SQL's built-in admin user (CloudSQLAdmin); Admin is
 	// that user and its password's version, for whoever signs in as it to
@@ -186,6 +191,7 @@ func (g *GlobalDatabase) spanner(ctx *pulumi.Context, name string, args GlobalDa
 }
 
 func (g *GlobalDatabase) cloudSQL(ctx *pulumi.Context, name string, args GlobalDatabaseArgs) error {
+	g.LogDays, g.RetainedBackups = min(args.BackupRetentionDays, 7), min(max(args.RetainedBackups, args.BackupRetentionDays), 365)
 	if args.NetworkID == nil || args.RandomProvider == nil {
 		return fmt.Errorf("Cloud SQL needs NetworkID and RandomProvider")
 	}
@@ -220,9 +226,9 @@ func (g *GlobalDatabase) cloudSQL(ctx *pulumi.Context, name string, args GlobalD
 				Enabled:                     pulumi.Bool(true),
 				PointInTimeRecoveryEnabled:  pulumi.Bool(true),
 				StartTime:                   pulumi.String("03:00"),
-				TransactionLogRetentionDays: pulumi.Int(min(args.BackupRetentionDays, 7)), // Cloud SQL keeps at most 7 days of logs
+				TransactionLogRetentionDays: pulumi.Int(g.LogDays), // Cloud SQL keeps at most 7 days of logs
 				BackupRetentionSettings: &sql.DatabaseInstanceSettingsBackupConfigurationBackupRetentionSettingsArgs{
-					RetainedBackups: pulumi.Int(min(max(args.RetainedBackups, args.BackupRetentionDays), 365)),
+					RetainedBackups: pulumi.Int(g.RetainedBackups),
 					RetentionUnit:   pulumi.String("COUNT"),
 				},
 				Location: backupLocation(args.BackupLocation),

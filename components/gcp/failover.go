@@ -64,6 +64,9 @@ type Promotion struct {
 	WriterAddress pulumi.StringInput // the primary's private address (its data path)
 	Zone          pulumi.StringInput // the private zone holding the writer record
 	Record        pulumi.StringInput // the writer record's name, with its dot (GlobalDatabase.WriterRecord)
+	// LogDays and RetainedBackups are the backups the promoted replica gets
+	// (GlobalDatabase's): a replica has none.
+	LogDays, RetainedBackups int
 }
 
 // DefaultNextStep is what the failover notification asks of the operator
@@ -203,6 +206,7 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 	if p := args.Promote; p != nil {
 		env["REPLICA"], env["REPLICA_ADDRESS"], env["WRITER_ZONE"], env["WRITER_RECORD"] = p.Instance, p.Address, p.Zone, p.Record
 		env["WRITER_TTL"] = pulumi.String(fmt.Sprint(WriterTTL))
+		env["BACKUP_LOG_DAYS"], env["BACKUP_RETAINED"] = pulumi.String(fmt.Sprint(p.LogDays)), pulumi.String(fmt.Sprint(p.RetainedBackups))
 		env["WRITER_DB_ADDRESS"], env["LOCAL_DB_ADDRESS"] = pulumi.Sprintf("%s:5432", p.WriterAddress), pulumi.Sprintf("%s:5432", p.Address)
 	}
 	var envs cloudrunv2.JobTemplateTemplateContainerEnvArray
@@ -374,10 +378,11 @@ func failoverCondition(args FailoverArgs) pulumi.StringOutput {
 }
 
 // PromotePermissions are the job's rights on Cloud SQL: promote a replica
-// (and read it while its operation runs) (Cloud SQL Admin API reference:
-// permissions per method). On the project, as Cloud SQL takes IAM on the
+// (and read it while its operation runs), then give it a writer's backups
+// (instances.patch: cloudsql.instances.update) (Cloud SQL Admin API
+// reference: permissions per method). On the project, as Cloud SQL takes IAM on the
 // project only, narrowed to the replica by failoverCondition.
-var PromotePermissions = []string{"cloudsql.instances.get", "cloudsql.instances.promoteReplica"}
+var PromotePermissions = []string{"cloudsql.instances.get", "cloudsql.instances.promoteReplica", "cloudsql.instances.update"}
 
 // MoveRecordPermissions are the job's rights on the writer record's zone:
 // patch the record and follow its change (Cloud DNS API reference:

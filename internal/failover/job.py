@@ -413,6 +413,12 @@ class Google:
         self.zone = e.get("WRITER_ZONE", "")
         self.record = e.get("WRITER_RECORD", "")
         self.ttl = int(e.get("WRITER_TTL", "30"))
+        # The backups a writer keeps (the stack's dbBackupRetentionDays and
+        # backupCopyRetentionDays): a replica has none, so the promoted one
+        # gets them (Cloud SQL, "About Cloud SQL backups": replicas take no
+        # backups; point-in-time recovery needs backups enabled).
+        self.log_days = int(e.get("BACKUP_LOG_DAYS", "7"))
+        self.retained = int(e.get("BACKUP_RETAINED", "7"))
         self._token = None
 
     def api(self, service, path):
@@ -481,8 +487,14 @@ class Google:
     def moved(self):
         return not self.replica or self.rrset().get("rrdatas") == [self.replica_address]
 
+    def backed_up(self):
+        if not self.replica:
+            return True
+        b = (self.instance().get("settings") or {}).get("backupConfiguration") or {}
+        return bool(b.get("enabled")) and bool(b.get("pointInTimeRecoveryEnabled"))
+
     def finished(self):
-        return self.promoted() and self.switched() and self.moved()
+        return self.promoted() and self.switched() and self.moved() and self.backed_up()
 
     def armed(self):
         # The writer's check passed at least once in six weeks, the retention
@@ -538,6 +550,11 @@ class Google:
             if not self.promoted():
                 raise e
             return "skipped"
+        return self.wait(op)
+
+    def wait(self, op):
+        """A Cloud SQL operation followed for a while: done, or still
+        requested (the next run sees where it got)."""
         for _ in range(8):
             _, o = self.g("GET", self.api("sqladmin", "/v1/projects/%s/operations/%s" % (self.project, op["name"])))
             if o.get("status") == "DONE":
@@ -548,11 +565,24 @@ class Google:
         return "requested"
 
     def finish(self):
-        """Move the writer's private record to the promoted replica."""
-        if self.moved():
-            return
-        self.g("PATCH", self.api("dns", "/dns/v1/projects/%s/managedZones/%s/rrsets/%s/A" % (self.project, self.zone, self.record)),
-               {"name": self.record, "type": "A", "ttl": self.ttl, "rrdatas": [self.replica_address]})
+        """Move the writer's private record to the promoted replica, and give
+        the new writer the backups and point-in-time recovery a writer keeps
+        (a patch of its settings at the version read, so a concurrent change
+        is not overwritten)."""
+        if not self.moved():
+            self.g("PATCH", self.api("dns", "/dns/v1/projects/%s/managedZones/%s/rrsets/%s/A" % (self.project, self.zone, self.record)),
+                   {"name": self.record, "type": "A", "ttl": self.ttl, "rrdatas": [self.replica_address]})
+        if self.replica and not self.backed_up():
+            settings = self.instance().get("settings") or {}
+            _, op = self.g("PATCH", self.api("sqladmin", "/v1/projects/%s/instances/%s" % (self.project, self.replica)), {"settings": {
+                "settingsVersion": settings.get("settingsVersion"),
+                "backupConfiguration": {
+                    "enabled": True, "pointInTimeRecoveryEnabled": True,
+                    "transactionLogRetentionDays": self.log_days,
+                    "backupRetentionSettings": {"retentionUnit": "COUNT", "retainedBackups": self.retained},
+                },
+            }})
+            self.wait(op)
 
 
 def read(evidence, name, fn):

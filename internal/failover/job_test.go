@@ -45,6 +45,10 @@ type jobWorld struct {
 	// Google Cloud
 	instanceType, urlMap, fingerprint, record string
 	opDone                                    bool
+	// backups is the instance's backup configuration as the job set it
+	// (nil: a replica's, none); settingsVersion counts its settings' changes.
+	backups         map[string]any
+	settingsVersion int
 	// What the job did.
 	promotions []int
 	results    []jobResult
@@ -83,7 +87,9 @@ func newJobWorld(t *testing.T, cloud string, s Scenario) *jobWorld {
 	case "promoted":
 		w.role, w.instanceType, w.urlMap, w.record = "Primary", "CLOUD_SQL_INSTANCE", jobStandby, jobAddress
 		w.tags["mobile-backend-failover-announced"] = "2026-12-06T11:00:00Z"
+		w.backups = map[string]any{"enabled": true, "pointInTimeRecoveryEnabled": true}
 	}
+	w.settingsVersion = 3
 	return w
 }
 
@@ -328,12 +334,39 @@ func (w *jobWorld) google(rw http.ResponseWriter, r *http.Request, path string) 
 		series["points"] = points
 		writeJSON(rw, 200, map[string]any{"timeSeries": []any{series}, "unit": "10^2.%"})
 	case path == instance && r.Method == http.MethodGet:
+		// A replica's settings carry a backup configuration that is off
+		// (Cloud SQL takes no backups of replicas).
+		backups := map[string]any{"enabled": false, "kind": "sql#backupConfiguration"}
+		if w.backups != nil {
+			backups = w.backups
+		}
 		body := map[string]any{"kind": "sql#instance", "name": jobReplica, "project": jobProject, "region": "europe-north1", "state": "RUNNABLE",
-			"databaseVersion": "POSTGRES_16", "instanceType": w.instanceType, "ipAddresses": []any{map[string]any{"type": "PRIVATE", "ipAddress": jobAddress}}}
+			"databaseVersion": "POSTGRES_16", "instanceType": w.instanceType, "ipAddresses": []any{map[string]any{"type": "PRIVATE", "ipAddress": jobAddress}},
+			"settings": map[string]any{"settingsVersion": fmt.Sprint(w.settingsVersion), "tier": "db-custom-2-7680", "backupConfiguration": backups}}
 		if w.instanceType == "READ_REPLICA_INSTANCE" {
 			body["masterInstanceName"] = jobProject + ":prod-db-europe-west1"
 		}
 		writeJSON(rw, 200, body)
+	case path == instance && r.Method == http.MethodPatch:
+		var body struct {
+			Settings struct {
+				SettingsVersion     string         `json:"settingsVersion"`
+				BackupConfiguration map[string]any `json:"backupConfiguration"`
+			} `json:"settings"`
+		}
+		require.NoError(t, json.NewDecoder(r.Body).Decode(&body))
+		if w.instanceType != "CLOUD_SQL_INSTANCE" {
+			writeJSON(rw, 400, map[string]any{"error": map[string]any{"code": 400, "message": "Backups cannot be enabled on a read replica."}})
+			return
+		}
+		if body.Settings.SettingsVersion != fmt.Sprint(w.settingsVersion) {
+			writeJSON(rw, 412, map[string]any{"error": map[string]any{"code": 412, "message": "settings version mismatch"}})
+			return
+		}
+		w.backups, w.settingsVersion = body.Settings.BackupConfiguration, w.settingsVersion+1
+		writeJSON(rw, 200, map[string]any{"kind": "sql#operation", "name": "op-settings", "status": "PENDING", "operationType": "UPDATE", "targetId": jobReplica})
+	case path == "/g/sqladmin/v1/projects/"+jobProject+"/operations/op-settings":
+		writeJSON(rw, 200, map[string]any{"kind": "sql#operation", "name": "op-settings", "status": "DONE", "operationType": "UPDATE", "targetId": jobReplica})
 	case path == instance+"/promoteReplica" && r.Method == http.MethodPost:
 		if w.instanceType != "READ_REPLICA_INSTANCE" {
 			writeJSON(rw, 400, map[string]any{"error": map[string]any{"code": 400, "message": "The instance or operation is not in an appropriate state to handle the request.", "errors": []any{map[string]any{"reason": "invalidState"}}}})
@@ -495,6 +528,7 @@ func jobEnv(cloud, fake, writerDB, localDB string) map[string]string {
 		"RELEASE_BUCKET": "prod-uploads", "RELEASE_OBJECT": "_mobile-backend/release-window.json",
 		"URL_MAP": jobURLMap, "STANDBY_BACKEND": jobStandby,
 		"REPLICA": jobReplica, "REPLICA_ADDRESS": jobAddress, "WRITER_ZONE": "prod-db", "WRITER_RECORD": jobRecord,
+		"BACKUP_LOG_DAYS": "14", "BACKUP_RETAINED": "35",
 	} {
 		env[k] = v
 	}
@@ -528,7 +562,8 @@ func (w *jobWorld) completed() bool {
 		_, announced := w.tags["mobile-backend-failover-announced"]
 		return w.role == "Primary" && announced
 	}
-	return w.instanceType == "CLOUD_SQL_INSTANCE" && w.record == jobAddress && w.urlMap == jobStandby
+	return w.instanceType == "CLOUD_SQL_INSTANCE" && w.record == jobAddress && w.urlMap == jobStandby &&
+		w.backups["enabled"] == true && w.backups["pointInTimeRecoveryEnabled"] == true
 }
 
 func TestTheFailoverJobRunsTheScenarioTableInPython(t *testing.T) {
@@ -569,7 +604,16 @@ func TestTheFailoverJobRunsTheScenarioTableInPython(t *testing.T) {
 							assert.Empty(t, r.Events, r.ID)
 						}
 					}
-					assert.Equal(t, e.Completed, w.completed(), "role %s, tags %v, instance %s, record %s, URL map %s", w.role, w.tags, w.instanceType, w.record, w.urlMap)
+					assert.Equal(t, e.Completed, w.completed(), "role %s, tags %v, instance %s, record %s, URL map %s, backups %v", w.role, w.tags, w.instanceType, w.record, w.urlMap, w.backups)
+					if cloud == "gcp" && e.Completed && s.Start != "promoted" {
+						// The promoted writer keeps the stack's backups:
+						// point-in-time recovery over its log days, and
+						// its count of daily backups.
+						assert.Equal(t, map[string]any{
+							"enabled": true, "pointInTimeRecoveryEnabled": true, "transactionLogRetentionDays": 14.0,
+							"backupRetentionSettings": map[string]any{"retentionUnit": "COUNT", "retainedBackups": 35.0},
+						}, w.backups)
+					}
 					for _, r := range w.results {
 						for _, ev := range r.Events {
 							if ev["event"] == "notify" && ev["reason"] == NotifyPromoting {

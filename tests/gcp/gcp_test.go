@@ -173,6 +173,9 @@ func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverJobSwitches(t *te
 		"WRITER_DB_ADDRESS": primary.Outputs["privateIpAddress"].(string) + ":5432", "LOCAL_DB_ADDRESS": replica.Outputs["privateIpAddress"].(string) + ":5432",
 		"WRITER_ZONE": env["WRITER_ZONE"], "WRITER_RECORD": env["WRITER_RECORD"], "WRITER_TTL": fmt.Sprint(gcpc.WriterTTL),
 		"NEXT_STEP": "Set mobile-backend:writerRegion to europe-west4 and run pulumi up (README: failover on Google Cloud).",
+		// The promoted replica gets the writer's backups (a replica has none).
+		"BACKUP_LOG_DAYS": fmt.Sprint(primary.Int("settings.backupConfiguration.transactionLogRetentionDays")),
+		"BACKUP_RETAINED": fmt.Sprint(primary.Int("settings.backupConfiguration.backupRetentionSettings.retainedBackups")),
 	}, env)
 	subnets := ByRegion(res, "gcp:compute/subnetwork:Subnetwork", "id")
 	assert.Equal(t, subnets["europe-west4"], job.Str("template.template.vpcAccess.networkInterfaces.0.subnetwork"), "the databases' private addresses, through the standby's subnet")
