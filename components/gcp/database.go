@@ -267,9 +267,12 @@ func (g *GlobalDatabase) cloudSQL(ctx *pulumi.Context, name string, args GlobalD
 			DeletionProtection: pulumi.Bool(true),
 			EncryptionKeyName:  keyOf(args.KeyIDs, r.Name),
 			Settings:           settings(false),
-			// Promoted by the failover workflow, a replica has no master any
-			// more: a later `pulumi up` must not try to make it one again.
-		}, child, pulumi.Provider(r.Provider), pulumi.Protect(args.Protect), pulumi.IgnoreChanges([]string{"masterInstanceName", "replicaConfiguration"}))
+			// Promoted by the failover job, a replica has no master any more
+			// and keeps the backups the job gave it: a later `pulumi up`
+			// (with --refresh) must neither make it a replica again nor take
+			// the backups away (backup_configuration is an optional block,
+			// not computed, in the provider's schema).
+		}, child, pulumi.Provider(r.Provider), pulumi.Protect(args.Protect), pulumi.IgnoreChanges([]string{"masterInstanceName", "replicaConfiguration", "settings.backupConfiguration"}))
 		if err != nil {
 			return err
 		}

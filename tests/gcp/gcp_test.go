@@ -885,7 +885,8 @@ func TestCloudSQLWriterHasAStableNameTheJobMoves(t *testing.T) {
 	assert.Equal(t, []any{primary.Outputs["privateIpAddress"]}, record.Get("rrdatas"), "the writer to begin with")
 	assert.Equal(t, gcpc.WriterTTL, record.Int("ttl"))
 	assert.Equal(t, []string{"rrdatas"}, record.IgnoreChanges, "after a failover the job owns the address")
-	assert.Equal(t, []string{"masterInstanceName", "replicaConfiguration"}, standby.IgnoreChanges, "a promoted replica is not made a replica again by pulumi up")
+	assert.Equal(t, []string{"masterInstanceName", "replicaConfiguration", "settings.backupConfiguration"}, standby.IgnoreChanges,
+		"a promoted replica is not made a replica again by pulumi up, nor its backups taken away")
 	host := strings.TrimSuffix(record.Str("name"), ".")
 	for _, run := range res.Recorder.OfType(TypeRun) {
 		env := ContainerEnv(run, "template.containers.0.envs")
