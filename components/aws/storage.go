@@ -228,18 +228,14 @@ func (st *ReplicatedStorage) Bucket(region string) pulumi.StringOutput {
 	return st.buckets[region].Bucket
 }
 
-// replicate writes one replication configuration per source bucket: from the
-// primary to every other region in active-passive, from every bucket to every
-// other in active-active (then replica modifications sync back too).
+// replicate writes one replication configuration per bucket: from every
+// bucket to every other, replica modifications synced back. Active-passive
+// too: each region's app writes its own bucket, so after a promotion the
+// promoted region's uploads reach the others (and the lost region's bucket
+// when it returns) without a `pulumi up`; a bucket nobody writes costs
+// nothing to replicate from, and its latency alarms treat no data as OK.
 func (st *ReplicatedStorage) replicate(ctx *pulumi.Context, name string, args ReplicatedStorageArgs, versioned map[string]pulumi.Resource, child pulumi.ResourceOrInvokeOption) error {
-	// Active-passive replicates from the writer's region (Role Primary, so
-	// it follows a moved writer); active-active from every bucket.
-	var sources []Region
-	for _, r := range args.Regions {
-		if args.Topology == components.ActiveActive || r.Role == components.Primary {
-			sources = append(sources, r)
-		}
-	}
+	sources := args.Regions
 	var bucketArns, keyArns []any
 	for _, r := range args.Regions {
 		bucketArns = append(bucketArns, st.buckets[r.Name].Arn)
@@ -264,9 +260,7 @@ func (st *ReplicatedStorage) replicate(ctx *pulumi.Context, name string, args Re
 			criteria := &s3.BucketReplicationConfigRuleSourceSelectionCriteriaArgs{
 				SseKmsEncryptedObjects: &s3.BucketReplicationConfigRuleSourceSelectionCriteriaSseKmsEncryptedObjectsArgs{Status: pulumi.String("Enabled")},
 			}
-			if args.Topology == components.ActiveActive {
-				criteria.ReplicaModifications = &s3.BucketReplicationConfigRuleSourceSelectionCriteriaReplicaModificationsArgs{Status: pulumi.String("Enabled")}
-			}
+			criteria.ReplicaModifications = &s3.BucketReplicationConfigRuleSourceSelectionCriteriaReplicaModificationsArgs{Status: pulumi.String("Enabled")}
 			rules = append(rules, &s3.BucketReplicationConfigRuleArgs{
 				Id:                      pulumi.String(ruleID),
 				Status:                  pulumi.String("Enabled"),
