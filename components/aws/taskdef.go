@@ -40,23 +40,19 @@ func newTaskDefinition(ctx *pulumi.Context, name string, args RegionalComputeArg
 	if err != nil {
 		return nil, err
 	}
-	secretArns := make([]any, 0, len(args.Secrets)+1)
-	secretArns = append(secretArns, args.SecretsKeyArn)
-	if args.SecretsKeyArn == nil {
-		secretArns[0] = pulumi.String("")
-	}
+	var secretArns, valueFroms pulumi.StringArray
 	for _, sec := range args.Secrets {
-		secretArns = append(secretArns, sec.Arn)
+		secretArns, valueFroms = append(secretArns, sec.Arn), append(valueFroms, sec.ValueFrom)
+	}
+	secretsKey := args.SecretsKeyArn
+	if secretsKey == nil {
+		secretsKey = pulumi.String("")
 	}
 	execPolicy, err := iam.NewRolePolicy(ctx, name+"-exec-policy", &iam.RolePolicyArgs{
 		Role: execRole.ID(),
-		Policy: pulumi.All(append([]any{logs.Arn}, secretArns...)...).ApplyT(func(v []any) string {
+		Policy: pulumi.All(logs.Arn, secretsKey, secretArns.ToStringArrayOutput()).ApplyT(func(v []any) string {
 			st := executionStatements(v[0].(string), args.Image)
-			if len(v) > 2 {
-				var arns []string
-				for _, a := range v[2:] {
-					arns = append(arns, a.(string))
-				}
+			if arns := v[2].([]string); len(arns) > 0 {
 				st = append(st, secretStatements(arns, v[1].(string), args.Region)...)
 			}
 			return Policy(st...)
@@ -90,14 +86,10 @@ func newTaskDefinition(ctx *pulumi.Context, name string, args RegionalComputeArg
 	if env == nil {
 		env = pulumi.StringMap{}
 	}
-	refs := []any{logs.Name, env}
-	for _, sec := range args.Secrets {
-		refs = append(refs, sec.ValueFrom)
-	}
-	containers := pulumi.All(refs...).ApplyT(func(v []any) (string, error) {
+	containers := pulumi.All(logs.Name, env, valueFroms.ToStringArrayOutput()).ApplyT(func(v []any) (string, error) {
 		var secrets []secretRef
-		for i, sec := range args.Secrets {
-			secrets = append(secrets, secretRef{Name: sec.Name, ValueFrom: v[2+i].(string)})
+		for i, from := range v[2].([]string) {
+			secrets = append(secrets, secretRef{Name: args.Secrets[i].Name, ValueFrom: from})
 		}
 		return containerDefinitions(args, v[0].(string), v[1].(map[string]string), secrets)
 	}).(pulumi.StringOutput)

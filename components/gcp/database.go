@@ -405,14 +405,14 @@ func (g *GlobalDatabase) GrantTo(ctx *pulumi.Context, name, project string, emai
 	// a promotion), in the form Cloud SQL's documentation gives ("IAM
 	// Conditions": resource.name == 'projects/P/instances/NAME' &&
 	// resource.type == 'sqladmin.googleapis.com/Instance').
-	var names []any
+	var names pulumi.StringArray
 	for _, n := range slices.Sorted(maps.Keys(g.replicas)) {
 		names = append(names, g.replicas[n])
 	}
-	instances := pulumi.All(names...).ApplyT(func(v []any) string {
+	instances := names.ToStringArrayOutput().ApplyT(func(v []string) string {
 		clauses := make([]string, len(v))
-		for i := range v {
-			clauses[i] = fmt.Sprintf(`resource.name == "projects/%s/instances/%s"`, project, v[i])
+		for i, n := range v {
+			clauses[i] = fmt.Sprintf(`resource.name == "projects/%s/instances/%s"`, project, n)
 		}
 		return `resource.type == "sqladmin.googleapis.com/Instance" && (` + strings.Join(clauses, " || ") + ")"
 	}).(pulumi.StringOutput)
@@ -445,14 +445,14 @@ func (g *GlobalDatabase) GrantTo(ctx *pulumi.Context, name, project string, emai
 // GOOGLE_MANAGED_INTERNAL_CA), so a client that verifies the writer's
 // certificate after a promotion needs the replicas' too. Empty with Spanner.
 func (g *GlobalDatabase) ServerCACerts() pulumi.StringOutput {
-	certs := make([]any, len(g.caCerts))
-	for i, c := range g.caCerts {
-		certs[i] = c
+	var certs pulumi.StringArray
+	for _, c := range g.caCerts {
+		certs = append(certs, c)
 	}
-	return pulumi.All(certs...).ApplyT(func(v []any) string {
+	return certs.ToStringArrayOutput().ApplyT(func(v []string) string {
 		var b strings.Builder
 		for _, c := range v {
-			b.WriteString(strings.TrimSpace(c.(string)) + "\n")
+			b.WriteString(strings.TrimSpace(c) + "\n")
 		}
 		return b.String()
 	}).(pulumi.StringOutput)

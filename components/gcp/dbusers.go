@@ -69,17 +69,11 @@ func NewDatabaseUsers(ctx *pulumi.Context, name string, args DatabaseUsersArgs, 
 		return nil, err
 	}
 	child := pulumi.Parent(d)
-	users := make([]any, len(args.Users))
-	for i, u := range args.Users {
-		users[i] = u
+	var users pulumi.StringArray
+	for _, u := range args.Users {
+		users = append(users, u)
 	}
-	d.SQL = pulumi.All(users...).ApplyT(func(v []any) string {
-		names := make([]string, len(v))
-		for i := range v {
-			names[i] = v[i].(string)
-		}
-		return dbusers.GrantsSQL(args.DatabaseName, names)
-	}).(pulumi.StringOutput)
+	d.SQL = users.ToStringArrayOutput().ApplyT(func(names []string) string { return dbusers.GrantsSQL(args.DatabaseName, names) }).(pulumi.StringOutput)
 
 	runner, err := serviceaccount.NewAccount(ctx, name, &serviceaccount.AccountArgs{
 		AccountId: pulumi.String(resourceName(name, 30)), DisplayName: pulumi.String("mobile-backend database users job"),

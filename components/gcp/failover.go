@@ -357,24 +357,14 @@ func failoverPermissions(args FailoverArgs) []string {
 // the failover, so the names come from the resources (the URL map's id,
 // the replica's name).
 func failoverCondition(args FailoverArgs) pulumi.StringOutput {
-	var clauses []pulumi.StringInput
+	var clauses pulumi.StringArray
 	if args.URLMapID != nil {
 		clauses = append(clauses, pulumi.Sprintf(`(resource.type != "compute.googleapis.com/UrlMap" || resource.name == "%s")`, args.URLMapID))
 	}
 	if p := args.Promote; p != nil {
 		clauses = append(clauses, pulumi.Sprintf(`(resource.type != "sqladmin.googleapis.com/Instance" || resource.name == "projects/%s/instances/%s")`, args.Project, p.Instance))
 	}
-	parts := make([]any, len(clauses))
-	for i, c := range clauses {
-		parts[i] = c
-	}
-	return pulumi.All(parts...).ApplyT(func(v []any) string {
-		out := make([]string, len(v))
-		for i := range v {
-			out[i] = v[i].(string)
-		}
-		return strings.Join(out, " && ")
-	}).(pulumi.StringOutput)
+	return clauses.ToStringArrayOutput().ApplyT(func(v []string) string { return strings.Join(v, " && ") }).(pulumi.StringOutput)
 }
 
 // PromotePermissions are the job's rights on Cloud SQL: promote a replica
