@@ -55,6 +55,9 @@ var OutputKeys = []string{"attestation", "cloud", "dashboard", "dashboardUrl", "
 func Directory(s spec.Spec, regionalHostname func(region, domain string) string) string {
 	d := components.Directory{Stack: s.Stack, GlobalEndpoint: "https://" + s.Domain, MinimumVersion: s.App.Minimums, StoreURLs: s.App.StoreURLs}
 	for _, r := range s.Regions {
+		if r.Down {
+			continue // out of the directory while its control plane is unreachable (regionsDown)
+		}
 		d.Regions = append(d.Regions, components.DirectoryRegion{
 			Name: r.Name, Role: r.Role, Writer: r.Role == spec.Primary, Endpoint: "https://" + regionalHostname(r.Name, s.Domain),
 		})

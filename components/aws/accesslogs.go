@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/elb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -17,15 +16,19 @@ import (
 // docs, "Enable access logs", step 2).
 const ELBLogDeliveryPrincipal = "logdelivery.elasticloadbalancing.amazonaws.com"
 
-// elbAccountRegions are the regions where access logs are written by a
-// regional Elastic Load Balancing account, which the provider's
-// elb.GetServiceAccount returns (it refuses the other regions).
-var elbAccountRegions = map[string]bool{
-	"us-east-1": true, "us-east-2": true, "us-west-1": true, "us-west-2": true, "af-south-1": true,
-	"ap-east-1": true, "ap-south-1": true, "ap-northeast-1": true, "ap-northeast-2": true, "ap-northeast-3": true,
-	"ap-southeast-1": true, "ap-southeast-2": true, "ap-southeast-3": true, "ca-central-1": true,
-	"eu-central-1": true, "eu-west-1": true, "eu-west-2": true, "eu-west-3": true, "eu-south-1": true,
-	"eu-north-1": true, "me-south-1": true, "sa-east-1": true,
+// elbAccounts are the regional Elastic Load Balancing accounts that write
+// access logs in the regions older than August 2022 (Elastic Load Balancing
+// User Guide, "Enable access logs for your Application Load Balancer": the
+// bucket policy's table; the provider's elb.GetServiceAccount is the same
+// static table). A table, not an invoke: a stack recovering during a
+// region's outage calls nothing through that region's provider.
+var elbAccounts = map[string]string{
+	"us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980", "us-west-2": "797873946194",
+	"af-south-1": "098369216593", "ap-east-1": "754344448648", "ap-southeast-3": "589379963580", "ap-south-1": "718504428378",
+	"ap-northeast-3": "383597477331", "ap-northeast-2": "600734575887", "ap-southeast-1": "114774131450",
+	"ap-southeast-2": "783225319266", "ap-northeast-1": "582318560864", "ca-central-1": "985666609251",
+	"eu-central-1": "054676820928", "eu-west-1": "156460612806", "eu-west-2": "652711504416", "eu-south-1": "635631232127",
+	"eu-west-3": "009996457667", "eu-north-1": "897822967062", "me-south-1": "076674570225", "sa-east-1": "507241528517",
 }
 
 // AccessLogPrefix is where in its bucket a load balancer writes.
@@ -46,12 +49,8 @@ func accessLogBucket(ctx *pulumi.Context, name, region, account string, retentio
 	}
 
 	writers := map[string]any{"ELBLogDeliveryWrites": map[string]any{"Service": ELBLogDeliveryPrincipal}}
-	if elbAccountRegions[region] {
-		elbAccount, err := elb.GetServiceAccount(ctx, &elb.GetServiceAccountArgs{}, child)
-		if err != nil {
-			return nil, nil, fmt.Errorf("ELB service account of %s: %w", region, err)
-		}
-		writers["ELBAccountWrites"] = map[string]any{"AWS": elbAccount.Arn}
+	if elb, ok := elbAccounts[region]; ok {
+		writers["ELBAccountWrites"] = map[string]any{"AWS": "arn:aws:iam::" + elb + ":root"}
 	}
 	policy := bucket.Arn.ApplyT(func(arn string) string {
 		var statements []Statement

@@ -78,6 +78,8 @@ type RegionalComputeArgs struct {
 	Region         string             // required: the region of the provider passed to the component
 	Network        *RegionalNetwork   // required: the region's network
 	CertificateArn pulumi.StringInput // required: a validated ACM certificate in this region
+	// Account is the AWS account id; "" asks STS through the region's provider.
+	Account string
 
 	components.Workload // CPU and Memory must be a Fargate size; Concurrency is unused
 	CPUTargetPercent    int
@@ -132,16 +134,20 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	}
 	child := pulumi.Parent(c)
 
-	account, err := aws.GetCallerIdentity(ctx, nil, child)
-	if err != nil {
-		return nil, fmt.Errorf("compute %s: caller identity: %w", name, err)
+	account := args.Account
+	if account == "" {
+		caller, err := aws.GetCallerIdentity(ctx, nil, child)
+		if err != nil {
+			return nil, fmt.Errorf("compute %s: caller identity: %w", name, err)
+		}
+		account = caller.AccountId
 	}
 
-	lbs, err := newLoadBalancer(ctx, name, args, account.AccountId, child)
+	lbs, err := newLoadBalancer(ctx, name, args, account, child)
 	if err != nil {
 		return nil, err
 	}
-	td, err := newTaskDefinition(ctx, name, args, account.AccountId, child)
+	td, err := newTaskDefinition(ctx, name, args, account, child)
 	if err != nil {
 		return nil, err
 	}

@@ -115,7 +115,7 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 	// active-active; the writer region writes to the global endpoint. This
 	// follows the writer (Region.Role), the clusters do not.
 	for _, r := range args.Regions {
-		g.forwarding[r.Name] = args.Topology == components.ActiveActive && r.Role != components.Primary
+		g.forwarding[r.Name] = forwards(args.Topology, r.Role)
 	}
 	if err := ctx.RegisterComponentResource("mobile-backend:aws:GlobalDatabase", name, g, opts...); err != nil {
 		return nil, err
@@ -337,6 +337,22 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args GlobalDatabaseArgs
 // global writer endpoint and the local reader endpoint. The tasks connect as
 // AppDatabaseUser with IAM authentication; they never see the master secret.
 func (g *GlobalDatabase) Environment(region, database string) pulumi.StringMap {
+	return g.environment(region, database, g.forwarding[region])
+}
+
+// forwards: a secondary of an active-active database forwards its writes.
+func forwards(t components.Topology, role components.Role) bool {
+	return t == components.ActiveActive && role != components.Primary
+}
+
+// EnvironmentWithRole is Environment for a region in the role it was
+// deployed with (a region in regionsDown keeps its tasks as they are).
+func (g *GlobalDatabase) EnvironmentWithRole(region, database string, t components.Topology, role components.Role) pulumi.StringMap {
+	return g.environment(region, database, forwards(t, role))
+}
+
+// environment is Environment with the region forwarding its writes or not.
+func (g *GlobalDatabase) environment(region, database string, forwarding bool) pulumi.StringMap {
 	// The global writer endpoint resolves to private addresses in the
 	// writer's network, which no other region's tasks can reach. A secondary
 	// of an active-active database forwards writes instead: "write forwarding
@@ -346,9 +362,9 @@ func (g *GlobalDatabase) Environment(region, database string) pulumi.StringMap {
 	// (apg_write_forward.consistency_mode). So its tasks write through their
 	// own cluster's reader endpoint, reachable in their network and covered
 	// by their rds-db:connect grant.
-	writer, forwarding := pulumi.StringInput(g.WriterEndpoint), "false"
-	if g.forwarding[region] {
-		writer, forwarding = g.readers[region], "true"
+	writer, forwards := pulumi.StringInput(g.WriterEndpoint), "false"
+	if forwarding {
+		writer, forwards = g.readers[region], "true"
 	}
 	return pulumi.StringMap{
 		"DB_WRITER_HOST": writer,
@@ -360,7 +376,7 @@ func (g *GlobalDatabase) Environment(region, database string) pulumi.StringMap {
 		// (SQLSTATE 25006) until pulumi up moves writerRegion. Client rule:
 		// on 25006 from DB_WRITER_HOST, write to DB_LOCAL_WRITER_HOST.
 		"DB_LOCAL_WRITER_HOST": g.writers[region],
-		"DB_WRITE_FORWARDING":  pulumi.String(forwarding),
+		"DB_WRITE_FORWARDING":  pulumi.String(forwards),
 		"DB_READER_HOST":       g.readers[region],
 		"DB_PORT":              pulumi.String(fmt.Sprint(PostgresPort)),
 		"DB_NAME":              pulumi.String(database),

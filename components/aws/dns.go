@@ -2,6 +2,7 @@ package aws
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
@@ -15,6 +16,7 @@ type HostedZoneArgs struct {
 	Name    string // required: the zone name, e.g. example.com
 	Create  bool   // create the zone instead of looking it up
 	Protect bool   // protect a created zone (its records are other teams' too)
+	ID      string // the zone's id when known: no lookup (a Route 53 control-plane call)
 }
 
 // HostedZone looks up the public hosted zone by name, or creates it when
@@ -29,6 +31,9 @@ func HostedZone(ctx *pulumi.Context, name string, args HostedZoneArgs, provider 
 			return pulumi.StringOutput{}, fmt.Errorf("hosted zone %s: %w", args.Name, err)
 		}
 		return z.ZoneId, nil
+	}
+	if args.ID != "" {
+		return pulumi.String(args.ID).ToStringOutput(), nil
 	}
 	z, err := route53.LookupZone(ctx, &route53.LookupZoneArgs{
 		Name:        pulumi.StringRef(args.Name),
@@ -46,6 +51,9 @@ type Endpoint struct {
 	Role    components.Role
 	DNSName pulumi.StringInput // the load balancer's DNS name
 	ZoneID  pulumi.StringInput // the load balancer's canonical hosted zone
+	// Unrouted: the region keeps its health check and hostname but gets no
+	// API record (a region whose control plane is down, regionsDown).
+	Unrouted bool
 }
 
 // LatencyDNS is the stack's global routing on Route 53: a health check per
@@ -75,8 +83,8 @@ type LatencyDNSArgs struct {
 
 // NewLatencyDNS builds the routing. Pass the global provider in opts.
 func NewLatencyDNS(ctx *pulumi.Context, name string, args LatencyDNSArgs, opts ...pulumi.ResourceOption) (*LatencyDNS, error) {
-	if args.Domain == "" || args.ZoneID == nil || len(args.Endpoints) < 2 {
-		return nil, fmt.Errorf("dns %s: Domain, ZoneID and at least two Endpoints are required", name)
+	if args.Domain == "" || args.ZoneID == nil || len(args.Endpoints) < 2 || !slices.ContainsFunc(args.Endpoints, func(e Endpoint) bool { return !e.Unrouted }) {
+		return nil, fmt.Errorf("dns %s: Domain, ZoneID and at least two Endpoints (one routed) are required", name)
 	}
 	if args.Topology != components.ActiveActive && args.Topology != components.ActivePassive {
 		return nil, fmt.Errorf("dns %s: unknown topology %q", name, args.Topology)
@@ -93,7 +101,9 @@ func NewLatencyDNS(ctx *pulumi.Context, name string, args LatencyDNSArgs, opts .
 	var names []string
 	var roles []components.Role
 	for _, ep := range args.Endpoints {
-		names, roles = append(names, ep.Region), append(roles, ep.Role)
+		if !ep.Unrouted {
+			names, roles = append(names, ep.Region), append(roles, ep.Role)
+		}
 	}
 	secondary := components.Successor(names, roles)
 	checks := pulumi.StringMap{}
@@ -146,7 +156,7 @@ func NewLatencyDNS(ctx *pulumi.Context, name string, args LatencyDNSArgs, opts .
 			// their own hostname until an operator promotes one.
 			rec = nil
 		}
-		if rec != nil {
+		if rec != nil && !ep.Unrouted {
 			if _, err := route53.NewRecord(ctx, fmt.Sprintf("%s-%s-api", name, ep.Region), rec, child); err != nil {
 				return nil, fmt.Errorf("api record %s: %w", ep.Region, err)
 			}

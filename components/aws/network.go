@@ -47,6 +47,9 @@ type RegionalNetworkArgs struct {
 	Region           string // required: the region of the provider passed to the component
 	CIDR             string // required: the VPC range, /16 to /24
 	SingleNATGateway bool   // one NAT gateway instead of one per zone
+	// Unreachable: the region's APIs do not answer (regionsDown); its zones
+	// are not asked for (see knownZones).
+	Unreachable bool
 }
 
 // NewRegionalNetwork builds a region's network. Pass the region's provider in
@@ -95,15 +98,20 @@ func NewRegionalNetwork(ctx *pulumi.Context, name string, args RegionalNetworkAr
 }
 
 func newNetwork(ctx *pulumi.Context, name string, args RegionalNetworkArgs, child pulumi.ResourceOrInvokeOption) (*network, error) {
-	azs, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{
-		State: pulumi.StringRef("available"),
-		// Only the region's own zones: no Local Zones or Wavelength Zones.
-		Filters: []aws.GetAvailabilityZonesFilter{{Name: "opt-in-status", Values: []string{"opt-in-not-required"}}},
-	}, child)
-	if err != nil {
-		return nil, fmt.Errorf("availability zones: %w", err)
+	var zones []string
+	if args.Unreachable {
+		zones = knownZones(args.Region)
+	} else {
+		azs, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{
+			State: pulumi.StringRef("available"),
+			// Only the region's own zones: no Local Zones or Wavelength Zones.
+			Filters: []aws.GetAvailabilityZonesFilter{{Name: "opt-in-status", Values: []string{"opt-in-not-required"}}},
+		}, child)
+		if err != nil {
+			return nil, fmt.Errorf("availability zones: %w", err)
+		}
+		zones = append(zones, azs.Names...)
 	}
-	zones := append([]string(nil), azs.Names...)
 	sort.Strings(zones)
 	if len(zones) < 2 {
 		return nil, fmt.Errorf("region %s reports %d availability zones; a load balancer needs two", args.Region, len(zones))
@@ -237,4 +245,16 @@ func subnet(p netip.Prefix, newBits, index int) string {
 	n += uint32(index) << (32 - bits)
 	addr := netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
 	return netip.PrefixFrom(addr, bits).String()
+}
+
+// knownZones stand in for an unreachable region's zones: its first three
+// by letter (us-west-1 offers new accounts a and c only). The subnets
+// already exist; the stack keeps every input of a down region's resources
+// as deployed (ignoreChanges ["*"], stacks.Outage), so these names change
+// nothing.
+func knownZones(region string) []string {
+	if region == "us-west-1" {
+		return []string{"us-west-1a", "us-west-1c"}
+	}
+	return []string{region + "a", region + "b", region + "c"}
 }

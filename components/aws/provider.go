@@ -23,14 +23,35 @@ const GlobalRegion = "us-east-1"
 // stack's standard tags (plus the region) on every resource that takes tags.
 // The logical name is aws-<region>, or aws-global for the global provider.
 func NewProvider(ctx *pulumi.Context, name, region string, tags map[string]string) (*aws.Provider, error) {
+	return newProvider(ctx, name, region, tags, false)
+}
+
+// NewUnreachableProvider is NewProvider for a region whose APIs do not
+// answer (mobile-backend:regionsDown): it skips every check the provider
+// makes when it is configured (STS for the credentials and the account,
+// the region's name), so a pulumi up that changes nothing in the region
+// calls nothing there. The skip settings change the provider by an update,
+// not a replacement: only a changed region replaces what a provider holds
+// (pulumi/pulumi-aws#3826, #2460).
+func NewUnreachableProvider(ctx *pulumi.Context, name, region string, tags map[string]string) (*aws.Provider, error) {
+	return newProvider(ctx, name, region, tags, true)
+}
+
+func newProvider(ctx *pulumi.Context, name, region string, tags map[string]string, unreachable bool) (*aws.Provider, error) {
 	t := pulumi.StringMap{}
 	for k, v := range tags {
 		t[k] = pulumi.String(v)
 	}
-	p, err := aws.NewProvider(ctx, name, &aws.ProviderArgs{
+	args := &aws.ProviderArgs{
 		Region:      pulumi.String(region),
 		DefaultTags: &aws.ProviderDefaultTagsArgs{Tags: t},
-	})
+	}
+	if unreachable {
+		args.SkipCredentialsValidation = pulumi.Bool(true)
+		args.SkipRequestingAccountId = pulumi.Bool(true)
+		args.SkipRegionValidation = pulumi.Bool(true)
+	}
+	p, err := aws.NewProvider(ctx, name, args)
 	if err != nil {
 		return nil, fmt.Errorf("aws provider %s: %w", name, err)
 	}

@@ -208,15 +208,15 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 	})
 }
 
-// Bucket returns a region's bucket name.
 // Publish writes a document under the static prefix of every region's
 // bucket (CloudFront serves /<key> from static/<key>), with its
-// Cache-Control, in that region's provider, as a child of the storage.
-func (st *ReplicatedStorage) Publish(ctx *pulumi.Context, name, key, content, contentType, cacheControl string) error {
+// Cache-Control, in that region's provider, as a child of the storage;
+// content gives each region's copy.
+func (st *ReplicatedStorage) Publish(ctx *pulumi.Context, name, key string, content func(region string) string, contentType, cacheControl string) error {
 	for _, r := range st.regions {
 		if _, err := s3.NewBucketObjectv2(ctx, fmt.Sprintf("%s-%s", name, r.Name), &s3.BucketObjectv2Args{
 			Bucket: st.buckets[r.Name].Bucket, Key: pulumi.String(StaticPrefix + "/" + key),
-			Content: pulumi.String(content), ContentType: pulumi.String(contentType), CacheControl: pulumi.String(cacheControl),
+			Content: pulumi.String(content(r.Name)), ContentType: pulumi.String(contentType), CacheControl: pulumi.String(cacheControl),
 		}, pulumi.Parent(st), pulumi.Provider(r.Provider), pulumi.DependsOn([]pulumi.Resource{st.encryption[r.Name]})); err != nil {
 			return err
 		}
@@ -224,6 +224,7 @@ func (st *ReplicatedStorage) Publish(ctx *pulumi.Context, name, key, content, co
 	return nil
 }
 
+// Bucket returns a region's bucket name.
 func (st *ReplicatedStorage) Bucket(region string) pulumi.StringOutput {
 	return st.buckets[region].Bucket
 }

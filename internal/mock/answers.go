@@ -184,7 +184,7 @@ func invoke(token, region string, args resource.PropertyMap) (resource.PropertyM
 		}, nil
 	case "aws:route53/getZone:getZone":
 		name := strings.TrimSuffix(str("name"), ".")
-		zone := "Z" + strings.ToUpper(hash("zone", name)[:20])
+		zone := HostedZoneID(name)
 		return resource.PropertyMap{
 			"zoneId": resource.NewProperty(zone), "id": resource.NewProperty(zone),
 			"name": resource.NewProperty(name), "arn": resource.NewProperty("arn:aws:route53:::hostedzone/" + zone),
@@ -201,3 +201,6 @@ func orDefault(v, def string) string {
 	}
 	return v
 }
+
+// HostedZoneID is the id the mock answers for a Route 53 zone's lookup.
+func HostedZoneID(name string) string { return "Z" + strings.ToUpper(hash("zone", name)[:20]) }

@@ -62,6 +62,9 @@ type RegionSpec struct {
 	Index int    // position in mobile-backend:regions; 0 is the home region
 	Role  Role   // primary (holds the database writer), active or standby
 	CIDR  string // the region's VPC / virtual network range
+	// Down: the region's control plane is unreachable (regionsDown); its
+	// Role is then the one it was last deployed with (regionsDownWriter's).
+	Down bool
 }
 
 // Serving reports whether the region receives traffic in normal operation.
@@ -96,8 +99,17 @@ type Spec struct {
 	// WriterRegion is where the database writer is (mobile-backend:writerRegion;
 	// default the first region). It moves after a failover; Home does not.
 	WriterRegion string
-	Domain       string
-	Environment  string
+	// RegionsDown are regions whose control plane is unreachable
+	// (mobile-backend:regionsDown): nothing in them changes, nothing calls
+	// them; RegionsDownWriter is the writer they were last deployed with.
+	RegionsDown       []string
+	RegionsDownWriter string
+	// AWSAccountID is the account, when given (mobile-backend:awsAccountId).
+	AWSAccountID string
+	// AWSHostedZoneID is the hosted zone, when given (mobile-backend:awsHostedZoneId).
+	AWSHostedZoneID string
+	Domain          string
+	Environment     string
 
 	Workload
 	StandbyMinInstances int
@@ -278,6 +290,21 @@ func (s Spec) Primary() RegionSpec {
 	return s.Regions[0]
 }
 
+// AsDeployed is the stack as the regions in regionsDown were last deployed:
+// the writer they had (regionsDownWriter). A down region's own resources are
+// built from it, so that nothing in the region changes while its control
+// plane is unreachable; everything else follows the current writer.
+func (s Spec) AsDeployed() Spec {
+	before := s
+	before.WriterRegion = s.RegionsDownWriter
+	before.RegionsDown = nil
+	before.normalizeRegions()
+	return before
+}
+
+// Down reports whether a region's control plane is unreachable (regionsDown).
+func (s Spec) Down(region string) bool { return slices.Contains(s.RegionsDown, region) }
+
 // Home is the first region of mobile-backend:regions: where the stack's
 // once-per-stack resources live (the global database's first cluster, the
 // session table's home, central logs, the backup vault, the stack's
@@ -414,15 +441,24 @@ func (s *Spec) derive() {
 	if s.Storage.StaticHostname == "" && s.Domain != "" {
 		s.Storage.StaticHostname = "static." + s.Domain
 	}
+	if s.WriterRegion == "" && len(s.RegionNames) > 0 {
+		s.WriterRegion = s.RegionNames[0]
+	}
+	if s.RegionsDownWriter == "" {
+		s.RegionsDownWriter = s.WriterRegion
+	}
+	s.normalizeRegions()
+}
+
+// normalizeRegions derives the per-region view: range, role by the writer,
+// and whether the region is down.
+func (s *Spec) normalizeRegions() {
 	cidrs := s.VPCCIDRs
 	if len(cidrs) == 0 {
 		cidrs = make([]string, len(s.RegionNames))
 		for i, name := range s.RegionNames {
 			cidrs[i] = DefaultCIDR(s.Cloud, name)
 		}
-	}
-	if s.WriterRegion == "" && len(s.RegionNames) > 0 {
-		s.WriterRegion = s.RegionNames[0]
 	}
 	s.Regions = nil
 	for i, name := range s.RegionNames {
@@ -436,6 +472,7 @@ func (s *Spec) derive() {
 		if i < len(cidrs) {
 			r.CIDR = cidrs[i]
 		}
+		r.Down = slices.Contains(s.RegionsDown, name)
 		s.Regions = append(s.Regions, r)
 	}
 }

@@ -159,6 +159,7 @@ func (s Spec) validateShape(p *problems) {
 	if s.WriterRegion != "" && !slices.Contains(s.RegionNames, s.WriterRegion) {
 		p.add("writerRegion", "%q is not one of regions %v", s.WriterRegion, s.RegionNames)
 	}
+	s.validateRegionsDown(p)
 	// An Azure SQL failover group pairs two servers, the first two regions'.
 	if s.Cloud == Azure && len(s.RegionNames) > 2 && slices.Index(s.RegionNames, s.WriterRegion) >= 2 {
 		p.add("writerRegion", "%q: on Azure the writer is one of the failover group's two regions, the first two of regions (%s, %s)", s.WriterRegion, s.RegionNames[0], s.RegionNames[1])
@@ -680,3 +681,48 @@ func awsOnly(p *problems, key string, set bool) {
 		p.add(key, "applies to AWS stacks only (the AWS core rule set's 8 KB body limit); remove it")
 	}
 }
+
+// validateRegionsDown: every down region is one of regions, never the
+// writer's (the writer must be reachable: move writerRegion first), and at
+// least one region stays up; the writer they were deployed with is one of
+// regions; on AWS the account id is given, since no STS is asked.
+func (s Spec) validateRegionsDown(p *problems) {
+	seen := map[string]bool{}
+	for _, r := range s.RegionsDown {
+		switch {
+		case !slices.Contains(s.RegionNames, r):
+			p.add("regionsDown", "%q is not one of regions %v", r, s.RegionNames)
+		case seen[r]:
+			p.add("regionsDown", "%q is listed twice", r)
+		case r == s.WriterRegion:
+			p.add("regionsDown", "%q is the writer region: set writerRegion to the region that took over (the failover automation's notification names it)", r)
+		}
+		seen[r] = true
+	}
+	if len(s.RegionsDown) > 0 && len(seen) >= len(s.RegionNames) {
+		p.add("regionsDown", "lists every region: at least one must be reachable")
+	}
+	if s.RegionsDownWriter != "" && !slices.Contains(s.RegionNames, s.RegionsDownWriter) {
+		p.add("regionsDownWriter", "%q is not one of regions %v", s.RegionsDownWriter, s.RegionNames)
+	}
+	if len(s.RegionsDown) == 0 && s.RegionsDownWriter != s.WriterRegion {
+		p.add("regionsDownWriter", "%q is set without regionsDown: remove it once the regions are back", s.RegionsDownWriter)
+	}
+	if s.AWSAccountID != "" && (s.Cloud != AWS || !awsAccount.MatchString(s.AWSAccountID)) {
+		p.add("awsAccountId", "%q: an AWS account id is 12 digits, and only for cloud aws", s.AWSAccountID)
+	}
+	if s.AWSHostedZoneID != "" && (s.Cloud != AWS || !awsZone.MatchString(s.AWSHostedZoneID) || s.CreateZone) {
+		p.add("awsHostedZoneId", "%q: a Route 53 hosted zone id (Z and up to 31 capitals and digits), only for cloud aws and without createDnsZone", s.AWSHostedZoneID)
+	}
+	if s.Cloud == AWS && slices.Contains(s.RegionsDown, "us-east-1") && s.AWSHostedZoneID == "" && !s.CreateZone {
+		p.add("awsHostedZoneId", "required with us-east-1 in regionsDown: Route 53's control plane is there, so the zone cannot be looked up (aws route53 list-hosted-zones-by-name --dns-name %s)", s.DNSZone)
+	}
+	if s.Cloud == AWS && len(s.RegionsDown) > 0 && s.AWSAccountID == "" {
+		p.add("awsAccountId", "required with regionsDown: the program then asks no region's STS for the account (aws sts get-caller-identity --query Account)")
+	}
+}
+
+var (
+	awsAccount = regexp.MustCompile(`^[0-9]{12}$`)
+	awsZone    = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
+)

@@ -1,6 +1,8 @@
 package aws
 
 import (
+	"slices"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mobile-backend/mobile-backend/components"
@@ -13,8 +15,17 @@ import (
 // check per region) and, when ddosProtection is on, shields every entry.
 func route(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp) (*awsc.LatencyDNS, error) {
 	inGlobal := pulumi.Provider(g.provider)
+	// Routing follows the writer and leaves out a down region, unless
+	// us-east-1, Route 53's control plane, is the one down: then it stays
+	// as deployed (the failed region's health check keeps it out).
+	routed := stacks.ViewOf(s, awsc.GlobalRegion)
+	endpoints := awsc.Endpoints(stamps)
+	for i, ep := range endpoints {
+		r := routed.Regions[slices.IndexFunc(routed.Regions, func(x spec.RegionSpec) bool { return x.Name == ep.Region })]
+		endpoints[i].Role, endpoints[i].Unrouted = r.Role, r.Down
+	}
 	dns, err := awsc.NewLatencyDNS(ctx, s.Stack+"-dns", awsc.LatencyDNSArgs{
-		Domain: s.Domain, ZoneID: g.zoneID, Topology: s.Topology, Endpoints: awsc.Endpoints(stamps), HealthCheck: s.HealthCheck,
+		Domain: s.Domain, ZoneID: g.zoneID, Topology: s.Topology, Endpoints: endpoints, HealthCheck: s.HealthCheck,
 	}, inGlobal)
 	if err != nil {
 		return nil, err
@@ -44,15 +55,23 @@ func route(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp) (*
 // DynamoDB global table): the successor's second opinion when Route 53's
 // API, whose control plane is in us-east-1, cannot be read.
 func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp, dns *awsc.LatencyDNS) (*awsc.Monitoring, error) {
+	// Each region's alarms follow its stamp's role (as deployed while it is
+	// down); while the home region (the dashboard's) or us-east-1 (the
+	// health-check alarms' and topics') is down, all of it stays as deployed.
+	monitored := awsc.Watched(stamps, dns.HealthCheckIDs, g.db)
+	if s.Down(awsc.GlobalRegion) || s.Down(s.Home().Name) {
+		deployed := s.AsDeployed()
+		for i := range monitored {
+			monitored[i].Role = deployed.Regions[i].Role
+		}
+	}
 	monitoring, err := awsc.NewMonitoring(ctx, s.Stack+"-monitoring", awsc.MonitoringArgs{
-		Stack: s.Stack, Regions: awsc.Watched(stamps, dns.HealthCheckIDs, g.db), Global: g.provider, GlobalKeyArn: g.key,
+		Stack: s.Stack, Regions: monitored, Global: g.provider, GlobalKeyArn: g.key,
 		Emails: s.AlertEmails, Webhooks: stacks.AlertWebhooks(s), Thresholds: s.Alarms, Replications: g.storage.Replications,
 	}, pulumi.Provider(g.provider))
 	if err != nil {
 		return nil, err
 	}
-	writer := s.Primary().Name
-	successor := components.Watcher(s.RegionNames, writer)
 	healthURL := func(region string) string {
 		return "https://" + awsc.RegionalHostname(region, s.Domain) + s.HealthCheck.Path
 	}
@@ -64,6 +83,11 @@ func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp, dn
 	}
 	for _, r := range g.regions {
 		watcher := regionNamed(g.regions, components.Watcher(s.RegionNames, r.Name))
+		// A watch runs in its watcher's region: a down watcher's stays as
+		// deployed, so no automation is created in a region being rescued.
+		v := stacks.ViewOf(s, watcher.Name)
+		writer := v.Primary().Name
+		successor := components.Watcher(v.RegionNames, writer)
 		args := awsc.RegionWatchArgs{
 			Stack: s.Stack, Account: g.account, Region: watcher, Watched: r.Name,
 			ProbeURL: healthURL(r.Name),
@@ -108,7 +132,7 @@ func keep(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp) err
 	}, home.In()); err != nil {
 		return err
 	}
-	writer := s.Primary().Name
+	writer := placed(s)
 	backedUp := pulumi.StringArray{g.db.ClusterArn(writer)}
 	if g.table != nil {
 		backedUp = append(backedUp, g.table.Arns.MapIndex(pulumi.String(writer)))
@@ -143,7 +167,7 @@ func regionNamed(regions []awsc.Region, name string) awsc.Region {
 // writer's region that the deployment invokes.
 func databaseUsers(ctx *pulumi.Context, s spec.Spec, g *global) error {
 	for _, r := range g.regions {
-		if r.Name != s.Primary().Name {
+		if r.Name != placed(s) {
 			continue
 		}
 		_, err := awsc.NewDatabaseUsers(ctx, s.Stack+"-db-users", awsc.DatabaseUsersArgs{
@@ -153,4 +177,14 @@ func databaseUsers(ctx *pulumi.Context, s spec.Spec, g *global) error {
 		return err
 	}
 	return nil
+}
+
+// placed is where what follows the writer (the backup plan, the database
+// users' job) is: the writer's region, unless the region it was deployed
+// in is down: it stays there, unchanged, until the region is back.
+func placed(s spec.Spec) string {
+	if deployed := s.AsDeployed().Primary().Name; s.Down(deployed) {
+		return deployed
+	}
+	return s.Primary().Name
 }

@@ -36,7 +36,8 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	// firewall, wired to the data tier.
 	var stamps []*awsc.Stamp
 	for _, r := range g.regions {
-		stamp, err := newStamp(ctx, s, g, r)
+		// A down region's stamp is built as it was deployed (stacks.ViewOf).
+		stamp, err := newStamp(ctx, stacks.ViewOf(s, r.Name), g, r)
 		if err != nil {
 			return nil, err
 		}
@@ -60,7 +61,8 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if err := databaseUsers(ctx, s, g); err != nil {
 		return nil, err
 	}
-	if err := g.storage.Publish(ctx, s.Stack+"-directory", components.DirectoryObject, stacks.Directory(s, awsc.RegionalHostname), "application/json", components.DirectoryCacheControl); err != nil {
+	directory := func(region string) string { return stacks.Directory(stacks.ViewOf(s, region), awsc.RegionalHostname) }
+	if err := g.storage.Publish(ctx, s.Stack+"-directory", components.DirectoryObject, directory, "application/json", components.DirectoryCacheControl); err != nil {
 		return nil, err
 	}
 	return outputs(s, g, stamps, monitoring), nil

@@ -16,6 +16,7 @@ import (
 // global is what the stamps share: the account, the us-east-1 provider
 // and key, every region built once, and the global pieces.
 type global struct {
+	outage   *stacks.Outage
 	account  string
 	provider *aws.Provider      // us-east-1: Route 53, CloudFront, ACM for the edge, the budget
 	key      pulumi.StringInput // us-east-1's key (see awsRegions)
@@ -38,7 +39,14 @@ func (g *global) home() awsc.Region { return g.regions[0] }
 // newGlobal builds the providers and the regions, then the global pieces:
 // DNS zone and certificates, the data tier, the edge cache.
 func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
-	provider, err := awsc.NewProvider(ctx, "aws-global", awsc.GlobalRegion, stacks.TagsIn(s, awsc.GlobalRegion))
+	outage, err := stacks.NewOutage(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	// Route 53's, CloudFront's and ACM-for-the-edge's control planes are in
+	// us-east-1 (AWS Fault Isolation Boundaries, "Global services"): with it
+	// down, the global pieces stay as deployed too.
+	provider, err := regionProvider(ctx, s, outage, "aws-global", awsc.GlobalRegion)
 	if err != nil {
 		return nil, err
 	}
@@ -46,18 +54,22 @@ func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 	if err != nil {
 		return nil, err
 	}
-	caller, err := aws.GetCallerIdentity(ctx, nil, pulumi.Provider(provider))
-	if err != nil {
-		return nil, fmt.Errorf("aws account: %w", err)
+	account := s.AWSAccountID
+	if account == "" {
+		caller, err := aws.GetCallerIdentity(ctx, nil, pulumi.Provider(provider))
+		if err != nil {
+			return nil, fmt.Errorf("aws account (or set %s:awsAccountId): %w", spec.Namespace, err)
+		}
+		account = caller.AccountId
 	}
-	g := &global{account: caller.AccountId, provider: provider}
-	if g.regions, g.key, err = awsRegions(ctx, s, g.account, provider); err != nil {
+	g := &global{outage: outage, account: account, provider: provider}
+	if g.regions, g.key, err = awsRegions(ctx, s, g, provider); err != nil {
 		return nil, err
 	}
 	inGlobal := pulumi.Provider(provider)
 
 	if g.zoneID, err = awsc.HostedZone(ctx, s.Stack+"-zone", awsc.HostedZoneArgs{
-		Name: s.DNSZone, Create: s.CreateZone, Protect: s.Protect,
+		Name: s.DNSZone, Create: s.CreateZone, Protect: s.Protect, ID: s.AWSHostedZoneID,
 	}, provider); err != nil {
 		return nil, fmt.Errorf("%s:dnsZone (or %s:createDnsZone): %w", spec.Namespace, spec.Namespace, err)
 	}
@@ -107,10 +119,11 @@ func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 // the key of us-east-1, which exists even when that region serves no
 // traffic: it encrypts the health-check alarms' topic and the edge
 // firewall's logs.
-func awsRegions(ctx *pulumi.Context, s spec.Spec, account string, global *aws.Provider) ([]awsc.Region, pulumi.StringInput, error) {
+func awsRegions(ctx *pulumi.Context, s spec.Spec, g *global, global *aws.Provider) ([]awsc.Region, pulumi.StringInput, error) {
+	account := g.account
 	var keyed []awsc.KeyRegion
 	for _, r := range s.Regions {
-		provider, err := awsc.NewProvider(ctx, "aws-"+r.Name, r.Name, stacks.TagsIn(s, r.Name))
+		provider, err := regionProvider(ctx, s, g.outage, "aws-"+r.Name, r.Name)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -128,7 +141,7 @@ func awsRegions(ctx *pulumi.Context, s spec.Spec, account string, global *aws.Pr
 	var regions []awsc.Region
 	for i, r := range s.Regions {
 		network, err := awsc.NewRegionalNetwork(ctx, s.Stack+"-"+r.Name, awsc.RegionalNetworkArgs{
-			Region: r.Name, CIDR: r.CIDR, SingleNATGateway: s.SingleNATGateway,
+			Region: r.Name, CIDR: r.CIDR, SingleNATGateway: s.SingleNATGateway, Unreachable: r.Down,
 		}, pulumi.Provider(keyed[i].Provider))
 		if err != nil {
 			return nil, nil, fmt.Errorf("region %s: %w", r.Name, err)
@@ -136,4 +149,18 @@ func awsRegions(ctx *pulumi.Context, s spec.Spec, account string, global *aws.Pr
 		regions = append(regions, awsc.Region{Name: r.Name, Role: r.Role, Provider: keyed[i].Provider, KeyArn: keys.Arn(r.Name), Network: network})
 	}
 	return regions, keys.Arn(awsc.GlobalRegion), nil
+}
+
+// regionProvider is a region's provider; a region in regionsDown gets one
+// that calls nothing when it is configured, and the outage keeps every
+// resource under it as deployed.
+func regionProvider(ctx *pulumi.Context, s spec.Spec, outage *stacks.Outage, name, region string) (*aws.Provider, error) {
+	if !s.Down(region) {
+		return awsc.NewProvider(ctx, name, region, stacks.TagsIn(s, region))
+	}
+	p, err := awsc.NewUnreachableProvider(ctx, name, region, stacks.TagsIn(s, region))
+	if err == nil {
+		outage.Down(p)
+	}
+	return p, err
 }

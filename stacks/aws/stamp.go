@@ -1,6 +1,8 @@
 package aws
 
 import (
+	"slices"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	awsc "github.com/mobile-backend/mobile-backend/components/aws"
@@ -11,7 +13,8 @@ import (
 // newStamp is one region's stamp: compute behind a firewall, its tasks
 // given the data tier's endpoints and grants for their region.
 func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r awsc.Region) (*awsc.Stamp, error) {
-	env := g.db.Environment(r.Name, s.Database.Name)
+	r.Role = s.Regions[slices.IndexFunc(s.Regions, func(x spec.RegionSpec) bool { return x.Name == r.Name })].Role
+	env := g.db.EnvironmentWithRole(r.Name, s.Database.Name, s.Topology, r.Role)
 	env["ROLE"] = pulumi.String(r.Role)
 	env["UPLOADS_BUCKET"] = g.storage.Bucket(r.Name)
 	grants := []any{g.db.TaskStatements(r.Name, g.account), g.storage.TaskStatements(r.Name, r.KeyArn)}
@@ -46,6 +49,7 @@ func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r awsc.Region) (*awsc
 	return awsc.NewStamp(ctx, s.Stack+"-"+r.Name, awsc.StampArgs{
 		Region: r, CertificateArn: g.certs.Arn(r.Name),
 		Compute: awsc.RegionalComputeArgs{
+			Account:  g.account,
 			Workload: workload, CPUTargetPercent: s.CPUTargetPercent, HealthCheck: s.HealthCheck,
 			LogRetentionDays: s.LogRetentionDays, DeletionProtection: s.Production(), Protect: s.Protect,
 			StackName: s.Stack, EnvironmentName: s.Environment, Environment: env, TaskPolicy: policyOf(grants),

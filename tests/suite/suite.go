@@ -76,6 +76,8 @@ var Tests = []testing.InternalTest{
 	{Name: "ReorderingRegionsMovesNoNetworkRange", F: TestReorderingRegionsMovesNoNetworkRange},
 	{Name: "MovingTheWriterReplacesNothingStatefulInACommittedStack", F: TestMovingTheWriterReplacesNothingStatefulInACommittedStack},
 	{Name: "MovingTheWriterReplacesNothingStatefulInAContractStack", F: TestMovingTheWriterReplacesNothingStatefulInAContractStack},
+	{Name: "ARecoveryDuringAnOutageLeavesTheLostRegionAloneInACommittedStack", F: TestARecoveryDuringAnOutageLeavesTheLostRegionAloneInACommittedStack},
+	{Name: "ARecoveryDuringAnOutageLeavesTheLostRegionAloneInAContractStack", F: TestARecoveryDuringAnOutageLeavesTheLostRegionAloneInAContractStack},
 	{Name: "ARealAppsConfigurationReachesEveryRegionByReference", F: TestARealAppsConfigurationReachesEveryRegionByReference},
 	{Name: "DecryptedAppSecretsNeverReachThePlanInPlainText", F: TestDecryptedAppSecretsNeverReachThePlanInPlainText},
 	{Name: "AppConfigurationBreaksAreCaught", F: TestAppConfigurationBreaksAreCaught},

@@ -142,12 +142,7 @@ func TestMovingTheWriterReplacesNothingStatefulInACommittedStack(t *testing.T) {
 
 func TestMovingTheWriterReplacesNothingStatefulInAContractStack(t *testing.T) {
 	t.Parallel()
-	regions := map[string][]string{
-		"aws":   {"us-east-1", "eu-west-1", "ap-southeast-1"},
-		"gcp":   {"europe-west4", "us-central1", "asia-southeast1"},
-		"azure": {"eastus2", "westeurope", "southeastasia"},
-	}
-	for cloud, rs := range regions {
+	for cloud, rs := range contractRegions {
 		for _, topology := range []string{"active-active", "active-passive"} {
 			t.Run(cloud+"-"+topology, func(t *testing.T) {
 				assertWriterMoves(t, ContractPlan(t, cloud, topology, rs...))

@@ -1,0 +1,129 @@
+package suite
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mobile-backend/mobile-backend/internal/mock"
+	"github.com/mobile-backend/mobile-backend/internal/plan"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/internal/stackfile"
+	"github.com/mobile-backend/mobile-backend/stacks"
+)
+
+// duringOutage is a stack's config with its writer's region lost: the
+// writer moved to the next region and the lost one in regionsDown, as the
+// README's runbook sets them.
+func duringOutage(t testing.TB, c *stackfile.Config) (*stackfile.Config, string) {
+	t.Helper()
+	regions := regionsOf(t, c)
+	lost := regions[0]
+	if raw := c.Values[spec.Namespace+":writerRegion"]; raw != "" {
+		lost = raw
+	}
+	next := regions[0]
+	for i, r := range regions {
+		if r == lost {
+			next = regions[(i+1)%len(regions)]
+		}
+	}
+	down, _ := json.Marshal([]string{lost})
+	out := withValue(withValue(withValue(c, "writerRegion", next), "regionsDown", string(down)), "regionsDownWriter", lost)
+	if strings.Contains(c.Values[spec.Namespace+":cloud"], "aws") {
+		// What the mock answers for the account and the zone: nothing but
+		// the outage differs.
+		zone := c.Values[spec.Namespace+":dnsZone"]
+		if zone == "" {
+			domain := c.Values[spec.Namespace+":domain"]
+			zone = domain[strings.Index(domain, ".")+1:]
+		}
+		out = withValue(withValue(out, "awsAccountId", mock.Account), "awsHostedZoneId", mock.HostedZoneID(zone))
+	}
+	return out, lost
+}
+
+// assertRecoversWithoutTheLostRegion plans a stack during its writer's
+// region's outage and holds the lost region to what before (its plan as
+// deployed) registered there: no resource in it changes an input, none is
+// created or removed, and no invoke goes through its provider. The
+// writer's move keeps every stateful resource elsewhere too.
+func assertRecoversWithoutTheLostRegion(t *testing.T, before *plan.Result) {
+	t.Helper()
+	if !recoversDuringOutage[before.Spec.Cloud] {
+		t.Skipf("%s: regionsDown is not built on this cloud yet (README, \"Losing a region\")", before.Spec.Cloud)
+	}
+	c, lost := duringOutage(t, before.Config)
+	after, err := plan.Run(c)
+	require.NoError(t, err, "%s with %s down", c.Stack, lost)
+
+	in := func(res []*mock.Resource) map[string]*mock.Resource {
+		m := map[string]*mock.Resource{}
+		for _, r := range res {
+			if r.Region == lost && r.Custom {
+				m[r.URN] = r
+			}
+		}
+		return m
+	}
+	was, is := in(before.Recorder.Resources()), in(after.Recorder.Resources())
+	require.NotEmpty(t, was, "%s registers resources in %s", c.Stack, lost)
+	for urn, r := range was {
+		a, ok := is[urn]
+		if !assert.True(t, ok, "%s: %s in the lost region %s is deleted during the outage", c.Stack, r.Name, lost) {
+			continue
+		}
+		if strings.HasPrefix(r.Type, "pulumi:providers:") {
+			// The provider of a down region skips the checks that call it;
+			// nothing else of it may change.
+			for _, path := range changedInputs(r.Inputs, a.Inputs, "") {
+				assert.True(t, strings.HasPrefix(path, "skip"), "%s: the provider of %s changes %s", c.Stack, lost, path)
+			}
+			continue
+		}
+		// The engine keeps every input as deployed, whatever the program says
+		// (a hotfix's new image included)...
+		assert.Subset(t, a.IgnoreChanges, stacks.FrozenChanges, "%s: %s (%s) in %s is not kept as deployed", c.Stack, r.Name, r.Type, lost)
+		// ...and the program says what was deployed.
+		for _, path := range changedInputs(r.Inputs, a.Inputs, "") {
+			assert.Fail(t, "a resource in the lost region changes", "%s: %s (%s) in %s: %s %v -> %v", c.Stack, r.Name, r.Type, lost, path, r.Get(path), a.Get(path))
+		}
+	}
+	for urn, r := range is {
+		_, ok := was[urn]
+		assert.True(t, ok, "%s: %s (%s) is created in the lost region %s", c.Stack, r.Name, r.Type, lost)
+	}
+	calls := 0
+	for _, call := range after.Recorder.Calls() {
+		calls++
+		assert.NotEqual(t, lost, call.Region, "%s: %s goes through the provider of the lost region", c.Stack, call.Token)
+	}
+	require.NotZero(t, calls, "%s makes its lookups through another region", c.Stack)
+}
+
+// recoversDuringOutage are the clouds whose stacks honour regionsDown.
+var recoversDuringOutage = map[spec.Cloud]bool{spec.AWS: true}
+
+func TestARecoveryDuringAnOutageLeavesTheLostRegionAloneInACommittedStack(t *testing.T) {
+	t.Parallel()
+	for _, file := range LinkedStacks(t) {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			assertRecoversWithoutTheLostRegion(t, PlanFile(t, file))
+		})
+	}
+}
+
+func TestARecoveryDuringAnOutageLeavesTheLostRegionAloneInAContractStack(t *testing.T) {
+	t.Parallel()
+	for cloud, rs := range contractRegions {
+		for _, topology := range []string{"active-active", "active-passive"} {
+			t.Run(cloud+"-"+topology, func(t *testing.T) {
+				assertRecoversWithoutTheLostRegion(t, ContractPlan(t, cloud, topology, rs...))
+			})
+		}
+	}
+}
