@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"reflect"
+	"slices"
 	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -20,18 +22,60 @@ type Outage struct {
 	mu        sync.Mutex
 	providers map[pulumi.ProviderResource]bool
 	frozen    map[pulumi.Resource]bool
+	// regions are the down regions, for clouds whose resources name their
+	// region (Google Cloud's region or location, Azure's location) and
+	// whose providers are not bound to one.
+	regions map[string]bool
+	// also are the stack's other transformations, run first: the SDK hands
+	// every stack transformation the resource's original options and keeps
+	// the last result (applyTransformations), so one stack transformation
+	// must carry them all.
+	also []pulumi.ResourceTransformation
 }
 
 // FrozenChanges is the ignoreChanges of every resource in a down region.
 var FrozenChanges = []string{"*"}
 
-// NewOutage registers the stack transformation (before any resource).
+// NewOutage registers the stack's one stack transformation (before any
+// resource); Also adds the others to it.
 func NewOutage(ctx *pulumi.Context, s spec.Spec) (*Outage, error) {
-	o := &Outage{providers: map[pulumi.ProviderResource]bool{}, frozen: map[pulumi.Resource]bool{}}
-	if len(s.RegionsDown) == 0 {
-		return o, nil
+	o := &Outage{providers: map[pulumi.ProviderResource]bool{}, frozen: map[pulumi.Resource]bool{}, regions: map[string]bool{}}
+	return o, ctx.RegisterStackTransformation(o.transform)
+}
+
+// Also runs t on every resource registered from now on, before the freeze.
+func (o *Outage) Also(t pulumi.ResourceTransformation) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.also = append(o.also, t)
+}
+
+func (o *Outage) transform(a *pulumi.ResourceTransformationArgs) *pulumi.ResourceTransformationResult {
+	o.mu.Lock()
+	also := slices.Clone(o.also)
+	o.mu.Unlock()
+	var out *pulumi.ResourceTransformationResult
+	for _, t := range also {
+		if r := t(a); r != nil {
+			next := *a
+			next.Props, next.Opts = r.Props, r.Opts
+			a, out = &next, r
+		}
 	}
-	return o, ctx.RegisterStackTransformation(o.freeze)
+	if r := o.freeze(a); r != nil {
+		return r
+	}
+	return out
+}
+
+// ByLocation freezes every resource whose region or location input names a
+// down region (Google Cloud, Azure).
+func (o *Outage) ByLocation(s spec.Spec) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, r := range s.RegionsDown {
+		o.regions[r] = true
+	}
 }
 
 // Down registers a down region's provider.
@@ -59,6 +103,9 @@ func (o *Outage) freeze(a *pulumi.ResourceTransformationArgs) *pulumi.ResourceTr
 	case opts.Parent != nil:
 		in = o.frozen[opts.Parent]
 	}
+	if !in && len(o.regions) > 0 {
+		in = o.regions[locationOf(a.Props)]
+	}
 	if !in {
 		return nil
 	}
@@ -76,4 +123,31 @@ func ViewOf(s spec.Spec, region string) spec.Spec {
 		return s.AsDeployed()
 	}
 	return s
+}
+
+// locationOf is the literal value of an args struct's Region or Location
+// input ("" when it has none or it is not known yet): Azure takes every
+// location in lower case without spaces, as the stack writes it.
+func locationOf(props pulumi.Input) string {
+	v := reflect.ValueOf(props)
+	for v.Kind() == reflect.Pointer && !v.IsNil() {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return ""
+	}
+	for _, field := range []string{"Region", "Location"} {
+		f := v.FieldByName(field)
+		if !f.IsValid() || f.IsNil() {
+			continue
+		}
+		e := f.Elem()
+		for e.Kind() == reflect.Pointer && !e.IsNil() {
+			e = e.Elem()
+		}
+		if e.Kind() == reflect.String {
+			return e.String()
+		}
+	}
+	return ""
 }

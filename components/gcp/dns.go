@@ -20,6 +20,10 @@ type ManagedZoneArgs struct {
 	DNSName string // required, e.g. example.com
 	Create  bool   // create the zone (with DNSSEC) instead of looking it up
 	Protect bool
+	// Lookups, when set, is the provider the lookup goes through (any
+	// region's: Cloud DNS is global), so that it calls nothing through a
+	// down region's provider.
+	Lookups *gcp.Provider
 }
 
 // ManagedZone looks up the public zone by its resource name (see
@@ -38,6 +42,9 @@ func ManagedZone(ctx *pulumi.Context, name string, args ManagedZoneArgs, provide
 			return pulumi.StringOutput{}, fmt.Errorf("managed zone %s: %w", args.DNSName, err)
 		}
 		return z.Name, nil
+	}
+	if args.Lookups != nil {
+		provider = args.Lookups
 	}
 	z, err := dns.LookupManagedZone(ctx, &dns.LookupManagedZoneArgs{Name: zoneName}, pulumi.Provider(provider))
 	if err != nil {

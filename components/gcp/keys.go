@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/kms"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/storage"
@@ -35,6 +36,9 @@ type EncryptionKeysArgs struct {
 	// StorageService). Required.
 	Users   map[string][]string
 	Protect bool
+	// Lookups, when set, is the provider service-agent lookups go through
+	// (a live region's: stacks.Outage).
+	Lookups *gcp.Provider
 }
 
 // EncryptionKeys is a customer-managed Cloud KMS key per location, rotated
@@ -74,7 +78,7 @@ func NewEncryptionKeys(ctx *pulumi.Context, name string, args EncryptionKeysArgs
 			if args.Project != "" {
 				p = &args.Project
 			}
-			gcs, err := storage.GetProjectServiceAccount(ctx, &storage.GetProjectServiceAccountArgs{Project: p}, child)
+			gcs, err := storage.GetProjectServiceAccount(ctx, &storage.GetProjectServiceAccountArgs{Project: p}, lookupsOr(args.Lookups, child))
 			if err != nil {
 				return pulumi.StringOutput{}, fmt.Errorf("Cloud Storage service agent: %w", err)
 			}

@@ -55,3 +55,12 @@ func Label(s string) string {
 // and hyphens, starting with a letter, at most max characters (63 for most
 // resources, 30 for service account ids, 49 for Cloud Run services).
 func resourceName(name string, max int) string { return names.DNSLabel(name, max) }
+
+// lookupsOr is the invoke option of a lookup: through lookups when given,
+// else as the component's children (its provider).
+func lookupsOr(lookups *gcp.Provider, child pulumi.ResourceOrInvokeOption) pulumi.InvokeOption {
+	if lookups != nil {
+		return pulumi.Provider(lookups)
+	}
+	return child
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/compute"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/storage"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
@@ -117,7 +118,10 @@ const CopyIntervalSeconds = 3600
 
 // ReplicatedStorageArgs configures ReplicatedStorage.
 type ReplicatedStorageArgs struct {
-	Regions               []string // required, in stack order
+	Regions []string // required, in stack order
+	// Lookups, when set, is the provider service-agent lookups go through
+	// (a live region's: stacks.Outage).
+	Lookups               *gcp.Provider
 	NoncurrentVersionDays int
 	Protect               bool
 	// ProjectNumber lets Cloud CDN's cache-fill service account read the
@@ -300,7 +304,7 @@ func (st *ReplicatedStorage) copyTo(ctx *pulumi.Context, name string, args Repli
 		// The service agent is created by its first lookup
 		// (googleServiceAccounts.get), which needs the API on.
 		agent := storage.GetTransferProjectServiceAccountOutput(ctx, storage.GetTransferProjectServiceAccountOutputArgs{Project: project},
-			child, pulumi.DependsOn([]pulumi.Resource{args.TransferAPI}))
+			lookupsOr(args.Lookups, child), pulumi.DependsOn([]pulumi.Resource{args.TransferAPI}))
 		member := pulumi.Sprintf("serviceAccount:%s", agent.Email())
 		// Source: storage.objects.get/list and storage.buckets.get; sink:
 		// storage.buckets.get and storage.objects.create/delete/list (Storage

@@ -2,6 +2,7 @@ package gcp
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -22,7 +23,7 @@ func route(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*gcpc.Stamp) (*
 	if err != nil {
 		return nil, err
 	}
-	zone, err := gcpc.ManagedZone(ctx, s.Stack+"-zone", gcpc.ManagedZoneArgs{DNSName: s.DNSZone, Create: s.CreateZone, Protect: s.Protect}, g.home().Provider)
+	zone, err := gcpc.ManagedZone(ctx, s.Stack+"-zone", gcpc.ManagedZoneArgs{DNSName: s.DNSZone, Create: s.CreateZone, Protect: s.Protect, Lookups: g.lookups}, g.home().Provider)
 	if err != nil {
 		return nil, fmt.Errorf("%s:dnsZone (or %s:createDnsZone): %w", spec.Namespace, spec.Namespace, err)
 	}
@@ -75,10 +76,20 @@ func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*gcpc.Stamp, lb
 // new leader by itself, and active-active traffic already avoids a failed
 // region).
 func failover(ctx *pulumi.Context, s spec.Spec, g *global, lb *gcpc.LoadBalancer, mon *gcpc.Monitoring) error {
+	// Never in a region being rescued: while the writer's successor is down
+	// (regionsDown), the automation stays as it was deployed.
+	regions := g.regions
+	if s.Down(s.Successor()) {
+		s = s.AsDeployed()
+		regions = slices.Clone(regions)
+		for i := range regions {
+			regions[i].Role = s.Regions[i].Role
+		}
+	}
 	if !needsFailover(s) {
 		return nil
 	}
-	writer, standby := failoverPair(g.regions)
+	writer, standby := failoverPair(regions)
 	healthURL := func(region string) string {
 		return "https://" + gcpc.RegionalHostname(region, s.Domain) + s.HealthCheck.Path
 	}

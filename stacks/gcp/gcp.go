@@ -33,7 +33,8 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	// data tier, and the Cloud Run service that runs as it.
 	var stamps []*gcpc.Stamp
 	for _, r := range g.regions {
-		stamp, err := newStamp(ctx, s, g, r)
+		// A down region's stamp is built as it was deployed (stacks.ViewOf).
+		stamp, err := newStamp(ctx, stacks.ViewOf(s, r.Name), g, r)
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/organizations"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -16,8 +17,11 @@ import (
 // global is what the stamps share: the regions, the project, and the
 // global pieces.
 type global struct {
-	regions       []gcpc.Region // in the order of the regions key; the first is home
-	project       string        // the provider's project (from config, or the ambient one)
+	regions []gcpc.Region // in the order of the regions key; the first is home
+	// lookups is the provider every lookup goes through: the first region
+	// not in regionsDown (the APIs they call are global).
+	lookups       *gcp.Provider
+	project       string // the provider's project (from config, or the ambient one)
 	projectNumber string
 	engine        string // spec.EngineSpanner or spec.EngineCloudSQL
 	network       *gcpc.Network
@@ -40,15 +44,26 @@ func (g *global) home() gcpc.Region { return g.regions[0] }
 // uploads, the Cloud Armor policy and (ddosProtection) network protection.
 func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 	g := &global{engine: s.GCPEngine()}
+	// A down region's resources (by their region or location) stay as
+	// deployed; its provider is only a default region, so it stays too.
+	outage, err := stacks.NewOutage(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	outage.ByLocation(s)
 	for _, r := range s.Regions {
 		p, err := gcpc.NewProvider(ctx, "gcp-"+r.Name, s.GCP.Project, r.Name, stacks.TagsIn(s, r.Name))
 		if err != nil {
 			return nil, err
 		}
 		g.regions = append(g.regions, gcpc.Region{Name: r.Name, Role: r.Role, Provider: p, CIDR: r.CIDR})
+		if g.lookups == nil && !r.Down {
+			g.lookups = p
+		}
 	}
 	inHome := g.home().In()
-	randomProvider, err := random.NewProvider(ctx, "random", nil)
+	var randomProvider *random.Provider
+	randomProvider, err = random.NewProvider(ctx, "random", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +71,7 @@ func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 	if s.GCP.Project != "" {
 		projectID = &s.GCP.Project
 	}
-	proj, err := organizations.LookupProject(ctx, &organizations.LookupProjectArgs{ProjectId: projectID}, inHome)
+	proj, err := organizations.LookupProject(ctx, &organizations.LookupProjectArgs{ProjectId: projectID}, pulumi.Provider(g.lookups))
 	if err != nil {
 		return nil, fmt.Errorf("gcp project: %w", err)
 	}
@@ -71,9 +86,7 @@ func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := ctx.RegisterStackTransformation(apis.WaitFor); err != nil {
-		return nil, err
-	}
+	outage.Also(apis.WaitFor)
 
 	// Customer-managed keys where the data lives: the bucket's multi-region,
 	// and Spanner's configuration or each Cloud SQL instance's region.
@@ -95,7 +108,7 @@ func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 			users[r] = append(users[r], "sqladmin.googleapis.com")
 		}
 	}
-	keyArgs := gcpc.EncryptionKeysArgs{Stack: s.Stack, Project: g.project, Users: users, Protect: s.Protect}
+	keyArgs := gcpc.EncryptionKeysArgs{Stack: s.Stack, Project: g.project, Users: users, Protect: s.Protect, Lookups: g.lookups}
 	keys, err := gcpc.NewEncryptionKeys(ctx, s.Stack+"-keys", keyArgs, inHome)
 	if err != nil {
 		return nil, err
@@ -117,7 +130,7 @@ func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 	if len(s.Runtime.Secrets)+len(s.Runtime.SecretRefs) > 0 {
 		existing, err := gcpc.ExistingSecrets(ctx, s.Stack+"-app-secret-refs", gcpc.ExistingSecretsArgs{
 			Project: g.project, Regions: s.RegionNames, IDs: s.Runtime.SecretRefs,
-		}, g.home().In())
+		}, pulumi.Provider(g.lookups))
 		if err != nil {
 			return nil, fmt.Errorf("%s:appSecretRefs: %w", spec.Namespace, err)
 		}
@@ -131,7 +144,7 @@ func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 	if g.storage, err = gcpc.NewReplicatedStorage(ctx, s.Stack+"-uploads", gcpc.ReplicatedStorageArgs{
 		Regions: s.RegionNames, NoncurrentVersionDays: s.Storage.NoncurrentVersionDays, Protect: s.Protect, ProjectNumber: g.projectNumber,
 		RandomProvider: randomProvider, KeyIDs: keys.All(),
-		Project: g.project, TransferAPI: apis.Service(transferAPI),
+		Project: g.project, TransferAPI: apis.Service(transferAPI), Lookups: g.lookups,
 	}, inHome); err != nil {
 		return nil, err
 	}

@@ -106,7 +106,7 @@ func assertRecoversWithoutTheLostRegion(t *testing.T, before *plan.Result) {
 }
 
 // recoversDuringOutage are the clouds whose stacks honour regionsDown.
-var recoversDuringOutage = map[spec.Cloud]bool{spec.AWS: true}
+var recoversDuringOutage = map[spec.Cloud]bool{spec.AWS: true, spec.GCP: true}
 
 func TestARecoveryDuringAnOutageLeavesTheLostRegionAloneInACommittedStack(t *testing.T) {
 	t.Parallel()
