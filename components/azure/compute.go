@@ -48,7 +48,11 @@ type RegionalCompute struct {
 // defaults of package components (DefaultWorkload, DefaultHealthCheck,
 // DefaultLogRetentionDays, ...), which the mobile-backend config keys share.
 type RegionalComputeArgs struct {
-	Region        string             // required
+	Region string // required
+	// Lookups, when set, is the provider the workspace-key lookup goes
+	// through (Azure Resource Manager is global), so that a stack in a
+	// region's outage calls nothing through that region's provider.
+	Lookups       pulumi.ProviderResource
 	ResourceGroup pulumi.StringInput // required: the region's resource group
 	// AppsSubnetID is the Network's subnet delegated to Container Apps. Required.
 	AppsSubnetID pulumi.StringInput
@@ -127,7 +131,7 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	}
 	keys := operationalinsights.GetSharedKeysOutput(ctx, operationalinsights.GetSharedKeysOutputArgs{
 		ResourceGroupName: rg, WorkspaceName: ws.Name,
-	}, child)
+	}, lookups(args.Lookups, child))
 
 	env, err := app.NewManagedEnvironment(ctx, name+"-env", &app.ManagedEnvironmentArgs{
 		EnvironmentName:   pulumi.String(resourceName(name+"-env", 60)),
@@ -279,4 +283,13 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		"workspaceName": c.WorkspaceName, "insightsId": c.InsightsID, "identityPrincipalId": c.IdentityPrincipalID,
 		"identityClientId": c.IdentityClientID,
 	})
+}
+
+// lookups is a lookup's invoke option: through p when given, else as the
+// component's children.
+func lookups(p pulumi.ProviderResource, child pulumi.ResourceOrInvokeOption) pulumi.InvokeOption {
+	if p != nil {
+		return pulumi.Provider(p)
+	}
+	return child
 }

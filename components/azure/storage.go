@@ -88,7 +88,10 @@ const PublishSchedule = "*/5 * * * *"
 
 // PublishArgs configures Publish.
 type PublishArgs struct {
-	Documents    []azpublish.Document          // required
+	Documents []azpublish.Document // required
+	// In, when set, gives a region's own documents (a region in
+	// regionsDown keeps the ones it was deployed with).
+	In           func(region string) []azpublish.Document
 	Environments map[string]pulumi.StringInput // required: each region's Container Apps environment
 	Subscription string                        // required
 	Tags         pulumi.StringMap
@@ -135,7 +138,7 @@ func (st *ReplicatedStorage) Publish(ctx *pulumi.Context, name string, args Publ
 			Env: []job.Env{
 				{Name: "BLOB_ENDPOINT", Value: pulumi.Sprintf("https://%s", st.BlobHost(region))},
 				{Name: "CONTAINER", Value: pulumi.String(StaticContainer)},
-				{Name: "DOCUMENTS", Value: pulumi.String(azpublish.Documents(args.Documents))},
+				{Name: "DOCUMENTS", Value: pulumi.String(azpublish.Documents(args.documents(region)))},
 				{Name: "AZURE_CLIENT_ID", Value: identity.ClientID},
 			},
 			CPU: 0.25, Memory: "0.5Gi", Tags: args.Tags,
@@ -261,4 +264,12 @@ func NewReplicatedStorage(ctx *pulumi.Context, name string, args ReplicatedStora
 	}
 	st.AccountNames = names.ToStringMapOutput()
 	return st, ctx.RegisterResourceOutputs(st, pulumi.Map{"accountNames": st.AccountNames})
+}
+
+// documents are a region's documents.
+func (a PublishArgs) documents(region string) []azpublish.Document {
+	if a.In != nil {
+		return a.In(region)
+	}
+	return a.Documents
 }

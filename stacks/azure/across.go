@@ -36,9 +36,19 @@ func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Stamp) (*a
 	for _, r := range g.regions {
 		health = append(health, g.storage.Account(r.Name).ID())
 	}
+	// Each region's alerts follow its stamp's role (as deployed while it is
+	// down); while the home region (the dashboard's) is down, all of it
+	// stays as deployed.
+	monitored := azc.Watched(stamps, g.db)
+	if s.Down(s.Home().Name) {
+		deployed := s.AsDeployed()
+		for i := range monitored {
+			monitored[i].Role = deployed.Regions[i].Role
+		}
+	}
 	mon, err := azc.NewMonitoring(ctx, s.Stack+"-monitoring", azc.MonitoringArgs{
 		HealthWatch: health,
-		Stack:       s.Stack, Domain: s.Domain, ResourceGroup: g.group, Regions: azc.Watched(stamps, g.db), FrontDoorID: g.profile.ID(),
+		Stack:       s.Stack, Domain: s.Domain, ResourceGroup: g.group, Regions: monitored, FrontDoorID: g.profile.ID(),
 		HealthPath: s.HealthCheck.Path, Emails: s.AlertEmails, Webhooks: stacks.AlertWebhooks(s), Thresholds: s.Alarms, Tags: g.tags,
 	}, inGlobal)
 	if err != nil {
@@ -47,7 +57,12 @@ func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Stamp) (*a
 	// The failover group's other member forces the failover within minutes
 	// when the writer's region stays down (the group's grace period is the
 	// backstop).
+	// Never in a region being rescued: while the writer's partner is down
+	// (regionsDown), the failover job stays as it was deployed.
 	writer := s.Primary().Name
+	if partner := g.db.Partner(writer); s.Down(partner) {
+		writer = s.AsDeployed().Primary().Name
+	}
 	partner := azc.StampIn(stamps, g.db.Partner(writer))
 	server, serverID := g.db.Server(partner.Name)
 	if s.Promotes() {

@@ -34,7 +34,8 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	// data tier's outputs, with its blob role; then the apps' database users.
 	var stamps []*azc.Stamp
 	for _, r := range g.regions {
-		stamp, err := newStamp(ctx, s, g, r)
+		// A down region's stamp is built as it was deployed (stacks.ViewOf).
+		stamp, err := newStamp(ctx, stacks.ViewOf(s, r.Name), g, r)
 		if err != nil {
 			return nil, err
 		}
@@ -62,11 +63,14 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	for _, st := range stamps {
 		envs[st.Name] = st.Compute.EnvironmentID
 	}
-	if err := g.storage.Publish(ctx, s.Stack+"-publish", azc.PublishArgs{
-		Documents: []azpublish.Document{
-			{Blob: components.DirectoryObject, Content: stacks.Directory(s, azc.RegionalHostname), ContentType: "application/json", CacheControl: components.DirectoryCacheControl},
+	documents := func(region string) []azpublish.Document {
+		return []azpublish.Document{
+			{Blob: components.DirectoryObject, Content: stacks.Directory(stacks.ViewOf(s, region), azc.RegionalHostname), ContentType: "application/json", CacheControl: components.DirectoryCacheControl},
 			{Blob: azc.StaticHealthBlob, Content: "ok\n", ContentType: "text/plain"},
-		},
+		}
+	}
+	if err := g.storage.Publish(ctx, s.Stack+"-publish", azc.PublishArgs{
+		Documents: documents(s.WriterRegion), In: documents,
 		Environments: envs, Subscription: g.subscription, Tags: g.tags,
 	}); err != nil {
 		return nil, err

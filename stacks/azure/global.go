@@ -44,6 +44,13 @@ type global struct {
 // resources (a resource group's location cannot change); the writer
 // (writerRegion) may move after a failover without moving any of them.
 func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
+	// A down region's resources (under its provider, or by location) stay
+	// as deployed; Azure Resource Manager's global endpoint answers the rest.
+	outage, err := stacks.NewOutage(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	outage.ByLocation(s)
 	provider, err := azc.NewProvider(ctx, "azure-global", "")
 	if err != nil {
 		return nil, err
@@ -69,6 +76,9 @@ func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 		p, err := azc.NewProvider(ctx, "azure-"+r.Name, r.Name)
 		if err != nil {
 			return nil, err
+		}
+		if r.Down {
+			outage.Down(p)
 		}
 		// The failover job keeps its state in the group's tags, and a
 		// deploy opens its release window there (docs/failover.md); an

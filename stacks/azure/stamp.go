@@ -1,6 +1,8 @@
 package azure
 
 import (
+	"slices"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	azc "github.com/mobile-backend/mobile-backend/components/azure"
@@ -11,6 +13,7 @@ import (
 // newStamp is one region's stamp: the app, built from the data tier's
 // outputs, with its blob role.
 func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r azc.Region) (*azc.Stamp, error) {
+	r.Role = s.Regions[slices.IndexFunc(s.Regions, func(x spec.RegionSpec) bool { return x.Name == r.Name })].Role
 	env := stacks.AppEnv(s)
 	env["ROLE"] = pulumi.String(r.Role)
 	// Front Door cannot verify an app token: the app does (README).
@@ -30,7 +33,7 @@ func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r azc.Region) (*azc.S
 			Tags: g.tags, FrontDoorID: g.profile.FrontDoorId, Workload: s.WorkloadFor(r.Role), HealthPath: s.HealthCheck.Path,
 			LogRetentionDays: s.LogRetentionDays, Environment: env,
 			StackName: s.Stack, EnvironmentName: s.Environment,
-			RegistryID: s.Runtime.AzureRegistryID, Subscription: pulumi.String(g.subscription),
+			RegistryID: s.Runtime.AzureRegistryID, Subscription: pulumi.String(g.subscription), Lookups: g.provider,
 		},
 	})
 }
@@ -46,7 +49,13 @@ func databaseUsers(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.St
 	if g.sqlAdmin == nil {
 		return azc.UsersScriptOutput(users), nil
 	}
-	writer := azc.StampIn(stamps, s.Primary().Name)
+	// In the writer's network; while the region it was deployed in is down,
+	// it stays there, unchanged.
+	at := s.Primary().Name
+	if deployed := s.AsDeployed().Primary().Name; s.Down(deployed) {
+		at = deployed
+	}
+	writer := azc.StampIn(stamps, at)
 	job, err := azc.NewDatabaseUsers(ctx, s.Stack+"-db-users", azc.DatabaseUsersArgs{
 		Region: writer.Name, ResourceGroup: writer.ResourceGroup, EnvironmentID: writer.Compute.EnvironmentID,
 		Admin: g.sqlAdmin, Server: g.db.ReadWriteEndpoint, Database: s.Database.Name, Users: users, Tags: g.tags,

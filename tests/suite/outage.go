@@ -54,9 +54,6 @@ func duringOutage(t testing.TB, c *stackfile.Config) (*stackfile.Config, string)
 // writer's move keeps every stateful resource elsewhere too.
 func assertRecoversWithoutTheLostRegion(t *testing.T, before *plan.Result) {
 	t.Helper()
-	if !recoversDuringOutage[before.Spec.Cloud] {
-		t.Skipf("%s: regionsDown is not built on this cloud yet (README, \"Losing a region\")", before.Spec.Cloud)
-	}
 	c, lost := duringOutage(t, before.Config)
 	after, err := plan.Run(c)
 	require.NoError(t, err, "%s with %s down", c.Stack, lost)
@@ -104,9 +101,6 @@ func assertRecoversWithoutTheLostRegion(t *testing.T, before *plan.Result) {
 	}
 	require.NotZero(t, calls, "%s makes its lookups through another region", c.Stack)
 }
-
-// recoversDuringOutage are the clouds whose stacks honour regionsDown.
-var recoversDuringOutage = map[spec.Cloud]bool{spec.AWS: true, spec.GCP: true}
 
 func TestARecoveryDuringAnOutageLeavesTheLostRegionAloneInACommittedStack(t *testing.T) {
 	t.Parallel()
