@@ -302,6 +302,14 @@ func (s Spec) AsDeployed() Spec {
 	return before
 }
 
+// Region is the region of that name ({} when it is not one of regions).
+func (s Spec) Region(name string) RegionSpec {
+	if i := slices.IndexFunc(s.Regions, func(r RegionSpec) bool { return r.Name == name }); i >= 0 {
+		return s.Regions[i]
+	}
+	return RegionSpec{}
+}
+
 // Down reports whether a region's control plane is unreachable (regionsDown).
 func (s Spec) Down(region string) bool { return slices.Contains(s.RegionsDown, region) }
 

@@ -1,8 +1,6 @@
 package aws
 
 import (
-	"slices"
-
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mobile-backend/mobile-backend/components"
@@ -21,7 +19,7 @@ func route(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp) (*
 	routed := stacks.ViewOf(s, awsc.GlobalRegion)
 	endpoints := awsc.Endpoints(stamps)
 	for i, ep := range endpoints {
-		r := routed.Regions[slices.IndexFunc(routed.Regions, func(x spec.RegionSpec) bool { return x.Name == ep.Region })]
+		r := routed.Region(ep.Region)
 		endpoints[i].Role, endpoints[i].Unrouted = r.Role, r.Down
 	}
 	dns, err := awsc.NewLatencyDNS(ctx, s.Stack+"-dns", awsc.LatencyDNSArgs{

@@ -1,8 +1,6 @@
 package aws
 
 import (
-	"slices"
-
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	awsc "github.com/mobile-backend/mobile-backend/components/aws"
@@ -13,7 +11,7 @@ import (
 // newStamp is one region's stamp: compute behind a firewall, its tasks
 // given the data tier's endpoints and grants for their region.
 func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r awsc.Region) (*awsc.Stamp, error) {
-	r.Role = s.Regions[slices.IndexFunc(s.Regions, func(x spec.RegionSpec) bool { return x.Name == r.Name })].Role
+	r.Role = s.Region(r.Name).Role
 	env := g.db.EnvironmentWithRole(r.Name, s.Database.Name, s.Topology, r.Role)
 	env["ROLE"] = pulumi.String(r.Role)
 	env["UPLOADS_BUCKET"] = g.storage.Bucket(r.Name)

@@ -1,8 +1,6 @@
 package azure
 
 import (
-	"slices"
-
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	azc "github.com/mobile-backend/mobile-backend/components/azure"
@@ -13,7 +11,7 @@ import (
 // newStamp is one region's stamp: the app, built from the data tier's
 // outputs, with its blob role.
 func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r azc.Region) (*azc.Stamp, error) {
-	r.Role = s.Regions[slices.IndexFunc(s.Regions, func(x spec.RegionSpec) bool { return x.Name == r.Name })].Role
+	r.Role = s.Region(r.Name).Role
 	env := stacks.AppEnv(s)
 	env["ROLE"] = pulumi.String(r.Role)
 	// Front Door cannot verify an app token: the app does (README).

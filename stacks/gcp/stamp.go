@@ -1,8 +1,6 @@
 package gcp
 
 import (
-	"slices"
-
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	gcpc "github.com/mobile-backend/mobile-backend/components/gcp"
@@ -13,7 +11,7 @@ import (
 // newStamp is one region's stamp: its identity, granted the data tier, and
 // the Cloud Run service that runs as it (with private egress to Cloud SQL).
 func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r gcpc.Region) (*gcpc.Stamp, error) {
-	r.Role = s.Regions[slices.IndexFunc(s.Regions, func(x spec.RegionSpec) bool { return x.Name == r.Name })].Role
+	r.Role = s.Region(r.Name).Role
 	var sqlNetwork *gcpc.Network
 	if g.engine == spec.EngineCloudSQL {
 		sqlNetwork = g.network

@@ -2,7 +2,6 @@ package suite
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -104,20 +103,10 @@ func assertRecoversWithoutTheLostRegion(t *testing.T, before *plan.Result) {
 
 func TestARecoveryDuringAnOutageLeavesTheLostRegionAloneInACommittedStack(t *testing.T) {
 	t.Parallel()
-	for _, file := range LinkedStacks(t) {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			assertRecoversWithoutTheLostRegion(t, PlanFile(t, file))
-		})
-	}
+	eachCommittedStack(t, assertRecoversWithoutTheLostRegion)
 }
 
 func TestARecoveryDuringAnOutageLeavesTheLostRegionAloneInAContractStack(t *testing.T) {
 	t.Parallel()
-	for cloud, rs := range contractRegions {
-		for _, topology := range []string{"active-active", "active-passive"} {
-			t.Run(cloud+"-"+topology, func(t *testing.T) {
-				assertRecoversWithoutTheLostRegion(t, ContractPlan(t, cloud, topology, rs...))
-			})
-		}
-	}
+	eachContractStack(t, assertRecoversWithoutTheLostRegion)
 }

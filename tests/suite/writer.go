@@ -133,20 +133,28 @@ func changedInputs(a, b any, prefix string) []string {
 
 func TestMovingTheWriterReplacesNothingStatefulInACommittedStack(t *testing.T) {
 	t.Parallel()
-	for _, file := range LinkedStacks(t) {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			assertWriterMoves(t, PlanFile(t, file))
-		})
-	}
+	eachCommittedStack(t, assertWriterMoves)
 }
 
 func TestMovingTheWriterReplacesNothingStatefulInAContractStack(t *testing.T) {
 	t.Parallel()
+	eachContractStack(t, assertWriterMoves)
+}
+
+// eachCommittedStack runs check on the plan of every committed stack of
+// the linked cloud.
+func eachCommittedStack(t *testing.T, check func(*testing.T, *plan.Result)) {
+	for _, file := range LinkedStacks(t) {
+		t.Run(filepath.Base(file), func(t *testing.T) { check(t, PlanFile(t, file)) })
+	}
+}
+
+// eachContractStack runs check on the three-region contract stack of each
+// cloud and topology.
+func eachContractStack(t *testing.T, check func(*testing.T, *plan.Result)) {
 	for cloud, rs := range contractRegions {
 		for _, topology := range []string{"active-active", "active-passive"} {
-			t.Run(cloud+"-"+topology, func(t *testing.T) {
-				assertWriterMoves(t, ContractPlan(t, cloud, topology, rs...))
-			})
+			t.Run(cloud+"-"+topology, func(t *testing.T) { check(t, ContractPlan(t, cloud, topology, rs...)) })
 		}
 	}
 }
