@@ -237,7 +237,10 @@ func (g *GlobalDatabase) cloudSQL(ctx *pulumi.Context, name string, args GlobalD
 		return s
 	}
 	primary := args.Regions[0]
-	primaryOpts := []pulumi.ResourceOption{child, pulumi.Provider(primary.Provider), pulumi.Protect(args.Protect)}
+	// The failover job stops the old primary once it promotes a replica
+	// (its fence, internal/failover job.py): a pulumi up never restarts it.
+	primaryOpts := []pulumi.ResourceOption{child, pulumi.Provider(primary.Provider), pulumi.Protect(args.Protect),
+		pulumi.IgnoreChanges([]string{"settings.activationPolicy"})}
 	if len(args.DependsOn) > 0 {
 		primaryOpts = append(primaryOpts, pulumi.DependsOn(args.DependsOn))
 	}

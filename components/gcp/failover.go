@@ -62,8 +62,11 @@ type Promotion struct {
 	Instance      pulumi.StringInput // the replica to promote
 	Address       pulumi.StringInput // its private address
 	WriterAddress pulumi.StringInput // the primary's private address (its data path)
-	Zone          pulumi.StringInput // the private zone holding the writer record
-	Record        pulumi.StringInput // the writer record's name, with its dot (GlobalDatabase.WriterRecord)
+	// Writer is the primary instance's name: stopped once the replica is
+	// promoted (the fence: no pooled connection writes to it again).
+	Writer pulumi.StringInput
+	Zone   pulumi.StringInput // the private zone holding the writer record
+	Record pulumi.StringInput // the writer record's name, with its dot (GlobalDatabase.WriterRecord)
 	// LogDays and RetainedBackups are the backups the promoted replica gets
 	// (GlobalDatabase's): a replica has none.
 	LogDays, RetainedBackups int
@@ -102,8 +105,8 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 	if (args.URLMapSelfLink == nil) != (args.StandbyBackendSelfLink == nil) || (args.URLMapSelfLink == nil) != (args.URLMapID == nil) || args.URLMapSelfLink == nil && args.Promote == nil {
 		return nil, fmt.Errorf("failover %s: a traffic switch (URLMapSelfLink, URLMapID and StandbyBackendSelfLink), a Promote, or both are required", name)
 	}
-	if p := args.Promote; p != nil && (p.Instance == nil || p.Address == nil || p.WriterAddress == nil || p.Zone == nil || p.Record == nil) {
-		return nil, fmt.Errorf("failover %s: Promote needs Instance, Address, WriterAddress, Zone and Record", name)
+	if p := args.Promote; p != nil && (p.Instance == nil || p.Address == nil || p.WriterAddress == nil || p.Writer == nil || p.Zone == nil || p.Record == nil) {
+		return nil, fmt.Errorf("failover %s: Promote needs Instance, Address, WriterAddress, Writer, Zone and Record", name)
 	}
 	components.Default(&args.NextStep, DefaultNextStep)
 	f := &Failover{}
@@ -205,6 +208,7 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 	}
 	if p := args.Promote; p != nil {
 		env["REPLICA"], env["REPLICA_ADDRESS"], env["WRITER_ZONE"], env["WRITER_RECORD"] = p.Instance, p.Address, p.Zone, p.Record
+		env["OLD_PRIMARY"] = p.Writer
 		env["WRITER_TTL"] = pulumi.String(fmt.Sprint(WriterTTL))
 		env["BACKUP_LOG_DAYS"], env["BACKUP_RETAINED"] = pulumi.String(fmt.Sprint(p.LogDays)), pulumi.String(fmt.Sprint(p.RetainedBackups))
 		env["WRITER_DB_ADDRESS"], env["LOCAL_DB_ADDRESS"] = pulumi.Sprintf("%s:5432", p.WriterAddress), pulumi.Sprintf("%s:5432", p.Address)
@@ -362,14 +366,16 @@ func failoverCondition(args FailoverArgs) pulumi.StringOutput {
 		clauses = append(clauses, pulumi.Sprintf(`(resource.type != "compute.googleapis.com/UrlMap" || resource.name == "%s")`, args.URLMapID))
 	}
 	if p := args.Promote; p != nil {
-		clauses = append(clauses, pulumi.Sprintf(`(resource.type != "sqladmin.googleapis.com/Instance" || resource.name == "projects/%s/instances/%s")`, args.Project, p.Instance))
+		// The replica it promotes and the primary it stops (the fence).
+		clauses = append(clauses, pulumi.Sprintf(`(resource.type != "sqladmin.googleapis.com/Instance" || resource.name == "projects/%s/instances/%s" || resource.name == "projects/%s/instances/%s")`,
+			args.Project, p.Instance, args.Project, p.Writer))
 	}
 	return clauses.ToStringArrayOutput().ApplyT(func(v []string) string { return strings.Join(v, " && ") }).(pulumi.StringOutput)
 }
 
 // PromotePermissions are the job's rights on Cloud SQL: promote a replica
 // (and read it while its operation runs), then give it a writer's backups
-// (instances.patch: cloudsql.instances.update) (Cloud SQL Admin API
+// and stop the old primary (instances.patch: cloudsql.instances.update) (Cloud SQL Admin API
 // reference: permissions per method). On the project, as Cloud SQL takes IAM on the
 // project only, narrowed to the replica by failoverCondition.
 var PromotePermissions = []string{"cloudsql.instances.get", "cloudsql.instances.promoteReplica", "cloudsql.instances.update"}

@@ -268,6 +268,7 @@ class Azure:
     API_METRICS = "2023-10-01"
     API_GROUPS = "2021-04-01"
     API_TAGS = "2021-04-01"
+    API_CDN = "2023-05-01"
     RELEASE_TAG = "mobile-backend-release-until"
     ANNOUNCED_TAG = "mobile-backend-failover-announced"
 
@@ -283,6 +284,10 @@ class Azure:
         self.writer_origin = cfg.need("WRITER_ORIGIN")
         self.successor_origin = cfg.need("SUCCESSOR_ORIGIN")
         self.origin_group = e.get("ORIGIN_GROUP", "api")
+        # The writer's Front Door origin (its resource id): disabled once
+        # this region writes, so the old writer's app gets no API traffic
+        # when its region returns, until the stack adopts the new writer.
+        self.writer_origin_id = e.get("WRITER_ORIGIN_ID", "")
         self.client_id = cfg.need("AZURE_CLIENT_ID")
         self._token = None
 
@@ -389,6 +394,21 @@ class Azure:
     def switch_traffic(self):
         return "none"
 
+    def fenced(self):
+        if not self.writer_origin_id:
+            return True
+        _, body = self.arm_call("GET", self.writer_origin_id + "?api-version=" + self.API_CDN)
+        return ((body or {}).get("properties") or {}).get("enabledState") == "Disabled"
+
+    def fence(self):
+        """Disable the old writer's origin (Front Door origins PATCH,
+        AFDOriginUpdateParameters.enabledState; 200, or 202 while it
+        applies: the next run reads it)."""
+        if self.fenced():
+            return "skipped"
+        self.arm_call("PATCH", self.writer_origin_id + "?api-version=" + self.API_CDN, {"properties": {"enabledState": "Disabled"}})
+        return "done"
+
 
 class Google:
     """Evidence and actions through Google APIs: uptime checks (Cloud
@@ -409,6 +429,11 @@ class Google:
         self.url_map = e.get("URL_MAP", "")  # a self link; empty: no traffic switch
         self.standby_backend = e.get("STANDBY_BACKEND", "")
         self.replica = e.get("REPLICA", "")  # empty: no promotion
+        # The old primary: stopped once the replica is promoted (activation
+        # policy NEVER; a primary may be stopped, a replica may not: Cloud
+        # SQL, "Start, stop, and restart instances"), so no pooled
+        # connection writes to it when its region returns.
+        self.old_primary = e.get("OLD_PRIMARY", "")
         self.replica_address = e.get("REPLICA_ADDRESS", "")
         self.zone = e.get("WRITER_ZONE", "")
         self.record = e.get("WRITER_RECORD", "")
@@ -564,6 +589,24 @@ class Google:
             time.sleep(self.cfg.backoff * 2)
         return "requested"
 
+    def fenced(self):
+        if not self.old_primary:
+            return True
+        _, body = self.g("GET", self.api("sqladmin", "/v1/projects/%s/instances/%s" % (self.project, self.old_primary)))
+        return ((body or {}).get("settings") or {}).get("activationPolicy") == "NEVER"
+
+    def fence(self):
+        """Stop the old primary: a patch of its activation policy at the
+        settings version read. Its region may not answer yet: the operation
+        stays requested, and the next run looks again."""
+        if self.fenced():
+            return "skipped"
+        _, body = self.g("GET", self.api("sqladmin", "/v1/projects/%s/instances/%s" % (self.project, self.old_primary)))
+        version = ((body or {}).get("settings") or {}).get("settingsVersion")
+        _, op = self.g("PATCH", self.api("sqladmin", "/v1/projects/%s/instances/%s" % (self.project, self.old_primary)),
+                       {"settings": {"settingsVersion": version, "activationPolicy": "NEVER"}})
+        return self.wait(op)
+
     def finish(self):
         """Move the writer's private record to the promoted replica, and give
         the new writer the backups and point-in-time recovery a writer keeps
@@ -608,6 +651,7 @@ def run(cfg, cloud):
     promoted = read(ev, "promoted", cloud.promoted)
     if promoted is True:
         if read(ev, "finished", cloud.finished) is True:
+            fence(cloud)  # until it holds; never undone by this job
             return 0
         return complete(cfg, cloud, ev, announce=True)
 
@@ -664,6 +708,20 @@ def act(ev, name, fn):
     return result == "done"
 
 
+def fence(cloud):
+    """Fence the old writer if it is not yet: quietly, every run until it
+    holds (its region's API may not answer during the outage)."""
+    try:
+        if cloud.fenced():
+            return True
+        result = cloud.fence()
+        emit("action", action="fence", result=result)
+        return result in ("done", "skipped") and cloud.fenced()
+    except (APIError, KeyError, ValueError, TypeError) as e:
+        emit("action", severity="WARNING", action="fence", result="pending", message=str(e)[:300])
+        return False
+
+
 def complete(cfg, cloud, ev, announce):
     """Switch traffic, promote, move the writer's record: each only if not
     done yet; then say so."""
@@ -677,8 +735,11 @@ def complete(cfg, cloud, ev, announce):
     except APIError as e:
         emit("alert", severity="ERROR", reason=PROMOTION_FAILED, message="The failover failed (%s); the job tries again next minute." % e, evidence=ev)
         return 1
+    fenced = fence(cloud)
+    ev["fenced"] = fenced
+    said = " The old writer is fenced." if fenced else " The old writer is not fenced yet (its region does not answer): this job fences it as soon as it does."
     if cloud.promotes():
-        emit("notify", reason="promoted", message="This region's database is the writer now. " + cfg.next_step, evidence=ev)
+        emit("notify", reason="promoted", message="This region's database is the writer now." + said + " " + cfg.next_step, evidence=ev)
     else:
         emit("notify", reason="switched", message="Traffic goes to this region now. " + cfg.next_step, evidence=ev)
     return 0

@@ -42,6 +42,8 @@ type jobWorld struct {
 	// Azure
 	role string
 	tags map[string]string
+	// originState is the old writer's Front Door origin's enabledState.
+	originState string
 	// Google Cloud
 	instanceType, urlMap, fingerprint, record string
 	opDone                                    bool
@@ -49,6 +51,10 @@ type jobWorld struct {
 	// (nil: a replica's, none); settingsVersion counts its settings' changes.
 	backups         map[string]any
 	settingsVersion int
+	// oldPolicy is the old primary's activation policy; oldVersion its
+	// settings version.
+	oldPolicy  string
+	oldVersion int
 	// What the job did.
 	promotions []int
 	results    []jobResult
@@ -76,11 +82,14 @@ const (
 	jobURLMap  = "https://www.googleapis.com/compute/v1/projects/prod-project/global/urlMaps/prod-lb"
 	jobStandby = "https://www.googleapis.com/compute/v1/projects/prod-project/global/backendServices/prod-lb-europe-north1"
 	jobPrimary = "https://www.googleapis.com/compute/v1/projects/prod-project/global/backendServices/prod-lb-europe-west1"
+	jobOld     = "prod-db-europe-west1"
+	jobOrigin  = jobFD + "/originGroups/api/origins/prod-northeurope"
 )
 
 func newJobWorld(t *testing.T, cloud string, s Scenario) *jobWorld {
 	w := &jobWorld{t: t, cloud: cloud, row: s, minutes: s.Run(), role: "Secondary", tags: map[string]string{},
-		instanceType: "READ_REPLICA_INSTANCE", urlMap: jobPrimary, fingerprint: "f0", record: jobWriterA}
+		instanceType: "READ_REPLICA_INSTANCE", urlMap: jobPrimary, fingerprint: "f0", record: jobWriterA,
+		originState: "Enabled", oldPolicy: "ALWAYS", oldVersion: 7}
 	switch s.Start {
 	case "partial":
 		w.role, w.instanceType = "Primary", "CLOUD_SQL_INSTANCE"
@@ -88,6 +97,7 @@ func newJobWorld(t *testing.T, cloud string, s Scenario) *jobWorld {
 		w.role, w.instanceType, w.urlMap, w.record = "Primary", "CLOUD_SQL_INSTANCE", jobStandby, jobAddress
 		w.tags["mobile-backend-failover-announced"] = "2026-12-06T11:00:00Z"
 		w.backups = map[string]any{"enabled": true, "pointInTimeRecoveryEnabled": true}
+		w.originState, w.oldPolicy = "Disabled", "NEVER" // a finished failover fenced the old writer
 	}
 	w.settingsVersion = 3
 	return w
@@ -241,6 +251,19 @@ func (w *jobWorld) azure(rw http.ResponseWriter, r *http.Request, path string) {
 			w.tags[k] = v
 		}
 		writeJSON(rw, 200, map[string]any{"id": group + "/providers/Microsoft.Resources/tags/default", "name": "default", "properties": map[string]any{"tags": w.tags}})
+	case path == jobOrigin && r.Method == http.MethodGet:
+		assert.Equal(t, "2023-05-01", q.Get("api-version"))
+		writeJSON(rw, 200, map[string]any{"id": jobOrigin, "name": "prod-northeurope", "type": "Microsoft.Cdn/profiles/origingroups/origins",
+			"properties": map[string]any{"hostName": jobWriterH, "enabledState": w.originState, "provisioningState": "Succeeded", "deploymentStatus": "NotStarted"}})
+	case path == jobOrigin && r.Method == http.MethodPatch:
+		var body struct {
+			Properties map[string]any `json:"properties"`
+		}
+		require.NoError(t, json.NewDecoder(r.Body).Decode(&body))
+		assert.Equal(t, map[string]any{"enabledState": "Disabled"}, body.Properties, "only the origin's state changes")
+		assert.Equal(t, "Primary", w.role, "the old writer is fenced only once this region writes")
+		w.originState = "Disabled"
+		writeJSON(rw, 202, map[string]any{"id": jobOrigin, "properties": map[string]any{"enabledState": "Disabled", "provisioningState": "Updating"}})
 	case path == jobFD+"/providers/Microsoft.Insights/metrics":
 		assert.Equal(t, "OriginHealthPercentage", q.Get("metricnames"))
 		origin := filterOrigin.FindStringSubmatch(q.Get("$filter"))
@@ -333,6 +356,18 @@ func (w *jobWorld) google(rw http.ResponseWriter, r *http.Request, path string) 
 		}
 		series["points"] = points
 		writeJSON(rw, 200, map[string]any{"timeSeries": []any{series}, "unit": "10^2.%"})
+	case path == "/g/sqladmin/v1/projects/"+jobProject+"/instances/"+jobOld && r.Method == http.MethodGet:
+		writeJSON(rw, 200, map[string]any{"kind": "sql#instance", "name": jobOld, "project": jobProject, "region": "europe-west1", "instanceType": "CLOUD_SQL_INSTANCE",
+			"settings": map[string]any{"settingsVersion": fmt.Sprint(w.oldVersion), "activationPolicy": w.oldPolicy, "tier": "db-custom-2-7680"}})
+	case path == "/g/sqladmin/v1/projects/"+jobProject+"/instances/"+jobOld && r.Method == http.MethodPatch:
+		var body struct {
+			Settings map[string]any `json:"settings"`
+		}
+		require.NoError(t, json.NewDecoder(r.Body).Decode(&body))
+		assert.Equal(t, map[string]any{"settingsVersion": fmt.Sprint(w.oldVersion), "activationPolicy": "NEVER"}, body.Settings, "a stop at the version read, nothing else")
+		assert.Equal(t, "CLOUD_SQL_INSTANCE", w.instanceType, "the old primary is stopped only once the replica is promoted")
+		w.oldPolicy, w.oldVersion = "NEVER", w.oldVersion+1
+		writeJSON(rw, 200, map[string]any{"kind": "sql#operation", "name": "op-settings", "status": "PENDING", "operationType": "UPDATE", "targetId": jobOld})
 	case path == instance && r.Method == http.MethodGet:
 		// A replica's settings carry a backup configuration that is off
 		// (Cloud SQL takes no backups of replicas).
@@ -515,7 +550,7 @@ func jobEnv(cloud, fake, writerDB, localDB string) map[string]string {
 	if cloud == "azure" {
 		for k, v := range map[string]string{
 			"ARM_ENDPOINT": fake, "SUBSCRIPTION": jobSub, "SERVER_GROUP": jobGroup, "SERVER": jobServer, "FAILOVER_GROUP": jobFOG,
-			"FRONT_DOOR_ID": jobFD, "WRITER_ORIGIN": jobWriterH, "SUCCESSOR_ORIGIN": jobSuccH, "AZURE_CLIENT_ID": "client-id",
+			"FRONT_DOOR_ID": jobFD, "WRITER_ORIGIN": jobWriterH, "SUCCESSOR_ORIGIN": jobSuccH, "AZURE_CLIENT_ID": "client-id", "WRITER_ORIGIN_ID": jobOrigin,
 			"IDENTITY_ENDPOINT": fake + "/msi/token", "IDENTITY_HEADER": "identity-header",
 		} {
 			env[k] = v
@@ -527,7 +562,7 @@ func jobEnv(cloud, fake, writerDB, localDB string) map[string]string {
 		"WRITER_CHECK_ID": "writer-check", "SUCCESSOR_CHECK_ID": "successor-check",
 		"RELEASE_BUCKET": "prod-uploads", "RELEASE_OBJECT": "_mobile-backend/release-window.json",
 		"URL_MAP": jobURLMap, "STANDBY_BACKEND": jobStandby,
-		"REPLICA": jobReplica, "REPLICA_ADDRESS": jobAddress, "WRITER_ZONE": "prod-db", "WRITER_RECORD": jobRecord,
+		"REPLICA": jobReplica, "REPLICA_ADDRESS": jobAddress, "WRITER_ZONE": "prod-db", "WRITER_RECORD": jobRecord, "OLD_PRIMARY": jobOld,
 		"BACKUP_LOG_DAYS": "14", "BACKUP_RETAINED": "35",
 	} {
 		env[k] = v
@@ -560,10 +595,12 @@ func (w *jobWorld) outcome() (notified, alerts []string, failed bool) {
 func (w *jobWorld) completed() bool {
 	if w.cloud == "azure" {
 		_, announced := w.tags["mobile-backend-failover-announced"]
-		return w.role == "Primary" && announced
+		// ...and the old writer's origin fenced.
+		return w.role == "Primary" && announced && w.originState == "Disabled"
 	}
+	// ...and the old primary stopped.
 	return w.instanceType == "CLOUD_SQL_INSTANCE" && w.record == jobAddress && w.urlMap == jobStandby &&
-		w.backups["enabled"] == true && w.backups["pointInTimeRecoveryEnabled"] == true
+		w.backups["enabled"] == true && w.backups["pointInTimeRecoveryEnabled"] == true && w.oldPolicy == "NEVER"
 }
 
 func TestTheFailoverJobRunsTheScenarioTableInPython(t *testing.T) {

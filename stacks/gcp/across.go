@@ -112,8 +112,8 @@ func failover(ctx *pulumi.Context, s spec.Spec, g *global, lb *gcpc.LoadBalancer
 	// (README: failback on Google Cloud).
 	if g.engine == spec.EngineCloudSQL && writer.Name == g.home().Name {
 		instance, address := g.db.Replica(standby.Name)
-		_, writerAddress := g.db.Replica(writer.Name)
-		args.Promote = &gcpc.Promotion{Instance: instance, Address: address, WriterAddress: writerAddress, Zone: g.db.WriterZone, Record: g.db.WriterRecord,
+		writerInstance, writerAddress := g.db.Replica(writer.Name)
+		args.Promote = &gcpc.Promotion{Instance: instance, Address: address, WriterAddress: writerAddress, Writer: writerInstance, Zone: g.db.WriterZone, Record: g.db.WriterRecord,
 			LogDays: g.db.LogDays, RetainedBackups: g.db.RetainedBackups}
 	}
 	if _, err := gcpc.NewFailover(ctx, s.Stack+"-failover", args, standby.In()); err != nil {

@@ -172,7 +172,8 @@ func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverJobSwitches(t *te
 		"REPLICA": replica.Outputs["name"], "REPLICA_ADDRESS": replica.Outputs["privateIpAddress"],
 		"WRITER_DB_ADDRESS": primary.Outputs["privateIpAddress"].(string) + ":5432", "LOCAL_DB_ADDRESS": replica.Outputs["privateIpAddress"].(string) + ":5432",
 		"WRITER_ZONE": env["WRITER_ZONE"], "WRITER_RECORD": env["WRITER_RECORD"], "WRITER_TTL": fmt.Sprint(gcpc.WriterTTL),
-		"NEXT_STEP": "Set mobile-backend:writerRegion to europe-west4 and run pulumi up (README: failover on Google Cloud).",
+		"NEXT_STEP":   "Set mobile-backend:writerRegion to europe-west4 and run pulumi up (README: failover on Google Cloud).",
+		"OLD_PRIMARY": primary.Outputs["name"],
 		// The promoted replica gets the writer's backups (a replica has none).
 		"BACKUP_LOG_DAYS": fmt.Sprint(primary.Int("settings.backupConfiguration.transactionLogRetentionDays")),
 		"BACKUP_RETAINED": fmt.Sprint(primary.Int("settings.backupConfiguration.backupRetentionSettings.retainedBackups")),
@@ -197,9 +198,14 @@ func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverJobSwitches(t *te
 	actGrant := One(t, Filter(res.Recorder.OfType("gcp:projects/iAMMember:IAMMember"), func(m *mock.Resource) bool { return m.Str("role") == act.Outputs["name"] }), "the custom role's grant")
 	replica = res.Recorder.Named(TypeSQL, "p-db-europe-west4")
 	require.NotNil(t, replica)
-	assert.Equal(t, fmt.Sprintf(`(resource.type != "compute.googleapis.com/UrlMap" || resource.name == "projects/%s/global/urlMaps/%s") && (resource.type != "sqladmin.googleapis.com/Instance" || resource.name == "projects/%[1]s/instances/%[3]s")`,
-		mock.GCPProject, urlMap.Outputs["name"], replica.Outputs["name"]), actGrant.Str("condition.expression"),
-		"the stack's own URL map and replica: in a shared project no other stack's")
+	primary = res.Recorder.Named(TypeSQL, "p-db-europe-west1")
+	require.NotNil(t, primary)
+	assert.Equal(t, fmt.Sprintf(`(resource.type != "compute.googleapis.com/UrlMap" || resource.name == "projects/%s/global/urlMaps/%s") && (resource.type != "sqladmin.googleapis.com/Instance" || resource.name == "projects/%[1]s/instances/%[3]s" || resource.name == "projects/%[1]s/instances/%[4]s")`,
+		mock.GCPProject, urlMap.Outputs["name"], replica.Outputs["name"], primary.Outputs["name"]), actGrant.Str("condition.expression"),
+		"the stack's own URL map, replica and primary (which the job stops): in a shared project no other stack's")
+	// The fence: the job stops the primary it replaces, and no pulumi up restarts it.
+	assert.Equal(t, primary.Outputs["name"], env["OLD_PRIMARY"])
+	assert.Contains(t, primary.IgnoreChanges, "settings.activationPolicy")
 	assert.Equal(t, urlMap.ID, "projects/"+mock.GCPProject+"/global/urlMaps/"+urlMap.Outputs["name"].(string), "the id is the resource name IAM conditions see")
 	// The record moves in its own zone only: the public zone's records
 	// (api.<domain>) are out of the job's reach.
@@ -909,8 +915,9 @@ func TestCloudSQLWriterHasAStableNameTheJobMoves(t *testing.T) {
 	require.NotNil(t, act)
 	assert.ElementsMatch(t, gcpc.PromotePermissions, act.Get("permissions"), "the job cannot touch the load balancer here")
 	actGrant := One(t, Filter(res.Recorder.OfType("gcp:projects/iAMMember:IAMMember"), func(m *mock.Resource) bool { return m.Str("role") == act.Outputs["name"] }), "the custom role's grant")
-	assert.Equal(t, fmt.Sprintf(`(resource.type != "sqladmin.googleapis.com/Instance" || resource.name == "projects/%s/instances/%s")`, mock.GCPProject, standby.Outputs["name"]),
-		actGrant.Str("condition.expression"), "the stack's own replica: in a shared project no other stack's")
+	assert.Equal(t, fmt.Sprintf(`(resource.type != "sqladmin.googleapis.com/Instance" || resource.name == "projects/%s/instances/%s" || resource.name == "projects/%[1]s/instances/%[3]s")`, mock.GCPProject, standby.Outputs["name"], primary.Outputs["name"]),
+		actGrant.Str("condition.expression"), "the stack's own replica and primary (which it stops): in a shared project no other stack's")
+	assert.Equal(t, primary.Outputs["name"], env["OLD_PRIMARY"], "the fence: the promotion stops the old primary")
 	assert.Equal(t, zone.Outputs["name"], One(t, res.Recorder.OfType("gcp:dns/dnsManagedZoneIamMember:DnsManagedZoneIamMember"), "zone grant").Str("managedZone"))
 	assert.True(t, policies.NewGraph(res.Recorder.Resources()).DependsOn(job, record), "the job names the record it moves")
 }
