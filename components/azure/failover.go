@@ -60,6 +60,12 @@ type SQLFailoverArgs struct {
 	// group, seen from its edge locations.
 	FrontDoorID          pulumi.StringInput
 	WriterOrigin, Origin pulumi.StringInput
+	// WriterOriginID is the writer's origin in the API origin group (its
+	// resource id): the fence. Once the group fails over, the job disables
+	// it, so the old writer's app gets no API traffic when its region
+	// returns; it stays disabled until a person enables it (README,
+	// failback): the origins ignore enabledState.
+	WriterOriginID pulumi.StringInput
 	// NextStep tells the operator what to do after a forced failover (the
 	// program's runbook); default: DefaultNextStep.
 	NextStep string
@@ -72,6 +78,10 @@ const DefaultNextStep = "make this region the stack's writer region and run pulu
 
 // MonitoringReader is the built-in role that reads metrics (Azure built-in roles).
 const MonitoringReader = "43d0d8ad-25c7-4714-9337-8ba259a9fe05"
+
+// CDNProfileContributor is the built-in role that manages Front Door
+// profiles and their children (Azure built-in roles: Microsoft.Cdn/profiles/*).
+const CDNProfileContributor = "ec156ff8-a8d1-4d15-830c-5b80698ca432"
 
 // SQLFailover forces the SQL failover group over to its other member within
 // minutes of the writer region's loss, instead of after the group's grace
@@ -97,8 +107,8 @@ type SQLFailover struct {
 func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts ...pulumi.ResourceOption) (*SQLFailover, error) {
 	if args.Stack == "" || args.Subscription == "" || args.Region.Name == "" || args.EnvironmentID == nil || args.WorkspaceID == nil || args.Writer == "" ||
 		args.WriterProbeURL == "" || args.ProbeURL == "" || args.FailoverGroup == nil || args.Server == nil || args.ServerID == nil ||
-		args.ServerFQDN == nil || args.WriterServerFQDN == nil || args.ActionGroupID == nil || args.FrontDoorID == nil || args.WriterOrigin == nil || args.Origin == nil {
-		return nil, fmt.Errorf("sql failover %s: Stack, Subscription, Region, EnvironmentID, WorkspaceID, Writer, both probe URLs, FailoverGroup, Server, ServerID, both servers' FQDNs, ActionGroupID, FrontDoorID and both origins are required", name)
+		args.ServerFQDN == nil || args.WriterServerFQDN == nil || args.ActionGroupID == nil || args.FrontDoorID == nil || args.WriterOrigin == nil || args.Origin == nil || args.WriterOriginID == nil {
+		return nil, fmt.Errorf("sql failover %s: Stack, Subscription, Region, EnvironmentID, WorkspaceID, Writer, both probe URLs, FailoverGroup, Server, ServerID, both servers' FQDNs, ActionGroupID, FrontDoorID, both origins and the writer's origin id are required", name)
 	}
 	if args.Writer == args.Region.Name {
 		return nil, fmt.Errorf("sql failover %s: the job cannot run in the writer's region %s, which it must rescue", name, args.Writer)
@@ -163,6 +173,18 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 	if err != nil {
 		return nil, err
 	}
+	// The fence: the built-in CDN Profile Contributor (Azure built-in roles)
+	// on the writer's origin alone, so the job may disable that origin and
+	// change nothing else of Front Door.
+	fences, err := authorization.NewRoleAssignment(ctx, name+"-fences-writer-origin", &authorization.RoleAssignmentArgs{
+		PrincipalId:      identity.PrincipalID,
+		PrincipalType:    pulumi.String("ServicePrincipal"),
+		RoleDefinitionId: roleDefinitionID(args.Subscription, CDNProfileContributor),
+		Scope:            args.WriterOriginID,
+	}, child)
+	if err != nil {
+		return nil, err
+	}
 	port := func(host pulumi.StringInput) pulumi.StringOutput { return pulumi.Sprintf("%s:1433", host) }
 	jobName, err := job.NewScheduled(ctx, name, job.Args{
 		JobName: resourceName(name, 32), ResourceGroup: args.Region.ResourceGroup, Location: args.Region.Name,
@@ -182,6 +204,7 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 			{Name: "AZURE_CLIENT_ID", Value: identity.ClientID},
 			{Name: "FRONT_DOOR_ID", Value: args.FrontDoorID},
 			{Name: "WRITER_ORIGIN", Value: args.WriterOrigin},
+			{Name: "WRITER_ORIGIN_ID", Value: args.WriterOriginID},
 			{Name: "SUCCESSOR_ORIGIN", Value: args.Origin},
 			{Name: "ORIGIN_GROUP", Value: pulumi.String(APIOriginGroup)},
 			{Name: "WRITER_DB_ADDRESS", Value: port(args.WriterServerFQDN)},
@@ -189,7 +212,7 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 			{Name: "NEXT_STEP", Value: pulumi.String(args.NextStep)},
 		},
 		CPU: 0.25, Memory: "0.5Gi", Tags: args.Tags,
-	}, child, pulumi.DependsOn([]pulumi.Resource{failOver, tags, reads}))
+	}, child, pulumi.DependsOn([]pulumi.Resource{failOver, tags, reads, fences}))
 	if err != nil {
 		return nil, err
 	}

@@ -88,6 +88,9 @@ type FrontDoor struct {
 	pulumi.ResourceState
 
 	EndpointHostName pulumi.StringOutput `pulumi:"endpointHostName"`
+	// APIOriginIDs are the API origin group's origins by region (the
+	// failover job's fence disables the old writer's).
+	APIOriginIDs pulumi.StringMapOutput `pulumi:"apiOriginIds"`
 	// OriginGroupID is the API hostname's origin group (for alerts).
 	OriginGroupID pulumi.StringOutput `pulumi:"originGroupId"`
 }
@@ -135,7 +138,7 @@ func NewFrontDoor(ctx *pulumi.Context, name string, args FrontDoorArgs, opts ...
 		}
 		return cdn.NewAFDOriginGroup(ctx, name+"-"+gname, a, child)
 	}
-	origin := func(oname string, group *cdn.AFDOriginGroup, host pulumi.StringInput, priority int) (*cdn.AFDOrigin, error) {
+	origin := func(oname string, group *cdn.AFDOriginGroup, host pulumi.StringInput, priority int, opts ...pulumi.ResourceOption) (*cdn.AFDOrigin, error) {
 		return cdn.NewAFDOrigin(ctx, name+"-"+oname, &cdn.AFDOriginArgs{
 			OriginName:                  pulumi.String(oname),
 			OriginGroupName:             group.Name,
@@ -149,24 +152,29 @@ func NewFrontDoor(ctx *pulumi.Context, name string, args FrontDoorArgs, opts ...
 			Weight:                      pulumi.Int(1000),
 			EnforceCertificateNameCheck: pulumi.Bool(true),
 			EnabledState:                pulumi.String("Enabled"),
-		}, child)
+		}, append([]pulumi.ResourceOption{child}, opts...)...)
 	}
 	api, err := originGroup(APIOriginGroup, args.HealthCheck.Path)
 	if err != nil {
 		return nil, err
 	}
 	var apiOrigins []pulumi.Resource
+	apiOriginIDs := pulumi.StringMap{}
 	for _, o := range args.Origins {
 		priority := 1
 		if args.Topology == components.ActivePassive && o.Role != components.Primary {
 			priority = 2 // standbys take traffic only when the primary is unhealthy
 		}
-		org, err := origin("api-"+o.Region, api, o.HostName, priority)
+		// The failover job disables the old writer's origin (its fence);
+		// a pulumi up never enables it again behind a person's back.
+		org, err := origin("api-"+o.Region, api, o.HostName, priority, pulumi.IgnoreChanges([]string{"enabledState"}))
 		if err != nil {
 			return nil, err
 		}
 		apiOrigins = append(apiOrigins, org)
+		apiOriginIDs[o.Region] = org.ID()
 	}
+	fd.APIOriginIDs = apiOriginIDs.ToStringMapOutput()
 
 	domain := func(host string) (*cdn.AFDCustomDomain, error) {
 		d, err := cdn.NewAFDCustomDomain(ctx, name+"-"+host, &cdn.AFDCustomDomainArgs{
@@ -351,7 +359,7 @@ func NewFrontDoor(ctx *pulumi.Context, name string, args FrontDoorArgs, opts ...
 	}
 	fd.EndpointHostName = endpoint.HostName
 	fd.OriginGroupID = api.ID().ToStringOutput()
-	return fd, ctx.RegisterResourceOutputs(fd, pulumi.Map{"endpointHostName": fd.EndpointHostName, "originGroupId": fd.OriginGroupID})
+	return fd, ctx.RegisterResourceOutputs(fd, pulumi.Map{"endpointHostName": fd.EndpointHostName, "originGroupId": fd.OriginGroupID, "apiOriginIds": fd.APIOriginIDs})
 }
 
 // RegionalHostname is the per-region hostname used by canaries and debugging.

@@ -30,7 +30,7 @@ func route(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Stamp) (*a
 
 // watch builds the availability tests, alerts and dashboard, the forced
 // failover of the SQL failover group, and the budget.
-func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Stamp) (*azc.Monitoring, error) {
+func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Stamp, fd *azc.FrontDoor) (*azc.Monitoring, error) {
 	inGlobal := pulumi.Provider(g.provider)
 	health := append([]pulumi.StringInput{}, g.db.DatabaseIDs...)
 	for _, r := range g.regions {
@@ -77,7 +77,8 @@ func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Stamp) (*a
 			ServerFQDN: g.db.ServerFQDN(partner.Name), WriterServerFQDN: g.db.ServerFQDN(writer),
 			ActionGroupID: mon.ActionGroupID, Tags: g.tags,
 			FrontDoorID: g.profile.ID(), WriterOrigin: azc.StampIn(stamps, writer).Compute.AppFQDN, Origin: partner.Compute.AppFQDN,
-			NextStep: "set " + spec.Namespace + ":writerRegion and run pulumi up",
+			WriterOriginID: fd.APIOriginIDs.MapIndex(pulumi.String(writer)),
+			NextStep:       "set " + spec.Namespace + ":writerRegion and run pulumi up",
 		}, partner.In()); err != nil {
 			return nil, err
 		}

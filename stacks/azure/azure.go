@@ -52,7 +52,7 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	mon, err := watch(ctx, s, g, stamps)
+	mon, err := watch(ctx, s, g, stamps, fd)
 	if err != nil {
 		return nil, err
 	}

@@ -835,12 +835,16 @@ func TestTheFailoverGroupsOtherMemberRunsTheTestedJobOnTheEvidence(t *testing.T)
 	servers := ByRegion(res, TypeSQLServer, "name")
 	fqdns := ByRegion(res, TypeSQLServer, "fullyQualifiedDomainName")
 	apps := ByRegion(res, TypeContainerApp, "configuration.ingress.fqdn")
+	writerOrigin := res.Recorder.Named("azure-native:cdn:AFDOrigin", "azure-staging-edge-api-northeurope")
+	require.NotNil(t, writerOrigin)
+	assert.Equal(t, []string{"enabledState"}, writerOrigin.IgnoreChanges, "the fence holds through every pulumi up until a person lifts it")
 	assert.Equal(t, map[string]any{
 		"CLOUD": "azure", "WRITER_PROBE_URL": "https://northeurope.api.staging.example.com/", "SUCCESSOR_PROBE_URL": "https://westeurope.api.staging.example.com/",
 		"FAILOVER_GROUP": One(t, res.Recorder.OfType(TypeFailoverGroup), "failover group").Str("failoverGroupName"), "SERVER": servers["westeurope"],
 		"SERVER_GROUP": "azure-staging-westeurope", "SUBSCRIPTION": env["SUBSCRIPTION"], "AZURE_CLIENT_ID": env["AZURE_CLIENT_ID"],
 		"FRONT_DOOR_ID": One(t, res.Recorder.OfType("azure-native:cdn:Profile"), "profile").ID,
 		"WRITER_ORIGIN": apps["northeurope"], "SUCCESSOR_ORIGIN": apps["westeurope"], "ORIGIN_GROUP": "api",
+		"WRITER_ORIGIN_ID":  writerOrigin.ID,
 		"WRITER_DB_ADDRESS": fqdns["northeurope"] + ":1433", "LOCAL_DB_ADDRESS": fqdns["westeurope"] + ":1433",
 		"NEXT_STEP": "set mobile-backend:writerRegion and run pulumi up",
 	}, env)
@@ -878,6 +882,13 @@ func TestTheFailoverGroupsOtherMemberRunsTheTestedJobOnTheEvidence(t *testing.T)
 	require.NotNil(t, reads)
 	assert.True(t, strings.HasSuffix(reads.Str("roleDefinitionId"), "/roleDefinitions/"+azc.MonitoringReader))
 	assert.Equal(t, One(t, res.Recorder.OfType("azure-native:cdn:Profile"), "profile").ID, reads.Str("scope"), "metrics of the Front Door profile only")
+
+	// The fence: the job may change the writer's API origin, nothing else of Front Door.
+	fences := res.Recorder.Named("azure-native:authorization:RoleAssignment", "azure-staging-sql-failover-fences-writer-origin")
+	require.NotNil(t, fences)
+	assert.True(t, strings.HasSuffix(fences.Str("roleDefinitionId"), "/roleDefinitions/"+azc.CDNProfileContributor))
+	assert.Equal(t, writerOrigin.ID, fences.Str("scope"))
+	assert.Contains(t, job.DependsOn, fences.URN)
 
 	said := res.Recorder.Named("azure-native:insights:ScheduledQueryRule", "azure-staging-sql-failover-said")
 	require.NotNil(t, said)
