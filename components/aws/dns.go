@@ -8,6 +8,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mobile-backend/mobile-backend/internal/failover"
+
 	"github.com/mobile-backend/mobile-backend/components"
 )
 
@@ -57,7 +59,8 @@ type Endpoint struct {
 }
 
 // LatencyDNS is the stack's global routing on Route 53: a health check per
-// region and the API hostname's records. Active-active answers with the
+// region, a routing check over it (the fence), and the API hostname's
+// records. Active-active answers with the
 // lowest-latency healthy region; active-passive answers with the primary
 // while it is healthy and with the first standby when it is not. Every
 // region also gets its own hostname (<region>.<domain>) for canaries.
@@ -66,6 +69,10 @@ type LatencyDNS struct {
 
 	// HealthCheckIDs maps each region to its Route 53 health check.
 	HealthCheckIDs pulumi.StringMapOutput `pulumi:"healthCheckIds"`
+	// RoutingCheckIDs maps each region to the calculated check its API
+	// record uses: healthy while its health check is, and never once the
+	// failover watch fences the region (failover.FenceThreshold).
+	RoutingCheckIDs pulumi.StringMapOutput `pulumi:"routingCheckIds"`
 	// Hostnames maps each region to its own hostname.
 	Hostnames pulumi.StringMapOutput `pulumi:"hostnames"`
 }
@@ -106,7 +113,7 @@ func NewLatencyDNS(ctx *pulumi.Context, name string, args LatencyDNSArgs, opts .
 		}
 	}
 	secondary := components.Successor(names, roles)
-	checks := pulumi.StringMap{}
+	checks, routing := pulumi.StringMap{}, pulumi.StringMap{}
 	hosts := pulumi.StringMap{}
 	for _, ep := range args.Endpoints {
 		hc, err := route53.NewHealthCheck(ctx, fmt.Sprintf("%s-%s", name, ep.Region), &route53.HealthCheckArgs{
@@ -125,13 +132,28 @@ func NewLatencyDNS(ctx *pulumi.Context, name string, args LatencyDNSArgs, opts .
 			return nil, fmt.Errorf("health check %s: %w", ep.Region, err)
 		}
 		checks[ep.Region] = hc.ID()
+		// The fence: a calculated check over the region's own, healthy
+		// while one child is; the failover watch raises its threshold above
+		// its one child to fence the old writer, and no pulumi up lowers it
+		// (a person does, at failback).
+		route, err := route53.NewHealthCheck(ctx, fmt.Sprintf("%s-%s-route", name, ep.Region), &route53.HealthCheckArgs{
+			Type:                 pulumi.String("CALCULATED"),
+			ChildHealthchecks:    pulumi.StringArray{hc.ID()},
+			ChildHealthThreshold: pulumi.Int(failover.RouteThreshold),
+			ReferenceName:        pulumi.String(fit(ep.Region+"-route", 27)),
+			Tags:                 nameTag(fmt.Sprintf("%s-%s-route", name, ep.Region)),
+		}, child, pulumi.IgnoreChanges([]string{"childHealthThreshold"}))
+		if err != nil {
+			return nil, fmt.Errorf("routing check %s: %w", ep.Region, err)
+		}
+		routing[ep.Region] = route.ID()
 
 		rec := &route53.RecordArgs{
 			ZoneId:        args.ZoneID,
 			Name:          pulumi.String(args.Domain),
 			Type:          pulumi.String("A"),
 			SetIdentifier: pulumi.String(ep.Region),
-			HealthCheckId: hc.ID(),
+			HealthCheckId: route.ID(),
 			Aliases: route53.RecordAliasArray{&route53.RecordAliasArgs{
 				Name:                 ep.DNSName,
 				ZoneId:               ep.ZoneID,
@@ -177,7 +199,7 @@ func NewLatencyDNS(ctx *pulumi.Context, name string, args LatencyDNSArgs, opts .
 		}
 		hosts[ep.Region] = pulumi.String(host)
 	}
-	d.HealthCheckIDs = checks.ToStringMapOutput()
+	d.HealthCheckIDs, d.RoutingCheckIDs = checks.ToStringMapOutput(), routing.ToStringMapOutput()
 	d.Hostnames = hosts.ToStringMapOutput()
-	return d, ctx.RegisterResourceOutputs(d, pulumi.Map{"healthCheckIds": d.HealthCheckIDs, "hostnames": d.Hostnames})
+	return d, ctx.RegisterResourceOutputs(d, pulumi.Map{"healthCheckIds": d.HealthCheckIDs, "routingCheckIds": d.RoutingCheckIDs, "hostnames": d.Hostnames})
 }

@@ -53,6 +53,9 @@ type Promotion struct {
 	// HealthCheckID and SuccessorHealthCheckID are the Route 53 health
 	// checks of the watched (writer's) region and of the watch's own.
 	HealthCheckID, SuccessorHealthCheckID pulumi.StringInput
+	// FenceHealthCheckID is the watched region's routing check (LatencyDNS
+	// RoutingCheckIDs): the watch fences the old writer with it.
+	FenceHealthCheckID pulumi.StringInput
 	// SuccessorURL is the watch region's own health URL: it must serve
 	// before anything is promoted to it.
 	SuccessorURL string
@@ -106,8 +109,8 @@ func NewRegionWatch(ctx *pulumi.Context, name string, args RegionWatchArgs, opts
 		return nil, fmt.Errorf("region watch %s: Stack, Account, Region, Watched, ProbeURL and TopicArn are required", name)
 	}
 	if p := args.Promote; p != nil && (p.GlobalClusterID == nil || p.GlobalClusterArn == nil || p.ClusterArn == nil || p.ClusterID == nil ||
-		p.MemberArns == nil || p.HealthCheckID == nil || p.SuccessorHealthCheckID == nil || p.SuccessorURL == "" || (p.Table == nil) != (p.TableArn == nil)) {
-		return nil, fmt.Errorf("region watch %s: Promote needs the global cluster, this region's member (ARN and identifier), every member's ARN, both regions' health checks and SuccessorURL (Table with TableArn)", name)
+		p.MemberArns == nil || p.HealthCheckID == nil || p.SuccessorHealthCheckID == nil || p.FenceHealthCheckID == nil || p.SuccessorURL == "" || (p.Table == nil) != (p.TableArn == nil)) {
+		return nil, fmt.Errorf("region watch %s: Promote needs the global cluster, this region's member (ARN and identifier), every member's ARN, both regions' health checks, the watched region's routing check and SuccessorURL (Table with TableArn)", name)
 	}
 	if o := args.Observe; o != nil && (o.Writer == "" || o.ProbeURL == "" || o.Table == nil || o.TableArn == nil) {
 		return nil, fmt.Errorf("region watch %s: Observe needs Writer, ProbeURL, Table and TableArn", name)
@@ -323,19 +326,19 @@ func promotionReads(ctx *pulumi.Context, name string, args RegionWatchArgs, chil
 // ("" where the watch has none).
 func (r watchReads) values(args RegionWatchArgs) pulumi.StringMapOutput {
 	var none pulumi.StringInput = pulumi.String("")
-	observe, global, target, writer, successor, alarm, release, table := none, none, none, none, none, none, none, none
+	observe, global, target, writer, successor, alarm, release, table, fence := none, none, none, none, none, none, none, none, none
 	if o := args.Observe; o != nil {
 		observe = o.Table.Name
 	}
 	if p := args.Promote; p != nil {
-		global, target, writer, successor = p.GlobalClusterID, p.ClusterArn, p.HealthCheckID, p.SuccessorHealthCheckID
+		global, target, writer, successor, fence = p.GlobalClusterID, p.ClusterArn, p.HealthCheckID, p.SuccessorHealthCheckID, p.FenceHealthCheckID
 		alarm, release = r.alarm, r.release
 		if p.Table != nil {
 			table = p.Table.Name
 		}
 	}
-	return pulumi.All(observe, global, target, writer, successor, alarm, release, table).ApplyT(func(v []any) map[string]string {
-		keys := []string{"observeTable", "globalCluster", "target", "writerCheck", "successorCheck", "alarm", "release", "table"}
+	return pulumi.All(observe, global, target, writer, successor, alarm, release, table, fence).ApplyT(func(v []any) map[string]string {
+		keys := []string{"observeTable", "globalCluster", "target", "writerCheck", "successorCheck", "alarm", "release", "table", "fenceCheck"}
 		m := map[string]string{}
 		for i, k := range keys {
 			m[k] = v[i].(string)
@@ -356,7 +359,7 @@ func watchOf(args RegionWatchArgs, topic, conn, state string, v map[string]strin
 			next = DefaultNextStep
 		}
 		w.Promote = &failover.Promotion{GlobalCluster: v["globalCluster"], Target: v["target"],
-			WriterHealthCheck: v["writerCheck"], SuccessorHealthCheck: v["successorCheck"], SuccessorURL: p.SuccessorURL,
+			WriterHealthCheck: v["writerCheck"], SuccessorHealthCheck: v["successorCheck"], FenceHealthCheck: v["fenceCheck"], SuccessorURL: p.SuccessorURL,
 			ReplicationAlarm: v["alarm"], ReleaseParameter: v["release"], Table: v["table"], NextStep: next}
 	}
 	return w
@@ -367,6 +370,7 @@ func watchOf(args RegionWatchArgs, topic, conn, state string, v map[string]strin
 type watchGrant struct {
 	RDS          []string // the global cluster and its members
 	HealthChecks []string
+	Fence        string   // the watched region's routing check
 	Reads        []string // the release parameter and the replication alarm
 	PeersTable   string   // the watch table's replica a promoting watch queries
 	ObserveTable string   // the replica a peer records its observations in
@@ -374,24 +378,25 @@ type watchGrant struct {
 
 func (r watchReads) grants(args RegionWatchArgs) pulumi.Output {
 	var none pulumi.StringInput = pulumi.String("")
-	observe, global, writer, successor, peers := none, none, none, none, none
+	observe, global, writer, successor, peers, fence := none, none, none, none, none, none
 	var members, reads pulumi.StringArrayInput = pulumi.StringArray{}, pulumi.StringArray{}
 	if o := args.Observe; o != nil {
 		observe = o.TableArn
 	}
 	if p := args.Promote; p != nil {
-		global, members, writer, successor, reads = p.GlobalClusterArn, p.MemberArns, p.HealthCheckID, p.SuccessorHealthCheckID, r.arns
+		global, members, writer, successor, reads, fence = p.GlobalClusterArn, p.MemberArns, p.HealthCheckID, p.SuccessorHealthCheckID, r.arns, p.FenceHealthCheckID
 		if p.TableArn != nil {
 			peers = p.TableArn
 		}
 	}
-	return pulumi.All(observe, global, members, writer, successor, reads, peers).ApplyT(func(v []any) watchGrant {
+	return pulumi.All(observe, global, members, writer, successor, reads, peers, fence).ApplyT(func(v []any) watchGrant {
 		g := watchGrant{ObserveTable: v[0].(string), PeersTable: v[6].(string)}
 		if global := v[1].(string); global != "" {
 			g.RDS = append([]string{global}, v[2].([]string)...)
 			// Route 53 health checks: arn:aws:route53:::healthcheck/<id> (Service Authorization Reference).
 			g.HealthChecks = []string{"arn:aws:route53:::healthcheck/" + v[3].(string), "arn:aws:route53:::healthcheck/" + v[4].(string)}
 			g.Reads = v[5].([]string)
+			g.Fence = "arn:aws:route53:::healthcheck/" + v[7].(string)
 		}
 		return g
 	})
@@ -439,6 +444,8 @@ func watchPolicy(args RegionWatchArgs, machine, conn, param, topic, key string, 
 		st = append(st,
 			Statement{Sid: "ReadAndPromoteThisRegionsMember", Effect: "Allow", Action: []string{"rds:DescribeGlobalClusters", "rds:FailoverGlobalCluster"}, Resource: g.RDS},
 			Statement{Sid: "AskRoute53", Effect: "Allow", Action: []string{"route53:GetHealthCheckStatus"}, Resource: g.HealthChecks},
+			// The fence: the old writer's routing check, and no other.
+			Statement{Sid: "FenceTheOldWriter", Effect: "Allow", Action: []string{"route53:UpdateHealthCheck"}, Resource: []string{g.Fence}},
 			// DescribeAlarms takes the alarm resource type (Service
 			// Authorization Reference for Amazon CloudWatch).
 			Statement{Sid: "ReadTheReleaseWindowAndTheReplicationAlarm", Effect: "Allow", Action: []string{"ssm:GetParameter", "cloudwatch:DescribeAlarms"}, Resource: g.Reads})

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -161,6 +162,9 @@ type awsWorld struct {
 	// the edge sees; peerAge makes them that much older than the run.
 	peerSees string
 	peerAge  time.Duration
+	// threshold is the fence check's HealthThreshold (RouteThreshold
+	// until the watch fences the old writer).
+	threshold int
 }
 
 const (
@@ -180,7 +184,7 @@ func testWatch(peers bool) Watch {
 		StateParameter: "/mobile-backend/prod/eu-west-1/watch-us-east-1",
 		Promote: &Promotion{
 			GlobalCluster: "prod-db", Target: testTargetARN,
-			WriterHealthCheck: "hc-writer", SuccessorHealthCheck: "hc-successor",
+			WriterHealthCheck: "hc-writer", SuccessorHealthCheck: "hc-successor", FenceHealthCheck: "hc-writer-route",
 			SuccessorURL:     "https://eu-west-1.api.example.com/health",
 			ReplicationAlarm: "prod-eu-west-1-replication-from-us-east-1",
 			ReleaseParameter: "/mobile-backend/prod/release-window",
@@ -194,7 +198,7 @@ func testWatch(peers bool) Watch {
 }
 
 func newAWSWorld(t *testing.T, w Watch, s Scenario) *awsWorld {
-	a := &awsWorld{t: t, w: w, minutes: s.Run(), writerIs: testWriterARN, calls: map[string]int{}, peers: w.Promote.Table != "",
+	a := &awsWorld{t: t, w: w, minutes: s.Run(), writerIs: testWriterARN, calls: map[string]int{}, peers: w.Promote.Table != "", threshold: RouteThreshold,
 		params: map[string]string{w.Promote.ReleaseParameter: NoReleaseWindow}}
 	state := WatchState{Phase: PhaseHealthy, LastRun: rfc3339(time.Now().Add(-time.Minute))}
 	if s.History == "never" {
@@ -204,7 +208,7 @@ func newAWSWorld(t *testing.T, w Watch, s Scenario) *awsWorld {
 	case "partial":
 		a.writerIs = testTargetARN
 	case "promoted":
-		a.writerIs, state.Phase = testTargetARN, PhasePromoted
+		a.writerIs, state.Phase, a.threshold = testTargetARN, PhasePromoted, FenceThreshold
 	}
 	b, _ := json.Marshal(state)
 	a.params[w.StateParameter] = string(b)
@@ -326,6 +330,22 @@ func (a *awsWorld) answer(_, state, resource string, in map[string]any) (any, st
 		}
 		return map[string]any{"MetricAlarms": []any{map[string]any{"AlarmName": p.ReplicationAlarm, "StateValue": state,
 			"MetricName": "AuroraGlobalDBRPOLag", "Namespace": "AWS/RDS"}}, "CompositeAlarms": []any{}}, ""
+	case ResourceUpdateCheck:
+		// Route 53's control plane: down with the edge's reading of it.
+		switch m.EdgeSees() {
+		case "unreadable":
+			return nil, "Route53.Route53Exception"
+		case "throttled":
+			return nil, "Route53.ThrottlingException"
+		}
+		assert.Equal(a.t, p.FenceHealthCheck, in["HealthCheckId"], "only the fence check changes")
+		assert.Equal(a.t, float64(FenceThreshold), in["HealthThreshold"])
+		// Fenced once the failover to this region's member is made (it
+		// completes a run later) or found made: never before.
+		assert.True(a.t, a.writerIs == testTargetARN || a.failing == testTargetARN, "fenced before any failover to this region")
+		a.threshold = FenceThreshold
+		return map[string]any{"HealthCheck": map[string]any{"Id": p.FenceHealthCheck, "HealthCheckVersion": 2,
+			"HealthCheckConfig": map[string]any{"Type": "CALCULATED", "HealthThreshold": FenceThreshold, "ChildHealthChecks": []string{p.WriterHealthCheck}}}}, ""
 	case ResourceDescribeGlobal:
 		return a.global(), ""
 	case ResourceFailoverGlobal:

@@ -37,7 +37,8 @@ const (
 	PhaseNever    = "never"    // the watched region has not answered yet (a promoting watch: nor was its database seen replicating)
 	PhaseHealthy  = "healthy"  // armed
 	PhaseDown     = "down"     // an alert-only watch reported the outage
-	PhasePromoted = "promoted" // this region's member was promoted; reset by hand after failback
+	PhaseFencing  = "fencing"  // this region's member writes; the old writer's fence is not set yet
+	PhasePromoted = "promoted" // this region's member was promoted and the old writer fenced; reset by hand after failback
 )
 
 // WatchState is the state parameter's value, a JSON object: the phase,
@@ -56,6 +57,17 @@ func InitialWatchState() string {
 	b, _ := json.Marshal(WatchState{Phase: PhaseNever, LastRun: "1970-01-01T00:00:00Z"})
 	return string(b)
 }
+
+// FenceThreshold and RouteThreshold are the routing check's HealthThreshold
+// fenced and not: "If you specify a number greater than the number of child
+// health checks, Route 53 always considers this health check to be
+// unhealthy" (Route 53 API reference, UpdateHealthCheck). Disabling or
+// inverting a check is no fence: a disabled check counts as healthy, and an
+// inverted failing one too.
+const (
+	FenceThreshold = 2
+	RouteThreshold = 1
+)
 
 // NoReleaseWindow is the release-window parameter's value when it is created
 // (not a timestamp: no window). A deploy sets an RFC 3339 time until which
@@ -89,7 +101,13 @@ type Promotion struct {
 	// WriterHealthCheck and SuccessorHealthCheck are the Route 53 health
 	// checks of the writer's and Region's load balancers.
 	WriterHealthCheck, SuccessorHealthCheck string
-	SuccessorURL                            string // Region's own health URL
+	// FenceHealthCheck is the writer's routing check: a calculated check
+	// over WriterHealthCheck that its records use. Once Region's member
+	// writes, the watch raises its threshold above its one child
+	// (FenceThreshold), so Route 53 deems it unhealthy whatever the
+	// writer's load balancer answers, until a person lowers it again.
+	FenceHealthCheck string
+	SuccessorURL     string // Region's own health URL
 	// ReplicationAlarm is the alarm, in Region, on its member's replication
 	// lag from the writer: the database's own signal.
 	ReplicationAlarm string
@@ -110,6 +128,7 @@ const (
 	ResourceDescribeGlobal  = "arn:aws:states:::aws-sdk:rds:describeGlobalClusters"
 	ResourceFailoverGlobal  = "arn:aws:states:::aws-sdk:rds:failoverGlobalCluster"
 	ResourceQueryPeers      = "arn:aws:states:::aws-sdk:dynamodb:query"
+	ResourceUpdateCheck     = "arn:aws:states:::aws-sdk:route53:updateHealthCheck"
 	ResourcePutObservation  = "arn:aws:states:::dynamodb:putItem"
 	watchProbeRefusedError  = "Watch.ProbeRefused"
 	watchPromotionFailedErr = "Watch.PromotionFailed"
@@ -319,8 +338,8 @@ func WatchDefinition(w Watch) (string, error) {
 		return "", fmt.Errorf("watch of %s: ProbeURL, Topic, Connection, StateParameter, Watched and Region are required", w.Watched)
 	}
 	if p := w.Promote; p != nil && (p.GlobalCluster == "" || p.Target == "" || p.WriterHealthCheck == "" || p.SuccessorHealthCheck == "" ||
-		p.SuccessorURL == "" || p.ReplicationAlarm == "" || p.ReleaseParameter == "") {
-		return "", fmt.Errorf("watch of %s: a promotion needs GlobalCluster, Target, both health checks, SuccessorURL, ReplicationAlarm and ReleaseParameter", w.Watched)
+		p.SuccessorURL == "" || p.ReplicationAlarm == "" || p.ReleaseParameter == "" || p.FenceHealthCheck == "") {
+		return "", fmt.Errorf("watch of %s: a promotion needs GlobalCluster, Target, both health checks, the fence's, SuccessorURL, ReplicationAlarm and ReleaseParameter", w.Watched)
 	}
 	m := &machine{w: w, states: map[string]any{}}
 	start := "ReadState"
@@ -407,6 +426,7 @@ func (m *machine) promoting() {
 	// Answered: arm once the member replicates; clear a held reason or strikes.
 	m.add("Answered", map[string]any{"Type": "Choice", "Default": "SaveHealthy", "Choices": []any{
 		map[string]any{"Variable": "$.read.state.phase", "StringEquals": PhasePromoted, "Next": "Done"},
+		map[string]any{"Variable": "$.read.state.phase", "StringEquals": PhaseFencing, "Next": "Fence"},
 		map[string]any{"Variable": "$.read.state.phase", "StringEquals": PhaseNever, "Next": "ArmingSignal"},
 		map[string]any{"And": []any{
 			map[string]any{"Variable": "$.read.state.strikes", "NumericEquals": 0},
@@ -422,10 +442,11 @@ func (m *machine) promoting() {
 	// Failed: only an armed watch acts; first, a promotion already made is finished.
 	m.add("Failed", map[string]any{"Type": "Choice", "Default": "Done", "Choices": []any{
 		map[string]any{"Variable": "$.read.state.phase", "StringEquals": PhaseHealthy, "Next": "WriterNow"},
+		map[string]any{"Variable": "$.read.state.phase", "StringEquals": PhaseFencing, "Next": "Fence"},
 	}})
 	dbUnknown := m.hold(ReasonDatabaseUnknown, trim(w.Watched+": database signal unreadable"),
 		fmt.Sprintf("%s fails its probes, but the Aurora global database's state or the replication alarm %s cannot be read: no evidence that the writer itself is lost, so nothing is promoted.", w.Watched, p.ReplicationAlarm), false)
-	m.describeGlobal("WriterNow", "MarkPromoted", "AskRoute53", dbUnknown)
+	m.describeGlobal("WriterNow", "Fence", "AskRoute53", dbUnknown)
 
 	// The second vantage point.
 	unreadable := m.hold(ReasonSecondOpinion, trim(w.Watched+": no second opinion"),
@@ -511,13 +532,30 @@ func (m *machine) promoting() {
 		// A failed call may have gone through (a lost answer, a retry
 		// refused because the first one started the failover): look again.
 		"Catch": catchAll("Recheck", "$.evidence.promoteError"),
-		"Next":  "MarkPromoted"})
+		"Next":  "Fence"})
 	failed := m.hold(ReasonPromotionFailed, trim(w.Region+": promotion failed"),
 		fmt.Sprintf("The promotion of %s failed; the watch tries again next minute. By hand: aws rds failover-global-cluster --global-cluster-identifier %s --target-db-cluster-identifier %s --allow-data-loss --region %s.", p.Target, p.GlobalCluster, p.Target, w.Region), true)
-	m.describeGlobal("Recheck", "MarkPromoted", failed, failed)
+	m.describeGlobal("Recheck", "Fence", failed, failed)
+
+	// Fence the old writer: its routing check unhealthy for good, so its
+	// region gets no API traffic when it returns (its tasks would write to
+	// a global writer endpoint that now resolves into another network).
+	// Route 53's API may be down with the writer (its control plane is in
+	// us-east-1): then the watch says so once, keeps the phase fencing and
+	// sets the fence the first run the API answers, whatever the probes say.
+	m.add("Fence", map[string]any{"Type": "Task", "Resource": ResourceUpdateCheck,
+		"Parameters": map[string]any{"HealthCheckId": p.FenceHealthCheck, "HealthThreshold": FenceThreshold},
+		"ResultPath": nil, "Retry": retryReads(), "Catch": catchAll("FencePending", "$.evidence.fenceError"), "Next": "MarkPromoted"})
+	m.add("FencePending", map[string]any{"Type": "Choice", "Default": "ReportFencePending", "Choices": []any{
+		map[string]any{"Variable": "$.read.state.held", "StringEquals": ReasonFencePending, "Next": "KeepFencing"},
+	}})
+	m.publish("ReportFencePending", trim(w.Watched+": old writer not fenced yet"),
+		fmt.Sprintf("%s is the Aurora writer now, but the routing check %s of %s cannot be set unhealthy yet (Route 53's API does not answer): when %s answers again it could take API traffic. The watch sets it every minute until it can; by hand: aws route53 update-health-check --health-check-id %s --health-threshold %d.", p.Target, p.FenceHealthCheck, w.Watched, w.Watched, p.FenceHealthCheck, FenceThreshold),
+		ReasonFencePending, "KeepFencing")
+	m.save("KeepFencing", PhaseFencing, ReasonFencePending, "")
 	m.save("MarkPromoted", PhasePromoted, "", "NotifyPromoted")
 	m.publish("NotifyPromoted", trim(p.Target[strings.LastIndex(p.Target, ":")+1:]+" is the Aurora writer"),
-		fmt.Sprintf("%s is the Aurora writer now (it was in %s). %s", p.Target, w.Watched, p.NextStep), NotifyPromoted, "Done")
+		fmt.Sprintf("%s is the Aurora writer now (it was in %s); %s is fenced: its routing check %s stays unhealthy until a person lowers its threshold to %d (README, failback). %s", p.Target, w.Watched, w.Watched, p.FenceHealthCheck, RouteThreshold, p.NextStep), NotifyPromoted, "Done")
 }
 
 // alarm reads the replication alarm: ALARM goes to lost, OK to replicating
@@ -721,7 +759,7 @@ func exampleWatches() []Watch {
 	base := Watch{Region: "b", Watched: "a", ProbeURL: "https://a/", Topic: "t", Connection: "c", StateParameter: "s"}
 	promoting := func(table string) Watch {
 		w := base
-		w.Promote = &Promotion{GlobalCluster: "g", Target: "arn:m", WriterHealthCheck: "w", SuccessorHealthCheck: "s",
+		w.Promote = &Promotion{GlobalCluster: "g", Target: "arn:m", WriterHealthCheck: "w", SuccessorHealthCheck: "s", FenceHealthCheck: "f",
 			SuccessorURL: "https://b/", ReplicationAlarm: "r", ReleaseParameter: "p", Table: table, NextStep: "n"}
 		return w
 	}

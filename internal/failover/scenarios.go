@@ -28,6 +28,7 @@ const (
 	ReasonReleaseUnknown     = "release-unreadable"        // the release window cannot be read
 	ReasonPromotionFailed    = "promotion-failed"          // the promotion call failed
 	ReasonNotArmed           = "not-armed"                 // the writer answers, but its database was never seen replicating
+	ReasonFencePending       = "fence-pending"             // promoted, but the old writer's fence cannot be set yet
 )
 
 // Notifications the automation sends around a promotion.

@@ -102,8 +102,9 @@ func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp, dn
 			args.Promote = &awsc.Promotion{GlobalClusterID: g.db.GlobalClusterID, GlobalClusterArn: g.db.GlobalClusterArn,
 				ClusterArn: g.db.ClusterArn(watcher.Name), ClusterID: g.db.ClusterID(watcher.Name), MemberArns: members,
 				HealthCheckID: dns.HealthCheckIDs.MapIndex(pulumi.String(r.Name)), SuccessorHealthCheckID: dns.HealthCheckIDs.MapIndex(pulumi.String(watcher.Name)),
-				SuccessorURL: healthURL(watcher.Name),
-				NextStep:     "Set " + spec.Namespace + ":writerRegion to this region and run pulumi up (README: failover on AWS)."}
+				FenceHealthCheckID: dns.RoutingCheckIDs.MapIndex(pulumi.String(r.Name)),
+				SuccessorURL:       healthURL(watcher.Name),
+				NextStep:           "Set " + spec.Namespace + ":writerRegion to this region and run pulumi up (README: failover on AWS)."}
 			if table != nil {
 				args.Promote.Table, args.Promote.TableArn = table, table.Arns.MapIndex(pulumi.String(watcher.Name))
 			}

@@ -59,6 +59,11 @@ func TestTheWritersSuccessorWatchesItAndPromotesItsOwnMemberOnTheEvidence(t *tes
 	assert.Equal(t, "https://us-east-1.api.staging.example.com/", d.States["SuccessorProbe"].Parameters["ApiEndpoint"], "it serves before it is promoted")
 	assert.Equal(t, map[string]any{"HealthCheckId": healthCheckOf(t, res, "us-west-2")}, d.States["AskRoute53"].Parameters)
 	assert.Equal(t, map[string]any{"HealthCheckId": healthCheckOf(t, res, "us-east-1")}, d.States["SuccessorChecks"].Parameters)
+	// The fence: the writer's routing check (its API record's) raised past
+	// its one child, and only that check.
+	fence := RoutingCheckOf(t, res, APIRecords(res)["us-west-2"])
+	assert.Equal(t, healthCheckOf(t, res, "us-west-2"), fence.Str("childHealthchecks.0"))
+	assert.Equal(t, map[string]any{"HealthCheckId": fence.ID, "HealthThreshold": float64(failover.FenceThreshold)}, d.States["Fence"].Parameters)
 	assert.Equal(t, map[string]any{"GlobalClusterIdentifier": global.ID, "TargetDbClusterIdentifier": clusters["us-east-1"], "AllowDataLoss": true}, d.States["Promote"].Parameters)
 	assert.NotContains(t, d.States, "AskPeers", "two regions: no peer to ask")
 
@@ -90,6 +95,8 @@ func TestTheWritersSuccessorWatchesItAndPromotesItsOwnMemberOnTheEvidence(t *tes
 	assert.Equal(t, "https://us-east-1.api.staging.example.com/", grants["ProbeHealthURL1"].Condition["StringLike"]["states:HTTPEndpoint"])
 	assert.ElementsMatch(t, []string{global.Outputs["arn"].(string), clusters["us-east-1"], clusters["us-west-2"]}, grants["ReadAndPromoteThisRegionsMember"].Resource)
 	assert.ElementsMatch(t, []string{"arn:aws:route53:::healthcheck/" + healthCheckOf(t, res, "us-west-2"), "arn:aws:route53:::healthcheck/" + healthCheckOf(t, res, "us-east-1")}, grants["AskRoute53"].Resource)
+	assert.Equal(t, []string{"route53:UpdateHealthCheck"}, grants["FenceTheOldWriter"].Action)
+	assert.Equal(t, []string{"arn:aws:route53:::healthcheck/" + fence.ID}, grants["FenceTheOldWriter"].Resource)
 	assert.ElementsMatch(t, []string{release.Outputs["arn"].(string), alarm.Outputs["arn"].(string)}, grants["ReadTheReleaseWindowAndTheReplicationAlarm"].Resource)
 	assert.Equal(t, map[string]map[string]string{"StringEquals": {"kms:EncryptionContext:aws:states:stateMachineArn": promoter.Outputs["arn"].(string)}},
 		grants["EncryptExecutionData"].Condition, "the ARN built from the name is the machine's")

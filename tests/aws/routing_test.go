@@ -28,7 +28,7 @@ func TestActiveActiveRoutesEachClientToTheLowestLatencyHealthyRegion(t *testing.
 	albs := albDNSNames(res)
 
 	checks := map[string]*mock.Resource{}
-	for _, hc := range res.Recorder.OfType(TypeHealthCheck) {
+	for _, hc := range EndpointChecks(res) {
 		checks[hc.Str("fqdn")] = hc
 		assert.Equal(t, "", hc.Region, "health checks are global")
 		assert.Equal(t, "HTTPS", hc.Str("type"))
@@ -53,7 +53,7 @@ func TestActiveActiveRoutesEachClientToTheLowestLatencyHealthyRegion(t *testing.
 		assert.Equal(t, true, rec.Get("aliases.0.evaluateTargetHealth"))
 		hc := checks[albs[region]]
 		require.NotNil(t, hc, "the region's health check probes its load balancer")
-		assert.Equal(t, hc.ID, rec.Str("healthCheckId"))
+		assert.Equal(t, hc.ID, RoutingCheckOf(t, res, rec).Str("childHealthchecks.0"), "the record's routing check follows the region's health check")
 	}
 }
 
@@ -63,7 +63,7 @@ func TestActivePassiveRoutesOnlyToPrimaryUntilHealthCheckFails(t *testing.T) {
 	res := ContractPlan(t, "aws", "active-passive", regions...)
 	albs := albDNSNames(res)
 	checks := map[string]string{}
-	for _, hc := range res.Recorder.OfType(TypeHealthCheck) {
+	for _, hc := range EndpointChecks(res) {
 		checks[hc.Str("fqdn")] = hc.ID
 	}
 	assert.Len(t, checks, 3, "every region is health-checked, standbys too")
@@ -75,8 +75,8 @@ func TestActivePassiveRoutesOnlyToPrimaryUntilHealthCheckFails(t *testing.T) {
 	require.NotNil(t, secondary)
 	assert.Equal(t, "PRIMARY", primary.Str("failoverRoutingPolicies.0.type"))
 	assert.Equal(t, "SECONDARY", secondary.Str("failoverRoutingPolicies.0.type"))
-	assert.Equal(t, checks[albs["us-west-2"]], primary.Str("healthCheckId"), "the primary leaves DNS when its check fails")
-	assert.Equal(t, checks[albs["us-east-1"]], secondary.Str("healthCheckId"))
+	assert.Equal(t, checks[albs["us-west-2"]], RoutingCheckOf(t, res, primary).Str("childHealthchecks.0"), "the primary leaves DNS when its check fails")
+	assert.Equal(t, checks[albs["us-east-1"]], RoutingCheckOf(t, res, secondary).Str("childHealthchecks.0"))
 	assert.Nil(t, primary.Get("latencyRoutingPolicies"))
 
 	// Standbys run at the standby minimum; the primary at the normal minimum.

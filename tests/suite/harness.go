@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mobile-backend/mobile-backend/internal/azpublish"
+	"github.com/mobile-backend/mobile-backend/internal/failover"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/plan"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
@@ -363,4 +364,28 @@ func cloudOfFile(file string) (spec.Cloud, bool) {
 func cloudOf(c *stackfile.Config) (spec.Cloud, bool) {
 	s, err := spec.Load(c.Stack, c.Lookup)
 	return s.Cloud, err == nil
+}
+
+// EndpointChecks are an AWS plan's Route 53 health checks that probe an
+// endpoint (not the calculated routing checks over them).
+func EndpointChecks(res *plan.Result) []*mock.Resource {
+	return Filter(res.Recorder.OfType(TypeHealthCheck), func(r *mock.Resource) bool { return r.Str("type") != "CALCULATED" })
+}
+
+// RoutingCheckOf is the calculated check an API record uses: healthy while
+// its one child is, and the failover watch's fence
+// (failover.FenceThreshold).
+func RoutingCheckOf(t testing.TB, res *plan.Result, rec *mock.Resource) *mock.Resource {
+	t.Helper()
+	for _, hc := range res.Recorder.OfType(TypeHealthCheck) {
+		if hc.ID == rec.Str("healthCheckId") {
+			require.Equal(t, "CALCULATED", hc.Str("type"), "%s routes by a calculated check", rec.Name)
+			require.Equal(t, 1, hc.Len("childHealthchecks"))
+			require.Equal(t, failover.RouteThreshold, hc.Int("childHealthThreshold"))
+			require.Contains(t, hc.IgnoreChanges, "childHealthThreshold", "no pulumi up lifts the fence")
+			return hc
+		}
+	}
+	require.Failf(t, "no routing check", "%s names health check %q", rec.Name, rec.Str("healthCheckId"))
+	return nil
 }
