@@ -3,6 +3,7 @@ package policies
 // The region-loss analysis of failover-control: the automation that acts on the loss survives it.
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 
@@ -55,6 +56,29 @@ type awsWatch struct {
 	promotes  bool // its definition fails the global database over
 	tested    bool // of a shape the scenario table ran (failover.IsTestedWatch)
 	permitted bool // and its role may
+	// policies are its role's policy documents.
+	policies []string
+}
+
+// fencePermitted reports whether the watch's role may update the Route 53
+// health check of that id (its policy names the check's ARN with the action).
+func (w awsWatch) fencePermitted(id string) bool {
+	for _, doc := range w.policies {
+		var p struct {
+			Statement []struct {
+				Effect   string
+				Action   []string
+				Resource []string
+			}
+		}
+		_ = json.Unmarshal([]byte(doc), &p)
+		for _, st := range p.Statement {
+			if st.Effect == "Allow" && slices.Contains(st.Action, "route53:UpdateHealthCheck") && slices.Contains(st.Resource, "arn:aws:route53:::healthcheck/"+id) {
+				return true
+			}
+		}
+	}
+	return mock.Unresolved(id)
 }
 
 // peersObserve reports whether a promoting watch reads peers' observations
@@ -105,6 +129,7 @@ func (v lossView) awsWatches() []awsWatch {
 			for _, p := range v.OfType("aws:iam/rolePolicy:RolePolicy") {
 				if slices.Contains(targets(p, "role"), role.ID) || p.Str("role") == role.Str("name") {
 					w.permitted = w.permitted || strings.Contains(p.Str("policy"), `"rds:FailoverGlobalCluster"`)
+					w.policies = append(w.policies, p.Str("policy"))
 				}
 			}
 		}

@@ -30,6 +30,9 @@ func (v lossView) apiWrites() FunctionLoss {
 				case !w.permitted:
 					missing = fmt.Sprintf("state machine %s may not call rds:FailoverGlobalCluster (its role's policy lacks it)", w.machine.Str("name"))
 					continue
+				case v.awsUnfenced(w) != "":
+					missing = "its promotion leaves two writers: " + v.awsUnfenced(w)
+					continue
 				case w.machine.Region != v.Spec.Successor():
 					missing = fmt.Sprintf("state machine %s promotes %s, not the writer's successor %s, which routing fails over to", w.machine.Str("name"), w.machine.Region, v.Spec.Successor())
 					continue
@@ -86,7 +89,10 @@ func (v lossView) apiWrites() FunctionLoss {
 			if !v.gcpJobMay(j, "dns.resourceRecordSets.update", "gcp:projects/iAMMember:IAMMember", "gcp:dns/dnsManagedZoneIamMember:DnsManagedZoneIamMember") {
 				return broken("failover job %s may not move %s: its service account holds no role with dns.resourceRecordSets.update on the project or the zone", j.Str("name"), v.writerHost())
 			}
-			return survived(fmt.Sprintf("failover job %s in %s promotes the replica and moves %s on the evidence", j.Str("name"), v.where(j), v.writerHost()), v.budget.RTO.Computed, rpo)
+			if why := v.gcpUnfenced(j); why != "" {
+				return broken("the promotion leaves two writers: %s", why)
+			}
+			return survived(fmt.Sprintf("failover job %s in %s promotes the replica, moves %s and stops the old primary on the evidence", j.Str("name"), v.where(j), v.writerHost()), v.budget.RTO.Computed, rpo)
 		}
 		return broken("the Cloud SQL writer in %s is lost and no failover job outside it promotes a replica", v.lost)
 	default:
@@ -96,7 +102,10 @@ func (v lossView) apiWrites() FunctionLoss {
 				return survived("SQL failover group listener to the writer in "+v.Spec.Primary().Name, 0, 0)
 			}
 			if j := azureFailoverJob(v.Stack); j != nil && v.alive(j) && v.mayForceFailover(j) {
-				return survived(fmt.Sprintf("failover job %s in %s forces the group over", j.Str("jobName"), v.where(j)), v.budget.RTO.Computed, rpo)
+				if why := v.azureUnfenced(j); why != "" {
+					return broken("the forced failover leaves the old writer routed: %s", why)
+				}
+				return survived(fmt.Sprintf("failover job %s in %s forces the group over and disables the old writer's origin", j.Str("jobName"), v.where(j)), v.budget.RTO.Computed, rpo)
 			}
 			if policy == "Automatic" && f.Len("partnerServers") > 0 {
 				detect := 0

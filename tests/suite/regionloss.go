@@ -68,7 +68,7 @@ func TestFailoverFiguresOfTheRegionLossTable(t *testing.T) {
 		require.Equal(t, "europe-west1", writerLoss.Region)
 		writes := writerLoss.Functions[1]
 		assert.Equal(t, policies.FunctionLoss{Name: policies.FnAPIWrites, Survives: true,
-			Via:        "failover job gcp-staging-failover in europe-north1 promotes the replica and moves writer.gcp-staging-db.internal on the evidence",
+			Via:        "failover job gcp-staging-failover in europe-north1 promotes the replica, moves writer.gcp-staging-db.internal and stops the old primary on the evidence",
 			RTOSeconds: gcpAP.Resilience.RTO.Computed, RPOSeconds: gcpAP.Resilience.RPO.Computed}, writes)
 		standbyLoss := gcpAP.Resilience.RegionLoss[1]
 		assert.Zero(t, standbyLoss.Functions[0].RTOSeconds, "losing the standby interrupts no read")
@@ -146,6 +146,45 @@ func TestEachRegionLossBreakIsCaughtWithItsMessage(t *testing.T) {
 			return mutated(t, aws, "aws:iam/rolePolicy:RolePolicy", "watch-us-east-1", "policy", `{"Version":"2012-10-17","Statement":[]}`)
 		},
 			"losing us-east-1 breaks api-writes: the Aurora writer in us-east-1 is lost and state machine prod-eu-west-1-watch-us-east-1 may not call rds:FailoverGlobalCluster"},
+		{"AWS promotion that routes the old writer by a check it cannot fence", aws, func(t *testing.T, aws policies.Stack) policies.Stack {
+			return mutated(t, aws, TypeHealthCheck, "us-east-1-route", "type", "HTTPS")
+		},
+			"losing us-east-1 breaks api-writes: the Aurora writer in us-east-1 is lost and its promotion leaves two writers: us-east-1's API record routes by prod-dns-us-east-1-route, not by a calculated check"},
+		{"AWS promotion that may not fence", aws, func(t *testing.T, aws policies.Stack) policies.Stack {
+			for _, r := range aws.Resources {
+				if r.Type == "aws:iam/rolePolicy:RolePolicy" && strings.Contains(r.Name, "watch-us-east-1") {
+					var doc map[string]any
+					require.NoError(t, json.Unmarshal([]byte(r.Str("policy")), &doc))
+					var kept []any
+					for _, st := range doc["Statement"].([]any) {
+						if st.(map[string]any)["Sid"] != "FenceTheOldWriter" {
+							kept = append(kept, st)
+						}
+					}
+					require.Len(t, kept, len(doc["Statement"].([]any))-1, "the watch's role grants the fence")
+					doc["Statement"] = kept
+					b, _ := json.Marshal(doc)
+					return mutated(t, aws, "aws:iam/rolePolicy:RolePolicy", "watch-us-east-1", "policy", string(b))
+				}
+			}
+			t.Fatal("no watch role policy")
+			return aws
+		},
+			"its promotion leaves two writers: state machine prod-eu-west-1-watch-us-east-1 may not call route53:UpdateHealthCheck on prod-dns-us-east-1-route"},
+		{"GCP promotion that never stops the old primary", gcpAP, func(t *testing.T, gcpAP policies.Stack) policies.Stack {
+			return mutated(t, gcpAP, "gcp:cloudrunv2/job:Job", "failover", envPath(t, gcpAP, "gcp:cloudrunv2/job:Job", "failover", "template.template.containers.0.envs", "OLD_PRIMARY"), "")
+		},
+			"losing europe-west1 breaks api-writes: the promotion leaves two writers: failover job gcp-staging-failover promotes but never stops the old primary gcp-staging-db-europe-west1 (OLD_PRIMARY)"},
+		{"Azure failover that never disables the old writer's origin", az, func(t *testing.T, az policies.Stack) policies.Stack {
+			return mutated(t, az, "azure-native:app/v20240301:Job", "sql-failover", envPath(t, az, "azure-native:app/v20240301:Job", "sql-failover", "template.containers.0.env", "WRITER_ORIGIN_ID"), "")
+		},
+			"losing northeurope breaks api-writes: the forced failover leaves the old writer routed: failover job "},
+		{"Azure failover that may not disable the old writer's origin", az, func(t *testing.T, az policies.Stack) policies.Stack {
+			return without(az, func(r *mock.Resource) bool {
+				return r.Type == "azure-native:authorization:RoleAssignment" && strings.HasSuffix(r.Name, "fences-writer-origin")
+			})
+		},
+			"its identity holds no CDN Profile Contributor on it"},
 		{"a promoted member its region's app cannot write to", aws, func(t *testing.T, aws policies.Stack) policies.Stack {
 			euTasks := "" // eu-west-1's container definitions, without its own writer endpoint
 			for _, r := range aws.Resources {
@@ -242,4 +281,21 @@ func TestEachRegionLossBreakIsCaughtWithItsMessage(t *testing.T) {
 			assert.Empty(t, policies.RegionLossSurvived.Check(Graph(PlanFile(t, file))))
 		})
 	}
+}
+
+// envPath is the input path of an environment variable's value in the
+// container of the first resource of a type whose name contains nameHas.
+func envPath(t *testing.T, s policies.Stack, typ, nameHas, list, name string) string {
+	t.Helper()
+	for _, r := range s.Resources {
+		if r.Type == typ && strings.Contains(r.Name, nameHas) {
+			for i := 0; i < r.Len(list); i++ {
+				if r.Str(fmt.Sprintf("%s.%d.name", list, i)) == name {
+					return fmt.Sprintf("%s.%d.value", list, i)
+				}
+			}
+		}
+	}
+	t.Fatalf("no %s in %s *%s*", name, typ, nameHas)
+	return ""
 }
