@@ -105,8 +105,12 @@ type GlobalDatabase struct {
 	AdminSecret pulumi.StringOutput
 	Admin       []pulumi.Resource
 
-	hosts    map[string]pulumi.StringOutput // Cloud SQL: the private IP serving reads in each region
-	caCerts  []pulumi.StringOutput          // Cloud SQL: each instance's server CA (PEM)
+	hosts map[string]pulumi.StringOutput // Cloud SQL: the private IP serving reads in each region
+	// readers are each region's reader record (its name, with its dot):
+	// the apps read through it, and after a promotion the failover job
+	// points every one that followed the old primary at the new writer.
+	readers  map[string]pulumi.StringOutput
+	caCerts  []pulumi.StringOutput // Cloud SQL: each instance's server CA (PEM)
 	spannerD *spanner.Database
 	replicas map[string]pulumi.StringOutput // Cloud SQL instance name per region
 }
@@ -348,10 +352,33 @@ func (g *GlobalDatabase) cloudSQL(ctx *pulumi.Context, name string, args GlobalD
 	}
 	g.WriterZone, g.WriterRecord = zone.Name, record.Name
 	g.WriterHost = "writer." + strings.TrimSuffix(zoneDNS, ".")
+	// Each region reads through a name of its own: after a promotion the
+	// replicas of the other regions still follow the old primary (Cloud
+	// SQL re-points no replica), so the failover job moves their names to
+	// the new writer, and no region reads stale data, until they are
+	// re-created (README, failback).
+	g.readers = map[string]pulumi.StringOutput{}
+	for _, r := range args.Regions {
+		rec, err := dns.NewRecordSet(ctx, name+"-reader-"+r.Name, &dns.RecordSetArgs{
+			ManagedZone: zone.Name, Name: pulumi.String(ReaderHost(r.Name, zoneDNS)), Type: pulumi.String("A"),
+			Ttl: pulumi.Int(WriterTTL), Rrdatas: pulumi.StringArray{g.hosts[r.Name]},
+		}, child, pulumi.Provider(primary.Provider), pulumi.IgnoreChanges([]string{"rrdatas"}))
+		if err != nil {
+			return err
+		}
+		g.readers[r.Name] = rec.Name
+	}
 	g.Instance = writer.Name
 	g.Database = db.Name
 	return nil
 }
+
+// ReaderHost is a region's reader record in the writer's zone (zoneDNS
+// with its dot): reader-<region>.<zone>.
+func ReaderHost(region, zoneDNS string) string { return "reader-" + region + "." + zoneDNS }
+
+// ReaderRecord is a region's reader record's name (with its dot).
+func (g *GlobalDatabase) ReaderRecord(region string) pulumi.StringOutput { return g.readers[region] }
 
 // Replica is a region's Cloud SQL instance name and private address.
 func (g *GlobalDatabase) Replica(region string) (instance, address pulumi.StringOutput) {
@@ -364,7 +391,7 @@ func (g *GlobalDatabase) Environment(region, project string) pulumi.StringMap {
 		return pulumi.StringMap{"SPANNER_INSTANCE": g.Instance, "SPANNER_DATABASE": g.Database, "GOOGLE_CLOUD_PROJECT": pulumi.String(project)}
 	}
 	return pulumi.StringMap{
-		"DB_WRITER_HOST": pulumi.String(g.WriterHost), "DB_READER_HOST": g.hosts[region],
+		"DB_WRITER_HOST": pulumi.String(g.WriterHost), "DB_READER_HOST": g.readers[region].ApplyT(func(n string) string { return strings.TrimSuffix(n, ".") }).(pulumi.StringOutput),
 		"DB_NAME": g.Database, "DB_IAM_AUTH": pulumi.String("true"),
 	}
 }

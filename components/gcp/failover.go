@@ -65,8 +65,11 @@ type Promotion struct {
 	// Writer is the primary instance's name: stopped once the replica is
 	// promoted (the fence: no pooled connection writes to it again).
 	Writer pulumi.StringInput
-	Zone   pulumi.StringInput // the private zone holding the writer record
-	Record pulumi.StringInput // the writer record's name, with its dot (GlobalDatabase.WriterRecord)
+	// Readers are the reader records of every region but the promoted
+	// one's: the job points them at the new writer.
+	Readers pulumi.StringArrayInput
+	Zone    pulumi.StringInput // the private zone holding the writer record
+	Record  pulumi.StringInput // the writer record's name, with its dot (GlobalDatabase.WriterRecord)
 	// LogDays and RetainedBackups are the backups the promoted replica gets
 	// (GlobalDatabase's): a replica has none.
 	LogDays, RetainedBackups int
@@ -209,6 +212,9 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 	if p := args.Promote; p != nil {
 		env["REPLICA"], env["REPLICA_ADDRESS"], env["WRITER_ZONE"], env["WRITER_RECORD"] = p.Instance, p.Address, p.Zone, p.Record
 		env["OLD_PRIMARY"] = p.Writer
+		if p.Readers != nil {
+			env["READER_RECORDS"] = p.Readers.ToStringArrayOutput().ApplyT(func(v []string) string { return strings.Join(v, ",") }).(pulumi.StringOutput)
+		}
 		env["WRITER_TTL"] = pulumi.String(fmt.Sprint(WriterTTL))
 		env["BACKUP_LOG_DAYS"], env["BACKUP_RETAINED"] = pulumi.String(fmt.Sprint(p.LogDays)), pulumi.String(fmt.Sprint(p.RetainedBackups))
 		env["WRITER_DB_ADDRESS"], env["LOCAL_DB_ADDRESS"] = pulumi.Sprintf("%s:5432", p.WriterAddress), pulumi.Sprintf("%s:5432", p.Address)

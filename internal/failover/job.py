@@ -437,6 +437,10 @@ class Google:
         self.replica_address = e.get("REPLICA_ADDRESS", "")
         self.zone = e.get("WRITER_ZONE", "")
         self.record = e.get("WRITER_RECORD", "")
+        # The other regions' reader records: their replicas still follow
+        # the old primary after the promotion (Cloud SQL re-points none), so
+        # their reads move to the new writer until they are re-created.
+        self.readers = [r for r in e.get("READER_RECORDS", "").split(",") if r]
         self.ttl = int(e.get("WRITER_TTL", "30"))
         # The backups a writer keeps (the stack's dbBackupRetentionDays and
         # backupCopyRetentionDays): a replica has none, so the promoted one
@@ -491,9 +495,14 @@ class Google:
         _, body = self.g("GET", self.api("sqladmin", "/v1/projects/%s/instances/%s" % (self.project, self.replica)))
         return body
 
-    def rrset(self):
-        _, body = self.g("GET", self.api("dns", "/dns/v1/projects/%s/managedZones/%s/rrsets/%s/A" % (self.project, self.zone, self.record)))
+    def rrset(self, record=None):
+        _, body = self.g("GET", self.api("dns", "/dns/v1/projects/%s/managedZones/%s/rrsets/%s/A" % (self.project, self.zone, record or self.record)))
         return body or {}
+
+    def point(self, record):
+        """Point a record of the writer's zone at the promoted replica."""
+        self.g("PATCH", self.api("dns", "/dns/v1/projects/%s/managedZones/%s/rrsets/%s/A" % (self.project, self.zone, record)),
+               {"name": record, "type": "A", "ttl": self.ttl, "rrdatas": [self.replica_address]})
 
     def url_map_now(self):
         _, body = self.g("GET", self.url(self.url_map))
@@ -510,7 +519,9 @@ class Google:
         return not self.url_map or self.url_map_now().get("defaultService") == self.standby_backend
 
     def moved(self):
-        return not self.replica or self.rrset().get("rrdatas") == [self.replica_address]
+        if not self.replica:
+            return True
+        return all(self.rrset(r).get("rrdatas") == [self.replica_address] for r in [self.record] + self.readers)
 
     def backed_up(self):
         if not self.replica:
@@ -608,13 +619,14 @@ class Google:
         return self.wait(op)
 
     def finish(self):
-        """Move the writer's private record to the promoted replica, and give
+        """Move the writer's private record, and every other region's reader
+        record, to the promoted replica, and give
         the new writer the backups and point-in-time recovery a writer keeps
         (a patch of its settings at the version read, so a concurrent change
         is not overwritten)."""
-        if not self.moved():
-            self.g("PATCH", self.api("dns", "/dns/v1/projects/%s/managedZones/%s/rrsets/%s/A" % (self.project, self.zone, self.record)),
-                   {"name": self.record, "type": "A", "ttl": self.ttl, "rrdatas": [self.replica_address]})
+        for record in [self.record] + self.readers:
+            if self.rrset(record).get("rrdatas") != [self.replica_address]:
+                self.point(record)
         if self.replica and not self.backed_up():
             settings = self.instance().get("settings") or {}
             _, op = self.g("PATCH", self.api("sqladmin", "/v1/projects/%s/instances/%s" % (self.project, self.replica)), {"settings": {

@@ -55,6 +55,8 @@ type jobWorld struct {
 	// settings version.
 	oldPolicy  string
 	oldVersion int
+	// readers are the other regions' reader records' addresses.
+	readers map[string]string
 	// What the job did.
 	promotions []int
 	results    []jobResult
@@ -83,13 +85,18 @@ const (
 	jobStandby = "https://www.googleapis.com/compute/v1/projects/prod-project/global/backendServices/prod-lb-europe-north1"
 	jobPrimary = "https://www.googleapis.com/compute/v1/projects/prod-project/global/backendServices/prod-lb-europe-west1"
 	jobOld     = "prod-db-europe-west1"
-	jobOrigin  = jobFD + "/originGroups/api/origins/prod-northeurope"
+	// The reader records of the old primary's region and of a third
+	// region, whose replica followed the old primary.
+	jobReaderOld   = "reader-europe-west1.prod-db.internal."
+	jobReaderThird = "reader-us-east1.prod-db.internal."
+	jobOrigin      = jobFD + "/originGroups/api/origins/prod-northeurope"
 )
 
 func newJobWorld(t *testing.T, cloud string, s Scenario) *jobWorld {
 	w := &jobWorld{t: t, cloud: cloud, row: s, minutes: s.Run(), role: "Secondary", tags: map[string]string{},
 		instanceType: "READ_REPLICA_INSTANCE", urlMap: jobPrimary, fingerprint: "f0", record: jobWriterA,
-		originState: "Enabled", oldPolicy: "ALWAYS", oldVersion: 7}
+		originState: "Enabled", oldPolicy: "ALWAYS", oldVersion: 7,
+		readers: map[string]string{jobReaderOld: jobWriterA, jobReaderThird: "10.30.0.5"}}
 	switch s.Start {
 	case "partial":
 		w.role, w.instanceType = "Primary", "CLOUD_SQL_INSTANCE"
@@ -98,6 +105,7 @@ func newJobWorld(t *testing.T, cloud string, s Scenario) *jobWorld {
 		w.tags["mobile-backend-failover-announced"] = "2026-12-06T11:00:00Z"
 		w.backups = map[string]any{"enabled": true, "pointInTimeRecoveryEnabled": true}
 		w.originState, w.oldPolicy = "Disabled", "NEVER" // a finished failover fenced the old writer
+		w.readers = map[string]string{jobReaderOld: jobAddress, jobReaderThird: jobAddress}
 	}
 	w.settingsVersion = 3
 	return w
@@ -313,7 +321,7 @@ func (w *jobWorld) google(rw http.ResponseWriter, r *http.Request, path string) 
 		return
 	}
 	instance := "/g/sqladmin/v1/projects/" + jobProject + "/instances/" + jobReplica
-	rrset := "/g/dns/dns/v1/projects/" + jobProject + "/managedZones/prod-db/rrsets/" + jobRecord + "/A"
+	rrsets := "/g/dns/dns/v1/projects/" + jobProject + "/managedZones/prod-db/rrsets/"
 	urlMap := "/g/compute/compute/v1/projects/" + jobProject + "/global/urlMaps/prod-lb"
 	switch {
 	case path == "/md/computeMetadata/v1/instance/service-accounts/default/token":
@@ -418,20 +426,36 @@ func (w *jobWorld) google(rw http.ResponseWriter, r *http.Request, path string) 
 		}
 		w.opDone = true
 		writeJSON(rw, 200, map[string]any{"kind": "sql#operation", "name": "op-promote", "status": status, "operationType": "PROMOTE_REPLICA", "targetId": jobReplica})
-	case path == rrset && r.Method == http.MethodGet:
-		writeJSON(rw, 200, map[string]any{"kind": "dns#resourceRecordSet", "name": jobRecord, "type": "A", "ttl": 30, "rrdatas": []string{w.record}})
-	case path == rrset && r.Method == http.MethodPatch:
+	case strings.HasPrefix(path, rrsets) && strings.HasSuffix(path, "/A"):
+		name := strings.TrimSuffix(strings.TrimPrefix(path, rrsets), "/A")
+		address, known := w.readers[name]
+		if name == jobRecord {
+			address, known = w.record, true
+		}
+		if !known {
+			writeJSON(rw, 404, map[string]any{"error": map[string]any{"code": 404, "message": "The 'parameters.name' resource named '" + name + "' does not exist."}})
+			return
+		}
+		if r.Method == http.MethodGet {
+			writeJSON(rw, 200, map[string]any{"kind": "dns#resourceRecordSet", "name": name, "type": "A", "ttl": 30, "rrdatas": []string{address}})
+			return
+		}
 		var body struct {
 			Name, Type string
 			TTL        int
 			Rrdatas    []string
 		}
 		require.NoError(t, json.NewDecoder(r.Body).Decode(&body))
-		assert.Equal(t, jobRecord, body.Name)
+		assert.Equal(t, name, body.Name)
 		assert.Equal(t, "A", body.Type)
 		require.Len(t, body.Rrdatas, 1)
-		w.record = body.Rrdatas[0]
-		writeJSON(rw, 200, map[string]any{"kind": "dns#resourceRecordSet", "name": jobRecord, "type": "A", "ttl": body.TTL, "rrdatas": body.Rrdatas})
+		assert.Equal(t, "CLOUD_SQL_INSTANCE", w.instanceType, "records move once the replica writes")
+		if name == jobRecord {
+			w.record = body.Rrdatas[0]
+		} else {
+			w.readers[name] = body.Rrdatas[0]
+		}
+		writeJSON(rw, 200, map[string]any{"kind": "dns#resourceRecordSet", "name": name, "type": "A", "ttl": body.TTL, "rrdatas": body.Rrdatas})
 	case path == urlMap && r.Method == http.MethodGet:
 		writeJSON(rw, 200, map[string]any{"kind": "compute#urlMap", "name": "prod-lb", "selfLink": jobURLMap, "defaultService": w.urlMap, "fingerprint": w.fingerprint})
 	case path == urlMap && r.Method == http.MethodPatch:
@@ -562,7 +586,7 @@ func jobEnv(cloud, fake, writerDB, localDB string) map[string]string {
 		"WRITER_CHECK_ID": "writer-check", "SUCCESSOR_CHECK_ID": "successor-check",
 		"RELEASE_BUCKET": "prod-uploads", "RELEASE_OBJECT": "_mobile-backend/release-window.json",
 		"URL_MAP": jobURLMap, "STANDBY_BACKEND": jobStandby,
-		"REPLICA": jobReplica, "REPLICA_ADDRESS": jobAddress, "WRITER_ZONE": "prod-db", "WRITER_RECORD": jobRecord, "OLD_PRIMARY": jobOld,
+		"REPLICA": jobReplica, "REPLICA_ADDRESS": jobAddress, "WRITER_ZONE": "prod-db", "WRITER_RECORD": jobRecord, "OLD_PRIMARY": jobOld, "READER_RECORDS": jobReaderOld + "," + jobReaderThird,
 		"BACKUP_LOG_DAYS": "14", "BACKUP_RETAINED": "35",
 	} {
 		env[k] = v
@@ -600,7 +624,8 @@ func (w *jobWorld) completed() bool {
 	}
 	// ...and the old primary stopped.
 	return w.instanceType == "CLOUD_SQL_INSTANCE" && w.record == jobAddress && w.urlMap == jobStandby &&
-		w.backups["enabled"] == true && w.backups["pointInTimeRecoveryEnabled"] == true && w.oldPolicy == "NEVER"
+		w.backups["enabled"] == true && w.backups["pointInTimeRecoveryEnabled"] == true && w.oldPolicy == "NEVER" &&
+		w.readers[jobReaderOld] == jobAddress && w.readers[jobReaderThird] == jobAddress // no region reads a replica of the old primary
 }
 
 func TestTheFailoverJobRunsTheScenarioTableInPython(t *testing.T) {

@@ -104,7 +104,7 @@ func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp, dn
 				HealthCheckID: dns.HealthCheckIDs.MapIndex(pulumi.String(r.Name)), SuccessorHealthCheckID: dns.HealthCheckIDs.MapIndex(pulumi.String(watcher.Name)),
 				FenceHealthCheckID: dns.RoutingCheckIDs.MapIndex(pulumi.String(r.Name)),
 				SuccessorURL:       healthURL(watcher.Name),
-				NextStep:           "Set " + spec.Namespace + ":writerRegion to this region and run pulumi up (README: failover on AWS)."}
+				NextStep:           "Set " + spec.Namespace + ":writerRegion to " + watcher.Name + ", with " + spec.Namespace + ":regionsDown (and regionsDownWriter, awsAccountId) while " + r.Name + " does not answer, and run pulumi up: the apps' writer settings, the backup plan and its cross-region copies, and the region directory follow (README: losing a region, AWS)."}
 			if table != nil {
 				args.Promote.Table, args.Promote.TableArn = table, table.Arns.MapIndex(pulumi.String(watcher.Name))
 			}

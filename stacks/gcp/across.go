@@ -100,7 +100,7 @@ func failover(ctx *pulumi.Context, s spec.Spec, g *global, lb *gcpc.LoadBalancer
 		PrimaryCheckID: mon.UptimeCheck(writer.Name), StandbyCheckID: mon.UptimeCheck(standby.Name),
 		ReleaseBucket: g.storage.BucketName,
 		Notify:        mon.Channels(),
-		NextStep:      "Set " + spec.Namespace + ":writerRegion to " + standby.Name + " and run pulumi up (README: failover on Google Cloud).",
+		NextStep:      "Set " + spec.Namespace + ":writerRegion to " + standby.Name + ", with " + spec.Namespace + ":regionsDown (and regionsDownWriter) while " + writer.Name + " does not answer, and run pulumi up: routing, roles and the region directory follow. Then re-create the replicas of the other regions from the new writer (their reads go to it meanwhile) (README: losing a region, Google Cloud).",
 	}
 	if s.Topology == spec.ActivePassive {
 		args.URLMapSelfLink, args.StandbyBackendSelfLink = lb.URLMapSelfLink, lb.BackendSelfLinks.MapIndex(pulumi.String(standby.Name))
@@ -113,7 +113,13 @@ func failover(ctx *pulumi.Context, s spec.Spec, g *global, lb *gcpc.LoadBalancer
 	if g.engine == spec.EngineCloudSQL && writer.Name == g.home().Name {
 		instance, address := g.db.Replica(standby.Name)
 		writerInstance, writerAddress := g.db.Replica(writer.Name)
-		args.Promote = &gcpc.Promotion{Instance: instance, Address: address, WriterAddress: writerAddress, Writer: writerInstance, Zone: g.db.WriterZone, Record: g.db.WriterRecord,
+		var readers pulumi.StringArray
+		for _, r := range g.regions {
+			if r.Name != standby.Name {
+				readers = append(readers, g.db.ReaderRecord(r.Name))
+			}
+		}
+		args.Promote = &gcpc.Promotion{Instance: instance, Address: address, WriterAddress: writerAddress, Writer: writerInstance, Readers: readers, Zone: g.db.WriterZone, Record: g.db.WriterRecord,
 			LogDays: g.db.LogDays, RetainedBackups: g.db.RetainedBackups}
 	}
 	if _, err := gcpc.NewFailover(ctx, s.Stack+"-failover", args, standby.In()); err != nil {

@@ -846,7 +846,7 @@ func TestTheFailoverGroupsOtherMemberRunsTheTestedJobOnTheEvidence(t *testing.T)
 		"WRITER_ORIGIN": apps["northeurope"], "SUCCESSOR_ORIGIN": apps["westeurope"], "ORIGIN_GROUP": "api",
 		"WRITER_ORIGIN_ID":  writerOrigin.ID,
 		"WRITER_DB_ADDRESS": fqdns["northeurope"] + ":1433", "LOCAL_DB_ADDRESS": fqdns["westeurope"] + ":1433",
-		"NEXT_STEP": "set mobile-backend:writerRegion and run pulumi up",
+		"NEXT_STEP": "set mobile-backend:writerRegion to westeurope, with mobile-backend:regionsDown (and regionsDownWriter) while northeurope does not answer, and run pulumi up: Front Door priorities, the database-users job and the .well-known/mobile-backend.json document follow; the old writer's origin stays disabled until you enable it (README: losing a region, Azure)",
 	}, env)
 	identity := res.Recorder.Named("azure-native:managedidentity:UserAssignedIdentity", "azure-staging-sql-failover-identity")
 	if identity != nil {

@@ -172,8 +172,11 @@ func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverJobSwitches(t *te
 		"REPLICA": replica.Outputs["name"], "REPLICA_ADDRESS": replica.Outputs["privateIpAddress"],
 		"WRITER_DB_ADDRESS": primary.Outputs["privateIpAddress"].(string) + ":5432", "LOCAL_DB_ADDRESS": replica.Outputs["privateIpAddress"].(string) + ":5432",
 		"WRITER_ZONE": env["WRITER_ZONE"], "WRITER_RECORD": env["WRITER_RECORD"], "WRITER_TTL": fmt.Sprint(gcpc.WriterTTL),
-		"NEXT_STEP":   "Set mobile-backend:writerRegion to europe-west4 and run pulumi up (README: failover on Google Cloud).",
+		"NEXT_STEP":   "Set mobile-backend:writerRegion to europe-west4, with mobile-backend:regionsDown (and regionsDownWriter) while europe-west1 does not answer, and run pulumi up: routing, roles and the region directory follow. Then re-create the replicas of the other regions from the new writer (their reads go to it meanwhile) (README: losing a region, Google Cloud).",
 		"OLD_PRIMARY": primary.Outputs["name"],
+		// Every region's reads but the promoted one's: their replicas
+		// follow the old primary, so their names move to the new writer.
+		"READER_RECORDS": "reader-europe-west1.p-db.internal.,reader-us-east1.p-db.internal.",
 		// The promoted replica gets the writer's backups (a replica has none).
 		"BACKUP_LOG_DAYS": fmt.Sprint(primary.Int("settings.backupConfiguration.transactionLogRetentionDays")),
 		"BACKUP_RETAINED": fmt.Sprint(primary.Int("settings.backupConfiguration.backupRetentionSettings.retainedBackups")),
@@ -203,6 +206,16 @@ func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverJobSwitches(t *te
 	assert.Equal(t, fmt.Sprintf(`(resource.type != "compute.googleapis.com/UrlMap" || resource.name == "projects/%s/global/urlMaps/%s") && (resource.type != "sqladmin.googleapis.com/Instance" || resource.name == "projects/%[1]s/instances/%[3]s" || resource.name == "projects/%[1]s/instances/%[4]s")`,
 		mock.GCPProject, urlMap.Outputs["name"], replica.Outputs["name"], primary.Outputs["name"]), actGrant.Str("condition.expression"),
 		"the stack's own URL map, replica and primary (which the job stops): in a shared project no other stack's")
+	// Each region reads through its own name, at its own instance to begin with.
+	for _, run := range res.Recorder.OfType("gcp:cloudrunv2/service:Service") {
+		region := run.Str("location")
+		host := ContainerEnv(run, "template.containers.0.envs")["DB_READER_HOST"]
+		assert.Equal(t, "reader-"+region+".p-db.internal", host, region)
+		rec := One(t, Filter(res.Recorder.OfType("gcp:dns/recordSet:RecordSet"), func(r *mock.Resource) bool { return r.Str("name") == host.(string)+"." }), "reader record")
+		instance := One(t, Filter(res.Recorder.OfType(TypeSQL), func(r *mock.Resource) bool { return r.Str("region") == region }), "instance")
+		assert.Equal(t, []any{instance.Outputs["privateIpAddress"]}, rec.Get("rrdatas"))
+		assert.Equal(t, []string{"rrdatas"}, rec.IgnoreChanges, "the job owns it after a promotion")
+	}
 	// The fence: the job stops the primary it replaces, and no pulumi up restarts it.
 	assert.Equal(t, primary.Outputs["name"], env["OLD_PRIMARY"])
 	assert.Contains(t, primary.IgnoreChanges, "settings.activationPolicy")
