@@ -65,11 +65,11 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if err := g.storage.Publish(ctx, s.Stack+"-directory", components.DirectoryObject, directory, "application/json", components.DirectoryCacheControl); err != nil {
 		return nil, err
 	}
-	return outputs(s, g, stamps, monitoring), nil
+	return outputs(s, g, stamps, dns, monitoring), nil
 }
 
 // outputs are the stack outputs every cloud exports (stacks.Outputs).
-func outputs(s spec.Spec, g *global, stamps []*awsc.Stamp, monitoring *awsc.Monitoring) pulumi.Map {
+func outputs(s spec.Spec, g *global, stamps []*awsc.Stamp, dns *awsc.LatencyDNS, monitoring *awsc.Monitoring) pulumi.Map {
 	out := stacks.Outputs{
 		DirectoryURL: "https://" + s.Storage.StaticHostname + "/" + components.DirectoryObject,
 		Regions:      map[string]stacks.RegionOutputs{}, DatabaseEngine: "aurora-postgresql", DatabaseWriter: g.db.WriterEndpoint,
@@ -87,6 +87,9 @@ func outputs(s spec.Spec, g *global, stamps []*awsc.Stamp, monitoring *awsc.Moni
 	if g.table != nil {
 		out.Cloud["sessionTable"] = g.table.Name
 	}
+	// The routing checks the failover watch fences a lost writer with (a
+	// person lowers the old writer's back to 1 at failback: README).
+	out.Cloud["fenceHealthChecks"] = dns.RoutingCheckIDs
 	if g.releaseWindow != nil {
 		out.Cloud["releaseWindow"] = g.releaseWindow
 	}
