@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mobile-backend/mobile-backend/components"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/plan"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
@@ -18,7 +19,7 @@ import (
 // duringOutage is a stack's config with its writer's region lost: the
 // writer moved to the next region and the lost one in regionsDown, as the
 // README's runbook sets them.
-func duringOutage(t testing.TB, c *stackfile.Config) (*stackfile.Config, string) {
+func duringOutage(t testing.TB, c *stackfile.Config) (*stackfile.Config, string, string) {
 	t.Helper()
 	regions := regionsOf(t, c)
 	lost := regions[0]
@@ -43,7 +44,7 @@ func duringOutage(t testing.TB, c *stackfile.Config) (*stackfile.Config, string)
 		}
 		out = withValue(withValue(out, "awsAccountId", mock.Account), "awsHostedZoneId", mock.HostedZoneID(zone))
 	}
-	return out, lost
+	return out, lost, next
 }
 
 // assertRecoversWithoutTheLostRegion plans a stack during its writer's
@@ -53,7 +54,7 @@ func duringOutage(t testing.TB, c *stackfile.Config) (*stackfile.Config, string)
 // writer's move keeps every stateful resource elsewhere too.
 func assertRecoversWithoutTheLostRegion(t *testing.T, before *plan.Result) {
 	t.Helper()
-	c, lost := duringOutage(t, before.Config)
+	c, lost, next := duringOutage(t, before.Config)
 	after, err := plan.Run(c)
 	require.NoError(t, err, "%s with %s down", c.Stack, lost)
 
@@ -93,12 +94,71 @@ func assertRecoversWithoutTheLostRegion(t *testing.T, before *plan.Result) {
 		_, ok := was[urn]
 		assert.True(t, ok, "%s: %s (%s) is created in the lost region %s", c.Stack, r.Name, r.Type, lost)
 	}
+	// The region directory outside the lost region names the new writer and
+	// leaves the lost region out (its own copy stays as deployed).
+	stores := directoryStores(t, after.Recorder)
+	require.NotEmpty(t, stores)
+	for where, content := range stores {
+		if where == lost {
+			continue
+		}
+		var d components.Directory
+		require.NoError(t, json.Unmarshal([]byte(content), &d), "%s %s", c.Stack, where)
+		var names, writers []string
+		for _, r := range d.Regions {
+			names = append(names, r.Name)
+			if r.Writer {
+				writers = append(writers, r.Name)
+			}
+		}
+		assert.NotContains(t, names, lost, "%s: the directory in %s still lists the lost region", c.Stack, where)
+		assert.Equal(t, []string{next}, writers, "%s: the directory in %s names the new writer", c.Stack, where)
+	}
 	calls := 0
 	for _, call := range after.Recorder.Calls() {
 		calls++
 		assert.NotEqual(t, lost, call.Region, "%s: %s goes through the provider of the lost region", c.Stack, call.Token)
 	}
 	require.NotZero(t, calls, "%s makes its lookups through another region", c.Stack)
+
+	// A hotfix during the outage (a new image): the lost region still gets
+	// nothing, the engine keeping every input there as deployed.
+	hotfix, err := plan.Run(withValue(c, "image", hotfixImage(before.Spec.Cloud)))
+	require.NoError(t, err, "%s: a hotfix during the outage", c.Stack)
+	fixed := in(hotfix.Recorder.Resources())
+	assert.ElementsMatch(t, mapKeys(was), mapKeys(fixed), "%s: the hotfix creates or deletes nothing in %s", c.Stack, lost)
+	for _, r := range fixed {
+		if !strings.HasPrefix(r.Type, "pulumi:providers:") {
+			assert.Subset(t, r.IgnoreChanges, stacks.FrozenChanges, "%s: the hotfix reaches %s in %s", c.Stack, r.Name, lost)
+		}
+	}
+	changed := 0
+	for _, r := range hotfix.Recorder.Resources() {
+		if a := after.Recorder.ByURN(r.URN); a != nil && r.Region != lost && len(changedInputs(a.Inputs, r.Inputs, "")) > 0 {
+			changed++
+		}
+	}
+	assert.NotZero(t, changed, "%s: the hotfix reaches the other regions", c.Stack)
+	for _, call := range hotfix.Recorder.Calls() {
+		assert.NotEqual(t, lost, call.Region, "%s: the hotfix's %s goes through the lost region's provider", c.Stack, call.Token)
+	}
+}
+
+// hotfixImage is a new image a hotfix rolls out, from a registry each
+// cloud's compute takes.
+func hotfixImage(c spec.Cloud) string {
+	if c == spec.GCP {
+		return "docker.io/library/nginx:1.27.3"
+	}
+	return "public.ecr.aws/nginx/nginx:1.27.3"
+}
+
+func mapKeys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }
 
 func TestARecoveryDuringAnOutageLeavesTheLostRegionAloneInACommittedStack(t *testing.T) {
