@@ -118,7 +118,9 @@ const minIdentityLength = 6
 // genericNames are names that many resources share by convention (a child
 // resource called "default", an origin called "static"): a word, not a
 // reference to one resource.
-var genericNames = map[string]bool{"default": true, "static": true, "primary": true, "secondary": true, "global": true}
+// (Azure's Front Door rule set "directory" too: the failover job's script
+// says "directory" as a word.)
+var genericNames = map[string]bool{"default": true, "static": true, "primary": true, "secondary": true, "global": true, "directory": true}
 
 // regionNames are every cloud's region names: an origin or a subnet named
 // after its region is no reference when another resource names that region.

@@ -48,8 +48,15 @@ type FailoverArgs struct {
 	// resource name IAM conditions see); required with URLMapSelfLink.
 	URLMapID pulumi.StringInput
 	Promote  *Promotion
-	// ReleaseBucket holds ReleaseWindowObject.
+	// ReleaseBucket holds ReleaseWindowObject, and the region directory
+	// (components.DirectoryObject under the static prefix).
 	ReleaseBucket pulumi.StringInput
+	// Directory, when set, is the region directory as it reads once the
+	// standby serves (the writer's region left out): the job writes it over
+	// the deployed one (DirectoryObject, its name in ReleaseBucket), so apps
+	// hear of the change within its cache lifetime.
+	Directory       string
+	DirectoryObject pulumi.StringInput
 	// Notify are notification channels (e-mail) that hear what the job says.
 	Notify pulumi.StringArrayInput
 	// NextStep tells the operator what to do after a failover.
@@ -196,6 +203,24 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 		return nil, err
 	}
 	grants = append(grants, release)
+	if args.Directory != "" && args.DirectoryObject == nil {
+		return nil, fmt.Errorf("failover %s: Directory needs DirectoryObject, the published object's name", name)
+	}
+	if args.Directory != "" {
+		// Overwriting an object needs create and delete (Cloud Storage IAM
+		// permissions): objectUser, on the directory's name alone.
+		publish, err := storage.NewBucketIAMMember(ctx, name+"-job-writes-directory", &storage.BucketIAMMemberArgs{
+			Bucket: args.ReleaseBucket, Role: pulumi.String("roles/storage.objectUser"), Member: member,
+			Condition: &storage.BucketIAMMemberConditionArgs{
+				Title:      pulumi.String("region-directory-only"),
+				Expression: pulumi.Sprintf(`resource.name == "projects/_/buckets/%s/objects/%s"`, args.ReleaseBucket, args.DirectoryObject),
+			},
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		grants = append(grants, publish)
+	}
 
 	none := pulumi.String("")
 	urlMap, standby := pulumi.StringInput(none), pulumi.StringInput(none)
@@ -208,6 +233,10 @@ func NewFailover(ctx *pulumi.Context, name string, args FailoverArgs, opts ...pu
 		"WRITER_CHECK_ID": args.PrimaryCheckID, "SUCCESSOR_CHECK_ID": args.StandbyCheckID,
 		"RELEASE_BUCKET": args.ReleaseBucket, "RELEASE_OBJECT": pulumi.String(ReleaseWindowObject),
 		"URL_MAP": urlMap, "STANDBY_BACKEND": standby, "NEXT_STEP": pulumi.String(args.NextStep),
+	}
+	if args.Directory != "" {
+		env["DIRECTORY"], env["DIRECTORY_OBJECT"] = pulumi.String(args.Directory), args.DirectoryObject
+		env["DIRECTORY_CACHE_CONTROL"] = pulumi.String(components.DirectoryCacheControl)
 	}
 	if p := args.Promote; p != nil {
 		env["REPLICA"], env["REPLICA_ADDRESS"], env["WRITER_ZONE"], env["WRITER_RECORD"] = p.Instance, p.Address, p.Zone, p.Record

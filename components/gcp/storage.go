@@ -368,20 +368,24 @@ func (st *ReplicatedStorage) copyTo(ctx *pulumi.Context, name string, args Repli
 	return nil
 }
 
-// ReadBucket is the bucket a stack region reads uploads from.
 // Publish writes a document under the static prefix of the uploads bucket
 // (Cloud CDN serves it at /static/<key>; the read copies receive it by
-// their transfer jobs), with its Cache-Control, as a child of the storage.
-func (st *ReplicatedStorage) Publish(ctx *pulumi.Context, name, key, content, contentType, cacheControl string) error {
-	_, err := storage.NewBucketObject(ctx, name, &storage.BucketObjectArgs{
+// their transfer jobs), with its Cache-Control, as a child of the storage,
+// and returns the object's name (for whoever writes it later to wait for).
+func (st *ReplicatedStorage) Publish(ctx *pulumi.Context, name, key, content, contentType, cacheControl string) (pulumi.StringOutput, error) {
+	o, err := storage.NewBucketObject(ctx, name, &storage.BucketObjectArgs{
 		Bucket: st.BucketName, Name: pulumi.String(components.StaticPrefix + "/" + key),
 		// A source asset, not content: the SDK marks content secret, and the
 		// document is public.
 		Source: pulumi.NewStringAsset(content), ContentType: pulumi.String(contentType), CacheControl: pulumi.String(cacheControl),
 	}, pulumi.Parent(st)) // the storage's provider, inherited
-	return err
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	return o.Name, nil
 }
 
+// ReadBucket is the bucket a stack region reads uploads from.
 func (st *ReplicatedStorage) ReadBucket(region string) pulumi.StringOutput {
 	return st.readBuckets[region]
 }

@@ -137,7 +137,9 @@ def call(method, url, headers=None, body=None, attempts=3, backoff=1.0, timeout=
     with exponential backoff. Returns (status, parsed JSON or None)."""
     data = None
     headers = dict(headers or {})
-    if body is not None:
+    if isinstance(body, bytes):
+        data = body  # the caller sets its Content-Type
+    elif body is not None:
         data = json.dumps(body).encode()
         headers["Content-Type"] = "application/json"
     last = None
@@ -434,6 +436,12 @@ class Google:
         # SQL, "Start, stop, and restart instances"), so no pooled
         # connection writes to it when its region returns.
         self.old_primary = e.get("OLD_PRIMARY", "")
+        # The region directory as it reads once this region writes (the
+        # lost region left out), written over the deployed one in the
+        # uploads bucket: apps see the new writer within its cache lifetime.
+        self.directory = e.get("DIRECTORY", "")
+        self.directory_object = e.get("DIRECTORY_OBJECT", "")
+        self.directory_cache = e.get("DIRECTORY_CACHE_CONTROL", "public, max-age=60")
         self.replica_address = e.get("REPLICA_ADDRESS", "")
         self.zone = e.get("WRITER_ZONE", "")
         self.record = e.get("WRITER_RECORD", "")
@@ -529,8 +537,30 @@ class Google:
         b = (self.instance().get("settings") or {}).get("backupConfiguration") or {}
         return bool(b.get("enabled")) and bool(b.get("pointInTimeRecoveryEnabled"))
 
+    def published(self):
+        if not self.directory:
+            return True
+        path = "/storage/v1/b/%s/o/%s?alt=media" % (self.release_bucket, urllib.parse.quote(self.directory_object, safe=""))
+        try:
+            _, body = self.g("GET", self.api("storage", path))
+        except APIError as e:
+            if e.status == 404:
+                return False
+            raise
+        return body == json.loads(self.directory)
+
+    def publish(self):
+        """Write the directory (JSON API multipart upload: its metadata, the
+        Cache-Control of the deployed one, then its content)."""
+        boundary = "mobile-backend-directory"
+        meta = json.dumps({"name": self.directory_object, "contentType": "application/json", "cacheControl": self.directory_cache})
+        body = ("--%s\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n%s\r\n--%s\r\nContent-Type: application/json\r\n\r\n%s\r\n--%s--\r\n"
+                % (boundary, meta, boundary, self.directory, boundary)).encode()
+        call("POST", self.api("storage", "/upload/storage/v1/b/%s/o?uploadType=multipart" % self.release_bucket),
+             {"Authorization": "Bearer " + self.token(), "Content-Type": "multipart/related; boundary=" + boundary}, body, backoff=self.cfg.backoff)
+
     def finished(self):
-        return self.promoted() and self.switched() and self.moved() and self.backed_up()
+        return self.promoted() and self.switched() and self.moved() and self.backed_up() and self.published()
 
     def armed(self):
         # The writer's check passed at least once in six weeks, the retention
@@ -638,6 +668,8 @@ class Google:
                 },
             }})
             self.wait(op)
+        if not self.published():
+            self.publish()
 
 
 def read(evidence, name, fn):

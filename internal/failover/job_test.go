@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -57,6 +59,8 @@ type jobWorld struct {
 	oldVersion int
 	// readers are the other regions' reader records' addresses.
 	readers map[string]string
+	// directory is the region directory in the uploads bucket.
+	directory string
 	// What the job did.
 	promotions []int
 	results    []jobResult
@@ -89,14 +93,18 @@ const (
 	// region, whose replica followed the old primary.
 	jobReaderOld   = "reader-europe-west1.prod-db.internal."
 	jobReaderThird = "reader-us-east1.prod-db.internal."
-	jobOrigin      = jobFD + "/originGroups/api/origins/prod-northeurope"
+	jobDirectory   = "static/.well-known/mobile-backend.json"
+	// The directories before and after the promotion (components.Directory's shape, shortened).
+	jobDirectoryBefore = `{"schema":1,"regions":[{"name":"europe-west1","writer":true},{"name":"europe-north1","writer":false}]}`
+	jobDirectoryAfter  = `{"schema":1,"regions":[{"name":"europe-north1","writer":true}]}`
+	jobOrigin          = jobFD + "/originGroups/api/origins/prod-northeurope"
 )
 
 func newJobWorld(t *testing.T, cloud string, s Scenario) *jobWorld {
 	w := &jobWorld{t: t, cloud: cloud, row: s, minutes: s.Run(), role: "Secondary", tags: map[string]string{},
 		instanceType: "READ_REPLICA_INSTANCE", urlMap: jobPrimary, fingerprint: "f0", record: jobWriterA,
 		originState: "Enabled", oldPolicy: "ALWAYS", oldVersion: 7,
-		readers: map[string]string{jobReaderOld: jobWriterA, jobReaderThird: "10.30.0.5"}}
+		readers: map[string]string{jobReaderOld: jobWriterA, jobReaderThird: "10.30.0.5"}, directory: jobDirectoryBefore}
 	switch s.Start {
 	case "partial":
 		w.role, w.instanceType = "Primary", "CLOUD_SQL_INSTANCE"
@@ -106,6 +114,7 @@ func newJobWorld(t *testing.T, cloud string, s Scenario) *jobWorld {
 		w.backups = map[string]any{"enabled": true, "pointInTimeRecoveryEnabled": true}
 		w.originState, w.oldPolicy = "Disabled", "NEVER" // a finished failover fenced the old writer
 		w.readers = map[string]string{jobReaderOld: jobAddress, jobReaderThird: jobAddress}
+		w.directory = jobDirectoryAfter
 	}
 	w.settingsVersion = 3
 	return w
@@ -467,6 +476,30 @@ func (w *jobWorld) google(rw http.ResponseWriter, r *http.Request, path string) 
 		}
 		w.urlMap, w.fingerprint = body.DefaultService, w.fingerprint+"'"
 		writeJSON(rw, 200, map[string]any{"kind": "compute#operation", "name": "operation-1", "operationType": "patch", "status": "DONE", "targetLink": jobURLMap})
+	case path == "/g/storage/storage/v1/b/prod-uploads/o/"+jobDirectory && r.Method == http.MethodGet:
+		assert.Equal(t, "media", q.Get("alt"))
+		rw.Header().Set("Content-Type", "application/json")
+		_, _ = rw.Write([]byte(w.directory))
+	case path == "/g/storage/upload/storage/v1/b/prod-uploads/o" && r.Method == http.MethodPost:
+		// JSON API multipart upload: metadata, then media (Cloud Storage
+		// JSON API, "Perform a multipart upload").
+		assert.Equal(t, "multipart", q.Get("uploadType"))
+		media, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		require.NoError(t, err)
+		assert.Equal(t, "multipart/related", media)
+		mr := multipart.NewReader(r.Body, params["boundary"])
+		metaPart, err := mr.NextPart()
+		require.NoError(t, err)
+		var meta map[string]string
+		require.NoError(t, json.NewDecoder(metaPart).Decode(&meta))
+		assert.Equal(t, map[string]string{"name": jobDirectory, "contentType": "application/json", "cacheControl": "public, max-age=60"}, meta)
+		dataPart, err := mr.NextPart()
+		require.NoError(t, err)
+		content, err := io.ReadAll(dataPart)
+		require.NoError(t, err)
+		assert.Equal(t, "CLOUD_SQL_INSTANCE", w.instanceType, "the directory names the new writer once it writes")
+		w.directory = string(content)
+		writeJSON(rw, 200, map[string]any{"kind": "storage#object", "name": jobDirectory, "bucket": "prod-uploads", "contentType": "application/json", "cacheControl": meta["cacheControl"]})
 	case path == "/g/storage/storage/v1/b/prod-uploads/o/_mobile-backend/release-window.json":
 		assert.Equal(t, "media", q.Get("alt"))
 		writeJSON(rw, 200, map[string]any{"until": w.release()})
@@ -587,6 +620,7 @@ func jobEnv(cloud, fake, writerDB, localDB string) map[string]string {
 		"RELEASE_BUCKET": "prod-uploads", "RELEASE_OBJECT": "_mobile-backend/release-window.json",
 		"URL_MAP": jobURLMap, "STANDBY_BACKEND": jobStandby,
 		"REPLICA": jobReplica, "REPLICA_ADDRESS": jobAddress, "WRITER_ZONE": "prod-db", "WRITER_RECORD": jobRecord, "OLD_PRIMARY": jobOld, "READER_RECORDS": jobReaderOld + "," + jobReaderThird,
+		"DIRECTORY": jobDirectoryAfter, "DIRECTORY_OBJECT": jobDirectory, "DIRECTORY_CACHE_CONTROL": "public, max-age=60",
 		"BACKUP_LOG_DAYS": "14", "BACKUP_RETAINED": "35",
 	} {
 		env[k] = v
@@ -625,7 +659,8 @@ func (w *jobWorld) completed() bool {
 	// ...and the old primary stopped.
 	return w.instanceType == "CLOUD_SQL_INSTANCE" && w.record == jobAddress && w.urlMap == jobStandby &&
 		w.backups["enabled"] == true && w.backups["pointInTimeRecoveryEnabled"] == true && w.oldPolicy == "NEVER" &&
-		w.readers[jobReaderOld] == jobAddress && w.readers[jobReaderThird] == jobAddress // no region reads a replica of the old primary
+		w.readers[jobReaderOld] == jobAddress && w.readers[jobReaderThird] == jobAddress && // no region reads a replica of the old primary
+		w.directory == jobDirectoryAfter // the apps hear of the new writer
 }
 
 func TestTheFailoverJobRunsTheScenarioTableInPython(t *testing.T) {

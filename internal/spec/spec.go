@@ -310,6 +310,17 @@ func (s Spec) Region(name string) RegionSpec {
 	return RegionSpec{}
 }
 
+// AfterLosing is the stack as it reads once lost is gone and to took over:
+// to writes, lost is down (out of routing and the directory). What the
+// failover automation publishes for the apps.
+func (s Spec) AfterLosing(lost, to string) Spec {
+	after := s
+	after.WriterRegion, after.RegionsDownWriter = to, lost
+	after.RegionsDown = []string{lost}
+	after.normalizeRegions()
+	return after
+}
+
 // Down reports whether a region's control plane is unreachable (regionsDown).
 func (s Spec) Down(region string) bool { return slices.Contains(s.RegionsDown, region) }
 

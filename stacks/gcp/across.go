@@ -75,7 +75,7 @@ func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*gcpc.Stamp, lb
 // standby, and Cloud SQL promotes the standby's replica (Spanner elects a
 // new leader by itself, and active-active traffic already avoids a failed
 // region).
-func failover(ctx *pulumi.Context, s spec.Spec, g *global, lb *gcpc.LoadBalancer, mon *gcpc.Monitoring) error {
+func failover(ctx *pulumi.Context, s spec.Spec, g *global, lb *gcpc.LoadBalancer, mon *gcpc.Monitoring, directory pulumi.StringOutput) error {
 	// Never in a region being rescued: while the writer's successor is down
 	// (regionsDown), the automation stays as it was deployed.
 	regions := g.regions
@@ -99,8 +99,9 @@ func failover(ctx *pulumi.Context, s spec.Spec, g *global, lb *gcpc.LoadBalancer
 		WriterProbeURL: healthURL(writer.Name), ProbeURL: healthURL(standby.Name),
 		PrimaryCheckID: mon.UptimeCheck(writer.Name), StandbyCheckID: mon.UptimeCheck(standby.Name),
 		ReleaseBucket: g.storage.BucketName,
-		Notify:        mon.Channels(),
-		NextStep:      "Set " + spec.Namespace + ":writerRegion to " + standby.Name + ", with " + spec.Namespace + ":regionsDown (and regionsDownWriter) while " + writer.Name + " does not answer, and run pulumi up: routing, roles and the region directory follow. Then re-create the replicas of the other regions from the new writer (their reads go to it meanwhile) (README: losing a region, Google Cloud).",
+		Directory:     stacks.Directory(s.AfterLosing(writer.Name, standby.Name), gcpc.RegionalHostname), DirectoryObject: directory,
+		Notify:   mon.Channels(),
+		NextStep: "Set " + spec.Namespace + ":writerRegion to " + standby.Name + ", with " + spec.Namespace + ":regionsDown (and regionsDownWriter) while " + writer.Name + " does not answer, and run pulumi up: routing, roles and the region directory follow. Then re-create the replicas of the other regions from the new writer (their reads go to it meanwhile) (README: losing a region, Google Cloud).",
 	}
 	if s.Topology == spec.ActivePassive {
 		args.URLMapSelfLink, args.StandbyBackendSelfLink = lb.URLMapSelfLink, lb.BackendSelfLinks.MapIndex(pulumi.String(standby.Name))

@@ -52,15 +52,17 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := failover(ctx, s, g, lb, mon); err != nil {
+	// The region directory, in the dual-region bucket (both of its regions
+	// serve it; Cloud CDN answers /static/<key>); the failover job writes
+	// it over once it switches or promotes.
+	directory, err := g.storage.Publish(ctx, s.Stack+"-directory", components.DirectoryObject, stacks.Directory(s, gcpc.RegionalHostname), "application/json", components.DirectoryCacheControl)
+	if err != nil {
+		return nil, err
+	}
+	if err := failover(ctx, s, g, lb, mon, directory); err != nil {
 		return nil, err
 	}
 	if err := databaseUsers(ctx, s, g, stamps); err != nil {
-		return nil, err
-	}
-	// The region directory, in the dual-region bucket (both of its regions
-	// serve it; Cloud CDN answers /static/<key>).
-	if err := g.storage.Publish(ctx, s.Stack+"-directory", components.DirectoryObject, stacks.Directory(s, gcpc.RegionalHostname), "application/json", components.DirectoryCacheControl); err != nil {
 		return nil, err
 	}
 	return outputs(s, g, stamps, lb, mon), nil

@@ -3,6 +3,7 @@ package gcp
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/mobile-backend/mobile-backend/components"
 	"os"
 	"regexp"
 	"strings"
@@ -177,6 +178,8 @@ func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverJobSwitches(t *te
 		// Every region's reads but the promoted one's: their replicas
 		// follow the old primary, so their names move to the new writer.
 		"READER_RECORDS": "reader-europe-west1.p-db.internal.,reader-us-east1.p-db.internal.",
+		// The region directory once the standby writes, over the deployed one.
+		"DIRECTORY": env["DIRECTORY"], "DIRECTORY_OBJECT": "static/" + components.DirectoryObject, "DIRECTORY_CACHE_CONTROL": components.DirectoryCacheControl,
 		// The promoted replica gets the writer's backups (a replica has none).
 		"BACKUP_LOG_DAYS": fmt.Sprint(primary.Int("settings.backupConfiguration.transactionLogRetentionDays")),
 		"BACKUP_RETAINED": fmt.Sprint(primary.Int("settings.backupConfiguration.backupRetentionSettings.retainedBackups")),
@@ -206,6 +209,18 @@ func TestGCPActivePassiveRoutesOnlyToThePrimaryUntilTheFailoverJobSwitches(t *te
 	assert.Equal(t, fmt.Sprintf(`(resource.type != "compute.googleapis.com/UrlMap" || resource.name == "projects/%s/global/urlMaps/%s") && (resource.type != "sqladmin.googleapis.com/Instance" || resource.name == "projects/%[1]s/instances/%[3]s" || resource.name == "projects/%[1]s/instances/%[4]s")`,
 		mock.GCPProject, urlMap.Outputs["name"], replica.Outputs["name"], primary.Outputs["name"]), actGrant.Str("condition.expression"),
 		"the stack's own URL map, replica and primary (which the job stops): in a shared project no other stack's")
+	var after components.Directory
+	require.NoError(t, json.Unmarshal([]byte(env["DIRECTORY"].(string)), &after))
+	var listed []string
+	for _, r := range after.Regions {
+		listed = append(listed, r.Name)
+		assert.Equal(t, r.Name == "europe-west4", r.Writer, "%s: the standby writes once the job promotes it", r.Name)
+	}
+	assert.Equal(t, []string{"europe-west4", "us-east1"}, listed, "the lost writer's region is left out")
+	writes := res.Recorder.Named("gcp:storage/bucketIAMMember:BucketIAMMember", "p-failover-job-writes-directory")
+	require.NotNil(t, writes)
+	assert.Equal(t, "roles/storage.objectUser", writes.Str("role"))
+	assert.Equal(t, fmt.Sprintf(`resource.name == "projects/_/buckets/%s/objects/static/%s"`, bucket.Outputs["name"], components.DirectoryObject), writes.Str("condition.expression"), "the directory alone")
 	// Each region reads through its own name, at its own instance to begin with.
 	for _, run := range res.Recorder.OfType("gcp:cloudrunv2/service:Service") {
 		region := run.Str("location")
