@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mobile-backend/mobile-backend/components"
 	"github.com/mobile-backend/mobile-backend/internal/failover"
 )
 
@@ -67,7 +68,19 @@ type Promotion struct {
 	// NextStep tells the operator what to do once the member is promoted
 	// (the program's runbook); default: DefaultNextStep.
 	NextStep string
+	// Directory, when set, is the region directory as it reads once this
+	// region writes, and the bucket of this region it is written to.
+	Directory *WatchDirectory
 }
+
+// WatchDirectory is the region directory a promoting watch publishes.
+type WatchDirectory struct {
+	Bucket pulumi.StringInput // this region's bucket (ReplicatedStorage.Bucket)
+	Body   string
+}
+
+// directoryKey is where the edge serves the region directory from.
+const directoryKey = StaticPrefix + "/" + components.DirectoryObject
 
 // DefaultNextStep is what the promotion alert asks of the operator when the
 // program gives no runbook step of its own.
@@ -326,19 +339,22 @@ func promotionReads(ctx *pulumi.Context, name string, args RegionWatchArgs, chil
 // ("" where the watch has none).
 func (r watchReads) values(args RegionWatchArgs) pulumi.StringMapOutput {
 	var none pulumi.StringInput = pulumi.String("")
-	observe, global, target, writer, successor, alarm, release, table, fence := none, none, none, none, none, none, none, none, none
+	observe, global, target, writer, successor, alarm, release, table, fence, bucket := none, none, none, none, none, none, none, none, none, none
 	if o := args.Observe; o != nil {
 		observe = o.Table.Name
 	}
 	if p := args.Promote; p != nil {
 		global, target, writer, successor, fence = p.GlobalClusterID, p.ClusterArn, p.HealthCheckID, p.SuccessorHealthCheckID, p.FenceHealthCheckID
+		if p.Directory != nil {
+			bucket = p.Directory.Bucket
+		}
 		alarm, release = r.alarm, r.release
 		if p.Table != nil {
 			table = p.Table.Name
 		}
 	}
-	return pulumi.All(observe, global, target, writer, successor, alarm, release, table, fence).ApplyT(func(v []any) map[string]string {
-		keys := []string{"observeTable", "globalCluster", "target", "writerCheck", "successorCheck", "alarm", "release", "table", "fenceCheck"}
+	return pulumi.All(observe, global, target, writer, successor, alarm, release, table, fence, bucket).ApplyT(func(v []any) map[string]string {
+		keys := []string{"observeTable", "globalCluster", "target", "writerCheck", "successorCheck", "alarm", "release", "table", "fenceCheck", "bucket"}
 		m := map[string]string{}
 		for i, k := range keys {
 			m[k] = v[i].(string)
@@ -361,6 +377,9 @@ func watchOf(args RegionWatchArgs, topic, conn, state string, v map[string]strin
 		w.Promote = &failover.Promotion{GlobalCluster: v["globalCluster"], Target: v["target"],
 			WriterHealthCheck: v["writerCheck"], SuccessorHealthCheck: v["successorCheck"], FenceHealthCheck: v["fenceCheck"], SuccessorURL: p.SuccessorURL,
 			ReplicationAlarm: v["alarm"], ReleaseParameter: v["release"], Table: v["table"], NextStep: next}
+		if d := p.Directory; d != nil {
+			w.Promote.Directory = &failover.Directory{Bucket: v["bucket"], Key: directoryKey, Body: d.Body, CacheControl: components.DirectoryCacheControl}
+		}
 	}
 	return w
 }
@@ -371,6 +390,7 @@ type watchGrant struct {
 	RDS          []string // the global cluster and its members
 	HealthChecks []string
 	Fence        string   // the watched region's routing check
+	Directory    string   // the directory object's ARN ("" for none)
 	Reads        []string // the release parameter and the replication alarm
 	PeersTable   string   // the watch table's replica a promoting watch queries
 	ObserveTable string   // the replica a peer records its observations in
@@ -378,18 +398,21 @@ type watchGrant struct {
 
 func (r watchReads) grants(args RegionWatchArgs) pulumi.Output {
 	var none pulumi.StringInput = pulumi.String("")
-	observe, global, writer, successor, peers, fence := none, none, none, none, none, none
+	observe, global, writer, successor, peers, fence, bucket := none, none, none, none, none, none, none
 	var members, reads pulumi.StringArrayInput = pulumi.StringArray{}, pulumi.StringArray{}
 	if o := args.Observe; o != nil {
 		observe = o.TableArn
 	}
 	if p := args.Promote; p != nil {
 		global, members, writer, successor, reads, fence = p.GlobalClusterArn, p.MemberArns, p.HealthCheckID, p.SuccessorHealthCheckID, r.arns, p.FenceHealthCheckID
+		if p.Directory != nil {
+			bucket = p.Directory.Bucket
+		}
 		if p.TableArn != nil {
 			peers = p.TableArn
 		}
 	}
-	return pulumi.All(observe, global, members, writer, successor, reads, peers, fence).ApplyT(func(v []any) watchGrant {
+	return pulumi.All(observe, global, members, writer, successor, reads, peers, fence, bucket).ApplyT(func(v []any) watchGrant {
 		g := watchGrant{ObserveTable: v[0].(string), PeersTable: v[6].(string)}
 		if global := v[1].(string); global != "" {
 			g.RDS = append([]string{global}, v[2].([]string)...)
@@ -397,6 +420,9 @@ func (r watchReads) grants(args RegionWatchArgs) pulumi.Output {
 			g.HealthChecks = []string{"arn:aws:route53:::healthcheck/" + v[3].(string), "arn:aws:route53:::healthcheck/" + v[4].(string)}
 			g.Reads = v[5].([]string)
 			g.Fence = "arn:aws:route53:::healthcheck/" + v[7].(string)
+			if b := v[8].(string); b != "" {
+				g.Directory = "arn:aws:s3:::" + b + "/" + directoryKey
+			}
 		}
 		return g
 	})
@@ -449,6 +475,14 @@ func watchPolicy(args RegionWatchArgs, machine, conn, param, topic, key string, 
 			// DescribeAlarms takes the alarm resource type (Service
 			// Authorization Reference for Amazon CloudWatch).
 			Statement{Sid: "ReadTheReleaseWindowAndTheReplicationAlarm", Effect: "Allow", Action: []string{"ssm:GetParameter", "cloudwatch:DescribeAlarms"}, Resource: g.Reads})
+	}
+	if g.Directory != "" {
+		st = append(st,
+			Statement{Sid: "PublishTheRegionDirectory", Effect: "Allow", Action: []string{"s3:PutObject"}, Resource: []string{g.Directory}},
+			// The bucket's default encryption is the region's key (SSE-KMS,
+			// bucket key on): a put asks for a data key through S3.
+			Statement{Sid: "EncryptTheRegionDirectory", Effect: "Allow", Action: []string{"kms:GenerateDataKey"}, Resource: []string{key},
+				Condition: map[string]map[string]string{"StringEquals": {"kms:ViaService": "s3." + args.Region.Name + ".amazonaws.com"}}})
 	}
 	if g.PeersTable != "" {
 		st = append(st, Statement{Sid: "ReadThePeersObservations", Effect: "Allow", Action: []string{"dynamodb:Query"}, Resource: []string{g.PeersTable}})

@@ -165,11 +165,16 @@ type awsWorld struct {
 	// threshold is the fence check's HealthThreshold (RouteThreshold
 	// until the watch fences the old writer).
 	threshold int
+	// directory is the region directory in the watch region's bucket.
+	directory string
 }
 
 const (
-	testWriterARN = "arn:aws:rds:us-east-1:123456789012:cluster:prod-db-us-east-1"
-	testTargetARN = "arn:aws:rds:eu-west-1:123456789012:cluster:prod-db-eu-west-1"
+	// The directories before and after the promotion (components.Directory's shape, shortened).
+	testDirectoryBefore = `{"schema":1,"regions":[{"name":"us-east-1","writer":true},{"name":"eu-west-1","writer":false}]}`
+	testDirectoryAfter  = `{"schema":1,"regions":[{"name":"eu-west-1","writer":true}]}`
+	testWriterARN       = "arn:aws:rds:us-east-1:123456789012:cluster:prod-db-us-east-1"
+	testTargetARN       = "arn:aws:rds:eu-west-1:123456789012:cluster:prod-db-eu-west-1"
 )
 
 // testWatch is the promoting watch of a stack whose writer is us-east-1 and
@@ -189,6 +194,8 @@ func testWatch(peers bool) Watch {
 			ReplicationAlarm: "prod-eu-west-1-replication-from-us-east-1",
 			ReleaseParameter: "/mobile-backend/prod/release-window",
 			NextStep:         "Set mobile-backend:writerRegion to eu-west-1 and run pulumi up.",
+			Directory: &Directory{Bucket: "prod-uploads-eu-west-1-123456789012", Key: "static/.well-known/mobile-backend.json",
+				Body: testDirectoryAfter, CacheControl: "public, max-age=60"},
 		},
 	}
 	if peers {
@@ -198,7 +205,7 @@ func testWatch(peers bool) Watch {
 }
 
 func newAWSWorld(t *testing.T, w Watch, s Scenario) *awsWorld {
-	a := &awsWorld{t: t, w: w, minutes: s.Run(), writerIs: testWriterARN, calls: map[string]int{}, peers: w.Promote.Table != "", threshold: RouteThreshold,
+	a := &awsWorld{t: t, w: w, minutes: s.Run(), writerIs: testWriterARN, calls: map[string]int{}, peers: w.Promote.Table != "", threshold: RouteThreshold, directory: testDirectoryBefore,
 		params: map[string]string{w.Promote.ReleaseParameter: NoReleaseWindow}}
 	state := WatchState{Phase: PhaseHealthy, LastRun: rfc3339(time.Now().Add(-time.Minute))}
 	if s.History == "never" {
@@ -208,7 +215,7 @@ func newAWSWorld(t *testing.T, w Watch, s Scenario) *awsWorld {
 	case "partial":
 		a.writerIs = testTargetARN
 	case "promoted":
-		a.writerIs, state.Phase, a.threshold = testTargetARN, PhasePromoted, FenceThreshold
+		a.writerIs, state.Phase, a.threshold, a.directory = testTargetARN, PhasePromoted, FenceThreshold, testDirectoryAfter
 	}
 	b, _ := json.Marshal(state)
 	a.params[w.StateParameter] = string(b)
@@ -346,6 +353,12 @@ func (a *awsWorld) answer(_, state, resource string, in map[string]any) (any, st
 		a.threshold = FenceThreshold
 		return map[string]any{"HealthCheck": map[string]any{"Id": p.FenceHealthCheck, "HealthCheckVersion": 2,
 			"HealthCheckConfig": map[string]any{"Type": "CALCULATED", "HealthThreshold": FenceThreshold, "ChildHealthChecks": []string{p.WriterHealthCheck}}}}, ""
+	case ResourcePutObject:
+		d := p.Directory
+		assert.Equal(a.t, map[string]any{"Bucket": d.Bucket, "Key": d.Key, "Body": d.Body, "ContentType": "application/json", "CacheControl": d.CacheControl}, in)
+		assert.True(a.t, a.writerIs == testTargetARN || a.failing == testTargetARN, "the directory names this region only once it writes")
+		a.directory = in["Body"].(string)
+		return map[string]any{"ETag": `"6805f2cfc46c0f04559748bb039d69ae"`, "ServerSideEncryption": "aws:kms", "BucketKeyEnabled": true}, ""
 	case ResourceDescribeGlobal:
 		return a.global(), ""
 	case ResourceFailoverGlobal:

@@ -115,6 +115,16 @@ type Promotion struct {
 	// Table holds the peers' observations of the writer ("" without peers).
 	Table    string
 	NextStep string
+	// Directory, when set, is the region directory as it reads once
+	// Region writes, which the watch writes over the deployed copy in
+	// Region's bucket (the edge's fallback origin when the home region is
+	// lost; replication carries it to the other buckets).
+	Directory *Directory
+}
+
+// Directory is a document the watch publishes.
+type Directory struct {
+	Bucket, Key, Body, CacheControl string
 }
 
 // Step Functions resources the watch calls.
@@ -129,6 +139,7 @@ const (
 	ResourceFailoverGlobal  = "arn:aws:states:::aws-sdk:rds:failoverGlobalCluster"
 	ResourceQueryPeers      = "arn:aws:states:::aws-sdk:dynamodb:query"
 	ResourceUpdateCheck     = "arn:aws:states:::aws-sdk:route53:updateHealthCheck"
+	ResourcePutObject       = "arn:aws:states:::aws-sdk:s3:putObject"
 	ResourcePutObservation  = "arn:aws:states:::dynamodb:putItem"
 	watchProbeRefusedError  = "Watch.ProbeRefused"
 	watchPromotionFailedErr = "Watch.PromotionFailed"
@@ -446,7 +457,7 @@ func (m *machine) promoting() {
 	}})
 	dbUnknown := m.hold(ReasonDatabaseUnknown, trim(w.Watched+": database signal unreadable"),
 		fmt.Sprintf("%s fails its probes, but the Aurora global database's state or the replication alarm %s cannot be read: no evidence that the writer itself is lost, so nothing is promoted.", w.Watched, p.ReplicationAlarm), false)
-	m.describeGlobal("WriterNow", "Fence", "AskRoute53", dbUnknown)
+	m.describeGlobal("WriterNow", m.afterPromotion(), "AskRoute53", dbUnknown)
 
 	// The second vantage point.
 	unreadable := m.hold(ReasonSecondOpinion, trim(w.Watched+": no second opinion"),
@@ -532,10 +543,18 @@ func (m *machine) promoting() {
 		// A failed call may have gone through (a lost answer, a retry
 		// refused because the first one started the failover): look again.
 		"Catch": catchAll("Recheck", "$.evidence.promoteError"),
-		"Next":  "Fence"})
+		"Next":  m.afterPromotion()})
 	failed := m.hold(ReasonPromotionFailed, trim(w.Region+": promotion failed"),
 		fmt.Sprintf("The promotion of %s failed; the watch tries again next minute. By hand: aws rds failover-global-cluster --global-cluster-identifier %s --target-db-cluster-identifier %s --allow-data-loss --region %s.", p.Target, p.GlobalCluster, p.Target, w.Region), true)
-	m.describeGlobal("Recheck", "Fence", failed, failed)
+	m.describeGlobal("Recheck", m.afterPromotion(), failed, failed)
+
+	// The region directory, as it reads with this region writing: best
+	// effort (the runbook's pulumi up writes it too), its error kept.
+	if d := p.Directory; d != nil {
+		m.add("PublishDirectory", map[string]any{"Type": "Task", "Resource": ResourcePutObject,
+			"Parameters": map[string]any{"Bucket": d.Bucket, "Key": d.Key, "Body": d.Body, "ContentType": "application/json", "CacheControl": d.CacheControl},
+			"ResultPath": nil, "Retry": retryReads(), "Catch": catchAll("Fence", "$.evidence.directoryError"), "Next": "Fence"})
+	}
 
 	// Fence the old writer: its routing check unhealthy for good, so its
 	// region gets no API traffic when it returns (its tasks would write to
@@ -556,6 +575,15 @@ func (m *machine) promoting() {
 	m.save("MarkPromoted", PhasePromoted, "", "NotifyPromoted")
 	m.publish("NotifyPromoted", trim(p.Target[strings.LastIndex(p.Target, ":")+1:]+" is the Aurora writer"),
 		fmt.Sprintf("%s is the Aurora writer now (it was in %s); %s is fenced: its routing check %s stays unhealthy until a person lowers its threshold to %d (README, failback). %s", p.Target, w.Watched, w.Watched, p.FenceHealthCheck, RouteThreshold, p.NextStep), NotifyPromoted, "Done")
+}
+
+// afterPromotion is the first state once this region's member writes: the
+// directory when it has one to publish, else the fence.
+func (m *machine) afterPromotion() string {
+	if m.w.Promote.Directory != nil {
+		return "PublishDirectory"
+	}
+	return "Fence"
 }
 
 // alarm reads the replication alarm: ALARM goes to lost, OK to replicating
@@ -760,7 +788,8 @@ func exampleWatches() []Watch {
 	promoting := func(table string) Watch {
 		w := base
 		w.Promote = &Promotion{GlobalCluster: "g", Target: "arn:m", WriterHealthCheck: "w", SuccessorHealthCheck: "s", FenceHealthCheck: "f",
-			SuccessorURL: "https://b/", ReplicationAlarm: "r", ReleaseParameter: "p", Table: table, NextStep: "n"}
+			SuccessorURL: "https://b/", ReplicationAlarm: "r", ReleaseParameter: "p", Table: table, NextStep: "n",
+			Directory: &Directory{Bucket: "b", Key: "k", Body: "{}", CacheControl: "c"}}
 		return w
 	}
 	peer := base

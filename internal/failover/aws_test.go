@@ -76,8 +76,8 @@ func checkAWS(t *testing.T, s Scenario, a *awsWorld, results []aslResult) {
 	failed := slices.ContainsFunc(results, func(r aslResult) bool { return r.Status != "SUCCEEDED" })
 	assert.Equal(t, e.RunFailed, failed, "runs: %+v", results)
 	state := a.state()
-	assert.Equal(t, e.Completed, state.Phase == PhasePromoted && a.writerIs == testTargetARN && a.threshold == FenceThreshold,
-		"phase %s, writer %s, fence threshold %d", state.Phase, a.writerIs, a.threshold)
+	assert.Equal(t, e.Completed, state.Phase == PhasePromoted && a.writerIs == testTargetARN && a.threshold == FenceThreshold && a.directory == testDirectoryAfter,
+		"phase %s, writer %s, fence threshold %d, directory %s", state.Phase, a.writerIs, a.threshold, a.directory)
 	if e.Promotions > 0 || e.Completed {
 		for _, n := range a.notes {
 			if n.Reason == NotifyPromoting {

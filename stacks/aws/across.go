@@ -103,8 +103,12 @@ func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp, dn
 				ClusterArn: g.db.ClusterArn(watcher.Name), ClusterID: g.db.ClusterID(watcher.Name), MemberArns: members,
 				HealthCheckID: dns.HealthCheckIDs.MapIndex(pulumi.String(r.Name)), SuccessorHealthCheckID: dns.HealthCheckIDs.MapIndex(pulumi.String(watcher.Name)),
 				FenceHealthCheckID: dns.RoutingCheckIDs.MapIndex(pulumi.String(r.Name)),
-				SuccessorURL:       healthURL(watcher.Name),
-				NextStep:           "Set " + spec.Namespace + ":writerRegion to " + watcher.Name + ", with " + spec.Namespace + ":regionsDown (and regionsDownWriter, awsAccountId) while " + r.Name + " does not answer, and run pulumi up: the apps' writer settings, the backup plan and its cross-region copies, and the region directory follow (README: losing a region, AWS)."}
+				// The directory as it reads once the watcher writes, in its
+				// own bucket: the edge's fallback origin when the home region
+				// is the one lost; replication carries it to the others.
+				Directory:    &awsc.WatchDirectory{Bucket: g.storage.Bucket(watcher.Name), Body: stacks.Directory(v.AfterLosing(r.Name, watcher.Name), awsc.RegionalHostname)},
+				SuccessorURL: healthURL(watcher.Name),
+				NextStep:     "Set " + spec.Namespace + ":writerRegion to " + watcher.Name + ", with " + spec.Namespace + ":regionsDown (and regionsDownWriter, awsAccountId) while " + r.Name + " does not answer, and run pulumi up: the apps' writer settings, the backup plan and its cross-region copies, and the region directory follow (README: losing a region, AWS)."}
 			if table != nil {
 				args.Promote.Table, args.Promote.TableArn = table, table.Arns.MapIndex(pulumi.String(watcher.Name))
 			}

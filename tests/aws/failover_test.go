@@ -2,6 +2,7 @@ package aws
 
 import (
 	"encoding/json"
+	"github.com/mobile-backend/mobile-backend/components"
 	"strings"
 	"testing"
 
@@ -64,6 +65,26 @@ func TestTheWritersSuccessorWatchesItAndPromotesItsOwnMemberOnTheEvidence(t *tes
 	fence := RoutingCheckOf(t, res, APIRecords(res)["us-west-2"])
 	assert.Equal(t, healthCheckOf(t, res, "us-west-2"), fence.Str("childHealthchecks.0"))
 	assert.Equal(t, map[string]any{"HealthCheckId": fence.ID, "HealthThreshold": float64(failover.FenceThreshold)}, d.States["Fence"].Parameters)
+	// The region directory as it reads once us-east-1 writes, in its bucket.
+	publish := d.States["PublishDirectory"].Parameters
+	var bucket string
+	for _, o := range res.Recorder.OfType("aws:s3/bucketObjectv2:BucketObjectv2") {
+		if o.Region == "us-east-1" && o.Str("key") == "static/"+components.DirectoryObject {
+			bucket = o.Str("bucket")
+		}
+	}
+	require.NotEmpty(t, bucket)
+	assert.Equal(t, bucket, publish["Bucket"], "the watcher's own bucket")
+	assert.Equal(t, "static/"+components.DirectoryObject, publish["Key"])
+	assert.Equal(t, components.DirectoryCacheControl, publish["CacheControl"])
+	var after components.Directory
+	require.NoError(t, json.Unmarshal([]byte(publish["Body"].(string)), &after))
+	var listed []string
+	for _, r := range after.Regions {
+		listed = append(listed, r.Name)
+		assert.Equal(t, r.Name == "us-east-1", r.Writer, r.Name)
+	}
+	assert.NotContains(t, listed, "us-west-2", "the lost writer's region is left out")
 	assert.Equal(t, map[string]any{"GlobalClusterIdentifier": global.ID, "TargetDbClusterIdentifier": clusters["us-east-1"], "AllowDataLoss": true}, d.States["Promote"].Parameters)
 	assert.NotContains(t, d.States, "AskPeers", "two regions: no peer to ask")
 
@@ -96,6 +117,7 @@ func TestTheWritersSuccessorWatchesItAndPromotesItsOwnMemberOnTheEvidence(t *tes
 	assert.ElementsMatch(t, []string{global.Outputs["arn"].(string), clusters["us-east-1"], clusters["us-west-2"]}, grants["ReadAndPromoteThisRegionsMember"].Resource)
 	assert.ElementsMatch(t, []string{"arn:aws:route53:::healthcheck/" + healthCheckOf(t, res, "us-west-2"), "arn:aws:route53:::healthcheck/" + healthCheckOf(t, res, "us-east-1")}, grants["AskRoute53"].Resource)
 	assert.Equal(t, []string{"route53:UpdateHealthCheck"}, grants["FenceTheOldWriter"].Action)
+	assert.Equal(t, []string{"arn:aws:s3:::" + bucket + "/static/" + components.DirectoryObject}, grants["PublishTheRegionDirectory"].Resource)
 	assert.Equal(t, []string{"arn:aws:route53:::healthcheck/" + fence.ID}, grants["FenceTheOldWriter"].Resource)
 	assert.ElementsMatch(t, []string{release.Outputs["arn"].(string), alarm.Outputs["arn"].(string)}, grants["ReadTheReleaseWindowAndTheReplicationAlarm"].Resource)
 	assert.Equal(t, map[string]map[string]string{"StringEquals": {"kms:EncryptionContext:aws:states:stateMachineArn": promoter.Outputs["arn"].(string)}},
