@@ -66,6 +66,11 @@ type SQLFailoverArgs struct {
 	// returns; it stays disabled until a person enables it (README,
 	// failback): the origins ignore enabledState.
 	WriterOriginID pulumi.StringInput
+	// Database and BackupRetentionDays: the promoted database's
+	// point-in-time recovery window, which the job sets once this server
+	// is the primary (the policy lives on the old primary's database).
+	Database            string
+	BackupRetentionDays int
 	// NextStep tells the operator what to do after a forced failover (the
 	// program's runbook); default: DefaultNextStep.
 	NextStep string
@@ -152,7 +157,9 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 		}, child, pulumi.DependsOn([]pulumi.Resource{role}))
 	}
 	failOver, err := grant("fail-over", "Read the SQL failover group and force it over to this server",
-		[]string{"Microsoft.Sql/servers/read", "Microsoft.Sql/servers/failoverGroups/read", ForceFailoverAction}, args.ServerID)
+		[]string{"Microsoft.Sql/servers/read", "Microsoft.Sql/servers/failoverGroups/read", ForceFailoverAction,
+			// The promoted database's point-in-time recovery window.
+			"Microsoft.Sql/servers/databases/backupShortTermRetentionPolicies/read", "Microsoft.Sql/servers/databases/backupShortTermRetentionPolicies/write"}, args.ServerID)
 	if err != nil {
 		return nil, err
 	}
@@ -205,6 +212,8 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 			{Name: "FRONT_DOOR_ID", Value: args.FrontDoorID},
 			{Name: "WRITER_ORIGIN", Value: args.WriterOrigin},
 			{Name: "WRITER_ORIGIN_ID", Value: args.WriterOriginID},
+			{Name: "DATABASE", Value: pulumi.String(args.Database)},
+			{Name: "BACKUP_RETENTION_DAYS", Value: pulumi.String(fmt.Sprint(args.BackupRetentionDays))},
 			{Name: "SUCCESSOR_ORIGIN", Value: args.Origin},
 			{Name: "ORIGIN_GROUP", Value: pulumi.String(APIOriginGroup)},
 			{Name: "WRITER_DB_ADDRESS", Value: port(args.WriterServerFQDN)},

@@ -290,6 +290,12 @@ class Azure:
         # this region writes, so the old writer's app gets no API traffic
         # when its region returns, until the stack adopts the new writer.
         self.writer_origin_id = e.get("WRITER_ORIGIN_ID", "")
+        # The database's point-in-time recovery window once this server is
+        # the primary (the stack's dbBackupRetentionDays): the policy was
+        # set on the old primary's database only (a geo-secondary takes no
+        # backups), so the promoted one gets it.
+        self.database_name = e.get("DATABASE", "")
+        self.retention_days = int(e.get("BACKUP_RETENTION_DAYS", "0"))
         self.client_id = cfg.need("AZURE_CLIENT_ID")
         self._token = None
 
@@ -345,8 +351,18 @@ class Azure:
     def promoted(self):
         return self.role() == "Primary"
 
+    def pitr_path(self):
+        return "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Sql/servers/%s/databases/%s/backupShortTermRetentionPolicies/default" % (
+            self.sub, self.group, self.server, self.database_name)
+
+    def backed_up(self):
+        if not self.database_name or not self.retention_days:
+            return True
+        _, body = self.arm_call("GET", self.pitr_path() + "?api-version=" + self.API_SQL)
+        return ((body or {}).get("properties") or {}).get("retentionDays") == self.retention_days
+
     def finished(self):
-        return self.promoted() and self.ANNOUNCED_TAG in self.group_tags()
+        return self.promoted() and self.ANNOUNCED_TAG in self.group_tags() and self.backed_up()
 
     def armed(self):
         # Front Door has ever seen the writer's origin healthy (Azure Monitor
@@ -386,7 +402,13 @@ class Azure:
         return "requested"
 
     def finish(self):
-        """Record the announcement on the resource group (a merge of one tag)."""
+        """Give the promoted database the stack's point-in-time recovery
+        window (a PUT of its short-term retention policy; 200, or 202 while
+        it applies: the next run reads it), then record the announcement
+        on the resource group (a merge of one tag)."""
+        if not self.backed_up():
+            self.arm_call("PUT", self.pitr_path() + "?api-version=" + self.API_SQL,
+                          {"properties": {"retentionDays": self.retention_days, "diffBackupIntervalInHours": 12}})
         body = {"operation": "Merge", "properties": {"tags": {self.ANNOUNCED_TAG: rfc3339(now())}}}
         self.arm_call("PATCH", "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Resources/tags/default?api-version=%s" % (self.sub, self.group, self.API_TAGS), body)
 

@@ -46,6 +46,8 @@ type jobWorld struct {
 	tags map[string]string
 	// originState is the old writer's Front Door origin's enabledState.
 	originState string
+	// retention is this server's database's point-in-time recovery window.
+	retention int
 	// Google Cloud
 	instanceType, urlMap, fingerprint, record string
 	opDone                                    bool
@@ -103,7 +105,7 @@ const (
 func newJobWorld(t *testing.T, cloud string, s Scenario) *jobWorld {
 	w := &jobWorld{t: t, cloud: cloud, row: s, minutes: s.Run(), role: "Secondary", tags: map[string]string{},
 		instanceType: "READ_REPLICA_INSTANCE", urlMap: jobPrimary, fingerprint: "f0", record: jobWriterA,
-		originState: "Enabled", oldPolicy: "ALWAYS", oldVersion: 7,
+		originState: "Enabled", oldPolicy: "ALWAYS", oldVersion: 7, retention: 7,
 		readers: map[string]string{jobReaderOld: jobWriterA, jobReaderThird: "10.30.0.5"}, directory: jobDirectoryBefore}
 	switch s.Start {
 	case "partial":
@@ -113,6 +115,7 @@ func newJobWorld(t *testing.T, cloud string, s Scenario) *jobWorld {
 		w.tags["mobile-backend-failover-announced"] = "2026-12-06T11:00:00Z"
 		w.backups = map[string]any{"enabled": true, "pointInTimeRecoveryEnabled": true}
 		w.originState, w.oldPolicy = "Disabled", "NEVER" // a finished failover fenced the old writer
+		w.retention = 14
 		w.readers = map[string]string{jobReaderOld: jobAddress, jobReaderThird: jobAddress}
 		w.directory = jobDirectoryAfter
 	}
@@ -217,7 +220,8 @@ var filterOrigin = regexp.MustCompile(`Origin eq '([^']+)'`)
 
 func (w *jobWorld) azure(rw http.ResponseWriter, r *http.Request, path string) {
 	t := w.t
-	fog := "/subscriptions/" + jobSub + "/resourceGroups/" + jobGroup + "/providers/Microsoft.Sql/servers/" + jobServer + "/failoverGroups/" + jobFOG
+	fogServer := "/subscriptions/" + jobSub + "/resourceGroups/" + jobGroup + "/providers/Microsoft.Sql/servers/" + jobServer
+	fog := fogServer + "/failoverGroups/" + jobFOG
 	group := "/subscriptions/" + jobSub + "/resourceGroups/" + jobGroup
 	q := r.URL.Query()
 	if path != "/msi/token" && r.Header.Get("Authorization") != "Bearer arm-token" {
@@ -268,6 +272,19 @@ func (w *jobWorld) azure(rw http.ResponseWriter, r *http.Request, path string) {
 			w.tags[k] = v
 		}
 		writeJSON(rw, 200, map[string]any{"id": group + "/providers/Microsoft.Resources/tags/default", "name": "default", "properties": map[string]any{"tags": w.tags}})
+	case path == fogServer+"/databases/app/backupShortTermRetentionPolicies/default":
+		assert.Equal(t, "2021-11-01", q.Get("api-version"))
+		if r.Method == http.MethodPut {
+			var body struct {
+				Properties map[string]any `json:"properties"`
+			}
+			require.NoError(t, json.NewDecoder(r.Body).Decode(&body))
+			assert.Equal(t, map[string]any{"retentionDays": float64(14), "diffBackupIntervalInHours": float64(12)}, body.Properties)
+			assert.Equal(t, "Primary", w.role, "the window is set on the promoted database")
+			w.retention = 14
+		}
+		writeJSON(rw, 200, map[string]any{"id": fogServer + "/databases/app/backupShortTermRetentionPolicies/default", "name": "default",
+			"properties": map[string]any{"retentionDays": w.retention, "diffBackupIntervalInHours": 12}})
 	case path == jobOrigin && r.Method == http.MethodGet:
 		assert.Equal(t, "2023-05-01", q.Get("api-version"))
 		writeJSON(rw, 200, map[string]any{"id": jobOrigin, "name": "prod-northeurope", "type": "Microsoft.Cdn/profiles/origingroups/origins",
@@ -608,6 +625,7 @@ func jobEnv(cloud, fake, writerDB, localDB string) map[string]string {
 		for k, v := range map[string]string{
 			"ARM_ENDPOINT": fake, "SUBSCRIPTION": jobSub, "SERVER_GROUP": jobGroup, "SERVER": jobServer, "FAILOVER_GROUP": jobFOG,
 			"FRONT_DOOR_ID": jobFD, "WRITER_ORIGIN": jobWriterH, "SUCCESSOR_ORIGIN": jobSuccH, "AZURE_CLIENT_ID": "client-id", "WRITER_ORIGIN_ID": jobOrigin,
+			"DATABASE": "app", "BACKUP_RETENTION_DAYS": "14",
 			"IDENTITY_ENDPOINT": fake + "/msi/token", "IDENTITY_HEADER": "identity-header",
 		} {
 			env[k] = v
@@ -654,7 +672,7 @@ func (w *jobWorld) completed() bool {
 	if w.cloud == "azure" {
 		_, announced := w.tags["mobile-backend-failover-announced"]
 		// ...and the old writer's origin fenced.
-		return w.role == "Primary" && announced && w.originState == "Disabled"
+		return w.role == "Primary" && announced && w.originState == "Disabled" && w.retention == 14
 	}
 	// ...and the old primary stopped.
 	return w.instanceType == "CLOUD_SQL_INSTANCE" && w.record == jobAddress && w.urlMap == jobStandby &&

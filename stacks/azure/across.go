@@ -78,7 +78,8 @@ func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Stamp, fd 
 			ActionGroupID: mon.ActionGroupID, Tags: g.tags,
 			FrontDoorID: g.profile.ID(), WriterOrigin: azc.StampIn(stamps, writer).Compute.AppFQDN, Origin: partner.Compute.AppFQDN,
 			WriterOriginID: fd.APIOriginIDs.MapIndex(pulumi.String(writer)),
-			NextStep:       "set " + spec.Namespace + ":writerRegion to " + partner.Name + ", with " + spec.Namespace + ":regionsDown (and regionsDownWriter) while " + writer + " does not answer, and run pulumi up: Front Door priorities, the database-users job and the .well-known/mobile-backend.json document follow; the old writer's origin stays disabled until you enable it (README: losing a region, Azure)",
+			Database:       s.Database.Name, BackupRetentionDays: s.Database.BackupRetentionDays,
+			NextStep: "set " + spec.Namespace + ":writerRegion to " + partner.Name + ", with " + spec.Namespace + ":regionsDown (and regionsDownWriter) while " + writer + " does not answer, and run pulumi up: Front Door priorities, the database-users job and the .well-known/mobile-backend.json document follow; the old writer's origin stays disabled until you enable it (README: losing a region, Azure)",
 		}, partner.In()); err != nil {
 			return nil, err
 		}

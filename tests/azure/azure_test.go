@@ -844,7 +844,9 @@ func TestTheFailoverGroupsOtherMemberRunsTheTestedJobOnTheEvidence(t *testing.T)
 		"SERVER_GROUP": "azure-staging-westeurope", "SUBSCRIPTION": env["SUBSCRIPTION"], "AZURE_CLIENT_ID": env["AZURE_CLIENT_ID"],
 		"FRONT_DOOR_ID": One(t, res.Recorder.OfType("azure-native:cdn:Profile"), "profile").ID,
 		"WRITER_ORIGIN": apps["northeurope"], "SUCCESSOR_ORIGIN": apps["westeurope"], "ORIGIN_GROUP": "api",
-		"WRITER_ORIGIN_ID":  writerOrigin.ID,
+		"WRITER_ORIGIN_ID": writerOrigin.ID,
+		// The promoted database's point-in-time recovery window (dbBackupRetentionDays).
+		"DATABASE": "app", "BACKUP_RETENTION_DAYS": fmt.Sprint(res.Spec.Database.BackupRetentionDays),
 		"WRITER_DB_ADDRESS": fqdns["northeurope"] + ":1433", "LOCAL_DB_ADDRESS": fqdns["westeurope"] + ":1433",
 		"NEXT_STEP": "set mobile-backend:writerRegion to westeurope, with mobile-backend:regionsDown (and regionsDownWriter) while northeurope does not answer, and run pulumi up: Front Door priorities, the database-users job and the .well-known/mobile-backend.json document follow; the old writer's origin stays disabled until you enable it (README: losing a region, Azure)",
 	}, env)
@@ -864,7 +866,8 @@ func TestTheFailoverGroupsOtherMemberRunsTheTestedJobOnTheEvidence(t *testing.T)
 		actions []string
 		scope   string
 	}{
-		"fail-over": {[]string{"Microsoft.Sql/servers/read", "Microsoft.Sql/servers/failoverGroups/read", azc.ForceFailoverAction}, westServer.ID},
+		"fail-over": {[]string{"Microsoft.Sql/servers/read", "Microsoft.Sql/servers/failoverGroups/read", azc.ForceFailoverAction,
+			"Microsoft.Sql/servers/databases/backupShortTermRetentionPolicies/read", "Microsoft.Sql/servers/databases/backupShortTermRetentionPolicies/write"}, westServer.ID},
 		"read-tags": {[]string{"Microsoft.Resources/subscriptions/resourceGroups/read", "Microsoft.Resources/tags/read", "Microsoft.Resources/tags/write"}, "/subscriptions/" + env["SUBSCRIPTION"].(string) + "/resourceGroups/azure-staging-westeurope"},
 	} {
 		role := res.Recorder.Named("azure-native:authorization:RoleDefinition", "azure-staging-sql-failover-"+suffix+"-role")
