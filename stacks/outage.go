@@ -26,19 +26,19 @@ type Outage struct {
 	// region (Google Cloud's region or location, Azure's location) and
 	// whose providers are not bound to one.
 	regions map[string]bool
-	// also are the stack's other transformations, run first: the SDK hands
-	// every stack transformation the resource's original options and keeps
-	// the last result (applyTransformations), so one stack transformation
-	// must carry them all.
+	// also are the transformations registered after it, run first: the
+	// SDK hands every stack transformation the resource's original options
+	// and keeps the options of the last one that answers
+	// (applyTransformations), so this one carries those that change options.
 	also []pulumi.ResourceTransformation
 }
 
 // FrozenChanges is the ignoreChanges of every resource in a down region.
 var FrozenChanges = []string{"*"}
 
-// NewOutage registers the stack's one stack transformation (before any
-// resource); Also adds the others to it.
-func NewOutage(ctx *pulumi.Context, s spec.Spec) (*Outage, error) {
+// NewOutage registers its stack transformation (before any resource of the
+// cloud's stack); Also adds the later ones to it.
+func NewOutage(ctx *pulumi.Context) (*Outage, error) {
 	o := &Outage{providers: map[pulumi.ProviderResource]bool{}, frozen: map[pulumi.Resource]bool{}, regions: map[string]bool{}}
 	return o, ctx.RegisterStackTransformation(o.transform)
 }

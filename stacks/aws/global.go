@@ -39,7 +39,7 @@ func (g *global) home() awsc.Region { return g.regions[0] }
 // newGlobal builds the providers and the regions, then the global pieces:
 // DNS zone and certificates, the data tier, the edge cache.
 func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
-	outage, err := stacks.NewOutage(ctx, s)
+	outage, err := stacks.NewOutage(ctx)
 	if err != nil {
 		return nil, err
 	}

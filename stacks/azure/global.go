@@ -46,7 +46,7 @@ type global struct {
 func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 	// A down region's resources (under its provider, or by location) stay
 	// as deployed; Azure Resource Manager's global endpoint answers the rest.
-	outage, err := stacks.NewOutage(ctx, s)
+	outage, err := stacks.NewOutage(ctx)
 	if err != nil {
 		return nil, err
 	}

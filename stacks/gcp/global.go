@@ -46,7 +46,7 @@ func newGlobal(ctx *pulumi.Context, s spec.Spec) (*global, error) {
 	g := &global{engine: s.GCPEngine()}
 	// A down region's resources (by their region or location) stay as
 	// deployed; its provider is only a default region, so it stays too.
-	outage, err := stacks.NewOutage(ctx, s)
+	outage, err := stacks.NewOutage(ctx)
 	if err != nil {
 		return nil, err
 	}

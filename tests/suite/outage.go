@@ -2,6 +2,8 @@ package suite
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -126,7 +128,7 @@ func assertRecoversWithoutTheLostRegion(t *testing.T, before *plan.Result) {
 	hotfix, err := plan.Run(withValue(c, "image", hotfixImage(before.Spec.Cloud)))
 	require.NoError(t, err, "%s: a hotfix during the outage", c.Stack)
 	fixed := in(hotfix.Recorder.Resources())
-	assert.ElementsMatch(t, mapKeys(was), mapKeys(fixed), "%s: the hotfix creates or deletes nothing in %s", c.Stack, lost)
+	assert.ElementsMatch(t, slices.Collect(maps.Keys(was)), slices.Collect(maps.Keys(fixed)), "%s: the hotfix creates or deletes nothing in %s", c.Stack, lost)
 	for _, r := range fixed {
 		if !strings.HasPrefix(r.Type, "pulumi:providers:") {
 			assert.Subset(t, r.IgnoreChanges, stacks.FrozenChanges, "%s: the hotfix reaches %s in %s", c.Stack, r.Name, lost)
@@ -151,14 +153,6 @@ func hotfixImage(c spec.Cloud) string {
 		return "docker.io/library/nginx:1.27.3"
 	}
 	return "public.ecr.aws/nginx/nginx:1.27.3"
-}
-
-func mapKeys[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 func TestARecoveryDuringAnOutageLeavesTheLostRegionAloneInACommittedStack(t *testing.T) {
