@@ -62,8 +62,9 @@ type RegionSpec struct {
 	Index int    // position in mobile-backend:regions; 0 is the home region
 	Role  Role   // primary (holds the database writer), active or standby
 	CIDR  string // the region's VPC / virtual network range
-	// Down: the region's control plane is unreachable (regionsDown); its
-	// Role is then the one it was last deployed with (regionsDownWriter's).
+	// Down: the region's control plane is unreachable (regionsDown). Role
+	// is still the current one; the region's own resources are built from
+	// Spec.AsDeployed, the roles it was last deployed with.
 	Down bool
 }
 
