@@ -154,6 +154,9 @@ type Budget struct {
 	RPO Figure `json:"rpoSeconds"`
 	// RegionLoss is, for every region, what survives its loss (AnalyzeRegionLoss).
 	RegionLoss []RegionLoss `json:"regionLoss"`
+	// Runbook is what happens and what to do when the writer's region is
+	// lost (WriterLossRunbook).
+	Runbook []string `json:"runbook"`
 }
 
 // ComputeBudget reads the recorded resources (not the config's intent) and

@@ -72,6 +72,7 @@ func Run(cfg *stackfile.Config) (*Result, error) {
 	graph := policies.Stack{Spec: s, Resources: rec.Resources()}
 	budget := policies.ComputeBudget(graph)
 	budget.RegionLoss = policies.AnalyzeRegionLoss(graph)
+	budget.Runbook = policies.WriterLossRunbook(graph)
 	return &Result{
 		Config: cfg, Spec: s, Recorder: rec, Outputs: outputs,
 		Resilience: budget,
@@ -260,6 +261,10 @@ func (r *Result) WriteTree(w io.Writer) error {
 		}
 	}
 	writeRegionLoss(w, r.Resilience.RegionLoss)
+	fmt.Fprintf(w, "\nRunbook, losing the writer's region %s:\n", r.Spec.Primary().Name)
+	for i, step := range r.Resilience.Runbook {
+		fmt.Fprintf(w, "  %d. %s\n", i+1, step)
+	}
 	fmt.Fprintf(w, "\nPolicies: %d checked, %d violations\n", len(policies.All), len(r.Policies()))
 	for _, v := range r.Policies() {
 		where := v.Resource

@@ -164,3 +164,29 @@ func TestARecoveryDuringAnOutageLeavesTheLostRegionAloneInAContractStack(t *test
 	t.Parallel()
 	eachContractStack(t, assertRecoversWithoutTheLostRegion)
 }
+
+func TestThePlansRunbookNamesTheOutageKeysTheFenceAndWhatIsLeft(t *testing.T) {
+	t.Parallel()
+	check := func(t *testing.T, res *plan.Result) {
+		s := res.Spec
+		writer, next := s.Primary().Name, s.Successor()
+		book := strings.Join(res.Resilience.Runbook, "\n")
+		assert.Contains(t, book, "writerRegion="+next+", regionsDown=["+writer+"], regionsDownWriter="+writer, "the one config change")
+		switch s.Cloud {
+		case spec.AWS:
+			route := RoutingCheckOf(t, res, APIRecords(res)[writer])
+			assert.Contains(t, book, "fences "+writer+" (its routing check "+route.ID+" gets threshold 2)")
+			assert.Contains(t, book, "--health-check-id "+route.ID+" --health-threshold 1", "lifting the fence")
+		case spec.Azure:
+			assert.Contains(t, book, "--origin-name api-"+writer+" --enabled-state Enabled", "lifting the fence")
+		case spec.GCP:
+			for _, i := range res.Recorder.OfType(TypeSQL) {
+				if r := i.Str("region"); r != writer && r != next && i.Str("masterInstanceName") != "" {
+					assert.Contains(t, book, i.Name, "a replica that follows the lost primary is left to re-create")
+				}
+			}
+		}
+	}
+	eachCommittedStack(t, check)
+	eachContractStack(t, check)
+}

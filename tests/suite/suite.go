@@ -78,6 +78,7 @@ var Tests = []testing.InternalTest{
 	{Name: "MovingTheWriterReplacesNothingStatefulInAContractStack", F: TestMovingTheWriterReplacesNothingStatefulInAContractStack},
 	{Name: "ARecoveryDuringAnOutageLeavesTheLostRegionAloneInACommittedStack", F: TestARecoveryDuringAnOutageLeavesTheLostRegionAloneInACommittedStack},
 	{Name: "ARecoveryDuringAnOutageLeavesTheLostRegionAloneInAContractStack", F: TestARecoveryDuringAnOutageLeavesTheLostRegionAloneInAContractStack},
+	{Name: "ThePlansRunbookNamesTheOutageKeysTheFenceAndWhatIsLeft", F: TestThePlansRunbookNamesTheOutageKeysTheFenceAndWhatIsLeft},
 	{Name: "ARealAppsConfigurationReachesEveryRegionByReference", F: TestARealAppsConfigurationReachesEveryRegionByReference},
 	{Name: "DecryptedAppSecretsNeverReachThePlanInPlainText", F: TestDecryptedAppSecretsNeverReachThePlanInPlainText},
 	{Name: "AppConfigurationBreaksAreCaught", F: TestAppConfigurationBreaksAreCaught},
