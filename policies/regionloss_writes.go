@@ -21,6 +21,10 @@ func (v lossView) apiWrites() FunctionLoss {
 		if v.writerLost() {
 			missing := "no automation outside it promotes a secondary (an operator's rds failover-global-cluster)"
 			for _, w := range v.awsWatches() {
+				unfenced := ""
+				if w.promotes && w.tested && w.permitted {
+					unfenced = v.awsUnfenced(w)
+				}
 				switch {
 				case !w.promotes:
 					continue
@@ -30,8 +34,8 @@ func (v lossView) apiWrites() FunctionLoss {
 				case !w.permitted:
 					missing = fmt.Sprintf("state machine %s may not call rds:FailoverGlobalCluster (its role's policy lacks it)", w.machine.Str("name"))
 					continue
-				case v.awsUnfenced(w) != "":
-					missing = "its promotion leaves two writers: " + v.awsUnfenced(w)
+				case unfenced != "":
+					missing = "its promotion leaves two writers: " + unfenced
 					continue
 				case w.machine.Region != v.Spec.Successor():
 					missing = fmt.Sprintf("state machine %s promotes %s, not the writer's successor %s, which routing fails over to", w.machine.Str("name"), w.machine.Region, v.Spec.Successor())

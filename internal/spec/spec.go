@@ -322,6 +322,17 @@ func (s Spec) AfterLosing(lost, to string) Spec {
 	return after
 }
 
+// WithTheWriter is the region of what follows the writer (a backup plan, a
+// database-users job): the writer's, unless the region it was deployed in
+// is down, where it stays, unchanged, until the region answers (moving it
+// would delete there).
+func (s Spec) WithTheWriter() string {
+	if deployed := s.AsDeployed().Primary().Name; s.Down(deployed) {
+		return deployed
+	}
+	return s.Primary().Name
+}
+
 // Down reports whether a region's control plane is unreachable (regionsDown).
 func (s Spec) Down(region string) bool { return slices.Contains(s.RegionsDown, region) }
 

@@ -135,7 +135,7 @@ func keep(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp) err
 	}, home.In()); err != nil {
 		return err
 	}
-	writer := placed(s)
+	writer := s.WithTheWriter()
 	backedUp := pulumi.StringArray{g.db.ClusterArn(writer)}
 	if g.table != nil {
 		backedUp = append(backedUp, g.table.Arns.MapIndex(pulumi.String(writer)))
@@ -170,7 +170,7 @@ func regionNamed(regions []awsc.Region, name string) awsc.Region {
 // writer's region that the deployment invokes.
 func databaseUsers(ctx *pulumi.Context, s spec.Spec, g *global) error {
 	for _, r := range g.regions {
-		if r.Name != placed(s) {
+		if r.Name != s.WithTheWriter() {
 			continue
 		}
 		_, err := awsc.NewDatabaseUsers(ctx, s.Stack+"-db-users", awsc.DatabaseUsersArgs{
@@ -180,14 +180,4 @@ func databaseUsers(ctx *pulumi.Context, s spec.Spec, g *global) error {
 		return err
 	}
 	return nil
-}
-
-// placed is where what follows the writer (the backup plan, the database
-// users' job) is: the writer's region, unless the region it was deployed
-// in is down: it stays there, unchanged, until the region is back.
-func placed(s spec.Spec) string {
-	if deployed := s.AsDeployed().Primary().Name; s.Down(deployed) {
-		return deployed
-	}
-	return s.Primary().Name
 }

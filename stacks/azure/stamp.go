@@ -47,13 +47,8 @@ func databaseUsers(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.St
 	if g.sqlAdmin == nil {
 		return azc.UsersScriptOutput(users), nil
 	}
-	// In the writer's network; while the region it was deployed in is down,
-	// it stays there, unchanged.
-	at := s.Primary().Name
-	if deployed := s.AsDeployed().Primary().Name; s.Down(deployed) {
-		at = deployed
-	}
-	writer := azc.StampIn(stamps, at)
+	// In the writer's network (or, while that is down, where it was).
+	writer := azc.StampIn(stamps, s.WithTheWriter())
 	job, err := azc.NewDatabaseUsers(ctx, s.Stack+"-db-users", azc.DatabaseUsersArgs{
 		Region: writer.Name, ResourceGroup: writer.ResourceGroup, EnvironmentID: writer.Compute.EnvironmentID,
 		Admin: g.sqlAdmin, Server: g.db.ReadWriteEndpoint, Database: s.Database.Name, Users: users, Tags: g.tags,
