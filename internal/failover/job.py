@@ -288,7 +288,7 @@ class Azure:
         self.origin_group = e.get("ORIGIN_GROUP", "api")
         # The writer's Front Door origin (its resource id): disabled once
         # this region writes, so the old writer's app gets no API traffic
-        # when its region returns, until the stack adopts the new writer.
+        # when its region returns, until a person enables it (README).
         self.writer_origin_id = e.get("WRITER_ORIGIN_ID", "")
         # The database's point-in-time recovery window once this server is
         # the primary (the stack's dbBackupRetentionDays): the policy was
@@ -427,9 +427,7 @@ class Azure:
     def fence(self):
         """Disable the old writer's origin (Front Door origins PATCH,
         AFDOriginUpdateParameters.enabledState; 200, or 202 while it
-        applies: the next run reads it)."""
-        if self.fenced():
-            return "skipped"
+        applies: the next run reads it). The caller checked it is not."""
         self.arm_call("PATCH", self.writer_origin_id + "?api-version=" + self.API_CDN, {"properties": {"enabledState": "Disabled"}})
         return "done"
 
@@ -661,9 +659,8 @@ class Google:
     def fence(self):
         """Stop the old primary: a patch of its activation policy at the
         settings version read. Its region may not answer yet: the operation
-        stays requested, and the next run looks again."""
-        if self.fenced():
-            return "skipped"
+        stays requested, and the next run looks again. The caller checked
+        it is not stopped yet."""
         _, body = self.g("GET", self.api("sqladmin", "/v1/projects/%s/instances/%s" % (self.project, self.old_primary)))
         version = ((body or {}).get("settings") or {}).get("settingsVersion")
         _, op = self.g("PATCH", self.api("sqladmin", "/v1/projects/%s/instances/%s" % (self.project, self.old_primary)),
@@ -782,7 +779,7 @@ def fence(cloud):
             return True
         result = cloud.fence()
         emit("action", action="fence", result=result)
-        return result in ("done", "skipped") and cloud.fenced()
+        return result == "done" and cloud.fenced()
     except (APIError, KeyError, ValueError, TypeError) as e:
         emit("action", severity="WARNING", action="fence", result="pending", message=str(e)[:300])
         return False
