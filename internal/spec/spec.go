@@ -138,6 +138,8 @@ type Spec struct {
 	Attestation components.Attestation
 	// Runtime is the app's own configuration in every region (app.go).
 	Runtime AppRuntime
+	// Release is how a change of what runs reaches the regions (release.go).
+	Release Release
 
 	// AllowedRegions restricts where the stack may run (data residency);
 	// empty allows every region of the cloud.
