@@ -67,7 +67,7 @@ var WAFAndLoadBalancerLogging = Policy{
 // a stack may run without a receiver (advisory); a production stack may not.
 var AlertsRouted = Policy{
 	Name:        "alerts-routed",
-	Description: "Every SNS alarm topic has a subscriber and every alarm an action; every GCP alert policy a notification channel; every Azure action group a receiver and every metric alert an action (set `alertEmails`).",
+	Description: "Every SNS alarm topic has a subscriber and every alarm an action (or rolls an ECS deployment back); every GCP alert policy a notification channel; every Azure action group a receiver and every metric alert an action (set `alertEmails`).",
 	Severity:    Advisory,
 	SeverityIn:  productionMandatory,
 	Check: func(s Stack) []Violation {
@@ -89,9 +89,21 @@ var AlertsRouted = Policy{
 				flag(topic, "alarm topic has no subscriber (set alertEmails)")
 			}
 		}
+		// An ECS deployment alarm with rollback acts: ECS rolls the
+		// deployment back (and the release gate fails pulumi up).
+		// By the alarm's URN among the service's alarms input's sources:
+		// in a first preview the names are not known yet.
+		rollsBack := map[string]bool{}
+		for _, svc := range s.OfType("aws:ecs/service:Service") {
+			if svc.Bool("alarms.enable") && svc.Bool("alarms.rollback") {
+				for _, u := range svc.PropertyDeps["alarms"] {
+					rollsBack[u] = true
+				}
+			}
+		}
 		for _, typ := range []string{"aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm"} {
 			for _, a := range s.OfType(typ) {
-				if a.Len("alarmActions") == 0 {
+				if a.Len("alarmActions") == 0 && !rollsBack[a.URN] {
 					flag(a, "alarm notifies nobody")
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mobile-backend/mobile-backend/components"
@@ -69,6 +70,16 @@ type RegionalCompute struct {
 	LoadBalancerDNSName   pulumi.StringOutput `pulumi:"loadBalancerDnsName"`
 	LoadBalancerZoneID    pulumi.StringOutput `pulumi:"loadBalancerZoneId"`
 	TargetGroupArnSuffix  pulumi.StringOutput `pulumi:"targetGroupArnSuffix"`
+	// ServiceArn, TaskDefinitionArn and TaskFamily are what a ReleaseGate
+	// reads and rolls back; ReleaseAlarmNames and ReleaseAlarmArns are the
+	// service's deployment alarms.
+	ServiceArn        pulumi.StringOutput      `pulumi:"serviceArn"`
+	TaskDefinitionArn pulumi.StringOutput      `pulumi:"taskDefinitionArn"`
+	TaskFamily        pulumi.StringOutput      `pulumi:"taskFamily"`
+	ReleaseAlarmNames pulumi.StringArrayOutput `pulumi:"releaseAlarmNames"`
+	ReleaseAlarmArns  pulumi.StringArrayOutput `pulumi:"releaseAlarmArns"`
+	// Service is the ECS service: what runs the app.
+	Service *ecs.Service
 }
 
 // RegionalComputeArgs configures a RegionalCompute. Zero values take the
@@ -105,6 +116,12 @@ type RegionalComputeArgs struct {
 	// them (AppSecrets), which the role may decrypt with.
 	Secrets       []ContainerSecret
 	SecretsKeyArn pulumi.StringInput
+	// Alarms holds the release alarms' thresholds (ErrorRatePercent,
+	// LatencyP99Ms); zero fields take components.DefaultAlarms.
+	Alarms components.Alarms
+	// After are resources the service waits for before it takes a new
+	// version: the previous release wave's gates (ReleaseArgs.After).
+	After []pulumi.Resource
 }
 
 func (a *RegionalComputeArgs) defaults() error {
@@ -151,7 +168,11 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	if err != nil {
 		return nil, err
 	}
-	cluster, svc, err := newService(ctx, name, args, td.task, lbs, child)
+	alarms, err := releaseAlarms(ctx, name, args, lbs, child)
+	if err != nil {
+		return nil, err
+	}
+	cluster, svc, err := newService(ctx, name, args, td.task, lbs, alarms, child)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +186,12 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	c.LoadBalancerDNSName = lbs.alb.DnsName
 	c.LoadBalancerZoneID = lbs.alb.ZoneId
 	c.TargetGroupArnSuffix = lbs.tg.ArnSuffix
+	// aws_ecs_service's id is the service's ARN (its Terraform docs).
+	c.ServiceArn = svc.ID().ToStringOutput()
+	c.TaskDefinitionArn, c.TaskFamily = td.task.Arn, td.task.Family
+	c.ReleaseAlarmNames = pulumi.StringArray{alarms[0].Name, alarms[1].Name}.ToStringArrayOutput()
+	c.ReleaseAlarmArns = pulumi.StringArray{alarms[0].Arn, alarms[1].Arn}.ToStringArrayOutput()
+	c.Service = svc
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"taskRoleName":          c.TaskRoleName,
 		"clusterName":           c.ClusterName,
@@ -175,5 +202,10 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		"loadBalancerDnsName":   c.LoadBalancerDNSName,
 		"loadBalancerZoneId":    c.LoadBalancerZoneID,
 		"targetGroupArnSuffix":  c.TargetGroupArnSuffix,
+		"serviceArn":            c.ServiceArn,
+		"taskDefinitionArn":     c.TaskDefinitionArn,
+		"taskFamily":            c.TaskFamily,
+		"releaseAlarmNames":     c.ReleaseAlarmNames,
+		"releaseAlarmArns":      c.ReleaseAlarmArns,
 	})
 }

@@ -2,13 +2,14 @@ package aws
 
 import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/appautoscaling"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // newService builds the cluster, the Fargate service behind the load
 // balancer's target group, and its CPU target-tracking autoscaling.
-func newService(ctx *pulumi.Context, name string, args RegionalComputeArgs, task *ecs.TaskDefinition, lbs *loadBalancer, child pulumi.ResourceOrInvokeOption) (*ecs.Cluster, *ecs.Service, error) {
+func newService(ctx *pulumi.Context, name string, args RegionalComputeArgs, task *ecs.TaskDefinition, lbs *loadBalancer, alarms []*cloudwatch.MetricAlarm, child pulumi.ResourceOrInvokeOption) (*ecs.Cluster, *ecs.Service, error) {
 	net := args.Network
 	taskSG := net.TaskSecurityGroupID
 	tg, https := lbs.tg, lbs.https
@@ -32,6 +33,18 @@ func newService(ctx *pulumi.Context, name string, args RegionalComputeArgs, task
 			Enable:   pulumi.Bool(true),
 			Rollback: pulumi.Bool(true),
 		},
+		// The release alarms roll a deployment back too: ECS keeps it
+		// IN_PROGRESS for a bake it derives from the alarms and fails it if
+		// one fires ("How CloudWatch alarms detect Amazon ECS deployment
+		// failures").
+		Alarms: &ecs.ServiceAlarmsArgs{
+			AlarmNames: pulumi.StringArray{alarms[0].Name, alarms[1].Name},
+			Enable:     pulumi.Bool(true), Rollback: pulumi.Bool(true),
+		},
+		// pulumi up waits for the deployment to settle (one deployment,
+		// all tasks running), rollbacks included; the region's
+		// ReleaseGate tells a rollback from a release.
+		WaitForSteadyState:            pulumi.Bool(true),
 		HealthCheckGracePeriodSeconds: pulumi.Int(60),
 		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
 			Subnets:        net.PrivateSubnetIDs,
@@ -46,8 +59,12 @@ func newService(ctx *pulumi.Context, name string, args RegionalComputeArgs, task
 		PropagateTags:        pulumi.String("SERVICE"),
 		EnableEcsManagedTags: pulumi.Bool(true),
 	}, child,
-		// The target group must be attached to the load balancer first.
-		pulumi.DependsOn([]pulumi.Resource{https}),
+		// The target group must be attached to the load balancer first; a
+		// new version waits for the previous release wave's gates.
+		pulumi.DependsOn(append([]pulumi.Resource{https}, args.After...)),
+		// The deployment settles within the circuit breaker's tries and
+		// the alarms' bake (the provider's default: 20 minutes).
+		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: "40m", Update: "40m"}),
 		// Autoscaling owns the running count after creation.
 		pulumi.IgnoreChanges([]string{"desiredCount"}))
 	if err != nil {

@@ -18,6 +18,10 @@ type StampArgs struct {
 	// Firewall configures the web firewall in front of the load balancer;
 	// LoadBalancerArn and LogKeyArn are filled from the stamp.
 	Firewall WebFirewallArgs
+	// Release places the stamp in a release wave: its service waits for
+	// the previous wave's gates, and its own gate passes the next wave.
+	// Account is required with it.
+	Release ReleaseArgs
 }
 
 // Stamp is one region's serving path, the same in every region: compute
@@ -29,6 +33,9 @@ type Stamp struct {
 	Region
 	Compute  *RegionalCompute
 	Firewall *WebFirewall
+	// Gate passes the next release wave once this region's new version is
+	// healthy.
+	Gate *ReleaseGate
 }
 
 // NewStamp builds a region's compute and firewall, both named name, in the
@@ -39,6 +46,7 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 	}
 	c := args.Compute
 	c.Region, c.Network, c.CertificateArn, c.LogKeyArn = args.Region.Name, args.Region.Network, args.CertificateArn, args.Region.KeyArn
+	c.After = args.Release.After
 	compute, err := NewRegionalCompute(ctx, name, c, args.Region.In())
 	if err != nil {
 		return nil, fmt.Errorf("region %s: %w", args.Region.Name, err)
@@ -49,7 +57,14 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 	if err != nil {
 		return nil, fmt.Errorf("region %s: %w", args.Region.Name, err)
 	}
-	return &Stamp{Region: args.Region, Compute: compute, Firewall: firewall}, nil
+	gate, err := NewReleaseGate(ctx, name+"-release", ReleaseGateArgs{
+		Region: args.Region.Name, Account: c.Account, Compute: compute, BakeSeconds: args.Release.BakeSeconds,
+		LogRetentionDays: c.LogRetentionDays, KeyArn: args.Region.KeyArn,
+	}, args.Region.In())
+	if err != nil {
+		return nil, fmt.Errorf("region %s: %w", args.Region.Name, err)
+	}
+	return &Stamp{Region: args.Region, Compute: compute, Firewall: firewall, Gate: gate}, nil
 }
 
 // Endpoints are the stamps' load balancers as LatencyDNS routes to them.

@@ -33,15 +33,17 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	}
 
 	// The same stamp in every region (stamp.go): compute behind a
-	// firewall, wired to the data tier.
-	var stamps []*awsc.Stamp
-	for _, r := range g.regions {
+	// firewall, wired to the data tier, released wave by wave.
+	stamps, err := stacks.InWaves(s, func(r spec.RegionSpec, after []pulumi.Resource) (*awsc.Stamp, pulumi.Resource, error) {
 		// A down region's stamp is built as it was deployed (stacks.ViewOf).
-		stamp, err := newStamp(ctx, stacks.ViewOf(s, r.Name), g, r)
+		stamp, err := newStamp(ctx, stacks.ViewOf(s, r.Name), g, g.region(r.Name), after)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		stamps = append(stamps, stamp)
+		return stamp, stamp.Gate.Invocation, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 
 	// Across the stamps (across.go): routing and DDoS protection,

@@ -9,8 +9,9 @@ import (
 )
 
 // newStamp is one region's stamp: compute behind a firewall, its tasks
-// given the data tier's endpoints and grants for their region.
-func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r awsc.Region) (*awsc.Stamp, error) {
+// given the data tier's endpoints and grants for their region, its new
+// versions after the previous release wave's gates (after).
+func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r awsc.Region, after []pulumi.Resource) (*awsc.Stamp, error) {
 	r.Role = s.Region(r.Name).Role
 	env := g.db.EnvironmentWithRole(r.Name, s.Database.Name, s.Topology, r.Role)
 	env["ROLE"] = pulumi.String(r.Role)
@@ -51,8 +52,9 @@ func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r awsc.Region) (*awsc
 			Workload: workload, CPUTargetPercent: s.CPUTargetPercent, HealthCheck: s.HealthCheck,
 			LogRetentionDays: s.LogRetentionDays, DeletionProtection: s.Production(), Protect: s.Protect,
 			StackName: s.Stack, EnvironmentName: s.Environment, Environment: env, TaskPolicy: policyOf(grants),
-			Secrets: secrets, SecretsKeyArn: r.KeyArn,
+			Secrets: secrets, SecretsKeyArn: r.KeyArn, Alarms: s.Alarms,
 		},
+		Release: awsc.ReleaseArgs{After: after, BakeSeconds: s.Release.BakeSeconds},
 		Firewall: awsc.WebFirewallArgs{Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock, LogRetentionDays: s.LogRetentionDays,
 			LargeBodyRegex: largeBodyRegex(s), AppGate: s.AppGate(), Attestation: s.AppAttestation(), TokenDomains: []string{s.Domain}},
 	})

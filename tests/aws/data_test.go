@@ -465,7 +465,7 @@ func TestEveryRegionAlarmsToItsOwnEncryptedTopic(t *testing.T) {
 		Threshold               float64
 	}
 	byRegion := map[string]map[string]alarm{}
-	for _, a := range res.Recorder.OfType(TypeAlarm) {
+	for _, a := range OfComponent(res.Recorder.OfType(TypeAlarm), "mobile-backend:aws:Monitoring") {
 		if byRegion[a.Region] == nil {
 			byRegion[a.Region] = map[string]alarm{}
 		}
@@ -813,7 +813,7 @@ func TestTheDirectoryObjectWaitsForItsBucketsEncryption(t *testing.T) {
 func TestTheAppsDatabaseUserIsMadeByAJobTheDeploymentInvokes(t *testing.T) {
 	t.Parallel()
 	res := ContractPlan(t, "aws", "active-active", "us-east-1", "eu-west-1")
-	fn := One(t, res.Recorder.OfType("aws:lambda/function:Function"), "database users function")
+	fn := One(t, OfComponent(res.Recorder.OfType("aws:lambda/function:Function"), "mobile-backend:aws:DatabaseUsers"), "database users function")
 	assert.Equal(t, "us-east-1", fn.Region, "the writer's region")
 	assert.Equal(t, "index.handler", fn.Str("handler"))
 	assert.Equal(t, awsc.DatabaseUsersRuntime, fn.Str("runtime"))
@@ -838,7 +838,7 @@ func TestTheAppsDatabaseUserIsMadeByAJobTheDeploymentInvokes(t *testing.T) {
 	assert.Contains(t, policy.Str("policy"), `"Action":["secretsmanager:GetSecretValue"],"Resource":["`+secret.Outputs["arn"].(string)+`"]`, "the master secret and no other")
 	assert.NotContains(t, policy.Str("policy"), "rds-db:connect")
 
-	inv := One(t, res.Recorder.OfType("aws:lambda/invocation:Invocation"), "invocation")
+	inv := One(t, OfComponent(res.Recorder.OfType("aws:lambda/invocation:Invocation"), "mobile-backend:aws:DatabaseUsers"), "invocation")
 	assert.Equal(t, fn.Outputs["name"], inv.Str("functionName"))
 	assert.Regexp(t, `^[0-9a-f]{16}$`, inv.Get("triggers.digest"), "a new statement or script invokes it again")
 	g := policies.NewGraph(res.Recorder.Resources())
@@ -848,5 +848,5 @@ func TestTheAppsDatabaseUserIsMadeByAJobTheDeploymentInvokes(t *testing.T) {
 		}
 	}
 	other := ContractPlan(t, "aws", "active-active", "us-east-1", "eu-west-1")
-	assert.Equal(t, inv.Get("triggers.digest"), One(t, other.Recorder.OfType("aws:lambda/invocation:Invocation"), "invocation").Get("triggers.digest"), "the same statements: no new invocation")
+	assert.Equal(t, inv.Get("triggers.digest"), One(t, OfComponent(other.Recorder.OfType("aws:lambda/invocation:Invocation"), "mobile-backend:aws:DatabaseUsers"), "invocation").Get("triggers.digest"), "the same statements: no new invocation")
 }

@@ -389,3 +389,20 @@ func RoutingCheckOf(t testing.TB, res *plan.Result, rec *mock.Resource) *mock.Re
 	require.Failf(t, "no routing check", "%s names health check %q", rec.Name, rec.Str("healthCheckId"))
 	return nil
 }
+
+// OfComponent keeps the resources whose parent is a component of a type
+// (read off the URN's type chain, parent$type).
+func OfComponent(rs []*mock.Resource, componentType string) []*mock.Resource {
+	var out []*mock.Resource
+	for _, r := range rs {
+		parts := strings.Split(r.URN, "::")
+		if len(parts) < 4 {
+			continue
+		}
+		chain := strings.Split(parts[2], "$")
+		if len(chain) >= 2 && chain[len(chain)-2] == componentType {
+			out = append(out, r)
+		}
+	}
+	return out
+}

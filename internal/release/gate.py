@@ -1,0 +1,255 @@
+"""Release health gate: one region of a release wave.
+
+The deployment runs it after the region's app took the new version (AWS:
+a Lambda invocation; Google Cloud: a Cloud Run job's execution; Azure: a
+deployment script), and the next wave's app waits for it. It passes when the
+new version is the one serving, ready, and stays so for BAKE_SECONDS with
+the region's release alarms quiet; otherwise it puts the region back on the
+previous version (unless the platform already did) and fails, which fails
+`pulumi up` with its message: the region and the reason.
+
+Standard library only; each cloud's adapter is below the gate.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+
+class Failed(Exception):
+    """The wave failed: the message names the region and the reason."""
+
+
+def gate(platform, bake_seconds, settle_seconds, poll_seconds=15, now=time.monotonic, sleep=time.sleep, log=print):
+    """Wait for the new version to settle, then bake it. Returns what passed."""
+    region = platform.region
+    deadline = now() + settle_seconds
+    while True:
+        state, detail = platform.rollout()
+        if state == "ready":
+            break
+        if state == "failed":
+            raise Failed("release gate %s: the new version failed: %s; %s" % (region, detail, platform.roll_back()))
+        if now() >= deadline:
+            raise Failed("release gate %s: the new version was not ready after %ds (%s); %s" % (region, settle_seconds, detail, platform.roll_back()))
+        log("release gate %s: waiting: %s" % (region, detail))
+        sleep(poll_seconds)
+    log("release gate %s: %s is ready; baking %ds" % (region, detail, bake_seconds))
+    started = now()
+    while True:
+        firing = platform.firing()
+        if firing:
+            raise Failed("release gate %s: %s in alarm %ds into the bake of %s; %s" % (
+                region, ", ".join(firing), int(now() - started), detail, platform.roll_back()))
+        state, current = platform.rollout()
+        if state != "ready":
+            raise Failed("release gate %s: %s stopped serving during the bake (%s); %s" % (region, detail, current, platform.roll_back()))
+        left = started + bake_seconds - now()
+        if left <= 0:
+            break
+        sleep(min(poll_seconds, left))
+    log("release gate %s: %s healthy for %ds" % (region, detail, bake_seconds))
+    return detail
+
+
+# --- AWS: an ECS service (boto3, in the Lambda runtime) --------------------
+
+class ECS:
+    """The region's ECS service and its release alarms.
+
+    The service runs with the deployment circuit breaker and the release
+    alarms as deployment alarms, both with rollback: a failing deployment is
+    rolled back by ECS, which starts a new PRIMARY deployment of the old task
+    definition (DescribeServices: deployments[].status, rolloutState,
+    rolloutStateReason, taskDefinition)."""
+
+    def __init__(self, env, ecs, cloudwatch):
+        self.region = env["REGION"]
+        self.cluster, self.service = env["CLUSTER"], env["SERVICE"]
+        self.task_definition, self.family = env["TASK_DEFINITION"], env["FAMILY"]
+        self.alarms = [a for a in env["ALARMS"].split(",") if a]
+        self.ecs, self.cloudwatch = ecs, cloudwatch
+
+    def _service(self):
+        svc = self.ecs.describe_services(cluster=self.cluster, services=[self.service])["services"]
+        if not svc:
+            raise Failed("release gate %s: service %s not found in %s" % (self.region, self.service, self.cluster))
+        return svc[0]
+
+    def rollout(self):
+        deployments = self._service()["deployments"]
+        primary = next(d for d in deployments if d["status"] == "PRIMARY")
+        if primary["taskDefinition"] != self.task_definition:
+            ours = [d for d in deployments if d["taskDefinition"] == self.task_definition]
+            why = ours[0].get("rolloutStateReason", "") if ours else "its deployment is gone"
+            return "failed", "ECS rolled back to %s (%s)" % (primary["taskDefinition"], why)
+        state = primary.get("rolloutState", "")
+        if state == "FAILED":
+            return "failed", primary.get("rolloutStateReason", "deployment failed")
+        if state == "COMPLETED" and len(deployments) == 1:
+            return "ready", self.task_definition
+        return "pending", "%s %s: %d of %d tasks running" % (
+            self.task_definition, state or "IN_PROGRESS", primary.get("runningCount", 0), primary.get("desiredCount", 0))
+
+    def firing(self):
+        if not self.alarms:
+            return []
+        alarms = self.cloudwatch.describe_alarms(AlarmNames=self.alarms)["MetricAlarms"]
+        return sorted(a["AlarmName"] for a in alarms if a["StateValue"] == "ALARM")
+
+    def roll_back(self):
+        primary = next(d for d in self._service()["deployments"] if d["status"] == "PRIMARY")
+        if primary["taskDefinition"] != self.task_definition:
+            return "ECS already serves %s" % primary["taskDefinition"]
+        # Newest first; the replaced revision is still ACTIVE: pulumi
+        # deregisters it only when the update ends.
+        arns = self.ecs.list_task_definitions(familyPrefix=self.family, status="ACTIVE", sort="DESC")["taskDefinitionArns"]
+        older = arns[arns.index(self.task_definition) + 1:] if self.task_definition in arns else []
+        if not older:
+            return "no previous version to go back to (a first release): the region keeps %s" % self.task_definition
+        self.ecs.update_service(cluster=self.cluster, service=self.service, taskDefinition=older[0])
+        return "rolled back to %s" % older[0]
+
+
+def handler(event, context):
+    """The Lambda entry point: the invocation's input is the release."""
+    import boto3  # the Lambda runtime's
+
+    env = dict(os.environ)
+    env.update({k: str(v) for k, v in event.items()})
+    platform = ECS(env, boto3.client("ecs"), boto3.client("cloudwatch"))
+    bake = int(env["BAKE_SECONDS"])
+    # Settle within what the invocation has left, keeping the bake and a
+    # margin for a rollback (a Lambda runs at most 900 s).
+    settle = max(30, context.get_remaining_time_in_millis() // 1000 - bake - 60)
+    return {"region": platform.region, "passed": gate(platform, bake, settle)}
+
+
+# --- Google Cloud: a Cloud Run service (Admin API v2, Monitoring v3) --------
+
+def http(method, url, token, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={
+        "Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        raw = resp.read()
+        return json.loads(raw) if raw else {}
+
+
+class CloudRun:
+    """The region's Cloud Run service. It moves traffic to a revision only
+    once the revision is ready (the service's traffic follows LATEST, which
+    is the latest ready revision); the gate then measures the revision's
+    5xx ratio and p99 latency in Cloud Monitoring over the bake."""
+
+    def __init__(self, env, call):
+        self.region, self.project, self.service = env["REGION"], env["PROJECT"], env["SERVICE"]
+        self.max_5xx_percent = float(env["MAX_5XX_PERCENT"])
+        self.max_p99_ms = float(env["MAX_P99_MS"])
+        self.run = env.get("RUN_API", "https://run.googleapis.com") + "/v2/projects/%s/locations/%s/services/%s" % (
+            self.project, self.region, self.service)
+        self.monitoring = env.get("MONITORING_API", "https://monitoring.googleapis.com") + "/v3/projects/%s/timeSeries" % self.project
+        self.call = call
+        self.revision, self.since = None, None
+
+    def rollout(self):
+        svc = self.call("GET", self.run)
+        latest, ready = svc.get("latestCreatedRevision", ""), svc.get("latestReadyRevision", "")
+        cond = svc.get("terminalCondition", {})
+        if latest != ready:
+            if cond.get("state") == "CONDITION_FAILED":
+                return "failed", "%s is not ready: %s; Cloud Run keeps serving %s" % (short(latest), cond.get("message", ""), short(ready))
+            return "pending", "%s is not ready yet" % short(latest)
+        serving = sum(t.get("percent", 0) for t in svc.get("trafficStatuses", []) if t.get("type") == "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST" or t.get("revision") == short(latest))
+        if serving < 100:
+            return "pending", "%s serves %d%% of traffic" % (short(latest), serving)
+        if self.revision is None:
+            self.revision = short(latest)
+            self.since = time.time()
+        elif short(latest) != self.revision:
+            return "failed", "%s replaced %s" % (short(latest), self.revision)
+        return "ready", self.revision
+
+    def _series(self, metric, extra, aligner, reducer, group_by):
+        end = time.time()
+        start = min(self.since or end, end - 60)
+        q = [
+            ("filter", 'metric.type="run.googleapis.com/request_%s" AND resource.type="cloud_run_revision" AND resource.labels.service_name="%s" AND resource.labels.revision_name="%s"%s' % (
+                metric, self.service, self.revision, extra)),
+            ("interval.startTime", rfc3339(start)), ("interval.endTime", rfc3339(end)),
+            ("aggregation.alignmentPeriod", "%ds" % max(60, int(end - start))),
+            ("aggregation.perSeriesAligner", aligner), ("aggregation.crossSeriesReducer", reducer),
+        ] + [("aggregation.groupByFields", g) for g in group_by]
+        return self.call("GET", self.monitoring + "?" + urllib.parse.urlencode(q)).get("timeSeries", [])
+
+    def firing(self):
+        out = []
+        counts = {}
+        for ts in self._series("count", "", "ALIGN_DELTA", "REDUCE_SUM", ["metric.labels.response_code_class"]):
+            cls = ts.get("metric", {}).get("labels", {}).get("response_code_class", "")
+            counts[cls] = counts.get(cls, 0) + sum(int(p["value"].get("int64Value", 0)) for p in ts.get("points", []))
+        total = sum(counts.values())
+        if total and 100.0 * counts.get("5xx", 0) / total > self.max_5xx_percent:
+            out.append("5xx %.1f%% > %g%%" % (100.0 * counts["5xx"] / total, self.max_5xx_percent))
+        for ts in self._series("latencies", "", "ALIGN_PERCENTILE_99", "REDUCE_MAX", []):
+            for p in ts.get("points", []):
+                v = float(p["value"].get("doubleValue", 0))
+                if v > self.max_p99_ms:
+                    out.append("p99 %.0f ms > %g ms" % (v, self.max_p99_ms))
+                    break
+        return out
+
+    def roll_back(self):
+        svc = self.call("GET", self.run)
+        if svc.get("latestCreatedRevision") != svc.get("latestReadyRevision"):
+            return "Cloud Run moved no traffic to it: %s still serves" % short(svc.get("latestReadyRevision", ""))
+        revisions = self.call("GET", self.run + "/revisions").get("revisions", [])
+        current = short(svc.get("latestReadyRevision", ""))
+        older = sorted((r for r in revisions if short(r["name"]) != current and ready(r)), key=lambda r: r.get("createTime", ""), reverse=True)
+        if not older:
+            return "no previous ready revision to go back to (a first release)"
+        previous = short(older[0]["name"])
+        self.call("PATCH", self.run + "?updateMask=traffic", {"traffic": [
+            {"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "revision": previous, "percent": 100}]})
+        return "traffic moved back to %s (the next pulumi up sets it to the latest revision again)" % previous
+
+
+def short(name):
+    """A revision's id from its full name or itself."""
+    return name.rsplit("/", 1)[-1]
+
+
+def ready(revision):
+    return any(c.get("type") == "Ready" and c.get("state") == "CONDITION_SUCCEEDED" for c in revision.get("conditions", []))
+
+
+def rfc3339(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def google_token(env):
+    metadata = env.get("METADATA_URL", "http://metadata.google.internal")
+    req = urllib.request.Request(metadata + "/computeMetadata/v1/instance/service-accounts/default/token", headers={"Metadata-Flavor": "Google"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read())["access_token"]
+
+
+def main(env, platform):
+    try:
+        gate(platform, int(env["BAKE_SECONDS"]), int(env.get("SETTLE_SECONDS", "600")), int(env.get("POLL_SECONDS", "15")))
+    except Failed as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    env = dict(os.environ)
+    if env.get("CLOUD") == "gcp":
+        token = google_token(env)
+        sys.exit(main(env, CloudRun(env, lambda m, u, b=None: http(m, u, token, b))))
+    sys.exit("gate: CLOUD must be gcp or azure (AWS runs handler)")
