@@ -22,6 +22,10 @@ type RegionalCompute struct {
 	ServiceURI          pulumi.StringOutput `pulumi:"serviceUri"` // the service's own https://…run.app address
 	ServiceAccountEmail pulumi.StringOutput `pulumi:"serviceAccountEmail"`
 	EndpointGroupID     pulumi.StringOutput `pulumi:"endpointGroupId"`
+	// TemplateDigest changes with every new revision (what a ReleaseGate
+	// runs again on); Service is what runs the app.
+	TemplateDigest pulumi.StringOutput `pulumi:"templateDigest"`
+	Service        *cloudrunv2.Service
 }
 
 // RegionalComputeArgs configures a RegionalCompute. Zero values take the
@@ -147,7 +151,10 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	c.ServiceURI = svc.Uri
 	c.ServiceAccountEmail = pulumi.ToOutput(args.ServiceAccountEmail).(pulumi.StringOutput)
 	c.EndpointGroupID = neg.ID().ToStringOutput()
+	c.TemplateDigest = svc.Template.ApplyT(templateDigest).(pulumi.StringOutput)
+	c.Service = svc
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"serviceName": c.ServiceName, "serviceUri": c.ServiceURI, "serviceAccountEmail": c.ServiceAccountEmail, "endpointGroupId": c.EndpointGroupID,
+		"templateDigest": c.TemplateDigest,
 	})
 }

@@ -25,6 +25,9 @@ type StampArgs struct {
 	// Network and Subnet are filled from the stamp, and the data tier's
 	// settings are added to its Environment.
 	Compute RegionalComputeArgs
+	// Release places the stamp in a release wave: its service waits for
+	// the previous wave's gates, and its own gate passes the next wave.
+	Release ReleaseArgs
 }
 
 // Stamp is one region's serving path, the same in every region: the
@@ -41,6 +44,9 @@ type Stamp struct {
 	// makes it (GlobalDatabase.GrantTo), for DatabaseUsers. Unset with Spanner.
 	DBUser   pulumi.StringOutput
 	DBGrants []pulumi.Resource
+	// Gate passes the next release wave once this region's new revision
+	// is healthy.
+	Gate *ReleaseGate
 }
 
 // NewStamp builds a region's identity, its grants on the data tier and its
@@ -66,7 +72,7 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 	}
 	c := args.Compute
 	c.Region, c.Project, c.ServiceAccountEmail = r.Name, args.Project, identity.Email
-	c.After = append(append(c.After, dbGrants...), bucketGrants...)
+	c.After = append(append(append(c.After, dbGrants...), bucketGrants...), args.Release.After...)
 	if args.Secrets != nil {
 		secretGrants, err := args.Secrets.GrantTo(ctx, name+"-reads-secret", args.Project, identity.Email)
 		if err != nil {
@@ -99,6 +105,9 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 	}
 	c.Environment = env
 	if st.Compute, err = NewRegionalCompute(ctx, name, c, r.In()); err != nil {
+		return nil, fmt.Errorf("region %s: %w", r.Name, err)
+	}
+	if st.Gate, err = NewReleaseGate(ctx, name+"-release", ReleaseGateArgs{Project: args.Project, Region: r.Name, Compute: st.Compute, Release: args.Release}, r.In()); err != nil {
 		return nil, fmt.Errorf("region %s: %w", r.Name, err)
 	}
 	return st, nil

@@ -3,6 +3,7 @@ package release
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -111,6 +112,87 @@ func TestTheAWSGatePassesOnlyAVersionThatSettledAndBakedQuietly(t *testing.T) {
 			}
 			require.Len(t, o.Changes, 1)
 			assert.Equal(t, map[string]any{"call": "ecs:UpdateService", "service": "prod-eu-west-1-api", "taskDefinition": c.rollback}, o.Changes[0])
+		})
+	}
+}
+
+func runService(latestCreated, latestReady, state, message string, latestPercent int) map[string]any {
+	base := "projects/p/locations/europe-west1/services/prod-europe-west1-api/revisions/"
+	return map[string]any{
+		"name": "projects/p/locations/europe-west1/services/prod-europe-west1-api", "latestCreatedRevision": base + latestCreated, "latestReadyRevision": base + latestReady,
+		"terminalCondition": map[string]any{"type": "Ready", "state": state, "message": message},
+		"trafficStatuses":   []any{map[string]any{"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", "percent": latestPercent}},
+	}
+}
+
+func series(class string, counts ...int) map[string]any {
+	var points []any
+	for _, c := range counts {
+		points = append(points, map[string]any{"value": map[string]any{"int64Value": fmt.Sprint(c)}}) // int64 is a JSON string
+	}
+	return map[string]any{"metric": map[string]any{"type": "run.googleapis.com/request_count", "labels": map[string]any{"response_code_class": class}}, "points": points}
+}
+
+func latency(ms float64) map[string]any {
+	return map[string]any{"metric": map[string]any{"type": "run.googleapis.com/request_latencies"}, "points": []any{map[string]any{"value": map[string]any{"doubleValue": ms}}}}
+}
+
+func gcpScenario(service []any, counts []any, latencies []any) map[string]any {
+	rev := func(name, created string, ready bool) map[string]any {
+		state := "CONDITION_FAILED"
+		if ready {
+			state = "CONDITION_SUCCEEDED"
+		}
+		return map[string]any{"name": "projects/p/locations/europe-west1/services/prod-europe-west1-api/revisions/" + name, "createTime": created,
+			"conditions": []any{map[string]any{"type": "Ready", "state": state}}}
+	}
+	return map[string]any{
+		"cloud": "gcp", "bake": 300, "settle": 300, "revision": "api-00042-new",
+		"env":     map[string]string{"REGION": "europe-west1", "PROJECT": "p", "SERVICE": "prod-europe-west1-api", "MAX_5XX_PERCENT": "5", "MAX_P99_MS": "1000"},
+		"service": service, "count": counts, "latencies": latencies,
+		"revisions": []any{rev("api-00042-new", "2026-12-06T10:00:00Z", true), rev("api-00041-bad", "2026-12-05T10:00:00Z", false), rev("api-00040-old", "2026-12-04T10:00:00Z", true)},
+	}
+}
+
+func TestTheGoogleCloudGateMeasuresTheNewRevisionAndMovesTrafficBack(t *testing.T) {
+	t.Parallel()
+	ready := []any{[]any{0, runService("api-00042-new", "api-00042-new", "CONDITION_SUCCEEDED", "", 100)}}
+	healthy := []any{[]any{0, []any{series("2xx", 900, 950), series("5xx", 3, 2)}}}
+	fast := []any{[]any{0, []any{latency(180)}}}
+	back := map[string]any{"call": "run:PATCH service traffic", "traffic": []any{map[string]any{"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "revision": "api-00040-old", "percent": float64(100)}}}
+	for _, c := range []struct {
+		name                       string
+		service, counts, latencies []any
+		failed                     []string
+		movedBack                  bool
+	}{
+		{"a ready revision that stays healthy", ready, healthy, fast, nil, false},
+		{"5xx above the threshold in the bake", ready, []any{[]any{0, []any{series("2xx", 900)}}, []any{150, []any{series("2xx", 900), series("5xx", 120)}}}, fast,
+			[]string{"release gate europe-west1: 5xx 11.8% > 5% in alarm", "into the bake of api-00042-new", "traffic moved back to api-00040-old"}, true},
+		{"p99 above the threshold", ready, healthy, []any{[]any{0, []any{latency(180)}}, []any{60, []any{latency(2400)}}},
+			[]string{"p99 2400 ms > 1000 ms", "traffic moved back to api-00040-old"}, true},
+		{"a revision that never got ready", []any{[]any{0, runService("api-00042-new", "api-00040-old", "CONDITION_FAILED", "Revision 'api-00042-new' is not ready and cannot serve traffic.", 100)}}, healthy, fast,
+			[]string{"release gate europe-west1: the new version failed: api-00042-new is not ready: Revision 'api-00042-new' is not ready", "Cloud Run moved no traffic to it: api-00040-old still serves"}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			o := runGate(t, gcpScenario(c.service, c.counts, c.latencies))
+			if c.failed == nil {
+				assert.Empty(t, o.Failed)
+				assert.Equal(t, "api-00042-new", o.Passed)
+				assert.GreaterOrEqual(t, o.Seconds, 300.0, "it baked")
+				assert.Empty(t, o.Changes)
+				return
+			}
+			require.NotEmpty(t, o.Failed, "the gate passed a failing revision")
+			for _, w := range c.failed {
+				assert.Contains(t, o.Failed, w)
+			}
+			if c.movedBack {
+				assert.Equal(t, []map[string]any{back}, o.Changes, "traffic back to the newest ready revision before it")
+			} else {
+				assert.Empty(t, o.Changes)
+			}
 		})
 	}
 }

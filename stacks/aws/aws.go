@@ -36,7 +36,7 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	// firewall, wired to the data tier, released wave by wave.
 	stamps, err := stacks.InWaves(s, func(r spec.RegionSpec, after []pulumi.Resource) (*awsc.Stamp, pulumi.Resource, error) {
 		// A down region's stamp is built as it was deployed (stacks.ViewOf).
-		stamp, err := newStamp(ctx, stacks.ViewOf(s, r.Name), g, g.region(r.Name), after)
+		stamp, err := newStamp(ctx, stacks.ViewOf(s, r.Name), g, g.regions[r.Index], after)
 		if err != nil {
 			return nil, nil, err
 		}

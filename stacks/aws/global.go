@@ -164,13 +164,3 @@ func regionProvider(ctx *pulumi.Context, s spec.Spec, outage *stacks.Outage, nam
 	}
 	return p, err
 }
-
-// region is a region of the stack by name.
-func (g *global) region(name string) awsc.Region {
-	for _, r := range g.regions {
-		if r.Name == name {
-			return r
-		}
-	}
-	panic("aws: no region " + name) // names come from the validated spec
-}

@@ -30,15 +30,18 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	}
 
 	// The same stamp in every region (stamp.go): its identity, granted the
-	// data tier, and the Cloud Run service that runs as it.
-	var stamps []*gcpc.Stamp
-	for _, r := range g.regions {
+	// data tier, and the Cloud Run service that runs as it, released wave
+	// by wave.
+	stamps, err := stacks.InWaves(s, func(r spec.RegionSpec, after []pulumi.Resource) (*gcpc.Stamp, pulumi.Resource, error) {
 		// A down region's stamp is built as it was deployed (stacks.ViewOf).
-		stamp, err := newStamp(ctx, stacks.ViewOf(s, r.Name), g, r)
+		stamp, err := newStamp(ctx, stacks.ViewOf(s, r.Name), g, g.regions[r.Index], after)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		stamps = append(stamps, stamp)
+		return stamp, stamp.Gate.Job, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 
 	// Across the stamps (across.go): the load balancer and DNS, monitoring,

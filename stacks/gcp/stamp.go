@@ -9,8 +9,9 @@ import (
 )
 
 // newStamp is one region's stamp: its identity, granted the data tier, and
-// the Cloud Run service that runs as it (with private egress to Cloud SQL).
-func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r gcpc.Region) (*gcpc.Stamp, error) {
+// the Cloud Run service that runs as it (with private egress to Cloud SQL),
+// its new revisions after the previous release wave's gates (after).
+func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r gcpc.Region, after []pulumi.Resource) (*gcpc.Stamp, error) {
 	r.Role = s.Region(r.Name).Role
 	var sqlNetwork *gcpc.Network
 	if g.engine == spec.EngineCloudSQL {
@@ -25,5 +26,6 @@ func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r gcpc.Region) (*gcpc
 			Environment: env,
 			StackName:   s.Stack, EnvironmentName: s.Environment,
 		},
+		Release: gcpc.ReleaseArgs{After: after, BakeSeconds: s.Release.BakeSeconds, Alarms: s.Alarms},
 	})
 }

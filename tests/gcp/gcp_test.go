@@ -297,10 +297,11 @@ func TestCloudRunIsReachableOnlyThroughTheLoadBalancer(t *testing.T) {
 		emails[sa] = true
 	}
 	require.Len(t, emails, 2)
-	for _, inv := range res.Recorder.OfType(TypeRunInvoker) {
+	for _, inv := range OfComponent(res.Recorder.OfType(TypeRunInvoker), "mobile-backend:gcp:RegionalCompute") {
 		assert.Equal(t, "roles/run.invoker", inv.Str("role"))
 	}
-	for _, m := range res.Recorder.OfType("gcp:projects/iAMMember:IAMMember") {
+	// The release gates read metrics (gcp's release_test.go).
+	for _, m := range Filter(res.Recorder.OfType("gcp:projects/iAMMember:IAMMember"), func(r *mock.Resource) bool { return !strings.HasSuffix(r.Name, "-release-monitoring-viewer") }) {
 		assert.Contains(t, []string{"roles/logging.logWriter", "roles/monitoring.metricWriter", "roles/cloudtrace.agent"}, m.Str("role"), "no broad project role")
 	}
 	for _, n := range res.Recorder.OfType(TypeNEG) {
@@ -691,7 +692,8 @@ func TestGCPContractKeysAlonePlan(t *testing.T) {
 			res := MustPlan(t, "ap", Contract("gcp", "active-passive", anyRegions[:n]...))
 			assert.Len(t, res.Recorder.OfType(TypeRun), n)
 			assert.Len(t, res.Recorder.OfType(TypeSQL), n)
-			assert.Len(t, res.Recorder.OfType(TypeRunJob), 2, "one failover job, one database users job")
+			assert.Len(t, res.Recorder.OfType(TypeRunJob), 2+n, "one failover job, one database users job, a release gate per region")
+			assert.Len(t, OfComponent(res.Recorder.OfType(TypeRunJob), "mobile-backend:gcp:ReleaseGate"), n)
 		})
 	}
 	for _, regions := range [][]string{

@@ -55,7 +55,7 @@ func TestNotifyOnlyLeavesThePromotionToAPersonOnEveryCloud(t *testing.T) {
 					assert.NotContains(t, sm.Str("definition"), "failoverGlobalCluster", "nothing promotes")
 				}
 			case "gcp":
-				for _, j := range res.Recorder.OfType("gcp:cloudrunv2/job:Job") {
+				for _, j := range OfComponent(res.Recorder.OfType("gcp:cloudrunv2/job:Job"), "mobile-backend:gcp:Failover") {
 					assert.True(t, strings.HasSuffix(j.Name, "-db-users"), "no switch, no promotion: %s", j.Name)
 				}
 				assert.Empty(t, res.Recorder.OfType("gcp:cloudscheduler/job:Job"))
