@@ -42,6 +42,10 @@ type RegionalCompute struct {
 	IdentityClientID pulumi.StringOutput `pulumi:"identityClientId"`
 	// IdentityName is the identity's name: the app's database user name.
 	IdentityName string
+	// TemplateDigest changes with every new revision (what a ReleaseGate
+	// runs again on); App is what runs the app.
+	TemplateDigest pulumi.StringOutput `pulumi:"templateDigest"`
+	App            *containerapp.ContainerApp
 }
 
 // RegionalComputeArgs configures a RegionalCompute. Zero values take the
@@ -78,6 +82,9 @@ type RegionalComputeArgs struct {
 	// RegistryID is the Azure Container Registry of a private image: the
 	// app's identity gets AcrPull on it and pulls through it (registries).
 	RegistryID string
+	// After are resources the app waits for before it takes a new
+	// revision: the previous release wave's gates (ReleaseArgs.After).
+	After []pulumi.Resource
 }
 
 // NewRegionalCompute builds the stamp. Pass the region's provider in opts.
@@ -262,7 +269,7 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 			},
 		},
 		Tags: args.Tags,
-	}, child, pulumi.DependsOn(appAfter))
+	}, child, pulumi.DependsOn(append(appAfter, args.After...)))
 	if err != nil {
 		return nil, err
 	}
@@ -278,10 +285,11 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	c.WorkspaceName = ws.Name
 	c.InsightsID = traces.ID().ToStringOutput()
 	c.IdentityPrincipalID, c.IdentityClientID, c.IdentityName = identity.PrincipalID, identity.ClientID, identity.Name
+	c.TemplateDigest, c.App = ca.Template.ApplyT(templateDigest).(pulumi.StringOutput), ca
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"appFqdn": c.AppFQDN, "appId": c.AppID, "environmentId": c.EnvironmentID, "workspaceId": c.WorkspaceID,
 		"workspaceName": c.WorkspaceName, "insightsId": c.InsightsID, "identityPrincipalId": c.IdentityPrincipalID,
-		"identityClientId": c.IdentityClientID,
+		"identityClientId": c.IdentityClientID, "templateDigest": c.TemplateDigest,
 	})
 }
 

@@ -60,4 +60,7 @@ var ResourceProviders = map[string]string{
 	"network": "Microsoft.Network", "operationalinsights": "Microsoft.OperationalInsights", "portal": "Microsoft.Portal",
 	"sql": "Microsoft.Sql", "storage": "Microsoft.Storage",
 	"authorization": "", "resources": "",
+	// The release gates' deployment scripts run in a container instance,
+	// with a storage account the service makes beside them.
+	"resources/v20230801": "Microsoft.ContainerInstance",
 }

@@ -32,6 +32,9 @@ type StampArgs struct {
 	// Secrets are the app's secrets, by Key Vault reference: the stamp
 	// stores them in a vault of the region's own (AppSecrets). Nil for none.
 	Secrets *AppSecretsArgs
+	// Release places the stamp in a release wave: its app waits for the
+	// previous wave's gates, and its own gate passes the next wave.
+	Release ReleaseArgs
 }
 
 // Stamp is one region's serving path, the same in every region: the
@@ -42,6 +45,9 @@ type StampArgs struct {
 type Stamp struct {
 	Region
 	Compute *RegionalCompute
+	// Gate passes the next release wave once this region's new revision
+	// is healthy.
+	Gate *ReleaseGate
 }
 
 // NewStamp builds a region's app and its storage role, named name, in the
@@ -66,6 +72,7 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 	}
 	c := args.Compute
 	c.Region, c.ResourceGroup, c.AppsSubnetID, c.Environment = r.Name, r.ResourceGroup, r.Network.AppsSubnetID, env
+	c.After = append(c.After, args.Release.After...)
 	if args.Secrets != nil {
 		sa := *args.Secrets
 		sa.Region, sa.ResourceGroup, sa.VirtualNetworkID, sa.EndpointsSubnetID = r.Name, r.ResourceGroup, r.Network.VirtualNetworkID, r.Network.EndpointsSubnetID
@@ -96,7 +103,11 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 			return nil, err
 		}
 	}
-	return &Stamp{Region: r, Compute: compute}, nil
+	gate, err := NewReleaseGate(ctx, name+"-release", ReleaseGateArgs{Region: r, Compute: compute, Release: args.Release, Tags: c.Tags}, r.In())
+	if err != nil {
+		return nil, fmt.Errorf("region %s: %w", r.Name, err)
+	}
+	return &Stamp{Region: r, Compute: compute, Gate: gate}, nil
 }
 
 // Origins are the stamps' apps as Front Door routes to them.

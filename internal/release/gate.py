@@ -238,6 +238,97 @@ def google_token(env):
         return json.loads(resp.read())["access_token"]
 
 
+# --- Azure: a container app in single revision mode (ARM REST) -------------
+
+class ContainerApps:
+    """The region's container app. In single revision mode Container Apps
+    moves traffic to a new revision only once it is ready, and keeps the old
+    one serving when it never is ("Update and deploy changes in Azure
+    Container Apps"); the app's PUT may still succeed
+    (pulumi/pulumi-azure-native#2779), so the gate compares
+    latestRevisionName with latestReadyRevisionName. Over the bake it
+    measures the revision's 5xx share (Requests by revisionName and
+    statusCodeCategory) and the app's average response time (ResponseTime
+    has neither a revision dimension nor a percentile)."""
+
+    API = "2024-03-01"
+
+    def __init__(self, env, call):
+        self.region, self.app = env["REGION"], env["APP_ID"]
+        self.max_5xx_percent = float(env["MAX_5XX_PERCENT"])
+        self.max_ms = float(env["MAX_P99_MS"])
+        self.arm = env.get("ARM_API", "https://management.azure.com")
+        self.call = call
+        self.revision, self.since = None, None
+
+    def _get(self, path=""):
+        return self.call("GET", "%s%s%s?api-version=%s" % (self.arm, self.app, path, self.API))
+
+    def rollout(self):
+        props = self._get()["properties"]
+        latest, ready = props.get("latestRevisionName", ""), props.get("latestReadyRevisionName", "")
+        rev = self._get("/revisions/" + latest)["properties"]
+        if latest != ready:
+            if rev.get("provisioningState") == "Failed" or rev.get("runningState") in ("Failed", "Degraded") or rev.get("healthState") == "Unhealthy":
+                return "failed", "%s is %s (%s): %s; Container Apps keeps serving %s" % (
+                    latest, rev.get("runningState", rev.get("provisioningState")), rev.get("healthState", ""), rev.get("provisioningError", ""), ready)
+            return "pending", "%s is not ready yet" % latest
+        if not rev.get("active") or rev.get("trafficWeight", 0) < 100:
+            return "pending", "%s serves %d%% of traffic" % (latest, rev.get("trafficWeight", 0))
+        if self.revision is None:
+            self.revision, self.since = latest, time.time()
+        elif latest != self.revision:
+            return "failed", "%s replaced %s" % (latest, self.revision)
+        return "ready", self.revision
+
+    def _metric(self, name, aggregation, flt):
+        end = time.time()
+        start = min(self.since or end, end - 60)
+        q = urllib.parse.urlencode([("api-version", "2023-10-01"), ("metricnames", name), ("metricnamespace", "Microsoft.App/containerapps"),
+                                    ("timespan", "%s/%s" % (rfc3339(start), rfc3339(end))), ("interval", "PT1M"), ("aggregation", aggregation)]
+                                   + ([("$filter", flt)] if flt else []))
+        return self.call("GET", "%s%s/providers/Microsoft.Insights/metrics?%s" % (self.arm, self.app, q)).get("value", [])
+
+    def firing(self):
+        out = []
+        counts = {}
+        for m in self._metric("Requests", "Total", "revisionName eq '%s' and statusCodeCategory eq '*'" % self.revision):
+            for ts in m.get("timeseries", []):
+                cls = next((d["value"] for d in ts.get("metadatavalues", []) if d["name"]["value"].lower() == "statuscodecategory"), "")
+                counts[cls] = counts.get(cls, 0) + sum(p.get("total") or 0 for p in ts.get("data", []))
+        total = sum(counts.values())
+        if total and 100.0 * counts.get("5xx", 0) / total > self.max_5xx_percent:
+            out.append("5xx %.1f%% > %g%%" % (100.0 * counts["5xx"] / total, self.max_5xx_percent))
+        for m in self._metric("ResponseTime", "Average", ""):
+            worst = max((p.get("average") or 0 for ts in m.get("timeseries", []) for p in ts.get("data", [])), default=0)
+            if worst > self.max_ms:
+                out.append("average response time %.0f ms > %g ms" % (worst, self.max_ms))
+        return out
+
+    def roll_back(self):
+        props = self._get()["properties"]
+        latest, ready = props.get("latestRevisionName", ""), props.get("latestReadyRevisionName", "")
+        if latest != ready:
+            return "Container Apps moved no traffic to it: %s still serves" % ready
+        revisions = self._get("/revisions").get("value", [])
+        older = sorted((r for r in revisions if r["name"] != latest and r["properties"].get("provisioningState") == "Provisioned"),
+                       key=lambda r: r["properties"].get("createdTime", ""), reverse=True)
+        if not older:
+            return "no previous revision to go back to (a first release)"
+        previous = older[0]["name"]
+        # Single revision mode: activating the old revision and
+        # deactivating the new one leaves the old one serving.
+        for action, rev in (("activate", previous), ("deactivate", latest)):
+            self.call("POST", "%s%s/revisions/%s/%s?api-version=%s" % (self.arm, self.app, rev, action, self.API))
+        return "re-activated %s and deactivated %s (the next pulumi up makes a new revision)" % (previous, latest)
+
+
+def azure_token():
+    """The deployment script's CLI is signed in as its managed identity."""
+    return subprocess.run(["az", "account", "get-access-token", "--resource", "https://management.azure.com/", "--query", "accessToken", "-o", "tsv"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
 def main(env, platform):
     try:
         gate(platform, int(env["BAKE_SECONDS"]), int(env.get("SETTLE_SECONDS", "600")), int(env.get("POLL_SECONDS", "15")))
@@ -252,4 +343,7 @@ if __name__ == "__main__":
     if env.get("CLOUD") == "gcp":
         token = google_token(env)
         sys.exit(main(env, CloudRun(env, lambda m, u, b=None: http(m, u, token, b))))
+    if env.get("CLOUD") == "azure":
+        token = azure_token()
+        sys.exit(main(env, ContainerApps(env, lambda m, u, b=None: http(m, u, token, b))))
     sys.exit("gate: CLOUD must be gcp or azure (AWS runs handler)")

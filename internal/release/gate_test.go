@@ -196,3 +196,106 @@ func TestTheGoogleCloudGateMeasuresTheNewRevisionAndMovesTrafficBack(t *testing.
 		})
 	}
 }
+
+const azureApp = "/subscriptions/s/resourceGroups/prod-westeurope/providers/Microsoft.App/containerApps/prod-westeurope-api"
+
+func azureScenario(latest, ready string, requests, responseTime []any, newRevision map[string]any) map[string]any {
+	rev := func(name, created string, props map[string]any) map[string]any {
+		p := map[string]any{"createdTime": created, "provisioningState": "Provisioned", "active": false, "trafficWeight": 0, "healthState": "Healthy", "runningState": "Running"}
+		for k, v := range props {
+			p[k] = v
+		}
+		return map[string]any{"name": name, "id": azureApp + "/revisions/" + name, "properties": p}
+	}
+	return map[string]any{
+		"cloud": "azure", "bake": 300, "settle": 300, "revision": latest,
+		"env": map[string]string{"REGION": "westeurope", "APP_ID": azureApp, "MAX_5XX_PERCENT": "5", "MAX_P99_MS": "1000"},
+		"app": []any{[]any{0, map[string]any{"id": azureApp, "properties": map[string]any{"latestRevisionName": latest, "latestReadyRevisionName": ready}}}},
+		"revisions": []any{
+			rev("prod-westeurope-api--new", "2026-12-06T10:00:00Z", newRevision),
+			rev("prod-westeurope-api--bad", "2026-12-05T10:00:00Z", map[string]any{"provisioningState": "Failed"}),
+			rev("prod-westeurope-api--old", "2026-12-04T10:00:00Z", map[string]any{"active": latest != ready, "trafficWeight": 100}),
+		},
+		"requests": requests, "responseTime": responseTime,
+	}
+}
+
+func requests(counts map[string]float64) []any {
+	var ts []any
+	for class, n := range counts {
+		ts = append(ts, map[string]any{"metadatavalues": []any{map[string]any{"name": map[string]any{"value": "statuscodecategory"}, "value": class}},
+			"data": []any{map[string]any{"timeStamp": "2026-12-06T10:01:00Z", "total": n / 2}, map[string]any{"timeStamp": "2026-12-06T10:02:00Z", "total": n / 2}}})
+	}
+	return ts
+}
+
+func responseTime(ms float64) []any {
+	return []any{map[string]any{"data": []any{map[string]any{"timeStamp": "2026-12-06T10:01:00Z", "average": ms}}}}
+}
+
+func TestTheAzureGateMeasuresTheNewRevisionAndReactivatesTheOldOne(t *testing.T) {
+	t.Parallel()
+	const fresh, old = "prod-westeurope-api--new", "prod-westeurope-api--old"
+	serving := map[string]any{"active": true, "trafficWeight": 100}
+	healthy := []any{[]any{0, requests(map[string]float64{"2xx": 1000, "5xx": 4})}}
+	fast := []any{[]any{0, responseTime(120)}}
+	rolledBack := []map[string]any{{"call": "containerApps:activate", "revision": old}, {"call": "containerApps:deactivate", "revision": fresh}}
+	for _, c := range []struct {
+		name                    string
+		latest, ready           string
+		requests, responseTimes []any
+		newRevision             map[string]any
+		failed                  []string
+		changes                 []map[string]any
+	}{
+		{"a ready revision that stays healthy", fresh, fresh, healthy, fast, serving, nil, nil},
+		{"5xx above the threshold in the bake", fresh, fresh, []any{[]any{0, requests(map[string]float64{"2xx": 1000})}, []any{200, requests(map[string]float64{"2xx": 800, "5xx": 200})}}, fast, serving,
+			// Polled every 15 s: seen at 210 s.
+			[]string{"release gate westeurope: 5xx 20.0% > 5% in alarm 210s into the bake of " + fresh, "re-activated " + old + " and deactivated " + fresh}, rolledBack},
+		{"slow responses in the bake", fresh, fresh, healthy, []any{[]any{0, responseTime(120)}, []any{90, responseTime(3000)}}, serving,
+			[]string{"average response time 3000 ms > 1000 ms", "re-activated " + old}, rolledBack},
+		{"a revision that never got ready", fresh, old, healthy, fast, map[string]any{"runningState": "Failed", "healthState": "Unhealthy", "provisioningError": "container exited with code 1"},
+			[]string{"release gate westeurope: the new version failed: " + fresh + " is Failed (Unhealthy): container exited with code 1; Container Apps keeps serving " + old,
+				"Container Apps moved no traffic to it: " + old + " still serves"}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			o := runGate(t, azureScenario(c.latest, c.ready, c.requests, c.responseTimes, c.newRevision))
+			if c.failed == nil {
+				assert.Empty(t, o.Failed)
+				assert.Equal(t, fresh, o.Passed)
+				assert.GreaterOrEqual(t, o.Seconds, 300.0, "it baked")
+				assert.Empty(t, o.Changes)
+				return
+			}
+			require.NotEmpty(t, o.Failed, "the gate passed a failing revision")
+			for _, w := range c.failed {
+				assert.Contains(t, o.Failed, w)
+			}
+			if c.changes == nil {
+				assert.Empty(t, o.Changes, "Container Apps never moved traffic: nothing to undo")
+				return
+			}
+			assert.Equal(t, c.changes, o.Changes)
+		})
+	}
+}
+
+// The Lambda entry point: the function's environment names the service,
+// the invocation's input the release (internal/aws's ReleaseGate).
+func TestTheLambdaHandlerGatesTheTaskDefinitionOfTheInvocation(t *testing.T) {
+	t.Parallel()
+	done := []any{[]any{0, []any{ecsDeployment("PRIMARY", newTD, "COMPLETED", "")}}}
+	sc := awsScenario(done, quiet)
+	env := sc["env"].(map[string]string)
+	delete(env, "TASK_DEFINITION")
+	sc["cloud"] = "aws-handler"
+	sc["event"] = map[string]any{"TASK_DEFINITION": newTD, "BAKE_SECONDS": 0}
+	o := runGate(t, sc)
+	assert.Empty(t, o.Failed)
+	assert.JSONEq(t, `{"region": "eu-west-1", "passed": "`+newTD+`"}`, o.Passed)
+
+	sc["event"] = map[string]any{"TASK_DEFINITION": oldTD, "BAKE_SECONDS": 0}
+	o = runGate(t, sc)
+	assert.Contains(t, o.Failed, "release gate eu-west-1: the new version failed: ECS rolled back to "+newTD, "another release's task definition is not this one's")
+}

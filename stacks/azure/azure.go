@@ -31,15 +31,18 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	}
 
 	// The same stamp in every region (stamp.go): the app, built from the
-	// data tier's outputs, with its blob role; then the apps' database users.
-	var stamps []*azc.Stamp
-	for _, r := range g.regions {
+	// data tier's outputs, with its blob role, released wave by wave; then
+	// the apps' database users.
+	stamps, err := stacks.InWaves(s, func(r spec.RegionSpec, after []pulumi.Resource) (*azc.Stamp, pulumi.Resource, error) {
 		// A down region's stamp is built as it was deployed (stacks.ViewOf).
-		stamp, err := newStamp(ctx, stacks.ViewOf(s, r.Name), g, r)
+		stamp, err := newStamp(ctx, stacks.ViewOf(s, r.Name), g, g.regions[r.Index], after)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		stamps = append(stamps, stamp)
+		return stamp, stamp.Gate.Script, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	usersScript, err := databaseUsers(ctx, s, g, stamps)
 	if err != nil {

@@ -9,8 +9,9 @@ import (
 )
 
 // newStamp is one region's stamp: the app, built from the data tier's
-// outputs, with its blob role.
-func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r azc.Region) (*azc.Stamp, error) {
+// outputs, with its blob role, its new revisions after the previous
+// release wave's gates (after).
+func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r azc.Region, after []pulumi.Resource) (*azc.Stamp, error) {
 	r.Role = s.Region(r.Name).Role
 	env := stacks.AppEnv(s)
 	env["ROLE"] = pulumi.String(r.Role)
@@ -33,6 +34,7 @@ func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r azc.Region) (*azc.S
 			StackName: s.Stack, EnvironmentName: s.Environment,
 			RegistryID: s.Runtime.AzureRegistryID, Subscription: pulumi.String(g.subscription), Lookups: g.provider,
 		},
+		Release: azc.ReleaseArgs{After: after, BakeSeconds: s.Release.BakeSeconds, Alarms: s.Alarms, Stack: s.Stack, Subscription: g.subscription},
 	})
 }
 

@@ -939,7 +939,10 @@ func TestEveryAzureResourceProviderTheStacksNeedIsDocumented(t *testing.T) {
 				continue
 			}
 			module, _, _ := strings.Cut(parts[1], "/") // app/v20240301: an explicit API version of module app
-			ns, ok := azc.ResourceProviders[module]
+			ns, ok := azc.ResourceProviders[parts[1]]
+			if !ok {
+				ns, ok = azc.ResourceProviders[module]
+			}
 			require.True(t, ok, "%s: no resource provider namespace for module %q", r.Type, parts[1])
 			if ns != "" {
 				assert.Contains(t, string(doc), ns, "%s: docs/azure.md names %s", r.Type, ns)

@@ -78,6 +78,25 @@ def fake_google(sc, clock, changes):
 def main():
     sc = json.load(sys.stdin)
     clock, changes = Clock(), []
+    if sc["cloud"] == "aws-handler":
+        # The Lambda entry point, as the runtime calls it: the function's
+        # environment, the invocation's input as the event, boto3 clients.
+        import os
+        import types
+        os.environ.update(sc["env"])
+        fake = types.ModuleType("boto3")
+        fake.client = lambda name: {"ecs": FakeECS(sc, clock, changes), "cloudwatch": FakeCloudWatch(sc, clock)}[name]
+        sys.modules["boto3"] = fake
+        context = types.SimpleNamespace(get_remaining_time_in_millis=lambda: 900000)
+        import contextlib
+        out = {"changes": changes}
+        try:
+            with contextlib.redirect_stdout(sys.stderr):  # its log lines
+                out["passed"] = json.dumps(g.handler(sc["event"], context))
+        except g.Failed as e:
+            out["failed"] = str(e)
+        json.dump(out, sys.stdout)
+        return
     if sc["cloud"] == "aws":
         platform = g.ECS(sc["env"], FakeECS(sc, clock, changes), FakeCloudWatch(sc, clock))
     elif sc["cloud"] == "gcp":
@@ -94,7 +113,32 @@ def main():
 
 
 def fake_azure(sc, clock, changes):
-    return getattr(sys.modules[__name__], "azure_fake")(sc, clock, changes)
+    app = sc["env"]["APP_ID"]
+
+    def call(method, url, body=None):
+        path, _, query = url.partition("?")
+        assert path.startswith("https://management.azure.com" + app), url
+        path = path[len("https://management.azure.com" + app):]
+        q = g.urllib.parse.parse_qs(query)
+        if path == "/providers/Microsoft.Insights/metrics":
+            assert q["metricnamespace"] == ["Microsoft.App/containerapps"]
+            if q["metricnames"] == ["Requests"]:
+                assert q["$filter"] == ["revisionName eq '%s' and statusCodeCategory eq '*'" % sc["revision"]], q
+                return {"value": [{"name": {"value": "Requests"}, "timeseries": at(sc["requests"], clock.t)}]}
+            return {"value": [{"name": {"value": "ResponseTime"}, "timeseries": at(sc["responseTime"], clock.t)}]}
+        assert q["api-version"] == ["2024-03-01"], url
+        if method == "GET" and path == "":
+            return at(sc["app"], clock.t)
+        if method == "GET" and path == "/revisions":
+            return {"value": sc["revisions"]}
+        if method == "GET" and path.startswith("/revisions/"):
+            name = path.split("/")[2]
+            return next(r for r in sc["revisions"] if r["name"] == name)
+        if method == "POST" and path.startswith("/revisions/"):
+            changes.append({"call": "containerApps:" + path.split("/")[3], "revision": path.split("/")[2]})
+            return {}
+        raise AssertionError("unexpected call %s %s" % (method, url))
+    return call
 
 
 if __name__ == "__main__":
