@@ -135,6 +135,7 @@ var All = append([]Policy{
 	ProbesExempt,
 	PublicPathsOpen,
 	ImagePinned,
+	ReleaseInWaves,
 }, Constraints...)
 
 func violation(r *mock.Resource, format string, args ...any) Violation {

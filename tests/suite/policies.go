@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -296,6 +297,18 @@ func TestEachPolicyCatchesItsViolation(t *testing.T) {
 		{"Azure tags", policies.StandardTags, az, func(t *testing.T, az policies.Stack) policies.Stack {
 			return mutated(t, az, TypeContainerApp, "", "tags.environment", "dev")
 		}, "standard tag environment=prod"},
+		{"AWS first wave without its gate", policies.ReleaseInWaves, aws, func(t *testing.T, aws policies.Stack) policies.Stack {
+			return withoutFirstGate(aws)
+		}, "(release wave 1) has no release gate"},
+		{"Google Cloud writer's wave not waiting", policies.ReleaseInWaves, gcp, func(t *testing.T, gcp policies.Stack) policies.Stack {
+			return writerNotWaiting(t, gcp)
+		}, "takes a new version without waiting for the release gate of"},
+		{"Azure first wave without its gate", policies.ReleaseInWaves, az, func(t *testing.T, az policies.Stack) policies.Stack {
+			return withoutFirstGate(az)
+		}, "(release wave 1) has no release gate"},
+		{"AWS writer's wave not waiting", policies.ReleaseInWaves, aws, func(t *testing.T, aws policies.Stack) policies.Stack {
+			return writerNotWaiting(t, aws)
+		}, "takes a new version without waiting for the release gate of"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -303,8 +316,12 @@ func TestEachPolicyCatchesItsViolation(t *testing.T) {
 			assert.Empty(t, Violations(pass, tc.policy), "the committed stack passes %s", tc.policy.Name)
 			vs := Violations(tc.fail(t, pass), tc.policy)
 			require.NotEmpty(t, vs, "the mutated stack violates %s", tc.policy.Name)
-			assert.Contains(t, vs[0].Message, tc.want)
-			assert.Equal(t, tc.policy.Name, vs[0].Policy)
+			var messages []string
+			for _, v := range vs {
+				messages = append(messages, v.Message)
+				assert.Equal(t, tc.policy.Name, v.Policy)
+			}
+			assert.Contains(t, strings.Join(messages, "\n"), tc.want)
 		})
 	}
 }
@@ -607,4 +624,27 @@ func TestEveryCloudHasAViolatingCaseForTheRulesThatJoinResources(t *testing.T) {
 		assert.Equal(t, "firewall rule admits the internet", vs[0].Message)
 		defaultProvider(t, gcp)
 	})
+}
+
+// withoutFirstGate drops the release gate of the first wave's region.
+func withoutFirstGate(s policies.Stack) policies.Stack {
+	_, gates := policies.ReleaseAppsAndGates(s, string(s.Spec.Cloud))
+	first := gates[s.Spec.ReleaseWaves()[0][0]]
+	return without(s, func(r *mock.Resource) bool { return slices.Contains(first, r) })
+}
+
+// writerNotWaiting clears the dependsOn of the writer's region's app: the
+// last wave no longer waits for the one before it.
+func writerNotWaiting(t *testing.T, s policies.Stack) policies.Stack {
+	apps, _ := policies.ReleaseAppsAndGates(s, string(s.Spec.Cloud))
+	app := apps[s.Spec.WriterRegion][0]
+	out := policies.Stack{Spec: s.Spec}
+	for _, r := range s.Resources {
+		if r == app {
+			r = cloneResource(t, r)
+			r.DependsOn = nil
+		}
+		out.Resources = append(out.Resources, r)
+	}
+	return out
 }

@@ -16,6 +16,11 @@ import (
 
 // Tests are the shared tests, run by each cloud's package with Run.
 var Tests = []testing.InternalTest{
+	{Name: "EveryCommittedStackReleasesInWavesTheWritersRegionLast", F: TestEveryCommittedStackReleasesInWavesTheWritersRegionLast},
+	{Name: "EveryContractStackReleasesInWavesTheWritersRegionLast", F: TestEveryContractStackReleasesInWavesTheWritersRegionLast},
+	{Name: "AReleaseChangesOnlyTheAppsResourcesInACommittedStack", F: TestAReleaseChangesOnlyTheAppsResourcesInACommittedStack},
+	{Name: "AReleaseChangesOnlyTheAppsResourcesInAContractStack", F: TestAReleaseChangesOnlyTheAppsResourcesInAContractStack},
+	{Name: "AFailingFirstWaveStartsNoLaterWave", F: TestAFailingFirstWaveStartsNoLaterWave},
 	{Name: "EveryRegionsWAFTurnsAwayOutdatedAppsOnAWS", F: TestEveryRegionsWAFTurnsAwayOutdatedAppsOnAWS},
 	{Name: "GoogleCloudAndAzureWAFsTurnAwayOutdatedApps", F: TestGoogleCloudAndAzureWAFsTurnAwayOutdatedApps},
 	{Name: "RequiredAppHeadersRefuseOtherClientsButNotTheProbes", F: TestRequiredAppHeadersRefuseOtherClientsButNotTheProbes},

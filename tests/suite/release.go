@@ -1,0 +1,163 @@
+package suite
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mobile-backend/mobile-backend/internal/mock"
+	"github.com/mobile-backend/mobile-backend/internal/plan"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/policies"
+)
+
+// appsAndGates are a plan's app resources and release gates by region.
+func appsAndGates(res *plan.Result) (apps, gates map[string][]*mock.Resource) {
+	return policies.ReleaseAppsAndGates(policies.Stack{Spec: res.Spec, Resources: res.Recorder.Resources()}, string(res.Spec.Cloud))
+}
+
+// assertReleasesInWaves holds a plan to its waves: every region has one
+// gate that waits for its app; the first wave's apps wait for no gate;
+// every later wave's app names each gate of the wave before it in its
+// dependsOn and waits for no gate of its own wave or a later one; the
+// writer's region is the last wave.
+func assertReleasesInWaves(t *testing.T, res *plan.Result) {
+	t.Helper()
+	s := res.Spec
+	waves := s.ReleaseWaves()
+	require.GreaterOrEqual(t, len(waves), 2, "%s: at least a wave before the writer's", s.Stack)
+	assert.Equal(t, []string{s.WriterRegion}, waves[len(waves)-1], "%s: the writer's region is released last, alone", s.Stack)
+	assert.Len(t, waves[0], 1, "%s: the first wave is one region", s.Stack)
+	apps, gates := appsAndGates(res)
+	g := policies.NewGraph(res.Recorder.Resources())
+	waveOf := map[string]int{}
+	for i, w := range waves {
+		for _, r := range w {
+			waveOf[r] = i
+		}
+	}
+	for i, wave := range waves {
+		for _, region := range wave {
+			require.Len(t, apps[region], 1, "%s: the app of %s", s.Stack, region)
+			require.Len(t, gates[region], 1, "%s: the release gate of %s", s.Stack, region)
+			app, gate := apps[region][0], gates[region][0]
+			assert.True(t, g.DependsOn(gate, app), "%s: the gate of %s waits for its app", s.Stack, region)
+			for other, og := range gates {
+				waits := g.DependsOn(app, og[0])
+				switch {
+				case i > 0 && waveOf[other] == i-1:
+					assert.Contains(t, app.DependsOn, og[0].URN, "%s: %s (wave %d) names the gate of %s (wave %d) in its dependsOn", s.Stack, region, i+1, other, i)
+				case waveOf[other] >= i:
+					assert.False(t, waits, "%s: %s (wave %d) waits for the gate of %s (wave %d)", s.Stack, region, i+1, other, waveOf[other]+1)
+				}
+			}
+		}
+	}
+	for _, v := range res.Policies() {
+		assert.NotEqual(t, policies.ReleaseInWaves.Name, v.Policy, "%s: %s", s.Stack, v.Message)
+	}
+}
+
+func TestEveryCommittedStackReleasesInWavesTheWritersRegionLast(t *testing.T) {
+	t.Parallel()
+	eachCommittedStack(t, assertReleasesInWaves)
+}
+
+func TestEveryContractStackReleasesInWavesTheWritersRegionLast(t *testing.T) {
+	t.Parallel()
+	eachContractStack(t, assertReleasesInWaves)
+}
+
+// releaseTypes are what a release may change, by cloud: the app's own
+// resources and the gates that run again on a new version.
+var releaseTypes = map[spec.Cloud][]string{
+	spec.AWS:   {"aws:ecs/taskDefinition:TaskDefinition", "aws:ecs/service:Service", "aws:lambda/invocation:Invocation"},
+	spec.GCP:   {"gcp:cloudrunv2/service:Service", "gcp:cloudrunv2/job:Job"},
+	spec.Azure: {"azure-native:app/v20240301:ContainerApp", "azure-native:resources/v20230801:AzureCliScript"},
+}
+
+// assertAReleaseChangesOnlyTheApp plans a stack again with a new image,
+// then with a new app setting, and holds every difference to the app's
+// own resources: nothing created or deleted, every region's app changed.
+func assertAReleaseChangesOnlyTheApp(t *testing.T, before *plan.Result) {
+	t.Helper()
+	s := before.Spec
+	env, _ := json.Marshal(map[string]string{"RELEASE_NOTE": "a new setting"})
+	for change, c := range map[string]string{"image": hotfixImage(s.Cloud), "appEnv": string(env)} {
+		after, err := plan.Run(withValue(before.Config, change, c))
+		require.NoError(t, err, "%s with a new %s", s.Stack, change)
+		was, is := map[string]*mock.Resource{}, map[string]*mock.Resource{}
+		for _, r := range before.Recorder.Resources() {
+			was[r.URN] = r
+		}
+		for _, r := range after.Recorder.Resources() {
+			is[r.URN] = r
+		}
+		assert.ElementsMatch(t, slices.Collect(maps.Keys(was)), slices.Collect(maps.Keys(is)), "%s: a new %s creates or deletes nothing", s.Stack, change)
+		changedIn := map[string]bool{}
+		for urn, r := range is {
+			w := was[urn]
+			if w == nil {
+				continue
+			}
+			if diff := changedInputs(w.Inputs, r.Inputs, ""); len(diff) > 0 {
+				assert.Contains(t, releaseTypes[s.Cloud], r.Type, "%s: a new %s changes %s %s (%s): not the app's", s.Stack, change, r.Type, r.Name, strings.Join(diff, ", "))
+				changedIn[r.Region] = true
+			}
+		}
+		for _, r := range s.Regions {
+			assert.True(t, changedIn[r.Name], "%s: a new %s reaches %s", s.Stack, change, r.Name)
+		}
+	}
+}
+
+func TestAReleaseChangesOnlyTheAppsResourcesInACommittedStack(t *testing.T) {
+	t.Parallel()
+	eachCommittedStack(t, assertAReleaseChangesOnlyTheApp)
+}
+
+func TestAReleaseChangesOnlyTheAppsResourcesInAContractStack(t *testing.T) {
+	t.Parallel()
+	eachContractStack(t, assertAReleaseChangesOnlyTheApp)
+}
+
+// assertAFailingFirstWaveStopsTheRelease fails the first wave's gate the
+// way the engine meets it (internal/release's tests run the gate's own code
+// to that failure) and asks the plan's graph what the engine may still
+// start: nothing that waits for the failed gate (Pulumi starts no step
+// whose dependency failed, and pulumi up exits non-zero). No later wave's
+// app may be among them.
+func assertAFailingFirstWaveStopsTheRelease(t *testing.T, res *plan.Result) {
+	t.Helper()
+	s := res.Spec
+	waves := s.ReleaseWaves()
+	apps, gates := appsAndGates(res)
+	failed := gates[waves[0][0]][0]
+	g := policies.NewGraph(res.Recorder.Resources())
+	for _, wave := range waves[1:] {
+		for _, region := range wave {
+			for _, app := range apps[region] {
+				assert.True(t, g.DependsOn(app, failed), "%s: with the first wave's gate (%s) failed, the engine would still update %s's app", s.Stack, waves[0][0], region)
+			}
+		}
+	}
+	// What still runs: the first wave's app (already updated, and put back
+	// by the platform or the gate), and everything that does not wait for
+	// the gate.
+	for _, r := range res.Recorder.Resources() {
+		if !g.DependsOn(r, failed) && r.Type == policies.ReleaseApps[string(s.Cloud)] {
+			assert.Equal(t, waves[0][0], r.Region, "%s: %s of %s takes the new version with the first wave failed", s.Stack, r.Name, r.Region)
+		}
+	}
+}
+
+func TestAFailingFirstWaveStartsNoLaterWave(t *testing.T) {
+	t.Parallel()
+	eachCommittedStack(t, assertAFailingFirstWaveStopsTheRelease)
+	eachContractStack(t, assertAFailingFirstWaveStopsTheRelease)
+}
