@@ -15,6 +15,14 @@ var ReleaseApps = map[string]string{
 	"azure": "azure-native:app/v20240301:ContainerApp",
 }
 
+// ReleaseTypes are, by cloud, every resource type a release may change: the
+// app's own resources and the gates that run again on a new version.
+var ReleaseTypes = map[string][]string{
+	"aws":   {"aws:ecs/taskDefinition:TaskDefinition", "aws:ecs/service:Service", "aws:lambda/invocation:Invocation"},
+	"gcp":   {"gcp:cloudrunv2/service:Service", "gcp:cloudrunv2/job:Job"},
+	"azure": {"azure-native:app/v20240301:ContainerApp", "azure-native:resources/v20230801:AzureCliScript"},
+}
+
 // ReleaseGates are, by cloud, the resource of a region's release gate that
 // the engine runs (and fails) and the next wave waits for, and the gate
 // component it belongs to.

@@ -34,6 +34,7 @@ func MainWith(run func(*stackfile.Config) (*Result, error), args []string, stdou
 	configFile := fs.String("config-file", "", "stack config file to use instead of Pulumi.<stack>.yaml")
 	project := fs.String("project-file", "Pulumi.yaml", "project file")
 	format := fs.String("format", "tree", "output format: tree, json, summary (Markdown), mermaid or dot")
+	base := fs.String("base", "", "with --format summary: a plan of the base (--format json) to say what the change rolls")
 	if err := fs.Parse(args); err != nil {
 		return ExitConfigError
 	}
@@ -63,7 +64,10 @@ func MainWith(run func(*stackfile.Config) (*Result, error), args []string, stdou
 	cfg, err := stackfile.Load(*project, file, *stack)
 	if err == nil {
 		var res *Result
-		if res, err = run(cfg); err == nil {
+		if res, err = run(cfg); err == nil && *base != "" {
+			res.Base, err = ReadDocument(*base)
+		}
+		if err == nil {
 			switch *format {
 			case "json":
 				err = res.WriteJSON(stdout)

@@ -32,6 +32,8 @@ type Result struct {
 	evaluatePolicy sync.Once
 	// Resilience is the recovery the planned resources imply.
 	Resilience policies.Budget
+	// Base is the plan a summary compares with (--base), or nil.
+	Base *Document
 }
 
 // Run validates the config and runs the program under the recording mock.
@@ -101,6 +103,8 @@ type Document struct {
 	Policies []policies.Violation `json:"policies"`
 	// Resilience is the computed recovery budget against the objectives.
 	Resilience policies.Budget `json:"resilience"`
+	// Release is how the stack releases: waves, bake, image.
+	Release Release `json:"release"`
 }
 
 // DocumentRegion is one region of the stack and its role.
@@ -133,6 +137,7 @@ func (r *Result) Document() Document {
 		Outputs:    r.Outputs,
 		Policies:   append([]policies.Violation{}, r.Policies()...),
 		Resilience: r.Resilience,
+		Release:    r.Release(),
 	}
 	for _, reg := range r.Spec.Regions {
 		d.Regions = append(d.Regions, DocumentRegion{Name: reg.Name, Role: reg.Role})

@@ -41,14 +41,17 @@ func billable(typ string) bool {
 
 // WriteSummary writes the plan as Markdown for a pull-request comment: what
 // each region costs in resources, the inter-region paths that carry
-// data-transfer charges, the resilience budget and the policy results.
+// data-transfer charges, the resilience budget and the policy results, and
+// the release: its waves, and with a base what the change rolls.
 func (r *Result) WriteSummary(w io.Writer) {
 	s := r.Spec
 	var roles []string
 	for _, reg := range s.Regions {
 		roles = append(roles, fmt.Sprintf("%s (%s)", reg.Name, reg.Role))
 	}
-	fmt.Fprintf(w, "### `%s`: %s %s\n\nRegions: %s\n\n", r.Config.Stack, s.Cloud, s.Topology, strings.Join(roles, ", "))
+	fmt.Fprintf(w, "### `%s`: %s %s\n\nRegions: %s\n", r.Config.Stack, s.Cloud, s.Topology, strings.Join(roles, ", "))
+	r.writeRelease(w)
+	fmt.Fprintln(w)
 
 	columns := []string{""}
 	header := "| billable kind | global |"

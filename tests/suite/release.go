@@ -3,7 +3,10 @@ package suite
 import (
 	"encoding/json"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -12,7 +15,7 @@ import (
 
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/plan"
-	"github.com/mobile-backend/mobile-backend/internal/spec"
+	"github.com/mobile-backend/mobile-backend/internal/stackfile"
 	"github.com/mobile-backend/mobile-backend/policies"
 )
 
@@ -73,14 +76,6 @@ func TestEveryContractStackReleasesInWavesTheWritersRegionLast(t *testing.T) {
 	eachContractStack(t, assertReleasesInWaves)
 }
 
-// releaseTypes are what a release may change, by cloud: the app's own
-// resources and the gates that run again on a new version.
-var releaseTypes = map[spec.Cloud][]string{
-	spec.AWS:   {"aws:ecs/taskDefinition:TaskDefinition", "aws:ecs/service:Service", "aws:lambda/invocation:Invocation"},
-	spec.GCP:   {"gcp:cloudrunv2/service:Service", "gcp:cloudrunv2/job:Job"},
-	spec.Azure: {"azure-native:app/v20240301:ContainerApp", "azure-native:resources/v20230801:AzureCliScript"},
-}
-
 // assertAReleaseChangesOnlyTheApp plans a stack again with a new image,
 // then with a new app setting, and holds every difference to the app's
 // own resources: nothing created or deleted, every region's app changed.
@@ -106,7 +101,7 @@ func assertAReleaseChangesOnlyTheApp(t *testing.T, before *plan.Result) {
 				continue
 			}
 			if diff := changedInputs(w.Inputs, r.Inputs, ""); len(diff) > 0 {
-				assert.Contains(t, releaseTypes[s.Cloud], r.Type, "%s: a new %s changes %s %s (%s): not the app's", s.Stack, change, r.Type, r.Name, strings.Join(diff, ", "))
+				assert.Contains(t, policies.ReleaseTypes[string(s.Cloud)], r.Type, "%s: a new %s changes %s %s (%s): not the app's", s.Stack, change, r.Type, r.Name, strings.Join(diff, ", "))
 				changedIn[r.Region] = true
 			}
 		}
@@ -160,4 +155,41 @@ func TestAFailingFirstWaveStartsNoLaterWave(t *testing.T) {
 	t.Parallel()
 	eachCommittedStack(t, assertAFailingFirstWaveStopsTheRelease)
 	eachContractStack(t, assertAFailingFirstWaveStopsTheRelease)
+}
+
+// The pull request's summary, given the base's plan, says which waves the
+// change rolls and in what order; the JSON plan records the waves and the
+// image.
+func TestThePullRequestSummarySaysWhichWavesAChangeRolls(t *testing.T) {
+	t.Parallel()
+	eachCommittedStack(t, func(t *testing.T, res *plan.Result) {
+		s := res.Spec
+		base := filepath.Join(t.TempDir(), "base.json")
+		f, err := os.Create(base)
+		require.NoError(t, err)
+		require.NoError(t, res.WriteJSON(f))
+		require.NoError(t, f.Close())
+		doc, err := plan.ReadDocument(base)
+		require.NoError(t, err)
+		assert.Equal(t, s.ReleaseWaves(), doc.Release.Waves)
+		assert.Equal(t, s.Image, doc.Release.Image)
+
+		file := filepath.Join("../..", "Pulumi."+res.Config.Stack+".yaml")
+		code, out, stderr := RunMain(t, "--config-file", file, "--format", "summary", "--base", base)
+		require.Equal(t, plan.ExitOK, code, stderr)
+		assert.Contains(t, out, "This change rolls no release: no region's app changes.")
+		assert.Contains(t, out, "Release waves (each after the previous wave's gate passed and a "+strconv.Itoa(s.Release.BakeSeconds)+" s bake): 1. "+s.ReleaseWaves()[0][0])
+
+		newImage := func(c *stackfile.Config) (*plan.Result, error) {
+			return plan.Run(withValue(c, "image", hotfixImage(s.Cloud)))
+		}
+		code, out, stderr = runMainWith(t, newImage, []string{"--config-file", file, "--format", "summary", "--base", base})
+		require.Equal(t, plan.ExitOK, code, stderr)
+		var want []string
+		for i, w := range s.ReleaseWaves() {
+			want = append(want, "wave "+strconv.Itoa(i+1)+" ("+strings.Join(w, ", ")+")")
+		}
+		assert.Contains(t, out, "This change rolls a release: "+strings.Join(want, " → ")+", in that order.")
+		assert.NotContains(t, out, "outside the apps", "an image changes nothing but the apps")
+	})
 }

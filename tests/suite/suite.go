@@ -21,6 +21,7 @@ var Tests = []testing.InternalTest{
 	{Name: "AReleaseChangesOnlyTheAppsResourcesInACommittedStack", F: TestAReleaseChangesOnlyTheAppsResourcesInACommittedStack},
 	{Name: "AReleaseChangesOnlyTheAppsResourcesInAContractStack", F: TestAReleaseChangesOnlyTheAppsResourcesInAContractStack},
 	{Name: "AFailingFirstWaveStartsNoLaterWave", F: TestAFailingFirstWaveStartsNoLaterWave},
+	{Name: "ThePullRequestSummarySaysWhichWavesAChangeRolls", F: TestThePullRequestSummarySaysWhichWavesAChangeRolls},
 	{Name: "EveryRegionsWAFTurnsAwayOutdatedAppsOnAWS", F: TestEveryRegionsWAFTurnsAwayOutdatedAppsOnAWS},
 	{Name: "GoogleCloudAndAzureWAFsTurnAwayOutdatedApps", F: TestGoogleCloudAndAzureWAFsTurnAwayOutdatedApps},
 	{Name: "RequiredAppHeadersRefuseOtherClientsButNotTheProbes", F: TestRequiredAppHeadersRefuseOtherClientsButNotTheProbes},
