@@ -1,6 +1,8 @@
 package suite
 
 import (
+	"bytes"
+	"encoding/json"
 	"go/parser"
 	"go/token"
 	"os"
@@ -191,4 +193,64 @@ func TestTheProgramAndThePlanLinkEveryCloud(t *testing.T) {
 			assert.True(t, imported["github.com/mobile-backend/mobile-backend/stacks/"+string(cloud)], "%s links the %s stacks", file, cloud)
 		}
 	}
+}
+
+// pulumiWorkflow is the part of .github/workflows/pulumi.yml these tests read.
+type pulumiWorkflow struct {
+	Jobs map[string]struct {
+		TimeoutMinutes int `yaml:"timeout-minutes"`
+		Steps          []struct {
+			Name, Uses, Run, If string
+			With                map[string]string
+		} `yaml:"steps"`
+	} `yaml:"jobs"`
+}
+
+// A deploy pins the image before the plan records it and the waves roll
+// it, opens a release window as long as every wave's deployment and bake,
+// and fits in the job's time; a pull request's summary compares with the
+// base's plan.
+func TestTheDeployPinsTheImageAndKeepsItsWindowOpenForEveryWave(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../.github/workflows/pulumi.yml")
+	require.NoError(t, err)
+	var wf pulumiWorkflow
+	require.NoError(t, yaml.Unmarshal(b, &wf))
+	job := wf.Jobs["pulumi"]
+	at := map[string]int{}
+	for i, st := range job.Steps {
+		switch {
+		case strings.Contains(st.Run, ".ci/pin-image"):
+			at["pin"] = i
+		case st.Name == "Offline plan summary":
+			at["summary"] = i
+			assert.Contains(t, st.Run, `--base "$RUNNER_TEMP/base.json"`, "the summary says what the change rolls")
+			assert.Contains(t, st.Run, `--format json > "$RUNNER_TEMP/plan.json"`)
+		case strings.Contains(st.Run, ".ci/release-window open"):
+			at["window"] = i
+			// The window's length, from the plan of every committed stack.
+			expr := regexp.MustCompile(`jq '([^']+)'`).FindStringSubmatch(st.Run)
+			require.NotNil(t, expr, st.Run)
+			for _, file := range LinkedStacks(t) {
+				res := PlanFile(t, file)
+				doc, err := json.Marshal(res.Document())
+				require.NoError(t, err)
+				cmd := exec.Command("jq", expr[1])
+				cmd.Stdin = bytes.NewReader(doc)
+				out, err := cmd.Output()
+				require.NoError(t, err)
+				minutes, err := strconv.Atoi(strings.TrimSpace(string(out)))
+				require.NoError(t, err, "%s", out)
+				waves := len(res.Spec.ReleaseWaves())
+				assert.GreaterOrEqual(t, minutes, waves*(40+res.Spec.Release.BakeSeconds/60), "%s: the window outlasts every wave", file)
+				assert.Less(t, minutes, job.TimeoutMinutes, "%s: the job outlasts the window", file)
+			}
+		case st.With["command"] != "":
+			at["up"] = i
+		}
+	}
+	require.Len(t, at, 4, "%v", at)
+	assert.Less(t, at["pin"], at["summary"], "the plan records the pinned image")
+	assert.Less(t, at["summary"], at["window"])
+	assert.Less(t, at["window"], at["up"])
 }
