@@ -28,6 +28,9 @@ type MonitoredRegion struct {
 	// DatabaseClusterID is the region's Aurora cluster; its replication lag
 	// is watched in every region but the writer's.
 	DatabaseClusterID pulumi.StringInput
+	// ReleaseGate is the region's release gate function: its runs and
+	// failures mark releases on the region's requests graph. Optional.
+	ReleaseGate pulumi.StringInput
 }
 
 // MonitoringArgs configures Monitoring. Zero thresholds take
@@ -222,6 +225,9 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 		if r.DatabaseClusterID != nil {
 			refs[r.Name+"/db"] = r.DatabaseClusterID
 		}
+		if r.ReleaseGate != nil {
+			refs[r.Name+"/gate"] = r.ReleaseGate
+		}
 	}
 	for _, rep := range args.Replications {
 		refs[rep.From+"/bucket"] = rep.SourceBucket
@@ -232,7 +238,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 		for _, r := range args.Regions {
 			row := DashboardRegion{Name: r.Name, Primary: r.Role == components.Primary,
 				LoadBalancer: v[r.Name+"/lb"], TargetGroup: v[r.Name+"/tg"], HealthCheckID: v[r.Name+"/hc"],
-				WebACL: v[r.Name+"/acl"], DatabaseCluster: v[r.Name+"/db"]}
+				WebACL: v[r.Name+"/acl"], DatabaseCluster: v[r.Name+"/db"], ReleaseGate: v[r.Name+"/gate"]}
 			for _, rep := range args.Replications {
 				if rep.To == r.Name {
 					row.InboundReplication = append(row.InboundReplication, DashboardReplication{
@@ -349,6 +355,8 @@ type DashboardRegion struct {
 	WebACL             string
 	DatabaseCluster    string
 	InboundReplication []DashboardReplication
+	// ReleaseGate is the region's release gate function ("" for none).
+	ReleaseGate string
 }
 
 // DashboardReplication is a replication path into a row's region.
@@ -386,7 +394,7 @@ type WidgetProperties struct {
 
 // DashboardRowTitles are the widgets of every row, left to right; the last,
 // a full-width line under the graphs, links to the region's traces and logs.
-var DashboardRowTitles = []string{"requests", "5xx", "p99 latency", "healthy hosts", "database replication lag", "storage replication latency", "WAF allowed/blocked", "health check", "traces and logs"}
+var DashboardRowTitles = []string{"requests and releases", "5xx", "p99 latency", "healthy hosts", "database replication lag", "storage replication latency", "WAF allowed/blocked", "health check", "traces and logs"}
 
 // dashboardRowHeight is a region's graphs (6) and its links line (2).
 const dashboardRowHeight = 8
@@ -420,11 +428,20 @@ func DashboardBody(rows []DashboardRegion) (string, error) {
 				map[string]any{"region": rep.SourceRegion, "label": "from " + rep.SourceRegion}))
 		}
 		waf := []any{"WebACL", r.WebACL, "Region", r.Name, "Rule", "ALL"}
+		requests := [][]any{metric("AWS/ApplicationELB", "RequestCount", lb)}
+		if r.ReleaseGate != "" {
+			// Releases on the requests graph: each wave's gate run, and a
+			// failed one (the wave stopped and rolled back), on the right axis.
+			gate := []any{"FunctionName", r.ReleaseGate}
+			requests = append(requests,
+				metric("AWS/Lambda", "Invocations", gate, map[string]any{"label": "release gate runs", "yAxis": "right"}),
+				metric("AWS/Lambda", "Errors", gate, map[string]any{"label": "failed releases", "yAxis": "right", "color": "#d62728"}))
+		}
 		widgets := []struct {
 			region, stat string
 			metrics      [][]any
 		}{
-			{r.Name, "Sum", [][]any{metric("AWS/ApplicationELB", "RequestCount", lb)}},
+			{r.Name, "Sum", requests},
 			{r.Name, "Sum", [][]any{metric("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", lb), metric("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", lb)}},
 			{r.Name, "p99", [][]any{metric("AWS/ApplicationELB", "TargetResponseTime", lb)}},
 			{r.Name, "Minimum", [][]any{metric("AWS/ApplicationELB", "HealthyHostCount", tg)}},

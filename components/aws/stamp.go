@@ -97,6 +97,9 @@ func Watched(stamps []*Stamp, healthChecks pulumi.StringMapOutput, db *GlobalDat
 			ClusterName: s.Compute.ClusterName, ServiceName: s.Compute.ServiceName,
 			WebACLName: s.Firewall.ACLName, HealthCheckID: healthChecks.MapIndex(pulumi.String(s.Name)),
 		}
+		if s.Gate != nil {
+			m.ReleaseGate = s.Gate.FunctionName
+		}
 		if db != nil {
 			m.DatabaseClusterID = db.ClusterID(s.Name)
 		}

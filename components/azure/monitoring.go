@@ -32,6 +32,9 @@ type MonitoredRegion struct {
 	AppID         pulumi.StringInput // the container app
 	InsightsID    pulumi.StringInput // the Application Insights the app traces to
 	DatabaseID    pulumi.StringInput // the region's database (primary or geo-secondary)
+	// ReleaseWave is the region's release wave of ReleaseWaves, from 1 (0:
+	// it takes no release, a down region): its dashboard tile says so.
+	ReleaseWave, ReleaseWaves int
 }
 
 // MonitoringArgs configures Monitoring. Zero thresholds take
@@ -304,7 +307,7 @@ type DashboardPart struct {
 }
 
 // DashboardRowTitles are the tiles of every region's row, left to right.
-var DashboardRowTitles = []string{"entry", "compute", "database", "availability", "traces and logs"}
+var DashboardRowTitles = []string{"entry", "compute", "database", "availability", "releases", "traces and logs"}
 
 // DashboardParts is the dashboard's content: a row per region.
 func DashboardParts(regions []MonitoredRegion, domain string) [][]DashboardPart {
@@ -316,10 +319,26 @@ func DashboardParts(regions []MonitoredRegion, domain string) [][]DashboardPart 
 			{Title: fmt.Sprintf("%s (%s): compute", r.Name, r.Role), Content: "Container App `api`: replicas, restarts, CPU and memory in its Application Insights and Log Analytics workspace."},
 			{Title: fmt.Sprintf("%s (%s): database", r.Name, r.Role), Content: "Azure SQL " + map[bool]string{true: "primary (failover group read-write listener)", false: "geo-secondary"}[r.Role == components.Primary]},
 			{Title: fmt.Sprintf("%s (%s): availability", r.Name, r.Role), Content: fmt.Sprintf("Availability test of https://%s from %d locations", host, len(WebTestLocations))},
+			{Title: fmt.Sprintf("%s (%s): releases", r.Name, r.Role), Content: releaseTile(r)},
 			{Title: fmt.Sprintf("%s (%s): traces and logs", r.Name, r.Role)}, // content: the region's links (DashboardLens)
 		})
 	}
 	return rows
+}
+
+// releaseTile says where a region stands in a release: its wave, its gate,
+// and where a release in progress is marked (deployment scripts have no
+// metrics to chart).
+func releaseTile(r MonitoredRegion) string {
+	if r.ReleaseWave == 0 {
+		return "Takes no release while its control plane is down (regionsDown)."
+	}
+	after := "a release starts here"
+	if r.ReleaseWave > 1 {
+		after = fmt.Sprintf("a new revision reaches this region once the gates of wave %d passed", r.ReleaseWave-1)
+	}
+	return fmt.Sprintf("Release wave %d of %d: %s, then its own gate (the deployment script of its ReleaseGate, in its resource group) bakes it; a failed gate fails `pulumi up` and re-activates the previous revision. While a release is in progress the failover job's resource group carries the tag `%s` (its end); the job promotes nothing until then.",
+		r.ReleaseWave, r.ReleaseWaves, after, ReleaseWindowTag)
 }
 
 // dashboardTiles lays the parts out, one row of tiles (each 4 columns wide)

@@ -36,6 +36,9 @@ type MonitoredRegion struct {
 	MaxInstances int
 	// SQLInstance is the region's Cloud SQL instance (empty with Spanner).
 	SQLInstance pulumi.StringInput
+	// ReleaseGate is the region's release gate job: its executions mark
+	// releases on the region's requests chart. Optional.
+	ReleaseGate pulumi.StringInput
 }
 
 // MonitoringArgs configures Monitoring. Zero thresholds take
@@ -232,8 +235,8 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 		}
 	}
 
-	body := pulumi.All(args.URLMap, serviceNames(args.Regions)).ApplyT(func(v []any) (string, error) {
-		return DashboardJSON(name, args.Regions, args.Domain, v[0].(string), args.Project, v[1].([]string))
+	body := pulumi.All(args.URLMap, serviceNames(args.Regions), gateNames(args.Regions)).ApplyT(func(v []any) (string, error) {
+		return DashboardJSON(name, args.Regions, args.Domain, v[0].(string), args.Project, v[1].([]string), v[2].([]string))
 	}).(pulumi.StringOutput)
 	dash, err := monitoring.NewDashboard(ctx, name+"-dashboard", &monitoring.DashboardArgs{DashboardJson: body}, child)
 	if err != nil {
@@ -283,6 +286,19 @@ func max60() monitoring.AlertPolicyConditionConditionThresholdAggregationArray {
 	return monitoring.AlertPolicyConditionConditionThresholdAggregationArray{&monitoring.AlertPolicyConditionConditionThresholdAggregationArgs{
 		AlignmentPeriod: pulumi.String("60s"), PerSeriesAligner: pulumi.String("ALIGN_MAX"),
 	}}
+}
+
+// gateNames are the regions' release gate jobs ("" for a region without).
+func gateNames(regions []MonitoredRegion) pulumi.StringArrayOutput {
+	var names pulumi.StringArray
+	for _, r := range regions {
+		if r.ReleaseGate == nil {
+			names = append(names, pulumi.String(""))
+			continue
+		}
+		names = append(names, r.ReleaseGate)
+	}
+	return names.ToStringArrayOutput()
 }
 
 func serviceNames(regions []MonitoredRegion) pulumi.StringArrayOutput {
@@ -336,6 +352,9 @@ type XyChart struct {
 type DataSet struct {
 	TimeSeriesQuery TimeSeriesQuery `json:"timeSeriesQuery"`
 	PlotType        string          `json:"plotType"`
+	// TargetAxis is Y1 (default) or Y2, the right axis.
+	TargetAxis     string `json:"targetAxis,omitempty"`
+	LegendTemplate string `json:"legendTemplate,omitempty"`
 }
 
 // TimeSeriesQuery filters and aligns one metric.
@@ -359,7 +378,7 @@ type Aggregation struct {
 
 // DashboardRowTitles are the tiles of every region's row, left to right:
 // five charts and the links to the region's traces and logs.
-var DashboardRowTitles = []string{"requests", "5xx", "p99 latency", "instances", "uptime", "traces and logs"}
+var DashboardRowTitles = []string{"requests and releases", "5xx", "p99 latency", "instances", "uptime", "traces and logs"}
 
 // LoadBalancerFilter selects the API traffic of a URL map's backend services
 // (not its static backend bucket), whichever of them serves: after an
@@ -377,7 +396,10 @@ func LoadBalancerFilter(urlMap string) string {
 // that answered, backend_scope).
 // The display name is the monitoring component's (the stack's) name, so
 // stacks that share a project tell their dashboards apart.
-func DashboardJSON(title string, regions []MonitoredRegion, domain, urlMap, project string, services []string) (string, error) {
+// A region's release gate (gates[i], "" for none) marks releases on its
+// requests chart: the gate job's finished executions, by result, on the
+// right axis (a failed one is a wave that stopped and rolled back).
+func DashboardJSON(title string, regions []MonitoredRegion, domain, urlMap, project string, services, gates []string) (string, error) {
 	d := GCPDashboard{DisplayName: title, MosaicLayout: MosaicLayout{Columns: 48}}
 	for i, r := range regions {
 		lb := LoadBalancerFilter(urlMap) + fmt.Sprintf(` AND resource.label.backend_scope="%s"`, r.Name)
@@ -389,14 +411,19 @@ func DashboardJSON(title string, regions []MonitoredRegion, domain, urlMap, proj
 			{fmt.Sprintf(`metric.type="monitoring.googleapis.com/uptime_check/check_passed" AND resource.type="uptime_url" AND resource.label.host="%s"`, RegionalHostname(r.Name, domain)), "ALIGN_FRACTION_TRUE"},
 		}
 		for j, c := range charts {
+			sets := []DataSet{{PlotType: "LINE", TimeSeriesQuery: TimeSeriesQuery{TimeSeriesFilter: TimeSeriesFilter{
+				Filter: c.filter, Aggregation: Aggregation{AlignmentPeriod: "60s", PerSeriesAligner: c.aligner},
+			}}}}
+			if j == 0 && gates[i] != "" {
+				sets = append(sets, DataSet{PlotType: "STACKED_BAR", TargetAxis: "Y2", LegendTemplate: "release gate: ${metric.labels.result}",
+					TimeSeriesQuery: TimeSeriesQuery{TimeSeriesFilter: TimeSeriesFilter{
+						Filter:      fmt.Sprintf(`metric.type="run.googleapis.com/job/completed_execution_count" AND resource.type="cloud_run_job" AND resource.label.job_name="%s"`, gates[i]),
+						Aggregation: Aggregation{AlignmentPeriod: "60s", PerSeriesAligner: "ALIGN_DELTA"},
+					}}})
+			}
 			d.MosaicLayout.Tiles = append(d.MosaicLayout.Tiles, Tile{
 				XPos: j * 8, YPos: i * 4, Width: 8, Height: 4,
-				Widget: Widget{
-					Title: fmt.Sprintf("%s (%s): %s", r.Name, r.Role, DashboardRowTitles[j]),
-					XyChart: &XyChart{DataSets: []DataSet{{PlotType: "LINE", TimeSeriesQuery: TimeSeriesQuery{TimeSeriesFilter: TimeSeriesFilter{
-						Filter: c.filter, Aggregation: Aggregation{AlignmentPeriod: "60s", PerSeriesAligner: c.aligner},
-					}}}}},
-				},
+				Widget: Widget{Title: fmt.Sprintf("%s (%s): %s", r.Name, r.Role, DashboardRowTitles[j]), XyChart: &XyChart{DataSets: sets}},
 			})
 		}
 		// Cloud Trace and Logs Explorer, filtered to the region's service.

@@ -126,7 +126,11 @@ func Backends(stamps []*Stamp) []LoadBalancerRegion {
 func Watched(stamps []*Stamp, maxInstances int) []MonitoredRegion {
 	out := make([]MonitoredRegion, 0, len(stamps))
 	for _, s := range stamps {
-		out = append(out, MonitoredRegion{Name: s.Name, Role: s.Role, ServiceName: s.Compute.ServiceName, MaxInstances: maxInstances, SQLInstance: s.SQLInstance})
+		m := MonitoredRegion{Name: s.Name, Role: s.Role, ServiceName: s.Compute.ServiceName, MaxInstances: maxInstances, SQLInstance: s.SQLInstance}
+		if s.Gate != nil {
+			m.ReleaseGate = s.Gate.JobName
+		}
+		out = append(out, m)
 	}
 	return out
 }

@@ -40,6 +40,13 @@ func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Stamp, fd 
 	// down); while the home region (the dashboard's) is down, all of it
 	// stays as deployed.
 	monitored := azc.Watched(stamps, g.db)
+	view := s
+	if s.Down(s.Home().Name) {
+		view = s.AsDeployed()
+	}
+	for i := range monitored {
+		monitored[i].ReleaseWave, monitored[i].ReleaseWaves = view.WaveOf(monitored[i].Name)+1, len(view.ReleaseWaves())
+	}
 	if s.Down(s.Home().Name) {
 		deployed := s.AsDeployed()
 		for i := range monitored {

@@ -548,6 +548,21 @@ func TestDashboardHasARowPerRegionBuiltFromTypedValues(t *testing.T) {
 	}
 	require.NotNil(t, lag)
 	assert.Equal(t, []any{"AWS/RDS", "AuroraGlobalDBReplicationLag", "DBClusterIdentifier", "contract-db-eu-west-1"}, lag.Properties.Metrics[0])
+	// Releases are marked on each region's requests: its own gate's runs
+	// and failures.
+	marked := 0
+	for _, w := range body.Widgets {
+		region, _, _ := strings.Cut(w.Properties.Title, " ")
+		if strings.HasSuffix(w.Properties.Title, ": requests and releases") {
+			gate := res.Recorder.Named("aws:lambda/function:Function", "contract-"+region+"-release")
+			require.NotNil(t, gate, region)
+			require.Len(t, w.Properties.Metrics, 3, region)
+			assert.Equal(t, []any{"AWS/Lambda", "Invocations", "FunctionName", gate.Outputs["name"]}, w.Properties.Metrics[1][:4])
+			assert.Equal(t, []any{"AWS/Lambda", "Errors", "FunctionName", gate.Outputs["name"]}, w.Properties.Metrics[2][:4])
+			marked++
+		}
+	}
+	assert.Equal(t, len(regions), marked, "every region's releases are marked")
 	assert.Regexp(t, `^https://us-east-1\.console\.aws\.amazon\.com/cloudwatch/home\?region=us-east-1#dashboards:name=contract-mobile-backend$`, res.Outputs["dashboardUrl"])
 }
 

@@ -430,6 +430,15 @@ func TestAzureMonitoringAlertsAndTestsEveryHostname(t *testing.T) {
 	assert.Equal(t, group.ID, health.Str("actions.actionGroups.0.actionGroupId"))
 	dash := One(t, res.Recorder.OfType(TypePortalDash), "dashboard")
 	assert.Equal(t, 2*len(azc.DashboardRowTitles), dash.Len("properties.lenses.0.parts"), "a row per region")
+	tiles := map[string]string{}
+	for i := 0; i < dash.Len("properties.lenses.0.parts"); i++ {
+		settings := fmt.Sprintf("properties.lenses.0.parts.%d.metadata.settings.content.settings.", i)
+		tiles[dash.Str(settings+"title")] = dash.Str(settings + "content")
+	}
+	for _, r := range res.Spec.Regions {
+		wave := res.Spec.WaveOf(r.Name) + 1
+		assert.Contains(t, tiles[fmt.Sprintf("%s (%s): releases", r.Name, r.Role)], fmt.Sprintf("Release wave %d of %d", wave, len(res.Spec.ReleaseWaves())), "the dashboard marks %s's wave", r.Name)
+	}
 	insightsIDs := ByRegion(res, "azure-native:insights:Component", "id")
 	links := 0
 	for i := 0; i < dash.Len("properties.lenses.0.parts"); i++ {

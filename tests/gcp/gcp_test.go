@@ -634,6 +634,7 @@ func TestGCPMonitoringChecksEveryHostnameAndAlerts(t *testing.T) {
 	var body gcpc.GCPDashboard
 	require.NoError(t, json.Unmarshal([]byte(dash.Str("dashboardJson")), &body))
 	require.Len(t, body.MosaicLayout.Tiles, len(regions)*len(gcpc.DashboardRowTitles))
+	marked := 0
 	for i, tile := range body.MosaicLayout.Tiles {
 		region := regions[i/len(gcpc.DashboardRowTitles)]
 		assert.True(t, strings.HasPrefix(tile.Widget.Title, region+" "), tile.Widget.Title)
@@ -645,11 +646,21 @@ func TestGCPMonitoringChecksEveryHostnameAndAlerts(t *testing.T) {
 			assert.NotContains(t, f, "resource.label.region=", "a global load balancer's region label is global")
 			assert.Contains(t, f, `resource.label.url_map_name="`+urlMap.Str("name")+`"`)
 		}
+		if strings.HasSuffix(tile.Widget.Title, ": requests and releases") {
+			// Releases marked by the region's gate's executions.
+			job := One(t, Filter(OfComponent(res.Recorder.OfType(TypeRunJob), "mobile-backend:gcp:ReleaseGate"), func(r *mock.Resource) bool { return r.Region == region }), "gate of "+region)
+			require.Len(t, tile.Widget.XyChart.DataSets, 2, region)
+			gate := tile.Widget.XyChart.DataSets[1]
+			assert.Equal(t, "Y2", gate.TargetAxis)
+			assert.Equal(t, `metric.type="run.googleapis.com/job/completed_execution_count" AND resource.type="cloud_run_job" AND resource.label.job_name="`+job.Outputs["name"].(string)+`"`, gate.TimeSeriesQuery.TimeSeriesFilter.Filter)
+			marked++
+		}
 		if tile.Widget.Text != nil {
 			assert.Contains(t, tile.Widget.Text.Content, "https://console.cloud.google.com/traces/list?project="+mock.GCPProject)
 			assert.Contains(t, tile.Widget.Text.Content, "service_name=%22"+"m-"+region, "the region's own service's logs")
 		}
 	}
+	assert.Equal(t, len(regions), marked, "every region's releases are marked")
 }
 
 func TestGCPProvidersAreExplicitAndLabelled(t *testing.T) {
