@@ -131,6 +131,33 @@ def handler(event, context):
 
 # --- Google Cloud: a Cloud Run service (Admin API v2, Monitoring v3) --------
 
+# New grants take minutes to reach the APIs (IAM: "up to 7 minutes";
+# Azure RBAC: "up to 10 minutes"), and the gate runs right after its
+# grants are made: a refusal or a transient error is retried that long.
+RETRY_SECONDS = 600
+RETRIED = (401, 403, 429, 500, 502, 503, 504)
+
+
+def retrying(call, now=time.monotonic, sleep=time.sleep, log=print, seconds=RETRY_SECONDS):
+    """call, retried on a refusal or a transient error for up to seconds."""
+    def wrapped(method, url, body=None):
+        deadline, delay = now() + seconds, 5
+        while True:
+            try:
+                return call(method, url, body)
+            except urllib.error.HTTPError as e:
+                if e.code not in RETRIED or now() >= deadline:
+                    raise
+                log("release gate: %s %s answered %d; retrying in %ds" % (method, url.split("?")[0], e.code, delay))
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
+                if now() >= deadline:
+                    raise
+                log("release gate: %s %s failed (%s); retrying in %ds" % (method, url.split("?")[0], e, delay))
+            sleep(delay)
+            delay = min(delay * 2, 60)
+    return wrapped
+
+
 def http(method, url, token, body=None):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method, headers={
@@ -342,8 +369,8 @@ if __name__ == "__main__":
     env = dict(os.environ)
     if env.get("CLOUD") == "gcp":
         token = google_token(env)
-        sys.exit(main(env, CloudRun(env, lambda m, u, b=None: http(m, u, token, b))))
+        sys.exit(main(env, CloudRun(env, retrying(lambda m, u, b=None: http(m, u, token, b)))))
     if env.get("CLOUD") == "azure":
         token = azure_token()
-        sys.exit(main(env, ContainerApps(env, lambda m, u, b=None: http(m, u, token, b))))
+        sys.exit(main(env, ContainerApps(env, retrying(lambda m, u, b=None: http(m, u, token, b)))))
     sys.exit("gate: CLOUD must be gcp or azure (AWS runs handler)")

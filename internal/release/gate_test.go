@@ -299,3 +299,29 @@ func TestTheLambdaHandlerGatesTheTaskDefinitionOfTheInvocation(t *testing.T) {
 	o = runGate(t, sc)
 	assert.Contains(t, o.Failed, "release gate eu-west-1: the new version failed: ECS rolled back to "+newTD, "another release's task definition is not this one's")
 }
+
+// The gate runs right after its grants are made, which take minutes to
+// reach Google's and Azure's APIs: it retries a refusal that long, and no
+// longer; a client error that no wait mends fails at once.
+func TestTheGateWaitsForItsGrantsToPropagate(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name    string
+		answers []int
+		seconds float64
+		passed  bool
+		calls   int
+	}{
+		{"refused twice, then allowed", []int{403, 403, 200}, 600, true, 3},
+		{"a transient error", []int{503, 200}, 600, true, 2},
+		{"refused past the wait", []int{403, 403, 403, 403, 403, 403}, 30, false, 4},
+		{"not found: no retry", []int{404, 200}, 600, false, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			o := runGate(t, map[string]any{"cloud": "retry", "answers": c.answers, "seconds": c.seconds})
+			assert.Equal(t, c.passed, o.Failed == "", o.Failed)
+			assert.Len(t, o.Changes, c.calls)
+		})
+	}
+}

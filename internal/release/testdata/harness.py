@@ -78,6 +78,24 @@ def fake_google(sc, clock, changes):
 def main():
     sc = json.load(sys.stdin)
     clock, changes = Clock(), []
+    if sc["cloud"] == "retry":
+        # The HTTP wrapper: answers in order, each a status (200: a body).
+        answers = list(sc["answers"])
+
+        def call(method, url, body=None):
+            changes.append({"call": method + " " + url})
+            status = answers.pop(0)
+            if status != 200:
+                raise g.urllib.error.HTTPError(url, status, "refused", {}, None)
+            return {"ok": True}
+        out = {"changes": changes}
+        try:
+            out["passed"] = json.dumps(g.retrying(call, clock.now, clock.sleep, lambda m: None, sc["seconds"])("GET", "https://api.example/x"))
+        except g.urllib.error.HTTPError as e:
+            out["failed"] = "HTTP %d" % e.code
+        out["seconds"] = clock.t
+        json.dump(out, sys.stdout)
+        return
     if sc["cloud"] == "aws-handler":
         # The Lambda entry point, as the runtime calls it: the function's
         # environment, the invocation's input as the event, boto3 clients.
