@@ -78,6 +78,9 @@ type RegionalCompute struct {
 	TaskFamily        pulumi.StringOutput      `pulumi:"taskFamily"`
 	ReleaseAlarmNames pulumi.StringArrayOutput `pulumi:"releaseAlarmNames"`
 	ReleaseAlarmArns  pulumi.StringArrayOutput `pulumi:"releaseAlarmArns"`
+	// TaskRoleArns are the task definition's task and execution roles,
+	// which whoever points the service at a task definition passes.
+	TaskRoleArns pulumi.StringArrayOutput `pulumi:"taskRoleArns"`
 	// Service is the ECS service: what runs the app.
 	Service *ecs.Service
 }
@@ -192,6 +195,7 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	c.ReleaseAlarmNames = pulumi.StringArray{alarms[0].Name, alarms[1].Name}.ToStringArrayOutput()
 	c.ReleaseAlarmArns = pulumi.StringArray{alarms[0].Arn, alarms[1].Arn}.ToStringArrayOutput()
 	c.Service = svc
+	c.TaskRoleArns = pulumi.StringArray{td.taskRole.Arn, td.execRole.Arn}.ToStringArrayOutput()
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"taskRoleName":          c.TaskRoleName,
 		"clusterName":           c.ClusterName,
@@ -207,5 +211,6 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		"taskFamily":            c.TaskFamily,
 		"releaseAlarmNames":     c.ReleaseAlarmNames,
 		"releaseAlarmArns":      c.ReleaseAlarmArns,
+		"taskRoleArns":          c.TaskRoleArns,
 	})
 }

@@ -134,7 +134,7 @@ func NewReleaseGate(ctx *pulumi.Context, name string, args ReleaseGateArgs, opts
 	}
 	policy, err := iam.NewRolePolicy(ctx, name+"-policy", &iam.RolePolicyArgs{
 		Role: role.ID(),
-		Policy: pulumi.All(logs.Arn, c.ServiceArn, c.ReleaseAlarmArns).ApplyT(func(v []any) string {
+		Policy: pulumi.All(logs.Arn, c.ServiceArn, c.ReleaseAlarmArns, c.TaskRoleArns).ApplyT(func(v []any) string {
 			return Policy(
 				Statement{Sid: "WriteLogs", Effect: "Allow", Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resource: []string{v[0].(string) + ":*"}},
 				Statement{Sid: "ReadAndRollBackTheService", Effect: "Allow", Action: []string{"ecs:DescribeServices", "ecs:UpdateService"}, Resource: []string{v[1].(string)}},
@@ -142,6 +142,10 @@ func NewReleaseGate(ctx *pulumi.Context, name string, args ReleaseGateArgs, opts
 				// (Service Authorization Reference, Amazon ECS).
 				Statement{Sid: "FindThePreviousVersion", Effect: "Allow", Action: []string{"ecs:ListTaskDefinitions"}, Resource: []string{"*"}},
 				Statement{Sid: "ReadTheReleaseAlarms", Effect: "Allow", Action: []string{"cloudwatch:DescribeAlarms"}, Resource: v[2].([]string)},
+				// UpdateService with a task definition passes its roles
+				// (keidarcy/e1s#429): the service's own two, to ECS tasks only.
+				Statement{Sid: "PassTheTasksRoles", Effect: "Allow", Action: []string{"iam:PassRole"}, Resource: v[3].([]string),
+					Condition: map[string]map[string]string{"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
 			)
 		}).(pulumi.StringOutput),
 	}, child)

@@ -19,6 +19,7 @@ type taskDefinition struct {
 	task     *ecs.TaskDefinition
 	logs     *cloudwatch.LogGroup
 	taskRole *iam.Role
+	execRole *iam.Role
 }
 
 // newTaskDefinition builds the task's log group, the execution and task
@@ -110,7 +111,7 @@ func newTaskDefinition(ctx *pulumi.Context, name string, args RegionalComputeArg
 	if err != nil {
 		return nil, err
 	}
-	return &taskDefinition{task: task, logs: logs, taskRole: taskRole}, nil
+	return &taskDefinition{task: task, logs: logs, taskRole: taskRole, execRole: execRole}, nil
 }
 
 // privateECR matches a private ECR image reference: account, region, repository.

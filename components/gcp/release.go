@@ -134,7 +134,9 @@ func NewReleaseGate(ctx *pulumi.Context, name string, args ReleaseGateArgs, opts
 			TaskCount: pulumi.Int(1), Parallelism: pulumi.Int(1),
 			Template: &cloudrunv2.JobTemplateTemplateArgs{
 				ServiceAccount: runner.Email,
-				Timeout:        pulumi.Sprintf("%ds", bake+ReleaseSettleSeconds+120),
+				// The settle, the bake, and the wait for its grants to
+				// propagate (gate.py's RETRY_SECONDS).
+				Timeout: pulumi.Sprintf("%ds", bake+ReleaseSettleSeconds+600+120),
 				// A failed gate fails the release: no retry bakes again.
 				MaxRetries: pulumi.Int(0),
 				Containers: cloudrunv2.JobTemplateTemplateContainerArray{&cloudrunv2.JobTemplateTemplateContainerArgs{
@@ -156,7 +158,10 @@ func NewReleaseGate(ctx *pulumi.Context, name string, args ReleaseGateArgs, opts
 				}},
 			},
 		},
-	}, child, pulumi.DependsOn([]pulumi.Resource{onService, actAs, viewer, c.Service}))
+	}, child, pulumi.DependsOn([]pulumi.Resource{onService, actAs, viewer, c.Service}),
+		// The provider waits 20 minutes by default; the execution may take
+		// up to its task timeout (27 minutes with the longest bake).
+		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: "40m", Update: "40m"}))
 	if err != nil {
 		return nil, err
 	}

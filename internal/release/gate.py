@@ -67,15 +67,30 @@ class ECS:
     definition (DescribeServices: deployments[].status, rolloutState,
     rolloutStateReason, taskDefinition)."""
 
-    def __init__(self, env, ecs, cloudwatch):
+    # Refusals while the function's new role propagates, and throttling.
+    RETRIED = ("AccessDenied", "AccessDeniedException", "ThrottlingException", "Throttling", "ServiceUnavailableException")
+
+    def __init__(self, env, ecs, cloudwatch, now=time.monotonic, sleep=time.sleep, seconds=120):
         self.region = env["REGION"]
+        self.now, self.sleep, self.seconds = now, sleep, seconds
         self.cluster, self.service = env["CLUSTER"], env["SERVICE"]
         self.task_definition, self.family = env["TASK_DEFINITION"], env["FAMILY"]
         self.alarms = [a for a in env["ALARMS"].split(",") if a]
         self.ecs, self.cloudwatch = ecs, cloudwatch
 
+    def _call(self, fn, **kwargs):
+        deadline = self.now() + self.seconds
+        while True:
+            try:
+                return fn(**kwargs)
+            except Exception as e:  # botocore's ClientError carries its code
+                code = getattr(e, "response", {}).get("Error", {}).get("Code", "")
+                if code not in self.RETRIED or self.now() >= deadline:
+                    raise
+                self.sleep(10)
+
     def _service(self):
-        svc = self.ecs.describe_services(cluster=self.cluster, services=[self.service])["services"]
+        svc = self._call(self.ecs.describe_services, cluster=self.cluster, services=[self.service])["services"]
         if not svc:
             raise Failed("release gate %s: service %s not found in %s" % (self.region, self.service, self.cluster))
         return svc[0]
@@ -98,7 +113,7 @@ class ECS:
     def firing(self):
         if not self.alarms:
             return []
-        alarms = self.cloudwatch.describe_alarms(AlarmNames=self.alarms)["MetricAlarms"]
+        alarms = self._call(self.cloudwatch.describe_alarms, AlarmNames=self.alarms)["MetricAlarms"]
         return sorted(a["AlarmName"] for a in alarms if a["StateValue"] == "ALARM")
 
     def roll_back(self):
@@ -107,11 +122,11 @@ class ECS:
             return "ECS already serves %s" % primary["taskDefinition"]
         # Newest first; the replaced revision is still ACTIVE: pulumi
         # deregisters it only when the update ends.
-        arns = self.ecs.list_task_definitions(familyPrefix=self.family, status="ACTIVE", sort="DESC")["taskDefinitionArns"]
+        arns = self._call(self.ecs.list_task_definitions, familyPrefix=self.family, status="ACTIVE", sort="DESC")["taskDefinitionArns"]
         older = arns[arns.index(self.task_definition) + 1:] if self.task_definition in arns else []
         if not older:
             return "no previous version to go back to (a first release): the region keeps %s" % self.task_definition
-        self.ecs.update_service(cluster=self.cluster, service=self.service, taskDefinition=older[0])
+        self._call(self.ecs.update_service, cluster=self.cluster, service=self.service, taskDefinition=older[0])
         return "rolled back to %s" % older[0]
 
 
@@ -242,7 +257,7 @@ class CloudRun:
         previous = short(older[0]["name"])
         self.call("PATCH", self.run + "?updateMask=traffic", {"traffic": [
             {"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", "revision": previous, "percent": 100}]})
-        return "traffic moved back to %s (the next pulumi up sets it to the latest revision again)" % previous
+        return "traffic moved back to %s (a pulumi up of the previous image, or of a fix, makes the next revision)" % previous
 
 
 def short(name):
@@ -347,7 +362,7 @@ class ContainerApps:
         # deactivating the new one leaves the old one serving.
         for action, rev in (("activate", previous), ("deactivate", latest)):
             self.call("POST", "%s%s/revisions/%s/%s?api-version=%s" % (self.arm, self.app, rev, action, self.API))
-        return "re-activated %s and deactivated %s (the next pulumi up makes a new revision)" % (previous, latest)
+        return "re-activated %s and deactivated %s (a pulumi up of the previous image, or of a fix, makes the next revision)" % (previous, latest)
 
 
 def azure_token():

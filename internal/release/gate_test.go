@@ -66,6 +66,23 @@ func awsScenario(deployments []any, alarms []any) map[string]any {
 
 var quiet = []any{[]any{0, map[string]string{}}}
 
+func TestTheAWSGateFailsOnARefusalThatLasts(t *testing.T) {
+	t.Parallel()
+	sc := awsScenario([]any{[]any{0, []any{ecsDeployment("PRIMARY", newTD, "COMPLETED", "")}}}, quiet)
+	sc["refusals"] = []string{"AccessDeniedException", "AccessDeniedException", "AccessDeniedException", "AccessDeniedException",
+		"AccessDeniedException", "AccessDeniedException", "AccessDeniedException", "AccessDeniedException", "AccessDeniedException",
+		"AccessDeniedException", "AccessDeniedException", "AccessDeniedException", "AccessDeniedException", "AccessDeniedException"}
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "gate.py"), []byte(Gate), 0o600))
+	in, err := json.Marshal(sc)
+	require.NoError(t, err)
+	cmd := exec.Command("python3", "testdata/harness.py", dir)
+	cmd.Stdin = bytes.NewReader(in)
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err, "a refusal past 120 s is not waited out: %s", out)
+	assert.Contains(t, string(out), "AccessDeniedException")
+}
+
 func TestTheAWSGatePassesOnlyAVersionThatSettledAndBakedQuietly(t *testing.T) {
 	t.Parallel()
 	rolling := []any{ecsDeployment("PRIMARY", newTD, "IN_PROGRESS", "ECS deployment ecs-svc/2 in progress."), ecsDeployment("ACTIVE", oldTD, "COMPLETED", "")}
@@ -88,13 +105,16 @@ func TestTheAWSGatePassesOnlyAVersionThatSettledAndBakedQuietly(t *testing.T) {
 		{"a deployment alarm rolled it back", []any{[]any{0, []any{ecsDeployment("PRIMARY", oldTD, "IN_PROGRESS", ""), ecsDeployment("ACTIVE", newTD, "FAILED", "ECS deployment alarm prod-eu-west-1-release-5xx in ALARM state.")}}}, quiet,
 			[]string{"release gate eu-west-1:", "prod-eu-west-1-release-5xx in ALARM state", "ECS already serves"}, "", 0},
 		{"an alarm fires in the bake", []any{[]any{0, done}}, []any{[]any{0, map[string]string{}}, []any{120, map[string]string{"prod-eu-west-1-release-p99": "ALARM"}}},
-			[]string{"release gate eu-west-1: prod-eu-west-1-release-p99 in alarm 120s into the bake", "rolled back to " + oldTD}, oldTD, 120},
+			[]string{"release gate eu-west-1: prod-eu-west-1-release-p99 in alarm 105s into the bake" /* 20 s of refusals, then polls every 15 s */, "rolled back to " + oldTD}, oldTD, 120},
 		{"it never settles", []any{[]any{0, rolling}}, quiet,
 			[]string{"release gate eu-west-1: the new version was not ready after 600s", "rolled back to " + oldTD}, oldTD, 600},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			o := runGate(t, awsScenario(c.deployments, c.alarms))
+			sc := awsScenario(c.deployments, c.alarms)
+			// The function's role is seconds old: IAM refuses it a while.
+			sc["refusals"] = []string{"AccessDeniedException", "AccessDeniedException"}
+			o := runGate(t, sc)
 			assert.GreaterOrEqual(t, o.Seconds, c.atLeast)
 			if c.failed == nil {
 				assert.Empty(t, o.Failed)

@@ -29,11 +29,22 @@ def at(timeline, t):
     return answer
 
 
+class Refused(Exception):
+    """botocore's ClientError, as far as the gate reads it."""
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.response = {"Error": {"Code": code, "Message": "not authorized"}}
+
+
 class FakeECS:
     def __init__(self, sc, clock, changes):
         self.sc, self.clock, self.changes = sc, clock, changes
+        self.refusals = list(sc.get("refusals", []))
 
     def describe_services(self, cluster, services):
+        if self.refusals:
+            raise Refused(self.refusals.pop(0))
         assert cluster == self.sc["env"]["CLUSTER"] and services == [self.sc["env"]["SERVICE"]]
         return {"services": [{"serviceName": services[0], "deployments": at(self.sc["deployments"], self.clock.t)}], "failures": []}
 
@@ -116,7 +127,7 @@ def main():
         json.dump(out, sys.stdout)
         return
     if sc["cloud"] == "aws":
-        platform = g.ECS(sc["env"], FakeECS(sc, clock, changes), FakeCloudWatch(sc, clock))
+        platform = g.ECS(sc["env"], FakeECS(sc, clock, changes), FakeCloudWatch(sc, clock), clock.now, clock.sleep)
     elif sc["cloud"] == "gcp":
         platform = g.CloudRun(sc["env"], fake_google(sc, clock, changes))
     else:
