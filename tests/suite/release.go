@@ -15,6 +15,7 @@ import (
 
 	"github.com/mobile-backend/mobile-backend/internal/mock"
 	"github.com/mobile-backend/mobile-backend/internal/plan"
+	"github.com/mobile-backend/mobile-backend/internal/spec"
 	"github.com/mobile-backend/mobile-backend/internal/stackfile"
 	"github.com/mobile-backend/mobile-backend/policies"
 )
@@ -107,6 +108,16 @@ func assertAReleaseChangesOnlyTheApp(t *testing.T, before *plan.Result) {
 		}
 		for _, r := range s.Regions {
 			assert.True(t, changedIn[r.Name], "%s: a new %s reaches %s", s.Stack, change, r.Name)
+		}
+		// The gate runs again on the new version: its trigger is a digest
+		// of the app's template (on AWS, the new task definition's ARN,
+		// which the mock does not renumber).
+		if trigger := map[spec.Cloud]string{spec.GCP: "runExecutionToken", spec.Azure: "forceUpdateTag"}[s.Cloud]; trigger != "" {
+			_, gates := appsAndGates(after)
+			_, old := appsAndGates(before)
+			for region, g := range gates {
+				assert.NotEqual(t, old[region][0].Str(trigger), g[0].Str(trigger), "%s: a new %s runs %s's gate again", s.Stack, change, region)
+			}
 		}
 	}
 }
