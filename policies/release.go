@@ -32,13 +32,20 @@ var ReleaseGates = map[string][2]string{
 	"azure": {"azure-native:resources/v20230801:AzureCliScript", "mobile-backend:azure:ReleaseGate"},
 }
 
+// MigrationRunners are, by cloud, the resource that runs the schema
+// migrations at deploy (and fails it) and its component.
+var MigrationRunners = map[string][2]string{
+	"aws": {"aws:lambda/invocation:Invocation", "mobile-backend:aws:Migrations"},
+	"gcp": {"gcp:cloudrunv2/job:Job", "mobile-backend:gcp:Migrations"},
+}
+
 // ReleaseInWaves: a bad version stops at its first region. Every region
 // that takes releases has a gate that waits for its app, and the app of
 // every later wave waits for the gates of the wave before it (spec.ReleaseWaves,
 // the writer's region last).
 var ReleaseInWaves = Policy{
 	Name:        "release-waves",
-	Description: "A release reaches the regions in waves (releaseWaves): each region's app has a release gate that waits for it, and every app of a later wave waits for every gate of the wave before it, the writer's region last; dropping a gate or a wave's wait lets a bad version reach every region at once.",
+	Description: "A release reaches the regions in waves (releaseWaves): each region's app has a release gate that waits for it, and every app of a later wave waits for every gate of the wave before it, the writer's region last; dropping a gate or a wave's wait lets a bad version reach every region at once. With migrations, one runner in the writer's region, and every app waits for it: a failed migration stops the release before any wave.",
 	Severity:    Advisory,
 	SeverityIn:  productionMandatory,
 	Check: func(s Stack) []Violation {
@@ -47,6 +54,23 @@ var ReleaseInWaves = Policy{
 		g := NewGraph(s.Resources)
 		var vs []Violation
 		waves := s.Spec.ReleaseWaves()
+		if len(s.Spec.Release.Migrations) > 0 {
+			runners := MigrationRunnersOf(s, cloud)
+			switch {
+			case len(runners) != 1:
+				vs = append(vs, violation(nil, "migrations are configured and %d runners deploy them: one, in the writer's region, before the first wave", len(runners)))
+			case runners[0].Region != s.Spec.WithTheWriter():
+				vs = append(vs, violation(runners[0], "the migrations run in %s, not with the writer in %s", runners[0].Region, s.Spec.WithTheWriter()))
+			default:
+				for _, region := range waves[0] {
+					for _, app := range apps[region] {
+						if !g.DependsOn(app, runners[0]) {
+							vs = append(vs, violation(app, "region %s (release wave 1) takes a new version without waiting for the migrations", region))
+						}
+					}
+				}
+			}
+		}
 		for i, wave := range waves {
 			for _, region := range wave {
 				for _, app := range apps[region] {
@@ -71,6 +95,25 @@ var ReleaseInWaves = Policy{
 		}
 		return vs
 	},
+}
+
+// MigrationRunnersOf are a stack's migration runners.
+func MigrationRunnersOf(s Stack, cloud string) []*mock.Resource {
+	runner, ok := MigrationRunners[cloud]
+	if !ok {
+		return nil
+	}
+	typeOf := map[string]string{}
+	for _, r := range s.Resources {
+		typeOf[r.URN] = r.Type
+	}
+	var out []*mock.Resource
+	for _, r := range s.OfType(runner[0]) {
+		if typeOf[r.Parent] == runner[1] {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // ReleaseAppsAndGates are a stack's app resources and release gates by

@@ -14,10 +14,11 @@ import (
 // version; the first wave's with none. build returns the stamp and its
 // gate: what the next wave waits for. A down region takes no release: its
 // stamp is built as deployed, after nothing, and nothing waits for its
-// gate. The stamps come back in the order of regions.
-func InWaves[T any](s spec.Spec, build func(r spec.RegionSpec, after []pulumi.Resource) (T, pulumi.Resource, error)) ([]T, error) {
+// gate. first is what the first wave waits for (the migrations). The
+// stamps come back in the order of regions.
+func InWaves[T any](s spec.Spec, first []pulumi.Resource, build func(r spec.RegionSpec, after []pulumi.Resource) (T, pulumi.Resource, error)) ([]T, error) {
 	built := map[string]T{}
-	var after []pulumi.Resource
+	after := first
 	for _, wave := range s.ReleaseWaves() {
 		var gates []pulumi.Resource
 		for _, name := range wave {

@@ -92,6 +92,7 @@ func awsAnswer(typ, physical, region, h string, p props) (string, resource.Prope
 		set("arn", fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", region, Account, physical))
 	case "aws:ecs/taskDefinition:TaskDefinition":
 		set("arn", fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s:1", region, Account, str("family")))
+		set("arnWithoutRevision", fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s", region, Account, str("family")))
 		set("revision", "1")
 	case "aws:cloudwatch/logGroup:LogGroup":
 		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", region, Account, physical))

@@ -144,6 +144,77 @@ def handler(event, context):
     return {"region": platform.region, "passed": gate(platform, bake, settle)}
 
 
+# --- AWS: the schema migrations, an ECS task run before the first wave ----
+
+class ECSTask:
+    """One run of the migrations' task definition in its cluster."""
+
+    def __init__(self, env, ecs):
+        self.region, self.cluster = env["REGION"], env["CLUSTER"]
+        self.task_definition, self.container = env["TASK_DEFINITION"], env["CONTAINER"]
+        self.subnets = [s for s in env["SUBNETS"].split(",") if s]
+        self.security_group = env["SECURITY_GROUP"]
+        self.log_group, self.log_prefix = env["LOG_GROUP"], env["LOG_PREFIX"]
+        self.ecs = ecs
+
+    def start(self):
+        r = self.ecs.run_task(
+            cluster=self.cluster, taskDefinition=self.task_definition, launchType="FARGATE", count=1,
+            startedBy="mobile-backend-migrations",
+            networkConfiguration={"awsvpcConfiguration": {"subnets": self.subnets, "securityGroups": [self.security_group], "assignPublicIp": "DISABLED"}})
+        if r.get("failures") or not r.get("tasks"):
+            raise Failed("migrations in %s: the task did not start: %s" % (self.region, r.get("failures")))
+        return r["tasks"][0]["taskArn"]
+
+    def ended(self, arn):
+        """None while it runs, else (exit status or None, why it stopped)."""
+        t = self.ecs.describe_tasks(cluster=self.cluster, tasks=[arn])["tasks"][0]
+        if t.get("lastStatus") != "STOPPED":
+            return None
+        c = next((c for c in t.get("containers", []) if c["name"] == self.container), {})
+        return c.get("exitCode"), c.get("reason") or t.get("stoppedReason", "")
+
+    def stop(self, arn):
+        self.ecs.stop_task(cluster=self.cluster, task=arn, reason="mobile-backend: the migrations ran out of time")
+
+    def logs(self, arn):
+        # awslogs names a task's stream prefix/container/task-id (ECS
+        # developer guide, "Using the awslogs log driver"); the task id is
+        # the ARN's last segment.
+        return "%s %s/%s/%s" % (self.log_group, self.log_prefix, self.container, arn.rsplit("/", 1)[-1])
+
+
+def run_migrations(task, seconds, poll_seconds=10, now=None, sleep=None, log=print):
+    """Run the task to its end; fail unless its container exited 0."""
+    now, sleep = now or time.monotonic, sleep or time.sleep
+    arn = task.start()
+    log("migrations in %s: started %s" % (task.region, arn))
+    deadline = now() + seconds
+    while True:
+        ended = task.ended(arn)
+        if ended is not None:
+            code, why = ended
+            if code == 0:
+                log("migrations in %s: done" % task.region)
+                return {"region": task.region, "task": arn, "exitCode": 0}
+            raise Failed("migrations in %s failed: exit status %s%s; logs: %s; no region took the new version" % (
+                task.region, code if code is not None else "none (the container never ran)", " (%s)" % why if why else "", task.logs(arn)))
+        if now() >= deadline:
+            task.stop(arn)
+            raise Failed("migrations in %s did not finish within %ds: stopped; logs: %s; no region took the new version" % (task.region, seconds, task.logs(arn)))
+        sleep(poll_seconds)
+
+
+def migrate(event, context):
+    """The migrations runner's Lambda entry point."""
+    import boto3  # the Lambda runtime's
+
+    env = dict(os.environ)
+    env.update({k: str(v) for k, v in event.items()})
+    # Within the invocation, keeping a margin to stop the task (900 s at most).
+    return run_migrations(ECSTask(env, boto3.client("ecs")), context.get_remaining_time_in_millis() // 1000 - 30)
+
+
 # --- Google Cloud: a Cloud Run service (Admin API v2, Monitoring v3) --------
 
 # New grants take minutes to reach the APIs (IAM: "up to 7 minutes";

@@ -345,3 +345,60 @@ func TestTheGateWaitsForItsGrantsToPropagate(t *testing.T) {
 		})
 	}
 }
+
+// The migrations runner (AWS): it starts the task in the migrations'
+// cluster and private subnets, waits for it to stop, and fails the
+// invocation, and pulumi up before any wave, unless the container exited 0,
+// naming the exit status and the log stream; a task that outlives the
+// invocation is stopped.
+func TestTheMigrationsRunnerFailsTheReleaseUnlessTheCommandExitsZero(t *testing.T) {
+	t.Parallel()
+	const taskArn = "arn:aws:ecs:eu-west-1:123456789012:task/prod-migrations-cluster/0a1b2c3d4e5f"
+	run := map[string]any{
+		"call": "ecs:RunTask", "cluster": "arn:aws:ecs:eu-west-1:123456789012:cluster/prod-migrations-cluster",
+		"taskDefinition": "arn:aws:ecs:eu-west-1:123456789012:task-definition/prod-migrations:7", "launchType": "FARGATE",
+		"networkConfiguration": map[string]any{"awsvpcConfiguration": map[string]any{
+			"subnets": []any{"subnet-a", "subnet-b"}, "securityGroups": []any{"sg-migrations"}, "assignPublicIp": "DISABLED"}},
+	}
+	for _, c := range []struct {
+		name   string
+		runs   float64
+		ended  map[string]any
+		failed []string
+		stops  bool
+	}{
+		{"the command succeeds", 95, map[string]any{"containers": []any{map[string]any{"name": "migrations", "exitCode": 0}}}, nil, false},
+		{"the command fails", 40, map[string]any{"containers": []any{map[string]any{"name": "migrations", "exitCode": 3}}, "stoppedReason": "Essential container in task exited"},
+			[]string{"migrations in eu-west-1 failed: exit status 3", "logs: /mobile-backend/prod-migrations migrations/migrations/0a1b2c3d4e5f", "no region took the new version"}, false},
+		{"the image cannot be pulled", 20, map[string]any{"containers": []any{map[string]any{"name": "migrations", "reason": "CannotPullContainerError: pull access denied"}}},
+			[]string{"exit status none (the container never ran) (CannotPullContainerError: pull access denied)"}, false},
+		{"the command outlives the invocation", 5000, nil,
+			[]string{"migrations in eu-west-1 did not finish within 870s: stopped"}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			o := runGate(t, map[string]any{
+				"cloud": "aws-migrate", "runs": c.runs, "ended": c.ended,
+				"env": map[string]string{"REGION": "eu-west-1", "CLUSTER": run["cluster"].(string), "CONTAINER": "migrations",
+					"SUBNETS": "subnet-a,subnet-b", "SECURITY_GROUP": "sg-migrations", "LOG_GROUP": "/mobile-backend/prod-migrations", "LOG_PREFIX": "migrations"},
+				"event": map[string]any{"TASK_DEFINITION": run["taskDefinition"]},
+			})
+			require.NotEmpty(t, o.Changes)
+			assert.Equal(t, run, o.Changes[0], "one task of the migrations' definition, in their cluster and subnets")
+			if c.failed == nil {
+				assert.Empty(t, o.Failed)
+				assert.JSONEq(t, `{"region": "eu-west-1", "task": "`+taskArn+`", "exitCode": 0}`, o.Passed)
+				assert.GreaterOrEqual(t, o.Seconds, c.runs, "it waited for the task to end")
+				return
+			}
+			for _, w := range c.failed {
+				assert.Contains(t, o.Failed, w)
+			}
+			if c.stops {
+				assert.Equal(t, map[string]any{"call": "ecs:StopTask", "task": taskArn}, o.Changes[len(o.Changes)-1])
+			} else {
+				assert.Len(t, o.Changes, 1)
+			}
+		})
+	}
+}

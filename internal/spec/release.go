@@ -17,6 +17,11 @@ type Release struct {
 	// BakeSeconds is how long a wave's new version must stay healthy, its
 	// region's alarms quiet, before the next wave starts.
 	BakeSeconds int
+	// Migrations is the command (and its arguments) that changes the
+	// schema once per release, before the first wave; none when empty.
+	Migrations []string
+	// MigrationsImage is the image it runs in; empty means the release's.
+	MigrationsImage string
 }
 
 // MaxReleaseBakeSeconds bounds releaseBakeSeconds: AWS's gate is one Lambda
@@ -129,4 +134,33 @@ func (s Spec) validateRelease(p *problems) {
 	case s.Production() && b < MinProductionBakeSeconds:
 		p.add("releaseBakeSeconds", "%d is below %d: a production release bakes at least %d seconds in each wave", b, MinProductionBakeSeconds, MinProductionBakeSeconds)
 	}
+}
+
+// validateMigrations: a command to run, and an image Cloud Run can pull on
+// Google Cloud; not yet on Azure.
+func (s Spec) validateMigrations(p *problems) {
+	if len(s.Release.Migrations) == 0 {
+		if s.Release.MigrationsImage != "" {
+			p.add("migrationsImage", "is set without migrations")
+		}
+		return
+	}
+	if s.Release.Migrations[0] == "" {
+		p.add("migrations", "the command's first word (the program to run) is empty")
+	}
+	if s.Cloud == Azure {
+		p.add("migrations", "not yet on Azure: run them with a job of your own before pulumi up (docs/delivery.md, \"Migrations\")")
+	}
+	if img := s.Release.MigrationsImage; img != "" && s.Cloud == GCP && !CloudRunImage(img) {
+		p.add("migrationsImage", "%q: Cloud Run deploys only from Artifact Registry (REGION-docker.pkg.dev/...), gcr.io or docker.io", img)
+	}
+}
+
+// MigrationsImage is the image the migrations run with: migrationsImage,
+// or the release's own.
+func (s Spec) MigrationsImage() string {
+	if s.Release.MigrationsImage != "" {
+		return s.Release.MigrationsImage
+	}
+	return s.Image
 }

@@ -168,16 +168,33 @@ func regionNamed(regions []awsc.Region, name string) awsc.Region {
 
 // databaseUsers makes the app's IAM database user, with a job in the
 // writer's region that the deployment invokes.
-func databaseUsers(ctx *pulumi.Context, s spec.Spec, g *global) error {
-	for _, r := range g.regions {
-		if r.Name != s.WithTheWriter() {
-			continue
-		}
-		_, err := awsc.NewDatabaseUsers(ctx, s.Stack+"-db-users", awsc.DatabaseUsersArgs{
-			Region: r.Name, Account: g.account, Network: r.Network, Database: g.db, DatabaseName: s.Database.Name,
-			LogRetentionDays: s.LogRetentionDays, KeyArn: r.KeyArn,
-		}, r.In())
-		return err
+func databaseUsers(ctx *pulumi.Context, s spec.Spec, g *global) (*awsc.DatabaseUsers, error) {
+	r := g.regions[s.Region(s.WithTheWriter()).Index]
+	return awsc.NewDatabaseUsers(ctx, s.Stack+"-db-users", awsc.DatabaseUsersArgs{
+		Region: r.Name, Account: g.account, Network: r.Network, Database: g.db, DatabaseName: s.Database.Name,
+		LogRetentionDays: s.LogRetentionDays, KeyArn: r.KeyArn,
+	}, r.In())
+}
+
+// migrations runs the schema migrations, if any, where the database users
+// job runs (the writer's region, or where it was deployed while that is
+// down), after it; it returns what the first release wave waits for.
+func migrations(ctx *pulumi.Context, s spec.Spec, g *global, users *awsc.DatabaseUsers) ([]pulumi.Resource, error) {
+	if len(s.Release.Migrations) == 0 {
+		return nil, nil
 	}
-	return nil
+	r := g.regions[s.Region(s.WithTheWriter()).Index]
+	image := s.MigrationsImage()
+	if s.Runtime.ImageReplicated {
+		image = awsc.RegionalImage(image, r.Name) // the region's own replica
+	}
+	m, err := awsc.NewMigrations(ctx, s.Stack+"-migrations", awsc.MigrationsArgs{
+		Region: r.Name, Account: g.account, Network: r.Network, Database: g.db, DatabaseName: s.Database.Name,
+		Image: image, Command: s.Release.Migrations, Stack: s.Stack, Environment: s.Environment,
+		LogRetentionDays: s.LogRetentionDays, KeyArn: r.KeyArn, After: []pulumi.Resource{users},
+	}, r.In())
+	if err != nil {
+		return nil, err
+	}
+	return []pulumi.Resource{m.Invocation}, nil
 }

@@ -32,9 +32,20 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	// The apps' database user, then the schema migrations (across.go):
+	// the first release wave waits for them.
+	users, err := databaseUsers(ctx, s, g)
+	if err != nil {
+		return nil, err
+	}
+	first, err := migrations(ctx, s, g, users)
+	if err != nil {
+		return nil, err
+	}
+
 	// The same stamp in every region (stamp.go): compute behind a
 	// firewall, wired to the data tier, released wave by wave.
-	stamps, err := stacks.InWaves(s, func(r spec.RegionSpec, after []pulumi.Resource) (*awsc.Stamp, pulumi.Resource, error) {
+	stamps, err := stacks.InWaves(s, first, func(r spec.RegionSpec, after []pulumi.Resource) (*awsc.Stamp, pulumi.Resource, error) {
 		// A down region's stamp is built as it was deployed (stacks.ViewOf).
 		stamp, err := newStamp(ctx, stacks.ViewOf(s, r.Name), g, g.regions[r.Index], after)
 		if err != nil {
@@ -48,7 +59,7 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 
 	// Across the stamps (across.go): routing and DDoS protection,
 	// monitoring and the watch that promotes, central logs, backups,
-	// budget, the app's database user, and the region directory.
+	// budget, and the region directory.
 	dns, err := route(ctx, s, g, stamps)
 	if err != nil {
 		return nil, err
@@ -58,9 +69,6 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		return nil, err
 	}
 	if err := keep(ctx, s, g, stamps); err != nil {
-		return nil, err
-	}
-	if err := databaseUsers(ctx, s, g); err != nil {
 		return nil, err
 	}
 	directory := func(region string) string { return stacks.Directory(stacks.ViewOf(s, region), awsc.RegionalHostname) }

@@ -33,7 +33,7 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	// The same stamp in every region (stamp.go): the app, built from the
 	// data tier's outputs, with its blob role, released wave by wave; then
 	// the apps' database users.
-	stamps, err := stacks.InWaves(s, func(r spec.RegionSpec, after []pulumi.Resource) (*azc.Stamp, pulumi.Resource, error) {
+	stamps, err := stacks.InWaves(s, nil, func(r spec.RegionSpec, after []pulumi.Resource) (*azc.Stamp, pulumi.Resource, error) {
 		// A down region's stamp is built as it was deployed (stacks.ViewOf).
 		stamp, err := newStamp(ctx, stacks.ViewOf(s, r.Name), g, g.regions[r.Index], after)
 		if err != nil {

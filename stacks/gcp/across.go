@@ -177,3 +177,25 @@ func databaseUsers(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*gcpc.S
 	_, err := gcpc.NewDatabaseUsers(ctx, s.Stack+"-db-users", args, writer.In())
 	return err
 }
+
+// migrations runs the schema migrations, if any, in the writer's region
+// (or where they were deployed while it is down); it returns what the
+// first release wave waits for.
+func migrations(ctx *pulumi.Context, s spec.Spec, g *global) ([]pulumi.Resource, error) {
+	if len(s.Release.Migrations) == 0 {
+		return nil, nil
+	}
+	r := g.regions[s.Region(s.WithTheWriter()).Index]
+	args := gcpc.MigrationsArgs{
+		Project: g.project, Region: r.Name, Database: g.db, DatabaseName: s.Database.Name,
+		Image: s.MigrationsImage(), Command: s.Release.Migrations, Stack: s.Stack, Environment: s.Environment,
+	}
+	if g.engine == spec.EngineCloudSQL {
+		args.Network, args.Subnet = g.network.NetworkID, g.network.Subnet(r.Name)
+	}
+	m, err := gcpc.NewMigrations(ctx, s.Stack+"-migrations", args, r.In())
+	if err != nil {
+		return nil, err
+	}
+	return []pulumi.Resource{m.Job}, nil
+}

@@ -32,7 +32,12 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	// The same stamp in every region (stamp.go): its identity, granted the
 	// data tier, and the Cloud Run service that runs as it, released wave
 	// by wave.
-	stamps, err := stacks.InWaves(s, func(r spec.RegionSpec, after []pulumi.Resource) (*gcpc.Stamp, pulumi.Resource, error) {
+	// The schema migrations (across.go): the first release wave waits.
+	first, err := migrations(ctx, s, g)
+	if err != nil {
+		return nil, err
+	}
+	stamps, err := stacks.InWaves(s, first, func(r spec.RegionSpec, after []pulumi.Resource) (*gcpc.Stamp, pulumi.Resource, error) {
 		// A down region's stamp is built as it was deployed (stacks.ViewOf).
 		stamp, err := newStamp(ctx, stacks.ViewOf(s, r.Name), g, g.regions[r.Index], after)
 		if err != nil {

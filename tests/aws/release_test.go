@@ -2,6 +2,7 @@ package aws_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -9,6 +10,7 @@ import (
 
 	awsc "github.com/mobile-backend/mobile-backend/components/aws"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
+	"github.com/mobile-backend/mobile-backend/policies"
 	. "github.com/mobile-backend/mobile-backend/tests/suite"
 )
 
@@ -67,4 +69,69 @@ func TestEachRegionsServiceIsGatedByItsOwnAlarmsAndGate(t *testing.T) {
 		assert.Equal(t, map[string]map[string]string{"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}, pass.Condition)
 		assert.Len(t, doc.Statement, 5, "logs, the service, the task definitions' list, the alarms, the roles")
 	}
+}
+
+// The migrations: the release's image and the command, signed in as the
+// master user with its password by reference, in the writer region's
+// private subnets and a cluster of their own; the runner may run that
+// family in that cluster, watch and stop its tasks, and pass its two roles.
+func TestTheMigrationsTaskSignsInAsTheSchemasOwnerAndIsRunByTheDeployment(t *testing.T) {
+	t.Parallel()
+	res := MustPlan(t, "mig", With(Contract("aws", "active-passive", "us-east-1", "eu-west-1"),
+		"migrations", []string{"/app/migrate", "up"}, "image", "public.ecr.aws/acme/api:42"))
+	task := res.Recorder.Named("aws:ecs/taskDefinition:TaskDefinition", "mig-migrations-task")
+	require.NotNil(t, task)
+	assert.Equal(t, "us-east-1", task.Region)
+	var containers []struct {
+		Name, Image string
+		Command     []string
+		Environment []struct{ Name, Value string }
+		Secrets     []struct{ Name, ValueFrom string }
+	}
+	require.NoError(t, json.Unmarshal([]byte(task.Str("containerDefinitions")), &containers))
+	require.Len(t, containers, 1)
+	c := containers[0]
+	assert.Equal(t, "public.ecr.aws/acme/api:42", c.Image, "the release's image")
+	assert.Equal(t, []string{"/app/migrate", "up"}, c.Command)
+	env := map[string]string{}
+	for _, e := range c.Environment {
+		env[e.Name] = e.Value
+	}
+	assert.Equal(t, awsc.MasterUsername, env["DB_USER"], "the schema's owner")
+	secret := res.Recorder.Named("aws:secretsmanager/secret:Secret", "mig-db-us-east-1-master")
+	if secret == nil {
+		for _, s := range res.Recorder.OfType("aws:secretsmanager/secret:Secret") {
+			if s.Region == "us-east-1" && strings.Contains(s.Name, "master") {
+				secret = s
+			}
+		}
+	}
+	require.NotNil(t, secret, "the cluster's master secret")
+	require.Len(t, c.Secrets, 1)
+	assert.Equal(t, "DB_PASSWORD", c.Secrets[0].Name)
+	assert.Equal(t, secret.Outputs["arn"].(string)+":password::", c.Secrets[0].ValueFrom, "by reference, its JSON key")
+
+	fn := res.Recorder.Named("aws:lambda/function:Function", "mig-migrations-run")
+	require.NotNil(t, fn)
+	assert.Equal(t, "index.migrate", fn.Str("handler"))
+	assert.Equal(t, 900, fn.Int("timeout"))
+	inv := One(t, OfComponent(res.Recorder.OfType("aws:lambda/invocation:Invocation"), "mobile-backend:aws:Migrations"), "runner")
+	assert.JSONEq(t, `{"TASK_DEFINITION": "`+task.Outputs["arn"].(string)+`"}`, inv.Str("input"))
+	users := One(t, OfComponent(res.Recorder.OfType("aws:lambda/invocation:Invocation"), "mobile-backend:aws:DatabaseUsers"), "users")
+	g := policies.NewGraph(res.Recorder.Resources())
+	assert.True(t, g.DependsOn(inv, users), "after the database users job")
+
+	policy := res.Recorder.Named("aws:iam/rolePolicy:RolePolicy", "mig-migrations-run-policy")
+	require.NotNil(t, policy)
+	var doc struct{ Statement []awsc.Statement }
+	require.NoError(t, json.Unmarshal([]byte(policy.Str("policy")), &doc))
+	bySid := map[string]awsc.Statement{}
+	for _, st := range doc.Statement {
+		bySid[st.Sid] = st
+	}
+	cluster := res.Recorder.Named("aws:ecs/cluster:Cluster", "mig-migrations-cluster")
+	require.NotNil(t, cluster)
+	assert.Equal(t, []string{task.Outputs["arnWithoutRevision"].(string) + ":*"}, bySid["RunTheMigrations"].Resource)
+	assert.Equal(t, map[string]map[string]string{"ArnEquals": {"ecs:cluster": cluster.Outputs["arn"].(string)}}, bySid["RunTheMigrations"].Condition)
+	assert.Equal(t, []string{"arn:aws:ecs:us-east-1:" + mock.Account + ":task/" + cluster.Outputs["name"].(string) + "/*"}, bySid["WatchAndStopThem"].Resource)
 }

@@ -204,3 +204,68 @@ func TestThePullRequestSummarySaysWhichWavesAChangeRolls(t *testing.T) {
 		assert.NotContains(t, out, "outside the apps", "an image changes nothing but the apps")
 	})
 }
+
+// withMigrations is a contract stack of a cloud and topology with
+// migrations, its writer moved or not.
+func withMigrations(t *testing.T, cloud, topology string, writer string) *plan.Result {
+	cfg := With(Contract(cloud, topology, contractRegions[cloud]...), "migrations", []string{"/app/migrate", "up"})
+	if writer != "" {
+		cfg = With(cfg, "writerRegion", writer)
+	}
+	return MustPlan(t, "mig", cfg)
+}
+
+// With migrations, one runner in the writer's region runs them before the
+// first wave, and with it failing no wave starts; when the writer moves,
+// so do they, and nothing stateful is replaced.
+func TestMigrationsRunOnceInTheWritersRegionBeforeTheFirstWave(t *testing.T) {
+	t.Parallel()
+	for _, cloud := range []string{"aws", "gcp"} {
+		for _, topology := range []string{"active-active", "active-passive"} {
+			t.Run(cloud+"-"+topology, func(t *testing.T) {
+				SkipUnlinked(t, spec.Cloud(cloud))
+				res := withMigrations(t, cloud, topology, "")
+				s := res.Spec
+				stack := policies.Stack{Spec: s, Resources: res.Recorder.Resources()}
+				runners := policies.MigrationRunnersOf(stack, cloud)
+				require.Len(t, runners, 1, "once for the stack")
+				runner := runners[0]
+				assert.Equal(t, s.WriterRegion, runner.Region, "in the writer's region")
+				apps, _ := appsAndGates(res)
+				g := policies.NewGraph(res.Recorder.Resources())
+				for i, wave := range s.ReleaseWaves() {
+					for _, region := range wave {
+						app := apps[region][0]
+						if i == 0 {
+							assert.Contains(t, app.DependsOn, runner.URN, "%s (wave 1) names the migrations in its dependsOn", region)
+						}
+						assert.True(t, g.DependsOn(app, runner), "a failed migration: %s's app does not start", region)
+					}
+				}
+				assert.Empty(t, Violations(stack, policies.ReleaseInWaves))
+				// The runner dropped from the first wave's wait: the policy says so.
+				first := apps[s.ReleaseWaves()[0][0]][0]
+				broken := policies.Stack{Spec: s}
+				for _, r := range stack.Resources {
+					if r == first {
+						r = cloneResource(t, r)
+						r.DependsOn = slices.DeleteFunc(slices.Clone(r.DependsOn), func(u string) bool { return u == runner.URN })
+					}
+					broken.Resources = append(broken.Resources, r)
+				}
+				vs := Violations(broken, policies.ReleaseInWaves)
+				require.NotEmpty(t, vs)
+				assert.Contains(t, vs[0].Message, "takes a new version without waiting for the migrations")
+
+				// The writer moves: so do the migrations, and the move
+				// replaces nothing stateful.
+				assertWriterMoves(t, res)
+				next := s.Successor()
+				moved := withMigrations(t, cloud, topology, next)
+				after := policies.MigrationRunnersOf(policies.Stack{Spec: moved.Spec, Resources: moved.Recorder.Resources()}, cloud)
+				require.Len(t, after, 1)
+				assert.Equal(t, next, after[0].Region, "with the writer")
+			})
+		}
+	}
+}

@@ -21,6 +21,7 @@ var Tests = []testing.InternalTest{
 	{Name: "AReleaseChangesOnlyTheAppsResourcesInACommittedStack", F: TestAReleaseChangesOnlyTheAppsResourcesInACommittedStack},
 	{Name: "AReleaseChangesOnlyTheAppsResourcesInAContractStack", F: TestAReleaseChangesOnlyTheAppsResourcesInAContractStack},
 	{Name: "AFailingFirstWaveStartsNoLaterWave", F: TestAFailingFirstWaveStartsNoLaterWave},
+	{Name: "MigrationsRunOnceInTheWritersRegionBeforeTheFirstWave", F: TestMigrationsRunOnceInTheWritersRegionBeforeTheFirstWave},
 	{Name: "ThePullRequestSummarySaysWhichWavesAChangeRolls", F: TestThePullRequestSummarySaysWhichWavesAChangeRolls},
 	{Name: "TheDeployPinsTheImageAndKeepsItsWindowOpenForEveryWave", F: TestTheDeployPinsTheImageAndKeepsItsWindowOpenForEveryWave},
 	{Name: "EveryRegionsWAFTurnsAwayOutdatedAppsOnAWS", F: TestEveryRegionsWAFTurnsAwayOutdatedAppsOnAWS},

@@ -107,6 +107,44 @@ def main():
         out["seconds"] = clock.t
         json.dump(out, sys.stdout)
         return
+    if sc["cloud"] == "aws-migrate":
+        # The migrations runner's entry point, with a task that runs for
+        # sc["runs"] seconds and ends as sc["ended"] says.
+        import os
+        import types
+        os.environ.update(sc["env"])
+        calls = changes
+
+        class Tasks:
+            def run_task(self, **kw):
+                calls.append({"call": "ecs:RunTask", **{k: kw[k] for k in ("cluster", "taskDefinition", "launchType", "networkConfiguration")}})
+                return {"tasks": [{"taskArn": "arn:aws:ecs:eu-west-1:123456789012:task/prod-migrations-cluster/0a1b2c3d4e5f"}], "failures": []}
+
+            def describe_tasks(self, cluster, tasks):
+                stopped = clock.t >= sc["runs"]
+                t = {"taskArn": tasks[0], "lastStatus": "STOPPED" if stopped else "RUNNING"}
+                if stopped:
+                    t.update(sc["ended"])
+                return {"tasks": [t], "failures": []}
+
+            def stop_task(self, cluster, task, reason):
+                calls.append({"call": "ecs:StopTask", "task": task})
+                return {}
+        fake = types.ModuleType("boto3")
+        fake.client = lambda name: Tasks()
+        sys.modules["boto3"] = fake
+        g.time.sleep, g.time.monotonic = clock.sleep, clock.now
+        context = types.SimpleNamespace(get_remaining_time_in_millis=lambda: 900000)
+        import contextlib
+        out = {"changes": calls}
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
+                out["passed"] = json.dumps(g.migrate(sc["event"], context))
+        except g.Failed as e:
+            out["failed"] = str(e)
+        out["seconds"] = clock.t
+        json.dump(out, sys.stdout)
+        return
     if sc["cloud"] == "aws-handler":
         # The Lambda entry point, as the runtime calls it: the function's
         # environment, the invocation's input as the event, boto3 clients.
