@@ -49,6 +49,9 @@ type DatabaseUsersArgs struct {
 	Database string
 	Users    []DatabaseUser // required
 	Tags     pulumi.StringMap
+	// Stack and Subscription name the custom role of the script that runs
+	// the job at deploy; without them the job runs on its schedule only.
+	Stack, Subscription string
 }
 
 // DatabaseUsers is a scheduled Container Apps job, in the writer region's
@@ -108,7 +111,20 @@ func NewDatabaseUsers(ctx *pulumi.Context, name string, args DatabaseUsersArgs, 
 	if err != nil {
 		return nil, err
 	}
-	d.JobName = jobName
+	d.JobName = jobName.Name
+	if args.Stack != "" && args.Subscription != "" {
+		// At deploy, too: a deployment script starts an execution and waits
+		// for it, whenever the statements change, so the apps' users exist
+		// once pulumi up ends (the schedule stays: a lost run is made up
+		// within the hour).
+		region := Region{Name: args.Region, ResourceGroup: args.ResourceGroup}
+		if _, err := NewJobRun(ctx, name+"-run", JobRunArgs{
+			Region: region, Stack: args.Stack, Subscription: args.Subscription, Job: jobName,
+			Tag: d.Script.ApplyT(func(sql string) string { return shortHash(sql) }).(pulumi.StringOutput), TimeoutSeconds: 900 * 3, Tags: args.Tags,
+		}, pulumi.Parent(d)); err != nil {
+			return nil, err
+		}
+	}
 	return d, ctx.RegisterResourceOutputs(d, pulumi.Map{"jobName": d.JobName, "script": d.Script})
 }
 

@@ -193,7 +193,7 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 		return nil, err
 	}
 	port := func(host pulumi.StringInput) pulumi.StringOutput { return pulumi.Sprintf("%s:1433", host) }
-	jobName, err := job.NewScheduled(ctx, name, job.Args{
+	created, err := job.NewScheduled(ctx, name, job.Args{
 		JobName: resourceName(name, 32), ResourceGroup: args.Region.ResourceGroup, Location: args.Region.Name,
 		EnvironmentID: args.EnvironmentID, IdentityID: identity.ID(),
 		Cron: SQLFailoverSchedule, Timeout: failover.JobRunTimeoutSeconds,
@@ -225,6 +225,7 @@ func NewSQLFailover(ctx *pulumi.Context, name string, args SQLFailoverArgs, opts
 	if err != nil {
 		return nil, err
 	}
+	jobName := created.Name
 	// What the job says reaches people: its alerts and its notifications
 	// before and after a promotion (JSON lines on its console, in the
 	// environment's workspace; Container Apps, "Log monitoring"). The

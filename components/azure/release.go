@@ -78,68 +78,31 @@ func NewReleaseGate(ctx *pulumi.Context, name string, args ReleaseGateArgs, opts
 	c := args.Compute
 	t := rel.Alarms.WithDefaults()
 
-	identity, err := NewIdentity(ctx, name+"-identity", name, "release-gate", r.ResourceGroup, r.Name, args.Tags, child)
-	if err != nil {
-		return nil, err
-	}
-	// Read the app, its revisions and their metrics, activate and
-	// deactivate revisions: nothing else (no built-in role is as narrow).
-	group := pulumi.Sprintf("/subscriptions/%s/resourceGroups/%s", rel.Subscription, r.ResourceGroup)
-	roleID := guid(rel.Subscription + "/" + name + "/release-gate")
-	role, err := authorization.NewRoleDefinition(ctx, name+"-role", &authorization.RoleDefinitionArgs{
-		RoleDefinitionId: pulumi.String(roleID),
-		RoleName:         pulumi.String(fmt.Sprintf("Release gate, mobile-backend stack %s, %s, %s", rel.Stack, r.Name, shortHash(rel.Subscription))),
-		Description:      pulumi.String("Read a container app's revisions and metrics, move it back to its previous revision (mobile-backend's release gate)"),
-		RoleType:         pulumi.String("CustomRole"),
-		Scope:            group,
-		AssignableScopes: pulumi.StringArray{group},
-		Permissions: authorization.PermissionArray{&authorization.PermissionArgs{Actions: pulumi.ToStringArray([]string{
+	bake := rel.BakeSeconds
+	script, err := newDeployScript(ctx, name, deployScriptArgs{
+		Region: r, Stack: rel.Stack, Subscription: rel.Subscription, Component: "release-gate", Scope: c.AppID,
+		RoleTitle: "Read a container app's revisions and metrics, move it back to its previous revision",
+		// Nothing else: no built-in role is as narrow.
+		Actions: []string{
 			"Microsoft.App/containerApps/read", "Microsoft.App/containerApps/revisions/read",
 			"Microsoft.App/containerApps/revisions/activate/action", "Microsoft.App/containerApps/revisions/deactivate/action",
 			"Microsoft.Insights/metrics/read",
-		})}},
+		},
+		Env: []scriptEnv{
+			{"CLOUD", pulumi.String("azure")},
+			{"REGION", pulumi.String(r.Name)},
+			{"APP_ID", c.AppID},
+			{"MAX_5XX_PERCENT", pulumi.String(fmt.Sprint(t.ErrorRatePercent))},
+			{"MAX_P99_MS", pulumi.String(fmt.Sprint(t.LatencyP99Ms))},
+			{"BAKE_SECONDS", pulumi.String(fmt.Sprint(bake))},
+			{"SETTLE_SECONDS", pulumi.String(fmt.Sprint(ReleaseSettleSeconds))},
+		},
+		// A new revision runs it again.
+		Tag:            c.TemplateDigest.ApplyT(func(d string) string { return GateTag(d, bake) }).(pulumi.StringOutput),
+		TimeoutSeconds: bake + ReleaseSettleSeconds + 300,
+		Tags:           args.Tags,
+		After:          []pulumi.Resource{c.App},
 	}, child)
-	if err != nil {
-		return nil, err
-	}
-	may, err := authorization.NewRoleAssignment(ctx, name+"-may-roll-back", &authorization.RoleAssignmentArgs{
-		PrincipalId: identity.PrincipalID, PrincipalType: pulumi.String("ServicePrincipal"),
-		RoleDefinitionId: roleDefinitionID(rel.Subscription, roleID), Scope: c.AppID,
-	}, child, pulumi.DependsOn([]pulumi.Resource{role}))
-	if err != nil {
-		return nil, err
-	}
-	env := func(k string, v pulumi.StringInput) resources.EnvironmentVariableInput {
-		return &resources.EnvironmentVariableArgs{Name: pulumi.String(k), Value: v}
-	}
-	bake := rel.BakeSeconds
-	script, err := resources.NewAzureCliScript(ctx, name, &resources.AzureCliScriptArgs{
-		ResourceGroupName: r.ResourceGroup,
-		Location:          pulumi.String(r.Name),
-		Kind:              pulumi.String("AzureCLI"),
-		AzCliVersion:      pulumi.String(ReleaseGateCLIVersion),
-		Identity: &resources.ManagedServiceIdentityArgs{
-			Type: pulumi.String("UserAssigned"), UserAssignedIdentities: pulumi.StringArray{identity.ID()},
-		},
-		ScriptContent: pulumi.String(GateScript),
-		EnvironmentVariables: resources.EnvironmentVariableArray{
-			env("CLOUD", pulumi.String("azure")),
-			env("REGION", pulumi.String(r.Name)),
-			env("APP_ID", c.AppID),
-			env("MAX_5XX_PERCENT", pulumi.String(fmt.Sprint(t.ErrorRatePercent))),
-			env("MAX_P99_MS", pulumi.String(fmt.Sprint(t.LatencyP99Ms))),
-			env("BAKE_SECONDS", pulumi.String(fmt.Sprint(bake))),
-			env("SETTLE_SECONDS", pulumi.String(fmt.Sprint(ReleaseSettleSeconds))),
-		},
-		// A new revision runs it again (forceUpdateTag); ISO 8601
-		// durations: the timeout at most P1D, retention PT1H to PT26H
-		// ("Use deployment scripts in ARM templates").
-		ForceUpdateTag:    c.TemplateDigest.ApplyT(func(d string) string { return GateTag(d, bake) }).(pulumi.StringOutput),
-		Timeout:           pulumi.Sprintf("PT%dS", bake+ReleaseSettleSeconds+300),
-		RetentionInterval: pulumi.String("PT1H"),
-		CleanupPreference: pulumi.String("Always"),
-		Tags:              args.Tags,
-	}, child, pulumi.DependsOn([]pulumi.Resource{may, c.App}))
 	if err != nil {
 		return nil, err
 	}
@@ -164,4 +127,84 @@ func templateDigest(t *containerapp.TemplateResponse) (string, error) {
 	b, err := json.Marshal(t)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), err
+}
+
+// scriptEnv is one environment variable of a deployment script.
+type scriptEnv struct {
+	Name  string
+	Value pulumi.StringInput
+}
+
+// deployScriptArgs configure a deployment script that runs gate.py.
+type deployScriptArgs struct {
+	Region              Region
+	Stack, Subscription string
+	Component           string             // the identity's component tag
+	Scope               pulumi.StringInput // what its role is assigned on
+	RoleTitle           string
+	Actions             []string
+	Env                 []scriptEnv
+	Tag                 pulumi.StringInput // forceUpdateTag: a new value runs it again
+	TimeoutSeconds      int
+	Tags                pulumi.StringMap
+	After               []pulumi.Resource
+}
+
+// newDeployScript is a deployment script (Microsoft.Resources/deploymentScripts,
+// Azure CLI, API 2023-08-01) that runs internal/release's gate.py as a
+// user-assigned identity of its own, which holds a custom role of the
+// given actions on one scope. ARM fails the script's resource when the
+// script exits non-zero, and azure-native fails the update with it.
+func newDeployScript(ctx *pulumi.Context, name string, args deployScriptArgs, child pulumi.ResourceOption) (*resources.AzureCliScript, error) {
+	r := args.Region
+	identity, err := NewIdentity(ctx, name+"-identity", name, args.Component, r.ResourceGroup, r.Name, args.Tags, child)
+	if err != nil {
+		return nil, err
+	}
+	// Custom roles are assignable at resource groups at the narrowest; the
+	// GUID and name carry the script's name (its region), unique in the
+	// tenant with the subscription's hash.
+	group := pulumi.Sprintf("/subscriptions/%s/resourceGroups/%s", args.Subscription, r.ResourceGroup)
+	roleID := guid(args.Subscription + "/" + name + "/" + args.Component)
+	role, err := authorization.NewRoleDefinition(ctx, name+"-role", &authorization.RoleDefinitionArgs{
+		RoleDefinitionId: pulumi.String(roleID),
+		RoleName:         pulumi.String(fmt.Sprintf("%s, mobile-backend stack %s, %s, %s", args.Component, args.Stack, r.Name, shortHash(args.Subscription))),
+		Description:      pulumi.String(args.RoleTitle + " (mobile-backend's " + args.Component + ")"),
+		RoleType:         pulumi.String("CustomRole"),
+		Scope:            group,
+		AssignableScopes: pulumi.StringArray{group},
+		Permissions:      authorization.PermissionArray{&authorization.PermissionArgs{Actions: pulumi.ToStringArray(args.Actions)}},
+	}, child)
+	if err != nil {
+		return nil, err
+	}
+	may, err := authorization.NewRoleAssignment(ctx, name+"-may", &authorization.RoleAssignmentArgs{
+		PrincipalId: identity.PrincipalID, PrincipalType: pulumi.String("ServicePrincipal"),
+		RoleDefinitionId: roleDefinitionID(args.Subscription, roleID), Scope: args.Scope,
+	}, child, pulumi.DependsOn([]pulumi.Resource{role}))
+	if err != nil {
+		return nil, err
+	}
+	var env resources.EnvironmentVariableArray
+	for _, e := range args.Env {
+		env = append(env, &resources.EnvironmentVariableArgs{Name: pulumi.String(e.Name), Value: e.Value})
+	}
+	return resources.NewAzureCliScript(ctx, name, &resources.AzureCliScriptArgs{
+		ResourceGroupName: r.ResourceGroup,
+		Location:          pulumi.String(r.Name),
+		Kind:              pulumi.String("AzureCLI"),
+		AzCliVersion:      pulumi.String(ReleaseGateCLIVersion),
+		Identity: &resources.ManagedServiceIdentityArgs{
+			Type: pulumi.String("UserAssigned"), UserAssignedIdentities: pulumi.StringArray{identity.ID()},
+		},
+		ScriptContent:        pulumi.String(GateScript),
+		EnvironmentVariables: env,
+		// ISO 8601 durations: the timeout at most P1D, retention PT1H to
+		// PT26H ("Use deployment scripts in ARM templates").
+		ForceUpdateTag:    args.Tag,
+		Timeout:           pulumi.Sprintf("PT%dS", args.TimeoutSeconds),
+		RetentionInterval: pulumi.String("PT1H"),
+		CleanupPreference: pulumi.String("Always"),
+		Tags:              args.Tags,
+	}, child, pulumi.DependsOn(append([]pulumi.Resource{may}, args.After...)))
 }

@@ -436,6 +436,39 @@ class ContainerApps:
         return "re-activated %s and deactivated %s (a pulumi up of the previous image, or of a fix, makes the next revision)" % (previous, latest)
 
 
+def run_job(env, call, now=None, sleep=None, log=print):
+    """Start a Container Apps job's execution and wait for it: the
+    execution's name once it succeeds; Failed with its status and where its
+    logs are otherwise (Jobs.json 2024-03-01: Jobs_Start, JobExecution)."""
+    now, sleep = now or time.monotonic, sleep or time.sleep
+    arm, job = env.get("ARM_API", "https://management.azure.com"), env["JOB_ID"]
+    api = "api-version=2024-03-01"
+    name_of_job = job.rsplit("/", 1)[-1]
+    started = time.time()
+    r = call("POST", "%s%s/start?%s" % (arm, job, api), {})
+    execution = (r or {}).get("name")
+    if not execution:
+        # A 202 (the start is long-running): the newest execution since.
+        runs = call("GET", "%s%s/executions?%s" % (arm, job, api)).get("value", [])
+        runs = [x for x in runs if x.get("properties", {}).get("startTime", "") >= rfc3339(started - 60)]
+        if not runs:
+            raise Failed("job %s: started, but no execution is listed" % name_of_job)
+        execution = max(runs, key=lambda x: x["properties"]["startTime"])["name"]
+    log("job %s: execution %s started" % (name_of_job, execution))
+    deadline = now() + int(env["TIMEOUT_SECONDS"])
+    while True:
+        status = call("GET", "%s%s/executions/%s?%s" % (arm, job, execution, api)).get("properties", {}).get("status", "Unknown")
+        if status == "Succeeded":
+            log("job %s: execution %s succeeded" % (name_of_job, execution))
+            return execution
+        if status in ("Failed", "Stopped", "Degraded"):
+            raise Failed("job %s: execution %s %s; its logs: ContainerAppConsoleLogs_CL | where ContainerGroupName_s startswith '%s'" % (
+                name_of_job, execution, status.lower(), execution))
+        if now() >= deadline:
+            raise Failed("job %s: execution %s still %s after %ss" % (name_of_job, execution, status.lower(), env["TIMEOUT_SECONDS"]))
+        sleep(15)
+
+
 def azure_token():
     """The deployment script's CLI is signed in as its managed identity."""
     return subprocess.run(["az", "account", "get-access-token", "--resource", "https://management.azure.com/", "--query", "accessToken", "-o", "tsv"],
@@ -456,7 +489,14 @@ if __name__ == "__main__":
     if env.get("CLOUD") == "gcp":
         token = google_token(env)
         sys.exit(main(env, CloudRun(env, retrying(lambda m, u, b=None: http(m, u, token, b)))))
+    if env.get("CLOUD") == "azure-job":
+        token = azure_token()
+        try:
+            run_job(env, retrying(lambda m, u, b=None: http(m, u, token, b)))
+        except Failed as e:
+            sys.exit(str(e))
+        sys.exit(0)
     if env.get("CLOUD") == "azure":
         token = azure_token()
         sys.exit(main(env, ContainerApps(env, retrying(lambda m, u, b=None: http(m, u, token, b)))))
-    sys.exit("gate: CLOUD must be gcp or azure (AWS runs handler)")
+    sys.exit("gate: CLOUD must be gcp, azure or azure-job (AWS runs handler or migrate)")

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -399,6 +400,54 @@ func TestTheMigrationsRunnerFailsTheReleaseUnlessTheCommandExitsZero(t *testing.
 			} else {
 				assert.Len(t, o.Changes, 1)
 			}
+		})
+	}
+}
+
+// An Azure job run at deploy (the database users): the script starts an
+// execution and waits for it; a failed one fails pulumi up with where its
+// logs are. A long-running start (202, no body) finds its execution in the
+// list.
+func TestTheAzureJobRunWaitsForTheExecutionAndFailsWithIt(t *testing.T) {
+	t.Parallel()
+	const job = "/subscriptions/s/resourceGroups/prod-westeurope/providers/Microsoft.App/jobs/prod-db-users"
+	now := time.Now().UTC()
+	for _, c := range []struct {
+		name       string
+		start      map[string]any
+		executions []any
+		status     []any
+		failed     string
+		calls      []string
+	}{
+		{"it succeeds", map[string]any{"name": "prod-db-users-abc12", "id": job + "/executions/prod-db-users-abc12"}, nil,
+			[]any{[]any{0, "Running"}, []any{40, "Succeeded"}}, "",
+			[]string{"POST /start", "GET /executions/prod-db-users-abc12", "GET /executions/prod-db-users-abc12", "GET /executions/prod-db-users-abc12", "GET /executions/prod-db-users-abc12"}},
+		{"it fails", map[string]any{"name": "prod-db-users-abc12"}, nil,
+			[]any{[]any{0, "Running"}, []any{20, "Failed"}},
+			"job prod-db-users: execution prod-db-users-abc12 failed; its logs: ContainerAppConsoleLogs_CL | where ContainerGroupName_s startswith 'prod-db-users-abc12'",
+			// Polled every 15 s: seen failed at 30 s.
+			[]string{"POST /start", "GET /executions/prod-db-users-abc12", "GET /executions/prod-db-users-abc12", "GET /executions/prod-db-users-abc12"}},
+		{"a long-running start", map[string]any{}, []any{
+			map[string]any{"name": "prod-db-users-old", "properties": map[string]any{"startTime": now.Add(-2 * time.Hour).Format(time.RFC3339), "status": "Succeeded"}},
+			map[string]any{"name": "prod-db-users-new", "properties": map[string]any{"startTime": now.Format(time.RFC3339), "status": "Running"}},
+		}, []any{[]any{0, "Succeeded"}}, "",
+			[]string{"POST /start", "GET /executions", "GET /executions/prod-db-users-new"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			o := runGate(t, map[string]any{"cloud": "azure-job", "env": map[string]string{"JOB_ID": job, "TIMEOUT_SECONDS": "2700"},
+				"start": c.start, "executions": c.executions, "status": c.status})
+			var calls []string
+			for _, ch := range o.Changes {
+				calls = append(calls, ch["call"].(string))
+			}
+			assert.Equal(t, c.calls, calls)
+			if c.failed == "" {
+				assert.Empty(t, o.Failed)
+				return
+			}
+			assert.Equal(t, c.failed, o.Failed)
 		})
 	}
 }

@@ -54,6 +54,7 @@ func databaseUsers(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.St
 	job, err := azc.NewDatabaseUsers(ctx, s.Stack+"-db-users", azc.DatabaseUsersArgs{
 		Region: writer.Name, ResourceGroup: writer.ResourceGroup, EnvironmentID: writer.Compute.EnvironmentID,
 		Admin: g.sqlAdmin, Server: g.db.ReadWriteEndpoint, Database: s.Database.Name, Users: users, Tags: g.tags,
+		Stack: s.Stack, Subscription: g.subscription,
 	}, writer.In())
 	if err != nil {
 		return pulumi.StringOutput{}, err

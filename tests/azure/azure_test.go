@@ -791,6 +791,27 @@ func TestAzureAppsGetDatabaseUsersFromAJobInTheWritersNetwork(t *testing.T) {
 	assert.NotContains(t, script, "db_ddladmin")
 	assert.Equal(t, 3, strings.Count(script, "CREATE USER"))
 
+	// The deployment runs it too, and waits: a deployment script in the
+	// same region that starts an execution of this job and nothing else,
+	// again whenever the statements change.
+	run := One(t, OfComponent(res.Recorder.OfType("azure-native:resources/v20230801:AzureCliScript"), "mobile-backend:azure:JobRun"), "the run at deploy")
+	assert.Equal(t, "eastus2", run.Str("location"))
+	runEnv := map[string]any{}
+	for i := 0; i < run.Len("environmentVariables"); i++ {
+		runEnv[run.Str(fmt.Sprintf("environmentVariables.%d.name", i))] = run.Get(fmt.Sprintf("environmentVariables.%d.value", i))
+	}
+	assert.Equal(t, map[string]any{"CLOUD": "azure-job", "JOB_ID": job.ID, "TIMEOUT_SECONDS": "2700"}, runEnv)
+	assert.NotEmpty(t, run.Str("forceUpdateTag"))
+	may := res.Recorder.Named(TypeRoleAssignment, "dbu-db-users-run-may")
+	require.NotNil(t, may)
+	assert.Equal(t, job.ID, may.Str("scope"), "its role is on the job alone")
+	role := res.Recorder.Named("azure-native:authorization:RoleDefinition", "dbu-db-users-run-role")
+	require.NotNil(t, role)
+	assert.Equal(t, []any{"Microsoft.App/jobs/read", "Microsoft.App/jobs/start/action", "Microsoft.App/jobs/execution/read", "Microsoft.App/jobs/executions/read"}, role.Get("permissions.0.actions"))
+	two := MustPlan(t, "dbu", Contract("azure", "active-active", regions[:2]...))
+	runTwo := One(t, OfComponent(two.Recorder.OfType("azure-native:resources/v20230801:AzureCliScript"), "mobile-backend:azure:JobRun"), "the run at deploy")
+	assert.NotEqual(t, run.Str("forceUpdateTag"), runTwo.Str("forceUpdateTag"), "other users: it runs again")
+
 	// A configured admin keeps the servers; the same script is an output
 	// for that admin to run.
 	own := MustPlan(t, "dbu", With(Contract("azure", "active-active", regions...), "azureSqlAdminLogin", "dba", "azureSqlAdminObjectId", "0f8fad5b-d9cb-469f-a165-70867728950e"))

@@ -40,12 +40,17 @@ type Args struct {
 	Tags          pulumi.StringMapInput
 }
 
+// Job is a created job: its name and its resource id.
+type Job struct {
+	Name, ID pulumi.StringOutput
+}
+
 // NewScheduled creates the job (one replica per run, no parallelism) and
-// returns its name. Not inlined: inlined into components/azure, it would
+// returns its name and id. Not inlined: inlined into components/azure, it would
 // name the slow types there.
 //
 //go:noinline
-func NewScheduled(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (pulumi.StringOutput, error) {
+func NewScheduled(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (Job, error) {
 	if len(args.Interpreter) == 0 {
 		args.Interpreter = []string{"/bin/bash", "-c"}
 	}
@@ -80,7 +85,7 @@ func NewScheduled(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Re
 		Tags: args.Tags,
 	}, opts...)
 	if err != nil {
-		return pulumi.StringOutput{}, err
+		return Job{}, err
 	}
-	return j.Name, nil
+	return Job{Name: j.Name, ID: j.ID().ToStringOutput()}, nil
 }
