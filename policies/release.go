@@ -35,8 +35,9 @@ var ReleaseGates = map[string][2]string{
 // MigrationRunners are, by cloud, the resource that runs the schema
 // migrations at deploy (and fails it) and its component.
 var MigrationRunners = map[string][2]string{
-	"aws": {"aws:lambda/invocation:Invocation", "mobile-backend:aws:Migrations"},
-	"gcp": {"gcp:cloudrunv2/job:Job", "mobile-backend:gcp:Migrations"},
+	"aws":   {"aws:lambda/invocation:Invocation", "mobile-backend:aws:Migrations"},
+	"gcp":   {"gcp:cloudrunv2/job:Job", "mobile-backend:gcp:Migrations"},
+	"azure": {"azure-native:resources/v20230801:AzureCliScript", "mobile-backend:azure:Migrations"},
 }
 
 // ReleaseInWaves: a bad version stops at its first region. Every region
@@ -97,20 +98,24 @@ var ReleaseInWaves = Policy{
 	},
 }
 
-// MigrationRunnersOf are a stack's migration runners.
+// MigrationRunnersOf are a stack's migration runners: the runner type
+// below the migrations' component (at any depth).
 func MigrationRunnersOf(s Stack, cloud string) []*mock.Resource {
 	runner, ok := MigrationRunners[cloud]
 	if !ok {
 		return nil
 	}
-	typeOf := map[string]string{}
+	byURN := map[string]*mock.Resource{}
 	for _, r := range s.Resources {
-		typeOf[r.URN] = r.Type
+		byURN[r.URN] = r
 	}
 	var out []*mock.Resource
 	for _, r := range s.OfType(runner[0]) {
-		if typeOf[r.Parent] == runner[1] {
-			out = append(out, r)
+		for p := byURN[r.Parent]; p != nil; p = byURN[p.Parent] {
+			if p.Type == runner[1] {
+				out = append(out, r)
+				break
+			}
 		}
 	}
 	return out

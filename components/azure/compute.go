@@ -89,6 +89,39 @@ type RegionalComputeArgs struct {
 
 // NewRegionalCompute builds the stamp. Pass the region's provider in opts.
 func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeArgs, opts ...pulumi.ResourceOption) (*RegionalCompute, error) {
+	p, err := BeginRegionalCompute(ctx, name, args, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return p.Finish(args.After)
+}
+
+// PendingCompute is a RegionalCompute whose environment and identity exist
+// and whose app does not yet: what runs in the environment before the app
+// (the database users, the migrations) is built between the two.
+type PendingCompute struct {
+	// EnvironmentID is the Container Apps environment; IdentityName and
+	// IdentityClientID the app's identity (its database user).
+	EnvironmentID    pulumi.StringOutput
+	IdentityName     string
+	IdentityClientID pulumi.StringOutput
+
+	ctx      *pulumi.Context
+	name     string
+	args     RegionalComputeArgs
+	c        *RegionalCompute
+	child    pulumi.ResourceOrInvokeOption
+	ws       *operationalinsights.Workspace
+	traces   *insights.Component
+	env      *app.ManagedEnvironment
+	identity *Identity
+	base     pulumi.StringMap
+}
+
+// BeginRegionalCompute builds the component, its logs, traces, Container
+// Apps environment and the app's identity; Finish builds the app. Pass the
+// region's provider in opts.
+func BeginRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeArgs, opts ...pulumi.ResourceOption) (*PendingCompute, error) {
 	if args.Region == "" || args.ResourceGroup == nil || args.AppsSubnetID == nil {
 		return nil, fmt.Errorf("compute %s: Region, ResourceGroup and AppsSubnetID are required", name)
 	}
@@ -159,7 +192,6 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		return nil, err
 	}
 
-	envVars := containerapp.EnvironmentVarArray{}
 	base := pulumi.StringMap{
 		"REGION": pulumi.String(args.Region), "STACK": pulumi.String(args.StackName),
 		"ENVIRONMENT": pulumi.String(args.EnvironmentName), "PORT": pulumi.String(fmt.Sprint(args.ContainerPort)),
@@ -182,6 +214,23 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		return nil, err
 	}
 	base["AZURE_CLIENT_ID"] = identity.ClientID
+	return &PendingCompute{
+		EnvironmentID: env.ID().ToStringOutput(), IdentityName: identity.Name, IdentityClientID: identity.ClientID,
+		ctx: ctx, name: name, args: args, c: c, child: child, ws: ws, traces: traces, env: env, identity: identity, base: base,
+	}, nil
+}
+
+// Finish builds the app, which takes a new revision only after after (the
+// previous release wave's gates), and registers the component's outputs.
+func (p *PendingCompute) Finish(after []pulumi.Resource) (*RegionalCompute, error) {
+	return p.c.build(p, after)
+}
+
+// build is Finish: the app and the component's outputs.
+func (c *RegionalCompute) build(p *PendingCompute, after []pulumi.Resource) (*RegionalCompute, error) {
+	ctx, name, args, child, ws, traces, env, identity, base := p.ctx, p.name, p.args, p.child, p.ws, p.traces, p.env, p.identity, p.base
+	rg := args.ResourceGroup
+	envVars := containerapp.EnvironmentVarArray{}
 	for _, k := range components.SortedKeys(map[string]pulumi.StringInput(base)) {
 		envVars = append(envVars, &containerapp.EnvironmentVarArgs{Name: pulumi.String(k), Value: base[k]})
 	}
@@ -269,7 +318,7 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 			},
 		},
 		Tags: args.Tags,
-	}, child, pulumi.DependsOn(append(appAfter, args.After...)))
+	}, child, pulumi.DependsOn(append(appAfter, after...)))
 	if err != nil {
 		return nil, err
 	}

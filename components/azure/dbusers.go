@@ -33,6 +33,9 @@ const PythonJobImage = dbusers.Image
 type DatabaseUser struct {
 	Name     string
 	ClientID pulumi.StringInput
+	// Schema: the user may change the schema too (db_ddladmin): the
+	// migrations' identity, and no app.
+	Schema bool
 }
 
 // DatabaseUsersArgs configures DatabaseUsers.
@@ -70,6 +73,8 @@ type DatabaseUsers struct {
 	JobName pulumi.StringOutput `pulumi:"jobName"`
 	// Script is the T-SQL the job runs.
 	Script pulumi.StringOutput `pulumi:"script"`
+	// Run is the run at deploy (nil without Stack and Subscription).
+	Run *JobRun
 }
 
 var sqlName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
@@ -118,12 +123,14 @@ func NewDatabaseUsers(ctx *pulumi.Context, name string, args DatabaseUsersArgs, 
 		// once pulumi up ends (the schedule stays: a lost run is made up
 		// within the hour).
 		region := Region{Name: args.Region, ResourceGroup: args.ResourceGroup}
-		if _, err := NewJobRun(ctx, name+"-run", JobRunArgs{
+		run, err := NewJobRun(ctx, name+"-run", JobRunArgs{
 			Region: region, Stack: args.Stack, Subscription: args.Subscription, Job: jobName,
 			Tag: d.Script.ApplyT(func(sql string) string { return shortHash(sql) }).(pulumi.StringOutput), TimeoutSeconds: 900 * 3, Tags: args.Tags,
-		}, pulumi.Parent(d)); err != nil {
+		}, pulumi.Parent(d))
+		if err != nil {
 			return nil, err
 		}
+		d.Run = run
 	}
 	return d, ctx.RegisterResourceOutputs(d, pulumi.Map{"jobName": d.JobName, "script": d.Script})
 }
@@ -159,6 +166,9 @@ func UsersScript(users []DatabaseUser, clientIDs []string) string {
 		fmt.Fprintf(&b, " IF EXISTS (SELECT 1 FROM sys.database_principals WHERE name = N'%s' AND sid <> CAST(CAST(N'%s' AS uniqueidentifier) AS varbinary(16))) EXEC(N'DROP USER [%s]');", u.Name, clientIDs[i], u.Name)
 		fmt.Fprintf(&b, " IF DATABASE_PRINCIPAL_ID(N'%s') IS NULL EXEC(N'CREATE USER [%s] WITH SID = ' + @sid + N', TYPE = E');", u.Name, u.Name)
 		fmt.Fprintf(&b, " ALTER ROLE db_datareader ADD MEMBER [%s]; ALTER ROLE db_datawriter ADD MEMBER [%s];", u.Name, u.Name)
+		if u.Schema {
+			fmt.Fprintf(&b, " ALTER ROLE db_ddladmin ADD MEMBER [%s];", u.Name)
+		}
 	}
 	return b.String()
 }

@@ -20,6 +20,9 @@ type JobRunArgs struct {
 	// TimeoutSeconds bounds the wait for the execution (all its retries).
 	TimeoutSeconds int
 	Tags           pulumi.StringMap
+	// After are what must have run first (a component's dependsOn does not
+	// hold back its children: this one holds back the script).
+	After []pulumi.Resource
 }
 
 // JobRun runs a Container Apps job during pulumi up and fails the update
@@ -59,7 +62,7 @@ func NewJobRun(ctx *pulumi.Context, name string, args JobRunArgs, opts ...pulumi
 			{"JOB_ID", args.Job.ID},
 			{"TIMEOUT_SECONDS", pulumi.String(fmt.Sprint(args.TimeoutSeconds))},
 		},
-		Tag: args.Tag, TimeoutSeconds: args.TimeoutSeconds + 600 + 120, Tags: args.Tags,
+		Tag: args.Tag, TimeoutSeconds: args.TimeoutSeconds + 600 + 120, Tags: args.Tags, After: args.After,
 	}, pulumi.Parent(j))
 	if err != nil {
 		return nil, err

@@ -53,6 +53,27 @@ type Stamp struct {
 // NewStamp builds a region's app and its storage role, named name, in the
 // region's provider.
 func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) {
+	p, err := BeginStamp(ctx, name, args)
+	if err != nil {
+		return nil, err
+	}
+	return p.Finish(args.Release)
+}
+
+// PendingStamp is a stamp whose environment and app identity exist and
+// whose app does not yet (BeginRegionalCompute): Finish builds the app.
+type PendingStamp struct {
+	Region
+	Compute *PendingCompute
+
+	ctx  *pulumi.Context
+	name string
+	args StampArgs
+}
+
+// BeginStamp builds a region's app secrets, logs, environment and app
+// identity.
+func BeginStamp(ctx *pulumi.Context, name string, args StampArgs) (*PendingStamp, error) {
 	r := args.Region
 	if r.Name == "" || r.Provider == nil || r.ResourceGroup == nil || r.Network == nil || args.Subscription == nil || args.Database == nil || args.Storage == nil {
 		return nil, fmt.Errorf("stamp %s: Region (with Provider, ResourceGroup and Network), Subscription, Database and Storage are required", name)
@@ -72,7 +93,6 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 	}
 	c := args.Compute
 	c.Region, c.ResourceGroup, c.AppsSubnetID, c.Environment = r.Name, r.ResourceGroup, r.Network.AppsSubnetID, env
-	c.After = append(c.After, args.Release.After...)
 	if args.Secrets != nil {
 		sa := *args.Secrets
 		sa.Region, sa.ResourceGroup, sa.VirtualNetworkID, sa.EndpointsSubnetID = r.Name, r.ResourceGroup, r.Network.VirtualNetworkID, r.Network.EndpointsSubnetID
@@ -82,7 +102,19 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 		}
 		c.Secrets, c.SecretsVaultID, c.Subscription, c.SecretsReady = stored.Secrets, stored.VaultID, args.Subscription, stored.Ready
 	}
-	compute, err := NewRegionalCompute(ctx, name, c, r.In())
+	pending, err := BeginRegionalCompute(ctx, name, c, r.In())
+	if err != nil {
+		return nil, fmt.Errorf("region %s: %w", r.Name, err)
+	}
+	args.Compute = c
+	return &PendingStamp{Region: r, Compute: pending, ctx: ctx, name: name, args: args}, nil
+}
+
+// Finish builds the app, after release.After (the previous wave's gates),
+// its storage roles and its release gate.
+func (p *PendingStamp) Finish(release ReleaseArgs) (*Stamp, error) {
+	ctx, name, args, r, c := p.ctx, p.name, p.args, p.Region, p.args.Compute
+	compute, err := p.Compute.Finish(append(append([]pulumi.Resource{}, c.After...), release.After...))
 	if err != nil {
 		return nil, fmt.Errorf("region %s: %w", r.Name, err)
 	}
@@ -103,7 +135,7 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 			return nil, err
 		}
 	}
-	gate, err := NewReleaseGate(ctx, name+"-release", ReleaseGateArgs{Region: r, Compute: compute, Release: args.Release, Tags: c.Tags}, r.In())
+	gate, err := NewReleaseGate(ctx, name+"-release", ReleaseGateArgs{Region: r, Compute: compute, Release: release, Tags: c.Tags}, r.In())
 	if err != nil {
 		return nil, fmt.Errorf("region %s: %w", r.Name, err)
 	}

@@ -103,7 +103,6 @@ func TestBadConfigsAreRefusedWithTheKeyNamed(t *testing.T) {
 		{"a region in two waves", aws.with("releaseWaves", []string{"eu-west-1", "eu-west-1", "us-east-1"}), `mobile-backend:releaseWaves: "eu-west-1" is in more than one wave`},
 		{"a bake beyond the gate", aws.with("releaseBakeSeconds", 900), `mobile-backend:releaseBakeSeconds: 900 must be between 0 and 600 seconds`},
 		{"a short bake in production", aws.with("environment", "prod", "releaseBakeSeconds", 30), `mobile-backend:releaseBakeSeconds: 30 is below 120`},
-		{"migrations on Azure", azure.with("migrations", []string{"/app/migrate", "up"}), `mobile-backend:migrations: not yet on Azure`},
 		{"a migrations image Cloud Run cannot pull", gcp.with("migrations", []string{"/app/migrate"}, "migrationsImage", "ghcr.io/acme/api:1"), `mobile-backend:migrationsImage: "ghcr.io/acme/api:1": Cloud Run deploys only from`},
 		{"a migrations image without migrations", aws.with("migrationsImage", "public.ecr.aws/acme/api:1"), `mobile-backend:migrationsImage: is set without migrations`},
 		{"an empty migrations command", aws.with("migrations", []string{""}), `mobile-backend:migrations: the command's first word`},

@@ -137,7 +137,7 @@ func (s Spec) validateRelease(p *problems) {
 }
 
 // validateMigrations: a command to run, and an image Cloud Run can pull on
-// Google Cloud; not yet on Azure.
+// Google Cloud.
 func (s Spec) validateMigrations(p *problems) {
 	if len(s.Release.Migrations) == 0 {
 		if s.Release.MigrationsImage != "" {
@@ -147,9 +147,6 @@ func (s Spec) validateMigrations(p *problems) {
 	}
 	if s.Release.Migrations[0] == "" {
 		p.add("migrations", "the command's first word (the program to run) is empty")
-	}
-	if s.Cloud == Azure {
-		p.add("migrations", "not yet on Azure: run them with a job of your own before pulumi up (docs/delivery.md, \"Migrations\")")
 	}
 	if img := s.Release.MigrationsImage; img != "" && s.Cloud == GCP && !CloudRunImage(img) {
 		p.add("migrationsImage", "%q: Cloud Run deploys only from Artifact Registry (REGION-docker.pkg.dev/...), gcr.io or docker.io", img)

@@ -30,21 +30,31 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	// The same stamp in every region (stamp.go): the app, built from the
-	// data tier's outputs, with its blob role, released wave by wave; then
-	// the apps' database users.
-	stamps, err := stacks.InWaves(s, nil, func(r spec.RegionSpec, after []pulumi.Resource) (*azc.Stamp, pulumi.Resource, error) {
+	// The same stamp in every region (stamp.go), in two steps: each
+	// region's environment and app identity; then, in the writer's
+	// network, the apps' database users and the schema migrations, which
+	// the deployment runs; then the apps, released wave by wave.
+	pending := make([]*azc.PendingStamp, len(g.regions))
+	for _, r := range s.Regions {
 		// A down region's stamp is built as it was deployed (stacks.ViewOf).
-		stamp, err := newStamp(ctx, stacks.ViewOf(s, r.Name), g, g.regions[r.Index], after)
+		if pending[r.Index], err = beginStamp(ctx, stacks.ViewOf(s, r.Name), g, g.regions[r.Index]); err != nil {
+			return nil, err
+		}
+	}
+	usersScript, first, err := databaseUsers(ctx, s, g, pending)
+	if err != nil {
+		return nil, err
+	}
+	stamps, err := stacks.InWaves(s, first, func(r spec.RegionSpec, after []pulumi.Resource) (*azc.Stamp, pulumi.Resource, error) {
+		view := stacks.ViewOf(s, r.Name)
+		stamp, err := pending[r.Index].Finish(azc.ReleaseArgs{
+			After: after, BakeSeconds: view.Release.BakeSeconds, Alarms: view.Alarms, Stack: s.Stack, Subscription: g.subscription,
+		})
 		if err != nil {
 			return nil, nil, err
 		}
 		return stamp, stamp.Gate.Script, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	usersScript, err := databaseUsers(ctx, s, g, stamps)
 	if err != nil {
 		return nil, err
 	}

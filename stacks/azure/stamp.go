@@ -8,10 +8,10 @@ import (
 	"github.com/mobile-backend/mobile-backend/stacks"
 )
 
-// newStamp is one region's stamp: the app, built from the data tier's
-// outputs, with its blob role, its new revisions after the previous
-// release wave's gates (after).
-func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r azc.Region, after []pulumi.Resource) (*azc.Stamp, error) {
+// beginStamp is one region's stamp up to its app: the environment and the
+// app's identity; Finish builds the app from the data tier's outputs, with
+// its blob role, its new revisions after the previous release wave's gates.
+func beginStamp(ctx *pulumi.Context, s spec.Spec, g *global, r azc.Region) (*azc.PendingStamp, error) {
 	r.Role = s.Region(r.Name).Role
 	env := stacks.AppEnv(s)
 	env["ROLE"] = pulumi.String(r.Role)
@@ -26,7 +26,7 @@ func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r azc.Region, after [
 			Values: stacks.AppSecretValues(s), Tags: g.tags, Protect: s.Protect,
 		}
 	}
-	return azc.NewStamp(ctx, s.Stack+"-"+r.Name, azc.StampArgs{
+	return azc.BeginStamp(ctx, s.Stack+"-"+r.Name, azc.StampArgs{
 		Region: r, Subscription: pulumi.String(g.subscription), Database: g.db, Storage: g.storage, Secrets: secrets,
 		Compute: azc.RegionalComputeArgs{
 			Tags: g.tags, FrontDoorID: g.profile.FrontDoorId, Workload: s.WorkloadFor(r.Role), HealthPath: s.HealthCheck.Path,
@@ -34,30 +34,55 @@ func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r azc.Region, after [
 			StackName: s.Stack, EnvironmentName: s.Environment,
 			RegistryID: s.Runtime.AzureRegistryID, Subscription: pulumi.String(g.subscription), Lookups: g.provider,
 		},
-		Release: azc.ReleaseArgs{After: after, BakeSeconds: s.Release.BakeSeconds, Alarms: s.Alarms, Stack: s.Stack, Subscription: g.subscription},
 	})
 }
 
-// databaseUsers makes the apps' database users, from a job in the writer's
-// network; with a configured admin, that admin runs the same script
-// (the databaseUsersScript output), which it returns.
-func databaseUsers(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Stamp) (pulumi.StringOutput, error) {
+// databaseUsers makes the apps' database users (and, with migrations, the
+// migrations' user, which alone may change the schema), from a job in the
+// writer's network that the deployment runs; then the migrations, after
+// it. With a configured admin, that admin runs the same script (the
+// databaseUsersScript output). It returns the script and what the first
+// release wave waits for.
+func databaseUsers(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.PendingStamp) (pulumi.StringOutput, []pulumi.Resource, error) {
 	var users []azc.DatabaseUser
 	for _, st := range stamps {
 		users = append(users, azc.DatabaseUser{Name: st.Compute.IdentityName, ClientID: st.Compute.IdentityClientID})
 	}
-	if g.sqlAdmin == nil {
-		return azc.UsersScriptOutput(users), nil
-	}
 	// In the writer's network (or, while that is down, where it was).
-	writer := azc.StampIn(stamps, s.WithTheWriter())
-	job, err := azc.NewDatabaseUsers(ctx, s.Stack+"-db-users", azc.DatabaseUsersArgs{
-		Region: writer.Name, ResourceGroup: writer.ResourceGroup, EnvironmentID: writer.Compute.EnvironmentID,
-		Admin: g.sqlAdmin, Server: g.db.ReadWriteEndpoint, Database: s.Database.Name, Users: users, Tags: g.tags,
-		Stack: s.Stack, Subscription: g.subscription,
+	writer := stamps[s.Region(s.WithTheWriter()).Index]
+	var migrator *azc.Identity
+	if len(s.Release.Migrations) > 0 {
+		var err error
+		name := s.Stack + "-migrations"
+		if migrator, err = azc.NewIdentity(ctx, name+"-identity", name, "migrations", writer.ResourceGroup, writer.Name, g.tags, writer.In()); err != nil {
+			return pulumi.StringOutput{}, nil, err
+		}
+		users = append(users, azc.DatabaseUser{Name: migrator.Name, ClientID: migrator.ClientID, Schema: true})
+	}
+	script := azc.UsersScriptOutput(users)
+	var ran []pulumi.Resource
+	if g.sqlAdmin != nil {
+		job, err := azc.NewDatabaseUsers(ctx, s.Stack+"-db-users", azc.DatabaseUsersArgs{
+			Region: writer.Name, ResourceGroup: writer.ResourceGroup, EnvironmentID: writer.Compute.EnvironmentID,
+			Admin: g.sqlAdmin, Server: g.db.ReadWriteEndpoint, Database: s.Database.Name, Users: users, Tags: g.tags,
+			Stack: s.Stack, Subscription: g.subscription,
+		}, writer.In())
+		if err != nil {
+			return pulumi.StringOutput{}, nil, err
+		}
+		script, ran = job.Script, []pulumi.Resource{job.Run}
+	}
+	if migrator == nil {
+		return script, nil, nil
+	}
+	m, err := azc.NewMigrations(ctx, s.Stack+"-migrations", azc.MigrationsArgs{
+		Region: writer.Region, EnvironmentID: writer.Compute.EnvironmentID, Identity: migrator,
+		Server: g.db.ReadWriteEndpoint, Database: s.Database.Name, Image: s.MigrationsImage(), Command: s.Release.Migrations,
+		RegistryID: s.Runtime.AzureRegistryID, Stack: s.Stack, Environment: s.Environment, Subscription: g.subscription, Tags: g.tags,
+		After: ran,
 	}, writer.In())
 	if err != nil {
-		return pulumi.StringOutput{}, err
+		return pulumi.StringOutput{}, nil, err
 	}
-	return job.Script, nil
+	return script, []pulumi.Resource{m.Run}, nil
 }

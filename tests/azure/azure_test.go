@@ -1033,3 +1033,53 @@ func TestEachRegionPublishesItsStaticDocumentsFromInsideItsNetwork(t *testing.T)
 	require.NotNil(t, health)
 	assert.Equal(t, "OriginGroup", health.Str("criteria.allOf.0.dimensions.0.name"), "one figure per origin group")
 }
+
+// With migrations, their identity's contained user alone may change the
+// schema; the job is started at deploy after the users exist, in the
+// writer's network, as that identity, with the release's image.
+func TestAzureMigrationsRunAsTheOnlySchemaChangerAfterTheUsersExist(t *testing.T) {
+	t.Parallel()
+	res := MustPlan(t, "mig", With(Contract("azure", "active-passive", "northeurope", "westeurope"),
+		"migrations", []string{"/app/migrate", "up"}, "image", "public.ecr.aws/acme/api:42"))
+	var migrator *mock.Resource
+	for _, id := range res.Recorder.OfType(TypeIdentity) {
+		if id.Str("resourceName") == "mig-migrations" {
+			migrator = id
+		}
+	}
+	require.NotNil(t, migrator)
+	users := One(t, Filter(res.Recorder.OfType("azure-native:app/v20240301:Job"), func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "db-users") }), "users job")
+	script := ContainerEnv(users, "template.containers.0.env")["DB_USERS_SQL"].(string)
+	assert.Equal(t, 1, strings.Count(script, "db_ddladmin"), "one user may change the schema")
+	assert.Contains(t, script, "ALTER ROLE db_ddladmin ADD MEMBER [mig-migrations];")
+
+	job := res.Recorder.Named("azure-native:app/v20240301:Job", "mig-migrations")
+	require.NotNil(t, job)
+	assert.Equal(t, "northeurope", job.Str("location"), "the writer's region")
+	assert.Equal(t, users.Str("environmentId"), job.Str("environmentId"), "the writer's network")
+	assert.Equal(t, "Manual", job.Str("configuration.triggerType"), "started by the deployment only")
+	assert.Equal(t, 0, job.Int("configuration.replicaRetryLimit"))
+	assert.Equal(t, "public.ecr.aws/acme/api:42", job.Str("template.containers.0.image"))
+	assert.Equal(t, []any{"/app/migrate"}, job.Get("template.containers.0.command"))
+	assert.Equal(t, []any{"up"}, job.Get("template.containers.0.args"))
+	assert.Equal(t, []any{migrator.ID}, job.Get("identity.userAssignedIdentities"))
+	assert.Equal(t, migrator.Outputs["clientId"], ContainerEnv(job, "template.containers.0.env")["AZURE_CLIENT_ID"])
+
+	g := policies.NewGraph(res.Recorder.Resources())
+	runs := OfComponent(res.Recorder.OfType("azure-native:resources/v20230801:AzureCliScript"), "mobile-backend:azure:JobRun")
+	var usersRun, migrationsRun *mock.Resource
+	for _, r := range runs {
+		switch r.Name {
+		case "mig-db-users-run":
+			usersRun = r
+		case "mig-migrations-run":
+			migrationsRun = r
+		}
+	}
+	require.NotNil(t, usersRun)
+	require.NotNil(t, migrationsRun)
+	assert.True(t, g.DependsOn(migrationsRun, usersRun), "the migrations start once the users exist")
+	for _, app := range res.Recorder.OfType(TypeContainerApp) {
+		assert.True(t, g.DependsOn(app, migrationsRun), "%s waits for the migrations", app.Region)
+	}
+}

@@ -220,7 +220,7 @@ func withMigrations(t *testing.T, cloud, topology string, writer string) *plan.R
 // so do they, and nothing stateful is replaced.
 func TestMigrationsRunOnceInTheWritersRegionBeforeTheFirstWave(t *testing.T) {
 	t.Parallel()
-	for _, cloud := range []string{"aws", "gcp"} {
+	for _, cloud := range []string{"aws", "gcp", "azure"} {
 		for _, topology := range []string{"active-active", "active-passive"} {
 			t.Run(cloud+"-"+topology, func(t *testing.T) {
 				SkipUnlinked(t, spec.Cloud(cloud))

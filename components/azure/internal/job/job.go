@@ -38,6 +38,12 @@ type Args struct {
 	CPU           float64
 	Memory        string
 	Tags          pulumi.StringMapInput
+	// Command, when set, is the container's command and arguments instead
+	// of Interpreter and Script (the image's own program).
+	Command []string
+	// Registry, when set, is where the image is pulled from, as the job's
+	// identity (a private Azure Container Registry).
+	Registry string
 }
 
 // Job is a created job: its name and its resource id.
@@ -45,8 +51,9 @@ type Job struct {
 	Name, ID pulumi.StringOutput
 }
 
-// NewScheduled creates the job (one replica per run, no parallelism) and
-// returns its name and id. Not inlined: inlined into components/azure, it would
+// NewScheduled creates the job (one replica per run, no parallelism; on
+// its schedule, or with no Cron started on demand) and returns its name and
+// id. Not inlined: inlined into components/azure, it would
 // name the slow types there.
 //
 //go:noinline
@@ -59,6 +66,21 @@ func NewScheduled(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Re
 		command = append(command, pulumi.String(c))
 	}
 	command = append(command, args.Script)
+	var argv pulumi.StringArray
+	if len(args.Command) > 0 {
+		command, argv = pulumi.StringArray{pulumi.String(args.Command[0])}, pulumi.ToStringArray(args.Command[1:])
+	}
+	// No schedule: started on demand (a JobRun at deploy).
+	trigger := &app.JobConfigurationArgs{TriggerType: pulumi.String("Manual"),
+		ManualTriggerConfig: &app.JobConfigurationManualTriggerConfigArgs{Parallelism: pulumi.Int(1), ReplicaCompletionCount: pulumi.Int(1)}}
+	if args.Cron != "" {
+		trigger = &app.JobConfigurationArgs{TriggerType: pulumi.String("Schedule"),
+			ScheduleTriggerConfig: &app.JobConfigurationScheduleTriggerConfigArgs{CronExpression: pulumi.String(args.Cron), Parallelism: pulumi.Int(1), ReplicaCompletionCount: pulumi.Int(1)}}
+	}
+	trigger.ReplicaTimeout, trigger.ReplicaRetryLimit = pulumi.Int(args.Timeout), pulumi.Int(args.RetryLimit)
+	if args.Registry != "" {
+		trigger.Registries = app.RegistryCredentialsArray{&app.RegistryCredentialsArgs{Server: pulumi.String(args.Registry), Identity: args.IdentityID}}
+	}
 	env := make(app.EnvironmentVarArray, 0, len(args.Env))
 	for _, e := range args.Env {
 		env = append(env, &app.EnvironmentVarArgs{Name: pulumi.String(e.Name), Value: e.Value})
@@ -69,16 +91,12 @@ func NewScheduled(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Re
 		Location:          pulumi.String(args.Location),
 		EnvironmentId:     args.EnvironmentID,
 		Identity:          &app.ManagedServiceIdentityArgs{Type: pulumi.String("UserAssigned"), UserAssignedIdentities: pulumi.StringArray{args.IdentityID}},
-		Configuration: &app.JobConfigurationArgs{
-			TriggerType:           pulumi.String("Schedule"),
-			ScheduleTriggerConfig: &app.JobConfigurationScheduleTriggerConfigArgs{CronExpression: pulumi.String(args.Cron), Parallelism: pulumi.Int(1), ReplicaCompletionCount: pulumi.Int(1)},
-			ReplicaTimeout:        pulumi.Int(args.Timeout),
-			ReplicaRetryLimit:     pulumi.Int(args.RetryLimit),
-		},
+		Configuration:     trigger,
 		Template: &app.JobTemplateArgs{Containers: app.ContainerArray{&app.ContainerArgs{
 			Name:      pulumi.String(args.Container),
 			Image:     pulumi.String(args.Image),
 			Command:   command,
+			Args:      argv,
 			Env:       env,
 			Resources: &app.ContainerResourcesArgs{Cpu: pulumi.Float64(args.CPU), Memory: pulumi.String(args.Memory)},
 		}}},
