@@ -124,6 +124,15 @@ func (h HealthCheck) WithDefaults() HealthCheck {
 	return h
 }
 
+// Worker is a background process of the app: the app's image running
+// Command, Instances of it per region, with the app's settings, secrets and
+// identity, and no ingress.
+type Worker struct {
+	Name      string // 2–12 lowercase letters, digits or hyphens
+	Instances int
+	Command   []string
+}
+
 // Workload is the container every region runs, in the shape each cloud's
 // compute component takes it.
 type Workload struct {

@@ -83,6 +83,10 @@ type RegionalCompute struct {
 	TaskRoleArns pulumi.StringArrayOutput `pulumi:"taskRoleArns"`
 	// Service is the ECS service: what runs the app.
 	Service *ecs.Service
+	// WorkerServices are the workers' ECS services, by worker name.
+	WorkerServices map[string]pulumi.StringOutput
+	// Workers are the workers' services: the app too.
+	Workers []*ecs.Service
 }
 
 // RegionalComputeArgs configures a RegionalCompute. Zero values take the
@@ -125,6 +129,9 @@ type RegionalComputeArgs struct {
 	// After are resources the service waits for before it takes a new
 	// version: the previous release wave's gates (ReleaseArgs.After).
 	After []pulumi.Resource
+	// Workers run beside the API, with its roles, settings and secrets and
+	// no load balancer.
+	Workers []components.Worker
 }
 
 func (a *RegionalComputeArgs) defaults() error {
@@ -178,6 +185,14 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	cluster, svc, err := newService(ctx, name, args, td.task, lbs, alarms, child)
 	if err != nil {
 		return nil, err
+	}
+	workers, err := newWorkers(ctx, name, args, td, cluster, child)
+	if err != nil {
+		return nil, err
+	}
+	c.Workers, c.WorkerServices = workers, map[string]pulumi.StringOutput{}
+	for i, w := range args.Workers {
+		c.WorkerServices[w.Name] = workers[i].Name
 	}
 
 	c.TaskRoleName = td.taskRole.Name

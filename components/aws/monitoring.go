@@ -31,6 +31,16 @@ type MonitoredRegion struct {
 	// ReleaseGate is the region's release gate function: its runs and
 	// failures mark releases on the region's requests graph. Optional.
 	ReleaseGate pulumi.StringInput
+	// Workers are the region's worker services and how many tasks each
+	// runs: each alarms when fewer run.
+	Workers []MonitoredWorker
+}
+
+// MonitoredWorker is a worker's ECS service and its task count.
+type MonitoredWorker struct {
+	Name        string
+	ServiceName pulumi.StringInput
+	Instances   int
 }
 
 // MonitoringArgs configures Monitoring. Zero thresholds take
@@ -153,6 +163,14 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 			{"memory", fmt.Sprintf("service memory above %d%%", t.MemoryPercent), "AWS/ECS", "MemoryUtilization", "Average", svc, float64(t.MemoryPercent), 300, 2},
 		} {
 			if _, err := a.metric(al.suffix, al.desc, al.ns, al.metric, al.stat, al.dims, "GreaterThanThreshold", al.threshold, al.period, al.periods, "notBreaching"); err != nil {
+				return nil, err
+			}
+		}
+		for _, w := range r.Workers {
+			// Container Insights (on for the cluster) publishes the running count.
+			if _, err := a.metric("worker-"+w.Name, fmt.Sprintf("worker %s: fewer than %d tasks running", w.Name, w.Instances),
+				"ECS/ContainerInsights", "RunningTaskCount", "Minimum", pulumi.StringMap{"ClusterName": r.ClusterName, "ServiceName": w.ServiceName},
+				"LessThanThreshold", float64(w.Instances), 60, 5, "breaching"); err != nil {
 				return nil, err
 			}
 		}

@@ -1,6 +1,8 @@
 package aws
 
 import (
+	"fmt"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/appautoscaling"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
@@ -102,4 +104,57 @@ func newService(ctx *pulumi.Context, name string, args RegionalComputeArgs, task
 	}
 
 	return cluster, svc, nil
+}
+
+// workerContainer is a worker task's app container.
+const workerContainer = "worker"
+
+// newWorkers builds each worker: a task definition of the API's containers
+// running the worker's command (the same roles, settings and secrets) and
+// a Fargate service of it in the cluster, with no load balancer, released
+// like the API (circuit breaker with rollback, steady state awaited, after
+// the previous wave's gates).
+func newWorkers(ctx *pulumi.Context, name string, args RegionalComputeArgs, td *taskDefinition, cluster *ecs.Cluster, child pulumi.ResourceOrInvokeOption) ([]*ecs.Service, error) {
+	var out []*ecs.Service
+	for _, w := range args.Workers {
+		containers := td.containers.ApplyT(func(api string) (string, error) { return workerDefinitions(api, w.Command) }).(pulumi.StringOutput)
+		task, err := ecs.NewTaskDefinition(ctx, name+"-"+w.Name+"-task", &ecs.TaskDefinitionArgs{
+			Family:                  pulumi.String(name + "-" + w.Name),
+			RequiresCompatibilities: pulumi.StringArray{pulumi.String("FARGATE")},
+			NetworkMode:             pulumi.String("awsvpc"),
+			Cpu:                     pulumi.String(fmt.Sprint(args.CPU)),
+			Memory:                  pulumi.String(fmt.Sprint(args.Memory)),
+			ExecutionRoleArn:        td.execRole.Arn,
+			TaskRoleArn:             td.taskRole.Arn,
+			ContainerDefinitions:    containers,
+			RuntimePlatform: &ecs.TaskDefinitionRuntimePlatformArgs{
+				OperatingSystemFamily: pulumi.String("LINUX"), CpuArchitecture: pulumi.String("X86_64"),
+			},
+		}, child)
+		if err != nil {
+			return nil, err
+		}
+		svc, err := ecs.NewService(ctx, name+"-"+w.Name, &ecs.ServiceArgs{
+			Cluster:                         cluster.Arn,
+			TaskDefinition:                  task.Arn,
+			LaunchType:                      pulumi.String("FARGATE"),
+			DesiredCount:                    pulumi.Int(w.Instances),
+			DeploymentMinimumHealthyPercent: pulumi.Int(100),
+			DeploymentMaximumPercent:        pulumi.Int(200),
+			DeploymentCircuitBreaker:        &ecs.ServiceDeploymentCircuitBreakerArgs{Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true)},
+			WaitForSteadyState:              pulumi.Bool(true),
+			NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
+				Subnets:        args.Network.PrivateSubnetIDs,
+				SecurityGroups: pulumi.StringArray{args.Network.TaskSecurityGroupID},
+				AssignPublicIp: pulumi.Bool(false),
+			},
+			PropagateTags:        pulumi.String("SERVICE"),
+			EnableEcsManagedTags: pulumi.Bool(true),
+		}, child, pulumi.DependsOn(args.After), pulumi.Timeouts(&pulumi.CustomTimeouts{Create: "40m", Update: "40m"}))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, svc)
+	}
+	return out, nil
 }

@@ -3,6 +3,8 @@ package aws
 import (
 	"fmt"
 
+	"github.com/mobile-backend/mobile-backend/components"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -36,6 +38,8 @@ type Stamp struct {
 	// Gate passes the next release wave once this region's new version is
 	// healthy.
 	Gate *ReleaseGate
+
+	workers []components.Worker
 }
 
 // NewStamp builds a region's compute and firewall, both named name, in the
@@ -64,7 +68,7 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 	if err != nil {
 		return nil, fmt.Errorf("region %s: %w", args.Region.Name, err)
 	}
-	return &Stamp{Region: args.Region, Compute: compute, Firewall: firewall, Gate: gate}, nil
+	return &Stamp{Region: args.Region, Compute: compute, Firewall: firewall, Gate: gate, workers: c.Workers}, nil
 }
 
 // Endpoints are the stamps' load balancers as LatencyDNS routes to them.
@@ -99,6 +103,9 @@ func Watched(stamps []*Stamp, healthChecks pulumi.StringMapOutput, db *GlobalDat
 		}
 		if s.Gate != nil {
 			m.ReleaseGate = s.Gate.FunctionName
+		}
+		for _, w := range s.workers {
+			m.Workers = append(m.Workers, MonitoredWorker{Name: w.Name, ServiceName: s.Compute.WorkerServices[w.Name], Instances: w.Instances})
 		}
 		if db != nil {
 			m.DatabaseClusterID = db.ClusterID(s.Name)

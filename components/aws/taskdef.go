@@ -16,10 +16,11 @@ import (
 // taskDefinition is what a stamp's tasks run: the task definition, its log
 // group and the task role the application's permissions attach to.
 type taskDefinition struct {
-	task     *ecs.TaskDefinition
-	logs     *cloudwatch.LogGroup
-	taskRole *iam.Role
-	execRole *iam.Role
+	task       *ecs.TaskDefinition
+	containers pulumi.StringOutput // the API's container definitions (JSON)
+	logs       *cloudwatch.LogGroup
+	taskRole   *iam.Role
+	execRole   *iam.Role
 }
 
 // newTaskDefinition builds the task's log group, the execution and task
@@ -111,7 +112,7 @@ func newTaskDefinition(ctx *pulumi.Context, name string, args RegionalComputeArg
 	if err != nil {
 		return nil, err
 	}
-	return &taskDefinition{task: task, logs: logs, taskRole: taskRole, execRole: execRole}, nil
+	return &taskDefinition{task: task, containers: containers, logs: logs, taskRole: taskRole, execRole: execRole}, nil
 }
 
 // privateECR matches a private ECR image reference: account, region, repository.
@@ -253,5 +254,22 @@ func containerDefinitions(args RegionalComputeArgs, logGroup string, extra map[s
 		}},
 		StopTimeout: 10,
 	}})
+	return string(b), err
+}
+
+// workerDefinitions are the API's container definitions run as a worker:
+// the API container named worker, running the worker's command, with no
+// port; the tracing sidecar as it is.
+func workerDefinitions(api string, command []string) (string, error) {
+	var defs []containerDefinition
+	if err := json.Unmarshal([]byte(api), &defs); err != nil {
+		return "", err
+	}
+	for i := range defs {
+		if defs[i].Name == containerName {
+			defs[i].Name, defs[i].Command, defs[i].PortMappings = workerContainer, command, []portMapping{}
+		}
+	}
+	b, err := json.Marshal(defs)
 	return string(b), err
 }

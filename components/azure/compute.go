@@ -46,6 +46,8 @@ type RegionalCompute struct {
 	// runs again on); App is what runs the app.
 	TemplateDigest pulumi.StringOutput `pulumi:"templateDigest"`
 	App            *containerapp.ContainerApp
+	// Workers are the workers' apps, in the order of Workers: the app too.
+	Workers []*containerapp.ContainerApp
 }
 
 // RegionalComputeArgs configures a RegionalCompute. Zero values take the
@@ -85,6 +87,9 @@ type RegionalComputeArgs struct {
 	// After are resources the app waits for before it takes a new
 	// revision: the previous release wave's gates (ReleaseArgs.After).
 	After []pulumi.Resource
+	// Workers run beside the API as container apps of their own: the same
+	// environment, identity, settings and secrets, no ingress.
+	Workers []components.Worker
 }
 
 // NewRegionalCompute builds the stamp. Pass the region's provider in opts.
@@ -321,6 +326,37 @@ func (c *RegionalCompute) build(p *PendingCompute, after []pulumi.Resource) (*Re
 	}, child, pulumi.DependsOn(append(appAfter, after...)))
 	if err != nil {
 		return nil, err
+	}
+	for _, w := range args.Workers {
+		// The API's container running the worker's command: no ingress, no
+		// probe on a port it may not open, always Instances replicas.
+		worker, err := containerapp.NewContainerApp(ctx, name+"-"+w.Name, &containerapp.ContainerAppArgs{
+			ContainerAppName:     pulumi.String(resourceName(name+"-"+w.Name, 32)),
+			ResourceGroupName:    rg,
+			Location:             pulumi.String(args.Region),
+			ManagedEnvironmentId: env.ID(),
+			Identity:             &containerapp.ManagedServiceIdentityArgs{Type: pulumi.String("UserAssigned"), UserAssignedIdentities: pulumi.StringArray{identity.ID()}},
+			Configuration: &containerapp.ConfigurationArgs{
+				ActiveRevisionsMode: pulumi.String("Single"), Secrets: secrets, Registries: registries,
+			},
+			Template: &containerapp.TemplateArgs{
+				Containers: containerapp.ContainerArray{&containerapp.ContainerArgs{
+					Name: pulumi.String("worker"), Image: pulumi.String(args.Image),
+					Command: pulumi.StringArray{pulumi.String(w.Command[0])}, Args: pulumi.ToStringArray(w.Command[1:]),
+					Resources: &containerapp.ContainerResourcesArgs{
+						Cpu:    pulumi.Float64(float64(args.CPU) / 1024),
+						Memory: pulumi.String(fmt.Sprintf("%.2gGi", float64(args.Memory)/1024)),
+					},
+					Env: envVars,
+				}},
+				Scale: &containerapp.ScaleArgs{MinReplicas: pulumi.Int(w.Instances), MaxReplicas: pulumi.Int(w.Instances)},
+			},
+			Tags: args.Tags,
+		}, child, pulumi.DependsOn(append(appAfter, after...)))
+		if err != nil {
+			return nil, err
+		}
+		c.Workers = append(c.Workers, worker)
 	}
 	c.AppFQDN = ca.Configuration.ApplyT(func(cfg *containerapp.ConfigurationResponse) string {
 		if cfg == nil || cfg.Ingress == nil {

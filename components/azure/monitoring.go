@@ -35,6 +35,16 @@ type MonitoredRegion struct {
 	// ReleaseWave is the region's release wave of ReleaseWaves, from 1 (0:
 	// it takes no release, a down region): its dashboard tile says so.
 	ReleaseWave, ReleaseWaves int
+	// Workers are the region's worker apps and how many replicas each
+	// keeps: each alerts when fewer run, or when its containers restart.
+	Workers []MonitoredWorker
+}
+
+// MonitoredWorker is a worker's container app and its replicas.
+type MonitoredWorker struct {
+	Name      string
+	AppID     pulumi.StringInput
+	Instances int
 }
 
 // MonitoringArgs configures Monitoring. Zero thresholds take
@@ -185,6 +195,14 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 		traceLinks = append(traceLinks, pulumi.Sprintf("[Traces: transaction search](https://portal.azure.com/#@/resource%s/searchV1) · [application map](https://portal.azure.com/#@/resource%s/applicationMap) · logs: `%s` in the primary's workspace, every region", r.InsightsID, r.InsightsID, AllLogsFunction))
 		if err := metricAlert(rn+"-restarts", "API containers restarting in "+r.Name, r.AppID, "Microsoft.App/containerApps", "RestartCount", "GreaterThan", 0, "Total", 2); err != nil {
 			return nil, err
+		}
+		for _, w := range r.Workers {
+			if err := metricAlert(rn+"-"+w.Name+"-replicas", fmt.Sprintf("worker %s in %s: fewer than %d replicas", w.Name, r.Name, w.Instances), w.AppID, "Microsoft.App/containerApps", "Replicas", "LessThan", float64(w.Instances), "Minimum", 2); err != nil {
+				return nil, err
+			}
+			if err := metricAlert(rn+"-"+w.Name+"-restarts", fmt.Sprintf("worker %s containers restarting in %s", w.Name, r.Name), w.AppID, "Microsoft.App/containerApps", "RestartCount", "GreaterThan", 0, "Total", 2); err != nil {
+				return nil, err
+			}
 		}
 		if r.DatabaseID != nil {
 			if err := metricAlert(rn+"-sql-cpu", fmt.Sprintf("SQL CPU in %s above %d%%", r.Name, t.CPUPercent), r.DatabaseID, "Microsoft.Sql/servers/databases", "cpu_percent", "GreaterThan", float64(t.CPUPercent), "Average", 2); err != nil {

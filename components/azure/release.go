@@ -101,7 +101,7 @@ func NewReleaseGate(ctx *pulumi.Context, name string, args ReleaseGateArgs, opts
 		Tag:            c.TemplateDigest.ApplyT(func(d string) string { return GateTag(d, bake) }).(pulumi.StringOutput),
 		TimeoutSeconds: bake + ReleaseSettleSeconds + 300,
 		Tags:           args.Tags,
-		After:          []pulumi.Resource{c.App},
+		After:          append([]pulumi.Resource{c.App}, workerApps(c.Workers)...),
 	}, child)
 	if err != nil {
 		return nil, err
@@ -207,4 +207,15 @@ func newDeployScript(ctx *pulumi.Context, name string, args deployScriptArgs, ch
 		CleanupPreference: pulumi.String("Always"),
 		Tags:              args.Tags,
 	}, child, pulumi.DependsOn(append([]pulumi.Resource{may}, args.After...)))
+}
+
+// workerApps are the workers' apps as resources: the gate runs after them
+// too (each in single revision mode keeps its old revision until its new
+// one is ready).
+func workerApps(ws []*containerapp.ContainerApp) []pulumi.Resource {
+	out := make([]pulumi.Resource, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, w)
+	}
+	return out
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mobile-backend/mobile-backend/components"
 )
 
 // StorageBlobDataContributor is the built-in role that lets an app read and
@@ -48,6 +50,8 @@ type Stamp struct {
 	// Gate passes the next release wave once this region's new revision
 	// is healthy.
 	Gate *ReleaseGate
+
+	workers []components.Worker
 }
 
 // NewStamp builds a region's app and its storage role, named name, in the
@@ -139,7 +143,7 @@ func (p *PendingStamp) Finish(release ReleaseArgs) (*Stamp, error) {
 	if err != nil {
 		return nil, fmt.Errorf("region %s: %w", r.Name, err)
 	}
-	return &Stamp{Region: r, Compute: compute, Gate: gate}, nil
+	return &Stamp{Region: r, Compute: compute, Gate: gate, workers: c.Workers}, nil
 }
 
 // Origins are the stamps' apps as Front Door routes to them.
@@ -159,6 +163,9 @@ func Watched(stamps []*Stamp, db *GlobalDatabase) []MonitoredRegion {
 	for i, s := range stamps {
 		m := MonitoredRegion{Name: s.Name, Role: s.Role, ResourceGroup: s.ResourceGroup,
 			WorkspaceID: s.Compute.WorkspaceID, WorkspaceName: s.Compute.WorkspaceName, AppID: s.Compute.AppID, InsightsID: s.Compute.InsightsID}
+		for j, w := range s.workers {
+			m.Workers = append(m.Workers, MonitoredWorker{Name: w.Name, AppID: s.Compute.Workers[j].ID().ToStringOutput(), Instances: w.Instances})
+		}
 		if db != nil && i < len(db.DatabaseIDs) {
 			m.DatabaseID = db.DatabaseIDs[i] // in stack order, the primary first
 		}

@@ -26,6 +26,8 @@ type RegionalCompute struct {
 	// runs again on); Service is what runs the app.
 	TemplateDigest pulumi.StringOutput `pulumi:"templateDigest"`
 	Service        *cloudrunv2.Service
+	// Workers are the workers' services: the app too.
+	Workers []*cloudrunv2.Service
 }
 
 // RegionalComputeArgs configures a RegionalCompute. Zero values take the
@@ -51,7 +53,11 @@ type RegionalComputeArgs struct {
 	Secrets []ContainerSecret
 	// After are resources the service starts after: the identity's grants
 	// on the data tier (the first request must not be refused).
-	After           []pulumi.Resource
+	After []pulumi.Resource
+	// Workers run beside the API as services of their own: the same
+	// identity, settings and secrets, internal ingress and no invoker,
+	// their CPU always allocated.
+	Workers         []components.Worker
 	StackName       string
 	EnvironmentName string
 }
@@ -130,6 +136,13 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	if err != nil {
 		return nil, err
 	}
+	for _, w := range args.Workers {
+		worker, err := newWorker(ctx, name, args, template, w, child)
+		if err != nil {
+			return nil, err
+		}
+		c.Workers = append(c.Workers, worker)
+	}
 	// The load balancer does not authenticate to Cloud Run, so invocations
 	// are open to all callers; ingress keeps them to the load balancer's.
 	if _, err := cloudrunv2.NewServiceIamMember(ctx, name+"-invoker", &cloudrunv2.ServiceIamMemberArgs{
@@ -157,4 +170,28 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		"serviceName": c.ServiceName, "serviceUri": c.ServiceURI, "serviceAccountEmail": c.ServiceAccountEmail, "endpointGroupId": c.EndpointGroupID,
 		"templateDigest": c.TemplateDigest,
 	})
+}
+
+// newWorker is a worker: the API's template running the worker's command
+// as a service of its own, Instances of it always up, CPU always
+// allocated (no request drives it), reachable by nothing outside the
+// project's network and invoked by no one (no invoker binding). Cloud Run
+// still probes it on its port (the default TCP startup probe): it must
+// listen on PORT. At the pinned SDK there are no worker pools.
+func newWorker(ctx *pulumi.Context, name string, args RegionalComputeArgs, api *cloudrunv2.ServiceTemplateArgs, w components.Worker, child pulumi.ResourceOrInvokeOption) (*cloudrunv2.Service, error) {
+	container := *(api.Containers.(cloudrunv2.ServiceTemplateContainerArray)[0].(*cloudrunv2.ServiceTemplateContainerArgs))
+	container.Commands, container.Args = pulumi.StringArray{pulumi.String(w.Command[0])}, pulumi.ToStringArray(w.Command[1:])
+	container.StartupProbe, container.LivenessProbe = nil, nil
+	resources := *(container.Resources.(*cloudrunv2.ServiceTemplateContainerResourcesArgs))
+	resources.CpuIdle = pulumi.Bool(false)
+	container.Resources = &resources
+	template := *api
+	template.Containers = cloudrunv2.ServiceTemplateContainerArray{&container}
+	template.Scaling = &cloudrunv2.ServiceTemplateScalingArgs{MinInstanceCount: pulumi.Int(w.Instances), MaxInstanceCount: pulumi.Int(w.Instances)}
+	return cloudrunv2.NewService(ctx, name+"-"+w.Name, &cloudrunv2.ServiceArgs{
+		Name:     pulumi.String(resourceName(name+"-"+w.Name, 49)),
+		Location: pulumi.String(args.Region),
+		Ingress:  pulumi.String("INGRESS_TRAFFIC_INTERNAL_ONLY"),
+		Template: &template,
+	}, child, pulumi.DependsOn(args.After))
 }

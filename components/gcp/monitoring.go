@@ -39,6 +39,16 @@ type MonitoredRegion struct {
 	// ReleaseGate is the region's release gate job: its executions mark
 	// releases on the region's requests chart. Optional.
 	ReleaseGate pulumi.StringInput
+	// Workers are the region's worker services and how many instances
+	// each keeps: each alerts when fewer run.
+	Workers []MonitoredWorker
+}
+
+// MonitoredWorker is a worker's Cloud Run service and its instances.
+type MonitoredWorker struct {
+	Name        string
+	ServiceName pulumi.StringInput
+	Instances   int
 }
 
 // MonitoringArgs configures Monitoring. Zero thresholds take
@@ -208,6 +218,16 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 			Aggregations: monitoring.AlertPolicyConditionConditionThresholdAggregationArray{&monitoring.AlertPolicyConditionConditionThresholdAggregationArgs{AlignmentPeriod: pulumi.String("60s"), PerSeriesAligner: pulumi.String("ALIGN_MAX"), CrossSeriesReducer: pulumi.String("REDUCE_SUM")}},
 			Comparison:   pulumi.String("COMPARISON_GT"), ThresholdValue: pulumi.Float64(0.9 * float64(r.MaxInstances)), Duration: pulumi.String("300s"),
 		}})
+		for _, w := range r.Workers {
+			conditions = append(conditions, struct {
+				key, title string
+				cond       *monitoring.AlertPolicyConditionConditionThresholdArgs
+			}{r.Name + "-worker-" + w.Name, fmt.Sprintf("worker %s in %s: fewer than %d instances running", w.Name, r.Name, w.Instances), &monitoring.AlertPolicyConditionConditionThresholdArgs{
+				Filter:       pulumi.Sprintf(`metric.type="run.googleapis.com/container/instance_count" AND resource.type="cloud_run_revision" AND resource.label.service_name="%s" AND metric.label.state="active"`, w.ServiceName),
+				Aggregations: monitoring.AlertPolicyConditionConditionThresholdAggregationArray{&monitoring.AlertPolicyConditionConditionThresholdAggregationArgs{AlignmentPeriod: pulumi.String("60s"), PerSeriesAligner: pulumi.String("ALIGN_MAX"), CrossSeriesReducer: pulumi.String("REDUCE_SUM")}},
+				Comparison:   pulumi.String("COMPARISON_LT"), ThresholdValue: pulumi.Float64(float64(w.Instances)), Duration: pulumi.String("300s"),
+			}})
+		}
 		if r.SQLInstance == nil {
 			continue
 		}

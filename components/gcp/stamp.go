@@ -47,6 +47,8 @@ type Stamp struct {
 	// Gate passes the next release wave once this region's new revision
 	// is healthy.
 	Gate *ReleaseGate
+
+	workers []components.Worker
 }
 
 // NewStamp builds a region's identity, its grants on the data tier and its
@@ -93,7 +95,7 @@ func NewStamp(ctx *pulumi.Context, name string, args StampArgs) (*Stamp, error) 
 	for k, v := range c.Environment {
 		env[k] = v
 	}
-	st := &Stamp{Region: r, Identity: identity}
+	st := &Stamp{Region: r, Identity: identity, workers: c.Workers}
 	if args.Database.Engine == components.EngineCloudSQL {
 		if args.Network == nil {
 			return nil, fmt.Errorf("stamp %s: Network is required with Cloud SQL", name)
@@ -129,6 +131,9 @@ func Watched(stamps []*Stamp, maxInstances int) []MonitoredRegion {
 		m := MonitoredRegion{Name: s.Name, Role: s.Role, ServiceName: s.Compute.ServiceName, MaxInstances: maxInstances, SQLInstance: s.SQLInstance}
 		if s.Gate != nil {
 			m.ReleaseGate = s.Gate.JobName
+		}
+		for i, w := range s.workers {
+			m.Workers = append(m.Workers, MonitoredWorker{Name: w.Name, ServiceName: s.Compute.Workers[i].Name, Instances: w.Instances})
 		}
 		out = append(out, m)
 	}

@@ -28,6 +28,9 @@ type AppRuntime struct {
 	ImageReplicated bool
 	// AzureRegistryID is the Azure Container Registry of a private image.
 	AzureRegistryID string
+	// WorkersRaw are the workers as configured (workers): name to
+	// "INSTANCES COMMAND…" (Spec.Workers).
+	WorkersRaw map[string]string
 
 	secretValues map[string]string
 	secretsRaw   bool // appSecrets was set

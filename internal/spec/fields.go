@@ -169,6 +169,8 @@ var Fields = []Field{
 		func(s *Spec) *[]string { return &s.Release.Migrations }),
 	str("migrationsImage", "", "The image the migrations run in. Default: image (the release's own).",
 		func(s *Spec) *string { return &s.Release.MigrationsImage }),
+	object("workers", "The app's background processes, by name: \"INSTANCES COMMAND…\", e.g. {push: \"2 /app/worker push\"}. Each runs the release's image with that command, INSTANCES of it in every serving region (a warm standby's too, at that count), with the app's settings, secrets and identity and no ingress, and is released in the app's waves and watched like it (its running count alerts). On Google Cloud a worker is a Cloud Run service with internal ingress and no invoker, its CPU always allocated: it must still answer on PORT (Cloud Run's startup probe). Names: 2 to 12 lowercase letters, digits or hyphens.",
+		func(s *Spec) *map[string]string { return &s.Runtime.WorkersRaw }),
 	str("failoverAutomation", AutomationPromote, "What the automation does when the writer's region stays down: promote (fail the database over to the next region, and alert) or notify (alert only: a person decides and promotes, per the README's runbook; the region-loss policy then reports the manual step as advisory).",
 		func(s *Spec) *string { return &s.FailoverAutomation }),
 	integer("rtoSeconds", 600, "Recovery time objective: how long a regional failure may interrupt service.",

@@ -32,7 +32,7 @@ func beginStamp(ctx *pulumi.Context, s spec.Spec, g *global, r azc.Region) (*azc
 			Tags: g.tags, FrontDoorID: g.profile.FrontDoorId, Workload: s.WorkloadFor(r.Role), HealthPath: s.HealthCheck.Path,
 			LogRetentionDays: s.LogRetentionDays, Environment: env,
 			StackName: s.Stack, EnvironmentName: s.Environment,
-			RegistryID: s.Runtime.AzureRegistryID, Subscription: pulumi.String(g.subscription), Lookups: g.provider,
+			RegistryID: s.Runtime.AzureRegistryID, Subscription: pulumi.String(g.subscription), Lookups: g.provider, Workers: s.Workers(),
 		},
 	})
 }

@@ -22,7 +22,7 @@ func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r gcpc.Region, after 
 	return gcpc.NewStamp(ctx, s.Stack+"-"+r.Name, gcpc.StampArgs{
 		Region: r, Project: g.project, Database: g.db, Storage: g.storage, Network: sqlNetwork, Secrets: g.secrets,
 		Compute: gcpc.RegionalComputeArgs{
-			Workload: s.WorkloadFor(r.Role), HealthPath: s.HealthCheck.Path,
+			Workload: s.WorkloadFor(r.Role), HealthPath: s.HealthCheck.Path, Workers: s.Workers(),
 			Environment: env,
 			StackName:   s.Stack, EnvironmentName: s.Environment,
 		},

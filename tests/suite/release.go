@@ -269,3 +269,83 @@ func TestMigrationsRunOnceInTheWritersRegionBeforeTheFirstWave(t *testing.T) {
 		}
 	}
 }
+
+// workerAlerts are, by cloud, the alert type that watches a worker and the
+// name each has.
+var workerAlerts = map[spec.Cloud]struct{ typ, suffix string }{
+	spec.AWS:   {"aws:cloudwatch/metricAlarm:MetricAlarm", "-worker-push"},
+	spec.GCP:   {"gcp:monitoring/alertPolicy:AlertPolicy", "-worker-push"},
+	spec.Azure: {"azure-native:insights:MetricAlert", "-push-replicas"},
+}
+
+// A worker runs in every region beside the API with no ingress, the API's
+// identity, image and settings and its own command, is released in the
+// API's waves (the policy holds it to them) and is watched.
+func TestWorkersRunInEveryRegionAndAreReleasedAndWatchedLikeTheAPI(t *testing.T) {
+	t.Parallel()
+	for _, cloud := range []string{"aws", "gcp", "azure"} {
+		t.Run(cloud, func(t *testing.T) {
+			SkipUnlinked(t, spec.Cloud(cloud))
+			res := MustPlan(t, "wrk", With(Contract(cloud, "active-active", contractRegions[cloud]...), "workers", map[string]string{"push": "2 /app/worker push"}))
+			s := res.Spec
+			apps, gates := appsAndGates(res)
+			g := policies.NewGraph(res.Recorder.Resources())
+			for i, wave := range s.ReleaseWaves() {
+				for _, region := range wave {
+					require.Len(t, apps[region], 2, "%s: the API and the worker", region)
+					var api, worker *mock.Resource
+					for _, a := range apps[region] {
+						if strings.Contains(a.Name, "-push") {
+							worker = a
+						} else {
+							api = a
+						}
+					}
+					require.NotNil(t, worker, region)
+					require.NotNil(t, api, region)
+					assert.True(t, g.DependsOn(gates[region][0], worker), "%s: its gate runs after the worker", region)
+					if i > 0 {
+						for _, prev := range s.ReleaseWaves()[i-1] {
+							assert.True(t, g.DependsOn(worker, gates[prev][0]), "%s's worker waits for %s's gate", region, prev)
+						}
+					}
+					switch s.Cloud {
+					case spec.AWS:
+						assert.Empty(t, worker.Get("loadBalancers"), "no ingress")
+						assert.Equal(t, 2, worker.Int("desiredCount"))
+						task := res.Recorder.Named("aws:ecs/taskDefinition:TaskDefinition", "wrk-"+region+"-push-task")
+						require.NotNil(t, task)
+						apiTask := res.Recorder.Named("aws:ecs/taskDefinition:TaskDefinition", "wrk-"+region+"-task")
+						assert.Equal(t, apiTask.Get("taskRoleArn"), task.Get("taskRoleArn"), "the API's identity")
+						assert.Contains(t, task.Str("containerDefinitions"), `"name":"worker","image":"`+s.Image+`","essential":true,"command":["/app/worker","push"],"portMappings":[]`)
+					case spec.GCP:
+						assert.Equal(t, "INGRESS_TRAFFIC_INTERNAL_ONLY", worker.Str("ingress"))
+						assert.Equal(t, []any{"/app/worker"}, worker.Get("template.containers.0.commands"))
+						assert.Equal(t, []any{"push"}, worker.Get("template.containers.0.args"))
+						assert.Equal(t, false, worker.Get("template.containers.0.resources.cpuIdle"), "CPU always allocated")
+						assert.Equal(t, 2, worker.Int("template.scaling.minInstanceCount"))
+						assert.Equal(t, api.Str("template.serviceAccount"), worker.Str("template.serviceAccount"), "the API's identity")
+						for _, inv := range res.Recorder.OfType(TypeRunInvoker) {
+							assert.NotEqual(t, worker.Outputs["name"], inv.Str("name"), "nobody may invoke it")
+						}
+					case spec.Azure:
+						assert.Nil(t, worker.Get("configuration.ingress.targetPort"), "no ingress")
+						assert.Nil(t, worker.Get("configuration.ingress.external"), "no ingress")
+						assert.Equal(t, []any{"/app/worker"}, worker.Get("template.containers.0.command"))
+						assert.Equal(t, 2, worker.Int("template.scale.minReplicas"))
+						assert.Equal(t, api.Get("identity.userAssignedIdentities"), worker.Get("identity.userAssignedIdentities"), "the API's identity")
+					}
+				}
+			}
+			assert.Empty(t, Violations(policies.Stack{Spec: s, Resources: res.Recorder.Resources()}, policies.ReleaseInWaves))
+			alert := workerAlerts[s.Cloud]
+			watched := 0
+			for _, a := range res.Recorder.OfType(alert.typ) {
+				if strings.Contains(a.Name, alert.suffix) {
+					watched++
+				}
+			}
+			assert.Equal(t, len(s.Regions), watched, "each region's worker is watched")
+		})
+	}
+}

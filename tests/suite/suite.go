@@ -22,6 +22,7 @@ var Tests = []testing.InternalTest{
 	{Name: "AReleaseChangesOnlyTheAppsResourcesInAContractStack", F: TestAReleaseChangesOnlyTheAppsResourcesInAContractStack},
 	{Name: "AFailingFirstWaveStartsNoLaterWave", F: TestAFailingFirstWaveStartsNoLaterWave},
 	{Name: "MigrationsRunOnceInTheWritersRegionBeforeTheFirstWave", F: TestMigrationsRunOnceInTheWritersRegionBeforeTheFirstWave},
+	{Name: "WorkersRunInEveryRegionAndAreReleasedAndWatchedLikeTheAPI", F: TestWorkersRunInEveryRegionAndAreReleasedAndWatchedLikeTheAPI},
 	{Name: "ThePullRequestSummarySaysWhichWavesAChangeRolls", F: TestThePullRequestSummarySaysWhichWavesAChangeRolls},
 	{Name: "TheDeployPinsTheImageAndKeepsItsWindowOpenForEveryWave", F: TestTheDeployPinsTheImageAndKeepsItsWindowOpenForEveryWave},
 	{Name: "EveryRegionsWAFTurnsAwayOutdatedAppsOnAWS", F: TestEveryRegionsWAFTurnsAwayOutdatedAppsOnAWS},
