@@ -6,11 +6,11 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mobile-backend/mobile-backend/internal/deps"
 	"github.com/mobile-backend/mobile-backend/internal/release"
 )
 
@@ -179,20 +179,10 @@ func NewReleaseGate(ctx *pulumi.Context, name string, args ReleaseGateArgs, opts
 		// A new task definition is a new release: re-invoke (Triggers
 		// replaces the invocation, which invokes again).
 		Triggers: pulumi.StringMap{"taskDefinition": c.TaskDefinitionArn},
-	}, child, pulumi.DependsOn(append([]pulumi.Resource{c.Service}, workerResources(c.Workers)...)))
+	}, child, pulumi.DependsOn(append([]pulumi.Resource{c.Service}, deps.Of(c.Workers)...)))
 	if err != nil {
 		return nil, err
 	}
 	g.FunctionName, g.Invocation = fn.Name, inv
 	return g, ctx.RegisterResourceOutputs(g, pulumi.Map{"functionName": g.FunctionName})
-}
-
-// workerResources are the workers' services as resources: the gate waits
-// for them too (each settles under its own circuit breaker).
-func workerResources(ws []*ecs.Service) []pulumi.Resource {
-	out := make([]pulumi.Resource, 0, len(ws))
-	for _, w := range ws {
-		out = append(out, w)
-	}
-	return out
 }

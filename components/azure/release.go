@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mobile-backend/mobile-backend/components"
+	"github.com/mobile-backend/mobile-backend/internal/deps"
 	"github.com/mobile-backend/mobile-backend/internal/release"
 )
 
@@ -101,7 +102,7 @@ func NewReleaseGate(ctx *pulumi.Context, name string, args ReleaseGateArgs, opts
 		Tag:            c.TemplateDigest.ApplyT(func(d string) string { return GateTag(d, bake) }).(pulumi.StringOutput),
 		TimeoutSeconds: bake + ReleaseSettleSeconds + 300,
 		Tags:           args.Tags,
-		After:          append([]pulumi.Resource{c.App}, workerApps(c.Workers)...),
+		After:          append([]pulumi.Resource{c.App}, deps.Of(c.Workers)...),
 	}, child)
 	if err != nil {
 		return nil, err
@@ -207,15 +208,4 @@ func newDeployScript(ctx *pulumi.Context, name string, args deployScriptArgs, ch
 		CleanupPreference: pulumi.String("Always"),
 		Tags:              args.Tags,
 	}, child, pulumi.DependsOn(append([]pulumi.Resource{may}, args.After...)))
-}
-
-// workerApps are the workers' apps as resources: the gate runs after them
-// too (each in single revision mode keeps its old revision until its new
-// one is ready).
-func workerApps(ws []*containerapp.ContainerApp) []pulumi.Resource {
-	out := make([]pulumi.Resource, 0, len(ws))
-	for _, w := range ws {
-		out = append(out, w)
-	}
-	return out
 }

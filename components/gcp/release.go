@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mobile-backend/mobile-backend/components"
+	"github.com/mobile-backend/mobile-backend/internal/deps"
 	"github.com/mobile-backend/mobile-backend/internal/release"
 )
 
@@ -158,7 +159,7 @@ func NewReleaseGate(ctx *pulumi.Context, name string, args ReleaseGateArgs, opts
 				}},
 			},
 		},
-	}, child, pulumi.DependsOn(append([]pulumi.Resource{onService, actAs, viewer, c.Service}, workerServices(c.Workers)...)),
+	}, child, pulumi.DependsOn(append([]pulumi.Resource{onService, actAs, viewer, c.Service}, deps.Of(c.Workers)...)),
 		// The provider waits 20 minutes by default; the execution may take
 		// up to its task timeout (27 minutes with the longest bake).
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: "40m", Update: "40m"}))
@@ -182,14 +183,4 @@ func templateDigest(t cloudrunv2.ServiceTemplate) (string, error) {
 	b, err := json.Marshal(t)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), err
-}
-
-// workerServices are the workers' services as resources: the gate waits
-// for them too (a worker's revision that never gets ready fails its update).
-func workerServices(ws []*cloudrunv2.Service) []pulumi.Resource {
-	out := make([]pulumi.Resource, 0, len(ws))
-	for _, w := range ws {
-		out = append(out, w)
-	}
-	return out
 }
