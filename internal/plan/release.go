@@ -88,6 +88,12 @@ func (r *Result) writeRelease(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\nRelease waves (each after the previous wave's gate passed and a %d s bake): %s\n\nImage: `%s` (%s)\n",
 		rel.BakeSeconds, policies.WaveSummary(rel.Waves, r.Spec.WriterRegion), rel.Image, pinned)
+	if m := r.Spec.Release.Migrations; len(m) > 0 {
+		fmt.Fprintf(w, "\nMigrations: `%s` in `%s`, in %s, before wave 1\n", strings.Join(m, " "), r.Spec.MigrationsImage(), r.Spec.WithTheWriter())
+	}
+	for _, wk := range r.Spec.Workers() {
+		fmt.Fprintf(w, "\nWorker `%s`: `%s`, %d per region, released with the API\n", wk.Name, strings.Join(wk.Command, " "), wk.Instances)
+	}
 	if r.Base == nil {
 		return
 	}

@@ -243,6 +243,9 @@ func TestMigrationsRunOnceInTheWritersRegionBeforeTheFirstWave(t *testing.T) {
 					}
 				}
 				assert.Empty(t, Violations(stack, policies.ReleaseInWaves))
+				var summary strings.Builder
+				res.WriteSummary(&summary)
+				assert.Contains(t, summary.String(), "Migrations: `/app/migrate up` in `"+s.Image+"`, in "+s.WriterRegion+", before wave 1")
 				// The runner dropped from the first wave's wait: the policy says so.
 				first := apps[s.ReleaseWaves()[0][0]][0]
 				broken := policies.Stack{Spec: s}
@@ -338,6 +341,9 @@ func TestWorkersRunInEveryRegionAndAreReleasedAndWatchedLikeTheAPI(t *testing.T)
 				}
 			}
 			assert.Empty(t, Violations(policies.Stack{Spec: s, Resources: res.Recorder.Resources()}, policies.ReleaseInWaves))
+			var summary strings.Builder
+			res.WriteSummary(&summary)
+			assert.Contains(t, summary.String(), "Worker `push`: `/app/worker push`, 2 per region, released with the API")
 			alert := workerAlerts[s.Cloud]
 			watched := 0
 			for _, a := range res.Recorder.OfType(alert.typ) {
