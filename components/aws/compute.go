@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -87,6 +88,10 @@ type RegionalCompute struct {
 	WorkerServices map[string]pulumi.StringOutput
 	// Workers are the workers' services: the app too.
 	Workers []*ecs.Service
+	// WorkerReleases is what a ReleaseGate holds the workers to (JSON);
+	// WorkerServiceArns their services (their ids are their ARNs).
+	WorkerReleases    pulumi.StringOutput
+	WorkerServiceArns pulumi.StringArrayOutput
 }
 
 // RegionalComputeArgs configures a RegionalCompute. Zero values take the
@@ -186,14 +191,34 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	if err != nil {
 		return nil, err
 	}
-	workers, err := newWorkers(ctx, name, args, td, cluster, child)
+	workers, workerTasks, err := newWorkers(ctx, name, args, td, cluster, child)
 	if err != nil {
 		return nil, err
 	}
 	c.Workers, c.WorkerServices = workers, map[string]pulumi.StringOutput{}
+	var releases, arns []any
 	for i, w := range args.Workers {
 		c.WorkerServices[w.Name] = workers[i].Name
+		releases = append(releases, workers[i].Name, workerTasks[i].Arn, workerTasks[i].Family)
+		arns = append(arns, workers[i].ID())
 	}
+	// What a ReleaseGate holds each worker to: its service, the task
+	// definition it must run, its family (JSON, in the gate's input).
+	c.WorkerReleases = pulumi.All(releases...).ApplyT(func(v []any) (string, error) {
+		list := []map[string]string{}
+		for i := 0; i+2 < len(v); i += 3 {
+			list = append(list, map[string]string{"service": v[i].(string), "taskDefinition": v[i+1].(string), "family": v[i+2].(string)})
+		}
+		b, err := json.Marshal(list)
+		return string(b), err
+	}).(pulumi.StringOutput)
+	c.WorkerServiceArns = pulumi.All(arns...).ApplyT(func(v []any) []string {
+		out := []string{}
+		for _, a := range v {
+			out = append(out, fmt.Sprint(a))
+		}
+		return out
+	}).(pulumi.StringArrayOutput)
 
 	c.TaskRoleName = td.taskRole.Name
 	c.ClusterName = cluster.Name

@@ -135,10 +135,10 @@ func NewReleaseGate(ctx *pulumi.Context, name string, args ReleaseGateArgs, opts
 	}
 	policy, err := iam.NewRolePolicy(ctx, name+"-policy", &iam.RolePolicyArgs{
 		Role: role.ID(),
-		Policy: pulumi.All(logs.Arn, c.ServiceArn, c.ReleaseAlarmArns, c.TaskRoleArns).ApplyT(func(v []any) string {
+		Policy: pulumi.All(logs.Arn, c.ServiceArn, c.ReleaseAlarmArns, c.TaskRoleArns, c.WorkerServiceArns).ApplyT(func(v []any) string {
 			return Policy(
 				Statement{Sid: "WriteLogs", Effect: "Allow", Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resource: []string{v[0].(string) + ":*"}},
-				Statement{Sid: "ReadAndRollBackTheService", Effect: "Allow", Action: []string{"ecs:DescribeServices", "ecs:UpdateService"}, Resource: []string{v[1].(string)}},
+				Statement{Sid: "ReadAndRollBackTheService", Effect: "Allow", Action: []string{"ecs:DescribeServices", "ecs:UpdateService"}, Resource: append([]string{v[1].(string)}, v[4].([]string)...)},
 				// ListTaskDefinitions takes no resource-level permission
 				// (Service Authorization Reference, Amazon ECS).
 				Statement{Sid: "FindThePreviousVersion", Effect: "Allow", Action: []string{"ecs:ListTaskDefinitions"}, Resource: []string{"*"}},
@@ -172,13 +172,17 @@ func NewReleaseGate(ctx *pulumi.Context, name string, args ReleaseGateArgs, opts
 	}
 	inv, err := lambda.NewInvocation(ctx, name, &lambda.InvocationArgs{
 		FunctionName: fn.Name,
-		Input: c.TaskDefinitionArn.ApplyT(func(arn string) (string, error) {
-			b, err := json.Marshal(map[string]any{"TASK_DEFINITION": arn, "BAKE_SECONDS": args.BakeSeconds})
+		Input: pulumi.All(c.TaskDefinitionArn, c.WorkerReleases).ApplyT(func(v []any) (string, error) {
+			in := map[string]any{"TASK_DEFINITION": v[0], "BAKE_SECONDS": args.BakeSeconds}
+			if v[1].(string) != "[]" {
+				in["WORKERS"] = v[1]
+			}
+			b, err := json.Marshal(in)
 			return string(b), err
 		}).(pulumi.StringOutput),
 		// A new task definition is a new release: re-invoke (Triggers
 		// replaces the invocation, which invokes again).
-		Triggers: pulumi.StringMap{"taskDefinition": c.TaskDefinitionArn},
+		Triggers: pulumi.StringMap{"taskDefinition": c.TaskDefinitionArn, "workers": c.WorkerReleases},
 	}, child, pulumi.DependsOn(append([]pulumi.Resource{c.Service}, deps.Of(c.Workers)...)))
 	if err != nil {
 		return nil, err

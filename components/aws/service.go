@@ -114,8 +114,9 @@ const workerContainer = "worker"
 // a Fargate service of it in the cluster, with no load balancer, released
 // like the API (circuit breaker with rollback, steady state awaited, after
 // the previous wave's gates).
-func newWorkers(ctx *pulumi.Context, name string, args RegionalComputeArgs, td *taskDefinition, cluster *ecs.Cluster, child pulumi.ResourceOrInvokeOption) ([]*ecs.Service, error) {
+func newWorkers(ctx *pulumi.Context, name string, args RegionalComputeArgs, td *taskDefinition, cluster *ecs.Cluster, child pulumi.ResourceOrInvokeOption) ([]*ecs.Service, []*ecs.TaskDefinition, error) {
 	var out []*ecs.Service
+	var tasks []*ecs.TaskDefinition
 	for _, w := range args.Workers {
 		containers := td.containers.ApplyT(func(api string) (string, error) { return workerDefinitions(api, w.Command) }).(pulumi.StringOutput)
 		task, err := ecs.NewTaskDefinition(ctx, name+"-"+w.Name+"-task", &ecs.TaskDefinitionArgs{
@@ -130,9 +131,9 @@ func newWorkers(ctx *pulumi.Context, name string, args RegionalComputeArgs, td *
 			RuntimePlatform: &ecs.TaskDefinitionRuntimePlatformArgs{
 				OperatingSystemFamily: pulumi.String("LINUX"), CpuArchitecture: pulumi.String("X86_64"),
 			},
-		}, child)
+		}, child, pulumi.DependsOn([]pulumi.Resource{td.task})) // after the execution role's policy, as the API's (the agent reads the secrets)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		svc, err := ecs.NewService(ctx, name+"-"+w.Name, &ecs.ServiceArgs{
 			Cluster:                         cluster.Arn,
@@ -152,9 +153,9 @@ func newWorkers(ctx *pulumi.Context, name string, args RegionalComputeArgs, td *
 			EnableEcsManagedTags: pulumi.Bool(true),
 		}, child, pulumi.DependsOn(args.After), pulumi.Timeouts(&pulumi.CustomTimeouts{Create: "40m", Update: "40m"}))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out = append(out, svc)
+		out, tasks = append(out, svc), append(tasks, task)
 	}
-	return out, nil
+	return out, tasks, nil
 }

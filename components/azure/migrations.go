@@ -80,7 +80,9 @@ func NewMigrations(ctx *pulumi.Context, name string, args MigrationsArgs, opts .
 	created, err := job.NewScheduled(ctx, name, job.Args{
 		JobName: resourceName(name, 32), ResourceGroup: r.ResourceGroup, Location: r.Name,
 		EnvironmentID: args.EnvironmentID, IdentityID: args.Identity.ID(),
-		Timeout: 3600, RetryLimit: 0, // a migration half applied is not retried blindly
+		// One retry: its AcrPull may still be propagating at the first run;
+		// migration tools record what they applied (docs/delivery.md).
+		Timeout: 3600, RetryLimit: 1,
 		Container: "migrations", Image: args.Image, Command: args.Command, Registry: registry,
 		Env: []job.Env{
 			{Name: "DB_SERVER", Value: args.Server},

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	containerapp "github.com/pulumi/pulumi-azure-native-sdk/app/v2/v20240301"
 	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
@@ -81,7 +82,7 @@ func NewReleaseGate(ctx *pulumi.Context, name string, args ReleaseGateArgs, opts
 
 	bake := rel.BakeSeconds
 	script, err := newDeployScript(ctx, name, deployScriptArgs{
-		Region: r, Stack: rel.Stack, Subscription: rel.Subscription, Component: "release-gate", Scope: c.AppID,
+		Region: r, Stack: rel.Stack, Subscription: rel.Subscription, Component: "release-gate", Scope: c.AppID, MoreScopes: workerIDs(c.Workers),
 		RoleTitle: "Read a container app's revisions and metrics, move it back to its previous revision",
 		// Nothing else: no built-in role is as narrow.
 		Actions: []string{
@@ -93,6 +94,7 @@ func NewReleaseGate(ctx *pulumi.Context, name string, args ReleaseGateArgs, opts
 			{"CLOUD", pulumi.String("azure")},
 			{"REGION", pulumi.String(r.Name)},
 			{"APP_ID", c.AppID},
+			{"WORKER_APP_IDS", joined(workerIDs(c.Workers))},
 			{"MAX_5XX_PERCENT", pulumi.String(fmt.Sprint(t.ErrorRatePercent))},
 			{"MAX_P99_MS", pulumi.String(fmt.Sprint(t.LatencyP99Ms))},
 			{"BAKE_SECONDS", pulumi.String(fmt.Sprint(bake))},
@@ -142,6 +144,7 @@ type deployScriptArgs struct {
 	Stack, Subscription string
 	Component           string             // the identity's component tag
 	Scope               pulumi.StringInput // what its role is assigned on
+	MoreScopes          []pulumi.StringInput
 	RoleTitle           string
 	Actions             []string
 	Env                 []scriptEnv
@@ -179,12 +182,20 @@ func newDeployScript(ctx *pulumi.Context, name string, args deployScriptArgs, ch
 	if err != nil {
 		return nil, err
 	}
-	may, err := authorization.NewRoleAssignment(ctx, name+"-may", &authorization.RoleAssignmentArgs{
-		PrincipalId: identity.PrincipalID, PrincipalType: pulumi.String("ServicePrincipal"),
-		RoleDefinitionId: roleDefinitionID(args.Subscription, roleID), Scope: args.Scope,
-	}, child, pulumi.DependsOn([]pulumi.Resource{role}))
-	if err != nil {
-		return nil, err
+	var grants []pulumi.Resource
+	for i, scope := range append([]pulumi.StringInput{args.Scope}, args.MoreScopes...) {
+		suffix := "-may"
+		if i > 0 {
+			suffix = fmt.Sprintf("-may-%d", i)
+		}
+		may, err := authorization.NewRoleAssignment(ctx, name+suffix, &authorization.RoleAssignmentArgs{
+			PrincipalId: identity.PrincipalID, PrincipalType: pulumi.String("ServicePrincipal"),
+			RoleDefinitionId: roleDefinitionID(args.Subscription, roleID), Scope: scope,
+		}, child, pulumi.DependsOn([]pulumi.Resource{role}))
+		if err != nil {
+			return nil, err
+		}
+		grants = append(grants, may)
 	}
 	var env resources.EnvironmentVariableArray
 	for _, e := range args.Env {
@@ -207,5 +218,29 @@ func newDeployScript(ctx *pulumi.Context, name string, args deployScriptArgs, ch
 		RetentionInterval: pulumi.String("PT1H"),
 		CleanupPreference: pulumi.String("Always"),
 		Tags:              args.Tags,
-	}, child, pulumi.DependsOn(append([]pulumi.Resource{may}, args.After...)))
+	}, child, pulumi.DependsOn(append(grants, args.After...)))
+}
+
+// workerIDs are the workers' apps' ids.
+func workerIDs(ws []*containerapp.ContainerApp) []pulumi.StringInput {
+	out := make([]pulumi.StringInput, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, w.ID().ToStringOutput())
+	}
+	return out
+}
+
+// joined is ids joined by commas.
+func joined(ids []pulumi.StringInput) pulumi.StringOutput {
+	var all []any
+	for _, id := range ids {
+		all = append(all, id)
+	}
+	return pulumi.All(all...).ApplyT(func(v []any) string {
+		parts := make([]string, len(v))
+		for i, x := range v {
+			parts[i] = x.(string)
+		}
+		return strings.Join(parts, ",")
+	}).(pulumi.StringOutput)
 }

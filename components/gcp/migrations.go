@@ -122,8 +122,11 @@ func NewMigrations(ctx *pulumi.Context, name string, args MigrationsArgs, opts .
 			Template: &cloudrunv2.JobTemplateTemplateArgs{
 				ServiceAccount: runner.Email,
 				Timeout:        pulumi.Sprintf("%ds", MigrationsTimeoutSeconds),
-				// A migration half applied is not retried blindly.
-				MaxRetries: pulumi.Int(0),
+				// One retry: its grants may still be propagating at the
+				// first run. Migration tools record what they applied (and
+				// refuse to run over a half-applied one), so a retry picks
+				// up or stops; docs/delivery.md.
+				MaxRetries: pulumi.Int(1),
 				Containers: cloudrunv2.JobTemplateTemplateContainerArray{&cloudrunv2.JobTemplateTemplateContainerArgs{
 					Name: pulumi.String("migrations"), Image: pulumi.String(args.Image),
 					Commands: pulumi.StringArray{pulumi.String(args.Command[0])}, Args: pulumi.ToStringArray(args.Command[1:]),

@@ -223,9 +223,13 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 				key, title string
 				cond       *monitoring.AlertPolicyConditionConditionThresholdArgs
 			}{r.Name + "-worker-" + w.Name, fmt.Sprintf("worker %s in %s: fewer than %d instances running", w.Name, r.Name, w.Instances), &monitoring.AlertPolicyConditionConditionThresholdArgs{
-				Filter:       pulumi.Sprintf(`metric.type="run.googleapis.com/container/instance_count" AND resource.type="cloud_run_revision" AND resource.label.service_name="%s" AND metric.label.state="active"`, w.ServiceName),
+				// Active and idle alike: a worker serves no request, so
+				// its instances are idle to Cloud Run (min-instances).
+				Filter:       pulumi.Sprintf(`metric.type="run.googleapis.com/container/instance_count" AND resource.type="cloud_run_revision" AND resource.label.service_name="%s"`, w.ServiceName),
 				Aggregations: monitoring.AlertPolicyConditionConditionThresholdAggregationArray{&monitoring.AlertPolicyConditionConditionThresholdAggregationArgs{AlignmentPeriod: pulumi.String("60s"), PerSeriesAligner: pulumi.String("ALIGN_MAX"), CrossSeriesReducer: pulumi.String("REDUCE_SUM")}},
 				Comparison:   pulumi.String("COMPARISON_LT"), ThresholdValue: pulumi.Float64(float64(w.Instances)), Duration: pulumi.String("300s"),
+				// No instance at all reports no series: that alerts too.
+				EvaluationMissingData: pulumi.String("EVALUATION_MISSING_DATA_ACTIVE"),
 			}})
 		}
 		if r.SQLInstance == nil {

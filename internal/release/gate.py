@@ -58,57 +58,82 @@ def gate(platform, bake_seconds, settle_seconds, poll_seconds=15, now=time.monot
 
 # --- AWS: an ECS service (boto3, in the Lambda runtime) --------------------
 
+# Refusals while a function's new role propagates, and throttling: what
+# an AWS call is retried on, for up to two minutes.
+AWS_RETRIED = ("AccessDenied", "AccessDeniedException", "ThrottlingException", "Throttling", "ServiceUnavailableException")
+
+
+def aws_call(fn, now, sleep, seconds=120, **kwargs):
+    deadline = now() + seconds
+    while True:
+        try:
+            return fn(**kwargs)
+        except Exception as e:  # botocore's ClientError carries its code
+            code = getattr(e, "response", {}).get("Error", {}).get("Code", "")
+            if code not in AWS_RETRIED or now() >= deadline:
+                raise
+            sleep(10)
+
+
 class ECS:
-    """The region's ECS service and its release alarms.
+    """The region's ECS services, the API's and its workers', and the
+    API's release alarms.
 
-    The service runs with the deployment circuit breaker and the release
-    alarms as deployment alarms, both with rollback: a failing deployment is
-    rolled back by ECS, which starts a new PRIMARY deployment of the old task
-    definition (DescribeServices: deployments[].status, rolloutState,
-    rolloutStateReason, taskDefinition)."""
-
-    # Refusals while the function's new role propagates, and throttling.
-    RETRIED = ("AccessDenied", "AccessDeniedException", "ThrottlingException", "Throttling", "ServiceUnavailableException")
+    Each service runs with the deployment circuit breaker (the API's also
+    with the release alarms as deployment alarms), with rollback: a failing
+    deployment is rolled back by ECS, which starts a new PRIMARY deployment
+    of the old task definition (DescribeServices: deployments[].status,
+    rolloutState, rolloutStateReason, taskDefinition). pulumi-aws's steady
+    state counts that as settled; the gate does not."""
 
     def __init__(self, env, ecs, cloudwatch, now=time.monotonic, sleep=time.sleep, seconds=120):
         self.region = env["REGION"]
         self.now, self.sleep, self.seconds = now, sleep, seconds
-        self.cluster, self.service = env["CLUSTER"], env["SERVICE"]
-        self.task_definition, self.family = env["TASK_DEFINITION"], env["FAMILY"]
+        self.cluster = env["CLUSTER"]
+        self.task_definition = env["TASK_DEFINITION"]
+        # The API first, then each worker: (service, task definition, family).
+        self.units = [(env["SERVICE"], env["TASK_DEFINITION"], env["FAMILY"])] + [
+            (w["service"], w["taskDefinition"], w["family"]) for w in json.loads(env.get("WORKERS") or "[]")]
         self.alarms = [a for a in env["ALARMS"].split(",") if a]
         self.ecs, self.cloudwatch = ecs, cloudwatch
 
     def _call(self, fn, **kwargs):
-        deadline = self.now() + self.seconds
-        while True:
-            try:
-                return fn(**kwargs)
-            except Exception as e:  # botocore's ClientError carries its code
-                code = getattr(e, "response", {}).get("Error", {}).get("Code", "")
-                if code not in self.RETRIED or self.now() >= deadline:
-                    raise
-                self.sleep(10)
+        return aws_call(fn, self.now, self.sleep, self.seconds, **kwargs)
 
-    def _service(self):
-        svc = self._call(self.ecs.describe_services, cluster=self.cluster, services=[self.service])["services"]
+    def _deployments(self, service):
+        svc = self._call(self.ecs.describe_services, cluster=self.cluster, services=[service])["services"]
         if not svc:
-            raise Failed("release gate %s: service %s not found in %s" % (self.region, self.service, self.cluster))
-        return svc[0]
+            raise Failed("release gate %s: service %s not found in %s" % (self.region, service, self.cluster))
+        return svc[0]["deployments"]
 
-    def rollout(self):
-        deployments = self._service()["deployments"]
+    def _rollout(self, service, task_definition):
+        deployments = self._deployments(service)
         primary = next(d for d in deployments if d["status"] == "PRIMARY")
-        if primary["taskDefinition"] != self.task_definition:
-            ours = [d for d in deployments if d["taskDefinition"] == self.task_definition]
+        if primary["taskDefinition"] != task_definition:
+            ours = [d for d in deployments if d["taskDefinition"] == task_definition]
             why = ours[0].get("rolloutStateReason", "") if ours else "its deployment is gone"
             return "failed", "ECS rolled back to %s (%s)" % (primary["taskDefinition"], why)
         state = primary.get("rolloutState", "")
         if state == "FAILED":
             return "failed", primary.get("rolloutStateReason", "deployment failed")
         if state == "COMPLETED" and len(deployments) == 1:
-            return "ready", self.task_definition
+            return "ready", task_definition
         return "pending", "%s %s: %d of %d tasks running" % (
-            self.task_definition, state or "IN_PROGRESS", primary.get("runningCount", 0), primary.get("desiredCount", 0))
+            task_definition, state or "IN_PROGRESS", primary.get("runningCount", 0), primary.get("desiredCount", 0))
+
+    def rollout(self):
+        pending = None
+        for i, (service, task_definition, _) in enumerate(self.units):
+            state, detail = self._rollout(service, task_definition)
+            if i > 0:
+                detail = "worker %s: %s" % (service, detail)
+            if state == "failed":
+                return state, detail
+            if state == "pending" and pending is None:
+                pending = detail
+        if pending is not None:
+            return "pending", pending
+        return "ready", self.task_definition
 
     def firing(self):
         if not self.alarms:
@@ -117,17 +142,22 @@ class ECS:
         return sorted(a["AlarmName"] for a in alarms if a["StateValue"] == "ALARM")
 
     def roll_back(self):
-        primary = next(d for d in self._service()["deployments"] if d["status"] == "PRIMARY")
-        if primary["taskDefinition"] != self.task_definition:
-            return "ECS already serves %s" % primary["taskDefinition"]
-        # Newest first; the replaced revision is still ACTIVE: pulumi
-        # deregisters it only when the update ends.
-        arns = self._call(self.ecs.list_task_definitions, familyPrefix=self.family, status="ACTIVE", sort="DESC")["taskDefinitionArns"]
-        older = arns[arns.index(self.task_definition) + 1:] if self.task_definition in arns else []
-        if not older:
-            return "no previous version to go back to (a first release): the region keeps %s" % self.task_definition
-        self._call(self.ecs.update_service, cluster=self.cluster, service=self.service, taskDefinition=older[0])
-        return "rolled back to %s" % older[0]
+        said = []
+        for service, task_definition, family in self.units:
+            primary = next(d for d in self._deployments(service) if d["status"] == "PRIMARY")
+            if primary["taskDefinition"] != task_definition:
+                said.append("ECS already serves %s" % primary["taskDefinition"])
+                continue
+            # Newest first; the replaced revision is still ACTIVE: pulumi
+            # deregisters it only when the update ends.
+            arns = self._call(self.ecs.list_task_definitions, familyPrefix=family, status="ACTIVE", sort="DESC")["taskDefinitionArns"]
+            older = arns[arns.index(task_definition) + 1:] if task_definition in arns else []
+            if not older:
+                said.append("no previous version to go back to (a first release): %s keeps %s" % (service, task_definition))
+                continue
+            self._call(self.ecs.update_service, cluster=self.cluster, service=service, taskDefinition=older[0])
+            said.append("rolled back to %s" % older[0])
+        return "; ".join(said)
 
 
 def handler(event, context):
@@ -149,7 +179,8 @@ def handler(event, context):
 class ECSTask:
     """One run of the migrations' task definition in its cluster."""
 
-    def __init__(self, env, ecs):
+    def __init__(self, env, ecs, now=None, sleep=None):
+        self.now, self.sleep = now or time.monotonic, sleep or time.sleep
         self.region, self.cluster = env["REGION"], env["CLUSTER"]
         self.task_definition, self.container = env["TASK_DEFINITION"], env["CONTAINER"]
         self.subnets = [s for s in env["SUBNETS"].split(",") if s]
@@ -158,7 +189,9 @@ class ECSTask:
         self.ecs = ecs
 
     def start(self):
-        r = self.ecs.run_task(
+        # Retried on a refusal or throttling only, when no task started.
+        r = aws_call(
+            self.ecs.run_task, self.now, self.sleep,
             cluster=self.cluster, taskDefinition=self.task_definition, launchType="FARGATE", count=1,
             startedBy="mobile-backend-migrations",
             networkConfiguration={"awsvpcConfiguration": {"subnets": self.subnets, "securityGroups": [self.security_group], "assignPublicIp": "DISABLED"}})
@@ -168,14 +201,17 @@ class ECSTask:
 
     def ended(self, arn):
         """None while it runs, else (exit status or None, why it stopped)."""
-        t = self.ecs.describe_tasks(cluster=self.cluster, tasks=[arn])["tasks"][0]
-        if t.get("lastStatus") != "STOPPED":
+        tasks = aws_call(self.ecs.describe_tasks, self.now, self.sleep, cluster=self.cluster, tasks=[arn])["tasks"]
+        # A task just started may not be listed yet (RunTask: "eventually
+        # consistent"): still running.
+        if not tasks or tasks[0].get("lastStatus") != "STOPPED":
             return None
+        t = tasks[0]
         c = next((c for c in t.get("containers", []) if c["name"] == self.container), {})
         return c.get("exitCode"), c.get("reason") or t.get("stoppedReason", "")
 
     def stop(self, arn):
-        self.ecs.stop_task(cluster=self.cluster, task=arn, reason="mobile-backend: the migrations ran out of time")
+        aws_call(self.ecs.stop_task, self.now, self.sleep, cluster=self.cluster, task=arn, reason="mobile-backend: the migrations ran out of time")
 
     def logs(self, arn):
         # awslogs names a task's stream prefix/container/task-id (ECS
@@ -232,11 +268,13 @@ def retrying(call, now=time.monotonic, sleep=time.sleep, log=print, seconds=RETR
             try:
                 return call(method, url, body)
             except urllib.error.HTTPError as e:
-                if e.code not in RETRIED or now() >= deadline:
+                # A POST the service may have carried out (a 5xx, a lost
+                # answer) is not sent again: a second start is a second run.
+                if e.code not in RETRIED or now() >= deadline or method == "POST" and e.code not in (401, 403, 429):
                     raise
                 log("release gate: %s %s answered %d; retrying in %ds" % (method, url.split("?")[0], e.code, delay))
             except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
-                if now() >= deadline:
+                if now() >= deadline or method == "POST":
                     raise
                 log("release gate: %s %s failed (%s); retrying in %ds" % (method, url.split("?")[0], e, delay))
             sleep(delay)
@@ -368,16 +406,37 @@ class ContainerApps:
 
     def __init__(self, env, call):
         self.region, self.app = env["REGION"], env["APP_ID"]
+        # The workers' apps: each must have its new revision ready too.
+        self.workers = [w for w in env.get("WORKER_APP_IDS", "").split(",") if w]
         self.max_5xx_percent = float(env["MAX_5XX_PERCENT"])
         self.max_ms = float(env["MAX_P99_MS"])
         self.arm = env.get("ARM_API", "https://management.azure.com")
         self.call = call
         self.revision, self.since = None, None
 
-    def _get(self, path=""):
-        return self.call("GET", "%s%s%s?api-version=%s" % (self.arm, self.app, path, self.API))
+    def _get(self, path="", app=None):
+        return self.call("GET", "%s%s%s?api-version=%s" % (self.arm, app or self.app, path, self.API))
+
+    def _worker(self, app):
+        """A worker's app: failed, pending, or ready on its latest revision."""
+        props = self._get(app=app)["properties"]
+        latest, ready = props.get("latestRevisionName", ""), props.get("latestReadyRevisionName", "")
+        if latest == ready:
+            return "ready", latest
+        rev = self._get("/revisions/" + latest, app=app)["properties"]
+        name = app.rsplit("/", 1)[-1]
+        if rev.get("provisioningState") == "Failed" or rev.get("runningState") in ("Failed", "Degraded") or rev.get("healthState") == "Unhealthy":
+            return "failed", "worker %s: %s is %s: %s" % (name, latest, rev.get("runningState", rev.get("provisioningState")), rev.get("provisioningError", ""))
+        return "pending", "worker %s: %s is not ready yet" % (name, latest)
 
     def rollout(self):
+        for app in self.workers:
+            state, detail = self._worker(app)
+            if state != "ready":
+                return state, detail
+        return self._rollout_api()
+
+    def _rollout_api(self):
         props = self._get()["properties"]
         latest, ready = props.get("latestRevisionName", ""), props.get("latestReadyRevisionName", "")
         rev = self._get("/revisions/" + latest)["properties"]
@@ -419,11 +478,14 @@ class ContainerApps:
         return out
 
     def roll_back(self):
-        props = self._get()["properties"]
+        return "; ".join(self._roll_back(app) for app in [self.app] + self.workers)
+
+    def _roll_back(self, app):
+        props = self._get(app=app)["properties"]
         latest, ready = props.get("latestRevisionName", ""), props.get("latestReadyRevisionName", "")
         if latest != ready:
             return "Container Apps moved no traffic to it: %s still serves" % ready
-        revisions = self._get("/revisions").get("value", [])
+        revisions = self._get("/revisions", app=app).get("value", [])
         older = sorted((r for r in revisions if r["name"] != latest and r["properties"].get("provisioningState") == "Provisioned"),
                        key=lambda r: r["properties"].get("createdTime", ""), reverse=True)
         if not older:
@@ -432,7 +494,7 @@ class ContainerApps:
         # Single revision mode: activating the old revision and
         # deactivating the new one leaves the old one serving.
         for action, rev in (("activate", previous), ("deactivate", latest)):
-            self.call("POST", "%s%s/revisions/%s/%s?api-version=%s" % (self.arm, self.app, rev, action, self.API))
+            self.call("POST", "%s%s/revisions/%s/%s?api-version=%s" % (self.arm, app, rev, action, self.API))
         return "re-activated %s and deactivated %s (a pulumi up of the previous image, or of a fix, makes the next revision)" % (previous, latest)
 
 

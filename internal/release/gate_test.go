@@ -369,6 +369,7 @@ func TestTheMigrationsRunnerFailsTheReleaseUnlessTheCommandExitsZero(t *testing.
 		stops  bool
 	}{
 		{"the command succeeds", 95, map[string]any{"containers": []any{map[string]any{"name": "migrations", "exitCode": 0}}}, nil, false},
+		{"the task is listed late", 0, map[string]any{"containers": []any{map[string]any{"name": "migrations", "exitCode": 0}}}, nil, false},
 		{"the command fails", 40, map[string]any{"containers": []any{map[string]any{"name": "migrations", "exitCode": 3}}, "stoppedReason": "Essential container in task exited"},
 			[]string{"migrations in eu-west-1 failed: exit status 3", "logs: /mobile-backend/prod-migrations migrations/migrations/0a1b2c3d4e5f", "no region took the new version"}, false},
 		{"the image cannot be pulled", 20, map[string]any{"containers": []any{map[string]any{"name": "migrations", "reason": "CannotPullContainerError: pull access denied"}}},
@@ -379,7 +380,7 @@ func TestTheMigrationsRunnerFailsTheReleaseUnlessTheCommandExitsZero(t *testing.
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			o := runGate(t, map[string]any{
-				"cloud": "aws-migrate", "runs": c.runs, "ended": c.ended,
+				"cloud": "aws-migrate", "runs": c.runs, "ended": c.ended, "listedLate": map[bool]int{true: 2}[c.runs == 0],
 				"env": map[string]string{"REGION": "eu-west-1", "CLUSTER": run["cluster"].(string), "CONTAINER": "migrations",
 					"SUBNETS": "subnet-a,subnet-b", "SECURITY_GROUP": "sg-migrations", "LOG_GROUP": "/mobile-backend/prod-migrations", "LOG_PREFIX": "migrations"},
 				"event": map[string]any{"TASK_DEFINITION": run["taskDefinition"]},
@@ -450,4 +451,69 @@ func TestTheAzureJobRunWaitsForTheExecutionAndFailsWithIt(t *testing.T) {
 			assert.Equal(t, c.failed, o.Failed)
 		})
 	}
+}
+
+// A worker is part of the release: one that ECS rolled back fails the
+// wave (pulumi-aws's steady state took the rollback for settled), and an
+// alarm in the bake puts the API and the worker back.
+func TestTheAWSGateHoldsTheWorkersToTheRelease(t *testing.T) {
+	t.Parallel()
+	const oldW, newW = "arn:aws:ecs:eu-west-1:123456789012:task-definition/prod-eu-west-1-push:8", "arn:aws:ecs:eu-west-1:123456789012:task-definition/prod-eu-west-1-push:9"
+	done := []any{[]any{0, []any{ecsDeployment("PRIMARY", newTD, "COMPLETED", "")}}}
+	scenario := func(worker []any, alarms []any) map[string]any {
+		sc := awsScenario(done, alarms)
+		sc["env"].(map[string]string)["WORKERS"] = `[{"service":"prod-eu-west-1-push","taskDefinition":"` + newW + `","family":"prod-eu-west-1-push"}]`
+		sc["workers"] = map[string]any{"prod-eu-west-1-push": worker}
+		sc["workerTaskDefinitions"] = map[string]any{"prod-eu-west-1-push": []string{newW, oldW}}
+		return sc
+	}
+	rolledBack := []any{[]any{0, []any{ecsDeployment("PRIMARY", oldW, "COMPLETED", "")}}}
+	o := runGate(t, scenario(rolledBack, quiet))
+	assert.Contains(t, o.Failed, "release gate eu-west-1: the new version failed: worker prod-eu-west-1-push: ECS rolled back to "+oldW)
+	assert.Equal(t, []map[string]any{{"call": "ecs:UpdateService", "service": "prod-eu-west-1-api", "taskDefinition": oldTD}}, o.Changes,
+		"the API goes back with it; the worker is already back")
+
+	settled := []any{[]any{0, []any{ecsDeployment("PRIMARY", newW, "COMPLETED", "")}}}
+	o = runGate(t, scenario(settled, []any{[]any{0, map[string]string{}}, []any{60, map[string]string{"prod-eu-west-1-release-5xx": "ALARM"}}}))
+	assert.Contains(t, o.Failed, "prod-eu-west-1-release-5xx in alarm")
+	assert.ElementsMatch(t, []map[string]any{
+		{"call": "ecs:UpdateService", "service": "prod-eu-west-1-api", "taskDefinition": oldTD},
+		{"call": "ecs:UpdateService", "service": "prod-eu-west-1-push", "taskDefinition": oldW},
+	}, o.Changes)
+
+	o = runGate(t, scenario(settled, quiet))
+	assert.Empty(t, o.Failed)
+}
+
+// A start is sent once: a 5xx may hide a started execution.
+func TestTheGateSendsAStartOnceUnlessRefused(t *testing.T) {
+	t.Parallel()
+	o := runGate(t, map[string]any{"cloud": "retry", "answers": []int{503, 200}, "seconds": 600, "method": "POST"})
+	assert.Equal(t, "HTTP 503", o.Failed)
+	assert.Len(t, o.Changes, 1)
+	o = runGate(t, map[string]any{"cloud": "retry", "answers": []int{403, 200}, "seconds": 600, "method": "POST"})
+	assert.Empty(t, o.Failed, "a refusal started nothing: sent again")
+	assert.Len(t, o.Changes, 2)
+}
+
+// A worker's app whose new revision fails fails the wave (its PUT may have
+// succeeded: pulumi/pulumi-azure-native#2779); the API is put back too.
+func TestTheAzureGateHoldsTheWorkersToTheRelease(t *testing.T) {
+	t.Parallel()
+	const fresh, old = "prod-westeurope-api--new", "prod-westeurope-api--old"
+	worker := "/subscriptions/s/resourceGroups/prod-westeurope/providers/Microsoft.App/containerApps/prod-westeurope-push"
+	sc := azureScenario(fresh, fresh, []any{[]any{0, requests(map[string]float64{"2xx": 1000})}}, []any{[]any{0, responseTime(100)}}, map[string]any{"active": true, "trafficWeight": 100})
+	sc["env"].(map[string]string)["WORKER_APP_IDS"] = worker
+	sc["workerApps"] = map[string]any{worker: map[string]any{
+		"app": []any{[]any{0, map[string]any{"properties": map[string]any{"latestRevisionName": "prod-westeurope-push--new", "latestReadyRevisionName": "prod-westeurope-push--old"}}}},
+		"revisions": []any{
+			map[string]any{"name": "prod-westeurope-push--new", "properties": map[string]any{"provisioningState": "Provisioned", "runningState": "Failed", "healthState": "Unhealthy", "provisioningError": "exit code 2", "createdTime": "2026-12-06T10:00:00Z"}},
+			map[string]any{"name": "prod-westeurope-push--old", "properties": map[string]any{"provisioningState": "Provisioned", "createdTime": "2026-12-04T10:00:00Z"}},
+		},
+	}}
+	o := runGate(t, sc)
+	assert.Contains(t, o.Failed, "release gate westeurope: the new version failed: worker prod-westeurope-push: prod-westeurope-push--new is Failed: exit code 2")
+	assert.Contains(t, o.Failed, "Container Apps moved no traffic to it: prod-westeurope-push--old still serves")
+	assert.Equal(t, []map[string]any{{"call": "containerApps:activate", "revision": old}, {"call": "containerApps:deactivate", "revision": fresh}}, o.Changes,
+		"the API goes back to the previous revision with it")
 }

@@ -2,6 +2,7 @@ package suite
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -321,6 +322,10 @@ func TestWorkersRunInEveryRegionAndAreReleasedAndWatchedLikeTheAPI(t *testing.T)
 						apiTask := res.Recorder.Named("aws:ecs/taskDefinition:TaskDefinition", "wrk-"+region+"-task")
 						assert.Equal(t, apiTask.Get("taskRoleArn"), task.Get("taskRoleArn"), "the API's identity")
 						assert.Contains(t, task.Str("containerDefinitions"), `"name":"worker","image":"`+s.Image+`","essential":true,"command":["/app/worker","push"],"portMappings":[]`)
+						// The gate holds the worker to its new task definition.
+						var input struct{ WORKERS string }
+						require.NoError(t, json.Unmarshal([]byte(gates[region][0].Str("input")), &input))
+						assert.JSONEq(t, `[{"service":"`+worker.Outputs["name"].(string)+`","taskDefinition":"`+task.Outputs["arn"].(string)+`","family":"wrk-`+region+`-push"}]`, input.WORKERS)
 					case spec.GCP:
 						assert.Equal(t, "INGRESS_TRAFFIC_INTERNAL_ONLY", worker.Str("ingress"))
 						assert.Equal(t, []any{"/app/worker"}, worker.Get("template.containers.0.commands"))
@@ -337,6 +342,16 @@ func TestWorkersRunInEveryRegionAndAreReleasedAndWatchedLikeTheAPI(t *testing.T)
 						assert.Equal(t, []any{"/app/worker"}, worker.Get("template.containers.0.command"))
 						assert.Equal(t, 2, worker.Int("template.scale.minReplicas"))
 						assert.Equal(t, api.Get("identity.userAssignedIdentities"), worker.Get("identity.userAssignedIdentities"), "the API's identity")
+						// The gate holds the worker to its new revision, and may put it back.
+						gate := gates[region][0]
+						env := map[string]any{}
+						for i := 0; i < gate.Len("environmentVariables"); i++ {
+							env[gate.Str(fmt.Sprintf("environmentVariables.%d.name", i))] = gate.Get(fmt.Sprintf("environmentVariables.%d.value", i))
+						}
+						assert.Equal(t, worker.ID, env["WORKER_APP_IDS"])
+						may := res.Recorder.Named("azure-native:authorization:RoleAssignment", "wrk-"+region+"-release-may-1")
+						require.NotNil(t, may, region)
+						assert.Equal(t, worker.ID, may.Str("scope"))
 					}
 				}
 			}

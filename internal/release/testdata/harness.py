@@ -45,12 +45,15 @@ class FakeECS:
     def describe_services(self, cluster, services):
         if self.refusals:
             raise Refused(self.refusals.pop(0))
-        assert cluster == self.sc["env"]["CLUSTER"] and services == [self.sc["env"]["SERVICE"]]
-        return {"services": [{"serviceName": services[0], "deployments": at(self.sc["deployments"], self.clock.t)}], "failures": []}
+        assert cluster == self.sc["env"]["CLUSTER"] and len(services) == 1
+        timeline = self.sc["deployments"] if services[0] == self.sc["env"]["SERVICE"] else self.sc["workers"][services[0]]
+        return {"services": [{"serviceName": services[0], "deployments": at(timeline, self.clock.t)}], "failures": []}
 
     def list_task_definitions(self, familyPrefix, status, sort):
-        assert familyPrefix == self.sc["env"]["FAMILY"] and status == "ACTIVE" and sort == "DESC"
-        return {"taskDefinitionArns": self.sc["taskDefinitions"]}
+        assert status == "ACTIVE" and sort == "DESC"
+        if familyPrefix == self.sc["env"]["FAMILY"]:
+            return {"taskDefinitionArns": self.sc["taskDefinitions"]}
+        return {"taskDefinitionArns": self.sc["workerTaskDefinitions"][familyPrefix]}
 
     def update_service(self, cluster, service, taskDefinition):
         self.changes.append({"call": "ecs:UpdateService", "service": service, "taskDefinition": taskDefinition})
@@ -125,7 +128,7 @@ def main():
             return {"ok": True}
         out = {"changes": changes}
         try:
-            out["passed"] = json.dumps(g.retrying(call, clock.now, clock.sleep, lambda m: None, sc["seconds"])("GET", "https://api.example/x"))
+            out["passed"] = json.dumps(g.retrying(call, clock.now, clock.sleep, lambda m: None, sc["seconds"])(sc.get("method", "GET"), "https://api.example/x"))
         except g.urllib.error.HTTPError as e:
             out["failed"] = "HTTP %d" % e.code
         out["seconds"] = clock.t
@@ -139,12 +142,17 @@ def main():
         os.environ.update(sc["env"])
         calls = changes
 
+        listed = {"late": sc.get("listedLate", 0)}
+
         class Tasks:
             def run_task(self, **kw):
                 calls.append({"call": "ecs:RunTask", **{k: kw[k] for k in ("cluster", "taskDefinition", "launchType", "networkConfiguration")}})
                 return {"tasks": [{"taskArn": "arn:aws:ecs:eu-west-1:123456789012:task/prod-migrations-cluster/0a1b2c3d4e5f"}], "failures": []}
 
             def describe_tasks(self, cluster, tasks):
+                if listed["late"] > 0:  # RunTask is eventually consistent
+                    listed["late"] -= 1
+                    return {"tasks": [], "failures": []}
                 stopped = clock.t >= sc["runs"]
                 t = {"taskArn": tasks[0], "lastStatus": "STOPPED" if stopped else "RUNNING"}
                 if stopped:
@@ -204,12 +212,18 @@ def main():
 
 
 def fake_azure(sc, clock, changes):
-    app = sc["env"]["APP_ID"]
+    # The API's app, and any workers' apps (sc["workerApps"]: id to its own
+    # "app" and "revisions").
+    apps = {sc["env"]["APP_ID"]: {"app": sc["app"], "revisions": sc["revisions"]}}
+    apps.update(sc.get("workerApps", {}))
 
     def call(method, url, body=None):
         path, _, query = url.partition("?")
-        assert path.startswith("https://management.azure.com" + app), url
-        path = path[len("https://management.azure.com" + app):]
+        arm = "https://management.azure.com"
+        app = next((a for a in apps if path == arm + a or path.startswith(arm + a + "/")), None)
+        assert app is not None, url
+        fake = apps[app]
+        path = path[len(arm + app):]
         q = g.urllib.parse.parse_qs(query)
         if path == "/providers/Microsoft.Insights/metrics":
             assert q["metricnamespace"] == ["Microsoft.App/containerapps"]
@@ -219,12 +233,12 @@ def fake_azure(sc, clock, changes):
             return {"value": [{"name": {"value": "ResponseTime"}, "timeseries": at(sc["responseTime"], clock.t)}]}
         assert q["api-version"] == ["2024-03-01"], url
         if method == "GET" and path == "":
-            return at(sc["app"], clock.t)
+            return at(fake["app"], clock.t)
         if method == "GET" and path == "/revisions":
-            return {"value": sc["revisions"]}
+            return {"value": fake["revisions"]}
         if method == "GET" and path.startswith("/revisions/"):
             name = path.split("/")[2]
-            return next(r for r in sc["revisions"] if r["name"] == name)
+            return next(r for r in fake["revisions"] if r["name"] == name)
         if method == "POST" and path.startswith("/revisions/"):
             changes.append({"call": "containerApps:" + path.split("/")[3], "revision": path.split("/")[2]})
             return {}
