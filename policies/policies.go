@@ -136,6 +136,7 @@ var All = append([]Policy{
 	PublicPathsOpen,
 	ImagePinned,
 	ReleaseInWaves,
+	BreakGlassBounded,
 }, Constraints...)
 
 func violation(r *mock.Resource, format string, args ...any) Violation {

@@ -3,6 +3,7 @@ package aws
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
@@ -137,11 +138,18 @@ type RegionalComputeArgs struct {
 	// Workers run beside the API, with its roles, settings and secrets and
 	// no load balancer.
 	Workers []components.Worker
+	// BreakGlass opens ECS Exec into the API's tasks (breakGlass), until
+	// BreakGlassUntil when set. LogKeyArn is required with it.
+	BreakGlass      bool
+	BreakGlassUntil time.Time
 }
 
 func (a *RegionalComputeArgs) defaults() error {
 	if a.Region == "" || a.Network == nil || a.CertificateArn == nil {
 		return fmt.Errorf("Region, Network and CertificateArn are required")
+	}
+	if a.BreakGlass && a.LogKeyArn == nil {
+		return fmt.Errorf("LogKeyArn is required with BreakGlass: it encrypts the sessions")
 	}
 	if len(a.Secrets) > 0 && a.SecretsKeyArn == nil {
 		return fmt.Errorf("SecretsKeyArn is required with Secrets")
@@ -187,7 +195,7 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	if err != nil {
 		return nil, err
 	}
-	cluster, svc, err := newService(ctx, name, args, td.task, lbs, alarms, child)
+	cluster, svc, err := newService(ctx, name, args, td.task, lbs, alarms, breakGlassCluster(args, td.logs.Name), child)
 	if err != nil {
 		return nil, err
 	}

@@ -11,16 +11,20 @@ import (
 
 // newService builds the cluster, the Fargate service behind the load
 // balancer's target group, and its CPU target-tracking autoscaling.
-func newService(ctx *pulumi.Context, name string, args RegionalComputeArgs, task *ecs.TaskDefinition, lbs *loadBalancer, alarms []*cloudwatch.MetricAlarm, child pulumi.ResourceOrInvokeOption) (*ecs.Cluster, *ecs.Service, error) {
+func newService(ctx *pulumi.Context, name string, args RegionalComputeArgs, task *ecs.TaskDefinition, lbs *loadBalancer, alarms []*cloudwatch.MetricAlarm, exec *ecs.ClusterConfigurationArgs, child pulumi.ResourceOrInvokeOption) (*ecs.Cluster, *ecs.Service, error) {
 	net := args.Network
 	taskSG := net.TaskSecurityGroupID
 	tg, https := lbs.tg, lbs.https
-	cluster, err := ecs.NewCluster(ctx, name+"-cluster", &ecs.ClusterArgs{
+	clusterArgs := &ecs.ClusterArgs{
 		Settings: ecs.ClusterSettingArray{&ecs.ClusterSettingArgs{
 			Name:  pulumi.String("containerInsights"),
 			Value: pulumi.String("enabled"),
 		}},
-	}, child)
+	}
+	if exec != nil {
+		clusterArgs.Configuration = exec
+	}
+	cluster, err := ecs.NewCluster(ctx, name+"-cluster", clusterArgs, child)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -60,6 +64,8 @@ func newService(ctx *pulumi.Context, name string, args RegionalComputeArgs, task
 		}},
 		PropagateTags:        pulumi.String("SERVICE"),
 		EnableEcsManagedTags: pulumi.Bool(true),
+		// ECS Exec, while breakGlass is open (breakglass.go).
+		EnableExecuteCommand: pulumi.Bool(exec != nil),
 	}, child,
 		// The target group must be attached to the load balancer first; a
 		// new version waits for the previous release wave's gates.

@@ -70,9 +70,16 @@ func newTaskDefinition(ctx *pulumi.Context, name string, args RegionalComputeArg
 	if err != nil {
 		return nil, err
 	}
+	// Traces, and ECS Exec while breakGlass is open (breakglass.go).
+	var key pulumi.StringInput = pulumi.String("")
+	if args.LogKeyArn != nil {
+		key = args.LogKeyArn
+	}
 	if _, err := iam.NewRolePolicy(ctx, name+"-tracing-policy", &iam.RolePolicyArgs{
-		Role:   taskRole.ID(),
-		Policy: pulumi.String(Policy(tracingStatements...)),
+		Role: taskRole.ID(),
+		Policy: pulumi.All(logs.Arn, key).ApplyT(func(v []any) string {
+			return Policy(append(append([]Statement{}, tracingStatements...), breakGlassStatements(args, v[0].(string), v[1].(string))...)...)
+		}).(pulumi.StringOutput),
 	}, child); err != nil {
 		return nil, err
 	}

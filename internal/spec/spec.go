@@ -140,6 +140,8 @@ type Spec struct {
 	Runtime AppRuntime
 	// Release is how a change of what runs reaches the regions (release.go).
 	Release Release
+	// BreakGlass is the operators' way in (breakglass.go).
+	BreakGlass BreakGlass
 
 	// AllowedRegions restricts where the stack may run (data residency);
 	// empty allows every region of the cloud.

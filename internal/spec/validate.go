@@ -67,6 +67,7 @@ func steps(from, to, step int) []int {
 func (s *Spec) validate() problems {
 	var p problems
 	s.validateShape(&p)
+	s.validateBreakGlass(&p)
 	s.Runtime.validate(&p)
 	s.validateImage(&p)
 	s.validateSecretRefs(&p)

@@ -52,7 +52,7 @@ func newStamp(ctx *pulumi.Context, s spec.Spec, g *global, r awsc.Region, after 
 			Workload: workload, CPUTargetPercent: s.CPUTargetPercent, HealthCheck: s.HealthCheck,
 			LogRetentionDays: s.LogRetentionDays, DeletionProtection: s.Production(), Protect: s.Protect,
 			StackName: s.Stack, EnvironmentName: s.Environment, Environment: env, TaskPolicy: policyOf(grants),
-			Secrets: secrets, SecretsKeyArn: r.KeyArn, Alarms: s.Alarms, Workers: s.Workers(),
+			Secrets: secrets, SecretsKeyArn: r.KeyArn, Alarms: s.Alarms, Workers: s.Workers(), BreakGlass: s.BreakGlass.On(), BreakGlassUntil: s.BreakGlass.Until,
 		},
 		Release: awsc.ReleaseArgs{After: after, BakeSeconds: s.Release.BakeSeconds},
 		Firewall: awsc.WebFirewallArgs{Mode: s.WAF.Mode, RateLimit: s.WAF.RateLimit, GeoBlock: s.WAF.GeoBlock, LogRetentionDays: s.LogRetentionDays,

@@ -86,3 +86,19 @@ func databaseUsers(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Pe
 	}
 	return script, []pulumi.Resource{m.Run}, nil
 }
+
+// breakGlass opens the operators' way in, when configured: eligibility for
+// a shell in the writer region's API containers (never down: opening it
+// during an outage touches no down region), where the database is reached
+// as the app.
+func breakGlass(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Stamp) error {
+	if !s.BreakGlass.On() {
+		return nil
+	}
+	st := stamps[s.Primary().Index]
+	_, err := azc.NewBreakGlass(ctx, s.Stack+"-"+st.Name+"-break-glass", azc.BreakGlassArgs{
+		Region: st.Region, AppID: st.Compute.AppID, Member: s.BreakGlass.Member, Until: s.BreakGlass.Until,
+		Approval: s.BreakGlass.Approval, Stack: s.Stack, Subscription: g.subscription,
+	}, st.In())
+	return err
+}

@@ -199,3 +199,25 @@ func migrations(ctx *pulumi.Context, s spec.Spec, g *global) ([]pulumi.Resource,
 	}
 	return []pulumi.Resource{m.Job}, nil
 }
+
+// breakGlass opens the operators' way in, when configured: a job in the
+// writer's region (never down: opening it during an outage touches no
+// down region) running as that region's app.
+func breakGlass(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*gcpc.Stamp) error {
+	if !s.BreakGlass.On() {
+		return nil
+	}
+	r := s.Primary()
+	st := stamps[r.Index]
+	env := g.db.Environment(r.Name, g.project)
+	args := gcpc.BreakGlassArgs{
+		Project: g.project, Region: r.Name, ServiceAccountEmail: st.Identity.Email, Image: s.Image,
+		Environment: env, Member: s.BreakGlass.Member, Until: s.BreakGlass.Until,
+	}
+	if g.engine == spec.EngineCloudSQL {
+		env["DB_USER"] = st.DBUser
+		args.Network, args.Subnet = g.network.NetworkID, g.network.Subnet(r.Name)
+	}
+	_, err := gcpc.NewBreakGlass(ctx, s.Stack+"-"+r.Name+"-break-glass", args, g.regions[r.Index].In())
+	return err
+}

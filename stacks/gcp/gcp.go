@@ -73,6 +73,9 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if err := databaseUsers(ctx, s, g, stamps); err != nil {
 		return nil, err
 	}
+	if err := breakGlass(ctx, s, g, stamps); err != nil {
+		return nil, err
+	}
 	return outputs(s, g, stamps, lb, mon), nil
 }
 

@@ -172,7 +172,7 @@ func TestPolicyPackAdaptsEveryRuleWithItsSeverityForTheStack(t *testing.T) {
 			assert.Equal(t, policies.All[i].Name, p.Name())
 			assert.Equal(t, policies.All[i].Description, p.Description())
 			switch p.Name() {
-			case policies.WAFEnforcing.Name, policies.AlertsRouted.Name, policies.MobileEdge.Name, policies.ReleaseInWaves.Name:
+			case policies.WAFEnforcing.Name, policies.AlertsRouted.Name, policies.MobileEdge.Name, policies.ReleaseInWaves.Name, policies.BreakGlassBounded.Name:
 				assert.Equal(t, tc.prodOnly, p.EnforcementLevel(), "%s fails production only", p.Name())
 			case policies.AttestationEnforced.Name:
 				assert.Equal(t, policyx.EnforcementLevelAdvisory, p.EnforcementLevel(), "enforcing attestation is advice")

@@ -370,3 +370,73 @@ func TestWorkersRunInEveryRegionAndAreReleasedAndWatchedLikeTheAPI(t *testing.T)
 		})
 	}
 }
+
+// breakGlass opens a way in, least privilege and logged, that closes at
+// its expiry where the cloud can enforce one; a plan after the expiry
+// fails in production (break-glass-bounded).
+func TestBreakGlassOpensAWayInThatCloses(t *testing.T) {
+	t.Parallel()
+	const until = "2099-01-01T00:00:00Z"
+	members := map[string]string{"aws": "", "gcp": "group:oncall@example.com", "azure": "0f8fad5b-d9cb-469f-a165-70867728950e"}
+	for _, cloud := range []string{"aws", "gcp", "azure"} {
+		t.Run(cloud, func(t *testing.T) {
+			SkipUnlinked(t, spec.Cloud(cloud))
+			glass := map[string]string{"until": until, "approval": "CHG-42"}
+			if members[cloud] != "" {
+				glass["member"] = members[cloud]
+			}
+			closed := MustPlan(t, "bg", Contract(cloud, "active-passive", contractRegions[cloud][:2]...))
+			res := MustPlan(t, "bg", With(Contract(cloud, "active-passive", contractRegions[cloud][:2]...), "environment", "prod", "breakGlass", glass))
+			s := res.Spec
+			writer := s.WriterRegion
+			switch s.Cloud {
+			case spec.AWS:
+				for _, svc := range res.Recorder.OfType("aws:ecs/service:Service") {
+					if strings.HasSuffix(svc.Name, "-api") {
+						assert.True(t, svc.Bool("enableExecuteCommand"), "%s: ECS Exec", svc.Region)
+					}
+				}
+				for _, svc := range closed.Recorder.OfType("aws:ecs/service:Service") {
+					assert.False(t, svc.Bool("enableExecuteCommand"), "closed by default")
+				}
+				cluster := res.Recorder.Named("aws:ecs/cluster:Cluster", "bg-"+writer+"-cluster")
+				require.NotNil(t, cluster)
+				assert.Equal(t, "OVERRIDE", cluster.Str("configuration.executeCommandConfiguration.logging"))
+				assert.Equal(t, true, cluster.Get("configuration.executeCommandConfiguration.logConfiguration.cloudWatchEncryptionEnabled"))
+				policy := res.Recorder.Named("aws:iam/rolePolicy:RolePolicy", "bg-"+writer+"-tracing-policy")
+				require.NotNil(t, policy)
+				assert.Contains(t, policy.Str("policy"), `"Condition":{"DateLessThan":{"aws:CurrentTime":"`+until+`"}}`, "the agent's channels close at the expiry")
+				// Opening it adds nothing: a down region's frozen resources stay.
+				assert.Equal(t, len(closed.Recorder.Resources()), len(res.Recorder.Resources()))
+			case spec.GCP:
+				job := res.Recorder.Named("gcp:cloudrunv2/job:Job", "bg-"+writer+"-break-glass")
+				require.NotNil(t, job)
+				assert.Equal(t, writer, job.Str("location"))
+				m := One(t, OfComponent(res.Recorder.OfType("gcp:cloudrunv2/jobIamMember:JobIamMember"), "mobile-backend:gcp:BreakGlass"), "the member's grant")
+				assert.Equal(t, "roles/run.jobsExecutorWithOverrides", m.Str("role"))
+				assert.Equal(t, "group:oncall@example.com", m.Str("member"))
+				assert.Equal(t, `request.time < timestamp("`+until+`")`, m.Str("condition.expression"), "the grant ends at the expiry")
+				app := res.Recorder.Named("gcp:cloudrunv2/service:Service", "bg-"+writer+"-api")
+				require.NotNil(t, app)
+				assert.Equal(t, app.Str("template.serviceAccount"), job.Str("template.template.serviceAccount"), "the app's rights, no more")
+			case spec.Azure:
+				pim := One(t, res.Recorder.OfType("azure-native:authorization:PimRoleEligibilitySchedule"), "the eligibility")
+				assert.Equal(t, "0f8fad5b-d9cb-469f-a165-70867728950e", pim.Str("principalId"))
+				assert.Equal(t, "AfterDateTime", pim.Str("scheduleInfo.expiration.type"))
+				assert.Equal(t, until, pim.Str("scheduleInfo.expiration.endDateTime"))
+				assert.Equal(t, "mobile-backend breakGlass: CHG-42", pim.Str("justification"))
+				app := res.Recorder.Named(TypeContainerApp, "bg-"+writer+"-api")
+				require.NotNil(t, app)
+				assert.Equal(t, app.ID, pim.Str("scope"), "the writer region's app alone")
+			}
+			stack := policies.Stack{Spec: s, Resources: res.Recorder.Resources()}
+			assert.Empty(t, Violations(stack, policies.BreakGlassBounded))
+			expired := MustPlan(t, "bg", With(Contract(cloud, "active-passive", contractRegions[cloud][:2]...), "environment", "prod",
+				"breakGlass", map[string]string{"until": "2020-01-01T00:00:00Z", "member": members[cloud]}))
+			vs := Violations(policies.Stack{Spec: expired.Spec, Resources: expired.Recorder.Resources()}, policies.BreakGlassBounded)
+			require.Len(t, vs, 1)
+			assert.Equal(t, policies.Mandatory, vs[0].Severity)
+			assert.Contains(t, vs[0].Message, "breakGlass expired at 2020-01-01T00:00:00Z: remove it")
+		})
+	}
+}

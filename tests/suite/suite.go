@@ -23,6 +23,7 @@ var Tests = []testing.InternalTest{
 	{Name: "AFailingFirstWaveStartsNoLaterWave", F: TestAFailingFirstWaveStartsNoLaterWave},
 	{Name: "MigrationsRunOnceInTheWritersRegionBeforeTheFirstWave", F: TestMigrationsRunOnceInTheWritersRegionBeforeTheFirstWave},
 	{Name: "WorkersRunInEveryRegionAndAreReleasedAndWatchedLikeTheAPI", F: TestWorkersRunInEveryRegionAndAreReleasedAndWatchedLikeTheAPI},
+	{Name: "BreakGlassOpensAWayInThatCloses", F: TestBreakGlassOpensAWayInThatCloses},
 	{Name: "ThePullRequestSummarySaysWhichWavesAChangeRolls", F: TestThePullRequestSummarySaysWhichWavesAChangeRolls},
 	{Name: "TheDeployPinsTheImageAndKeepsItsWindowOpenForEveryWave", F: TestTheDeployPinsTheImageAndKeepsItsWindowOpenForEveryWave},
 	{Name: "EveryRegionsWAFTurnsAwayOutdatedAppsOnAWS", F: TestEveryRegionsWAFTurnsAwayOutdatedAppsOnAWS},
