@@ -133,6 +133,15 @@ type Worker struct {
 	Command   []string
 }
 
+// Schedule is a scheduled job of the app: the app's image running Command
+// at Cron (five fields, UTC), once for the whole stack, in the writer's
+// region.
+type Schedule struct {
+	Name    string // 2–12 lowercase letters, digits or hyphens
+	Cron    string
+	Command []string
+}
+
 // Workload is the container every region runs, in the shape each cloud's
 // compute component takes it.
 type Workload struct {

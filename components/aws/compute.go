@@ -93,6 +93,12 @@ type RegionalCompute struct {
 	// WorkerServiceArns their services (their ids are their ARNs).
 	WorkerReleases    pulumi.StringOutput
 	WorkerServiceArns pulumi.StringArrayOutput
+	// ClusterArn and Containers (the API's container definitions, JSON)
+	// are what a Schedules runs its tasks with.
+	ClusterArn pulumi.StringOutput
+	Containers pulumi.StringOutput
+	// network is the region's network, for a Schedules' tasks.
+	network *RegionalNetwork
 }
 
 // RegionalComputeArgs configures a RegionalCompute. Zero values take the
@@ -243,6 +249,7 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 	c.ReleaseAlarmNames = pulumi.StringArray{alarms[0].Name, alarms[1].Name}.ToStringArrayOutput()
 	c.ReleaseAlarmArns = pulumi.StringArray{alarms[0].Arn, alarms[1].Arn}.ToStringArrayOutput()
 	c.Service = svc
+	c.ClusterArn, c.Containers, c.network = cluster.Arn, td.containers, args.Network
 	c.TaskRoleArns = pulumi.StringArray{td.taskRole.Arn, td.execRole.Arn}.ToStringArrayOutput()
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"taskRoleName":          c.TaskRoleName,

@@ -251,6 +251,38 @@ def migrate(event, context):
     return run_migrations(ECSTask(env, boto3.client("ecs")), context.get_remaining_time_in_millis() // 1000 - 30)
 
 
+# --- AWS: a scheduled job, run only next to the writer -------------------
+
+def scheduled(event, context, rds=None, ecs=None, now=None, sleep=None):
+    """A schedule's runner: every region's scheduler calls its own at the
+    schedule's time, and only the one whose Aurora cluster is the global
+    database's writer runs the job (DescribeGlobalClusters:
+    GlobalClusterMembers[].IsWriter), so it runs once for the stack, in the
+    writer's region, wherever a failover has moved it; a lost region's
+    scheduler does not fire at all."""
+    if rds is None or ecs is None:
+        import boto3  # the Lambda runtime's
+        rds, ecs = rds or boto3.client("rds"), ecs or boto3.client("ecs")
+    now, sleep = now or time.monotonic, sleep or time.sleep
+    env = dict(os.environ)
+    env.update({k: str(v) for k, v in event.items()})
+    clusters = aws_call(rds.describe_global_clusters, now, sleep, GlobalClusterIdentifier=env["GLOBAL_CLUSTER"])["GlobalClusters"]
+    members = clusters[0]["GlobalClusterMembers"] if clusters else []
+    writer = next((m["DBClusterArn"] for m in members if m.get("IsWriter")), "")
+    if writer != env["CLUSTER_ARN"]:
+        print("schedule %s: %s does not hold the writer (%s): not run here" % (env["SCHEDULE"], env["REGION"], writer or "none"))
+        return {"schedule": env["SCHEDULE"], "ran": False}
+    r = aws_call(
+        ecs.run_task, now, sleep,
+        cluster=env["ECS_CLUSTER"], taskDefinition=env["TASK_DEFINITION"], launchType="FARGATE", count=1,
+        startedBy=("schedule-" + env["SCHEDULE"])[:128],
+        networkConfiguration={"awsvpcConfiguration": {"subnets": [x for x in env["SUBNETS"].split(",") if x], "securityGroups": [env["SECURITY_GROUP"]], "assignPublicIp": "DISABLED"}})
+    if r.get("failures") or not r.get("tasks"):
+        raise Failed("schedule %s in %s: the task did not start: %s" % (env["SCHEDULE"], env["REGION"], r.get("failures")))
+    print("schedule %s: started %s in %s" % (env["SCHEDULE"], r["tasks"][0]["taskArn"], env["REGION"]))
+    return {"schedule": env["SCHEDULE"], "ran": True, "task": r["tasks"][0]["taskArn"]}
+
+
 # --- Google Cloud: a Cloud Run service (Admin API v2, Monitoring v3) --------
 
 # New grants take minutes to reach the APIs (IAM: "up to 7 minutes";

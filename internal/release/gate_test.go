@@ -526,3 +526,37 @@ func TestTheGateFitsADeploymentScript(t *testing.T) {
 	t.Parallel()
 	assert.Less(t, len(Gate)+200, 32000, "gate.py is %d characters", len(Gate))
 }
+
+// A schedule fires in every region; only the region whose cluster is the
+// global database's writer runs the job: once for the stack, next to the
+// writer, wherever a failover moved it.
+func TestAScheduleRunsOnlyWhereTheWriterIs(t *testing.T) {
+	t.Parallel()
+	const here, there = "arn:aws:rds:eu-west-1:123456789012:cluster:prod-db-eu-west-1", "arn:aws:rds:us-east-1:123456789012:cluster:prod-db-us-east-1"
+	env := map[string]string{"REGION": "eu-west-1", "GLOBAL_CLUSTER": "prod-db", "CLUSTER_ARN": here, "ECS_CLUSTER": "prod-eu-west-1-cluster",
+		"SUBNETS": "subnet-a,subnet-b", "SECURITY_GROUP": "sg-tasks"}
+	event := map[string]any{"SCHEDULE": "cleanup", "TASK_DEFINITION": "arn:aws:ecs:eu-west-1:123456789012:task-definition/prod-eu-west-1-cleanup:3"}
+	for _, c := range []struct {
+		name    string
+		members []any
+		ran     bool
+	}{
+		{"the writer is elsewhere", []any{map[string]any{"DBClusterArn": there, "IsWriter": true}, map[string]any{"DBClusterArn": here, "IsWriter": false}}, false},
+		{"a failover moved the writer here", []any{map[string]any{"DBClusterArn": there, "IsWriter": false}, map[string]any{"DBClusterArn": here, "IsWriter": true}}, true},
+		{"no writer (a failover in progress)", []any{map[string]any{"DBClusterArn": there, "IsWriter": false}, map[string]any{"DBClusterArn": here, "IsWriter": false}}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			o := runGate(t, map[string]any{"cloud": "aws-schedule", "env": env, "event": event, "members": c.members})
+			var said struct{ Ran bool }
+			require.NoError(t, json.Unmarshal([]byte(o.Passed), &said))
+			assert.Equal(t, c.ran, said.Ran)
+			if c.ran {
+				require.Len(t, o.Changes, 2)
+				assert.Equal(t, map[string]any{"call": "ecs:RunTask", "cluster": "prod-eu-west-1-cluster", "taskDefinition": event["TASK_DEFINITION"], "startedBy": "schedule-cleanup"}, o.Changes[1])
+			} else {
+				assert.Len(t, o.Changes, 1, "asked, and ran nothing")
+			}
+		})
+	}
+}

@@ -31,6 +31,9 @@ type AppRuntime struct {
 	// WorkersRaw are the workers as configured (workers): name to
 	// "INSTANCES COMMAND…" (Spec.Workers).
 	WorkersRaw map[string]string
+	// SchedulesRaw are the scheduled jobs as configured (schedules): name
+	// to "CRON (five fields) COMMAND…" (Spec.Schedules).
+	SchedulesRaw map[string]string
 
 	secretValues map[string]string
 	secretsRaw   bool // appSecrets was set

@@ -164,6 +164,7 @@ func (s Spec) validateShape(p *problems) {
 	s.validateRelease(p)
 	s.validateMigrations(p)
 	s.validateWorkers(p)
+	s.validateSchedules(p)
 	// An Azure SQL failover group pairs two servers, the first two regions'.
 	if s.Cloud == Azure && len(s.RegionNames) > 2 && slices.Index(s.RegionNames, s.WriterRegion) >= 2 {
 		p.add("writerRegion", "%q: on Azure the writer is one of the failover group's two regions, the first two of regions (%s, %s)", s.WriterRegion, s.RegionNames[0], s.RegionNames[1])

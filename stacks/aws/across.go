@@ -198,3 +198,23 @@ func migrations(ctx *pulumi.Context, s spec.Spec, g *global, users *awsc.Databas
 	}
 	return []pulumi.Resource{m.Invocation}, nil
 }
+
+// schedules are the app's scheduled jobs in every region, each run only
+// where the global database's writer is (a down region's stay as
+// deployed, and fire nowhere while it is down).
+func schedules(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp) error {
+	jobs := s.Schedules()
+	if len(jobs) == 0 {
+		return nil
+	}
+	for _, st := range stamps {
+		if _, err := awsc.NewSchedules(ctx, s.Stack+"-"+st.Name+"-schedules", awsc.SchedulesArgs{
+			Region: st.Name, Account: g.account, Compute: st.Compute, Schedules: jobs,
+			GlobalClusterID: g.db.GlobalClusterID, GlobalClusterArn: g.db.GlobalClusterArn, ClusterArn: g.db.ClusterArn(st.Name),
+			LogRetentionDays: s.LogRetentionDays, KeyArn: st.KeyArn,
+		}, st.In()); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -71,6 +71,9 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if err := keep(ctx, s, g, stamps); err != nil {
 		return nil, err
 	}
+	if err := schedules(ctx, s, g, stamps); err != nil {
+		return nil, err
+	}
 	directory := func(region string) string { return stacks.Directory(stacks.ViewOf(s, region), awsc.RegionalHostname) }
 	if err := g.storage.Publish(ctx, s.Stack+"-directory", components.DirectoryObject, directory, "application/json", components.DirectoryCacheControl); err != nil {
 		return nil, err

@@ -135,3 +135,60 @@ func TestTheMigrationsTaskSignsInAsTheSchemasOwnerAndIsRunByTheDeployment(t *tes
 	assert.Equal(t, map[string]map[string]string{"ArnEquals": {"ecs:cluster": cluster.Outputs["arn"].(string)}}, bySid["RunTheMigrations"].Condition)
 	assert.Equal(t, []string{"arn:aws:ecs:us-east-1:" + mock.Account + ":task/" + cluster.Outputs["name"].(string) + "/*"}, bySid["WatchAndStopThem"].Resource)
 }
+
+func TestAWSCronLeavesTheOtherDayFieldOpenAndCountsDaysFromSunday(t *testing.T) {
+	t.Parallel()
+	for cron, want := range map[string]string{
+		"0 3 * * *":     "cron(0 3 * * ? *)",
+		"*/15 * * * *":  "cron(*/15 * * * ? *)",
+		"30 2 * * 1-5":  "cron(30 2 ? * 2-6 *)",
+		"0 0 * * 0,6":   "cron(0 0 ? * 1,7 *)",
+		"0 0 * * 7":     "cron(0 0 ? * 1 *)",
+		"0 12 1,15 * *": "cron(0 12 1,15 * ? *)",
+		"0 6 * 1-3 *":   "cron(0 6 * 1-3 ? *)",
+	} {
+		assert.Equal(t, want, awsc.AWSCron(cron), cron)
+	}
+}
+
+// A schedule fires in every region and runs only next to the writer: each
+// region's runner is told its own cluster and the global database; moving
+// the writer changes none of it.
+func TestSchedulesFireEverywhereAndRunNextToTheWriter(t *testing.T) {
+	t.Parallel()
+	cfg := With(Contract("aws", "active-passive", "us-east-1", "eu-west-1"), "schedules", map[string]string{"cleanup": "0 3 * * * /app/cleanup --days 30"})
+	res := MustPlan(t, "sch", cfg)
+	schedules := OfComponent(res.Recorder.OfType("aws:scheduler/schedule:Schedule"), "mobile-backend:aws:Schedules")
+	require.Len(t, schedules, 2, "one per region")
+	global := res.Recorder.OfType("aws:rds/globalCluster:GlobalCluster")
+	require.Len(t, global, 1)
+	for _, sc := range schedules {
+		assert.Equal(t, "cron(0 3 * * ? *)", sc.Str("scheduleExpression"))
+		assert.Equal(t, "UTC", sc.Str("scheduleExpressionTimezone"))
+		fn := res.Recorder.Named("aws:lambda/function:Function", "sch-"+sc.Region+"-schedules-run")
+		require.NotNil(t, fn, sc.Region)
+		assert.Equal(t, fn.Outputs["arn"], sc.Get("target.arn"))
+		assert.Equal(t, "index.scheduled", fn.Str("handler"))
+		var cluster *mock.Resource
+		for _, c := range res.Recorder.OfType("aws:rds/cluster:Cluster") {
+			if c.Region == sc.Region {
+				cluster = c
+			}
+		}
+		require.NotNil(t, cluster)
+		assert.Equal(t, cluster.Outputs["arn"], fn.Get("environment.variables.CLUSTER_ARN"), "its own region's member")
+		assert.Equal(t, global[0].ID, fn.Get("environment.variables.GLOBAL_CLUSTER"))
+		task := res.Recorder.Named("aws:ecs/taskDefinition:TaskDefinition", "sch-"+sc.Region+"-schedules-cleanup-task")
+		require.NotNil(t, task)
+		assert.Contains(t, task.Str("containerDefinitions"), `"command":["/app/cleanup","--days","30"]`)
+		var input map[string]string
+		require.NoError(t, json.Unmarshal([]byte(sc.Str("target.input")), &input))
+		assert.Equal(t, map[string]string{"SCHEDULE": "cleanup", "TASK_DEFINITION": task.Outputs["arn"].(string)}, input)
+	}
+	moved := MustPlan(t, "sch", With(cfg, "writerRegion", "eu-west-1"))
+	for _, sc := range schedules {
+		after := moved.Recorder.ByURN(sc.URN)
+		require.NotNil(t, after)
+		assert.Equal(t, sc.Inputs, after.Inputs, "a failover moves nothing: the runner asks where the writer is")
+	}
+}
