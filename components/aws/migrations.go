@@ -12,8 +12,6 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/mobile-backend/mobile-backend/internal/release"
 )
 
 // MigrationsContainer is the migrations task's one container.
@@ -223,7 +221,7 @@ func NewMigrations(ctx *pulumi.Context, name string, args MigrationsArgs, opts .
 		Role:        runRole.Arn,
 		Timeout:     pulumi.Int(900), // Lambda's maximum: the migrations have about 14 minutes
 		MemorySize:  pulumi.Int(128),
-		Code:        pulumi.NewAssetArchive(map[string]interface{}{"index.py": pulumi.NewStringAsset(release.Gate)}),
+		Code:        lambdaCode(),
 		Environment: &lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{
 			"REGION": pulumi.String(region), "CLUSTER": cluster.Arn, "CONTAINER": pulumi.String(MigrationsContainer),
 			"SUBNETS":        args.Network.PrivateSubnetIDs.ToStringArrayOutput().ApplyT(func(ids []string) string { return strings.Join(ids, ",") }).(pulumi.StringOutput),

@@ -161,7 +161,7 @@ func NewReleaseGate(ctx *pulumi.Context, name string, args ReleaseGateArgs, opts
 		Role:        role.Arn,
 		Timeout:     pulumi.Int(900), // Lambda's maximum: settle, then the bake (at most 600 s)
 		MemorySize:  pulumi.Int(128),
-		Code:        pulumi.NewAssetArchive(map[string]interface{}{"index.py": pulumi.NewStringAsset(release.Gate)}),
+		Code:        lambdaCode(),
 		Environment: &lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{
 			"REGION": pulumi.String(args.Region), "CLUSTER": c.ClusterName, "SERVICE": c.ServiceName,
 			"FAMILY": c.TaskFamily, "ALARMS": c.ReleaseAlarmNames.ApplyT(func(n []string) string { return strings.Join(n, ",") }).(pulumi.StringOutput),
@@ -189,4 +189,14 @@ func NewReleaseGate(ctx *pulumi.Context, name string, args ReleaseGateArgs, opts
 	}
 	g.FunctionName, g.Invocation = fn.Name, inv
 	return g, ctx.RegisterResourceOutputs(g, pulumi.Map{"functionName": g.FunctionName})
+}
+
+// lambdaCode is the release functions' code: internal/release's aws.py as
+// index.py, gate.py beside it.
+func lambdaCode() pulumi.Archive {
+	assets := map[string]interface{}{}
+	for file, code := range release.LambdaCode() {
+		assets[file] = pulumi.NewStringAsset(code)
+	}
+	return pulumi.NewAssetArchive(assets)
 }

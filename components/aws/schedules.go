@@ -15,7 +15,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mobile-backend/mobile-backend/components"
-	"github.com/mobile-backend/mobile-backend/internal/release"
 )
 
 // SchedulesArgs configures Schedules.
@@ -124,7 +123,7 @@ func NewSchedules(ctx *pulumi.Context, name string, args SchedulesArgs, opts ...
 		Role:        role.Arn,
 		Timeout:     pulumi.Int(60),
 		MemorySize:  pulumi.Int(128),
-		Code:        pulumi.NewAssetArchive(map[string]interface{}{"index.py": pulumi.NewStringAsset(release.Gate)}),
+		Code:        lambdaCode(),
 		Environment: &lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{
 			"REGION": pulumi.String(args.Region), "GLOBAL_CLUSTER": args.GlobalClusterID, "CLUSTER_ARN": args.ClusterArn,
 			"ECS_CLUSTER": c.ClusterName, "SECURITY_GROUP": net.TaskSecurityGroupID,

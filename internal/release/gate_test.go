@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,7 +29,9 @@ type outcome struct {
 func runGate(t *testing.T, scenario map[string]any) outcome {
 	t.Helper()
 	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "gate.py"), []byte(Gate), 0o600))
+	for file, code := range LambdaCode() {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, strings.Replace(file, "index.py", "aws.py", 1)), []byte(code), 0o600))
+	}
 	harness, err := filepath.Abs("testdata/harness.py")
 	require.NoError(t, err)
 	in, err := json.Marshal(scenario)
@@ -74,7 +77,9 @@ func TestTheAWSGateFailsOnARefusalThatLasts(t *testing.T) {
 		"AccessDeniedException", "AccessDeniedException", "AccessDeniedException", "AccessDeniedException", "AccessDeniedException",
 		"AccessDeniedException", "AccessDeniedException", "AccessDeniedException", "AccessDeniedException", "AccessDeniedException"}
 	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "gate.py"), []byte(Gate), 0o600))
+	for file, code := range LambdaCode() {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, strings.Replace(file, "index.py", "aws.py", 1)), []byte(code), 0o600))
+	}
 	in, err := json.Marshal(sc)
 	require.NoError(t, err)
 	cmd := exec.Command("python3", "testdata/harness.py", dir)
@@ -558,5 +563,30 @@ func TestAScheduleRunsOnlyWhereTheWriterIs(t *testing.T) {
 				assert.Len(t, o.Changes, 1, "asked, and ran nothing")
 			}
 		})
+	}
+}
+
+// On Google Cloud the region whose Cloud SQL instance is the primary runs
+// the schedule; a replica's region (or an instance that is not running)
+// runs nothing.
+func TestAGoogleCloudScheduleRunsOnlyBesideThePrimary(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"PROJECT": "p", "REGION": "europe-west1", "INSTANCE": "prod-db-europe-west1", "JOB": "prod-europe-west1-cleanup", "SCHEDULE": "cleanup"}
+	for _, c := range []struct {
+		name     string
+		instance map[string]any
+		ran      bool
+	}{
+		{"the primary", map[string]any{"instanceType": "CLOUD_SQL_INSTANCE", "state": "RUNNABLE"}, true},
+		{"a replica", map[string]any{"instanceType": "READ_REPLICA_INSTANCE", "state": "RUNNABLE"}, false},
+		{"a fenced old primary", map[string]any{"instanceType": "CLOUD_SQL_INSTANCE", "state": "SUSPENDED"}, false},
+	} {
+		o := runGate(t, map[string]any{"cloud": "gcp-schedule", "env": env, "instance": c.instance})
+		assert.Equal(t, fmt.Sprint(c.ran), o.Passed, c.name)
+		if c.ran {
+			assert.Equal(t, "POST https://run.googleapis.com/v2/projects/p/locations/europe-west1/jobs/prod-europe-west1-cleanup:run", o.Changes[len(o.Changes)-1]["call"], c.name)
+		} else {
+			assert.Len(t, o.Changes, 1, c.name)
+		}
 	}
 }
