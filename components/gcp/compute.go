@@ -28,6 +28,9 @@ type RegionalCompute struct {
 	Service        *cloudrunv2.Service
 	// Workers are the workers' services: the app too.
 	Workers []*cloudrunv2.Service
+
+	// job is the API's container as a job's: what a Schedules runs.
+	job *cloudrunv2.JobTemplateTemplateArgs
 }
 
 // RegionalComputeArgs configures a RegionalCompute. Zero values take the
@@ -88,6 +91,32 @@ func NewRegionalCompute(ctx *pulumi.Context, name string, args RegionalComputeAr
 		env = append(env, &cloudrunv2.ServiceTemplateContainerEnvArgs{Name: pulumi.String(sec.Name), ValueSource: &cloudrunv2.ServiceTemplateContainerEnvValueSourceArgs{
 			SecretKeyRef: &cloudrunv2.ServiceTemplateContainerEnvValueSourceSecretKeyRefArgs{Secret: sec.SecretID, Version: sec.Version},
 		}})
+	}
+	// The same container as a job's (Schedules): its settings, secrets,
+	// identity and network.
+	jobEnv := cloudrunv2.JobTemplateTemplateContainerEnvArray{}
+	for _, k := range components.SortedKeys(base) {
+		jobEnv = append(jobEnv, &cloudrunv2.JobTemplateTemplateContainerEnvArgs{Name: pulumi.String(k), Value: pulumi.String(base[k])})
+	}
+	for _, k := range components.SortedKeys(map[string]pulumi.StringInput(args.Environment)) {
+		jobEnv = append(jobEnv, &cloudrunv2.JobTemplateTemplateContainerEnvArgs{Name: pulumi.String(k), Value: args.Environment[k]})
+	}
+	for _, sec := range args.Secrets {
+		jobEnv = append(jobEnv, &cloudrunv2.JobTemplateTemplateContainerEnvArgs{Name: pulumi.String(sec.Name), ValueSource: &cloudrunv2.JobTemplateTemplateContainerEnvValueSourceArgs{
+			SecretKeyRef: &cloudrunv2.JobTemplateTemplateContainerEnvValueSourceSecretKeyRefArgs{Secret: sec.SecretID, Version: sec.Version},
+		}})
+	}
+	c.job = &cloudrunv2.JobTemplateTemplateArgs{
+		ServiceAccount: args.ServiceAccountEmail,
+		Containers: cloudrunv2.JobTemplateTemplateContainerArray{&cloudrunv2.JobTemplateTemplateContainerArgs{
+			Image: pulumi.String(args.Image), Envs: jobEnv,
+			Resources: &cloudrunv2.JobTemplateTemplateContainerResourcesArgs{Limits: pulumi.StringMap{
+				"cpu": pulumi.String(fmt.Sprint(spec.CloudRunCPU(args.CPU))), "memory": pulumi.String(fmt.Sprintf("%dMi", args.Memory)),
+			}},
+		}},
+	}
+	if args.Network != nil && args.Subnet != nil {
+		c.job.VpcAccess = jobEgress(args.Network, args.Subnet)
 	}
 	probe := &cloudrunv2.ServiceTemplateContainerStartupProbeHttpGetArgs{Path: pulumi.String(args.HealthPath), Port: pulumi.Int(args.ContainerPort)}
 	template := &cloudrunv2.ServiceTemplateArgs{

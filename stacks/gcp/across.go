@@ -221,3 +221,24 @@ func breakGlass(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*gcpc.Stam
 	_, err := gcpc.NewBreakGlass(ctx, s.Stack+"-"+r.Name+"-break-glass", args, g.regions[r.Index].In())
 	return err
 }
+
+// schedules are the app's scheduled jobs: with Cloud SQL in every region,
+// each run only beside the primary (a down region's stay as deployed and
+// fire nowhere); with Spanner, which has no regional writer, in the
+// writer's region only.
+func schedules(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*gcpc.Stamp) error {
+	jobs := s.Schedules()
+	if len(jobs) == 0 {
+		return nil
+	}
+	for _, st := range stamps {
+		args := gcpc.SchedulesArgs{Project: g.project, Region: st.Name, Compute: st.Compute, Schedules: jobs, SQLInstance: st.SQLInstance}
+		if g.engine != spec.EngineCloudSQL && st.Name != s.WithTheWriter() {
+			continue
+		}
+		if _, err := gcpc.NewSchedules(ctx, s.Stack+"-"+st.Name+"-schedules", args, st.In()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
