@@ -21,10 +21,11 @@ const (
 	FnAlerting        = "alerting"
 	FnFailoverControl = "failover-control"
 	FnDirectory       = "region-directory"
+	FnScheduled       = "scheduled-jobs"
 )
 
 // Functions are the functions, in the order the table shows them.
-var Functions = []string{FnAPIReads, FnAPIWrites, FnUploads, FnStatic, FnDirectory, FnSignIn, FnAppSecrets, FnImagePull, FnAlerting, FnFailoverControl}
+var Functions = []string{FnAPIReads, FnAPIWrites, FnUploads, FnStatic, FnDirectory, FnSignIn, FnAppSecrets, FnImagePull, FnAlerting, FnFailoverControl, FnScheduled}
 
 // FunctionLoss is what becomes of one function when a region is lost: Via
 // names what takes over or, when it does not survive, the missing link.
@@ -133,6 +134,8 @@ func (v lossView) function(fn string) FunctionLoss {
 		return v.alerting()
 	case FnDirectory:
 		return v.directory()
+	case FnScheduled:
+		return v.scheduledJobs()
 	default:
 		return v.failoverControl()
 	}

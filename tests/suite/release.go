@@ -440,3 +440,48 @@ func TestBreakGlassOpensAWayInThatCloses(t *testing.T) {
 		})
 	}
 }
+
+// The region-loss table follows the scheduled jobs: each survives every
+// region's loss (a scheduler fires where the writer is after it); without
+// the schedulers in the successor's region, the writer's loss breaks them.
+func TestScheduledJobsSurviveEveryRegionsLoss(t *testing.T) {
+	t.Parallel()
+	for _, cloud := range []string{"aws", "gcp"} {
+		t.Run(cloud, func(t *testing.T) {
+			SkipUnlinked(t, spec.Cloud(cloud))
+			res := MustPlan(t, "sch", With(Contract(cloud, "active-passive", contractRegions[cloud][:2]...), "schedules", map[string]string{"cleanup": "0 3 * * * /app/cleanup"}))
+			s := res.Spec
+			require.Len(t, res.Resilience.RegionLoss, len(s.Regions))
+			for _, loss := range res.Resilience.RegionLoss {
+				var fn *policies.FunctionLoss
+				for i := range loss.Functions {
+					if loss.Functions[i].Name == policies.FnScheduled {
+						fn = &loss.Functions[i]
+					}
+				}
+				require.NotNil(t, fn, loss.Region)
+				assert.True(t, fn.Survives, "%s: %s", loss.Region, fn.Via)
+			}
+			// The successor's schedulers gone: losing the writer breaks them.
+			next := s.Successor()
+			stack := policies.Stack{Spec: s}
+			for _, r := range res.Recorder.Resources() {
+				if r.Type == policies.Schedulers[s.Cloud][0] && (r.Region == next || r.Str("region") == next) {
+					continue
+				}
+				stack.Resources = append(stack.Resources, r)
+			}
+			for _, loss := range policies.AnalyzeRegionLoss(stack) {
+				if loss.Region != s.WriterRegion {
+					continue
+				}
+				for _, fn := range loss.Functions {
+					if fn.Name == policies.FnScheduled {
+						assert.False(t, fn.Survives)
+						assert.Contains(t, fn.Via, "no schedule fires in "+next)
+					}
+				}
+			}
+		})
+	}
+}

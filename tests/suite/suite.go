@@ -24,6 +24,7 @@ var Tests = []testing.InternalTest{
 	{Name: "MigrationsRunOnceInTheWritersRegionBeforeTheFirstWave", F: TestMigrationsRunOnceInTheWritersRegionBeforeTheFirstWave},
 	{Name: "WorkersRunInEveryRegionAndAreReleasedAndWatchedLikeTheAPI", F: TestWorkersRunInEveryRegionAndAreReleasedAndWatchedLikeTheAPI},
 	{Name: "BreakGlassOpensAWayInThatCloses", F: TestBreakGlassOpensAWayInThatCloses},
+	{Name: "ScheduledJobsSurviveEveryRegionsLoss", F: TestScheduledJobsSurviveEveryRegionsLoss},
 	{Name: "ThePullRequestSummarySaysWhichWavesAChangeRolls", F: TestThePullRequestSummarySaysWhichWavesAChangeRolls},
 	{Name: "TheDeployPinsTheImageAndKeepsItsWindowOpenForEveryWave", F: TestTheDeployPinsTheImageAndKeepsItsWindowOpenForEveryWave},
 	{Name: "EveryRegionsWAFTurnsAwayOutdatedAppsOnAWS", F: TestEveryRegionsWAFTurnsAwayOutdatedAppsOnAWS},
