@@ -11,8 +11,9 @@ import (
 // Schedulers are, by cloud, the resource that fires a schedule in a region
 // and the component whose runner runs it only beside the writer.
 var Schedulers = map[spec.Cloud][2]string{
-	spec.AWS: {"aws:scheduler/schedule:Schedule", "mobile-backend:aws:Schedules"},
-	spec.GCP: {"gcp:cloudscheduler/job:Job", "mobile-backend:gcp:Schedules"},
+	spec.AWS:   {"aws:scheduler/schedule:Schedule", "mobile-backend:aws:Schedules"},
+	spec.GCP:   {"gcp:cloudscheduler/job:Job", "mobile-backend:gcp:Schedules"},
+	spec.Azure: {"azure-native:app/v20240301:Job", "mobile-backend:azure:Schedules"},
 }
 
 // scheduledJobs: a scheduler fires in the region that holds the writer

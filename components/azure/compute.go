@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mobile-backend/mobile-backend/components"
+	"github.com/mobile-backend/mobile-backend/components/azure/internal/job"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 )
 
@@ -48,6 +49,9 @@ type RegionalCompute struct {
 	App            *containerapp.ContainerApp
 	// Workers are the workers' apps, in the order of Workers: the app too.
 	Workers []*containerapp.ContainerApp
+
+	// job is the API's container as a job's: what a Schedules runs.
+	job jobContainer
 }
 
 // RegionalComputeArgs configures a RegionalCompute. Zero values take the
@@ -358,6 +362,19 @@ func (c *RegionalCompute) build(p *PendingCompute, after []pulumi.Resource) (*Re
 		}
 		c.Workers = append(c.Workers, worker)
 	}
+	c.job = jobContainer{Image: args.Image, EnvironmentID: env.ID().ToStringOutput(), IdentityID: identity.ID().ToStringOutput(),
+		CPU: float64(args.CPU) / 1024, Memory: fmt.Sprintf("%.2gGi", float64(args.Memory)/1024), After: appAfter}
+	for _, k := range components.SortedKeys(map[string]pulumi.StringInput(base)) {
+		c.job.Env = append(c.job.Env, job.Env{Name: k, Value: base[k]})
+	}
+	c.job.Env = append(c.job.Env, job.Env{Name: "APPLICATIONINSIGHTS_CONNECTION_STRING", Value: traces.ConnectionString})
+	for _, sec := range args.Secrets {
+		c.job.Env = append(c.job.Env, job.Env{Name: sec.Name, SecretRef: sec.Ref})
+		c.job.Secrets = append(c.job.Secrets, job.Secret{Name: sec.Ref, KeyVaultURL: sec.URI})
+	}
+	if args.RegistryID != "" {
+		c.job.Registry, _, _ = strings.Cut(args.Image, "/")
+	}
 	c.AppFQDN = ca.Configuration.ApplyT(func(cfg *containerapp.ConfigurationResponse) string {
 		if cfg == nil || cfg.Ingress == nil {
 			return ""
@@ -385,4 +402,16 @@ func lookups(p pulumi.ProviderResource, child pulumi.ResourceOrInvokeOption) pul
 		return pulumi.Provider(p)
 	}
 	return child
+}
+
+// jobContainer is the API's container as a Container Apps job takes it.
+type jobContainer struct {
+	Image                     string
+	EnvironmentID, IdentityID pulumi.StringOutput
+	Env                       []job.Env
+	Secrets                   []job.Secret
+	Registry                  string
+	CPU                       float64
+	Memory                    string
+	After                     []pulumi.Resource // the identity's grants (secrets, registry)
 }

@@ -354,6 +354,36 @@ def run_job(env, call, now=None, sleep=None, log=print):
         sleep(15)
 
 
+def run_if_primary(env, call):
+    """An Azure schedule's runner: its region's SQL server is asked whether
+    it holds the failover group's primary (failoverGroups get:
+    properties.replicationRole); only there does it start the schedule's
+    job. A server outside the group (404) is not the writer."""
+    arm = env.get("ARM_API", "https://management.azure.com")
+    try:
+        group = call("GET", "%s%s/failoverGroups/%s?api-version=2021-11-01" % (arm, env["SERVER_ID"], env["FAILOVER_GROUP"]))
+    except urllib.error.HTTPError as e:
+        if e.code != 404:
+            raise
+        group = {}
+    role = group.get("properties", {}).get("replicationRole", "none")
+    if role != "Primary":
+        print("schedule %s: %s's server is %s in the failover group: not run here" % (env["SCHEDULE"], env["REGION"], role))
+        return False
+    call("POST", "%s%s/start?api-version=2024-03-01" % (arm, env["JOB_ID"]), {})
+    print("schedule %s: started %s" % (env["SCHEDULE"], env["JOB_ID"].rsplit("/", 1)[-1]))
+    return True
+
+
+def identity_token(env):
+    """A Container Apps job's managed identity token ("Managed identities in
+    Azure Container Apps": IDENTITY_ENDPOINT, X-IDENTITY-HEADER)."""
+    q = urllib.parse.urlencode({"resource": "https://management.azure.com/", "api-version": "2019-08-01", "client_id": env["AZURE_CLIENT_ID"]})
+    req = urllib.request.Request(env["IDENTITY_ENDPOINT"] + "?" + q, headers={"X-IDENTITY-HEADER": env["IDENTITY_HEADER"]})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read())["access_token"]
+
+
 def azure_token():
     """The deployment script's CLI is signed in as its managed identity."""
     return subprocess.run(["az", "account", "get-access-token", "--resource", "https://management.azure.com/", "--query", "accessToken", "-o", "tsv"],
@@ -378,6 +408,10 @@ if __name__ == "__main__":
     if env.get("CLOUD") == "gcp":
         token = google_token(env)
         sys.exit(main(env, CloudRun(env, retrying(lambda m, u, b=None: http(m, u, token, b)))))
+    if env.get("CLOUD") == "azure-schedule":
+        token = identity_token(env)
+        run_if_primary(env, retrying(lambda m, u, b=None: http(m, u, token, b)))
+        sys.exit(0)
     if env.get("CLOUD") == "azure-job":
         token = azure_token()
         try:

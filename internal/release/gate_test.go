@@ -590,3 +590,30 @@ func TestAGoogleCloudScheduleRunsOnlyBesideThePrimary(t *testing.T) {
 		}
 	}
 }
+
+// On Azure the region whose SQL server holds the failover group's primary
+// runs the schedule; the secondary's region, and a server outside the
+// group, run nothing.
+func TestAnAzureScheduleRunsOnlyBesideThePrimary(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"REGION": "westeurope", "SCHEDULE": "cleanup", "FAILOVER_GROUP": "prod-fog-ab12",
+		"SERVER_ID": "/subscriptions/s/resourceGroups/prod-westeurope/providers/Microsoft.Sql/servers/prod-westeurope-sql-ab12",
+		"JOB_ID":    "/subscriptions/s/resourceGroups/prod-westeurope/providers/Microsoft.App/jobs/prod-westeurope-cleanup"}
+	for _, c := range []struct {
+		name  string
+		group any
+		ran   bool
+	}{
+		{"the primary", map[string]any{"properties": map[string]any{"replicationRole": "Primary"}}, true},
+		{"the secondary", map[string]any{"properties": map[string]any{"replicationRole": "Secondary"}}, false},
+		{"outside the group", nil, false},
+	} {
+		o := runGate(t, map[string]any{"cloud": "azure-schedule", "env": env, "group": c.group})
+		assert.Equal(t, fmt.Sprint(c.ran), o.Passed, c.name)
+		if c.ran {
+			assert.Equal(t, "POST https://management.azure.com"+env["JOB_ID"]+"/start?api-version=2024-03-01", o.Changes[len(o.Changes)-1]["call"], c.name)
+		} else {
+			assert.Len(t, o.Changes, 1, c.name)
+		}
+	}
+}

@@ -84,8 +84,5 @@ func (s Spec) validateSchedules(p *problems) {
 		if s.Cloud == AWS && fields[2] != "*" && fields[4] != "*" {
 			p.add(key, "%q: AWS schedules take a day of month or a day of week, not both", sc.Cron)
 		}
-		if s.Cloud == Azure {
-			p.add(key, "not yet on Azure: run it with a scheduler of your own (docs/app.md, \"Scheduled jobs\")")
-		}
 	}
 }

@@ -62,6 +62,9 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if err := breakGlass(ctx, s, g, stamps); err != nil {
 		return nil, err
 	}
+	if err := schedules(ctx, s, g, stamps); err != nil {
+		return nil, err
+	}
 
 	// Across the stamps (across.go): the WAF and Front Door, monitoring,
 	// the forced SQL failover, the budget, and the region directory.

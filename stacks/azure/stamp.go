@@ -102,3 +102,23 @@ func breakGlass(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Stamp
 	}, st.In())
 	return err
 }
+
+// schedules are the app's scheduled jobs in every region, each run only
+// where the region's SQL server holds the failover group's primary (a down
+// region's stay as deployed and fire nowhere).
+func schedules(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Stamp) error {
+	jobs := s.Schedules()
+	if len(jobs) == 0 {
+		return nil
+	}
+	for _, st := range stamps {
+		_, server := g.db.Server(st.Name)
+		if _, err := azc.NewSchedules(ctx, s.Stack+"-"+st.Name+"-schedules", azc.SchedulesArgs{
+			Region: st.Region, Compute: st.Compute, ServerID: server.ToStringOutput(), FailoverGroup: g.db.FailoverGroupName,
+			Schedules: jobs, Stack: s.Stack, Subscription: g.subscription, Tags: g.tags,
+		}, st.In()); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1083,3 +1083,32 @@ func TestAzureMigrationsRunAsTheOnlySchemaChangerAfterTheUsersExist(t *testing.T
 		assert.True(t, g.DependsOn(app, migrationsRun), "%s waits for the migrations", app.Region)
 	}
 }
+
+// On Azure a schedule's runner fires in every region on the schedule's
+// cron and starts the job only beside the failover group's primary; the
+// job runs the API's container, identity and settings.
+func TestAzureSchedulesFireEverywhereAndRunBesideThePrimary(t *testing.T) {
+	t.Parallel()
+	res := MustPlan(t, "sch", With(Contract("azure", "active-passive", "northeurope", "westeurope"),
+		"schedules", map[string]string{"cleanup": "0 3 * * * /app/cleanup --days 30"}))
+	jobs := OfComponent(res.Recorder.OfType("azure-native:app/v20240301:Job"), "mobile-backend:azure:Schedules")
+	require.Len(t, jobs, 4, "a job and its runner in each region")
+	fog := One(t, res.Recorder.OfType(TypeFailoverGroup), "failover group")
+	for _, region := range []string{"northeurope", "westeurope"} {
+		run := res.Recorder.Named("azure-native:app/v20240301:Job", "sch-"+region+"-schedules-cleanup-run")
+		job := res.Recorder.Named("azure-native:app/v20240301:Job", "sch-"+region+"-schedules-cleanup")
+		require.NotNil(t, run, region)
+		require.NotNil(t, job, region)
+		assert.Equal(t, "0 3 * * *", run.Str("configuration.scheduleTriggerConfig.cronExpression"))
+		assert.Equal(t, "Manual", job.Str("configuration.triggerType"), "started by the runner only")
+		env := ContainerEnv(run, "template.containers.0.env")
+		assert.Equal(t, "azure-schedule", env["CLOUD"])
+		assert.Equal(t, job.ID, env["JOB_ID"])
+		assert.Equal(t, fog.Str("failoverGroupName"), env["FAILOVER_GROUP"])
+		assert.Contains(t, env["SERVER_ID"], "Microsoft.Sql/servers/", "its own region's server")
+		assert.Equal(t, []any{"/app/cleanup"}, job.Get("template.containers.0.command"))
+		api := res.Recorder.Named(TypeContainerApp, "sch-"+region+"-api")
+		require.NotNil(t, api)
+		assert.Equal(t, api.Get("identity.userAssignedIdentities"), job.Get("identity.userAssignedIdentities"), "the app's identity")
+	}
+}

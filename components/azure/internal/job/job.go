@@ -13,10 +13,19 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Env is one environment variable of the container.
+// Env is one environment variable of the container: a value, or a
+// secret's (SecretRef names one of Args.Secrets).
 type Env struct {
-	Name  string
-	Value pulumi.StringInput
+	Name      string
+	Value     pulumi.StringInput
+	SecretRef string
+}
+
+// Secret is a Key Vault secret the job's identity reads (a Container Apps
+// secret by reference).
+type Secret struct {
+	Name        string
+	KeyVaultURL pulumi.StringInput
 }
 
 // Args describe the job: where it runs, as whom, when, and its container,
@@ -44,6 +53,9 @@ type Args struct {
 	// Registry, when set, is where the image is pulled from, as the job's
 	// identity (a private Azure Container Registry).
 	Registry string
+	// Secrets are Key Vault secrets the job's identity reads, for Env
+	// entries that name them.
+	Secrets []Secret
 }
 
 // Job is a created job: its name and its resource id.
@@ -78,11 +90,22 @@ func NewScheduled(ctx *pulumi.Context, name string, args Args, opts ...pulumi.Re
 			ScheduleTriggerConfig: &app.JobConfigurationScheduleTriggerConfigArgs{CronExpression: pulumi.String(args.Cron), Parallelism: pulumi.Int(1), ReplicaCompletionCount: pulumi.Int(1)}}
 	}
 	trigger.ReplicaTimeout, trigger.ReplicaRetryLimit = pulumi.Int(args.Timeout), pulumi.Int(args.RetryLimit)
+	if len(args.Secrets) > 0 {
+		var secrets app.SecretArray
+		for _, sec := range args.Secrets {
+			secrets = append(secrets, &app.SecretArgs{Name: pulumi.String(sec.Name), KeyVaultUrl: sec.KeyVaultURL, Identity: args.IdentityID})
+		}
+		trigger.Secrets = secrets
+	}
 	if args.Registry != "" {
 		trigger.Registries = app.RegistryCredentialsArray{&app.RegistryCredentialsArgs{Server: pulumi.String(args.Registry), Identity: args.IdentityID}}
 	}
 	env := make(app.EnvironmentVarArray, 0, len(args.Env))
 	for _, e := range args.Env {
+		if e.SecretRef != "" {
+			env = append(env, &app.EnvironmentVarArgs{Name: pulumi.String(e.Name), SecretRef: pulumi.String(e.SecretRef)})
+			continue
+		}
 		env = append(env, &app.EnvironmentVarArgs{Name: pulumi.String(e.Name), Value: e.Value})
 	}
 	j, err := app.NewJob(ctx, name, &app.JobArgs{
