@@ -41,19 +41,9 @@ func NewBreakGlass(ctx *pulumi.Context, name string, args BreakGlassArgs, opts .
 		return nil, err
 	}
 	child := pulumi.Parent(b)
-	group := pulumi.Sprintf("/subscriptions/%s/resourceGroups/%s", args.Subscription, r.ResourceGroup)
-	roleID := guid(args.Subscription + "/" + name + "/break-glass")
-	role, err := authorization.NewRoleDefinition(ctx, name+"-role", &authorization.RoleDefinitionArgs{
-		RoleDefinitionId: pulumi.String(roleID),
-		RoleName:         pulumi.String(fmt.Sprintf("break-glass, mobile-backend stack %s, %s, %s", args.Stack, r.Name, shortHash(args.Subscription))),
-		Description:      pulumi.String("Open a shell in a container app's replicas (az containerapp exec): mobile-backend's breakGlass"),
-		RoleType:         pulumi.String("CustomRole"),
-		Scope:            group,
-		AssignableScopes: pulumi.StringArray{group},
-		Permissions: authorization.PermissionArray{&authorization.PermissionArgs{Actions: pulumi.ToStringArray([]string{
-			"Microsoft.App/containerApps/read", "Microsoft.App/containerApps/revisions/read",
-			"Microsoft.App/containerApps/revisions/replicas/read", "Microsoft.App/containerApps/getAuthToken/action",
-		})}},
+	roleID, role, err := customRole(ctx, name, "break-glass", "Open a shell in a container app's replicas (az containerapp exec)", args.Stack, args.Subscription, r, []string{
+		"Microsoft.App/containerApps/read", "Microsoft.App/containerApps/revisions/read",
+		"Microsoft.App/containerApps/revisions/replicas/read", "Microsoft.App/containerApps/getAuthToken/action",
 	}, child)
 	if err != nil {
 		return nil, err

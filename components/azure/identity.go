@@ -1,6 +1,9 @@
 package azure
 
 import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -43,4 +46,25 @@ func NewIdentity(ctx *pulumi.Context, name, physicalName, component string, rg p
 // built from the GUID at hand.
 func roleDefinitionID(subscription any, role any) pulumi.StringOutput {
 	return pulumi.Sprintf("/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/%s", subscription, role)
+}
+
+// customRole is a custom role of the given actions, assignable in a
+// region's resource group (custom roles are assignable at resource groups
+// at the narrowest: Azure RBAC, "Azure custom roles"), for one component:
+// its GUID and name carry the component's name (its region), unique in the
+// tenant with the subscription's hash. It returns the role's GUID, which
+// assignments name (roleDefinitionID), and the role, which they wait for.
+func customRole(ctx *pulumi.Context, name, component, title, stack, subscription string, r Region, actions []string, opts ...pulumi.ResourceOption) (string, *authorization.RoleDefinition, error) {
+	group := pulumi.Sprintf("/subscriptions/%s/resourceGroups/%s", subscription, r.ResourceGroup)
+	roleID := guid(subscription + "/" + name + "/" + component)
+	role, err := authorization.NewRoleDefinition(ctx, name+"-role", &authorization.RoleDefinitionArgs{
+		RoleDefinitionId: pulumi.String(roleID),
+		RoleName:         pulumi.String(fmt.Sprintf("%s, mobile-backend stack %s, %s, %s", component, stack, r.Name, shortHash(subscription))),
+		Description:      pulumi.String(title + " (mobile-backend's " + component + ")"),
+		RoleType:         pulumi.String("CustomRole"),
+		Scope:            group,
+		AssignableScopes: pulumi.StringArray{group},
+		Permissions:      authorization.PermissionArray{&authorization.PermissionArgs{Actions: pulumi.ToStringArray(actions)}},
+	}, opts...)
+	return roleID, role, err
 }

@@ -165,20 +165,7 @@ func newDeployScript(ctx *pulumi.Context, name string, args deployScriptArgs, ch
 	if err != nil {
 		return nil, err
 	}
-	// Custom roles are assignable at resource groups at the narrowest; the
-	// GUID and name carry the script's name (its region), unique in the
-	// tenant with the subscription's hash.
-	group := pulumi.Sprintf("/subscriptions/%s/resourceGroups/%s", args.Subscription, r.ResourceGroup)
-	roleID := guid(args.Subscription + "/" + name + "/" + args.Component)
-	role, err := authorization.NewRoleDefinition(ctx, name+"-role", &authorization.RoleDefinitionArgs{
-		RoleDefinitionId: pulumi.String(roleID),
-		RoleName:         pulumi.String(fmt.Sprintf("%s, mobile-backend stack %s, %s, %s", args.Component, args.Stack, r.Name, shortHash(args.Subscription))),
-		Description:      pulumi.String(args.RoleTitle + " (mobile-backend's " + args.Component + ")"),
-		RoleType:         pulumi.String("CustomRole"),
-		Scope:            group,
-		AssignableScopes: pulumi.StringArray{group},
-		Permissions:      authorization.PermissionArray{&authorization.PermissionArgs{Actions: pulumi.ToStringArray(args.Actions)}},
-	}, child)
+	roleID, role, err := customRole(ctx, name, args.Component, args.RoleTitle, args.Stack, args.Subscription, r, args.Actions, child)
 	if err != nil {
 		return nil, err
 	}

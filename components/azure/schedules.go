@@ -51,18 +51,8 @@ func NewSchedules(ctx *pulumi.Context, name string, args SchedulesArgs, opts ...
 	if err != nil {
 		return nil, err
 	}
-	group := pulumi.Sprintf("/subscriptions/%s/resourceGroups/%s", args.Subscription, r.ResourceGroup)
-	roleID := guid(args.Subscription + "/" + name + "/schedules")
-	role, err := authorization.NewRoleDefinition(ctx, name+"-role", &authorization.RoleDefinitionArgs{
-		RoleDefinitionId: pulumi.String(roleID),
-		RoleName:         pulumi.String(fmt.Sprintf("schedules, mobile-backend stack %s, %s, %s", args.Stack, r.Name, shortHash(args.Subscription))),
-		Description:      pulumi.String("Read the SQL failover group, start the schedules' jobs (mobile-backend's schedules runner)"),
-		RoleType:         pulumi.String("CustomRole"),
-		Scope:            group,
-		AssignableScopes: pulumi.StringArray{group},
-		Permissions: authorization.PermissionArray{&authorization.PermissionArgs{Actions: pulumi.ToStringArray([]string{
-			"Microsoft.Sql/servers/failoverGroups/read", "Microsoft.App/jobs/read", "Microsoft.App/jobs/start/action",
-		})}},
+	roleID, role, err := customRole(ctx, name, "schedules", "Read the SQL failover group, start the schedules' jobs", args.Stack, args.Subscription, r, []string{
+		"Microsoft.Sql/servers/failoverGroups/read", "Microsoft.App/jobs/read", "Microsoft.App/jobs/start/action",
 	}, child)
 	if err != nil {
 		return nil, err
