@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
@@ -78,16 +77,7 @@ func NewDatabaseUsers(ctx *pulumi.Context, name string, args DatabaseUsersArgs, 
 	db := args.Database
 	fnName := fit(name, 64)
 
-	logs, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
-		Name: pulumi.String("/aws/lambda/" + fnName), RetentionInDays: pulumi.Int(args.LogRetentionDays), KmsKeyId: args.KeyArn,
-	}, child)
-	if err != nil {
-		return nil, err
-	}
-	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
-		Description:      pulumi.String("mobile-backend database users job: read the master secret, reach the writer"),
-		AssumeRolePolicy: pulumi.String(assumeRoleFor("lambda.amazonaws.com", args.Account)),
-	}, child)
+	logs, role, err := functionIdentity(ctx, name, fnName, args.Account, "mobile-backend database users job: read the master secret, reach the writer", args.LogRetentionDays, args.KeyArn, child)
 	if err != nil {
 		return nil, err
 	}

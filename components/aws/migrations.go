@@ -182,16 +182,7 @@ func NewMigrations(ctx *pulumi.Context, name string, args MigrationsArgs, opts .
 
 	// The runner: starts the task, waits, reads its exit status.
 	fnName := fit(name+"-run", 64)
-	runLogs, err := cloudwatch.NewLogGroup(ctx, name+"-run-logs", &cloudwatch.LogGroupArgs{
-		Name: pulumi.String("/aws/lambda/" + fnName), RetentionInDays: pulumi.Int(args.LogRetentionDays), KmsKeyId: args.KeyArn,
-	}, child)
-	if err != nil {
-		return nil, err
-	}
-	runRole, err := iam.NewRole(ctx, name+"-run-role", &iam.RoleArgs{
-		Description:      pulumi.String("mobile-backend migrations runner: run the migrations task and read how it ended"),
-		AssumeRolePolicy: pulumi.String(assumeRoleFor("lambda.amazonaws.com", args.Account)),
-	}, child)
+	runLogs, runRole, err := functionIdentity(ctx, name+"-run", fnName, args.Account, "mobile-backend migrations runner: run the migrations task and read how it ended", args.LogRetentionDays, args.KeyArn, child)
 	if err != nil {
 		return nil, err
 	}

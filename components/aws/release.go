@@ -120,16 +120,7 @@ func NewReleaseGate(ctx *pulumi.Context, name string, args ReleaseGateArgs, opts
 	c := args.Compute
 	fnName := fit(name, 64)
 
-	logs, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
-		Name: pulumi.String("/aws/lambda/" + fnName), RetentionInDays: pulumi.Int(args.LogRetentionDays), KmsKeyId: args.KeyArn,
-	}, child)
-	if err != nil {
-		return nil, err
-	}
-	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
-		Description:      pulumi.String("mobile-backend release gate: read one service's deployment and release alarms, roll it back"),
-		AssumeRolePolicy: pulumi.String(assumeRoleFor("lambda.amazonaws.com", args.Account)),
-	}, child)
+	logs, role, err := functionIdentity(ctx, name, fnName, args.Account, "mobile-backend release gate: read one service's deployment and release alarms, roll it back", args.LogRetentionDays, args.KeyArn, child)
 	if err != nil {
 		return nil, err
 	}
@@ -199,4 +190,22 @@ func lambdaCode() pulumi.Archive {
 		assets[file] = pulumi.NewStringAsset(code)
 	}
 	return pulumi.NewAssetArchive(assets)
+}
+
+// functionIdentity is what every function of the stack starts with: its log
+// group (/aws/lambda/<fnName>, the retention, the region's key) and a role
+// Lambda assumes for this account only. Resources are named prefix-logs
+// and prefix-role.
+func functionIdentity(ctx *pulumi.Context, prefix, fnName, account, description string, retentionDays int, key pulumi.StringInput, opts ...pulumi.ResourceOption) (*cloudwatch.LogGroup, *iam.Role, error) {
+	logs, err := cloudwatch.NewLogGroup(ctx, prefix+"-logs", &cloudwatch.LogGroupArgs{
+		Name: pulumi.String("/aws/lambda/" + fnName), RetentionInDays: pulumi.Int(retentionDays), KmsKeyId: key,
+	}, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	role, err := iam.NewRole(ctx, prefix+"-role", &iam.RoleArgs{
+		Description:      pulumi.String(description),
+		AssumeRolePolicy: pulumi.String(assumeRoleFor("lambda.amazonaws.com", account)),
+	}, opts...)
+	return logs, role, err
 }

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
@@ -81,16 +80,7 @@ func NewSchedules(ctx *pulumi.Context, name string, args SchedulesArgs, opts ...
 	}
 
 	fnName := fit(name+"-run", 64)
-	logs, err := cloudwatch.NewLogGroup(ctx, name+"-run-logs", &cloudwatch.LogGroupArgs{
-		Name: pulumi.String("/aws/lambda/" + fnName), RetentionInDays: pulumi.Int(args.LogRetentionDays), KmsKeyId: args.KeyArn,
-	}, child)
-	if err != nil {
-		return nil, err
-	}
-	role, err := iam.NewRole(ctx, name+"-run-role", &iam.RoleArgs{
-		Description:      pulumi.String("mobile-backend schedules runner: ask where the writer is, run the schedule's task there"),
-		AssumeRolePolicy: pulumi.String(assumeRoleFor("lambda.amazonaws.com", args.Account)),
-	}, child)
+	logs, role, err := functionIdentity(ctx, name+"-run", fnName, args.Account, "mobile-backend schedules runner: ask where the writer is, run the schedule's task there", args.LogRetentionDays, args.KeyArn, child)
 	if err != nil {
 		return nil, err
 	}
