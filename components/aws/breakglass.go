@@ -26,7 +26,7 @@ func breakGlassStatements(args RegionalComputeArgs, logGroupArn, keyArn string) 
 	return []Statement{
 		{Sid: "ExecSessions", Effect: "Allow", Resource: []string{"*"}, Condition: before, Action: []string{
 			"ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"}},
-		{Sid: "LogExecSessions", Effect: "Allow", Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resource: []string{logGroupArn + ":*"}},
+		{Sid: "LogExecSessions", Effect: "Allow", Action: []string{"logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"}, Resource: []string{logGroupArn + ":*"}},
 		{Sid: "FindTheLogGroup", Effect: "Allow", Action: []string{"logs:DescribeLogGroups"}, Resource: []string{"*"}},
 		{Sid: "DecryptSessions", Effect: "Allow", Action: []string{"kms:Decrypt"}, Resource: []string{keyArn}},
 	}

@@ -64,8 +64,11 @@ func newService(ctx *pulumi.Context, name string, args RegionalComputeArgs, task
 		}},
 		PropagateTags:        pulumi.String("SERVICE"),
 		EnableEcsManagedTags: pulumi.Bool(true),
-		// ECS Exec, while breakGlass is open (breakglass.go).
+		// ECS Exec, while breakGlass is open (breakglass.go). Only new tasks
+		// get it ("Using Amazon ECS Exec"): a change starts a deployment.
 		EnableExecuteCommand: pulumi.Bool(exec != nil),
+		ForceNewDeployment:   pulumi.Bool(true),
+		Triggers:             pulumi.StringMap{"execute-command": pulumi.String(fmt.Sprint(exec != nil))},
 	}, child,
 		// The target group must be attached to the load balancer first; a
 		// new version waits for the previous release wave's gates.

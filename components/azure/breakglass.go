@@ -8,13 +8,17 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// BreakGlassEligibility is how long the eligibility lasts from the pulumi
+// up that opens it (ISO 8601).
+const BreakGlassEligibility = "PT8H"
+
 // BreakGlassArgs configures BreakGlass.
 type BreakGlassArgs struct {
 	Region Region             // required: the app's region and group
 	AppID  pulumi.StringInput // required: the API's container app
 	// Member is the Microsoft Entra group that may come in (object id).
 	Member              string
-	Until               time.Time // zero: no expiry
+	Until               time.Time // the key's expiry (the policy's; the eligibility lasts BreakGlassEligibility)
 	Approval            string    // the justification PIM records
 	Stack, Subscription string
 }
@@ -25,7 +29,9 @@ type BreakGlassArgs struct {
 // region's), the
 // eligibility ending at Until. An operator activates it (PIM records who,
 // when and why), then execs in, and reaches the database as the app
-// (its identity, read and write). PIM needs Microsoft Entra ID P2.
+// (its identity, read and write). PIM needs Microsoft Entra ID P2. The
+// eligibility lasts BreakGlassEligibility from the pulumi up that opens
+// it.
 type BreakGlass struct {
 	pulumi.ResourceState
 }
@@ -48,11 +54,12 @@ func NewBreakGlass(ctx *pulumi.Context, name string, args BreakGlassArgs, opts .
 	if err != nil {
 		return nil, err
 	}
-	expiration := &authorization.RoleEligibilityScheduleRequestPropertiesExpirationArgs{Type: pulumi.String("NoExpiration")}
-	if !args.Until.IsZero() {
-		expiration = &authorization.RoleEligibilityScheduleRequestPropertiesExpirationArgs{
-			Type: pulumi.String("AfterDateTime"), EndDateTime: pulumi.String(args.Until.UTC().Format(time.RFC3339)),
-		}
+	// A duration from the request, not Until: azure-native's PIM resource
+	// sends expiration.type and expiration.duration only (and reads the
+	// duration unconditionally: pulumi-azure-native custom_pim_eligibility.go).
+	// The key's Until closes it at the policy (break-glass-bounded).
+	expiration := &authorization.RoleEligibilityScheduleRequestPropertiesExpirationArgs{
+		Type: pulumi.String("AfterDuration"), Duration: pulumi.String(BreakGlassEligibility),
 	}
 	justification := "mobile-backend breakGlass"
 	if args.Approval != "" {
@@ -62,7 +69,10 @@ func NewBreakGlass(ctx *pulumi.Context, name string, args BreakGlassArgs, opts .
 		PrincipalId: pulumi.String(args.Member), RoleDefinitionId: roleDefinitionID(args.Subscription, roleID), Scope: args.AppID,
 		Justification: pulumi.String(justification),
 		ScheduleInfo:  &authorization.RoleEligibilityScheduleRequestPropertiesScheduleInfoArgs{Expiration: expiration},
-	}, child, pulumi.DependsOn([]pulumi.Resource{role})); err != nil {
+	}, child, pulumi.DependsOn([]pulumi.Resource{role}),
+		// A second request for the same principal, role and scope conflicts
+		// with the first, and removing the first would remove it too.
+		pulumi.DeleteBeforeReplace(true)); err != nil {
 		return nil, err
 	}
 	return b, ctx.RegisterResourceOutputs(b, pulumi.Map{})

@@ -2,6 +2,7 @@ package gcp
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/cloudrunv2"
@@ -26,8 +27,7 @@ type BreakGlassArgs struct {
 	// Member may run the job with a command of its own
 	// (group:oncall@example.com). Required.
 	Member string
-	// Until closes the way in (an IAM condition on the member's grant);
-	// zero: no expiry.
+	// Until is the key's expiry, which the policy enforces.
 	Until time.Time
 }
 
@@ -36,7 +36,7 @@ type BreakGlassArgs struct {
 // running as the region's app identity in its network, that Member may
 // execute with a command of its own (gcloud run jobs execute NAME
 // --region REGION --command … --args …: roles/run.jobsExecutorWithOverrides
-// on this job alone, until Until by an IAM condition on request.time).
+// and roles/run.viewer on this job alone).
 // Every execution and its overrides are in Cloud Audit Logs; its output in
 // Cloud Logging. Cloud Run has no interactive shell: the way in is one
 // command per execution.
@@ -91,20 +91,17 @@ func NewBreakGlass(ctx *pulumi.Context, name string, args BreakGlassArgs, opts .
 	if err != nil {
 		return nil, err
 	}
-	var condition *cloudrunv2.JobIamMemberConditionArgs
-	if !args.Until.IsZero() {
-		// IAM Conditions: "request.time < timestamp(...)" ends the grant.
-		condition = &cloudrunv2.JobIamMemberConditionArgs{
-			Title:       pulumi.String("break-glass-until-" + args.Until.UTC().Format("2006-01-02T15-04")),
-			Description: pulumi.String("mobile-backend breakGlass.until"),
-			Expression:  pulumi.String(fmt.Sprintf(`request.time < timestamp("%s")`, args.Until.UTC().Format(time.RFC3339))),
+	// Execute with overrides, and follow the execution (the role alone
+	// cannot read it). No IAM condition: conditional bindings on Cloud Run
+	// jobs are not in Google's list of resources that take them; the key's
+	// Until closes the way in at the policy (break-glass-bounded).
+	for _, role := range []string{"roles/run.jobsExecutorWithOverrides", "roles/run.viewer"} {
+		if _, err := cloudrunv2.NewJobIamMember(ctx, name+"-"+strings.TrimPrefix(role, "roles/run."), &cloudrunv2.JobIamMemberArgs{
+			Project: pulumi.String(args.Project), Location: pulumi.String(args.Region), Name: job.Name,
+			Role: pulumi.String(role), Member: pulumi.String(args.Member),
+		}, child); err != nil {
+			return nil, err
 		}
-	}
-	if _, err := cloudrunv2.NewJobIamMember(ctx, name+"-member", &cloudrunv2.JobIamMemberArgs{
-		Project: pulumi.String(args.Project), Location: pulumi.String(args.Region), Name: job.Name,
-		Role: pulumi.String("roles/run.jobsExecutorWithOverrides"), Member: pulumi.String(args.Member), Condition: condition,
-	}, child); err != nil {
-		return nil, err
 	}
 	b.JobName = job.Name
 	return b, ctx.RegisterResourceOutputs(b, pulumi.Map{"jobName": b.JobName})

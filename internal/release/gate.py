@@ -183,7 +183,10 @@ def run_if_writer(env, call):
     sql = env.get("SQLADMIN_API", "https://sqladmin.googleapis.com")
     run = env.get("RUN_API", "https://run.googleapis.com")
     instance = call("GET", "%s/v1/projects/%s/instances/%s" % (sql, env["PROJECT"], env["INSTANCE"]))
-    if instance.get("instanceType") != "CLOUD_SQL_INSTANCE" or instance.get("state") != "RUNNABLE":
+    # A fenced old primary (the failover job sets activationPolicy NEVER)
+    # is not the writer, whatever its type.
+    fenced = instance.get("settings", {}).get("activationPolicy") == "NEVER"
+    if instance.get("instanceType") != "CLOUD_SQL_INSTANCE" or instance.get("state") != "RUNNABLE" or fenced:
         print("schedule %s: %s's instance is %s (%s), not the writer: not run here" % (
             env["SCHEDULE"], env["REGION"], instance.get("instanceType"), instance.get("state")))
         return False

@@ -579,7 +579,8 @@ func TestAGoogleCloudScheduleRunsOnlyBesideThePrimary(t *testing.T) {
 	}{
 		{"the primary", map[string]any{"instanceType": "CLOUD_SQL_INSTANCE", "state": "RUNNABLE"}, true},
 		{"a replica", map[string]any{"instanceType": "READ_REPLICA_INSTANCE", "state": "RUNNABLE"}, false},
-		{"a fenced old primary", map[string]any{"instanceType": "CLOUD_SQL_INSTANCE", "state": "SUSPENDED"}, false},
+		{"a suspended old primary", map[string]any{"instanceType": "CLOUD_SQL_INSTANCE", "state": "SUSPENDED"}, false},
+		{"a fenced old primary back", map[string]any{"instanceType": "CLOUD_SQL_INSTANCE", "state": "RUNNABLE", "settings": map[string]any{"activationPolicy": "NEVER"}}, false},
 	} {
 		o := runGate(t, map[string]any{"cloud": "gcp-schedule", "env": env, "instance": c.instance})
 		assert.Equal(t, fmt.Sprint(c.ran), o.Passed, c.name)

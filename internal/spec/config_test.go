@@ -118,6 +118,7 @@ func TestBadConfigsAreRefusedWithTheKeyNamed(t *testing.T) {
 		{"a cron field out of range", aws.with("schedules", map[string]string{"cleanup": "0 25 * * * /app/cleanup"}), `mobile-backend:schedules.cleanup: "0 25 * * *": hour 25 is outside 0-23`},
 		{"a cron with names", aws.with("schedules", map[string]string{"cleanup": "0 3 * * MON /app/cleanup"}), `mobile-backend:schedules.cleanup: "0 3 * * MON": day of week "MON": use *, N, N-M, */S or N-M/S`},
 		{"a cron AWS refuses", aws.with("schedules", map[string]string{"cleanup": "0 3 1 * 1 /app/cleanup"}), `mobile-backend:schedules.cleanup: "0 3 1 * 1": AWS schedules take a day of month or a day of week, not both`},
+		{"a weekday step on AWS", aws.with("schedules", map[string]string{"cleanup": "0 3 * * */2 /app/cleanup"}), `mobile-backend:schedules.cleanup: "0 3 * * */2": on AWS the day of week takes no step and Sunday as 0`},
 		{"a schedule without a command", aws.with("schedules", map[string]string{"cleanup": "0 3 * * *"}), `mobile-backend:schedules.cleanup: give a cron of five fields (UTC) and the command`},
 		{"a schedule name no cloud takes", aws.with("schedules", map[string]string{"Nightly_Cleanup": "0 3 * * * /app/x"}), `mobile-backend:schedules.Nightly_Cleanup: "Nightly_Cleanup": a schedule's name is 2 to 12`},
 		{"failover automation mode", gcp.with("failoverAutomation", "pray"), `mobile-backend:failoverAutomation: "pray" is not a mode; one of promote, notify`},

@@ -84,5 +84,10 @@ func (s Spec) validateSchedules(p *problems) {
 		if s.Cloud == AWS && fields[2] != "*" && fields[4] != "*" {
 			p.add(key, "%q: AWS schedules take a day of month or a day of week, not both", sc.Cron)
 		}
+		// AWS numbers the days 1-7 from Sunday: a step, or Sunday as 7,
+		// does not translate (give Sunday as 0).
+		if s.Cloud == AWS && (strings.Contains(fields[4], "/") || regexp.MustCompile(`(^|[,-])7($|[,-])`).MatchString(fields[4])) {
+			p.add(key, "%q: on AWS the day of week takes no step and Sunday as 0, not 7", sc.Cron)
+		}
 	}
 }
