@@ -5,6 +5,7 @@ import (
 
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/cloudrunv2"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/cloudscheduler"
+	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/monitoring"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/projects"
 	"github.com/pulumi/pulumi-gcp/sdk/v7/go/gcp/serviceaccount"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -23,6 +24,8 @@ type SchedulesArgs struct {
 	// schedules in the writer's region only, and they run there.
 	SQLInstance pulumi.StringInput
 	Schedules   []components.Schedule // required
+	// Channels are where a failed run alerts (Monitoring.Channels).
+	Channels pulumi.StringArrayInput
 }
 
 // Schedules are the app's scheduled jobs in one region: for each, a Cloud
@@ -120,6 +123,33 @@ func NewSchedules(ctx *pulumi.Context, name string, args SchedulesArgs, opts ...
 					}},
 				}},
 			}, child, pulumi.DependsOn(append([]pulumi.Resource{runs}, grants...))); err != nil {
+				return nil, err
+			}
+		}
+		// A failed run of the job (or of its runner) alerts the on-call
+		// channels: Cloud Run counts finished executions by result.
+		names := pulumi.StringArray{job.Name}
+		if target != job {
+			names = append(names, target.Name)
+		}
+		for i, jobName := range names {
+			suffix := []string{"-failed", "-run-failed"}[i]
+			if _, err := monitoring.NewAlertPolicy(ctx, base+suffix, &monitoring.AlertPolicyArgs{
+				DisplayName: pulumi.String(base + suffix),
+				Combiner:    pulumi.String("OR"),
+				Conditions: monitoring.AlertPolicyConditionArray{&monitoring.AlertPolicyConditionArgs{
+					DisplayName: pulumi.Sprintf("schedule %s: a run of %s failed", sc.Name, jobName),
+					ConditionThreshold: &monitoring.AlertPolicyConditionConditionThresholdArgs{
+						Filter: pulumi.Sprintf(`metric.type="run.googleapis.com/job/completed_execution_count" AND resource.type="cloud_run_job" AND resource.label.job_name="%s" AND metric.label.result="failed"`, jobName),
+						Aggregations: monitoring.AlertPolicyConditionConditionThresholdAggregationArray{&monitoring.AlertPolicyConditionConditionThresholdAggregationArgs{
+							AlignmentPeriod: pulumi.String("300s"), PerSeriesAligner: pulumi.String("ALIGN_DELTA"), CrossSeriesReducer: pulumi.String("REDUCE_SUM"),
+						}},
+						Comparison: pulumi.String("COMPARISON_GT"), ThresholdValue: pulumi.Float64(0), Duration: pulumi.String("0s"),
+					},
+				}},
+				NotificationChannels: args.Channels,
+				Documentation:        &monitoring.AlertPolicyDocumentationArgs{Content: pulumi.String("A scheduled job failed: its executions' logs are in Cloud Logging."), MimeType: pulumi.String("text/markdown")},
+			}, child); err != nil {
 				return nil, err
 			}
 		}

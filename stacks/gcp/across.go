@@ -226,13 +226,13 @@ func breakGlass(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*gcpc.Stam
 // each run only beside the primary (a down region's stay as deployed and
 // fire nowhere); with Spanner, which has no regional writer, in the
 // writer's region only.
-func schedules(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*gcpc.Stamp) error {
+func schedules(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*gcpc.Stamp, mon *gcpc.Monitoring) error {
 	jobs := s.Schedules()
 	if len(jobs) == 0 {
 		return nil
 	}
 	for _, st := range stamps {
-		args := gcpc.SchedulesArgs{Project: g.project, Region: st.Name, Compute: st.Compute, Schedules: jobs, SQLInstance: st.SQLInstance}
+		args := gcpc.SchedulesArgs{Project: g.project, Region: st.Name, Compute: st.Compute, Schedules: jobs, SQLInstance: st.SQLInstance, Channels: mon.Channels()}
 		if g.engine != spec.EngineCloudSQL && st.Name != s.WithTheWriter() {
 			continue
 		}

@@ -76,7 +76,7 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if err := breakGlass(ctx, s, g, stamps); err != nil {
 		return nil, err
 	}
-	if err := schedules(ctx, s, g, stamps); err != nil {
+	if err := schedules(ctx, s, g, stamps, mon); err != nil {
 		return nil, err
 	}
 	return outputs(s, g, stamps, lb, mon), nil

@@ -17,7 +17,8 @@ import (
 // there. Moving the writer changes none of it.
 func TestGoogleCloudSchedulesFireEverywhereAndRunBesideThePrimary(t *testing.T) {
 	t.Parallel()
-	cfg := With(Contract("gcp", "active-passive", "europe-west1", "europe-north1"), "schedules", map[string]string{"cleanup": "0 3 * * * /app/cleanup --days 30"})
+	cfg := With(Contract("gcp", "active-passive", "europe-west1", "europe-north1"), "schedules", map[string]string{"cleanup": "0 3 * * * /app/cleanup --days 30"},
+		"alertEmails", []string{"oncall@example.com"})
 	res := MustPlan(t, "sch", cfg)
 	schedulers := OfComponent(res.Recorder.OfType("gcp:cloudscheduler/job:Job"), "mobile-backend:gcp:Schedules")
 	require.Len(t, schedulers, 2, "one per region")
@@ -40,6 +41,13 @@ func TestGoogleCloudSchedulesFireEverywhereAndRunBesideThePrimary(t *testing.T) 
 		require.NotNil(t, job)
 		assert.Equal(t, job.Outputs["name"], env["JOB"])
 		assert.Equal(t, []any{"/app/cleanup"}, job.Get("template.template.containers.0.commands"))
+		// A failed run of the job or its runner pages the on-call channels.
+		for name, j := range map[string]*mock.Resource{"sch-" + region + "-schedules-cleanup-failed": job, "sch-" + region + "-schedules-cleanup-run-failed": runner} {
+			alert := res.Recorder.Named("gcp:monitoring/alertPolicy:AlertPolicy", name)
+			require.NotNil(t, alert, name)
+			assert.Contains(t, alert.Str("conditions.0.conditionThreshold.filter"), `resource.label.job_name="`+j.Outputs["name"].(string)+`" AND metric.label.result="failed"`)
+			assert.NotZero(t, alert.Len("notificationChannels"), name)
+		}
 		api := res.Recorder.Named("gcp:cloudrunv2/service:Service", "sch-"+region+"-api")
 		require.NotNil(t, api)
 		assert.Equal(t, api.Str("template.serviceAccount"), job.Str("template.template.serviceAccount"), "the app's identity")
