@@ -1,9 +1,6 @@
 package azure
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -101,7 +98,7 @@ func NewReleaseGate(ctx *pulumi.Context, name string, args ReleaseGateArgs, opts
 			{"SETTLE_SECONDS", pulumi.String(fmt.Sprint(ReleaseSettleSeconds))},
 		},
 		// A new revision runs it again.
-		Tag:            c.TemplateDigest.ApplyT(func(d string) string { return GateTag(d, bake) }).(pulumi.StringOutput),
+		Tag:            c.TemplateDigest.ApplyT(func(d string) string { return release.Tag(d, bake) }).(pulumi.StringOutput),
 		TimeoutSeconds: bake + ReleaseSettleSeconds + 300,
 		Tags:           args.Tags,
 		After:          append([]pulumi.Resource{c.App}, deps.Of(c.Workers)...),
@@ -117,20 +114,8 @@ func NewReleaseGate(ctx *pulumi.Context, name string, args ReleaseGateArgs, opts
 // its CLI signed in as the script's identity.
 var GateScript = "set -euo pipefail\ncat > /tmp/gate.py <<'GATE_PY'\n" + release.Gate + "GATE_PY\npython3 /tmp/gate.py\n"
 
-// GateTag is a gate's forceUpdateTag over an app template (its digest) and
-// a bake: 16 hex digits.
-func GateTag(templateDigest string, bake int) string {
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d\x00%s", templateDigest, bake, release.Gate)))
-	return hex.EncodeToString(sum[:8])
-}
-
-// templateDigest is a digest of what a revision runs: a new one is a new
-// revision.
-func templateDigest(t *containerapp.TemplateResponse) (string, error) {
-	b, err := json.Marshal(t)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), err
-}
+// templateDigest is a digest of what a revision runs (release.Digest).
+func templateDigest(t *containerapp.TemplateResponse) (string, error) { return release.Digest(t) }
 
 // scriptEnv is one environment variable of a deployment script.
 type scriptEnv struct {

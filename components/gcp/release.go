@@ -1,9 +1,6 @@
 package gcp
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -130,7 +127,7 @@ func NewReleaseGate(ctx *pulumi.Context, name string, args ReleaseGateArgs, opts
 		LaunchStage: pulumi.String("GA"),
 		// Job name and token together under 63 characters (the
 		// provider's runExecutionToken).
-		RunExecutionToken: c.TemplateDigest.ApplyT(func(d string) string { return GateToken(d, bake) }).(pulumi.StringOutput),
+		RunExecutionToken: c.TemplateDigest.ApplyT(func(d string) string { return release.Tag(d, bake) }).(pulumi.StringOutput),
 		Template: &cloudrunv2.JobTemplateArgs{
 			TaskCount: pulumi.Int(1), Parallelism: pulumi.Int(1),
 			Template: &cloudrunv2.JobTemplateTemplateArgs{
@@ -170,17 +167,5 @@ func NewReleaseGate(ctx *pulumi.Context, name string, args ReleaseGateArgs, opts
 	return g, ctx.RegisterResourceOutputs(g, pulumi.Map{"jobName": g.JobName})
 }
 
-// GateToken is the run-execution token of a gate over a service template
-// (its digest) and a bake: 16 hex digits.
-func GateToken(templateDigest string, bake int) string {
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d\x00%s", templateDigest, bake, release.Gate)))
-	return hex.EncodeToString(sum[:8])
-}
-
-// templateDigest is a digest of what a revision runs: a new one is a new
-// revision.
-func templateDigest(t cloudrunv2.ServiceTemplate) (string, error) {
-	b, err := json.Marshal(t)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), err
-}
+// templateDigest is a digest of what a revision runs (release.Digest).
+func templateDigest(t cloudrunv2.ServiceTemplate) (string, error) { return release.Digest(t) }

@@ -3,7 +3,13 @@
 // deploy it and executed by this package's tests in python3.
 package release
 
-import _ "embed"
+import (
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+)
 
 // Gate is gate.py: the gate's loop and the Google Cloud and Azure
 // adapters (their jobs run it as one script).
@@ -20,4 +26,20 @@ var AWS string
 // LambdaCode is an AWS function's code: aws.py as index.py, gate.py beside.
 func LambdaCode() map[string]string {
 	return map[string]string{"index.py": AWS, "gate.py": Gate}
+}
+
+// Digest is a digest of what a revision runs (its template, as JSON): a
+// new one is a new revision.
+func Digest(template any) (string, error) {
+	b, err := json.Marshal(template)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), err
+}
+
+// Tag is what runs a gate again (a run-execution token, a forceUpdateTag):
+// a digest of the app's template digest, the bake and the gate's code, 16
+// hex digits.
+func Tag(templateDigest string, bake int) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d\x00%s", templateDigest, bake, Gate)))
+	return hex.EncodeToString(sum[:8])
 }

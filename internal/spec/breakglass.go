@@ -23,7 +23,7 @@ type BreakGlass struct {
 }
 
 // On reports whether the way in is configured.
-func (b BreakGlass) On() bool { return b.raw != nil && len(b.raw) > 0 }
+func (b BreakGlass) On() bool { return len(b.raw) > 0 }
 
 var (
 	gcpMember = regexp.MustCompile(`^(user|group|serviceAccount):[^@\s]+@[^@\s]+\.[a-z]{2,}$`)
