@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
@@ -14,6 +15,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mobile-backend/mobile-backend/components"
+	"github.com/mobile-backend/mobile-backend/internal/release"
 )
 
 // SchedulesArgs configures Schedules.
@@ -26,7 +28,11 @@ type SchedulesArgs struct {
 	GlobalClusterID, GlobalClusterArn, ClusterArn pulumi.StringInput
 	Schedules                                     []components.Schedule // required
 	LogRetentionDays                              int
-	KeyArn                                        pulumi.StringInput // the region's key: the runner's logs
+	KeyArn                                        pulumi.StringInput // the region's key: the runner's logs, and the alert topic's
+	// AlertTopicArn is the region's on-call topic (Monitoring.TopicArns):
+	// a job that does not exit 0, and a runner or schedule that fails,
+	// is published there.
+	AlertTopicArn pulumi.StringInput // required
 }
 
 // Schedules are the app's scheduled jobs in one region: for each, an
@@ -36,7 +42,10 @@ type SchedulesArgs struct {
 // (internal/release's gate.py, scheduled) runs the task only where the
 // region's Aurora cluster is the global database's writer, so each job runs
 // once for the stack, next to the writer, and after a failover in the new
-// writer's region without a person or a pulumi up.
+// writer's region without a person or a pulumi up. A job's end comes back
+// to the runner (an EventBridge rule on its task's STOPPED state) and one
+// that did not exit 0 is published to the on-call topic; a runner that
+// fails, or a schedule that cannot call it, raises an alarm there too.
 type Schedules struct {
 	pulumi.ResourceState
 
@@ -45,8 +54,8 @@ type Schedules struct {
 
 // NewSchedules builds them. Pass the region's provider in opts.
 func NewSchedules(ctx *pulumi.Context, name string, args SchedulesArgs, opts ...pulumi.ResourceOption) (*Schedules, error) {
-	if args.Region == "" || args.Account == "" || args.Compute == nil || args.GlobalClusterID == nil || args.ClusterArn == nil || len(args.Schedules) == 0 {
-		return nil, fmt.Errorf("schedules %s: Region, Account, Compute, GlobalClusterID, ClusterArn and Schedules are required", name)
+	if args.Region == "" || args.Account == "" || args.Compute == nil || args.GlobalClusterID == nil || args.ClusterArn == nil || len(args.Schedules) == 0 || args.AlertTopicArn == nil {
+		return nil, fmt.Errorf("schedules %s: Region, Account, Compute, GlobalClusterID, ClusterArn, Schedules and AlertTopicArn are required", name)
 	}
 	if args.LogRetentionDays == 0 {
 		args.LogRetentionDays = 30
@@ -80,25 +89,36 @@ func NewSchedules(ctx *pulumi.Context, name string, args SchedulesArgs, opts ...
 	}
 
 	fnName := fit(name+"-run", 64)
+	var key pulumi.StringInput = pulumi.String("")
+	if args.KeyArn != nil {
+		key = args.KeyArn
+	}
 	logs, role, err := functionIdentity(ctx, name+"-run", fnName, args.Account, "mobile-backend schedules runner: ask where the writer is, run the schedule's task there", args.LogRetentionDays, args.KeyArn, child)
 	if err != nil {
 		return nil, err
 	}
 	policy, err := iam.NewRolePolicy(ctx, name+"-run-policy", &iam.RolePolicyArgs{
 		Role: role.ID(),
-		Policy: pulumi.All(logs.Arn, args.GlobalClusterArn, c.ClusterArn, c.TaskRoleArns).ApplyT(func(v []any) string {
+		Policy: pulumi.All(logs.Arn, args.GlobalClusterArn, c.ClusterArn, c.TaskRoleArns, args.AlertTopicArn, key).ApplyT(func(v []any) string {
 			var defs []string
 			for _, f := range families {
 				defs = append(defs, fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s:*", args.Region, args.Account, f))
 			}
-			return Policy(
+			statements := []Statement{
 				Statement{Sid: "WriteLogs", Effect: "Allow", Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resource: []string{v[0].(string) + ":*"}},
 				Statement{Sid: "WhereIsTheWriter", Effect: "Allow", Action: []string{"rds:DescribeGlobalClusters"}, Resource: []string{v[1].(string)}},
 				Statement{Sid: "RunTheSchedules", Effect: "Allow", Action: []string{"ecs:RunTask"}, Resource: defs,
 					Condition: map[string]map[string]string{"ArnEquals": {"ecs:cluster": v[2].(string)}}},
 				Statement{Sid: "PassTheTasksRoles", Effect: "Allow", Action: []string{"iam:PassRole"}, Resource: v[3].([]string),
 					Condition: map[string]map[string]string{"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
-			)
+				Statement{Sid: "AlertOnCall", Effect: "Allow", Action: []string{"sns:Publish"}, Resource: []string{v[4].(string)}},
+			}
+			if k := v[5].(string); k != "" {
+				// A publisher to a topic encrypted with a customer managed
+				// key needs these on it (SNS, "Encryption at rest").
+				statements = append(statements, Statement{Sid: "EncryptTheAlert", Effect: "Allow", Action: []string{"kms:GenerateDataKey*", "kms:Decrypt"}, Resource: []string{k}})
+			}
+			return Policy(statements...)
 		}).(pulumi.StringOutput),
 	}, child)
 	if err != nil {
@@ -117,7 +137,9 @@ func NewSchedules(ctx *pulumi.Context, name string, args SchedulesArgs, opts ...
 		Environment: &lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{
 			"REGION": pulumi.String(args.Region), "GLOBAL_CLUSTER": args.GlobalClusterID, "CLUSTER_ARN": args.ClusterArn,
 			"ECS_CLUSTER": c.ClusterName, "SECURITY_GROUP": net.TaskSecurityGroupID,
-			"SUBNETS": net.PrivateSubnetIDs.ToStringArrayOutput().ApplyT(func(ids []string) string { return strings.Join(ids, ",") }).(pulumi.StringOutput),
+			"CONTAINER": pulumi.String(workerContainer), "LOG_GROUP": c.LogGroupName, "LOG_PREFIX": pulumi.String(containerName),
+			"ALERT_TOPIC": args.AlertTopicArn,
+			"SUBNETS":     net.PrivateSubnetIDs.ToStringArrayOutput().ApplyT(func(ids []string) string { return strings.Join(ids, ",") }).(pulumi.StringOutput),
 		}},
 	}, child, pulumi.DependsOn([]pulumi.Resource{policy, logs}))
 	if err != nil {
@@ -136,6 +158,14 @@ func NewSchedules(ctx *pulumi.Context, name string, args SchedulesArgs, opts ...
 	if err != nil {
 		return nil, err
 	}
+	// The schedules' own group: its invocations that fail for good are
+	// counted apart (AWS/Scheduler, dimension ScheduleGroup).
+	group, err := scheduler.NewScheduleGroup(ctx, name+"-group", &scheduler.ScheduleGroupArgs{
+		Name: pulumi.String(fit(name, 64)),
+	}, child)
+	if err != nil {
+		return nil, err
+	}
 	for _, sc := range args.Schedules {
 		input := tasks[sc.Name].Arn.ApplyT(func(arn string) (string, error) {
 			b, err := json.Marshal(map[string]string{"SCHEDULE": sc.Name, "TASK_DEFINITION": arn})
@@ -143,6 +173,7 @@ func NewSchedules(ctx *pulumi.Context, name string, args SchedulesArgs, opts ...
 		}).(pulumi.StringOutput)
 		if _, err := scheduler.NewSchedule(ctx, name+"-"+sc.Name, &scheduler.ScheduleArgs{
 			Name:                       pulumi.String(fit(name+"-"+sc.Name, 64)),
+			GroupName:                  group.Name,
 			Description:                pulumi.String("mobile-backend schedule " + sc.Name + ": " + sc.Cron + " UTC"),
 			ScheduleExpression:         pulumi.String(AWSCron(sc.Cron)),
 			ScheduleExpressionTimezone: pulumi.String("UTC"),
@@ -155,8 +186,64 @@ func NewSchedules(ctx *pulumi.Context, name string, args SchedulesArgs, opts ...
 			return nil, err
 		}
 	}
+	if err := hearTheJobs(ctx, name, args, fn, group, child); err != nil {
+		return nil, err
+	}
 	s.FunctionName = fn.Name
 	return s, ctx.RegisterResourceOutputs(s, pulumi.Map{"functionName": s.FunctionName})
+}
+
+// hearTheJobs routes every scheduled task's end back to the runner, which
+// alerts the on-call topic unless the job exited 0 (an EventBridge rule on
+// the tasks it started in the region's cluster), and alarms there when the
+// runner fails (it could not run or hear a job) or a schedule could not
+// call it after its retries.
+func hearTheJobs(ctx *pulumi.Context, name string, args SchedulesArgs, fn *lambda.Function, group *scheduler.ScheduleGroup, opts ...pulumi.ResourceOption) error {
+	rule, err := cloudwatch.NewEventRule(ctx, name+"-stopped", &cloudwatch.EventRuleArgs{
+		Name:         pulumi.String(fit(name+"-stopped", 64)),
+		Description:  pulumi.String("mobile-backend: a scheduled task stopped; its runner alerts unless it exited 0"),
+		EventPattern: args.Compute.ClusterArn.ApplyT(release.StoppedScheduledTasks).(pulumi.StringOutput),
+	}, opts...)
+	if err != nil {
+		return err
+	}
+	// EventBridge invokes a function through its resource policy, limited
+	// to this rule ("Using resource-based policies for Amazon EventBridge").
+	allowed, err := lambda.NewPermission(ctx, name+"-stopped-invoke", &lambda.PermissionArgs{
+		Action: pulumi.String("lambda:InvokeFunction"), Function: fn.Name,
+		Principal: pulumi.String("events.amazonaws.com"), SourceArn: rule.Arn,
+	}, opts...)
+	if err != nil {
+		return err
+	}
+	if _, err := cloudwatch.NewEventTarget(ctx, name+"-stopped-target", &cloudwatch.EventTargetArgs{
+		Rule: rule.Name, Arn: fn.Arn, TargetId: pulumi.String("runner"),
+	}, append(opts, pulumi.DependsOn([]pulumi.Resource{allowed}))...); err != nil {
+		return err
+	}
+	metric := func(id, namespace, metric, dimension string, value pulumi.StringInput) *cloudwatch.MetricAlarmMetricQueryArgs {
+		return &cloudwatch.MetricAlarmMetricQueryArgs{Id: pulumi.String(id), Metric: &cloudwatch.MetricAlarmMetricQueryMetricArgs{
+			Namespace: pulumi.String(namespace), MetricName: pulumi.String(metric), Period: pulumi.Int(300), Stat: pulumi.String("Sum"),
+			Dimensions: pulumi.StringMap{dimension: value},
+		}}
+	}
+	_, err = cloudwatch.NewMetricAlarm(ctx, name+"-failed", &cloudwatch.MetricAlarmArgs{
+		Name:             pulumi.String(fit(name+"-failed", 255)),
+		AlarmDescription: pulumi.String("A schedule in " + args.Region + " could not run or hear its job: the runner failed, or the scheduler gave up calling it (the runner's log says why)"),
+		MetricQueries: cloudwatch.MetricAlarmMetricQueryArray{
+			metric("errors", "AWS/Lambda", "Errors", "FunctionName", fn.Name),
+			metric("dropped", "AWS/Scheduler", "InvocationDroppedCount", "ScheduleGroup", group.Name),
+			&cloudwatch.MetricAlarmMetricQueryArgs{Id: pulumi.String("failed"), Expression: pulumi.String("FILL(errors, 0) + FILL(dropped, 0)"),
+				Label: pulumi.String("failed runs and dropped calls"), ReturnData: pulumi.Bool(true)},
+		},
+		EvaluationPeriods:  pulumi.Int(1),
+		Threshold:          pulumi.Float64(0),
+		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
+		TreatMissingData:   pulumi.String("notBreaching"),
+		AlarmActions:       pulumi.Array{args.AlertTopicArn},
+		OkActions:          pulumi.Array{args.AlertTopicArn},
+	}, opts...)
+	return err
 }
 
 // AWSCron is a five-field cron as EventBridge Scheduler takes it:

@@ -167,10 +167,14 @@ class ECSTask:
         aws_call(self.ecs.stop_task, self.now, self.sleep, cluster=self.cluster, task=arn, reason="mobile-backend: the migrations ran out of time")
 
     def logs(self, arn):
-        # awslogs names a task's stream prefix/container/task-id (ECS
-        # developer guide, "Using the awslogs log driver"); the task id is
-        # the ARN's last segment.
-        return "%s %s/%s/%s" % (self.log_group, self.log_prefix, self.container, arn.rsplit("/", 1)[-1])
+        return task_logs(self.log_group, self.log_prefix, self.container, arn)
+
+
+def task_logs(group, prefix, container, arn):
+    # awslogs names a task's stream prefix/container/task-id (ECS developer
+    # guide, "Using the awslogs log driver"); the task id is the ARN's last
+    # segment.
+    return "%s %s/%s/%s" % (group, prefix, container, arn.rsplit("/", 1)[-1])
 
 
 def run_migrations(task, seconds, poll_seconds=10, now=None, sleep=None, log=print):
@@ -206,13 +210,21 @@ def migrate(event, context):
 
 # --- AWS: a scheduled job, run only next to the writer -------------------
 
+# What a scheduled task's startedBy begins with (release.ScheduledBy: the
+# pattern of the rule that hears them stop).
+SCHEDULED_BY = "schedule-"
+
+
 def scheduled(event, context, rds=None, ecs=None, now=None, sleep=None):
     """A schedule's runner: every region's scheduler calls its own at the
     schedule's time, and only the one whose Aurora cluster is the global
     database's writer runs the job (DescribeGlobalClusters:
     GlobalClusterMembers[].IsWriter), so it runs once for the stack, in the
     writer's region, wherever a failover has moved it; a lost region's
-    scheduler does not fire at all."""
+    scheduler does not fire at all. The same function hears the tasks it
+    started stop (an EventBridge rule): stopped() below."""
+    if event.get("detail-type") == "ECS Task State Change":
+        return stopped(event, context, now=now, sleep=sleep)
     if rds is None or ecs is None:
         import boto3  # the Lambda runtime's
         rds, ecs = rds or boto3.client("rds"), ecs or boto3.client("ecs")
@@ -228,11 +240,38 @@ def scheduled(event, context, rds=None, ecs=None, now=None, sleep=None):
     r = aws_call(
         ecs.run_task, now, sleep,
         cluster=env["ECS_CLUSTER"], taskDefinition=env["TASK_DEFINITION"], launchType="FARGATE", count=1,
-        startedBy=("schedule-" + env["SCHEDULE"])[:128],
+        startedBy=(SCHEDULED_BY + env["SCHEDULE"])[:128],
         networkConfiguration={"awsvpcConfiguration": {"subnets": [x for x in env["SUBNETS"].split(",") if x], "securityGroups": [env["SECURITY_GROUP"]], "assignPublicIp": "DISABLED"}})
     if r.get("failures") or not r.get("tasks"):
         raise Failed("schedule %s in %s: the task did not start: %s" % (env["SCHEDULE"], env["REGION"], r.get("failures")))
     print("schedule %s: started %s in %s" % (env["SCHEDULE"], r["tasks"][0]["taskArn"], env["REGION"]))
     return {"schedule": env["SCHEDULE"], "ran": True, "task": r["tasks"][0]["taskArn"]}
 
+
+def stopped(event, context, sns=None, now=None, sleep=None):
+    """A scheduled task stopped (EventBridge's "ECS Task State Change",
+    lastStatus STOPPED, started by a runner in this region's cluster): its
+    job container exiting 0 is a success, anything else a failure the
+    on-call topic hears: an exit status not 0, or none at all (the image
+    did not pull, the task was stopped, its host was retired)."""
+    if sns is None:
+        import boto3  # the Lambda runtime's
+        sns = boto3.client("sns")
+    now, sleep = now or time.monotonic, sleep or time.sleep
+    env, d = os.environ, event.get("detail", {})
+    schedule, arn = d.get("startedBy", "")[len(SCHEDULED_BY):], d.get("taskArn", "")
+    c = next((c for c in d.get("containers", []) if c.get("name") == env["CONTAINER"]), {})
+    code = c.get("exitCode")
+    if code == 0:
+        print("schedule %s: %s exited 0 in %s" % (schedule, arn, env["REGION"]))
+        return {"schedule": schedule, "failed": False}
+    why = "; ".join(x for x in (c.get("reason"), d.get("stopCode"), d.get("stoppedReason")) if x)
+    message = "The scheduled job %s failed in %s: exit status %s%s. Task %s; logs: %s" % (
+        schedule, env["REGION"], code if code is not None else "none (the container never ran or was killed)",
+        " (%s)" % why if why else "", arn, task_logs(env["LOG_GROUP"], env["LOG_PREFIX"], env["CONTAINER"], arn))
+    # SNS: a subject under 100 ASCII characters, no line breaks (Publish).
+    subject = ("mobile-backend: schedule %s failed in %s" % (schedule, env["REGION"]))[:99]
+    aws_call(sns.publish, now, sleep, TopicArn=env["ALERT_TOPIC"], Subject=subject, Message=message)
+    print(message)
+    return {"schedule": schedule, "failed": True, "message": message}
 

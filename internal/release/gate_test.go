@@ -618,3 +618,86 @@ func TestAnAzureScheduleRunsOnlyBesideThePrimary(t *testing.T) {
 		}
 	}
 }
+
+// A scheduled task's end reaches the runner that started it through the
+// EventBridge rule (the pattern StoppedScheduledTasks builds, matched as
+// EventBridge does): a job that exited 0 is quiet; a non-zero exit, a task
+// that never started and a stopped task alert the on-call topic, naming
+// the schedule, the exit status and the log stream. Other tasks' ends (the
+// API's, another cluster's, a task still running) never reach it.
+func TestAFailedScheduledTaskAlertsTheOnCallTopic(t *testing.T) {
+	t.Parallel()
+	const cluster, task = "arn:aws:ecs:eu-west-1:123456789012:cluster/prod-eu-west-1-cluster", "arn:aws:ecs:eu-west-1:123456789012:task/prod-eu-west-1-cluster/0f3c9a"
+	pattern, err := StoppedScheduledTasks(cluster)
+	require.NoError(t, err)
+	env := map[string]string{"REGION": "eu-west-1", "CONTAINER": "worker", "LOG_GROUP": "/ecs/prod-eu-west-1", "LOG_PREFIX": "api",
+		"ALERT_TOPIC": "arn:aws:sns:eu-west-1:123456789012:prod-monitoring-eu-west-1-alerts"}
+	// "Amazon ECS task state change events": the event's shape.
+	event := func(mutate func(d map[string]any)) map[string]any {
+		d := map[string]any{
+			"clusterArn": cluster, "taskArn": task, "group": "family:prod-eu-west-1-schedules-cleanup",
+			"taskDefinitionArn": "arn:aws:ecs:eu-west-1:123456789012:task-definition/prod-eu-west-1-schedules-cleanup:3",
+			"lastStatus":        "STOPPED", "desiredStatus": "STOPPED", "startedBy": "schedule-cleanup",
+			"stopCode": "EssentialContainerExited", "stoppedReason": "Essential container in task exited",
+			"containers": []any{
+				map[string]any{"name": "otel-collector", "exitCode": 0, "lastStatus": "STOPPED", "taskArn": task},
+				map[string]any{"name": "worker", "exitCode": 3, "lastStatus": "STOPPED", "taskArn": task},
+			},
+		}
+		mutate(d)
+		return map[string]any{"version": "0", "id": "e-1", "source": "aws.ecs", "detail-type": "ECS Task State Change", "account": "123456789012",
+			"region": "eu-west-1", "resources": []any{task}, "detail": d}
+	}
+	exit := func(code any) func(map[string]any) {
+		return func(d map[string]any) {
+			w := d["containers"].([]any)[1].(map[string]any)
+			if code == nil {
+				delete(w, "exitCode")
+			} else {
+				w["exitCode"] = code
+			}
+		}
+	}
+	for _, c := range []struct {
+		name   string
+		event  map[string]any
+		alert  string // in the message; "" for none
+		reason string
+	}{
+		{"exit 3", event(exit(3)), "exit status 3", "EssentialContainerExited"},
+		{"exit 0", event(exit(0)), "", ""},
+		{"never started", event(func(d map[string]any) {
+			exit(nil)(d)
+			d["stopCode"], d["stoppedReason"] = "TaskFailedToStart", "CannotPullContainerError: pull image manifest has been retried 5 time(s)"
+		}), "exit status none", "CannotPullContainerError"},
+		{"stopped by hand", event(func(d map[string]any) {
+			exit(137)(d)
+			d["stopCode"], d["stoppedReason"] = "UserInitiated", "Task stopped by user"
+		}), "exit status 137", "UserInitiated"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			o := runGate(t, map[string]any{"cloud": "aws-stopped", "env": env, "pattern": pattern, "event": c.event, "refusals": 1})
+			if c.alert == "" {
+				assert.Contains(t, o.Passed, `"failed": false`)
+				assert.Empty(t, o.Changes)
+				return
+			}
+			require.Len(t, o.Changes, 1, "one alert, after one refusal while the role propagates")
+			p := o.Changes[0]
+			assert.Equal(t, env["ALERT_TOPIC"], p["TopicArn"])
+			assert.Equal(t, "mobile-backend: schedule cleanup failed in eu-west-1", p["Subject"])
+			assert.Contains(t, p["Message"], c.alert)
+			assert.Contains(t, p["Message"], c.reason)
+			assert.Contains(t, p["Message"], "logs: /ecs/prod-eu-west-1 api/worker/0f3c9a")
+		})
+	}
+	for name, mutate := range map[string]func(d map[string]any){
+		"the API's own task":   func(d map[string]any) { d["startedBy"] = "ecs-svc/9223370545345641169" },
+		"another cluster":      func(d map[string]any) { d["clusterArn"] = "arn:aws:ecs:eu-west-1:123456789012:cluster/other" },
+		"a task still running": func(d map[string]any) { d["lastStatus"] = "RUNNING" },
+	} {
+		o := runGate(t, map[string]any{"cloud": "aws-stopped", "env": env, "pattern": pattern, "event": event(mutate)})
+		assert.Equal(t, "not matched", o.Passed, name)
+	}
+}

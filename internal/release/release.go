@@ -43,3 +43,25 @@ func Tag(templateDigest string, bake int) string {
 	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d\x00%s", templateDigest, bake, Gate)))
 	return hex.EncodeToString(sum[:8])
 }
+
+// ScheduledBy is the startedBy of every task a schedules runner starts
+// (aws.py's scheduled): this, then the schedule's name.
+const ScheduledBy = "schedule-"
+
+// StoppedScheduledTasks is the EventBridge pattern of a scheduled task's
+// end in one ECS cluster ("Amazon ECS task state change events"): the
+// runner that started it hears it (aws.py's stopped) and alerts unless its
+// job exited 0. Exact values and a prefix only: no numeric or anything-but
+// matching on the containers' array, which matches any element's field.
+func StoppedScheduledTasks(clusterArn string) (string, error) {
+	b, err := json.Marshal(map[string]any{
+		"source":      []string{"aws.ecs"},
+		"detail-type": []string{"ECS Task State Change"},
+		"detail": map[string]any{
+			"clusterArn": []string{clusterArn},
+			"lastStatus": []string{"STOPPED"},
+			"startedBy":  []any{map[string]string{"prefix": ScheduledBy}},
+		},
+	})
+	return string(b), err
+}

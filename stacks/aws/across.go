@@ -201,8 +201,9 @@ func migrations(ctx *pulumi.Context, s spec.Spec, g *global, users *awsc.Databas
 
 // schedules are the app's scheduled jobs in every region, each run only
 // where the global database's writer is (a down region's stay as
-// deployed, and fire nowhere while it is down).
-func schedules(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp) error {
+// deployed, and fire nowhere while it is down). A job that fails alerts
+// its region's on-call topic.
+func schedules(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp, monitoring *awsc.Monitoring) error {
 	jobs := s.Schedules()
 	if len(jobs) == 0 {
 		return nil
@@ -211,7 +212,7 @@ func schedules(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*awsc.Stamp
 		if _, err := awsc.NewSchedules(ctx, s.Stack+"-"+st.Name+"-schedules", awsc.SchedulesArgs{
 			Region: st.Name, Account: g.account, Compute: st.Compute, Schedules: jobs,
 			GlobalClusterID: g.db.GlobalClusterID, GlobalClusterArn: g.db.GlobalClusterArn, ClusterArn: g.db.ClusterArn(st.Name),
-			LogRetentionDays: s.LogRetentionDays, KeyArn: st.KeyArn,
+			LogRetentionDays: s.LogRetentionDays, KeyArn: st.KeyArn, AlertTopicArn: monitoring.TopicArns.MapIndex(pulumi.String(st.Name)),
 		}, st.In()); err != nil {
 			return err
 		}

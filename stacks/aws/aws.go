@@ -71,7 +71,7 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 	if err := keep(ctx, s, g, stamps); err != nil {
 		return nil, err
 	}
-	if err := schedules(ctx, s, g, stamps); err != nil {
+	if err := schedules(ctx, s, g, stamps, monitoring); err != nil {
 		return nil, err
 	}
 	directory := func(region string) string { return stacks.Directory(stacks.ViewOf(s, region), awsc.RegionalHostname) }

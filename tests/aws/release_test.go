@@ -2,6 +2,7 @@ package aws_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -10,6 +11,8 @@ import (
 
 	awsc "github.com/mobile-backend/mobile-backend/components/aws"
 	"github.com/mobile-backend/mobile-backend/internal/mock"
+	"github.com/mobile-backend/mobile-backend/internal/plan"
+	"github.com/mobile-backend/mobile-backend/internal/release"
 	"github.com/mobile-backend/mobile-backend/policies"
 	. "github.com/mobile-backend/mobile-backend/tests/suite"
 )
@@ -183,6 +186,7 @@ func TestSchedulesFireEverywhereAndRunNextToTheWriter(t *testing.T) {
 		var input map[string]string
 		require.NoError(t, json.Unmarshal([]byte(sc.Str("target.input")), &input))
 		assert.Equal(t, map[string]string{"SCHEDULE": "cleanup", "TASK_DEFINITION": task.Outputs["arn"].(string)}, input)
+		heardAndAlerted(t, res, sc, fn)
 	}
 	moved := MustPlan(t, "sch", With(cfg, "writerRegion", "eu-west-1"))
 	for _, sc := range schedules {
@@ -190,4 +194,81 @@ func TestSchedulesFireEverywhereAndRunNextToTheWriter(t *testing.T) {
 		require.NotNil(t, after)
 		assert.Equal(t, sc.Inputs, after.Inputs, "a failover moves nothing: the runner asks where the writer is")
 	}
+}
+
+// heardAndAlerted: a schedule's task that ends comes back to its runner
+// (an EventBridge rule on its region's cluster, the runner's prefix, the
+// STOPPED state), which may publish to the region's on-call topic under
+// its key; a failed runner or a dropped call raises an alarm there.
+func heardAndAlerted(t *testing.T, res *plan.Result, sc, fn *mock.Resource) {
+	t.Helper()
+	prefix := "sch-" + sc.Region + "-schedules"
+	var topic, ecsCluster *mock.Resource
+	for _, tp := range res.Recorder.OfType("aws:sns/topic:Topic") {
+		if tp.Name == "sch-monitoring-"+sc.Region+"-alerts" {
+			topic = tp
+		}
+	}
+	for _, c := range res.Recorder.OfType("aws:ecs/cluster:Cluster") {
+		if c.Region == sc.Region && c.Outputs["name"] == fn.Get("environment.variables.ECS_CLUSTER") {
+			ecsCluster = c
+		}
+	}
+	require.NotNil(t, topic, sc.Region)
+	require.NotNil(t, ecsCluster, sc.Region)
+	assert.Equal(t, topic.Outputs["arn"], fn.Get("environment.variables.ALERT_TOPIC"))
+	assert.Equal(t, "worker", fn.Get("environment.variables.CONTAINER"))
+
+	rule := res.Recorder.Named("aws:cloudwatch/eventRule:EventRule", prefix+"-stopped")
+	require.NotNil(t, rule)
+	var pattern struct {
+		Source     []string `json:"source"`
+		DetailType []string `json:"detail-type"`
+		Detail     struct {
+			ClusterArn []string            `json:"clusterArn"`
+			LastStatus []string            `json:"lastStatus"`
+			StartedBy  []map[string]string `json:"startedBy"`
+		} `json:"detail"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(rule.Str("eventPattern")), &pattern))
+	assert.Equal(t, []string{ecsCluster.Outputs["arn"].(string)}, pattern.Detail.ClusterArn, "its own region's cluster")
+	assert.Equal(t, []string{"STOPPED"}, pattern.Detail.LastStatus)
+	assert.Equal(t, []map[string]string{{"prefix": release.ScheduledBy}}, pattern.Detail.StartedBy)
+	target := res.Recorder.Named("aws:cloudwatch/eventTarget:EventTarget", prefix+"-stopped-target")
+	require.NotNil(t, target)
+	assert.Equal(t, fn.Outputs["arn"], target.Get("arn"))
+	allowed := res.Recorder.Named("aws:lambda/permission:Permission", prefix+"-stopped-invoke")
+	require.NotNil(t, allowed)
+	assert.Equal(t, "events.amazonaws.com", allowed.Str("principal"))
+	assert.Equal(t, rule.Outputs["arn"], allowed.Get("sourceArn"), "that rule alone may invoke it")
+
+	policy := res.Recorder.Named("aws:iam/rolePolicy:RolePolicy", prefix+"-run-policy")
+	require.NotNil(t, policy)
+	var doc awsc.PolicyDocument
+	require.NoError(t, json.Unmarshal([]byte(policy.Str("policy")), &doc))
+	statements := map[string]awsc.Statement{}
+	for _, st := range doc.Statement {
+		statements[st.Sid] = st
+	}
+	assert.Equal(t, []string{"sns:Publish"}, statements["AlertOnCall"].Action)
+	assert.Equal(t, []string{topic.Outputs["arn"].(string)}, statements["AlertOnCall"].Resource)
+	assert.Equal(t, []string{topic.Str("kmsMasterKeyId")}, statements["EncryptTheAlert"].Resource, "the topic's own key")
+
+	alarm := res.Recorder.Named("aws:cloudwatch/metricAlarm:MetricAlarm", prefix+"-failed")
+	require.NotNil(t, alarm)
+	assert.Equal(t, []any{topic.Outputs["arn"]}, alarm.Get("alarmActions"))
+	queries := map[string]string{}
+	for i := 0; i < alarm.Len("metricQueries"); i++ {
+		q := fmt.Sprintf("metricQueries.%d.", i)
+		if alarm.Get(q+"metric") != nil {
+			queries[alarm.Str(q+"metric.metricName")] = fmt.Sprint(alarm.Get(q + "metric.dimensions"))
+		}
+	}
+	group := res.Recorder.Named("aws:scheduler/scheduleGroup:ScheduleGroup", prefix+"-group")
+	require.NotNil(t, group)
+	assert.Equal(t, group.Outputs["name"], sc.Get("groupName"))
+	assert.Equal(t, map[string]string{
+		"Errors":                 fmt.Sprintf("map[FunctionName:%s]", fn.Outputs["name"]),
+		"InvocationDroppedCount": fmt.Sprintf("map[ScheduleGroup:%s]", group.Outputs["name"]),
+	}, queries)
 }

@@ -35,6 +35,32 @@ def at(timeline, t):
     return answer
 
 
+def matches(pattern, event):
+    """EventBridge's matching, as far as the patterns here use it ("Event
+    patterns"): every field of the pattern must be in the event; a list
+    matches a value equal to one of its literals or starting with a
+    {"prefix"}, and an array in the event matches if any element does.
+    Any other operator is refused, not guessed."""
+    for k, want in pattern.items():
+        if k not in event:
+            return False
+        got = event[k]
+        if isinstance(want, dict):
+            if not isinstance(got, dict) or not matches(want, got):
+                return False
+            continue
+        values = got if isinstance(got, list) else [got]
+
+        def one(w, v):
+            if isinstance(w, dict):
+                assert list(w) == ["prefix"], "operator not modelled: %s" % w
+                return isinstance(v, str) and v.startswith(w["prefix"])
+            return w == v and type(w) is type(v)
+        if not any(one(w, v) for w in want for v in values):
+            return False
+    return True
+
+
 class Refused(Exception):
     """botocore's ClientError, as far as the gate reads it."""
 
@@ -141,6 +167,30 @@ def main():
             out["passed"] = json.dumps(g.scheduled(sc["event"], None, RDS(), Tasks(), clock.now, clock.sleep))
         json.dump(out, sys.stdout)
         return
+    if sc["cloud"] == "aws-stopped":
+        # The schedules runner's entry point, as EventBridge calls it with
+        # an ECS Task State Change; boto3 is the runtime's, so a fake one.
+        import os
+        os.environ.update(sc["env"])
+        refusals = [sc.get("refusals", 0)]
+
+        class SNS:
+            def publish(self, **kw):
+                if refusals[0]:
+                    refusals[0] -= 1
+                    raise Refused("AccessDenied")
+                assert len(kw["Subject"]) < 100 and "\n" not in kw["Subject"], kw["Subject"]
+                changes.append(dict(kw, call="sns:Publish"))
+                return {"MessageId": "m-1"}
+        if not matches(json.loads(sc["pattern"]), sc["event"]):
+            json.dump({"passed": "not matched", "changes": changes}, sys.stdout)
+            return
+        sys.modules["boto3"] = types.SimpleNamespace(client=lambda service: {"sns": SNS()}[service])
+        import contextlib
+        with contextlib.redirect_stdout(sys.stderr):
+            said = g.scheduled(sc["event"], None, None, None, clock.now, clock.sleep)
+        json.dump({"passed": json.dumps(said), "changes": changes, "seconds": clock.t}, sys.stdout)
+        return
     if sc["cloud"] == "gcp-schedule":
         def call(method, url, body=None):
             changes.append({"call": method + " " + url})
@@ -191,7 +241,6 @@ def main():
         # The migrations runner's entry point, with a task that runs for
         # sc["runs"] seconds and ends as sc["ended"] says.
         import os
-        import types
         os.environ.update(sc["env"])
         calls = changes
 
@@ -234,7 +283,6 @@ def main():
         # The Lambda entry point, as the runtime calls it: the function's
         # environment, the invocation's input as the event, boto3 clients.
         import os
-        import types
         os.environ.update(sc["env"])
         fake = types.ModuleType("boto3")
         fake.client = lambda name: {"ecs": FakeECS(sc, clock, changes), "cloudwatch": FakeCloudWatch(sc, clock)}[name]
