@@ -71,6 +71,8 @@ type DatabaseUsers struct {
 	pulumi.ResourceState
 
 	JobName pulumi.StringOutput `pulumi:"jobName"`
+	// Job is the job to watch (Monitoring alerts on its failed runs).
+	Job MonitoredJob
 	// Script is the T-SQL the job runs.
 	Script pulumi.StringOutput `pulumi:"script"`
 	// Run is the run at deploy (nil without Stack and Subscription).
@@ -116,7 +118,7 @@ func NewDatabaseUsers(ctx *pulumi.Context, name string, args DatabaseUsersArgs, 
 	if err != nil {
 		return nil, err
 	}
-	d.JobName = jobName.Name
+	d.JobName, d.Job = jobName.Name, MonitoredJob{Name: "database-users", ID: jobName.ID}
 	if args.Stack != "" && args.Subscription != "" {
 		// At deploy, too: a deployment script starts an execution and waits
 		// for it, whenever the statements change, so the apps' users exist

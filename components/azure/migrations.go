@@ -47,6 +47,8 @@ type Migrations struct {
 	pulumi.ResourceState
 
 	JobName pulumi.StringOutput `pulumi:"jobName"`
+	// Job is the job to watch (Monitoring alerts on its failed runs).
+	Job MonitoredJob
 	// Run is what the first release wave waits for.
 	Run *JobRun
 }
@@ -107,6 +109,6 @@ func NewMigrations(ctx *pulumi.Context, name string, args MigrationsArgs, opts .
 	if err != nil {
 		return nil, err
 	}
-	m.JobName, m.Run = created.Name, run
+	m.JobName, m.Run, m.Job = created.Name, run, MonitoredJob{Name: "migrations", ID: created.ID}
 	return m, ctx.RegisterResourceOutputs(m, pulumi.Map{"jobName": m.JobName})
 }

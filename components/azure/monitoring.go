@@ -38,6 +38,16 @@ type MonitoredRegion struct {
 	// Workers are the region's worker apps and how many replicas each
 	// keeps: each alerts when fewer run, or when its containers restart.
 	Workers []MonitoredWorker
+	// Jobs are the region's Container Apps jobs (schedules and their
+	// runners, the database users', the migrations'): each alerts on a
+	// failed execution.
+	Jobs []MonitoredJob
+}
+
+// MonitoredJob is a Container Apps job: what it is, and its resource id.
+type MonitoredJob struct {
+	Name string
+	ID   pulumi.StringInput
 }
 
 // MonitoredWorker is a worker's container app and its replicas.
@@ -127,16 +137,22 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 		return nil, err
 	}
 
-	metricAlert := func(aname, description string, scope pulumi.StringInput, namespace, metric, operator string, threshold float64, aggregation string, severity int, splitBy ...string) error {
+	// dimensions are "name" (split by it: each value alerts apart) or
+	// "name=value" (that value only).
+	metricAlert := func(aname, description string, scope pulumi.StringInput, namespace, metric, operator string, threshold float64, aggregation string, severity int, dimensions ...string) error {
 		criterion := &insights.MetricCriteriaArgs{
 			CriterionType: pulumi.String("StaticThresholdCriterion"), Name: pulumi.String(metric),
 			MetricName: pulumi.String(metric), MetricNamespace: pulumi.String(namespace),
 			Operator: pulumi.String(operator), Threshold: pulumi.Float64(threshold), TimeAggregation: pulumi.String(aggregation),
 		}
-		if len(splitBy) > 0 {
+		if len(dimensions) > 0 {
 			var dims insights.MetricDimensionArray
-			for _, d := range splitBy {
-				dims = append(dims, &insights.MetricDimensionArgs{Name: pulumi.String(d), Operator: pulumi.String("Include"), Values: pulumi.StringArray{pulumi.String("*")}})
+			for _, d := range dimensions {
+				name, value, only := strings.Cut(d, "=")
+				if !only {
+					value = "*"
+				}
+				dims = append(dims, &insights.MetricDimensionArgs{Name: pulumi.String(name), Operator: pulumi.String("Include"), Values: pulumi.StringArray{pulumi.String(value)}})
 			}
 			criterion.Dimensions = dims
 		}
@@ -201,6 +217,15 @@ func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts .
 				return nil, err
 			}
 			if err := metricAlert(rn+"-"+w.Name+"-restarts", fmt.Sprintf("worker %s containers restarting in %s", w.Name, r.Name), w.AppID, "Microsoft.App/containerApps", "RestartCount", "GreaterThan", 0, "Total", 2); err != nil {
+				return nil, err
+			}
+		}
+		// A job's executions by state (Microsoft.App/jobs "Executions",
+		// dimension state: JobExecutionRunningState's values, "Failed" once
+		// its retries or its timeout are spent; Azure Monitor's supported
+		// metrics for Microsoft.App/jobs).
+		for _, j := range r.Jobs {
+			if err := metricAlert(rn+"-"+j.Name+"-failed", fmt.Sprintf("job %s in %s: an execution failed (the job's execution history and its console logs say why)", j.Name, r.Name), j.ID, "Microsoft.App/jobs", "Executions", "GreaterThan", 0, "Total", 2, "state=Failed"); err != nil {
 				return nil, err
 			}
 		}

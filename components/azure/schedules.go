@@ -33,6 +33,10 @@ type SchedulesArgs struct {
 // these jobs, nothing else.
 type Schedules struct {
 	pulumi.ResourceState
+
+	// Jobs are each schedule's job and its runner, to watch (Monitoring
+	// alerts on their failed executions).
+	Jobs []MonitoredJob
 }
 
 // NewSchedules builds them. Pass the region's provider in opts.
@@ -82,7 +86,8 @@ func NewSchedules(ctx *pulumi.Context, name string, args SchedulesArgs, opts ...
 		if err != nil {
 			return nil, err
 		}
-		if _, err := job.NewScheduled(ctx, base+"-run", job.Args{
+		s.Jobs = append(s.Jobs, MonitoredJob{Name: "schedule-" + sc.Name, ID: appJob.ID})
+		runs, err := job.NewScheduled(ctx, base+"-run", job.Args{
 			JobName: resourceName(base+"-run", 32), ResourceGroup: r.ResourceGroup, Location: r.Name,
 			EnvironmentID: api.EnvironmentID, IdentityID: runner.ID(),
 			Cron: sc.Cron, Timeout: 300, RetryLimit: 1,
@@ -97,9 +102,11 @@ func NewSchedules(ctx *pulumi.Context, name string, args SchedulesArgs, opts ...
 				{Name: "AZURE_CLIENT_ID", Value: runner.ClientID},
 			},
 			CPU: 0.25, Memory: "0.5Gi", Tags: args.Tags,
-		}, child, pulumi.DependsOn([]pulumi.Resource{readsGroup, starts})); err != nil {
+		}, child, pulumi.DependsOn([]pulumi.Resource{readsGroup, starts}))
+		if err != nil {
 			return nil, err
 		}
+		s.Jobs = append(s.Jobs, MonitoredJob{Name: "schedule-" + sc.Name + "-runner", ID: runs.ID})
 	}
 	return s, ctx.RegisterResourceOutputs(s, pulumi.Map{})
 }

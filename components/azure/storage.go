@@ -103,22 +103,24 @@ type PublishArgs struct {
 // regions' networks may write them (a deployer's azure-native Blob would be
 // refused): in each region a scheduled job in its environment, as an
 // identity that may write that one container, writes what differs
-// (internal/azpublish, whose tests run it).
-func (st *ReplicatedStorage) Publish(ctx *pulumi.Context, name string, args PublishArgs) error {
+// (internal/azpublish, whose tests run it). It returns each region's job,
+// to watch.
+func (st *ReplicatedStorage) Publish(ctx *pulumi.Context, name string, args PublishArgs) (map[string]MonitoredJob, error) {
 	if len(args.Documents) == 0 || args.Subscription == "" {
-		return fmt.Errorf("publish %s: Documents and Subscription are required", name)
+		return nil, fmt.Errorf("publish %s: Documents and Subscription are required", name)
 	}
+	jobs := map[string]MonitoredJob{}
 	for _, region := range st.regions {
 		s := st.static[region]
 		env, ok := args.Environments[region]
 		if !ok {
-			return fmt.Errorf("publish %s: no Container Apps environment for %s", name, region)
+			return nil, fmt.Errorf("publish %s: no Container Apps environment for %s", name, region)
 		}
 		in := []pulumi.ResourceOption{pulumi.Parent(st), pulumi.Provider(s.provider)}
 		rn := fmt.Sprintf("%s-%s", name, region)
 		identity, err := NewIdentity(ctx, rn, rn, "publisher", s.group, region, args.Tags, in...)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		// The static container alone: a role assignment at container scope
 		// (Azure RBAC for blob data, "scope ... container").
@@ -127,9 +129,9 @@ func (st *ReplicatedStorage) Publish(ctx *pulumi.Context, name string, args Publ
 			RoleDefinitionId: roleDefinitionID(args.Subscription, StorageBlobDataContributor), Scope: s.container.ID(),
 		}, in...)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if _, err := job.NewScheduled(ctx, rn, job.Args{
+		created, err := job.NewScheduled(ctx, rn, job.Args{
 			JobName: resourceName(rn, 32), ResourceGroup: s.group, Location: region,
 			EnvironmentID: env, IdentityID: identity.ID(),
 			Cron: PublishSchedule, Timeout: 120, RetryLimit: 1,
@@ -142,11 +144,13 @@ func (st *ReplicatedStorage) Publish(ctx *pulumi.Context, name string, args Publ
 				{Name: "AZURE_CLIENT_ID", Value: identity.ClientID},
 			},
 			CPU: 0.25, Memory: "0.5Gi", Tags: args.Tags,
-		}, append(in, pulumi.DependsOn([]pulumi.Resource{grant, s.container}))...); err != nil {
-			return err
+		}, append(in, pulumi.DependsOn([]pulumi.Resource{grant, s.container}))...)
+		if err != nil {
+			return nil, err
 		}
+		jobs[region] = MonitoredJob{Name: "publish", ID: created.ID}
 	}
-	return nil
+	return jobs, nil
 }
 
 // Account returns a region's storage account.

@@ -3,7 +3,9 @@ package azure
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mobile-backend/mobile-backend/components"
 	azc "github.com/mobile-backend/mobile-backend/components/azure"
+	"github.com/mobile-backend/mobile-backend/internal/azpublish"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 	"github.com/mobile-backend/mobile-backend/stacks"
 )
@@ -40,6 +42,9 @@ func watch(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Stamp, fd 
 	// down); while the home region (the dashboard's) is down, all of it
 	// stays as deployed.
 	monitored := azc.Watched(stamps, g.db)
+	for i := range monitored {
+		monitored[i].Jobs = g.jobs[monitored[i].Name]
+	}
 	view := s
 	if s.Down(s.Home().Name) {
 		view = s.AsDeployed()
@@ -115,4 +120,28 @@ func staticOrigins(storage *azc.ReplicatedStorage) []azc.StaticOrigin {
 		out = append(out, azc.StaticOrigin{Region: r, HostName: storage.BlobHost(r), AccountID: storage.Account(r).ID()})
 	}
 	return out
+}
+
+// publish keeps the region directory and the static origins' health blob
+// in every region's static container (Front Door answers /static/<key>
+// from any healthy one), written by a job in each region's network.
+func publish(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Stamp) error {
+	envs := map[string]pulumi.StringInput{}
+	for _, st := range stamps {
+		envs[st.Name] = st.Compute.EnvironmentID
+	}
+	documents := func(region string) []azpublish.Document {
+		return []azpublish.Document{
+			{Blob: components.DirectoryObject, Content: stacks.Directory(stacks.ViewOf(s, region), azc.RegionalHostname), ContentType: "application/json", CacheControl: components.DirectoryCacheControl},
+			{Blob: azc.StaticHealthBlob, Content: "ok\n", ContentType: "text/plain"},
+		}
+	}
+	jobs, err := g.storage.Publish(ctx, s.Stack+"-publish", azc.PublishArgs{
+		Documents: documents(s.WriterRegion), In: documents,
+		Environments: envs, Subscription: g.subscription, Tags: g.tags,
+	})
+	for region, j := range jobs {
+		g.watchJobs(region, j)
+	}
+	return err
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/mobile-backend/mobile-backend/components"
 	azc "github.com/mobile-backend/mobile-backend/components/azure"
-	"github.com/mobile-backend/mobile-backend/internal/azpublish"
 	"github.com/mobile-backend/mobile-backend/internal/spec"
 	"github.com/mobile-backend/mobile-backend/stacks"
 )
@@ -66,33 +65,18 @@ func Deploy(ctx *pulumi.Context, s spec.Spec) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	// Across the stamps (across.go): the WAF and Front Door, monitoring,
-	// the forced SQL failover, the budget, and the region directory.
+	// Across the stamps (across.go): the region directory, the WAF and
+	// Front Door, monitoring (of every job built so far too), the forced
+	// SQL failover and the budget.
+	if err := publish(ctx, s, g, stamps); err != nil {
+		return nil, err
+	}
 	fd, err := route(ctx, s, g, stamps)
 	if err != nil {
 		return nil, err
 	}
 	mon, err := watch(ctx, s, g, stamps, fd)
 	if err != nil {
-		return nil, err
-	}
-	// The region directory and the static origins' health blob, in every
-	// region's static container (Front Door answers /static/<key> from any
-	// healthy one), written by a job in each region's network.
-	envs := map[string]pulumi.StringInput{}
-	for _, st := range stamps {
-		envs[st.Name] = st.Compute.EnvironmentID
-	}
-	documents := func(region string) []azpublish.Document {
-		return []azpublish.Document{
-			{Blob: components.DirectoryObject, Content: stacks.Directory(stacks.ViewOf(s, region), azc.RegionalHostname), ContentType: "application/json", CacheControl: components.DirectoryCacheControl},
-			{Blob: azc.StaticHealthBlob, Content: "ok\n", ContentType: "text/plain"},
-		}
-	}
-	if err := g.storage.Publish(ctx, s.Stack+"-publish", azc.PublishArgs{
-		Documents: documents(s.WriterRegion), In: documents,
-		Environments: envs, Subscription: g.subscription, Tags: g.tags,
-	}); err != nil {
 		return nil, err
 	}
 	return outputs(s, g, stamps, fd, mon, usersScript), nil

@@ -34,6 +34,17 @@ type global struct {
 	// releaseWindow says where a deploy marks a release for the failover
 	// job (the cloud output releaseWindow; nil without it).
 	releaseWindow pulumi.Map
+	// jobs are the Container Apps jobs built so far, by region: monitoring
+	// alerts on their failed executions.
+	jobs map[string][]azc.MonitoredJob
+}
+
+// watchJobs has monitoring alert on the jobs' failed executions.
+func (g *global) watchJobs(region string, jobs ...azc.MonitoredJob) {
+	if g.jobs == nil {
+		g.jobs = map[string][]azc.MonitoredJob{}
+	}
+	g.jobs[region] = append(g.jobs[region], jobs...)
 }
 
 // newGlobal builds the regions (provider, resource group, network), then

@@ -71,6 +71,7 @@ func databaseUsers(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Pe
 			return pulumi.StringOutput{}, nil, err
 		}
 		script, ran = job.Script, []pulumi.Resource{job.Run}
+		g.watchJobs(writer.Name, job.Job)
 	}
 	if migrator == nil {
 		return script, nil, nil
@@ -84,6 +85,7 @@ func databaseUsers(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Pe
 	if err != nil {
 		return pulumi.StringOutput{}, nil, err
 	}
+	g.watchJobs(writer.Name, m.Job)
 	return script, []pulumi.Resource{m.Run}, nil
 }
 
@@ -113,12 +115,14 @@ func schedules(ctx *pulumi.Context, s spec.Spec, g *global, stamps []*azc.Stamp)
 	}
 	for _, st := range stamps {
 		_, server := g.db.Server(st.Name)
-		if _, err := azc.NewSchedules(ctx, s.Stack+"-"+st.Name+"-schedules", azc.SchedulesArgs{
+		sch, err := azc.NewSchedules(ctx, s.Stack+"-"+st.Name+"-schedules", azc.SchedulesArgs{
 			Region: st.Region, Compute: st.Compute, ServerID: server.ToStringOutput(), FailoverGroup: g.db.FailoverGroupName,
 			Schedules: jobs, Stack: s.Stack, Subscription: g.subscription, Tags: g.tags,
-		}, st.In()); err != nil {
+		}, st.In())
+		if err != nil {
 			return err
 		}
+		g.watchJobs(st.Name, sch.Jobs...)
 	}
 	return nil
 }

@@ -1112,3 +1112,41 @@ func TestAzureSchedulesFireEverywhereAndRunBesideThePrimary(t *testing.T) {
 		assert.Equal(t, api.Get("identity.userAssignedIdentities"), job.Get("identity.userAssignedIdentities"), "the app's identity")
 	}
 }
+
+// Every Container Apps job (each schedule's job and its runner and the
+// publisher in every region, the database users' and the migrations' in
+// the writer's) alerts the on-call action group on a failed execution: Azure
+// Monitor's Executions metric of that job, its state Failed. The failover
+// job has alerts of its own on what its log says.
+func TestEveryAzureJobsFailedExecutionAlerts(t *testing.T) {
+	t.Parallel()
+	res := MustPlan(t, "jobs", With(Contract("azure", "active-passive", "northeurope", "westeurope"),
+		"schedules", map[string]string{"cleanup": "0 3 * * * /app/cleanup"}, "migrations", []string{"/app/migrate", "up"}, "image", "public.ecr.aws/acme/api:42"))
+	group := One(t, res.Recorder.OfType("azure-native:insights:ActionGroup"), "action group")
+	alerted := map[string]*mock.Resource{}
+	for _, a := range res.Recorder.OfType(TypeMetricAlert) {
+		if a.Str("criteria.allOf.0.metricNamespace") == "Microsoft.App/jobs" {
+			require.Equal(t, 1, a.Len("scopes"), a.Name)
+			alerted[a.Str("scopes.0")] = a
+		}
+	}
+	jobs := res.Recorder.OfType("azure-native:app/v20240301:Job")
+	failover := OfComponent(jobs, "mobile-backend:azure:SQLFailover")
+	require.Len(t, failover, 1)
+	watched := 0
+	for _, j := range jobs {
+		if j == failover[0] {
+			continue
+		}
+		watched++
+		a := alerted[j.ID]
+		require.NotNil(t, a, "job %s has no failed-execution alert", j.Name)
+		assert.Equal(t, "Executions", a.Str("criteria.allOf.0.metricName"), j.Name)
+		assert.Equal(t, "Total", a.Str("criteria.allOf.0.timeAggregation"), j.Name)
+		assert.Equal(t, "GreaterThan", a.Str("criteria.allOf.0.operator"), j.Name)
+		assert.Equal(t, 0.0, a.Get("criteria.allOf.0.threshold"), j.Name)
+		assert.Equal(t, map[string]any{"name": "state", "operator": "Include", "values": []any{"Failed"}}, a.Get("criteria.allOf.0.dimensions.0"), j.Name)
+		assert.Equal(t, group.ID, a.Str("actions.0.actionGroupId"), j.Name)
+	}
+	assert.Equal(t, 8, watched, "the schedule's job and runner and the publisher in each region, the users', the migrations'")
+}
