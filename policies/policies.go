@@ -137,6 +137,7 @@ var All = append([]Policy{
 	ImagePinned,
 	ReleaseInWaves,
 	BreakGlassBounded,
+	ScheduledJobsAlert,
 }, Constraints...)
 
 func violation(r *mock.Resource, format string, args ...any) Violation {

@@ -487,3 +487,53 @@ func TestScheduledJobsSurviveEveryRegionsLoss(t *testing.T) {
 		})
 	}
 }
+
+// Every scheduled run alerts when it fails (scheduled-jobs-alert): the
+// contract stacks with a schedule pass; without the alert on a runner, on
+// the job it starts, or (AWS) without the rule that hears its tasks stop,
+// the plan fails naming it.
+func TestScheduledRunsAlertWhenTheyFail(t *testing.T) {
+	t.Parallel()
+	dropped := map[string][]struct {
+		drop func(*mock.Resource) bool
+		want string
+	}{
+		"aws": {
+			{func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "-schedules-failed") }, "whose failures (Errors) no alarm watches"},
+			{func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "-stopped-target") }, "starts ECS tasks, but no EventBridge rule sends their end"},
+			{func(r *mock.Resource) bool {
+				return r.Type == "aws:cloudwatch/metricAlarm:MetricAlarm" && strings.Contains(r.Name, "-watch-") && strings.HasSuffix(r.Name, "-failed")
+			}, "whose failed executions no alarm watches"},
+		},
+		"gcp": {
+			{func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "-cleanup-run-failed") }, "-cleanup-run runs on schedule"},
+			{func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "-cleanup-failed") }, "-cleanup runs on schedule"},
+		},
+		"azure": {
+			{func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "-cleanup-runner-failed") }, "-cleanup-run runs on a schedule and no alert watches"},
+			{func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "-schedule-cleanup-failed") }, "-cleanup runs on a schedule and no alert watches"},
+			{func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "-database-users-failed") }, "db-users runs on a schedule and no alert watches"},
+		},
+	}
+	for _, cloud := range []string{"aws", "gcp", "azure"} {
+		t.Run(cloud, func(t *testing.T) {
+			SkipUnlinked(t, spec.Cloud(cloud))
+			res := MustPlan(t, "sj", With(Contract(cloud, "active-passive", contractRegions[cloud][:2]...),
+				"schedules", map[string]string{"cleanup": "0 3 * * * /app/cleanup"}, "alertEmails", []string{"oncall@example.com"}))
+			stack := policies.Stack{Spec: res.Spec, Resources: res.Recorder.Resources()}
+			assert.Empty(t, Violations(stack, policies.ScheduledJobsAlert))
+			for _, c := range dropped[cloud] {
+				broken := without(stack, c.drop)
+				require.Less(t, len(broken.Resources), len(stack.Resources), c.want)
+				vs := Violations(broken, policies.ScheduledJobsAlert)
+				require.NotEmpty(t, vs, c.want)
+				var said []string
+				for _, v := range vs {
+					assert.Equal(t, policies.Mandatory, v.Severity)
+					said = append(said, v.Message)
+				}
+				assert.Contains(t, strings.Join(said, "\n"), c.want)
+			}
+		})
+	}
+}

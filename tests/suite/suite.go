@@ -25,6 +25,7 @@ var Tests = []testing.InternalTest{
 	{Name: "WorkersRunInEveryRegionAndAreReleasedAndWatchedLikeTheAPI", F: TestWorkersRunInEveryRegionAndAreReleasedAndWatchedLikeTheAPI},
 	{Name: "BreakGlassOpensAWayInThatCloses", F: TestBreakGlassOpensAWayInThatCloses},
 	{Name: "ScheduledJobsSurviveEveryRegionsLoss", F: TestScheduledJobsSurviveEveryRegionsLoss},
+	{Name: "ScheduledRunsAlertWhenTheyFail", F: TestScheduledRunsAlertWhenTheyFail},
 	{Name: "ThePullRequestSummarySaysWhichWavesAChangeRolls", F: TestThePullRequestSummarySaysWhichWavesAChangeRolls},
 	{Name: "TheDeployPinsTheImageAndKeepsItsWindowOpenForEveryWave", F: TestTheDeployPinsTheImageAndKeepsItsWindowOpenForEveryWave},
 	{Name: "EveryRegionsWAFTurnsAwayOutdatedAppsOnAWS", F: TestEveryRegionsWAFTurnsAwayOutdatedAppsOnAWS},
