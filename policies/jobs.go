@@ -53,10 +53,10 @@ func awsScheduledAlerts(s Stack) []Violation {
 			functions[arn] = f.Str("name")
 		}
 	}
-	hears := map[string]bool{} // functions an ECS task state rule invokes
-	rules := map[string]string{}
+	hears := map[string]bool{}   // functions an ECS task state rule invokes
+	rules := map[string]string{} // by name, and by reference in a first preview
 	for _, r := range s.OfType("aws:cloudwatch/eventRule:EventRule") {
-		rules[r.Str("name")] = r.Str("eventPattern")
+		rules[r.Str("name")], rules[mock.RefPrefix+r.URN] = r.Str("eventPattern"), r.Str("eventPattern")
 	}
 	for _, t := range s.OfType("aws:cloudwatch/eventTarget:EventTarget") {
 		var p struct {
@@ -139,15 +139,18 @@ func gcpScheduledAlerts(s Stack) []Violation {
 func azureScheduledAlerts(s Stack) []Violation {
 	var jobs []*mock.Resource
 	for _, r := range s.Resources {
-		if strings.HasPrefix(r.Type, "azure-native:app/") && strings.HasSuffix(r.Type, ":Job") {
+		if r.Type == "azure-native:app:Job" || strings.HasPrefix(r.Type, "azure-native:app/") && strings.HasSuffix(r.Type, ":Job") {
 			jobs = append(jobs, r)
 		}
 	}
-	metric := map[string]bool{}
+	metric := map[string]bool{} // job ids, lower-cased (ARM ids are case-insensitive)
 	for _, a := range s.OfType("azure-native:insights:MetricAlert") {
-		if strings.Contains(fmt.Sprint(a.Get("criteria")), "Microsoft.App/jobs") {
-			for _, id := range a.Strs("scopes", "") {
-				metric[id] = true
+		for i := 0; i < a.Len("criteria.allOf"); i++ {
+			c := fmt.Sprintf("criteria.allOf.%d.", i)
+			if a.Str(c+"metricNamespace") == "Microsoft.App/jobs" && a.Str(c+"metricName") == "Executions" && strings.Contains(fmt.Sprint(a.Get(c+"dimensions")), "Failed") {
+				for _, id := range a.Strs("scopes", "") {
+					metric[strings.ToLower(id)] = true
+				}
 			}
 		}
 	}
@@ -156,7 +159,7 @@ func azureScheduledAlerts(s Stack) []Violation {
 		queries = append(queries, fmt.Sprint(q.Get("criteria")))
 	}
 	alerted := func(j *mock.Resource) bool {
-		if metric[j.ID] {
+		if metric[strings.ToLower(j.ID)] {
 			return true
 		}
 		for _, q := range queries {

@@ -115,8 +115,10 @@ func NewSchedules(ctx *pulumi.Context, name string, args SchedulesArgs, opts ...
 			}
 			if k := v[5].(string); k != "" {
 				// A publisher to a topic encrypted with a customer managed
-				// key needs these on it (SNS, "Encryption at rest").
-				statements = append(statements, Statement{Sid: "EncryptTheAlert", Effect: "Allow", Action: []string{"kms:GenerateDataKey*", "kms:Decrypt"}, Resource: []string{k}})
+				// key needs these on it (SNS, "Encryption at rest"), used
+				// by SNS on its behalf only.
+				statements = append(statements, Statement{Sid: "EncryptTheAlert", Effect: "Allow", Action: []string{"kms:GenerateDataKey*", "kms:Decrypt"}, Resource: []string{k},
+					Condition: map[string]map[string]string{"StringEquals": {"kms:ViaService": "sns." + args.Region + ".amazonaws.com"}}})
 			}
 			return Policy(statements...)
 		}).(pulumi.StringOutput),
@@ -131,9 +133,11 @@ func NewSchedules(ctx *pulumi.Context, name string, args SchedulesArgs, opts ...
 		Runtime:     pulumi.String(ReleaseGateRuntime),
 		Handler:     pulumi.String("index.scheduled"),
 		Role:        role.Arn,
-		Timeout:     pulumi.Int(60),
-		MemorySize:  pulumi.Int(128),
-		Code:        lambdaCode(),
+		// Each AWS call is retried up to two minutes while grants
+		// propagate (aws.py's aws_call): a run asks, then starts or alerts.
+		Timeout:    pulumi.Int(300),
+		MemorySize: pulumi.Int(128),
+		Code:       lambdaCode(),
 		Environment: &lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{
 			"REGION": pulumi.String(args.Region), "GLOBAL_CLUSTER": args.GlobalClusterID, "CLUSTER_ARN": args.ClusterArn,
 			"ECS_CLUSTER": c.ClusterName, "SECURITY_GROUP": net.TaskSecurityGroupID,
@@ -236,7 +240,10 @@ func hearTheJobs(ctx *pulumi.Context, name string, args SchedulesArgs, fn *lambd
 			&cloudwatch.MetricAlarmMetricQueryArgs{Id: pulumi.String("failed"), Expression: pulumi.String("FILL(errors, 0) + FILL(dropped, 0)"),
 				Label: pulumi.String("failed runs and dropped calls"), ReturnData: pulumi.Bool(true)},
 		},
-		EvaluationPeriods:  pulumi.Int(1),
+		// One of three periods: FILL makes the newest period 0 until a
+		// late datapoint lands (CloudWatch, "Using metric math": FILL).
+		EvaluationPeriods:  pulumi.Int(3),
+		DatapointsToAlarm:  pulumi.Int(1),
 		Threshold:          pulumi.Float64(0),
 		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
 		TreatMissingData:   pulumi.String("notBreaching"),

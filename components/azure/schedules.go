@@ -106,7 +106,7 @@ func NewSchedules(ctx *pulumi.Context, name string, args SchedulesArgs, opts ...
 		if err != nil {
 			return nil, err
 		}
-		s.Jobs = append(s.Jobs, MonitoredJob{Name: "schedule-" + sc.Name + "-runner", ID: runs.ID})
+		s.Jobs = append(s.Jobs, MonitoredJob{Name: "runner-" + sc.Name, ID: runs.ID})
 	}
 	return s, ctx.RegisterResourceOutputs(s, pulumi.Map{})
 }

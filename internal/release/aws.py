@@ -13,7 +13,10 @@ from gate import Failed, gate  # noqa: F401  (the handlers' shared loop)
 
 # Refusals while a function's new role propagates, and throttling: what
 # an AWS call is retried on, for up to two minutes.
-AWS_RETRIED = ("AccessDenied", "AccessDeniedException", "ThrottlingException", "Throttling", "ServiceUnavailableException")
+AWS_RETRIED = ("AccessDenied", "AccessDeniedException", "ThrottlingException", "Throttling", "ServiceUnavailableException",
+               # SNS Publish's own (its API reference): a new role's grant
+               # on the topic or its key not there yet, throttling.
+               "AuthorizationError", "KMSAccessDenied", "Throttled", "KMSThrottling")
 
 
 def aws_call(fn, now, sleep, seconds=120, **kwargs):
@@ -271,6 +274,7 @@ def stopped(event, context, sns=None, now=None, sleep=None):
         " (%s)" % why if why else "", arn, task_logs(env["LOG_GROUP"], env["LOG_PREFIX"], env["CONTAINER"], arn))
     # SNS: a subject under 100 ASCII characters, no line breaks (Publish).
     subject = ("mobile-backend: schedule %s failed in %s" % (schedule, env["REGION"]))[:99]
+    # ECS delivers its events at least once: a duplicate is a second alert.
     aws_call(sns.publish, now, sleep, TopicArn=env["ALERT_TOPIC"], Subject=subject, Message=message)
     print(message)
     return {"schedule": schedule, "failed": True, "message": message}

@@ -692,6 +692,11 @@ func TestAFailedScheduledTaskAlertsTheOnCallTopic(t *testing.T) {
 			assert.Contains(t, p["Message"], "logs: /ecs/prod-eu-west-1 api/worker/0f3c9a")
 		})
 	}
+	// A refusal that is not a grant propagating fails the invocation (the
+	// runner's Errors alarm), without waiting out the retries.
+	o := runGate(t, map[string]any{"cloud": "aws-stopped", "env": env, "pattern": pattern, "event": event(exit(3)), "broken": "KMSDisabled"})
+	assert.Equal(t, "KMSDisabled", o.Failed)
+	assert.Zero(t, o.Seconds)
 	for name, mutate := range map[string]func(d map[string]any){
 		"the API's own task":   func(d map[string]any) { d["startedBy"] = "ecs-svc/9223370545345641169" },
 		"another cluster":      func(d map[string]any) { d["clusterArn"] = "arn:aws:ecs:eu-west-1:123456789012:cluster/other" },

@@ -120,6 +120,7 @@ func TestBadConfigsAreRefusedWithTheKeyNamed(t *testing.T) {
 		{"a cron AWS refuses", aws.with("schedules", map[string]string{"cleanup": "0 3 1 * 1 /app/cleanup"}), `mobile-backend:schedules.cleanup: "0 3 1 * 1": AWS schedules take a day of month or a day of week, not both`},
 		{"a weekday step on AWS", aws.with("schedules", map[string]string{"cleanup": "0 3 * * */2 /app/cleanup"}), `mobile-backend:schedules.cleanup: "0 3 * * */2": on AWS the day of week takes no step and Sunday as 0`},
 		{"a schedule without a command", aws.with("schedules", map[string]string{"cleanup": "0 3 * * *"}), `mobile-backend:schedules.cleanup: give a cron of five fields (UTC) and the command`},
+		{"a schedule name a runner takes", aws.with("schedules", map[string]string{"cleanup-run": "0 3 * * * /app/x"}), `mobile-backend:schedules.cleanup-run: "cleanup-run": a schedule's name may not end in -run`},
 		{"a schedule name no cloud takes", aws.with("schedules", map[string]string{"Nightly_Cleanup": "0 3 * * * /app/x"}), `mobile-backend:schedules.Nightly_Cleanup: "Nightly_Cleanup": a schedule's name is 2 to 12`},
 		{"failover automation mode", gcp.with("failoverAutomation", "pray"), `mobile-backend:failoverAutomation: "pray" is not a mode; one of promote, notify`},
 		{"gated platform", aws.with("minAppVersions", map[string]string{"windows": "1.0"}), `mobile-backend:minAppVersions.windows: "windows" is not a platform; ios or android`},

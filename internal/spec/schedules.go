@@ -70,6 +70,11 @@ func (s Spec) validateSchedules(p *problems) {
 			p.add(key, "%q: a schedule's name is 2 to 12 lowercase letters, digits or hyphens, starting with a letter (it names a job in every region)", sc.Name)
 			continue
 		}
+		// A schedule's runner job is <name>-run on Google Cloud and Azure.
+		if strings.HasSuffix(sc.Name, "-run") {
+			p.add(key, "%q: a schedule's name may not end in -run (its runner job is <name>-run)", sc.Name)
+			continue
+		}
 		if len(fields) < 6 {
 			p.add(key, "give a cron of five fields (UTC) and the command, e.g. \"0 3 * * * /app/cleanup --days 30\"")
 			continue

@@ -253,6 +253,7 @@ func heardAndAlerted(t *testing.T, res *plan.Result, sc, fn *mock.Resource) {
 	assert.Equal(t, []string{"sns:Publish"}, statements["AlertOnCall"].Action)
 	assert.Equal(t, []string{topic.Outputs["arn"].(string)}, statements["AlertOnCall"].Resource)
 	assert.Equal(t, []string{topic.Str("kmsMasterKeyId")}, statements["EncryptTheAlert"].Resource, "the topic's own key")
+	assert.Equal(t, map[string]map[string]string{"StringEquals": {"kms:ViaService": "sns." + sc.Region + ".amazonaws.com"}}, statements["EncryptTheAlert"].Condition, "through SNS only")
 
 	alarm := res.Recorder.Named("aws:cloudwatch/metricAlarm:MetricAlarm", prefix+"-failed")
 	require.NotNil(t, alarm)

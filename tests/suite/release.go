@@ -510,7 +510,7 @@ func TestScheduledRunsAlertWhenTheyFail(t *testing.T) {
 			{func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "-cleanup-failed") }, "-cleanup runs on schedule"},
 		},
 		"azure": {
-			{func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "-cleanup-runner-failed") }, "-cleanup-run runs on a schedule and no alert watches"},
+			{func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "-runner-cleanup-failed") }, "-cleanup-run runs on a schedule and no alert watches"},
 			{func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "-schedule-cleanup-failed") }, "-cleanup runs on a schedule and no alert watches"},
 			{func(r *mock.Resource) bool { return strings.HasSuffix(r.Name, "-database-users-failed") }, "db-users runs on a schedule and no alert watches"},
 		},

@@ -49,6 +49,7 @@ def matches(pattern, event):
             if not isinstance(got, dict) or not matches(want, got):
                 return False
             continue
+        assert isinstance(want, list), "a pattern's leaves are lists: %r" % (want,)
         values = got if isinstance(got, list) else [got]
 
         def one(w, v):
@@ -178,7 +179,9 @@ def main():
             def publish(self, **kw):
                 if refusals[0]:
                     refusals[0] -= 1
-                    raise Refused("AccessDenied")
+                    raise Refused("AuthorizationError")
+                if sc.get("broken"):
+                    raise Refused(sc["broken"])
                 assert len(kw["Subject"]) < 100 and "\n" not in kw["Subject"], kw["Subject"]
                 changes.append(dict(kw, call="sns:Publish"))
                 return {"MessageId": "m-1"}
@@ -187,9 +190,14 @@ def main():
             return
         sys.modules["boto3"] = types.SimpleNamespace(client=lambda service: {"sns": SNS()}[service])
         import contextlib
-        with contextlib.redirect_stdout(sys.stderr):
-            said = g.scheduled(sc["event"], None, None, None, clock.now, clock.sleep)
-        json.dump({"passed": json.dumps(said), "changes": changes, "seconds": clock.t}, sys.stdout)
+        out = {"changes": changes}
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
+                out["passed"] = json.dumps(g.scheduled(sc["event"], None, None, None, clock.now, clock.sleep))
+        except Refused as e:  # the invocation fails: Lambda's Errors
+            out["failed"] = str(e)
+        out["seconds"] = clock.t
+        json.dump(out, sys.stdout)
         return
     if sc["cloud"] == "gcp-schedule":
         def call(method, url, body=None):
