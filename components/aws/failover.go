@@ -237,22 +237,11 @@ func NewRegionWatch(ctx *pulumi.Context, name string, args RegionWatchArgs, opts
 	}
 	// A watch that cannot run, or that ends a run failed (a refused probe,
 	// a failed promotion) or cut off by its timeout, is itself an alert.
-	if _, err := cloudwatch.NewMetricAlarm(ctx, name+"-failed", &cloudwatch.MetricAlarmArgs{
-		Name:             pulumi.String(fit(id+"-failed", 255)),
-		AlarmDescription: pulumi.String("The region watch of " + args.Watched + " failed or timed out (its notifications say why)"),
-		MetricQueries: cloudwatch.MetricAlarmMetricQueryArray{
-			executions("failed", "ExecutionsFailed", machine.Arn),
-			executions("timedout", "ExecutionsTimedOut", machine.Arn),
-			&cloudwatch.MetricAlarmMetricQueryArgs{Id: pulumi.String("ended"), Expression: pulumi.String("failed + timedout"),
-				Label: pulumi.String("failed or timed out runs"), ReturnData: pulumi.Bool(true)},
-		},
-		EvaluationPeriods:  pulumi.Int(1),
-		Threshold:          pulumi.Float64(0),
-		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
-		TreatMissingData:   pulumi.String("notBreaching"),
-		AlarmActions:       pulumi.Array{args.TopicArn},
-		OkActions:          pulumi.Array{args.TopicArn},
-	}, child); err != nil {
+	if err := failuresAlarm(ctx, name+"-failed", fit(id+"-failed", 255), "The region watch of "+args.Watched+" failed or timed out (its notifications say why)",
+		"ended", "failed + timedout", "failed or timed out runs", 1, args.TopicArn, []*cloudwatch.MetricAlarmMetricQueryArgs{
+			sumOf("failed", "AWS/States", "ExecutionsFailed", "StateMachineArn", machine.Arn),
+			sumOf("timedout", "AWS/States", "ExecutionsTimedOut", "StateMachineArn", machine.Arn),
+		}, child); err != nil {
 		return nil, err
 	}
 	// A watch that no longer runs at all (its schedule, its role, a quota)
@@ -285,11 +274,32 @@ func NewRegionWatch(ctx *pulumi.Context, name string, args RegionWatchArgs, opts
 // silentPeriods: the silence alarm's window in periods of 5 minutes.
 const silentPeriods = 2
 
-func executions(id, metric string, machine pulumi.StringOutput) *cloudwatch.MetricAlarmMetricQueryArgs {
+func sumOf(id, namespace, metric, dimension string, value pulumi.StringInput) *cloudwatch.MetricAlarmMetricQueryArgs {
 	return &cloudwatch.MetricAlarmMetricQueryArgs{Id: pulumi.String(id), Metric: &cloudwatch.MetricAlarmMetricQueryMetricArgs{
-		Namespace: pulumi.String("AWS/States"), MetricName: pulumi.String(metric), Period: pulumi.Int(300), Stat: pulumi.String("Sum"),
-		Dimensions: pulumi.StringMap{"StateMachineArn": machine},
+		Namespace: pulumi.String(namespace), MetricName: pulumi.String(metric), Period: pulumi.Int(300), Stat: pulumi.String("Sum"),
+		Dimensions: pulumi.StringMap{dimension: value},
 	}}
+}
+
+// failuresAlarm alarms the topic when the expression (query id) over the
+// queries' 5-minute sums is above 0 in one of periods periods (no data:
+// quiet).
+func failuresAlarm(ctx *pulumi.Context, resource, name, description, id, expression, label string, periods int, topic pulumi.StringInput, queries []*cloudwatch.MetricAlarmMetricQueryArgs, opts ...pulumi.ResourceOption) error {
+	all := cloudwatch.MetricAlarmMetricQueryArray{}
+	for _, q := range queries {
+		all = append(all, q)
+	}
+	all = append(all, &cloudwatch.MetricAlarmMetricQueryArgs{Id: pulumi.String(id), Expression: pulumi.String(expression), Label: pulumi.String(label), ReturnData: pulumi.Bool(true)})
+	args := &cloudwatch.MetricAlarmArgs{
+		Name: pulumi.String(name), AlarmDescription: pulumi.String(description), MetricQueries: all,
+		EvaluationPeriods: pulumi.Int(periods), Threshold: pulumi.Float64(0), ComparisonOperator: pulumi.String("GreaterThanThreshold"),
+		TreatMissingData: pulumi.String("notBreaching"), AlarmActions: pulumi.Array{topic}, OkActions: pulumi.Array{topic},
+	}
+	if periods > 1 {
+		args.DatapointsToAlarm = pulumi.Int(1)
+	}
+	_, err := cloudwatch.NewMetricAlarm(ctx, resource, args, opts...)
+	return err
 }
 
 // watchReads are the resources a promoting watch reads besides its state:

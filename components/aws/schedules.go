@@ -225,32 +225,14 @@ func hearTheJobs(ctx *pulumi.Context, name string, args SchedulesArgs, fn *lambd
 	}, append(opts, pulumi.DependsOn([]pulumi.Resource{allowed}))...); err != nil {
 		return err
 	}
-	metric := func(id, namespace, metric, dimension string, value pulumi.StringInput) *cloudwatch.MetricAlarmMetricQueryArgs {
-		return &cloudwatch.MetricAlarmMetricQueryArgs{Id: pulumi.String(id), Metric: &cloudwatch.MetricAlarmMetricQueryMetricArgs{
-			Namespace: pulumi.String(namespace), MetricName: pulumi.String(metric), Period: pulumi.Int(300), Stat: pulumi.String("Sum"),
-			Dimensions: pulumi.StringMap{dimension: value},
-		}}
-	}
-	_, err = cloudwatch.NewMetricAlarm(ctx, name+"-failed", &cloudwatch.MetricAlarmArgs{
-		Name:             pulumi.String(fit(name+"-failed", 255)),
-		AlarmDescription: pulumi.String("A schedule in " + args.Region + " could not run or hear its job: the runner failed, or the scheduler gave up calling it (the runner's log says why)"),
-		MetricQueries: cloudwatch.MetricAlarmMetricQueryArray{
-			metric("errors", "AWS/Lambda", "Errors", "FunctionName", fn.Name),
-			metric("dropped", "AWS/Scheduler", "InvocationDroppedCount", "ScheduleGroup", group.Name),
-			&cloudwatch.MetricAlarmMetricQueryArgs{Id: pulumi.String("failed"), Expression: pulumi.String("FILL(errors, 0) + FILL(dropped, 0)"),
-				Label: pulumi.String("failed runs and dropped calls"), ReturnData: pulumi.Bool(true)},
-		},
-		// One of three periods: FILL makes the newest period 0 until a
-		// late datapoint lands (CloudWatch, "Using metric math": FILL).
-		EvaluationPeriods:  pulumi.Int(3),
-		DatapointsToAlarm:  pulumi.Int(1),
-		Threshold:          pulumi.Float64(0),
-		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
-		TreatMissingData:   pulumi.String("notBreaching"),
-		AlarmActions:       pulumi.Array{args.AlertTopicArn},
-		OkActions:          pulumi.Array{args.AlertTopicArn},
-	}, opts...)
-	return err
+	// One of three periods: FILL makes the newest period 0 until a late
+	// datapoint lands (CloudWatch, "Using metric math": FILL).
+	return failuresAlarm(ctx, name+"-failed", fit(name+"-failed", 255),
+		"A schedule in "+args.Region+" could not run or hear its job: the runner failed, or the scheduler gave up calling it (the runner's log says why)",
+		"failed", "FILL(errors, 0) + FILL(dropped, 0)", "failed runs and dropped calls", 3, args.AlertTopicArn, []*cloudwatch.MetricAlarmMetricQueryArgs{
+			sumOf("errors", "AWS/Lambda", "Errors", "FunctionName", fn.Name),
+			sumOf("dropped", "AWS/Scheduler", "InvocationDroppedCount", "ScheduleGroup", group.Name),
+		}, opts...)
 }
 
 // AWSCron is a five-field cron as EventBridge Scheduler takes it:
