@@ -39,8 +39,8 @@ type MonitoredRegion struct {
 	// keeps: each alerts when fewer run, or when its containers restart.
 	Workers []MonitoredWorker
 	// Jobs are the region's Container Apps jobs (schedules and their
-	// runners, the database users', the migrations'): each alerts on a
-	// failed execution.
+	// runners, the publisher, the database users', the migrations'): each
+	// alerts on a failed execution.
 	Jobs []MonitoredJob
 }
 
