@@ -522,6 +522,9 @@ func TestScheduledRunsAlertWhenTheyFail(t *testing.T) {
 				"schedules", map[string]string{"cleanup": "0 3 * * * /app/cleanup"}, "alertEmails", []string{"oncall@example.com"}))
 			stack := policies.Stack{Spec: res.Spec, Resources: res.Recorder.Resources()}
 			assert.Empty(t, Violations(stack, policies.ScheduledJobsAlert))
+			both := MustPlan(t, "sj", With(Contract(cloud, "active-active", contractRegions[cloud][:2]...),
+				"schedules", map[string]string{"cleanup": "0 3 * * * /app/cleanup"}, "alertEmails", []string{"oncall@example.com"}))
+			assert.Empty(t, Violations(policies.Stack{Spec: both.Spec, Resources: both.Recorder.Resources()}, policies.ScheduledJobsAlert), "active-active")
 			for _, c := range dropped[cloud] {
 				broken := without(stack, c.drop)
 				require.Less(t, len(broken.Resources), len(stack.Resources), c.want)
