@@ -121,7 +121,7 @@ func gcpScheduledAlerts(s Stack) []Violation {
 		}
 		names := []string{m[1]}
 		if j := jobs[m[1]]; j != nil {
-			if started := envValue(j, "template.template.containers.0.envs", "JOB"); known(started) {
+			if started := gcpJobEnv(j, "JOB"); known(started) {
 				names = append(names, started)
 			}
 		}
@@ -137,12 +137,8 @@ func gcpScheduledAlerts(s Stack) []Violation {
 // azureScheduledAlerts: each scheduled Container Apps job, and each job
 // one starts (JOB_ID), has a metric alert on it or a log alert naming it.
 func azureScheduledAlerts(s Stack) []Violation {
-	var jobs []*mock.Resource
-	for _, r := range s.Resources {
-		if r.Type == "azure-native:app:Job" || strings.HasPrefix(r.Type, "azure-native:app/") && strings.HasSuffix(r.Type, ":Job") {
-			jobs = append(jobs, r)
-		}
-	}
+	jobs := s.OfType("azure-native:app/v20240301:Job")
+	scheduled := func(j *mock.Resource) bool { return j.Str("configuration.triggerType") == "Schedule" }
 	metric := map[string]bool{} // job ids, lower-cased (ARM ids are case-insensitive)
 	for _, a := range s.OfType("azure-native:insights:MetricAlert") {
 		for i := 0; i < a.Len("criteria.allOf"); i++ {
@@ -171,7 +167,7 @@ func azureScheduledAlerts(s Stack) []Violation {
 	}
 	started := map[string]bool{}
 	for _, j := range jobs {
-		if j.Str("configuration.triggerType") == "Schedule" {
+		if scheduled(j) {
 			if id := envValue(j, "template.containers.0.env", "JOB_ID"); known(id) {
 				started[id] = true
 			}
@@ -179,7 +175,7 @@ func azureScheduledAlerts(s Stack) []Violation {
 	}
 	var vs []Violation
 	for _, j := range jobs {
-		if (j.Str("configuration.triggerType") == "Schedule" || started[j.ID]) && known(j.ID) && !alerted(j) {
+		if (scheduled(j) || started[j.ID]) && known(j.ID) && !alerted(j) {
 			vs = append(vs, violation(j, "Container Apps job %s runs on a schedule and no alert watches its executions: its failed runs alert no one", j.Str("jobName")))
 		}
 	}

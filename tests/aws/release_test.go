@@ -203,12 +203,8 @@ func TestSchedulesFireEverywhereAndRunNextToTheWriter(t *testing.T) {
 func heardAndAlerted(t *testing.T, res *plan.Result, sc, fn *mock.Resource) {
 	t.Helper()
 	prefix := "sch-" + sc.Region + "-schedules"
-	var topic, ecsCluster *mock.Resource
-	for _, tp := range res.Recorder.OfType("aws:sns/topic:Topic") {
-		if tp.Name == "sch-monitoring-"+sc.Region+"-alerts" {
-			topic = tp
-		}
-	}
+	topic := res.Recorder.Named("aws:sns/topic:Topic", "sch-monitoring-"+sc.Region+"-alerts")
+	var ecsCluster *mock.Resource
 	for _, c := range res.Recorder.OfType("aws:ecs/cluster:Cluster") {
 		if c.Region == sc.Region && c.Outputs["name"] == fn.Get("environment.variables.ECS_CLUSTER") {
 			ecsCluster = c

@@ -62,6 +62,14 @@ def matches(pattern, event):
     return True
 
 
+def fake_boto3(clients):
+    """The runtime's boto3, as the handlers import it: clients by service
+    name (a function of the name, called at each boto3.client)."""
+    fake = types.ModuleType("boto3")
+    fake.client = clients
+    sys.modules["boto3"] = fake
+
+
 class Refused(Exception):
     """botocore's ClientError, as far as the gate reads it."""
 
@@ -188,7 +196,7 @@ def main():
         if not matches(json.loads(sc["pattern"]), sc["event"]):
             json.dump({"passed": "not matched", "changes": changes}, sys.stdout)
             return
-        sys.modules["boto3"] = types.SimpleNamespace(client=lambda service: {"sns": SNS()}[service])
+        fake_boto3(lambda service: {"sns": SNS()}[service])
         import contextlib
         out = {"changes": changes}
         try:
@@ -272,9 +280,7 @@ def main():
             def stop_task(self, cluster, task, reason):
                 calls.append({"call": "ecs:StopTask", "task": task})
                 return {}
-        fake = types.ModuleType("boto3")
-        fake.client = lambda name: Tasks()
-        sys.modules["boto3"] = fake
+        fake_boto3(lambda name: Tasks())
         g.time.sleep, g.time.monotonic = clock.sleep, clock.now
         context = types.SimpleNamespace(get_remaining_time_in_millis=lambda: 900000)
         import contextlib
@@ -292,9 +298,7 @@ def main():
         # environment, the invocation's input as the event, boto3 clients.
         import os
         os.environ.update(sc["env"])
-        fake = types.ModuleType("boto3")
-        fake.client = lambda name: {"ecs": FakeECS(sc, clock, changes), "cloudwatch": FakeCloudWatch(sc, clock)}[name]
-        sys.modules["boto3"] = fake
+        fake_boto3(lambda name: {"ecs": FakeECS(sc, clock, changes), "cloudwatch": FakeCloudWatch(sc, clock)}[name])
         context = types.SimpleNamespace(get_remaining_time_in_millis=lambda: 900000)
         import contextlib
         out = {"changes": changes}
