@@ -2,6 +2,7 @@
 and fakes of each cloud's API shaped like its published answers, and prints
 what happened as JSON: passed or the failure's message, and every call that
 changed something."""
+import contextlib
 import json
 import sys
 
@@ -60,6 +61,19 @@ def matches(pattern, event):
         if not any(one(w, v) for w in want for v in values):
             return False
     return True
+
+
+def report(run, changes, clock, fails=()):
+    """Runs a handler (its log lines to stderr) and prints what happened:
+    what it returned or the failure it raised, its changes, the time."""
+    out = {"changes": changes}
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            out["passed"] = json.dumps(run())
+    except (_gate.Failed,) + fails as e:
+        out["failed"] = str(e)
+    out["seconds"] = clock.t
+    json.dump(out, sys.stdout)
 
 
 def fake_boto3(clients):
@@ -170,11 +184,7 @@ def main():
             def run_task(self, **kw):
                 changes.append({"call": "ecs:RunTask", "cluster": kw["cluster"], "taskDefinition": kw["taskDefinition"], "startedBy": kw["startedBy"]})
                 return {"tasks": [{"taskArn": "arn:aws:ecs:eu-west-1:123456789012:task/c/1"}], "failures": []}
-        out = {"changes": changes}
-        import contextlib
-        with contextlib.redirect_stdout(sys.stderr):
-            out["passed"] = json.dumps(g.scheduled(sc["event"], None, RDS(), Tasks(), clock.now, clock.sleep))
-        json.dump(out, sys.stdout)
+        report(lambda: g.scheduled(sc["event"], None, RDS(), Tasks(), clock.now, clock.sleep), changes, clock)
         return
     if sc["cloud"] == "aws-stopped":
         # The schedules runner's entry point, as EventBridge calls it with
@@ -197,15 +207,8 @@ def main():
             json.dump({"passed": "not matched", "changes": changes}, sys.stdout)
             return
         fake_boto3(lambda service: {"sns": SNS()}[service])
-        import contextlib
-        out = {"changes": changes}
-        try:
-            with contextlib.redirect_stdout(sys.stderr):
-                out["passed"] = json.dumps(g.scheduled(sc["event"], None, None, None, clock.now, clock.sleep))
-        except Refused as e:  # the invocation fails: Lambda's Errors
-            out["failed"] = str(e)
-        out["seconds"] = clock.t
-        json.dump(out, sys.stdout)
+        # A refusal it does not retry fails the invocation: Lambda's Errors.
+        report(lambda: g.scheduled(sc["event"], None, None, None, clock.now, clock.sleep), changes, clock, (Refused,))
         return
     if sc["cloud"] == "gcp-schedule":
         def call(method, url, body=None):
@@ -215,10 +218,7 @@ def main():
                 return sc["instance"]
             assert url == "https://run.googleapis.com/v2/projects/p/locations/%s/jobs/%s:run" % (sc["env"]["REGION"], sc["env"]["JOB"]), url
             return {"name": "operation"}
-        import contextlib
-        with contextlib.redirect_stdout(sys.stderr):
-            ran = g.run_if_writer(sc["env"], call)
-        json.dump({"passed": json.dumps(ran), "changes": changes}, sys.stdout)
+        report(lambda: g.run_if_writer(sc["env"], call), changes, clock)
         return
     if sc["cloud"] == "azure-schedule":
         def call(method, url, body=None):
@@ -230,10 +230,7 @@ def main():
                 return sc["group"]
             assert url == "https://management.azure.com%s/start?api-version=2024-03-01" % sc["env"]["JOB_ID"], url
             return {"name": "x"}
-        import contextlib
-        with contextlib.redirect_stdout(sys.stderr):
-            ran = g.run_if_primary(sc["env"], call)
-        json.dump({"passed": json.dumps(ran), "changes": changes}, sys.stdout)
+        report(lambda: g.run_if_primary(sc["env"], call), changes, clock)
         return
     if sc["cloud"] == "retry":
         # The HTTP wrapper: answers in order, each a status (200: a body).
@@ -283,15 +280,7 @@ def main():
         fake_boto3(lambda name: Tasks())
         g.time.sleep, g.time.monotonic = clock.sleep, clock.now
         context = types.SimpleNamespace(get_remaining_time_in_millis=lambda: 900000)
-        import contextlib
-        out = {"changes": calls}
-        try:
-            with contextlib.redirect_stdout(sys.stderr):
-                out["passed"] = json.dumps(g.migrate(sc["event"], context))
-        except g.Failed as e:
-            out["failed"] = str(e)
-        out["seconds"] = clock.t
-        json.dump(out, sys.stdout)
+        report(lambda: g.migrate(sc["event"], context), calls, clock)
         return
     if sc["cloud"] == "aws-handler":
         # The Lambda entry point, as the runtime calls it: the function's
@@ -300,14 +289,7 @@ def main():
         os.environ.update(sc["env"])
         fake_boto3(lambda name: {"ecs": FakeECS(sc, clock, changes), "cloudwatch": FakeCloudWatch(sc, clock)}[name])
         context = types.SimpleNamespace(get_remaining_time_in_millis=lambda: 900000)
-        import contextlib
-        out = {"changes": changes}
-        try:
-            with contextlib.redirect_stdout(sys.stderr):  # its log lines
-                out["passed"] = json.dumps(g.handler(sc["event"], context))
-        except g.Failed as e:
-            out["failed"] = str(e)
-        json.dump(out, sys.stdout)
+        report(lambda: g.handler(sc["event"], context), changes, clock)
         return
     if sc["cloud"] == "aws":
         platform = g.ECS(sc["env"], FakeECS(sc, clock, changes), FakeCloudWatch(sc, clock), clock.now, clock.sleep)
